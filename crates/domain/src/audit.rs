@@ -1,0 +1,411 @@
+//! The tamper-evident audit trail (Data Protection Act 2018 s.62: logging of collection,
+//! alteration, consultation, disclosure and erasure).
+//!
+//! Every record, whether a state change or a look at personal data, is one link in a single
+//! hash chain: `hash = SHA-256(prev_hash ‖ canonical bytes of the record)`. The canonical bytes
+//! are versioned and length-prefixed, so no two different records encode alike. Changing,
+//! removing, inserting or reordering a row breaks the chain at that row, and the recorded chain
+//! head catches rows removed from the end. Someone able to rewrite the whole chain and its head
+//! could still forge it; anchoring the head outside the database is deliberately left for later
+//! (see ARCHITECTURE.md).
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A SHA-256 digest, shown and stored as 64 lower-case hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChainHash(pub [u8; 32]);
+
+impl ChainHash {
+    /// The `prev_hash` of the first record.
+    pub const GENESIS: ChainHash = ChainHash([0; 32]);
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+}
+
+impl fmt::Debug for ChainHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChainHash({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for ChainHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Whether a record changes state (replayed to rebuild it) or records access to personal data
+/// (never replayed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Change,
+    Access,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Change => "change",
+            Category::Access => "access",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "change" => Some(Category::Change),
+            "access" => Some(Category::Access),
+            _ => None,
+        }
+    }
+}
+
+/// One record of the audit log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// 1, 2, 3… with no gaps: the position in the chain.
+    pub seq: i64,
+    /// Stored as text so that a tampered value is still read and reported, not rejected on load.
+    pub category: String,
+    /// What the record is about, e.g. `incident/0190…` or `user/jsmith`.
+    pub stream: String,
+    pub kind: String,
+    /// The username of whoever did it (who).
+    pub actor: String,
+    /// When, in microseconds since the Unix epoch (UTC).
+    pub at_micros: i64,
+    /// What and why, as JSON.
+    pub payload: String,
+}
+
+const FORMAT_TAG: &[u8] = b"controlroom-audit-v1\0";
+
+impl AuditRecord {
+    /// The bytes that are hashed. Changing this changes every hash: bump the tag if you must.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(FORMAT_TAG.len() + 64 + self.payload.len());
+        out.extend_from_slice(FORMAT_TAG);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        for field in [&self.category, &self.stream, &self.kind, &self.actor] {
+            push_field(&mut out, field.as_bytes());
+        }
+        out.extend_from_slice(&self.at_micros.to_be_bytes());
+        push_field(&mut out, self.payload.as_bytes());
+        out
+    }
+
+    /// This record's hash, given the hash of the record before it.
+    pub fn link(&self, prev: &ChainHash) -> ChainHash {
+        let mut hasher = Sha256::new();
+        hasher.update(prev.0);
+        hasher.update(self.canonical_bytes());
+        ChainHash(hasher.finalize().into())
+    }
+}
+
+fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    // u64 length: no field can be long enough to wrap it.
+    out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// A record with its chain columns, exactly as read back from the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub record: AuditRecord,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Where the chain first fails, and how.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit chain broken at event {seq}: {problem}")]
+pub struct ChainBreak {
+    /// The sequence number of the first bad record (or where one is missing).
+    pub seq: i64,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedChain {
+    pub records: u64,
+    pub head_seq: i64,
+    pub head_hash: ChainHash,
+}
+
+/// Checks records one at a time, in `seq` order, so a chain of any length is verified in
+/// constant memory.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    expected_seq: i64,
+    prev: ChainHash,
+    records: u64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            expected_seq: 1,
+            prev: ChainHash::GENESIS,
+            records: 0,
+        }
+    }
+}
+
+impl ChainVerifier {
+    pub fn check(&mut self, stored: &StoredRecord) -> Result<(), ChainBreak> {
+        let seq = stored.record.seq;
+        let brk = |problem: String| Err(ChainBreak { seq, problem });
+        if seq != self.expected_seq {
+            let problem = if seq > self.expected_seq {
+                format!(
+                    "events {} to {} are missing (deleted), or the rows were renumbered",
+                    self.expected_seq,
+                    seq - 1
+                )
+            } else {
+                format!(
+                    "sequence number {seq} appears where {} was expected (rows reordered or duplicated)",
+                    self.expected_seq
+                )
+            };
+            return Err(ChainBreak {
+                seq: self.expected_seq.min(seq),
+                problem,
+            });
+        }
+        if Category::parse(&stored.record.category).is_none() {
+            return brk(format!(
+                "unknown category '{}': the row was altered",
+                stored.record.category
+            ));
+        }
+        let Some(prev) = ChainHash::from_hex(&stored.prev_hash) else {
+            return brk("prev_hash is not a SHA-256 digest: the row was altered".into());
+        };
+        if prev != self.prev {
+            return brk(
+                "prev_hash does not match the event before it: a row was inserted, deleted or moved here".into(),
+            );
+        }
+        let Some(hash) = ChainHash::from_hex(&stored.hash) else {
+            return brk("hash is not a SHA-256 digest: the row was altered".into());
+        };
+        if stored.record.link(&prev) != hash {
+            return brk("its content does not match its hash: the row was altered".into());
+        }
+        self.prev = hash;
+        self.expected_seq += 1;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Compare the end of the chain with the head the store recorded at the last append.
+    pub fn finish(self, recorded_head: Option<(i64, String)>) -> Result<VerifiedChain, ChainBreak> {
+        let last_seq = self.expected_seq - 1;
+        match recorded_head {
+            None if self.records == 0 => {}
+            None => {
+                return Err(ChainBreak {
+                    seq: 1,
+                    problem: "the chain head record is missing: it was deleted".into(),
+                });
+            }
+            Some((head_seq, head_hash)) => {
+                if head_seq > last_seq {
+                    return Err(ChainBreak {
+                        seq: last_seq + 1,
+                        problem: format!(
+                            "the chain ends at event {last_seq} but the head records event {head_seq}: events were deleted from the end"
+                        ),
+                    });
+                }
+                if head_seq < last_seq {
+                    return Err(ChainBreak {
+                        seq: head_seq + 1,
+                        problem: format!(
+                            "events after {head_seq} were never appended through the system: they were inserted directly"
+                        ),
+                    });
+                }
+                if ChainHash::from_hex(&head_hash) != Some(self.prev) {
+                    return Err(ChainBreak {
+                        seq: last_seq,
+                        problem: "the chain head's hash does not match the last event: the head or the event was altered".into(),
+                    });
+                }
+            }
+        }
+        Ok(VerifiedChain {
+            records: self.records,
+            head_seq: last_seq,
+            head_hash: self.prev,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<StoredRecord> {
+        let mut prev = ChainHash::GENESIS;
+        (1..=n)
+            .map(|seq| {
+                let record = AuditRecord {
+                    seq,
+                    category: "change".into(),
+                    stream: format!("incident/{}", seq % 3),
+                    kind: "log_entry_added".into(),
+                    actor: "handler".into(),
+                    at_micros: 1_700_000_000_000_000 + seq,
+                    payload: format!("{{\"text\":\"entry {seq}\"}}"),
+                };
+                let hash = record.link(&prev);
+                let stored = StoredRecord {
+                    record,
+                    prev_hash: prev.to_hex(),
+                    hash: hash.to_hex(),
+                };
+                prev = hash;
+                stored
+            })
+            .collect()
+    }
+
+    fn head(records: &[StoredRecord]) -> Option<(i64, String)> {
+        records.last().map(|r| (r.record.seq, r.hash.clone()))
+    }
+
+    fn verify(
+        records: &[StoredRecord],
+        head: Option<(i64, String)>,
+    ) -> Result<VerifiedChain, ChainBreak> {
+        let mut verifier = ChainVerifier::default();
+        for record in records {
+            verifier.check(record)?;
+        }
+        verifier.finish(head)
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let records = chain(5);
+        let verified = verify(&records, head(&records)).unwrap();
+        assert_eq!(verified.records, 5);
+        assert_eq!(verified.head_seq, 5);
+        assert!(verify(&[], None).is_ok());
+    }
+
+    #[test]
+    fn an_altered_row_is_named() {
+        let mut records = chain(5);
+        let h = head(&records);
+        records[2].record.payload = "{\"text\":\"nothing happened\"}".into();
+        assert_eq!(verify(&records, h).unwrap_err().seq, 3);
+    }
+
+    #[test]
+    fn an_altered_actor_or_time_is_named() {
+        let mut records = chain(4);
+        let h = head(&records);
+        records[1].record.actor = "someone_else".into();
+        assert_eq!(verify(&records, h.clone()).unwrap_err().seq, 2);
+        let mut records = chain(4);
+        records[3].record.at_micros += 1;
+        assert_eq!(verify(&records, h).unwrap_err().seq, 4);
+    }
+
+    #[test]
+    fn a_deleted_row_is_named() {
+        let mut records = chain(5);
+        let h = head(&records);
+        records.remove(1);
+        let err = verify(&records, h).unwrap_err();
+        assert_eq!(err.seq, 2);
+        assert!(err.problem.contains("missing"));
+    }
+
+    #[test]
+    fn a_deleted_last_row_is_caught_by_the_head() {
+        let mut records = chain(5);
+        let h = head(&records);
+        records.pop();
+        assert_eq!(verify(&records, h).unwrap_err().seq, 5);
+    }
+
+    #[test]
+    fn swapped_rows_are_named() {
+        let mut records = chain(5);
+        let h = head(&records);
+        // Swap the contents of rows 2 and 4 but keep their positions (seq) in place.
+        let (a, b) = (records[1].clone(), records[3].clone());
+        records[1] = StoredRecord {
+            record: AuditRecord { seq: 2, ..b.record },
+            ..b
+        };
+        records[3] = StoredRecord {
+            record: AuditRecord { seq: 4, ..a.record },
+            ..a
+        };
+        assert_eq!(verify(&records, h).unwrap_err().seq, 2);
+    }
+
+    #[test]
+    fn an_inserted_row_is_named() {
+        let records = chain(5);
+        let h = head(&records);
+        let mut forged = records[..2].to_vec();
+        let mut fake = records[2].clone();
+        fake.record.payload = "{\"text\":\"forged\"}".into();
+        forged.push(fake);
+        forged.extend(records[2..].iter().cloned().map(|mut r| {
+            r.record.seq += 1;
+            r
+        }));
+        assert_eq!(verify(&forged, h.clone()).unwrap_err().seq, 3);
+
+        // Appended at the end with a correct link, but not through the system: the head catches it.
+        let mut appended = records.clone();
+        let last = appended.last().unwrap();
+        let record = AuditRecord {
+            seq: 6,
+            ..last.record.clone()
+        };
+        let prev = ChainHash::from_hex(&last.hash).unwrap();
+        let hash = record.link(&prev);
+        appended.push(StoredRecord {
+            record,
+            prev_hash: prev.to_hex(),
+            hash: hash.to_hex(),
+        });
+        assert_eq!(verify(&appended, h).unwrap_err().seq, 6);
+    }
+
+    #[test]
+    fn fields_cannot_bleed_into_each_other() {
+        let a = AuditRecord {
+            seq: 1,
+            category: "change".into(),
+            stream: "ab".into(),
+            kind: "c".into(),
+            actor: "x".into(),
+            at_micros: 0,
+            payload: "{}".into(),
+        };
+        let b = AuditRecord {
+            stream: "a".into(),
+            kind: "bc".into(),
+            ..a.clone()
+        };
+        assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+    }
+}

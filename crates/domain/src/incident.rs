@@ -1,0 +1,756 @@
+//! The incident: what the control room manages from the first contact to closure.
+//!
+//! Event-sourced. [`decide`] takes the current state and a command and either rejects the
+//! command with a reason or returns the events it causes; [`Incident::apply`] folds one event
+//! into the state. The store keeps only the events (and projections rebuilt from them), so the
+//! state after a restart is exactly the fold of what was recorded.
+//!
+//! Lifecycle: `open → graded → (dispatched → at_scene →) resolved → closed`, and `reopen`
+//! (from resolved or closed, with a reason) back to `open`, after which the incident must be
+//! graded again: a reopened incident is a fresh assessment of risk.
+
+use crate::contact::{Contact, ContactId};
+use crate::text::{Code, Invalid, required_text};
+use crate::user::Username;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(pub Uuid);
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The force-unique reference a handler reads out over the radio: the local (Europe/London)
+/// date the incident was opened and its number that day, e.g. `20261122-0042`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IncidentRef(String);
+
+impl IncidentRef {
+    pub fn new(date: jiff::civil::Date, number: u32) -> Self {
+        Self(format!("{}-{number:04}", date.strftime("%Y%m%d")))
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let bad = || {
+            Invalid::new(
+                "reference",
+                format!("'{raw}' is not an incident reference like 20261122-0042"),
+            )
+        };
+        let (date, number) = raw.trim().split_once('-').ok_or_else(bad)?;
+        let date_ok = date.len() == 8 && jiff::civil::Date::strptime("%Y%m%d", date).is_ok();
+        let number: u32 = if number.len() >= 4 && number.chars().all(|c| c.is_ascii_digit()) {
+            number.parse().map_err(|_| bad())?
+        } else {
+            return Err(bad());
+        };
+        if !date_ok || number == 0 {
+            return Err(bad());
+        }
+        Ok(Self(format!("{date}-{number:04}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for IncidentRef {
+    type Error = Invalid;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<IncidentRef> for String {
+    fn from(r: IncidentRef) -> Self {
+        r.0
+    }
+}
+
+impl fmt::Display for IncidentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Graded,
+    Dispatched,
+    AtScene,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Open,
+        Status::Graded,
+        Status::Dispatched,
+        Status::AtScene,
+        Status::Resolved,
+        Status::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Graded => "graded",
+            Status::Dispatched => "dispatched",
+            Status::AtScene => "at_scene",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim()).ok_or_else(|| {
+            Invalid::new(
+                "status",
+                format!("'{raw}' is not a status; use open, graded, dispatched, at_scene, resolved or closed"),
+            )
+        })
+    }
+}
+
+/// The response decided for the incident (the national grading model used by forces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    Emergency,
+    Priority,
+    Scheduled,
+    ResolutionWithoutDeployment,
+    Signposted,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 5] = [
+        Grade::Emergency,
+        Grade::Priority,
+        Grade::Scheduled,
+        Grade::ResolutionWithoutDeployment,
+        Grade::Signposted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Emergency => "emergency",
+            Grade::Priority => "priority",
+            Grade::Scheduled => "scheduled",
+            Grade::ResolutionWithoutDeployment => "resolution_without_deployment",
+            Grade::Signposted => "signposted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL.into_iter().find(|g| g.as_str() == raw.trim()).ok_or_else(|| {
+            Invalid::new(
+                "grade",
+                format!(
+                    "'{raw}' is not a grade; use emergency, priority, scheduled, resolution_without_deployment or signposted"
+                ),
+            )
+        })
+    }
+
+    /// Whether this grade sends someone: only these may be dispatched.
+    pub fn deploys(self) -> bool {
+        matches!(self, Grade::Emergency | Grade::Priority | Grade::Scheduled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// 1, 2, 3… in the order written; never reused.
+    pub number: u32,
+    pub at: Timestamp,
+    pub author: Username,
+    pub text: String,
+    /// The entry this one corrects. The original stays as written: the log is never edited.
+    pub corrects: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub at: Timestamp,
+    pub by: Username,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeDecision {
+    pub grade: Grade,
+    pub rationale: String,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Closure {
+    pub closing_code: Code,
+    pub qualifiers: Vec<Code>,
+    pub resolution: String,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub reference: IncidentRef,
+    pub incident_type: Option<Code>,
+    pub status: Status,
+    pub opened_at: Timestamp,
+    pub opened_by: Username,
+    /// Every grading decision, oldest first; the last is the current grade.
+    pub grades: Vec<GradeDecision>,
+    pub closure: Option<Closure>,
+    pub contacts: Vec<Contact>,
+    pub log: Vec<LogEntry>,
+    pub history: Vec<StatusChange>,
+    pub last_changed_at: Timestamp,
+    /// How many events have been applied: the stream's version.
+    pub version: u64,
+}
+
+impl Incident {
+    pub fn grade(&self) -> Option<Grade> {
+        self.grades.last().map(|g| g.grade)
+    }
+}
+
+/// What happened to an incident. Stored as JSON in the audit log; the names are part of the
+/// stored format, so they are never renamed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IncidentEvent {
+    Opened {
+        id: IncidentId,
+        reference: IncidentRef,
+        incident_type: Option<Code>,
+    },
+    ContactJoined {
+        contact: Contact,
+    },
+    LogEntryAdded {
+        number: u32,
+        text: String,
+        corrects: Option<u32>,
+    },
+    Graded {
+        grade: Grade,
+        rationale: String,
+    },
+    Dispatched {
+        note: Option<String>,
+    },
+    ArrivedAtScene,
+    Resolved {
+        resolution: String,
+    },
+    Closed {
+        closing_code: Code,
+        qualifiers: Vec<Code>,
+        resolution: String,
+    },
+    Reopened {
+        reason: String,
+    },
+}
+
+impl IncidentEvent {
+    /// The event's kind as stored in the audit log's `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IncidentEvent::Opened { .. } => "incident_opened",
+            IncidentEvent::ContactJoined { .. } => "contact_joined",
+            IncidentEvent::LogEntryAdded { .. } => "log_entry_added",
+            IncidentEvent::Graded { .. } => "incident_graded",
+            IncidentEvent::Dispatched { .. } => "incident_dispatched",
+            IncidentEvent::ArrivedAtScene => "arrived_at_scene",
+            IncidentEvent::Resolved { .. } => "incident_resolved",
+            IncidentEvent::Closed { .. } => "incident_closed",
+            IncidentEvent::Reopened { .. } => "incident_reopened",
+        }
+    }
+}
+
+/// An event with who did it and when: what the store records and what replay folds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamped<E> {
+    pub at: Timestamp,
+    pub by: Username,
+    pub event: E,
+}
+
+/// Something a user asks to do to an incident. Build the text-carrying ones with the
+/// constructors, which check the text once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncidentCommand {
+    Open {
+        id: IncidentId,
+        reference: IncidentRef,
+        incident_type: Option<Code>,
+        contact: Contact,
+    },
+    JoinContact {
+        contact: Contact,
+    },
+    AddLogEntry {
+        text: String,
+        corrects: Option<u32>,
+    },
+    Grade {
+        grade: Grade,
+        rationale: String,
+    },
+    RecordDispatch {
+        note: Option<String>,
+    },
+    RecordArrival,
+    Resolve {
+        resolution: String,
+    },
+    Close {
+        closing_code: Code,
+        qualifiers: Vec<Code>,
+        resolution: String,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+pub const LOG_TEXT_MAX: usize = 4000;
+pub const RATIONALE_MAX: usize = 2000;
+pub const MAX_QUALIFIERS: usize = 20;
+
+impl IncidentCommand {
+    pub fn add_log_entry(text: &str, corrects: Option<u32>) -> Result<Self, Invalid> {
+        Ok(Self::AddLogEntry {
+            text: required_text("text", text, LOG_TEXT_MAX)?,
+            corrects,
+        })
+    }
+
+    pub fn grade(grade: &str, rationale: &str) -> Result<Self, Invalid> {
+        let grade = Grade::parse(grade)?;
+        let rationale = required_text("rationale", rationale, RATIONALE_MAX).map_err(|e| {
+            Invalid::new(
+                e.field,
+                format!("{} (say why this grade was chosen)", e.message),
+            )
+        })?;
+        Ok(Self::Grade { grade, rationale })
+    }
+
+    pub fn close(
+        closing_code: Option<&str>,
+        qualifiers: &[String],
+        resolution: &str,
+    ) -> Result<Self, Invalid> {
+        let closing_code = match closing_code {
+            Some(code) if !code.trim().is_empty() => Code::parse("closing_code", code)?,
+            _ => {
+                return Err(Invalid::new(
+                    "closing_code",
+                    "an incident cannot be closed without a closing code",
+                ));
+            }
+        };
+        if qualifiers.len() > MAX_QUALIFIERS {
+            return Err(Invalid::new(
+                "qualifiers",
+                format!("at most {MAX_QUALIFIERS} qualifiers"),
+            ));
+        }
+        let mut parsed: Vec<Code> = Vec::with_capacity(qualifiers.len());
+        for (i, q) in qualifiers.iter().enumerate() {
+            let code = Code::parse(&format!("qualifiers[{i}]"), q)?;
+            if !parsed.contains(&code) {
+                parsed.push(code);
+            }
+        }
+        let resolution = required_text("resolution", resolution, LOG_TEXT_MAX)?;
+        Ok(Self::Close {
+            closing_code,
+            qualifiers: parsed,
+            resolution,
+        })
+    }
+
+    pub fn reopen(reason: &str) -> Result<Self, Invalid> {
+        Ok(Self::Reopen {
+            reason: required_text("reason", reason, RATIONALE_MAX)?,
+        })
+    }
+
+    pub fn resolve(resolution: &str) -> Result<Self, Invalid> {
+        Ok(Self::Resolve {
+            resolution: required_text("resolution", resolution, LOG_TEXT_MAX)?,
+        })
+    }
+}
+
+/// Why a command was refused although its input was well formed: the incident is not in a
+/// state that allows it. `code` is stable for programs; `reason` is for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Rejected {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+fn reject<T>(code: &'static str, reason: impl Into<String>) -> Result<T, Rejected> {
+    Err(Rejected {
+        code,
+        reason: reason.into(),
+    })
+}
+
+/// Decide what a command does to an incident (`None`: the incident does not exist yet).
+pub fn decide(
+    state: Option<&Incident>,
+    command: IncidentCommand,
+) -> Result<Vec<IncidentEvent>, Rejected> {
+    use IncidentCommand as C;
+    use IncidentEvent as E;
+
+    let incident = match (state, command) {
+        (
+            None,
+            C::Open {
+                id,
+                reference,
+                incident_type,
+                contact,
+            },
+        ) => {
+            return Ok(vec![
+                E::Opened {
+                    id,
+                    reference,
+                    incident_type,
+                },
+                E::ContactJoined { contact },
+            ]);
+        }
+        (None, _) => return reject("not_found", "no such incident"),
+        (Some(incident), command) => (incident, command),
+    };
+    let (incident, command) = incident;
+    let reference = &incident.reference;
+    let status = incident.status;
+
+    match command {
+        C::Open { .. } => reject(
+            "already_exists",
+            format!("incident {reference} already exists"),
+        ),
+        C::JoinContact { contact } => {
+            if status == Status::Closed {
+                return reject(
+                    "incident_closed",
+                    format!(
+                        "incident {reference} is closed: reopen it with a reason, or open a new incident for this contact"
+                    ),
+                );
+            }
+            if incident.contacts.iter().any(|c| c.id == contact.id) {
+                return reject(
+                    "duplicate_contact",
+                    "this contact is already part of the incident",
+                );
+            }
+            Ok(vec![E::ContactJoined { contact }])
+        }
+        C::AddLogEntry { text, corrects } => {
+            if status == Status::Closed {
+                return reject(
+                    "incident_closed",
+                    format!(
+                        "incident {reference} is closed: its log cannot be written until it is reopened with a reason"
+                    ),
+                );
+            }
+            if let Some(n) = corrects {
+                if !incident.log.iter().any(|e| e.number == n) {
+                    return reject(
+                        "no_such_log_entry",
+                        format!("there is no log entry {n} to correct"),
+                    );
+                }
+            }
+            let number = next_log_number(incident);
+            Ok(vec![E::LogEntryAdded {
+                number,
+                text,
+                corrects,
+            }])
+        }
+        C::Grade { grade, rationale } => match status {
+            Status::Resolved | Status::Closed => reject(
+                "incident_closed",
+                format!(
+                    "incident {reference} is {}: it cannot be graded unless it is reopened",
+                    status.as_str()
+                ),
+            ),
+            Status::Dispatched | Status::AtScene if !grade.deploys() => reject(
+                "units_attached",
+                format!(
+                    "incident {reference} has units {}: it cannot be graded {} until they are released",
+                    if status == Status::AtScene {
+                        "at scene"
+                    } else {
+                        "dispatched"
+                    },
+                    grade.as_str()
+                ),
+            ),
+            _ => Ok(vec![E::Graded { grade, rationale }]),
+        },
+        C::RecordDispatch { note } => match (status, incident.grade()) {
+            (Status::Graded, Some(grade)) if grade.deploys() => Ok(vec![E::Dispatched { note }]),
+            (Status::Graded, Some(grade)) => reject(
+                "grade_does_not_deploy",
+                format!(
+                    "incident {reference} is graded {}: re-grade it before dispatching",
+                    grade.as_str()
+                ),
+            ),
+            (Status::Open, _) => reject(
+                "not_graded",
+                format!("grade incident {reference} before dispatching"),
+            ),
+            _ => reject(
+                "invalid_transition",
+                format!(
+                    "incident {reference} is {} and cannot be dispatched",
+                    status.as_str()
+                ),
+            ),
+        },
+        C::RecordArrival => match status {
+            Status::Dispatched => Ok(vec![E::ArrivedAtScene]),
+            _ => reject(
+                "invalid_transition",
+                format!(
+                    "incident {reference} is {}: a unit can only arrive once dispatched",
+                    status.as_str()
+                ),
+            ),
+        },
+        C::Resolve { resolution } => match status {
+            Status::Graded | Status::Dispatched | Status::AtScene => {
+                Ok(vec![E::Resolved { resolution }])
+            }
+            Status::Open => reject(
+                "not_graded",
+                format!("grade incident {reference} before resolving it"),
+            ),
+            _ => reject(
+                "invalid_transition",
+                format!("incident {reference} is already {}", status.as_str()),
+            ),
+        },
+        C::Close {
+            closing_code,
+            qualifiers,
+            resolution,
+        } => match status {
+            Status::Graded | Status::Dispatched | Status::AtScene | Status::Resolved => {
+                Ok(vec![E::Closed {
+                    closing_code,
+                    qualifiers,
+                    resolution,
+                }])
+            }
+            Status::Open => reject(
+                "not_graded",
+                format!("incident {reference} has not been graded: grade it before closing it"),
+            ),
+            Status::Closed => reject(
+                "incident_closed",
+                format!("incident {reference} is already closed"),
+            ),
+        },
+        C::Reopen { reason } => match status {
+            Status::Resolved | Status::Closed => Ok(vec![E::Reopened { reason }]),
+            _ => reject(
+                "not_closed",
+                format!(
+                    "incident {reference} is {}: only a resolved or closed incident can be reopened",
+                    status.as_str()
+                ),
+            ),
+        },
+    }
+}
+
+fn next_log_number(incident: &Incident) -> u32 {
+    incident.log.last().map_or(1, |e| e.number + 1)
+}
+
+/// A recorded event that does not fit the state it is applied to: the stream is corrupt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot replay event {index} ({kind}): {problem}")]
+pub struct ReplayError {
+    pub index: usize,
+    pub kind: &'static str,
+    pub problem: &'static str,
+}
+
+impl Incident {
+    /// Fold one event into the state. Trusts that `decide` produced it; only the shape of the
+    /// stream (an `Opened` first, nothing before it) is checked, for replay of stored streams.
+    pub fn apply(
+        state: Option<Incident>,
+        stamped: &Stamped<IncidentEvent>,
+        index: usize,
+    ) -> Result<Incident, ReplayError> {
+        use IncidentEvent as E;
+        let Stamped { at, by, event } = stamped;
+        let fail = |problem| ReplayError {
+            index,
+            kind: event.kind(),
+            problem,
+        };
+        let mut incident = match (state, event) {
+            (
+                None,
+                E::Opened {
+                    id,
+                    reference,
+                    incident_type,
+                },
+            ) => {
+                return Ok(Incident {
+                    id: *id,
+                    reference: reference.clone(),
+                    incident_type: incident_type.clone(),
+                    status: Status::Open,
+                    opened_at: *at,
+                    opened_by: by.clone(),
+                    grades: Vec::new(),
+                    closure: None,
+                    contacts: Vec::new(),
+                    log: Vec::new(),
+                    history: vec![StatusChange {
+                        at: *at,
+                        by: by.clone(),
+                        from: None,
+                        to: Status::Open,
+                        reason: None,
+                    }],
+                    last_changed_at: *at,
+                    version: 1,
+                });
+            }
+            (Some(_), E::Opened { .. }) => return Err(fail("the incident was already opened")),
+            (None, _) => return Err(fail("the stream does not start with incident_opened")),
+            (Some(incident), _) => incident,
+        };
+        let move_to = |incident: &mut Incident, to: Status, reason: Option<String>| {
+            if incident.status != to {
+                incident.history.push(StatusChange {
+                    at: *at,
+                    by: by.clone(),
+                    from: Some(incident.status),
+                    to,
+                    reason,
+                });
+                incident.status = to;
+            }
+        };
+        match event {
+            E::Opened { .. } => return Err(fail("the incident was already opened")),
+            E::ContactJoined { contact } => incident.contacts.push(contact.clone()),
+            E::LogEntryAdded {
+                number,
+                text,
+                corrects,
+            } => incident.log.push(LogEntry {
+                number: *number,
+                at: *at,
+                author: by.clone(),
+                text: text.clone(),
+                corrects: *corrects,
+            }),
+            E::Graded { grade, rationale } => {
+                incident.grades.push(GradeDecision {
+                    grade: *grade,
+                    rationale: rationale.clone(),
+                    at: *at,
+                    by: by.clone(),
+                });
+                if incident.status == Status::Open {
+                    move_to(&mut incident, Status::Graded, Some(rationale.clone()));
+                }
+            }
+            E::Dispatched { note } => move_to(&mut incident, Status::Dispatched, note.clone()),
+            E::ArrivedAtScene => move_to(&mut incident, Status::AtScene, None),
+            E::Resolved { resolution } => {
+                move_to(&mut incident, Status::Resolved, Some(resolution.clone()))
+            }
+            E::Closed {
+                closing_code,
+                qualifiers,
+                resolution,
+            } => {
+                incident.closure = Some(Closure {
+                    closing_code: closing_code.clone(),
+                    qualifiers: qualifiers.clone(),
+                    resolution: resolution.clone(),
+                    at: *at,
+                    by: by.clone(),
+                });
+                move_to(
+                    &mut incident,
+                    Status::Closed,
+                    Some(format!("closed as {closing_code}")),
+                );
+            }
+            E::Reopened { reason } => {
+                incident.closure = None;
+                move_to(&mut incident, Status::Open, Some(reason.clone()));
+            }
+        }
+        incident.last_changed_at = *at;
+        incident.version += 1;
+        Ok(incident)
+    }
+
+    /// Rebuild an incident from its recorded events, oldest first.
+    pub fn replay<'a, I>(events: I) -> Result<Option<Incident>, ReplayError>
+    where
+        I: IntoIterator<Item = &'a Stamped<IncidentEvent>>,
+    {
+        let mut state = None;
+        for (index, event) in events.into_iter().enumerate() {
+            state = Some(Incident::apply(state, event, index)?);
+        }
+        Ok(state)
+    }
+
+    pub fn contact(&self, id: ContactId) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

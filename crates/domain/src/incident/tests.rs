@@ -1,0 +1,285 @@
+use super::*;
+use crate::contact::{ContactDraft, ContactId};
+
+fn at(minute: i64) -> Timestamp {
+    Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
+}
+
+fn handler() -> Username {
+    Username::parse("handler").unwrap()
+}
+
+fn contact(n: u128) -> Contact {
+    ContactDraft {
+        channel: "999".into(),
+        caller_name: "Jane Doe".into(),
+        location_text: "12 High Street".into(),
+        summary: "Shouting next door".into(),
+        ..ContactDraft::default()
+    }
+    .into_contact(ContactId(Uuid::from_u128(n)), handler(), at(0))
+    .unwrap()
+}
+
+/// Run commands in order, applying the events of each, and return the final state.
+fn run(commands: Vec<IncidentCommand>) -> Result<Incident, Rejected> {
+    let mut state: Option<Incident> = None;
+    for (i, command) in commands.into_iter().enumerate() {
+        let events = decide(state.as_ref(), command)?;
+        for event in events {
+            let stamped = Stamped {
+                at: at(i as i64),
+                by: handler(),
+                event,
+            };
+            state = Some(Incident::apply(state, &stamped, 0).unwrap());
+        }
+    }
+    Ok(state.unwrap())
+}
+
+fn open() -> IncidentCommand {
+    IncidentCommand::Open {
+        id: IncidentId(Uuid::from_u128(1)),
+        reference: IncidentRef::parse("20261123-0001").unwrap(),
+        incident_type: None,
+        contact: contact(1),
+    }
+}
+
+fn grade(g: &str) -> IncidentCommand {
+    IncidentCommand::grade(g, "caller reports ongoing threat").unwrap()
+}
+
+fn close() -> IncidentCommand {
+    IncidentCommand::close(Some("nfa"), &["DA".into(), "da".into()], "advice given").unwrap()
+}
+
+#[test]
+fn a_contact_opens_an_incident_with_its_contact() {
+    let incident = run(vec![open()]).unwrap();
+    assert_eq!(incident.status, Status::Open);
+    assert_eq!(incident.contacts.len(), 1);
+    assert_eq!(incident.version, 2);
+    assert_eq!(incident.reference.as_str(), "20261123-0001");
+}
+
+#[test]
+fn the_whole_lifecycle_with_dispatch() {
+    let incident = run(vec![
+        open(),
+        grade("emergency"),
+        IncidentCommand::RecordDispatch {
+            note: Some("Alpha 1-1 assigned".into()),
+        },
+        IncidentCommand::RecordArrival,
+        IncidentCommand::resolve("arrested one male").unwrap(),
+        close(),
+    ])
+    .unwrap();
+    let path: Vec<_> = incident.history.iter().map(|h| h.to.as_str()).collect();
+    assert_eq!(
+        path,
+        [
+            "open",
+            "graded",
+            "dispatched",
+            "at_scene",
+            "resolved",
+            "closed"
+        ]
+    );
+    let closure = incident.closure.unwrap();
+    assert_eq!(closure.closing_code.as_str(), "NFA");
+    assert_eq!(
+        closure.qualifiers.len(),
+        1,
+        "duplicate qualifiers are merged"
+    );
+}
+
+#[test]
+fn closing_needs_a_code_and_a_grade() {
+    let err = IncidentCommand::close(None, &[], "done").unwrap_err();
+    assert_eq!(err.field, "closing_code");
+    assert!(err.message.contains("without a closing code"));
+    let err = IncidentCommand::close(Some("  "), &[], "done").unwrap_err();
+    assert_eq!(err.field, "closing_code");
+
+    let err = run(vec![open(), close()]).unwrap_err();
+    assert_eq!(err.code, "not_graded");
+    assert!(err.reason.contains("grade it before closing"));
+}
+
+#[test]
+fn a_closed_incident_cannot_be_graded_or_written_to() {
+    let err = run(vec![open(), grade("priority"), close(), grade("emergency")]).unwrap_err();
+    assert_eq!(err.code, "incident_closed");
+
+    let err = run(vec![
+        open(),
+        grade("priority"),
+        close(),
+        IncidentCommand::add_log_entry("more", None).unwrap(),
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "incident_closed");
+    assert!(err.reason.contains("reopened"), "{}", err.reason);
+
+    let err = run(vec![
+        open(),
+        grade("priority"),
+        close(),
+        IncidentCommand::JoinContact {
+            contact: contact(2),
+        },
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "incident_closed");
+}
+
+#[test]
+fn reopening_needs_a_reason_and_a_fresh_grade() {
+    assert_eq!(IncidentCommand::reopen(" ").unwrap_err().field, "reason");
+    let incident = run(vec![
+        open(),
+        grade("priority"),
+        close(),
+        IncidentCommand::reopen("caller rang back: suspect returned").unwrap(),
+        IncidentCommand::add_log_entry("caller says he is back", None).unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(incident.status, Status::Open);
+    assert!(incident.closure.is_none());
+    assert_eq!(
+        incident.history.last().unwrap().reason.as_deref(),
+        Some("caller rang back: suspect returned")
+    );
+
+    let err = run(vec![
+        open(),
+        grade("priority"),
+        close(),
+        IncidentCommand::reopen("rang back").unwrap(),
+        close(),
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "not_graded");
+
+    let err = run(vec![open(), IncidentCommand::reopen("why not").unwrap()]).unwrap_err();
+    assert_eq!(err.code, "not_closed");
+}
+
+#[test]
+fn corrections_are_new_entries_pointing_at_the_old() {
+    let incident = run(vec![
+        open(),
+        IncidentCommand::add_log_entry("suspect in red coat", None).unwrap(),
+        IncidentCommand::add_log_entry("correction: blue coat", Some(1)).unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(incident.log.len(), 2);
+    assert_eq!(incident.log[0].text, "suspect in red coat");
+    assert_eq!(incident.log[1].corrects, Some(1));
+
+    let err = run(vec![
+        open(),
+        IncidentCommand::add_log_entry("fix", Some(7)).unwrap(),
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "no_such_log_entry");
+}
+
+#[test]
+fn a_second_contact_joins_and_cannot_join_twice() {
+    let incident = run(vec![
+        open(),
+        IncidentCommand::JoinContact {
+            contact: contact(2),
+        },
+    ])
+    .unwrap();
+    assert_eq!(incident.contacts.len(), 2);
+    let err = run(vec![
+        open(),
+        IncidentCommand::JoinContact {
+            contact: contact(1),
+        },
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "duplicate_contact");
+}
+
+#[test]
+fn dispatch_needs_a_deploying_grade() {
+    let err = run(vec![open(), IncidentCommand::RecordDispatch { note: None }]).unwrap_err();
+    assert_eq!(err.code, "not_graded");
+    let err = run(vec![
+        open(),
+        grade("signposted"),
+        IncidentCommand::RecordDispatch { note: None },
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "grade_does_not_deploy");
+    let err = run(vec![
+        open(),
+        grade("emergency"),
+        IncidentCommand::RecordDispatch { note: None },
+        grade("signposted"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "units_attached");
+}
+
+#[test]
+fn grading_needs_a_known_grade_and_a_rationale() {
+    assert_eq!(
+        IncidentCommand::grade("urgent", "x").unwrap_err().field,
+        "grade"
+    );
+    assert_eq!(
+        IncidentCommand::grade("priority", "").unwrap_err().field,
+        "rationale"
+    );
+    let incident = run(vec![open(), grade("priority"), grade("emergency")]).unwrap();
+    assert_eq!(incident.grade(), Some(Grade::Emergency));
+    assert_eq!(incident.grades.len(), 2, "every grading decision is kept");
+}
+
+#[test]
+fn replay_refuses_a_stream_that_does_not_start_with_opened() {
+    let stray = Stamped {
+        at: at(0),
+        by: handler(),
+        event: IncidentEvent::ArrivedAtScene,
+    };
+    let err = Incident::replay([&stray]).unwrap_err();
+    assert_eq!(err.index, 0);
+}
+
+#[test]
+fn references_are_parsed_strictly() {
+    let date = jiff::civil::date(2026, 11, 22);
+    assert_eq!(IncidentRef::new(date, 42).as_str(), "20261122-0042");
+    assert_eq!(IncidentRef::new(date, 12345).as_str(), "20261122-12345");
+    assert!(IncidentRef::parse("20261122-0042").is_ok());
+    for bad in [
+        "20261122-42",
+        "20261322-0001",
+        "2026112-0001",
+        "20261122-0000",
+        "x",
+    ] {
+        assert!(IncidentRef::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn events_round_trip_through_json() {
+    let events = decide(None, open()).unwrap();
+    for event in events {
+        let json = serde_json::to_string(&event).unwrap();
+        let back: IncidentEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+    }
+}

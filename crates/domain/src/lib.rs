@@ -1,0 +1,17 @@
+//! The pure core of Control Room: the words of the control room as types, and the rules
+//! that decide what may happen to them.
+//!
+//! Architecture invariant: this crate does no I/O, spawns nothing and never reads the system
+//! clock. Time arrives through [`Clock`]; everything else arrives as arguments. CI fails if its
+//! dependency tree contains tokio, sqlx, axum or tantivy (`.ci/run`).
+
+pub mod audit;
+pub mod clock;
+pub mod contact;
+pub mod incident;
+pub mod roles;
+pub mod text;
+pub mod user;
+
+pub use clock::{Clock, ManualClock};
+pub use text::Invalid;

@@ -1,0 +1,149 @@
+//! Validated text: every free-text value that enters the system is parsed here once, so the
+//! rest of the code can trust it (trimmed, non-empty, bounded, no control characters).
+
+use std::fmt;
+
+/// Why a value was refused, in words a contact handler can act on. `field` names the input
+/// (as the API and the console call it) so the message can be shown next to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Prefix the field with its parent, e.g. `name` inside `caller` becomes `caller.name`.
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}
+
+/// Trim `raw` and check it is present, not longer than `max` characters, and free of control
+/// characters other than newlines and tabs (which a multi-line log entry needs).
+pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(Invalid::new(field, "is required and cannot be blank"));
+    }
+    let length = text.chars().count();
+    if length > max {
+        return Err(Invalid::new(
+            field,
+            format!("is too long ({length} characters; the limit is {max})"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(Invalid::new(field, "contains control characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Optional text: `None` or blank means absent.
+pub fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, Invalid> {
+    match raw {
+        Some(text) if !text.trim().is_empty() => required_text(field, text, max).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A short code (closing code, qualifier, incident type). Free codes until the national lists
+/// arrive: letters, digits, space, `-`, `_`, `/` and `.`, stored upper-case.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct Code(String);
+
+impl Code {
+    pub const MAX_LEN: usize = 48;
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let text = required_text(field, raw, Self::MAX_LEN)?;
+        if !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -_/.".contains(c))
+        {
+            return Err(Invalid::new(
+                field,
+                "may contain only letters, digits, spaces and - _ / .",
+            ));
+        }
+        Ok(Self(text.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Code {
+    type Error = Invalid;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse("code", &value)
+    }
+}
+
+impl From<Code> for String {
+    fn from(code: Code) -> Self {
+        code.0
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_trims_and_refuses_blank() {
+        assert_eq!(required_text("summary", "  help  ", 10).unwrap(), "help");
+        let err = required_text("summary", "   ", 10).unwrap_err();
+        assert_eq!(err.field, "summary");
+        assert!(err.message.contains("required"));
+    }
+
+    #[test]
+    fn required_text_refuses_too_long_and_control_characters() {
+        assert!(
+            required_text("x", "abcdef", 5)
+                .unwrap_err()
+                .message
+                .contains("too long")
+        );
+        assert!(required_text("x", "a\u{0007}b", 5).is_err());
+        assert_eq!(required_text("x", "a\nb", 5).unwrap(), "a\nb");
+    }
+
+    #[test]
+    fn codes_are_upper_case_and_restricted() {
+        assert_eq!(
+            Code::parse("closing_code", " nfa-advice ")
+                .unwrap()
+                .as_str(),
+            "NFA-ADVICE"
+        );
+        assert!(Code::parse("closing_code", "drop table;").is_err());
+        assert!(Code::parse("closing_code", "").is_err());
+    }
+}

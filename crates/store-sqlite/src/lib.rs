@@ -1,1 +1,450 @@
+//! SQLite adapter: the embedded default. One file, WAL mode, `synchronous=FULL` so an
+//! acknowledged write survives a power cut, and a single writer connection so writes queue in
+//! the process instead of failing with "database is locked".
 
+use async_trait::async_trait;
+use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
+use controlroom_domain::user::Username;
+use controlroom_store::sql;
+use controlroom_store::{
+    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow, Store, StoreError,
+    StoreResult, UserRow, WriteTx,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+fn db_error(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Database(e) if e.is_unique_violation() => {
+            StoreError::Conflict(e.message().to_owned())
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(err.to_string()),
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `url` (`sqlite://path/to/file.db`) and bring
+    /// its schema up to date.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(db_error)?;
+        sqlx::migrate!("./migrations")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrating the SQLite database: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db_error)?;
+        Ok(Self { writer, reader })
+    }
+}
+
+fn audit_record(row: &SqliteRow) -> Result<AuditRecord, sqlx::Error> {
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        category: row.try_get("category")?,
+        stream: row.try_get("stream")?,
+        kind: row.try_get("kind")?,
+        actor: row.try_get("actor")?,
+        at_micros: row.try_get("at_micros")?,
+        payload: row.try_get("payload")?,
+    })
+}
+
+fn incident_row(row: &SqliteRow) -> Result<IncidentRow, sqlx::Error> {
+    Ok(IncidentRow {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        status: row.try_get("status")?,
+        grade: row.try_get("grade")?,
+        incident_type: row.try_get("incident_type")?,
+        channel: row.try_get("channel")?,
+        location_text: row.try_get("location_text")?,
+        summary: row.try_get("summary")?,
+        contact_count: row.try_get("contact_count")?,
+        opened_at_micros: row.try_get("opened_at_micros")?,
+        last_changed_at_micros: row.try_get("last_changed_at_micros")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn user_row(row: &SqliteRow) -> Result<UserRow, sqlx::Error> {
+    Ok(UserRow {
+        username: row.try_get("username")?,
+        role: row.try_get("role")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at_micros: row.try_get("created_at_micros")?,
+    })
+}
+
+fn session_row(row: &SqliteRow) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        token_hash: row.try_get("token_hash")?,
+        username: row.try_get("username")?,
+        created_at_micros: row.try_get("created_at_micros")?,
+        last_seen_at_micros: row.try_get("last_seen_at_micros")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn WriteTx>> {
+        // IMMEDIATE takes the write lock now, so another process (`controlroom user add`
+        // while the server runs) waits on busy_timeout instead of failing mid-transaction.
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let head = sqlx::query(sql::SELECT_CHAIN_HEAD)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let seq: i64 = head.try_get("seq").map_err(db_error)?;
+        let hash: String = head.try_get("hash").map_err(db_error)?;
+        let hash = ChainHash::from_hex(&hash).ok_or_else(|| {
+            StoreError::Corrupt("the chain head hash is not a SHA-256 digest".into())
+        })?;
+        Ok(Box::new(SqliteTx {
+            tx,
+            head_seq: seq,
+            head_hash: hash,
+        }))
+    }
+
+    async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(sql::SELECT_STREAM)
+            .bind(stream)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(audit_record)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
+        let (text, args) = sql::list_incidents(filter);
+        let mut query = sqlx::query(AssertSqlSafe(text));
+        for arg in args {
+            query = match arg {
+                sql::FilterArg::Text(t) => query.bind(t),
+                sql::FilterArg::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.reader).await.map_err(db_error)?;
+        rows.iter()
+            .map(incident_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
+        let row = sqlx::query(sql::SELECT_USER)
+            .bind(username.as_str())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(user_row).transpose().map_err(db_error)
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
+        let rows = sqlx::query(sql::SELECT_USERS)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(user_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+        let row = sqlx::query(sql::SELECT_SESSION)
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(session_row).transpose().map_err(db_error)
+    }
+
+    async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
+        sqlx::query(sql::TOUCH_SESSION)
+            .bind(token_hash)
+            .bind(at_micros)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
+        let rows = sqlx::query(sql::SELECT_AUDIT_PAGE)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredRecord {
+                    record: audit_record(row)?,
+                    prev_hash: row.try_get("prev_hash")?,
+                    hash: row.try_get("hash")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_error)
+    }
+
+    async fn chain_head(&self) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query(sql::SELECT_CHAIN_HEAD)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?)))
+            .transpose()
+            .map_err(db_error)
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+    head_seq: i64,
+    head_hash: ChainHash,
+}
+
+#[async_trait]
+impl WriteTx for SqliteTx {
+    async fn append(&mut self, new: NewRecord) -> StoreResult<i64> {
+        let record = AuditRecord {
+            seq: self.head_seq + 1,
+            category: new.category.as_str().to_owned(),
+            stream: new.stream,
+            kind: new.kind,
+            actor: new.actor,
+            at_micros: new.at_micros,
+            payload: new.payload,
+        };
+        let hash = record.link(&self.head_hash);
+        sqlx::query(sql::INSERT_AUDIT)
+            .bind(record.seq)
+            .bind(&record.category)
+            .bind(&record.stream)
+            .bind(&record.kind)
+            .bind(&record.actor)
+            .bind(record.at_micros)
+            .bind(&record.payload)
+            .bind(self.head_hash.to_hex())
+            .bind(hash.to_hex())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(sql::UPDATE_CHAIN_HEAD)
+            .bind(record.seq)
+            .bind(hash.to_hex())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        self.head_seq = record.seq;
+        self.head_hash = hash;
+        Ok(record.seq)
+    }
+
+    async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(sql::SELECT_STREAM)
+            .bind(stream)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(audit_record)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
+        let last: i64 = sqlx::query_scalar(sql::NEXT_INCIDENT_NUMBER)
+            .bind(day)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        u32::try_from(last)
+            .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
+    }
+
+    async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {
+        sqlx::query(sql::UPSERT_INCIDENT)
+            .bind(&row.id)
+            .bind(&row.reference)
+            .bind(&row.status)
+            .bind(&row.grade)
+            .bind(&row.incident_type)
+            .bind(&row.channel)
+            .bind(&row.location_text)
+            .bind(&row.summary)
+            .bind(row.contact_count)
+            .bind(row.opened_at_micros)
+            .bind(row.last_changed_at_micros)
+            .bind(row.version)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_USER)
+            .bind(&user.username)
+            .bind(&user.role)
+            .bind(&user.password_hash)
+            .bind(user.created_at_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| match db_error(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_SESSION)
+            .bind(&session.token_hash)
+            .bind(&session.username)
+            .bind(session.created_at_micros)
+            .bind(session.last_seen_at_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query(sql::DELETE_SESSION)
+            .bind(token_hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn idempotent_response(
+        &mut self,
+        actor: &str,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>> {
+        let row = sqlx::query(sql::SELECT_IDEMPOTENT)
+            .bind(actor)
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok(IdempotentResponse {
+                fingerprint: r.try_get("fingerprint")?,
+                status: r.try_get("status")?,
+                body: r.try_get("body")?,
+            })
+        })
+        .transpose()
+        .map_err(db_error)
+    }
+
+    async fn save_idempotent_response(
+        &mut self,
+        actor: &str,
+        key: &str,
+        response: &IdempotentResponse,
+        at_micros: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_IDEMPOTENT)
+            .bind(actor)
+            .bind(key)
+            .bind(&response.fingerprint)
+            .bind(response.status)
+            .bind(&response.body)
+            .bind(at_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(db_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn conforms_to_the_store_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let counter = std::sync::atomic::AtomicUsize::new(0);
+        controlroom_store::conformance::run_all(|| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let url = format!(
+                "sqlite://{}",
+                dir.path().join(format!("conformance-{n}.db")).display()
+            );
+            async move { Box::new(SqliteStore::connect(&url).await.unwrap()) as Box<dyn Store> }
+        })
+        .await;
+    }
+}

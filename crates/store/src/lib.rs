@@ -1,1 +1,105 @@
+//! Storage ports: what the use cases need from a database, and nothing about which one.
+//!
+//! There is one write path, [`WriteTx`]: a transaction that holds the single audit-chain lock
+//! from `begin` to `commit`, so every change and its audit records are appended in one order,
+//! and decisions are made on state nobody else can change meanwhile. Reads that need no
+//! audit record go straight to [`Store`].
+//!
+//! Both adapters (`controlroom-store-sqlite`, `controlroom-store-postgres`) must pass the
+//! same [`conformance`] suite.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod records;
+pub mod sql;
+
+use async_trait::async_trait;
+use controlroom_domain::audit::{AuditRecord, StoredRecord};
+use controlroom_domain::user::Username;
+pub use records::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// A cheap query that proves the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Start a write transaction holding the audit-chain lock (writers queue here).
+    async fn begin(&self) -> StoreResult<Box<dyn WriteTx>>;
+
+    /// Change records of one stream, oldest first.
+    async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
+
+    async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
+
+    async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>>;
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
+
+    /// Move a session's last activity on. Not audited: it records no personal data.
+    async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()>;
+
+    /// Audit records with `seq > after`, in order, at most `limit`.
+    async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>>;
+
+    /// The chain head written with the last append: `(seq, hash)`.
+    async fn chain_head(&self) -> StoreResult<Option<(i64, String)>>;
+
+    /// Close the pool, waiting for connections to finish.
+    async fn close(&self);
+}
+
+#[async_trait]
+pub trait WriteTx: Send {
+    /// Append one record to the audit chain; returns its sequence number.
+    async fn append(&mut self, record: NewRecord) -> StoreResult<i64>;
+
+    /// Change records of one stream, oldest first, as this transaction sees them.
+    async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
+
+    /// The next number of the day for incident references (1, 2, 3… per day).
+    async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32>;
+
+    /// Insert or replace the incident's row in the listing projection.
+    async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()>;
+
+    async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()>;
+
+    async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
+
+    async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
+
+    async fn idempotent_response(
+        &mut self,
+        actor: &str,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>>;
+
+    async fn save_idempotent_response(
+        &mut self,
+        actor: &str,
+        key: &str,
+        response: &IdempotentResponse,
+        at_micros: i64,
+    ) -> StoreResult<()>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}

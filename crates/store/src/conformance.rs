@@ -1,0 +1,349 @@
+//! The behaviour every storage backend must show. Each adapter's tests call [`run_all`] with
+//! a factory for fresh, migrated, empty stores; a failure panics with what was expected.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::{
+    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow, Store, UserRow,
+};
+use controlroom_domain::audit::{Category, ChainVerifier};
+use controlroom_domain::user::Username;
+use std::future::Future;
+
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Box<dyn Store>>,
+{
+    appended_records_form_a_verifiable_chain(fresh().await.as_ref()).await;
+    an_uncommitted_transaction_leaves_nothing(fresh().await.as_ref()).await;
+    streams_hold_only_their_changes_in_order(fresh().await.as_ref()).await;
+    incident_numbers_restart_each_day(fresh().await.as_ref()).await;
+    incident_rows_upsert_and_filter(fresh().await.as_ref()).await;
+    users_and_sessions_round_trip(fresh().await.as_ref()).await;
+    idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
+    text_survives_exactly(fresh().await.as_ref()).await;
+}
+
+fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRecord {
+    NewRecord {
+        category,
+        stream: stream.into(),
+        kind: kind.into(),
+        actor: "handler".into(),
+        at_micros: 1_795_400_000_000_000,
+        payload: payload.into(),
+    }
+}
+
+async fn verify(store: &dyn Store) -> u64 {
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0;
+    loop {
+        let page = store.audit_records(after, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        for stored in &page {
+            verifier.check(stored).unwrap();
+            after = stored.record.seq;
+        }
+    }
+    verifier
+        .finish(store.chain_head().await.unwrap())
+        .unwrap()
+        .records
+}
+
+pub async fn appended_records_form_a_verifiable_chain(store: &dyn Store) {
+    assert_eq!(
+        verify(store).await,
+        0,
+        "a new store has an empty, valid chain"
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.append(record(
+            "incident/a",
+            "incident_opened",
+            Category::Change,
+            "{}"
+        ))
+        .await
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.append(record(
+            "incident/a",
+            "contact_joined",
+            Category::Change,
+            "{}"
+        ))
+        .await
+        .unwrap(),
+        2
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.append(record("incident/a", "consulted", Category::Access, "{}"))
+            .await
+            .unwrap(),
+        3
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(verify(store).await, 3);
+    assert_eq!(store.chain_head().await.unwrap().unwrap().0, 3);
+}
+
+pub async fn an_uncommitted_transaction_leaves_nothing(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record(
+        "incident/a",
+        "incident_opened",
+        Category::Change,
+        "{}",
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record(
+        "incident/a",
+        "log_entry_added",
+        Category::Change,
+        "{}",
+    ))
+    .await
+    .unwrap();
+    tx.next_incident_number("20261123").await.unwrap();
+    drop(tx);
+    assert_eq!(verify(store).await, 1);
+    assert_eq!(store.stream("incident/a").await.unwrap().len(), 1);
+    // The counter was rolled back too: the next number is still the first.
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.next_incident_number("20261123").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+}
+
+pub async fn streams_hold_only_their_changes_in_order(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record(
+        "incident/a",
+        "incident_opened",
+        Category::Change,
+        "{\"n\":1}",
+    ))
+    .await
+    .unwrap();
+    tx.append(record(
+        "incident/b",
+        "incident_opened",
+        Category::Change,
+        "{\"n\":2}",
+    ))
+    .await
+    .unwrap();
+    tx.append(record(
+        "incident/a",
+        "consulted",
+        Category::Access,
+        "{\"n\":3}",
+    ))
+    .await
+    .unwrap();
+    tx.append(record(
+        "incident/a",
+        "log_entry_added",
+        Category::Change,
+        "{\"n\":4}",
+    ))
+    .await
+    .unwrap();
+    let seen_inside = tx.stream("incident/a").await.unwrap();
+    assert_eq!(seen_inside.len(), 2, "a transaction sees its own appends");
+    tx.commit().await.unwrap();
+    let a = store.stream("incident/a").await.unwrap();
+    let payloads: Vec<_> = a.iter().map(|r| r.payload.as_str()).collect();
+    assert_eq!(payloads, ["{\"n\":1}", "{\"n\":4}"]);
+    assert!(a[0].seq < a[1].seq);
+    assert!(store.stream("incident/none").await.unwrap().is_empty());
+}
+
+pub async fn incident_numbers_restart_each_day(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 1);
+    assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 2);
+    assert_eq!(tx.next_incident_number("20261123").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 3);
+    tx.commit().await.unwrap();
+}
+
+fn row(n: i64, status: &str, grade: Option<&str>) -> IncidentRow {
+    IncidentRow {
+        id: format!("00000000-0000-0000-0000-{n:012}"),
+        reference: format!("20261123-{n:04}"),
+        status: status.into(),
+        grade: grade.map(Into::into),
+        incident_type: None,
+        channel: "999".into(),
+        location_text: "High Street".into(),
+        summary: "Fight".into(),
+        contact_count: 1,
+        opened_at_micros: 1_000_000 * n,
+        last_changed_at_micros: 1_000_000 * n,
+        version: 2,
+    }
+}
+
+pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.save_incident_row(&row(1, "open", None)).await.unwrap();
+    tx.save_incident_row(&row(2, "graded", Some("emergency")))
+        .await
+        .unwrap();
+    tx.save_incident_row(&row(3, "closed", Some("priority")))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let mut updated = row(1, "graded", Some("priority"));
+    updated.version = 3;
+    updated.contact_count = 2;
+    tx.save_incident_row(&updated).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let all = store
+        .list_incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    let refs: Vec<_> = all.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(
+        refs,
+        ["20261123-0003", "20261123-0002", "20261123-0001"],
+        "newest first"
+    );
+    assert_eq!(all[2], updated);
+
+    let graded = store
+        .list_incidents(&IncidentFilter {
+            statuses: vec!["graded".into()],
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(graded.len(), 2);
+    let filter = IncidentFilter {
+        statuses: vec!["graded".into(), "closed".into()],
+        grades: vec!["priority".into()],
+        opened_from_micros: Some(1_000_000),
+        opened_before_micros: Some(3_000_000),
+        limit: 10,
+    };
+    let found = store.list_incidents(&filter).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reference, "20261123-0001");
+    let limited = store
+        .list_incidents(&IncidentFilter {
+            limit: 1,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 1);
+}
+
+pub async fn users_and_sessions_round_trip(store: &dyn Store) {
+    let user = UserRow {
+        username: "handler".into(),
+        role: "contact_handler".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at_micros: 5,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let duplicate = tx.insert_user(&user).await;
+    assert!(
+        matches!(duplicate, Err(crate::StoreError::Conflict(_))),
+        "{duplicate:?}"
+    );
+    drop(tx);
+    let name = Username::parse("handler").unwrap();
+    assert_eq!(store.user(&name).await.unwrap(), Some(user.clone()));
+    assert_eq!(
+        store
+            .user(&Username::parse("nobody").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.list_users().await.unwrap(), vec![user]);
+
+    let session = SessionRow {
+        token_hash: "ab".repeat(32),
+        username: "handler".into(),
+        created_at_micros: 10,
+        last_seen_at_micros: 10,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&session).await.unwrap();
+    tx.commit().await.unwrap();
+    store.touch_session(&session.token_hash, 20).await.unwrap();
+    store.touch_session(&session.token_hash, 15).await.unwrap();
+    let seen = store.session(&session.token_hash).await.unwrap().unwrap();
+    assert_eq!(seen.last_seen_at_micros, 20, "activity only moves forward");
+    let mut tx = store.begin().await.unwrap();
+    tx.delete_session(&session.token_hash).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.session(&session.token_hash).await.unwrap(), None);
+}
+
+pub async fn idempotent_responses_are_kept_per_actor(store: &dyn Store) {
+    let response = IdempotentResponse {
+        fingerprint: "f1".into(),
+        status: 201,
+        body: "{\"id\":1}".into(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.idempotent_response("handler", "k1").await.unwrap(), None);
+    tx.save_idempotent_response("handler", "k1", &response, 1)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.idempotent_response("handler", "k1").await.unwrap(),
+        Some(response)
+    );
+    assert_eq!(
+        tx.idempotent_response("supervisor", "k1").await.unwrap(),
+        None
+    );
+}
+
+pub async fn text_survives_exactly(store: &dyn Store) {
+    let payload = "{\"text\":\"Ça va? 🚓 O'Brien said \\\"no\\\"; DROP TABLE x;\\n\"}";
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record(
+        "incident/é",
+        "log_entry_added",
+        Category::Change,
+        payload,
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.stream("incident/é").await.unwrap()[0].payload,
+        payload
+    );
+    assert_eq!(verify(store).await, 1);
+}

@@ -1,0 +1,69 @@
+//! Rows as the store keeps them. Plain data: the use cases turn them into domain types.
+
+use controlroom_domain::audit::Category;
+
+/// What a writer hands to [`crate::WriteTx::append`]; the store adds `seq` and the hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRecord {
+    pub category: Category,
+    pub stream: String,
+    pub kind: String,
+    pub actor: String,
+    pub at_micros: i64,
+    pub payload: String,
+}
+
+/// One row of the incident list: enough to list, filter and sort without replaying events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRow {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub grade: Option<String>,
+    pub incident_type: Option<String>,
+    pub channel: String,
+    pub location_text: String,
+    pub summary: String,
+    pub contact_count: i64,
+    pub opened_at_micros: i64,
+    pub last_changed_at_micros: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentFilter {
+    pub statuses: Vec<String>,
+    pub grades: Vec<String>,
+    /// Opened at or after (microseconds since the epoch).
+    pub opened_from_micros: Option<i64>,
+    /// Opened before.
+    pub opened_before_micros: Option<i64>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub username: String,
+    pub role: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub created_at_micros: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// SHA-256 of the token: a stolen database copy gives no usable tokens.
+    pub token_hash: String,
+    pub username: String,
+    pub created_at_micros: i64,
+    pub last_seen_at_micros: i64,
+}
+
+/// The first answer to a write with an `Idempotency-Key`, returned again on a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentResponse {
+    /// SHA-256 of what was asked: a retry must ask the same thing.
+    pub fingerprint: String,
+    pub status: i64,
+    pub body: String,
+}

@@ -1,0 +1,109 @@
+//! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). Statements
+//! that differ (locking, upserts of the chain head) stay in each adapter.
+
+pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload FROM audit_log \
+     WHERE stream = $1 AND category = 'change' ORDER BY seq";
+
+pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash FROM audit_log \
+     WHERE seq > $1 ORDER BY seq LIMIT $2";
+
+pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id = 1";
+
+pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1";
+
+pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last) VALUES ($1, 1) \
+     ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last";
+
+pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
+     contact_count, opened_at_micros, last_changed_at_micros, version) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
+     incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
+     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version";
+
+pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
+     contact_count, opened_at_micros, last_changed_at_micros, version";
+
+pub const INSERT_USER: &str =
+    "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";
+
+pub const SELECT_USER: &str =
+    "SELECT username, role, password_hash, created_at_micros FROM users WHERE username = $1";
+
+pub const SELECT_USERS: &str =
+    "SELECT username, role, password_hash, created_at_micros FROM users ORDER BY username";
+
+pub const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, username, created_at_micros, last_seen_at_micros) \
+     VALUES ($1, $2, $3, $4)";
+
+pub const SELECT_SESSION: &str = "SELECT token_hash, username, created_at_micros, last_seen_at_micros FROM sessions WHERE token_hash = $1";
+
+pub const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at_micros = $2 WHERE token_hash = $1 AND last_seen_at_micros < $2";
+
+pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
+
+pub const SELECT_IDEMPOTENT: &str =
+    "SELECT fingerprint, status, body FROM idempotency WHERE actor = $1 AND key = $2";
+
+pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, status, body, created_at_micros) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The incident list query with its filters as `$n` placeholders. Built from a fixed set of
+/// fragments only: no caller text ever enters the SQL.
+pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>) {
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    let placeholder = |arg: FilterArg, args: &mut Vec<FilterArg>| {
+        args.push(arg);
+        format!("${}", args.len())
+    };
+    if !filter.statuses.is_empty() {
+        let marks: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| placeholder(FilterArg::Text(s.clone()), &mut args))
+            .collect();
+        clauses.push(format!("status IN ({})", marks.join(", ")));
+    }
+    if !filter.grades.is_empty() {
+        let marks: Vec<String> = filter
+            .grades
+            .iter()
+            .map(|g| placeholder(FilterArg::Text(g.clone()), &mut args))
+            .collect();
+        clauses.push(format!("grade IN ({})", marks.join(", ")));
+    }
+    if let Some(from) = filter.opened_from_micros {
+        clauses.push(format!(
+            "opened_at_micros >= {}",
+            placeholder(FilterArg::Int(from), &mut args)
+        ));
+    }
+    if let Some(before) = filter.opened_before_micros {
+        clauses.push(format!(
+            "opened_at_micros < {}",
+            placeholder(FilterArg::Int(before), &mut args)
+        ));
+    }
+    let filter_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    let limit = placeholder(FilterArg::Int(filter.limit), &mut args);
+    (
+        format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents{filter_sql} ORDER BY opened_at_micros DESC, reference DESC LIMIT {limit}"
+        ),
+        args,
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterArg {
+    Text(String),
+    Int(i64),
+}

@@ -1,1 +1,91 @@
+//! Control Room's use cases. Each module is one thing a user does; each write is one
+//! transaction that appends its events and audit records together, so the system never
+//! shows a change it has not recorded, nor records one it has not made.
+//!
+//! Roles are checked here, not only at the HTTP edge: every door into the system (API,
+//! console, CLI, demo seeding) goes through these functions.
 
+pub mod audit_trail;
+pub mod auth;
+pub mod demo;
+mod error;
+mod idempotency;
+pub mod incidents;
+mod records;
+pub mod take_contact;
+pub mod users;
+
+pub use error::AppError;
+pub use idempotency::Idempotency;
+
+use controlroom_domain::Clock;
+use controlroom_domain::roles::{Permission, Role};
+use controlroom_domain::user::Username;
+use controlroom_store::Store;
+use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
+
+/// The real clock. Lives here, not in the domain, because reading the system time is I/O.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session unused for this long is ended (default 15 minutes).
+    pub session_idle_timeout: SignedDuration,
+    /// Where the force is: incident references use this zone's date.
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: SignedDuration::from_mins(15),
+            time_zone: jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC),
+        }
+    }
+}
+
+/// Everything a use case needs: the store, the clock and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self { store, clock, settings }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// Who is acting: a signed-in user and their role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub username: Username,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn require(&self, permission: Permission, doing: &str) -> Result<(), AppError> {
+        if self.role.may(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "your role ({}) does not allow you to {doing}",
+                self.role.as_str().replace('_', " ")
+            )))
+        }
+    }
+}

@@ -1,1 +1,241 @@
-fn main() {}
+//! `controlroom`: run the Control Room server and look after its data.
+//!
+//! Exit codes: 0 success; 1 the job failed (database unreachable, audit chain broken);
+//! 2 the command line or its input was wrong.
+
+mod bench;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use controlroom_app::{Actor, App, AppError, Settings, SystemClock, audit_trail, demo, users};
+use controlroom_store::Store;
+use controlroom_store_postgres::PostgresStore;
+use controlroom_store_sqlite::SqliteStore;
+use jiff::SignedDuration;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "controlroom", version, about = "Control Room: police contact management and command and control")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Database {
+    /// `sqlite://path/file.db` (embedded, the default) or `postgres://user@host:5432/db`.
+    #[arg(long, env = "CONTROLROOM_DATABASE_URL", default_value = "sqlite://data/controlroom.db", global = true)]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (creates and migrates the database if needed).
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        /// Address to listen on; port 0 picks a free port (printed at start-up).
+        #[arg(long, env = "CONTROLROOM_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Create a demo force: one user per role and a night shift of incidents.
+        #[arg(long)]
+        demo: bool,
+        /// Minutes without activity after which a session ends.
+        #[arg(long, env = "CONTROLROOM_SESSION_IDLE_MINUTES", default_value_t = 15)]
+        session_idle_minutes: u16,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: Database,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Measure contacts per second and latency over HTTP against a fresh database.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input, so it stays out of shell history.
+    Add {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        username: String,
+        /// contact_handler, dispatcher, crime_recorder, supervisor, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the whole hash chain; exit 1 naming the first broken link if anything was changed,
+    /// removed, inserted or reordered behind the system's back.
+    Verify {
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+/// A failure with its exit code: 2 for the user's input, 1 for everything else.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        let error = error.into();
+        let code = match error.downcast_ref::<AppError>() {
+            Some(AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden(_)) => 2,
+            _ => 1,
+        };
+        Self { code, error }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await.with_context(|| "opening the PostgreSQL database")?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await.with_context(|| "opening the SQLite database")?))
+    } else {
+        Err(controlroom_domain::Invalid::new(
+            "--database-url",
+            "must start with sqlite:// or postgres:// (e.g. sqlite://data/controlroom.db)",
+        ))
+        .map_err(AppError::from)?
+    }
+}
+
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Serve { db, listen, demo, session_idle_minutes } => {
+            init_logging();
+            let settings = Settings {
+                session_idle_timeout: SignedDuration::from_mins(i64::from(session_idle_minutes.max(1))),
+                ..Settings::default()
+            };
+            serve(&db.database_url, listen, demo, settings).await
+        }
+        Command::Migrate { db } => {
+            let store = open_store(&db.database_url).await?;
+            store.close().await;
+            println!("database is up to date ({})", store.backend());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { db, username, role, password_stdin: _ } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store = open_store(&db.database_url).await?;
+            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let user = users::add_user(&app, &Actor::system(), &username, &role, password).await;
+            store.close().await;
+            let user = user?;
+            println!("added user {} with role {}", user.username, user.role.as_str());
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { db } } => {
+            let store = open_store(&db.database_url).await?;
+            let result = audit_trail::verify(store.as_ref()).await;
+            store.close().await;
+            match result {
+                Ok(verified) => {
+                    println!(
+                        "audit trail intact: {} events, head {} ({}); {} incidents agree with their events",
+                        verified.chain.records, verified.chain.head_seq, verified.chain.head_hash, verified.incidents
+                    );
+                    Ok(())
+                }
+                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
+                Err(broken) => Err(Failure { code: 1, error: anyhow::anyhow!("{broken}") }),
+            }
+        }
+        Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONTROLROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("CONTROLROOM_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn serve(database_url: &str, listen: SocketAddr, with_demo: bool, settings: Settings) -> Result<(), Failure> {
+    let store = open_store(database_url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    if with_demo {
+        let seeded = demo::seed(&app).await?;
+        println!("Demo force ready ({} users and {} incidents created). Sign in as:", seeded.users_created, seeded.incidents_created);
+        for user in demo::demo_users() {
+            println!("  {:<11} password {:<16} ({})", user.username, user.password, user.role.as_str());
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let address = listener.local_addr().context("reading the listening address")?;
+    // Tests and scripts wait for this exact line.
+    println!("Control Room listening on http://{address} (database: {})", store.backend());
+    tracing::info!(%address, backend = store.backend(), "listening");
+    controlroom_web::serve(listener, app, shutdown_signal()).await.context("serving HTTP")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

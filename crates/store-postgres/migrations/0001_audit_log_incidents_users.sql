@@ -75,7 +75,6 @@ CREATE TABLE idempotency (
     actor TEXT NOT NULL,
     key TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    status BIGINT NOT NULL,
     body TEXT NOT NULL,
     created_at_micros BIGINT NOT NULL,
     PRIMARY KEY (actor, key)

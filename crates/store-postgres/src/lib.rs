@@ -370,7 +370,6 @@ impl WriteTx for PgTx {
         row.map(|r| {
             Ok(IdempotentResponse {
                 fingerprint: r.try_get("fingerprint")?,
-                status: r.try_get("status")?,
                 body: r.try_get("body")?,
             })
         })
@@ -389,7 +388,6 @@ impl WriteTx for PgTx {
             .bind(actor)
             .bind(key)
             .bind(&response.fingerprint)
-            .bind(response.status)
             .bind(&response.body)
             .bind(at_micros)
             .execute(&mut *self.tx)

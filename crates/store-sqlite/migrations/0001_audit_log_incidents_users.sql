@@ -76,7 +76,6 @@ CREATE TABLE idempotency (
     actor TEXT NOT NULL,
     key TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL,
     body TEXT NOT NULL,
     created_at_micros INTEGER NOT NULL,
     PRIMARY KEY (actor, key)

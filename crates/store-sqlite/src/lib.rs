@@ -396,7 +396,6 @@ impl WriteTx for SqliteTx {
         row.map(|r| {
             Ok(IdempotentResponse {
                 fingerprint: r.try_get("fingerprint")?,
-                status: r.try_get("status")?,
                 body: r.try_get("body")?,
             })
         })
@@ -415,7 +414,6 @@ impl WriteTx for SqliteTx {
             .bind(actor)
             .bind(key)
             .bind(&response.fingerprint)
-            .bind(response.status)
             .bind(&response.body)
             .bind(at_micros)
             .execute(&mut *self.tx)

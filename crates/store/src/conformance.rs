@@ -309,7 +309,6 @@ pub async fn users_and_sessions_round_trip(store: &dyn Store) {
 pub async fn idempotent_responses_are_kept_per_actor(store: &dyn Store) {
     let response = IdempotentResponse {
         fingerprint: "f1".into(),
-        status: 201,
         body: "{\"id\":1}".into(),
     };
     let mut tx = store.begin().await.unwrap();

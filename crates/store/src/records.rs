@@ -64,6 +64,6 @@ pub struct SessionRow {
 pub struct IdempotentResponse {
     /// SHA-256 of what was asked: a retry must ask the same thing.
     pub fingerprint: String,
-    pub status: i64,
+    /// What the first attempt produced, as JSON written by the use case.
     pub body: String,
 }

@@ -46,10 +46,10 @@ pub const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at_micros = $2 WH
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
 
 pub const SELECT_IDEMPOTENT: &str =
-    "SELECT fingerprint, status, body FROM idempotency WHERE actor = $1 AND key = $2";
+    "SELECT fingerprint, body FROM idempotency WHERE actor = $1 AND key = $2";
 
-pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, status, body, created_at_micros) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, body, created_at_micros) \
+     VALUES ($1, $2, $3, $4, $5)";
 
 /// The incident list query with its filters as `$n` placeholders. Built from a fixed set of
 /// fragments only: no caller text ever enters the SQL.

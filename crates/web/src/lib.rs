@@ -1,1 +1,47 @@
+//! The HTTP edge: a JSON API under `/api/v1`, its OpenAPI document, and `/healthz`,
+//! `/readyz`, `/metrics`. Handlers parse requests into use-case calls and map answers back;
+//! the rules live in `controlroom-app` and `controlroom-domain`.
 
+mod dto;
+mod error;
+mod extract;
+mod metrics;
+mod openapi;
+mod routes;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use controlroom_app::App;
+use std::future::Future;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// The largest request body accepted. A call card is a few kilobytes; anything near this
+/// limit is a mistake or an attack.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+}
+
+pub fn router(app: App) -> Router {
+    let state = AppState { app };
+    Router::new()
+        .merge(routes::ops::router())
+        .nest("/api/v1", routes::api())
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serve until `shutdown` completes, then finish the requests in flight.
+pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    metrics::install();
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,69 @@
+//! Verifying the audit trail: walk the whole hash chain, compare its end with the recorded
+//! head, and check that the incident list agrees with the events it was built from.
+
+use crate::records::{incident_row, rebuild};
+use crate::{Actor, App, AppError};
+use controlroom_domain::audit::{ChainBreak, ChainVerifier, VerifiedChain};
+use controlroom_domain::roles::Permission;
+use controlroom_store::{IncidentFilter, Store};
+use std::collections::BTreeSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Broken(#[from] ChainBreak),
+    #[error("incident list does not match the event log for incident {incident}: {problem}")]
+    Projection { incident: String, problem: String },
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub chain: VerifiedChain,
+    pub incidents: usize,
+}
+
+const PAGE: i64 = 2_000;
+
+/// Read-only: verifying changes nothing, so it can run against a copy taken for an inquiry.
+pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
+    let mut verifier = ChainVerifier::default();
+    let mut incident_streams = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let page = store.audit_records(after, PAGE).await.map_err(AppError::from)?;
+        let Some(last) = page.last() else { break };
+        after = last.record.seq;
+        for stored in &page {
+            verifier.check(stored)?;
+            if stored.record.category == "change" && stored.record.stream.starts_with("incident/") {
+                incident_streams.insert(stored.record.stream.clone());
+            }
+        }
+    }
+    let chain = verifier.finish(store.chain_head().await.map_err(AppError::from)?)?;
+
+    let rows = store.list_incidents(&IncidentFilter { limit: i64::MAX, ..IncidentFilter::default() }).await.map_err(AppError::from)?;
+    let mismatch = |incident: &str, problem: &str| VerifyError::Projection { incident: incident.into(), problem: problem.into() };
+    for row in &rows {
+        let stream = format!("incident/{}", row.id);
+        if !incident_streams.remove(&stream) {
+            return Err(mismatch(&row.reference, "it is listed but has no events"));
+        }
+        let records = store.stream(&stream).await.map_err(AppError::from)?;
+        let incident = rebuild(&records, None)?.ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
+        if &incident_row(&incident) != row {
+            return Err(mismatch(&row.reference, "the listed state differs from the state its events rebuild"));
+        }
+    }
+    if let Some(stream) = incident_streams.into_iter().next() {
+        return Err(mismatch(&stream, "it has events but is missing from the list"));
+    }
+    Ok(Verified { chain, incidents: rows.len() })
+}
+
+pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {
+    actor.require(Permission::VerifyAuditTrail, "verify the audit trail")?;
+    verify(app.store.as_ref()).await
+}

@@ -1,0 +1,156 @@
+//! Signing in and out, and recognising a signed-in user on each request.
+//!
+//! Passwords are hashed with Argon2id (OWASP's minimum parameters: 19 MiB, 2 passes). A
+//! session token is 256 random bits given to the client once; the store keeps only its
+//! SHA-256, so a copy of the database holds no usable tokens. A session unused for longer than
+//! the idle timeout is over.
+
+use crate::records::{access_record, micros};
+use crate::{Actor, App, AppError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use controlroom_domain::roles::Role;
+use controlroom_domain::user::Username;
+use controlroom_store::SessionRow;
+use jiff::{SignedDuration, Timestamp};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Give this to the client; it is never stored.
+    pub token: String,
+    pub actor: Actor,
+}
+
+/// Hash a password for storage. Slow by design: call from a blocking thread.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Corrupt(format!("password salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::Corrupt(format!("hashing a password: {e}")))
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A hash to check against when the username is unknown, so a wrong username takes as long
+/// as a wrong password and does not reveal which accounts exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+const WRONG: &str = "the username or password is wrong";
+
+pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<SignedIn, AppError> {
+    let name = Username::parse(username).ok();
+    let user = match &name {
+        Some(name) => app.store.user(name).await?,
+        None => None,
+    };
+    let stored = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let attempt = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password_matches(&attempt, &stored))
+        .await
+        .map_err(|e| AppError::Corrupt(format!("password check failed: {e}")))?;
+    let now = app.now();
+
+    let (Some(user), Some(name), true) = (user, name.clone(), matches) else {
+        // Failed attempts are security events: keep them in the audit trail too.
+        let who = name.unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
+        let mut tx = app.store.begin().await?;
+        tx.append(access_record(format!("user/{who}"), "sign_in_failed", &who, now, json!({}))).await?;
+        tx.commit().await?;
+        return Err(AppError::Unauthenticated(WRONG.into()));
+    };
+    let role = Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let mut tx = app.store.begin().await?;
+    tx.insert_session(&SessionRow {
+        token_hash: token_hash(&token),
+        username: name.to_string(),
+        created_at_micros: micros(now),
+        last_seen_at_micros: micros(now),
+    })
+    .await?;
+    tx.append(access_record(format!("user/{name}"), "signed_in", &name, now, json!({}))).await?;
+    tx.commit().await?;
+    Ok(SignedIn { token, actor: Actor { username: name, role } })
+}
+
+/// Who holds this token, if their session is still live. Moves the session's last activity
+/// on (at most every few seconds, to keep reads from turning into writes).
+pub async fn authenticate(app: &App, token: &str) -> Result<Actor, AppError> {
+    let expired = || AppError::Unauthenticated("your session has ended: sign in again".into());
+    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(expired());
+    }
+    let hash = token_hash(token);
+    let session = app.store.session(&hash).await?.ok_or_else(expired)?;
+    let now = app.now();
+    let last_seen = Timestamp::from_microsecond(session.last_seen_at_micros)
+        .map_err(|e| AppError::Corrupt(format!("session time: {e}")))?;
+    let idle = now.duration_since(last_seen);
+    if idle > app.settings.session_idle_timeout {
+        return Err(AppError::Unauthenticated(format!(
+            "your session ended after {} minutes without activity: sign in again",
+            app.settings.session_idle_timeout.as_mins()
+        )));
+    }
+    let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
+    let user = app.store.user(&name).await?.ok_or_else(expired)?;
+    let role = Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+    if idle > touch_interval(app.settings.session_idle_timeout) {
+        app.store.touch_session(&hash, micros(now)).await?;
+    }
+    Ok(Actor { username: name, role })
+}
+
+fn touch_interval(idle_timeout: SignedDuration) -> SignedDuration {
+    (idle_timeout / 30).min(SignedDuration::from_secs(30))
+}
+
+pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
+    let hash = token_hash(token);
+    let Some(session) = app.store.session(&hash).await? else { return Ok(()) };
+    let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
+    let mut tx = app.store.begin().await?;
+    tx.delete_session(&hash).await?;
+    tx.append(access_record(format!("user/{name}"), "signed_out", &name, app.now(), json!({}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches("correct horse battery", &hash));
+        assert!(!password_matches("correct horse batterY", &hash));
+        assert!(!password_matches("anything", "not a hash"));
+    }
+
+    #[test]
+    fn sessions_are_touched_often_enough_for_the_timeout() {
+        assert_eq!(touch_interval(SignedDuration::from_mins(15)), SignedDuration::from_secs(30));
+        assert_eq!(touch_interval(SignedDuration::from_secs(60)), SignedDuration::from_secs(2));
+    }
+}

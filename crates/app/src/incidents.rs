@@ -1,0 +1,267 @@
+//! Working an incident once it exists: read it (audited), list them (audited), write to its
+//! log, grade, close and reopen. Every change goes through [`run`]: lock, load, decide,
+//! append, project, commit.
+
+use crate::idempotency::{earlier, remember};
+use crate::records::{access_record, change_record, incident_row, incident_stream, load_incident, micros, rebuild};
+use crate::{Actor, App, AppError, Idempotency};
+use controlroom_domain::Invalid;
+use controlroom_domain::contact::ContactId;
+use controlroom_domain::incident::{Grade, Incident, IncidentCommand, IncidentEvent, IncidentId, Stamped, Status, decide};
+use controlroom_domain::roles::Permission;
+use controlroom_store::{IncidentFilter, IncidentRow, WriteTx};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The state an incident was left in by a change, and what the change created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentOutcome {
+    pub incident: Incident,
+    pub contact_id: Option<ContactId>,
+    pub log_entry: Option<u32>,
+    /// True when this is the stored answer to an earlier request with the same key.
+    pub replayed: bool,
+}
+
+/// What is kept for an idempotent retry: enough to rebuild the first answer exactly, since
+/// events never change.
+#[derive(Debug, Serialize, Deserialize)]
+struct Remembered {
+    incident_id: IncidentId,
+    version: u64,
+    contact_id: Option<ContactId>,
+    log_entry: Option<u32>,
+}
+
+/// The first answer to a retried request, rebuilt from the events as they stood then.
+pub(crate) async fn earlier_outcome(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    idempotency: Option<&Idempotency>,
+) -> Result<Option<IncidentOutcome>, AppError> {
+    let Some(first) = earlier::<Remembered>(tx, actor.username.as_str(), idempotency).await? else {
+        return Ok(None);
+    };
+    let records = tx.stream(&incident_stream(first.incident_id)).await?;
+    let incident = rebuild(&records, Some(first.version))?
+        .ok_or_else(|| AppError::Corrupt("a remembered incident has no events".into()))?;
+    Ok(Some(IncidentOutcome { incident, contact_id: first.contact_id, log_entry: first.log_entry, replayed: true }))
+}
+
+/// Append `events` (already decided) to the incident's stream, fold them into `state`, update
+/// the listing projection and remember the answer for the idempotency key. Commits.
+pub(crate) async fn record(
+    app: &App,
+    mut tx: Box<dyn WriteTx>,
+    actor: &Actor,
+    mut state: Option<Incident>,
+    events: Vec<IncidentEvent>,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    let at = app.now();
+    let mut contact_id = None;
+    let mut log_entry = None;
+    let mut stream = None;
+    for event in events {
+        match &event {
+            IncidentEvent::ContactJoined { contact } => contact_id = Some(contact.id),
+            IncidentEvent::LogEntryAdded { number, .. } => log_entry = Some(*number),
+            _ => {}
+        }
+        let stamped = Stamped { at, by: actor.username.clone(), event };
+        let index = state.as_ref().map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
+        let next = Incident::apply(state, &stamped, index).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let name = stream.get_or_insert_with(|| incident_stream(next.id));
+        tx.append(change_record(name, &stamped)?).await?;
+        state = Some(next);
+    }
+    let incident = state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
+    tx.save_incident_row(&incident_row(&incident)).await?;
+    let first = Remembered { incident_id: incident.id, version: incident.version, contact_id, log_entry };
+    remember(tx.as_mut(), actor.username.as_str(), idempotency, &first, micros(at)).await?;
+    tx.commit().await?;
+    Ok(IncidentOutcome { incident, contact_id, log_entry, replayed: false })
+}
+
+fn not_found(id: IncidentId) -> AppError {
+    AppError::NotFound(format!("there is no incident with id {id}"))
+}
+
+/// Run a command against an existing incident.
+async fn run(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    command: IncidentCommand,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    let mut tx = app.store.begin().await?;
+    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
+        return Ok(first);
+    }
+    let current = load_incident(tx.as_mut(), id).await?.ok_or_else(|| not_found(id))?;
+    let events = decide(Some(&current), command)?;
+    record(app, tx, actor, Some(current), events, idempotency).await
+}
+
+pub async fn add_log_entry(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    text: &str,
+    corrects: Option<u32>,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
+    run(app, actor, id, IncidentCommand::add_log_entry(text, corrects)?, idempotency).await
+}
+
+pub async fn grade(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    grade: &str,
+    rationale: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "grade incidents")?;
+    run(app, actor, id, IncidentCommand::grade(grade, rationale)?, idempotency).await
+}
+
+pub async fn close(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    closing_code: Option<&str>,
+    qualifiers: &[String],
+    resolution: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::CloseIncident, "close incidents")?;
+    run(app, actor, id, IncidentCommand::close(closing_code, qualifiers, resolution)?, idempotency).await
+}
+
+pub async fn reopen(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    reason: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::ReopenIncident, "reopen incidents")?;
+    run(app, actor, id, IncidentCommand::reopen(reason)?, idempotency).await
+}
+
+/// Read one incident with its contacts, log and history. The read itself is recorded.
+pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {
+    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let mut tx = app.store.begin().await?;
+    let incident = load_incident(tx.as_mut(), id).await?.ok_or_else(|| not_found(id))?;
+    tx.append(access_record(
+        incident_stream(id),
+        "incident_viewed",
+        &actor.username,
+        app.now(),
+        json!({ "reference": incident.reference.as_str(), "version": incident.version }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// Which incidents to list. Built from query text with [`IncidentQuery::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentQuery {
+    pub statuses: Vec<Status>,
+    pub grades: Vec<Grade>,
+    pub opened_from: Option<Timestamp>,
+    pub opened_before: Option<Timestamp>,
+    pub limit: u32,
+}
+
+impl IncidentQuery {
+    pub const DEFAULT_LIMIT: u32 = 100;
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// Parse comma-separated statuses and grades, RFC 3339 times and a limit.
+    pub fn parse(
+        status: Option<&str>,
+        grade: Option<&str>,
+        opened_from: Option<&str>,
+        opened_before: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Self, Invalid> {
+        let list = |raw: Option<&str>| -> Vec<String> {
+            raw.map(|r| r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let time = |field: &str, raw: Option<&str>| -> Result<Option<Timestamp>, Invalid> {
+            raw.filter(|r| !r.trim().is_empty())
+                .map(|r| {
+                    r.trim().parse::<Timestamp>().map_err(|_| {
+                        Invalid::new(field, format!("'{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"))
+                    })
+                })
+                .transpose()
+        };
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
+        if limit == 0 || limit > Self::MAX_LIMIT {
+            return Err(Invalid::new("limit", format!("must be between 1 and {}", Self::MAX_LIMIT)));
+        }
+        Ok(Self {
+            statuses: list(status).iter().map(|s| Status::parse(s)).collect::<Result<_, _>>()?,
+            grades: list(grade).iter().map(|g| Grade::parse(g)).collect::<Result<_, _>>()?,
+            opened_from: time("opened_from", opened_from)?,
+            opened_before: time("opened_before", opened_before)?,
+            limit,
+        })
+    }
+}
+
+/// List incidents, newest first. Recorded as a consultation: the list shows places and what
+/// callers said.
+pub async fn list(app: &App, actor: &Actor, query: &IncidentQuery) -> Result<Vec<IncidentRow>, AppError> {
+    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let filter = IncidentFilter {
+        statuses: query.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+        grades: query.grades.iter().map(|g| g.as_str().to_owned()).collect(),
+        opened_from_micros: query.opened_from.map(micros),
+        opened_before_micros: query.opened_before.map(micros),
+        limit: i64::from(query.limit),
+    };
+    let rows = app.store.list_incidents(&filter).await?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "incidents".to_owned(),
+        "incidents_listed",
+        &actor.username,
+        app.now(),
+        json!({
+            "statuses": filter.statuses,
+            "grades": filter.grades,
+            "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_parse_lists_times_and_limits() {
+        let q = IncidentQuery::parse(Some("open, graded"), Some("emergency"), Some("2026-11-23T00:00:00Z"), None, None)
+            .unwrap();
+        assert_eq!(q.statuses, [Status::Open, Status::Graded]);
+        assert_eq!(q.grades, [Grade::Emergency]);
+        assert!(q.opened_from.is_some());
+        assert_eq!(q.limit, IncidentQuery::DEFAULT_LIMIT);
+        assert_eq!(IncidentQuery::parse(Some("opne"), None, None, None, None).unwrap_err().field, "status");
+        assert_eq!(IncidentQuery::parse(None, None, Some("yesterday"), None, None).unwrap_err().field, "opened_from");
+        assert_eq!(IncidentQuery::parse(None, None, None, None, Some(0)).unwrap_err().field, "limit");
+    }
+}

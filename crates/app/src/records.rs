@@ -1,0 +1,91 @@
+//! Between domain events and stored records: how an incident's stream is named, written,
+//! read back and projected.
+
+use crate::AppError;
+use controlroom_domain::audit::{AuditRecord, Category};
+use controlroom_domain::incident::{Incident, IncidentEvent, IncidentId, Stamped};
+use controlroom_domain::user::Username;
+use controlroom_store::{IncidentRow, NewRecord, WriteTx};
+use jiff::Timestamp;
+
+pub(crate) fn incident_stream(id: IncidentId) -> String {
+    format!("incident/{id}")
+}
+
+pub(crate) fn micros(at: Timestamp) -> i64 {
+    at.as_microsecond()
+}
+
+pub(crate) fn change_record(stream: &str, stamped: &Stamped<IncidentEvent>) -> Result<NewRecord, AppError> {
+    Ok(NewRecord {
+        category: Category::Change,
+        stream: stream.to_owned(),
+        kind: stamped.event.kind().to_owned(),
+        actor: stamped.by.as_str().to_owned(),
+        at_micros: micros(stamped.at),
+        payload: serde_json::to_string(&stamped.event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+    })
+}
+
+/// A record of someone looking at personal data (DPA 2018 s.62 "consultation").
+pub(crate) fn access_record(
+    stream: String,
+    kind: &str,
+    actor: &Username,
+    at: Timestamp,
+    payload: serde_json::Value,
+) -> NewRecord {
+    NewRecord {
+        category: Category::Access,
+        stream,
+        kind: kind.to_owned(),
+        actor: actor.as_str().to_owned(),
+        at_micros: micros(at),
+        payload: payload.to_string(),
+    }
+}
+
+pub(crate) fn stamped_events(records: &[AuditRecord]) -> Result<Vec<Stamped<IncidentEvent>>, AppError> {
+    records
+        .iter()
+        .map(|record| {
+            let event: IncidentEvent = serde_json::from_str(&record.payload)
+                .map_err(|e| AppError::Corrupt(format!("event {} cannot be read: {e}", record.seq)))?;
+            let at = Timestamp::from_microsecond(record.at_micros)
+                .map_err(|e| AppError::Corrupt(format!("event {} has a bad time: {e}", record.seq)))?;
+            let by = Username::parse(&record.actor)
+                .map_err(|e| AppError::Corrupt(format!("event {} has a bad actor: {e}", record.seq)))?;
+            Ok(Stamped { at, by, event })
+        })
+        .collect()
+}
+
+/// Rebuild an incident from the first `up_to` events of its stream (all when `None`).
+pub(crate) fn rebuild(records: &[AuditRecord], up_to: Option<u64>) -> Result<Option<Incident>, AppError> {
+    let events = stamped_events(records)?;
+    let take = up_to.map_or(events.len(), |n| usize::try_from(n).unwrap_or(usize::MAX).min(events.len()));
+    Incident::replay(events[..take].iter()).map_err(|e| AppError::Corrupt(e.to_string()))
+}
+
+pub(crate) async fn load_incident(tx: &mut dyn WriteTx, id: IncidentId) -> Result<Option<Incident>, AppError> {
+    let records = tx.stream(&incident_stream(id)).await?;
+    rebuild(&records, None)
+}
+
+pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
+    let first = incident.contacts.first();
+    IncidentRow {
+        id: incident.id.to_string(),
+        reference: incident.reference.to_string(),
+        status: incident.status.as_str().to_owned(),
+        grade: incident.grade().map(|g| g.as_str().to_owned()),
+        incident_type: incident.incident_type.as_ref().map(ToString::to_string),
+        channel: first.map(|c| c.channel.as_str().to_owned()).unwrap_or_default(),
+        location_text: first.map(|c| c.location.text.clone()).unwrap_or_default(),
+        summary: first.map(|c| c.summary.clone()).unwrap_or_default(),
+        contact_count: i64::try_from(incident.contacts.len()).unwrap_or(i64::MAX),
+        opened_at_micros: micros(incident.opened_at),
+        last_changed_at_micros: micros(incident.last_changed_at),
+        version: i64::try_from(incident.version).unwrap_or(i64::MAX),
+    }
+}

@@ -1,0 +1,157 @@
+//! `controlroom bench`: contacts created per second, and their latency, over real HTTP on
+//! loopback against a fresh database with durable commits. Bounded in time and concurrency.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use controlroom_app::{Actor, App, Settings, SystemClock, users};
+use hdrhistogram::Histogram;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Database for the benchmark server. Default: a fresh SQLite file in a temporary folder.
+    /// A PostgreSQL URL must name an empty database.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// How long to measure, after the warm-up (1 to 300).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Warm-up before measuring (0 to 60).
+    #[arg(long, default_value_t = 2)]
+    warmup_seconds: u64,
+    /// Clients posting contacts at once (1 to 256).
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+}
+
+const BENCH_PASSWORD: &str = "bench-password-1";
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if !(1..=300).contains(&args.seconds) || args.warmup_seconds > 60 || !(1..=256).contains(&args.concurrency) {
+        bail!("--seconds must be 1-300, --warmup-seconds 0-60 and --concurrency 1-256");
+    }
+    let dir = tempfile::tempdir().context("creating a temporary folder")?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let store = crate::open_store(&url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    users::add_user(&app, &Actor::system(), "bench", "contact_handler", BENCH_PASSWORD).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(controlroom_web::serve(listener, app, async move {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let token = sign_in(&client, &base).await?;
+    println!(
+        "bench: {} clients posting 999 contacts to {base} on {} for {} s (after {} s warm-up)",
+        args.concurrency,
+        store.backend(),
+        args.seconds,
+        args.warmup_seconds
+    );
+
+    let started = Instant::now();
+    let measure_from = started + Duration::from_secs(args.warmup_seconds);
+    let deadline = measure_from + Duration::from_secs(args.seconds);
+    let mut workers = Vec::new();
+    for worker in 0..args.concurrency {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        workers.push(tokio::spawn(async move { post_until(client, base, token, worker, measure_from, deadline).await }));
+    }
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut created, mut errors) = (0u64, 0u64);
+    for worker in workers {
+        let result = worker.await??;
+        latencies.add(&result.latencies)?;
+        created += result.created;
+        errors += result.errors;
+    }
+    let _ = stop.send(());
+    server.await??;
+
+    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
+    println!("contacts created: {created} in {} s = {:.0} contacts/s", args.seconds, created as f64 / args.seconds as f64);
+    println!(
+        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(0.50),
+        ms(0.90),
+        ms(0.99),
+        latencies.max() as f64 / 1000.0
+    );
+    println!("errors: {errors}");
+    let verified = controlroom_app::audit_trail::verify(store.as_ref()).await?;
+    println!("audit trail verified: {} events", verified.chain.records);
+    store.close().await;
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}
+
+async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let response = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({ "username": "bench", "password": BENCH_PASSWORD }))
+        .send()
+        .await?
+        .error_for_status()?;
+    let body: serde_json::Value = response.json().await?;
+    body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
+}
+
+struct WorkerResult {
+    latencies: Histogram<u64>,
+    created: u64,
+    errors: u64,
+}
+
+async fn post_until(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    worker: usize,
+    measure_from: Instant,
+    deadline: Instant,
+) -> anyhow::Result<WorkerResult> {
+    let mut result = WorkerResult { latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?, created: 0, errors: 0 };
+    let mut n = 0u64;
+    loop {
+        let sent = Instant::now();
+        if sent >= deadline {
+            return Ok(result);
+        }
+        n += 1;
+        let body = json!({
+            "channel": "999",
+            "caller": { "name": format!("Bench Caller {worker}-{n}"), "phone": "07700 900999" },
+            "location": { "text": "1 Park Row, Leeds LS1 5HN", "lat": 53.7975, "lon": -1.5470 },
+            "summary": "Benchmark contact: man shouting outside",
+        });
+        let status = client
+            .post(format!("{base}/api/v1/contacts"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .map(|r| r.status());
+        let took = sent.elapsed();
+        if sent < measure_from {
+            continue;
+        }
+        match status {
+            Ok(s) if s == reqwest::StatusCode::CREATED => {
+                result.created += 1;
+                result.latencies.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
+            }
+            _ => result.errors += 1,
+        }
+    }
+}

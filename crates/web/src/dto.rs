@@ -1,0 +1,391 @@
+//! Wire types: the JSON the API reads and writes. Kept apart from domain types so the domain
+//! can change without breaking clients, and converted explicitly here.
+
+use controlroom_app::take_contact::NewContact;
+use controlroom_domain::contact::{Contact, ContactDraft};
+use controlroom_domain::incident::{Incident, IncidentId};
+use controlroom_store::IncidentRow;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Send as `Authorization: Bearer <token>`. Only present when signing in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub username: String,
+    pub role: String,
+    /// The session ends after this many seconds without a request.
+    pub idle_timeout_seconds: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallerInput {
+    pub name: String,
+    pub phone: Option<String>,
+    /// A number to call back on, if not the one the caller rang from.
+    pub callback: Option<String>,
+    #[serde(default)]
+    pub is_victim: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// The location as the caller described it.
+    pub text: String,
+    /// WGS84 latitude.
+    pub lat: Option<f64>,
+    /// WGS84 longitude.
+    pub lon: Option<f64>,
+    pub uprn: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContact {
+    /// One of `999`, `101`, `online`, `email`, `front_counter`, `partner_agency`.
+    pub channel: String,
+    /// When the contact reached the control room (RFC 3339); defaults to now.
+    pub received_at: Option<String>,
+    /// When a handler answered it (RFC 3339); defaults to now.
+    pub answered_at: Option<String>,
+    pub caller: CallerInput,
+    pub location: LocationInput,
+    /// What the caller says is happening.
+    pub summary: String,
+    /// The opening incident type, if known (free code for now).
+    pub incident_type: Option<String>,
+    /// Join this existing incident instead of opening a new one.
+    pub incident_id: Option<Uuid>,
+}
+
+fn timestamp(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|r| {
+        r.parse::<Timestamp>()
+            .map_err(|_| ApiError::invalid(field, format!("{field}: '{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z")))
+    })
+    .transpose()
+}
+
+impl CreateContact {
+    pub fn into_new_contact(self) -> Result<NewContact, ApiError> {
+        Ok(NewContact {
+            draft: ContactDraft {
+                channel: self.channel,
+                received_at: timestamp("received_at", self.received_at.as_deref())?,
+                answered_at: timestamp("answered_at", self.answered_at.as_deref())?,
+                caller_name: self.caller.name,
+                caller_phone: self.caller.phone,
+                caller_callback: self.caller.callback,
+                caller_is_victim: self.caller.is_victim,
+                location_text: self.location.text,
+                lat: self.location.lat,
+                lon: self.location.lon,
+                uprn: self.location.uprn,
+                summary: self.summary,
+            },
+            incident_type: self.incident_type,
+            join: self.incident_id.map(IncidentId),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddLogEntry {
+    pub text: String,
+    /// The number of an earlier entry this one corrects (the earlier entry stays as written).
+    pub corrects: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeIncident {
+    /// One of `emergency`, `priority`, `scheduled`, `resolution_without_deployment`, `signposted`.
+    pub grade: String,
+    /// Why this grade (National Decision Model rationale).
+    pub rationale: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseIncident {
+    pub closing_code: Option<String>,
+    #[serde(default)]
+    pub qualifiers: Vec<String>,
+    /// How the incident was resolved.
+    pub resolution: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenIncident {
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddUser {
+    pub username: String,
+    /// One of `contact_handler`, `dispatcher`, `crime_recorder`, `supervisor`, `auditor`, `admin`.
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdView {
+    pub id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallerView {
+    pub name: String,
+    pub phone: Option<String>,
+    pub callback: Option<String>,
+    pub is_victim: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationView {
+    pub text: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub uprn: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    pub id: String,
+    pub channel: String,
+    pub received_at: String,
+    pub answered_at: String,
+    pub caller: CallerView,
+    pub location: LocationView,
+    pub summary: String,
+    /// The contact handler who took it.
+    pub handler: String,
+}
+
+impl From<&Contact> for ContactView {
+    fn from(c: &Contact) -> Self {
+        Self {
+            id: c.id.to_string(),
+            channel: c.channel.as_str().to_owned(),
+            received_at: c.received_at.to_string(),
+            answered_at: c.answered_at.to_string(),
+            caller: CallerView {
+                name: c.caller.name.clone(),
+                phone: c.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
+                callback: c.caller.callback.as_ref().map(|p| p.as_str().to_owned()),
+                is_victim: c.caller.is_victim,
+            },
+            location: LocationView {
+                text: c.location.text.clone(),
+                lat: c.location.coordinates.map(|x| x.lat),
+                lon: c.location.coordinates.map(|x| x.lon),
+                uprn: c.location.uprn.as_ref().map(|u| u.as_str().to_owned()),
+            },
+            summary: c.summary.clone(),
+            handler: c.handler.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogEntryView {
+    pub number: u32,
+    pub at: String,
+    pub author: String,
+    pub text: String,
+    pub corrects: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GradeView {
+    pub grade: String,
+    pub rationale: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosureView {
+    pub closing_code: String,
+    pub qualifiers: Vec<String>,
+    pub resolution: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusChangeView {
+    pub at: String,
+    pub by: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    pub id: String,
+    /// Force-unique reference, e.g. `20261122-0042`.
+    pub reference: String,
+    pub incident_type: Option<String>,
+    /// `open`, `graded`, `dispatched`, `at_scene`, `resolved` or `closed`.
+    pub status: String,
+    pub grade: Option<String>,
+    pub opened_at: String,
+    pub opened_by: String,
+    pub last_changed_at: String,
+    /// How many events the incident has had; rises with every change.
+    pub version: u64,
+    /// Every grading decision, oldest first.
+    pub grades: Vec<GradeView>,
+    pub closure: Option<ClosureView>,
+    pub contacts: Vec<ContactView>,
+    pub log: Vec<LogEntryView>,
+    pub history: Vec<StatusChangeView>,
+}
+
+impl From<&Incident> for IncidentView {
+    fn from(i: &Incident) -> Self {
+        Self {
+            id: i.id.to_string(),
+            reference: i.reference.to_string(),
+            incident_type: i.incident_type.as_ref().map(ToString::to_string),
+            status: i.status.as_str().to_owned(),
+            grade: i.grade().map(|g| g.as_str().to_owned()),
+            opened_at: i.opened_at.to_string(),
+            opened_by: i.opened_by.to_string(),
+            last_changed_at: i.last_changed_at.to_string(),
+            version: i.version,
+            grades: i
+                .grades
+                .iter()
+                .map(|g| GradeView {
+                    grade: g.grade.as_str().to_owned(),
+                    rationale: g.rationale.clone(),
+                    at: g.at.to_string(),
+                    by: g.by.to_string(),
+                })
+                .collect(),
+            closure: i.closure.as_ref().map(|c| ClosureView {
+                closing_code: c.closing_code.to_string(),
+                qualifiers: c.qualifiers.iter().map(ToString::to_string).collect(),
+                resolution: c.resolution.clone(),
+                at: c.at.to_string(),
+                by: c.by.to_string(),
+            }),
+            contacts: i.contacts.iter().map(ContactView::from).collect(),
+            log: i
+                .log
+                .iter()
+                .map(|e| LogEntryView {
+                    number: e.number,
+                    at: e.at.to_string(),
+                    author: e.author.to_string(),
+                    text: e.text.clone(),
+                    corrects: e.corrects,
+                })
+                .collect(),
+            history: i
+                .history
+                .iter()
+                .map(|h| StatusChangeView {
+                    at: h.at.to_string(),
+                    by: h.by.to_string(),
+                    from: h.from.map(|s| s.as_str().to_owned()),
+                    to: h.to.as_str().to_owned(),
+                    reason: h.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The answer to a change: the incident as the change left it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeResponse {
+    /// Present when a contact was taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<IdView>,
+    /// Present when a log entry was written: its number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_entry: Option<u32>,
+    pub incident: IncidentView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentSummary {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub grade: Option<String>,
+    pub incident_type: Option<String>,
+    /// The channel of the first contact.
+    pub channel: String,
+    pub location: String,
+    pub summary: String,
+    pub contact_count: i64,
+    pub opened_at: String,
+    pub last_changed_at: String,
+    pub version: i64,
+}
+
+fn micros_text(micros: i64) -> String {
+    Timestamp::from_microsecond(micros).map(|t| t.to_string()).unwrap_or_default()
+}
+
+impl From<IncidentRow> for IncidentSummary {
+    fn from(r: IncidentRow) -> Self {
+        Self {
+            opened_at: micros_text(r.opened_at_micros),
+            last_changed_at: micros_text(r.last_changed_at_micros),
+            id: r.id,
+            reference: r.reference,
+            status: r.status,
+            grade: r.grade,
+            incident_type: r.incident_type,
+            channel: r.channel,
+            location: r.location_text,
+            summary: r.summary,
+            contact_count: r.contact_count,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentList {
+    pub incidents: Vec<IncidentSummary>,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerification {
+    pub ok: bool,
+    pub records: u64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub incidents: usize,
+}

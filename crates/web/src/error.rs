@@ -1,0 +1,111 @@
+//! Every error leaves as `application/problem+json` (RFC 9457), mapped here and only here.
+//! `detail` is written for the person at the console; `code` is stable for programs; `field`
+//! names the input to fix.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use controlroom_app::AppError;
+use controlroom_app::audit_trail::VerifyError;
+use controlroom_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URN naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong and what to do, in plain words.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `invalid_input`, `incident_closed`.
+    pub code: String,
+    /// The input field at fault, e.g. `caller.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self { status, code: code.to_owned(), detail: detail.into(), field: None }
+    }
+
+    pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
+        Self { field: Some(field.to_owned()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail) }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Invalid(invalid) => {
+                let detail = invalid.to_string();
+                Self::invalid(&invalid.field, detail)
+            }
+            AppError::Rejected(rejected) => Self::new(StatusCode::CONFLICT, rejected.code, rejected.reason),
+            AppError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", what),
+            AppError::Unauthenticated(why) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", why),
+            AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
+            AppError::Store(StoreError::Unavailable(why)) => {
+                tracing::error!(%why, "database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is not answering; nothing was saved. Try again, and tell the duty engineer if it persists",
+                )
+            }
+            AppError::Store(other) => internal(&other),
+            AppError::Corrupt(why) => internal(&why),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(err: VerifyError) -> Self {
+        match err {
+            VerifyError::App(app) => app.into(),
+            broken => Self::new(StatusCode::CONFLICT, "audit_chain_broken", broken.to_string()),
+        }
+    }
+}
+
+fn internal(cause: &dyn std::fmt::Display) -> ApiError {
+    // The cause goes to the log, never to the client.
+    tracing::error!(%cause, "internal error");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "something went wrong on our side and nothing was saved; tell the duty engineer",
+    )
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: format!("urn:controlroom:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            code: self.code,
+            field: self.field,
+        };
+        let mut response = (self.status, axum::Json(problem)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,107 @@
+//! Request extractors that turn HTTP into use-case input, with every rejection mapped to a
+//! problem+json answer a person can act on.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use controlroom_app::{Actor, Idempotency, auth};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "controlroom_session";
+
+/// The bearer token or session cookie a request carries, if any.
+pub fn session_token(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return Some(token.trim().to_owned());
+        }
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The signed-in user making the request.
+pub struct Authenticated(pub Actor);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = session_token(parts).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in first: send the token from POST /api/v1/session as 'Authorization: Bearer <token>'",
+            )
+        })?;
+        Ok(Self(auth::authenticate(&state.app, &token).await?))
+    }
+}
+
+/// A JSON command body, with the request's `Idempotency-Key` if it has one.
+pub struct Command<T> {
+    pub body: T,
+    pub idempotency: Option<Idempotency>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the request body as JSON with 'Content-Type: application/json'",
+            ));
+        }
+        let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned));
+        let what = format!("{} {}", req.method(), req.uri().path());
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the request body is larger than {} KiB; nothing was saved", crate::MAX_BODY_BYTES / 1024),
+                )
+            } else {
+                ApiError::new(rejection.status(), "unreadable_body", rejection.body_text())
+            }
+        })?;
+        let body = serde_json::from_slice(&bytes).map_err(|e| {
+            if e.is_data() {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("the request does not fit: {e}"))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the request body is not valid JSON: {e}"))
+            }
+        })?;
+        let idempotency = match key {
+            None => None,
+            Some(Err(_)) => return Err(ApiError::invalid("Idempotency-Key", "must be visible ASCII characters")),
+            Some(Ok(key)) => {
+                let mut digest = Sha256::new();
+                digest.update(what.as_bytes());
+                digest.update([0]);
+                digest.update(&bytes);
+                Some(Idempotency::new(&key, hex::encode(digest.finalize())).map_err(|e| ApiError::invalid(&e.field, e.to_string()))?)
+            }
+        };
+        Ok(Self { body, idempotency })
+    }
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI document, generated from the handlers' annotations so it cannot drift from
+//! the code.
+
+use crate::dto;
+use crate::error::Problem;
+use crate::routes;
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Control Room API", description = "Contact management, command and control for UK police control rooms."),
+    paths(
+        routes::session::sign_in, routes::session::current, routes::session::sign_out,
+        routes::contacts::create,
+        routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
+        routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
+        routes::users::add, routes::users::list,
+        routes::audit::verify,
+    ),
+    components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList)),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,135 @@
+use crate::AppState;
+use crate::dto::{AddLogEntry, ChangeResponse, CloseIncident, GradeIncident, IncidentList, IncidentSummary, IncidentView, ReopenIncident};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use controlroom_app::incidents::{self, IncidentQuery};
+use controlroom_domain::incident::IncidentId;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
+    raw.parse().map(IncidentId).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_incident_id", format!("'{raw}' is not an incident id (a UUID)"))
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Comma-separated statuses, e.g. `open,graded`.
+    status: Option<String>,
+    /// Comma-separated grades, e.g. `emergency,priority`.
+    grade: Option<String>,
+    /// Opened at or after this time (RFC 3339).
+    opened_from: Option<String>,
+    /// Opened before this time (RFC 3339).
+    opened_before: Option<String>,
+    /// At most this many, newest first (1 to 500, default 100).
+    limit: Option<String>,
+}
+
+/// List incidents, newest first. The listing is recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
+    responses((status = 200, body = IncidentList), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<IncidentList>, ApiError> {
+    let Query(p) = params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let limit = p
+        .limit
+        .as_deref()
+        .map(|l| l.trim().parse::<u32>().map_err(|_| ApiError::invalid("limit", "limit: must be a whole number from 1 to 500")))
+        .transpose()?;
+    let query = IncidentQuery::parse(p.status.as_deref(), p.grade.as_deref(), p.opened_from.as_deref(), p.opened_before.as_deref(), limit)
+        .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
+    let rows = incidents::list(&state.app, &actor, &query).await?;
+    let incidents: Vec<IncidentSummary> = rows.into_iter().map(IncidentSummary::from).collect();
+    Ok(Json(IncidentList { count: incidents.len(), incidents }))
+}
+
+/// One incident with its contacts, log, grades and history. The read is recorded in the
+/// audit trail.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let incident = incidents::view(&state.app, &actor, incident_id(&id)?).await?;
+    Ok(Json(IncidentView::from(&incident)))
+}
+
+/// Write to the incident log. Entries are never edited: to correct one, write a new entry
+/// with `corrects` set to its number.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/log", tag = "incidents", request_body = AddLogEntry,
+    params(("id" = String, Path)),
+    responses((status = 201, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_log_entry(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<AddLogEntry>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = incidents::add_log_entry(&state.app, &actor, id, &command.body.text, command.body.corrects, command.idempotency.as_ref()).await?;
+    Ok(super::change(StatusCode::CREATED, outcome))
+}
+
+/// Grade the incident, with the rationale for the grade.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn grade(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<GradeIncident>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = incidents::grade(&state.app, &actor, id, &command.body.grade, &command.body.rationale, command.idempotency.as_ref()).await?;
+    Ok(super::change(StatusCode::OK, outcome))
+}
+
+/// Close the incident with a closing code, qualifiers and how it was resolved.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = CloseIncident,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn close(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<CloseIncident>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let body = command.body;
+    let outcome = incidents::close(&state.app, &actor, id, body.closing_code.as_deref(), &body.qualifiers, &body.resolution, command.idempotency.as_ref()).await?;
+    Ok(super::change(StatusCode::OK, outcome))
+}
+
+/// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ReopenIncident>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = incidents::reopen(&state.app, &actor, id, &command.body.reason, command.idempotency.as_ref()).await?;
+    Ok(super::change(StatusCode::OK, outcome))
+}

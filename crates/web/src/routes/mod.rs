@@ -1,0 +1,55 @@
+//! Routes, one module per resource.
+
+pub mod audit;
+pub mod contacts;
+pub mod incidents;
+pub mod ops;
+pub mod session;
+pub mod users;
+
+use crate::AppState;
+use crate::dto::{ChangeResponse, IdView, IncidentView};
+use crate::error::ApiError;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use controlroom_app::incidents::IncidentOutcome;
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/session", post(session::sign_in).get(session::current).delete(session::sign_out))
+        .route("/contacts", post(contacts::create))
+        .route("/incidents", get(incidents::list))
+        .route("/incidents/{id}", get(incidents::get))
+        .route("/incidents/{id}/log", post(incidents::add_log_entry))
+        .route("/incidents/{id}/grade", post(incidents::grade))
+        .route("/incidents/{id}/close", post(incidents::close))
+        .route("/incidents/{id}/reopen", post(incidents::reopen))
+        .route("/users", get(users::list).post(users::add))
+        .route("/audit/verify", get(audit::verify))
+        .route("/openapi.json", get(crate::openapi::document))
+}
+
+/// The answer to any change: the incident as it now stands. A retry with the same
+/// `Idempotency-Key` gets the first answer again, marked `Idempotent-Replayed: true`.
+pub fn change(status: StatusCode, outcome: IncidentOutcome) -> Response {
+    let body = ChangeResponse {
+        contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
+        log_entry: outcome.log_entry,
+        incident: IncidentView::from(&outcome.incident),
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    if outcome.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this address; the API lives under /api/v1")
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this address does not accept that method")
+}

@@ -1,0 +1,58 @@
+use crate::AppState;
+use crate::dto::{SessionView, SignInRequest};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command, SESSION_COOKIE, session_token};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use controlroom_app::auth;
+
+/// Sign in with a username and password; returns a bearer token and sets the console's
+/// session cookie (HttpOnly, SameSite=Strict).
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
+    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)))]
+pub async fn sign_in(State(state): State<AppState>, command: Command<SignInRequest>) -> Result<Response, ApiError> {
+    let signed_in = auth::sign_in(&state.app, &command.body.username, &command.body.password).await?;
+    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", signed_in.token);
+    let view = SessionView {
+        username: signed_in.actor.username.to_string(),
+        role: signed_in.actor.role.as_str().to_owned(),
+        idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
+        token: Some(signed_in.token),
+    };
+    let mut response = Json(view).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Who am I signed in as?
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn current(State(state): State<AppState>, Authenticated(actor): Authenticated) -> Json<SessionView> {
+    Json(SessionView {
+        token: None,
+        username: actor.username.to_string(),
+        role: actor.role.as_str().to_owned(),
+        idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
+    })
+}
+
+/// Sign out: the token stops working at once.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)),
+    security(("bearer" = [])))]
+pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&parts) {
+        auth::sign_out(&state.app, &token).await?;
+    }
+    let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("controlroom_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}

@@ -32,7 +32,10 @@ pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
     let mut incident_streams = BTreeSet::new();
     let mut after = 0;
     loop {
-        let page = store.audit_records(after, PAGE).await.map_err(AppError::from)?;
+        let page = store
+            .audit_records(after, PAGE)
+            .await
+            .map_err(AppError::from)?;
         let Some(last) = page.last() else { break };
         after = last.record.seq;
         for stored in &page {
@@ -44,23 +47,42 @@ pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
     }
     let chain = verifier.finish(store.chain_head().await.map_err(AppError::from)?)?;
 
-    let rows = store.list_incidents(&IncidentFilter { limit: i64::MAX, ..IncidentFilter::default() }).await.map_err(AppError::from)?;
-    let mismatch = |incident: &str, problem: &str| VerifyError::Projection { incident: incident.into(), problem: problem.into() };
+    let rows = store
+        .list_incidents(&IncidentFilter {
+            limit: i64::MAX,
+            ..IncidentFilter::default()
+        })
+        .await
+        .map_err(AppError::from)?;
+    let mismatch = |incident: &str, problem: &str| VerifyError::Projection {
+        incident: incident.into(),
+        problem: problem.into(),
+    };
     for row in &rows {
         let stream = format!("incident/{}", row.id);
         if !incident_streams.remove(&stream) {
             return Err(mismatch(&row.reference, "it is listed but has no events"));
         }
         let records = store.stream(&stream).await.map_err(AppError::from)?;
-        let incident = rebuild(&records, None)?.ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
+        let incident = rebuild(&records, None)?
+            .ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
         if &incident_row(&incident) != row {
-            return Err(mismatch(&row.reference, "the listed state differs from the state its events rebuild"));
+            return Err(mismatch(
+                &row.reference,
+                "the listed state differs from the state its events rebuild",
+            ));
         }
     }
     if let Some(stream) = incident_streams.into_iter().next() {
-        return Err(mismatch(&stream, "it has events but is missing from the list"));
+        return Err(mismatch(
+            &stream,
+            "it has events but is missing from the list",
+        ));
     }
-    Ok(Verified { chain, incidents: rows.len() })
+    Ok(Verified {
+        chain,
+        incidents: rows.len(),
+    })
 }
 
 pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {

@@ -7,8 +7,8 @@
 
 use crate::records::{access_record, micros};
 use crate::{Actor, App, AppError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use controlroom_domain::roles::Role;
 use controlroom_domain::user::Username;
 use controlroom_store::SessionRow;
@@ -29,7 +29,8 @@ pub struct SignedIn {
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Corrupt(format!("password salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::Corrupt(format!("password salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -37,7 +38,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// A hash to check against when the username is unknown, so a wrong username takes as long
@@ -59,7 +64,9 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         Some(name) => app.store.user(name).await?,
         None => None,
     };
-    let stored = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
     let attempt = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || password_matches(&attempt, &stored))
         .await
@@ -68,13 +75,22 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
 
     let (Some(user), Some(name), true) = (user, name.clone(), matches) else {
         // Failed attempts are security events: keep them in the audit trail too.
-        let who = name.unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
+        let who = name
+            .unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
         let mut tx = app.store.begin().await?;
-        tx.append(access_record(format!("user/{who}"), "sign_in_failed", &who, now, json!({}))).await?;
+        tx.append(access_record(
+            format!("user/{who}"),
+            "sign_in_failed",
+            &who,
+            now,
+            json!({}),
+        ))
+        .await?;
         tx.commit().await?;
         return Err(AppError::Unauthenticated(WRONG.into()));
     };
-    let role = Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+    let role =
+        Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
 
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -87,9 +103,22 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         last_seen_at_micros: micros(now),
     })
     .await?;
-    tx.append(access_record(format!("user/{name}"), "signed_in", &name, now, json!({}))).await?;
+    tx.append(access_record(
+        format!("user/{name}"),
+        "signed_in",
+        &name,
+        now,
+        json!({}),
+    ))
+    .await?;
     tx.commit().await?;
-    Ok(SignedIn { token, actor: Actor { username: name, role } })
+    Ok(SignedIn {
+        token,
+        actor: Actor {
+            username: name,
+            role,
+        },
+    })
 }
 
 /// Who holds this token, if their session is still live. Moves the session's last activity
@@ -113,11 +142,15 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor, AppError> {
     }
     let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
     let user = app.store.user(&name).await?.ok_or_else(expired)?;
-    let role = Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+    let role =
+        Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
     if idle > touch_interval(app.settings.session_idle_timeout) {
         app.store.touch_session(&hash, micros(now)).await?;
     }
-    Ok(Actor { username: name, role })
+    Ok(Actor {
+        username: name,
+        role,
+    })
 }
 
 fn touch_interval(idle_timeout: SignedDuration) -> SignedDuration {
@@ -126,11 +159,20 @@ fn touch_interval(idle_timeout: SignedDuration) -> SignedDuration {
 
 pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
     let hash = token_hash(token);
-    let Some(session) = app.store.session(&hash).await? else { return Ok(()) };
+    let Some(session) = app.store.session(&hash).await? else {
+        return Ok(());
+    };
     let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
     let mut tx = app.store.begin().await?;
     tx.delete_session(&hash).await?;
-    tx.append(access_record(format!("user/{name}"), "signed_out", &name, app.now(), json!({}))).await?;
+    tx.append(access_record(
+        format!("user/{name}"),
+        "signed_out",
+        &name,
+        app.now(),
+        json!({}),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -150,7 +192,13 @@ mod tests {
 
     #[test]
     fn sessions_are_touched_often_enough_for_the_timeout() {
-        assert_eq!(touch_interval(SignedDuration::from_mins(15)), SignedDuration::from_secs(30));
-        assert_eq!(touch_interval(SignedDuration::from_secs(60)), SignedDuration::from_secs(2));
+        assert_eq!(
+            touch_interval(SignedDuration::from_mins(15)),
+            SignedDuration::from_secs(30)
+        );
+        assert_eq!(
+            touch_interval(SignedDuration::from_secs(60)),
+            SignedDuration::from_secs(2)
+        );
     }
 }

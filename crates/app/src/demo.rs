@@ -5,10 +5,10 @@ use crate::incidents::{add_log_entry, close, grade};
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};
-use controlroom_domain::{Clock, ManualClock};
 use controlroom_domain::contact::ContactDraft;
 use controlroom_domain::roles::Role;
 use controlroom_domain::user::Username;
+use controlroom_domain::{Clock, ManualClock};
 use controlroom_store::IncidentFilter;
 use jiff::SignedDuration;
 use std::sync::Arc;
@@ -30,14 +30,24 @@ pub fn demo_users() -> Vec<DemoUser> {
         ("admin", Role::Admin),
     ]
     .into_iter()
-    .map(|(username, role)| DemoUser { username, role, password: format!("{username}-demo") })
+    .map(|(username, role)| DemoUser {
+        username,
+        role,
+        password: format!("{username}-demo"),
+    })
     .collect()
 }
 
 enum Outcome {
     Open,
     Graded(&'static str, &'static str),
-    Closed(&'static str, &'static str, &'static str, &'static [&'static str], &'static str),
+    Closed(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static str,
+    ),
 }
 
 struct Call {
@@ -55,30 +65,375 @@ struct Call {
 
 /// Phone numbers are from Ofcom's range reserved for drama (07700 900000–900999).
 const CALLS: &[Call] = &[
-    Call { channel: "999", caller: "Aisha Khan", phone: "07700 900101", victim: true, place: "14 Cardigan Road, Headingley, Leeds LS6 3AG", at: (53.8195, -1.5763), summary: "Ex-partner banging on the door, says he will kick it in. Two children in the house.", kind: "DOMESTIC", log: &["Caller whispering, locked in bathroom with children", "Suspect named as Lee Carter, believed drinking"], outcome: Outcome::Graded("emergency", "Immediate threat; children present; previous DA history at address") },
-    Call { channel: "101", caller: "Graham Whitley", phone: "07700 900102", victim: true, place: "Car park, Kirkstall Retail Park, Leeds LS5 3RP", at: (53.8118, -1.5905), summary: "Returned to car to find the rear window smashed and laptop bag taken.", kind: "THEFT FROM VEHICLE", log: &["No CCTV known; caller will check with centre management"], outcome: Outcome::Closed("resolution_without_deployment", "No suspect, no forensic opportunity, caller safe", "CRIME-RECORDED", &["VEHICLE"], "Crime recorded; caller given crime reference and Victim Support details") },
-    Call { channel: "999", caller: "Paul Ndlovu", phone: "07700 900103", victim: false, place: "Outside The Fenton, Woodhouse Lane, Leeds LS2 3AW", at: (53.8057, -1.5520), summary: "Group of men fighting, one on the floor not moving.", kind: "ASSAULT", log: &["Ambulance requested via YAS", "Second caller reports bottle used"], outcome: Outcome::Graded("emergency", "Serious injury reported; ongoing violence") },
-    Call { channel: "online", caller: "Margaret Ellis", phone: "07700 900104", victim: true, place: "22 Oakwood Lane, Roundhay, Leeds LS8 2JD", at: (53.8265, -1.5080), summary: "Received phone call from 'bank' and transferred 4,000 pounds to a safe account.", kind: "FRAUD", log: &[], outcome: Outcome::Closed("signposted", "Fraud with no ongoing risk; Action Fraud is the reporting route", "SIGNPOSTED-ACTION-FRAUD", &["VULNERABLE-ADULT"], "Caller referred to Action Fraud; bank contacted; safeguarding referral for older victim") },
-    Call { channel: "999", caller: "Tom Birch", phone: "07700 900105", victim: false, place: "A64 York Road near Killingbeck roundabout, Leeds", at: (53.8043, -1.4913), summary: "Car on its roof after collision, driver still inside, smoke from engine.", kind: "RTC INJURY", log: &["Fire and ambulance informed", "Road closure needed eastbound"], outcome: Outcome::Graded("emergency", "Risk to life; persons trapped") },
-    Call { channel: "101", caller: "Sandra Hughes", phone: "07700 900106", victim: true, place: "7 Chapel Street, Pudsey, Leeds LS28 7BS", at: (53.7960, -1.6611), summary: "Neighbours playing loud music every night past 2am for a fortnight.", kind: "ASB NUISANCE", log: &[], outcome: Outcome::Closed("signposted", "Ongoing nuisance with no immediate risk; local authority leads on noise", "SIGNPOSTED-LOCAL-AUTHORITY", &["ASB"], "Referred to Leeds City Council noise team; neighbourhood team informed") },
-    Call { channel: "999", caller: "Jordan Price", phone: "07700 900107", victim: false, place: "Costcutter, Harehills Road, Leeds LS8 5HS", at: (53.8121, -1.5178), summary: "Man in shop with a knife demanding money from the till, just left towards Roundhay Road.", kind: "ROBBERY", log: &["Suspect: white male, 20s, grey tracksuit, black face covering", "Staff unhurt"], outcome: Outcome::Graded("emergency", "Weapon involved; suspect nearby; opportunity to detain") },
-    Call { channel: "101", caller: "Helen Moss", phone: "07700 900108", victim: false, place: "Bus stop, Otley Road, Adel, Leeds LS16", at: (53.8530, -1.5840), summary: "Older man seemed confused and lost, now taken home by a relative.", kind: "CONCERN FOR SAFETY", log: &[], outcome: Outcome::Closed("resolution_without_deployment", "Person now safe with family", "ADVICE-GIVEN", &["MENTAL-HEALTH"], "Confirmed with son that his father is home and safe; advice on dementia support given") },
-    Call { channel: "999", caller: "Priya Shah", phone: "07700 900109", victim: true, place: "Flat 3, 45 Beeston Road, Leeds LS11 6AU", at: (53.7795, -1.5510), summary: "Someone trying door handles on the landing, caller alone and frightened.", kind: "SUSPICIOUS CIRCUMSTANCES", log: &["Caller has previous report of stalking"], outcome: Outcome::Graded("priority", "Repeat victim of stalking; suspect may still be present") },
-    Call { channel: "email", caller: "Rev. David Okafor", phone: "07700 900110", victim: true, place: "St Mark's Church, Woodhouse, Leeds LS2 9JB", at: (53.8110, -1.5560), summary: "Graffiti sprayed on church doors overnight, including offensive words.", kind: "CRIMINAL DAMAGE", log: &["Photos attached to email"], outcome: Outcome::Graded("scheduled", "No ongoing threat; possible hate element needs an officer visit") },
-    Call { channel: "front_counter", caller: "Kevin Armitage", phone: "07700 900111", victim: true, place: "Elland Road Police Station front counter", at: (53.7790, -1.5720), summary: "Reports his bicycle stolen from outside his house yesterday.", kind: "THEFT", log: &[], outcome: Outcome::Closed("resolution_without_deployment", "No lines of enquiry; victim not vulnerable", "CRIME-RECORDED", &[], "Crime recorded at front counter; serial number added to the register") },
-    Call { channel: "999", caller: "Chloe Dawson", phone: "07700 900112", victim: false, place: "Leeds Liverpool Canal towpath near Armley Mills", at: (53.8000, -1.5880), summary: "Young woman sitting on the edge of the bridge saying she wants to jump.", kind: "CONCERN FOR SAFETY", log: &["Caller staying on the line and talking to her"], outcome: Outcome::Graded("emergency", "Immediate risk to life") },
-    Call { channel: "partner_agency", caller: "Leeds Children's Social Care duty team", phone: "07700 900113", victim: false, place: "18 Gipton Approach, Leeds LS9 6LL", at: (53.8130, -1.4970), summary: "15-year-old missing from care home since 18:00, known to associate with older males.", kind: "MISSING PERSON", log: &["Risk assessed as high: child exploitation concerns"], outcome: Outcome::Graded("priority", "High-risk missing child; exploitation indicators") },
-    Call { channel: "101", caller: "Barry Lund", phone: "07700 900114", victim: false, place: "Allotments off Stonegate Road, Meanwood, Leeds", at: (53.8340, -1.5620), summary: "Shed broken into overnight, tools taken.", kind: "BURGLARY OTHER", log: &[], outcome: Outcome::Open },
-    Call { channel: "999", caller: "Fatima Begum", phone: "07700 900115", victim: true, place: "Corner of Roundhay Road and Bayswater Road, Leeds", at: (53.8150, -1.5250), summary: "Men shouting racist abuse at her and her daughter, following them.", kind: "HATE INCIDENT", log: &["Two males, one with a dog"], outcome: Outcome::Graded("emergency", "Ongoing hate-motivated harassment; suspects following victims") },
-    Call { channel: "online", caller: "Liam O'Connor", phone: "07700 900116", victim: true, place: "Online marketplace, seller based in Bradford", at: (53.7950, -1.7590), summary: "Paid for a phone that never arrived, seller has blocked him.", kind: "FRAUD", log: &[], outcome: Outcome::Closed("signposted", "Online purchase fraud; reporting route is Action Fraud", "SIGNPOSTED-ACTION-FRAUD", &[], "Signposted to Action Fraud and the marketplace's buyer protection") },
-    Call { channel: "999", caller: "Dr Ruth Adeyemi", phone: "07700 900117", victim: false, place: "St James's University Hospital A&E, Beckett Street, Leeds LS9 7TF", at: (53.8070, -1.5200), summary: "Patient assaulting staff and damaging equipment in A&E.", kind: "ASSAULT", log: &["Security holding the patient in a side room"], outcome: Outcome::Graded("emergency", "Ongoing violence towards staff") },
-    Call { channel: "101", caller: "Janet Cole", phone: "07700 900118", victim: true, place: "3 Elm Terrace, Horsforth, Leeds LS18 5AA", at: (53.8410, -1.6370), summary: "Wants to report her son for taking her bank card without permission again.", kind: "THEFT", log: &["Son has drug issues, no violence reported"], outcome: Outcome::Graded("scheduled", "Familial theft; caller wants an officer visit tomorrow") },
-    Call { channel: "999", caller: "Mark Pearson", phone: "07700 900119", victim: false, place: "Tesco Extra, Seacroft, Leeds LS14 6NE", at: (53.8230, -1.4600), summary: "Shoplifter detained by security, being aggressive.", kind: "THEFT FROM SHOP", log: &[], outcome: Outcome::Graded("priority", "Detained person, aggression; attend within the hour") },
-    Call { channel: "101", caller: "Alan Foster", phone: "07700 900120", victim: false, place: "Playing fields, Holt Park, Leeds LS16", at: (53.8580, -1.6040), summary: "Youths riding off-road bikes across the playing fields.", kind: "ASB NUISANCE", log: &[], outcome: Outcome::Closed("resolution_without_deployment", "No immediate risk; intelligence for the neighbourhood team", "INTELLIGENCE-RECORDED", &["ASB"], "Logged for Holt Park neighbourhood team; caller advised to report via online form next time") },
-    Call { channel: "999", caller: "Sophie Turner", phone: "07700 900121", victim: true, place: "Leeds Station, New Station Street, Leeds LS1 4DY", at: (53.7953, -1.5480), summary: "Man exposed himself to her on the platform, still nearby.", kind: "SEXUAL OFFENCE", log: &["British Transport Police informed"], outcome: Outcome::Graded("emergency", "Suspect nearby; BTP jurisdiction but joint response") },
-    Call { channel: "101", caller: "Gareth Hill", phone: "07700 900122", victim: false, place: "Lay-by, A660 near Bramhope", at: (53.8820, -1.6190), summary: "Car abandoned for three days with the window open.", kind: "ABANDONED VEHICLE", log: &[], outcome: Outcome::Open },
-    Call { channel: "999", caller: "Nadia Rahman", phone: "07700 900123", victim: false, place: "Woodhouse Moor park, Leeds LS6", at: (53.8120, -1.5600), summary: "Heard what sounded like gunshots, people running.", kind: "FIREARMS", log: &["Three other callers reporting the same"], outcome: Outcome::Graded("emergency", "Possible firearm discharge; risk to life") },
-    Call { channel: "101", caller: "Eileen Marsh", phone: "07700 900124", victim: true, place: "11 Wensley Drive, Chapel Allerton, Leeds LS7", at: (53.8320, -1.5380), summary: "Receiving threatening text messages from an unknown number.", kind: "MALICIOUS COMMUNICATIONS", log: &[], outcome: Outcome::Open },
+    Call {
+        channel: "999",
+        caller: "Aisha Khan",
+        phone: "07700 900101",
+        victim: true,
+        place: "14 Cardigan Road, Headingley, Leeds LS6 3AG",
+        at: (53.8195, -1.5763),
+        summary: "Ex-partner banging on the door, says he will kick it in. Two children in the house.",
+        kind: "DOMESTIC",
+        log: &[
+            "Caller whispering, locked in bathroom with children",
+            "Suspect named as Lee Carter, believed drinking",
+        ],
+        outcome: Outcome::Graded(
+            "emergency",
+            "Immediate threat; children present; previous DA history at address",
+        ),
+    },
+    Call {
+        channel: "101",
+        caller: "Graham Whitley",
+        phone: "07700 900102",
+        victim: true,
+        place: "Car park, Kirkstall Retail Park, Leeds LS5 3RP",
+        at: (53.8118, -1.5905),
+        summary: "Returned to car to find the rear window smashed and laptop bag taken.",
+        kind: "THEFT FROM VEHICLE",
+        log: &["No CCTV known; caller will check with centre management"],
+        outcome: Outcome::Closed(
+            "resolution_without_deployment",
+            "No suspect, no forensic opportunity, caller safe",
+            "CRIME-RECORDED",
+            &["VEHICLE"],
+            "Crime recorded; caller given crime reference and Victim Support details",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Paul Ndlovu",
+        phone: "07700 900103",
+        victim: false,
+        place: "Outside The Fenton, Woodhouse Lane, Leeds LS2 3AW",
+        at: (53.8057, -1.5520),
+        summary: "Group of men fighting, one on the floor not moving.",
+        kind: "ASSAULT",
+        log: &[
+            "Ambulance requested via YAS",
+            "Second caller reports bottle used",
+        ],
+        outcome: Outcome::Graded("emergency", "Serious injury reported; ongoing violence"),
+    },
+    Call {
+        channel: "online",
+        caller: "Margaret Ellis",
+        phone: "07700 900104",
+        victim: true,
+        place: "22 Oakwood Lane, Roundhay, Leeds LS8 2JD",
+        at: (53.8265, -1.5080),
+        summary: "Received phone call from 'bank' and transferred 4,000 pounds to a safe account.",
+        kind: "FRAUD",
+        log: &[],
+        outcome: Outcome::Closed(
+            "signposted",
+            "Fraud with no ongoing risk; Action Fraud is the reporting route",
+            "SIGNPOSTED-ACTION-FRAUD",
+            &["VULNERABLE-ADULT"],
+            "Caller referred to Action Fraud; bank contacted; safeguarding referral for older victim",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Tom Birch",
+        phone: "07700 900105",
+        victim: false,
+        place: "A64 York Road near Killingbeck roundabout, Leeds",
+        at: (53.8043, -1.4913),
+        summary: "Car on its roof after collision, driver still inside, smoke from engine.",
+        kind: "RTC INJURY",
+        log: &[
+            "Fire and ambulance informed",
+            "Road closure needed eastbound",
+        ],
+        outcome: Outcome::Graded("emergency", "Risk to life; persons trapped"),
+    },
+    Call {
+        channel: "101",
+        caller: "Sandra Hughes",
+        phone: "07700 900106",
+        victim: true,
+        place: "7 Chapel Street, Pudsey, Leeds LS28 7BS",
+        at: (53.7960, -1.6611),
+        summary: "Neighbours playing loud music every night past 2am for a fortnight.",
+        kind: "ASB NUISANCE",
+        log: &[],
+        outcome: Outcome::Closed(
+            "signposted",
+            "Ongoing nuisance with no immediate risk; local authority leads on noise",
+            "SIGNPOSTED-LOCAL-AUTHORITY",
+            &["ASB"],
+            "Referred to Leeds City Council noise team; neighbourhood team informed",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Jordan Price",
+        phone: "07700 900107",
+        victim: false,
+        place: "Costcutter, Harehills Road, Leeds LS8 5HS",
+        at: (53.8121, -1.5178),
+        summary: "Man in shop with a knife demanding money from the till, just left towards Roundhay Road.",
+        kind: "ROBBERY",
+        log: &[
+            "Suspect: white male, 20s, grey tracksuit, black face covering",
+            "Staff unhurt",
+        ],
+        outcome: Outcome::Graded(
+            "emergency",
+            "Weapon involved; suspect nearby; opportunity to detain",
+        ),
+    },
+    Call {
+        channel: "101",
+        caller: "Helen Moss",
+        phone: "07700 900108",
+        victim: false,
+        place: "Bus stop, Otley Road, Adel, Leeds LS16",
+        at: (53.8530, -1.5840),
+        summary: "Older man seemed confused and lost, now taken home by a relative.",
+        kind: "CONCERN FOR SAFETY",
+        log: &[],
+        outcome: Outcome::Closed(
+            "resolution_without_deployment",
+            "Person now safe with family",
+            "ADVICE-GIVEN",
+            &["MENTAL-HEALTH"],
+            "Confirmed with son that his father is home and safe; advice on dementia support given",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Priya Shah",
+        phone: "07700 900109",
+        victim: true,
+        place: "Flat 3, 45 Beeston Road, Leeds LS11 6AU",
+        at: (53.7795, -1.5510),
+        summary: "Someone trying door handles on the landing, caller alone and frightened.",
+        kind: "SUSPICIOUS CIRCUMSTANCES",
+        log: &["Caller has previous report of stalking"],
+        outcome: Outcome::Graded(
+            "priority",
+            "Repeat victim of stalking; suspect may still be present",
+        ),
+    },
+    Call {
+        channel: "email",
+        caller: "Rev. David Okafor",
+        phone: "07700 900110",
+        victim: true,
+        place: "St Mark's Church, Woodhouse, Leeds LS2 9JB",
+        at: (53.8110, -1.5560),
+        summary: "Graffiti sprayed on church doors overnight, including offensive words.",
+        kind: "CRIMINAL DAMAGE",
+        log: &["Photos attached to email"],
+        outcome: Outcome::Graded(
+            "scheduled",
+            "No ongoing threat; possible hate element needs an officer visit",
+        ),
+    },
+    Call {
+        channel: "front_counter",
+        caller: "Kevin Armitage",
+        phone: "07700 900111",
+        victim: true,
+        place: "Elland Road Police Station front counter",
+        at: (53.7790, -1.5720),
+        summary: "Reports his bicycle stolen from outside his house yesterday.",
+        kind: "THEFT",
+        log: &[],
+        outcome: Outcome::Closed(
+            "resolution_without_deployment",
+            "No lines of enquiry; victim not vulnerable",
+            "CRIME-RECORDED",
+            &[],
+            "Crime recorded at front counter; serial number added to the register",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Chloe Dawson",
+        phone: "07700 900112",
+        victim: false,
+        place: "Leeds Liverpool Canal towpath near Armley Mills",
+        at: (53.8000, -1.5880),
+        summary: "Young woman sitting on the edge of the bridge saying she wants to jump.",
+        kind: "CONCERN FOR SAFETY",
+        log: &["Caller staying on the line and talking to her"],
+        outcome: Outcome::Graded("emergency", "Immediate risk to life"),
+    },
+    Call {
+        channel: "partner_agency",
+        caller: "Leeds Children's Social Care duty team",
+        phone: "07700 900113",
+        victim: false,
+        place: "18 Gipton Approach, Leeds LS9 6LL",
+        at: (53.8130, -1.4970),
+        summary: "15-year-old missing from care home since 18:00, known to associate with older males.",
+        kind: "MISSING PERSON",
+        log: &["Risk assessed as high: child exploitation concerns"],
+        outcome: Outcome::Graded(
+            "priority",
+            "High-risk missing child; exploitation indicators",
+        ),
+    },
+    Call {
+        channel: "101",
+        caller: "Barry Lund",
+        phone: "07700 900114",
+        victim: false,
+        place: "Allotments off Stonegate Road, Meanwood, Leeds",
+        at: (53.8340, -1.5620),
+        summary: "Shed broken into overnight, tools taken.",
+        kind: "BURGLARY OTHER",
+        log: &[],
+        outcome: Outcome::Open,
+    },
+    Call {
+        channel: "999",
+        caller: "Fatima Begum",
+        phone: "07700 900115",
+        victim: true,
+        place: "Corner of Roundhay Road and Bayswater Road, Leeds",
+        at: (53.8150, -1.5250),
+        summary: "Men shouting racist abuse at her and her daughter, following them.",
+        kind: "HATE INCIDENT",
+        log: &["Two males, one with a dog"],
+        outcome: Outcome::Graded(
+            "emergency",
+            "Ongoing hate-motivated harassment; suspects following victims",
+        ),
+    },
+    Call {
+        channel: "online",
+        caller: "Liam O'Connor",
+        phone: "07700 900116",
+        victim: true,
+        place: "Online marketplace, seller based in Bradford",
+        at: (53.7950, -1.7590),
+        summary: "Paid for a phone that never arrived, seller has blocked him.",
+        kind: "FRAUD",
+        log: &[],
+        outcome: Outcome::Closed(
+            "signposted",
+            "Online purchase fraud; reporting route is Action Fraud",
+            "SIGNPOSTED-ACTION-FRAUD",
+            &[],
+            "Signposted to Action Fraud and the marketplace's buyer protection",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Dr Ruth Adeyemi",
+        phone: "07700 900117",
+        victim: false,
+        place: "St James's University Hospital A&E, Beckett Street, Leeds LS9 7TF",
+        at: (53.8070, -1.5200),
+        summary: "Patient assaulting staff and damaging equipment in A&E.",
+        kind: "ASSAULT",
+        log: &["Security holding the patient in a side room"],
+        outcome: Outcome::Graded("emergency", "Ongoing violence towards staff"),
+    },
+    Call {
+        channel: "101",
+        caller: "Janet Cole",
+        phone: "07700 900118",
+        victim: true,
+        place: "3 Elm Terrace, Horsforth, Leeds LS18 5AA",
+        at: (53.8410, -1.6370),
+        summary: "Wants to report her son for taking her bank card without permission again.",
+        kind: "THEFT",
+        log: &["Son has drug issues, no violence reported"],
+        outcome: Outcome::Graded(
+            "scheduled",
+            "Familial theft; caller wants an officer visit tomorrow",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Mark Pearson",
+        phone: "07700 900119",
+        victim: false,
+        place: "Tesco Extra, Seacroft, Leeds LS14 6NE",
+        at: (53.8230, -1.4600),
+        summary: "Shoplifter detained by security, being aggressive.",
+        kind: "THEFT FROM SHOP",
+        log: &[],
+        outcome: Outcome::Graded(
+            "priority",
+            "Detained person, aggression; attend within the hour",
+        ),
+    },
+    Call {
+        channel: "101",
+        caller: "Alan Foster",
+        phone: "07700 900120",
+        victim: false,
+        place: "Playing fields, Holt Park, Leeds LS16",
+        at: (53.8580, -1.6040),
+        summary: "Youths riding off-road bikes across the playing fields.",
+        kind: "ASB NUISANCE",
+        log: &[],
+        outcome: Outcome::Closed(
+            "resolution_without_deployment",
+            "No immediate risk; intelligence for the neighbourhood team",
+            "INTELLIGENCE-RECORDED",
+            &["ASB"],
+            "Logged for Holt Park neighbourhood team; caller advised to report via online form next time",
+        ),
+    },
+    Call {
+        channel: "999",
+        caller: "Sophie Turner",
+        phone: "07700 900121",
+        victim: true,
+        place: "Leeds Station, New Station Street, Leeds LS1 4DY",
+        at: (53.7953, -1.5480),
+        summary: "Man exposed himself to her on the platform, still nearby.",
+        kind: "SEXUAL OFFENCE",
+        log: &["British Transport Police informed"],
+        outcome: Outcome::Graded(
+            "emergency",
+            "Suspect nearby; BTP jurisdiction but joint response",
+        ),
+    },
+    Call {
+        channel: "101",
+        caller: "Gareth Hill",
+        phone: "07700 900122",
+        victim: false,
+        place: "Lay-by, A660 near Bramhope",
+        at: (53.8820, -1.6190),
+        summary: "Car abandoned for three days with the window open.",
+        kind: "ABANDONED VEHICLE",
+        log: &[],
+        outcome: Outcome::Open,
+    },
+    Call {
+        channel: "999",
+        caller: "Nadia Rahman",
+        phone: "07700 900123",
+        victim: false,
+        place: "Woodhouse Moor park, Leeds LS6",
+        at: (53.8120, -1.5600),
+        summary: "Heard what sounded like gunshots, people running.",
+        kind: "FIREARMS",
+        log: &["Three other callers reporting the same"],
+        outcome: Outcome::Graded("emergency", "Possible firearm discharge; risk to life"),
+    },
+    Call {
+        channel: "101",
+        caller: "Eileen Marsh",
+        phone: "07700 900124",
+        victim: true,
+        place: "11 Wensley Drive, Chapel Allerton, Leeds LS7",
+        at: (53.8320, -1.5380),
+        summary: "Receiving threatening text messages from an unknown number.",
+        kind: "MALICIOUS COMMUNICATIONS",
+        log: &[],
+        outcome: Outcome::Open,
+    },
 ];
 
 /// Create the demo users and incidents if they are not there yet. Safe to run at every start.
@@ -88,13 +443,29 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     for user in demo_users() {
         let name = Username::parse(user.username)?;
         if app.store.user(&name).await?.is_none() {
-            add_user(app, &system, user.username, user.role.as_str(), &user.password).await?;
+            add_user(
+                app,
+                &system,
+                user.username,
+                user.role.as_str(),
+                &user.password,
+            )
+            .await?;
             users_created += 1;
         }
     }
-    let existing = app.store.list_incidents(&IncidentFilter { limit: 1, ..IncidentFilter::default() }).await?;
+    let existing = app
+        .store
+        .list_incidents(&IncidentFilter {
+            limit: 1,
+            ..IncidentFilter::default()
+        })
+        .await?;
     if !existing.is_empty() {
-        return Ok(DemoSummary { users_created, incidents_created: 0 });
+        return Ok(DemoSummary {
+            users_created,
+            incidents_created: 0,
+        });
     }
 
     // Replay the night shift on a clock of its own, ending now, so the incidents have real ages.
@@ -104,7 +475,10 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     let start = now - spacing * i32::try_from(CALLS.len() + 1).unwrap_or(0);
     let clock = Arc::new(ManualClock::new(start));
     let shift = App::new(app.store.clone(), clock.clone(), app.settings.clone());
-    let handler = Actor { username: Username::parse("handler")?, role: Role::ContactHandler };
+    let handler = Actor {
+        username: Username::parse("handler")?,
+        role: Role::ContactHandler,
+    };
     for (i, call) in CALLS.iter().enumerate() {
         clock.set(start + spacing * i32::try_from(i + 1).unwrap_or(0));
         let draft = ContactDraft {
@@ -122,7 +496,11 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         let opened = take_contact(
             &shift,
             &handler,
-            NewContact { draft, incident_type: Some(call.kind.into()), join: None },
+            NewContact {
+                draft,
+                incident_type: Some(call.kind.into()),
+                join: None,
+            },
             None,
         )
         .await?;
@@ -141,11 +519,23 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                 grade(&shift, &handler, id, g, why, None).await?;
                 clock.advance(SignedDuration::from_mins(4));
                 let qualifiers: Vec<String> = qualifiers.iter().map(|q| (*q).to_owned()).collect();
-                close(&shift, &handler, id, Some(code), &qualifiers, resolution, None).await?;
+                close(
+                    &shift,
+                    &handler,
+                    id,
+                    Some(code),
+                    &qualifiers,
+                    resolution,
+                    None,
+                )
+                .await?;
             }
         }
     }
-    Ok(DemoSummary { users_created, incidents_created: CALLS.len() })
+    Ok(DemoSummary {
+        users_created,
+        incidents_created: CALLS.len(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,10 @@ impl Idempotency {
                 "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
             ));
         }
-        Ok(Self { key: key.to_owned(), fingerprint })
+        Ok(Self {
+            key: key.to_owned(),
+            fingerprint,
+        })
     }
 }
 
@@ -34,8 +37,12 @@ pub(crate) async fn earlier<T: DeserializeOwned>(
     actor: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<Option<T>, AppError> {
-    let Some(idem) = idempotency else { return Ok(None) };
-    let Some(found) = tx.idempotent_response(actor, &idem.key).await? else { return Ok(None) };
+    let Some(idem) = idempotency else {
+        return Ok(None);
+    };
+    let Some(found) = tx.idempotent_response(actor, &idem.key).await? else {
+        return Ok(None);
+    };
     if found.fingerprint != idem.fingerprint {
         return Err(AppError::Conflict(format!(
             "Idempotency-Key '{}' was already used for a different request; use a new key for a new request",
@@ -54,9 +61,15 @@ pub(crate) async fn remember<T: Serialize>(
     outcome: &T,
     at_micros: i64,
 ) -> Result<(), AppError> {
-    let Some(idem) = idempotency else { return Ok(()) };
+    let Some(idem) = idempotency else {
+        return Ok(());
+    };
     let body = serde_json::to_string(outcome).map_err(|e| AppError::Corrupt(e.to_string()))?;
-    let response = IdempotentResponse { fingerprint: idem.fingerprint.clone(), body };
-    tx.save_idempotent_response(actor, &idem.key, &response, at_micros).await?;
+    let response = IdempotentResponse {
+        fingerprint: idem.fingerprint.clone(),
+        body,
+    };
+    tx.save_idempotent_response(actor, &idem.key, &response, at_micros)
+        .await?;
     Ok(())
 }

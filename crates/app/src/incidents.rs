@@ -3,11 +3,15 @@
 //! append, project, commit.
 
 use crate::idempotency::{earlier, remember};
-use crate::records::{access_record, change_record, incident_row, incident_stream, load_incident, micros, rebuild};
+use crate::records::{
+    access_record, change_record, incident_row, incident_stream, load_incident, micros, rebuild,
+};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::contact::ContactId;
-use controlroom_domain::incident::{Grade, Incident, IncidentCommand, IncidentEvent, IncidentId, Stamped, Status, decide};
+use controlroom_domain::incident::{
+    Grade, Incident, IncidentCommand, IncidentEvent, IncidentId, Stamped, Status, decide,
+};
 use controlroom_domain::roles::Permission;
 use controlroom_store::{IncidentFilter, IncidentRow, WriteTx};
 use jiff::Timestamp;
@@ -46,7 +50,12 @@ pub(crate) async fn earlier_outcome(
     let records = tx.stream(&incident_stream(first.incident_id)).await?;
     let incident = rebuild(&records, Some(first.version))?
         .ok_or_else(|| AppError::Corrupt("a remembered incident has no events".into()))?;
-    Ok(Some(IncidentOutcome { incident, contact_id: first.contact_id, log_entry: first.log_entry, replayed: true }))
+    Ok(Some(IncidentOutcome {
+        incident,
+        contact_id: first.contact_id,
+        log_entry: first.log_entry,
+        replayed: true,
+    }))
 }
 
 /// Append `events` (already decided) to the incident's stream, fold them into `state`, update
@@ -69,19 +78,44 @@ pub(crate) async fn record(
             IncidentEvent::LogEntryAdded { number, .. } => log_entry = Some(*number),
             _ => {}
         }
-        let stamped = Stamped { at, by: actor.username.clone(), event };
-        let index = state.as_ref().map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
-        let next = Incident::apply(state, &stamped, index).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let stamped = Stamped {
+            at,
+            by: actor.username.clone(),
+            event,
+        };
+        let index = state
+            .as_ref()
+            .map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
+        let next = Incident::apply(state, &stamped, index)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
         let name = stream.get_or_insert_with(|| incident_stream(next.id));
         tx.append(change_record(name, &stamped)?).await?;
         state = Some(next);
     }
-    let incident = state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
+    let incident =
+        state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
     tx.save_incident_row(&incident_row(&incident)).await?;
-    let first = Remembered { incident_id: incident.id, version: incident.version, contact_id, log_entry };
-    remember(tx.as_mut(), actor.username.as_str(), idempotency, &first, micros(at)).await?;
+    let first = Remembered {
+        incident_id: incident.id,
+        version: incident.version,
+        contact_id,
+        log_entry,
+    };
+    remember(
+        tx.as_mut(),
+        actor.username.as_str(),
+        idempotency,
+        &first,
+        micros(at),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(IncidentOutcome { incident, contact_id, log_entry, replayed: false })
+    Ok(IncidentOutcome {
+        incident,
+        contact_id,
+        log_entry,
+        replayed: false,
+    })
 }
 
 fn not_found(id: IncidentId) -> AppError {
@@ -100,7 +134,9 @@ async fn run(
     if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
         return Ok(first);
     }
-    let current = load_incident(tx.as_mut(), id).await?.ok_or_else(|| not_found(id))?;
+    let current = load_incident(tx.as_mut(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     let events = decide(Some(&current), command)?;
     record(app, tx, actor, Some(current), events, idempotency).await
 }
@@ -114,7 +150,14 @@ pub async fn add_log_entry(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
-    run(app, actor, id, IncidentCommand::add_log_entry(text, corrects)?, idempotency).await
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::add_log_entry(text, corrects)?,
+        idempotency,
+    )
+    .await
 }
 
 pub async fn grade(
@@ -126,7 +169,14 @@ pub async fn grade(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::GradeIncident, "grade incidents")?;
-    run(app, actor, id, IncidentCommand::grade(grade, rationale)?, idempotency).await
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::grade(grade, rationale)?,
+        idempotency,
+    )
+    .await
 }
 
 pub async fn close(
@@ -139,7 +189,14 @@ pub async fn close(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::CloseIncident, "close incidents")?;
-    run(app, actor, id, IncidentCommand::close(closing_code, qualifiers, resolution)?, idempotency).await
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::close(closing_code, qualifiers, resolution)?,
+        idempotency,
+    )
+    .await
 }
 
 pub async fn reopen(
@@ -150,14 +207,23 @@ pub async fn reopen(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::ReopenIncident, "reopen incidents")?;
-    run(app, actor, id, IncidentCommand::reopen(reason)?, idempotency).await
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::reopen(reason)?,
+        idempotency,
+    )
+    .await
 }
 
 /// Read one incident with its contacts, log and history. The read itself is recorded.
 pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {
     actor.require(Permission::ViewIncidents, "view incidents")?;
     let mut tx = app.store.begin().await?;
-    let incident = load_incident(tx.as_mut(), id).await?.ok_or_else(|| not_found(id))?;
+    let incident = load_incident(tx.as_mut(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     tx.append(access_record(
         incident_stream(id),
         "incident_viewed",
@@ -193,25 +259,43 @@ impl IncidentQuery {
         limit: Option<u32>,
     ) -> Result<Self, Invalid> {
         let list = |raw: Option<&str>| -> Vec<String> {
-            raw.map(|r| r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default()
+            raw.map(|r| {
+                r.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
         };
         let time = |field: &str, raw: Option<&str>| -> Result<Option<Timestamp>, Invalid> {
             raw.filter(|r| !r.trim().is_empty())
                 .map(|r| {
                     r.trim().parse::<Timestamp>().map_err(|_| {
-                        Invalid::new(field, format!("'{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"))
+                        Invalid::new(
+                            field,
+                            format!("'{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
+                        )
                     })
                 })
                 .transpose()
         };
         let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
         if limit == 0 || limit > Self::MAX_LIMIT {
-            return Err(Invalid::new("limit", format!("must be between 1 and {}", Self::MAX_LIMIT)));
+            return Err(Invalid::new(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            ));
         }
         Ok(Self {
-            statuses: list(status).iter().map(|s| Status::parse(s)).collect::<Result<_, _>>()?,
-            grades: list(grade).iter().map(|g| Grade::parse(g)).collect::<Result<_, _>>()?,
+            statuses: list(status)
+                .iter()
+                .map(|s| Status::parse(s))
+                .collect::<Result<_, _>>()?,
+            grades: list(grade)
+                .iter()
+                .map(|g| Grade::parse(g))
+                .collect::<Result<_, _>>()?,
             opened_from: time("opened_from", opened_from)?,
             opened_before: time("opened_before", opened_before)?,
             limit,
@@ -221,10 +305,18 @@ impl IncidentQuery {
 
 /// List incidents, newest first. Recorded as a consultation: the list shows places and what
 /// callers said.
-pub async fn list(app: &App, actor: &Actor, query: &IncidentQuery) -> Result<Vec<IncidentRow>, AppError> {
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    query: &IncidentQuery,
+) -> Result<Vec<IncidentRow>, AppError> {
     actor.require(Permission::ViewIncidents, "view incidents")?;
     let filter = IncidentFilter {
-        statuses: query.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+        statuses: query
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
         grades: query.grades.iter().map(|g| g.as_str().to_owned()).collect(),
         opened_from_micros: query.opened_from.map(micros),
         opened_before_micros: query.opened_before.map(micros),
@@ -254,14 +346,35 @@ mod tests {
 
     #[test]
     fn queries_parse_lists_times_and_limits() {
-        let q = IncidentQuery::parse(Some("open, graded"), Some("emergency"), Some("2026-11-23T00:00:00Z"), None, None)
-            .unwrap();
+        let q = IncidentQuery::parse(
+            Some("open, graded"),
+            Some("emergency"),
+            Some("2026-11-23T00:00:00Z"),
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(q.statuses, [Status::Open, Status::Graded]);
         assert_eq!(q.grades, [Grade::Emergency]);
         assert!(q.opened_from.is_some());
         assert_eq!(q.limit, IncidentQuery::DEFAULT_LIMIT);
-        assert_eq!(IncidentQuery::parse(Some("opne"), None, None, None, None).unwrap_err().field, "status");
-        assert_eq!(IncidentQuery::parse(None, None, Some("yesterday"), None, None).unwrap_err().field, "opened_from");
-        assert_eq!(IncidentQuery::parse(None, None, None, None, Some(0)).unwrap_err().field, "limit");
+        assert_eq!(
+            IncidentQuery::parse(Some("opne"), None, None, None, None)
+                .unwrap_err()
+                .field,
+            "status"
+        );
+        assert_eq!(
+            IncidentQuery::parse(None, None, Some("yesterday"), None, None)
+                .unwrap_err()
+                .field,
+            "opened_from"
+        );
+        assert_eq!(
+            IncidentQuery::parse(None, None, None, None, Some(0))
+                .unwrap_err()
+                .field,
+            "limit"
+        );
     }
 }

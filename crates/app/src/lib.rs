@@ -62,11 +62,18 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self { store, clock, settings }
+        Self {
+            store,
+            clock,
+            settings,
+        }
     }
 
+    /// Now, to the microsecond: the precision the store keeps, so a state built in memory is
+    /// identical to the same state rebuilt from the store.
     fn now(&self) -> Timestamp {
-        self.clock.now()
+        let now = self.clock.now();
+        Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
     }
 }
 

@@ -16,14 +16,18 @@ pub(crate) fn micros(at: Timestamp) -> i64 {
     at.as_microsecond()
 }
 
-pub(crate) fn change_record(stream: &str, stamped: &Stamped<IncidentEvent>) -> Result<NewRecord, AppError> {
+pub(crate) fn change_record(
+    stream: &str,
+    stamped: &Stamped<IncidentEvent>,
+) -> Result<NewRecord, AppError> {
     Ok(NewRecord {
         category: Category::Change,
         stream: stream.to_owned(),
         kind: stamped.event.kind().to_owned(),
         actor: stamped.by.as_str().to_owned(),
         at_micros: micros(stamped.at),
-        payload: serde_json::to_string(&stamped.event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+        payload: serde_json::to_string(&stamped.event)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
 }
 
@@ -45,29 +49,42 @@ pub(crate) fn access_record(
     }
 }
 
-pub(crate) fn stamped_events(records: &[AuditRecord]) -> Result<Vec<Stamped<IncidentEvent>>, AppError> {
+pub(crate) fn stamped_events(
+    records: &[AuditRecord],
+) -> Result<Vec<Stamped<IncidentEvent>>, AppError> {
     records
         .iter()
         .map(|record| {
-            let event: IncidentEvent = serde_json::from_str(&record.payload)
-                .map_err(|e| AppError::Corrupt(format!("event {} cannot be read: {e}", record.seq)))?;
-            let at = Timestamp::from_microsecond(record.at_micros)
-                .map_err(|e| AppError::Corrupt(format!("event {} has a bad time: {e}", record.seq)))?;
-            let by = Username::parse(&record.actor)
-                .map_err(|e| AppError::Corrupt(format!("event {} has a bad actor: {e}", record.seq)))?;
+            let event: IncidentEvent = serde_json::from_str(&record.payload).map_err(|e| {
+                AppError::Corrupt(format!("event {} cannot be read: {e}", record.seq))
+            })?;
+            let at = Timestamp::from_microsecond(record.at_micros).map_err(|e| {
+                AppError::Corrupt(format!("event {} has a bad time: {e}", record.seq))
+            })?;
+            let by = Username::parse(&record.actor).map_err(|e| {
+                AppError::Corrupt(format!("event {} has a bad actor: {e}", record.seq))
+            })?;
             Ok(Stamped { at, by, event })
         })
         .collect()
 }
 
 /// Rebuild an incident from the first `up_to` events of its stream (all when `None`).
-pub(crate) fn rebuild(records: &[AuditRecord], up_to: Option<u64>) -> Result<Option<Incident>, AppError> {
+pub(crate) fn rebuild(
+    records: &[AuditRecord],
+    up_to: Option<u64>,
+) -> Result<Option<Incident>, AppError> {
     let events = stamped_events(records)?;
-    let take = up_to.map_or(events.len(), |n| usize::try_from(n).unwrap_or(usize::MAX).min(events.len()));
+    let take = up_to.map_or(events.len(), |n| {
+        usize::try_from(n).unwrap_or(usize::MAX).min(events.len())
+    });
     Incident::replay(events[..take].iter()).map_err(|e| AppError::Corrupt(e.to_string()))
 }
 
-pub(crate) async fn load_incident(tx: &mut dyn WriteTx, id: IncidentId) -> Result<Option<Incident>, AppError> {
+pub(crate) async fn load_incident(
+    tx: &mut dyn WriteTx,
+    id: IncidentId,
+) -> Result<Option<Incident>, AppError> {
     let records = tx.stream(&incident_stream(id)).await?;
     rebuild(&records, None)
 }
@@ -80,7 +97,9 @@ pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
         status: incident.status.as_str().to_owned(),
         grade: incident.grade().map(|g| g.as_str().to_owned()),
         incident_type: incident.incident_type.as_ref().map(ToString::to_string),
-        channel: first.map(|c| c.channel.as_str().to_owned()).unwrap_or_default(),
+        channel: first
+            .map(|c| c.channel.as_str().to_owned())
+            .unwrap_or_default(),
         location_text: first.map(|c| c.location.text.clone()).unwrap_or_default(),
         summary: first.map(|c| c.summary.clone()).unwrap_or_default(),
         contact_count: i64::try_from(incident.contacts.len()).unwrap_or(i64::MAX),

@@ -30,7 +30,10 @@ pub async fn take_contact(
     actor.require(Permission::TakeContact, "take contacts")?;
     let now = app.now();
     // Check the input before queueing for the write lock.
-    let contact = request.draft.into_contact(ContactId(Uuid::now_v7()), actor.username.clone(), now)?;
+    let contact =
+        request
+            .draft
+            .into_contact(ContactId(Uuid::now_v7()), actor.username.clone(), now)?;
     let incident_type = request
         .incident_type
         .as_deref()
@@ -44,15 +47,20 @@ pub async fn take_contact(
     }
     match request.join {
         Some(id) => {
-            let current = load_incident(tx.as_mut(), id)
-                .await?
-                .ok_or_else(|| Invalid::new("incident_id", format!("there is no incident with id {id} to join")))?;
+            let current = load_incident(tx.as_mut(), id).await?.ok_or_else(|| {
+                Invalid::new(
+                    "incident_id",
+                    format!("there is no incident with id {id} to join"),
+                )
+            })?;
             let events = decide(Some(&current), IncidentCommand::JoinContact { contact })?;
             record(app, tx, actor, Some(current), events, idempotency).await
         }
         None => {
             let day = now.to_zoned(app.settings.time_zone.clone()).date();
-            let number = tx.next_incident_number(&day.strftime("%Y%m%d").to_string()).await?;
+            let number = tx
+                .next_incident_number(&day.strftime("%Y%m%d").to_string())
+                .await?;
             let open = IncidentCommand::Open {
                 id: IncidentId(Uuid::now_v7()),
                 reference: IncidentRef::new(day, number),

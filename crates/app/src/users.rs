@@ -13,7 +13,10 @@ impl Actor {
     /// The system itself: start-up seeding and the command line, run by whoever operates the
     /// server and so already holds the database.
     pub fn system() -> Self {
-        Actor { username: Username::system(), role: Role::Admin }
+        Actor {
+            username: Username::system(),
+            role: Role::Admin,
+        }
     }
 }
 
@@ -23,7 +26,13 @@ pub struct User {
     pub role: Role,
 }
 
-pub async fn add_user(app: &App, actor: &Actor, username: &str, role: &str, password: &str) -> Result<User, AppError> {
+pub async fn add_user(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    role: &str,
+    password: &str,
+) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers, "manage user accounts")?;
     let username = Username::parse(username)?;
     if username.as_str() == Username::SYSTEM {
@@ -36,7 +45,10 @@ pub async fn add_user(app: &App, actor: &Actor, username: &str, role: &str, pass
         .await
         .map_err(|e| AppError::Corrupt(format!("password hashing failed: {e}")))??;
     let now = app.now();
-    let event = UserEvent::Added { username: username.clone(), role };
+    let event = UserEvent::Added {
+        username: username.clone(),
+        role,
+    };
     let mut tx = app.store.begin().await?;
     tx.insert_user(&UserRow {
         username: username.to_string(),
@@ -66,7 +78,8 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<User>, AppError>
         .into_iter()
         .map(|row| {
             Ok(User {
-                username: Username::parse(&row.username).map_err(|e| AppError::Corrupt(e.to_string()))?,
+                username: Username::parse(&row.username)
+                    .map_err(|e| AppError::Corrupt(e.to_string()))?,
                 role: Role::parse(&row.role).map_err(|e| AppError::Corrupt(e.to_string()))?,
             })
         })

@@ -29,7 +29,10 @@ pub struct BenchArgs {
 const BENCH_PASSWORD: &str = "bench-password-1";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    if !(1..=300).contains(&args.seconds) || args.warmup_seconds > 60 || !(1..=256).contains(&args.concurrency) {
+    if !(1..=300).contains(&args.seconds)
+        || args.warmup_seconds > 60
+        || !(1..=256).contains(&args.concurrency)
+    {
         bail!("--seconds must be 1-300, --warmup-seconds 0-60 and --concurrency 1-256");
     }
     let dir = tempfile::tempdir().context("creating a temporary folder")?;
@@ -39,7 +42,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = crate::open_store(&url).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
-    users::add_user(&app, &Actor::system(), "bench", "contact_handler", BENCH_PASSWORD).await?;
+    users::add_user(
+        &app,
+        &Actor::system(),
+        "bench",
+        "contact_handler",
+        BENCH_PASSWORD,
+    )
+    .await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -48,7 +58,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
     let token = sign_in(&client, &base).await?;
     println!(
         "bench: {} clients posting 999 contacts to {base} on {} for {} s (after {} s warm-up)",
@@ -64,7 +76,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut workers = Vec::new();
     for worker in 0..args.concurrency {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
-        workers.push(tokio::spawn(async move { post_until(client, base, token, worker, measure_from, deadline).await }));
+        workers.push(tokio::spawn(async move {
+            post_until(client, base, token, worker, measure_from, deadline).await
+        }));
     }
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let (mut created, mut errors) = (0u64, 0u64);
@@ -78,7 +92,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     server.await??;
 
     let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
-    println!("contacts created: {created} in {} s = {:.0} contacts/s", args.seconds, created as f64 / args.seconds as f64);
+    println!(
+        "contacts created: {created} in {} s = {:.0} contacts/s",
+        args.seconds,
+        created as f64 / args.seconds as f64
+    );
     println!(
         "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
         ms(0.50),
@@ -104,7 +122,10 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String>
         .await?
         .error_for_status()?;
     let body: serde_json::Value = response.json().await?;
-    body["token"].as_str().map(str::to_owned).context("no token in the sign-in answer")
+    body["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no token in the sign-in answer")
 }
 
 struct WorkerResult {
@@ -121,7 +142,11 @@ async fn post_until(
     measure_from: Instant,
     deadline: Instant,
 ) -> anyhow::Result<WorkerResult> {
-    let mut result = WorkerResult { latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?, created: 0, errors: 0 };
+    let mut result = WorkerResult {
+        latencies: Histogram::new_with_bounds(1, 60_000_000, 3)?,
+        created: 0,
+        errors: 0,
+    };
     let mut n = 0u64;
     loop {
         let sent = Instant::now();
@@ -149,7 +174,9 @@ async fn post_until(
         match status {
             Ok(s) if s == reqwest::StatusCode::CREATED => {
                 result.created += 1;
-                result.latencies.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
+                result
+                    .latencies
+                    .record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
             }
             _ => result.errors += 1,
         }

@@ -18,7 +18,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "controlroom", version, about = "Control Room: police contact management and command and control")]
+#[command(
+    name = "controlroom",
+    version,
+    about = "Control Room: police contact management and command and control"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,7 +31,12 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Database {
     /// `sqlite://path/file.db` (embedded, the default) or `postgres://user@host:5432/db`.
-    #[arg(long, env = "CONTROLROOM_DATABASE_URL", default_value = "sqlite://data/controlroom.db", global = true)]
+    #[arg(
+        long,
+        env = "CONTROLROOM_DATABASE_URL",
+        default_value = "sqlite://data/controlroom.db",
+        global = true
+    )]
     database_url: String,
 }
 
@@ -112,7 +121,10 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -130,9 +142,17 @@ fn main() -> ExitCode {
 
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::connect(url).await.with_context(|| "opening the PostgreSQL database")?))
+        Ok(Arc::new(
+            PostgresStore::connect(url)
+                .await
+                .with_context(|| "opening the PostgreSQL database")?,
+        ))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await.with_context(|| "opening the SQLite database")?))
+        Ok(Arc::new(
+            SqliteStore::connect(url)
+                .await
+                .with_context(|| "opening the SQLite database")?,
+        ))
     } else {
         Err(controlroom_domain::Invalid::new(
             "--database-url",
@@ -144,10 +164,17 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serve { db, listen, demo, session_idle_minutes } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            session_idle_minutes,
+        } => {
             init_logging();
             let settings = Settings {
-                session_idle_timeout: SignedDuration::from_mins(i64::from(session_idle_minutes.max(1))),
+                session_idle_timeout: SignedDuration::from_mins(i64::from(
+                    session_idle_minutes.max(1),
+                )),
                 ..Settings::default()
             };
             serve(&db.database_url, listen, demo, settings).await
@@ -158,19 +185,35 @@ async fn run(command: Command) -> Result<(), Failure> {
             println!("database is up to date ({})", store.backend());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { db, username, role, password_stdin: _ } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    role,
+                    password_stdin: _,
+                },
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             let store = open_store(&db.database_url).await?;
             let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
             let user = users::add_user(&app, &Actor::system(), &username, &role, password).await;
             store.close().await;
             let user = user?;
-            println!("added user {} with role {}", user.username, user.role.as_str());
+            println!(
+                "added user {} with role {}",
+                user.username,
+                user.role.as_str()
+            );
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify { db } } => {
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
             let store = open_store(&db.database_url).await?;
             let result = audit_trail::verify(store.as_ref()).await;
             store.close().await;
@@ -178,12 +221,18 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Ok(verified) => {
                     println!(
                         "audit trail intact: {} events, head {} ({}); {} incidents agree with their events",
-                        verified.chain.records, verified.chain.head_seq, verified.chain.head_hash, verified.incidents
+                        verified.chain.records,
+                        verified.chain.head_seq,
+                        verified.chain.head_hash,
+                        verified.incidents
                     );
                     Ok(())
                 }
                 Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
-                Err(broken) => Err(Failure { code: 1, error: anyhow::anyhow!("{broken}") }),
+                Err(broken) => Err(Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("{broken}"),
+                }),
             }
         }
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
@@ -194,26 +243,54 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONTROLROOM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("CONTROLROOM_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
-async fn serve(database_url: &str, listen: SocketAddr, with_demo: bool, settings: Settings) -> Result<(), Failure> {
+async fn serve(
+    database_url: &str,
+    listen: SocketAddr,
+    with_demo: bool,
+    settings: Settings,
+) -> Result<(), Failure> {
     let store = open_store(database_url).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock), settings);
     if with_demo {
         let seeded = demo::seed(&app).await?;
-        println!("Demo force ready ({} users and {} incidents created). Sign in as:", seeded.users_created, seeded.incidents_created);
+        println!(
+            "Demo force ready ({} users and {} incidents created). Sign in as:",
+            seeded.users_created, seeded.incidents_created
+        );
         for user in demo::demo_users() {
-            println!("  {:<11} password {:<16} ({})", user.username, user.password, user.role.as_str());
+            println!(
+                "  {:<11} password {:<16} ({})",
+                user.username,
+                user.password,
+                user.role.as_str()
+            );
         }
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-    let address = listener.local_addr().context("reading the listening address")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let address = listener
+        .local_addr()
+        .context("reading the listening address")?;
     // Tests and scripts wait for this exact line.
-    println!("Control Room listening on http://{address} (database: {})", store.backend());
+    println!(
+        "Control Room listening on http://{address} (database: {})",
+        store.backend()
+    );
     tracing::info!(%address, backend = store.backend(), "listening");
-    controlroom_web::serve(listener, app, shutdown_signal()).await.context("serving HTTP")?;
+    controlroom_web::serve(listener, app, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
     store.close().await;
     Ok(())
 }

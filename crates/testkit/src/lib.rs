@@ -1,1 +1,287 @@
+//! Test kit: start the real Control Room server on `127.0.0.1:0` against a fresh database,
+//! with a clock the test moves by hand, and talk to it over HTTP.
+//!
+//! PostgreSQL runs when `CONTROLROOM_TEST_POSTGRES_URL` names a server (e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`); each test gets its own new database.
+//! With `CONTROLROOM_REQUIRE_POSTGRES=1` (as `.ci/run` sets), a missing URL fails the test
+//! instead of skipping it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use controlroom_app::{Actor, App, Settings, users};
+use controlroom_domain::ManualClock;
+use controlroom_store::Store;
+use controlroom_store_postgres::PostgresStore;
+use controlroom_store_sqlite::SqliteStore;
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, PgPool};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server to test against, if any. Panics when PostgreSQL is required but not
+/// configured, so CI cannot pass by skipping.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("CONTROLROOM_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CONTROLROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+            panic!("CONTROLROOM_REQUIRE_POSTGRES=1 but CONTROLROOM_TEST_POSTGRES_URL is not set")
+        }
+        _ => None,
+    }
+}
+
+/// A fresh, empty database of the given kind. Dropped by [`FreshDatabase::drop_database`].
+pub struct FreshDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(PgPool, String)>,
+}
+
+impl FreshDatabase {
+    /// `None` when the backend is PostgreSQL and no server is configured.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("controlroom.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url()?;
+                let admin = PgPool::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+                drop_stale_databases(&admin).await;
+                let name = format!(
+                    "controlroom_it_{}_{}",
+                    Timestamp::now().as_second(),
+                    uuid::Uuid::new_v4().simple()
+                );
+                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                Some(Self {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    postgres: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    pub async fn drop_database(self) {
+        if let Some((admin, name)) = &self.postgres {
+            sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(admin)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Test databases left behind by a run that panicked, older than an hour.
+async fn drop_stale_databases(admin: &PgPool) {
+    let cutoff = Timestamp::now().as_second() - 3600;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'controlroom_it_%'")
+            .fetch_all(admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let stamp = name
+            .trim_start_matches("controlroom_it_")
+            .split('_')
+            .next()
+            .and_then(|s| s.parse::<i64>().ok());
+        if stamp.is_some_and(|s| s < cutoff) {
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(admin)
+            .await;
+        }
+    }
+}
+
+pub async fn open_store(url: &str) -> Arc<dyn Store> {
+    if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url).await.unwrap())
+    } else {
+        Arc::new(PostgresStore::connect(url).await.unwrap())
+    }
+}
+
+/// A running server and what a test needs to drive it.
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub database: FreshDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub const PASSWORD: &str = "test-password-123";
+
+impl TestApp {
+    /// Start the server; `None` if this backend is not configured here.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let database = FreshDatabase::create(backend).await?;
+        let store = open_store(&database.url).await;
+        let clock = Arc::new(ManualClock::new(Timestamp::now()));
+        let app = App::new(store, clock.clone(), Settings::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(controlroom_web::serve(listener, app.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Some(Self {
+            backend,
+            base,
+            client: reqwest::Client::new(),
+            app,
+            clock,
+            database,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    /// Stop the server and close the database, leaving its file or database in place.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        self.app.store.close().await;
+    }
+
+    /// Stop and remove the database.
+    pub async fn finish(mut self) {
+        self.stop().await;
+        self.database.drop_database().await;
+    }
+
+    /// Create a user with `role` (through the use case, as an administrator would) and sign
+    /// in as them; returns their bearer token.
+    pub async fn signed_in(&self, username: &str, role: &str) -> String {
+        users::add_user(&self.app, &Actor::system(), username, role, PASSWORD)
+            .await
+            .unwrap();
+        self.sign_in(username, PASSWORD).await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/session",
+                None,
+                &json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    /// Take a 999 contact; returns the answer body (with `incident.id` and `incident.reference`).
+    pub async fn take_999(&self, token: &str, summary: &str) -> Value {
+        let (status, body) = self
+            .post("/api/v1/contacts", Some(token), &contact_body(summary))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    /// The audit chain's head sequence number: moves with every record written.
+    pub async fn chain_head(&self) -> i64 {
+        self.app
+            .store
+            .chain_head()
+            .await
+            .unwrap()
+            .map_or(0, |(seq, _)| seq)
+    }
+}
+
+pub fn contact_body(summary: &str) -> Value {
+    json!({
+        "channel": "999",
+        "caller": { "name": "Jane Doe", "phone": "07700 900123", "is_victim": true },
+        "location": { "text": "12 High Street, Leeds LS1 1AA", "lat": 53.797, "lon": -1.547 },
+        "summary": summary,
+    })
+}
+
+/// Status and JSON body (or `Value::Null` when the body is not JSON).
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Run an async test body once per backend: `both_backends!(name, body_fn)` defines
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::postgres_admin_url().is_none() {
+                        eprintln!("skipped: set CONTROLROOM_TEST_POSTGRES_URL to run on PostgreSQL");
+                        return;
+                    }
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}

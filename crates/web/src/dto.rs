@@ -74,8 +74,12 @@ pub struct CreateContact {
 
 fn timestamp(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
     raw.map(|r| {
-        r.parse::<Timestamp>()
-            .map_err(|_| ApiError::invalid(field, format!("{field}: '{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z")))
+        r.parse::<Timestamp>().map_err(|_| {
+            ApiError::invalid(
+                field,
+                format!("{field}: '{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
+            )
+        })
     })
     .transpose()
 }
@@ -353,7 +357,9 @@ pub struct IncidentSummary {
 }
 
 fn micros_text(micros: i64) -> String {
-    Timestamp::from_microsecond(micros).map(|t| t.to_string()).unwrap_or_default()
+    Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 impl From<IncidentRow> for IncidentSummary {

@@ -37,11 +37,19 @@ pub struct Problem {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), detail: detail.into(), field: None }
+        Self {
+            status,
+            code: code.to_owned(),
+            detail: detail.into(),
+            field: None,
+        }
     }
 
     pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
-        Self { field: Some(field.to_owned()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail) }
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
+        }
     }
 }
 
@@ -52,9 +60,13 @@ impl From<AppError> for ApiError {
                 let detail = invalid.to_string();
                 Self::invalid(&invalid.field, detail)
             }
-            AppError::Rejected(rejected) => Self::new(StatusCode::CONFLICT, rejected.code, rejected.reason),
+            AppError::Rejected(rejected) => {
+                Self::new(StatusCode::CONFLICT, rejected.code, rejected.reason)
+            }
             AppError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", what),
-            AppError::Unauthenticated(why) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", why),
+            AppError::Unauthenticated(why) => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", why)
+            }
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, "forbidden", why),
             AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
             AppError::Store(StoreError::Unavailable(why)) => {
@@ -75,7 +87,11 @@ impl From<VerifyError> for ApiError {
     fn from(err: VerifyError) -> Self {
         match err {
             VerifyError::App(app) => app.into(),
-            broken => Self::new(StatusCode::CONFLICT, "audit_chain_broken", broken.to_string()),
+            broken => Self::new(
+                StatusCode::CONFLICT,
+                "audit_chain_broken",
+                broken.to_string(),
+            ),
         }
     }
 }
@@ -102,7 +118,10 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

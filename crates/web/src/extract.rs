@@ -1,8 +1,8 @@
 //! Request extractors that turn HTTP into use-case input, with every rejection mapped to a
 //! problem+json answer a person can act on.
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -15,7 +15,11 @@ pub const SESSION_COOKIE: &str = "controlroom_session";
 
 /// The bearer token or session cookie a request carries, if any.
 pub fn session_token(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some(token) = value.strip_prefix("Bearer ") {
             return Some(token.trim().to_owned());
         }
@@ -37,7 +41,10 @@ pub struct Authenticated(pub Actor);
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = session_token(parts).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -63,7 +70,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -71,14 +82,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
                 "send the request body as JSON with 'Content-Type: application/json'",
             ));
         }
-        let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned));
+        let key = req
+            .headers()
+            .get("idempotency-key")
+            .map(|v| v.to_str().map(str::to_owned));
         let what = format!("{} {}", req.method(), req.uri().path());
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "body_too_large",
-                    format!("the request body is larger than {} KiB; nothing was saved", crate::MAX_BODY_BYTES / 1024),
+                    format!(
+                        "the request body is larger than {} KiB; nothing was saved",
+                        crate::MAX_BODY_BYTES / 1024
+                    ),
                 )
             } else {
                 ApiError::new(rejection.status(), "unreadable_body", rejection.body_text())
@@ -86,20 +103,36 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
         })?;
         let body = serde_json::from_slice(&bytes).map_err(|e| {
             if e.is_data() {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("the request does not fit: {e}"))
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    format!("the request does not fit: {e}"),
+                )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the request body is not valid JSON: {e}"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the request body is not valid JSON: {e}"),
+                )
             }
         })?;
         let idempotency = match key {
             None => None,
-            Some(Err(_)) => return Err(ApiError::invalid("Idempotency-Key", "must be visible ASCII characters")),
+            Some(Err(_)) => {
+                return Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    "must be visible ASCII characters",
+                ));
+            }
             Some(Ok(key)) => {
                 let mut digest = Sha256::new();
                 digest.update(what.as_bytes());
                 digest.update([0]);
                 digest.update(&bytes);
-                Some(Idempotency::new(&key, hex::encode(digest.finalize())).map_err(|e| ApiError::invalid(&e.field, e.to_string()))?)
+                Some(
+                    Idempotency::new(&key, hex::encode(digest.finalize()))
+                        .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?,
+                )
             }
         };
         Ok(Self { body, idempotency })

@@ -1,1 +1,12 @@
+//! Integration tests: the real server on a free loopback port, driven over HTTP, on SQLite
+//! and (when configured) PostgreSQL. One test binary, to keep link time down.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_input;
+mod cli;
+mod durability;
+mod flow;
+mod idempotency;
+mod ops;
+mod session;
+mod tamper;

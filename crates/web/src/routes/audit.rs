@@ -11,7 +11,10 @@ use controlroom_app::audit_trail;
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
     responses((status = 200, body = AuditVerification), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn verify(State(state): State<AppState>, Authenticated(actor): Authenticated) -> Result<Json<AuditVerification>, ApiError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<AuditVerification>, ApiError> {
     let verified = audit_trail::verify_as(&state.app, &actor).await?;
     Ok(Json(AuditVerification {
         ok: true,

@@ -1,5 +1,8 @@
 use crate::AppState;
-use crate::dto::{AddLogEntry, ChangeResponse, CloseIncident, GradeIncident, IncidentList, IncidentSummary, IncidentView, ReopenIncident};
+use crate::dto::{
+    AddLogEntry, ChangeResponse, CloseIncident, GradeIncident, IncidentList, IncidentSummary,
+    IncidentView, ReopenIncident,
+};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command};
 use axum::Json;
@@ -14,7 +17,11 @@ use utoipa::IntoParams;
 
 fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
     raw.parse().map(IncidentId).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_incident_id", format!("'{raw}' is not an incident id (a UUID)"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_incident_id",
+            format!("'{raw}' is not an incident id (a UUID)"),
+        )
     })
 }
 
@@ -41,17 +48,31 @@ pub async fn list(
     Authenticated(actor): Authenticated,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<IncidentList>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let Query(p) =
+        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
     let limit = p
         .limit
         .as_deref()
-        .map(|l| l.trim().parse::<u32>().map_err(|_| ApiError::invalid("limit", "limit: must be a whole number from 1 to 500")))
+        .map(|l| {
+            l.trim().parse::<u32>().map_err(|_| {
+                ApiError::invalid("limit", "limit: must be a whole number from 1 to 500")
+            })
+        })
         .transpose()?;
-    let query = IncidentQuery::parse(p.status.as_deref(), p.grade.as_deref(), p.opened_from.as_deref(), p.opened_before.as_deref(), limit)
-        .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
+    let query = IncidentQuery::parse(
+        p.status.as_deref(),
+        p.grade.as_deref(),
+        p.opened_from.as_deref(),
+        p.opened_before.as_deref(),
+        limit,
+    )
+    .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
     let rows = incidents::list(&state.app, &actor, &query).await?;
     let incidents: Vec<IncidentSummary> = rows.into_iter().map(IncidentSummary::from).collect();
-    Ok(Json(IncidentList { count: incidents.len(), incidents }))
+    Ok(Json(IncidentList {
+        count: incidents.len(),
+        incidents,
+    }))
 }
 
 /// One incident with its contacts, log, grades and history. The read is recorded in the
@@ -81,7 +102,15 @@ pub async fn add_log_entry(
     command: Command<AddLogEntry>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
-    let outcome = incidents::add_log_entry(&state.app, &actor, id, &command.body.text, command.body.corrects, command.idempotency.as_ref()).await?;
+    let outcome = incidents::add_log_entry(
+        &state.app,
+        &actor,
+        id,
+        &command.body.text,
+        command.body.corrects,
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(super::change(StatusCode::CREATED, outcome))
 }
 
@@ -97,7 +126,15 @@ pub async fn grade(
     command: Command<GradeIncident>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
-    let outcome = incidents::grade(&state.app, &actor, id, &command.body.grade, &command.body.rationale, command.idempotency.as_ref()).await?;
+    let outcome = incidents::grade(
+        &state.app,
+        &actor,
+        id,
+        &command.body.grade,
+        &command.body.rationale,
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(super::change(StatusCode::OK, outcome))
 }
 
@@ -114,7 +151,16 @@ pub async fn close(
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
     let body = command.body;
-    let outcome = incidents::close(&state.app, &actor, id, body.closing_code.as_deref(), &body.qualifiers, &body.resolution, command.idempotency.as_ref()).await?;
+    let outcome = incidents::close(
+        &state.app,
+        &actor,
+        id,
+        body.closing_code.as_deref(),
+        &body.qualifiers,
+        &body.resolution,
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(super::change(StatusCode::OK, outcome))
 }
 
@@ -130,6 +176,13 @@ pub async fn reopen(
     command: Command<ReopenIncident>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
-    let outcome = incidents::reopen(&state.app, &actor, id, &command.body.reason, command.idempotency.as_ref()).await?;
+    let outcome = incidents::reopen(
+        &state.app,
+        &actor,
+        id,
+        &command.body.reason,
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(super::change(StatusCode::OK, outcome))
 }

@@ -18,7 +18,12 @@ use controlroom_app::incidents::IncidentOutcome;
 
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route("/session", post(session::sign_in).get(session::current).delete(session::sign_out))
+        .route(
+            "/session",
+            post(session::sign_in)
+                .get(session::current)
+                .delete(session::sign_out),
+        )
         .route("/contacts", post(contacts::create))
         .route("/incidents", get(incidents::list))
         .route("/incidents/{id}", get(incidents::get))
@@ -41,15 +46,25 @@ pub fn change(status: StatusCode, outcome: IncidentOutcome) -> Response {
     };
     let mut response = (status, axum::Json(body)).into_response();
     if outcome.replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this address; the API lives under /api/v1")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "there is nothing at this address; the API lives under /api/v1",
+    )
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this address does not accept that method")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this address does not accept that method",
+    )
 }

@@ -2,20 +2,27 @@ use crate::AppState;
 use crate::dto::{SessionView, SignInRequest};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command, SESSION_COOKIE, session_token};
+use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use controlroom_app::auth;
 
 /// Sign in with a username and password; returns a bearer token and sets the console's
 /// session cookie (HttpOnly, SameSite=Strict).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
     responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)))]
-pub async fn sign_in(State(state): State<AppState>, command: Command<SignInRequest>) -> Result<Response, ApiError> {
-    let signed_in = auth::sign_in(&state.app, &command.body.username, &command.body.password).await?;
-    let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", signed_in.token);
+pub async fn sign_in(
+    State(state): State<AppState>,
+    command: Command<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let signed_in =
+        auth::sign_in(&state.app, &command.body.username, &command.body.password).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        signed_in.token
+    );
     let view = SessionView {
         username: signed_in.actor.username.to_string(),
         role: signed_in.actor.role.as_str().to_owned(),
@@ -33,7 +40,10 @@ pub async fn sign_in(State(state): State<AppState>, command: Command<SignInReque
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn current(State(state): State<AppState>, Authenticated(actor): Authenticated) -> Json<SessionView> {
+pub async fn current(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Json<SessionView> {
     Json(SessionView {
         token: None,
         username: actor.username.to_string(),
@@ -52,7 +62,9 @@ pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Res
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("controlroom_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+        HeaderValue::from_static(
+            "controlroom_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+        ),
     );
     Ok(response)
 }

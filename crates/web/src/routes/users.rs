@@ -19,16 +19,31 @@ pub async fn add(
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let b = command.body;
     let user = users::add_user(&state.app, &actor, &b.username, &b.role, &b.password).await?;
-    Ok((StatusCode::CREATED, Json(UserView { username: user.username.to_string(), role: user.role.as_str().to_owned() })))
+    Ok((
+        StatusCode::CREATED,
+        Json(UserView {
+            username: user.username.to_string(),
+            role: user.role.as_str().to_owned(),
+        }),
+    ))
 }
 
 /// List users and their roles (administrators only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     responses((status = 200, body = Vec<UserView>), (status = 403, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, Authenticated(actor): Authenticated) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let users = users::list_users(&state.app, &actor).await?;
     Ok(Json(
-        users.into_iter().map(|u| UserView { username: u.username.to_string(), role: u.role.as_str().to_owned() }).collect(),
+        users
+            .into_iter()
+            .map(|u| UserView {
+                username: u.username.to_string(),
+                role: u.role.as_str().to_owned(),
+            })
+            .collect(),
     ))
 }

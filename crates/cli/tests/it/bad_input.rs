@@ -1,0 +1,400 @@
+//! Bad input gets a 4xx problem+json that says what to fix, and changes nothing.
+
+use controlroom_testkit::{Backend, TestApp, both_backends, contact_body, read};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(bad_input_is_refused_with_a_problem_and_changes_nothing);
+
+async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let open = app.take_999(&token, "Fight in the street").await;
+    let id = open["incident"]["id"].as_str().unwrap().to_owned();
+    let (status, closed_one) = app
+        .post(
+            "/api/v1/contacts",
+            Some(&token),
+            &contact_body("Closed already"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let closed_id = closed_one["incident"]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/incidents/{closed_id}/grade"),
+        Some(&token),
+        &json!({"grade": "priority", "rationale": "r"}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{closed_id}/close"),
+            Some(&token),
+            &json!({"closing_code": "NFA", "resolution": "done"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let head_before = app.chain_head().await;
+    let listed_before = app
+        .app
+        .store
+        .list_incidents(&controlroom_store::IncidentFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let raw = |path: &str, body: Vec<u8>, content_type: &str| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(&token)
+            .header("content-type", content_type.to_owned())
+            .body(body)
+    };
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut body = contact_body("Something happened");
+        edit(&mut body);
+        serde_json::to_vec(&body).unwrap()
+    };
+    let unknown = uuid::Uuid::new_v4();
+    let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, Option<&str>)> = vec![
+        (
+            "malformed JSON",
+            raw(
+                "/api/v1/contacts",
+                b"{\"channel\": \"999\",".to_vec(),
+                "application/json",
+            ),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "not JSON at all",
+            raw(
+                "/api/v1/contacts",
+                b"channel=999".to_vec(),
+                "application/x-www-form-urlencoded",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            "missing summary",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| {
+                    b.as_object_mut().unwrap().remove("summary");
+                }),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "missing caller",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| {
+                    b.as_object_mut().unwrap().remove("caller");
+                }),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "wrong type",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["caller"]["is_victim"] = json!("yes")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "number for text",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["summary"] = json!(42)),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "unknown channel",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["channel"] = json!("carrier_pigeon")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("channel"),
+        ),
+        (
+            "unknown field",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["callback_number"] = json!("1")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "blank caller name",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["caller"]["name"] = json!("   ")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("caller.name"),
+        ),
+        (
+            "bad phone",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["caller"]["phone"] = json!("ring me")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("caller.phone"),
+        ),
+        (
+            "latitude out of range",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["location"]["lat"] = json!(123.0)),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("location.lat"),
+        ),
+        (
+            "bad time",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["received_at"] = json!("last Tuesday")),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("received_at"),
+        ),
+        (
+            "join unknown incident",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["incident_id"] = json!(unknown)),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("incident_id"),
+        ),
+        (
+            "join a closed incident",
+            raw(
+                "/api/v1/contacts",
+                with(&|b| b["incident_id"] = json!(closed_id)),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "10 MB body",
+            raw(
+                "/api/v1/contacts",
+                vec![b' '; 10 * 1024 * 1024],
+                "application/json",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+        ),
+        (
+            "unknown grade",
+            raw(
+                &format!("/api/v1/incidents/{id}/grade"),
+                br#"{"grade":"urgent","rationale":"r"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("grade"),
+        ),
+        (
+            "grade without rationale",
+            raw(
+                &format!("/api/v1/incidents/{id}/grade"),
+                br#"{"grade":"priority","rationale":""}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("rationale"),
+        ),
+        (
+            "close without a closing code",
+            raw(
+                &format!("/api/v1/incidents/{id}/close"),
+                br#"{"resolution":"done"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("closing_code"),
+        ),
+        (
+            "close before grading",
+            raw(
+                &format!("/api/v1/incidents/{id}/close"),
+                br#"{"closing_code":"NFA","resolution":"done"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "reopen an open incident",
+            raw(
+                &format!("/api/v1/incidents/{id}/reopen"),
+                br#"{"reason":"why not"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "grade a closed incident",
+            raw(
+                &format!("/api/v1/incidents/{closed_id}/grade"),
+                br#"{"grade":"emergency","rationale":"r"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "write to a closed log",
+            raw(
+                &format!("/api/v1/incidents/{closed_id}/log"),
+                br#"{"text":"more"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "correct a missing entry",
+            raw(
+                &format!("/api/v1/incidents/{id}/log"),
+                br#"{"text":"fix","corrects":9}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::CONFLICT,
+            None,
+        ),
+        (
+            "negative correction",
+            raw(
+                &format!("/api/v1/incidents/{id}/log"),
+                br#"{"text":"fix","corrects":-1}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            "unknown incident",
+            raw(
+                &format!("/api/v1/incidents/{unknown}/log"),
+                br#"{"text":"hello"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            "not an incident id",
+            raw(
+                "/api/v1/incidents/42/grade",
+                br#"{"grade":"priority","rationale":"r"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+    ];
+    for (what, request, expected, field) in cases {
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let (status, problem) = read(response).await;
+        assert_eq!(status, expected, "{what}: {problem}");
+        assert_eq!(
+            content_type.as_deref(),
+            Some("application/problem+json"),
+            "{what}"
+        );
+        assert_eq!(problem["status"], expected.as_u16(), "{what}");
+        assert!(
+            !problem["detail"].as_str().unwrap_or_default().is_empty(),
+            "{what}: {problem}"
+        );
+        if let Some(field) = field {
+            assert_eq!(problem["field"], field, "{what}: {problem}");
+        }
+    }
+
+    // Reads that fail: unknown or malformed ids, unknown filters.
+    for (path, expected) in [
+        (
+            format!("/api/v1/incidents/{unknown}"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/incidents/not-a-uuid".to_owned(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/incidents?status=sleeping".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/incidents?limit=100000".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/v1/incidents?limit=ten".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("/api/v1/no-such-thing".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        let (status, problem) = app.get(&path, Some(&token)).await;
+        assert_eq!(status, expected, "{path}: {problem}");
+        assert!(problem["detail"].is_string(), "{path}");
+    }
+
+    // Nothing was recorded and nothing changed.
+    assert_eq!(
+        app.chain_head().await,
+        head_before,
+        "no event or audit record was written"
+    );
+    let listed_after = app
+        .app
+        .store
+        .list_incidents(&controlroom_store::IncidentFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed_after, listed_before);
+    app.finish().await;
+}

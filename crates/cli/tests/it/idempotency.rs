@@ -1,0 +1,93 @@
+//! A retried request with the same Idempotency-Key gets the first answer and records
+//! nothing twice.
+
+use controlroom_testkit::{Backend, TestApp, both_backends, contact_body, read};
+use reqwest::StatusCode;
+use serde_json::json;
+
+both_backends!(a_retried_request_returns_the_first_result_and_records_nothing_twice);
+
+async fn a_retried_request_returns_the_first_result_and_records_nothing_twice(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let send = |key: &str, summary: &str| {
+        app.client
+            .post(app.url("/api/v1/contacts"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key.to_owned())
+            .json(&contact_body(summary))
+            .send()
+    };
+
+    let first = send("call-0001", "Burglary in progress").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let (_, first) = read(first).await;
+    let head = app.chain_head().await;
+
+    let retry = send("call-0001", "Burglary in progress").await.unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let (_, retry) = read(retry).await;
+    assert_eq!(
+        retry, first,
+        "the retry gets the first answer, byte for byte"
+    );
+    assert_eq!(app.chain_head().await, head, "nothing recorded twice");
+
+    // The same key for a different request is refused, not answered with the wrong result.
+    let (status, problem) = read(send("call-0001", "Something else entirely").await.unwrap()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("different request")
+    );
+
+    // Keys work for incident changes too, and the retry answers with the state as it was.
+    let id = first["incident"]["id"].as_str().unwrap();
+    let grade = |key: &str| {
+        app.client
+            .post(app.url(&format!("/api/v1/incidents/{id}/grade")))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key.to_owned())
+            .json(&json!({"grade": "emergency", "rationale": "Intruders in the house"}))
+            .send()
+    };
+    let (status, graded) = read(grade("grade-1").await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    app.post(
+        &format!("/api/v1/incidents/{id}/log"),
+        Some(&token),
+        &json!({"text": "Units en route"}),
+    )
+    .await;
+    let (status, again) = read(grade("grade-1").await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        again, graded,
+        "replayed as first answered, not as the incident is now"
+    );
+    let (_, now) = app
+        .get(&format!("/api/v1/incidents/{id}"), Some(&token))
+        .await;
+    assert_eq!(now["grades"].as_array().unwrap().len(), 1, "graded once");
+
+    // Keys belong to the user who sent them.
+    let other = app.signed_in("other", "contact_handler").await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/contacts"))
+        .bearer_auth(&other)
+        .header("Idempotency-Key", "call-0001")
+        .json(&contact_body("Burglary in progress"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("idempotent-replayed").is_none());
+    let (status, theirs) = read(response).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(theirs["incident"]["id"], first["incident"]["id"]);
+    app.finish().await;
+}

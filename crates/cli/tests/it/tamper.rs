@@ -1,0 +1,243 @@
+//! Changes made directly in the database, behind the system's back, are found by
+//! `controlroom audit verify`, which names the first bad event.
+
+use super::cli::run;
+use controlroom_domain::audit::{AuditRecord, ChainHash};
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use serde_json::json;
+use sqlx::{AssertSqlSafe, Row};
+
+both_backends!(altering_deleting_inserting_or_swapping_an_event_is_detected);
+
+/// Direct access to the database, as an intruder with the file or a superuser would have.
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Raw {
+    async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Raw::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        } else {
+            Raw::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        }
+    }
+
+    async fn exec(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Raw::Sqlite(pool) => sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .map(drop),
+            Raw::Postgres(pool) => sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Remove the append-only guard first, as a determined intruder would.
+    async fn disable_guard(&self) {
+        match self {
+            Raw::Sqlite(_) => {
+                self.exec("DROP TRIGGER audit_log_no_update").await.unwrap();
+                self.exec("DROP TRIGGER audit_log_no_delete").await.unwrap();
+            }
+            Raw::Postgres(_) => self
+                .exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+                .await
+                .unwrap(),
+        }
+    }
+
+    /// `(category, stream, kind, actor, at_micros, payload, prev_hash, hash)` of a row.
+    async fn row(&self, seq: i64) -> (String, String, String, String, i64, String, String, String) {
+        let sql = "SELECT category, stream, kind, actor, at_micros, payload, prev_hash, hash FROM audit_log WHERE seq = $1";
+        macro_rules! fetch {
+            ($pool:expr) => {{
+                let r = sqlx::query(sql).bind(seq).fetch_one($pool).await.unwrap();
+                (
+                    r.get("category"),
+                    r.get("stream"),
+                    r.get("kind"),
+                    r.get("actor"),
+                    r.get("at_micros"),
+                    r.get("payload"),
+                    r.get("prev_hash"),
+                    r.get("hash"),
+                )
+            }};
+        }
+        match self {
+            Raw::Sqlite(pool) => fetch!(pool),
+            Raw::Postgres(pool) => fetch!(pool),
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Raw::Sqlite(pool) => pool.close().await,
+            Raw::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Build a database with some history and return the app (stopped) and its head seq.
+async fn history(backend: Backend) -> (TestApp, i64) {
+    let mut app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    for summary in ["Fight outside pub", "Car alarm", "Lost dog"] {
+        let taken = app.take_999(&token, summary).await;
+        let id = taken["incident"]["id"].as_str().unwrap();
+        app.post(
+            &format!("/api/v1/incidents/{id}/log"),
+            Some(&token),
+            &json!({"text": "Caller still on the line"}),
+        )
+        .await;
+    }
+    let head = app.chain_head().await;
+    assert!(head >= 11, "enough events to tamper with: {head}");
+    app.stop().await;
+    (app, head)
+}
+
+async fn verify(url: &str) -> (i32, String) {
+    let (code, out, err) = run(&["audit", "verify", "--database-url", url], "").await;
+    (code, format!("{out}{err}"))
+}
+
+async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: Backend) {
+    // Untouched: passes.
+    let (app, head) = history(backend).await;
+    let url = app.database.url.clone();
+    let (code, said) = verify(&url).await;
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains(&format!("{head} events")), "{said}");
+
+    // The guard refuses ordinary updates and deletes.
+    let raw = Raw::open(&url).await;
+    assert!(
+        raw.exec("UPDATE audit_log SET actor = 'intruder' WHERE seq = 5")
+            .await
+            .is_err()
+    );
+    assert!(
+        raw.exec("DELETE FROM audit_log WHERE seq = 5")
+            .await
+            .is_err()
+    );
+    raw.close().await;
+    app.database.drop_database().await;
+
+    let tampers: [(&str, i64); 5] = [
+        ("alter", 5),
+        ("delete", 6),
+        ("insert in the middle", 7),
+        ("append at the end", 0),
+        ("swap", 4),
+    ];
+    for (how, target) in tampers {
+        let (app, head) = history(backend).await;
+        let url = app.database.url.clone();
+        let raw = Raw::open(&url).await;
+        raw.disable_guard().await;
+        let expected = match how {
+            "alter" => {
+                raw.exec(&format!("UPDATE audit_log SET payload = replace(payload, 'Caller', 'Nobody') WHERE seq = {target}"))
+                    .await
+                    .unwrap();
+                // Make sure the row really contained the text.
+                let (.., payload, _, _) = raw.row(target).await;
+                if !payload.contains("Nobody") {
+                    raw.exec(&format!(
+                        "UPDATE audit_log SET actor = 'intruder' WHERE seq = {target}"
+                    ))
+                    .await
+                    .unwrap();
+                }
+                target
+            }
+            "delete" => {
+                raw.exec(&format!("DELETE FROM audit_log WHERE seq = {target}"))
+                    .await
+                    .unwrap();
+                target
+            }
+            "insert in the middle" => {
+                // Renumber the tail to make room, then insert a forged row copied from its neighbour.
+                raw.exec(&format!(
+                    "UPDATE audit_log SET seq = seq + 100000 WHERE seq >= {target}"
+                ))
+                .await
+                .unwrap();
+                raw.exec(&format!(
+                    "UPDATE audit_log SET seq = seq - 100000 + 1 WHERE seq >= 100000"
+                ))
+                .await
+                .unwrap();
+                let (category, stream, kind, actor, at, payload, prev, hash) =
+                    raw.row(target + 1).await;
+                raw.exec(&format!(
+                    "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) VALUES ({target}, {}, {}, {}, {}, {at}, {}, {}, {})",
+                    quote(&category), quote(&stream), quote(&kind), quote(&format!("{actor}-forged")), quote(&payload), quote(&prev), quote(&hash)
+                ))
+                .await
+                .unwrap();
+                target
+            }
+            "append at the end" => {
+                // A forger who knows the algorithm links a perfect new row, but cannot move the head
+                // without it showing (the head is updated only by the system's own appends).
+                let (category, stream, kind, actor, at, payload, _, last_hash) =
+                    raw.row(head).await;
+                let record = AuditRecord {
+                    seq: head + 1,
+                    category,
+                    stream,
+                    kind,
+                    actor,
+                    at_micros: at + 1,
+                    payload,
+                };
+                let hash = record.link(&ChainHash::from_hex(&last_hash).unwrap());
+                raw.exec(&format!(
+                    "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    record.seq, quote(&record.category), quote(&record.stream), quote(&record.kind), quote(&record.actor),
+                    record.at_micros, quote(&record.payload), quote(&last_hash), quote(&hash.to_hex())
+                ))
+                .await
+                .unwrap();
+                head + 1
+            }
+            _ => {
+                // Swap the contents of two rows, keeping their positions.
+                let other = target + 3;
+                let a = raw.row(target).await;
+                let b = raw.row(other).await;
+                for (seq, row) in [(target, &b), (other, &a)] {
+                    raw.exec(&format!(
+                        "UPDATE audit_log SET category = {}, stream = {}, kind = {}, actor = {}, at_micros = {}, payload = {}, prev_hash = {}, hash = {} WHERE seq = {seq}",
+                        quote(&row.0), quote(&row.1), quote(&row.2), quote(&row.3), row.4, quote(&row.5), quote(&row.6), quote(&row.7)
+                    ))
+                    .await
+                    .unwrap();
+                }
+                target
+            }
+        };
+        raw.close().await;
+        let (code, said) = verify(&url).await;
+        assert_eq!(code, 1, "{how}: verify must fail: {said}");
+        assert!(
+            said.contains(&format!("broken at event {expected}:")),
+            "{how}: must name event {expected}: {said}"
+        );
+        app.database.drop_database().await;
+    }
+}

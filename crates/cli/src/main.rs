@@ -154,11 +154,10 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
                 .with_context(|| "opening the SQLite database")?,
         ))
     } else {
-        Err(controlroom_domain::Invalid::new(
+        Err(AppError::from(controlroom_domain::Invalid::new(
             "--database-url",
             "must start with sqlite:// or postgres:// (e.g. sqlite://data/controlroom.db)",
-        ))
-        .map_err(AppError::from)?
+        )))?
     }
 }
 

@@ -307,7 +307,8 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let cases: Vec<(fn(&mut ContactDraft), &str)> = vec![
+        type Spoil = fn(&mut ContactDraft);
+        let cases: Vec<(Spoil, &str)> = vec![
             (|d| d.caller_name = " ".into(), "caller.name"),
             (|d| d.caller_phone = Some("call me".into()), "caller.phone"),
             (

@@ -487,13 +487,13 @@ pub fn decide(
                     ),
                 );
             }
-            if let Some(n) = corrects {
-                if !incident.log.iter().any(|e| e.number == n) {
-                    return reject(
-                        "no_such_log_entry",
-                        format!("there is no log entry {n} to correct"),
-                    );
-                }
+            if let Some(n) = corrects
+                && !incident.log.iter().any(|e| e.number == n)
+            {
+                return reject(
+                    "no_such_log_entry",
+                    format!("there is no log entry {n} to correct"),
+                );
             }
             let number = next_log_number(incident);
             Ok(vec![E::LogEntryAdded {

@@ -1,5 +1,6 @@
 //! Property: any sequence of commands either succeeds or is rejected with a reason, and
 //! replaying the recorded events rebuilds exactly the state the commands produced.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use controlroom_domain::contact::{ContactDraft, ContactId};
 use controlroom_domain::incident::{

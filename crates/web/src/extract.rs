@@ -19,10 +19,9 @@ pub fn session_token(parts: &Parts) -> Option<String> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ")
     {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some(token.trim().to_owned());
-        }
+        return Some(token.trim().to_owned());
     }
     parts
         .headers

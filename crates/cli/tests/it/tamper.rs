@@ -176,11 +176,9 @@ async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: B
                 ))
                 .await
                 .unwrap();
-                raw.exec(&format!(
-                    "UPDATE audit_log SET seq = seq - 100000 + 1 WHERE seq >= 100000"
-                ))
-                .await
-                .unwrap();
+                raw.exec("UPDATE audit_log SET seq = seq - 100000 + 1 WHERE seq >= 100000")
+                    .await
+                    .unwrap();
                 let (category, stream, kind, actor, at, payload, prev, hash) =
                     raw.row(target + 1).await;
                 raw.exec(&format!(

@@ -3,13 +3,15 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use controlroom_app::{Actor, Idempotency, auth};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "controlroom_session";
 
@@ -64,7 +66,7 @@ pub struct Command<T> {
 impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -86,20 +88,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
             .get("idempotency-key")
             .map(|v| v.to_str().map(str::to_owned));
         let what = format!("{} {}", req.method(), req.uri().path());
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!(
-                        "the request body is larger than {} KiB; nothing was saved",
-                        crate::MAX_BODY_BYTES / 1024
-                    ),
-                )
-            } else {
-                ApiError::new(rejection.status(), "unreadable_body", rejection.body_text())
-            }
-        })?;
+        let bytes = read_body(req.into_body()).await?;
         let body = serde_json::from_slice(&bytes).map_err(|e| {
             if e.is_data() {
                 ApiError::new(
@@ -136,4 +125,54 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
         };
         Ok(Self { body, idempotency })
     }
+}
+
+/// How much of an oversized body we read and throw away before answering 413. Answering
+/// while the client is still sending makes many clients report a broken connection instead
+/// of our answer (the same reason web servers linger before closing); past this, we cut.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "the request body is larger than {} KiB; nothing was saved",
+            crate::MAX_BODY_BYTES / 1024
+        ),
+    )
+}
+
+/// Read at most [`crate::MAX_BODY_BYTES`]; refuse anything larger with 413.
+async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
+    let unreadable = |e: axum::Error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unreadable_body",
+            format!("the request body could not be read: {e}"),
+        )
+    };
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(unreadable)?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > crate::MAX_BODY_BYTES {
+                let _ = tokio::time::timeout(DRAIN_TIME, async {
+                    while seen <= DRAIN_LIMIT {
+                        match body.frame().await {
+                            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, Bytes::len),
+                            _ => break,
+                        }
+                    }
+                })
+                .await;
+                return Err(too_large());
+            }
+            kept.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(kept))
 }

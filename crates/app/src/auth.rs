@@ -56,6 +56,15 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The anti-forgery token for a session: pages send it back in `X-CSRF-Token` with every
+/// change, which another site's form cannot do. Derived from the session token, so nothing
+/// more is stored.
+pub fn csrf_token(session_token: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("controlroom-csrf\0{session_token}").as_bytes(),
+    ))
+}
+
 const WRONG: &str = "the username or password is wrong";
 
 pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<SignedIn, AppError> {
@@ -124,6 +133,19 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
 /// Who holds this token, if their session is still live. Moves the session's last activity
 /// on (at most every few seconds, to keep reads from turning into writes).
 pub async fn authenticate(app: &App, token: &str) -> Result<Actor, AppError> {
+    let (actor, idle) = check(app, token).await?;
+    if idle > touch_interval(app.settings.session_idle_timeout) {
+        app.store
+            .touch_session(&token_hash(token), micros(app.now()))
+            .await?;
+    }
+    Ok(actor)
+}
+
+/// Whether the session is still live, without counting this as activity (a live feed that
+/// keeps running is not a person at the console). Returns the actor and how long the
+/// session has been idle.
+pub async fn check(app: &App, token: &str) -> Result<(Actor, SignedDuration), AppError> {
     let expired = || AppError::Unauthenticated("your session has ended: sign in again".into());
     if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(expired());
@@ -144,13 +166,13 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor, AppError> {
     let user = app.store.user(&name).await?.ok_or_else(expired)?;
     let role =
         Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
-    if idle > touch_interval(app.settings.session_idle_timeout) {
-        app.store.touch_session(&hash, micros(now)).await?;
-    }
-    Ok(Actor {
-        username: name,
-        role,
-    })
+    Ok((
+        Actor {
+            username: name,
+            role,
+        },
+        idle,
+    ))
 }
 
 fn touch_interval(idle_timeout: SignedDuration) -> SignedDuration {

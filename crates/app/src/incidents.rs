@@ -94,7 +94,8 @@ pub(crate) async fn record(
     }
     let incident =
         state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
-    tx.save_incident_row(&incident_row(&incident)).await?;
+    let row = incident_row(&incident);
+    tx.save_incident_row(&row).await?;
     let first = Remembered {
         incident_id: incident.id,
         version: incident.version,
@@ -110,6 +111,7 @@ pub(crate) async fn record(
     )
     .await?;
     tx.commit().await?;
+    app.live.publish(row);
     Ok(IncidentOutcome {
         incident,
         contact_id,
@@ -301,6 +303,27 @@ impl IncidentQuery {
             limit,
         })
     }
+}
+
+/// Open the live feed of incident changes. Recorded as a consultation: the feed carries
+/// places and what callers said.
+pub async fn watch(
+    app: &App,
+    actor: &Actor,
+) -> Result<tokio::sync::broadcast::Receiver<crate::live::LiveChange>, AppError> {
+    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let receiver = app.live.subscribe();
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "incidents".to_owned(),
+        "live_feed_opened",
+        &actor.username,
+        app.now(),
+        json!({}),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(receiver)
 }
 
 /// List incidents, newest first. Recorded as a consultation: the list shows places and what

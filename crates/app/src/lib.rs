@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 mod idempotency;
 pub mod incidents;
+pub mod live;
 mod records;
 pub mod take_contact;
 pub mod users;
@@ -52,12 +53,14 @@ impl Default for Settings {
     }
 }
 
-/// Everything a use case needs: the store, the clock and the settings. Cheap to clone.
+/// Everything a use case needs: the store, the clock, the settings and the live feed.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    pub live: live::Live,
 }
 
 impl App {
@@ -66,6 +69,7 @@ impl App {
             store,
             clock,
             settings,
+            live: live::Live::default(),
         }
     }
 

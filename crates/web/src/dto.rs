@@ -26,6 +26,8 @@ pub struct SessionView {
     pub token: Option<String>,
     pub username: String,
     pub role: String,
+    /// Send back in `X-CSRF-Token` with every change made with the session cookie.
+    pub csrf_token: String,
     /// The session ends after this many seconds without a request.
     pub idle_timeout_seconds: i64,
 }

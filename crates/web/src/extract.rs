@@ -15,15 +15,32 @@ use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "controlroom_session";
 
+/// How a request proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer`: an API client, immune to cross-site request forgery.
+    Bearer(String),
+    /// The console's session cookie: changes must also carry the CSRF token.
+    Cookie(String),
+}
+
+impl Credential {
+    pub fn token(&self) -> &str {
+        match self {
+            Credential::Bearer(t) | Credential::Cookie(t) => t,
+        }
+    }
+}
+
 /// The bearer token or session cookie a request carries, if any.
-pub fn session_token(parts: &Parts) -> Option<String> {
+pub fn credential(parts: &Parts) -> Option<Credential> {
     if let Some(value) = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         && let Some(token) = value.strip_prefix("Bearer ")
     {
-        return Some(token.trim().to_owned());
+        return Some(Credential::Bearer(token.trim().to_owned()));
     }
     parts
         .headers
@@ -33,10 +50,15 @@ pub fn session_token(parts: &Parts) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| Credential::Cookie(value.to_owned()))
 }
 
-/// The signed-in user making the request.
+pub fn session_token(parts: &Parts) -> Option<String> {
+    credential(parts).map(|c| c.token().to_owned())
+}
+
+/// The signed-in user making the request. A change sent with the session cookie must carry
+/// the session's CSRF token in `X-CSRF-Token`.
 pub struct Authenticated(pub Actor);
 
 impl FromRequestParts<AppState> for Authenticated {
@@ -46,14 +68,31 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = session_token(parts).ok_or_else(|| {
+        let credential = credential(parts).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "sign in first: send the token from POST /api/v1/session as 'Authorization: Bearer <token>'",
             )
         })?;
-        Ok(Self(auth::authenticate(&state.app, &token).await?))
+        if let Credential::Cookie(token) = &credential
+            && !parts.method.is_safe()
+        {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            if sent != Some(auth::csrf_token(token).as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_token_missing",
+                    "this change did not come from an up-to-date Control Room page: reload the page and try again",
+                ));
+            }
+        }
+        Ok(Self(
+            auth::authenticate(&state.app, credential.token()).await?,
+        ))
     }
 }
 

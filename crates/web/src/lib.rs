@@ -2,13 +2,16 @@
 //! `/readyz`, `/metrics`. Handlers parse requests into use-case calls and map answers back;
 //! the rules live in `controlroom-app` and `controlroom-domain`.
 
+mod console;
 mod dto;
 mod error;
 mod extract;
 mod metrics;
 mod openapi;
 mod routes;
+mod security_headers;
 
+pub use console::call_card_weight;
 pub use error::ApiError;
 
 use axum::Router;
@@ -29,15 +32,16 @@ pub struct AppState {
 
 pub fn router(app: App) -> Router {
     let state = AppState { app };
-    Router::new()
+    let router = Router::new()
         .merge(routes::ops::router())
+        .merge(console::router())
         .nest("/api/v1", routes::api())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    security_headers::apply(router).with_state(state)
 }
 
 /// Serve until `shutdown` completes, then finish the requests in flight.

@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         routes::contacts::create,
         routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
         routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
+        routes::live::events,
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),

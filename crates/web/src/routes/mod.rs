@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod contacts;
 pub mod incidents;
+pub mod live;
 pub mod ops;
 pub mod session;
 pub mod users;
@@ -26,6 +27,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/contacts", post(contacts::create))
         .route("/incidents", get(incidents::list))
+        .route("/events", get(live::events))
         .route("/incidents/{id}", get(incidents::get))
         .route("/incidents/{id}/log", post(incidents::add_log_entry))
         .route("/incidents/{id}/grade", post(incidents::grade))

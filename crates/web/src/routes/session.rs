@@ -27,6 +27,7 @@ pub async fn sign_in(
         username: signed_in.actor.username.to_string(),
         role: signed_in.actor.role.as_str().to_owned(),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
+        csrf_token: auth::csrf_token(&signed_in.token),
         token: Some(signed_in.token),
     };
     let mut response = Json(view).into_response();
@@ -43,9 +44,13 @@ pub async fn sign_in(
 pub async fn current(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
+    parts: Parts,
 ) -> Json<SessionView> {
     Json(SessionView {
         token: None,
+        csrf_token: session_token(&parts)
+            .map(|t| auth::csrf_token(&t))
+            .unwrap_or_default(),
         username: actor.username.to_string(),
         role: actor.role.as_str().to_owned(),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),

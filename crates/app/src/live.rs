@@ -1,0 +1,44 @@
+//! The live feed: every committed change to an incident, pushed to the consoles watching
+//! (Server-Sent Events in `web`). In-process for now; a change is published only after its
+//! transaction commits, so a console never shows what the store does not hold.
+
+use controlroom_store::IncidentRow;
+use jiff::Timestamp;
+use tokio::sync::broadcast;
+
+/// One incident's new state, as listed, and when it was committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveChange {
+    pub row: IncidentRow,
+    pub committed_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Live {
+    sender: broadcast::Sender<LiveChange>,
+}
+
+/// How many changes a slow console may fall behind before it is told to reload its list.
+const BACKLOG: usize = 1024;
+
+impl Default for Live {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(BACKLOG).0,
+        }
+    }
+}
+
+impl Live {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveChange> {
+        self.sender.subscribe()
+    }
+
+    pub(crate) fn publish(&self, row: IncidentRow) {
+        // No subscribers is normal (no console open): nothing to do.
+        let _ = self.sender.send(LiveChange {
+            row,
+            committed_at: Timestamp::now(),
+        });
+    }
+}

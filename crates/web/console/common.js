@@ -1,0 +1,146 @@
+// Control Room console: what every page shares. Our own code, no libraries.
+"use strict";
+
+const CR = (() => {
+  let csrf = "";
+
+  function setCsrf(token) {
+    csrf = token || "";
+  }
+
+  // Turn an API problem into an Error the page can show next to a field.
+  class ApiProblem extends Error {
+    constructor(status, problem) {
+      super((problem && problem.detail) || `The server answered ${status}`);
+      this.status = status;
+      this.problem = problem || {};
+      this.field = this.problem.field || null;
+    }
+  }
+
+  // Every API call goes through here: JSON in and out, the CSRF token on changes, and a
+  // session that has ended sends the user back to the sign-in page with the reason.
+  // `key`, when given, is sent as Idempotency-Key: a retry of the same save is answered with
+  // the first result instead of recording the call twice.
+  async function api(method, path, body, key) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+    if (key) headers["Idempotency-Key"] = key;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch (e) {
+      throw new ApiProblem(0, { detail: "The server cannot be reached. Check the network; nothing was saved." });
+    }
+    CR.lastServerContact = Date.now();
+    const text = await response.text();
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (e) {
+      data = null;
+    }
+    if (response.status === 401 && path !== "/api/v1/session") {
+      location.assign("/signin?expired=1");
+      throw new ApiProblem(401, data);
+    }
+    if (!response.ok) throw new ApiProblem(response.status, data);
+    return data;
+  }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const timeFormat = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    timeZone: "Europe/London",
+  });
+  const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
+    day: "2-digit",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: "Europe/London",
+  });
+
+  function time(iso) {
+    return iso ? timeFormat.format(new Date(iso)) : "";
+  }
+
+  function dateTime(iso) {
+    return iso ? dateTimeFormat.format(new Date(iso)) : "";
+  }
+
+  // "4 min", "2 h 05 min": how long an incident has been open.
+  function age(iso, now) {
+    const minutes = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60000));
+    if (minutes < 60) return `${minutes} min`;
+    const hours = Math.floor(minutes / 60);
+    return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+  }
+
+  const words = {
+    emergency: "Emergency",
+    priority: "Priority",
+    scheduled: "Scheduled",
+    resolution_without_deployment: "Resolved without deployment",
+    signposted: "Signposted",
+    open: "Open",
+    graded: "Graded",
+    dispatched: "Dispatched",
+    at_scene: "At scene",
+    resolved: "Resolved",
+    closed: "Closed",
+    contact_handler: "Contact handler",
+    dispatcher: "Dispatcher",
+    crime_recorder: "Crime recorder",
+    supervisor: "Supervisor",
+    auditor: "Auditor",
+    admin: "Administrator",
+  };
+
+  function say(code) {
+    return words[code] || (code ? String(code).replace(/_/g, " ") : "");
+  }
+
+  // Dark by default (control rooms work at night); the choice is remembered.
+  function initTheme() {
+    const saved = localStorage.getItem("controlroom-theme");
+    document.documentElement.dataset.theme = saved || "dark";
+    const button = document.getElementById("theme-toggle");
+    if (!button) return;
+    const label = () => {
+      button.textContent = document.documentElement.dataset.theme === "dark" ? "Light theme" : "Dark theme";
+    };
+    label();
+    button.addEventListener("click", () => {
+      const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+      document.documentElement.dataset.theme = next;
+      localStorage.setItem("controlroom-theme", next);
+      label();
+    });
+  }
+
+  return { api, setCsrf, el, time, dateTime, age, say, initTheme, ApiProblem, lastServerContact: Date.now() };
+})();

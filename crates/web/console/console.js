@@ -1,0 +1,527 @@
+// The contact handler's console: call card, incident panel and the live incident list.
+"use strict";
+
+(() => {
+  const { api, el, say } = CR;
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    me: null,
+    incidents: new Map(), // id -> summary row as listed
+    current: null, // the incident open in the incident panel
+    joining: null, // the incident a new contact will join
+    sort: { key: "opened_at", descending: true },
+  };
+
+  // What each role may do; the server checks again, this only keeps the screen honest.
+  const may = {
+    contact: (role) => ["contact_handler", "supervisor"].includes(role),
+    log: (role) => ["contact_handler", "dispatcher", "crime_recorder", "supervisor"].includes(role),
+    grade: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
+    close: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
+    reopen: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
+  };
+
+  // With nothing in the work column (a dispatcher before opening an incident), the live
+  // list takes the whole width.
+  function updateLayout() {
+    document.querySelector(".layout").classList.toggle("list-only", $("call-card").hidden && $("incident").hidden);
+  }
+
+  function announce(message) {
+    const status = $("status");
+    status.textContent = message;
+    status.hidden = false;
+  }
+
+  // ---- Errors next to the fields ------------------------------------------------------
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach((node) => node.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((node) => {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-describedby");
+    });
+    const formError = form.querySelector(".form-error");
+    if (formError) formError.hidden = true;
+  }
+
+  // Put the message next to the field it is about and move the cursor there; nothing the
+  // handler typed is cleared.
+  function showError(form, field, message) {
+    const input = field && form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    const text = message.replace(/^[a-z_.\[\]0-9]+: /, "");
+    if (input) {
+      const id = `error-${input.id}`;
+      const note = el("p", { class: "field-error", id, text: `${input.labels[0] ? input.labels[0].childNodes[0].textContent.trim() : field}: ${text}` });
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", id);
+      input.closest(".field, .check").append(note);
+      input.focus();
+    } else {
+      const formError = form.querySelector(".form-error");
+      formError.textContent = message;
+      formError.hidden = false;
+      (form.querySelector("input, select, textarea") || form).focus();
+    }
+  }
+
+  function problemIn(form, error) {
+    showError(form, error.field, error.message);
+  }
+
+  // ---- The call card ------------------------------------------------------------------
+
+  const contactForm = $("contact-form");
+
+  function newIdempotencyKey(form) {
+    form.dataset.key = crypto.randomUUID();
+  }
+
+  function newCall(join) {
+    if (!may.contact(state.me.role)) return;
+    state.joining = join || null;
+    contactForm.reset();
+    clearErrors(contactForm);
+    newIdempotencyKey(contactForm);
+    $("call-card").hidden = false;
+    $("call-card-title").textContent = join ? `Another caller for ${join.reference}` : "New call";
+    const joining = $("joining");
+    joining.hidden = !join;
+    joining.textContent = join ? `This contact will join incident ${join.reference} instead of opening a new one.` : "";
+    $("create-incident").firstChild.textContent = join ? "Add caller to incident " : "Create incident ";
+    updateLayout();
+    $("channel").focus();
+  }
+
+  function numberOrNull(form, field, raw) {
+    const text = raw.trim();
+    if (!text) return null;
+    const value = Number(text);
+    if (!Number.isFinite(value)) {
+      showError(form, field, `'${text}' is not a number (use decimal degrees, e.g. 53.7965)`);
+      throw new Error("invalid number");
+    }
+    return value;
+  }
+
+  contactForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(contactForm);
+    const f = contactForm.elements;
+    let lat;
+    let lon;
+    try {
+      lat = numberOrNull(contactForm, "location.lat", f.location_lat.value);
+      lon = numberOrNull(contactForm, "location.lon", f.location_lon.value);
+    } catch (e) {
+      return;
+    }
+    const body = {
+      channel: f.channel.value,
+      caller: {
+        name: f.caller_name.value,
+        phone: f.caller_phone.value.trim() || null,
+        callback: f.caller_callback.value.trim() || null,
+        is_victim: f.caller_is_victim.checked,
+      },
+      location: { text: f.location_text.value, lat, lon },
+      summary: f.summary.value,
+      incident_type: f.incident_type.value.trim() || null,
+    };
+    if (state.joining) body.incident_id = state.joining.id;
+    const button = $("create-incident");
+    button.disabled = true;
+    try {
+      const answer = await api("POST", "/api/v1/contacts", body, contactForm.dataset.key);
+      const incident = answer.incident;
+      announce(state.joining ? `Caller added to incident ${incident.reference}.` : `Incident ${incident.reference} created.`);
+      upsertFromIncident(incident);
+      state.joining = null;
+      newIdempotencyKey(contactForm);
+      $("call-card").hidden = true;
+      showIncident(incident);
+      $("log-text").focus();
+    } catch (e) {
+      problemIn(contactForm, e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---- The incident panel -------------------------------------------------------------
+
+  function badge(kind, code) {
+    const label = say(code);
+    return el("span", { class: `badge ${kind} ${kind}-${code}` }, code === "emergency" ? "⚠ " : "", label);
+  }
+
+  function showIncident(incident) {
+    state.current = incident;
+    const role = state.me.role;
+    $("incident").hidden = false;
+    updateLayout();
+    $("incident-title").textContent = `Incident ${incident.reference}`;
+    const badges = $("incident-badges");
+    badges.replaceChildren(
+      badge("status", incident.status),
+      incident.grade ? badge("grade", incident.grade) : el("span", { class: "badge grade-none", text: "Not graded" }),
+      incident.incident_type ? el("span", { class: "badge", text: incident.incident_type }) : null,
+    );
+    const first = incident.contacts[0];
+    $("incident-summary").textContent = first ? `${first.location.text} — ${first.summary}` : "";
+
+    const status = incident.status;
+    const show = {
+      log: may.log(role) && status !== "closed",
+      grade: may.grade(role) && !["resolved", "closed"].includes(status),
+      close: may.close(role) && ["graded", "dispatched", "at_scene", "resolved"].includes(status),
+      reopen: may.reopen(role) && ["resolved", "closed"].includes(status),
+      contact: may.contact(role) && status !== "closed",
+    };
+    document.querySelectorAll("#incident-actions [data-needs]").forEach((node) => {
+      node.hidden = !show[node.dataset.needs];
+    });
+
+    $("incident-log").replaceChildren(
+      ...incident.log.map((entry) =>
+        el(
+          "li",
+          { id: `log-${entry.number}` },
+          el("span", { class: "meta" }, `#${entry.number} ${CR.time(entry.at)} ${entry.author}`),
+          entry.corrects ? el("span", { class: "corrects", text: `corrects #${entry.corrects}` }) : null,
+          el("span", { class: "text", text: entry.text }),
+        ),
+      ),
+    );
+    if (!incident.log.length) $("incident-log").append(el("li", { class: "empty", text: "No log entries yet." }));
+
+    $("incident-contacts").replaceChildren(
+      ...incident.contacts.map((c) =>
+        el(
+          "li",
+          {},
+          el("span", { class: "meta" }, `${CR.time(c.answered_at)} ${say(c.channel)} · taken by ${c.handler}`),
+          el("span", {}, `${c.caller.name}${c.caller.phone ? ` · ${c.caller.phone}` : ""}${c.caller.is_victim ? " · victim" : ""}`),
+          el("span", { class: "text" }, `${c.location.text}: ${c.summary}`),
+        ),
+      ),
+    );
+    $("incident-history").replaceChildren(
+      ...incident.history.map((h) =>
+        el(
+          "li",
+          {},
+          el("span", { class: "meta" }, `${CR.dateTime(h.at)} ${h.by}`),
+          `${h.from ? `${say(h.from)} → ` : ""}${say(h.to)}`,
+          h.reason ? el("span", { class: "text", text: h.reason }) : null,
+        ),
+      ),
+    );
+  }
+
+  // Someone else changed the incident on screen: show the new state without moving the
+  // cursor or touching anything being typed.
+  async function refreshIncident(id) {
+    try {
+      const incident = await api("GET", `/api/v1/incidents/${id}`);
+      if (state.current && state.current.id === id && incident.version > state.current.version) showIncident(incident);
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+
+  async function openIncident(id) {
+    try {
+      const incident = await api("GET", `/api/v1/incidents/${id}`);
+      $("call-card").hidden = true;
+      showIncident(incident);
+      $("incident-title").setAttribute("tabindex", "-1");
+      $("incident-title").focus();
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+
+  // Each action form posts its fields and keeps the cursor where the handler is working.
+  function actionForm(id, path, toBody, done) {
+    const form = $(id);
+    newIdempotencyKey(form);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearErrors(form);
+      if (!state.current) return;
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const answer = await api("POST", `/api/v1/incidents/${state.current.id}/${path}`, toBody(form.elements), form.dataset.key);
+        newIdempotencyKey(form);
+        form.reset();
+        showIncident(answer.incident);
+        upsertFromIncident(answer.incident);
+        announce(done(answer.incident));
+        const next = form.hidden ? $("log-text") : form.querySelector("input, select, textarea");
+        if (next && !next.closest("form").hidden) next.focus();
+        else $("incident-title").focus();
+      } catch (e) {
+        problemIn(form, e);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  actionForm("log-form", "log", (f) => ({ text: f.text.value }), (i) => `Log entry added to ${i.reference}.`);
+  actionForm(
+    "grade-form",
+    "grade",
+    (f) => ({ grade: f.grade.value, rationale: f.rationale.value }),
+    (i) => `${i.reference} graded ${say(i.grade).toLowerCase()}.`,
+  );
+  actionForm(
+    "close-form",
+    "close",
+    (f) => ({
+      closing_code: f.closing_code.value.trim() || null,
+      qualifiers: f.qualifiers.value.split(",").map((q) => q.trim()).filter(Boolean),
+      resolution: f.resolution.value,
+    }),
+    (i) => `${i.reference} closed.`,
+  );
+  actionForm("reopen-form", "reopen", (f) => ({ reason: f.reason.value }), (i) => `${i.reference} reopened: grade it again.`);
+
+  $("join-caller").addEventListener("click", () => {
+    if (state.current) newCall(state.current);
+  });
+
+  // ---- The live list ------------------------------------------------------------------
+
+  function upsert(row) {
+    const known = state.incidents.get(row.id);
+    if (known && known.version > row.version) return false;
+    state.incidents.set(row.id, row);
+    return true;
+  }
+
+  function upsertFromIncident(incident) {
+    const first = incident.contacts[0] || { channel: "", location: { text: "" }, summary: "" };
+    upsert({
+      id: incident.id,
+      reference: incident.reference,
+      status: incident.status,
+      grade: incident.grade,
+      incident_type: incident.incident_type,
+      channel: first.channel,
+      location: first.location.text,
+      summary: first.summary,
+      contact_count: incident.contacts.length,
+      opened_at: incident.opened_at,
+      last_changed_at: incident.last_changed_at,
+      version: incident.version,
+    });
+    renderList(incident.id);
+  }
+
+  const gradeRank = { emergency: 0, priority: 1, scheduled: 2, resolution_without_deployment: 3, signposted: 4 };
+
+  function visibleRows() {
+    const status = $("filter-status").value;
+    const grade = $("filter-grade").value;
+    const text = $("filter-text").value.trim().toLowerCase();
+    const rows = [...state.incidents.values()].filter((row) => {
+      if (status === "active" && row.status === "closed") return false;
+      if (status && status !== "active" && row.status !== status) return false;
+      if (grade === "none" && row.grade) return false;
+      if (grade && grade !== "none" && row.grade !== grade) return false;
+      if (text) {
+        const haystack = `${row.reference} ${row.location} ${row.incident_type || ""} ${row.summary}`.toLowerCase();
+        if (!haystack.includes(text)) return false;
+      }
+      return true;
+    });
+    const { key, descending } = state.sort;
+    const value = (row) => (key === "grade" ? gradeRank[row.grade] ?? 9 : String(row[key] || ""));
+    rows.sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      const order = x < y ? -1 : x > y ? 1 : 0;
+      return descending ? -order : order;
+    });
+    return rows;
+  }
+
+  function renderList(changedId) {
+    const now = Date.now();
+    const rows = visibleRows().map((row) =>
+      el(
+        "tr",
+        {
+          "data-id": row.id,
+          class: [row.grade === "emergency" ? "emergency" : "", row.id === changedId ? "changed" : ""].join(" ").trim() || null,
+        },
+        el("th", { scope: "row" }, el("button", { type: "button", class: "link", onclick: () => openIncident(row.id) }, row.reference)),
+        el("td", { class: "age" }, CR.age(row.opened_at, now)),
+        el("td", { class: "grade" }, row.grade ? badge("grade", row.grade) : el("span", { class: "muted", text: "Not graded" })),
+        el("td", {}, row.incident_type || ""),
+        el("td", { class: "location", title: row.summary }, row.location),
+        el("td", {}, badge("status", row.status)),
+      ),
+    );
+    $("incident-rows").replaceChildren(...rows);
+    $("live-empty").hidden = rows.length > 0;
+  }
+
+  async function loadList() {
+    const list = await api("GET", "/api/v1/incidents?limit=500");
+    state.incidents.clear();
+    list.incidents.forEach(upsert);
+    renderList();
+  }
+
+  document.querySelectorAll("#incident-table [data-sort]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const key = button.dataset.sort;
+      state.sort = { key, descending: state.sort.key === key ? !state.sort.descending : key === "opened_at" };
+      document.querySelectorAll("#incident-table th").forEach((th) => th.setAttribute("aria-sort", "none"));
+      button.closest("th").setAttribute("aria-sort", state.sort.descending ? "descending" : "ascending");
+      renderList();
+    });
+  });
+  ["filter-status", "filter-grade", "filter-text"].forEach((id) => $(id).addEventListener("input", () => renderList()));
+
+  function connectLive() {
+    const live = $("live-state");
+    const source = new EventSource("/api/v1/events");
+    let connectedBefore = false;
+    source.addEventListener("open", () => {
+      live.textContent = "● Live";
+      live.className = "live-state on";
+      // After a drop, fetch the list again: changes made meanwhile were not pushed to us.
+      if (connectedBefore) loadList().catch(() => {});
+      connectedBefore = true;
+    });
+    source.addEventListener("error", () => {
+      live.textContent = "○ Reconnecting…";
+      live.className = "live-state off";
+    });
+    source.addEventListener("incident", (event) => {
+      const row = JSON.parse(event.data);
+      if (upsert(row)) renderList(row.id);
+      if (state.current && state.current.id === row.id && row.version > state.current.version) refreshIncident(row.id);
+    });
+    source.addEventListener("resync", () => loadList().catch(() => {}));
+    source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+  }
+
+  // ---- Session: warning before an idle sign-out ---------------------------------------
+
+  let lastActivity = Date.now();
+  const WARN_BEFORE_MS = 60_000;
+  const KEEPALIVE_MS = 60_000;
+
+  function activity() {
+    lastActivity = Date.now();
+  }
+  ["keydown", "mousedown", "input", "touchstart"].forEach((type) => document.addEventListener(type, activity, { passive: true }));
+
+  async function signOut(reason) {
+    try {
+      await api("DELETE", "/api/v1/session");
+    } catch (e) {
+      // Signed out already, or the server is unreachable: the page goes either way.
+    }
+    location.assign(reason === "expired" ? "/signin?expired=1" : "/signin?signed_out=1");
+  }
+
+  function watchIdle() {
+    const timeout = state.me.idle_timeout_seconds * 1000;
+    const warning = $("session-warning");
+    const now = Date.now();
+    const idle = now - lastActivity;
+    if (idle >= timeout) {
+      signOut("expired");
+      return;
+    }
+    if (idle >= timeout - WARN_BEFORE_MS) {
+      const seconds = Math.ceil((timeout - idle) / 1000);
+      warning.textContent = `You will be signed out in ${seconds} seconds because the console has been idle. Press any key to stay signed in.`;
+      warning.hidden = false;
+    } else {
+      warning.hidden = true;
+    }
+    // Typing counts as activity on the server too, even before anything is saved.
+    if (lastActivity > CR.lastServerContact && now - CR.lastServerContact > KEEPALIVE_MS) {
+      api("GET", "/api/v1/session").catch(() => {});
+    }
+  }
+
+  // ---- Keyboard -----------------------------------------------------------------------
+
+  function focusAction(formId, fieldId) {
+    const form = $(formId);
+    if (!state.current || $("incident").hidden || form.hidden) {
+      announce(state.current ? "That action is not available for this incident." : "Open an incident first.");
+      return;
+    }
+    $(fieldId).focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey && event.key === "Enter") {
+      const form = event.target.closest && event.target.closest("form");
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+      return;
+    }
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      const actions = {
+        KeyN: () => newCall(null),
+        KeyL: () => focusAction("log-form", "log-text"),
+        KeyG: () => focusAction("grade-form", "grade"),
+        KeyC: () => focusAction("close-form", "closing-code"),
+        KeyR: () => focusAction("reopen-form", "reopen-reason"),
+        KeyJ: () => state.current && !$("join-caller").hidden && newCall(state.current),
+        KeyI: () => $("filter-text").focus(),
+      };
+      if (actions[event.code]) {
+        event.preventDefault();
+        actions[event.code]();
+      }
+      return;
+    }
+    const typing = event.target.closest && event.target.closest("input, textarea, select");
+    if (event.key === "?" && !typing) {
+      event.preventDefault();
+      $("shortcuts").showModal();
+    }
+  });
+  $("shortcuts-button").addEventListener("click", () => $("shortcuts").showModal());
+  $("sign-out").addEventListener("click", () => signOut("signed_out"));
+
+  // ---- Start --------------------------------------------------------------------------
+
+  async function start() {
+    CR.initTheme();
+    state.me = await api("GET", "/api/v1/session");
+    CR.setCsrf(state.me.csrf_token);
+    $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
+    $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
+    if (may.contact(state.me.role)) newCall(null);
+    else $("call-card").hidden = true;
+    updateLayout();
+    newIdempotencyKey(contactForm);
+    const tick = () => {
+      $("clock").textContent = CR.time(new Date().toISOString());
+    };
+    tick();
+    setInterval(tick, 1000);
+    setInterval(watchIdle, 1000);
+    setInterval(() => renderList(), 30_000);
+    await loadList();
+    connectLive();
+  }
+
+  start().catch((e) => announce(`The console could not start: ${e.message}`));
+})();

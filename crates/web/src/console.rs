@@ -1,0 +1,107 @@
+//! The browser console: a few static pages and their own small JavaScript and CSS, built
+//! into the binary (no Node, no build step). Pages that need a session check it here, so a
+//! user without the role never receives the page at all.
+
+use crate::AppState;
+use crate::extract::session_token;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use controlroom_app::{Actor, auth};
+use controlroom_domain::roles::Role;
+
+const SIGN_IN: &str = include_str!("../console/signin.html");
+const CONSOLE: &str = include_str!("../console/console.html");
+const SUPERVISOR: &str = include_str!("../console/supervisor.html");
+const FORBIDDEN: &str = include_str!("../console/forbidden.html");
+
+/// Static assets by name: (content type, bytes).
+fn asset(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "console.css" => (
+            "text/css; charset=utf-8",
+            include_str!("../console/console.css"),
+        ),
+        "console.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/console.js"),
+        ),
+        "common.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/common.js"),
+        ),
+        "signin.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/signin.js"),
+        ),
+        "supervisor.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/supervisor.js"),
+        ),
+        _ => return None,
+    })
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .route("/signin", get(|| async { Html(SIGN_IN) }))
+        .route("/console", get(console))
+        .route("/console/supervisor", get(supervisor))
+        .route("/assets/{name}", get(assets))
+}
+
+/// The signed-in user, or where to send them instead.
+async fn signed_in(state: &AppState, parts: &Parts) -> Result<Actor, Response> {
+    let Some(token) = session_token(parts) else {
+        return Err(Redirect::to("/signin").into_response());
+    };
+    auth::authenticate(&state.app, &token)
+        .await
+        .map_err(|_| Redirect::to("/signin?expired=1").into_response())
+}
+
+async fn console(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(_) => Html(CONSOLE).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// Supervisors' page: service overview and the audit-trail check.
+async fn supervisor(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(actor) if matches!(actor.role, Role::Supervisor | Role::Auditor | Role::Admin) => {
+            Html(SUPERVISOR).into_response()
+        }
+        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+async fn assets(Path(name): Path<String>) -> Response {
+    match asset(&name) {
+        Some((content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => crate::routes::not_found().await.into_response(),
+    }
+}
+
+/// Bytes of the call-card page and everything it loads: the figure in docs/PERFORMANCE.md.
+pub fn call_card_weight() -> usize {
+    CONSOLE.len()
+        + ["console.css", "common.js", "console.js"]
+            .iter()
+            .filter_map(|name| asset(name))
+            .map(|(_, body)| body.len())
+            .sum::<usize>()
+}

@@ -1,0 +1,79 @@
+//! `GET /api/v1/events`: Server-Sent Events carrying every committed incident change, for
+//! the consoles' live lists. The stream ends when the session does.
+
+use crate::AppState;
+use crate::dto::IncidentSummary;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, session_token};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use controlroom_app::incidents;
+use controlroom_app::live::LiveChange;
+use futures_util::Stream;
+use serde::Serialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
+
+/// One `incident` event: the incident's row as listed, and when the change was committed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveIncident {
+    #[serde(flatten)]
+    pub incident: IncidentSummary,
+    /// When the change was committed (RFC 3339), for measuring how fast consoles see it.
+    pub committed_at: String,
+}
+
+/// How often a live feed checks that its session is still live.
+const SESSION_CHECK: Duration = Duration::from_secs(20);
+
+/// Live incident changes as Server-Sent Events: `incident` (a changed incident), `resync`
+/// (this console fell behind: reload the list), `signed_out` (the session ended).
+#[utoipa::path(get, path = "/api/v1/events", tag = "incidents",
+    responses((status = 200, description = "text/event-stream of `incident` events", body = LiveIncident)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    parts: Parts,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let receiver = incidents::watch(&state.app, &actor).await?;
+    let token = session_token(&parts).unwrap_or_default();
+    let mut check = tokio::time::interval(SESSION_CHECK);
+    check.reset();
+    let stream = futures_util::stream::unfold(
+        Some((receiver, check, state, token)),
+        |feed| async move {
+            let (mut receiver, mut check, state, token) = feed?;
+            loop {
+                tokio::select! {
+                    change = receiver.recv() => {
+                        let event = match change {
+                            Ok(change) => incident_event(change),
+                            Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
+                            Err(RecvError::Closed) => return None,
+                        };
+                        return Some((Ok(event), Some((receiver, check, state, token))));
+                    }
+                    _ = check.tick() => {
+                        if controlroom_app::auth::check(&state.app, &token).await.is_err() {
+                            return Some((Ok(Event::default().event("signed_out").data("{}")), None));
+                        }
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn incident_event(change: LiveChange) -> Event {
+    let body = LiveIncident {
+        incident: IncidentSummary::from(change.row),
+        committed_at: change.committed_at.to_string(),
+    };
+    let data = serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned());
+    Event::default().event("incident").data(data)
+}

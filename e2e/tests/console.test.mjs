@@ -1,0 +1,171 @@
+// The console end to end: a contact handler takes a 999 call from start to close using only
+// the keyboard while a dispatcher watches it appear and change live.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Wait until `check` passes, polling; fails after `ms`. For asserting on live updates.
+async function eventually(check, ms, what) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms: ${last?.message}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("the console", () => {
+  test("a handler takes a 999 call from the keyboard; a dispatcher sees it live", async () => {
+    const dispatcher = await signIn(browser, server.base, "dispatcher");
+    const d = dispatcher.page;
+    await d.getByLabel("Status").selectOption("");
+    const handler = await signIn(browser, server.base, "handler");
+    const h = handler.page;
+
+    // New call, entirely from the keyboard.
+    await h.keyboard.press("Alt+KeyN");
+    assert.equal(await h.evaluate(() => document.activeElement.id), "channel");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("ASSAULT");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("Kerry Walsh");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("07700 900555");
+    await h.keyboard.press("Tab");
+    await h.keyboard.press("Tab");
+    await h.keyboard.press("Space");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("Outside 3 Albion Street, Leeds LS1 5AA");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("53.7990");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("-1.5440");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("Two men fighting, one has a bottle. Caller was hit on the arm.");
+    await h.screenshot({ path: `${SCREENSHOTS}call-card.png` });
+    await h.keyboard.press("Control+Enter");
+
+    const title = h.locator("#incident-title");
+    await title.waitFor();
+    const reference = (await title.textContent()).replace("Incident ", "").trim();
+    assert.match(reference, /^\d{8}-\d{4}$/);
+    assert.equal(await h.evaluate(() => document.activeElement.id), "log-text", "focus goes to the log after saving");
+
+    // The dispatcher's list shows it without a reload.
+    const row = d.locator("#incident-rows tr", { hasText: reference });
+    await eventually(async () => assert.equal(await row.count(), 1), 1500, "the new incident appearing live");
+    assert.match(await row.textContent(), /Not graded/);
+
+    // Log, grade and close, all from the keyboard.
+    await h.keyboard.type("Ambulance requested for the caller");
+    await h.keyboard.press("Control+Enter");
+    await h.locator("#incident-log li", { hasText: "Ambulance requested" }).waitFor();
+    assert.equal(await h.evaluate(() => document.activeElement.id), "log-text", "focus stays in the log");
+
+    await h.keyboard.press("Alt+KeyG");
+    assert.equal(await h.evaluate(() => document.activeElement.id), "grade");
+    await h.keyboard.press("ArrowDown");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("Weapon involved and injury; suspects still present");
+    await h.keyboard.press("Control+Enter");
+    await h.locator("#incident-badges .grade-emergency").waitFor();
+    await eventually(async () => assert.match(await row.textContent(), /Emergency/i), 1500, "the grade appearing live");
+    assert.match(await row.getAttribute("class"), /\bemergency\b/, "emergencies stand out");
+    assert.match(await row.locator("td.grade").textContent(), /Emergency/, "in words, not colour alone");
+    await h.screenshot({ path: `${SCREENSHOTS}incident-view.png` });
+    await d.screenshot({ path: `${SCREENSHOTS}live-list.png` });
+
+    await h.keyboard.press("Alt+KeyC");
+    assert.equal(await h.evaluate(() => document.activeElement.id), "closing-code");
+    await h.keyboard.type("ARREST");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("ALCOHOL, VIOLENCE");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("Two males arrested by officers at scene");
+    await h.keyboard.press("Control+Enter");
+    await h.locator("#incident-badges .status-closed").waitFor();
+    await eventually(async () => assert.match(await row.textContent(), /Closed/), 1500, "the closure appearing live");
+
+    // The incident view shows the whole story.
+    const history = await h.locator("#incident-history").textContent();
+    assert.match(history, /Open → Graded/);
+    assert.match(history, /Graded → Closed/);
+
+    await dispatcher.context.close();
+    await handler.context.close();
+  });
+
+  test("a contact handler is refused the supervisor page; a supervisor gets it", async () => {
+    const handler = await signIn(browser, server.base, "handler");
+    const refused = await handler.page.goto("/console/supervisor");
+    assert.equal(refused.status(), 403);
+    assert.match(await handler.page.textContent("h1"), /Not available to your role/);
+    await handler.context.close();
+
+    const supervisor = await signIn(browser, server.base, "supervisor");
+    const allowed = await supervisor.page.goto("/console/supervisor");
+    assert.equal(allowed.status(), 200);
+    await supervisor.page.getByRole("button", { name: "Verify the audit trail now" }).click();
+    await supervisor.page.locator("#verify-result", { hasText: "Intact" }).waitFor();
+    await supervisor.context.close();
+  });
+
+  test("invalid input is shown next to the field and nothing typed is lost", async () => {
+    const { context, page } = await signIn(browser, server.base, "handler");
+    await page.keyboard.press("Alt+KeyN");
+    await page.getByLabel("Name").fill("Sam Okoro");
+    await page.getByLabel("Phone").fill("call me maybe");
+    await page.getByLabel("Where").fill("Leeds Kirkgate Market");
+    await page.getByLabel("What is happening").fill("Shoplifter detained by security");
+    await page.getByLabel("What is happening").press("Control+Enter");
+
+    const error = page.locator("#error-caller-phone");
+    await error.waitFor();
+    assert.match(await error.textContent(), /not a telephone number/);
+    assert.equal(await page.getByLabel("Phone").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "caller-phone", "the cursor goes to the field to fix");
+    assert.equal(await page.getByLabel("Name").inputValue(), "Sam Okoro");
+    assert.equal(await page.getByLabel("What is happening").inputValue(), "Shoplifter detained by security");
+
+    // Fixing it and saving again works.
+    await page.getByLabel("Phone").fill("0113 496 0000");
+    await page.keyboard.press("Control+Enter");
+    await page.locator("#incident-title").waitFor();
+    await context.close();
+  });
+
+  test("an idle console warns, then signs out and returns to sign-in", async () => {
+    const { context, page } = await signIn(browser, server.base, "handler", {
+      beforeSignIn: (p) => p.clock.install(),
+    });
+    await page.clock.fastForward("14:30");
+    const warning = page.locator("#session-warning");
+    await warning.waitFor();
+    assert.match(await warning.textContent(), /signed out in \d+ seconds/);
+    await page.clock.fastForward("01:00");
+    await page.waitForURL(/\/signin\?expired=1$/);
+    assert.match(await page.locator("#signin-notice").textContent(), /session ended/);
+    // The server ended the session too: the console is no longer served.
+    await page.goto("/console");
+    assert.match(page.url(), /\/signin/);
+    await context.close();
+  });
+});

@@ -1,0 +1,66 @@
+// Shared by the browser tests: start the real server with a demo force on a free loopback
+// port, and launch Debian's Chromium through playwright-core (no browser download, ever).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+export const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+
+export async function startServer() {
+  const bin = process.env.CONTROLROOM_BIN ?? new URL("../../target/debug/controlroom", import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), "controlroom-e2e-"));
+  const child = spawn(
+    bin,
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`],
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONTROLROOM_LOG: "warn" } },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const base = await new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`controlroom exited with ${code} before listening`)));
+    lines.on("line", (line) => {
+      const match = line.match(/^Control Room listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+  });
+  return {
+    base,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function signIn(browser, base, username, { viewport = { width: 1366, height: 768 }, beforeSignIn } = {}) {
+  const context = await browser.newContext({ viewport, baseURL: base });
+  const page = await context.newPage();
+  if (beforeSignIn) await beforeSignIn(page);
+  await page.goto("/signin");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(`${username}-demo`);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/\/console$/);
+  await page.locator("#live-state.on").waitFor();
+  return { context, page };
+}

@@ -109,6 +109,16 @@ describe("the console", () => {
     assert.match(history, /Open → Graded/);
     assert.match(history, /Graded → Closed/);
 
+    // Fits both control-room screen sizes without sideways scrolling.
+    for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
+      for (const page of [h, d]) {
+        await page.setViewportSize(viewport);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `no horizontal scrolling at ${viewport.width}×${viewport.height} (${overflow}px over)`);
+      }
+    }
+    await h.screenshot({ path: `${SCREENSHOTS}console-1920x1080.png` });
+
     await dispatcher.context.close();
     await handler.context.close();
   });

@@ -171,6 +171,14 @@
     const first = incident.contacts[0];
     $("incident-summary").textContent = first ? `${first.location.text} — ${first.summary}` : "";
 
+    const closure = $("incident-closure");
+    closure.hidden = !incident.closure;
+    if (incident.closure) {
+      const c = incident.closure;
+      const qualifiers = c.qualifiers.length ? ` (${c.qualifiers.join(", ")})` : "";
+      closure.textContent = `Closed as ${c.closing_code}${qualifiers} by ${c.by} at ${CR.time(c.at)}: ${c.resolution}`;
+    }
+
     const status = incident.status;
     const show = {
       log: may.log(role) && status !== "closed",
@@ -497,6 +505,7 @@
       $("shortcuts").showModal();
     }
   });
+  $("new-call").addEventListener("click", () => newCall(null));
   $("shortcuts-button").addEventListener("click", () => $("shortcuts").showModal());
   $("sign-out").addEventListener("click", () => signOut("signed_out"));
 
@@ -508,6 +517,7 @@
     CR.setCsrf(state.me.csrf_token);
     $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
     $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
+    $("new-call").hidden = !may.contact(state.me.role);
     if (may.contact(state.me.role)) newCall(null);
     else $("call-card").hidden = true;
     updateLayout();

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod cli;
+mod console;
 mod durability;
 mod flow;
 mod idempotency;

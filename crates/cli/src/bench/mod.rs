@@ -9,8 +9,26 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Contacts created per second, and their latency.
+    Contacts,
+    /// Time from a committed change to its arrival in many consoles' live lists (SSE), and
+    /// the call-card page weight.
+    Live,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// What to measure.
+    #[arg(long, value_enum, default_value = "contacts")]
+    scenario: Scenario,
+    /// Live scenario: consoles connected to the live feed (1 to 500).
+    #[arg(long, default_value_t = 50)]
+    consoles: usize,
+    /// Live scenario: changes to make, 20 a second (1 to 5000).
+    #[arg(long, default_value_t = 200)]
+    changes: usize,
     /// Database for the benchmark server. Default: a fresh SQLite file in a temporary folder.
     /// A PostgreSQL URL must name an empty database.
     #[arg(long)]
@@ -25,6 +43,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
 }
+
+mod live;
 
 const BENCH_PASSWORD: &str = "bench-password-1";
 
@@ -62,6 +82,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     let token = sign_in(&client, &base).await?;
+    if args.scenario == Scenario::Live {
+        let result = live::run(&client, &base, &token, args.consoles, args.changes).await;
+        let _ = stop.send(());
+        server.await??;
+        store.close().await;
+        return result;
+    }
     println!(
         "bench: {} clients posting 999 contacts to {base} on {} for {} s (after {} s warm-up)",
         args.concurrency,

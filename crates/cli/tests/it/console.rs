@@ -1,0 +1,206 @@
+//! The console's server side: pages and who gets them, CSRF on cookie sessions, and the
+//! live feed of changes.
+
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, read};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::json;
+use std::time::Duration;
+
+both_backends!(pages_csrf_and_the_live_feed);
+
+async fn pages_csrf_and_the_live_feed(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler_token = app.signed_in("handler", "contact_handler").await;
+    app.signed_in("supervisor", "supervisor").await;
+    let browser = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+
+    // Pages: the console needs a session; assets are ours and served with a strict policy.
+    let response = browser.get(app.url("/console")).send().await.unwrap();
+    assert!(response.status().is_redirection());
+    assert_eq!(response.headers()["location"], "/signin");
+    let response = browser.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let response = browser
+        .get(app.url("/assets/console.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        browser
+            .get(app.url("/assets/nothing.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Sign in as a browser does: the cookie, and the CSRF token in the answer.
+    let sign_in = |username: &'static str| {
+        browser
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+    };
+    let response = sign_in("handler").await.unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, session) = read(response).await;
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    let response = browser
+        .get(app.url("/console"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // The supervisor page is refused to a contact handler, on the server.
+    let response = browser
+        .get(app.url("/console/supervisor"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let supervisor = sign_in("supervisor").await.unwrap();
+    let supervisor_cookie = supervisor.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let response = browser
+        .get(app.url("/console/supervisor"))
+        .header("cookie", supervisor_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // A change made with the cookie but without the CSRF token is refused, and records nothing.
+    let head = app.chain_head().await;
+    let (status, problem) = read(
+        browser
+            .post(app.url("/api/v1/contacts"))
+            .header("cookie", &cookie)
+            .json(&contact_body("Forged"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["code"], "csrf_token_missing");
+    let (status, _) = read(
+        browser
+            .post(app.url("/api/v1/contacts"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", "0".repeat(64))
+            .json(&contact_body("Forged"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a wrong token is refused too"
+    );
+    assert_eq!(app.chain_head().await, head);
+
+    // The live feed: open it, make a change, and see it arrive.
+    let mut feed = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&handler_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let (status, taken) = read(
+        browser
+            .post(app.url("/api/v1/contacts"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&contact_body("Window smashed at the chip shop"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "with the token the change is made: {taken}"
+    );
+    let reference = taken["incident"]["reference"].as_str().unwrap().to_owned();
+    let mut received = String::new();
+    while !received.contains(&reference) {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), feed.chunk())
+            .await
+            .expect("the change arrives on the feed");
+        received.push_str(&String::from_utf8_lossy(
+            &chunk.unwrap().expect("the feed stays open"),
+        ));
+    }
+    let line = received
+        .lines()
+        .find(|l| l.starts_with("data:") && l.contains(&reference))
+        .unwrap();
+    let event: serde_json::Value =
+        serde_json::from_str(line.trim_start_matches("data:").trim()).unwrap();
+    assert!(received.contains("event: incident"), "{received}");
+    assert_eq!(event["status"], "open");
+    assert_eq!(event["location"], "12 High Street, Leeds LS1 1AA");
+    assert!(event["committed_at"].is_string());
+
+    // Opening the feed is recorded as a consultation; an administrator may not open it.
+    let kinds: Vec<String> = app
+        .app
+        .store
+        .audit_records(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record.kind)
+        .collect();
+    assert!(kinds.contains(&"live_feed_opened".to_owned()));
+    let admin = app.signed_in("admin", "admin").await;
+    let (status, _) = app.get("/api/v1/events", Some(&admin)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    drop(feed);
+    app.finish().await;
+}

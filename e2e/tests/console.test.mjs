@@ -162,6 +162,30 @@ describe("the console", () => {
     await context.close();
   });
 
+  test("a second caller about the same event joins the open incident", async () => {
+    const { context, page } = await signIn(browser, server.base, "handler");
+    const row = page.locator("#incident-rows tr", { hasText: "Woodhouse Moor park" });
+    await row.getByRole("button").click();
+    await page.locator("#incident-title", { hasText: "Incident" }).waitFor();
+    const before = await page.locator("#incident-contacts li").count();
+    await page.keyboard.press("Alt+KeyJ");
+    assert.match(await page.textContent("#call-card-title"), /Another caller for/);
+    await page.getByLabel("Name").fill("Omar Haddad");
+    await page.getByLabel("Where").fill("Woodhouse Moor, near the bowling green");
+    await page.getByLabel("What is happening").fill("Heard two bangs, saw a man running towards Hyde Park Corner");
+    await page.keyboard.press("Control+Enter");
+    await page.locator("#status", { hasText: "Caller added" }).waitFor();
+    assert.equal(await page.locator("#incident-contacts li").count(), before + 1);
+    assert.match(await page.locator("#incident-contacts").textContent(), /Omar Haddad/);
+
+    // The light theme is one click away and remembered.
+    await page.getByRole("button", { name: "Light theme" }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+    await page.reload();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+    await context.close();
+  });
+
   test("an idle console warns, then signs out and returns to sign-in", async () => {
     const { context, page } = await signIn(browser, server.base, "handler", {
       beforeSignIn: (p) => p.clock.install(),

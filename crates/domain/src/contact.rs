@@ -155,6 +155,9 @@ pub struct Location {
     pub text: String,
     pub coordinates: Option<Coordinates>,
     pub uprn: Option<Uprn>,
+    /// Urban or rural: which attendance target applies.
+    #[serde(default)]
+    pub area: crate::assessment::Area,
 }
 
 /// A contact as recorded: immutable once taken.
@@ -185,6 +188,8 @@ pub struct ContactDraft {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub uprn: Option<String>,
+    /// `urban` (the default) or `rural`.
+    pub area: Option<String>,
     pub summary: String,
 }
 
@@ -222,6 +227,20 @@ impl ContactDraft {
         let uprn = optional_text("location.uprn", self.uprn.as_deref(), 12)?
             .map(|u| Uprn::parse(&u))
             .transpose()?;
+        let area = match self
+            .area
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            None => crate::assessment::Area::Urban,
+            Some(raw) => crate::assessment::Area::parse(raw).ok_or_else(|| {
+                Invalid::new(
+                    "location.area",
+                    format!("'{raw}' is not an area; use urban or rural"),
+                )
+            })?,
+        };
         let summary = required_text("summary", &self.summary, 4000)?;
 
         let received_at = self.received_at.unwrap_or(now);
@@ -254,6 +273,7 @@ impl ContactDraft {
                 text,
                 coordinates,
                 uprn,
+                area,
             },
             summary,
             handler,

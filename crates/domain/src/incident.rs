@@ -9,6 +9,7 @@
 //! (from resolved or closed, with a reason) back to `open`, after which the incident must be
 //! graded again: a reopened incident is a fresh assessment of risk.
 
+use crate::assessment::{DashAssessment, Subject, ThriveAssessment, VulnerabilityFlag};
 use crate::contact::{Contact, ContactId};
 use crate::text::{Code, Invalid, required_text};
 use crate::user::Username;
@@ -195,6 +196,84 @@ pub struct StatusChange {
 pub struct GradeDecision {
     pub grade: Grade,
     pub rationale: String,
+    /// The grade recommended at the time, if one was worked out.
+    pub recommended: Option<Grade>,
+    /// Set when the handler chose a lower grade than recommended: why.
+    pub override_reason: Option<String>,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+/// How a resolution without deployment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RwdOutcome {
+    AdviceGiven,
+    OnlineReport,
+    DeskInvestigation,
+}
+
+impl RwdOutcome {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "advice_given" => Ok(Self::AdviceGiven),
+            "online_report" => Ok(Self::OnlineReport),
+            "desk_investigation" => Ok(Self::DeskInvestigation),
+            other => Err(Invalid::new(
+                "outcome",
+                format!(
+                    "'{other}' is not an outcome; use advice_given, online_report or desk_investigation"
+                ),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdviceGiven => "advice_given",
+            Self::OnlineReport => "online_report",
+            Self::DeskInvestigation => "desk_investigation",
+        }
+    }
+}
+
+/// What NSIR and NCRS ask for at closure besides the code, qualifiers and resolution.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureDetails {
+    /// What the incident turned out to be, if different from the opening type.
+    #[serde(default)]
+    pub final_incident_type: Option<Code>,
+    /// The crime record this incident produced.
+    #[serde(default)]
+    pub crime_reference: Option<String>,
+    /// Why no crime was recorded although the closing code is in the Crime category.
+    #[serde(default)]
+    pub non_crime_rationale: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<RwdOutcome>,
+}
+
+/// An assessment with who made it and when; earlier versions are kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VulnerabilityEntry {
+    pub subject: Subject,
+    pub flags: Vec<VulnerabilityFlag>,
+    pub note: Option<String>,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signpost {
+    pub agency: Code,
+    pub advice: String,
     pub at: Timestamp,
     pub by: Username,
 }
@@ -204,6 +283,7 @@ pub struct Closure {
     pub closing_code: Code,
     pub qualifiers: Vec<Code>,
     pub resolution: String,
+    pub details: ClosureDetails,
     pub at: Timestamp,
     pub by: Username,
 }
@@ -222,6 +302,13 @@ pub struct Incident {
     pub contacts: Vec<Contact>,
     pub log: Vec<LogEntry>,
     pub history: Vec<StatusChange>,
+    /// Qualifiers known so far (classification); the closing qualifiers are in `closure`.
+    pub qualifiers: Vec<Code>,
+    /// Every THRIVE assessment, oldest first; the last is current.
+    pub thrive: Vec<Versioned<ThriveAssessment>>,
+    pub vulnerabilities: Vec<VulnerabilityEntry>,
+    pub dash: Vec<Versioned<DashAssessment>>,
+    pub signposts: Vec<Signpost>,
     pub last_changed_at: Timestamp,
     /// How many events have been applied: the stream's version.
     pub version: u64,
@@ -230,6 +317,35 @@ pub struct Incident {
 impl Incident {
     pub fn grade(&self) -> Option<Grade> {
         self.grades.last().map(|g| g.grade)
+    }
+
+    pub fn current_thrive(&self) -> Option<&ThriveAssessment> {
+        self.thrive.last().map(|v| &v.value)
+    }
+
+    /// Every vulnerability flag recorded for anyone in the incident.
+    pub fn flags(&self) -> Vec<VulnerabilityFlag> {
+        let mut flags: Vec<VulnerabilityFlag> = self
+            .vulnerabilities
+            .iter()
+            .flat_map(|v| v.flags.iter().copied())
+            .collect();
+        flags.sort();
+        flags.dedup();
+        flags
+    }
+
+    pub fn current_dash(&self) -> Option<&DashAssessment> {
+        self.dash.last().map(|v| &v.value)
+    }
+
+    /// When a unit last arrived at the scene.
+    pub fn arrived_at(&self) -> Option<Timestamp> {
+        self.history
+            .iter()
+            .rev()
+            .find(|h| h.to == Status::AtScene)
+            .map(|h| h.at)
     }
 }
 
@@ -254,6 +370,29 @@ pub enum IncidentEvent {
     Graded {
         grade: Grade,
         rationale: String,
+        #[serde(default)]
+        recommended: Option<Grade>,
+        #[serde(default)]
+        override_reason: Option<String>,
+    },
+    Classified {
+        incident_type: Option<Code>,
+        qualifiers: Vec<Code>,
+    },
+    ThriveAssessed {
+        assessment: ThriveAssessment,
+    },
+    VulnerabilityRecorded {
+        subject: Subject,
+        flags: Vec<VulnerabilityFlag>,
+        note: Option<String>,
+    },
+    DashCompleted {
+        assessment: DashAssessment,
+    },
+    Signposted {
+        agency: Code,
+        advice: String,
     },
     Dispatched {
         note: Option<String>,
@@ -266,6 +405,8 @@ pub enum IncidentEvent {
         closing_code: Code,
         qualifiers: Vec<Code>,
         resolution: String,
+        #[serde(default, flatten)]
+        details: ClosureDetails,
     },
     Reopened {
         reason: String,
@@ -280,6 +421,11 @@ impl IncidentEvent {
             IncidentEvent::ContactJoined { .. } => "contact_joined",
             IncidentEvent::LogEntryAdded { .. } => "log_entry_added",
             IncidentEvent::Graded { .. } => "incident_graded",
+            IncidentEvent::Classified { .. } => "incident_classified",
+            IncidentEvent::ThriveAssessed { .. } => "thrive_assessed",
+            IncidentEvent::VulnerabilityRecorded { .. } => "vulnerability_recorded",
+            IncidentEvent::DashCompleted { .. } => "dash_completed",
+            IncidentEvent::Signposted { .. } => "caller_signposted",
             IncidentEvent::Dispatched { .. } => "incident_dispatched",
             IncidentEvent::ArrivedAtScene => "arrived_at_scene",
             IncidentEvent::Resolved { .. } => "incident_resolved",
@@ -317,6 +463,23 @@ pub enum IncidentCommand {
     Grade {
         grade: Grade,
         rationale: String,
+        recommended: Option<Grade>,
+        override_reason: Option<String>,
+    },
+    Classify {
+        incident_type: Option<Code>,
+        qualifiers: Vec<Code>,
+    },
+    AssessThrive(ThriveAssessment),
+    RecordVulnerability {
+        subject: Subject,
+        flags: Vec<VulnerabilityFlag>,
+        note: Option<String>,
+    },
+    CompleteDash(DashAssessment),
+    Signpost {
+        agency: Code,
+        advice: String,
     },
     RecordDispatch {
         note: Option<String>,
@@ -329,6 +492,7 @@ pub enum IncidentCommand {
         closing_code: Code,
         qualifiers: Vec<Code>,
         resolution: String,
+        details: ClosureDetails,
     },
     Reopen {
         reason: String,
@@ -355,7 +519,12 @@ impl IncidentCommand {
                 format!("{} (say why this grade was chosen)", e.message),
             )
         })?;
-        Ok(Self::Grade { grade, rationale })
+        Ok(Self::Grade {
+            grade,
+            rationale,
+            recommended: None,
+            override_reason: None,
+        })
     }
 
     pub fn close(
@@ -390,6 +559,7 @@ impl IncidentCommand {
             closing_code,
             qualifiers: parsed,
             resolution,
+            details: ClosureDetails::default(),
         })
     }
 
@@ -502,7 +672,45 @@ pub fn decide(
                 corrects,
             }])
         }
-        C::Grade { grade, rationale } => match status {
+        C::Classify { .. }
+        | C::AssessThrive(_)
+        | C::RecordVulnerability { .. }
+        | C::CompleteDash(_)
+        | C::Signpost { .. }
+            if status == Status::Closed =>
+        {
+            reject(
+                "incident_closed",
+                format!(
+                    "incident {reference} is closed: reopen it with a reason to assess it again"
+                ),
+            )
+        }
+        C::Classify {
+            incident_type,
+            qualifiers,
+        } => Ok(vec![E::Classified {
+            incident_type,
+            qualifiers,
+        }]),
+        C::AssessThrive(assessment) => Ok(vec![E::ThriveAssessed { assessment }]),
+        C::RecordVulnerability {
+            subject,
+            flags,
+            note,
+        } => Ok(vec![E::VulnerabilityRecorded {
+            subject,
+            flags,
+            note,
+        }]),
+        C::CompleteDash(assessment) => Ok(vec![E::DashCompleted { assessment }]),
+        C::Signpost { agency, advice } => Ok(vec![E::Signposted { agency, advice }]),
+        C::Grade {
+            grade,
+            rationale,
+            recommended,
+            override_reason,
+        } => match status {
             Status::Resolved | Status::Closed => reject(
                 "incident_closed",
                 format!(
@@ -522,7 +730,12 @@ pub fn decide(
                     grade.as_str()
                 ),
             ),
-            _ => Ok(vec![E::Graded { grade, rationale }]),
+            _ => Ok(vec![E::Graded {
+                grade,
+                rationale,
+                recommended,
+                override_reason,
+            }]),
         },
         C::RecordDispatch { note } => match (status, incident.grade()) {
             (Status::Graded, Some(grade)) if grade.deploys() => Ok(vec![E::Dispatched { note }]),
@@ -572,12 +785,14 @@ pub fn decide(
             closing_code,
             qualifiers,
             resolution,
+            details,
         } => match status {
             Status::Graded | Status::Dispatched | Status::AtScene | Status::Resolved => {
                 Ok(vec![E::Closed {
                     closing_code,
                     qualifiers,
                     resolution,
+                    details,
                 }])
             }
             Status::Open => reject(
@@ -650,6 +865,11 @@ impl Incident {
                     closure: None,
                     contacts: Vec::new(),
                     log: Vec::new(),
+                    qualifiers: Vec::new(),
+                    thrive: Vec::new(),
+                    vulnerabilities: Vec::new(),
+                    dash: Vec::new(),
+                    signposts: Vec::new(),
                     history: vec![StatusChange {
                         at: *at,
                         by: by.clone(),
@@ -691,10 +911,17 @@ impl Incident {
                 text: text.clone(),
                 corrects: *corrects,
             }),
-            E::Graded { grade, rationale } => {
+            E::Graded {
+                grade,
+                rationale,
+                recommended,
+                override_reason,
+            } => {
                 incident.grades.push(GradeDecision {
                     grade: *grade,
                     rationale: rationale.clone(),
+                    recommended: *recommended,
+                    override_reason: override_reason.clone(),
                     at: *at,
                     by: by.clone(),
                 });
@@ -702,6 +929,42 @@ impl Incident {
                     move_to(&mut incident, Status::Graded, Some(rationale.clone()));
                 }
             }
+            E::Classified {
+                incident_type,
+                qualifiers,
+            } => {
+                if incident_type.is_some() {
+                    incident.incident_type = incident_type.clone();
+                }
+                incident.qualifiers = qualifiers.clone();
+            }
+            E::ThriveAssessed { assessment } => incident.thrive.push(Versioned {
+                value: assessment.clone(),
+                at: *at,
+                by: by.clone(),
+            }),
+            E::VulnerabilityRecorded {
+                subject,
+                flags,
+                note,
+            } => incident.vulnerabilities.push(VulnerabilityEntry {
+                subject: *subject,
+                flags: flags.clone(),
+                note: note.clone(),
+                at: *at,
+                by: by.clone(),
+            }),
+            E::DashCompleted { assessment } => incident.dash.push(Versioned {
+                value: assessment.clone(),
+                at: *at,
+                by: by.clone(),
+            }),
+            E::Signposted { agency, advice } => incident.signposts.push(Signpost {
+                agency: agency.clone(),
+                advice: advice.clone(),
+                at: *at,
+                by: by.clone(),
+            }),
             E::Dispatched { note } => move_to(&mut incident, Status::Dispatched, note.clone()),
             E::ArrivedAtScene => move_to(&mut incident, Status::AtScene, None),
             E::Resolved { resolution } => {
@@ -711,11 +974,16 @@ impl Incident {
                 closing_code,
                 qualifiers,
                 resolution,
+                details,
             } => {
+                if details.final_incident_type.is_some() {
+                    incident.incident_type = details.final_incident_type.clone();
+                }
                 incident.closure = Some(Closure {
                     closing_code: closing_code.clone(),
                     qualifiers: qualifiers.clone(),
                     resolution: resolution.clone(),
+                    details: details.clone(),
                     at: *at,
                     by: by.clone(),
                 });

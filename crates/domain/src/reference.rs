@@ -1,0 +1,573 @@
+//! Reference data: the national code lists and the force's grading policy, read from
+//! pipe-separated text files (`reference/*.psv`) so a force can extend them without a code
+//! change. Every problem names the file and line, and stops start-up.
+//!
+//! File format: `#` starts a comment line; blank lines are ignored; the first other line is
+//! the header, which must name exactly the expected columns; fields are separated by `|`.
+
+use crate::assessment::{Area, DashRisk, VulnerabilityFlag};
+use crate::incident::Grade;
+use crate::text::Code;
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ReferenceError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a category is, for the rules that depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CategoryGroup {
+    Crime,
+    Asb,
+    PublicSafety,
+    Transport,
+    Admin,
+}
+
+impl CategoryGroup {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "crime" => Self::Crime,
+            "asb" => Self::Asb,
+            "public_safety" => Self::PublicSafety,
+            "transport" => Self::Transport,
+            "admin" => Self::Admin,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub code: Code,
+    pub name: String,
+    pub group: CategoryGroup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentType {
+    pub code: Code,
+    pub name: String,
+    pub category: Code,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Qualifier {
+    pub code: Code,
+    pub name: String,
+    pub description: String,
+}
+
+/// What closing with a code needs besides the code itself (NSIR, NCRS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClosureNeed {
+    /// A crime reference or a recorded non-crime rationale.
+    CrimeLink,
+    Qualifier,
+    Agency,
+    Outcome,
+}
+
+impl ClosureNeed {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "crime_link" => Self::CrimeLink,
+            "qualifier" => Self::Qualifier,
+            "agency" => Self::Agency,
+            "outcome" => Self::Outcome,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosingCode {
+    pub code: Code,
+    pub name: String,
+    pub category: Code,
+    pub needs: Vec<ClosureNeed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    pub code: Code,
+    pub name: String,
+    pub when_to_use: String,
+    pub contact: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashQuestion {
+    pub number: u8,
+    pub question: String,
+}
+
+/// A fact that forces at least a grade, with the reason the handler is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    Qualifier(Code),
+    Vulnerability(VulnerabilityFlag),
+    DashRisk(DashRisk),
+    IncidentType(Code),
+    /// Not a minimum: when nothing asks for more than resolution without deployment, this
+    /// incident type is signposted to another agency.
+    Signpost(Code),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinimumGradeRule {
+    pub when: Trigger,
+    pub grade: Grade,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GradingPolicy {
+    pub rules: Vec<MinimumGradeRule>,
+    /// Attendance targets in minutes by grade and area.
+    pub targets: BTreeMap<(u8, Area), u32>,
+}
+
+impl GradingPolicy {
+    pub fn target_minutes(&self, grade: Grade, area: Area) -> Option<u32> {
+        self.targets.get(&(grade_key(grade), area)).copied()
+    }
+}
+
+fn grade_key(grade: Grade) -> u8 {
+    Grade::ALL
+        .iter()
+        .position(|g| *g == grade)
+        .and_then(|p| u8::try_from(p).ok())
+        .unwrap_or(u8::MAX)
+}
+
+/// All reference data, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReferenceData {
+    pub categories: Vec<Category>,
+    pub incident_types: Vec<IncidentType>,
+    pub qualifiers: Vec<Qualifier>,
+    pub closing_codes: Vec<ClosingCode>,
+    pub agencies: Vec<Agency>,
+    pub dash_questions: Vec<DashQuestion>,
+    pub policy: GradingPolicy,
+}
+
+/// One file's name (as shown in errors) and text.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceFile<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Categories,
+    IncidentTypes,
+    Qualifiers,
+    ClosingCodes,
+    Agencies,
+    DashQuestions,
+    Policy,
+}
+
+impl Kind {
+    const ALL: [(Kind, &'static str, &'static [&'static str]); 7] = [
+        (
+            Kind::Categories,
+            "nsir-categories",
+            &["code", "name", "group"],
+        ),
+        (
+            Kind::IncidentTypes,
+            "incident-types",
+            &["code", "name", "category"],
+        ),
+        (
+            Kind::Qualifiers,
+            "qualifiers",
+            &["code", "name", "description"],
+        ),
+        (
+            Kind::ClosingCodes,
+            "closing-codes",
+            &["code", "name", "category", "needs"],
+        ),
+        (
+            Kind::Agencies,
+            "agencies",
+            &["code", "name", "when_to_use", "contact"],
+        ),
+        (
+            Kind::DashQuestions,
+            "dash-questions",
+            &["number", "question"],
+        ),
+        (
+            Kind::Policy,
+            "grading-policy",
+            &["rule", "value", "grade", "reason"],
+        ),
+    ];
+
+    fn of(file: &str) -> Option<(Kind, &'static [&'static str])> {
+        let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+        let stem = base.strip_suffix(".psv")?;
+        Self::ALL
+            .iter()
+            .find(|(_, name, _)| *name == stem)
+            .map(|(kind, _, columns)| (*kind, *columns))
+    }
+}
+
+struct Row<'a> {
+    file: &'a str,
+    line: usize,
+    fields: Vec<&'a str>,
+}
+
+impl Row<'_> {
+    fn error(&self, message: impl Into<String>) -> ReferenceError {
+        ReferenceError {
+            file: self.file.to_owned(),
+            line: self.line,
+            message: message.into(),
+        }
+    }
+
+    fn text(&self, i: usize, column: &str) -> Result<String, ReferenceError> {
+        let value = self.fields.get(i).map(|f| f.trim()).unwrap_or("");
+        if value.is_empty() {
+            return Err(self.error(format!("the {column} is empty")));
+        }
+        Ok(value.to_owned())
+    }
+
+    fn code(&self, i: usize, column: &str) -> Result<Code, ReferenceError> {
+        let raw = self.text(i, column)?;
+        Code::parse(column, &raw)
+            .map_err(|e| self.error(format!("'{raw}' is not a valid code: {}", e.message)))
+    }
+}
+
+fn rows<'a>(file: SourceFile<'a>, columns: &[&str]) -> Result<Vec<Row<'a>>, ReferenceError> {
+    let mut lines = file
+        .text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let Some((header_line, header)) = lines.next() else {
+        return Err(ReferenceError {
+            file: file.name.to_owned(),
+            line: 1,
+            message: "the file has no header line".into(),
+        });
+    };
+    let found: Vec<&str> = header.split('|').map(str::trim).collect();
+    if found != columns {
+        return Err(ReferenceError {
+            file: file.name.to_owned(),
+            line: header_line,
+            message: format!(
+                "the header must be '{}', not '{}'",
+                columns.join("|"),
+                header.trim()
+            ),
+        });
+    }
+    lines
+        .map(|(line, text)| {
+            let fields: Vec<&str> = text.split('|').collect();
+            let row = Row {
+                file: file.name,
+                line,
+                fields,
+            };
+            if row.fields.len() != columns.len() {
+                return Err(row.error(format!(
+                    "expected {} fields separated by '|', found {}",
+                    columns.len(),
+                    row.fields.len()
+                )));
+            }
+            Ok(row)
+        })
+        .collect()
+}
+
+/// Codes already seen, with where, to report duplicates against their first definition.
+#[derive(Default)]
+struct Seen(BTreeMap<Code, String>);
+
+impl Seen {
+    fn add(&mut self, code: &Code, row: &Row<'_>) -> Result<(), ReferenceError> {
+        if let Some(first) = self.0.get(code) {
+            return Err(row.error(format!("duplicate code {code} (first defined at {first})")));
+        }
+        self.0
+            .insert(code.clone(), format!("{}:{}", row.file, row.line));
+        Ok(())
+    }
+}
+
+impl ReferenceData {
+    /// Read and check every file. Files of the same kind add to each other (a force's own
+    /// files extend the national ones); a code defined twice is an error.
+    pub fn load(files: &[SourceFile<'_>]) -> Result<Self, ReferenceError> {
+        let mut data = ReferenceData::default();
+        let mut by_kind: Vec<(Kind, Vec<Row<'_>>)> = Vec::new();
+        for file in files {
+            let Some((kind, columns)) = Kind::of(file.name) else {
+                return Err(ReferenceError {
+                    file: file.name.to_owned(),
+                    line: 1,
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions or grading-policy (.psv)".into(),
+                });
+            };
+            by_kind.push((kind, rows(*file, columns)?));
+        }
+        let of = |kind: Kind| {
+            by_kind
+                .iter()
+                .filter(move |(k, _)| *k == kind)
+                .flat_map(|(_, rows)| rows.iter())
+        };
+
+        let mut seen = Seen::default();
+        for row in of(Kind::Categories) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            let group = CategoryGroup::parse(row.fields[2].trim()).ok_or_else(|| {
+                row.error("the group must be crime, asb, public_safety, transport or admin")
+            })?;
+            data.categories.push(Category {
+                code,
+                name: row.text(1, "name")?,
+                group,
+            });
+        }
+        let category_known = |row: &Row<'_>, code: &Code, categories: &[Category]| {
+            if categories.iter().any(|c| &c.code == code) {
+                Ok(())
+            } else {
+                Err(row.error(format!("category {code} is not defined in nsir-categories")))
+            }
+        };
+
+        let mut seen = Seen::default();
+        for row in of(Kind::IncidentTypes) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            let category = row.code(2, "category")?;
+            category_known(row, &category, &data.categories)?;
+            data.incident_types.push(IncidentType {
+                code,
+                name: row.text(1, "name")?,
+                category,
+            });
+        }
+
+        let mut seen = Seen::default();
+        for row in of(Kind::Qualifiers) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            data.qualifiers.push(Qualifier {
+                code,
+                name: row.text(1, "name")?,
+                description: row.text(2, "description")?,
+            });
+        }
+
+        let mut seen = Seen::default();
+        for row in of(Kind::ClosingCodes) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            let category = row.code(2, "category")?;
+            category_known(row, &category, &data.categories)?;
+            let needs = row.fields[3]
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    ClosureNeed::parse(n).ok_or_else(|| {
+                        row.error(format!(
+                            "'{n}' is not a need; use crime_link, qualifier, agency or outcome"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            data.closing_codes.push(ClosingCode {
+                code,
+                name: row.text(1, "name")?,
+                category,
+                needs,
+            });
+        }
+
+        let mut seen = Seen::default();
+        for row in of(Kind::Agencies) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            data.agencies.push(Agency {
+                code,
+                name: row.text(1, "name")?,
+                when_to_use: row.text(2, "when_to_use")?,
+                contact: row.text(3, "contact")?,
+            });
+        }
+
+        for row in of(Kind::DashQuestions) {
+            let raw = row.text(0, "number")?;
+            let number: u8 = raw
+                .parse()
+                .map_err(|_| row.error(format!("'{raw}' is not a question number")))?;
+            let expected = data.dash_questions.len() + 1;
+            if usize::from(number) != expected {
+                return Err(row.error(format!(
+                    "question {number} is out of order: expected {expected}"
+                )));
+            }
+            data.dash_questions.push(DashQuestion {
+                number,
+                question: row.text(1, "question")?,
+            });
+        }
+
+        for row in of(Kind::Policy) {
+            data.load_policy_row(row)?;
+        }
+
+        for (kind, name, _) in Kind::ALL {
+            if !by_kind
+                .iter()
+                .any(|(k, rows)| *k == kind && !rows.is_empty())
+            {
+                return Err(ReferenceError {
+                    file: format!("{name}.psv"),
+                    line: 0,
+                    message: "no entries were loaded: the file is missing or empty".into(),
+                });
+            }
+        }
+        Ok(data)
+    }
+
+    fn load_policy_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
+        let rule = row.text(0, "rule")?;
+        let value = row.text(1, "value")?;
+        let grade = Grade::parse(row.fields[2]).map_err(|e| row.error(e.message))?;
+        let reason = row.text(3, "reason")?;
+        let when = match rule.as_str() {
+            "target" => {
+                let area = Area::parse(&value)
+                    .ok_or_else(|| row.error("a target's value must be urban or rural"))?;
+                let minutes: u32 = reason.parse().ok().filter(|m| *m > 0).ok_or_else(|| {
+                    row.error(format!(
+                        "a target's minutes must be a positive whole number, not '{reason}'"
+                    ))
+                })?;
+                if self
+                    .policy
+                    .targets
+                    .insert((grade_key(grade), area), minutes)
+                    .is_some()
+                {
+                    return Err(row.error(format!(
+                        "a second target for {} in {} areas",
+                        grade.as_str(),
+                        area.as_str()
+                    )));
+                }
+                return Ok(());
+            }
+            "qualifier" => {
+                let code = row.code(1, "value")?;
+                if !self.qualifiers.iter().any(|q| q.code == code) {
+                    return Err(row.error(format!("qualifier {code} is not defined in qualifiers")));
+                }
+                Trigger::Qualifier(code)
+            }
+            "incident_type" => {
+                let code = row.code(1, "value")?;
+                if self.incident_type(code.as_str()).is_none() {
+                    return Err(row.error(format!(
+                        "incident type {code} is not defined in incident-types"
+                    )));
+                }
+                Trigger::IncidentType(code)
+            }
+            "signpost" => {
+                let code = row.code(1, "value")?;
+                if self.incident_type(code.as_str()).is_none() {
+                    return Err(row.error(format!(
+                        "incident type {code} is not defined in incident-types"
+                    )));
+                }
+                if grade != Grade::Signposted {
+                    return Err(row.error("a signpost rule's grade must be signposted"));
+                }
+                Trigger::Signpost(code)
+            }
+            "vulnerability" => Trigger::Vulnerability(
+                VulnerabilityFlag::parse(&value).map_err(|e| row.error(e.message))?,
+            ),
+            "dash_risk" => Trigger::DashRisk(
+                DashRisk::parse(&value)
+                    .ok_or_else(|| row.error("a DASH risk is standard, medium or high"))?,
+            ),
+            other => {
+                return Err(row.error(format!(
+                    "'{other}' is not a rule; use qualifier, vulnerability, dash_risk, incident_type, signpost or target"
+                )));
+            }
+        };
+        self.policy.rules.push(MinimumGradeRule {
+            when,
+            grade,
+            reason,
+        });
+        Ok(())
+    }
+
+    pub fn incident_type(&self, code: &str) -> Option<&IncidentType> {
+        self.incident_types.iter().find(|t| t.code.as_str() == code)
+    }
+
+    pub fn category(&self, code: &Code) -> Option<&Category> {
+        self.categories.iter().find(|c| &c.code == code)
+    }
+
+    pub fn qualifier(&self, code: &str) -> Option<&Qualifier> {
+        self.qualifiers.iter().find(|q| q.code.as_str() == code)
+    }
+
+    pub fn closing_code(&self, code: &str) -> Option<&ClosingCode> {
+        self.closing_codes.iter().find(|c| c.code.as_str() == code)
+    }
+
+    pub fn agency(&self, code: &str) -> Option<&Agency> {
+        self.agencies.iter().find(|a| a.code.as_str() == code)
+    }
+}
+
+impl fmt::Display for CategoryGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Crime => "crime",
+            Self::Asb => "anti-social behaviour",
+            Self::PublicSafety => "public safety and welfare",
+            Self::Transport => "transport",
+            Self::Admin => "administrative",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

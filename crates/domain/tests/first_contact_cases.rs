@@ -1,0 +1,290 @@
+//! Table-driven: realistic first contacts, kept as data in `data/first-contact-cases.json`.
+//! For each: the grade the default force policy recommends, the vulnerability flags the facts
+//! suggest, and whether closing as the handler did is accepted (or which rules it breaks).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use controlroom_domain::assessment::{
+    Answer, DashAnswers, Factor, Level, NdmRationale, Subject, ThriveAssessment,
+    VulnerabilityFacts, suggest_flags,
+};
+use controlroom_domain::closure::{CloseRequest, check};
+use controlroom_domain::contact::{ContactDraft, ContactId};
+use controlroom_domain::grading::{GradingFacts, recommend};
+use controlroom_domain::incident::{
+    ClosureDetails, Grade, Incident, IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped,
+    decide,
+};
+use controlroom_domain::reference::{ReferenceData, SourceFile};
+use controlroom_domain::text::Code;
+use controlroom_domain::user::Username;
+use jiff::Timestamp;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+struct Table {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    id: String,
+    source: String,
+    channel: String,
+    reported: String,
+    incident_type: String,
+    qualifiers: Vec<String>,
+    thrive: String,
+    facts: VulnerabilityFacts,
+    dash_yes: Option<usize>,
+    signposted_to: Option<String>,
+    expect: Expect,
+    close: Close,
+    close_expect: CloseExpect,
+}
+
+#[derive(Deserialize)]
+struct Expect {
+    minimum_grade: String,
+    flags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Close {
+    grade: String,
+    closing_code: String,
+    final_incident_type: Option<String>,
+    qualifiers: Vec<String>,
+    crime_reference: Option<String>,
+    non_crime_rationale: Option<String>,
+    outcome: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CloseExpect {
+    accepted: bool,
+    rules: Vec<String>,
+}
+
+fn reference() -> ReferenceData {
+    macro_rules! file {
+        ($name:literal) => {
+            SourceFile {
+                name: concat!("reference/", $name),
+                text: include_str!(concat!("../../../reference/", $name)),
+            }
+        };
+    }
+    ReferenceData::load(&[
+        file!("nsir-categories.psv"),
+        file!("incident-types.psv"),
+        file!("qualifiers.psv"),
+        file!("closing-codes.psv"),
+        file!("agencies.psv"),
+        file!("dash-questions.psv"),
+        file!("grading-policy.psv"),
+    ])
+    .unwrap()
+}
+
+fn thrive(letters: &str) -> ThriveAssessment {
+    let levels: Vec<Level> = letters
+        .chars()
+        .map(|c| match c {
+            'L' => Level::Low,
+            'M' => Level::Medium,
+            'H' => Level::High,
+            other => panic!("THRIVE letter {other}"),
+        })
+        .collect();
+    assert_eq!(levels.len(), 6, "THRIVE needs six letters: {letters}");
+    let f = |i: usize| Factor {
+        level: levels[i],
+        reason: format!("assessed {:?}", levels[i]),
+    };
+    ThriveAssessment {
+        threat: f(0),
+        harm: f(1),
+        risk: f(2),
+        investigation: f(3),
+        vulnerability: f(4),
+        engagement: f(5),
+        ndm: NdmRationale {
+            information: "caller's account".into(),
+            assessment: "as graded".into(),
+            powers_and_policy: "force grading policy".into(),
+            options: "considered".into(),
+            action: "as recorded".into(),
+        },
+    }
+}
+
+fn code(raw: &str) -> Code {
+    Code::parse("code", raw).unwrap()
+}
+
+/// Build the incident the way the API does: open, classify, assess, flag, DASH, signpost, grade.
+fn incident_for(
+    case: &Case,
+    reference: &ReferenceData,
+    flags: &[controlroom_domain::assessment::VulnerabilityFlag],
+) -> Incident {
+    let by = Username::parse("handler").unwrap();
+    let at = Timestamp::from_second(1_795_400_000).unwrap();
+    let contact = ContactDraft {
+        channel: case.channel.clone(),
+        caller_name: "Caller".into(),
+        location_text: "Somewhere in Leeds".into(),
+        summary: case.reported.clone(),
+        ..ContactDraft::default()
+    }
+    .into_contact(ContactId(Uuid::nil()), by.clone(), at)
+    .unwrap();
+    let mut commands = vec![
+        IncidentCommand::Open {
+            id: IncidentId(Uuid::nil()),
+            reference: IncidentRef::parse("20261123-0001").unwrap(),
+            incident_type: Some(code(&case.incident_type)),
+            contact,
+        },
+        IncidentCommand::Classify {
+            incident_type: Some(code(&case.incident_type)),
+            qualifiers: case.qualifiers.iter().map(|q| code(q)).collect(),
+        },
+        IncidentCommand::AssessThrive(thrive(&case.thrive)),
+    ];
+    if !flags.is_empty() {
+        commands.push(IncidentCommand::RecordVulnerability {
+            subject: Subject::Victim,
+            flags: flags.to_vec(),
+            note: None,
+        });
+    }
+    if let Some(yes) = case.dash_yes {
+        let answers = (0..reference.dash_questions.len())
+            .map(|i| if i < yes { Answer::Yes } else { Answer::No })
+            .collect();
+        let dash = DashAnswers {
+            answers,
+            professional_judgement: None,
+            incidents_last_12_months: case.facts.previous_incidents_12_months,
+        }
+        .assess(reference.dash_questions.len())
+        .unwrap();
+        commands.push(IncidentCommand::CompleteDash(dash));
+    }
+    if let Some(agency) = &case.signposted_to {
+        assert!(
+            reference.agency(agency).is_some(),
+            "{}: unknown agency {agency}",
+            case.id
+        );
+        commands.push(IncidentCommand::Signpost {
+            agency: code(agency),
+            advice: "caller given the details".into(),
+        });
+    }
+    commands.push(IncidentCommand::grade(&case.close.grade, "as assessed").unwrap());
+    let mut state: Option<Incident> = None;
+    for command in commands {
+        for event in decide(state.as_ref(), command).unwrap() {
+            state = Some(
+                Incident::apply(
+                    state,
+                    &Stamped {
+                        at,
+                        by: by.clone(),
+                        event,
+                    },
+                    0,
+                )
+                .unwrap(),
+            );
+        }
+    }
+    state.unwrap()
+}
+
+#[test]
+fn first_contacts_are_graded_flagged_and_closed_by_the_rules() {
+    let reference = reference();
+    let table: Table = serde_json::from_str(include_str!("data/first-contact-cases.json")).unwrap();
+    assert!(table.cases.len() >= 40, "at least 40 cases");
+    let mut failures = Vec::new();
+    for case in &table.cases {
+        assert!(!case.source.is_empty(), "{}: name the source", case.id);
+        assert!(
+            reference.incident_type(&case.incident_type).is_some(),
+            "{}: unknown type",
+            case.id
+        );
+        let qualifiers: Vec<&str> = case.qualifiers.iter().map(String::as_str).collect();
+        let flags = suggest_flags(&case.facts, &qualifiers);
+        let flag_names: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
+        if flag_names != case.expect.flags {
+            failures.push(format!(
+                "{}: flags {flag_names:?}, expected {:?}",
+                case.id, case.expect.flags
+            ));
+        }
+
+        let incident = incident_for(case, &reference, &flags);
+        let quals: Vec<&str> = incident.qualifiers.iter().map(Code::as_str).collect();
+        let facts = GradingFacts {
+            thrive: incident.current_thrive(),
+            flags: incident.flags(),
+            incident_type: incident.incident_type.as_ref().map(Code::as_str),
+            qualifiers: quals,
+            dash_risk: incident.current_dash().map(|d| d.risk),
+        };
+        let recommendation = recommend(&facts, &reference.policy);
+        let expected = Grade::parse(&case.expect.minimum_grade).unwrap();
+        if recommendation.grade != expected {
+            failures.push(format!(
+                "{}: recommended {}, expected {}",
+                case.id,
+                recommendation.explain(),
+                expected.as_str()
+            ));
+        }
+
+        let details = ClosureDetails {
+            final_incident_type: case.close.final_incident_type.as_deref().map(code),
+            crime_reference: case.close.crime_reference.clone(),
+            non_crime_rationale: case.close.non_crime_rationale.clone(),
+            outcome: case
+                .close
+                .outcome
+                .as_deref()
+                .map(|o| RwdOutcome::parse(o).unwrap()),
+        };
+        let close_quals: Vec<Code> = case.close.qualifiers.iter().map(|q| code(q)).collect();
+        let problems = check(
+            &incident,
+            CloseRequest {
+                closing_code: &code(&case.close.closing_code),
+                qualifiers: &close_quals,
+                details: &details,
+            },
+            &reference,
+        );
+        let mut broken: Vec<&str> = problems.iter().map(|p| p.rule).collect();
+        broken.sort_unstable();
+        let mut expected_rules: Vec<&str> =
+            case.close_expect.rules.iter().map(String::as_str).collect();
+        expected_rules.sort_unstable();
+        if broken != expected_rules || problems.is_empty() != case.close_expect.accepted {
+            failures.push(format!(
+                "{}: closure broke {broken:?}, expected {expected_rules:?}",
+                case.id
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        failures.len(),
+        table.cases.len(),
+        failures.join("\n")
+    );
+}

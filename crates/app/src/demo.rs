@@ -1,7 +1,8 @@
 //! The demo force: one user per role and a night shift's worth of incidents, created through
 //! the same use cases as real work (so the audit trail is real too). Run by `serve --demo`.
 
-use crate::incidents::{add_log_entry, close, grade};
+use crate::first_contact::{classify, signpost};
+use crate::incidents::{CloseInput, add_log_entry, close, grade};
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};
@@ -59,6 +60,7 @@ struct Call {
     at: (f64, f64),
     summary: &'static str,
     kind: &'static str,
+    qualifiers: &'static [&'static str],
     log: &'static [&'static str],
     outcome: Outcome,
 }
@@ -73,7 +75,8 @@ const CALLS: &[Call] = &[
         place: "14 Cardigan Road, Headingley, Leeds LS6 3AG",
         at: (53.8195, -1.5763),
         summary: "Ex-partner banging on the door, says he will kick it in. Two children in the house.",
-        kind: "DOMESTIC",
+        kind: "DOMESTIC_INCIDENT",
+        qualifiers: &["DOMESTIC_ABUSE", "CHILD_AT_RISK"],
         log: &[
             "Caller whispering, locked in bathroom with children",
             "Suspect named as Lee Carter, believed drinking",
@@ -91,13 +94,14 @@ const CALLS: &[Call] = &[
         place: "Car park, Kirkstall Retail Park, Leeds LS5 3RP",
         at: (53.8118, -1.5905),
         summary: "Returned to car to find the rear window smashed and laptop bag taken.",
-        kind: "THEFT FROM VEHICLE",
+        kind: "CRIME_VEHICLE",
+        qualifiers: &[],
         log: &["No CCTV known; caller will check with centre management"],
         outcome: Outcome::Closed(
             "resolution_without_deployment",
             "No suspect, no forensic opportunity, caller safe",
-            "CRIME-RECORDED",
-            &["VEHICLE"],
+            "CRIME_RECORDED",
+            &[],
             "Crime recorded; caller given crime reference and Victim Support details",
         ),
     },
@@ -109,7 +113,8 @@ const CALLS: &[Call] = &[
         place: "Outside The Fenton, Woodhouse Lane, Leeds LS2 3AW",
         at: (53.8057, -1.5520),
         summary: "Group of men fighting, one on the floor not moving.",
-        kind: "ASSAULT",
+        kind: "CRIME_VIOLENCE",
+        qualifiers: &["INJURY", "WEAPON_OTHER"],
         log: &[
             "Ambulance requested via YAS",
             "Second caller reports bottle used",
@@ -124,13 +129,14 @@ const CALLS: &[Call] = &[
         place: "22 Oakwood Lane, Roundhay, Leeds LS8 2JD",
         at: (53.8265, -1.5080),
         summary: "Received phone call from 'bank' and transferred 4,000 pounds to a safe account.",
-        kind: "FRAUD",
+        kind: "CRIME_FRAUD",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "signposted",
             "Fraud with no ongoing risk; Action Fraud is the reporting route",
-            "SIGNPOSTED-ACTION-FRAUD",
-            &["VULNERABLE-ADULT"],
+            "CRIME_TRANSFERRED",
+            &[],
             "Caller referred to Action Fraud; bank contacted; safeguarding referral for older victim",
         ),
     },
@@ -142,7 +148,8 @@ const CALLS: &[Call] = &[
         place: "A64 York Road near Killingbeck roundabout, Leeds",
         at: (53.8043, -1.4913),
         summary: "Car on its roof after collision, driver still inside, smoke from engine.",
-        kind: "RTC INJURY",
+        kind: "RTC_DEATH_INJURY",
+        qualifiers: &["INJURY"],
         log: &[
             "Fire and ambulance informed",
             "Road closure needed eastbound",
@@ -157,13 +164,14 @@ const CALLS: &[Call] = &[
         place: "7 Chapel Street, Pudsey, Leeds LS28 7BS",
         at: (53.7960, -1.6611),
         summary: "Neighbours playing loud music every night past 2am for a fortnight.",
-        kind: "ASB NUISANCE",
+        kind: "ASB_NUISANCE",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "signposted",
             "Ongoing nuisance with no immediate risk; local authority leads on noise",
-            "SIGNPOSTED-LOCAL-AUTHORITY",
-            &["ASB"],
+            "ASB_NUISANCE_REFERRED",
+            &[],
             "Referred to Leeds City Council noise team; neighbourhood team informed",
         ),
     },
@@ -175,7 +183,8 @@ const CALLS: &[Call] = &[
         place: "Costcutter, Harehills Road, Leeds LS8 5HS",
         at: (53.8121, -1.5178),
         summary: "Man in shop with a knife demanding money from the till, just left towards Roundhay Road.",
-        kind: "ROBBERY",
+        kind: "CRIME_ROBBERY",
+        qualifiers: &["KNIFE"],
         log: &[
             "Suspect: white male, 20s, grey tracksuit, black face covering",
             "Staff unhurt",
@@ -193,13 +202,14 @@ const CALLS: &[Call] = &[
         place: "Bus stop, Otley Road, Adel, Leeds LS16",
         at: (53.8530, -1.5840),
         summary: "Older man seemed confused and lost, now taken home by a relative.",
-        kind: "CONCERN FOR SAFETY",
+        kind: "CONCERN_FOR_SAFETY",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "resolution_without_deployment",
             "Person now safe with family",
-            "ADVICE-GIVEN",
-            &["MENTAL-HEALTH"],
+            "PSW_ADVICE",
+            &["MENTAL_HEALTH"],
             "Confirmed with son that his father is home and safe; advice on dementia support given",
         ),
     },
@@ -211,7 +221,8 @@ const CALLS: &[Call] = &[
         place: "Flat 3, 45 Beeston Road, Leeds LS11 6AU",
         at: (53.7795, -1.5510),
         summary: "Someone trying door handles on the landing, caller alone and frightened.",
-        kind: "SUSPICIOUS CIRCUMSTANCES",
+        kind: "SUSPICIOUS_CIRCUMSTANCES",
+        qualifiers: &[],
         log: &["Caller has previous report of stalking"],
         outcome: Outcome::Graded(
             "priority",
@@ -226,7 +237,8 @@ const CALLS: &[Call] = &[
         place: "St Mark's Church, Woodhouse, Leeds LS2 9JB",
         at: (53.8110, -1.5560),
         summary: "Graffiti sprayed on church doors overnight, including offensive words.",
-        kind: "CRIMINAL DAMAGE",
+        kind: "CRIME_DAMAGE",
+        qualifiers: &["HATE_RELIGION"],
         log: &["Photos attached to email"],
         outcome: Outcome::Graded(
             "scheduled",
@@ -241,12 +253,13 @@ const CALLS: &[Call] = &[
         place: "Elland Road Police Station front counter",
         at: (53.7790, -1.5720),
         summary: "Reports his bicycle stolen from outside his house yesterday.",
-        kind: "THEFT",
+        kind: "CRIME_THEFT",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "resolution_without_deployment",
             "No lines of enquiry; victim not vulnerable",
-            "CRIME-RECORDED",
+            "CRIME_RECORDED",
             &[],
             "Crime recorded at front counter; serial number added to the register",
         ),
@@ -259,7 +272,8 @@ const CALLS: &[Call] = &[
         place: "Leeds Liverpool Canal towpath near Armley Mills",
         at: (53.8000, -1.5880),
         summary: "Young woman sitting on the edge of the bridge saying she wants to jump.",
-        kind: "CONCERN FOR SAFETY",
+        kind: "CONCERN_FOR_SAFETY",
+        qualifiers: &["MENTAL_HEALTH"],
         log: &["Caller staying on the line and talking to her"],
         outcome: Outcome::Graded("emergency", "Immediate risk to life"),
     },
@@ -271,7 +285,8 @@ const CALLS: &[Call] = &[
         place: "18 Gipton Approach, Leeds LS9 6LL",
         at: (53.8130, -1.4970),
         summary: "15-year-old missing from care home since 18:00, known to associate with older males.",
-        kind: "MISSING PERSON",
+        kind: "MISSING_PERSON",
+        qualifiers: &["CHILD_AT_RISK", "EXPLOITATION"],
         log: &["Risk assessed as high: child exploitation concerns"],
         outcome: Outcome::Graded(
             "priority",
@@ -286,7 +301,8 @@ const CALLS: &[Call] = &[
         place: "Allotments off Stonegate Road, Meanwood, Leeds",
         at: (53.8340, -1.5620),
         summary: "Shed broken into overnight, tools taken.",
-        kind: "BURGLARY OTHER",
+        kind: "CRIME_BURGLARY_BUSINESS",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Open,
     },
@@ -298,7 +314,8 @@ const CALLS: &[Call] = &[
         place: "Corner of Roundhay Road and Bayswater Road, Leeds",
         at: (53.8150, -1.5250),
         summary: "Men shouting racist abuse at her and her daughter, following them.",
-        kind: "HATE INCIDENT",
+        kind: "CRIME_PUBLIC_ORDER",
+        qualifiers: &["HATE_RACE"],
         log: &["Two males, one with a dog"],
         outcome: Outcome::Graded(
             "emergency",
@@ -313,12 +330,13 @@ const CALLS: &[Call] = &[
         place: "Online marketplace, seller based in Bradford",
         at: (53.7950, -1.7590),
         summary: "Paid for a phone that never arrived, seller has blocked him.",
-        kind: "FRAUD",
+        kind: "CRIME_FRAUD",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "signposted",
             "Online purchase fraud; reporting route is Action Fraud",
-            "SIGNPOSTED-ACTION-FRAUD",
+            "CRIME_TRANSFERRED",
             &[],
             "Signposted to Action Fraud and the marketplace's buyer protection",
         ),
@@ -331,7 +349,8 @@ const CALLS: &[Call] = &[
         place: "St James's University Hospital A&E, Beckett Street, Leeds LS9 7TF",
         at: (53.8070, -1.5200),
         summary: "Patient assaulting staff and damaging equipment in A&E.",
-        kind: "ASSAULT",
+        kind: "CRIME_VIOLENCE",
+        qualifiers: &[],
         log: &["Security holding the patient in a side room"],
         outcome: Outcome::Graded("emergency", "Ongoing violence towards staff"),
     },
@@ -343,7 +362,8 @@ const CALLS: &[Call] = &[
         place: "3 Elm Terrace, Horsforth, Leeds LS18 5AA",
         at: (53.8410, -1.6370),
         summary: "Wants to report her son for taking her bank card without permission again.",
-        kind: "THEFT",
+        kind: "CRIME_THEFT",
+        qualifiers: &[],
         log: &["Son has drug issues, no violence reported"],
         outcome: Outcome::Graded(
             "scheduled",
@@ -358,7 +378,8 @@ const CALLS: &[Call] = &[
         place: "Tesco Extra, Seacroft, Leeds LS14 6NE",
         at: (53.8230, -1.4600),
         summary: "Shoplifter detained by security, being aggressive.",
-        kind: "THEFT FROM SHOP",
+        kind: "CRIME_SHOPLIFTING",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Graded(
             "priority",
@@ -373,13 +394,14 @@ const CALLS: &[Call] = &[
         place: "Playing fields, Holt Park, Leeds LS16",
         at: (53.8580, -1.6040),
         summary: "Youths riding off-road bikes across the playing fields.",
-        kind: "ASB NUISANCE",
+        kind: "ASB_NUISANCE",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Closed(
             "resolution_without_deployment",
             "No immediate risk; intelligence for the neighbourhood team",
-            "INTELLIGENCE-RECORDED",
-            &["ASB"],
+            "ASB_NUISANCE_RESOLVED",
+            &[],
             "Logged for Holt Park neighbourhood team; caller advised to report via online form next time",
         ),
     },
@@ -391,7 +413,8 @@ const CALLS: &[Call] = &[
         place: "Leeds Station, New Station Street, Leeds LS1 4DY",
         at: (53.7953, -1.5480),
         summary: "Man exposed himself to her on the platform, still nearby.",
-        kind: "SEXUAL OFFENCE",
+        kind: "CRIME_SEXUAL",
+        qualifiers: &[],
         log: &["British Transport Police informed"],
         outcome: Outcome::Graded(
             "emergency",
@@ -406,7 +429,8 @@ const CALLS: &[Call] = &[
         place: "Lay-by, A660 near Bramhope",
         at: (53.8820, -1.6190),
         summary: "Car abandoned for three days with the window open.",
-        kind: "ABANDONED VEHICLE",
+        kind: "ABANDONED_VEHICLE",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Open,
     },
@@ -418,7 +442,8 @@ const CALLS: &[Call] = &[
         place: "Woodhouse Moor park, Leeds LS6",
         at: (53.8120, -1.5600),
         summary: "Heard what sounded like gunshots, people running.",
-        kind: "FIREARMS",
+        kind: "FIREARMS_INCIDENT",
+        qualifiers: &["FIREARMS"],
         log: &["Three other callers reporting the same"],
         outcome: Outcome::Graded("emergency", "Possible firearm discharge; risk to life"),
     },
@@ -430,7 +455,8 @@ const CALLS: &[Call] = &[
         place: "11 Wensley Drive, Chapel Allerton, Leeds LS7",
         at: (53.8320, -1.5380),
         summary: "Receiving threatening text messages from an unknown number.",
-        kind: "MALICIOUS COMMUNICATIONS",
+        kind: "CRIME_MALICIOUS_COMMS",
+        qualifiers: &[],
         log: &[],
         outcome: Outcome::Open,
     },
@@ -505,6 +531,11 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         )
         .await?;
         let id = opened.incident.id;
+        let reference = opened.incident.reference.to_string();
+        if !call.qualifiers.is_empty() {
+            let qualifiers: Vec<String> = call.qualifiers.iter().map(|q| (*q).to_owned()).collect();
+            classify(&shift, &handler, id, None, &qualifiers, None).await?;
+        }
         for line in call.log {
             clock.advance(SignedDuration::from_secs(40));
             add_log_entry(&shift, &handler, id, line, None, None).await?;
@@ -513,22 +544,43 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         match call.outcome {
             Outcome::Open => {}
             Outcome::Graded(g, why) => {
-                grade(&shift, &handler, id, g, why, None).await?;
+                grade(&shift, &handler, id, g, why, None, None).await?;
             }
             Outcome::Closed(g, why, code, qualifiers, resolution) => {
-                grade(&shift, &handler, id, g, why, None).await?;
+                grade(&shift, &handler, id, g, why, None, None).await?;
                 clock.advance(SignedDuration::from_mins(4));
-                let qualifiers: Vec<String> = qualifiers.iter().map(|q| (*q).to_owned()).collect();
-                close(
-                    &shift,
-                    &handler,
-                    id,
-                    Some(code),
-                    &qualifiers,
-                    resolution,
-                    None,
-                )
-                .await?;
+                // What NSIR and NCRS ask for at closure, as a handler would have recorded it.
+                let agency = match code {
+                    "CRIME_TRANSFERRED" => Some((
+                        "ACTION_FRAUD",
+                        "Caller given the Action Fraud number and website",
+                    )),
+                    "ASB_NUISANCE_REFERRED" => Some((
+                        "LA_NOISE",
+                        "Caller given the council's out-of-hours noise line",
+                    )),
+                    _ => None,
+                };
+                if let Some((agency, advice)) = agency {
+                    signpost(&shift, &handler, id, agency, advice, None).await?;
+                }
+                let crime = code.starts_with("CRIME_");
+                let input = CloseInput {
+                    closing_code: Some(code.to_owned()),
+                    qualifiers: qualifiers.iter().map(|q| (*q).to_owned()).collect(),
+                    resolution: resolution.to_owned(),
+                    crime_reference: crime.then(|| format!("CRN-{reference}")),
+                    outcome: (g == "resolution_without_deployment").then(|| {
+                        if crime {
+                            "desk_investigation"
+                        } else {
+                            "advice_given"
+                        }
+                        .to_owned()
+                    }),
+                    ..CloseInput::default()
+                };
+                close(&shift, &handler, id, input, None).await?;
             }
         }
     }

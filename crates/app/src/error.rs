@@ -18,6 +18,9 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A close that breaks the national standards: every broken rule, for the handler to fix.
+    #[error("the incident cannot be closed yet: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Inconsistent(Vec<controlroom_domain::closure::ClosureProblem>),
     /// Something with that name exists already, or a retried request differs from the first.
     #[error("{0}")]
     Conflict(String),

@@ -125,12 +125,24 @@ fn not_found(id: IncidentId) -> AppError {
 }
 
 /// Run a command against an existing incident.
-async fn run(
+pub(crate) async fn run(
     app: &App,
     actor: &Actor,
     id: IncidentId,
     command: IncidentCommand,
     idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    run_with(app, actor, id, idempotency, |_| Ok(command)).await
+}
+
+/// Run a command that depends on the incident's current state (a grade checked against the
+/// recommendation, a close checked against the standards), built under the write lock.
+pub(crate) async fn run_with(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    idempotency: Option<&Idempotency>,
+    command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
 ) -> Result<IncidentOutcome, AppError> {
     let mut tx = app.store.begin().await?;
     if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
@@ -139,7 +151,7 @@ async fn run(
     let current = load_incident(tx.as_mut(), id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    let events = decide(Some(&current), command)?;
+    let events = decide(Some(&current), command(&current)?)?;
     record(app, tx, actor, Some(current), events, idempotency).await
 }
 
@@ -162,42 +174,128 @@ pub async fn add_log_entry(
     .await
 }
 
+/// Grade the incident. The grade is checked against the recommendation worked out from what
+/// is recorded; choosing a lower grade needs `override_reason`, and is recorded as an override.
 pub async fn grade(
     app: &App,
     actor: &Actor,
     id: IncidentId,
     grade: &str,
     rationale: &str,
+    override_reason: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::GradeIncident, "grade incidents")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::grade(grade, rationale)?,
-        idempotency,
-    )
+    let IncidentCommand::Grade {
+        grade, rationale, ..
+    } = IncidentCommand::grade(grade, rationale)?
+    else {
+        return Err(AppError::Corrupt("grade command".into()));
+    };
+    run_with(app, actor, id, idempotency, |incident| {
+        let recommended = crate::first_contact::recommendation(app, incident);
+        let override_reason =
+            controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
+        let area = incident
+            .contacts
+            .first()
+            .map(|c| c.location.area)
+            .unwrap_or_default();
+        Ok(IncidentCommand::Grade {
+            grade,
+            rationale,
+            recommended: Some(recommended.grade),
+            override_reason,
+            attendance_target_minutes: app.settings.reference.policy.target_minutes(grade, area),
+        })
+    })
     .await
 }
 
+/// What a handler closes with.
+#[derive(Debug, Clone, Default)]
+pub struct CloseInput {
+    pub closing_code: Option<String>,
+    pub qualifiers: Vec<String>,
+    pub resolution: String,
+    pub final_incident_type: Option<String>,
+    pub crime_reference: Option<String>,
+    pub non_crime_rationale: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// Close the incident. Every inconsistency with the national standards is reported at once,
+/// each with the rule it breaks, and nothing is recorded until they are all put right.
 pub async fn close(
     app: &App,
     actor: &Actor,
     id: IncidentId,
-    closing_code: Option<&str>,
-    qualifiers: &[String],
-    resolution: &str,
+    input: CloseInput,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
+    use controlroom_domain::text::{Code, optional_text};
     actor.require(Permission::CloseIncident, "close incidents")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::close(closing_code, qualifiers, resolution)?,
-        idempotency,
-    )
+    let IncidentCommand::Close {
+        closing_code,
+        qualifiers,
+        resolution,
+        ..
+    } = IncidentCommand::close(
+        input.closing_code.as_deref(),
+        &input.qualifiers,
+        &input.resolution,
+    )?
+    else {
+        return Err(AppError::Corrupt("close command".into()));
+    };
+    let details = controlroom_domain::incident::ClosureDetails {
+        final_incident_type: optional_text(
+            "final_incident_type",
+            input.final_incident_type.as_deref(),
+            Code::MAX_LEN,
+        )?
+        .map(|t| Code::parse("final_incident_type", &t))
+        .transpose()?,
+        crime_reference: optional_text("crime_reference", input.crime_reference.as_deref(), 64)?,
+        non_crime_rationale: optional_text(
+            "non_crime_rationale",
+            input.non_crime_rationale.as_deref(),
+            2000,
+        )?,
+        outcome: input
+            .outcome
+            .as_deref()
+            .filter(|o| !o.trim().is_empty())
+            .map(controlroom_domain::incident::RwdOutcome::parse)
+            .transpose()?,
+    };
+    run_with(app, actor, id, idempotency, |incident| {
+        let request = controlroom_domain::closure::CloseRequest {
+            closing_code: &closing_code,
+            qualifiers: &qualifiers,
+            details: &details,
+        };
+        // An incident that cannot be closed at all is refused for that reason first.
+        if matches!(incident.status, Status::Open | Status::Closed) {
+            return Ok(IncidentCommand::Close {
+                closing_code,
+                qualifiers,
+                resolution,
+                details,
+            });
+        }
+        let problems =
+            controlroom_domain::closure::check(incident, request, &app.settings.reference);
+        if !problems.is_empty() {
+            return Err(AppError::Inconsistent(problems));
+        }
+        Ok(IncidentCommand::Close {
+            closing_code,
+            qualifiers,
+            resolution,
+            details,
+        })
+    })
     .await
 }
 

@@ -9,10 +9,12 @@ pub mod audit_trail;
 pub mod auth;
 pub mod demo;
 mod error;
+pub mod first_contact;
 mod idempotency;
 pub mod incidents;
 pub mod live;
 mod records;
+pub mod reference;
 pub mod take_contact;
 pub mod users;
 
@@ -42,6 +44,8 @@ pub struct Settings {
     pub session_idle_timeout: SignedDuration,
     /// Where the force is: incident references use this zone's date.
     pub time_zone: jiff::tz::TimeZone,
+    /// Code lists and grading policy.
+    pub reference: Arc<controlroom_domain::reference::ReferenceData>,
 }
 
 impl Default for Settings {
@@ -49,6 +53,9 @@ impl Default for Settings {
         Self {
             session_idle_timeout: SignedDuration::from_mins(15),
             time_zone: jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC),
+            // The shipped lists are checked by tests; should they ever fail to load, the
+            // command line reports it at start-up (`reference::load`) before this is used.
+            reference: Arc::new(reference::shipped().unwrap_or_default()),
         }
     }
 }

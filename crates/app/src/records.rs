@@ -89,6 +89,18 @@ pub(crate) async fn load_incident(
     rebuild(&records, None)
 }
 
+/// When someone must be there by, while a deployed grade waits for arrival.
+fn attend_by(incident: &Incident) -> Option<Timestamp> {
+    use controlroom_domain::incident::Status;
+    if !matches!(incident.status, Status::Graded | Status::Dispatched) {
+        return None;
+    }
+    controlroom_domain::clocks::clocks(incident)
+        .attendance
+        .filter(|a| a.arrived_at.is_none())
+        .map(|a| a.due_at)
+}
+
 pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
     let first = incident.contacts.first();
     IncidentRow {
@@ -106,5 +118,6 @@ pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
         opened_at_micros: micros(incident.opened_at),
         last_changed_at_micros: micros(incident.last_changed_at),
         version: i64::try_from(incident.version).unwrap_or(i64::MAX),
+        attend_by_micros: attend_by(incident).map(micros),
     }
 }

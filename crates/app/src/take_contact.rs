@@ -9,7 +9,6 @@ use controlroom_domain::Invalid;
 use controlroom_domain::contact::{ContactDraft, ContactId};
 use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
 use controlroom_domain::roles::Permission;
-use controlroom_domain::text::Code;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default)]
@@ -38,7 +37,7 @@ pub async fn take_contact(
         .incident_type
         .as_deref()
         .filter(|t| !t.trim().is_empty())
-        .map(|t| Code::parse("incident_type", t))
+        .map(|t| crate::first_contact::incident_type_code(app, "incident_type", t))
         .transpose()?;
 
     let mut tx = app.store.begin().await?;

@@ -55,6 +55,9 @@ enum Command {
         /// Minutes without activity after which a session ends.
         #[arg(long, env = "CONTROLROOM_SESSION_IDLE_MINUTES", default_value_t = 15)]
         session_idle_minutes: u16,
+        /// A folder of the force's own reference files (*.psv) that extend the national lists.
+        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
+        reference_dir: Option<std::path::PathBuf>,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -168,12 +171,22 @@ async fn run(command: Command) -> Result<(), Failure> {
             listen,
             demo,
             session_idle_minutes,
+            reference_dir,
         } => {
             init_logging();
+            // Bad reference data stops start-up, naming the file and line to fix.
+            let reference =
+                controlroom_app::reference::load(reference_dir.as_deref()).map_err(|e| {
+                    Failure {
+                        code: 2,
+                        error: anyhow::anyhow!("reference data: {e}"),
+                    }
+                })?;
             let settings = Settings {
                 session_idle_timeout: SignedDuration::from_mins(i64::from(
                     session_idle_minutes.max(1),
                 )),
+                reference: Arc::new(reference),
                 ..Settings::default()
             };
             serve(&db.database_url, listen, demo, settings).await

@@ -3,7 +3,6 @@
 
 use crate::contact::Channel;
 use crate::incident::Incident;
-use crate::reference::GradingPolicy;
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +34,9 @@ pub struct ServiceClocks {
     pub attendance: Option<Attendance>,
 }
 
-pub fn clocks(incident: &Incident, policy: &GradingPolicy) -> ServiceClocks {
+/// The clocks as the events recorded them: the attendance target is the one recorded with the
+/// grade, so a later change of force policy does not rewrite history.
+pub fn clocks(incident: &Incident) -> ServiceClocks {
     let first = incident.contacts.first();
     let answer = first
         .filter(|c| matches!(c.channel, Channel::Emergency999 | Channel::NonEmergency101))
@@ -46,8 +47,7 @@ pub fn clocks(incident: &Incident, policy: &GradingPolicy) -> ServiceClocks {
     };
     // The clock runs from the grading that set the current grade: an upgrade restarts it.
     let attendance = incident.grades.last().and_then(|current| {
-        let area = first.map(|c| c.location.area).unwrap_or_default();
-        let minutes = policy.target_minutes(current.grade, area)?;
+        let minutes = current.attendance_target_minutes?;
         let due_at = current
             .at
             .checked_add(SignedDuration::from_mins(i64::from(minutes)))
@@ -68,5 +68,110 @@ pub fn clocks(incident: &Incident, policy: &GradingPolicy) -> ServiceClocks {
         answer,
         to_grade,
         attendance,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::{ContactDraft, ContactId};
+    use crate::incident::{IncidentCommand, IncidentId, IncidentRef, Stamped, decide};
+    use crate::user::Username;
+    use uuid::Uuid;
+
+    fn at(minute: i64) -> Timestamp {
+        Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
+    }
+
+    fn run(steps: Vec<(i64, IncidentCommand)>) -> Incident {
+        let by = Username::parse("handler").unwrap();
+        let mut state = None;
+        for (minute, command) in steps {
+            for event in decide(state.as_ref(), command).unwrap() {
+                state = Some(
+                    Incident::apply(
+                        state,
+                        &Stamped {
+                            at: at(minute),
+                            by: by.clone(),
+                            event,
+                        },
+                        0,
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+        state.unwrap()
+    }
+
+    fn open() -> IncidentCommand {
+        let contact = ContactDraft {
+            channel: "999".into(),
+            received_at: Some(at(0) - SignedDuration::from_secs(12)),
+            caller_name: "A".into(),
+            location_text: "B".into(),
+            summary: "C".into(),
+            ..ContactDraft::default()
+        }
+        .into_contact(
+            ContactId(Uuid::nil()),
+            Username::parse("handler").unwrap(),
+            at(0),
+        )
+        .unwrap();
+        IncidentCommand::Open {
+            id: IncidentId(Uuid::nil()),
+            reference: IncidentRef::parse("20261123-0001").unwrap(),
+            incident_type: None,
+            contact,
+        }
+    }
+
+    fn grade(target: Option<u32>) -> IncidentCommand {
+        match IncidentCommand::grade("emergency", "r").unwrap() {
+            IncidentCommand::Grade {
+                grade, rationale, ..
+            } => IncidentCommand::Grade {
+                grade,
+                rationale,
+                recommended: None,
+                override_reason: None,
+                attendance_target_minutes: target,
+            },
+            other => other,
+        }
+    }
+
+    #[test]
+    fn answer_grade_and_attendance_are_timed() {
+        let incident = run(vec![
+            (0, open()),
+            (2, grade(Some(15))),
+            (3, IncidentCommand::RecordDispatch { note: None }),
+            (12, IncidentCommand::RecordArrival),
+        ]);
+        let clocks = clocks(&incident);
+        assert_eq!(clocks.answer, Some(SignedDuration::from_secs(12)));
+        assert_eq!(clocks.to_grade, Some(SignedDuration::from_secs(132)));
+        let attendance = clocks.attendance.unwrap();
+        assert_eq!(attendance.due_at, at(17));
+        assert_eq!(attendance.met(), Some(true));
+        assert!(!attendance.overdue(at(30)));
+    }
+
+    #[test]
+    fn an_unattended_emergency_becomes_overdue() {
+        let incident = run(vec![(0, open()), (2, grade(Some(15)))]);
+        let attendance = clocks(&incident).attendance.unwrap();
+        assert!(!attendance.overdue(at(17)));
+        assert!(attendance.overdue(at(18)));
+        assert_eq!(attendance.met(), None);
+    }
+
+    #[test]
+    fn grades_without_a_target_have_no_attendance_clock() {
+        let incident = run(vec![(0, open()), (2, grade(None))]);
+        assert!(clocks(&incident).attendance.is_none());
     }
 }

@@ -200,6 +200,8 @@ pub struct GradeDecision {
     pub recommended: Option<Grade>,
     /// Set when the handler chose a lower grade than recommended: why.
     pub override_reason: Option<String>,
+    /// The attendance target in force when graded (minutes), for grades that deploy.
+    pub attendance_target_minutes: Option<u32>,
     pub at: Timestamp,
     pub by: Username,
 }
@@ -374,6 +376,8 @@ pub enum IncidentEvent {
         recommended: Option<Grade>,
         #[serde(default)]
         override_reason: Option<String>,
+        #[serde(default)]
+        attendance_target_minutes: Option<u32>,
     },
     Classified {
         incident_type: Option<Code>,
@@ -465,6 +469,7 @@ pub enum IncidentCommand {
         rationale: String,
         recommended: Option<Grade>,
         override_reason: Option<String>,
+        attendance_target_minutes: Option<u32>,
     },
     Classify {
         incident_type: Option<Code>,
@@ -524,6 +529,7 @@ impl IncidentCommand {
             rationale,
             recommended: None,
             override_reason: None,
+            attendance_target_minutes: None,
         })
     }
 
@@ -710,6 +716,7 @@ pub fn decide(
             rationale,
             recommended,
             override_reason,
+            attendance_target_minutes,
         } => match status {
             Status::Resolved | Status::Closed => reject(
                 "incident_closed",
@@ -735,6 +742,7 @@ pub fn decide(
                 rationale,
                 recommended,
                 override_reason,
+                attendance_target_minutes,
             }]),
         },
         C::RecordDispatch { note } => match (status, incident.grade()) {
@@ -916,12 +924,14 @@ impl Incident {
                 rationale,
                 recommended,
                 override_reason,
+                attendance_target_minutes,
             } => {
                 incident.grades.push(GradeDecision {
                     grade: *grade,
                     rationale: rationale.clone(),
                     recommended: *recommended,
                     override_reason: override_reason.clone(),
+                    attendance_target_minutes: *attendance_target_minutes,
                     at: *at,
                     by: by.clone(),
                 });

@@ -79,6 +79,7 @@ fn incident_row(row: &PgRow) -> Result<IncidentRow, sqlx::Error> {
         opened_at_micros: row.try_get("opened_at_micros")?,
         last_changed_at_micros: row.try_get("last_changed_at_micros")?,
         version: row.try_get("version")?,
+        attend_by_micros: row.try_get("attend_by_micros")?,
     })
 }
 
@@ -314,6 +315,7 @@ impl WriteTx for PgTx {
             .bind(row.opened_at_micros)
             .bind(row.last_changed_at_micros)
             .bind(row.version)
+            .bind(row.attend_by_micros)
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;

@@ -195,6 +195,7 @@ fn row(n: i64, status: &str, grade: Option<&str>) -> IncidentRow {
         opened_at_micros: 1_000_000 * n,
         last_changed_at_micros: 1_000_000 * n,
         version: 2,
+        attend_by_micros: None,
     }
 }
 
@@ -212,6 +213,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
     let mut updated = row(1, "graded", Some("priority"));
     updated.version = 3;
     updated.contact_count = 2;
+    updated.attend_by_micros = Some(99_000_000);
     tx.save_incident_row(&updated).await.unwrap();
     tx.commit().await.unwrap();
 

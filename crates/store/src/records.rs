@@ -28,6 +28,8 @@ pub struct IncidentRow {
     pub opened_at_micros: i64,
     pub last_changed_at_micros: i64,
     pub version: i64,
+    /// When the attendance target for the current grade runs out, while someone is due.
+    pub attend_by_micros: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -18,14 +18,15 @@ pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last
      ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last";
 
 pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
-     contact_count, opened_at_micros, last_changed_at_micros, version) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
      incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
-     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version";
+     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
+     attend_by_micros = excluded.attend_by_micros";
 
 pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
-     contact_count, opened_at_micros, last_changed_at_micros, version";
+     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros";
 
 pub const INSERT_USER: &str =
     "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";

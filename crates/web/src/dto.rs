@@ -53,6 +53,8 @@ pub struct LocationInput {
     /// WGS84 longitude.
     pub lon: Option<f64>,
     pub uprn: Option<String>,
+    /// `urban` (default) or `rural`: which attendance target applies.
+    pub area: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -101,6 +103,7 @@ impl CreateContact {
                 lat: self.location.lat,
                 lon: self.location.lon,
                 uprn: self.location.uprn,
+                area: self.location.area,
                 summary: self.summary,
             },
             incident_type: self.incident_type,
@@ -124,6 +127,8 @@ pub struct GradeIncident {
     pub grade: String,
     /// Why this grade (National Decision Model rationale).
     pub rationale: String,
+    /// Required when the grade is lower than the recommendation: why you are overriding it.
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -134,6 +139,14 @@ pub struct CloseIncident {
     pub qualifiers: Vec<String>,
     /// How the incident was resolved.
     pub resolution: String,
+    /// What the incident turned out to be, if not its current type.
+    pub final_incident_type: Option<String>,
+    /// The crime record, for a closing code in the Crime category.
+    pub crime_reference: Option<String>,
+    /// Why no crime was recorded, for a Crime-category closing code without a crime record.
+    pub non_crime_rationale: Option<String>,
+    /// For resolution without deployment: `advice_given`, `online_report` or `desk_investigation`.
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -229,12 +242,21 @@ pub struct LogEntryView {
 pub struct GradeView {
     pub grade: String,
     pub rationale: String,
+    /// The grade recommended when this one was chosen.
+    pub recommended: Option<String>,
+    /// Present when the handler chose a lower grade than recommended: why.
+    pub override_reason: Option<String>,
+    pub attendance_target_minutes: Option<u32>,
     pub at: String,
     pub by: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClosureView {
+    pub final_incident_type: Option<String>,
+    pub crime_reference: Option<String>,
+    pub non_crime_rationale: Option<String>,
+    pub outcome: Option<String>,
     pub closing_code: String,
     pub qualifiers: Vec<String>,
     pub resolution: String,
@@ -271,11 +293,118 @@ pub struct IncidentView {
     pub contacts: Vec<ContactView>,
     pub log: Vec<LogEntryView>,
     pub history: Vec<StatusChangeView>,
+    /// Qualifiers recorded so far (classification).
+    pub qualifiers: Vec<String>,
+    /// Every THRIVE assessment, oldest first; the last is current.
+    pub thrive: Vec<ThriveView>,
+    pub vulnerabilities: Vec<VulnerabilityView>,
+    /// Every DASH assessment, oldest first.
+    pub dash: Vec<DashView>,
+    pub signposts: Vec<SignpostView>,
+    /// The grade the force policy recommends now, and why.
+    pub recommendation: RecommendationView,
+    pub clocks: ClocksView,
+}
+
+impl IncidentView {
+    /// The incident with what the rules make of it now (recommendation, clocks).
+    pub fn build(i: &Incident, app: &controlroom_app::App, now: Timestamp) -> Self {
+        let recommendation = controlroom_app::first_contact::recommendation(app, i);
+        let clocks = controlroom_domain::clocks::clocks(i);
+        Self {
+            qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
+            thrive: i
+                .thrive
+                .iter()
+                .map(|v| {
+                    let t = &v.value;
+                    let factor = |f: &controlroom_domain::assessment::Factor| FactorView {
+                        level: f.level.as_str().to_owned(),
+                        reason: f.reason.clone(),
+                    };
+                    ThriveView {
+                        threat: factor(&t.threat),
+                        harm: factor(&t.harm),
+                        risk: factor(&t.risk),
+                        investigation: factor(&t.investigation),
+                        vulnerability: factor(&t.vulnerability),
+                        engagement: factor(&t.engagement),
+                        ndm: NdmView {
+                            information: t.ndm.information.clone(),
+                            assessment: t.ndm.assessment.clone(),
+                            powers_and_policy: t.ndm.powers_and_policy.clone(),
+                            options: t.ndm.options.clone(),
+                            action: t.ndm.action.clone(),
+                        },
+                        at: v.at.to_string(),
+                        by: v.by.to_string(),
+                    }
+                })
+                .collect(),
+            vulnerabilities: i
+                .vulnerabilities
+                .iter()
+                .map(|v| VulnerabilityView {
+                    subject: format!("{:?}", v.subject).to_lowercase(),
+                    flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+                    note: v.note.clone(),
+                    at: v.at.to_string(),
+                    by: v.by.to_string(),
+                })
+                .collect(),
+            dash: i
+                .dash
+                .iter()
+                .map(|v| DashView {
+                    risk: v.value.risk.as_str().to_owned(),
+                    yes_count: v.value.yes_count,
+                    reasons: v.value.reasons.clone(),
+                    referrals: v.value.referrals.clone(),
+                    at: v.at.to_string(),
+                    by: v.by.to_string(),
+                })
+                .collect(),
+            signposts: i
+                .signposts
+                .iter()
+                .map(|s| SignpostView {
+                    agency: s.agency.to_string(),
+                    advice: s.advice.clone(),
+                    at: s.at.to_string(),
+                    by: s.by.to_string(),
+                })
+                .collect(),
+            recommendation: RecommendationView {
+                grade: recommendation.grade.as_str().to_owned(),
+                explanation: recommendation.explain(),
+                reasons: recommendation.reasons,
+            },
+            clocks: ClocksView {
+                answer_seconds: clocks.answer.map(|d| d.as_secs()),
+                to_grade_seconds: clocks.to_grade.map(|d| d.as_secs()),
+                attendance: clocks.attendance.map(|a| AttendanceView {
+                    target_minutes: a.target_minutes,
+                    due_at: a.due_at.to_string(),
+                    arrived_at: a.arrived_at.map(|t| t.to_string()),
+                    overdue: a.overdue(now),
+                    met: a.met(),
+                }),
+            },
+            ..Self::from(i)
+        }
+    }
 }
 
 impl From<&Incident> for IncidentView {
     fn from(i: &Incident) -> Self {
         Self {
+            qualifiers: Vec::new(),
+            thrive: Vec::new(),
+            vulnerabilities: Vec::new(),
+            dash: Vec::new(),
+            signposts: Vec::new(),
+            recommendation: RecommendationView::default(),
+            clocks: ClocksView::default(),
             id: i.id.to_string(),
             reference: i.reference.to_string(),
             incident_type: i.incident_type.as_ref().map(ToString::to_string),
@@ -291,11 +420,22 @@ impl From<&Incident> for IncidentView {
                 .map(|g| GradeView {
                     grade: g.grade.as_str().to_owned(),
                     rationale: g.rationale.clone(),
+                    recommended: g.recommended.map(|r| r.as_str().to_owned()),
+                    override_reason: g.override_reason.clone(),
+                    attendance_target_minutes: g.attendance_target_minutes,
                     at: g.at.to_string(),
                     by: g.by.to_string(),
                 })
                 .collect(),
             closure: i.closure.as_ref().map(|c| ClosureView {
+                final_incident_type: c
+                    .details
+                    .final_incident_type
+                    .as_ref()
+                    .map(ToString::to_string),
+                crime_reference: c.details.crime_reference.clone(),
+                non_crime_rationale: c.details.non_crime_rationale.clone(),
+                outcome: c.details.outcome.map(|o| o.as_str().to_owned()),
                 closing_code: c.closing_code.to_string(),
                 qualifiers: c.qualifiers.iter().map(ToString::to_string).collect(),
                 resolution: c.resolution.clone(),
@@ -356,6 +496,8 @@ pub struct IncidentSummary {
     pub opened_at: String,
     pub last_changed_at: String,
     pub version: i64,
+    /// While a deployed grade waits for arrival: when the attendance target runs out.
+    pub attend_by: Option<String>,
 }
 
 fn micros_text(micros: i64) -> String {
@@ -379,6 +521,7 @@ impl From<IncidentRow> for IncidentSummary {
             summary: r.summary,
             contact_count: r.contact_count,
             version: r.version,
+            attend_by: r.attend_by_micros.map(micros_text),
         }
     }
 }
@@ -396,4 +539,202 @@ pub struct AuditVerification {
     pub head_seq: i64,
     pub head_hash: String,
     pub incidents: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactorView {
+    /// `low`, `medium` or `high`.
+    pub level: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NdmView {
+    pub information: String,
+    pub assessment: String,
+    pub powers_and_policy: String,
+    pub options: String,
+    pub action: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThriveView {
+    pub threat: FactorView,
+    pub harm: FactorView,
+    pub risk: FactorView,
+    pub investigation: FactorView,
+    pub vulnerability: FactorView,
+    pub engagement: FactorView,
+    pub ndm: NdmView,
+    pub at: String,
+    pub by: String,
+}
+
+/// A THRIVE assessment: a level and reason for each factor, and the NDM rationale.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThriveInput {
+    pub threat: FactorView,
+    pub harm: FactorView,
+    pub risk: FactorView,
+    pub investigation: FactorView,
+    pub vulnerability: FactorView,
+    pub engagement: FactorView,
+    pub ndm: NdmView,
+}
+
+impl ThriveInput {
+    pub fn into_draft(self) -> controlroom_domain::assessment::ThriveDraft {
+        let pair = |f: FactorView| (f.level, f.reason);
+        controlroom_domain::assessment::ThriveDraft {
+            factors: [
+                pair(self.threat),
+                pair(self.harm),
+                pair(self.risk),
+                pair(self.investigation),
+                pair(self.vulnerability),
+                pair(self.engagement),
+            ],
+            information: self.ndm.information,
+            assessment: self.ndm.assessment,
+            powers_and_policy: self.ndm.powers_and_policy,
+            options: self.ndm.options,
+            action: self.ndm.action,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VulnerabilityView {
+    pub subject: String,
+    pub flags: Vec<String>,
+    pub note: Option<String>,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilityInput {
+    /// `caller`, `victim` or `other`.
+    pub subject: String,
+    /// e.g. `child`, `older_person`, `domestic_abuse`.
+    pub flags: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashView {
+    /// `standard`, `medium` or `high`.
+    pub risk: String,
+    pub yes_count: usize,
+    pub reasons: Vec<String>,
+    /// Agency codes the risk triggers, e.g. `MARAC`.
+    pub referrals: Vec<String>,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DashInput {
+    /// One answer per question, in order: `yes`, `no` or `not_known`.
+    pub answers: Vec<String>,
+    /// The handler's professional judgement, which can raise the level.
+    pub professional_judgement: Option<String>,
+    #[serde(default)]
+    pub incidents_last_12_months: u32,
+}
+
+impl DashInput {
+    pub fn into_answers(self) -> Result<controlroom_domain::assessment::DashAnswers, ApiError> {
+        use controlroom_domain::assessment::{Answer, DashAnswers, DashRisk};
+        let answers = self
+            .answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| match a.trim() {
+                "yes" => Ok(Answer::Yes),
+                "no" => Ok(Answer::No),
+                "not_known" => Ok(Answer::NotKnown),
+                other => Err(ApiError::invalid(
+                    "answers",
+                    format!(
+                        "answers: question {}: '{other}' is not yes, no or not_known",
+                        i + 1
+                    ),
+                )),
+            })
+            .collect::<Result<_, _>>()?;
+        let professional_judgement = match self
+            .professional_judgement
+            .as_deref()
+            .map(str::trim)
+            .filter(|j| !j.is_empty())
+        {
+            None => None,
+            Some(j) => Some(DashRisk::parse(j).ok_or_else(|| {
+                ApiError::invalid(
+                    "professional_judgement",
+                    "professional_judgement: use standard, medium or high",
+                )
+            })?),
+        };
+        Ok(DashAnswers {
+            answers,
+            professional_judgement,
+            incidents_last_12_months: self.incidents_last_12_months,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignpostView {
+    pub agency: String,
+    pub advice: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignpostInput {
+    /// An agency code from the reference data, e.g. `LA_NOISE`.
+    pub agency: String,
+    /// What the caller was told.
+    pub advice: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyInput {
+    pub incident_type: Option<String>,
+    #[serde(default)]
+    pub qualifiers: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Default, ToSchema)]
+pub struct RecommendationView {
+    pub grade: String,
+    pub reasons: Vec<String>,
+    /// e.g. "emergency because: a firearm is involved".
+    pub explanation: String,
+}
+
+#[derive(Debug, Serialize, Default, ToSchema)]
+pub struct ClocksView {
+    pub answer_seconds: Option<i64>,
+    pub to_grade_seconds: Option<i64>,
+    pub attendance: Option<AttendanceView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttendanceView {
+    pub target_minutes: u32,
+    pub due_at: String,
+    pub arrived_at: Option<String>,
+    pub overdue: bool,
+    pub met: Option<bool>,
 }

@@ -16,6 +16,7 @@ pub struct ApiError {
     pub code: String,
     pub detail: String,
     pub field: Option<String>,
+    pub problems: Vec<RuleProblem>,
 }
 
 /// RFC 9457 problem details.
@@ -33,6 +34,17 @@ pub struct Problem {
     /// The input field at fault, e.g. `caller.name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every rule a closure breaks, when there is more than one thing to fix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<RuleProblem>,
+}
+
+/// One broken rule: its identifier (e.g. `NCRS-DECISION`), the field and what to do.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleProblem {
+    pub rule: String,
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -42,6 +54,7 @@ impl ApiError {
             code: code.to_owned(),
             detail: detail.into(),
             field: None,
+            problems: Vec::new(),
         }
     }
 
@@ -59,6 +72,32 @@ impl From<AppError> for ApiError {
             AppError::Invalid(invalid) => {
                 let detail = invalid.to_string();
                 Self::invalid(&invalid.field, detail)
+            }
+            AppError::Inconsistent(problems) => {
+                let detail = format!(
+                    "the incident cannot be closed yet: {}",
+                    problems
+                        .iter()
+                        .map(|p| format!("{} ({})", p.message, p.rule))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+                Self {
+                    field: problems.first().map(|p| p.field.to_owned()),
+                    problems: problems
+                        .into_iter()
+                        .map(|p| RuleProblem {
+                            rule: p.rule.to_owned(),
+                            field: p.field.to_owned(),
+                            message: p.message,
+                        })
+                        .collect(),
+                    ..Self::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "closure_inconsistent",
+                        detail,
+                    )
+                }
             }
             AppError::Rejected(rejected) => {
                 Self::new(StatusCode::CONFLICT, rejected.code, rejected.reason)
@@ -115,6 +154,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             code: self.code,
             field: self.field,
+            problems: self.problems,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
         let headers = response.headers_mut();

@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
         routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
         routes::live::events,
+        routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,
+        routes::first_contact::dash, routes::first_contact::signpost, routes::first_contact::reference,
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),

@@ -30,7 +30,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         .post(
             &format!("/api/v1/incidents/{closed_id}/close"),
             Some(&token),
-            &json!({"closing_code": "NFA", "resolution": "done"}),
+            &json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);

@@ -66,7 +66,13 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     assert_eq!(status, StatusCode::OK, "{graded}");
     assert_eq!(graded["incident"]["status"], "graded");
     assert_eq!(graded["incident"]["grade"], "emergency");
-    let close = json!({"closing_code": "arrest", "qualifiers": ["knife"], "resolution": "Suspect detained by officers"});
+    let close = json!({
+        "closing_code": "crime_arrest",
+        "qualifiers": ["knife"],
+        "final_incident_type": "CRIME_WEAPONS",
+        "crime_reference": "CRN-2026-1",
+        "resolution": "Suspect detained by officers",
+    });
     let (status, closed) = app
         .post(
             &format!("/api/v1/incidents/{id}/close"),
@@ -76,7 +82,18 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
         .await;
     assert_eq!(status, StatusCode::OK, "{closed}");
     assert_eq!(closed["incident"]["status"], "closed");
-    assert_eq!(closed["incident"]["closure"]["closing_code"], "ARREST");
+    assert_eq!(
+        closed["incident"]["closure"]["closing_code"],
+        "CRIME_ARREST"
+    );
+    assert_eq!(
+        closed["incident"]["closure"]["crime_reference"],
+        "CRN-2026-1"
+    );
+    assert_eq!(
+        closed["incident"]["incident_type"], "CRIME_WEAPONS",
+        "the final type is recorded"
+    );
     assert_eq!(
         closed["incident"]["closure"]["qualifiers"],
         json!(["KNIFE"])

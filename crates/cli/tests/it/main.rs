@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod console;
 mod durability;
+mod first_contact;
 mod flow;
 mod idempotency;
 mod ops;

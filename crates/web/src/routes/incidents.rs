@@ -15,7 +15,7 @@ use controlroom_domain::incident::IncidentId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
+pub(crate) fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
     raw.parse().map(IncidentId).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -86,7 +86,11 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<IncidentView>, ApiError> {
     let incident = incidents::view(&state.app, &actor, incident_id(&id)?).await?;
-    Ok(Json(IncidentView::from(&incident)))
+    Ok(Json(IncidentView::build(
+        &incident,
+        &state.app,
+        state.app.clock.now(),
+    )))
 }
 
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry
@@ -111,7 +115,7 @@ pub async fn add_log_entry(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(StatusCode::CREATED, outcome))
+    Ok(super::change(&state, StatusCode::CREATED, outcome))
 }
 
 /// Grade the incident, with the rationale for the grade.
@@ -132,16 +136,18 @@ pub async fn grade(
         id,
         &command.body.grade,
         &command.body.rationale,
+        command.body.override_reason.as_deref(),
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(StatusCode::OK, outcome))
+    Ok(super::change(&state, StatusCode::OK, outcome))
 }
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = CloseIncident,
     params(("id" = String, Path)),
-    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
+    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem),
+              (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn close(
     State(state): State<AppState>,
@@ -151,17 +157,18 @@ pub async fn close(
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
     let body = command.body;
-    let outcome = incidents::close(
-        &state.app,
-        &actor,
-        id,
-        body.closing_code.as_deref(),
-        &body.qualifiers,
-        &body.resolution,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(StatusCode::OK, outcome))
+    let input = incidents::CloseInput {
+        closing_code: body.closing_code,
+        qualifiers: body.qualifiers,
+        resolution: body.resolution,
+        final_incident_type: body.final_incident_type,
+        crime_reference: body.crime_reference,
+        non_crime_rationale: body.non_crime_rationale,
+        outcome: body.outcome,
+    };
+    let outcome =
+        incidents::close(&state.app, &actor, id, input, command.idempotency.as_ref()).await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
 }
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
@@ -184,5 +191,5 @@ pub async fn reopen(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(StatusCode::OK, outcome))
+    Ok(super::change(&state, StatusCode::OK, outcome))
 }

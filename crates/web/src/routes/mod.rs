@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod first_contact;
 pub mod incidents;
 pub mod live;
 pub mod ops;
@@ -33,6 +34,15 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/grade", post(incidents::grade))
         .route("/incidents/{id}/close", post(incidents::close))
         .route("/incidents/{id}/reopen", post(incidents::reopen))
+        .route("/incidents/{id}/classify", post(first_contact::classify))
+        .route("/incidents/{id}/thrive", post(first_contact::thrive))
+        .route(
+            "/incidents/{id}/vulnerability",
+            post(first_contact::vulnerability),
+        )
+        .route("/incidents/{id}/dash", post(first_contact::dash))
+        .route("/incidents/{id}/signpost", post(first_contact::signpost))
+        .route("/reference", get(first_contact::reference))
         .route("/users", get(users::list).post(users::add))
         .route("/audit/verify", get(audit::verify))
         .route("/openapi.json", get(crate::openapi::document))
@@ -40,11 +50,11 @@ pub fn api() -> Router<AppState> {
 
 /// The answer to any change: the incident as it now stands. A retry with the same
 /// `Idempotency-Key` gets the first answer again, marked `Idempotent-Replayed: true`.
-pub fn change(status: StatusCode, outcome: IncidentOutcome) -> Response {
+pub fn change(state: &AppState, status: StatusCode, outcome: IncidentOutcome) -> Response {
     let body = ChangeResponse {
         contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
         log_entry: outcome.log_entry,
-        incident: IncidentView::from(&outcome.incident),
+        incident: IncidentView::build(&outcome.incident, &state.app, state.app.clock.now()),
     };
     let mut response = (status, axum::Json(body)).into_response();
     if outcome.replayed {

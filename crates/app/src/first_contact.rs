@@ -1,0 +1,194 @@
+//! First point of contact: classify, assess (THRIVE with NDM rationale), identify
+//! vulnerability, complete DASH, signpost, and see the grade the policy recommends. Each
+//! assessment is an event on the incident, so every version is kept and audited.
+
+use crate::incidents::{IncidentOutcome, run};
+use crate::{Actor, App, AppError, Idempotency};
+use controlroom_domain::Invalid;
+use controlroom_domain::assessment::{DashAnswers, Subject, ThriveDraft, VulnerabilityFlag};
+use controlroom_domain::grading::{GradingFacts, Recommendation, recommend};
+use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::text::{Code, optional_text, required_text};
+
+/// The grade the force's policy recommends for the incident as recorded now.
+pub fn recommendation(app: &App, incident: &Incident) -> Recommendation {
+    let facts = GradingFacts {
+        thrive: incident.current_thrive(),
+        flags: incident.flags(),
+        incident_type: incident.incident_type.as_ref().map(Code::as_str),
+        qualifiers: incident.qualifiers.iter().map(Code::as_str).collect(),
+        dash_risk: incident.current_dash().map(|d| d.risk),
+    };
+    recommend(&facts, &app.settings.reference.policy)
+}
+
+/// A code from the reference lists, or an error that says where to look.
+fn known(
+    field: &str,
+    raw: &str,
+    exists: impl Fn(&str) -> bool,
+    list: &str,
+) -> Result<Code, Invalid> {
+    let code = Code::parse(field, raw)?;
+    if exists(code.as_str()) {
+        Ok(code)
+    } else {
+        Err(Invalid::new(
+            field,
+            format!("{code} is not in the {list} list"),
+        ))
+    }
+}
+
+pub fn incident_type_code(app: &App, field: &str, raw: &str) -> Result<Code, Invalid> {
+    known(
+        field,
+        raw,
+        |c| app.settings.reference.incident_type(c).is_some(),
+        "incident type",
+    )
+}
+
+fn qualifier_codes(app: &App, raw: &[String]) -> Result<Vec<Code>, Invalid> {
+    let mut codes: Vec<Code> = Vec::new();
+    for (i, q) in raw.iter().enumerate() {
+        let code = known(
+            &format!("qualifiers[{i}]"),
+            q,
+            |c| app.settings.reference.qualifier(c).is_some(),
+            "qualifier",
+        )?;
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    Ok(codes)
+}
+
+/// Set (or change) what the incident is: its type and qualifiers.
+pub async fn classify(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    incident_type: Option<&str>,
+    qualifiers: &[String],
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "classify incidents")?;
+    let incident_type = incident_type
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| incident_type_code(app, "incident_type", t))
+        .transpose()?;
+    let qualifiers = qualifier_codes(app, qualifiers)?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::Classify {
+            incident_type,
+            qualifiers,
+        },
+        idempotency,
+    )
+    .await
+}
+
+pub async fn assess_thrive(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    draft: ThriveDraft,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "record THRIVE assessments")?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::AssessThrive(draft.parse()?),
+        idempotency,
+    )
+    .await
+}
+
+pub async fn record_vulnerability(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    subject: &str,
+    flags: &[String],
+    note: Option<&str>,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "record vulnerability")?;
+    let subject = Subject::parse(subject)?;
+    let mut parsed: Vec<VulnerabilityFlag> = flags
+        .iter()
+        .map(|f| VulnerabilityFlag::parse(f))
+        .collect::<Result<_, _>>()?;
+    parsed.sort();
+    parsed.dedup();
+    if parsed.is_empty() {
+        return Err(Invalid::new("flags", "choose at least one vulnerability flag").into());
+    }
+    let note = optional_text("note", note, 2000)?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::RecordVulnerability {
+            subject,
+            flags: parsed,
+            note,
+        },
+        idempotency,
+    )
+    .await
+}
+
+pub async fn complete_dash(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    answers: DashAnswers,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "record DASH assessments")?;
+    let assessment = answers.assess(app.settings.reference.dash_questions.len())?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::CompleteDash(assessment),
+        idempotency,
+    )
+    .await
+}
+
+/// Record that the caller was signposted or referred to an agency, and what they were told.
+pub async fn signpost(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    agency: &str,
+    advice: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "record signposting")?;
+    let agency = known(
+        "agency",
+        agency,
+        |c| app.settings.reference.agency(c).is_some(),
+        "agency",
+    )?;
+    let advice = required_text("advice", advice, 2000)?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::Signpost { agency, advice },
+        idempotency,
+    )
+    .await
+}

@@ -1,0 +1,77 @@
+//! The reference data the system runs with: the national lists shipped in `reference/`
+//! (built into the binary), extended by a force's own files from a directory if one is given.
+
+use controlroom_domain::reference::{ReferenceData, ReferenceError, SourceFile};
+use std::path::Path;
+
+/// The shipped files, as built into the binary.
+pub const SHIPPED: [(&str, &str); 7] = [
+    (
+        "reference/nsir-categories.psv",
+        include_str!("../../../reference/nsir-categories.psv"),
+    ),
+    (
+        "reference/incident-types.psv",
+        include_str!("../../../reference/incident-types.psv"),
+    ),
+    (
+        "reference/qualifiers.psv",
+        include_str!("../../../reference/qualifiers.psv"),
+    ),
+    (
+        "reference/closing-codes.psv",
+        include_str!("../../../reference/closing-codes.psv"),
+    ),
+    (
+        "reference/agencies.psv",
+        include_str!("../../../reference/agencies.psv"),
+    ),
+    (
+        "reference/dash-questions.psv",
+        include_str!("../../../reference/dash-questions.psv"),
+    ),
+    (
+        "reference/grading-policy.psv",
+        include_str!("../../../reference/grading-policy.psv"),
+    ),
+];
+
+/// The national lists alone.
+pub fn shipped() -> Result<ReferenceData, ReferenceError> {
+    let files: Vec<SourceFile<'_>> = SHIPPED
+        .iter()
+        .map(|(name, text)| SourceFile { name, text })
+        .collect();
+    ReferenceData::load(&files)
+}
+
+/// The national lists plus every `*.psv` file in `force_dir` (a force's additions). Any
+/// problem names the file and line.
+pub fn load(force_dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
+    let Some(dir) = force_dir else {
+        return shipped();
+    };
+    let unreadable = |path: &Path, e: std::io::Error| ReferenceError {
+        file: path.display().to_string(),
+        line: 0,
+        message: format!("cannot be read: {e}"),
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| unreadable(dir, e))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "psv"))
+        .collect();
+    paths.sort();
+    let mut texts = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+        texts.push((path.display().to_string(), text));
+    }
+    let mut files: Vec<SourceFile<'_>> = SHIPPED
+        .iter()
+        .map(|(name, text)| SourceFile { name, text })
+        .collect();
+    files.extend(texts.iter().map(|(name, text)| SourceFile { name, text }));
+    ReferenceData::load(&files)
+}

@@ -1,0 +1,339 @@
+//! First point of contact over the API: a domestic abuse call assessed, graded against the
+//! recommendation, signposted and closed to the standards; and bad reference data refused.
+
+use super::cli::run;
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards);
+
+fn thrive(level: &str) -> Value {
+    let f = |reason: &str| json!({"level": level, "reason": reason});
+    json!({
+        "threat": f("ex-partner at the door threatening to kill her"),
+        "harm": f("previous injuries; serious harm likely"),
+        "risk": f("risk is immediate while he is there"),
+        "investigation": {"level": "medium", "reason": "offences disclosed, body-worn video needed"},
+        "vulnerability": f("two children in the house"),
+        "engagement": {"level": "medium", "reason": "victim wants police to attend"},
+        "ndm": {
+            "information": "caller's account, two previous DA incidents",
+            "assessment": "immediate threat to life",
+            "powers_and_policy": "DA policy, s.17 PACE entry to save life",
+            "options": "emergency attendance; advise caller to stay locked in",
+            "action": "emergency grade, DASH on scene"
+        }
+    })
+}
+
+async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let t = Some(token.as_str());
+
+    let (status, reference) = app.get("/api/v1/reference", t).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reference["dash_questions"].as_array().unwrap().len(), 27);
+    assert!(
+        reference["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["code"] == "MARAC")
+    );
+
+    let mut body = controlroom_testkit::contact_body(
+        "Ex-partner kicking the door, says he will kill me; my two children are here",
+    );
+    body["incident_type"] = json!("DOMESTIC_INCIDENT");
+    let (status, taken) = app.post("/api/v1/contacts", t, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{taken}");
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let path = |what: &str| format!("/api/v1/incidents/{id}/{what}");
+    assert_eq!(
+        taken["incident"]["recommendation"]["reasons"][0],
+        "no THRIVE assessment recorded yet"
+    );
+
+    // Unknown codes are refused with the field named.
+    let (status, problem) = app
+        .post(&path("classify"), t, &json!({"qualifiers": ["DOMESTIC"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "qualifiers[0]");
+    let (status, classified) = app
+        .post(
+            &path("classify"),
+            t,
+            &json!({"qualifiers": ["DOMESTIC_ABUSE", "CHILD_AT_RISK"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{classified}");
+    assert_eq!(
+        classified["incident"]["recommendation"]["grade"], "priority",
+        "DA and a child at risk ask for priority at least"
+    );
+
+    // THRIVE: every factor needs a level and a reason.
+    let mut bad = thrive("high");
+    bad["risk"]["reason"] = json!("");
+    let (status, problem) = app.post(&path("thrive"), t, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "risk.reason");
+    let (status, assessed) = app.post(&path("thrive"), t, &thrive("high")).await;
+    assert_eq!(status, StatusCode::OK, "{assessed}");
+    let recommendation = &assessed["incident"]["recommendation"];
+    assert_eq!(recommendation["grade"], "emergency");
+    assert!(
+        recommendation["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("emergency because: immediate threat"),
+        "{recommendation}"
+    );
+    let (_, reassessed) = app.post(&path("thrive"), t, &thrive("high")).await;
+    assert_eq!(
+        reassessed["incident"]["thrive"].as_array().unwrap().len(),
+        2,
+        "every version is kept"
+    );
+
+    let (status, flagged) = app
+        .post(&path("vulnerability"), t, &json!({"subject": "victim", "flags": ["domestic_abuse", "repeat_victim"], "note": "third call this year"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{flagged}");
+    let (status, problem) = app
+        .post(
+            &path("vulnerability"),
+            t,
+            &json!({"subject": "victim", "flags": ["sad"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // DASH: 15 "yes" answers is high risk, referred to MARAC; children mean a safeguarding referral.
+    let answers: Vec<&str> = (0..27)
+        .map(|i| if i < 15 || i == 25 { "yes" } else { "no" })
+        .collect();
+    let (status, dash) = app
+        .post(&path("dash"), t, &json!({"answers": answers}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dash}");
+    let last = &dash["incident"]["dash"][0];
+    assert_eq!(last["risk"], "high");
+    assert!(
+        last["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "MARAC")
+    );
+    assert!(
+        last["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "CHILDRENS_SOCIAL_CARE")
+    );
+    let (status, _) = app
+        .post(&path("dash"), t, &json!({"answers": ["yes"]}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "every question must be answered"
+    );
+
+    // Grading below the recommendation needs its own reason, and is recorded as an override.
+    let (status, problem) = app
+        .post(
+            &path("grade"),
+            t,
+            &json!({"grade": "priority", "rationale": "units busy"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "override_reason");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("recommended emergency because"),
+        "{problem}"
+    );
+    let (status, graded) = app
+        .post(&path("grade"), t, &json!({"grade": "priority", "rationale": "suspect has left", "override_reason": "caller says he drove off; she is safe with neighbour"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{graded}");
+    let decision = &graded["incident"]["grades"][0];
+    assert_eq!(decision["recommended"], "emergency");
+    assert_eq!(
+        decision["override_reason"],
+        "caller says he drove off; she is safe with neighbour"
+    );
+    assert_eq!(decision["attendance_target_minutes"], 60);
+    let attendance = &graded["incident"]["clocks"]["attendance"];
+    assert_eq!(attendance["target_minutes"], 60);
+    assert_eq!(attendance["overdue"], false);
+    // Sixty-five minutes later, nobody has arrived: overdue, in the list too.
+    // (The handler stays active meanwhile, so the session does not end.)
+    for _ in 0..5 {
+        app.clock.advance(jiff::SignedDuration::from_mins(13));
+        app.get("/api/v1/session", t).await;
+    }
+    let (_, now) = app.get(&format!("/api/v1/incidents/{id}"), t).await;
+    assert_eq!(now["clocks"]["attendance"]["overdue"], true);
+    let (_, list) = app.get("/api/v1/incidents", t).await;
+    assert!(list["incidents"][0]["attend_by"].is_string());
+
+    // Closing: every inconsistency at once, with its rule; nothing recorded until fixed.
+    let head = app.chain_head().await;
+    let (status, problem) = app
+        .post(&path("close"), t, &json!({"closing_code": "ASB_PERSONAL_RESOLVED", "qualifiers": [], "resolution": "words of advice"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["code"], "closure_inconsistent");
+    let rules: Vec<&str> = problem["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"NSIR-CATEGORY"), "{rules:?}");
+    assert!(rules.contains(&"NSIR-DOMESTIC-ABUSE"), "{rules:?}");
+    assert_eq!(app.chain_head().await, head);
+    let (status, problem) = app
+        .post(
+            &path("close"),
+            t,
+            &json!({"closing_code": "CRIME_ARREST", "final_incident_type": "CRIME_VIOLENCE", "qualifiers": ["DOMESTIC_ABUSE"], "resolution": "arrested"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["problems"][0]["rule"], "NCRS-DECISION");
+
+    let (status, signposted) = app.post(&path("signpost"), t, &json!({"agency": "IDVA", "advice": "referred to the IDVA service; MARAC referral made"})).await;
+    assert_eq!(status, StatusCode::OK, "{signposted}");
+    assert_eq!(signposted["incident"]["signposts"][0]["agency"], "IDVA");
+    let (status, closed) = app
+        .post(
+            &path("close"),
+            t,
+            &json!({
+                "closing_code": "CRIME_ARREST",
+                "final_incident_type": "CRIME_VIOLENCE",
+                "qualifiers": ["DOMESTIC_ABUSE", "CHILD_AT_RISK"],
+                "crime_reference": "CRN-DA-1",
+                "resolution": "Suspect arrested nearby; victim and children safe; DASH high, MARAC referral made"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert_eq!(closed["incident"]["status"], "closed");
+
+    // Everything is in the audit trail and replays.
+    let kinds: Vec<String> = app
+        .app
+        .store
+        .audit_records(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record.kind)
+        .collect();
+    for kind in [
+        "incident_classified",
+        "thrive_assessed",
+        "vulnerability_recorded",
+        "dash_completed",
+        "caller_signposted",
+    ] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
+    }
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
+        .await
+        .unwrap();
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn bad_reference_data_stops_start_up_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("incident-types.psv"),
+        "# ours\ncode|name|category\nDRONE|Drone sighting|SKY\n",
+    )
+    .unwrap();
+    let db = format!("sqlite://{}", dir.path().join("x.db").display());
+    let reference = dir.path().display().to_string();
+    let (code, _, err) = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--reference-dir",
+            &reference,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("incident-types.psv:3"), "{err}");
+    assert!(err.contains("category SKY is not defined"), "{err}");
+
+    std::fs::write(
+        dir.path().join("incident-types.psv"),
+        "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--reference-dir",
+            &reference,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("incident-types.psv:2") && err.contains("duplicate code MISSING_PERSON"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("incident-types.psv"),
+        "code|name|category\nX|x|PUBLIC_SAFETY\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("grading-policy.psv"),
+        "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db,
+            "--reference-dir",
+            &reference,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("grading-policy.psv:2") && err.contains("qualifier NUKE is not defined"),
+        "{err}"
+    );
+}

@@ -1,0 +1,158 @@
+//! First point of contact: classification, THRIVE, vulnerability, DASH, signposting, and the
+//! reference lists the console offers.
+
+use crate::AppState;
+use crate::dto::{
+    ChangeResponse, ClassifyInput, DashInput, SignpostInput, ThriveInput, VulnerabilityInput,
+};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use controlroom_app::first_contact;
+use serde_json::{Value, json};
+
+use super::incidents::incident_id;
+
+/// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn classify(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ClassifyInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let b = command.body;
+    let outcome = first_contact::classify(
+        &state.app,
+        &actor,
+        id,
+        b.incident_type.as_deref(),
+        &b.qualifiers,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// Record a THRIVE assessment with its National Decision Model rationale. Earlier
+/// assessments are kept.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn thrive(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ThriveInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = first_contact::assess_thrive(
+        &state.app,
+        &actor,
+        id,
+        command.body.into_draft(),
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// Record vulnerability flags for the caller, the victim or someone else.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn vulnerability(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<VulnerabilityInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let b = command.body;
+    let outcome = first_contact::record_vulnerability(
+        &state.app,
+        &actor,
+        id,
+        &b.subject,
+        &b.flags,
+        b.note.as_deref(),
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
+/// triggers.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn dash(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<DashInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let answers = command.body.into_answers()?;
+    let outcome = first_contact::complete_dash(
+        &state.app,
+        &actor,
+        id,
+        answers,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// Record that the caller was signposted or referred to an agency.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn signpost(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<SignpostInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let b = command.body;
+    let outcome = first_contact::signpost(
+        &state.app,
+        &actor,
+        id,
+        &b.agency,
+        &b.advice,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,
+/// the DASH questions and the attendance targets.
+#[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")),
+    security(("bearer" = [])))]
+pub async fn reference(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+) -> Json<Value> {
+    let r = &state.app.settings.reference;
+    let needs = |n: &controlroom_domain::reference::ClosureNeed| format!("{n:?}");
+    Json(json!({
+        "categories": r.categories.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "group": c.group.to_string()})).collect::<Vec<_>>(),
+        "incident_types": r.incident_types.iter().map(|t| json!({"code": t.code.as_str(), "name": t.name, "category": t.category.as_str()})).collect::<Vec<_>>(),
+        "qualifiers": r.qualifiers.iter().map(|q| json!({"code": q.code.as_str(), "name": q.name, "description": q.description})).collect::<Vec<_>>(),
+        "closing_codes": r.closing_codes.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "category": c.category.as_str(), "needs": c.needs.iter().map(needs).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "agencies": r.agencies.iter().map(|a| json!({"code": a.code.as_str(), "name": a.name, "when_to_use": a.when_to_use, "contact": a.contact})).collect::<Vec<_>>(),
+        "dash_questions": r.dash_questions.iter().map(|q| json!({"number": q.number, "question": q.question})).collect::<Vec<_>>(),
+        "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
+    }))
+}

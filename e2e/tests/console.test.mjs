@@ -44,7 +44,7 @@ describe("the console", () => {
     await h.keyboard.press("Alt+KeyN");
     assert.equal(await h.evaluate(() => document.activeElement.id), "channel");
     await h.keyboard.press("Tab");
-    await h.keyboard.type("ASSAULT");
+    await h.keyboard.type("CRIME_VIOLENCE");
     await h.keyboard.press("Tab");
     await h.keyboard.type("Kerry Walsh");
     await h.keyboard.press("Tab");
@@ -95,9 +95,14 @@ describe("the console", () => {
 
     await h.keyboard.press("Alt+KeyC");
     assert.equal(await h.evaluate(() => document.activeElement.id), "closing-code");
-    await h.keyboard.type("ARREST");
+    await h.keyboard.type("CRIME_ARREST");
+    await h.keyboard.press("Tab"); // final incident type: stays CRIME_VIOLENCE
     await h.keyboard.press("Tab");
-    await h.keyboard.type("ALCOHOL, VIOLENCE");
+    await h.keyboard.type("ALCOHOL, INJURY");
+    await h.keyboard.press("Tab");
+    await h.keyboard.type("CRN-E2E-1");
+    await h.keyboard.press("Tab"); // no non-crime rationale needed
+    await h.keyboard.press("Tab"); // not a resolution without deployment
     await h.keyboard.press("Tab");
     await h.keyboard.type("Two males arrested by officers at scene");
     await h.keyboard.press("Control+Enter");

@@ -166,3 +166,231 @@ pub fn check(
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{Subject, VulnerabilityFlag};
+    use crate::contact::{ContactDraft, ContactId};
+    use crate::incident::{IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped, decide};
+    use crate::reference::tests::shipped;
+    use crate::user::Username;
+    use jiff::Timestamp;
+    use uuid::Uuid;
+
+    fn reference() -> ReferenceData {
+        ReferenceData::load(&shipped()).unwrap()
+    }
+
+    fn code(raw: &str) -> Code {
+        Code::parse("code", raw).unwrap()
+    }
+
+    /// An incident of `incident_type`, graded `grade`, after `extra` commands.
+    fn incident(incident_type: &str, grade: &str, extra: Vec<IncidentCommand>) -> Incident {
+        let by = Username::parse("handler").unwrap();
+        let at = Timestamp::from_second(1_795_400_000).unwrap();
+        let contact = ContactDraft {
+            channel: "101".into(),
+            caller_name: "A".into(),
+            location_text: "B".into(),
+            summary: "C".into(),
+            ..Default::default()
+        }
+        .into_contact(ContactId(Uuid::nil()), by.clone(), at)
+        .unwrap();
+        let mut commands = vec![IncidentCommand::Open {
+            id: IncidentId(Uuid::nil()),
+            reference: IncidentRef::parse("20261123-0001").unwrap(),
+            incident_type: Some(code(incident_type)),
+            contact,
+        }];
+        commands.extend(extra);
+        commands.push(IncidentCommand::grade(grade, "r").unwrap());
+        let mut state = None;
+        for command in commands {
+            for event in decide(state.as_ref(), command).unwrap() {
+                state = Some(
+                    Incident::apply(
+                        state,
+                        &Stamped {
+                            at,
+                            by: by.clone(),
+                            event,
+                        },
+                        0,
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+        state.unwrap()
+    }
+
+    fn rules(
+        incident: &Incident,
+        closing_code: &str,
+        qualifiers: &[&str],
+        details: ClosureDetails,
+    ) -> Vec<&'static str> {
+        let quals: Vec<Code> = qualifiers.iter().map(|q| code(q)).collect();
+        check(
+            incident,
+            CloseRequest {
+                closing_code: &code(closing_code),
+                qualifiers: &quals,
+                details: &details,
+            },
+            &reference(),
+        )
+        .into_iter()
+        .map(|p| p.rule)
+        .collect()
+    }
+
+    // NSIR 2011: closing codes come from the national list.
+    #[test]
+    fn unknown_closing_codes_and_qualifiers_are_refused() {
+        let i = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
+        assert_eq!(
+            rules(&i, "ALL_GOOD", &[], ClosureDetails::default()),
+            ["NSIR-CODE"]
+        );
+        assert_eq!(
+            rules(&i, "PSW_RESOLVED", &["BANANA"], ClosureDetails::default()),
+            ["NSIR-QUALIFIER"]
+        );
+        assert!(rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+    }
+
+    // NSIR 2011: an incident closes under the category of its final incident type.
+    #[test]
+    fn the_closing_code_must_match_the_final_category() {
+        let i = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
+        assert_eq!(
+            rules(&i, "TRANSPORT_RESOLVED", &[], ClosureDetails::default()),
+            ["NSIR-CATEGORY"]
+        );
+        let changed = ClosureDetails {
+            final_incident_type: Some(code("RTC_DAMAGE_ONLY")),
+            ..Default::default()
+        };
+        assert!(
+            rules(&i, "TRANSPORT_RESOLVED", &[], changed).is_empty(),
+            "changing the final type puts it right"
+        );
+        let unknown = ClosureDetails {
+            final_incident_type: Some(code("UFO")),
+            ..Default::default()
+        };
+        assert_eq!(rules(&i, "PSW_RESOLVED", &[], unknown), ["NSIR-TYPE"]);
+    }
+
+    // HOCR General Rules, NCRS: a crime is recorded, or the reason it is not is recorded.
+    #[test]
+    fn a_crime_closing_code_needs_a_crime_record_or_a_rationale() {
+        let i = incident("CRIME_THEFT", "scheduled", vec![]);
+        assert_eq!(
+            rules(&i, "CRIME_RECORDED", &[], ClosureDetails::default()),
+            ["NCRS-DECISION"]
+        );
+        let recorded = ClosureDetails {
+            crime_reference: Some("CRN-1".into()),
+            ..Default::default()
+        };
+        assert!(rules(&i, "CRIME_RECORDED", &[], recorded).is_empty());
+        let not = ClosureDetails {
+            non_crime_rationale: Some("credible evidence the property was lost".into()),
+            ..Default::default()
+        };
+        assert!(rules(&i, "CRIME_NOT_RECORDED", &[], not).is_empty());
+    }
+
+    // NSIR 2011: the domestic abuse and hate qualifiers apply wherever those were identified.
+    #[test]
+    fn domestic_abuse_and_hate_must_be_qualified() {
+        let flagged = |flag| IncidentCommand::RecordVulnerability {
+            subject: Subject::Victim,
+            flags: vec![flag],
+            note: None,
+        };
+        let i = incident(
+            "DOMESTIC_INCIDENT",
+            "priority",
+            vec![flagged(VulnerabilityFlag::DomesticAbuse)],
+        );
+        assert_eq!(
+            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
+            ["NSIR-DOMESTIC-ABUSE"]
+        );
+        assert!(
+            rules(
+                &i,
+                "PSW_RESOLVED",
+                &["DOMESTIC_ABUSE"],
+                ClosureDetails::default()
+            )
+            .is_empty()
+        );
+        let i = incident(
+            "ASB_PERSONAL",
+            "priority",
+            vec![flagged(VulnerabilityFlag::HateCrime)],
+        );
+        assert_eq!(
+            rules(&i, "ASB_PERSONAL_RESOLVED", &[], ClosureDetails::default()),
+            ["NSIR-HATE"]
+        );
+        assert!(
+            rules(
+                &i,
+                "ASB_PERSONAL_RESOLVED",
+                &["HATE_RACE"],
+                ClosureDetails::default()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_code_that_needs_a_qualifier_gets_one() {
+        let i = incident("DOMESTIC_INCIDENT", "scheduled", vec![]);
+        assert_eq!(
+            rules(&i, "PSW_DOMESTIC_NO_CRIME", &[], ClosureDetails::default()),
+            ["NSIR-QUALIFIER-NEEDED"]
+        );
+    }
+
+    // APP contact management: signposting and resolution without deployment are recorded.
+    #[test]
+    fn signposting_and_resolution_without_deployment_are_recorded() {
+        let i = incident("ANIMALS", "signposted", vec![]);
+        assert_eq!(
+            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
+            ["SIGNPOST-RECORDED"]
+        );
+        let signposted = incident(
+            "ANIMALS",
+            "signposted",
+            vec![IncidentCommand::Signpost {
+                agency: code("DOG_WARDEN"),
+                advice: "council dog warden number".into(),
+            }],
+        );
+        assert!(rules(&signposted, "PSW_REFERRED", &[], ClosureDetails::default()).is_empty());
+        let i = incident(
+            "LOST_FOUND_PROPERTY",
+            "resolution_without_deployment",
+            vec![],
+        );
+        assert_eq!(
+            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
+            ["RWD-OUTCOME"]
+        );
+        let resolved = ClosureDetails {
+            outcome: Some(RwdOutcome::OnlineReport),
+            ..Default::default()
+        };
+        assert!(rules(&i, "PSW_RESOLVED", &[], resolved).is_empty());
+    }
+}

@@ -570,4 +570,4 @@ impl fmt::Display for CategoryGroup {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

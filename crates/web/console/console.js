@@ -8,6 +8,7 @@
   const state = {
     me: null,
     incidents: new Map(), // id -> summary row as listed
+    reference: null, // code lists from the server
     current: null, // the incident open in the incident panel
     joining: null, // the incident a new contact will join
     sort: { key: "opened_at", descending: true },
@@ -44,6 +45,8 @@
     });
     const formError = form.querySelector(".form-error");
     if (formError) formError.hidden = true;
+    const list = form.querySelector(".problems");
+    if (list) list.hidden = true;
   }
 
   // Put the message next to the field it is about and move the cursor there; nothing the
@@ -66,8 +69,25 @@
     }
   }
 
+  // A refused close lists every rule it breaks; each field at fault is marked too.
   function problemIn(form, error) {
-    showError(form, error.field, error.message);
+    const problems = (error.problem && error.problem.problems) || [];
+    const list = form.querySelector(".problems");
+    if (!problems.length || !list) {
+      showError(form, error.field, error.message);
+      return;
+    }
+    list.replaceChildren(...problems.map((p) => el("li", {}, el("strong", {}, p.rule), " ", p.message)));
+    list.hidden = false;
+    let first = null;
+    for (const p of problems) {
+      const input = form.querySelector(`[data-field="${CSS.escape(p.field)}"]`);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        first = first || input;
+      }
+    }
+    (first || form.querySelector("input, select, textarea")).focus();
   }
 
   // ---- The call card ------------------------------------------------------------------
@@ -156,8 +176,72 @@
     return el("span", { class: `badge ${kind} ${kind}-${code}` }, code === "emergency" ? "⚠ " : "", label);
   }
 
-  function showIncident(incident) {
+  const gradeRankOf = { emergency: 4, priority: 3, scheduled: 2, resolution_without_deployment: 1, signposted: 0 };
+
+  // Show the override box when the chosen grade is below the recommendation.
+  function updateOverride() {
+    const chosen = $("grade").value;
+    const recommended = state.current && state.current.recommendation.grade;
+    const below = chosen && recommended && gradeRankOf[chosen] < gradeRankOf[recommended];
+    $("override-field").hidden = !below;
+  }
+  $("grade").addEventListener("input", updateOverride);
+
+  function renderAssessment(incident) {
+    const r = incident.recommendation;
+    $("recommendation").replaceChildren(
+      el("strong", {}, "Recommended: "),
+      badge("grade", r.grade),
+      " because: ",
+      r.reasons.join("; "),
+    );
+    const c = incident.clocks;
+    const parts = [];
+    if (c.answer_seconds !== null && c.answer_seconds !== undefined) parts.push(`answered in ${c.answer_seconds} s`);
+    if (c.to_grade_seconds !== null && c.to_grade_seconds !== undefined) parts.push(`graded after ${Math.round(c.to_grade_seconds / 60)} min`);
+    if (c.attendance) {
+      const a = c.attendance;
+      if (a.arrived_at) parts.push(`arrived ${CR.time(a.arrived_at)}: target ${a.met ? "met" : "missed"}`);
+      else parts.push(`attend by ${CR.time(a.due_at)} (${a.target_minutes} min target)${a.overdue ? " — OVERDUE" : ""}`);
+    }
+    $("incident-clocks").textContent = parts.length ? `Service: ${parts.join(" · ")}` : "";
+    $("incident-clocks").classList.toggle("overdue-text", Boolean(c.attendance && c.attendance.overdue));
+
+    const items = [];
+    const thrive = incident.thrive[incident.thrive.length - 1];
+    if (thrive) {
+      const levels = ["threat", "harm", "risk", "investigation", "vulnerability", "engagement"]
+        .map((f) => `${f[0].toUpperCase()}:${thrive[f].level}`)
+        .join(" ");
+      items.push(el("li", {}, el("span", { class: "meta" }, `THRIVE ${CR.time(thrive.at)} ${thrive.by}`), levels, el("span", { class: "text", text: thrive.ndm.assessment })));
+    }
+    for (const v of incident.vulnerabilities) {
+      items.push(el("li", {}, el("span", { class: "meta" }, `Vulnerability ${CR.time(v.at)} ${v.by}`), `${say(v.subject)}: ${v.flags.map(say).join(", ")}`, v.note ? el("span", { class: "text", text: v.note }) : null));
+    }
+    const dash = incident.dash[incident.dash.length - 1];
+    if (dash) {
+      items.push(el("li", {}, el("span", { class: "meta" }, `DASH ${CR.time(dash.at)} ${dash.by}`), badge("dash", dash.risk), ` risk (${dash.yes_count} yes) · refer to ${dash.referrals.join(", ")}`, el("span", { class: "text", text: dash.reasons.join("; ") })));
+    }
+    for (const sp of incident.signposts) {
+      items.push(el("li", {}, el("span", { class: "meta" }, `Signposted ${CR.time(sp.at)} ${sp.by}`), sp.agency, el("span", { class: "text", text: sp.advice })));
+    }
+    $("incident-assessment").replaceChildren(...(items.length ? items : [el("li", { class: "empty", text: "No assessment recorded yet." })]));
+  }
+
+  // Put the incident's classification back into the forms (on opening it, or after saving).
+  function resetAssessmentForms(incident) {
+    $("classify-type").value = incident.incident_type || "";
+    document.querySelectorAll("#qualifier-boxes input").forEach((box) => {
+      box.checked = incident.qualifiers.includes(box.value);
+    });
+  }
+
+  function showIncident(incident, resetForms) {
+    const changedIncident = !state.current || state.current.id !== incident.id;
     state.current = incident;
+    renderAssessment(incident);
+    if (changedIncident || resetForms) resetAssessmentForms(incident);
+    updateOverride();
     const role = state.me.role;
     $("incident").hidden = false;
     updateLayout();
@@ -243,7 +327,7 @@
     try {
       const incident = await api("GET", `/api/v1/incidents/${id}`);
       $("call-card").hidden = true;
-      showIncident(incident);
+      showIncident(incident, true);
       $("incident-title").setAttribute("tabindex", "-1");
       $("incident-title").focus();
     } catch (e) {
@@ -265,7 +349,7 @@
         const answer = await api("POST", `/api/v1/incidents/${state.current.id}/${path}`, toBody(form.elements), form.dataset.key);
         newIdempotencyKey(form);
         form.reset();
-        showIncident(answer.incident);
+        showIncident(answer.incident, true);
         upsertFromIncident(answer.incident);
         announce(done(answer.incident));
         const next = form.hidden ? $("log-text") : form.querySelector("input, select, textarea");
@@ -283,7 +367,7 @@
   actionForm(
     "grade-form",
     "grade",
-    (f) => ({ grade: f.grade.value, rationale: f.rationale.value }),
+    (f) => ({ grade: f.grade.value, rationale: f.rationale.value, override_reason: f.override_reason.value.trim() || null }),
     (i) => `${i.reference} graded ${say(i.grade).toLowerCase()}.`,
   );
   actionForm(
@@ -293,9 +377,122 @@
       closing_code: f.closing_code.value.trim() || null,
       qualifiers: f.qualifiers.value.split(",").map((q) => q.trim()).filter(Boolean),
       resolution: f.resolution.value,
+      final_incident_type: f.final_incident_type.value.trim() || null,
+      crime_reference: f.crime_reference.value.trim() || null,
+      non_crime_rationale: f.non_crime_rationale.value.trim() || null,
+      outcome: f.outcome.value || null,
     }),
     (i) => `${i.reference} closed.`,
   );
+  actionForm(
+    "classify-form",
+    "classify",
+    (f) => ({
+      incident_type: f.incident_type.value.trim() || null,
+      qualifiers: [...document.querySelectorAll("#qualifier-boxes input:checked")].map((b) => b.value),
+    }),
+    (i) => `${i.reference} classified.`,
+  );
+  const FACTORS = ["threat", "harm", "risk", "investigation", "vulnerability", "engagement"];
+  actionForm(
+    "thrive-form",
+    "thrive",
+    (f) => {
+      const body = { ndm: {} };
+      for (const factor of FACTORS) body[factor] = { level: f[`${factor}_level`].value, reason: f[`${factor}_reason`].value };
+      for (const step of ["information", "assessment", "powers_and_policy", "options", "action"]) body.ndm[step] = f[step].value;
+      return body;
+    },
+    (i) => `THRIVE recorded for ${i.reference}. Recommended grade: ${say(i.recommendation.grade)}.`,
+  );
+  actionForm(
+    "vulnerability-form",
+    "vulnerability",
+    (f) => ({
+      subject: f.subject.value,
+      flags: [...document.querySelectorAll("#flag-boxes input:checked")].map((b) => b.value),
+      note: f.note.value.trim() || null,
+    }),
+    (i) => `Vulnerability recorded for ${i.reference}.`,
+  );
+  actionForm(
+    "dash-form",
+    "dash",
+    (f) => ({
+      answers: [...document.querySelectorAll("#dash-questions select")].map((s) => s.value),
+      professional_judgement: f.professional_judgement.value || null,
+      incidents_last_12_months: Number(f.incidents_last_12_months.value) || 0,
+    }),
+    (i) => {
+      const d = i.dash[i.dash.length - 1];
+      return `DASH recorded: ${d.risk} risk. Refer to ${d.referrals.join(", ")}.`;
+    },
+  );
+  actionForm(
+    "signpost-form",
+    "signpost",
+    (f) => ({ agency: f.agency.value, advice: f.advice.value }),
+    (i) => `Signposting recorded for ${i.reference}.`,
+  );
+
+  // The lists the forms offer come from the reference data the server runs with.
+  function fillReference(reference) {
+    $("incident-type-list").replaceChildren(...reference.incident_types.map((t) => el("option", { value: t.code }, `${t.name} (${t.category})`)));
+    $("closing-code-list").replaceChildren(...reference.closing_codes.map((c) => el("option", { value: c.code }, `${c.name} (${c.category})`)));
+    const boxes = (container, name, items) =>
+      $(container).replaceChildren(
+        ...items.map((item) =>
+          el("label", { class: "box" }, el("input", { type: "checkbox", name, value: item.code }), ` ${item.name}`),
+        ),
+      );
+    boxes("qualifier-boxes", "qualifier", reference.qualifiers);
+    boxes("flag-boxes", "flag", reference.vulnerability_flags);
+    $("signpost-agency").replaceChildren(...reference.agencies.map((a) => el("option", { value: a.code }, a.name)));
+    const when = () => {
+      const agency = reference.agencies.find((a) => a.code === $("signpost-agency").value);
+      $("signpost-when").textContent = agency ? `When: ${agency.when_to_use}. Contact: ${agency.contact}.` : "";
+    };
+    $("signpost-agency").addEventListener("input", when);
+    when();
+    $("thrive-rows").replaceChildren(
+      ...FACTORS.map((factor) =>
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, say(factor)),
+          el(
+            "td",
+            {},
+            el(
+              "select",
+              { name: `${factor}_level`, id: `thrive-${factor}-level`, "data-field": `${factor}.level`, "aria-label": `${say(factor)} level` },
+              el("option", { value: "" }, "Choose"),
+              el("option", { value: "low" }, "Low"),
+              el("option", { value: "medium" }, "Medium"),
+              el("option", { value: "high" }, "High"),
+            ),
+          ),
+          el("td", { class: "field" }, el("input", { name: `${factor}_reason`, id: `thrive-${factor}-reason`, "data-field": `${factor}.reason`, "aria-label": `${say(factor)} reason`, autocomplete: "off" })),
+        ),
+      ),
+    );
+    $("dash-questions").replaceChildren(
+      ...reference.dash_questions.map((q) =>
+        el(
+          "li",
+          {},
+          el("label", { for: `dash-q${q.number}` }, q.question),
+          el(
+            "select",
+            { id: `dash-q${q.number}`, name: `q${q.number}` },
+            el("option", { value: "no" }, "No"),
+            el("option", { value: "yes" }, "Yes"),
+            el("option", { value: "not_known" }, "Not known"),
+          ),
+        ),
+      ),
+    );
+  }
   actionForm("reopen-form", "reopen", (f) => ({ reason: f.reason.value }), (i) => `${i.reference} reopened: grade it again.`);
 
   $("join-caller").addEventListener("click", () => {
@@ -326,6 +523,10 @@
       opened_at: incident.opened_at,
       last_changed_at: incident.last_changed_at,
       version: incident.version,
+      attend_by:
+        incident.clocks.attendance && !incident.clocks.attendance.arrived_at && ["graded", "dispatched"].includes(incident.status)
+          ? incident.clocks.attendance.due_at
+          : null,
     });
     renderList(incident.id);
   }
@@ -358,6 +559,18 @@
     return rows;
   }
 
+  // The incident type's name from the reference list (codes do not wrap or read well).
+  function typeName(code) {
+    if (!code) return "";
+    const known = state.reference && state.reference.incident_types.find((t) => t.code === code);
+    return known ? known.name : code;
+  }
+
+  // A deployed grade whose attendance target has run out with nobody there.
+  function isOverdue(row, now) {
+    return Boolean(row.attend_by) && ["graded", "dispatched"].includes(row.status) && now > Date.parse(row.attend_by);
+  }
+
   function renderList(changedId) {
     const now = Date.now();
     const rows = visibleRows().map((row) =>
@@ -365,14 +578,17 @@
         "tr",
         {
           "data-id": row.id,
-          class: [row.grade === "emergency" ? "emergency" : "", row.id === changedId ? "changed" : ""].join(" ").trim() || null,
+          class:
+            [row.grade === "emergency" ? "emergency" : "", isOverdue(row, now) ? "overdue" : "", row.id === changedId ? "changed" : ""]
+              .join(" ")
+              .trim() || null,
         },
         el("th", { scope: "row" }, el("button", { type: "button", class: "link", onclick: () => openIncident(row.id) }, row.reference)),
         el("td", { class: "age" }, CR.age(row.opened_at, now)),
         el("td", { class: "grade" }, row.grade ? badge("grade", row.grade) : el("span", { class: "muted", text: "Not graded" })),
-        el("td", {}, row.incident_type || ""),
+        el("td", {}, typeName(row.incident_type)),
         el("td", { class: "location", title: row.summary }, row.location),
-        el("td", {}, badge("status", row.status)),
+        el("td", {}, badge("status", row.status), isOverdue(row, now) ? el("span", { class: "badge overdue" }, "Overdue") : null),
       ),
     );
     $("incident-rows").replaceChildren(...rows);
@@ -474,6 +690,16 @@
     $(fieldId).focus();
   }
 
+  function openSection(sectionId, fieldId) {
+    const section = $(sectionId);
+    if (!state.current || $("incident").hidden || section.hidden) {
+      announce(state.current ? "That is not available for this incident." : "Open an incident first.");
+      return;
+    }
+    section.open = true;
+    $(fieldId).focus();
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey && event.key === "Enter") {
       const form = event.target.closest && event.target.closest("form");
@@ -490,6 +716,11 @@
         KeyG: () => focusAction("grade-form", "grade"),
         KeyC: () => focusAction("close-form", "closing-code"),
         KeyR: () => focusAction("reopen-form", "reopen-reason"),
+        KeyQ: () => openSection("classify-section", "classify-type"),
+        KeyT: () => openSection("thrive-section", "thrive-threat-level"),
+        KeyV: () => openSection("vulnerability-section", "vulnerability-subject"),
+        KeyD: () => openSection("dash-section", "dash-q1"),
+        KeyS: () => openSection("signpost-section", "signpost-agency"),
         KeyJ: () => state.current && !$("join-caller").hidden && newCall(state.current),
         KeyI: () => $("filter-text").focus(),
       };
@@ -515,6 +746,8 @@
     CR.initTheme();
     state.me = await api("GET", "/api/v1/session");
     CR.setCsrf(state.me.csrf_token);
+    state.reference = await api("GET", "/api/v1/reference");
+    fillReference(state.reference);
     $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
     $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
     $("new-call").hidden = !may.contact(state.me.role);

@@ -13,6 +13,7 @@ pub mod closure;
 pub mod contact;
 pub mod grading;
 pub mod incident;
+pub mod pole;
 pub mod reference;
 pub mod roles;
 pub mod text;

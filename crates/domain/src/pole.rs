@@ -1,0 +1,658 @@
+//! POLE: the people, objects (vehicles), locations and events a force already knows, the
+//! links between them, and the warning markers officers need before they attend.
+//!
+//! Records are event-sourced like incidents: each person, vehicle and location is a stream,
+//! so every change and every merge is in the audit trail and nothing is overwritten. A merge
+//! never moves links: it records that one person is the same as another, and queries follow
+//! it; an unmerge removes that, and every link is where it always was.
+
+use crate::text::{Invalid, optional_text, required_text};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// A telephone number in E.164 form (`+447700900123`), however it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct E164(String);
+
+impl E164 {
+    /// Normalise a number as callers and officers write it. UK national numbers (leading 0)
+    /// become +44; `00` is the international prefix. (ITU-T E.164: at most 15 digits.)
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let trimmed = raw.trim();
+        let bad = || Invalid::new(field, format!("'{trimmed}' is not a telephone number"));
+        if trimmed.is_empty()
+            || !trimmed
+                .chars()
+                .all(|c| c.is_ascii_digit() || " -().+".contains(c))
+        {
+            return Err(bad());
+        }
+        let plus = trimmed.starts_with('+');
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        let international = if plus {
+            digits
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            rest.to_owned()
+        } else if let Some(rest) = digits.strip_prefix('0') {
+            // (0) after +44 is a common way of writing UK numbers too: handled by `plus`.
+            format!("44{rest}")
+        } else if digits.starts_with("44") && digits.len() >= 12 {
+            digits
+        } else {
+            return Err(bad());
+        };
+        // "+44 (0)7700 900123": drop the trunk 0 written after the UK country code.
+        let international = match international.strip_prefix("440") {
+            Some(rest) if rest.len() >= 9 => format!("44{rest}"),
+            _ => international,
+        };
+        if !(8..=15).contains(&international.len()) || international.starts_with('0') {
+            return Err(bad());
+        }
+        Ok(Self(format!("+{international}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A vehicle registration mark, compared without spaces or case (`AB12 CDE` = `ab12cde`).
+pub fn normalise_vrm(field: &str, raw: &str) -> Result<String, Invalid> {
+    let vrm: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if vrm.is_empty() || vrm.len() > 10 || !vrm.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Invalid::new(
+            field,
+            format!("'{}' is not a registration mark", raw.trim()),
+        ));
+    }
+    Ok(vrm)
+}
+
+/// A UK postcode in its standard written form (`LS1 5AA`): outward code, space, inward code.
+pub fn normalise_postcode(field: &str, raw: &str) -> Result<String, Invalid> {
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let bad = || {
+        Invalid::new(
+            field,
+            format!("'{}' is not a UK postcode (e.g. LS1 5AA)", raw.trim()),
+        )
+    };
+    if !(5..=7).contains(&compact.len()) || !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(bad());
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    let inward_ok = inward.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && inward.chars().skip(1).all(|c| c.is_ascii_alphabetic());
+    let outward_ok = outward
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && outward.chars().any(|c| c.is_ascii_digit());
+    if !inward_ok || !outward_ok {
+        return Err(bad());
+    }
+    Ok(format!("{outward} {inward}"))
+}
+
+/// The outward part of a postcode or partial postcode (`LS1 5AA` → `LS1`, `ls1` → `LS1`).
+pub fn postcode_district(raw: &str) -> String {
+    let upper = raw.trim().to_ascii_uppercase();
+    match normalise_postcode("postcode", &upper) {
+        Ok(full) => full.split(' ').next().unwrap_or_default().to_owned(),
+        Err(_) => upper
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Person,
+    Vehicle,
+    Location,
+    Incident,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Vehicle => "vehicle",
+            Self::Location => "location",
+            Self::Incident => "incident",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "person" => Ok(Self::Person),
+            "vehicle" => Ok(Self::Vehicle),
+            "location" => Ok(Self::Location),
+            "incident" => Ok(Self::Incident),
+            other => Err(Invalid::new(
+                "kind",
+                format!(
+                    "'{other}' is not a record kind; use person, vehicle, location or incident"
+                ),
+            )),
+        }
+    }
+}
+
+/// A reference to any POLE record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordRef {
+    pub kind: Kind,
+    pub id: Uuid,
+}
+
+impl RecordRef {
+    pub fn stream(&self) -> String {
+        format!("{}/{}", self.kind.as_str(), self.id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkRole {
+    Caller,
+    Victim,
+    Suspect,
+    Witness,
+    Subject,
+    Resident,
+    Owner,
+    Keeper,
+}
+
+impl LinkRole {
+    pub const ALL: [LinkRole; 8] = [
+        Self::Caller,
+        Self::Victim,
+        Self::Suspect,
+        Self::Witness,
+        Self::Subject,
+        Self::Resident,
+        Self::Owner,
+        Self::Keeper,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Caller => "caller",
+            Self::Victim => "victim",
+            Self::Suspect => "suspect",
+            Self::Witness => "witness",
+            Self::Subject => "subject",
+            Self::Resident => "resident",
+            Self::Owner => "owner",
+            Self::Keeper => "keeper",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
+            Invalid::new("role", format!("'{raw}' is not a link role; use caller, victim, suspect, witness, subject, resident, owner or keeper"))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerKind {
+    Weapons,
+    Violence,
+    FirearmsAccess,
+    MentalHealth,
+    Drugs,
+    InfectiousDisease,
+    VulnerableResident,
+    OfficerSafety,
+}
+
+impl MarkerKind {
+    pub const ALL: [MarkerKind; 8] = [
+        Self::Weapons,
+        Self::Violence,
+        Self::FirearmsAccess,
+        Self::MentalHealth,
+        Self::Drugs,
+        Self::InfectiousDisease,
+        Self::VulnerableResident,
+        Self::OfficerSafety,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Weapons => "weapons",
+            Self::Violence => "violence",
+            Self::FirearmsAccess => "firearms_access",
+            Self::MentalHealth => "mental_health",
+            Self::Drugs => "drugs",
+            Self::InfectiousDisease => "infectious_disease",
+            Self::VulnerableResident => "vulnerable_resident",
+            Self::OfficerSafety => "officer_safety",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or_else(|| {
+            Invalid::new(
+                "kind",
+                format!("'{raw}' is not a marker; use weapons, violence, firearms_access, mental_health, drugs, infectious_disease, vulnerable_resident or officer_safety"),
+            )
+        })
+    }
+}
+
+/// A warning marker. Kept after it expires, shown as expired: history matters to officers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub kind: MarkerKind,
+    pub reason: String,
+    /// Where the information came from (e.g. an intelligence report or incident reference).
+    pub source: String,
+    pub added_by: String,
+    /// Review or expiry date: after it, the marker is shown as expired.
+    pub review_by: Date,
+}
+
+impl Marker {
+    pub fn parse(
+        kind: &str,
+        reason: &str,
+        source: &str,
+        review_by: &str,
+        added_by: &str,
+        today: Date,
+    ) -> Result<Self, Invalid> {
+        let review_by: Date = review_by.trim().parse().map_err(|_| {
+            Invalid::new(
+                "review_by",
+                format!("'{review_by}' is not a date; use YYYY-MM-DD"),
+            )
+        })?;
+        if review_by < today {
+            return Err(Invalid::new("review_by", "the review date is already past"));
+        }
+        Ok(Self {
+            kind: MarkerKind::parse(kind)?,
+            reason: required_text("reason", reason, 1000)?,
+            source: required_text("source", source, 200)?,
+            added_by: added_by.to_owned(),
+            review_by,
+        })
+    }
+
+    pub fn expired(&self, today: Date) -> bool {
+        today > self.review_by
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDetails {
+    /// Names as given; the first is the main name, the rest aliases.
+    pub names: Vec<String>,
+    pub date_of_birth: Option<Date>,
+    /// When only an age range is known (e.g. "30 to 40").
+    pub age_range: Option<(u8, u8)>,
+    pub gender: Option<String>,
+    pub phones: Vec<E164>,
+    pub addresses: Vec<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VehicleDetails {
+    pub vrm: String,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub colour: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationDetails {
+    pub address: String,
+    pub postcode: Option<String>,
+    pub uprn: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub beat: Option<String>,
+}
+
+/// What a person record is made from, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct PersonDraft {
+    pub names: Vec<String>,
+    pub date_of_birth: Option<String>,
+    pub age_from: Option<u8>,
+    pub age_to: Option<u8>,
+    pub gender: Option<String>,
+    pub phones: Vec<String>,
+    pub addresses: Vec<String>,
+    pub description: Option<String>,
+}
+
+impl PersonDraft {
+    pub fn parse(self, today: Date) -> Result<PersonDetails, Invalid> {
+        let names: Vec<String> = self
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.trim().is_empty())
+            .map(|(i, n)| required_text(&format!("names[{i}]"), n, 200))
+            .collect::<Result<_, _>>()?;
+        if names.is_empty() {
+            return Err(Invalid::new("names", "give at least one name"));
+        }
+        let date_of_birth = optional_text("date_of_birth", self.date_of_birth.as_deref(), 10)?
+            .map(|d| {
+                d.parse::<Date>().map_err(|_| {
+                    Invalid::new(
+                        "date_of_birth",
+                        format!("'{d}' is not a date; use YYYY-MM-DD"),
+                    )
+                })
+            })
+            .transpose()?;
+        if date_of_birth.is_some_and(|d| d > today) {
+            return Err(Invalid::new("date_of_birth", "is in the future"));
+        }
+        let age_range = match (self.age_from, self.age_to) {
+            (None, None) => None,
+            (Some(a), Some(b)) if a <= b && b <= 120 => Some((a, b)),
+            _ => {
+                return Err(Invalid::new(
+                    "age_from",
+                    "give an age range from and to, youngest first, up to 120",
+                ));
+            }
+        };
+        let phones = self
+            .phones
+            .iter()
+            .enumerate()
+            .map(|(i, p)| E164::parse(&format!("phones[{i}]"), p))
+            .collect::<Result<_, _>>()?;
+        let addresses = self
+            .addresses
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.trim().is_empty())
+            .map(|(i, a)| required_text(&format!("addresses[{i}]"), a, 500))
+            .collect::<Result<_, _>>()?;
+        Ok(PersonDetails {
+            names,
+            date_of_birth,
+            age_range,
+            gender: optional_text("gender", self.gender.as_deref(), 40)?,
+            phones,
+            addresses,
+            description: optional_text("description", self.description.as_deref(), 2000)?,
+        })
+    }
+}
+
+/// What happened to a POLE record. Stored as JSON in the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PoleEvent {
+    PersonRecorded {
+        details: PersonDetails,
+    },
+    PersonUpdated {
+        details: PersonDetails,
+    },
+    VehicleRecorded {
+        details: VehicleDetails,
+    },
+    LocationRecorded {
+        details: LocationDetails,
+    },
+    MarkerAdded {
+        marker: Marker,
+    },
+    /// This person is the same as `into`; their links are read as `into`'s.
+    MergedInto {
+        into: Uuid,
+        reason: String,
+    },
+    Unmerged {
+        reason: String,
+    },
+    /// A link from this record to another (recorded on the `from` record's stream).
+    Linked {
+        to: RecordRef,
+        role: LinkRole,
+        note: Option<String>,
+    },
+}
+
+impl PoleEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::PersonRecorded { .. } => "person_recorded",
+            Self::PersonUpdated { .. } => "person_updated",
+            Self::VehicleRecorded { .. } => "vehicle_recorded",
+            Self::LocationRecorded { .. } => "location_recorded",
+            Self::MarkerAdded { .. } => "marker_added",
+            Self::MergedInto { .. } => "person_merged",
+            Self::Unmerged { .. } => "person_unmerged",
+            Self::Linked { .. } => "record_linked",
+        }
+    }
+}
+
+/// A link as held on a record: where it points, in what role, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub to: RecordRef,
+    pub role: LinkRole,
+    pub note: Option<String>,
+    pub at: jiff::Timestamp,
+    pub by: String,
+}
+
+/// The current state of one POLE record, folded from its events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoleRecord {
+    pub reference: RecordRef,
+    pub person: Option<PersonDetails>,
+    pub vehicle: Option<VehicleDetails>,
+    pub location: Option<LocationDetails>,
+    pub markers: Vec<Marker>,
+    pub links: Vec<Link>,
+    pub merged_into: Option<Uuid>,
+    pub version: u64,
+}
+
+impl PoleRecord {
+    pub fn new(reference: RecordRef) -> Self {
+        Self {
+            reference,
+            person: None,
+            vehicle: None,
+            location: None,
+            markers: Vec::new(),
+            links: Vec::new(),
+            merged_into: None,
+            version: 0,
+        }
+    }
+
+    pub fn apply(&mut self, event: &PoleEvent, at: jiff::Timestamp, by: &str) {
+        match event {
+            PoleEvent::PersonRecorded { details } | PoleEvent::PersonUpdated { details } => {
+                self.person = Some(details.clone())
+            }
+            PoleEvent::VehicleRecorded { details } => self.vehicle = Some(details.clone()),
+            PoleEvent::LocationRecorded { details } => self.location = Some(details.clone()),
+            PoleEvent::MarkerAdded { marker } => self.markers.push(marker.clone()),
+            PoleEvent::MergedInto { into, .. } => self.merged_into = Some(*into),
+            PoleEvent::Unmerged { .. } => self.merged_into = None,
+            PoleEvent::Linked { to, role, note } => {
+                self.links.push(Link {
+                    to: *to,
+                    role: *role,
+                    note: note.clone(),
+                    at,
+                    by: by.to_owned(),
+                });
+            }
+        }
+        self.version += 1;
+    }
+
+    /// One line a handler reads: the main name, the registration, or the address.
+    pub fn label(&self) -> String {
+        if let Some(p) = &self.person {
+            return p.names.first().cloned().unwrap_or_default();
+        }
+        if let Some(v) = &self.vehicle {
+            return v.vrm.clone();
+        }
+        if let Some(l) = &self.location {
+            return l.address.clone();
+        }
+        self.reference.stream()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_in_any_written_form_become_e164() {
+        for written in [
+            "07700 900123",
+            "07700900123",
+            "+44 7700 900123",
+            "+44 (0)7700 900123",
+            "0044 7700 900123",
+            "(07700) 900-123",
+            "447700900123",
+        ] {
+            assert_eq!(
+                E164::parse("phone", written).unwrap().as_str(),
+                "+447700900123",
+                "{written}"
+            );
+        }
+        assert_eq!(
+            E164::parse("phone", "0113 496 0000").unwrap().as_str(),
+            "+441134960000"
+        );
+        assert_eq!(
+            E164::parse("phone", "+33 1 23 45 67 89").unwrap().as_str(),
+            "+33123456789"
+        );
+        for bad in ["", "call me", "12345", "+0123456789", "999"] {
+            assert!(E164::parse("phone", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn registrations_ignore_spaces_and_case() {
+        assert_eq!(normalise_vrm("vrm", "ab12 cde").unwrap(), "AB12CDE");
+        assert_eq!(normalise_vrm("vrm", " AB12CDE ").unwrap(), "AB12CDE");
+        assert!(normalise_vrm("vrm", "AB12 CDÉ").is_err());
+    }
+
+    #[test]
+    fn postcodes_take_their_standard_form() {
+        assert_eq!(normalise_postcode("postcode", "ls15aa").unwrap(), "LS1 5AA");
+        assert_eq!(
+            normalise_postcode("postcode", "SW1A 1AA").unwrap(),
+            "SW1A 1AA"
+        );
+        assert!(normalise_postcode("postcode", "12345").is_err());
+        assert_eq!(postcode_district("ls1 5aa"), "LS1");
+        assert_eq!(postcode_district("ls6"), "LS6");
+    }
+
+    #[test]
+    fn markers_need_a_reason_and_a_future_review_date_and_then_expire() {
+        let today: Date = "2026-11-23".parse().unwrap();
+        let m = Marker::parse(
+            "weapons",
+            "carried a knife at last arrest",
+            "INT-2026-0042",
+            "2027-05-23",
+            "handler",
+            today,
+        )
+        .unwrap();
+        assert!(!m.expired(today));
+        assert!(m.expired("2027-05-24".parse().unwrap()));
+        assert_eq!(
+            Marker::parse("weapons", "", "x", "2027-01-01", "h", today)
+                .unwrap_err()
+                .field,
+            "reason"
+        );
+        assert_eq!(
+            Marker::parse("weapons", "r", "x", "2026-01-01", "h", today)
+                .unwrap_err()
+                .field,
+            "review_by"
+        );
+        assert_eq!(
+            Marker::parse("bad_vibes", "r", "x", "2027-01-01", "h", today)
+                .unwrap_err()
+                .field,
+            "kind"
+        );
+    }
+
+    #[test]
+    fn people_need_a_name_and_valid_details() {
+        let today: Date = "2026-11-23".parse().unwrap();
+        let ok = PersonDraft {
+            names: vec!["Jon Smyth".into(), "John Smith".into()],
+            phones: vec!["07700 900123".into()],
+            ..Default::default()
+        }
+        .parse(today)
+        .unwrap();
+        assert_eq!(ok.phones[0].as_str(), "+447700900123");
+        assert_eq!(
+            PersonDraft::default().parse(today).unwrap_err().field,
+            "names"
+        );
+        let bad = PersonDraft {
+            names: vec!["A".into()],
+            date_of_birth: Some("2030-01-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad.parse(today).unwrap_err().field, "date_of_birth");
+        let bad = PersonDraft {
+            names: vec!["A".into()],
+            age_from: Some(40),
+            age_to: Some(30),
+            ..Default::default()
+        };
+        assert_eq!(bad.parse(today).unwrap_err().field, "age_from");
+    }
+}

@@ -1,0 +1,719 @@
+//! Intelligence-check search: people by name with spelling variants, phonetic matches and
+//! typos; phones in E.164; registrations; locations by address, postcode or distance; and the
+//! previous history of any of them. Built on tantivy; the store stays the source of truth and
+//! the index is rebuilt from it (`controlroom reindex`) or kept in step as records change.
+//!
+//! Ids are plain strings here, so this crate knows nothing of the store.
+
+mod names;
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub use names::phonetic_codes;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index folder: {0}")]
+    Folder(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("search index is busy: {0}")]
+    Poisoned(String),
+}
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+/// A record to index. Every field is already normalised (E.164 phones, compact VRMs,
+/// standard postcodes) by the domain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexDoc {
+    Person {
+        id: String,
+        names: Vec<String>,
+        date_of_birth: Option<String>,
+        birth_year: Option<i64>,
+        age_range: Option<(u8, u8)>,
+        phones: Vec<String>,
+        addresses: Vec<String>,
+        merged_into: Option<String>,
+    },
+    Vehicle {
+        id: String,
+        vrm: String,
+        description: String,
+    },
+    Location {
+        id: String,
+        address: String,
+        postcode: Option<String>,
+        point: Option<(f64, f64)>,
+    },
+    Incident {
+        id: String,
+        reference: String,
+        opened_at_micros: i64,
+        status: String,
+        incident_type: Option<String>,
+        caller_name: String,
+        caller_phone: Option<String>,
+        location: String,
+        point: Option<(f64, f64)>,
+    },
+    Link {
+        id: String,
+        from: String,
+        to: String,
+        role: String,
+        at_micros: i64,
+    },
+}
+
+impl IndexDoc {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Person { id, .. }
+            | Self::Vehicle { id, .. }
+            | Self::Location { id, .. }
+            | Self::Incident { id, .. }
+            | Self::Link { id, .. } => id,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    kind: Field,
+    label: Field,
+    name: Field,
+    phonetic: Field,
+    dob: Field,
+    birth_year: Field,
+    phone: Field,
+    vrm: Field,
+    address: Field,
+    postcode: Field,
+    district: Field,
+    lat: Field,
+    lon: Field,
+    at: Field,
+    status: Field,
+    itype: Field,
+    from: Field,
+    to: Field,
+    role: Field,
+    merged_into: Field,
+}
+
+const NAMES: &str = "names";
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(NAMES)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        label: b.add_text_field("label", STORED),
+        name: b.add_text_field("name", text.clone()),
+        phonetic: b.add_text_field("phonetic", STRING),
+        dob: b.add_text_field("dob", STRING | STORED),
+        birth_year: b.add_i64_field("birth_year", INDEXED | FAST | STORED),
+        phone: b.add_text_field("phone", STRING | STORED),
+        vrm: b.add_text_field("vrm", STRING | STORED),
+        address: b.add_text_field("address", text),
+        postcode: b.add_text_field("postcode", STRING | STORED),
+        district: b.add_text_field("district", STRING),
+        lat: b.add_f64_field("lat", INDEXED | FAST | STORED),
+        lon: b.add_f64_field("lon", INDEXED | FAST | STORED),
+        at: b.add_i64_field("at", INDEXED | FAST | STORED),
+        status: b.add_text_field("status", STRING | STORED),
+        itype: b.add_text_field("itype", STRING | STORED),
+        from: b.add_text_field("from", STRING | STORED),
+        to: b.add_text_field("to", STRING | STORED),
+        role: b.add_text_field("role", STRING | STORED),
+        merged_into: b.add_text_field("merged_into", STRING | STORED),
+    };
+    (b.build(), fields)
+}
+
+/// One record found, with what made it match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub kind: String,
+    pub id: String,
+    pub label: String,
+    /// 0 to 1: how close the match is (1 is exact).
+    pub score: f64,
+    /// Why it matched, in words: "exact name", "sounds like Smith", "1 typo".
+    pub reasons: Vec<String>,
+    pub merged_into: Option<String>,
+    pub distance_metres: Option<f64>,
+    pub at_micros: Option<i64>,
+    pub role: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub status: Option<String>,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    f: Fields,
+}
+
+/// Writer memory: enough for bulk indexing on a small machine.
+const WRITER_BUDGET: usize = 100_000_000;
+
+impl SearchIndex {
+    /// Open (or create) the index in `folder`, or in memory when `None`.
+    pub fn open(folder: Option<&Path>) -> SearchResult<Self> {
+        let (schema, f) = schema();
+        let index = match folder {
+            None => Index::create_in_ram(schema),
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| SearchError::Poisoned(format!("{}: {e}", dir.display())))?;
+                let directory = tantivy::directory::MmapDirectory::open(dir)?;
+                Index::open_or_create(directory, schema)?
+            }
+        };
+        index.tokenizers().register(
+            NAMES,
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+        );
+        let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            f,
+        })
+    }
+
+    fn writer(&self) -> SearchResult<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer
+            .lock()
+            .map_err(|e| SearchError::Poisoned(e.to_string()))
+    }
+
+    /// Add or replace records, then make them searchable at once.
+    pub fn upsert(&self, docs: &[IndexDoc]) -> SearchResult<()> {
+        let mut writer = self.writer()?;
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(self.f.id, doc.id()));
+            writer.add_document(self.document(doc))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replace the whole index (a rebuild from the store), committing every `batch` records.
+    pub fn rebuild(&self, docs: impl IntoIterator<Item = IndexDoc>) -> SearchResult<usize> {
+        let mut writer = self.writer()?;
+        writer.delete_all_documents()?;
+        let mut count = 0;
+        for doc in docs {
+            writer.add_document(self.document(&doc))?;
+            count += 1;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(count)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, doc: &IndexDoc) -> TantivyDocument {
+        let f = self.f;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.id, doc.id());
+        let point = |d: &mut TantivyDocument, p: &Option<(f64, f64)>| {
+            if let Some((lat, lon)) = p {
+                d.add_f64(f.lat, *lat);
+                d.add_f64(f.lon, *lon);
+            }
+        };
+        match doc {
+            IndexDoc::Person {
+                names,
+                date_of_birth,
+                birth_year,
+                age_range,
+                phones,
+                addresses,
+                merged_into,
+                ..
+            } => {
+                d.add_text(f.kind, "person");
+                d.add_text(
+                    f.label,
+                    names.first().map(String::as_str).unwrap_or_default(),
+                );
+                for name in names {
+                    d.add_text(f.name, name);
+                    for code in phonetic_codes(name) {
+                        d.add_text(f.phonetic, &code);
+                    }
+                }
+                if let Some(dob) = date_of_birth {
+                    d.add_text(f.dob, dob);
+                }
+                if let Some(year) = birth_year {
+                    d.add_i64(f.birth_year, *year);
+                }
+                if let (None, Some((from, to))) = (birth_year, age_range) {
+                    // An age range stands for the birth years it covers (as of indexing).
+                    d.add_text(f.dob, &format!("age {from}-{to}"));
+                }
+                for phone in phones {
+                    d.add_text(f.phone, phone);
+                }
+                for address in addresses {
+                    d.add_text(f.address, address);
+                }
+                if let Some(into) = merged_into {
+                    d.add_text(f.merged_into, into);
+                }
+            }
+            IndexDoc::Vehicle {
+                vrm, description, ..
+            } => {
+                d.add_text(f.kind, "vehicle");
+                d.add_text(f.label, &format!("{vrm} {description}").trim().to_owned());
+                d.add_text(f.vrm, vrm);
+            }
+            IndexDoc::Location {
+                address,
+                postcode,
+                point: p,
+                ..
+            } => {
+                d.add_text(f.kind, "location");
+                d.add_text(f.label, address);
+                d.add_text(f.address, address);
+                if let Some(pc) = postcode {
+                    d.add_text(f.postcode, pc);
+                    d.add_text(f.district, pc.split(' ').next().unwrap_or_default());
+                }
+                point(&mut d, p);
+            }
+            IndexDoc::Incident {
+                reference,
+                opened_at_micros,
+                status,
+                incident_type,
+                caller_name,
+                caller_phone,
+                location,
+                point: p,
+                ..
+            } => {
+                d.add_text(f.kind, "incident");
+                d.add_text(
+                    f.label,
+                    &format!("{reference} {}", incident_type.as_deref().unwrap_or(""))
+                        .trim()
+                        .to_owned(),
+                );
+                d.add_i64(f.at, *opened_at_micros);
+                d.add_text(f.status, status);
+                if let Some(t) = incident_type {
+                    d.add_text(f.itype, t);
+                }
+                d.add_text(f.name, caller_name);
+                if let Some(phone) = caller_phone {
+                    d.add_text(f.phone, phone);
+                }
+                d.add_text(f.address, location);
+                point(&mut d, p);
+            }
+            IndexDoc::Link {
+                from,
+                to,
+                role,
+                at_micros,
+                ..
+            } => {
+                d.add_text(f.kind, "link");
+                d.add_text(f.from, from);
+                d.add_text(f.to, to);
+                d.add_text(f.role, role);
+                d.add_i64(f.at, *at_micros);
+            }
+        }
+        d
+    }
+
+    fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn kind(&self, kind: &str) -> (Occur, Box<dyn Query>) {
+        (Occur::Must, self.term(self.f.kind, kind))
+    }
+
+    fn run(&self, query: &dyn Query, limit: usize) -> SearchResult<Vec<TantivyDocument>> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+        top.into_iter()
+            .map(|(_, address)| searcher.doc(address).map_err(SearchError::from))
+            .collect()
+    }
+
+    fn text(doc: &TantivyDocument, field: Field) -> Option<String> {
+        doc.get_first(field)
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }
+
+    fn hit(&self, doc: &TantivyDocument) -> Hit {
+        let f = self.f;
+        Hit {
+            kind: Self::text(doc, f.kind).unwrap_or_default(),
+            id: Self::text(doc, f.id).unwrap_or_default(),
+            label: Self::text(doc, f.label).unwrap_or_default(),
+            score: 1.0,
+            reasons: Vec::new(),
+            merged_into: Self::text(doc, f.merged_into),
+            distance_metres: None,
+            at_micros: doc.get_first(f.at).and_then(|v| v.as_i64()),
+            role: Self::text(doc, f.role),
+            from: Self::text(doc, f.from),
+            to: Self::text(doc, f.to),
+            status: Self::text(doc, f.status),
+        }
+    }
+
+    /// People by name: each word of the name must match exactly, by sound (Double Metaphone)
+    /// or with a typo or two; then ranked by Jaro-Winkler similarity with reasons. Narrowed by
+    /// date of birth, or by birth years, when given.
+    pub fn people(
+        &self,
+        name: &str,
+        date_of_birth: Option<&str>,
+        birth_years: Option<(i64, i64)>,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        let words = names::words(name);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses = vec![self.kind("person")];
+        for word in &words {
+            let exact = Term::from_field_text(self.f.name, word);
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(exact.clone(), IndexRecordOption::Basic)),
+                    3.0,
+                )),
+            )];
+            let distance = if word.chars().count() >= 6 { 2 } else { 1 };
+            alternatives.push((
+                Occur::Should,
+                Box::new(FuzzyTermQuery::new(exact, distance, true)),
+            ));
+            for code in phonetic_codes(word) {
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(self.term(self.f.phonetic, &code), 2.0)),
+                ));
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+        }
+        if let Some(dob) = date_of_birth {
+            clauses.push((Occur::Must, self.term(self.f.dob, dob)));
+        }
+        if let Some((from, to)) = birth_years {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.f.birth_year, from)),
+                    Bound::Included(Term::from_field_i64(self.f.birth_year, to)),
+                )),
+            ));
+        }
+        let docs = self.run(&BooleanQuery::new(clauses), limit.saturating_mul(4).max(20))?;
+        let mut hits: Vec<Hit> = docs
+            .iter()
+            .map(|doc| {
+                let known: Vec<String> = doc
+                    .get_all(self.f.name)
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+                let (score, reasons) = names::explain(name, &known);
+                Hit {
+                    score,
+                    reasons,
+                    ..self.hit(doc)
+                }
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// People and incidents with this (E.164) phone number.
+    pub fn phone(&self, e164: &str, limit: usize) -> SearchResult<Vec<Hit>> {
+        let docs = self.run(self.term(self.f.phone, e164).as_ref(), limit)?;
+        Ok(docs
+            .iter()
+            .map(|d| Hit {
+                reasons: vec!["same phone number".into()],
+                ..self.hit(d)
+            })
+            .collect())
+    }
+
+    /// Vehicles with this (compact, upper-case) registration.
+    pub fn vrm(&self, vrm: &str, limit: usize) -> SearchResult<Vec<Hit>> {
+        let docs = self.run(self.term(self.f.vrm, vrm).as_ref(), limit)?;
+        Ok(docs
+            .iter()
+            .map(|d| Hit {
+                reasons: vec!["same registration".into()],
+                ..self.hit(d)
+            })
+            .collect())
+    }
+
+    /// Locations by full postcode, by postcode district (`LS1`), or by words of the address
+    /// (each word must match, allowing one typo).
+    pub fn locations(
+        &self,
+        postcode: Option<&str>,
+        district: Option<&str>,
+        text: &str,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        let mut clauses = vec![self.kind("location")];
+        if let Some(pc) = postcode {
+            clauses.push((Occur::Must, self.term(self.f.postcode, pc)));
+        } else if let Some(d) = district {
+            clauses.push((Occur::Must, self.term(self.f.district, d)));
+        } else {
+            let words = names::words(text);
+            if words.is_empty() {
+                return Ok(Vec::new());
+            }
+            for word in words {
+                let term = Term::from_field_text(self.f.address, &word);
+                let fuzzy: Box<dyn Query> = if word.chars().count() >= 5 {
+                    Box::new(FuzzyTermQuery::new(term, 1, true))
+                } else {
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                };
+                clauses.push((Occur::Must, fuzzy));
+            }
+        }
+        let docs = self.run(&BooleanQuery::new(clauses), limit)?;
+        Ok(docs.iter().map(|d| self.hit(d)).collect())
+    }
+
+    /// Records of `kind` within `metres` of a point, nearest first, optionally since a time.
+    pub fn near(
+        &self,
+        kind: &str,
+        lat: f64,
+        lon: f64,
+        metres: f64,
+        since_micros: Option<i64>,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        // A box around the point narrows the candidates; the great-circle distance decides.
+        let dlat = metres / 111_320.0;
+        let dlon = metres / (111_320.0 * lat.to_radians().cos().abs().max(0.01));
+        let range = |field: Field, from: f64, to: f64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(field, from)),
+                Bound::Included(Term::from_field_f64(field, to)),
+            ))
+        };
+        let mut clauses = vec![
+            self.kind(kind),
+            (Occur::Must, range(self.f.lat, lat - dlat, lat + dlat)),
+            (Occur::Must, range(self.f.lon, lon - dlon, lon + dlon)),
+        ];
+        if let Some(since) = since_micros {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.f.at, since)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        let docs = self.run(&BooleanQuery::new(clauses), 10_000)?;
+        let mut hits: Vec<Hit> = docs
+            .iter()
+            .filter_map(|doc| {
+                let lat2 = doc.get_first(self.f.lat).and_then(|v| v.as_f64())?;
+                let lon2 = doc.get_first(self.f.lon).and_then(|v| v.as_f64())?;
+                let distance = haversine_metres(lat, lon, lat2, lon2);
+                (distance <= metres).then(|| Hit {
+                    distance_metres: Some(distance),
+                    reasons: vec![format!("{} m away", distance.round())],
+                    ..self.hit(doc)
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            a.distance_metres
+                .unwrap_or(f64::MAX)
+                .total_cmp(&b.distance_metres.unwrap_or(f64::MAX))
+        });
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// Links from or to any of `ids`, newest first.
+    pub fn links(
+        &self,
+        ids: &[String],
+        since_micros: Option<i64>,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let either: Vec<(Occur, Box<dyn Query>)> = ids
+            .iter()
+            .flat_map(|id| {
+                [
+                    (Occur::Should, self.term(self.f.from, id)),
+                    (Occur::Should, self.term(self.f.to, id)),
+                ]
+            })
+            .collect();
+        let mut clauses = vec![
+            self.kind("link"),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
+            ),
+        ];
+        if let Some(since) = since_micros {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.f.at, since)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        let docs = self.run(&BooleanQuery::new(clauses), limit)?;
+        let mut hits: Vec<Hit> = docs.iter().map(|d| self.hit(d)).collect();
+        hits.sort_by(|a, b| b.at_micros.cmp(&a.at_micros));
+        Ok(hits)
+    }
+
+    /// Records by id (any kind), in no particular order.
+    pub fn get(&self, ids: &[String]) -> SearchResult<Vec<Hit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any: Vec<(Occur, Box<dyn Query>)> = ids
+            .iter()
+            .map(|id| (Occur::Should, self.term(self.f.id, id)))
+            .collect();
+        let docs = self.run(&BooleanQuery::new(any), ids.len())?;
+        Ok(docs.iter().map(|d| self.hit(d)).collect())
+    }
+
+    /// Incidents with a caller phone among `phones`, since a time.
+    pub fn incidents_by_phone(
+        &self,
+        phones: &[String],
+        since_micros: Option<i64>,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        if phones.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any: Vec<(Occur, Box<dyn Query>)> = phones
+            .iter()
+            .map(|p| (Occur::Should, self.term(self.f.phone, p)))
+            .collect();
+        let mut clauses = vec![
+            self.kind("incident"),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+            ),
+        ];
+        if let Some(since) = since_micros {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.f.at, since)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        let docs = self.run(&BooleanQuery::new(clauses), limit)?;
+        let mut hits: Vec<Hit> = docs
+            .iter()
+            .map(|d| Hit {
+                reasons: vec!["called from the same number".into()],
+                ..self.hit(d)
+            })
+            .collect();
+        hits.sort_by(|a, b| b.at_micros.cmp(&a.at_micros));
+        Ok(hits)
+    }
+
+    /// The underlying tantivy index, for its statistics.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+}
+
+/// Great-circle distance in metres (mean Earth radius 6,371,008.8 m, IUGG).
+pub fn haversine_metres(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests;

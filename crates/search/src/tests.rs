@@ -1,0 +1,296 @@
+use super::*;
+
+fn person(id: &str, names: &[&str], dob: Option<&str>, phones: &[&str]) -> IndexDoc {
+    IndexDoc::Person {
+        id: id.into(),
+        names: names.iter().map(|n| (*n).to_owned()).collect(),
+        date_of_birth: dob.map(Into::into),
+        birth_year: dob.and_then(|d| d[..4].parse().ok()),
+        age_range: None,
+        phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+        addresses: vec![],
+        merged_into: None,
+    }
+}
+
+fn index() -> SearchIndex {
+    let index = SearchIndex::open(None).unwrap();
+    index
+        .upsert(&[
+            person(
+                "p1",
+                &["John Smith"],
+                Some("1980-04-02"),
+                &["+447700900123"],
+            ),
+            person("p2", &["Mohammed Khan"], Some("1975-01-30"), &[]),
+            person("p3", &["Catherine O'Neill", "Kate Neill"], None, &[]),
+            person("p4", &["Siobhan Murphy"], Some("1990-06-15"), &[]),
+            person("p5", &["Jon Smithson"], Some("2001-09-09"), &[]),
+            IndexDoc::Vehicle {
+                id: "v1".into(),
+                vrm: "AB12CDE".into(),
+                description: "silver Ford Focus".into(),
+            },
+            IndexDoc::Location {
+                id: "l1".into(),
+                address: "12 Briggate, Leeds".into(),
+                postcode: Some("LS1 6HD".into()),
+                point: Some((53.7977, -1.5422)),
+            },
+            IndexDoc::Location {
+                id: "l2".into(),
+                address: "3 Albion Street, Leeds".into(),
+                postcode: Some("LS1 5AA".into()),
+                point: Some((53.7990, -1.5440)),
+            },
+            IndexDoc::Location {
+                id: "l3".into(),
+                address: "Otley Road, Adel".into(),
+                postcode: Some("LS16 8AA".into()),
+                point: Some((53.8530, -1.5840)),
+            },
+        ])
+        .unwrap();
+    index
+}
+
+fn ids(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+// Each spelling variant finds its record (issue 5 acceptance).
+#[test]
+fn spelling_variants_phonetic_matches_and_typos_find_the_person() {
+    let index = index();
+    for query in [
+        "John Smith",
+        "Jon Smyth",
+        "john smith",
+        "Jhon Smith",
+        "Smiht",
+        "Smyth",
+        "JOHN SMITHE",
+    ] {
+        let hits = index.people(query, None, None, 5).unwrap();
+        assert_eq!(
+            hits.first().map(|h| h.id.as_str()),
+            Some("p1"),
+            "{query}: {hits:?}"
+        );
+    }
+    for query in ["Muhammad Khan", "Mohamed Khan", "Mohammed Kahn"] {
+        assert_eq!(
+            ids(&index.people(query, None, None, 5).unwrap())[0],
+            "p2",
+            "{query}"
+        );
+    }
+    assert_eq!(
+        ids(&index.people("Kate O'Neil", None, None, 5).unwrap())[0],
+        "p3",
+        "aliases count"
+    );
+    for query in ["Siobahn Murphy", "Siobhan Murphey", "Siobhan Murfy"] {
+        assert_eq!(
+            ids(&index.people(query, None, None, 5).unwrap())[0],
+            "p4",
+            "{query}"
+        );
+    }
+    assert!(
+        index
+            .people("Zebedee Quirk", None, None, 5)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn hits_say_why_they_matched() {
+    let index = index();
+    let exact = &index.people("John Smith", None, None, 1).unwrap()[0];
+    assert_eq!(exact.reasons, ["exact name"]);
+    let sounds = &index.people("Jon Smyth", None, None, 1).unwrap()[0];
+    assert!(
+        sounds
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("sounds like John Smith")),
+        "{:?}",
+        sounds.reasons
+    );
+}
+
+#[test]
+fn date_of_birth_and_age_narrow_the_search() {
+    let index = index();
+    assert_eq!(
+        ids(&index
+            .people("Jon Smith", Some("1980-04-02"), None, 5)
+            .unwrap()),
+        ["p1"]
+    );
+    assert_eq!(
+        ids(&index
+            .people("Jon Smith", None, Some((1975, 1985)), 5)
+            .unwrap()),
+        ["p1"]
+    );
+    assert!(
+        index
+            .people("Jon Smith", None, Some((1995, 2005)), 5)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        index
+            .people("John Smith", Some("1999-01-01"), None, 5)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn phones_and_registrations_find_their_records() {
+    let index = index();
+    assert_eq!(ids(&index.phone("+447700900123", 5).unwrap()), ["p1"]);
+    assert_eq!(ids(&index.vrm("AB12CDE", 5).unwrap()), ["v1"]);
+    assert!(index.vrm("AB12CDF", 5).unwrap().is_empty());
+}
+
+#[test]
+fn locations_by_postcode_district_words_and_distance() {
+    let index = index();
+    assert_eq!(
+        ids(&index.locations(Some("LS1 5AA"), None, "", 5).unwrap()),
+        ["l2"]
+    );
+    let district_hits = index.locations(None, Some("LS1"), "", 5).unwrap();
+    let mut district = ids(&district_hits);
+    district.sort_unstable();
+    assert_eq!(district, ["l1", "l2"], "LS16 is not LS1");
+    assert_eq!(
+        ids(&index.locations(None, None, "briggate", 5).unwrap()),
+        ["l1"]
+    );
+    assert_eq!(
+        ids(&index.locations(None, None, "Albion Stret", 5).unwrap()),
+        ["l2"],
+        "a typo"
+    );
+    let near = index
+        .near("location", 53.7980, -1.5430, 300.0, None, 5)
+        .unwrap();
+    assert_eq!(ids(&near), ["l1", "l2"], "nearest first, Adel is too far");
+    assert!(near[0].distance_metres.unwrap() < near[1].distance_metres.unwrap());
+}
+
+#[test]
+fn history_follows_links_and_phones_newest_first() {
+    let index = index();
+    index
+        .upsert(&[
+            IndexDoc::Incident {
+                id: "i1".into(),
+                reference: "20261101-0001".into(),
+                opened_at_micros: 1_000,
+                status: "closed".into(),
+                incident_type: Some("CRIME_THEFT".into()),
+                caller_name: "John Smith".into(),
+                caller_phone: Some("+447700900123".into()),
+                location: "Briggate".into(),
+                point: Some((53.7977, -1.5422)),
+            },
+            IndexDoc::Link {
+                id: "k1".into(),
+                from: "p2".into(),
+                to: "i1".into(),
+                role: "victim".into(),
+                at_micros: 2_000,
+            },
+            IndexDoc::Link {
+                id: "k2".into(),
+                from: "p2".into(),
+                to: "i9".into(),
+                role: "suspect".into(),
+                at_micros: 3_000,
+            },
+        ])
+        .unwrap();
+    assert_eq!(
+        ids(&index
+            .incidents_by_phone(&["+447700900123".into()], None, 10)
+            .unwrap()),
+        ["i1"]
+    );
+    assert!(
+        index
+            .incidents_by_phone(&["+447700900123".into()], Some(5_000), 10)
+            .unwrap()
+            .is_empty(),
+        "outside the period"
+    );
+    let links = index.links(&["p2".into()], None, 10).unwrap();
+    assert_eq!(ids(&links), ["k2", "k1"], "newest first");
+    assert_eq!(links[1].role.as_deref(), Some("victim"));
+    assert_eq!(
+        ids(&index
+            .near("incident", 53.7978, -1.5423, 100.0, None, 5)
+            .unwrap()),
+        ["i1"]
+    );
+}
+
+#[test]
+fn a_changed_record_is_found_by_its_new_values_at_once() {
+    let index = index();
+    index
+        .upsert(&[person(
+            "p1",
+            &["John Smith-Jones"],
+            Some("1980-04-02"),
+            &["+447700900999"],
+        )])
+        .unwrap();
+    assert!(index.phone("+447700900123", 5).unwrap().is_empty());
+    assert_eq!(ids(&index.phone("+447700900999", 5).unwrap()), ["p1"]);
+    assert_eq!(
+        ids(&index.people("Smith-Jones", None, None, 5).unwrap())[0],
+        "p1"
+    );
+}
+
+#[test]
+fn the_index_survives_a_restart_and_can_be_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(Some(dir.path())).unwrap();
+        index
+            .upsert(&[person("p1", &["John Smith"], None, &[])])
+            .unwrap();
+    }
+    let reopened = SearchIndex::open(Some(dir.path())).unwrap();
+    assert_eq!(
+        ids(&reopened.people("John Smith", None, None, 5).unwrap()),
+        ["p1"]
+    );
+    let count = reopened
+        .rebuild(vec![person("p9", &["Ann Other"], None, &[])])
+        .unwrap();
+    assert_eq!(count, 1);
+    assert!(
+        reopened
+            .people("John Smith", None, None, 5)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(reopened.len(), 1);
+}
+
+#[test]
+fn distances_are_great_circle_metres() {
+    // Leeds station to Leeds town hall: about 640 m.
+    let d = haversine_metres(53.7953, -1.5480, 53.8001, -1.5492);
+    assert!((500.0..700.0).contains(&d), "{d}");
+}

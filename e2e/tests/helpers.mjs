@@ -14,7 +14,7 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "controlroom-e2e-"));
   const child = spawn(
     bin,
-    ["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`],
+    ["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`, "--search-dir", join(dir, "search")],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONTROLROOM_LOG: "warn" } },
   );
   const lines = createInterface({ input: child.stdout });

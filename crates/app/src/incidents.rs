@@ -112,6 +112,7 @@ pub(crate) async fn record(
     .await?;
     tx.commit().await?;
     app.live.publish(row);
+    crate::intelligence::index_incident(app, &incident);
     Ok(IncidentOutcome {
         incident,
         contact_id,

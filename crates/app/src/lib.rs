@@ -12,6 +12,7 @@ mod error;
 pub mod first_contact;
 mod idempotency;
 pub mod incidents;
+pub mod intelligence;
 pub mod live;
 mod records;
 pub mod reference;
@@ -68,6 +69,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub live: live::Live,
+    /// The intelligence search index (in memory unless `with_search` gives a folder's).
+    search: Option<Arc<controlroom_search::SearchIndex>>,
 }
 
 impl App {
@@ -77,7 +80,24 @@ impl App {
             clock,
             settings,
             live: live::Live::default(),
+            search: controlroom_search::SearchIndex::open(None)
+                .ok()
+                .map(Arc::new),
         }
+    }
+
+    /// Use this search index (e.g. one kept on disk beside the database).
+    pub fn with_search(mut self, index: Arc<controlroom_search::SearchIndex>) -> Self {
+        self.search = Some(index);
+        self
+    }
+
+    pub fn search(&self) -> Result<&controlroom_search::SearchIndex, AppError> {
+        self.search.as_deref().ok_or_else(|| {
+            AppError::Store(controlroom_store::StoreError::Unavailable(
+                "the search index is not open".into(),
+            ))
+        })
     }
 
     /// Now, to the microsecond: the precision the store keeps, so a state built in memory is

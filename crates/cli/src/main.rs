@@ -40,6 +40,13 @@ struct Database {
     database_url: String,
 }
 
+#[derive(Args, Clone)]
+struct SearchDir {
+    /// Folder of the intelligence search index (rebuilt from the database when empty).
+    #[arg(long, env = "CONTROLROOM_SEARCH_DIR", default_value = "data/search")]
+    search_dir: std::path::PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (creates and migrates the database if needed).
@@ -58,6 +65,15 @@ enum Command {
         /// A folder of the force's own reference files (*.psv) that extend the national lists.
         #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
         reference_dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        search: SearchDir,
+    },
+    /// Rebuild the intelligence search index from the database.
+    Reindex {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        search: SearchDir,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -172,6 +188,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             demo,
             session_idle_minutes,
             reference_dir,
+            search,
         } => {
             init_logging();
             // Bad reference data stops start-up, naming the file and line to fix.
@@ -189,7 +206,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 reference: Arc::new(reference),
                 ..Settings::default()
             };
-            serve(&db.database_url, listen, demo, settings).await
+            serve(&db.database_url, &search.search_dir, listen, demo, settings).await
         }
         Command::Migrate { db } => {
             let store = open_store(&db.database_url).await?;
@@ -248,6 +265,27 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
+        Command::Reindex { db, search } => {
+            let store = open_store(&db.database_url).await?;
+            let index = controlroom_search::SearchIndex::open(Some(&search.search_dir))
+                .with_context(|| {
+                    format!(
+                        "opening the search index in {}",
+                        search.search_dir.display()
+                    )
+                })?;
+            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default())
+                .with_search(Arc::new(index));
+            let started = std::time::Instant::now();
+            let count = controlroom_app::intelligence::reindex(&app).await;
+            store.close().await;
+            println!(
+                "search index rebuilt: {} records in {:.1} s",
+                count?,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -265,14 +303,33 @@ fn init_logging() {
     };
 }
 
+/// Open the search index in `folder`; rebuild it from the store when it is empty.
+async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure> {
+    let index = controlroom_search::SearchIndex::open(Some(folder))
+        .with_context(|| format!("opening the search index in {}", folder.display()))?;
+    let app = app.with_search(Arc::new(index));
+    if app.search()?.is_empty() {
+        let count = controlroom_app::intelligence::reindex(&app).await?;
+        if count > 0 {
+            tracing::info!(count, "search index rebuilt from the database");
+        }
+    }
+    Ok(app)
+}
+
 async fn serve(
     database_url: &str,
+    search_dir: &std::path::Path,
     listen: SocketAddr,
     with_demo: bool,
     settings: Settings,
 ) -> Result<(), Failure> {
     let store = open_store(database_url).await?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    let app = open_search(
+        App::new(store.clone(), Arc::new(SystemClock), settings),
+        search_dir,
+    )
+    .await?;
     if with_demo {
         let seeded = demo::seed(&app).await?;
         println!(

@@ -43,7 +43,9 @@ pub enum IndexDoc {
         id: String,
         names: Vec<String>,
         date_of_birth: Option<String>,
-        birth_year: Option<i64>,
+        /// Every birth year the person may have: one with a date of birth, the span of an
+        /// age range otherwise.
+        birth_years: Vec<i64>,
         age_range: Option<(u8, u8)>,
         phones: Vec<String>,
         addresses: Vec<String>,
@@ -272,7 +274,7 @@ impl SearchIndex {
             IndexDoc::Person {
                 names,
                 date_of_birth,
-                birth_year,
+                birth_years,
                 age_range,
                 phones,
                 addresses,
@@ -293,12 +295,11 @@ impl SearchIndex {
                 if let Some(dob) = date_of_birth {
                     d.add_text(f.dob, dob);
                 }
-                if let Some(year) = birth_year {
+                for year in birth_years {
                     d.add_i64(f.birth_year, *year);
                 }
-                if let (None, Some((from, to))) = (birth_year, age_range) {
-                    // An age range stands for the birth years it covers (as of indexing).
-                    d.add_text(f.dob, &format!("age {from}-{to}"));
+                if let Some((from, to)) = age_range {
+                    d.add_text(f.dob, format!("age {from}-{to}"));
                 }
                 for phone in phones {
                     d.add_text(f.phone, phone);
@@ -314,7 +315,7 @@ impl SearchIndex {
                 vrm, description, ..
             } => {
                 d.add_text(f.kind, "vehicle");
-                d.add_text(f.label, &format!("{vrm} {description}").trim().to_owned());
+                d.add_text(f.label, format!("{vrm} {description}").trim());
                 d.add_text(f.vrm, vrm);
             }
             IndexDoc::Location {
@@ -346,9 +347,7 @@ impl SearchIndex {
                 d.add_text(f.kind, "incident");
                 d.add_text(
                     f.label,
-                    &format!("{reference} {}", incident_type.as_deref().unwrap_or(""))
-                        .trim()
-                        .to_owned(),
+                    format!("{reference} {}", incident_type.as_deref().unwrap_or("")).trim(),
                 );
                 d.add_i64(f.at, *opened_at_micros);
                 d.add_text(f.status, status);
@@ -641,8 +640,17 @@ impl SearchIndex {
         }
         let docs = self.run(&BooleanQuery::new(clauses), limit)?;
         let mut hits: Vec<Hit> = docs.iter().map(|d| self.hit(d)).collect();
-        hits.sort_by(|a, b| b.at_micros.cmp(&a.at_micros));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
         Ok(hits)
+    }
+
+    /// People recorded as merged into `id`.
+    pub fn merged_into(&self, id: &str) -> SearchResult<Vec<String>> {
+        let docs = self.run(self.term(self.f.merged_into, id).as_ref(), 1_000)?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| Self::text(d, self.f.id))
+            .collect())
     }
 
     /// Records by id (any kind), in no particular order.
@@ -696,7 +704,7 @@ impl SearchIndex {
                 ..self.hit(d)
             })
             .collect();
-        hits.sort_by(|a, b| b.at_micros.cmp(&a.at_micros));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
         Ok(hits)
     }
 

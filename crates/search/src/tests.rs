@@ -5,7 +5,7 @@ fn person(id: &str, names: &[&str], dob: Option<&str>, phones: &[&str]) -> Index
         id: id.into(),
         names: names.iter().map(|n| (*n).to_owned()).collect(),
         date_of_birth: dob.map(Into::into),
-        birth_year: dob.and_then(|d| d[..4].parse().ok()),
+        birth_years: dob.and_then(|d| d[..4].parse().ok()).into_iter().collect(),
         age_range: None,
         phones: phones.iter().map(|p| (*p).to_owned()).collect(),
         addresses: vec![],

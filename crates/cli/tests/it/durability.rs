@@ -15,9 +15,17 @@ both_backends!(acknowledged_contacts_survive_sigkill);
 const PASSWORD: &str = "durable-password-1";
 
 /// Start `controlroom serve` on a free port and wait for its "listening" line.
-async fn start(url: &str) -> (Child, String) {
+async fn start(url: &str, search_dir: &str) -> (Child, String) {
     let mut child = controlroom()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            url,
+            "--search-dir",
+            search_dir,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -67,7 +75,9 @@ async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
     .await;
     assert_eq!(code, 0, "{err}");
 
-    let (mut server, base) = start(&db.url).await;
+    let search = tempfile::tempdir().unwrap();
+    let search_dir = search.path().display().to_string();
+    let (mut server, base) = start(&db.url, &search_dir).await;
     let client = reqwest::Client::new();
     let token = sign_in(&client, &base).await;
 
@@ -122,7 +132,7 @@ async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
     );
 
     // Restart on the same database: every acknowledged contact is there.
-    let (mut server, base) = start(&db.url).await;
+    let (mut server, base) = start(&db.url, &search_dir).await;
     let token = sign_in(&client, &base).await;
     for (incident, contact) in &confirmed {
         let (status, body) = read(

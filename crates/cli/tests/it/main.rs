@@ -9,6 +9,7 @@ mod durability;
 mod first_contact;
 mod flow;
 mod idempotency;
+mod intelligence;
 mod ops;
 mod session;
 mod tamper;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod contacts;
 pub mod first_contact;
 pub mod incidents;
+pub mod intelligence;
 pub mod live;
 pub mod ops;
 pub mod session;
@@ -43,6 +44,26 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/dash", post(first_contact::dash))
         .route("/incidents/{id}/signpost", post(first_contact::signpost))
         .route("/reference", get(first_contact::reference))
+        .route("/people", post(intelligence::add_person))
+        .route(
+            "/people/{id}",
+            axum::routing::put(intelligence::update_person),
+        )
+        .route("/people/{id}/merge", post(intelligence::merge))
+        .route("/people/{id}/unmerge", post(intelligence::unmerge))
+        .route("/vehicles", post(intelligence::add_vehicle))
+        .route("/locations", post(intelligence::add_location))
+        .route("/records/{kind}/{id}", get(intelligence::get_record))
+        .route(
+            "/records/{kind}/{id}/markers",
+            post(intelligence::add_marker),
+        )
+        .route("/records/{kind}/{id}/links", post(intelligence::add_link))
+        .route("/search", post(intelligence::search))
+        .route(
+            "/incidents/{id}/intelligence",
+            post(intelligence::incident_check),
+        )
         .route("/users", get(users::list).post(users::add))
         .route("/audit/verify", get(audit::verify))
         .route("/openapi.json", get(crate::openapi::document))

@@ -1,0 +1,897 @@
+//! Intelligence checks: POLE records (people, vehicles, locations), their links and warning
+//! markers, the searches a handler runs while the caller is on the line, and the record of
+//! each check in the incident log. Searching for a person is consulting personal data: every
+//! search and every record viewed is in the audit trail.
+
+use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
+use crate::{Actor, App, AppError};
+use controlroom_domain::Invalid;
+use controlroom_domain::audit::Category;
+use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
+use controlroom_domain::pole::{
+    E164, Kind, LinkRole, LocationDetails, Marker, PersonDraft, PoleEvent, PoleRecord, RecordRef,
+    VehicleDetails, normalise_postcode, normalise_vrm, postcode_district,
+};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::text::{optional_text, required_text};
+use controlroom_search::{Hit, IndexDoc};
+use controlroom_store::{NewRecord, WriteTx};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use uuid::Uuid;
+
+fn today(app: &App) -> jiff::civil::Date {
+    app.clock
+        .now()
+        .to_zoned(app.settings.time_zone.clone())
+        .date()
+}
+
+async fn append(
+    tx: &mut dyn WriteTx,
+    record: RecordRef,
+    event: &PoleEvent,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    tx.append(NewRecord {
+        category: Category::Change,
+        stream: record.stream(),
+        kind: event.kind().to_owned(),
+        actor: actor.username.to_string(),
+        at_micros: micros(at),
+        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+    })
+    .await?;
+    Ok(())
+}
+
+/// Fold a POLE record from its stored events.
+fn fold(
+    reference: RecordRef,
+    records: &[controlroom_domain::audit::AuditRecord],
+) -> Result<Option<PoleRecord>, AppError> {
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let mut record = PoleRecord::new(reference);
+    for r in records {
+        let event: PoleEvent = serde_json::from_str(&r.payload)
+            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
+        let at = Timestamp::from_microsecond(r.at_micros)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        record.apply(&event, at, &r.actor);
+    }
+    Ok(Some(record))
+}
+
+/// The search document for a POLE record; `year` turns an age range into birth years.
+pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
+    let id = record.reference.id.to_string();
+    if let Some(p) = &record.person {
+        return Some(IndexDoc::Person {
+            id,
+            names: p.names.clone(),
+            date_of_birth: p.date_of_birth.map(|d| d.to_string()),
+            birth_years: match (p.date_of_birth, p.age_range) {
+                (Some(d), _) => vec![i64::from(d.year())],
+                (None, Some((from, to))) => (i64::from(year) - i64::from(to) - 1
+                    ..=i64::from(year) - i64::from(from))
+                    .collect(),
+                (None, None) => Vec::new(),
+            },
+            age_range: p.age_range,
+            phones: p.phones.iter().map(|e| e.to_string()).collect(),
+            addresses: p.addresses.clone(),
+            merged_into: record.merged_into.map(|m| m.to_string()),
+        });
+    }
+    if let Some(v) = &record.vehicle {
+        let description = [&v.colour, &v.make, &v.model]
+            .iter()
+            .filter_map(|x| x.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Some(IndexDoc::Vehicle {
+            id,
+            vrm: v.vrm.clone(),
+            description,
+        });
+    }
+    record.location.as_ref().map(|l| IndexDoc::Location {
+        id,
+        address: l.address.clone(),
+        postcode: l.postcode.clone(),
+        point: l.lat.zip(l.lon),
+    })
+}
+
+/// Link documents for the links a record holds.
+pub fn link_documents(record: &PoleRecord) -> Vec<IndexDoc> {
+    record
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, link)| IndexDoc::Link {
+            id: format!("{}#{i}", record.reference.stream()),
+            from: record.reference.id.to_string(),
+            to: link.to.id.to_string(),
+            role: link.role.as_str().to_owned(),
+            at_micros: micros(link.at),
+        })
+        .collect()
+}
+
+pub fn incident_document(incident: &Incident) -> IndexDoc {
+    let first = incident.contacts.first();
+    IndexDoc::Incident {
+        id: incident.id.to_string(),
+        reference: incident.reference.to_string(),
+        opened_at_micros: micros(incident.opened_at),
+        status: incident.status.as_str().to_owned(),
+        incident_type: incident.incident_type.as_ref().map(ToString::to_string),
+        caller_name: first.map(|c| c.caller.name.clone()).unwrap_or_default(),
+        caller_phone: first
+            .and_then(|c| c.caller.phone.as_ref())
+            .and_then(|p| E164::parse("phone", p.as_str()).ok())
+            .map(|e| e.to_string()),
+        location: first.map(|c| c.location.text.clone()).unwrap_or_default(),
+        point: first
+            .and_then(|c| c.location.coordinates)
+            .map(|c| (c.lat, c.lon)),
+    }
+}
+
+/// Keep the index in step after a committed change. The store is the truth: if indexing
+/// fails, the change stands and `controlroom reindex` repairs the index.
+pub(crate) fn index_incident(app: &App, incident: &Incident) {
+    if let Ok(index) = app.search()
+        && let Err(e) = index.upsert(&[incident_document(incident)])
+    {
+        tracing::warn!(error = %e, "incident saved but not indexed; run controlroom reindex");
+    }
+}
+
+fn index_record(app: &App, record: &PoleRecord) {
+    let Ok(index) = app.search() else { return };
+    let mut docs: Vec<IndexDoc> = document(record, today(app).year()).into_iter().collect();
+    docs.extend(link_documents(record));
+    if let Err(e) = index.upsert(&docs) {
+        tracing::warn!(error = %e, "record saved but not indexed; run controlroom reindex");
+    }
+}
+
+/// Write events to a record's stream (creating it if `new`), index it, and return it.
+async fn change(
+    app: &App,
+    actor: &Actor,
+    reference: RecordRef,
+    new: bool,
+    events: Vec<PoleEvent>,
+) -> Result<PoleRecord, AppError> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let existing = tx.stream(&reference.stream()).await?;
+    if new != existing.is_empty() {
+        return Err(if new {
+            AppError::Conflict("that record already exists".into())
+        } else {
+            AppError::NotFound(format!(
+                "there is no {} with id {}",
+                reference.kind.as_str(),
+                reference.id
+            ))
+        });
+    }
+    for event in &events {
+        append(tx.as_mut(), reference, event, actor, now).await?;
+    }
+    tx.commit().await?;
+    let records = app.store.stream(&reference.stream()).await?;
+    let record = fold(reference, &records)?
+        .ok_or_else(|| AppError::Corrupt("a record with no events".into()))?;
+    index_record(app, &record);
+    Ok(record)
+}
+
+fn require(actor: &Actor) -> Result<(), AppError> {
+    actor.require(Permission::ViewIncidents, "search or record intelligence")
+}
+
+pub async fn record_person(
+    app: &App,
+    actor: &Actor,
+    draft: PersonDraft,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let details = draft.parse(today(app))?;
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Person,
+            id: Uuid::now_v7(),
+        },
+        true,
+        vec![PoleEvent::PersonRecorded { details }],
+    )
+    .await
+}
+
+pub async fn update_person(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    draft: PersonDraft,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let details = draft.parse(today(app))?;
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Person,
+            id,
+        },
+        false,
+        vec![PoleEvent::PersonUpdated { details }],
+    )
+    .await
+}
+
+pub async fn record_vehicle(
+    app: &App,
+    actor: &Actor,
+    vrm: &str,
+    make: Option<&str>,
+    model: Option<&str>,
+    colour: Option<&str>,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let details = VehicleDetails {
+        vrm: normalise_vrm("vrm", vrm)?,
+        make: optional_text("make", make, 60)?,
+        model: optional_text("model", model, 60)?,
+        colour: optional_text("colour", colour, 40)?,
+    };
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Vehicle,
+            id: Uuid::now_v7(),
+        },
+        true,
+        vec![PoleEvent::VehicleRecorded { details }],
+    )
+    .await
+}
+
+pub struct LocationInput<'a> {
+    pub address: &'a str,
+    pub postcode: Option<&'a str>,
+    pub uprn: Option<&'a str>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub beat: Option<&'a str>,
+}
+
+pub async fn record_location(
+    app: &App,
+    actor: &Actor,
+    input: LocationInput<'_>,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let coordinates = match (input.lat, input.lon) {
+        (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
+        (None, None) => None,
+        _ => {
+            return Err(Invalid::new("lat", "give both latitude and longitude, or neither").into());
+        }
+    };
+    let details = LocationDetails {
+        address: required_text("address", input.address, 500)?,
+        postcode: optional_text("postcode", input.postcode, 10)?
+            .map(|p| normalise_postcode("postcode", &p))
+            .transpose()?,
+        uprn: optional_text("uprn", input.uprn, 12)?,
+        lat: coordinates.map(|c| c.lat),
+        lon: coordinates.map(|c| c.lon),
+        beat: optional_text("beat", input.beat, 40)?,
+    };
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Location,
+            id: Uuid::now_v7(),
+        },
+        true,
+        vec![PoleEvent::LocationRecorded { details }],
+    )
+    .await
+}
+
+pub async fn add_marker(
+    app: &App,
+    actor: &Actor,
+    record: RecordRef,
+    kind: &str,
+    reason: &str,
+    source: &str,
+    review_by: &str,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    if record.kind == Kind::Incident {
+        return Err(Invalid::new(
+            "kind",
+            "warning markers go on people, vehicles and locations",
+        )
+        .into());
+    }
+    let marker = Marker::parse(
+        kind,
+        reason,
+        source,
+        review_by,
+        actor.username.as_str(),
+        today(app),
+    )?;
+    change(
+        app,
+        actor,
+        record,
+        false,
+        vec![PoleEvent::MarkerAdded { marker }],
+    )
+    .await
+}
+
+/// Link one record to another (a person to an incident as victim, a vehicle to its keeper).
+pub async fn link(
+    app: &App,
+    actor: &Actor,
+    from: RecordRef,
+    to: RecordRef,
+    role: &str,
+    note: Option<&str>,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let role = LinkRole::parse(role)?;
+    let note = optional_text("note", note, 500)?;
+    if from == to {
+        return Err(Invalid::new("to", "a record cannot be linked to itself").into());
+    }
+    exists(app, to).await?;
+    change(
+        app,
+        actor,
+        from,
+        false,
+        vec![PoleEvent::Linked { to, role, note }],
+    )
+    .await
+}
+
+async fn exists(app: &App, record: RecordRef) -> Result<(), AppError> {
+    let stream = match record.kind {
+        Kind::Incident => incident_stream(IncidentId(record.id)),
+        _ => record.stream(),
+    };
+    if app.store.stream(&stream).await?.is_empty() {
+        return Err(Invalid::new(
+            "to",
+            format!("there is no {} with id {}", record.kind.as_str(), record.id),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Record that `person` is the same person as `into`. Nothing is moved: links stay where they
+/// are and are read through the merge; unmerging undoes it exactly.
+pub async fn merge(
+    app: &App,
+    actor: &Actor,
+    person: Uuid,
+    into: Uuid,
+    reason: &str,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let reason = required_text("reason", reason, 1000)?;
+    if person == into {
+        return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
+    }
+    let target = load(
+        app,
+        RecordRef {
+            kind: Kind::Person,
+            id: into,
+        },
+    )
+    .await?
+    .ok_or_else(|| Invalid::new("into", "there is no such person to merge into"))?;
+    if target.merged_into.is_some() {
+        return Err(Invalid::new(
+            "into",
+            "that person is itself merged; merge into the record it was merged into",
+        )
+        .into());
+    }
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Person,
+            id: person,
+        },
+        false,
+        vec![PoleEvent::MergedInto { into, reason }],
+    )
+    .await
+}
+
+pub async fn unmerge(
+    app: &App,
+    actor: &Actor,
+    person: Uuid,
+    reason: &str,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let reason = required_text("reason", reason, 1000)?;
+    let current = load(
+        app,
+        RecordRef {
+            kind: Kind::Person,
+            id: person,
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::NotFound("there is no such person".into()))?;
+    if current.merged_into.is_none() {
+        return Err(Invalid::new("person", "this person is not merged").into());
+    }
+    change(
+        app,
+        actor,
+        current.reference,
+        false,
+        vec![PoleEvent::Unmerged { reason }],
+    )
+    .await
+}
+
+async fn load(app: &App, reference: RecordRef) -> Result<Option<PoleRecord>, AppError> {
+    fold(reference, &app.store.stream(&reference.stream()).await?)
+}
+
+/// A record as a handler sees it: its details, markers, its links and the links to it (of
+/// every record merged into it too), and its history. The look is audited.
+#[derive(Debug, Clone)]
+pub struct RecordView {
+    pub record: PoleRecord,
+    /// Records merged into this one.
+    pub merged: Vec<Uuid>,
+    /// Links from or to this record (and records merged into it), newest first.
+    pub links: Vec<Hit>,
+    /// Incidents in the history, newest first.
+    pub history: Vec<Hit>,
+}
+
+pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<RecordView, AppError> {
+    require(actor)?;
+    let record = load(app, reference).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "there is no {} with id {}",
+            reference.kind.as_str(),
+            reference.id
+        ))
+    })?;
+    let index = app.search()?;
+    let merged: Vec<Uuid> = index
+        .merged_into(&reference.id.to_string())
+        .map_err(search_error)?
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let mut ids = vec![reference.id.to_string()];
+    ids.extend(merged.iter().map(ToString::to_string));
+    let links = index.links(&ids, None, 500).map_err(search_error)?;
+    let mut phones = Vec::new();
+    if let Some(p) = &record.person {
+        phones = p.phones.iter().map(ToString::to_string).collect();
+    }
+    let history = history(
+        app,
+        &ids,
+        &phones,
+        None,
+        record.location.as_ref().and_then(|l| l.lat.zip(l.lon)),
+        None,
+    )?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        reference.stream(),
+        "record_viewed",
+        &actor.username,
+        app.now(),
+        json!({ "kind": reference.kind.as_str() }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(RecordView {
+        record,
+        merged,
+        links,
+        history,
+    })
+}
+
+fn search_error(e: controlroom_search::SearchError) -> AppError {
+    AppError::Store(controlroom_store::StoreError::Unavailable(e.to_string()))
+}
+
+/// Incidents linked to any of `ids`, called in from any of `phones`, or (for a place) within
+/// 100 metres of `point`, since a time, newest first.
+fn history(
+    app: &App,
+    ids: &[String],
+    phones: &[String],
+    since: Option<i64>,
+    point: Option<(f64, f64)>,
+    exclude: Option<&str>,
+) -> Result<Vec<Hit>, AppError> {
+    let index = app.search()?;
+    let mut incident_ids: Vec<String> = index
+        .links(ids, since, 500)
+        .map_err(search_error)?
+        .into_iter()
+        .flat_map(|l| [l.from, l.to])
+        .flatten()
+        .filter(|id| !ids.contains(id))
+        .collect();
+    incident_ids.sort();
+    incident_ids.dedup();
+    let mut hits: Vec<Hit> = index
+        .get(&incident_ids)
+        .map_err(search_error)?
+        .into_iter()
+        .filter(|h| h.kind == "incident")
+        .collect();
+    hits.extend(
+        index
+            .incidents_by_phone(phones, since, 200)
+            .map_err(search_error)?,
+    );
+    if let Some((lat, lon)) = point {
+        hits.extend(
+            index
+                .near("incident", lat, lon, 100.0, since, 200)
+                .map_err(search_error)?,
+        );
+    }
+    hits.retain(|h| Some(h.id.as_str()) != exclude);
+    hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
+    hits.dedup_by(|a, b| a.id == b.id);
+    Ok(hits)
+}
+
+/// What a handler searches for. Any combination; empty parts are skipped.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRequest {
+    pub name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub age_from: Option<u8>,
+    pub age_to: Option<u8>,
+    pub phone: Option<String>,
+    pub vrm: Option<String>,
+    pub location: Option<String>,
+    pub near: Option<(f64, f64, f64)>,
+    /// History period in days (default 365).
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckResult {
+    pub people: Vec<Hit>,
+    pub phone: Vec<Hit>,
+    pub vehicles: Vec<Hit>,
+    pub locations: Vec<Hit>,
+    /// Incidents in the period: linked to what was found, called from the phone, or nearby.
+    pub history: Vec<Hit>,
+    /// Warning markers on what was found, as (record label, marker, expired).
+    pub markers: Vec<(String, Marker, bool)>,
+    pub repeat_caller: usize,
+    pub repeat_location: usize,
+    pub repeat_victim: usize,
+    /// Open incidents of the same kind near the same place in the last hour.
+    pub possible_duplicates: Vec<Hit>,
+    /// What was searched, in words (for the log).
+    pub searched: Vec<String>,
+}
+
+/// Thresholds for "repeat" (force configuration in time; the common 12-month, 3-incident rule).
+pub const REPEAT_THRESHOLD: usize = 3;
+
+/// Run an intelligence check. When `incident` is given, the check is written to its log and
+/// repeat and duplicate detection use its caller and place.
+pub async fn check(
+    app: &App,
+    actor: &Actor,
+    incident: Option<IncidentId>,
+    request: CheckRequest,
+) -> Result<CheckResult, AppError> {
+    require(actor)?;
+    let index = app.search()?;
+    let now = app.now();
+    let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));
+    let since = micros(now - SignedDuration::from_hours(24 * days));
+    let mut result = CheckResult::default();
+
+    let current =
+        match incident {
+            Some(id) => {
+                let mut tx = app.store.begin().await?;
+                let found = load_incident(tx.as_mut(), id).await?;
+                drop(tx);
+                Some(found.ok_or_else(|| {
+                    AppError::NotFound(format!("there is no incident with id {id}"))
+                })?)
+            }
+            None => None,
+        };
+
+    if let Some(name) = request.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        let dob = optional_text("date_of_birth", request.date_of_birth.as_deref(), 10)?;
+        if let Some(d) = &dob {
+            d.parse::<jiff::civil::Date>().map_err(|_| {
+                Invalid::new(
+                    "date_of_birth",
+                    format!("'{d}' is not a date; use YYYY-MM-DD"),
+                )
+            })?;
+        }
+        let years = match (request.age_from, request.age_to) {
+            (Some(a), Some(b)) if a <= b => {
+                let year = i64::from(today(app).year());
+                Some((year - i64::from(b) - 1, year - i64::from(a)))
+            }
+            (None, None) => None,
+            _ => {
+                return Err(Invalid::new(
+                    "age_from",
+                    "give an age range from and to, youngest first",
+                )
+                .into());
+            }
+        };
+        result.people = index
+            .people(name, dob.as_deref(), years, 10)
+            .map_err(search_error)?;
+        result.searched.push(format!("name '{}'", name.trim()));
+    }
+    let mut phones = Vec::new();
+    if let Some(phone) = request.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        let e164 = E164::parse("phone", phone)?;
+        result.phone = index.phone(e164.as_str(), 20).map_err(search_error)?;
+        result.searched.push(format!("phone {e164}"));
+        phones.push(e164.to_string());
+    }
+    if let Some(vrm) = request.vrm.as_deref().filter(|v| !v.trim().is_empty()) {
+        let vrm = normalise_vrm("vrm", vrm)?;
+        result.vehicles = index.vrm(&vrm, 10).map_err(search_error)?;
+        result.searched.push(format!("registration {vrm}"));
+    }
+    if let Some(text) = request.location.as_deref().filter(|l| !l.trim().is_empty()) {
+        let postcode = normalise_postcode("location", text).ok();
+        let district = postcode
+            .is_none()
+            .then(|| postcode_district(text))
+            .filter(|d| {
+                d.len() <= 4 && d.chars().any(|c| c.is_ascii_digit()) && !text.trim().contains(' ')
+            });
+        result.locations = index
+            .locations(postcode.as_deref(), district.as_deref(), text, 10)
+            .map_err(search_error)?;
+        result.searched.push(format!("location '{}'", text.trim()));
+    }
+    if let Some((lat, lon, metres)) = request.near {
+        controlroom_domain::contact::Coordinates::parse(lat, lon)?;
+        let metres = metres.clamp(1.0, 5_000.0);
+        result.locations.extend(
+            index
+                .near("location", lat, lon, metres, None, 20)
+                .map_err(search_error)?,
+        );
+        result
+            .searched
+            .push(format!("within {metres} m of {lat:.5}, {lon:.5}"));
+    }
+
+    // Markers on everything found: officers must know before they go.
+    let found: Vec<RecordRef> = result
+        .people
+        .iter()
+        .chain(&result.phone)
+        .chain(&result.vehicles)
+        .chain(&result.locations)
+        .filter_map(|h| {
+            Some(RecordRef {
+                kind: Kind::parse(&h.kind).ok()?,
+                id: h.id.parse().ok()?,
+            })
+        })
+        .filter(|r| r.kind != Kind::Incident)
+        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    let mut point = None;
+    let today = today(app);
+    for reference in found.iter().take(20) {
+        if let Some(record) = load(app, *reference).await? {
+            for marker in &record.markers {
+                result
+                    .markers
+                    .push((record.label(), marker.clone(), marker.expired(today)));
+            }
+            if point.is_none() {
+                point = record.location.as_ref().and_then(|l| l.lat.zip(l.lon));
+            }
+        }
+        ids.push(reference.id.to_string());
+    }
+    ids.sort();
+    ids.dedup();
+    let own = current.as_ref().map(|i| i.id.to_string());
+    result.history = history(app, &ids, &phones, Some(since), point, own.as_deref())?;
+
+    // Repeat and duplicate detection for the call being taken.
+    if let Some(incident) = &current {
+        let first = incident.contacts.first();
+        let year_ago = micros(now - SignedDuration::from_hours(24 * 365));
+        if let Some(phone) = first
+            .and_then(|c| c.caller.phone.as_ref())
+            .and_then(|p| E164::parse("phone", p.as_str()).ok())
+        {
+            result.repeat_caller = index
+                .incidents_by_phone(&[phone.to_string()], Some(year_ago), 1000)
+                .map_err(search_error)?
+                .iter()
+                .filter(|h| Some(&h.id) != own.as_ref())
+                .count();
+        }
+        if let Some(c) = first.and_then(|c| c.location.coordinates) {
+            let nearby = index
+                .near("incident", c.lat, c.lon, 50.0, Some(year_ago), 1000)
+                .map_err(search_error)?;
+            result.repeat_location = nearby
+                .iter()
+                .filter(|h| Some(&h.id) != own.as_ref())
+                .count();
+            let hour_ago = micros(now - SignedDuration::from_hours(1));
+            result.possible_duplicates = index
+                .near("incident", c.lat, c.lon, 200.0, Some(hour_ago), 50)
+                .map_err(search_error)?
+                .into_iter()
+                .filter(|h| {
+                    Some(&h.id) != own.as_ref()
+                        && h.status.as_deref() != Some(Status::Closed.as_str())
+                })
+                .collect();
+        }
+        let victims: Vec<String> = result.people.iter().take(1).map(|h| h.id.clone()).collect();
+        result.repeat_victim = index
+            .links(&victims, Some(year_ago), 1000)
+            .map_err(search_error)?
+            .iter()
+            .filter(|l| l.role.as_deref() == Some(LinkRole::Victim.as_str()))
+            .count();
+    }
+
+    // The check goes into the incident log; the search itself into the audit trail.
+    let summary = format!(
+        "Intelligence check: searched {}. Found {} people, {} by phone, {} vehicles, {} locations; {} incidents in {} days; {} warning markers ({} current).{}{}",
+        if result.searched.is_empty() {
+            "nothing".to_owned()
+        } else {
+            result.searched.join(", ")
+        },
+        result.people.len(),
+        result.phone.len(),
+        result.vehicles.len(),
+        result.locations.len(),
+        result.history.len(),
+        days,
+        result.markers.len(),
+        result
+            .markers
+            .iter()
+            .filter(|(_, _, expired)| !expired)
+            .count(),
+        if result.repeat_caller >= REPEAT_THRESHOLD
+            || result.repeat_location >= REPEAT_THRESHOLD
+            || result.repeat_victim >= REPEAT_THRESHOLD
+        {
+            format!(
+                " Repeat: caller {}, location {}, victim {}.",
+                result.repeat_caller, result.repeat_location, result.repeat_victim
+            )
+        } else {
+            String::new()
+        },
+        if result.possible_duplicates.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {} possible duplicate(s) open nearby.",
+                result.possible_duplicates.len()
+            )
+        },
+    );
+    let mut tx = app.store.begin().await?;
+    let stream = match incident {
+        Some(id) => incident_stream(id),
+        None => "search".to_owned(),
+    };
+    tx.append(access_record(
+        stream,
+        "intelligence_check",
+        &actor.username,
+        now,
+        json!({ "searched": result.searched, "found": found.len() }),
+    ))
+    .await?;
+    if let Some(id) = incident {
+        let records = tx.stream(&incident_stream(id)).await?;
+        if let Some(state) = rebuild(&records, None)?
+            && state.status != Status::Closed
+        {
+            let events = decide(
+                Some(&state),
+                IncidentCommand::add_log_entry(&summary, None)?,
+            )?;
+            return crate::incidents::record(app, tx, actor, Some(state), events, None)
+                .await
+                .map(|_| result);
+        }
+    }
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Rebuild the whole index from the store: every person, vehicle, location and incident.
+pub async fn reindex(app: &App) -> Result<usize, AppError> {
+    let index = app.search()?;
+    let mut streams: Vec<String> = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app.store.audit_records(after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.record.seq;
+        for r in page {
+            if r.record.category == "change" && !streams.contains(&r.record.stream) {
+                streams.push(r.record.stream);
+            }
+        }
+    }
+    let mut docs = Vec::new();
+    for stream in streams {
+        let Some((kind, id)) = stream.split_once('/') else {
+            continue;
+        };
+        let Ok(uuid) = id.parse::<Uuid>() else {
+            continue;
+        };
+        let records = app.store.stream(&stream).await?;
+        if kind == "incident" {
+            if let Some(incident) = rebuild(&records, None)? {
+                docs.push(incident_document(&incident));
+            }
+        } else if let Ok(kind) = Kind::parse(kind)
+            && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?
+        {
+            docs.extend(document(&record, today(app).year()));
+            docs.extend(link_documents(&record));
+        }
+    }
+    index.rebuild(docs).map_err(search_error)
+}

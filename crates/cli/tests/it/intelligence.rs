@@ -1,0 +1,311 @@
+//! Intelligence checks over the API: known answers for every spelling, phone and
+//! registration form; role limits; merge and unmerge keeping every link and audit event;
+//! changes findable at once; and the check written to the incident log.
+
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(intelligence_checks_find_what_the_force_knows);
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, answer) = app.post(path, Some(token), &body).await;
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
+}
+
+async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let t = token.as_str();
+
+    let smith = post(&app, t, "/api/v1/people", json!({"names": ["John Smith", "Johnny Smith"], "date_of_birth": "1980-04-02", "phones": ["07700 900123"], "addresses": ["12 Briggate, Leeds"]})).await;
+    let smith_id = smith["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        smith["details"]["phones"][0], "+447700900123",
+        "stored in E.164"
+    );
+    let khan = post(
+        &app,
+        t,
+        "/api/v1/people",
+        json!({"names": ["Mohammed Khan"], "age_from": 30, "age_to": 40}),
+    )
+    .await;
+    let khan_id = khan["id"].as_str().unwrap().to_owned();
+    let car = post(
+        &app,
+        t,
+        "/api/v1/vehicles",
+        json!({"vrm": "ab12 cde", "make": "Ford", "model": "Focus", "colour": "silver"}),
+    )
+    .await;
+    assert_eq!(car["details"]["vrm"], "AB12CDE");
+    let flat = post(&app, t, "/api/v1/locations", json!({"address": "Flat 2, 19 Harehills Lane, Leeds", "postcode": "ls8 4ha", "lat": 53.8121, "lon": -1.5178})).await;
+    let flat_id = flat["id"].as_str().unwrap().to_owned();
+    assert_eq!(flat["details"]["postcode"], "LS8 4HA");
+
+    // Markers: a current one and history kept.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/records/person/{smith_id}/markers"),
+            Some(t),
+            &json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    post(&app, t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
+
+    // Each spelling variant finds its record.
+    for name in [
+        "John Smith",
+        "Jon Smyth",
+        "Jhon Smith",
+        "JOHN SMITHE",
+        "johnny smith",
+    ] {
+        let found = post(&app, t, "/api/v1/search", json!({"name": name})).await;
+        assert_eq!(
+            found["people"][0]["id"],
+            smith_id.as_str(),
+            "{name}: {found}"
+        );
+    }
+    for name in ["Muhammad Khan", "Mohamed Khan"] {
+        assert_eq!(
+            post(&app, t, "/api/v1/search", json!({"name": name})).await["people"][0]["id"],
+            khan_id.as_str(),
+            "{name}"
+        );
+    }
+    let by_age = post(
+        &app,
+        t,
+        "/api/v1/search",
+        json!({"name": "Muhammad Khan", "age_from": 30, "age_to": 40}),
+    )
+    .await;
+    assert_eq!(by_age["people"][0]["id"], khan_id.as_str());
+    // Each phone format finds its record.
+    for phone in [
+        "07700 900123",
+        "07700900123",
+        "+44 7700 900123",
+        "+44 (0)7700 900123",
+        "0044 7700 900123",
+    ] {
+        let found = post(&app, t, "/api/v1/search", json!({"phone": phone})).await;
+        assert_eq!(found["phone"][0]["id"], smith_id.as_str(), "{phone}");
+    }
+    // Each registration format finds its vehicle.
+    for vrm in ["AB12CDE", "ab12 cde", "AB12 CDE", " ab12cde "] {
+        assert_eq!(
+            post(&app, t, "/api/v1/search", json!({"vrm": vrm})).await["vehicles"][0]["id"],
+            car["id"],
+            "{vrm}"
+        );
+    }
+    // Locations by postcode, partial postcode, words and distance.
+    for location in ["LS8 4HA", "ls84ha", "LS8", "Harehills Lane"] {
+        assert_eq!(
+            post(&app, t, "/api/v1/search", json!({"location": location})).await["locations"][0]["id"],
+            flat_id.as_str(),
+            "{location}"
+        );
+    }
+    let near = post(
+        &app,
+        t,
+        "/api/v1/search",
+        json!({"near_lat": 53.8125, "near_lon": -1.5180, "near_metres": 100}),
+    )
+    .await;
+    assert_eq!(near["locations"][0]["id"], flat_id.as_str());
+    // Markers come with what was found.
+    let found = post(&app, t, "/api/v1/search", json!({"name": "John Smith"})).await;
+    assert_eq!(found["markers"][0]["kind"], "weapons");
+    assert_eq!(found["markers"][0]["expired"], false);
+
+    // An incident during a call: the check links history, finds repeats, and goes in the log.
+    let mut first = controlroom_testkit::contact_body("Ex-partner at the door again");
+    first["caller"]["phone"] = json!("07700 900123");
+    first["location"] =
+        json!({"text": "Flat 2, 19 Harehills Lane, Leeds", "lat": 53.8121, "lon": -1.5178});
+    let earlier = post(&app, t, "/api/v1/contacts", first.clone()).await;
+    let earlier_id = earlier["incident"]["id"].as_str().unwrap().to_owned();
+    post(
+        &app,
+        t,
+        &format!("/api/v1/records/person/{smith_id}/links"),
+        json!({"to_kind": "incident", "to_id": earlier_id, "role": "suspect"}),
+    )
+    .await;
+    let now = post(&app, t, "/api/v1/contacts", first).await;
+    let now_id = now["incident"]["id"].as_str().unwrap().to_owned();
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{now_id}/intelligence"),
+        json!({"name": "Jon Smyth", "phone": "+44 7700 900123", "location": "LS8 4HA"}),
+    )
+    .await;
+    assert_eq!(check["people"][0]["id"], smith_id.as_str());
+    assert!(
+        check["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == earlier_id.as_str()),
+        "{check}"
+    );
+    assert!(
+        !check["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == now_id.as_str()),
+        "not its own incident"
+    );
+    assert_eq!(check["repeat_caller"], 1);
+    assert_eq!(check["repeat_location"], 1);
+    assert_eq!(
+        check["possible_duplicates"][0]["id"],
+        earlier_id.as_str(),
+        "same place within the hour"
+    );
+    let (_, incident) = app
+        .get(&format!("/api/v1/incidents/{now_id}"), Some(t))
+        .await;
+    let log = incident["log"][0]["text"].as_str().unwrap();
+    assert!(
+        log.starts_with("Intelligence check: searched name 'Jon Smyth', phone +447700900123"),
+        "{log}"
+    );
+
+    // A change through the API is findable by its new values at once.
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/people/{khan_id}")))
+        .bearer_auth(t)
+        .json(&json!({"names": ["Mohammed Khan"], "phones": ["0113 496 0000"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        post(&app, t, "/api/v1/search", json!({"phone": "0113 4960000"})).await["phone"][0]["id"],
+        khan_id.as_str()
+    );
+
+    // Merge and unmerge: links stay, every step is audited.
+    let dupe = post(
+        &app,
+        t,
+        "/api/v1/people",
+        json!({"names": ["J Smith"], "phones": ["07700 900555"]}),
+    )
+    .await;
+    let dupe_id = dupe["id"].as_str().unwrap().to_owned();
+    post(
+        &app,
+        t,
+        &format!("/api/v1/records/person/{dupe_id}/links"),
+        json!({"to_kind": "incident", "to_id": now_id, "role": "caller"}),
+    )
+    .await;
+    post(
+        &app,
+        t,
+        &format!("/api/v1/people/{dupe_id}/merge"),
+        json!({"into": smith_id, "reason": "same DOB and address confirmed by PNC"}),
+    )
+    .await;
+    let (status, merged) = app
+        .get(&format!("/api/v1/records/person/{smith_id}"), Some(t))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["merged"][0], dupe_id.as_str());
+    let links = merged["links"].as_array().unwrap();
+    assert!(
+        links
+            .iter()
+            .any(|l| l["role"] == "caller" && l["from"] == dupe_id.as_str()),
+        "the merged record's links are read through: {merged}"
+    );
+    assert!(links.iter().any(|l| l["role"] == "suspect"));
+    post(
+        &app,
+        t,
+        &format!("/api/v1/people/{dupe_id}/unmerge"),
+        json!({"reason": "PNC check was wrong: different people"}),
+    )
+    .await;
+    let (_, after) = app
+        .get(&format!("/api/v1/records/person/{smith_id}"), Some(t))
+        .await;
+    assert!(after["merged"].as_array().unwrap().is_empty());
+    assert!(
+        !after["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["from"] == dupe_id.as_str())
+    );
+    let (_, dupe_after) = app
+        .get(&format!("/api/v1/records/person/{dupe_id}"), Some(t))
+        .await;
+    assert!(
+        dupe_after["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["role"] == "caller"),
+        "its own link is still there"
+    );
+    let kinds: Vec<String> = app
+        .app
+        .store
+        .audit_records(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.record.kind)
+        .collect();
+    for kind in [
+        "person_recorded",
+        "marker_added",
+        "record_linked",
+        "person_merged",
+        "person_unmerged",
+        "record_viewed",
+        "intelligence_check",
+    ] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
+    }
+
+    // A search never returns records to a role that may not see them.
+    let admin = app.signed_in("admin", "admin").await;
+    let (status, _) = app
+        .post(
+            "/api/v1/search",
+            Some(&admin),
+            &json!({"name": "John Smith"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .get(&format!("/api/v1/records/person/{smith_id}"), Some(&admin))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The index is rebuilt from the store alone.
+    let rebuilt = controlroom_app::intelligence::reindex(&app.app)
+        .await
+        .unwrap();
+    assert!(rebuilt >= 8, "{rebuilt}");
+    assert_eq!(
+        post(&app, t, "/api/v1/search", json!({"name": "Jon Smyth"})).await["people"][0]["id"],
+        smith_id.as_str()
+    );
+    app.finish().await;
+}

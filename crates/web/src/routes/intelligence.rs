@@ -1,0 +1,539 @@
+//! Intelligence: POLE records, markers, links, merges, and the checks handlers run.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
+use controlroom_domain::incident::IncidentId;
+use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
+use controlroom_search::Hit;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    /// The main name first, then aliases.
+    pub names: Vec<String>,
+    /// YYYY-MM-DD.
+    pub date_of_birth: Option<String>,
+    pub age_from: Option<u8>,
+    pub age_to: Option<u8>,
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    pub description: Option<String>,
+}
+
+impl PersonInput {
+    fn draft(self) -> PersonDraft {
+        PersonDraft {
+            names: self.names,
+            date_of_birth: self.date_of_birth,
+            age_from: self.age_from,
+            age_to: self.age_to,
+            gender: self.gender,
+            phones: self.phones,
+            addresses: self.addresses,
+            description: self.description,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleInput {
+    /// Registration mark, any spacing or case.
+    pub vrm: String,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub colour: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationRecordInput {
+    pub address: String,
+    pub postcode: Option<String>,
+    pub uprn: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub beat: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkerInput {
+    /// weapons, violence, firearms_access, mental_health, drugs, infectious_disease, vulnerable_resident, officer_safety.
+    pub kind: String,
+    pub reason: String,
+    pub source: String,
+    /// YYYY-MM-DD: after it the marker shows as expired.
+    pub review_by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInput {
+    /// person, vehicle, location or incident.
+    pub to_kind: String,
+    pub to_id: Uuid,
+    /// caller, victim, suspect, witness, subject, resident, owner or keeper.
+    pub role: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    pub into: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnmergeInput {
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInput {
+    pub name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub age_from: Option<u8>,
+    pub age_to: Option<u8>,
+    /// Any written form: 07700 900123, +44 7700 900123…
+    pub phone: Option<String>,
+    pub vrm: Option<String>,
+    /// Address words, a postcode or a partial postcode.
+    pub location: Option<String>,
+    pub near_lat: Option<f64>,
+    pub near_lon: Option<f64>,
+    pub near_metres: Option<f64>,
+    /// History period in days (default 365).
+    pub days: Option<u32>,
+}
+
+impl CheckInput {
+    fn request(self) -> Result<CheckRequest, ApiError> {
+        let near = match (self.near_lat, self.near_lon) {
+            (Some(lat), Some(lon)) => Some((lat, lon, self.near_metres.unwrap_or(100.0))),
+            (None, None) => None,
+            _ => {
+                return Err(ApiError::invalid(
+                    "near_lat",
+                    "near_lat: give both near_lat and near_lon, or neither",
+                ));
+            }
+        };
+        Ok(CheckRequest {
+            name: self.name,
+            date_of_birth: self.date_of_birth,
+            age_from: self.age_from,
+            age_to: self.age_to,
+            phone: self.phone,
+            vrm: self.vrm,
+            location: self.location,
+            near,
+            days: self.days,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HitView {
+    pub kind: String,
+    pub id: String,
+    pub label: String,
+    pub score: f64,
+    pub reasons: Vec<String>,
+    pub merged_into: Option<String>,
+    pub distance_metres: Option<f64>,
+    pub at: Option<String>,
+    pub role: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub status: Option<String>,
+}
+
+impl From<Hit> for HitView {
+    fn from(h: Hit) -> Self {
+        Self {
+            at: h
+                .at_micros
+                .and_then(|m| Timestamp::from_microsecond(m).ok())
+                .map(|t| t.to_string()),
+            kind: h.kind,
+            id: h.id,
+            label: h.label,
+            score: (h.score * 1000.0).round() / 1000.0,
+            reasons: h.reasons,
+            merged_into: h.merged_into,
+            distance_metres: h.distance_metres.map(f64::round),
+            role: h.role,
+            from: h.from,
+            to: h.to,
+            status: h.status,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkerView {
+    pub kind: String,
+    pub reason: String,
+    pub source: String,
+    pub added_by: String,
+    pub review_by: String,
+    /// Past its review date: shown, but as expired.
+    pub expired: bool,
+    /// The record it is on (in check results).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordDto {
+    pub kind: String,
+    pub id: String,
+    pub label: String,
+    /// Person, vehicle or location details as recorded.
+    pub details: serde_json::Value,
+    pub markers: Vec<MarkerView>,
+    pub merged_into: Option<String>,
+    /// Records merged into this one.
+    pub merged: Vec<String>,
+    pub links: Vec<HitView>,
+    pub history: Vec<HitView>,
+    pub version: u64,
+}
+
+fn record_dto(
+    record: &PoleRecord,
+    today: jiff::civil::Date,
+    merged: Vec<String>,
+    links: Vec<Hit>,
+    history: Vec<Hit>,
+) -> RecordDto {
+    let details = if let Some(p) = &record.person {
+        serde_json::to_value(p)
+    } else if let Some(v) = &record.vehicle {
+        serde_json::to_value(v)
+    } else {
+        serde_json::to_value(&record.location)
+    }
+    .unwrap_or(serde_json::Value::Null);
+    RecordDto {
+        kind: record.reference.kind.as_str().to_owned(),
+        id: record.reference.id.to_string(),
+        label: record.label(),
+        details,
+        markers: record
+            .markers
+            .iter()
+            .map(|m| MarkerView {
+                kind: m.kind.as_str().to_owned(),
+                reason: m.reason.clone(),
+                source: m.source.clone(),
+                added_by: m.added_by.clone(),
+                review_by: m.review_by.to_string(),
+                expired: m.expired(today),
+                on: None,
+            })
+            .collect(),
+        merged_into: record.merged_into.map(|m| m.to_string()),
+        merged,
+        links: links.into_iter().map(HitView::from).collect(),
+        history: history.into_iter().map(HitView::from).collect(),
+        version: record.version,
+    }
+}
+
+fn today(state: &AppState) -> jiff::civil::Date {
+    state
+        .app
+        .clock
+        .now()
+        .to_zoned(state.app.settings.time_zone.clone())
+        .date()
+}
+
+fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>) {
+    (
+        StatusCode::CREATED,
+        Json(record_dto(
+            &record,
+            today(state),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        )),
+    )
+}
+
+fn reference(kind: &str, id: &str) -> Result<RecordRef, ApiError> {
+    let kind = Kind::parse(kind)
+        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message))?;
+    let id = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_id",
+            format!("'{id}' is not a record id (a UUID)"),
+        )
+    })?;
+    Ok(RecordRef { kind, id })
+}
+
+/// Record a person.
+#[utoipa::path(post, path = "/api/v1/people", tag = "intelligence", request_body = PersonInput,
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<PersonInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let record = intelligence::record_person(&state.app, &actor, command.body.draft()).await?;
+    Ok(written(&state, record))
+}
+
+/// Change a person's details (names, date of birth, phones, addresses).
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = String, Path)),
+    responses((status = 201, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn update_person(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<PersonInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let r = reference("person", &id)?;
+    let record =
+        intelligence::update_person(&state.app, &actor, r.id, command.body.draft()).await?;
+    Ok(written(&state, record))
+}
+
+/// Record a vehicle.
+#[utoipa::path(post, path = "/api/v1/vehicles", tag = "intelligence", request_body = VehicleInput,
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_vehicle(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<VehicleInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let b = command.body;
+    let record = intelligence::record_vehicle(
+        &state.app,
+        &actor,
+        &b.vrm,
+        b.make.as_deref(),
+        b.model.as_deref(),
+        b.colour.as_deref(),
+    )
+    .await?;
+    Ok(written(&state, record))
+}
+
+/// Record a location.
+#[utoipa::path(post, path = "/api/v1/locations", tag = "intelligence", request_body = LocationRecordInput,
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_location(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<LocationRecordInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let b = command.body;
+    let input = LocationInput {
+        address: &b.address,
+        postcode: b.postcode.as_deref(),
+        uprn: b.uprn.as_deref(),
+        lat: b.lat,
+        lon: b.lon,
+        beat: b.beat.as_deref(),
+    };
+    let record = intelligence::record_location(&state.app, &actor, input).await?;
+    Ok(written(&state, record))
+}
+
+/// A record with its markers, links and history. The look is recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get_record(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<RecordDto>, ApiError> {
+    let r = reference(&kind, &id)?;
+    let RecordView {
+        record,
+        merged,
+        links,
+        history,
+    } = intelligence::view(&state.app, &actor, r).await?;
+    Ok(Json(record_dto(
+        &record,
+        today(&state),
+        merged.iter().map(ToString::to_string).collect(),
+        links,
+        history,
+    )))
+}
+
+/// Add a warning marker to a person, vehicle or location.
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
+    params(("kind" = String, Path), ("id" = String, Path)),
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_marker(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((kind, id)): Path<(String, String)>,
+    command: Command<MarkerInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let r = reference(&kind, &id)?;
+    let b = command.body;
+    let record = intelligence::add_marker(
+        &state.app,
+        &actor,
+        r,
+        &b.kind,
+        &b.reason,
+        &b.source,
+        &b.review_by,
+    )
+    .await?;
+    Ok(written(&state, record))
+}
+
+/// Link a record to another, with a role (e.g. a person to an incident as victim).
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
+    params(("kind" = String, Path), ("id" = String, Path)),
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_link(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((kind, id)): Path<(String, String)>,
+    command: Command<LinkInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let from = reference(&kind, &id)?;
+    let b = command.body;
+    let to = RecordRef {
+        kind: Kind::parse(&b.to_kind).map_err(|e| ApiError::invalid("to_kind", e.to_string()))?,
+        id: b.to_id,
+    };
+    let record =
+        intelligence::link(&state.app, &actor, from, to, &b.role, b.note.as_deref()).await?;
+    Ok(written(&state, record))
+}
+
+/// Record that this person is the same as another. Links stay where they are.
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = String, Path)),
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn merge(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<MergeInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let r = reference("person", &id)?;
+    let record = intelligence::merge(
+        &state.app,
+        &actor,
+        r.id,
+        command.body.into,
+        &command.body.reason,
+    )
+    .await?;
+    Ok(written(&state, record))
+}
+
+/// Undo a merge.
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = String, Path)),
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn unmerge(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<UnmergeInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let r = reference("person", &id)?;
+    let record = intelligence::unmerge(&state.app, &actor, r.id, &command.body.reason).await?;
+    Ok(written(&state, record))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckView {
+    pub searched: Vec<String>,
+    pub people: Vec<HitView>,
+    pub phone: Vec<HitView>,
+    pub vehicles: Vec<HitView>,
+    pub locations: Vec<HitView>,
+    pub history: Vec<HitView>,
+    pub markers: Vec<MarkerView>,
+    pub repeat_caller: usize,
+    pub repeat_location: usize,
+    pub repeat_victim: usize,
+    pub possible_duplicates: Vec<HitView>,
+}
+
+fn check_view(r: CheckResult) -> CheckView {
+    let hits = |v: Vec<Hit>| v.into_iter().map(HitView::from).collect();
+    CheckView {
+        searched: r.searched,
+        people: hits(r.people),
+        phone: hits(r.phone),
+        vehicles: hits(r.vehicles),
+        locations: hits(r.locations),
+        history: hits(r.history),
+        markers: r
+            .markers
+            .into_iter()
+            .map(|(on, m, expired)| MarkerView {
+                kind: m.kind.as_str().to_owned(),
+                reason: m.reason,
+                source: m.source,
+                added_by: m.added_by,
+                review_by: m.review_by.to_string(),
+                expired,
+                on: Some(on),
+            })
+            .collect(),
+        repeat_caller: r.repeat_caller,
+        repeat_location: r.repeat_location,
+        repeat_victim: r.repeat_victim,
+        possible_duplicates: hits(r.possible_duplicates),
+    }
+}
+
+/// Search people, phones, vehicles and locations, with their history and markers. Recorded in
+/// the audit trail.
+#[utoipa::path(post, path = "/api/v1/search", tag = "intelligence", request_body = CheckInput,
+    responses((status = 200, body = CheckView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<CheckInput>,
+) -> Result<Json<CheckView>, ApiError> {
+    let result = intelligence::check(&state.app, &actor, None, command.body.request()?).await?;
+    Ok(Json(check_view(result)))
+}
+
+/// An intelligence check during a call: as search, plus repeat and duplicate detection for
+/// this incident, written to its log.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = String, Path)),
+    responses((status = 200, body = CheckView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn incident_check(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<CheckInput>,
+) -> Result<Json<CheckView>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let result = intelligence::check(&state.app, &actor, Some(id), command.body.request()?).await?;
+    Ok(Json(check_view(result)))
+}

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod demo;
 mod error;
 pub mod first_contact;
+pub mod generate;
 mod idempotency;
 pub mod incidents;
 pub mod intelligence;

@@ -16,6 +16,9 @@ pub enum Scenario {
     /// Time from a committed change to its arrival in many consoles' live lists (SSE), and
     /// the call-card page weight.
     Live,
+    /// Intelligence checks against a generated force-sized population: index build time,
+    /// memory, and check latency.
+    Intelligence,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -29,6 +32,18 @@ pub struct BenchArgs {
     /// Live scenario: changes to make, 20 a second (1 to 5000).
     #[arg(long, default_value_t = 200)]
     changes: usize,
+    /// Intelligence scenario: people to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    people: usize,
+    /// Intelligence scenario: vehicles to generate.
+    #[arg(long, default_value_t = 300_000)]
+    vehicles: usize,
+    /// Intelligence scenario: incidents (and their links) to generate.
+    #[arg(long, default_value_t = 3_000_000)]
+    incidents: usize,
+    /// Intelligence scenario: checks to time.
+    #[arg(long, default_value_t = 2_000)]
+    checks: usize,
     /// Database for the benchmark server. Default: a fresh SQLite file in a temporary folder.
     /// A PostgreSQL URL must name an empty database.
     #[arg(long)]
@@ -44,11 +59,15 @@ pub struct BenchArgs {
     concurrency: usize,
 }
 
+mod intelligence;
 mod live;
 
 const BENCH_PASSWORD: &str = "bench-password-1";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.scenario == Scenario::Intelligence {
+        return tokio::task::spawn_blocking(move || intelligence::run(args.people, args.vehicles, args.incidents, args.checks)).await?;
+    }
     if !(1..=300).contains(&args.seconds)
         || args.warmup_seconds > 60
         || !(1..=256).contains(&args.concurrency)

@@ -1,0 +1,88 @@
+//! The intelligence scenario: generate a force-sized population straight into an on-disk
+//! search index, then time the check a handler runs during a call: a fuzzy person search, a
+//! phone look-up with its call history, and the history of the location (incidents within
+//! 100 m in the last year). Runs against the index directly: the database is not on this path.
+
+use anyhow::bail;
+use controlroom_app::generate::{Generator, drama_phone};
+use controlroom_search::SearchIndex;
+use hdrhistogram::Histogram;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::time::Instant;
+
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn folder_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| entries.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+        .unwrap_or(0)
+}
+
+/// Swap two neighbouring letters of the surname, as a hurried handler types.
+fn typo(name: &str, rng: &mut StdRng) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    let start = name.find(' ').map_or(1, |i| i + 2);
+    if chars.len() > start + 2 {
+        let i = rng.random_range(start..chars.len() - 1);
+        chars.swap(i, i + 1);
+    }
+    chars.into_iter().collect()
+}
+
+pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> anyhow::Result<()> {
+    if people == 0 || checks == 0 || people + vehicles + incidents > 20_000_000 {
+        bail!("give at least one person and one check, and at most 20,000,000 records");
+    }
+    let dir = tempfile::tempdir()?;
+    let index = SearchIndex::open(Some(dir.path()))?;
+    let now = jiff::Timestamp::now().as_microsecond();
+    println!("bench: generating and indexing {people} people, {vehicles} vehicles, {incidents} incidents (with links)");
+    let started = Instant::now();
+    let count = index.rebuild(Generator::new(2026, now).index_docs(people, vehicles, incidents))?;
+    let build = started.elapsed();
+    println!(
+        "index built: {count} documents in {:.1} s ({:.0} docs/s); {:.0} MiB on disk",
+        build.as_secs_f64(),
+        count as f64 / build.as_secs_f64(),
+        folder_size(dir.path()) as f64 / 1_048_576.0
+    );
+
+    let mut queries = Generator::new(99, now);
+    let mut rng = StdRng::seed_from_u64(5);
+    let year_ago = now - 365 * 24 * 3_600_000_000;
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut people_found, mut history_found) = (0usize, 0usize);
+    for n in 0..checks + 50 {
+        let name = if rng.random_bool(0.3) { typo(&queries.name(), &mut rng) } else { queries.name() };
+        let phone = drama_phone(rng.random_range(0..4000));
+        let (_, _, (lat, lon)) = queries.place();
+        let started = Instant::now();
+        let found = index.people(&name, None, None, 10)?;
+        let by_phone = index.phone(&phone, 20)?;
+        let calls = index.incidents_by_phone(std::slice::from_ref(&phone), Some(year_ago), 200)?;
+        let nearby = index.near("incident", lat, lon, 100.0, Some(year_ago), 200)?;
+        let took = started.elapsed();
+        if n >= 50 {
+            // The first 50 warm the caches, as the first calls of a shift do.
+            latencies.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
+            people_found += usize::from(!found.is_empty());
+            history_found += usize::from(!by_phone.is_empty() || !calls.is_empty() || !nearby.is_empty());
+        }
+    }
+    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "intelligence check (person fuzzy search + phone + call history + location history within 100 m, last 12 months), {checks} checks:"
+    );
+    println!("latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}", ms(0.5), ms(0.9), ms(0.99), latencies.max() as f64 / 1000.0);
+    println!("checks finding a person: {people_found} of {checks}; finding history: {history_found} of {checks}");
+    if let Some(mib) = peak_memory_mib() {
+        println!("peak memory (VmHWM): {mib:.0} MiB");
+    }
+    Ok(())
+}

@@ -146,8 +146,8 @@ describe("the console", () => {
   test("invalid input is shown next to the field and nothing typed is lost", async () => {
     const { context, page } = await signIn(browser, server.base, "handler");
     await page.keyboard.press("Alt+KeyN");
-    await page.getByLabel("Name").fill("Sam Okoro");
-    await page.getByLabel("Phone").fill("call me maybe");
+    await page.getByLabel("Name", { exact: true }).fill("Sam Okoro");
+    await page.getByLabel("Phone", { exact: true }).fill("call me maybe");
     await page.getByLabel("Where").fill("Leeds Kirkgate Market");
     await page.getByLabel("What is happening").fill("Shoplifter detained by security");
     await page.getByLabel("What is happening").press("Control+Enter");
@@ -155,13 +155,13 @@ describe("the console", () => {
     const error = page.locator("#error-caller-phone");
     await error.waitFor();
     assert.match(await error.textContent(), /not a telephone number/);
-    assert.equal(await page.getByLabel("Phone").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByLabel("Phone", { exact: true }).getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement.id), "caller-phone", "the cursor goes to the field to fix");
-    assert.equal(await page.getByLabel("Name").inputValue(), "Sam Okoro");
+    assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "Sam Okoro");
     assert.equal(await page.getByLabel("What is happening").inputValue(), "Shoplifter detained by security");
 
     // Fixing it and saving again works.
-    await page.getByLabel("Phone").fill("0113 496 0000");
+    await page.getByLabel("Phone", { exact: true }).fill("0113 496 0000");
     await page.keyboard.press("Control+Enter");
     await page.locator("#incident-title").waitFor();
     await context.close();
@@ -175,7 +175,7 @@ describe("the console", () => {
     const before = await page.locator("#incident-contacts li").count();
     await page.keyboard.press("Alt+KeyJ");
     assert.match(await page.textContent("#call-card-title"), /Another caller for/);
-    await page.getByLabel("Name").fill("Omar Haddad");
+    await page.getByLabel("Name", { exact: true }).fill("Omar Haddad");
     await page.getByLabel("Where").fill("Woodhouse Moor, near the bowling green");
     await page.getByLabel("What is happening").fill("Heard two bangs, saw a man running towards Hyde Park Corner");
     await page.keyboard.press("Control+Enter");

@@ -24,8 +24,8 @@ test("a domestic abuse call is assessed, graded, signposted and closed to the st
   // The call card.
   await page.keyboard.press("Alt+KeyN");
   await page.getByLabel("Incident type").first().fill("DOMESTIC_INCIDENT");
-  await page.getByLabel("Name").fill("Leanne Fox");
-  await page.getByLabel("Phone").fill("07700 900321");
+  await page.getByLabel("Name", { exact: true }).fill("Leanne Fox");
+  await page.getByLabel("Phone", { exact: true }).fill("07700 900321");
   await page.getByLabel("Caller is the victim").check();
   await page.getByLabel("Where").fill("Flat 2, 19 Harehills Lane, Leeds LS8 4HA");
   await page.getByLabel("What is happening").fill("Ex-partner at the door, says he will kill me. My two children are here.");

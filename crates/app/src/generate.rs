@@ -8,26 +8,167 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 const FORENAMES: &[&str] = &[
-    "John", "Jon", "Jonathan", "James", "Jamie", "David", "Dave", "Michael", "Mick", "Paul", "Mark", "Stephen", "Steven", "Sean", "Shaun",
-    "Shaun", "Daniel", "Thomas", "Christopher", "Mohammed", "Muhammad", "Mohamed", "Ahmed", "Ali", "Imran", "Adam", "Liam", "Connor",
-    "Sarah", "Sara", "Catherine", "Katherine", "Kathryn", "Kate", "Claire", "Clare", "Emma", "Jessica", "Laura", "Rebecca", "Aisha",
-    "Ayesha", "Fatima", "Priya", "Siobhan", "Niamh", "Zoe", "Chloe", "Amy", "Leanne", "Sophie", "Hannah", "Olivia", "Grace", "Megan",
+    "John",
+    "Jon",
+    "Jonathan",
+    "James",
+    "Jamie",
+    "David",
+    "Dave",
+    "Michael",
+    "Mick",
+    "Paul",
+    "Mark",
+    "Stephen",
+    "Steven",
+    "Sean",
+    "Shaun",
+    "Shaun",
+    "Daniel",
+    "Thomas",
+    "Christopher",
+    "Mohammed",
+    "Muhammad",
+    "Mohamed",
+    "Ahmed",
+    "Ali",
+    "Imran",
+    "Adam",
+    "Liam",
+    "Connor",
+    "Sarah",
+    "Sara",
+    "Catherine",
+    "Katherine",
+    "Kathryn",
+    "Kate",
+    "Claire",
+    "Clare",
+    "Emma",
+    "Jessica",
+    "Laura",
+    "Rebecca",
+    "Aisha",
+    "Ayesha",
+    "Fatima",
+    "Priya",
+    "Siobhan",
+    "Niamh",
+    "Zoe",
+    "Chloe",
+    "Amy",
+    "Leanne",
+    "Sophie",
+    "Hannah",
+    "Olivia",
+    "Grace",
+    "Megan",
 ];
 
 const SURNAMES: &[&str] = &[
-    "Smith", "Smyth", "Smithe", "Jones", "Williams", "Brown", "Taylor", "Davies", "Davis", "Evans", "Thomas", "Johnson", "Robinson",
-    "Thompson", "Thomson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Wood", "Harris", "Clarke", "Clark",
-    "Jackson", "Turner", "Hill", "Moore", "Cooper", "Ward", "Morris", "King", "Watson", "Baker", "Khan", "Kahn", "Patel", "Hussain",
-    "Hussein", "Ahmed", "Begum", "Ali", "Shah", "O'Neill", "O'Neil", "Murphy", "Kelly", "McDonald", "MacDonald", "Reid", "Reed",
-    "Mitchell", "Kowalski", "Nowak", "Okafor", "Adeyemi", "Singh", "Kaur",
+    "Smith",
+    "Smyth",
+    "Smithe",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Taylor",
+    "Davies",
+    "Davis",
+    "Evans",
+    "Thomas",
+    "Johnson",
+    "Robinson",
+    "Thompson",
+    "Thomson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Wood",
+    "Harris",
+    "Clarke",
+    "Clark",
+    "Jackson",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Cooper",
+    "Ward",
+    "Morris",
+    "King",
+    "Watson",
+    "Baker",
+    "Khan",
+    "Kahn",
+    "Patel",
+    "Hussain",
+    "Hussein",
+    "Ahmed",
+    "Begum",
+    "Ali",
+    "Shah",
+    "O'Neill",
+    "O'Neil",
+    "Murphy",
+    "Kelly",
+    "McDonald",
+    "MacDonald",
+    "Reid",
+    "Reed",
+    "Mitchell",
+    "Kowalski",
+    "Nowak",
+    "Okafor",
+    "Adeyemi",
+    "Singh",
+    "Kaur",
 ];
 
 const STREETS: &[&str] = &[
-    "Briggate", "Albion Street", "Park Row", "Boar Lane", "Kirkgate", "Harehills Lane", "Roundhay Road", "Chapeltown Road", "Otley Road",
-    "Headingley Lane", "Kirkstall Road", "Burley Road", "Armley Road", "Tong Road", "Dewsbury Road", "Beeston Road", "York Road",
-    "Selby Road", "Wetherby Road", "Street Lane", "Harrogate Road", "Scott Hall Road", "Meanwood Road", "Woodhouse Lane", "Cardigan Road",
-    "Stanningley Road", "Town Street", "Church Lane", "Station Road", "Victoria Road", "Cross Flatts Avenue", "Gipton Approach",
-    "Seacroft Avenue", "Halton Moor Road", "Cross Gates Road", "Bradford Road", "Leeds Road", "Chapel Street", "Market Place", "Main Street",
+    "Briggate",
+    "Albion Street",
+    "Park Row",
+    "Boar Lane",
+    "Kirkgate",
+    "Harehills Lane",
+    "Roundhay Road",
+    "Chapeltown Road",
+    "Otley Road",
+    "Headingley Lane",
+    "Kirkstall Road",
+    "Burley Road",
+    "Armley Road",
+    "Tong Road",
+    "Dewsbury Road",
+    "Beeston Road",
+    "York Road",
+    "Selby Road",
+    "Wetherby Road",
+    "Street Lane",
+    "Harrogate Road",
+    "Scott Hall Road",
+    "Meanwood Road",
+    "Woodhouse Lane",
+    "Cardigan Road",
+    "Stanningley Road",
+    "Town Street",
+    "Church Lane",
+    "Station Road",
+    "Victoria Road",
+    "Cross Flatts Avenue",
+    "Gipton Approach",
+    "Seacroft Avenue",
+    "Halton Moor Road",
+    "Cross Gates Road",
+    "Bradford Road",
+    "Leeds Road",
+    "Chapel Street",
+    "Market Place",
+    "Main Street",
 ];
 
 /// Postcode districts of Leeds with an approximate centre (WGS84).
@@ -66,6 +207,12 @@ pub fn drama_phone(n: u32) -> String {
     }
 }
 
+/// A benchmark number: country code +999 is not assigned to any country (ITU-T E.164), so
+/// these reach nobody, and a million of them give each caller a realistic handful of calls.
+pub fn synthetic_phone(n: u32) -> String {
+    format!("+99970{:06}", n % 1_000_000)
+}
+
 pub struct Generator {
     rng: StdRng,
     /// Now, in microseconds: incidents fall in the three years before it.
@@ -82,7 +229,10 @@ pub struct SyntheticPerson {
 
 impl Generator {
     pub fn new(seed: u64, now_micros: i64) -> Self {
-        Self { rng: StdRng::seed_from_u64(seed), now_micros }
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            now_micros,
+        }
     }
 
     fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
@@ -104,8 +254,15 @@ impl Generator {
             letters[self.rng.random_range(0..letters.len())] as char
         );
         let postcode = format!("{district} {inward}");
-        let address = format!("{} {}, Leeds {postcode}", self.rng.random_range(1..200), self.pick(STREETS));
-        let point = (lat + self.rng.random_range(-0.012..0.012), lon + self.rng.random_range(-0.02..0.02));
+        let address = format!(
+            "{} {}, Leeds {postcode}",
+            self.rng.random_range(1..200),
+            self.pick(STREETS)
+        );
+        let point = (
+            lat + self.rng.random_range(-0.012..0.012),
+            lon + self.rng.random_range(-0.02..0.02),
+        );
         (address, postcode, point)
     }
 
@@ -117,7 +274,12 @@ impl Generator {
         let (address, _, point) = self.place();
         SyntheticPerson {
             names,
-            date_of_birth: format!("{}-{:02}-{:02}", self.rng.random_range(1940..2010), self.rng.random_range(1..13), self.rng.random_range(1..29)),
+            date_of_birth: format!(
+                "{}-{:02}-{:02}",
+                self.rng.random_range(1940..2010),
+                self.rng.random_range(1..13),
+                self.rng.random_range(1..29)
+            ),
             phone: drama_phone(self.rng.random_range(0..4000)),
             address,
             point,
@@ -138,7 +300,12 @@ impl Generator {
 
     /// A population of `people`, `vehicles` and `incidents` as index documents, streamed;
     /// a third of incidents are linked to a person (victim or suspect).
-    pub fn index_docs(mut self, people: usize, vehicles: usize, incidents: usize) -> impl Iterator<Item = IndexDoc> {
+    pub fn index_docs(
+        mut self,
+        people: usize,
+        vehicles: usize,
+        incidents: usize,
+    ) -> impl Iterator<Item = IndexDoc> {
         let mut n = 0usize;
         let total = people + vehicles + incidents;
         std::iter::from_fn(move || {
@@ -155,20 +322,28 @@ impl Generator {
                     date_of_birth: Some(p.date_of_birth),
                     age_range: None,
                     names: p.names,
-                    phones: vec![p.phone],
+                    phones: vec![synthetic_phone(self.rng.random_range(0..1_000_000))],
                     addresses: vec![p.address],
                     merged_into: None,
                 });
             }
             if i < people + vehicles {
                 let vrm = self.vrm();
-                return Some(IndexDoc::Vehicle { id: format!("v{i}"), vrm, description: "synthetic".into() });
+                return Some(IndexDoc::Vehicle {
+                    id: format!("v{i}"),
+                    vrm,
+                    description: "synthetic".into(),
+                });
             }
             let k = i - people - vehicles;
             // Alternate incident and link documents so links refer to earlier incidents.
             if k % 3 == 2 && people > 0 {
                 let person = self.rng.random_range(0..people);
-                let role = if self.rng.random_bool(0.5) { "victim" } else { "suspect" };
+                let role = if self.rng.random_bool(0.5) {
+                    "victim"
+                } else {
+                    "suspect"
+                };
                 return Some(IndexDoc::Link {
                     id: format!("k{k}"),
                     from: format!("p{person}"),
@@ -185,7 +360,7 @@ impl Generator {
                 status: "closed".into(),
                 incident_type: Some("CRIME_THEFT".into()),
                 caller_name: self.name(),
-                caller_phone: Some(drama_phone(self.rng.random_range(0..4000))),
+                caller_phone: Some(synthetic_phone(self.rng.random_range(0..1_000_000))),
                 location,
                 point: Some(point),
             })
@@ -199,8 +374,12 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_population() {
-        let a: Vec<IndexDoc> = Generator::new(7, 1_800_000_000_000_000).index_docs(20, 5, 30).collect();
-        let b: Vec<IndexDoc> = Generator::new(7, 1_800_000_000_000_000).index_docs(20, 5, 30).collect();
+        let a: Vec<IndexDoc> = Generator::new(7, 1_800_000_000_000_000)
+            .index_docs(20, 5, 30)
+            .collect();
+        let b: Vec<IndexDoc> = Generator::new(7, 1_800_000_000_000_000)
+            .index_docs(20, 5, 30)
+            .collect();
         assert_eq!(a, b);
         assert_eq!(a.len(), 55);
         assert!(a.iter().any(|d| matches!(d, IndexDoc::Link { .. })));
@@ -210,8 +389,133 @@ mod tests {
     fn phones_stay_in_the_drama_ranges() {
         for n in [0, 999, 1000, 2500, 3999, 4000] {
             let p = drama_phone(n);
-            assert!(["+447700900", "+441632960", "+441134960", "+442079460"].iter().any(|r| p.starts_with(r)), "{p}");
+            assert!(
+                ["+447700900", "+441632960", "+441134960", "+442079460"]
+                    .iter()
+                    .any(|r| p.starts_with(r)),
+                "{p}"
+            );
             assert_eq!(p.len(), 13);
         }
     }
+}
+
+/// How much `into_store` created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generated {
+    pub people: usize,
+    pub vehicles: usize,
+    pub incidents: usize,
+    pub links: usize,
+}
+
+/// Write a synthetic population into the store through the ordinary use cases (so the audit
+/// trail, projections and index are exactly as real work leaves them). Events are stamped by
+/// the user `generator`. One transaction per record: meant for development and test data
+/// sets; the force-scale benchmark builds its index directly instead.
+pub async fn into_store(
+    app: &crate::App,
+    seed: u64,
+    people: usize,
+    vehicles: usize,
+    incidents: usize,
+    mut progress: impl FnMut(&str, usize),
+) -> Result<Generated, crate::AppError> {
+    use crate::intelligence::{link, record_person, record_vehicle};
+    use crate::take_contact::{NewContact, take_contact};
+    use controlroom_domain::contact::ContactDraft;
+    use controlroom_domain::pole::{Kind, PersonDraft, RecordRef};
+    use controlroom_domain::roles::Role;
+    use controlroom_domain::user::Username;
+
+    let actor = crate::Actor {
+        username: Username::parse("generator")?,
+        role: Role::Supervisor,
+    };
+    let mut g = Generator::new(seed, app.clock.now().as_microsecond());
+    let mut done = Generated::default();
+    let mut person_ids = Vec::with_capacity(people);
+    for i in 0..people {
+        let p = g.person();
+        let record = record_person(
+            app,
+            &actor,
+            PersonDraft {
+                names: p.names,
+                date_of_birth: Some(p.date_of_birth),
+                phones: vec![p.phone],
+                addresses: vec![p.address],
+                ..PersonDraft::default()
+            },
+        )
+        .await?;
+        person_ids.push(record.reference.id);
+        done.people += 1;
+        if (i + 1) % 1000 == 0 {
+            progress("people", i + 1);
+        }
+    }
+    for i in 0..vehicles {
+        let vrm = g.vrm();
+        record_vehicle(app, &actor, &vrm, Some("Ford"), None, None).await?;
+        done.vehicles += 1;
+        if (i + 1) % 1000 == 0 {
+            progress("vehicles", i + 1);
+        }
+    }
+    let channels = ["999", "101", "online"];
+    for i in 0..incidents {
+        let caller = g.person();
+        let (place, _, (lat, lon)) = g.place();
+        let draft = ContactDraft {
+            channel: channels[i % channels.len()].into(),
+            caller_name: caller.names[0].clone(),
+            caller_phone: Some(caller.phone.clone()),
+            location_text: place,
+            lat: Some(lat),
+            lon: Some(lon),
+            summary: "Synthetic incident for testing".into(),
+            ..ContactDraft::default()
+        };
+        let taken = take_contact(
+            app,
+            &actor,
+            NewContact {
+                draft,
+                incident_type: Some("CRIME_THEFT".into()),
+                join: None,
+            },
+            None,
+        )
+        .await?;
+        done.incidents += 1;
+        if i % 3 == 0 && !person_ids.is_empty() {
+            let person = person_ids[g.rng.random_range(0..person_ids.len())];
+            let role = if g.rng.random_bool(0.5) {
+                "victim"
+            } else {
+                "suspect"
+            };
+            link(
+                app,
+                &actor,
+                RecordRef {
+                    kind: Kind::Person,
+                    id: person,
+                },
+                RecordRef {
+                    kind: Kind::Incident,
+                    id: taken.incident.id.0,
+                },
+                role,
+                None,
+            )
+            .await?;
+            done.links += 1;
+        }
+        if (i + 1) % 1000 == 0 {
+            progress("incidents", i + 1);
+        }
+    }
+    Ok(done)
 }

@@ -604,14 +604,13 @@ pub struct CheckResult {
     pub repeat_caller: usize,
     pub repeat_location: usize,
     pub repeat_victim: usize,
+    /// Whether any count reaches the force's repeat threshold (`Settings::repeat_threshold`).
+    pub repeat: bool,
     /// Open incidents of the same kind near the same place in the last hour.
     pub possible_duplicates: Vec<Hit>,
     /// What was searched, in words (for the log).
     pub searched: Vec<String>,
 }
-
-/// Thresholds for "repeat" (force configuration in time; the common 12-month, 3-incident rule).
-pub const REPEAT_THRESHOLD: usize = 3;
 
 /// Run an intelligence check. When `incident` is given, the check is written to its log and
 /// repeat and duplicate detection use its caller and place.
@@ -723,6 +722,9 @@ pub async fn check(
         })
         .filter(|r| r.kind != Kind::Incident)
         .collect();
+    // The same person may be found by name and by phone: look at each record once.
+    let mut seen = std::collections::HashSet::new();
+    let found: Vec<RecordRef> = found.into_iter().filter(|r| seen.insert(*r)).collect();
     let mut ids: Vec<String> = Vec::new();
     let mut point = None;
     let today = today(app);
@@ -787,6 +789,14 @@ pub async fn check(
             .count();
     }
 
+    result.repeat = [
+        result.repeat_caller,
+        result.repeat_location,
+        result.repeat_victim,
+    ]
+    .iter()
+    .any(|n| *n >= app.settings.repeat_threshold);
+
     // The check goes into the incident log; the search itself into the audit trail.
     let summary = format!(
         "Intelligence check: searched {}. Found {} people, {} by phone, {} vehicles, {} locations; {} incidents in {} days; {} warning markers ({} current).{}{}",
@@ -807,10 +817,7 @@ pub async fn check(
             .iter()
             .filter(|(_, _, expired)| !expired)
             .count(),
-        if result.repeat_caller >= REPEAT_THRESHOLD
-            || result.repeat_location >= REPEAT_THRESHOLD
-            || result.repeat_victim >= REPEAT_THRESHOLD
-        {
+        if result.repeat {
             format!(
                 " Repeat: caller {}, location {}, victim {}.",
                 result.repeat_caller, result.repeat_location, result.repeat_victim

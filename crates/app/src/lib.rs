@@ -48,6 +48,8 @@ pub struct Settings {
     pub time_zone: jiff::tz::TimeZone,
     /// Code lists and grading policy.
     pub reference: Arc<controlroom_domain::reference::ReferenceData>,
+    /// Incidents in 12 months that make a caller, victim or location a "repeat".
+    pub repeat_threshold: usize,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             // The shipped lists are checked by tests; should they ever fail to load, the
             // command line reports it at start-up (`reference::load`) before this is used.
             reference: Arc::new(reference::shipped().unwrap_or_default()),
+            repeat_threshold: 3,
         }
     }
 }

@@ -67,6 +67,14 @@ enum Command {
         reference_dir: Option<std::path::PathBuf>,
         #[command(flatten)]
         search: SearchDir,
+        /// Incidents in 12 months that make a caller, victim or location a repeat.
+        #[arg(long, env = "CONTROLROOM_REPEAT_THRESHOLD", default_value_t = 3)]
+        repeat_threshold: usize,
+    },
+    /// Demo and test data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
     },
     /// Rebuild the intelligence search index from the database.
     Reindex {
@@ -108,6 +116,27 @@ enum UserCommand {
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate a synthetic population (people with realistic spelling variety, vehicles,
+    /// incidents with links) into the database, through the ordinary use cases.
+    Generate {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        search: SearchDir,
+        #[arg(long, default_value_t = 1000)]
+        people: usize,
+        #[arg(long, default_value_t = 300)]
+        vehicles: usize,
+        #[arg(long, default_value_t = 3000)]
+        incidents: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
 }
 
@@ -189,6 +218,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             session_idle_minutes,
             reference_dir,
             search,
+            repeat_threshold,
         } => {
             init_logging();
             // Bad reference data stops start-up, naming the file and line to fix.
@@ -204,6 +234,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                     session_idle_minutes.max(1),
                 )),
                 reference: Arc::new(reference),
+                repeat_threshold: repeat_threshold.max(1),
                 ..Settings::default()
             };
             serve(&db.database_url, &search.search_dir, listen, demo, settings).await
@@ -265,6 +296,45 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
+        Command::Demo {
+            command:
+                DemoCommand::Generate {
+                    db,
+                    search,
+                    people,
+                    vehicles,
+                    incidents,
+                    seed,
+                },
+        } => {
+            let store = open_store(&db.database_url).await?;
+            let app = open_search(
+                App::new(store.clone(), Arc::new(SystemClock), Settings::default()),
+                &search.search_dir,
+            )
+            .await?;
+            let started = std::time::Instant::now();
+            let done = controlroom_app::generate::into_store(
+                &app,
+                seed,
+                people,
+                vehicles,
+                incidents,
+                |what, n| eprintln!("  {n} {what}"),
+            )
+            .await;
+            store.close().await;
+            let done = done?;
+            println!(
+                "generated {} people, {} vehicles, {} incidents and {} links in {:.1} s",
+                done.people,
+                done.vehicles,
+                done.incidents,
+                done.links,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Reindex { db, search } => {
             let store = open_store(&db.database_url).await?;
             let index = controlroom_search::SearchIndex::open(Some(&search.search_dir))

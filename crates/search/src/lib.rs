@@ -117,6 +117,20 @@ struct Fields {
     to: Field,
     role: Field,
     merged_into: Field,
+    cell: Field,
+}
+
+/// Grid cells for "near" searches: 0.002 degrees (about 220 m north-south and 130 m east-west
+/// at Leeds). A radius search asks for the few cells that cover it, instead of scanning a band
+/// of latitude and a band of longitude across the whole force.
+const CELL_DEGREES: f64 = 0.002;
+
+fn cell(lat: f64, lon: f64) -> String {
+    format!(
+        "{}:{}",
+        (lat / CELL_DEGREES).floor() as i64,
+        (lon / CELL_DEGREES).floor() as i64
+    )
 }
 
 const NAMES: &str = "names";
@@ -152,9 +166,18 @@ fn schema() -> (Schema, Fields) {
         to: b.add_text_field("to", STRING | STORED),
         role: b.add_text_field("role", STRING | STORED),
         merged_into: b.add_text_field("merged_into", STRING | STORED),
+        cell: b.add_text_field("cell", STRING),
     };
     (b.build(), fields)
 }
+
+/// A matching document with its time and position, read from the fast fields.
+type Matched = (tantivy::DocAddress, Option<i64>, Option<(f64, f64)>);
+type FastColumns = (
+    tantivy::columnar::Column<i64>,
+    tantivy::columnar::Column<f64>,
+    tantivy::columnar::Column<f64>,
+);
 
 /// One record found, with what made it match.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,6 +291,7 @@ impl SearchIndex {
             if let Some((lat, lon)) = p {
                 d.add_f64(f.lat, *lat);
                 d.add_f64(f.lon, *lon);
+                d.add_text(f.cell, cell(*lat, *lon));
             }
         };
         match doc {
@@ -397,6 +421,34 @@ impl SearchIndex {
             .collect()
     }
 
+    /// Every document matching `query`, with its `at`, `lat` and `lon` read from the fast
+    /// fields (no stored document is decompressed until [`Self::load`]).
+    fn matching(&self, query: &dyn Query) -> SearchResult<Vec<Matched>> {
+        use std::collections::hash_map::Entry;
+        let searcher = self.reader.searcher();
+        let addresses = searcher.search(query, &tantivy::collector::DocSetCollector)?;
+        let mut out = Vec::with_capacity(addresses.len());
+        let mut columns: std::collections::HashMap<u32, FastColumns> =
+            std::collections::HashMap::new();
+        for address in addresses {
+            let (at, lat, lon) = match columns.entry(address.segment_ord) {
+                Entry::Occupied(found) => found.into_mut(),
+                Entry::Vacant(slot) => {
+                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                    slot.insert((fast.i64("at")?, fast.f64("lat")?, fast.f64("lon")?))
+                }
+            };
+            let point = lat.first(address.doc_id).zip(lon.first(address.doc_id));
+            out.push((address, at.first(address.doc_id), point));
+        }
+        Ok(out)
+    }
+
+    fn load(&self, address: tantivy::DocAddress) -> SearchResult<Hit> {
+        let doc: TantivyDocument = self.reader.searcher().doc(address)?;
+        Ok(self.hit(&doc))
+    }
+
     fn text(doc: &TantivyDocument, field: Field) -> Option<String> {
         doc.get_first(field)
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -469,7 +521,7 @@ impl SearchIndex {
                 )),
             ));
         }
-        let docs = self.run(&BooleanQuery::new(clauses), limit.saturating_mul(4).max(20))?;
+        let docs = self.run(&BooleanQuery::new(clauses), limit.saturating_mul(2).max(10))?;
         let mut hits: Vec<Hit> = docs
             .iter()
             .map(|doc| {
@@ -566,11 +618,27 @@ impl SearchIndex {
                 Bound::Included(Term::from_field_f64(field, to)),
             ))
         };
-        let mut clauses = vec![
-            self.kind(kind),
-            (Occur::Must, range(self.f.lat, lat - dlat, lat + dlat)),
-            (Occur::Must, range(self.f.lon, lon - dlon, lon + dlon)),
-        ];
+        let (row0, row1) = (
+            ((lat - dlat) / CELL_DEGREES).floor() as i64,
+            ((lat + dlat) / CELL_DEGREES).floor() as i64,
+        );
+        let (col0, col1) = (
+            ((lon - dlon) / CELL_DEGREES).floor() as i64,
+            ((lon + dlon) / CELL_DEGREES).floor() as i64,
+        );
+        let area: Box<dyn Query> = if (row1 - row0 + 1) * (col1 - col0 + 1) <= 400 {
+            let cells: Vec<(Occur, Box<dyn Query>)> = (row0..=row1)
+                .flat_map(|r| (col0..=col1).map(move |c| format!("{r}:{c}")))
+                .map(|c| (Occur::Should, self.term(self.f.cell, &c)))
+                .collect();
+            Box::new(BooleanQuery::new(cells))
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, range(self.f.lat, lat - dlat, lat + dlat)),
+                (Occur::Must, range(self.f.lon, lon - dlon, lon + dlon)),
+            ]))
+        };
+        let mut clauses = vec![self.kind(kind), (Occur::Must, area)];
         if let Some(since) = since_micros {
             clauses.push((
                 Occur::Must,
@@ -580,27 +648,50 @@ impl SearchIndex {
                 )),
             ));
         }
-        let docs = self.run(&BooleanQuery::new(clauses), 10_000)?;
-        let mut hits: Vec<Hit> = docs
-            .iter()
-            .filter_map(|doc| {
-                let lat2 = doc.get_first(self.f.lat).and_then(|v| v.as_f64())?;
-                let lon2 = doc.get_first(self.f.lon).and_then(|v| v.as_f64())?;
+        let mut found: Vec<(tantivy::DocAddress, f64)> = self
+            .matching(&BooleanQuery::new(clauses))?
+            .into_iter()
+            .filter_map(|(address, _, point)| {
+                let (lat2, lon2) = point?;
                 let distance = haversine_metres(lat, lon, lat2, lon2);
-                (distance <= metres).then(|| Hit {
-                    distance_metres: Some(distance),
-                    reasons: vec![format!("{} m away", distance.round())],
-                    ..self.hit(doc)
-                })
+                (distance <= metres).then_some((address, distance))
             })
             .collect();
-        hits.sort_by(|a, b| {
-            a.distance_metres
-                .unwrap_or(f64::MAX)
-                .total_cmp(&b.distance_metres.unwrap_or(f64::MAX))
-        });
-        hits.truncate(limit);
+        found.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut hits = Vec::new();
+        for (address, distance) in found.into_iter().take(limit) {
+            hits.push(Hit {
+                distance_metres: Some(distance),
+                reasons: vec![format!("{} m away", distance.round())],
+                ..self.load(address)?
+            });
+        }
         Ok(hits)
+    }
+
+    /// The newest `limit` documents matching `query`, loaded.
+    fn newest(
+        &self,
+        query: &dyn Query,
+        limit: usize,
+        reason: Option<&str>,
+    ) -> SearchResult<Vec<Hit>> {
+        let mut found = self.matching(query)?;
+        found.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(address, _, _)| {
+                let hit = self.load(address)?;
+                Ok(match reason {
+                    Some(r) => Hit {
+                        reasons: vec![r.to_owned()],
+                        ..hit
+                    },
+                    None => hit,
+                })
+            })
+            .collect()
     }
 
     /// Links from or to any of `ids`, newest first.
@@ -638,10 +729,7 @@ impl SearchIndex {
                 )),
             ));
         }
-        let docs = self.run(&BooleanQuery::new(clauses), limit)?;
-        let mut hits: Vec<Hit> = docs.iter().map(|d| self.hit(d)).collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
-        Ok(hits)
+        self.newest(&BooleanQuery::new(clauses), limit, None)
     }
 
     /// People recorded as merged into `id`.
@@ -696,16 +784,11 @@ impl SearchIndex {
                 )),
             ));
         }
-        let docs = self.run(&BooleanQuery::new(clauses), limit)?;
-        let mut hits: Vec<Hit> = docs
-            .iter()
-            .map(|d| Hit {
-                reasons: vec!["called from the same number".into()],
-                ..self.hit(d)
-            })
-            .collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
-        Ok(hits)
+        self.newest(
+            &BooleanQuery::new(clauses),
+            limit,
+            Some("called from the same number"),
+        )
     }
 
     /// The underlying tantivy index, for its statistics.

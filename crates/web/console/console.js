@@ -241,6 +241,7 @@
     state.current = incident;
     renderAssessment(incident);
     if (changedIncident || resetForms) resetAssessmentForms(incident);
+    if (changedIncident) prefillIntel(incident);
     updateOverride();
     const role = state.me.role;
     $("incident").hidden = false;
@@ -434,6 +435,107 @@
     (f) => ({ agency: f.agency.value, advice: f.advice.value }),
     (i) => `Signposting recorded for ${i.reference}.`,
   );
+
+  // ---- Intelligence check --------------------------------------------------------------
+
+  // Fill the check from what the caller gave, when an incident is opened.
+  function prefillIntel(incident) {
+    const c = incident.contacts[0];
+    if (!c) return;
+    $("intel-name").value = c.caller.name || "";
+    $("intel-phone").value = c.caller.phone || "";
+    $("intel-location").value = c.location.text || "";
+    $("intel-dob").value = "";
+    $("intel-vrm").value = "";
+    $("intel-results").replaceChildren();
+  }
+
+  function recordLink(hit) {
+    if (["person", "vehicle", "location"].includes(hit.kind)) {
+      return el("a", { href: `/console/records/${hit.kind}/${hit.id}`, target: "_blank" }, hit.label || hit.id);
+    }
+    if (hit.kind === "incident") {
+      return el("button", { type: "button", class: "link", onclick: () => openIncident(hit.id) }, hit.label || hit.id);
+    }
+    return el("span", {}, hit.label || hit.id);
+  }
+
+  function hitList(title, hits, empty) {
+    return el(
+      "section",
+      { class: "intel-group" },
+      el("h4", {}, `${title} (${hits.length})`),
+      hits.length
+        ? el(
+            "ul",
+            {},
+            ...hits.slice(0, 10).map((h) =>
+              el(
+                "li",
+                {},
+                recordLink(h),
+                h.at ? el("span", { class: "meta" }, ` ${CR.dateTime(h.at)}`) : null,
+                h.role ? el("span", { class: "meta" }, ` ${h.role}`) : null,
+                h.reasons && h.reasons.length ? el("span", { class: "muted" }, ` — ${h.reasons.join("; ")}`) : null,
+              ),
+            ),
+          )
+        : el("p", { class: "muted" }, empty),
+    );
+  }
+
+  function showIntel(result) {
+    const markers = result.markers.map((m) =>
+      el(
+        "li",
+        { class: m.expired ? "marker expired" : "marker" },
+        el("strong", {}, `${m.expired ? "Expired: " : "⚠ "}${say(m.kind).toUpperCase()}`),
+        ` on ${m.on}: ${m.reason} (source ${m.source}, review by ${m.review_by})`,
+      ),
+    );
+    const repeats = [
+      result.repeat_caller ? `repeat caller: ${result.repeat_caller} in 12 months` : null,
+      result.repeat_location ? `repeat location: ${result.repeat_location}` : null,
+      result.repeat_victim ? `repeat victim: ${result.repeat_victim}` : null,
+    ].filter(Boolean);
+    $("intel-results").replaceChildren(
+      el("p", { class: "muted" }, `Searched ${result.searched.join(", ") || "nothing"}.`),
+      markers.length ? el("ul", { class: "markers", "aria-label": "Warning markers" }, ...markers) : el("p", {}, "No warning markers on what was found."),
+      repeats.length ? el("p", { class: "notice" }, repeats.join(" · ")) : null,
+      result.possible_duplicates.length ? hitList("Possible duplicates open nearby", result.possible_duplicates, "") : null,
+      hitList("People", result.people, "No person found."),
+      hitList("By phone", result.phone, "Nothing on this number."),
+      result.vehicles.length ? hitList("Vehicles", result.vehicles, "") : null,
+      hitList("Locations", result.locations, "No location found."),
+      hitList("History (12 months)", result.history, "No previous incidents."),
+    );
+  }
+
+  $("intel-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = $("intel-form");
+    clearErrors(form);
+    if (!state.current) return;
+    const f = form.elements;
+    const value = (name) => f[name].value.trim() || null;
+    const first = state.current.contacts[0];
+    const coords = first && first.location.lat !== null && first.location.lat !== undefined ? { near_lat: first.location.lat, near_lon: first.location.lon, near_metres: 100 } : {};
+    try {
+      const result = await api("POST", `/api/v1/incidents/${state.current.id}/intelligence`, {
+        name: value("name"),
+        date_of_birth: value("date_of_birth"),
+        phone: value("phone"),
+        vrm: value("vrm"),
+        location: value("location"),
+        ...coords,
+      });
+      showIntel(result);
+      announce(`Intelligence check done for ${state.current.reference}: ${result.people.length} people, ${result.markers.length} markers.`);
+      refreshIncident(state.current.id);
+    } catch (e) {
+      problemIn(form, e);
+    }
+  });
 
   // The lists the forms offer come from the reference data the server runs with.
   function fillReference(reference) {
@@ -717,6 +819,7 @@
         KeyC: () => focusAction("close-form", "closing-code"),
         KeyR: () => focusAction("reopen-form", "reopen-reason"),
         KeyQ: () => openSection("classify-section", "classify-type"),
+        KeyK: () => openSection("intel-section", "intel-name"),
         KeyT: () => openSection("thrive-section", "thrive-threat-level"),
         KeyV: () => openSection("vulnerability-section", "vulnerability-subject"),
         KeyD: () => openSection("dash-section", "dash-q1"),

@@ -17,6 +17,7 @@ const SIGN_IN: &str = include_str!("../console/signin.html");
 const CONSOLE: &str = include_str!("../console/console.html");
 const SUPERVISOR: &str = include_str!("../console/supervisor.html");
 const FORBIDDEN: &str = include_str!("../console/forbidden.html");
+const RECORD: &str = include_str!("../console/record.html");
 
 /// Static assets by name: (content type, bytes).
 fn asset(name: &str) -> Option<(&'static str, &'static str)> {
@@ -41,6 +42,10 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/supervisor.js"),
         ),
+        "record.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/record.js"),
+        ),
         _ => return None,
     })
 }
@@ -51,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(|| async { Html(SIGN_IN) }))
         .route("/console", get(console))
         .route("/console/supervisor", get(supervisor))
+        .route("/console/records/{kind}/{id}", get(record))
         .route("/assets/{name}", get(assets))
 }
 
@@ -67,6 +73,14 @@ async fn signed_in(state: &AppState, parts: &Parts) -> Result<Actor, Response> {
 async fn console(State(state): State<AppState>, parts: Parts) -> Response {
     match signed_in(&state, &parts).await {
         Ok(_) => Html(CONSOLE).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// A person, vehicle or location page; the data comes from the API, which checks the role.
+async fn record(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(_) => Html(RECORD).into_response(),
         Err(redirect) => redirect,
     }
 }

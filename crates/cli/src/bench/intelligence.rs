@@ -4,7 +4,7 @@
 //! 100 m in the last year). Runs against the index directly: the database is not on this path.
 
 use anyhow::bail;
-use controlroom_app::generate::{Generator, drama_phone};
+use controlroom_app::generate::{Generator, synthetic_phone};
 use controlroom_search::SearchIndex;
 use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
@@ -20,7 +20,13 @@ fn peak_memory_mib() -> Option<f64> {
 
 fn folder_size(path: &std::path::Path) -> u64 {
     std::fs::read_dir(path)
-        .map(|entries| entries.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0)
 }
 
@@ -42,7 +48,9 @@ pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> a
     let dir = tempfile::tempdir()?;
     let index = SearchIndex::open(Some(dir.path()))?;
     let now = jiff::Timestamp::now().as_microsecond();
-    println!("bench: generating and indexing {people} people, {vehicles} vehicles, {incidents} incidents (with links)");
+    println!(
+        "bench: generating and indexing {people} people, {vehicles} vehicles, {incidents} incidents (with links)"
+    );
     let started = Instant::now();
     let count = index.rebuild(Generator::new(2026, now).index_docs(people, vehicles, incidents))?;
     let build = started.elapsed();
@@ -59,8 +67,12 @@ pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> a
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let (mut people_found, mut history_found) = (0usize, 0usize);
     for n in 0..checks + 50 {
-        let name = if rng.random_bool(0.3) { typo(&queries.name(), &mut rng) } else { queries.name() };
-        let phone = drama_phone(rng.random_range(0..4000));
+        let name = if rng.random_bool(0.3) {
+            typo(&queries.name(), &mut rng)
+        } else {
+            queries.name()
+        };
+        let phone = synthetic_phone(rng.random_range(0..1_000_000));
         let (_, _, (lat, lon)) = queries.place();
         let started = Instant::now();
         let found = index.people(&name, None, None, 10)?;
@@ -72,15 +84,24 @@ pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> a
             // The first 50 warm the caches, as the first calls of a shift do.
             latencies.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
             people_found += usize::from(!found.is_empty());
-            history_found += usize::from(!by_phone.is_empty() || !calls.is_empty() || !nearby.is_empty());
+            history_found +=
+                usize::from(!by_phone.is_empty() || !calls.is_empty() || !nearby.is_empty());
         }
     }
     let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
     println!(
         "intelligence check (person fuzzy search + phone + call history + location history within 100 m, last 12 months), {checks} checks:"
     );
-    println!("latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}", ms(0.5), ms(0.9), ms(0.99), latencies.max() as f64 / 1000.0);
-    println!("checks finding a person: {people_found} of {checks}; finding history: {history_found} of {checks}");
+    println!(
+        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        latencies.max() as f64 / 1000.0
+    );
+    println!(
+        "checks finding a person: {people_found} of {checks}; finding history: {history_found} of {checks}"
+    );
     if let Some(mib) = peak_memory_mib() {
         println!("peak memory (VmHWM): {mib:.0} MiB");
     }

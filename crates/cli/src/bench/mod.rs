@@ -66,7 +66,10 @@ const BENCH_PASSWORD: &str = "bench-password-1";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.scenario == Scenario::Intelligence {
-        return tokio::task::spawn_blocking(move || intelligence::run(args.people, args.vehicles, args.incidents, args.checks)).await?;
+        return tokio::task::spawn_blocking(move || {
+            intelligence::run(args.people, args.vehicles, args.incidents, args.checks)
+        })
+        .await?;
     }
     if !(1..=300).contains(&args.seconds)
         || args.warmup_seconds > 60

@@ -89,3 +89,51 @@ async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
     assert_eq!(code, 2);
     assert!(err.contains("sqlite://"), "{err}");
 }
+
+#[tokio::test]
+async fn demo_generate_fills_the_store_and_the_index_and_reindex_rebuilds_it() {
+    let db = FreshDatabase::create(Backend::Sqlite).await.unwrap();
+    let search = tempfile::tempdir().unwrap();
+    let search_dir = search.path().display().to_string();
+    let (code, out, err) = run(
+        &[
+            "demo",
+            "generate",
+            "--database-url",
+            &db.url,
+            "--search-dir",
+            &search_dir,
+            "--people",
+            "30",
+            "--vehicles",
+            "5",
+            "--incidents",
+            "12",
+            "--seed",
+            "7",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("generated 30 people, 5 vehicles, 12 incidents and 4 links"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &[
+            "reindex",
+            "--database-url",
+            &db.url,
+            "--search-dir",
+            &search_dir,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("search index rebuilt: 51 records"), "{out}");
+    let (code, out, err) = run(&["audit", "verify", "--database-url", &db.url], "").await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("12 incidents agree"), "{out}");
+}

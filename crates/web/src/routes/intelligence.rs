@@ -478,6 +478,8 @@ pub struct CheckView {
     pub repeat_caller: usize,
     pub repeat_location: usize,
     pub repeat_victim: usize,
+    /// A count reached the force's repeat threshold (`--repeat-threshold`).
+    pub repeat: bool,
     pub possible_duplicates: Vec<HitView>,
 }
 
@@ -506,6 +508,7 @@ fn check_view(r: CheckResult) -> CheckView {
         repeat_caller: r.repeat_caller,
         repeat_location: r.repeat_location,
         repeat_victim: r.repeat_victim,
+        repeat: r.repeat,
         possible_duplicates: hits(r.possible_duplicates),
     }
 }

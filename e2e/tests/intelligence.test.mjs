@@ -59,6 +59,7 @@ test("an intelligence check during a call finds the person and the warning marke
   const people = await page.locator("#intel-results").textContent();
   assert.match(people, /John Smith/);
   assert.match(people, /sounds like John Smith/);
+  await page.locator("#intel-results").scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENSHOTS}intelligence-check.png` });
 
   // The check is in the incident log.

@@ -744,6 +744,7 @@ pub async fn check(
     ids.sort();
     ids.dedup();
     let own = current.as_ref().map(|i| i.id.to_string());
+    result.phone.retain(|h| Some(&h.id) != own.as_ref());
     result.history = history(app, &ids, &phones, Some(since), point, own.as_deref())?;
 
     // Repeat and duplicate detection for the call being taken.

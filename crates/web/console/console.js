@@ -498,7 +498,7 @@
       result.repeat_location ? `repeat location: ${result.repeat_location}` : null,
       result.repeat_victim ? `repeat victim: ${result.repeat_victim}` : null,
     ].filter(Boolean);
-    $("intel-results").replaceChildren(
+    const parts = [
       el("p", { class: "muted" }, `Searched ${result.searched.join(", ") || "nothing"}.`),
       markers.length ? el("ul", { class: "markers", "aria-label": "Warning markers" }, ...markers) : el("p", {}, "No warning markers on what was found."),
       repeats.length ? el("p", { class: "notice" }, repeats.join(" · ")) : null,
@@ -508,7 +508,8 @@
       result.vehicles.length ? hitList("Vehicles", result.vehicles, "") : null,
       hitList("Locations", result.locations, "No location found."),
       hitList("History (12 months)", result.history, "No previous incidents."),
-    );
+    ];
+    $("intel-results").replaceChildren(...parts.filter(Boolean));
   }
 
   $("intel-form").addEventListener("submit", async (event) => {

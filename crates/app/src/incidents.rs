@@ -60,15 +60,16 @@ pub(crate) async fn earlier_outcome(
 
 /// Append `events` (already decided) to the incident's stream, fold them into `state`, update
 /// the listing projection and remember the answer for the idempotency key. Commits.
-pub(crate) async fn record(
-    app: &App,
-    mut tx: Box<dyn WriteTx>,
+/// Append decided events to an incident's stream inside `tx`, fold them into `state` and
+/// update the listing projection. Returns the new state, the contact joined and the log entry
+/// written, if any. Does not commit.
+async fn append_events(
+    tx: &mut dyn WriteTx,
     actor: &Actor,
+    at: jiff::Timestamp,
     mut state: Option<Incident>,
     events: Vec<IncidentEvent>,
-    idempotency: Option<&Idempotency>,
-) -> Result<IncidentOutcome, AppError> {
-    let at = app.now();
+) -> Result<(Incident, Option<ContactId>, Option<u32>), AppError> {
     let mut contact_id = None;
     let mut log_entry = None;
     let mut stream = None;
@@ -94,8 +95,29 @@ pub(crate) async fn record(
     }
     let incident =
         state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
-    let row = incident_row(&incident);
-    tx.save_incident_row(&row).await?;
+    tx.save_incident_row(&incident_row(&incident)).await?;
+    Ok((incident, contact_id, log_entry))
+}
+
+/// After commit: tell the live consoles and the search index.
+fn after_commit(app: &App, incident: &Incident) {
+    app.live.publish(incident_row(incident));
+    crate::intelligence::index_incident(app, incident);
+}
+
+/// Append `events` (already decided) to the incident's stream, fold them into `state`, update
+/// the listing projection and remember the answer for the idempotency key. Commits.
+pub(crate) async fn record(
+    app: &App,
+    mut tx: Box<dyn WriteTx>,
+    actor: &Actor,
+    state: Option<Incident>,
+    events: Vec<IncidentEvent>,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    let at = app.now();
+    let (incident, contact_id, log_entry) =
+        append_events(tx.as_mut(), actor, at, state, events).await?;
     let first = Remembered {
         incident_id: incident.id,
         version: incident.version,
@@ -111,12 +133,99 @@ pub(crate) async fn record(
     )
     .await?;
     tx.commit().await?;
-    app.live.publish(row);
-    crate::intelligence::index_incident(app, &incident);
+    after_commit(app, &incident);
     Ok(IncidentOutcome {
         incident,
         contact_id,
         log_entry,
+        replayed: false,
+    })
+}
+
+/// This incident is the same event as `master`: its callers join the master incident and it is
+/// closed as a duplicate, both in one transaction, so the event is counted once (NSIR).
+pub async fn mark_duplicate(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    master: IncidentId,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    if id == master {
+        return Err(controlroom_domain::Invalid::new(
+            "of",
+            "an incident cannot be a duplicate of itself",
+        )
+        .into());
+    }
+    let mut tx = app.store.begin().await?;
+    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
+        return Ok(first);
+    }
+    let current = load_incident(tx.as_mut(), id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let main = load_incident(tx.as_mut(), master).await?.ok_or_else(|| {
+        controlroom_domain::Invalid::new("of", format!("there is no incident with id {master}"))
+    })?;
+    let close = decide(
+        Some(&current),
+        IncidentCommand::CloseAsDuplicate {
+            of: main.reference.clone(),
+        },
+    )?;
+    let mut joins = Vec::new();
+    let mut probe = main.clone();
+    for contact in current
+        .contacts
+        .iter()
+        .filter(|c| main.contact(c.id).is_none())
+    {
+        let events = decide(
+            Some(&probe),
+            IncidentCommand::JoinContact {
+                contact: contact.clone(),
+            },
+        )?;
+        for event in &events {
+            probe = Incident::apply(
+                Some(probe),
+                &Stamped {
+                    at: app.now(),
+                    by: actor.username.clone(),
+                    event: event.clone(),
+                },
+                0,
+            )
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        }
+        joins.extend(events);
+    }
+    let at = app.now();
+    let (main, _, _) = append_events(tx.as_mut(), actor, at, Some(main), joins).await?;
+    let (duplicate, _, _) = append_events(tx.as_mut(), actor, at, Some(current), close).await?;
+    let first = Remembered {
+        incident_id: duplicate.id,
+        version: duplicate.version,
+        contact_id: None,
+        log_entry: None,
+    };
+    remember(
+        tx.as_mut(),
+        actor.username.as_str(),
+        idempotency,
+        &first,
+        micros(at),
+    )
+    .await?;
+    tx.commit().await?;
+    after_commit(app, &main);
+    after_commit(app, &duplicate);
+    Ok(IncidentOutcome {
+        incident: duplicate,
+        contact_id: None,
+        log_entry: None,
         replayed: false,
     })
 }

@@ -98,6 +98,13 @@ pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
             description,
         });
     }
+    if let Some(p) = &record.property {
+        return Some(IndexDoc::Property {
+            id,
+            description: p.description.clone(),
+            serial: p.serial.clone(),
+        });
+    }
     record.location.as_ref().map(|l| IndexDoc::Location {
         id,
         address: l.address.clone(),
@@ -263,6 +270,33 @@ pub async fn record_vehicle(
         },
         true,
         vec![PoleEvent::VehicleRecorded { details }],
+    )
+    .await
+}
+
+/// Record property: a description, and a serial number or IMEI if it has one.
+pub async fn record_property(
+    app: &App,
+    actor: &Actor,
+    description: &str,
+    serial: Option<&str>,
+) -> Result<PoleRecord, AppError> {
+    require(actor)?;
+    let details = controlroom_domain::pole::PropertyDetails {
+        description: required_text("description", description, 500)?,
+        serial: optional_text("serial", serial, 60)?
+            .map(|s| controlroom_domain::pole::normalise_serial("serial", &s))
+            .transpose()?,
+    };
+    change(
+        app,
+        actor,
+        RecordRef {
+            kind: Kind::Property,
+            id: Uuid::now_v7(),
+        },
+        true,
+        vec![PoleEvent::PropertyRecorded { details }],
     )
     .await
 }
@@ -585,6 +619,8 @@ pub struct CheckRequest {
     pub age_to: Option<u8>,
     pub phone: Option<String>,
     pub vrm: Option<String>,
+    /// A serial number or IMEI of property.
+    pub serial: Option<String>,
     pub location: Option<String>,
     pub near: Option<(f64, f64, f64)>,
     /// History period in days (default 365).
@@ -596,6 +632,7 @@ pub struct CheckResult {
     pub people: Vec<Hit>,
     pub phone: Vec<Hit>,
     pub vehicles: Vec<Hit>,
+    pub property: Vec<Hit>,
     pub locations: Vec<Hit>,
     /// Incidents in the period: linked to what was found, called from the phone, or nearby.
     pub history: Vec<Hit>,
@@ -681,6 +718,11 @@ pub async fn check(
         result.vehicles = index.vrm(&vrm, 10).map_err(search_error)?;
         result.searched.push(format!("registration {vrm}"));
     }
+    if let Some(serial) = request.serial.as_deref().filter(|v| !v.trim().is_empty()) {
+        let serial = controlroom_domain::pole::normalise_serial("serial", serial)?;
+        result.property = index.serial(&serial, 10).map_err(search_error)?;
+        result.searched.push(format!("serial {serial}"));
+    }
     if let Some(text) = request.location.as_deref().filter(|l| !l.trim().is_empty()) {
         let postcode = normalise_postcode("location", text).ok();
         let district = postcode
@@ -713,6 +755,7 @@ pub async fn check(
         .iter()
         .chain(&result.phone)
         .chain(&result.vehicles)
+        .chain(&result.property)
         .chain(&result.locations)
         .filter_map(|h| {
             Some(RecordRef {

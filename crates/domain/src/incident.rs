@@ -415,6 +415,11 @@ pub enum IncidentEvent {
     Reopened {
         reason: String,
     },
+    /// The same event as another incident, whose reference it names; its callers joined that
+    /// incident in the same transaction (NSIR: one event, one incident).
+    ClosedAsDuplicate {
+        of: IncidentRef,
+    },
 }
 
 impl IncidentEvent {
@@ -435,6 +440,7 @@ impl IncidentEvent {
             IncidentEvent::Resolved { .. } => "incident_resolved",
             IncidentEvent::Closed { .. } => "incident_closed",
             IncidentEvent::Reopened { .. } => "incident_reopened",
+            IncidentEvent::ClosedAsDuplicate { .. } => "incident_closed_as_duplicate",
         }
     }
 }
@@ -501,6 +507,9 @@ pub enum IncidentCommand {
     },
     Reopen {
         reason: String,
+    },
+    CloseAsDuplicate {
+        of: IncidentRef,
     },
 }
 
@@ -812,6 +821,21 @@ pub fn decide(
                 format!("incident {reference} is already closed"),
             ),
         },
+        C::CloseAsDuplicate { of } => {
+            if status == Status::Closed {
+                return reject(
+                    "incident_closed",
+                    format!("incident {reference} is already closed"),
+                );
+            }
+            if &of == reference {
+                return reject(
+                    "same_incident",
+                    "an incident cannot be a duplicate of itself",
+                );
+            }
+            Ok(vec![E::ClosedAsDuplicate { of }])
+        }
         C::Reopen { reason } => match status {
             Status::Resolved | Status::Closed => Ok(vec![E::Reopened { reason }]),
             _ => reject(
@@ -1001,6 +1025,28 @@ impl Incident {
                     &mut incident,
                     Status::Closed,
                     Some(format!("closed as {closing_code}")),
+                );
+            }
+            E::ClosedAsDuplicate { of } => {
+                let code = |c: &str| Code::parse("code", c).map_err(|_| fail("bad duplicate code"));
+                incident.closure = Some(Closure {
+                    closing_code: code("ADMIN_DUPLICATE")?,
+                    qualifiers: Vec::new(),
+                    resolution: format!(
+                        "Duplicate of {of}: its callers were joined to that incident"
+                    ),
+                    details: ClosureDetails {
+                        final_incident_type: Some(code("ADMIN_DUPLICATE")?),
+                        ..ClosureDetails::default()
+                    },
+                    at: *at,
+                    by: by.clone(),
+                });
+                incident.incident_type = Some(code("ADMIN_DUPLICATE")?);
+                move_to(
+                    &mut incident,
+                    Status::Closed,
+                    Some(format!("duplicate of {of}")),
                 );
             }
             E::Reopened { reason } => {

@@ -132,6 +132,7 @@ pub enum Kind {
     Vehicle,
     Location,
     Incident,
+    Property,
 }
 
 impl Kind {
@@ -141,6 +142,7 @@ impl Kind {
             Self::Vehicle => "vehicle",
             Self::Location => "location",
             Self::Incident => "incident",
+            Self::Property => "property",
         }
     }
 
@@ -150,10 +152,11 @@ impl Kind {
             "vehicle" => Ok(Self::Vehicle),
             "location" => Ok(Self::Location),
             "incident" => Ok(Self::Incident),
+            "property" => Ok(Self::Property),
             other => Err(Invalid::new(
                 "kind",
                 format!(
-                    "'{other}' is not a record kind; use person, vehicle, location or incident"
+                    "'{other}' is not a record kind; use person, vehicle, location, property or incident"
                 ),
             )),
         }
@@ -331,6 +334,34 @@ pub struct VehicleDetails {
     pub colour: Option<String>,
 }
 
+/// Property: a phone handset, a bicycle, jewellery… searchable by serial number or IMEI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyDetails {
+    pub description: String,
+    /// Serial number, IMEI or frame number, upper-case without spaces.
+    pub serial: Option<String>,
+}
+
+/// A serial number as written on a receipt or an etching: compared without spaces, dashes or
+/// case.
+pub fn normalise_serial(field: &str, raw: &str) -> Result<String, Invalid> {
+    let serial: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if serial.len() < 4 || serial.len() > 40 {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "'{}' is not a serial number (4 to 40 letters and digits)",
+                raw.trim()
+            ),
+        ));
+    }
+    Ok(serial)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationDetails {
     pub address: String,
@@ -430,6 +461,9 @@ pub enum PoleEvent {
     LocationRecorded {
         details: LocationDetails,
     },
+    PropertyRecorded {
+        details: PropertyDetails,
+    },
     MarkerAdded {
         marker: Marker,
     },
@@ -456,6 +490,7 @@ impl PoleEvent {
             Self::PersonUpdated { .. } => "person_updated",
             Self::VehicleRecorded { .. } => "vehicle_recorded",
             Self::LocationRecorded { .. } => "location_recorded",
+            Self::PropertyRecorded { .. } => "property_recorded",
             Self::MarkerAdded { .. } => "marker_added",
             Self::MergedInto { .. } => "person_merged",
             Self::Unmerged { .. } => "person_unmerged",
@@ -481,6 +516,7 @@ pub struct PoleRecord {
     pub person: Option<PersonDetails>,
     pub vehicle: Option<VehicleDetails>,
     pub location: Option<LocationDetails>,
+    pub property: Option<PropertyDetails>,
     pub markers: Vec<Marker>,
     pub links: Vec<Link>,
     pub merged_into: Option<Uuid>,
@@ -494,6 +530,7 @@ impl PoleRecord {
             person: None,
             vehicle: None,
             location: None,
+            property: None,
             markers: Vec::new(),
             links: Vec::new(),
             merged_into: None,
@@ -508,6 +545,7 @@ impl PoleRecord {
             }
             PoleEvent::VehicleRecorded { details } => self.vehicle = Some(details.clone()),
             PoleEvent::LocationRecorded { details } => self.location = Some(details.clone()),
+            PoleEvent::PropertyRecorded { details } => self.property = Some(details.clone()),
             PoleEvent::MarkerAdded { marker } => self.markers.push(marker.clone()),
             PoleEvent::MergedInto { into, .. } => self.merged_into = Some(*into),
             PoleEvent::Unmerged { .. } => self.merged_into = None,
@@ -534,6 +572,9 @@ impl PoleRecord {
         }
         if let Some(l) = &self.location {
             return l.address.clone();
+        }
+        if let Some(p) = &self.property {
+            return p.description.clone();
         }
         self.reference.stream()
     }

@@ -22,6 +22,7 @@ enum Step {
     Resolve,
     Close(Option<String>),
     Reopen,
+    Duplicate,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -35,6 +36,7 @@ fn step() -> impl Strategy<Value = Step> {
         Just(Step::Resolve),
         proptest::option::of("[A-Z]{0,4}").prop_map(Step::Close),
         Just(Step::Reopen),
+        Just(Step::Duplicate),
     ]
 }
 
@@ -73,6 +75,9 @@ fn command(step: Step) -> Result<IncidentCommand, controlroom_domain::Invalid> {
         Step::Resolve => IncidentCommand::resolve("sorted")?,
         Step::Close(code) => IncidentCommand::close(code.as_deref(), &[], "done")?,
         Step::Reopen => IncidentCommand::reopen("rang back")?,
+        Step::Duplicate => IncidentCommand::CloseAsDuplicate {
+            of: IncidentRef::parse("20261123-0002").unwrap(),
+        },
     })
 }
 

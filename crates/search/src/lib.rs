@@ -56,6 +56,11 @@ pub enum IndexDoc {
         vrm: String,
         description: String,
     },
+    Property {
+        id: String,
+        description: String,
+        serial: Option<String>,
+    },
     Location {
         id: String,
         address: String,
@@ -88,6 +93,7 @@ impl IndexDoc {
             Self::Person { id, .. }
             | Self::Vehicle { id, .. }
             | Self::Location { id, .. }
+            | Self::Property { id, .. }
             | Self::Incident { id, .. }
             | Self::Link { id, .. } => id,
         }
@@ -118,6 +124,7 @@ struct Fields {
     role: Field,
     merged_into: Field,
     cell: Field,
+    serial: Field,
 }
 
 /// Grid cells for "near" searches: 0.002 degrees (about 220 m north-south and 130 m east-west
@@ -167,6 +174,7 @@ fn schema() -> (Schema, Fields) {
         role: b.add_text_field("role", STRING | STORED),
         merged_into: b.add_text_field("merged_into", STRING | STORED),
         cell: b.add_text_field("cell", STRING),
+        serial: b.add_text_field("serial", STRING | STORED),
     };
     (b.build(), fields)
 }
@@ -333,6 +341,17 @@ impl SearchIndex {
                 }
                 if let Some(into) = merged_into {
                     d.add_text(f.merged_into, into);
+                }
+            }
+            IndexDoc::Property {
+                description,
+                serial,
+                ..
+            } => {
+                d.add_text(f.kind, "property");
+                d.add_text(f.label, description);
+                if let Some(serial) = serial {
+                    d.add_text(f.serial, serial);
                 }
             }
             IndexDoc::Vehicle {
@@ -549,6 +568,18 @@ impl SearchIndex {
             .iter()
             .map(|d| Hit {
                 reasons: vec!["same phone number".into()],
+                ..self.hit(d)
+            })
+            .collect())
+    }
+
+    /// Property with this (compact, upper-case) serial number or IMEI.
+    pub fn serial(&self, serial: &str, limit: usize) -> SearchResult<Vec<Hit>> {
+        let docs = self.run(self.term(self.f.serial, serial).as_ref(), limit)?;
+        Ok(docs
+            .iter()
+            .map(|d| Hit {
+                reasons: vec!["same serial number".into()],
                 ..self.hit(d)
             })
             .collect())

@@ -484,6 +484,41 @@
     );
   }
 
+  // Open incidents nearby in the last hour: offer to join this call to one, so one event is
+  // counted once.
+  function duplicateList(hits) {
+    return el(
+      "section",
+      { class: "intel-group" },
+      el("h4", {}, `Possible duplicates open nearby (${hits.length})`),
+      el(
+        "ul",
+        {},
+        ...hits.slice(0, 5).map((h) =>
+          el(
+            "li",
+            {},
+            recordLink(h),
+            h.reasons && h.reasons.length ? el("span", { class: "muted" }, ` — ${h.reasons.join("; ")} `) : " ",
+            el("button", { type: "button", class: "join-duplicate", onclick: () => joinDuplicate(h) }, `Same event: join this call to ${h.label.split(" ")[0]}`),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function joinDuplicate(hit) {
+    if (!state.current) return;
+    try {
+      const answer = await api("POST", `/api/v1/incidents/${state.current.id}/duplicate`, { of: hit.id }, crypto.randomUUID());
+      upsertFromIncident(answer.incident);
+      announce(`${answer.incident.reference} closed as a duplicate; its caller joined ${hit.label.split(" ")[0]}.`);
+      await openIncident(hit.id);
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+
   function showIntel(result) {
     const markers = result.markers.map((m) =>
       el(
@@ -502,7 +537,7 @@
       el("p", { class: "muted" }, `Searched ${result.searched.join(", ") || "nothing"}.`),
       markers.length ? el("ul", { class: "markers", "aria-label": "Warning markers" }, ...markers) : el("p", {}, "No warning markers on what was found."),
       repeats.length ? el("p", { class: "notice" }, repeats.join(" · ")) : null,
-      result.possible_duplicates.length ? hitList("Possible duplicates open nearby", result.possible_duplicates, "") : null,
+      result.possible_duplicates.length ? duplicateList(result.possible_duplicates) : null,
       hitList("People", result.people, "No person found."),
       hitList("By phone", result.phone, "Nothing on this number."),
       result.vehicles.length ? hitList("Vehicles", result.vehicles, "") : null,

@@ -105,6 +105,26 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
             "{vrm}"
         );
     }
+    // Property by serial number, however it is written.
+    let phone = post(
+        &app,
+        t,
+        "/api/v1/property",
+        json!({"description": "Black iPhone 13", "serial": "35-209900-176148-1"}),
+    )
+    .await;
+    for serial in [
+        "352099001761481",
+        "35 209900 176148 1",
+        "35-209900-176148-1",
+    ] {
+        assert_eq!(
+            post(&app, t, "/api/v1/search", json!({"serial": serial})).await["property"][0]["id"],
+            phone["id"],
+            "{serial}"
+        );
+    }
+
     // Locations by postcode, partial postcode, words and distance.
     for location in ["LS8 4HA", "ls84ha", "LS8", "Harehills Lane"] {
         assert_eq!(
@@ -181,6 +201,39 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         log.starts_with("Intelligence check: searched name 'Jon Smyth', phone +447700900123"),
         "{log}"
     );
+
+    // Same event: this call joins the earlier incident and closes as a duplicate.
+    let joined = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{now_id}/duplicate"),
+        json!({"of": earlier_id}),
+    )
+    .await;
+    assert_eq!(joined["incident"]["status"], "closed");
+    assert_eq!(
+        joined["incident"]["closure"]["closing_code"],
+        "ADMIN_DUPLICATE"
+    );
+    let (_, master) = app
+        .get(&format!("/api/v1/incidents/{earlier_id}"), Some(t))
+        .await;
+    assert_eq!(
+        master["contacts"].as_array().unwrap().len(),
+        2,
+        "the caller joined the first incident"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{now_id}/duplicate"),
+            Some(t),
+            &json!({"of": earlier_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "already closed");
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
+        .await
+        .unwrap();
 
     // A change through the API is findable by its new values at once.
     let response = app

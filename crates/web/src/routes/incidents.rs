@@ -193,3 +193,34 @@ pub async fn reopen(
     .await?;
     Ok(super::change(&state, StatusCode::OK, outcome))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateInput {
+    /// The incident this one duplicates: its callers join it.
+    pub of: uuid::Uuid,
+}
+
+/// This incident is the same event as another: its callers join that incident and it closes
+/// as a duplicate, in one transaction.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn duplicate(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<DuplicateInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = incidents::mark_duplicate(
+        &state.app,
+        &actor,
+        id,
+        IncidentId(command.body.of),
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}

@@ -113,6 +113,8 @@ pub struct CheckInput {
     /// Any written form: 07700 900123, +44 7700 900123…
     pub phone: Option<String>,
     pub vrm: Option<String>,
+    /// A serial number or IMEI, any spacing or case.
+    pub serial: Option<String>,
     /// Address words, a postcode or a partial postcode.
     pub location: Option<String>,
     pub near_lat: Option<f64>,
@@ -141,6 +143,7 @@ impl CheckInput {
             age_to: self.age_to,
             phone: self.phone,
             vrm: self.vrm,
+            serial: self.serial,
             location: self.location,
             near,
             days: self.days,
@@ -227,6 +230,8 @@ fn record_dto(
         serde_json::to_value(p)
     } else if let Some(v) = &record.vehicle {
         serde_json::to_value(v)
+    } else if let Some(p) = &record.property {
+        serde_json::to_value(p)
     } else {
         serde_json::to_value(&record.location)
     }
@@ -337,6 +342,29 @@ pub async fn add_vehicle(
         b.colour.as_deref(),
     )
     .await?;
+    Ok(written(&state, record))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyInput {
+    pub description: String,
+    /// Serial number, IMEI or frame number.
+    pub serial: Option<String>,
+}
+
+/// Record property (a phone handset, a bicycle…), searchable by serial number.
+#[utoipa::path(post, path = "/api/v1/property", tag = "intelligence", request_body = PropertyInput,
+    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn add_property(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<PropertyInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let b = command.body;
+    let record =
+        intelligence::record_property(&state.app, &actor, &b.description, b.serial.as_deref())
+            .await?;
     Ok(written(&state, record))
 }
 
@@ -472,6 +500,7 @@ pub struct CheckView {
     pub people: Vec<HitView>,
     pub phone: Vec<HitView>,
     pub vehicles: Vec<HitView>,
+    pub property: Vec<HitView>,
     pub locations: Vec<HitView>,
     pub history: Vec<HitView>,
     pub markers: Vec<MarkerView>,
@@ -490,6 +519,7 @@ fn check_view(r: CheckResult) -> CheckView {
         people: hits(r.people),
         phone: hits(r.phone),
         vehicles: hits(r.vehicles),
+        property: hits(r.property),
         locations: hits(r.locations),
         history: hits(r.history),
         markers: r

@@ -35,6 +35,7 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/grade", post(incidents::grade))
         .route("/incidents/{id}/close", post(incidents::close))
         .route("/incidents/{id}/reopen", post(incidents::reopen))
+        .route("/incidents/{id}/duplicate", post(incidents::duplicate))
         .route("/incidents/{id}/classify", post(first_contact::classify))
         .route("/incidents/{id}/thrive", post(first_contact::thrive))
         .route(
@@ -53,6 +54,7 @@ pub fn api() -> Router<AppState> {
         .route("/people/{id}/unmerge", post(intelligence::unmerge))
         .route("/vehicles", post(intelligence::add_vehicle))
         .route("/locations", post(intelligence::add_location))
+        .route("/property", post(intelligence::add_property))
         .route("/records/{kind}/{id}", get(intelligence::get_record))
         .route(
             "/records/{kind}/{id}/markers",

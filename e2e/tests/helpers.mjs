@@ -15,7 +15,7 @@ export async function startServer() {
   const child = spawn(
     bin,
     ["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`, "--search-dir", join(dir, "search")],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONTROLROOM_LOG: "warn" } },
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CONTROLROOM_LOG: "warn,tantivy=error" } },
   );
   const lines = createInterface({ input: child.stdout });
   const base = await new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@
 pub mod audit_trail;
 pub mod auth;
 pub mod demo;
+pub mod dispatch;
 mod error;
 pub mod first_contact;
 pub mod generate;
@@ -73,6 +74,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub live: live::Live,
+    /// Units and where they are, for dispatch.
+    pub units: Arc<dispatch::Units>,
     /// The intelligence search index (in memory unless `with_search` gives a folder's).
     search: Option<Arc<controlroom_search::SearchIndex>>,
 }
@@ -84,6 +87,7 @@ impl App {
             clock,
             settings,
             live: live::Live::default(),
+            units: Arc::new(dispatch::Units::default()),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),

@@ -361,7 +361,7 @@ async fn run(command: Command) -> Result<(), Failure> {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONTROLROOM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=error"));
     let json = std::env::var("CONTROLROOM_LOG_FORMAT").is_ok_and(|f| f == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -400,6 +400,8 @@ async fn serve(
         search_dir,
     )
     .await?;
+    let units = controlroom_app::dispatch::load(&app).await?;
+    tracing::info!(units, "units loaded");
     if with_demo {
         let seeded = demo::seed(&app).await?;
         println!(

@@ -763,9 +763,16 @@ pub fn decide(
                     grade.as_str()
                 ),
             ),
+            // Early dispatch: an emergency is sent as soon as its place and type are known,
+            // while the handler is still taking details (APP contact management).
+            (Status::Open, _) if incident.incident_type.is_some() => {
+                Ok(vec![E::Dispatched { note }])
+            }
             (Status::Open, _) => reject(
                 "not_graded",
-                format!("grade incident {reference} before dispatching"),
+                format!(
+                    "grade incident {reference} before dispatching, or give it an incident type for early dispatch"
+                ),
             ),
             _ => reject(
                 "invalid_transition",

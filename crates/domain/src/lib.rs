@@ -15,6 +15,7 @@ pub mod grading;
 pub mod incident;
 pub mod pole;
 pub mod reference;
+pub mod resources;
 pub mod roles;
 pub mod text;
 pub mod user;

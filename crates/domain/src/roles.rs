@@ -27,6 +27,10 @@ pub enum Permission {
     ReopenIncident,
     ManageUsers,
     VerifyAuditTrail,
+    /// Register units and report their positions.
+    ManageResources,
+    /// Send units to incidents and change their status.
+    DispatchUnits,
 }
 
 impl Role {
@@ -79,6 +83,8 @@ impl Role {
             }
             ManageUsers => matches!(self, Admin),
             VerifyAuditTrail => matches!(self, Auditor | Admin | Supervisor),
+            ManageResources => matches!(self, Dispatcher | Supervisor | Admin),
+            DispatchUnits => matches!(self, Dispatcher | Supervisor | ContactHandler),
         }
     }
 }

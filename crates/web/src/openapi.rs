@@ -23,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         routes::intelligence::add_location, routes::intelligence::add_property, routes::intelligence::get_record, routes::intelligence::add_marker,
         routes::intelligence::add_link, routes::intelligence::merge, routes::intelligence::unmerge,
         routes::intelligence::search, routes::intelligence::incident_check,
+        routes::dispatch::register, routes::dispatch::list, routes::dispatch::position, routes::dispatch::status,
+        routes::dispatch::recommendations, routes::dispatch::assign,
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),

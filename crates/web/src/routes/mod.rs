@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod dispatch;
 pub mod first_contact;
 pub mod incidents;
 pub mod intelligence;
@@ -62,6 +63,14 @@ pub fn api() -> Router<AppState> {
         )
         .route("/records/{kind}/{id}/links", post(intelligence::add_link))
         .route("/search", post(intelligence::search))
+        .route("/units", get(dispatch::list).post(dispatch::register))
+        .route("/units/{id}/position", post(dispatch::position))
+        .route("/units/{id}/status", post(dispatch::status))
+        .route(
+            "/incidents/{id}/recommendations",
+            get(dispatch::recommendations),
+        )
+        .route("/incidents/{id}/assign", post(dispatch::assign))
         .route(
             "/incidents/{id}/intelligence",
             post(intelligence::incident_check),

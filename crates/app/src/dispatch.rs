@@ -1,0 +1,435 @@
+//! Dispatch: units, their status and position, the recommendation of which to send, and
+//! assignment. Every unit change is an event on the unit's stream; every change that concerns
+//! an incident is also written to that incident's log, in the same transaction.
+//!
+//! The nearest available units are found with an R*-tree (rstar) over their last positions,
+//! then ranked by the domain: suitable first, then by estimated time to attend.
+
+use crate::records::{incident_stream, load_incident, micros};
+use crate::{Actor, App, AppError};
+use controlroom_domain::Invalid;
+use controlroom_domain::audit::Category;
+use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
+use controlroom_domain::resources::{
+    Candidate, Skill, StraightLine, Unit, UnitEvent, UnitId, UnitStatus, UnitType, call_sign,
+    may_move, rank, requirement,
+};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::text::{Code, optional_text, required_text};
+use controlroom_store::{NewRecord, WriteTx};
+use jiff::Timestamp;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use uuid::Uuid;
+
+type Point = GeomWithData<[f64; 2], UnitId>;
+
+/// Every unit known, and a spatial index of where they are. Rebuilt from the audit log at
+/// start (`load`), kept in step after each committed change.
+#[derive(Default)]
+pub struct Units {
+    inner: RwLock<(HashMap<UnitId, Unit>, RTree<Point>)>,
+}
+
+/// Project to a flat plane good enough for "which is nearer" at a force's scale: latitude, and
+/// longitude scaled by the cosine of 54 degrees north.
+fn plane(lat: f64, lon: f64) -> [f64; 2] {
+    [lat, lon * 54_f64.to_radians().cos()]
+}
+
+impl Units {
+    fn put(&self, unit: Unit) {
+        let Ok(mut guard) = self.inner.write() else {
+            return;
+        };
+        let (units, tree) = &mut *guard;
+        if let Some(old) = units.get(&unit.id)
+            && let Some(p) = old.position
+        {
+            tree.remove(&Point::new(plane(p.lat, p.lon), old.id));
+        }
+        if let Some(p) = unit.position {
+            tree.insert(Point::new(plane(p.lat, p.lon), unit.id));
+        }
+        units.insert(unit.id, unit);
+    }
+
+    pub fn all(&self) -> Vec<Unit> {
+        let mut list: Vec<Unit> = self
+            .inner
+            .read()
+            .map(|g| g.0.values().cloned().collect())
+            .unwrap_or_default();
+        list.sort_by(|a, b| a.call_sign.cmp(&b.call_sign));
+        list
+    }
+
+    pub fn get(&self, id: UnitId) -> Option<Unit> {
+        self.inner.read().ok()?.0.get(&id).cloned()
+    }
+
+    /// Available units nearest to `point`: at least `enough` that meet `need`, looking at no
+    /// more than `at_most`.
+    pub fn nearest(
+        &self,
+        point: (f64, f64),
+        enough: usize,
+        at_most: usize,
+        need: &controlroom_domain::resources::Requirement,
+    ) -> Vec<Unit> {
+        let Ok(guard) = self.inner.read() else {
+            return Vec::new();
+        };
+        let (units, tree) = &*guard;
+        let mut found = Vec::new();
+        let mut suitable = 0;
+        for p in tree.nearest_neighbor_iter(&plane(point.0, point.1)) {
+            let Some(unit) = units.get(&p.data) else {
+                continue;
+            };
+            if unit.status != UnitStatus::Available {
+                continue;
+            }
+            if need.met_by(unit) {
+                suitable += 1;
+            }
+            found.push(unit.clone());
+            if suitable >= enough || found.len() >= at_most {
+                break;
+            }
+        }
+        found
+    }
+}
+
+fn unit_stream(id: UnitId) -> String {
+    format!("unit/{id}")
+}
+
+async fn append(
+    tx: &mut dyn WriteTx,
+    id: UnitId,
+    event: &UnitEvent,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    tx.append(NewRecord {
+        category: Category::Change,
+        stream: unit_stream(id),
+        kind: event.kind().to_owned(),
+        actor: actor.username.to_string(),
+        at_micros: micros(at),
+        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+    })
+    .await?;
+    Ok(())
+}
+
+fn fold(
+    id: UnitId,
+    records: &[controlroom_domain::audit::AuditRecord],
+) -> Result<Option<Unit>, AppError> {
+    let mut unit = None;
+    for r in records {
+        let event: UnitEvent = serde_json::from_str(&r.payload)
+            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
+        let at = Timestamp::from_microsecond(r.at_micros)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        unit = Unit::apply(unit, id, &event, at, &r.actor);
+    }
+    Ok(unit)
+}
+
+async fn load_unit(tx: &mut dyn WriteTx, id: UnitId) -> Result<Unit, AppError> {
+    fold(id, &tx.stream(&unit_stream(id)).await?)?
+        .ok_or_else(|| AppError::NotFound(format!("there is no unit with id {id}")))
+}
+
+/// Read every unit from the store into the registry (at start-up).
+pub async fn load(app: &App) -> Result<usize, AppError> {
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = app.store.audit_records(after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.record.seq;
+        for r in page {
+            if r.record.kind == "unit_registered"
+                && let Some(id) = r
+                    .record
+                    .stream
+                    .strip_prefix("unit/")
+                    .and_then(|i| i.parse::<Uuid>().ok())
+            {
+                ids.push(UnitId(id));
+            }
+        }
+    }
+    for id in &ids {
+        if let Some(unit) = fold(*id, &app.store.stream(&unit_stream(*id)).await?)? {
+            app.units.put(unit);
+        }
+    }
+    Ok(ids.len())
+}
+
+/// Write `note` to the incident's log in `tx` (if the incident is not closed), then commit.
+async fn log_and_commit(
+    app: &App,
+    tx: Box<dyn WriteTx>,
+    actor: &Actor,
+    incident: Option<Incident>,
+    commands: Vec<IncidentCommand>,
+) -> Result<Option<Incident>, AppError> {
+    let Some(mut state) = incident else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let mut events = Vec::new();
+    let mut probe = state.clone();
+    for command in commands {
+        for event in decide(Some(&probe), command)? {
+            probe = Incident::apply(
+                Some(probe),
+                &controlroom_domain::incident::Stamped {
+                    at: app.now(),
+                    by: actor.username.clone(),
+                    event: event.clone(),
+                },
+                0,
+            )
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+            events.push(event);
+        }
+    }
+    state = crate::incidents::record(app, tx, actor, Some(state), events, None)
+        .await?
+        .incident;
+    Ok(Some(state))
+}
+
+pub async fn register(
+    app: &App,
+    actor: &Actor,
+    sign: &str,
+    unit_type: &str,
+    skills: &[String],
+    station: &str,
+    crew: &[String],
+) -> Result<Unit, AppError> {
+    actor.require(Permission::ManageResources, "manage units")?;
+    let call_sign = call_sign(sign)?;
+    if app.units.all().iter().any(|u| u.call_sign == call_sign) {
+        return Err(AppError::Conflict(format!(
+            "a unit with call sign {call_sign} already exists"
+        )));
+    }
+    let event = UnitEvent::Registered {
+        call_sign,
+        unit_type: UnitType::parse(unit_type)?,
+        skills: skills
+            .iter()
+            .map(|s| Skill::parse(s))
+            .collect::<Result<_, _>>()?,
+        station: required_text("station", station, 100)?,
+        crew: crew
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| required_text("crew", c, 100))
+            .collect::<Result<_, _>>()?,
+    };
+    let id = UnitId(Uuid::now_v7());
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    append(tx.as_mut(), id, &event, actor, at).await?;
+    tx.commit().await?;
+    let unit = Unit::apply(None, id, &event, at, actor.username.as_str())
+        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
+    app.units.put(unit.clone());
+    Ok(unit)
+}
+
+/// A position from the automatic vehicle location feed.
+pub async fn report_position(
+    app: &App,
+    actor: &Actor,
+    id: UnitId,
+    lat: f64,
+    lon: f64,
+) -> Result<Unit, AppError> {
+    actor.require(Permission::ManageResources, "report unit positions")?;
+    let c = controlroom_domain::contact::Coordinates::parse(lat, lon)?;
+    let event = UnitEvent::PositionReported {
+        lat: c.lat,
+        lon: c.lon,
+    };
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let unit = load_unit(tx.as_mut(), id).await?;
+    append(tx.as_mut(), id, &event, actor, at).await?;
+    tx.commit().await?;
+    let unit = Unit::apply(Some(unit), id, &event, at, actor.username.as_str())
+        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
+    app.units.put(unit.clone());
+    Ok(unit)
+}
+
+fn incident_point(incident: &Incident) -> Option<(f64, f64)> {
+    incident
+        .contacts
+        .first()
+        .and_then(|c| c.location.coordinates)
+        .map(|c| (c.lat, c.lon))
+}
+
+/// The available units to send, best first, with their estimated time to attend and why.
+pub async fn recommend(
+    app: &App,
+    actor: &Actor,
+    incident: IncidentId,
+) -> Result<Vec<Candidate>, AppError> {
+    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let records = app.store.stream(&incident_stream(incident)).await?;
+    let incident = crate::records::rebuild(&records, None)?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
+    let point = incident_point(&incident).ok_or_else(|| Invalid::new("location", "the incident has no coordinates yet: add the location's position to find the nearest units"))?;
+    let qualifiers: Vec<&str> = incident.qualifiers.iter().map(Code::as_str).collect();
+    let need = requirement(
+        incident.incident_type.as_ref().map(Code::as_str),
+        &qualifiers,
+    );
+    let nearest = app.units.nearest(point, 5, 200, &need);
+    let refs: Vec<&Unit> = nearest.iter().collect();
+    Ok(rank(&refs, point, &need, &StraightLine::default()))
+}
+
+/// Send a unit. An emergency may be dispatched before it is graded, once it has a place and a
+/// type. A unit already committed to an incident cannot be assigned to another.
+pub async fn assign(
+    app: &App,
+    actor: &Actor,
+    incident: IncidentId,
+    unit: UnitId,
+) -> Result<Option<Incident>, AppError> {
+    actor.require(Permission::DispatchUnits, "dispatch units")?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let current = load_unit(tx.as_mut(), unit).await?;
+    if current.status != UnitStatus::Available {
+        let busy = current
+            .incident
+            .map(|i| format!(" (committed to incident {i})"))
+            .unwrap_or_default();
+        return Err(controlroom_domain::incident::Rejected {
+            code: "unit_not_available",
+            reason: format!(
+                "{} is {}{busy}: release it first",
+                current.call_sign,
+                current.status.as_str().replace('_', " ")
+            ),
+        }
+        .into());
+    }
+    let state = load_incident(tx.as_mut(), incident)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
+    let note = format!("{} assigned", current.call_sign);
+    let mut commands = Vec::new();
+    match state.status {
+        Status::Open | Status::Graded => commands.push(IncidentCommand::RecordDispatch {
+            note: Some(note.clone()),
+        }),
+        Status::Dispatched | Status::AtScene => commands.push(IncidentCommand::add_log_entry(
+            &format!("{note} (additional unit)"),
+            None,
+        )?),
+        _ => {
+            return Err(controlroom_domain::incident::Rejected {
+                code: "invalid_transition",
+                reason: format!(
+                    "incident {} is {}: no unit can be sent",
+                    state.reference,
+                    state.status.as_str()
+                ),
+            }
+            .into());
+        }
+    }
+    let event = UnitEvent::StatusChanged {
+        to: UnitStatus::Assigned,
+        incident: Some(incident),
+        reason: None,
+    };
+    append(tx.as_mut(), unit, &event, actor, at).await?;
+    let updated = log_and_commit(app, tx, actor, Some(state), commands).await?;
+    if let Some(u) = Unit::apply(Some(current), unit, &event, at, actor.username.as_str()) {
+        app.units.put(u);
+    }
+    Ok(updated)
+}
+
+/// A unit reports a status: en route, at scene, clear (available), refreshment, unavailable,
+/// off duty. At scene records the arrival on the incident; every change tied to an incident
+/// goes in its log.
+pub async fn set_status(
+    app: &App,
+    actor: &Actor,
+    unit: UnitId,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<Unit, AppError> {
+    actor.require(Permission::DispatchUnits, "change unit status")?;
+    let to = UnitStatus::parse(status)?;
+    let reason = optional_text("reason", reason, 500)?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let current = load_unit(tx.as_mut(), unit).await?;
+    if !may_move(current.status, to) {
+        return Err(controlroom_domain::incident::Rejected {
+            code: "invalid_unit_status",
+            reason: format!(
+                "{} is {}: it cannot go to {}{}",
+                current.call_sign,
+                current.status.as_str().replace('_', " "),
+                to.as_str().replace('_', " "),
+                if to == UnitStatus::Assigned {
+                    " (assign it to an incident instead)"
+                } else {
+                    ""
+                }
+            ),
+        }
+        .into());
+    }
+    let event = UnitEvent::StatusChanged {
+        to,
+        incident: current.incident,
+        reason: reason.clone(),
+    };
+    append(tx.as_mut(), unit, &event, actor, at).await?;
+    let incident = match current.incident {
+        Some(id) => load_incident(tx.as_mut(), id).await?,
+        None => None,
+    };
+    let mut commands = Vec::new();
+    if let Some(state) = &incident
+        && state.status != Status::Closed
+    {
+        let mut line = format!("{} {}", current.call_sign, to.as_str().replace('_', " "));
+        if let Some(r) = &reason {
+            line.push_str(&format!(": {r}"));
+        }
+        if to == UnitStatus::AtScene && state.status == Status::Dispatched {
+            commands.push(IncidentCommand::RecordArrival);
+        }
+        commands.push(IncidentCommand::add_log_entry(&line, None)?);
+    }
+    let incident = incident.filter(|s| s.status != Status::Closed);
+    log_and_commit(app, tx, actor, incident, commands).await?;
+    let unit = Unit::apply(Some(current), unit, &event, at, actor.username.as_str())
+        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
+    app.units.put(unit.clone());
+    Ok(unit)
+}

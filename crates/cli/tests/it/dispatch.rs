@@ -1,0 +1,247 @@
+//! Dispatch over the API: recommendation by suitability and distance, early dispatch, one
+//! incident per unit (even when two dispatchers race), the unit status machine, and every
+//! unit change in the incident log.
+
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(units_are_recommended_assigned_and_tracked);
+
+async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, answer) = app.post(path, Some(token), &body).await;
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
+}
+
+async fn unit(
+    app: &TestApp,
+    token: &str,
+    call_sign: &str,
+    unit_type: &str,
+    skills: &[&str],
+    at: (f64, f64),
+) -> String {
+    let u = ok(app, token, "/api/v1/units", json!({"call_sign": call_sign, "unit_type": unit_type, "skills": skills, "station": "Elland Road", "crew": ["PC 101"]})).await;
+    let id = u["id"].as_str().unwrap().to_owned();
+    ok(
+        app,
+        token,
+        &format!("/api/v1/units/{id}/position"),
+        json!({"lat": at.0, "lon": at.1}),
+    )
+    .await;
+    id
+}
+
+async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &[&str]) -> String {
+    let mut body = controlroom_testkit::contact_body("Man waving a knife outside the shop");
+    body["incident_type"] = json!(incident_type);
+    body["location"] = json!({"text": "Briggate, Leeds", "lat": 53.7975, "lon": -1.5450});
+    let taken = ok(app, token, "/api/v1/contacts", body).await;
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    if !qualifiers.is_empty() {
+        ok(
+            app,
+            token,
+            &format!("/api/v1/incidents/{id}/classify"),
+            json!({"qualifiers": qualifiers}),
+        )
+        .await;
+    }
+    id
+}
+
+async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let d = dispatcher.as_str();
+
+    let (status, _) = app
+        .post(
+            "/api/v1/units",
+            Some(&handler),
+            &json!({"call_sign": "X1", "unit_type": "response", "station": "S"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a contact handler does not manage units"
+    );
+    let near = unit(&app, d, "AL11", "response", &[], (53.7980, -1.5455)).await;
+    let taser = unit(
+        &app,
+        d,
+        "AL12",
+        "response",
+        &["taser", "first_aid"],
+        (53.8300, -1.5000),
+    )
+    .await;
+    let armed = unit(
+        &app,
+        d,
+        "TANGO1",
+        "armed_response",
+        &["firearms", "taser"],
+        (53.8500, -1.6000),
+    )
+    .await;
+    let (status, problem) = app
+        .post(
+            "/api/v1/units",
+            Some(d),
+            &json!({"call_sign": "al11", "unit_type": "response", "station": "S"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+
+    // A knife: the Taser crew first, though the nearest unit is closer.
+    let knife = incident(&app, &handler, "CRIME_VIOLENCE", &["KNIFE"]).await;
+    let (status, ranked) = app
+        .get(
+            &format!("/api/v1/incidents/{knife}/recommendations"),
+            Some(d),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{ranked}");
+    let order: Vec<&str> = ranked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call_sign"].as_str().unwrap())
+        .collect();
+    assert_eq!(order[0], "AL12", "{ranked}");
+    assert_eq!(ranked[0]["suitable"], true);
+    assert!(ranked[0]["eta_seconds"].as_i64().unwrap() > 0);
+    assert_eq!(order.last(), Some(&"AL11"), "unsuitable units come last");
+
+    // A firearm: the armed response unit.
+    let gun = incident(&app, &handler, "FIREARMS_INCIDENT", &[]).await;
+    let (_, ranked) = app
+        .get(&format!("/api/v1/incidents/{gun}/recommendations"), Some(d))
+        .await;
+    assert_eq!(ranked[0]["call_sign"], "TANGO1");
+
+    // Early dispatch: sent before grading, because it has a place and a type.
+    let assigned = ok(
+        &app,
+        d,
+        &format!("/api/v1/incidents/{knife}/assign"),
+        json!({"unit": taser}),
+    )
+    .await;
+    assert_eq!(assigned["status"], "dispatched");
+
+    // Two dispatchers race to send the armed unit to two incidents: exactly one wins.
+    let other = incident(&app, &handler, "FIREARMS_INCIDENT", &[]).await;
+    let send = |incident: String| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/api/v1/incidents/{incident}/assign"));
+        let body = json!({"unit": armed});
+        let token = dispatcher.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let (a, b) = tokio::join!(send(gun.clone()), send(other.clone()));
+    let wins = [a, b].iter().filter(|s| s.is_success()).count();
+    assert_eq!(wins, 1, "one assignment wins: {a} {b}");
+    assert!([a, b].contains(&StatusCode::CONFLICT));
+
+    // The unit cannot be in two incidents at once.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/incidents/{gun}/assign"),
+            Some(d),
+            &json!({"unit": taser}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("AL12 is assigned"),
+        "{problem}"
+    );
+
+    // The status machine: only real moves; at scene is the incident's arrival; all in the log.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/units/{near}/status"),
+            Some(d),
+            &json!({"status": "at_scene"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{taser}/status"),
+        json!({"status": "en_route"}),
+    )
+    .await;
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{taser}/status"),
+        json!({"status": "at_scene"}),
+    )
+    .await;
+    let (_, now) = app
+        .get(&format!("/api/v1/incidents/{knife}"), Some(d))
+        .await;
+    assert_eq!(now["status"], "at_scene");
+    let cleared = ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{taser}/status"),
+        json!({"status": "available", "reason": "suspect detained"}),
+    )
+    .await;
+    assert_eq!(cleared["status"], "available");
+    assert!(cleared["incident"].is_null());
+    let (_, after) = app
+        .get(&format!("/api/v1/incidents/{knife}"), Some(d))
+        .await;
+    let log: Vec<&str> = after["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "AL12 en route",
+            "AL12 at scene",
+            "AL12 available: suspect detained"
+        ],
+        "{log:?}"
+    );
+    assert!(
+        after["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["to"] == "dispatched" && h["reason"] == "AL12 assigned")
+    );
+
+    let (status, units) = app.get("/api/v1/units", Some(d)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(units.as_array().unwrap().len(), 3);
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
+        .await
+        .unwrap();
+    app.finish().await;
+}

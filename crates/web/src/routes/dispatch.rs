@@ -1,0 +1,226 @@
+//! Dispatch: units, their status and positions, recommendations and assignment.
+
+use crate::AppState;
+use crate::dto::IncidentView;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use controlroom_app::dispatch;
+use controlroom_domain::incident::IncidentId;
+use controlroom_domain::resources::{Candidate, Unit, UnitId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitInput {
+    /// As said on the radio, e.g. AL11.
+    pub call_sign: String,
+    /// response, neighbourhood, roads_policing, armed_response, dog, csi or public_order.
+    pub unit_type: String,
+    /// taser, first_aid, detective, firearms, advanced_driver, dog_handler, public_order, forensic.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    pub station: String,
+    #[serde(default)]
+    pub crew: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionInput {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    /// en_route, at_scene, available, refreshment, unavailable or off_duty.
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    pub unit: uuid::Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: String,
+    pub call_sign: String,
+    pub unit_type: String,
+    pub skills: Vec<String>,
+    pub station: String,
+    pub crew: Vec<String>,
+    pub status: String,
+    pub incident: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub position_at: Option<String>,
+}
+
+impl From<&Unit> for UnitView {
+    fn from(u: &Unit) -> Self {
+        Self {
+            id: u.id.to_string(),
+            call_sign: u.call_sign.clone(),
+            unit_type: u.unit_type.as_str().to_owned(),
+            skills: u.skills.iter().map(|s| s.as_str().to_owned()).collect(),
+            station: u.station.clone(),
+            crew: u.crew.clone(),
+            status: u.status.as_str().to_owned(),
+            incident: u.incident.map(|i| i.to_string()),
+            lat: u.position.map(|p| p.lat),
+            lon: u.position.map(|p| p.lon),
+            position_at: u.position.map(|p| p.at.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateView {
+    pub unit: String,
+    pub call_sign: String,
+    /// Meets the incident's needs (unit type, skills).
+    pub suitable: bool,
+    pub distance_metres: f64,
+    /// Estimated time to attend, in seconds.
+    pub eta_seconds: i64,
+    pub reasons: Vec<String>,
+}
+
+impl From<Candidate> for CandidateView {
+    fn from(c: Candidate) -> Self {
+        Self {
+            unit: c.unit.to_string(),
+            call_sign: c.call_sign,
+            suitable: c.suitable,
+            distance_metres: c.distance_metres.round(),
+            eta_seconds: c.eta.as_secs(),
+            reasons: c.reasons,
+        }
+    }
+}
+
+fn unit_id(raw: &str) -> Result<UnitId, ApiError> {
+    raw.parse().map(UnitId).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_unit_id",
+            format!("'{raw}' is not a unit id (a UUID)"),
+        )
+    })
+}
+
+/// Register a unit.
+#[utoipa::path(post, path = "/api/v1/units", tag = "dispatch", request_body = UnitInput,
+    responses((status = 201, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn register(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<UnitInput>,
+) -> Result<(StatusCode, Json<UnitView>), ApiError> {
+    let b = command.body;
+    let unit = dispatch::register(
+        &state.app,
+        &actor,
+        &b.call_sign,
+        &b.unit_type,
+        &b.skills,
+        &b.station,
+        &b.crew,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(UnitView::from(&unit))))
+}
+
+/// Every unit with its status and last position.
+#[utoipa::path(get, path = "/api/v1/units", tag = "dispatch", responses((status = 200, body = Vec<UnitView>)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Vec<UnitView>>, ApiError> {
+    actor
+        .require(
+            controlroom_domain::roles::Permission::ViewIncidents,
+            "see units",
+        )
+        .map_err(ApiError::from)?;
+    Ok(Json(
+        state.app.units.all().iter().map(UnitView::from).collect(),
+    ))
+}
+
+/// A position report, as an automatic vehicle location feed sends.
+#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = String, Path)),
+    responses((status = 200, body = UnitView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn position(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<PositionInput>,
+) -> Result<Json<UnitView>, ApiError> {
+    let unit = dispatch::report_position(
+        &state.app,
+        &actor,
+        unit_id(&id)?,
+        command.body.lat,
+        command.body.lon,
+    )
+    .await?;
+    Ok(Json(UnitView::from(&unit)))
+}
+
+/// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
+#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = String, Path)),
+    responses((status = 200, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn status(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<StatusInput>,
+) -> Result<Json<UnitView>, ApiError> {
+    let unit = dispatch::set_status(
+        &state.app,
+        &actor,
+        unit_id(&id)?,
+        &command.body.status,
+        command.body.reason.as_deref(),
+    )
+    .await?;
+    Ok(Json(UnitView::from(&unit)))
+}
+
+/// The units to send, best first: suitable ones, then by estimated time to attend.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<CandidateView>), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<CandidateView>>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let ranked = dispatch::recommend(&state.app, &actor, id).await?;
+    Ok(Json(ranked.into_iter().map(CandidateView::from).collect()))
+}
+
+/// Send a unit to the incident.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput, params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<AssignInput>,
+) -> Result<Json<Option<IncidentView>>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let incident = dispatch::assign(&state.app, &actor, id, UnitId(command.body.unit)).await?;
+    Ok(Json(incident.map(|i| {
+        IncidentView::build(&i, &state.app, state.app.clock.now())
+    })))
+}

@@ -765,7 +765,10 @@ pub fn decide(
             ),
             // Early dispatch: an emergency is sent as soon as its place and type are known,
             // while the handler is still taking details (APP contact management).
-            (Status::Open, _) if incident.incident_type.is_some() => {
+            // A grade kept from before a reopen must still send someone.
+            (Status::Open, grade)
+                if incident.incident_type.is_some() && grade.is_none_or(Grade::deploys) =>
+            {
                 Ok(vec![E::Dispatched { note }])
             }
             (Status::Open, _) => reject(

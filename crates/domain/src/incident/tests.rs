@@ -283,3 +283,35 @@ fn events_round_trip_through_json() {
         assert_eq!(back, event);
     }
 }
+
+#[test]
+fn early_dispatch_needs_a_type_and_never_overrides_a_non_deploying_grade() {
+    let typed = || IncidentCommand::Open {
+        id: IncidentId(Uuid::from_u128(1)),
+        reference: IncidentRef::parse("20261123-0001").unwrap(),
+        incident_type: Some(Code::parse("t", "CRIME_VIOLENCE").unwrap()),
+        contact: contact(1),
+    };
+    let sent = run(vec![
+        typed(),
+        IncidentCommand::RecordDispatch { note: None },
+    ])
+    .unwrap();
+    assert_eq!(
+        sent.status,
+        Status::Dispatched,
+        "sent while details are still being taken"
+    );
+    assert_eq!(sent.grade(), None);
+    // Found by the property test: a reopened incident keeps its old grade; if that grade sends
+    // nobody, it must be graded again before anyone is sent.
+    let err = run(vec![
+        typed(),
+        grade("resolution_without_deployment"),
+        close(),
+        IncidentCommand::reopen("rang back").unwrap(),
+        IncidentCommand::RecordDispatch { note: None },
+    ])
+    .unwrap_err();
+    assert_eq!(err.code, "not_graded");
+}

@@ -422,6 +422,33 @@ pub async fn set_status(
             line.push_str(&format!(": {r}"));
         }
         if to == UnitStatus::AtScene && state.status == Status::Dispatched {
+            // Arriving after the attendance target: the reason is part of the record.
+            let late = controlroom_domain::clocks::clocks(state)
+                .attendance
+                .filter(|a| a.overdue(at));
+            if let Some(attendance) = late {
+                let Some(why) = &reason else {
+                    return Err(Invalid::new(
+                        "reason",
+                        format!(
+                            "the {}-minute attendance target was missed (due {}): say why",
+                            attendance.target_minutes,
+                            attendance
+                                .due_at
+                                .to_zoned(app.settings.time_zone.clone())
+                                .strftime("%H:%M")
+                        ),
+                    )
+                    .into());
+                };
+                commands.push(IncidentCommand::add_log_entry(
+                    &format!(
+                        "Attendance target of {} minutes missed: {why}",
+                        attendance.target_minutes
+                    ),
+                    None,
+                )?);
+            }
             commands.push(IncidentCommand::RecordArrival);
         }
         commands.push(IncidentCommand::add_log_entry(&line, None)?);

@@ -237,6 +237,71 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
             .any(|h| h["to"] == "dispatched" && h["reason"] == "AL12 assigned")
     );
 
+    // A late arrival needs the reason the target was missed, and it goes in the log.
+    ok(
+        &app,
+        &handler,
+        &format!("/api/v1/incidents/{gun}/grade"),
+        json!({"grade": "emergency", "rationale": "armed man"}),
+    )
+    .await;
+    let winner = if a.is_success() {
+        gun.clone()
+    } else {
+        other.clone()
+    };
+    if winner != gun {
+        ok(
+            &app,
+            d,
+            &format!("/api/v1/incidents/{gun}/assign"),
+            json!({"unit": near}),
+        )
+        .await;
+    }
+    let on_gun = if winner == gun {
+        armed.clone()
+    } else {
+        near.clone()
+    };
+    for _ in 0..2 {
+        app.clock.advance(jiff::SignedDuration::from_mins(9));
+        app.get("/api/v1/session", Some(d)).await;
+    }
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/units/{on_gun}/status"),
+            Some(d),
+            &json!({"status": "at_scene"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "reason");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("15-minute attendance target was missed"),
+        "{problem}"
+    );
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{on_gun}/status"),
+        json!({"status": "at_scene", "reason": "held at a road closure"}),
+    )
+    .await;
+    let (_, late) = app.get(&format!("/api/v1/incidents/{gun}"), Some(d)).await;
+    assert!(
+        late["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"] == "Attendance target of 15 minutes missed: held at a road closure"),
+        "{late}"
+    );
+    assert_eq!(late["clocks"]["attendance"]["met"], false);
+
     let (status, units) = app.get("/api/v1/units", Some(d)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(units.as_array().unwrap().len(), 3);

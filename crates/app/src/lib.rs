@@ -8,6 +8,7 @@
 pub mod audit_trail;
 pub mod auth;
 pub mod demo;
+pub mod diary;
 pub mod dispatch;
 mod error;
 pub mod first_contact;

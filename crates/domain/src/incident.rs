@@ -311,6 +311,8 @@ pub struct Incident {
     pub vulnerabilities: Vec<VulnerabilityEntry>,
     pub dash: Vec<Versioned<DashAssessment>>,
     pub signposts: Vec<Signpost>,
+    /// The diary appointment for a scheduled response, while one stands.
+    pub appointment: Option<crate::diary::SlotKey>,
     pub last_changed_at: Timestamp,
     /// How many events have been applied: the stream's version.
     pub version: u64,
@@ -420,6 +422,11 @@ pub enum IncidentEvent {
     ClosedAsDuplicate {
         of: IncidentRef,
     },
+    /// A diary appointment booked (`slot`), or ended (`slot: None`), with what happened.
+    AppointmentSet {
+        slot: Option<crate::diary::SlotKey>,
+        note: String,
+    },
 }
 
 impl IncidentEvent {
@@ -441,6 +448,7 @@ impl IncidentEvent {
             IncidentEvent::Closed { .. } => "incident_closed",
             IncidentEvent::Reopened { .. } => "incident_reopened",
             IncidentEvent::ClosedAsDuplicate { .. } => "incident_closed_as_duplicate",
+            IncidentEvent::AppointmentSet { .. } => "appointment_set",
         }
     }
 }
@@ -510,6 +518,10 @@ pub enum IncidentCommand {
     },
     CloseAsDuplicate {
         of: IncidentRef,
+    },
+    SetAppointment {
+        slot: Option<crate::diary::SlotKey>,
+        note: String,
     },
 }
 
@@ -831,6 +843,20 @@ pub fn decide(
                 format!("incident {reference} is already closed"),
             ),
         },
+        C::SetAppointment { slot, note } => {
+            if status == Status::Closed {
+                return reject("incident_closed", format!("incident {reference} is closed"));
+            }
+            if slot.is_some() && incident.grade() != Some(Grade::Scheduled) {
+                return reject(
+                    "not_scheduled",
+                    format!(
+                        "incident {reference} is not graded scheduled: only a scheduled response is booked into the diary"
+                    ),
+                );
+            }
+            Ok(vec![E::AppointmentSet { slot, note }])
+        }
         C::CloseAsDuplicate { of } => {
             if status == Status::Closed {
                 return reject(
@@ -912,6 +938,7 @@ impl Incident {
                     vulnerabilities: Vec::new(),
                     dash: Vec::new(),
                     signposts: Vec::new(),
+                    appointment: None,
                     history: vec![StatusChange {
                         at: *at,
                         by: by.clone(),
@@ -1037,6 +1064,7 @@ impl Incident {
                     Some(format!("closed as {closing_code}")),
                 );
             }
+            E::AppointmentSet { slot, .. } => incident.appointment = slot.clone(),
             E::ClosedAsDuplicate { of } => {
                 let code = |c: &str| Code::parse("code", c).map_err(|_| fail("bad duplicate code"));
                 incident.closure = Some(Closure {

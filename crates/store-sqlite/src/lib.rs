@@ -172,6 +172,14 @@ impl Store for SqliteStore {
             .map_err(db_error)
     }
 
+    async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar(sql::SELECT_STREAMS)
+            .bind(sql::prefix_pattern(prefix))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)
+    }
+
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
         let (text, args) = sql::list_incidents(filter);
         let mut query = sqlx::query(AssertSqlSafe(text));

@@ -168,6 +168,15 @@ pub async fn streams_hold_only_their_changes_in_order(store: &dyn Store) {
     assert_eq!(payloads, ["{\"n\":1}", "{\"n\":4}"]);
     assert!(a[0].seq < a[1].seq);
     assert!(store.stream("incident/none").await.unwrap().is_empty());
+    assert_eq!(
+        store.streams("incident/").await.unwrap(),
+        ["incident/a", "incident/b"]
+    );
+    assert_eq!(store.streams("incident/a").await.unwrap(), ["incident/a"]);
+    assert!(
+        store.streams("incident_").await.unwrap().is_empty(),
+        "_ is literal, not a wildcard"
+    );
 }
 
 pub async fn incident_numbers_restart_each_day(store: &dyn Store) {

@@ -46,6 +46,9 @@ pub trait Store: Send + Sync + 'static {
     /// Change records of one stream, oldest first.
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
 
+    /// The names of streams that start with `prefix` (e.g. every diary slot of a day).
+    async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>>;
+
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>>;

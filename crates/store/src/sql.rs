@@ -7,6 +7,22 @@ pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, ki
 pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
 
+/// `$1` is a LIKE pattern built by [`prefix_pattern`].
+pub const SELECT_STREAMS: &str = "SELECT DISTINCT stream FROM audit_log WHERE stream LIKE $1 ESCAPE '\\' AND category = 'change' ORDER BY stream";
+
+/// A LIKE pattern matching everything that starts with `prefix`, taken literally.
+pub fn prefix_pattern(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash FROM audit_log \
      WHERE seq > $1 ORDER BY seq LIMIT $2";
 

@@ -304,6 +304,8 @@ pub struct IncidentView {
     /// The grade the force policy recommends now, and why.
     pub recommendation: RecommendationView,
     pub clocks: ClocksView,
+    /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
+    pub appointment: Option<String>,
 }
 
 impl IncidentView {
@@ -405,6 +407,10 @@ impl From<&Incident> for IncidentView {
             signposts: Vec::new(),
             recommendation: RecommendationView::default(),
             clocks: ClocksView::default(),
+            appointment: i
+                .appointment
+                .as_ref()
+                .map(controlroom_domain::diary::SlotKey::label),
             id: i.id.to_string(),
             reference: i.reference.to_string(),
             incident_type: i.incident_type.as_ref().map(ToString::to_string),

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         routes::intelligence::search, routes::intelligence::incident_check,
         routes::dispatch::register, routes::dispatch::list, routes::dispatch::position, routes::dispatch::status,
         routes::dispatch::recommendations, routes::dispatch::assign,
+        routes::diary::open, routes::diary::day, routes::diary::next, routes::diary::book, routes::diary::cancel, routes::diary::missed,
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),

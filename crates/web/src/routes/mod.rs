@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod diary;
 pub mod dispatch;
 pub mod first_contact;
 pub mod incidents;
@@ -64,6 +65,12 @@ pub fn api() -> Router<AppState> {
         .route("/records/{kind}/{id}/links", post(intelligence::add_link))
         .route("/search", post(intelligence::search))
         .route("/units", get(dispatch::list).post(dispatch::register))
+        .route("/diary", get(diary::day))
+        .route("/diary/next", get(diary::next))
+        .route("/diary/slots", post(diary::open))
+        .route("/incidents/{id}/appointment", post(diary::book))
+        .route("/incidents/{id}/appointment/cancel", post(diary::cancel))
+        .route("/incidents/{id}/appointment/missed", post(diary::missed))
         .route("/units/{id}/position", post(dispatch::position))
         .route("/units/{id}/status", post(dispatch::status))
         .route(

@@ -1,0 +1,273 @@
+//! The diary: the resource allocation desk opens appointment slots; handlers book scheduled
+//! responses into them with the caller, reschedule, cancel, and record missed appointments.
+//! A booking and the incident's record of it are written in one transaction.
+
+use crate::records::{load_incident, micros};
+use crate::{Actor, App, AppError};
+use controlroom_domain::Invalid;
+use controlroom_domain::audit::Category;
+use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
+use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Rejected, decide};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::text::{Code, required_text};
+use controlroom_store::{NewRecord, WriteTx};
+use jiff::civil::{Date, Time};
+
+async fn append(
+    tx: &mut dyn WriteTx,
+    key: &SlotKey,
+    event: &DiaryEvent,
+    actor: &Actor,
+    at: jiff::Timestamp,
+) -> Result<(), AppError> {
+    tx.append(NewRecord {
+        category: Category::Change,
+        stream: key.stream(),
+        kind: event.kind().to_owned(),
+        actor: actor.username.to_string(),
+        at_micros: micros(at),
+        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+    })
+    .await?;
+    Ok(())
+}
+
+fn fold(records: &[controlroom_domain::audit::AuditRecord]) -> Result<Option<Slot>, AppError> {
+    let events: Vec<DiaryEvent> = records
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.payload)
+                .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Slot::replay(&events))
+}
+
+/// Open slots for an area on a day, each with room for `capacity` appointments.
+pub async fn open_slots(
+    app: &App,
+    actor: &Actor,
+    area: &str,
+    date: &str,
+    times: &[String],
+    capacity: u32,
+) -> Result<Vec<Slot>, AppError> {
+    actor.require(Permission::ManageResources, "manage the diary")?;
+    if !(1..=50).contains(&capacity) {
+        return Err(Invalid::new("capacity", "must be between 1 and 50 appointments").into());
+    }
+    if times.is_empty() {
+        return Err(Invalid::new("times", "give at least one start time").into());
+    }
+    let keys: Vec<SlotKey> = times
+        .iter()
+        .map(|t| SlotKey::parse(area, date, t))
+        .collect::<Result<_, _>>()?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let mut slots = Vec::new();
+    for key in keys {
+        if !tx.stream(&key.stream()).await?.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "the {} slot is already open",
+                key.label()
+            )));
+        }
+        append(
+            tx.as_mut(),
+            &key,
+            &DiaryEvent::SlotOpened {
+                key: key.clone(),
+                capacity,
+            },
+            actor,
+            at,
+        )
+        .await?;
+        slots.push(Slot {
+            key,
+            capacity,
+            bookings: Vec::new(),
+            missed: Vec::new(),
+        });
+    }
+    tx.commit().await?;
+    Ok(slots)
+}
+
+/// The day's diary for an area: every slot, its bookings and free places.
+pub async fn day(app: &App, actor: &Actor, area: &str, date: &str) -> Result<Vec<Slot>, AppError> {
+    actor.require(Permission::ViewIncidents, "see the diary")?;
+    let area = Code::parse("area", area)?;
+    let date: Date = date
+        .trim()
+        .parse()
+        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))?;
+    let mut slots = Vec::new();
+    for stream in app.store.streams(&SlotKey::day_prefix(&area, date)).await? {
+        if let Some(slot) = fold(&app.store.stream(&stream).await?)? {
+            slots.push(slot);
+        }
+    }
+    slots.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(slots)
+}
+
+/// Record on the incident, in the same transaction, then commit.
+async fn set_on_incident(
+    app: &App,
+    tx: Box<dyn WriteTx>,
+    actor: &Actor,
+    incident: Incident,
+    slot: Option<SlotKey>,
+    note: String,
+) -> Result<Incident, AppError> {
+    let mut events = decide(
+        Some(&incident),
+        IncidentCommand::SetAppointment {
+            slot,
+            note: note.clone(),
+        },
+    )?;
+    let mut probe = incident.clone();
+    for e in &events {
+        probe = Incident::apply(
+            Some(probe),
+            &controlroom_domain::incident::Stamped {
+                at: app.now(),
+                by: actor.username.clone(),
+                event: e.clone(),
+            },
+            0,
+        )
+        .map_err(|e| AppError::Corrupt(e.to_string()))?;
+    }
+    events.extend(decide(
+        Some(&probe),
+        IncidentCommand::add_log_entry(&note, None)?,
+    )?);
+    Ok(
+        crate::incidents::record(app, tx, actor, Some(incident), events, None)
+            .await?
+            .incident,
+    )
+}
+
+/// Book (or move) the incident's appointment into a slot. Refused when the slot is full.
+pub async fn book(
+    app: &App,
+    actor: &Actor,
+    incident: IncidentId,
+    area: &str,
+    date: &str,
+    time: &str,
+) -> Result<Incident, AppError> {
+    actor.require(Permission::GradeIncident, "book appointments")?;
+    let key = SlotKey::parse(area, date, time)?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let state = load_incident(tx.as_mut(), incident)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
+    let slot = fold(&tx.stream(&key.stream()).await?)?.ok_or_else(|| {
+        Invalid::new(
+            "time",
+            format!("there is no {} slot in the diary", key.label()),
+        )
+    })?;
+    let booked = slot.book(incident, &state.reference)?;
+    let mut note = format!("Appointment booked: {}", key.label());
+    if let Some(old) = &state.appointment {
+        if old == &key {
+            return Err(Rejected {
+                code: "already_booked",
+                reason: format!("incident {} already has this slot", state.reference),
+            }
+            .into());
+        }
+        append(
+            tx.as_mut(),
+            old,
+            &DiaryEvent::Cancelled {
+                incident,
+                reason: format!("moved to {}", key.label()),
+            },
+            actor,
+            at,
+        )
+        .await?;
+        note = format!("Appointment moved from {} to {}", old.label(), key.label());
+    }
+    append(tx.as_mut(), &key, &booked, actor, at).await?;
+    set_on_incident(app, tx, actor, state, Some(key), note).await
+}
+
+/// End the incident's appointment: cancelled (with the caller) or missed.
+pub async fn end(
+    app: &App,
+    actor: &Actor,
+    incident: IncidentId,
+    missed: bool,
+    reason: &str,
+) -> Result<Incident, AppError> {
+    actor.require(Permission::GradeIncident, "change appointments")?;
+    let reason = required_text("reason", reason, 500)?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let state = load_incident(tx.as_mut(), incident)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
+    let Some(key) = state.appointment.clone() else {
+        return Err(Rejected {
+            code: "no_appointment",
+            reason: format!("incident {} has no appointment", state.reference),
+        }
+        .into());
+    };
+    let (event, note) = if missed {
+        (
+            DiaryEvent::Missed {
+                incident,
+                reason: reason.clone(),
+            },
+            format!("Appointment missed ({}): {reason}", key.label()),
+        )
+    } else {
+        (
+            DiaryEvent::Cancelled {
+                incident,
+                reason: reason.clone(),
+            },
+            format!("Appointment cancelled ({}): {reason}", key.label()),
+        )
+    };
+    append(tx.as_mut(), &key, &event, actor, at).await?;
+    set_on_incident(app, tx, actor, state, None, note).await
+}
+
+/// The first slot with a free place from `date` on (same day first), within a week.
+pub async fn next_free(
+    app: &App,
+    actor: &Actor,
+    area: &str,
+    date: &str,
+    after: Option<Time>,
+) -> Result<Option<Slot>, AppError> {
+    let first: Date = date
+        .trim()
+        .parse()
+        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))?;
+    for offset in 0..7 {
+        let Ok(day_date) = first.checked_add(jiff::Span::new().days(offset)) else {
+            break;
+        };
+        let slots = day(app, actor, area, &day_date.to_string()).await?;
+        if let Some(slot) = slots
+            .into_iter()
+            .find(|s| s.free() > 0 && (offset > 0 || after.is_none_or(|t| s.key.time >= t)))
+        {
+            return Ok(Some(slot));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,195 @@
+//! The diary: slots with a capacity, booking a scheduled call, moving, cancelling, missing;
+//! and two handlers racing for the last place: exactly one has it.
+
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(appointments_fill_slots_without_double_booking);
+
+async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, answer) = app.post(path, Some(token), &body).await;
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
+}
+
+async fn scheduled(app: &TestApp, token: &str, summary: &str) -> String {
+    let taken = ok(
+        app,
+        token,
+        "/api/v1/contacts",
+        controlroom_testkit::contact_body(summary),
+    )
+    .await;
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    ok(
+        app,
+        token,
+        &format!("/api/v1/incidents/{id}/grade"),
+        json!({"grade": "scheduled", "rationale": "no risk; caller free tomorrow"}),
+    )
+    .await;
+    id
+}
+
+async fn appointments_fill_slots_without_double_booking(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let desk = app.signed_in("desk", "dispatcher").await;
+    let h = handler.as_str();
+
+    let (status, _) = app
+        .post(
+            "/api/v1/diary/slots",
+            Some(h),
+            &json!({"area": "LS8", "date": "2026-11-24", "times": ["10:00"], "capacity": 1}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the resource desk opens slots"
+    );
+    ok(
+        &app,
+        &desk,
+        "/api/v1/diary/slots",
+        json!({"area": "LS8", "date": "2026-11-24", "times": ["10:00", "14:00"], "capacity": 1}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            "/api/v1/diary/slots",
+            Some(&desk),
+            &json!({"area": "LS8", "date": "2026-11-24", "times": ["10:00"], "capacity": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a slot is opened once");
+
+    // Only a scheduled response goes in the diary.
+    let taken = ok(
+        &app,
+        h,
+        "/api/v1/contacts",
+        controlroom_testkit::contact_body("Shed broken into"),
+    )
+    .await;
+    let ungraded = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/incidents/{ungraded}/appointment"),
+            Some(h),
+            &json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "not_scheduled");
+
+    // Two handlers race for the last place at 10:00: exactly one has it.
+    let first = scheduled(&app, h, "Bike stolen from garden").await;
+    let second = scheduled(&app, h, "Car keyed overnight").await;
+    let book = |incident: String| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/incidents/{incident}/appointment")),
+            handler.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"area": "ls8", "date": "2026-11-24", "time": "10:00"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let (a, b) = tokio::join!(book(first.clone()), book(second.clone()));
+    assert_eq!(
+        [a, b].iter().filter(|s| s.is_success()).count(),
+        1,
+        "{a} {b}"
+    );
+    assert!(
+        [a, b].contains(&StatusCode::CONFLICT),
+        "a full slot is refused: {a} {b}"
+    );
+    let (winner, loser) = if a.is_success() {
+        (first, second)
+    } else {
+        (second, first)
+    };
+
+    // The next free slot the same day; the loser books it; the incident shows it.
+    let (_, next) = app
+        .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
+        .await;
+    assert_eq!(next["time"], "14:00");
+    let booked = ok(
+        &app,
+        h,
+        &format!("/api/v1/incidents/{loser}/appointment"),
+        json!({"area": "LS8", "date": "2026-11-24", "time": "14:00"}),
+    )
+    .await;
+    assert_eq!(booked["appointment"], "LS8 2026-11-24 14:00");
+    let (_, full) = app
+        .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
+        .await;
+    assert!(
+        full.is_null(),
+        "no free place left that day or the week after: {full}"
+    );
+
+    // Cancelling frees the place; moving frees the old one; a missed appointment is recorded.
+    let cancelled = ok(
+        &app,
+        h,
+        &format!("/api/v1/incidents/{winner}/appointment/cancel"),
+        json!({"reason": "caller has to work"}),
+    )
+    .await;
+    assert!(cancelled["appointment"].is_null());
+    let moved = ok(
+        &app,
+        h,
+        &format!("/api/v1/incidents/{loser}/appointment"),
+        json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
+    )
+    .await;
+    assert_eq!(moved["appointment"], "LS8 2026-11-24 10:00");
+    let log: Vec<String> = moved["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        log.contains(
+            &"Appointment moved from LS8 2026-11-24 14:00 to LS8 2026-11-24 10:00".to_owned()
+        ),
+        "{log:?}"
+    );
+    let missed = ok(
+        &app,
+        h,
+        &format!("/api/v1/incidents/{loser}/appointment/missed"),
+        json!({"reason": "nobody home at 10:00"}),
+    )
+    .await;
+    assert!(missed["appointment"].is_null());
+
+    let (status, day) = app
+        .get("/api/v1/diary?area=LS8&date=2026-11-24", Some(&desk))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{day}");
+    assert_eq!(day[0]["time"], "10:00");
+    assert_eq!(day[0]["free"], 1);
+    assert_eq!(day[0]["missed"].as_array().unwrap().len(), 1);
+    assert_eq!(day[1]["free"], 1, "the 14:00 place was freed by the move");
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
+        .await
+        .unwrap();
+    app.finish().await;
+}

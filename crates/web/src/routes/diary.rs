@@ -1,0 +1,186 @@
+//! The diary of appointments for scheduled responses.
+
+use crate::AppState;
+use crate::dto::IncidentView;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use controlroom_app::diary;
+use controlroom_domain::diary::Slot;
+use controlroom_domain::incident::IncidentId;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsInput {
+    /// Beat, sector or station code.
+    pub area: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// Start times, HH:MM.
+    pub times: Vec<String>,
+    pub capacity: u32,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayParams {
+    area: String,
+    date: String,
+    /// For `next`: no earlier than this time on the first day (HH:MM).
+    after: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookInput {
+    pub area: String,
+    pub date: String,
+    pub time: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndInput {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingView {
+    pub incident: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotView {
+    pub area: String,
+    pub date: String,
+    pub time: String,
+    pub capacity: u32,
+    pub free: u32,
+    pub bookings: Vec<BookingView>,
+    pub missed: Vec<BookingView>,
+}
+
+impl From<&Slot> for SlotView {
+    fn from(s: &Slot) -> Self {
+        let view = |b: &controlroom_domain::diary::Booking| BookingView {
+            incident: b.incident.to_string(),
+            reference: b.reference.to_string(),
+        };
+        Self {
+            area: s.key.area.to_string(),
+            date: s.key.date.to_string(),
+            time: s.key.time.strftime("%H:%M").to_string(),
+            capacity: s.capacity,
+            free: s.free(),
+            bookings: s.bookings.iter().map(view).collect(),
+            missed: s.missed.iter().map(view).collect(),
+        }
+    }
+}
+
+/// Open appointment slots (resource allocation desk).
+#[utoipa::path(post, path = "/api/v1/diary/slots", tag = "diary", request_body = SlotsInput,
+    responses((status = 201, body = Vec<SlotView>), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn open(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<SlotsInput>,
+) -> Result<(StatusCode, Json<Vec<SlotView>>), ApiError> {
+    let b = command.body;
+    let slots =
+        diary::open_slots(&state.app, &actor, &b.area, &b.date, &b.times, b.capacity).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(slots.iter().map(SlotView::from).collect()),
+    ))
+}
+
+/// The day's diary for an area: slots, bookings and free places.
+#[utoipa::path(get, path = "/api/v1/diary", tag = "diary", params(DayParams), responses((status = 200, body = Vec<SlotView>)), security(("bearer" = [])))]
+pub async fn day(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(p): Query<DayParams>,
+) -> Result<Json<Vec<SlotView>>, ApiError> {
+    let slots = diary::day(&state.app, &actor, &p.area, &p.date).await?;
+    Ok(Json(slots.iter().map(SlotView::from).collect()))
+}
+
+/// The first slot with a free place from a day on (the same day first).
+#[utoipa::path(get, path = "/api/v1/diary/next", tag = "diary", params(DayParams), responses((status = 200, body = Option<SlotView>)), security(("bearer" = [])))]
+pub async fn next(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(p): Query<DayParams>,
+) -> Result<Json<Option<SlotView>>, ApiError> {
+    let after = p
+        .after
+        .as_deref()
+        .map(|t| {
+            t.trim().parse().map_err(|_| {
+                ApiError::invalid("after", format!("after: '{t}' is not a time; use HH:MM"))
+            })
+        })
+        .transpose()?;
+    let slot = diary::next_free(&state.app, &actor, &p.area, &p.date, after).await?;
+    Ok(Json(slot.as_ref().map(SlotView::from)))
+}
+
+/// Book (or move) the incident's appointment. A full slot is refused.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn book(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<BookInput>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let b = command.body;
+    let incident = diary::book(&state.app, &actor, id, &b.area, &b.date, &b.time).await?;
+    Ok(Json(IncidentView::build(
+        &incident,
+        &state.app,
+        state.app.clock.now(),
+    )))
+}
+
+/// Cancel the incident's appointment.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<EndInput>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let incident = diary::end(&state.app, &actor, id, false, &command.body.reason).await?;
+    Ok(Json(IncidentView::build(
+        &incident,
+        &state.app,
+        state.app.clock.now(),
+    )))
+}
+
+/// Record that the appointment was missed.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn missed(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<EndInput>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let incident = diary::end(&state.app, &actor, id, true, &command.body.reason).await?;
+    Ok(Json(IncidentView::build(
+        &incident,
+        &state.app,
+        state.app.clock.now(),
+    )))
+}

@@ -40,7 +40,8 @@ fn plane(lat: f64, lon: f64) -> [f64; 2] {
 }
 
 impl Units {
-    fn put(&self, unit: Unit) {
+    /// Add or replace a unit (after a committed change, or for a benchmark).
+    pub fn put(&self, unit: Unit) {
         let Ok(mut guard) = self.inner.write() else {
             return;
         };

@@ -105,6 +105,8 @@
     clearErrors(contactForm);
     newIdempotencyKey(contactForm);
     $("call-card").hidden = false;
+    // A new call gets the handler's whole attention: the previous incident stays in the list.
+    if (!join) $("incident").hidden = true;
     $("call-card-title").textContent = join ? `Another caller for ${join.reference}` : "New call";
     const joining = $("joining");
     joining.hidden = !join;
@@ -271,6 +273,7 @@
       close: may.close(role) && ["graded", "dispatched", "at_scene", "resolved"].includes(status),
       reopen: may.reopen(role) && ["resolved", "closed"].includes(status),
       contact: may.contact(role) && status !== "closed",
+      appointment: may.grade(role) && incident.grade === "scheduled" && status !== "closed",
     };
     document.querySelectorAll("#incident-actions [data-needs]").forEach((node) => {
       node.hidden = !show[node.dataset.needs];
@@ -385,6 +388,31 @@
     }),
     (i) => `${i.reference} closed.`,
   );
+  actionForm(
+    "appointment-form",
+    "appointment",
+    (f) => ({ area: f.area.value, date: f.date.value, time: f.time.value }),
+    (i) => `Appointment booked for ${i.reference}: ${i.appointment}.`,
+  );
+  $("appointment-next").addEventListener("click", async () => {
+    const form = $("appointment-form");
+    clearErrors(form);
+    const f = form.elements;
+    const today = new Date().toISOString().slice(0, 10);
+    try {
+      const slot = await api("GET", `/api/v1/diary/next?area=${encodeURIComponent(f.area.value)}&date=${encodeURIComponent(f.date.value || today)}`);
+      if (!slot) {
+        announce("No free slot in that area this week.");
+        return;
+      }
+      f.date.value = slot.date;
+      f.time.value = slot.time;
+      announce(`Next free slot: ${slot.area} ${slot.date} ${slot.time} (${slot.free} free).`);
+      form.querySelector("button[type=submit]").focus();
+    } catch (e) {
+      problemIn(form, e);
+    }
+  });
   actionForm(
     "classify-form",
     "classify",
@@ -856,6 +884,7 @@
         KeyR: () => focusAction("reopen-form", "reopen-reason"),
         KeyQ: () => openSection("classify-section", "classify-type"),
         KeyK: () => openSection("intel-section", "intel-name"),
+        KeyA: () => openSection("appointment-section", "appointment-area"),
         KeyT: () => openSection("thrive-section", "thrive-threat-level"),
         KeyV: () => openSection("vulnerability-section", "vulnerability-subject"),
         KeyD: () => openSection("dash-section", "dash-q1"),
@@ -889,6 +918,7 @@
     fillReference(state.reference);
     $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
     $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
+    $("board-link").hidden = !["dispatcher", "supervisor", "contact_handler"].includes(state.me.role);
     $("new-call").hidden = !may.contact(state.me.role);
     if (may.contact(state.me.role)) newCall(null);
     else $("call-card").hidden = true;

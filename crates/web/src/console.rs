@@ -18,6 +18,7 @@ const CONSOLE: &str = include_str!("../console/console.html");
 const SUPERVISOR: &str = include_str!("../console/supervisor.html");
 const FORBIDDEN: &str = include_str!("../console/forbidden.html");
 const RECORD: &str = include_str!("../console/record.html");
+const BOARD: &str = include_str!("../console/board.html");
 
 /// Static assets by name: (content type, bytes).
 fn asset(name: &str) -> Option<(&'static str, &'static str)> {
@@ -42,6 +43,10 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/supervisor.js"),
         ),
+        "board.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/board.js"),
+        ),
         "record.js" => (
             "text/javascript; charset=utf-8",
             include_str!("../console/record.js"),
@@ -57,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(console))
         .route("/console/supervisor", get(supervisor))
         .route("/console/records/{kind}/{id}", get(record))
+        .route("/console/board", get(board))
         .route("/assets/{name}", get(assets))
 }
 
@@ -81,6 +87,21 @@ async fn console(State(state): State<AppState>, parts: Parts) -> Response {
 async fn record(State(state): State<AppState>, parts: Parts) -> Response {
     match signed_in(&state, &parts).await {
         Ok(_) => Html(RECORD).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// The dispatchers' board; refused to roles that do not dispatch.
+async fn board(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(actor)
+            if actor
+                .role
+                .may(controlroom_domain::roles::Permission::DispatchUnits) =>
+        {
+            Html(BOARD).into_response()
+        }
+        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
         Err(redirect) => redirect,
     }
 }

@@ -19,6 +19,11 @@ pub enum Scenario {
     /// Intelligence checks against a generated force-sized population: index build time,
     /// memory, and check latency.
     Intelligence,
+    /// Unit recommendation among many units, in process.
+    Dispatch,
+    /// A busy shift over HTTP: contacts, grading, recommendations, assignments and unit
+    /// position reports at a steady rate; the server's latency under that load.
+    Shift,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -44,6 +49,12 @@ pub struct BenchArgs {
     /// Intelligence scenario: checks to time.
     #[arg(long, default_value_t = 2_000)]
     checks: usize,
+    /// Dispatch and shift scenarios: units.
+    #[arg(long, default_value_t = 5_000)]
+    units: usize,
+    /// Shift scenario: incidents an hour.
+    #[arg(long, default_value_t = 300)]
+    incidents_per_hour: u32,
     /// Database for the benchmark server. Default: a fresh SQLite file in a temporary folder.
     /// A PostgreSQL URL must name an empty database.
     #[arg(long)]
@@ -59,12 +70,19 @@ pub struct BenchArgs {
     concurrency: usize,
 }
 
+mod dispatch;
 mod intelligence;
 mod live;
 
 const BENCH_PASSWORD: &str = "bench-password-1";
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.scenario == Scenario::Dispatch {
+        return tokio::task::spawn_blocking(move || {
+            dispatch::recommendation(args.units, args.checks)
+        })
+        .await?;
+    }
     if args.scenario == Scenario::Intelligence {
         return tokio::task::spawn_blocking(move || {
             intelligence::run(args.people, args.vehicles, args.incidents, args.checks)
@@ -88,7 +106,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         &app,
         &Actor::system(),
         "bench",
-        "contact_handler",
+        // A supervisor may take contacts, grade, manage units and dispatch: every scenario.
+        "supervisor",
         BENCH_PASSWORD,
     )
     .await?;
@@ -104,6 +123,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     let token = sign_in(&client, &base).await?;
+    if args.scenario == Scenario::Shift {
+        let result = dispatch::shift(
+            &client,
+            &base,
+            args.units,
+            args.incidents_per_hour,
+            args.seconds,
+        )
+        .await;
+        let _ = stop.send(());
+        server.await??;
+        store.close().await;
+        return result;
+    }
     if args.scenario == Scenario::Live {
         let result = live::run(&client, &base, &token, args.consoles, args.changes).await;
         let _ = stop.send(());
@@ -163,7 +196,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+pub(super) async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
     let response = client
         .post(format!("{base}/api/v1/session"))
         .json(&json!({ "username": "bench", "password": BENCH_PASSWORD }))

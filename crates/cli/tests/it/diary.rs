@@ -133,7 +133,7 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         json!({"area": "LS8", "date": "2026-11-24", "time": "14:00"}),
     )
     .await;
-    assert_eq!(booked["appointment"], "LS8 2026-11-24 14:00");
+    assert_eq!(booked["incident"]["appointment"], "LS8 2026-11-24 14:00");
     let (_, full) = app
         .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
         .await;
@@ -150,7 +150,7 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         json!({"reason": "caller has to work"}),
     )
     .await;
-    assert!(cancelled["appointment"].is_null());
+    assert!(cancelled["incident"]["appointment"].is_null());
     let moved = ok(
         &app,
         h,
@@ -158,8 +158,8 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
     )
     .await;
-    assert_eq!(moved["appointment"], "LS8 2026-11-24 10:00");
-    let log: Vec<String> = moved["log"]
+    assert_eq!(moved["incident"]["appointment"], "LS8 2026-11-24 10:00");
+    let log: Vec<String> = moved["incident"]["log"]
         .as_array()
         .unwrap()
         .iter()
@@ -178,7 +178,7 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         json!({"reason": "nobody home at 10:00"}),
     )
     .await;
-    assert!(missed["appointment"].is_null());
+    assert!(missed["incident"]["appointment"].is_null());
 
     let (status, day) = app
         .get("/api/v1/diary?area=LS8&date=2026-11-24", Some(&desk))

@@ -1,13 +1,14 @@
 //! The diary of appointments for scheduled responses.
 
 use crate::AppState;
-use crate::dto::IncidentView;
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use controlroom_app::diary;
+use controlroom_app::incidents::IncidentOutcome;
 use controlroom_domain::diary::Slot;
 use controlroom_domain::incident::IncidentId;
 use serde::{Deserialize, Serialize};
@@ -132,55 +133,56 @@ pub async fn next(
 
 /// Book (or move) the incident's appointment. A full slot is refused.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = String, Path)),
-    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn book(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     command: Command<BookInput>,
-) -> Result<Json<IncidentView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let b = command.body;
     let incident = diary::book(&state.app, &actor, id, &b.area, &b.date, &b.time).await?;
-    Ok(Json(IncidentView::build(
-        &incident,
-        &state.app,
-        state.app.clock.now(),
-    )))
+    Ok(changed(&state, incident))
 }
 
 /// Cancel the incident's appointment.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
-    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     command: Command<EndInput>,
-) -> Result<Json<IncidentView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let incident = diary::end(&state.app, &actor, id, false, &command.body.reason).await?;
-    Ok(Json(IncidentView::build(
-        &incident,
-        &state.app,
-        state.app.clock.now(),
-    )))
+    Ok(changed(&state, incident))
 }
 
 /// Record that the appointment was missed.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
-    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn missed(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     command: Command<EndInput>,
-) -> Result<Json<IncidentView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let incident = diary::end(&state.app, &actor, id, true, &command.body.reason).await?;
-    Ok(Json(IncidentView::build(
-        &incident,
-        &state.app,
-        state.app.clock.now(),
-    )))
+    Ok(changed(&state, incident))
+}
+
+fn changed(state: &AppState, incident: controlroom_domain::incident::Incident) -> Response {
+    super::change(
+        state,
+        StatusCode::OK,
+        IncidentOutcome {
+            incident,
+            contact_id: None,
+            log_entry: None,
+            replayed: false,
+        },
+    )
 }

@@ -1,0 +1,105 @@
+// Dispatch end to end: a dispatcher sees a new emergency appear on the board, sends the
+// recommended unit, the unit goes to at scene, and the contact handler's console shows it
+// live; a scheduled call is booked into the diary from the call card.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("a dispatcher sends the recommended unit and the handler sees it arrive", async () => {
+  const dispatcher = await signIn(browser, server.base, "dispatcher");
+  const d = dispatcher.page;
+  // The shift's units, with positions from the vehicle location feed; today's diary slots.
+  const today = new Date().toISOString().slice(0, 10);
+  await d.evaluate(async (today) => {
+    const units = [
+      ["AL11", "response", [], 53.7985, -1.5460],
+      ["AL12", "response", ["taser"], 53.8300, -1.5000],
+      ["DOG1", "dog", ["dog_handler"], 53.8600, -1.6200],
+    ];
+    for (const [call_sign, unit_type, skills, lat, lon] of units) {
+      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type, skills, station: "Elland Road" });
+      await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
+    }
+    await CR.api("POST", "/api/v1/diary/slots", { area: "LS8", date: today, times: ["23:00"], capacity: 2 });
+  }, today);
+  await d.goto("/console/board");
+  await d.locator("#live-state.on").waitFor();
+  await d.locator("#units tr", { hasText: "AL11" }).waitFor();
+
+  // The handler takes a 999 call with a position.
+  const handler = await signIn(browser, server.base, "handler");
+  const h = handler.page;
+  await h.keyboard.press("Alt+KeyN");
+  await h.getByLabel("Incident type").first().fill("CRIME_VIOLENCE");
+  await h.getByLabel("Name", { exact: true }).fill("Ravi Shah");
+  await h.getByLabel("Where").fill("Outside 2 Briggate, Leeds");
+  await h.getByLabel("Latitude (optional)").fill("53.7975");
+  await h.getByLabel("Longitude (optional)").fill("-1.5450");
+  await h.getByLabel("What is happening").fill("Two men fighting, one on the ground");
+  await h.keyboard.press("Control+Enter");
+  const title = h.locator("#incident-title");
+  await title.waitFor();
+  const reference = (await title.textContent()).replace("Incident ", "").trim();
+  await h.keyboard.press("Alt+KeyG");
+  await h.locator("#grade").selectOption("emergency");
+  await h.getByLabel("Rationale").fill("Ongoing violence, injury");
+  await h.keyboard.press("Control+Enter");
+  await h.locator("#incident-badges .grade-emergency").waitFor();
+
+  // The board shows it without a reload; the dispatcher sends the recommended unit.
+  const waiting = d.locator("#awaiting li", { hasText: reference });
+  await waiting.waitFor({ timeout: 2000 });
+  await waiting.getByRole("button", { name: "Recommend units" }).click();
+  const send = waiting.getByRole("button", { name: /^Send / }).first();
+  await send.waitFor();
+  assert.equal(await send.textContent(), "Send AL11", "the nearest available unit first");
+  await d.screenshot({ path: `${SCREENSHOTS}dispatch-board.png` });
+  await send.click();
+  const row = d.locator("#units tr", { hasText: "AL11" });
+  await row.locator(".unit-status", { hasText: "Assigned" }).waitFor();
+  await row.getByRole("button", { name: "En route" }).click();
+  await row.locator(".unit-status", { hasText: "En route" }).waitFor();
+  await row.getByRole("button", { name: "At scene" }).click();
+  await row.locator(".unit-status", { hasText: "At scene" }).waitFor();
+
+  // The handler's console shows the arrival live.
+  await h.locator("#incident-badges .status-at_scene").waitFor({ timeout: 2000 });
+  assert.match(await h.locator("#incident-log").textContent(), /AL11 at scene/);
+
+  // A scheduled call is booked into the diary from the call card.
+  await h.keyboard.press("Alt+KeyN");
+  await h.getByLabel("Name", { exact: true }).fill("Brenda Hollis");
+  await h.getByLabel("Where").fill("14 Roundhay Road, Leeds LS8");
+  await h.getByLabel("What is happening").fill("Garden shed broken into last week, wants an officer to call");
+  await h.keyboard.press("Control+Enter");
+  await h.locator("#incident-title", { hasText: "Incident" }).waitFor();
+  await h.keyboard.press("Alt+KeyG");
+  await h.locator("#grade").selectOption("scheduled");
+  await h.getByLabel("Rationale").fill("No risk; caller available this evening");
+  await h.keyboard.press("Control+Enter");
+  await h.locator("#status", { hasText: "graded scheduled" }).waitFor();
+  await h.keyboard.press("Alt+KeyA");
+  await h.getByLabel("Area").fill("LS8");
+  await h.getByRole("button", { name: "Find the next free slot" }).click();
+  await h.locator("#status", { hasText: "Next free slot" }).waitFor();
+  assert.equal(await h.getByLabel("Time", { exact: true }).inputValue(), "23:00");
+  await h.keyboard.press("Control+Enter");
+  await h.locator("#status", { hasText: "Appointment booked" }).waitFor();
+  assert.match(await h.locator("#incident-log").textContent(), /Appointment booked: LS8/);
+
+  await dispatcher.context.close();
+  await handler.context.close();
+});

@@ -249,6 +249,7 @@ pub async fn register(
     let unit = Unit::apply(None, id, &event, at, actor.username.as_str())
         .ok_or_else(|| AppError::Corrupt("unit".into()))?;
     app.units.put(unit.clone());
+    app.live.publish_unit(unit.clone());
     Ok(unit)
 }
 
@@ -274,6 +275,7 @@ pub async fn report_position(
     let unit = Unit::apply(Some(unit), id, &event, at, actor.username.as_str())
         .ok_or_else(|| AppError::Corrupt("unit".into()))?;
     app.units.put(unit.clone());
+    app.live.publish_unit(unit.clone());
     Ok(unit)
 }
 
@@ -366,7 +368,8 @@ pub async fn assign(
     append(tx.as_mut(), unit, &event, actor, at).await?;
     let updated = log_and_commit(app, tx, actor, Some(state), commands).await?;
     if let Some(u) = Unit::apply(Some(current), unit, &event, at, actor.username.as_str()) {
-        app.units.put(u);
+        app.units.put(u.clone());
+        app.live.publish_unit(u);
     }
     Ok(updated)
 }
@@ -459,5 +462,99 @@ pub async fn set_status(
     let unit = Unit::apply(Some(current), unit, &event, at, actor.username.as_str())
         .ok_or_else(|| AppError::Corrupt("unit".into()))?;
     app.units.put(unit.clone());
+    app.live.publish_unit(unit.clone());
     Ok(unit)
+}
+
+/// Move a unit from the incident it is committed to onto another, more urgent one: released
+/// from the first and assigned to the second in one transaction, both logs saying why.
+pub async fn reassign(
+    app: &App,
+    actor: &Actor,
+    unit: UnitId,
+    to: IncidentId,
+    reason: &str,
+) -> Result<Option<Incident>, AppError> {
+    actor.require(Permission::DispatchUnits, "dispatch units")?;
+    let reason = required_text("reason", reason, 500)?;
+    let at = app.now();
+    let mut tx = app.store.begin().await?;
+    let current = load_unit(tx.as_mut(), unit).await?;
+    let Some(from) = current.incident.filter(|_| current.status.committed()) else {
+        return Err(controlroom_domain::incident::Rejected {
+            code: "unit_not_committed",
+            reason: format!(
+                "{} is not committed to an incident: assign it instead",
+                current.call_sign
+            ),
+        }
+        .into());
+    };
+    if from == to {
+        return Err(Invalid::new("incident", "the unit is already on that incident").into());
+    }
+    let target = load_incident(tx.as_mut(), to)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {to}")))?;
+    let source = load_incident(tx.as_mut(), from).await?;
+    let released = UnitEvent::StatusChanged {
+        to: UnitStatus::Available,
+        incident: None,
+        reason: Some(format!("reassigned to {}: {reason}", target.reference)),
+    };
+    let assigned = UnitEvent::StatusChanged {
+        to: UnitStatus::Assigned,
+        incident: Some(to),
+        reason: Some(reason.clone()),
+    };
+    append(tx.as_mut(), unit, &released, actor, at).await?;
+    append(tx.as_mut(), unit, &assigned, actor, at).await?;
+    let mut touched = Vec::new();
+    if let Some(source) = source.filter(|s| s.status != Status::Closed) {
+        let line = format!(
+            "{} reassigned to {}: {reason}",
+            current.call_sign, target.reference
+        );
+        let events = decide(Some(&source), IncidentCommand::add_log_entry(&line, None)?)?;
+        let (state, _, _) =
+            crate::incidents::append_events(tx.as_mut(), actor, at, Some(source), events).await?;
+        touched.push(state);
+    }
+    let note = format!(
+        "{} assigned (reassigned from another incident: {reason})",
+        current.call_sign
+    );
+    let command = match target.status {
+        Status::Open | Status::Graded => IncidentCommand::RecordDispatch { note: Some(note) },
+        Status::Dispatched | Status::AtScene => IncidentCommand::add_log_entry(&note, None)?,
+        _ => {
+            return Err(controlroom_domain::incident::Rejected {
+                code: "invalid_transition",
+                reason: format!(
+                    "incident {} is {}: no unit can be sent",
+                    target.reference,
+                    target.status.as_str()
+                ),
+            }
+            .into());
+        }
+    };
+    let events = decide(Some(&target), command)?;
+    let (target, _, _) =
+        crate::incidents::append_events(tx.as_mut(), actor, at, Some(target), events).await?;
+    tx.commit().await?;
+    for state in touched.iter().chain(std::iter::once(&target)) {
+        crate::incidents::after_commit(app, state);
+    }
+    let unit = Unit::apply(
+        Unit::apply(Some(current), unit, &released, at, actor.username.as_str()),
+        unit,
+        &assigned,
+        at,
+        actor.username.as_str(),
+    )
+    .ok_or_else(|| AppError::Corrupt("unit".into()))?;
+    app.units.put(unit.clone());
+    app.live.publish_unit(unit);
+    Ok(Some(target))
 }

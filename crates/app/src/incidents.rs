@@ -63,7 +63,7 @@ pub(crate) async fn earlier_outcome(
 /// Append decided events to an incident's stream inside `tx`, fold them into `state` and
 /// update the listing projection. Returns the new state, the contact joined and the log entry
 /// written, if any. Does not commit.
-async fn append_events(
+pub(crate) async fn append_events(
     tx: &mut dyn WriteTx,
     actor: &Actor,
     at: jiff::Timestamp,
@@ -100,7 +100,7 @@ async fn append_events(
 }
 
 /// After commit: tell the live consoles and the search index.
-fn after_commit(app: &App, incident: &Incident) {
+pub(crate) fn after_commit(app: &App, incident: &Incident) {
     app.live.publish(incident_row(incident));
     crate::intelligence::index_incident(app, incident);
 }

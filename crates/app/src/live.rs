@@ -16,6 +16,7 @@ pub struct LiveChange {
 #[derive(Debug, Clone)]
 pub struct Live {
     sender: broadcast::Sender<LiveChange>,
+    units: broadcast::Sender<controlroom_domain::resources::Unit>,
 }
 
 /// How many changes a slow console may fall behind before it is told to reload its list.
@@ -25,6 +26,7 @@ impl Default for Live {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(BACKLOG).0,
+            units: broadcast::channel(BACKLOG).0,
         }
     }
 }
@@ -32,6 +34,15 @@ impl Default for Live {
 impl Live {
     pub fn subscribe(&self) -> broadcast::Receiver<LiveChange> {
         self.sender.subscribe()
+    }
+
+    /// Unit changes (status, position), for the dispatch board.
+    pub fn subscribe_units(&self) -> broadcast::Receiver<controlroom_domain::resources::Unit> {
+        self.units.subscribe()
+    }
+
+    pub(crate) fn publish_unit(&self, unit: controlroom_domain::resources::Unit) {
+        let _ = self.units.send(unit);
     }
 
     pub(crate) fn publish(&self, row: IncidentRow) {

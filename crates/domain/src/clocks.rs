@@ -19,11 +19,19 @@ impl Attendance {
         self.arrived_at.is_none() && now > self.due_at
     }
 
+    /// The warning before a target is missed: nobody there yet and `warn` or less to go.
+    pub fn due_soon(&self, now: Timestamp, warn: SignedDuration) -> bool {
+        self.arrived_at.is_none() && now <= self.due_at && self.due_at.duration_since(now) <= warn
+    }
+
     /// Whether the target was met, once someone has arrived.
     pub fn met(&self) -> Option<bool> {
         self.arrived_at.map(|at| at <= self.due_at)
     }
 }
+
+/// How long before an attendance target runs out the dispatcher is warned (minutes).
+pub const WARN_MINUTES: i64 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceClocks {
@@ -164,8 +172,18 @@ mod tests {
     fn an_unattended_emergency_becomes_overdue() {
         let incident = run(vec![(0, open()), (2, grade(Some(15)))]);
         let attendance = clocks(&incident).attendance.unwrap();
+        let warn = SignedDuration::from_mins(WARN_MINUTES);
+        assert!(!attendance.due_soon(at(11), warn), "six minutes to go");
+        assert!(
+            attendance.due_soon(at(12), warn),
+            "five minutes to go: warn"
+        );
         assert!(!attendance.overdue(at(17)));
         assert!(attendance.overdue(at(18)));
+        assert!(
+            !attendance.due_soon(at(18), warn),
+            "past due is overdue, not due soon"
+        );
         assert_eq!(attendance.met(), None);
     }
 

@@ -1,6 +1,6 @@
 // The dispatcher's board: incidents waiting for a unit (by grade, then age), units by status,
-// and both drawn on a plain SVG map of the force area (no map tiles). Incidents arrive over the
-// live feed; unit positions are refreshed every two seconds.
+// and both drawn on a plain SVG map of the force area (no map tiles). Incidents and unit changes
+// arrive over the live feed.
 "use strict";
 
 (async () => {
@@ -155,11 +155,40 @@
     renderUnits();
   }
 
+  // The resource allocation desk's view of a day: each slot, its bookings and free places.
+  async function showDiary() {
+    const f = $("diary-form").elements;
+    if (!f.date.value) f.date.value = new Date().toISOString().slice(0, 10);
+    try {
+      const slots = await api("GET", `/api/v1/diary?area=${encodeURIComponent(f.area.value)}&date=${encodeURIComponent(f.date.value)}`);
+      $("diary").replaceChildren(
+        ...(slots.length
+          ? slots.map((s) =>
+              el(
+                "li",
+                { class: s.free ? null : "full" },
+                el("strong", {}, s.time),
+                ` ${s.free} of ${s.capacity} free`,
+                s.bookings.length ? ` · booked: ${s.bookings.map((b) => b.reference).join(", ")}` : "",
+                s.missed.length ? ` · missed: ${s.missed.map((b) => b.reference).join(", ")}` : "",
+              ),
+            )
+          : [el("li", { class: "muted" }, "No slots open for this area and day.")]),
+      );
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+  $("diary-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    showDiary();
+  });
+
   try {
     const me = await api("GET", "/api/v1/session");
     CR.setCsrf(me.csrf_token);
     $("whoami").textContent = `${me.username} · ${say(me.role)}`;
-    await Promise.all([loadIncidents(), loadUnits()]);
+    await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
     const source = new EventSource("/api/v1/events");
     source.addEventListener("open", () => {
       $("live-state").textContent = "● Live";
@@ -174,8 +203,16 @@
       state.incidents.set(row.id, row);
       renderAwaiting();
     });
+    source.addEventListener("unit", (event) => {
+      const unit = JSON.parse(event.data);
+      const i = state.units.findIndex((u) => u.id === unit.id);
+      if (i >= 0) state.units[i] = unit;
+      else state.units.push(unit);
+      state.units.sort((a, b) => a.call_sign.localeCompare(b.call_sign));
+      renderUnits();
+    });
+    source.addEventListener("resync", () => Promise.all([loadIncidents(), loadUnits()]).catch(() => {}));
     source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
-    setInterval(() => loadUnits().catch(() => {}), 2000);
     setInterval(() => {
       $("clock").textContent = CR.time(new Date().toISOString());
     }, 1000);

@@ -732,6 +732,15 @@
     return known ? known.name : code;
   }
 
+  // Minutes left before the attendance target runs out, while nobody is there yet.
+  function minutesLeft(row, now) {
+    if (!row.attend_by || !["graded", "dispatched"].includes(row.status)) return null;
+    return Math.ceil((Date.parse(row.attend_by) - now) / 60000);
+  }
+
+  // A warning before the target is missed: five minutes or less to go.
+  const WARN_MINUTES = 5;
+
   // A deployed grade whose attendance target has run out with nobody there.
   function isOverdue(row, now) {
     return Boolean(row.attend_by) && ["graded", "dispatched"].includes(row.status) && now > Date.parse(row.attend_by);
@@ -754,7 +763,16 @@
         el("td", { class: "grade" }, row.grade ? badge("grade", row.grade) : el("span", { class: "muted", text: "Not graded" })),
         el("td", {}, typeName(row.incident_type)),
         el("td", { class: "location", title: row.summary }, row.location),
-        el("td", {}, badge("status", row.status), isOverdue(row, now) ? el("span", { class: "badge overdue" }, "Overdue") : null),
+        el(
+          "td",
+          {},
+          badge("status", row.status),
+          isOverdue(row, now)
+            ? el("span", { class: "badge overdue" }, "Overdue")
+            : minutesLeft(row, now) !== null && minutesLeft(row, now) <= WARN_MINUTES
+              ? el("span", { class: "badge due-soon" }, `Due in ${minutesLeft(row, now)} min`)
+              : null,
+        ),
       ),
     );
     $("incident-rows").replaceChildren(...rows);
@@ -930,7 +948,7 @@
     tick();
     setInterval(tick, 1000);
     setInterval(watchIdle, 1000);
-    setInterval(() => renderList(), 30_000);
+    setInterval(() => renderList(), 15_000);
     await loadList();
     connectLive();
   }

@@ -389,6 +389,10 @@ impl IncidentView {
                     due_at: a.due_at.to_string(),
                     arrived_at: a.arrived_at.map(|t| t.to_string()),
                     overdue: a.overdue(now),
+                    due_soon: a.due_soon(
+                        now,
+                        jiff::SignedDuration::from_mins(controlroom_domain::clocks::WARN_MINUTES),
+                    ),
                     met: a.met(),
                 }),
             },
@@ -742,5 +746,7 @@ pub struct AttendanceView {
     pub due_at: String,
     pub arrived_at: Option<String>,
     pub overdue: bool,
+    /// The warning before the target is missed: five minutes or less to go, nobody there.
+    pub due_soon: bool,
     pub met: Option<bool>,
 }

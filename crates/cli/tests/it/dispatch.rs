@@ -264,9 +264,17 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     } else {
         near.clone()
     };
+    app.clock.advance(jiff::SignedDuration::from_mins(11));
+    let (_, soon) = app.get(&format!("/api/v1/incidents/{gun}"), Some(d)).await;
+    assert_eq!(
+        soon["clocks"]["attendance"]["due_soon"], true,
+        "warned before the target is missed: {soon}"
+    );
+    assert_eq!(soon["clocks"]["attendance"]["overdue"], false);
     for _ in 0..2 {
-        app.clock.advance(jiff::SignedDuration::from_mins(9));
+        app.clock.advance(jiff::SignedDuration::from_mins(4));
         app.get("/api/v1/session", Some(d)).await;
+        app.get("/api/v1/session", Some(&handler)).await;
     }
     let (status, problem) = app
         .post(
@@ -301,6 +309,44 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         "{late}"
     );
     assert_eq!(late["clocks"]["attendance"]["met"], false);
+
+    // Reassign: the unit on the knife call moves to a more urgent incident in one step.
+    let urgent = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/incidents/{knife}/assign"),
+        json!({"unit": taser}),
+    )
+    .await;
+    let moved = ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{taser}/reassign"),
+        json!({"incident": urgent, "reason": "life at risk on the other call"}),
+    )
+    .await;
+    assert_eq!(moved["status"], "dispatched");
+    let (_, old) = app
+        .get(&format!("/api/v1/incidents/{knife}"), Some(d))
+        .await;
+    assert!(
+        old["log"].as_array().unwrap().iter().any(|e| e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("AL12 reassigned to")),
+        "{old}"
+    );
+    let (_, units_now) = app.get("/api/v1/units", Some(d)).await;
+    let al12 = units_now
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["call_sign"] == "AL12")
+        .unwrap()
+        .clone();
+    assert_eq!(al12["incident"], urgent.as_str());
+    assert_eq!(al12["status"], "assigned");
 
     let (status, units) = app.get("/api/v1/units", Some(d)).await;
     assert_eq!(status, StatusCode::OK);

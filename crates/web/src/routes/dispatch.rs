@@ -224,3 +224,35 @@ pub async fn assign(
         IncidentView::build(&i, &state.app, state.app.clock.now())
     })))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignInput {
+    /// The incident to move the unit to.
+    pub incident: uuid::Uuid,
+    /// Why (e.g. a more urgent call).
+    pub reason: String,
+}
+
+/// Move a committed unit to another incident: released from the first and assigned to the
+/// second in one step, both logs saying why.
+#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ReassignInput>,
+) -> Result<Json<Option<IncidentView>>, ApiError> {
+    let incident = dispatch::reassign(
+        &state.app,
+        &actor,
+        unit_id(&id)?,
+        IncidentId(command.body.incident),
+        &command.body.reason,
+    )
+    .await?;
+    Ok(Json(incident.map(|i| {
+        IncidentView::build(&i, &state.app, state.app.clock.now())
+    })))
+}

@@ -29,7 +29,8 @@ pub struct LiveIncident {
 /// How often a live feed checks that its session is still live.
 const SESSION_CHECK: Duration = Duration::from_secs(20);
 
-/// Live incident changes as Server-Sent Events: `incident` (a changed incident), `resync`
+/// Live changes as Server-Sent Events: `incident` (a changed incident), `unit` (a unit's
+/// status or position), `resync`
 /// (this console fell behind: reload the list), `signed_out` (the session ended).
 #[utoipa::path(get, path = "/api/v1/events", tag = "incidents",
     responses((status = 200, description = "text/event-stream of `incident` events", body = LiveIncident)),
@@ -40,13 +41,14 @@ pub async fn events(
     parts: Parts,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let receiver = incidents::watch(&state.app, &actor).await?;
+    let units = state.app.live.subscribe_units();
     let token = session_token(&parts).unwrap_or_default();
     let mut check = tokio::time::interval(SESSION_CHECK);
     check.reset();
     let stream = futures_util::stream::unfold(
-        Some((receiver, check, state, token)),
+        Some((receiver, units, check, state, token)),
         |feed| async move {
-            let (mut receiver, mut check, state, token) = feed?;
+            let (mut receiver, mut units, mut check, state, token) = feed?;
             loop {
                 tokio::select! {
                     change = receiver.recv() => {
@@ -55,7 +57,18 @@ pub async fn events(
                             Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
                             Err(RecvError::Closed) => return None,
                         };
-                        return Some((Ok(event), Some((receiver, check, state, token))));
+                        return Some((Ok(event), Some((receiver, units, check, state, token))));
+                    }
+                    unit = units.recv() => {
+                        let event = match unit {
+                            Ok(unit) => {
+                                let view = super::dispatch::UnitView::from(&unit);
+                                Event::default().event("unit").data(serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned()))
+                            }
+                            Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
+                            Err(RecvError::Closed) => return None,
+                        };
+                        return Some((Ok(event), Some((receiver, units, check, state, token))));
                     }
                     _ = check.tick() => {
                         if controlroom_app::auth::check(&state.app, &token).await.is_err() {

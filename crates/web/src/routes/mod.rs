@@ -73,6 +73,7 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/appointment/missed", post(diary::missed))
         .route("/units/{id}/position", post(dispatch::position))
         .route("/units/{id}/status", post(dispatch::status))
+        .route("/units/{id}/reassign", post(dispatch::reassign))
         .route(
             "/incidents/{id}/recommendations",
             get(dispatch::recommendations),

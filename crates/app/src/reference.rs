@@ -5,7 +5,7 @@ use controlroom_domain::reference::{ReferenceData, ReferenceError, SourceFile};
 use std::path::Path;
 
 /// The shipped files, as built into the binary.
-pub const SHIPPED: [(&str, &str); 7] = [
+pub const SHIPPED: [(&str, &str); 8] = [
     (
         "reference/nsir-categories.psv",
         include_str!("../../../reference/nsir-categories.psv"),
@@ -33,6 +33,10 @@ pub const SHIPPED: [(&str, &str); 7] = [
     (
         "reference/grading-policy.psv",
         include_str!("../../../reference/grading-policy.psv"),
+    ),
+    (
+        "reference/offence-classifications.psv",
+        include_str!("../../../reference/offence-classifications.psv"),
     ),
 ];
 

@@ -71,6 +71,11 @@ enum Command {
         #[arg(long, env = "CONTROLROOM_REPEAT_THRESHOLD", default_value_t = 3)]
         repeat_threshold: usize,
     },
+    /// Home Office Counting Rules.
+    Hocr {
+        #[command(subcommand)]
+        command: HocrCommand,
+    },
     /// Demo and test data.
     Demo {
         #[command(subcommand)]
@@ -116,6 +121,19 @@ enum UserCommand {
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HocrCommand {
+    /// Count the crimes in a case file (format: shared/domain/hocr-cases/FORMAT.md) and print
+    /// them as JSON, each with the rules applied. Exit 2 when the case is malformed.
+    Count {
+        /// The case file.
+        case: std::path::PathBuf,
+        /// A folder of the force's own reference files (*.psv).
+        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
+        reference_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -332,6 +350,31 @@ async fn run(command: Command) -> Result<(), Failure> {
                 done.incidents,
                 done.links,
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Hocr {
+            command:
+                HocrCommand::Count {
+                    case,
+                    reference_dir,
+                },
+        } => {
+            let input = |e: String| Failure {
+                code: 2,
+                error: anyhow::anyhow!(e),
+            };
+            let reference = controlroom_app::reference::load(reference_dir.as_deref())
+                .map_err(|e| input(format!("reference data: {e}")))?;
+            let text = std::fs::read_to_string(&case)
+                .map_err(|e| input(format!("{}: {e}", case.display())))?;
+            let parsed: controlroom_domain::hocr::Case = serde_json::from_str(&text)
+                .map_err(|e| input(format!("{}: not a case file: {e}", case.display())))?;
+            let counted = controlroom_domain::hocr::count(&parsed, &reference)
+                .map_err(|e| input(e.to_string()))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&counted).context("writing the answer")?
             );
             Ok(())
         }

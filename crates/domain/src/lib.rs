@@ -13,6 +13,7 @@ pub mod closure;
 pub mod contact;
 pub mod diary;
 pub mod grading;
+pub mod hocr;
 pub mod incident;
 pub mod pole;
 pub mod reference;

@@ -147,6 +147,26 @@ fn grade_key(grade: Grade) -> u8 {
         .unwrap_or(u8::MAX)
 }
 
+/// Who an offence has as its victim (HOCR General Rules, Section D).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VictimKind {
+    Person,
+    Organisation,
+    /// No individual victim (e.g. drug possession, many public order offences).
+    None,
+}
+
+/// A Home Office notifiable offence classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffenceClass {
+    pub code: Code,
+    pub name: String,
+    pub group: String,
+    pub victim: VictimKind,
+    /// Higher is more serious: the Principal Crime Rule keeps the most serious.
+    pub seriousness: u16,
+}
+
 /// All reference data, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReferenceData {
@@ -157,6 +177,7 @@ pub struct ReferenceData {
     pub agencies: Vec<Agency>,
     pub dash_questions: Vec<DashQuestion>,
     pub policy: GradingPolicy,
+    pub offences: Vec<OffenceClass>,
 }
 
 /// One file's name (as shown in errors) and text.
@@ -175,10 +196,11 @@ enum Kind {
     Agencies,
     DashQuestions,
     Policy,
+    Offences,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static [&'static str]); 7] = [
+    const ALL: [(Kind, &'static str, &'static [&'static str]); 8] = [
         (
             Kind::Categories,
             "nsir-categories",
@@ -213,6 +235,11 @@ impl Kind {
             Kind::Policy,
             "grading-policy",
             &["rule", "value", "grade", "reason"],
+        ),
+        (
+            Kind::Offences,
+            "offence-classifications",
+            &["code", "name", "group", "victim", "seriousness"],
         ),
     ];
 
@@ -328,7 +355,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions or grading-policy (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy or offence-classifications (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -437,6 +464,33 @@ impl ReferenceData {
             data.dash_questions.push(DashQuestion {
                 number,
                 question: row.text(1, "question")?,
+            });
+        }
+
+        let mut seen = Seen::default();
+        for row in of(Kind::Offences) {
+            let code = row.code(0, "code")?;
+            seen.add(&code, row)?;
+            let victim = match row.fields[3].trim() {
+                "person" => VictimKind::Person,
+                "organisation" => VictimKind::Organisation,
+                "none" => VictimKind::None,
+                other => {
+                    return Err(row.error(format!(
+                        "'{other}' is not a victim kind; use person, organisation or none"
+                    )));
+                }
+            };
+            let raw = row.text(4, "seriousness")?;
+            let seriousness = raw
+                .parse()
+                .map_err(|_| row.error(format!("'{raw}' is not a seriousness number")))?;
+            data.offences.push(OffenceClass {
+                code,
+                name: row.text(1, "name")?,
+                group: row.text(2, "group")?,
+                victim,
+                seriousness,
             });
         }
 
@@ -550,6 +604,12 @@ impl ReferenceData {
 
     pub fn closing_code(&self, code: &str) -> Option<&ClosingCode> {
         self.closing_codes.iter().find(|c| c.code.as_str() == code)
+    }
+
+    pub fn offence(&self, code: &str) -> Option<&OffenceClass> {
+        self.offences
+            .iter()
+            .find(|o| o.code.as_str().eq_ignore_ascii_case(code.trim()))
     }
 
     pub fn agency(&self, code: &str) -> Option<&Agency> {

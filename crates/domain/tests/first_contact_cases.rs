@@ -3,6 +3,9 @@
 //! suggest, and whether closing as the handler did is accepted (or which rules it breaks).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::reference;
 use controlroom_domain::assessment::{
     Answer, DashAnswers, Factor, Level, NdmRationale, Subject, ThriveAssessment,
     VulnerabilityFacts, suggest_flags,
@@ -14,7 +17,7 @@ use controlroom_domain::incident::{
     ClosureDetails, Grade, Incident, IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped,
     decide,
 };
-use controlroom_domain::reference::{ReferenceData, SourceFile};
+use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::text::Code;
 use controlroom_domain::user::Username;
 use jiff::Timestamp;
@@ -64,27 +67,6 @@ struct Close {
 struct CloseExpect {
     accepted: bool,
     rules: Vec<String>,
-}
-
-fn reference() -> ReferenceData {
-    macro_rules! file {
-        ($name:literal) => {
-            SourceFile {
-                name: concat!("reference/", $name),
-                text: include_str!(concat!("../../../reference/", $name)),
-            }
-        };
-    }
-    ReferenceData::load(&[
-        file!("nsir-categories.psv"),
-        file!("incident-types.psv"),
-        file!("qualifiers.psv"),
-        file!("closing-codes.psv"),
-        file!("agencies.psv"),
-        file!("dash-questions.psv"),
-        file!("grading-policy.psv"),
-    ])
-    .unwrap()
 }
 
 fn thrive(letters: &str) -> ThriveAssessment {

@@ -137,3 +137,41 @@ async fn demo_generate_fills_the_store_and_the_index_and_reindex_rebuilds_it() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("12 incidents agree"), "{out}");
 }
+
+#[tokio::test]
+async fn hocr_count_prints_the_crimes_with_their_rules_and_refuses_bad_cases() {
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../domain/tests/data/hocr/f-robbery-with-injury.json"
+    );
+    let (code, out, err) = run(&["hocr", "count", case], "").await;
+    assert_eq!(code, 0, "{err}");
+    let counted: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(counted["crimes"][0]["class"], "34B");
+    assert_eq!(
+        counted["crimes"][0]["offences"],
+        serde_json::json!(["F1", "F2"])
+    );
+    assert!(
+        counted["crimes"][0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("Section F"))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    let text = std::fs::read_to_string(case).unwrap().replace(r#""victim": "V1", "offenders": ["S1"], "at": "2026-05-10T22:30:00Z", "place": "P1", "report": "R1" },"#, r#""victim": "V7", "offenders": ["S1"], "at": "2026-05-10T22:30:00Z", "place": "P1", "report": "R1" },"#);
+    std::fs::write(&bad, text).unwrap();
+    let (code, _, err) = run(&["hocr", "count", bad.to_str().unwrap()], "").await;
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("names victim V7, who is not in the case"),
+        "{err}"
+    );
+    std::fs::write(&bad, "{ not json").unwrap();
+    let (code, _, err) = run(&["hocr", "count", bad.to_str().unwrap()], "").await;
+    assert_eq!(code, 2);
+    assert!(err.contains("not a case file"), "{err}");
+}

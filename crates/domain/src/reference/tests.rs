@@ -31,6 +31,10 @@ pub(crate) fn shipped() -> Vec<SourceFile<'static>> {
             name: "reference/grading-policy.psv",
             text: include_str!("../../../../reference/grading-policy.psv"),
         },
+        SourceFile {
+            name: "reference/offence-classifications.psv",
+            text: include_str!("../../../../reference/offence-classifications.psv"),
+        },
     ]
 }
 

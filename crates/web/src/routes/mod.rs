@@ -47,6 +47,7 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/dash", post(first_contact::dash))
         .route("/incidents/{id}/signpost", post(first_contact::signpost))
         .route("/reference", get(first_contact::reference))
+        .route("/hocr/count", post(hocr_count))
         .route("/people", post(intelligence::add_person))
         .route(
             "/people/{id}",
@@ -119,4 +120,18 @@ pub async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this address does not accept that method",
     )
+}
+
+/// Count the crimes in a case under the Home Office Counting Rules (the same engine as
+/// `controlroom hocr count`): the crimes to record, each with the rules applied.
+#[utoipa::path(post, path = "/api/v1/hocr/count", tag = "crime", responses((status = 200, description = "crimes with rules"), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn hocr_count(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    _actor: crate::extract::Authenticated,
+    command: crate::extract::Command<controlroom_domain::hocr::Case>,
+) -> Result<axum::Json<controlroom_domain::hocr::Counted>, ApiError> {
+    controlroom_domain::hocr::count(&command.body, &state.app.settings.reference)
+        .map(axum::Json)
+        .map_err(|e| ApiError::invalid("offences", e.to_string()))
 }

@@ -1,0 +1,424 @@
+//! The counting-rules engine: from the facts a crime recorder has, the crimes the Home Office
+//! Counting Rules require, each with the rules applied in words a recorder can check.
+//!
+//! Implemented from the HOCR General Rules: Section D (one crime per victim), Section E (the
+//! Finished Incident Rule) and Section F (the Principal Crime Rule, with the seriousness order
+//! in `reference/offence-classifications.psv`, interim until the Annex C table is entered).
+//! Offences with no individual victim are counted once per classification per occasion.
+//! Crime-type exceptions are not yet implemented (see ARCHITECTURE.md).
+
+use crate::reference::{ReferenceData, VictimKind};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Report {
+    pub id: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Victim {
+    pub id: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Offender {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Offence {
+    pub id: String,
+    pub class: String,
+    pub victim: Option<String>,
+    #[serde(default)]
+    pub offenders: Vec<String>,
+    pub at: Option<Timestamp>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub place: Option<String>,
+    pub report: String,
+}
+
+impl Offence {
+    /// When it ended (the `to` of a period, or its moment).
+    fn ended(&self) -> Option<Timestamp> {
+        self.to.or(self.at)
+    }
+}
+
+/// The facts of a case, as in `../shared/domain/hocr-cases/FORMAT.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Case {
+    pub id: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub reports: Vec<Report>,
+    #[serde(default)]
+    pub victims: Vec<Victim>,
+    #[serde(default)]
+    pub offenders: Vec<Offender>,
+    pub offences: Vec<Offence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crime {
+    pub class: String,
+    pub victims: Vec<String>,
+    pub offences: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotRecorded {
+    pub offence: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counted {
+    pub crimes: Vec<Crime>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_recorded: Vec<NotRecorded>,
+}
+
+/// A case that cannot be counted: what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("case {case}: {problem}")]
+pub struct CaseError {
+    pub case: String,
+    pub problem: String,
+}
+
+fn check(case: &Case, reference: &ReferenceData) -> Result<(), CaseError> {
+    let fail = |problem: String| {
+        Err(CaseError {
+            case: case.id.clone(),
+            problem,
+        })
+    };
+    let mut ids = BTreeSet::new();
+    for id in case
+        .reports
+        .iter()
+        .map(|r| &r.id)
+        .chain(case.victims.iter().map(|v| &v.id))
+        .chain(case.offenders.iter().map(|o| &o.id))
+        .chain(case.offences.iter().map(|o| &o.id))
+    {
+        if !ids.insert(id.as_str()) {
+            return fail(format!("the id {id} is used twice"));
+        }
+    }
+    for v in &case.victims {
+        if !matches!(v.kind.as_str(), "person" | "organisation") {
+            return fail(format!(
+                "victim {} has kind '{}': use person or organisation",
+                v.id, v.kind
+            ));
+        }
+    }
+    if case.offences.is_empty() {
+        return fail("there are no offences".into());
+    }
+    for o in &case.offences {
+        let Some(class) = reference.offence(&o.class) else {
+            return fail(format!(
+                "offence {} has the classification '{}', which is not a notifiable offence code",
+                o.id, o.class
+            ));
+        };
+        match &o.victim {
+            Some(v) if !case.victims.iter().any(|x| &x.id == v) => {
+                return fail(format!(
+                    "offence {} names victim {v}, who is not in the case",
+                    o.id
+                ));
+            }
+            None if class.victim != VictimKind::None => {
+                return fail(format!(
+                    "offence {} ({} {}) needs a victim",
+                    o.id, class.code, class.name
+                ));
+            }
+            _ => {}
+        }
+        if let Some(s) = o
+            .offenders
+            .iter()
+            .find(|s| !case.offenders.iter().any(|x| &&x.id == s))
+        {
+            return fail(format!(
+                "offence {} names offender {s}, who is not in the case",
+                o.id
+            ));
+        }
+        if !case.reports.iter().any(|r| r.id == o.report) {
+            return fail(format!(
+                "offence {} names report {}, which is not in the case",
+                o.id, o.report
+            ));
+        }
+        if o.at.is_none() && (o.from.is_none() || o.to.is_none()) {
+            return fail(format!("offence {} needs 'at', or 'from' and 'to'", o.id));
+        }
+        let reported = case.reports.iter().find(|r| r.id == o.report).map(|r| r.at);
+        if o.from
+            .or(o.at)
+            .zip(reported)
+            .is_some_and(|(began, at)| began > at)
+        {
+            return fail(format!(
+                "offence {} began after report {} that tells of it",
+                o.id, o.report
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Count the crimes in a case.
+pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseError> {
+    check(case, reference)?;
+    let report_at: BTreeMap<&str, Timestamp> =
+        case.reports.iter().map(|r| (r.id.as_str(), r.at)).collect();
+    let seriousness = |o: &Offence| reference.offence(&o.class).map_or(0, |c| c.seriousness);
+    let mut counted = Counted::default();
+
+    // Section D: one crime per victim. Victims' offences are counted apart.
+    let mut by_victim: BTreeMap<&str, Vec<&Offence>> = BTreeMap::new();
+    let mut victimless: BTreeMap<(String, &str), Vec<&Offence>> = BTreeMap::new();
+    for o in &case.offences {
+        match &o.victim {
+            Some(v) => by_victim.entry(v.as_str()).or_default().push(o),
+            None => victimless
+                .entry((
+                    reference
+                        .offence(&o.class)
+                        .map(|c| c.code.to_string())
+                        .unwrap_or_default(),
+                    o.report.as_str(),
+                ))
+                .or_default()
+                .push(o),
+        }
+    }
+
+    for (victim, mut offences) in by_victim {
+        offences.sort_by_key(|o| (o.ended(), o.id.clone()));
+        // Section E: an incident is finished once it is reported to the police; offences
+        // against the victim after that report are a new incident.
+        let mut incidents: Vec<Vec<&Offence>> = Vec::new();
+        for o in offences {
+            let joins = incidents.last().is_some_and(|current| {
+                current.iter().any(|earlier| {
+                    let reported = report_at.get(earlier.report.as_str()).copied();
+                    earlier.report == o.report
+                        || o.ended().zip(reported).is_some_and(|(at, r)| at <= r)
+                })
+            });
+            match incidents.last_mut() {
+                Some(current) if joins => current.push(o),
+                _ => incidents.push(vec![o]),
+            }
+        }
+        let several_incidents = incidents.len() > 1;
+        for incident in incidents {
+            // Section F: one crime for the incident, of the most serious offence in it.
+            let Some(principal) = incident
+                .iter()
+                .copied()
+                .max_by_key(|o| (seriousness(o), std::cmp::Reverse(o.id.clone())))
+            else {
+                continue;
+            };
+            let class = reference
+                .offence(&principal.class)
+                .map(|c| c.code.to_string())
+                .unwrap_or_else(|| principal.class.clone());
+            let mut rules = vec![format!("Section D: one crime for victim {victim}")];
+            if several_incidents {
+                rules.push("Section E: a new incident after the earlier one was reported (Finished Incident Rule)".into());
+            } else {
+                rules.push("Section E: one finished incident".into());
+            }
+            if incident.len() > 1 {
+                let absorbed: Vec<String> = incident
+                    .iter()
+                    .filter(|o| o.id != principal.id)
+                    .map(|o| format!("{} ({})", o.id, o.class))
+                    .collect();
+                rules.push(format!(
+                    "Section F: principal crime {class}; also covers {}",
+                    absorbed.join(", ")
+                ));
+            }
+            let mut ids: Vec<String> = incident.iter().map(|o| o.id.clone()).collect();
+            ids.sort();
+            counted.crimes.push(Crime {
+                class,
+                victims: vec![victim.to_owned()],
+                offences: ids,
+                rules,
+            });
+        }
+    }
+
+    for ((class, report), offences) in victimless {
+        let mut ids: Vec<String> = offences.iter().map(|o| o.id.clone()).collect();
+        ids.sort();
+        counted.crimes.push(Crime {
+            class,
+            victims: Vec::new(),
+            offences: ids,
+            rules: vec![format!("Section D: no individual victim; one crime for the classification in report {report}")],
+        });
+    }
+    Ok(counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::tests::shipped;
+
+    fn reference() -> ReferenceData {
+        ReferenceData::load(&shipped()).unwrap()
+    }
+
+    fn case(json: &str) -> Case {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn classes(c: &Counted) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<_> = c
+            .crimes
+            .iter()
+            .map(|c| (c.class.clone(), c.offences.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    const TWO_VICTIMS: &str = r#"{"id":"d","reports":[{"id":"R1","at":"2026-03-01T23:20:00Z"}],
+        "victims":[{"id":"V1","kind":"person"},{"id":"V2","kind":"person"}],"offenders":[{"id":"S1"}],
+        "offences":[{"id":"F1","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"},
+                    {"id":"F2","class":"8N","victim":"V2","offenders":["S1"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"}]}"#;
+
+    // HOCR General Rules, Section D: one crime for each victim.
+    #[test]
+    fn section_d_one_crime_per_victim() {
+        let c = count(&case(TWO_VICTIMS), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [
+                ("8N".into(), vec!["F1".into()]),
+                ("8N".into(), vec!["F2".into()])
+            ]
+        );
+        assert!(c.crimes[0].rules[0].starts_with("Section D"));
+    }
+
+    // HOCR General Rules, Section E: after a report the incident is finished.
+    #[test]
+    fn section_e_a_new_incident_after_a_report() {
+        let json = r#"{"id":"e","reports":[{"id":"R1","at":"2026-04-02T10:30:00Z"},{"id":"R2","at":"2026-04-03T18:05:00Z"}],
+            "victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"105A","victim":"V1","offenders":["S1"],"at":"2026-04-02T10:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-04-03T17:50:00Z","place":"P1","report":"R2"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [
+                ("105A".into(), vec!["F1".into()]),
+                ("8N".into(), vec!["F2".into()])
+            ]
+        );
+        // The same two offences reported together are one finished incident: one crime, 8N.
+        let together = json
+            .replace(r#""report":"R2""#, r#""report":"R1""#)
+            .replace("2026-04-03T17:50:00Z", "2026-04-02T10:05:00Z");
+        let c = count(&case(&together), &reference()).unwrap();
+        assert_eq!(classes(&c), [("8N".into(), vec!["F1".into(), "F2".into()])]);
+    }
+
+    // HOCR General Rules, Section F: the most serious offence in the incident is recorded.
+    #[test]
+    fn section_f_the_principal_crime_absorbs_the_rest() {
+        let json = r#"{"id":"f","reports":[{"id":"R1","at":"2026-05-10T22:40:00Z"}],"victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"34B","victim":"V1","offenders":["S1"],"at":"2026-05-10T22:30:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-05-10T22:30:00Z","place":"P1","report":"R1"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [("34B".into(), vec!["F1".into(), "F2".into()])]
+        );
+        assert!(
+            c.crimes[0]
+                .rules
+                .iter()
+                .any(|r| r.starts_with("Section F: principal crime 34B"))
+        );
+    }
+
+    #[test]
+    fn offences_without_a_victim_count_once_per_classification_per_report() {
+        let json = r#"{"id":"n","reports":[{"id":"R1","at":"2026-05-10T22:40:00Z"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"92E","victim":null,"offenders":["S1"],"at":"2026-05-10T22:30:00Z","report":"R1"}]}"#;
+        let reference = reference();
+        if reference.offence("92E").is_none() {
+            return; // the code list differs: nothing to check
+        }
+        let c = count(&case(json), &reference).unwrap();
+        assert_eq!(c.crimes.len(), 1);
+        assert!(c.crimes[0].victims.is_empty());
+    }
+
+    #[test]
+    fn inconsistent_cases_name_the_problem() {
+        let r = reference();
+        let err = count(
+            &case(&TWO_VICTIMS.replace(
+                r#""class":"8N","victim":"V2""#,
+                r#""class":"ZZ9","victim":"V2""#,
+            )),
+            &r,
+        )
+        .unwrap_err();
+        assert!(
+            err.problem
+                .contains("'ZZ9', which is not a notifiable offence code"),
+            "{err}"
+        );
+        let err = count(
+            &case(&TWO_VICTIMS.replace(r#""victim":"V2""#, r#""victim":"V9""#)),
+            &r,
+        )
+        .unwrap_err();
+        assert!(
+            err.problem
+                .contains("names victim V9, who is not in the case"),
+            "{err}"
+        );
+        let err = count(
+            &case(&TWO_VICTIMS.replace(r#""report":"R1"}]}"#, r#""report":"R7"}]}"#)),
+            &r,
+        )
+        .unwrap_err();
+        assert!(err.problem.contains("report R7"), "{err}");
+        let err = count(
+            &case(&TWO_VICTIMS.replace(
+                r#""offenders":["S1"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"}]}"#,
+                r#""offenders":["S2"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"}]}"#,
+            )),
+            &r,
+        )
+        .unwrap_err();
+        assert!(err.problem.contains("offender S2"), "{err}");
+    }
+}

@@ -115,7 +115,7 @@ enum UserCommand {
         db: Database,
         #[arg(long)]
         username: String,
-        /// contact_handler, dispatcher, crime_recorder, supervisor, auditor or admin.
+        /// contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor or admin.
         #[arg(long)]
         role: String,
         /// Read the password from standard input (required).

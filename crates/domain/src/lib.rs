@@ -15,6 +15,7 @@ pub mod diary;
 pub mod grading;
 pub mod hocr;
 pub mod incident;
+pub mod ncrs;
 pub mod pole;
 pub mod reference;
 pub mod resources;

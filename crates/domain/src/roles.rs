@@ -10,6 +10,9 @@ pub enum Role {
     ContactHandler,
     Dispatcher,
     CrimeRecorder,
+    /// The force crime registrar: the final arbiter of crime recording in the force (HOCR
+    /// Section C), the only role that may approve removing a recorded crime.
+    CrimeRegistrar,
     Supervisor,
     Auditor,
     Admin,
@@ -31,13 +34,19 @@ pub enum Permission {
     ManageResources,
     /// Send units to incidents and change their status.
     DispatchUnits,
+    /// Make the NCRS recording decision: record a crime, reclassify it, or record a non-crime
+    /// decision with its rationale.
+    RecordCrime,
+    /// Approve removing (cancelling) a recorded crime for one of the HOCR Section C reasons.
+    ApproveCrimeCancellation,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::ContactHandler,
         Role::Dispatcher,
         Role::CrimeRecorder,
+        Role::CrimeRegistrar,
         Role::Supervisor,
         Role::Auditor,
         Role::Admin,
@@ -48,6 +57,7 @@ impl Role {
             Role::ContactHandler => "contact_handler",
             Role::Dispatcher => "dispatcher",
             Role::CrimeRecorder => "crime_recorder",
+            Role::CrimeRegistrar => "crime_registrar",
             Role::Supervisor => "supervisor",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
@@ -59,7 +69,7 @@ impl Role {
             Invalid::new(
                 "role",
                 format!(
-                    "'{raw}' is not a role; use one of contact_handler, dispatcher, crime_recorder, supervisor, auditor, admin"
+                    "'{raw}' is not a role; use one of contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor, admin"
                 ),
             )
         })
@@ -76,7 +86,7 @@ impl Role {
             ViewIncidents => !matches!(self, Admin),
             WriteIncidentLog => matches!(
                 self,
-                ContactHandler | Dispatcher | CrimeRecorder | Supervisor
+                ContactHandler | Dispatcher | CrimeRecorder | CrimeRegistrar | Supervisor
             ),
             GradeIncident | CloseIncident | ReopenIncident => {
                 matches!(self, ContactHandler | Dispatcher | Supervisor)
@@ -85,6 +95,10 @@ impl Role {
             VerifyAuditTrail => matches!(self, Auditor | Admin | Supervisor),
             ManageResources => matches!(self, Dispatcher | Supervisor | Admin),
             DispatchUnits => matches!(self, Dispatcher | Supervisor | ContactHandler),
+            RecordCrime => matches!(self, CrimeRecorder | CrimeRegistrar | Supervisor),
+            // Separation of duties: the recorder who asks for a crime to be removed cannot
+            // approve it; only the registrar can (HOCR Section C).
+            ApproveCrimeCancellation => matches!(self, CrimeRegistrar),
         }
     }
 }
@@ -110,5 +124,10 @@ mod tests {
         assert!(Role::Auditor.may(Permission::ViewIncidents));
         assert!(Role::Auditor.may(Permission::VerifyAuditTrail));
         assert!(!Role::CrimeRecorder.may(Permission::CloseIncident));
+        assert!(Role::CrimeRecorder.may(Permission::RecordCrime));
+        assert!(!Role::CrimeRecorder.may(Permission::ApproveCrimeCancellation));
+        assert!(!Role::Supervisor.may(Permission::ApproveCrimeCancellation));
+        assert!(Role::CrimeRegistrar.may(Permission::ApproveCrimeCancellation));
+        assert!(!Role::ContactHandler.may(Permission::RecordCrime));
     }
 }

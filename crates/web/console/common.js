@@ -115,6 +115,7 @@ const CR = (() => {
     contact_handler: "Contact handler",
     dispatcher: "Dispatcher",
     crime_recorder: "Crime recorder",
+    crime_registrar: "Crime registrar",
     supervisor: "Supervisor",
     auditor: "Auditor",
     admin: "Administrator",

@@ -17,7 +17,7 @@
   // What each role may do; the server checks again, this only keeps the screen honest.
   const may = {
     contact: (role) => ["contact_handler", "supervisor"].includes(role),
-    log: (role) => ["contact_handler", "dispatcher", "crime_recorder", "supervisor"].includes(role),
+    log: (role) => ["contact_handler", "dispatcher", "crime_recorder", "crime_registrar", "supervisor"].includes(role),
     grade: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
     close: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
     reopen: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),

@@ -159,7 +159,7 @@ pub struct ReopenIncident {
 #[serde(deny_unknown_fields)]
 pub struct AddUser {
     pub username: String,
-    /// One of `contact_handler`, `dispatcher`, `crime_recorder`, `supervisor`, `auditor`, `admin`.
+    /// One of `contact_handler`, `dispatcher`, `crime_recorder`, `crime_registrar`, `supervisor`, `auditor`, `admin`.
     pub role: String,
     pub password: String,
 }

@@ -8,6 +8,8 @@
 //! registrar). The C1–C4 codes and labels are our summary of Section C; check them against
 //! the HOCR edition in force before using the codes in Home Office returns.
 
+use crate::incident::Incident;
+use crate::reference::{CategoryGroup, ReferenceData};
 use crate::roles::{Permission, Role};
 use crate::text::Invalid;
 use jiff::{SignedDuration, Timestamp};
@@ -85,6 +87,41 @@ impl RecordingClock {
     pub fn overdue(&self, now: Timestamp) -> bool {
         matches!(self.state(now), ClockState::Overdue { .. })
     }
+}
+
+/// NCRS: a report of a crime starts the clock. For an incident that means an incident type
+/// or a closing code in the Crime category (NSIR 2011): either is enough, because handlers
+/// often open under a non-crime type and find the crime on the way.
+pub fn is_crime_report(
+    incident_type: Option<&str>,
+    closing_code: Option<&str>,
+    reference: &ReferenceData,
+) -> bool {
+    let crime = |category: &crate::text::Code| {
+        reference
+            .category(category)
+            .is_some_and(|c| c.group == CategoryGroup::Crime)
+    };
+    incident_type
+        .and_then(|code| reference.incident_type(code))
+        .is_some_and(|t| crime(&t.category))
+        || closing_code
+            .and_then(|code| reference.closing_code(code))
+            .is_some_and(|c| crime(&c.category))
+}
+
+/// The recording clock an incident has started, if it has: from when its first contact
+/// reached the police, not from when someone spotted the crime.
+pub fn recording_clock(incident: &Incident, reference: &ReferenceData) -> Option<RecordingClock> {
+    let closing = incident.closure.as_ref().map(|c| c.closing_code.as_str());
+    let opening = incident.incident_type.as_ref().map(|c| c.as_str());
+    is_crime_report(opening, closing, reference).then(|| {
+        let reported = incident
+            .contacts
+            .first()
+            .map_or(incident.opened_at, |c| c.received_at);
+        RecordingClock::start(reported)
+    })
 }
 
 /// Decisions made within 24 hours, out of decisions made: the figure inspectors ask for.
@@ -368,6 +405,29 @@ mod tests {
         );
         assert_eq!(share.percent(), Some(66.7));
         assert_eq!(OnTimeShare::of(&[start]).percent(), None);
+    }
+
+    #[test]
+    fn crime_category_opening_or_closing_codes_start_the_clock() {
+        let reference = ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+        assert!(is_crime_report(Some("CRIME_VIOLENCE"), None, &reference));
+        assert!(is_crime_report(
+            None,
+            Some("CRIME_NOT_RECORDED"),
+            &reference
+        ));
+        assert!(is_crime_report(
+            Some("ASB_NUISANCE"),
+            Some("CRIME_RECORDED"),
+            &reference
+        ));
+        assert!(!is_crime_report(
+            None,
+            Some("PSW_DOMESTIC_NO_CRIME"),
+            &reference
+        ));
+        assert!(!is_crime_report(None, None, &reference));
+        assert!(!is_crime_report(Some("NO_SUCH_TYPE"), None, &reference));
     }
 
     fn request() -> CancellationRequest {

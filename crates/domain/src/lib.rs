@@ -11,6 +11,7 @@ pub mod clock;
 pub mod clocks;
 pub mod closure;
 pub mod contact;
+pub mod crime;
 pub mod diary;
 pub mod grading;
 pub mod hocr;

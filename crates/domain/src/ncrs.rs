@@ -190,14 +190,18 @@ impl NonCrimeReason {
 }
 
 /// The HOCR Section C reasons for removing a recorded crime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CancellationReason {
+    #[serde(rename = "C1")]
     /// C1: the crime was committed in another force's area and is transferred there.
     Transferred,
+    #[serde(rename = "C2")]
     /// C2: additional verifiable information shows no notifiable crime was committed.
     AdditionalVerifiableInformation,
+    #[serde(rename = "C3")]
     /// C3: a duplicate, or part of a crime already recorded.
     Duplicate,
+    #[serde(rename = "C4")]
     /// C4: recorded in error (for example on the wrong record or for a non-notifiable matter).
     CreatedInError,
 }

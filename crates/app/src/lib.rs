@@ -7,6 +7,7 @@
 
 pub mod audit_trail;
 pub mod auth;
+pub mod crimes;
 pub mod demo;
 pub mod diary;
 pub mod dispatch;

@@ -18,6 +18,7 @@ where
     an_uncommitted_transaction_leaves_nothing(fresh().await.as_ref()).await;
     streams_hold_only_their_changes_in_order(fresh().await.as_ref()).await;
     incident_numbers_restart_each_day(fresh().await.as_ref()).await;
+    crime_numbers_run_by_year_apart_from_incidents(fresh().await.as_ref()).await;
     incident_rows_upsert_and_filter(fresh().await.as_ref()).await;
     users_and_sessions_round_trip(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
@@ -187,6 +188,16 @@ pub async fn incident_numbers_restart_each_day(store: &dyn Store) {
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 3);
+    tx.commit().await.unwrap();
+}
+
+pub async fn crime_numbers_run_by_year_apart_from_incidents(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 1);
+    assert_eq!(tx.next_crime_number(2026).await.unwrap(), 1);
+    assert_eq!(tx.next_crime_number(2026).await.unwrap(), 2);
+    assert_eq!(tx.next_crime_number(2027).await.unwrap(), 1);
+    assert_eq!(tx.next_incident_number("20261122").await.unwrap(), 2);
     tx.commit().await.unwrap();
 }
 

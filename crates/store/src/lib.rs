@@ -81,6 +81,12 @@ pub trait WriteTx: Send {
     /// The next number of the day for incident references (1, 2, 3… per day).
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32>;
 
+    /// The next crime number of the year (1, 2, 3… per year). Crime counters share the
+    /// reference-counter table with incidents under their own key, so no migration is needed.
+    async fn next_crime_number(&mut self, year: i16) -> StoreResult<u32> {
+        self.next_incident_number(&format!("crime/{year}")).await
+    }
+
     /// Insert or replace the incident's row in the listing projection.
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()>;
 

@@ -17,6 +17,8 @@ use utoipa::{Modify, OpenApi};
         routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
         routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
         routes::live::events, routes::hocr_count, routes::incidents::duplicate,
+        routes::crimes::record, routes::crimes::get, routes::crimes::reclassify,
+        routes::crimes::request_cancellation, routes::crimes::approve_cancellation, routes::crimes::decline_cancellation,
         routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,
         routes::first_contact::dash, routes::first_contact::signpost, routes::first_contact::reference,
         routes::intelligence::add_person, routes::intelligence::update_person, routes::intelligence::add_vehicle,

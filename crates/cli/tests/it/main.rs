@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod console;
+mod crimes;
 mod diary;
 mod dispatch;
 mod durability;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contacts;
+pub mod crimes;
 pub mod diary;
 pub mod dispatch;
 pub mod first_contact;
@@ -48,6 +49,21 @@ pub fn api() -> Router<AppState> {
         .route("/incidents/{id}/signpost", post(first_contact::signpost))
         .route("/reference", get(first_contact::reference))
         .route("/hocr/count", post(hocr_count))
+        .route("/incidents/{id}/crimes", post(crimes::record))
+        .route("/crimes/{id}", get(crimes::get))
+        .route("/crimes/{id}/reclassify", post(crimes::reclassify))
+        .route(
+            "/crimes/{id}/cancellation",
+            post(crimes::request_cancellation),
+        )
+        .route(
+            "/crimes/{id}/cancellation/approve",
+            post(crimes::approve_cancellation),
+        )
+        .route(
+            "/crimes/{id}/cancellation/decline",
+            post(crimes::decline_cancellation),
+        )
         .route("/people", post(intelligence::add_person))
         .route(
             "/people/{id}",

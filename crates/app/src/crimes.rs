@@ -1,0 +1,251 @@
+//! Crime recording (NCRS and the Home Office Counting Rules): record a crime from an incident,
+//! read it (audited, it names people), reclassify it, and remove it only with the force crime
+//! registrar's approval (HOCR Section C). A crime record is an event stream `crime/{id}` in
+//! the audit chain, like an incident, so its history cannot be quietly rewritten.
+
+use crate::records::{access_record, load_incident, micros};
+use crate::{Actor, App, AppError};
+use controlroom_domain::Invalid;
+use controlroom_domain::audit::{AuditRecord, Category};
+use controlroom_domain::crime::{
+    CrimeCommand, CrimeError, CrimeEvent, CrimeRecord, Party, Recording, decide,
+};
+use controlroom_domain::incident::{IncidentId, Stamped};
+use controlroom_domain::ncrs::CancellationRefused;
+use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::text::Code;
+use controlroom_domain::user::Username;
+use controlroom_store::{NewRecord, WriteTx};
+use jiff::Timestamp;
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn crime_stream(id: Uuid) -> String {
+    format!("crime/{id}")
+}
+
+impl From<CrimeError> for AppError {
+    fn from(err: CrimeError) -> Self {
+        match err {
+            CrimeError::Invalid(message) => AppError::Invalid(Invalid::new("crime", message)),
+            CrimeError::NotPermitted => {
+                AppError::Forbidden("your role may not change crime records".into())
+            }
+            CrimeError::Refused(CancellationRefused::NoRationale) => {
+                AppError::Invalid(Invalid::new("rationale", err.to_string()))
+            }
+            CrimeError::Refused(CancellationRefused::AlreadyCancelled) => {
+                AppError::Conflict(err.to_string())
+            }
+            CrimeError::Refused(_) => AppError::Forbidden(err.to_string()),
+            CrimeError::Corrupt(what) => AppError::Corrupt(what.into()),
+        }
+    }
+}
+
+/// What the recorder enters. Times are RFC 3339.
+#[derive(Debug, Clone, Default)]
+pub struct CrimeDraft {
+    pub classification: String,
+    /// (person record id, role: victim, suspect or witness).
+    pub parties: Vec<(String, String)>,
+    pub offence_from: String,
+    pub offence_to: Option<String>,
+    /// Defaults to where the first caller said it happened.
+    pub location: Option<String>,
+    pub modus_operandi: String,
+}
+
+fn time(field: &str, raw: &str) -> Result<Timestamp, AppError> {
+    raw.trim().parse().map_err(|_| {
+        AppError::Invalid(Invalid::new(
+            field,
+            format!("'{raw}' is not a time; use e.g. 2026-11-23T02:15:00Z"),
+        ))
+    })
+}
+
+/// A crime record and its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crime {
+    pub id: Uuid,
+    pub record: CrimeRecord,
+}
+
+fn fold(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
+    let mut state = None;
+    for r in records {
+        let event: CrimeEvent = serde_json::from_str(&r.payload)
+            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
+        let at = Timestamp::from_microsecond(r.at_micros)
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let by = Username::parse(&r.actor).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        state = Some(CrimeRecord::apply(state, &Stamped { at, by, event })?);
+    }
+    Ok(state)
+}
+
+async fn append(
+    tx: &mut dyn WriteTx,
+    id: Uuid,
+    events: &[CrimeEvent],
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    for event in events {
+        let kind = match event {
+            CrimeEvent::Recorded(_) => "crime.recorded",
+            CrimeEvent::Reclassified { .. } => "crime.reclassified",
+            CrimeEvent::CancellationRequested { .. } => "crime.cancellation_requested",
+            CrimeEvent::CancellationApproved => "crime.cancelled",
+            CrimeEvent::CancellationDeclined { .. } => "crime.cancellation_declined",
+        };
+        tx.append(NewRecord {
+            category: Category::Change,
+            stream: crime_stream(id),
+            kind: kind.to_owned(),
+            actor: actor.username.to_string(),
+            at_micros: micros(at),
+            payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Record a crime from an incident. The NCRS clock runs from when the incident's first
+/// contact reached the police, so that is the crime's report time.
+pub async fn record_from_incident(
+    app: &App,
+    actor: &Actor,
+    incident_id: IncidentId,
+    draft: CrimeDraft,
+) -> Result<Crime, AppError> {
+    actor.require(Permission::RecordCrime, "record crimes")?;
+    let classification = Code::parse("classification", &draft.classification)?;
+    let offence_from = time("offence_from", &draft.offence_from)?;
+    let offence_to = draft
+        .offence_to
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| time("offence_to", s))
+        .transpose()?;
+    let mut parties = Vec::new();
+    for (id, role) in &draft.parties {
+        let id: Uuid = id.trim().parse().map_err(|_| {
+            AppError::Invalid(Invalid::new(
+                "parties",
+                format!("'{id}' is not a person record id"),
+            ))
+        })?;
+        let role = LinkRole::parse(role)?;
+        if !matches!(
+            role,
+            LinkRole::Victim | LinkRole::Suspect | LinkRole::Witness
+        ) {
+            return Err(AppError::Invalid(Invalid::new(
+                "parties",
+                "a crime links people as victim, suspect or witness",
+            )));
+        }
+        parties.push(Party {
+            record: RecordRef {
+                kind: Kind::Person,
+                id,
+            },
+            role,
+        });
+    }
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let incident = load_incident(tx.as_mut(), incident_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident_id}")))?;
+    for party in &parties {
+        if tx.stream(&party.record.stream()).await?.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "there is no person record {}; record the person first",
+                party.record.id
+            )));
+        }
+    }
+    let first = incident.contacts.first();
+    let reported_at = first.map_or(incident.opened_at, |c| c.received_at);
+    let location = draft
+        .location
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| first.map(|c| c.location.text.clone()))
+        .unwrap_or_default();
+    let year = now.to_zoned(app.settings.time_zone.clone()).year();
+    let number = tx.next_crime_number(year).await?;
+    let recording = Recording {
+        reference: format!("CR-{year}-{number:06}"),
+        classification,
+        incidents: vec![incident_id.0],
+        parties,
+        offence_from,
+        offence_to,
+        reported_at,
+        location,
+        modus_operandi: draft.modus_operandi.trim().to_owned(),
+    };
+    let events = decide(
+        None,
+        CrimeCommand::Record(recording),
+        (&actor.username, actor.role),
+        now,
+        &app.settings.reference,
+    )?;
+    let id = Uuid::now_v7();
+    append(tx.as_mut(), id, &events, actor, now).await?;
+    tx.commit().await?;
+    load(app, id).await
+}
+
+async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
+    let records = app.store.stream(&crime_stream(id)).await?;
+    let record = fold(&records)?
+        .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
+    Ok(Crime { id, record })
+}
+
+/// Read a crime record. It names victims and suspects, so the read is audited (DPA 2018 s.62).
+pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Crime, AppError> {
+    actor.require(Permission::ViewIncidents, "read crime records")?;
+    let crime = load(app, id).await?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        crime_stream(id),
+        "crime.viewed",
+        &actor.username,
+        app.now(),
+        json!({ "reference": crime.record.recording.reference }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(crime)
+}
+
+/// Reclassify, or ask for, approve or decline a removal.
+pub async fn change(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    command: CrimeCommand,
+) -> Result<Crime, AppError> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let current = fold(&tx.stream(&crime_stream(id)).await?)?
+        .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
+    let events = decide(
+        Some(&current),
+        command,
+        (&actor.username, actor.role),
+        now,
+        &app.settings.reference,
+    )?;
+    append(tx.as_mut(), id, &events, actor, now).await?;
+    tx.commit().await?;
+    load(app, id).await
+}

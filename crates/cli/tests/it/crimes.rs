@@ -1,0 +1,145 @@
+//! Crime records over HTTP: recorded from a domestic-abuse incident with the victim and
+//! suspect linked, reclassified with the history kept, and removed only when the force crime
+//! registrar approves (HOCR Sections B and C).
+
+use controlroom_testkit::{Backend, TestApp, both_backends};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+both_backends!(crimes_are_recorded_reclassified_and_removed_only_by_the_registrar);
+
+async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, answer) = app.post(path, Some(token), &body).await;
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
+}
+
+async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let registrar = app.signed_in("registrar", "crime_registrar").await;
+    let supervisor = app.signed_in("sergeant", "supervisor").await;
+    let (h, r) = (handler.as_str(), recorder.as_str());
+
+    let taken = ok(
+        &app,
+        h,
+        "/api/v1/contacts",
+        controlroom_testkit::contact_body("Partner pushed her into a wall, she has a cut lip"),
+    )
+    .await;
+    let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let victim = ok(&app, h, "/api/v1/people", json!({"names": ["Sarah Lee"]})).await;
+    let suspect = ok(&app, h, "/api/v1/people", json!({"names": ["Mark Lee"]})).await;
+    let body = json!({
+        "classification": "8N",
+        "parties": [
+            {"person": victim["id"], "role": "victim"},
+            {"person": suspect["id"], "role": "suspect"}
+        ],
+        "offence_from": "2026-01-01T00:00:00Z",
+        "modus_operandi": "Pushed victim into a wall during an argument at home"
+    });
+    let path = format!("/api/v1/incidents/{incident}/crimes");
+
+    // A contact handler does not make the recording decision.
+    let (status, _) = app.post(&path, Some(h), &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // An unknown classification is named, and nothing is recorded.
+    let mut wrong = body.clone();
+    wrong["classification"] = json!("ZZ9");
+    let (status, problem) = app.post(&path, Some(r), &wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem.to_string().contains("'ZZ9'"), "{problem}");
+    // A person who does not exist cannot be a victim.
+    let mut ghost = body.clone();
+    ghost["parties"][0]["person"] = json!("0190b2f0-0000-7000-8000-000000000000");
+    let (status, _) = app.post(&path, Some(r), &ghost).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let crime = ok(&app, r, &path, body.clone()).await;
+    let id = crime["id"].as_str().unwrap().to_owned();
+    assert!(
+        crime["reference"].as_str().unwrap().ends_with("-000001"),
+        "{crime}"
+    );
+    assert_eq!(crime["classification"], "8N");
+    assert_eq!(crime["incidents"][0], incident.as_str());
+    assert_eq!(crime["parties"][1]["role"], "suspect");
+    assert_eq!(crime["status"], "recorded");
+    let second = ok(&app, r, &path, body).await;
+    assert!(
+        second["reference"].as_str().unwrap().ends_with("-000002"),
+        "crime numbers run on: {second}"
+    );
+
+    // Reclassification keeps where it came from and why.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/crimes/{id}/reclassify"),
+            Some(r),
+            &json!({"classification": "5D", "reason": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let crime = ok(
+        &app,
+        r,
+        &format!("/api/v1/crimes/{id}/reclassify"),
+        json!({"classification": "5D", "reason": "She lost consciousness: intent to strangle disclosed"}),
+    )
+    .await;
+    assert_eq!(crime["classification"], "5D");
+    assert_eq!(crime["first_classification"], "8N");
+    assert_eq!(crime["reclassifications"][0]["from"], "8N");
+    assert_eq!(crime["reclassifications"][0]["by"], "recorder");
+
+    // Removal: asked for by the recorder, refused to anyone but the registrar.
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/crimes/{id}/cancellation"),
+            Some(r),
+            &json!({"reason": "C9", "rationale": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem.to_string().contains("C1, C2, C3, C4"), "{problem}");
+    let crime = ok(
+        &app,
+        r,
+        &format!("/api/v1/crimes/{id}/cancellation"),
+        json!({"reason": "C3", "rationale": "Same assault recorded twice"}),
+    )
+    .await;
+    assert_eq!(crime["status"], "removal_requested");
+    let approve = format!("/api/v1/crimes/{id}/cancellation/approve");
+    for token in [r, supervisor.as_str()] {
+        let (status, problem) = app.post(&approve, Some(token), &json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        assert!(problem.to_string().contains("crime registrar"), "{problem}");
+    }
+    let crime = ok(&app, &registrar, &approve, json!({})).await;
+    assert_eq!(crime["status"], "removed");
+    assert_eq!(crime["cancellation"]["approved_by"], "registrar");
+
+    // Nothing is deleted: the removed crime is still there to read, with its history.
+    let (status, kept) = app.get(&format!("/api/v1/crimes/{id}"), Some(r)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kept["reference"], crime["reference"]);
+    assert_eq!(kept["reclassifications"].as_array().unwrap().len(), 1);
+    // ...and can no longer be changed.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/crimes/{id}/reclassify"),
+            Some(r),
+            &json!({"classification": "8N", "reason": "back again"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Every change and the read are in an audit chain that still verifies.
+    let (status, verified) = app.get("/api/v1/audit/verify", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(verified["ok"], true, "{verified}");
+}

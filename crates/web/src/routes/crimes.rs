@@ -1,0 +1,310 @@
+//! Crime records: record from an incident, read, reclassify, and removal (HOCR Section C).
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use controlroom_app::crimes::{self, Crime, CrimeDraft};
+use controlroom_domain::crime::CrimeCommand;
+use controlroom_domain::ncrs::CancellationReason;
+use controlroom_domain::text::Code;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInput {
+    /// A person record's id.
+    pub person: String,
+    /// `victim`, `suspect` or `witness`.
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    /// Home Office offence classification, e.g. `8N`, `105A`.
+    pub classification: String,
+    #[serde(default)]
+    pub parties: Vec<PartyInput>,
+    /// When the offence happened (or began), RFC 3339.
+    pub offence_from: String,
+    pub offence_to: Option<String>,
+    /// Defaults to the location the first caller gave.
+    pub location: Option<String>,
+    #[serde(default)]
+    pub modus_operandi: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReclassifyInput {
+    pub classification: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancellationInput {
+    /// HOCR Section C reason: `C1`, `C2`, `C3` or `C4`.
+    pub reason: String,
+    pub rationale: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineInput {
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReclassificationView {
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyView {
+    pub person: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CancellationView {
+    pub reason: String,
+    pub reason_label: String,
+    pub rationale: String,
+    pub requested_by: String,
+    /// Set once the crime registrar has approved the removal.
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrimeView {
+    pub id: String,
+    pub reference: String,
+    pub classification: String,
+    pub classification_name: Option<String>,
+    pub first_classification: String,
+    pub reclassifications: Vec<ReclassificationView>,
+    pub incidents: Vec<String>,
+    pub parties: Vec<PartyView>,
+    pub offence_from: String,
+    pub offence_to: Option<String>,
+    pub reported_at: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    pub location: String,
+    pub modus_operandi: String,
+    /// `recorded`, `removal_requested` or `removed` (a removed crime stays on file).
+    pub status: String,
+    pub cancellation: Option<CancellationView>,
+}
+
+fn view(state: &AppState, crime: &Crime) -> CrimeView {
+    let r = &crime.record;
+    let cancellation_view = |req: &controlroom_domain::ncrs::CancellationRequest,
+                             by: Option<(String, String)>| {
+        CancellationView {
+            reason: req.reason.as_str().to_owned(),
+            reason_label: req.reason.label().to_owned(),
+            rationale: req.rationale.clone(),
+            requested_by: req.requested_by.clone(),
+            approved_by: by.as_ref().map(|b| b.0.clone()),
+            approved_at: by.map(|b| b.1),
+        }
+    };
+    let (status, cancellation) = match (&r.cancelled, &r.pending_cancellation) {
+        (Some((req, by, at)), _) => (
+            "removed",
+            Some(cancellation_view(
+                req,
+                Some((by.to_string(), at.to_string())),
+            )),
+        ),
+        (None, Some(req)) => ("removal_requested", Some(cancellation_view(req, None))),
+        (None, None) => ("recorded", None),
+    };
+    CrimeView {
+        id: crime.id.to_string(),
+        reference: r.recording.reference.clone(),
+        classification: r.classification.to_string(),
+        classification_name: state
+            .app
+            .settings
+            .reference
+            .offence(r.classification.as_str())
+            .map(|o| o.name.clone()),
+        first_classification: r.recording.classification.to_string(),
+        reclassifications: r
+            .reclassifications
+            .iter()
+            .map(|c| ReclassificationView {
+                from: c.from.to_string(),
+                to: c.to.to_string(),
+                reason: c.reason.clone(),
+                at: c.at.to_string(),
+                by: c.by.to_string(),
+            })
+            .collect(),
+        incidents: r.recording.incidents.iter().map(Uuid::to_string).collect(),
+        parties: r
+            .recording
+            .parties
+            .iter()
+            .map(|p| PartyView {
+                person: p.record.id.to_string(),
+                role: p.role.as_str().to_owned(),
+            })
+            .collect(),
+        offence_from: r.recording.offence_from.to_string(),
+        offence_to: r.recording.offence_to.map(|t| t.to_string()),
+        reported_at: r.recording.reported_at.to_string(),
+        recorded_at: r.recorded_at.to_string(),
+        recorded_by: r.recorded_by.to_string(),
+        location: r.recording.location.clone(),
+        modus_operandi: r.recording.modus_operandi.clone(),
+        status: status.to_owned(),
+        cancellation,
+    }
+}
+
+fn crime_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid("id", format!("'{raw}' is not a crime record id")))
+}
+
+/// Record a crime from an incident (NCRS recording decision: crime recorded).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = String, Path)),
+    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn record(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<RecordInput>,
+) -> Result<(StatusCode, Json<CrimeView>), ApiError> {
+    let incident = super::incidents::incident_id(&id)?;
+    let b = command.body;
+    let draft = CrimeDraft {
+        classification: b.classification,
+        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
+        offence_from: b.offence_from,
+        offence_to: b.offence_to,
+        location: b.location,
+        modus_operandi: b.modus_operandi,
+    };
+    let crime = crimes::record_from_incident(&state.app, &actor, incident, draft).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &crime))))
+}
+
+/// Read a crime record (the read is audited).
+#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = String, Path)),
+    responses((status = 200, body = CrimeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<CrimeView>, ApiError> {
+    let crime = crimes::get(&state.app, &actor, crime_id(&id)?).await?;
+    Ok(Json(view(&state, &crime)))
+}
+
+async fn change(
+    state: &AppState,
+    actor: &controlroom_app::Actor,
+    id: &str,
+    command: CrimeCommand,
+) -> Result<Json<CrimeView>, ApiError> {
+    let crime = crimes::change(&state.app, actor, crime_id(id)?, command).await?;
+    Ok(Json(view(state, &crime)))
+}
+
+/// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = String, Path)),
+    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn reclassify(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ReclassifyInput>,
+) -> Result<Json<CrimeView>, ApiError> {
+    let b = command.body;
+    let classification = Code::parse("classification", &b.classification)
+        .map_err(controlroom_app::AppError::from)?;
+    change(
+        &state,
+        &actor,
+        &id,
+        CrimeCommand::Reclassify {
+            classification,
+            reason: b.reason,
+        },
+    )
+    .await
+}
+
+/// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = String, Path)),
+    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn request_cancellation(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<CancellationInput>,
+) -> Result<Json<CrimeView>, ApiError> {
+    let b = command.body;
+    let reason = CancellationReason::parse(&b.reason).map_err(controlroom_app::AppError::from)?;
+    change(
+        &state,
+        &actor,
+        &id,
+        CrimeCommand::RequestCancellation {
+            reason,
+            rationale: b.rationale,
+        },
+    )
+    .await
+}
+
+/// The crime registrar approves the removal; the crime stays on file, marked removed.
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = String, Path)),
+    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn approve_cancellation(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    _command: Command<Empty>,
+) -> Result<Json<CrimeView>, ApiError> {
+    change(&state, &actor, &id, CrimeCommand::ApproveCancellation).await
+}
+
+/// The crime registrar declines the removal, saying why; the crime stays recorded.
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = String, Path)),
+    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn decline_cancellation(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<DeclineInput>,
+) -> Result<Json<CrimeView>, ApiError> {
+    change(
+        &state,
+        &actor,
+        &id,
+        CrimeCommand::DeclineCancellation {
+            note: command.body.note,
+        },
+    )
+    .await
+}

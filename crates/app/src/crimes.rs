@@ -3,19 +3,18 @@
 //! registrar's approval (HOCR Section C). A crime record is an event stream `crime/{id}` in
 //! the audit chain, like an incident, so its history cannot be quietly rewritten.
 
-use crate::records::{access_record, load_incident, micros};
+use crate::records::{access_record, load_incident, micros, stamped_events};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::crime::{
     CrimeCommand, CrimeError, CrimeEvent, CrimeRecord, Party, Recording, decide,
 };
-use controlroom_domain::incident::{IncidentId, Stamped};
+use controlroom_domain::incident::IncidentId;
 use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::Code;
-use controlroom_domain::user::Username;
 use controlroom_store::{NewRecord, WriteTx};
 use jiff::Timestamp;
 use serde_json::json;
@@ -75,13 +74,8 @@ pub struct Crime {
 
 fn fold(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
     let mut state = None;
-    for r in records {
-        let event: CrimeEvent = serde_json::from_str(&r.payload)
-            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
-        let at = Timestamp::from_microsecond(r.at_micros)
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
-        let by = Username::parse(&r.actor).map_err(|e| AppError::Corrupt(e.to_string()))?;
-        state = Some(CrimeRecord::apply(state, &Stamped { at, by, event })?);
+    for event in stamped_events::<CrimeEvent>(records)? {
+        state = Some(CrimeRecord::apply(state, &event)?);
     }
     Ok(state)
 }
@@ -94,17 +88,10 @@ async fn append(
     at: Timestamp,
 ) -> Result<(), AppError> {
     for event in events {
-        let kind = match event {
-            CrimeEvent::Recorded(_) => "crime.recorded",
-            CrimeEvent::Reclassified { .. } => "crime.reclassified",
-            CrimeEvent::CancellationRequested { .. } => "crime.cancellation_requested",
-            CrimeEvent::CancellationApproved => "crime.cancelled",
-            CrimeEvent::CancellationDeclined { .. } => "crime.cancellation_declined",
-        };
         tx.append(NewRecord {
             category: Category::Change,
             stream: crime_stream(id),
-            kind: kind.to_owned(),
+            kind: event.kind().to_owned(),
             actor: actor.username.to_string(),
             at_micros: micros(at),
             payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,

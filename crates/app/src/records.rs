@@ -49,13 +49,14 @@ pub(crate) fn access_record(
     }
 }
 
-pub(crate) fn stamped_events(
+/// Read a stream's stored records back as the events they hold (incident or crime events).
+pub(crate) fn stamped_events<E: serde::de::DeserializeOwned>(
     records: &[AuditRecord],
-) -> Result<Vec<Stamped<IncidentEvent>>, AppError> {
+) -> Result<Vec<Stamped<E>>, AppError> {
     records
         .iter()
         .map(|record| {
-            let event: IncidentEvent = serde_json::from_str(&record.payload).map_err(|e| {
+            let event: E = serde_json::from_str(&record.payload).map_err(|e| {
                 AppError::Corrupt(format!("event {} cannot be read: {e}", record.seq))
             })?;
             let at = Timestamp::from_microsecond(record.at_micros).map_err(|e| {
@@ -74,7 +75,7 @@ pub(crate) fn rebuild(
     records: &[AuditRecord],
     up_to: Option<u64>,
 ) -> Result<Option<Incident>, AppError> {
-    let events = stamped_events(records)?;
+    let events = stamped_events::<IncidentEvent>(records)?;
     let take = up_to.map_or(events.len(), |n| {
         usize::try_from(n).unwrap_or(usize::MAX).min(events.len())
     });

@@ -55,6 +55,19 @@ pub enum CrimeEvent {
     },
 }
 
+impl CrimeEvent {
+    /// The audit record's kind for this event.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Recorded(_) => "crime.recorded",
+            Self::Reclassified { .. } => "crime.reclassified",
+            Self::CancellationRequested { .. } => "crime.cancellation_requested",
+            Self::CancellationApproved => "crime.cancelled",
+            Self::CancellationDeclined { .. } => "crime.cancellation_declined",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reclassification {
     pub from: Code,

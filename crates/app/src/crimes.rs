@@ -10,7 +10,7 @@ use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::crime::{
     CrimeCommand, CrimeError, CrimeEvent, CrimeRecord, Party, Recording, decide,
 };
-use controlroom_domain::incident::IncidentId;
+use controlroom_domain::incident::{IncidentId, Stamped};
 use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
@@ -78,6 +78,27 @@ fn fold(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
         state = Some(CrimeRecord::apply(state, &event)?);
     }
     Ok(state)
+}
+
+/// The record after `events`, folded in memory: what was just written, without reading it back.
+fn after(
+    state: Option<CrimeRecord>,
+    events: Vec<CrimeEvent>,
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<CrimeRecord, AppError> {
+    let mut state = state;
+    for event in events {
+        state = Some(CrimeRecord::apply(
+            state,
+            &Stamped {
+                at,
+                by: actor.username.clone(),
+                event,
+            },
+        )?);
+    }
+    state.ok_or_else(|| AppError::Corrupt("a crime change with no events".into()))
 }
 
 async fn append(
@@ -187,7 +208,10 @@ pub async fn record_from_incident(
     let id = Uuid::now_v7();
     append(tx.as_mut(), id, &events, actor, now).await?;
     tx.commit().await?;
-    load(app, id).await
+    Ok(Crime {
+        id,
+        record: after(None, events, actor, now)?,
+    })
 }
 
 async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
@@ -234,5 +258,8 @@ pub async fn change(
     )?;
     append(tx.as_mut(), id, &events, actor, now).await?;
     tx.commit().await?;
-    load(app, id).await
+    Ok(Crime {
+        id,
+        record: after(Some(current), events, actor, now)?,
+    })
 }

@@ -4,6 +4,7 @@
 use crate::records::{incident_row, rebuild};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::{ChainBreak, ChainVerifier, VerifiedChain};
+use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
 use controlroom_store::{IncidentFilter, Store};
 use std::collections::BTreeSet;
@@ -27,7 +28,9 @@ pub struct Verified {
 const PAGE: i64 = 2_000;
 
 /// Read-only: verifying changes nothing, so it can run against a copy taken for an inquiry.
-pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
+/// `reference` is the reference data the incident list was written with: it decides which
+/// incidents are reports of crime.
+pub async fn verify(store: &dyn Store, reference: &ReferenceData) -> Result<Verified, VerifyError> {
     let mut verifier = ChainVerifier::default();
     let mut incident_streams = BTreeSet::new();
     let mut after = 0;
@@ -66,7 +69,7 @@ pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
         let records = store.stream(&stream).await.map_err(AppError::from)?;
         let incident = rebuild(&records, None)?
             .ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
-        if &incident_row(&incident) != row {
+        if &incident_row(&incident, reference) != row {
             return Err(mismatch(
                 &row.reference,
                 "the listed state differs from the state its events rebuild",
@@ -87,5 +90,5 @@ pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
 
 pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {
     actor.require(Permission::VerifyAuditTrail, "verify the audit trail")?;
-    verify(app.store.as_ref()).await
+    verify(app.store.as_ref(), &app.settings.reference).await
 }

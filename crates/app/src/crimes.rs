@@ -3,6 +3,7 @@
 //! registrar's approval (HOCR Section C). A crime record is an event stream `crime/{id}` in
 //! the audit chain, like an incident, so its history cannot be quietly rewritten.
 
+use crate::incidents::{after_commit, append_events};
 use crate::records::{access_record, load_incident, micros, stamped_events};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
@@ -10,7 +11,7 @@ use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::crime::{
     CrimeCommand, CrimeError, CrimeEvent, CrimeRecord, Party, Recording, decide,
 };
-use controlroom_domain::incident::{IncidentId, Stamped};
+use controlroom_domain::incident::{self, IncidentCommand, IncidentId, Stamped};
 use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
@@ -207,11 +208,29 @@ pub async fn record_from_incident(
     )?;
     let id = Uuid::now_v7();
     append(tx.as_mut(), id, &events, actor, now).await?;
+    let record = after(None, events, actor, now)?;
+    // The incident's side of the link, in the same transaction: it stops the NCRS clock and
+    // lets the incident list its crimes.
+    let link = incident::decide(
+        Some(&incident),
+        IncidentCommand::LinkCrime {
+            crime_id: id,
+            reference: record.recording.reference.clone(),
+            classification: record.recording.classification.clone(),
+        },
+    )?;
+    let (incident, _, _) = append_events(
+        tx.as_mut(),
+        &app.settings.reference,
+        actor,
+        now,
+        Some(incident),
+        link,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Crime {
-        id,
-        record: after(None, events, actor, now)?,
-    })
+    after_commit(app, &incident);
+    Ok(Crime { id, record })
 }
 
 async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {

@@ -516,8 +516,15 @@ pub async fn reassign(
             current.call_sign, target.reference
         );
         let events = decide(Some(&source), IncidentCommand::add_log_entry(&line, None)?)?;
-        let (state, _, _) =
-            crate::incidents::append_events(tx.as_mut(), actor, at, Some(source), events).await?;
+        let (state, _, _) = crate::incidents::append_events(
+            tx.as_mut(),
+            &app.settings.reference,
+            actor,
+            at,
+            Some(source),
+            events,
+        )
+        .await?;
         touched.push(state);
     }
     let note = format!(
@@ -540,8 +547,15 @@ pub async fn reassign(
         }
     };
     let events = decide(Some(&target), command)?;
-    let (target, _, _) =
-        crate::incidents::append_events(tx.as_mut(), actor, at, Some(target), events).await?;
+    let (target, _, _) = crate::incidents::append_events(
+        tx.as_mut(),
+        &app.settings.reference,
+        actor,
+        at,
+        Some(target),
+        events,
+    )
+    .await?;
     tx.commit().await?;
     for state in touched.iter().chain(std::iter::once(&target)) {
         crate::incidents::after_commit(app, state);

@@ -12,6 +12,7 @@ use controlroom_domain::contact::ContactId;
 use controlroom_domain::incident::{
     Grade, Incident, IncidentCommand, IncidentEvent, IncidentId, Stamped, Status, decide,
 };
+use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
 use controlroom_store::{IncidentFilter, IncidentRow, WriteTx};
 use jiff::Timestamp;
@@ -65,6 +66,7 @@ pub(crate) async fn earlier_outcome(
 /// written, if any. Does not commit.
 pub(crate) async fn append_events(
     tx: &mut dyn WriteTx,
+    reference: &ReferenceData,
     actor: &Actor,
     at: jiff::Timestamp,
     mut state: Option<Incident>,
@@ -95,13 +97,15 @@ pub(crate) async fn append_events(
     }
     let incident =
         state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
-    tx.save_incident_row(&incident_row(&incident)).await?;
+    tx.save_incident_row(&incident_row(&incident, reference))
+        .await?;
     Ok((incident, contact_id, log_entry))
 }
 
 /// After commit: tell the live consoles and the search index.
 pub(crate) fn after_commit(app: &App, incident: &Incident) {
-    app.live.publish(incident_row(incident));
+    app.live
+        .publish(incident_row(incident, &app.settings.reference));
     crate::intelligence::index_incident(app, incident);
 }
 
@@ -116,8 +120,15 @@ pub(crate) async fn record(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     let at = app.now();
-    let (incident, contact_id, log_entry) =
-        append_events(tx.as_mut(), actor, at, state, events).await?;
+    let (incident, contact_id, log_entry) = append_events(
+        tx.as_mut(),
+        &app.settings.reference,
+        actor,
+        at,
+        state,
+        events,
+    )
+    .await?;
     let first = Remembered {
         incident_id: incident.id,
         version: incident.version,
@@ -203,8 +214,24 @@ pub async fn mark_duplicate(
         joins.extend(events);
     }
     let at = app.now();
-    let (main, _, _) = append_events(tx.as_mut(), actor, at, Some(main), joins).await?;
-    let (duplicate, _, _) = append_events(tx.as_mut(), actor, at, Some(current), close).await?;
+    let (main, _, _) = append_events(
+        tx.as_mut(),
+        &app.settings.reference,
+        actor,
+        at,
+        Some(main),
+        joins,
+    )
+    .await?;
+    let (duplicate, _, _) = append_events(
+        tx.as_mut(),
+        &app.settings.reference,
+        actor,
+        at,
+        Some(current),
+        close,
+    )
+    .await?;
     let first = Remembered {
         incident_id: duplicate.id,
         version: duplicate.version,
@@ -551,6 +578,7 @@ pub async fn list(
         grades: query.grades.iter().map(|g| g.as_str().to_owned()).collect(),
         opened_from_micros: query.opened_from.map(micros),
         opened_before_micros: query.opened_before.map(micros),
+        recording: None,
         limit: i64::from(query.limit),
     };
     let rows = app.store.list_incidents(&filter).await?;

@@ -909,7 +909,8 @@ pub async fn check(
     Ok(result)
 }
 
-/// Rebuild the whole index from the store: every person, vehicle, location and incident.
+/// Rebuild the whole index from the store (every person, vehicle, location and incident) and
+/// rewrite the incident list from the incidents' events.
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let index = app.search()?;
     let mut streams: Vec<String> = Vec::new();
@@ -925,6 +926,7 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         }
     }
     let mut docs = Vec::new();
+    let mut rows = Vec::new();
     for stream in streams {
         let Some((kind, id)) = stream.split_once('/') else {
             continue;
@@ -936,6 +938,10 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         if kind == "incident" {
             if let Some(incident) = rebuild(&records, None)? {
                 docs.push(incident_document(&incident));
+                rows.push(crate::records::incident_row(
+                    &incident,
+                    &app.settings.reference,
+                ));
             }
         } else if let Ok(kind) = Kind::parse(kind)
             && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?
@@ -944,5 +950,12 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
             docs.extend(link_documents(&record));
         }
     }
+    // The incident list is a projection too: rewrite it, so columns added by a migration
+    // (e.g. the NCRS clock) are filled for incidents recorded before it.
+    let mut tx = app.store.begin().await?;
+    for row in &rows {
+        tx.save_incident_row(row).await?;
+    }
+    tx.commit().await?;
     index.rebuild(docs).map_err(search_error)
 }

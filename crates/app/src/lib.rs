@@ -18,6 +18,7 @@ mod idempotency;
 pub mod incidents;
 pub mod intelligence;
 pub mod live;
+pub mod recording;
 mod records;
 pub mod reference;
 pub mod take_contact;

@@ -4,6 +4,7 @@
 use crate::AppError;
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::incident::{Incident, IncidentEvent, IncidentId, Stamped};
+use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::user::Username;
 use controlroom_store::{IncidentRow, NewRecord, WriteTx};
 use jiff::Timestamp;
@@ -102,8 +103,18 @@ fn attend_by(incident: &Incident) -> Option<Timestamp> {
         .map(|a| a.due_at)
 }
 
-pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
+/// The incident's row in the list. `reference` decides whether its codes make it a report
+/// of crime (NCRS), which starts the recording clock.
+pub(crate) fn incident_row(incident: &Incident, reference: &ReferenceData) -> IncidentRow {
     let first = incident.contacts.first();
+    let clock = controlroom_domain::ncrs::recording_clock(incident, reference);
+    let decision = if !incident.crimes.is_empty() {
+        Some("crime")
+    } else if incident.non_crime.is_some() {
+        Some("non_crime")
+    } else {
+        None
+    };
     IncidentRow {
         id: incident.id.to_string(),
         reference: incident.reference.to_string(),
@@ -120,5 +131,8 @@ pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
         last_changed_at_micros: micros(incident.last_changed_at),
         version: i64::try_from(incident.version).unwrap_or(i64::MAX),
         attend_by_micros: attend_by(incident).map(micros),
+        crime_report_at_micros: clock.map(|c| micros(c.started_at)),
+        recording_decided_at_micros: incident.recording_decided_at().map(micros),
+        recording_decision: decision.map(str::to_owned),
     }
 }

@@ -165,6 +165,10 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: Database,
+        /// The force's reference folder the server runs with: it decides which incidents are
+        /// reports of crime in the incident list.
+        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
+        reference_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -290,10 +294,17 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { db, reference_dir },
         } => {
+            let reference =
+                controlroom_app::reference::load(reference_dir.as_deref()).map_err(|e| {
+                    Failure {
+                        code: 2,
+                        error: anyhow::anyhow!("reference data: {e}"),
+                    }
+                })?;
             let store = open_store(&db.database_url).await?;
-            let result = audit_trail::verify(store.as_ref()).await;
+            let result = audit_trail::verify(store.as_ref(), &reference).await;
             store.close().await;
             match result {
                 Ok(verified) => {

@@ -5,7 +5,8 @@
 //! Finished Incident Rule) and Section F (the Principal Crime Rule, with the seriousness order
 //! in `reference/offence-classifications.psv`, interim until the Annex C table is entered).
 //! Offences with no individual victim are counted once per classification per occasion.
-//! Crime-type exceptions are not yet implemented (see ARCHITECTURE.md).
+//! Crime-type exceptions are implemented one by one, each citing its HOCR page (see
+//! [`injuries_in_business_robberies`]); the rest are not yet implemented (see ARCHITECTURE.md).
 
 use crate::reference::{ReferenceData, VictimKind};
 use jiff::Timestamp;
@@ -182,6 +183,57 @@ fn check(case: &Case, reference: &ReferenceData) -> Result<(), CaseError> {
     Ok(())
 }
 
+/// HOCR, Robbery, class 34A (Robbery of Business Property): "If people are injured immediately
+/// before or at the time of the robbery, count the robbery only" (Example: three people are
+/// wounded during a robbery of a post office: one crime of robbery, class 34A).
+const BUSINESS_ROBBERY: &str = "34A";
+/// The injury classifications that rule absorbs: assault with injury and its aggravated and
+/// constable forms, and assault with intent to cause serious harm (wounding).
+const ROBBERY_ABSORBED_INJURIES: &[&str] = &["5D", "8N", "8P", "8S"];
+const ROBBERY_INJURY_RULE: &str = "Robbery (34A): injuries to people immediately before or at the time of the robbery are counted in the robbery only";
+
+/// When an offence happened: its period, or its moment.
+fn span(o: &Offence) -> Option<(Timestamp, Timestamp)> {
+    Some((o.from.or(o.at)?, o.to.or(o.at)?))
+}
+
+/// Injuries absorbed by a robbery of business property (HOCR Robbery, 34A): for each 34A
+/// offence, the injury offences in the same report, at the same place and overlapping it in
+/// time. Each injury goes to the first such robbery only.
+fn injuries_in_business_robberies<'a>(
+    case: &'a Case,
+    reference: &ReferenceData,
+) -> BTreeMap<&'a str, Vec<&'a Offence>> {
+    let code = |o: &Offence| reference.offence(&o.class).map(|c| c.code.to_string());
+    let mut absorbed: BTreeMap<&str, Vec<&Offence>> = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    for robbery in case
+        .offences
+        .iter()
+        .filter(|o| code(o).as_deref() == Some(BUSINESS_ROBBERY))
+    {
+        let (Some(place), Some((began, ended))) = (&robbery.place, span(robbery)) else {
+            continue;
+        };
+        for injury in case.offences.iter().filter(|o| {
+            code(o).is_some_and(|c| ROBBERY_ABSORBED_INJURIES.contains(&c.as_str()))
+                && o.report == robbery.report
+                && o.place.as_ref() == Some(place)
+                && o.victim.is_some()
+                && o.victim != robbery.victim
+                && span(o).is_some_and(|(b, e)| b <= ended && began <= e)
+        }) {
+            if taken.insert(injury.id.as_str()) {
+                absorbed
+                    .entry(robbery.id.as_str())
+                    .or_default()
+                    .push(injury);
+            }
+        }
+    }
+    absorbed
+}
+
 /// Count the crimes in a case.
 pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseError> {
     check(case, reference)?;
@@ -189,11 +241,21 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
         case.reports.iter().map(|r| (r.id.as_str(), r.at)).collect();
     let seriousness = |o: &Offence| reference.offence(&o.class).map_or(0, |c| c.seriousness);
     let mut counted = Counted::default();
+    let robbery_injuries = injuries_in_business_robberies(case, reference);
+    let absorbed: BTreeSet<&str> = robbery_injuries
+        .values()
+        .flatten()
+        .map(|o| o.id.as_str())
+        .collect();
 
     // Section D: one crime per victim. Victims' offences are counted apart.
     let mut by_victim: BTreeMap<&str, Vec<&Offence>> = BTreeMap::new();
     let mut victimless: BTreeMap<(String, &str), Vec<&Offence>> = BTreeMap::new();
-    for o in &case.offences {
+    for o in case
+        .offences
+        .iter()
+        .filter(|o| !absorbed.contains(o.id.as_str()))
+    {
         match &o.victim {
             Some(v) => by_victim.entry(v.as_str()).or_default().push(o),
             None => victimless
@@ -259,6 +321,23 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
                 ));
             }
             let mut ids: Vec<String> = incident.iter().map(|o| o.id.clone()).collect();
+            let injuries: Vec<&Offence> = incident
+                .iter()
+                .filter_map(|o| robbery_injuries.get(o.id.as_str()))
+                .flatten()
+                .copied()
+                .collect();
+            if !injuries.is_empty() {
+                let covered: Vec<String> = injuries
+                    .iter()
+                    .map(|o| format!("{} ({})", o.id, o.class))
+                    .collect();
+                rules.push(format!(
+                    "{ROBBERY_INJURY_RULE}; covers {}",
+                    covered.join(", ")
+                ));
+                ids.extend(injuries.iter().map(|o| o.id.clone()));
+            }
             ids.sort();
             counted.crimes.push(Crime {
                 class,
@@ -363,6 +442,42 @@ mod tests {
                 .rules
                 .iter()
                 .any(|r| r.starts_with("Section F: principal crime 34B"))
+        );
+    }
+
+    // HOCR Robbery, 34A: "If people are injured immediately before or at the time of the
+    // robbery, count the robbery only" (three people wounded in a post office robbery: one 34A).
+    #[test]
+    fn robbery_of_business_property_counts_injuries_in_the_robbery_only() {
+        let json = r#"{"id":"r","reports":[{"id":"R1","at":"2026-06-01T12:30:00Z"}],
+            "victims":[{"id":"V1","kind":"organisation"},{"id":"V2","kind":"person"},{"id":"V3","kind":"person"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"34A","victim":"V1","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"8N","victim":"V2","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F3","class":"8N","victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [("34A".into(), vec!["F1".into(), "F2".into(), "F3".into()])]
+        );
+        assert!(
+            c.crimes[0]
+                .rules
+                .iter()
+                .any(|r| r.starts_with("Robbery (34A): injuries"))
+        );
+        // An injury somewhere else is not part of the robbery: it is counted on its own.
+        let elsewhere = json.replacen(
+            r#""victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1""#,
+            r#""victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P2""#,
+            1,
+        );
+        let c = count(&case(&elsewhere), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [
+                ("34A".into(), vec!["F1".into(), "F2".into()]),
+                ("8N".into(), vec!["F3".into()])
+            ]
         );
     }
 

@@ -11,6 +11,7 @@
 
 use crate::assessment::{DashAssessment, Subject, ThriveAssessment, VulnerabilityFlag};
 use crate::contact::{Contact, ContactId};
+use crate::ncrs::NonCrimeReason;
 use crate::text::{Code, Invalid, required_text};
 use crate::user::Username;
 use jiff::Timestamp;
@@ -290,6 +291,25 @@ pub struct Closure {
     pub by: Username,
 }
 
+/// A crime recorded from an incident: the incident's side of the link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrimeLink {
+    pub crime_id: Uuid,
+    pub reference: String,
+    pub classification: Code,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+/// NCRS: the decision that a reported incident is not to be recorded as a crime, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NonCrimeDecision {
+    pub reason: NonCrimeReason,
+    pub rationale: String,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     pub id: IncidentId,
@@ -313,6 +333,11 @@ pub struct Incident {
     pub signposts: Vec<Signpost>,
     /// The diary appointment for a scheduled response, while one stands.
     pub appointment: Option<crate::diary::SlotKey>,
+    /// Crimes recorded from this incident (NCRS), oldest first.
+    pub crimes: Vec<CrimeLink>,
+    /// The recorder's decision that no crime is to be recorded. It stays on file if a crime
+    /// is recorded later on new information.
+    pub non_crime: Option<NonCrimeDecision>,
     pub last_changed_at: Timestamp,
     /// How many events have been applied: the stream's version.
     pub version: u64,
@@ -341,6 +366,17 @@ impl Incident {
 
     pub fn current_dash(&self) -> Option<&DashAssessment> {
         self.dash.last().map(|v| &v.value)
+    }
+
+    /// When the NCRS recording decision was made: the first crime recorded or the non-crime
+    /// decision, whichever came first. Later decisions do not restart the clock.
+    pub fn recording_decided_at(&self) -> Option<Timestamp> {
+        let crime = self.crimes.first().map(|c| c.at);
+        let non_crime = self.non_crime.as_ref().map(|n| n.at);
+        match (crime, non_crime) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// When a unit last arrived at the scene.
@@ -427,6 +463,17 @@ pub enum IncidentEvent {
         slot: Option<crate::diary::SlotKey>,
         note: String,
     },
+    /// A crime record was made from this incident (written with the crime's own events).
+    CrimeRecorded {
+        crime_id: Uuid,
+        reference: String,
+        classification: Code,
+    },
+    /// NCRS: the recorder decided no crime is to be recorded, with the reason and rationale.
+    NonCrimeDecided {
+        reason: NonCrimeReason,
+        rationale: String,
+    },
 }
 
 impl IncidentEvent {
@@ -449,6 +496,8 @@ impl IncidentEvent {
             IncidentEvent::Reopened { .. } => "incident_reopened",
             IncidentEvent::ClosedAsDuplicate { .. } => "incident_closed_as_duplicate",
             IncidentEvent::AppointmentSet { .. } => "appointment_set",
+            IncidentEvent::CrimeRecorded { .. } => "incident_crime_recorded",
+            IncidentEvent::NonCrimeDecided { .. } => "non_crime_decided",
         }
     }
 }
@@ -523,6 +572,16 @@ pub enum IncidentCommand {
         slot: Option<crate::diary::SlotKey>,
         note: String,
     },
+    /// Link a crime just recorded from this incident.
+    LinkCrime {
+        crime_id: Uuid,
+        reference: String,
+        classification: Code,
+    },
+    DecideNonCrime {
+        reason: NonCrimeReason,
+        rationale: String,
+    },
 }
 
 pub const LOG_TEXT_MAX: usize = 4000;
@@ -587,6 +646,13 @@ impl IncidentCommand {
             qualifiers: parsed,
             resolution,
             details: ClosureDetails::default(),
+        })
+    }
+
+    pub fn decide_non_crime(reason: &str, rationale: &str) -> Result<Self, Invalid> {
+        Ok(Self::DecideNonCrime {
+            reason: NonCrimeReason::parse(reason)?,
+            rationale: required_text("rationale", rationale, RATIONALE_MAX)?,
         })
     }
 
@@ -872,6 +938,46 @@ pub fn decide(
             }
             Ok(vec![E::ClosedAsDuplicate { of }])
         }
+        // Crime recording follows the incident and often its closure, so neither command
+        // depends on the incident's status.
+        C::LinkCrime {
+            crime_id,
+            reference,
+            classification,
+        } => {
+            if incident.crimes.iter().any(|c| c.crime_id == crime_id) {
+                return reject(
+                    "already_linked",
+                    format!(
+                        "crime {reference} is already linked to incident {}",
+                        incident.reference
+                    ),
+                );
+            }
+            Ok(vec![E::CrimeRecorded {
+                crime_id,
+                reference,
+                classification,
+            }])
+        }
+        C::DecideNonCrime { reason, rationale } => {
+            if let Some(crime) = incident.crimes.first() {
+                return reject(
+                    "crime_recorded",
+                    format!(
+                        "crime {} is recorded from incident {reference}: a recorded crime is removed only by the crime registrar (HOCR Section C), not by a non-crime decision",
+                        crime.reference
+                    ),
+                );
+            }
+            if incident.non_crime.is_some() {
+                return reject(
+                    "already_decided",
+                    format!("a non-crime decision is already recorded for incident {reference}"),
+                );
+            }
+            Ok(vec![E::NonCrimeDecided { reason, rationale }])
+        }
         C::Reopen { reason } => match status {
             Status::Resolved | Status::Closed => Ok(vec![E::Reopened { reason }]),
             _ => reject(
@@ -939,6 +1045,8 @@ impl Incident {
                     dash: Vec::new(),
                     signposts: Vec::new(),
                     appointment: None,
+                    crimes: Vec::new(),
+                    non_crime: None,
                     history: vec![StatusChange {
                         at: *at,
                         by: by.clone(),
@@ -1086,6 +1194,25 @@ impl Incident {
                     Status::Closed,
                     Some(format!("duplicate of {of}")),
                 );
+            }
+            E::CrimeRecorded {
+                crime_id,
+                reference,
+                classification,
+            } => incident.crimes.push(CrimeLink {
+                crime_id: *crime_id,
+                reference: reference.clone(),
+                classification: classification.clone(),
+                at: *at,
+                by: by.clone(),
+            }),
+            E::NonCrimeDecided { reason, rationale } => {
+                incident.non_crime = Some(NonCrimeDecision {
+                    reason: *reason,
+                    rationale: rationale.clone(),
+                    at: *at,
+                    by: by.clone(),
+                })
             }
             E::Reopened { reason } => {
                 incident.closure = None;

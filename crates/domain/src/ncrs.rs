@@ -8,6 +8,10 @@
 //! registrar). The C1–C4 codes and labels are our summary of Section C; check them against
 //! the HOCR edition in force before using the codes in Home Office returns.
 
+mod indicators;
+
+pub use indicators::crime_indicators;
+
 use crate::incident::Incident;
 use crate::reference::{CategoryGroup, ReferenceData};
 use crate::roles::{Permission, Role};
@@ -120,7 +124,13 @@ pub fn recording_clock(incident: &Incident, reference: &ReferenceData) -> Option
             .contacts
             .first()
             .map_or(incident.opened_at, |c| c.received_at);
-        RecordingClock::start(reported)
+        let clock = RecordingClock::start(reported);
+        // A decision stamped before the report (clock skew between servers) counts as made
+        // at the report: it cannot make the clock invalid.
+        match incident.recording_decided_at() {
+            Some(at) => clock.decide(at.max(reported)).unwrap_or(clock),
+            None => clock,
+        }
     })
 }
 
@@ -155,7 +165,8 @@ impl OnTimeShare {
 }
 
 /// Why a report was not recorded as a crime. Each needs a written rationale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NonCrimeReason {
     /// On the balance of probability no notifiable offence was committed.
     NoNotifiableOffence,
@@ -181,6 +192,16 @@ impl NonCrimeReason {
             Self::CredibleEvidenceToTheContrary => "credible_evidence_to_the_contrary",
             Self::ThirdPartyNotConfirmed => "third_party_not_confirmed",
             Self::AnotherForceRecords => "another_force_records",
+        }
+    }
+
+    /// What a recorder reads on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NoNotifiableOffence => "No notifiable offence was committed",
+            Self::CredibleEvidenceToTheContrary => "Credible evidence to the contrary",
+            Self::ThirdPartyNotConfirmed => "Third-party report the victim does not confirm",
+            Self::AnotherForceRecords => "Another force records the crime",
         }
     }
 

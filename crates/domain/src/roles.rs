@@ -39,6 +39,9 @@ pub enum Permission {
     RecordCrime,
     /// Approve removing (cancelling) a recorded crime for one of the HOCR Section C reasons.
     ApproveCrimeCancellation,
+    /// See the recording-decision queue, the on-time share and the crime data integrity
+    /// check: the work of recorders and what supervisors and auditors inspect.
+    ReviewCrimeRecording,
 }
 
 impl Role {
@@ -99,6 +102,9 @@ impl Role {
             // Separation of duties: the recorder who asks for a crime to be removed cannot
             // approve it; only the registrar can (HOCR Section C).
             ApproveCrimeCancellation => matches!(self, CrimeRegistrar),
+            ReviewCrimeRecording => {
+                matches!(self, CrimeRecorder | CrimeRegistrar | Supervisor | Auditor)
+            }
         }
     }
 }

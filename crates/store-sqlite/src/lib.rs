@@ -101,6 +101,9 @@ fn incident_row(row: &SqliteRow) -> Result<IncidentRow, sqlx::Error> {
         last_changed_at_micros: row.try_get("last_changed_at_micros")?,
         version: row.try_get("version")?,
         attend_by_micros: row.try_get("attend_by_micros")?,
+        crime_report_at_micros: row.try_get("crime_report_at_micros")?,
+        recording_decided_at_micros: row.try_get("recording_decided_at_micros")?,
+        recording_decision: row.try_get("recording_decision")?,
     })
 }
 
@@ -350,6 +353,9 @@ impl WriteTx for SqliteTx {
             .bind(row.last_changed_at_micros)
             .bind(row.version)
             .bind(row.attend_by_micros)
+            .bind(row.crime_report_at_micros)
+            .bind(row.recording_decided_at_micros)
+            .bind(row.recording_decision.as_deref())
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;

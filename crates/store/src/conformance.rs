@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
-    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow, Store, UserRow,
+    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, RecordingFilter, SessionRow, Store,
+    UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -20,6 +21,7 @@ where
     incident_numbers_restart_each_day(fresh().await.as_ref()).await;
     crime_numbers_run_by_year_apart_from_incidents(fresh().await.as_ref()).await;
     incident_rows_upsert_and_filter(fresh().await.as_ref()).await;
+    incident_rows_by_recording_decision(fresh().await.as_ref()).await;
     users_and_sessions_round_trip(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
@@ -216,7 +218,69 @@ fn row(n: i64, status: &str, grade: Option<&str>) -> IncidentRow {
         last_changed_at_micros: 1_000_000 * n,
         version: 2,
         attend_by_micros: None,
+        crime_report_at_micros: None,
+        recording_decided_at_micros: None,
+        recording_decision: None,
     }
+}
+
+async fn listed(store: &dyn Store, recording: RecordingFilter) -> Vec<IncidentRow> {
+    store
+        .list_incidents(&IncidentFilter {
+            recording: Some(recording),
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// The crime recorder's queue and the on-time share come from the incident list's NCRS
+/// columns: awaiting a decision (oldest report first), all crime reports, all undecided.
+pub async fn incident_rows_by_recording_decision(store: &dyn Store) {
+    let crime_report = |n: i64, reported: i64| IncidentRow {
+        crime_report_at_micros: Some(reported),
+        ..row(n, "closed", Some("priority"))
+    };
+    let decided = IncidentRow {
+        recording_decided_at_micros: Some(50_000_000),
+        recording_decision: Some("crime".into()),
+        ..crime_report(1, 1_000_000)
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.save_incident_row(&decided).await.unwrap();
+    // Opened later but reported earlier (a contact joined from before): the report time rules.
+    tx.save_incident_row(&crime_report(2, 500_000))
+        .await
+        .unwrap();
+    tx.save_incident_row(&crime_report(3, 3_000_000))
+        .await
+        .unwrap();
+    tx.save_incident_row(&row(4, "open", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    let refs =
+        |rows: Vec<IncidentRow>| -> Vec<String> { rows.into_iter().map(|r| r.reference).collect() };
+    assert_eq!(
+        refs(listed(store, RecordingFilter::AwaitingDecision).await),
+        ["20261123-0002", "20261123-0003"],
+        "undecided crime reports, oldest report first"
+    );
+    assert_eq!(
+        refs(listed(store, RecordingFilter::CrimeReports).await),
+        ["20261123-0003", "20261123-0002", "20261123-0001"]
+    );
+    assert_eq!(
+        refs(listed(store, RecordingFilter::Undecided).await),
+        ["20261123-0004", "20261123-0003", "20261123-0002"]
+    );
+    let all = store
+        .list_incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(all.contains(&decided), "the NCRS columns round-trip");
 }
 
 pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
@@ -266,6 +330,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
         grades: vec!["priority".into()],
         opened_from_micros: Some(1_000_000),
         opened_before_micros: Some(3_000_000),
+        recording: None,
         limit: 10,
     };
     let found = store.list_incidents(&filter).await.unwrap();

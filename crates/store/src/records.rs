@@ -30,6 +30,25 @@ pub struct IncidentRow {
     pub version: i64,
     /// When the attendance target for the current grade runs out, while someone is due.
     pub attend_by_micros: Option<i64>,
+    /// NCRS: when the crime was reported, for an incident that is a report of a crime (the
+    /// 24-hour recording clock runs from here); `None` for other incidents.
+    pub crime_report_at_micros: Option<i64>,
+    /// When the crime-recording decision was made; `None` while it is awaited.
+    pub recording_decided_at_micros: Option<i64>,
+    /// `crime` or `non_crime`, once decided.
+    pub recording_decision: Option<String>,
+}
+
+/// Incidents by where they stand in crime recording (NCRS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingFilter {
+    /// Reports of crime with no decision yet, oldest report first: the recorder's queue.
+    AwaitingDecision,
+    /// Every report of crime, decided or not (for the on-time share).
+    CrimeReports,
+    /// Every incident with no recording decision, crime report or not (for the data
+    /// integrity check, which also looks at narrative).
+    Undecided,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +59,7 @@ pub struct IncidentFilter {
     pub opened_from_micros: Option<i64>,
     /// Opened before.
     pub opened_before_micros: Option<i64>,
+    pub recording: Option<RecordingFilter>,
     pub limit: i64,
 }
 

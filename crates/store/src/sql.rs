@@ -34,15 +34,19 @@ pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last
      ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last";
 
 pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
-     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
+     crime_report_at_micros, recording_decided_at_micros, recording_decision) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
      incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
      last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
-     attend_by_micros = excluded.attend_by_micros";
+     attend_by_micros = excluded.attend_by_micros, crime_report_at_micros = excluded.crime_report_at_micros, \
+     recording_decided_at_micros = excluded.recording_decided_at_micros, \
+     recording_decision = excluded.recording_decision";
 
 pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
-     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros";
+     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
+     crime_report_at_micros, recording_decided_at_micros, recording_decision";
 
 pub const INSERT_USER: &str =
     "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";
@@ -105,6 +109,22 @@ pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>
             placeholder(FilterArg::Int(before), &mut args)
         ));
     }
+    let mut order = "opened_at_micros DESC, reference DESC";
+    match filter.recording {
+        Some(crate::RecordingFilter::AwaitingDecision) => {
+            clauses.push(
+                "crime_report_at_micros IS NOT NULL AND recording_decided_at_micros IS NULL".into(),
+            );
+            order = "crime_report_at_micros ASC, reference ASC";
+        }
+        Some(crate::RecordingFilter::CrimeReports) => {
+            clauses.push("crime_report_at_micros IS NOT NULL".into());
+        }
+        Some(crate::RecordingFilter::Undecided) => {
+            clauses.push("recording_decided_at_micros IS NULL".into());
+        }
+        None => {}
+    }
     let filter_sql = if clauses.is_empty() {
         String::new()
     } else {
@@ -113,7 +133,7 @@ pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>
     let limit = placeholder(FilterArg::Int(filter.limit), &mut args);
     (
         format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents{filter_sql} ORDER BY opened_at_micros DESC, reference DESC LIMIT {limit}"
+            "SELECT {INCIDENT_COLUMNS} FROM incidents{filter_sql} ORDER BY {order} LIMIT {limit}"
         ),
         args,
     )

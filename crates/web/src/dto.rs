@@ -306,6 +306,105 @@ pub struct IncidentView {
     pub clocks: ClocksView,
     /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
     pub appointment: Option<String>,
+    /// NCRS: the crime-recording decision, its clock, and the crimes recorded from it.
+    pub crime_recording: CrimeRecordingView,
+}
+
+/// Where an NCRS 24-hour recording clock stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordingClockView {
+    pub reported_at: String,
+    pub due_at: String,
+    pub decided_at: Option<String>,
+    /// `running`, `overdue`, `decided_on_time` or `decided_late`.
+    pub state: String,
+    /// Minutes left (`running`), past due (`overdue`) or late (`decided_late`); 0 otherwise.
+    pub minutes: i64,
+}
+
+impl RecordingClockView {
+    pub fn new(clock: &controlroom_domain::ncrs::RecordingClock, now: Timestamp) -> Self {
+        use controlroom_domain::ncrs::ClockState;
+        let (state, minutes) = match clock.state(now) {
+            ClockState::Running { remaining } => ("running", remaining.as_mins()),
+            ClockState::Overdue { by } => ("overdue", by.as_mins()),
+            ClockState::DecidedOnTime => ("decided_on_time", 0),
+            ClockState::DecidedLate { by } => ("decided_late", by.as_mins()),
+        };
+        Self {
+            reported_at: clock.started_at.to_string(),
+            due_at: clock.due_at.to_string(),
+            decided_at: clock.decided_at.map(|t| t.to_string()),
+            state: state.to_owned(),
+            minutes,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrimeLinkView {
+    pub id: String,
+    pub reference: String,
+    pub classification: String,
+    pub classification_name: Option<String>,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NonCrimeView {
+    pub reason: String,
+    pub reason_label: String,
+    pub rationale: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CrimeRecordingView {
+    /// The incident's codes make it a report of crime: the 24-hour clock runs.
+    pub crime_report: bool,
+    pub clock: Option<RecordingClockView>,
+    pub crimes: Vec<CrimeLinkView>,
+    pub non_crime: Option<NonCrimeView>,
+    /// What in the incident suggests a crime (codes, domestic abuse with violence, words).
+    pub indicators: Vec<String>,
+}
+
+impl CrimeRecordingView {
+    pub fn build(
+        i: &Incident,
+        reference: &controlroom_domain::reference::ReferenceData,
+        now: Timestamp,
+    ) -> Self {
+        let clock = controlroom_domain::ncrs::recording_clock(i, reference);
+        Self {
+            crime_report: clock.is_some(),
+            clock: clock.map(|c| RecordingClockView::new(&c, now)),
+            crimes: i
+                .crimes
+                .iter()
+                .map(|c| CrimeLinkView {
+                    id: c.crime_id.to_string(),
+                    reference: c.reference.clone(),
+                    classification: c.classification.to_string(),
+                    classification_name: reference
+                        .offence(c.classification.as_str())
+                        .map(|o| o.name.clone()),
+                    at: c.at.to_string(),
+                    by: c.by.to_string(),
+                })
+                .collect(),
+            non_crime: i.non_crime.as_ref().map(|n| NonCrimeView {
+                reason: n.reason.as_str().to_owned(),
+                reason_label: n.reason.label().to_owned(),
+                rationale: n.rationale.clone(),
+                at: n.at.to_string(),
+                by: n.by.to_string(),
+            }),
+            indicators: controlroom_domain::ncrs::crime_indicators(i, reference),
+        }
+    }
 }
 
 impl IncidentView {
@@ -396,6 +495,7 @@ impl IncidentView {
                     met: a.met(),
                 }),
             },
+            crime_recording: CrimeRecordingView::build(i, &app.settings.reference, now),
             ..Self::from(i)
         }
     }
@@ -411,6 +511,7 @@ impl From<&Incident> for IncidentView {
             signposts: Vec::new(),
             recommendation: RecommendationView::default(),
             clocks: ClocksView::default(),
+            crime_recording: CrimeRecordingView::default(),
             appointment: i
                 .appointment
                 .as_ref()

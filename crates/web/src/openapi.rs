@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         routes::live::events, routes::hocr_count, routes::incidents::duplicate,
         routes::crimes::record, routes::crimes::get, routes::crimes::reclassify,
         routes::crimes::request_cancellation, routes::crimes::approve_cancellation, routes::crimes::decline_cancellation,
+        routes::recording::non_crime, routes::recording::queue, routes::recording::compliance, routes::recording::integrity_check,
         routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,
         routes::first_contact::dash, routes::first_contact::signpost, routes::first_contact::reference,
         routes::intelligence::add_person, routes::intelligence::update_person, routes::intelligence::add_vehicle,

@@ -14,5 +14,6 @@ mod flow;
 mod idempotency;
 mod intelligence;
 mod ops;
+mod recording;
 mod session;
 mod tamper;

@@ -315,3 +315,131 @@ fn early_dispatch_needs_a_type_and_never_overrides_a_non_deploying_grade() {
     .unwrap_err();
     assert_eq!(err.code, "not_graded");
 }
+
+fn link_crime(n: u128) -> IncidentCommand {
+    IncidentCommand::LinkCrime {
+        crime_id: Uuid::from_u128(n),
+        reference: format!("CR-2026-{n:06}"),
+        classification: Code::parse("classification", "8N").unwrap(),
+    }
+}
+
+#[test]
+fn crimes_recorded_from_a_closed_incident_are_listed_on_it() {
+    let incident = run(vec![open(), grade("priority"), close(), link_crime(7)]).unwrap();
+    assert_eq!(incident.status, Status::Closed);
+    assert_eq!(incident.crimes.len(), 1);
+    assert_eq!(incident.crimes[0].reference, "CR-2026-000007");
+    // The first decision fixes the NCRS decision time (command index 3).
+    assert_eq!(incident.recording_decided_at(), Some(at(3)));
+}
+
+#[test]
+fn the_same_crime_is_not_linked_twice() {
+    let err = run(vec![open(), link_crime(7), link_crime(7)]).unwrap_err();
+    assert_eq!(err.code, "already_linked");
+}
+
+#[test]
+fn a_non_crime_decision_needs_a_reason_and_rationale_and_cannot_undo_a_crime() {
+    assert_eq!(
+        IncidentCommand::decide_non_crime("because", "x")
+            .unwrap_err()
+            .field,
+        "reason"
+    );
+    assert_eq!(
+        IncidentCommand::decide_non_crime("credible_evidence_to_the_contrary", "  ")
+            .unwrap_err()
+            .field,
+        "rationale"
+    );
+    let decision = IncidentCommand::decide_non_crime(
+        "credible_evidence_to_the_contrary",
+        "CCTV shows the caller's bicycle was taken by her brother with permission",
+    )
+    .unwrap();
+    let incident = run(vec![open(), decision.clone()]).unwrap();
+    let non_crime = incident.non_crime.as_ref().unwrap();
+    assert_eq!(
+        non_crime.reason,
+        NonCrimeReason::CredibleEvidenceToTheContrary
+    );
+    assert_eq!(incident.recording_decided_at(), Some(at(1)));
+
+    let twice = run(vec![open(), decision.clone(), decision.clone()]).unwrap_err();
+    assert_eq!(twice.code, "already_decided");
+    let after_crime = run(vec![open(), link_crime(1), decision]).unwrap_err();
+    assert_eq!(after_crime.code, "crime_recorded");
+}
+
+#[test]
+fn a_crime_recorded_after_a_non_crime_decision_keeps_the_first_decision_time() {
+    let decision =
+        IncidentCommand::decide_non_crime("no_notifiable_offence", "words only, no threat")
+            .unwrap();
+    let incident = run(vec![open(), decision, link_crime(2)]).unwrap();
+    assert!(incident.non_crime.is_some());
+    assert_eq!(incident.crimes.len(), 1);
+    assert_eq!(incident.recording_decided_at(), Some(at(1)));
+}
+
+#[test]
+fn the_recording_clock_of_a_crime_incident_stops_at_the_decision() {
+    use crate::ncrs::{ClockState, recording_clock};
+    let reference =
+        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let crime_open = IncidentCommand::Open {
+        id: IncidentId(Uuid::from_u128(1)),
+        reference: IncidentRef::parse("20261123-0001").unwrap(),
+        incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
+        contact: contact(1),
+    };
+    let undecided = run(vec![crime_open.clone()]).unwrap();
+    let clock = recording_clock(&undecided, &reference).unwrap();
+    assert!(clock.overdue(at(24 * 60 + 1)));
+
+    let decided = run(vec![crime_open, link_crime(3)]).unwrap();
+    let clock = recording_clock(&decided, &reference).unwrap();
+    assert_eq!(clock.state(at(48 * 60)), ClockState::DecidedOnTime);
+
+    // Not a crime report: no clock, whatever else happens.
+    assert!(recording_clock(&run(vec![open()]).unwrap(), &reference).is_none());
+}
+
+#[test]
+fn integrity_check_sees_crime_codes_domestic_violence_and_offence_words() {
+    use crate::ncrs::crime_indicators;
+    let reference =
+        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let quiet = run(vec![open()]).unwrap();
+    assert!(crime_indicators(&quiet, &reference).is_empty());
+
+    let domestic = run(vec![
+        open(),
+        IncidentCommand::Classify {
+            incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
+            qualifiers: vec![Code::parse("q", "DOMESTIC_ABUSE").unwrap()],
+        },
+        IncidentCommand::add_log_entry("Caller says partner punched her; phone stolen", None)
+            .unwrap(),
+    ])
+    .unwrap();
+    let reasons = crime_indicators(&domestic, &reference);
+    assert_eq!(
+        reasons,
+        [
+            "incident type CRIME_VIOLENCE is in the Crime category",
+            "domestic abuse qualifier with violence described ('punched')",
+            "the account mentions 'stolen'",
+        ]
+    );
+
+    // Violence words without the qualifier are not the domestic-abuse finding.
+    let pushed = run(vec![
+        open(),
+        IncidentCommand::add_log_entry("pushed past the door staff", None).unwrap(),
+    ])
+    .unwrap();
+    assert!(crime_indicators(&pushed, &reference).is_empty());
+}

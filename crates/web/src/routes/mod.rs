@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod intelligence;
 pub mod live;
 pub mod ops;
+pub mod recording;
 pub mod session;
 pub mod users;
 
@@ -63,6 +64,13 @@ pub fn api() -> Router<AppState> {
         .route(
             "/crimes/{id}/cancellation/decline",
             post(crimes::decline_cancellation),
+        )
+        .route("/incidents/{id}/non-crime", post(recording::non_crime))
+        .route("/crime-recording/queue", get(recording::queue))
+        .route("/crime-recording/compliance", get(recording::compliance))
+        .route(
+            "/crime-recording/integrity-check",
+            get(recording::integrity_check),
         )
         .route("/people", post(intelligence::add_person))
         .route(

@@ -1,0 +1,294 @@
+//! The NCRS recording decision around crimes: the non-crime decision, the recorder's queue of
+//! reports awaiting a decision, the on-time share a supervisor reports, and the crime data
+//! integrity check a registrar audits.
+//!
+//! The queue and the share read the incident list's NCRS columns (one indexed query, no
+//! replay); the integrity check replays each undecided incident of its period because it reads
+//! the narrative, so its period and size are bounded.
+
+use crate::incidents::{IncidentOutcome, run};
+use crate::records::{access_record, micros, rebuild};
+use crate::{Actor, App, AppError, Idempotency};
+use controlroom_domain::Invalid;
+use controlroom_domain::incident::{IncidentCommand, IncidentId};
+use controlroom_domain::ncrs::{ClockState, OnTimeShare, RecordingClock, crime_indicators};
+use controlroom_domain::roles::Permission;
+use controlroom_store::{IncidentFilter, IncidentRow, RecordingFilter};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+
+/// The most reports one queue or period shows; a force with more has a bigger problem than
+/// paging, and the response says when it was cut short.
+pub const MAX_ROWS: usize = 2_000;
+/// The longest period the integrity check reads in one go.
+pub const MAX_CHECK_DAYS: i64 = 31;
+
+/// Record that a reported incident is not to be recorded as a crime, with the reason and the
+/// rationale (NCRS). A recorded crime is not undone this way: that is HOCR Section C.
+pub async fn decide_non_crime(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    reason: &str,
+    rationale: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::RecordCrime, "make crime-recording decisions")?;
+    let command = IncidentCommand::decide_non_crime(reason, rationale)?;
+    run(app, actor, id, command, idempotency).await
+}
+
+/// One report of crime and where its recording decision stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockedReport {
+    pub incident: IncidentRow,
+    pub clock: RecordingClock,
+    pub state: ClockState,
+}
+
+fn time(micros: i64) -> Result<Timestamp, AppError> {
+    Timestamp::from_microsecond(micros)
+        .map_err(|e| AppError::Corrupt(format!("a stored time is out of range: {e}")))
+}
+
+fn clocked(row: IncidentRow, now: Timestamp) -> Result<Option<ClockedReport>, AppError> {
+    let Some(reported) = row.crime_report_at_micros else {
+        return Ok(None);
+    };
+    let mut clock = RecordingClock::start(time(reported)?);
+    if let Some(decided) = row.recording_decided_at_micros {
+        clock = clock
+            .decide(time(decided)?.max(clock.started_at))
+            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+    }
+    Ok(Some(ClockedReport {
+        state: clock.state(now),
+        clock,
+        incident: row,
+    }))
+}
+
+async fn listed(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    rows: &[IncidentRow],
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "crime-recording".to_owned(),
+        kind,
+        &actor.username,
+        app.now(),
+        json!({
+            "detail": detail,
+            "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn limit() -> i64 {
+    i64::try_from(MAX_ROWS).unwrap_or(i64::MAX)
+}
+
+/// The recorder's queue: reports of crime still awaiting a decision, the oldest report (the
+/// most overdue) first. The read lists incidents, so it is audited.
+pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<ClockedReport>, AppError> {
+    actor.require(
+        Permission::ReviewCrimeRecording,
+        "see the crime-recording queue",
+    )?;
+    let rows = app
+        .store
+        .list_incidents(&IncidentFilter {
+            recording: Some(RecordingFilter::AwaitingDecision),
+            limit: limit(),
+            ..IncidentFilter::default()
+        })
+        .await?;
+    listed(app, actor, "recording_queue_viewed", &rows, json!({})).await?;
+    let now = app.now();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.extend(clocked(row, now)?);
+    }
+    Ok(out)
+}
+
+/// How a period's reports of crime stand against the 24-hour standard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compliance {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub reports: usize,
+    pub decided_on_time: usize,
+    pub decided_late: usize,
+    pub awaiting: usize,
+    pub overdue: usize,
+    /// Decisions made within 24 hours out of decisions made, to one decimal place.
+    pub on_time_percent: Option<f64>,
+    /// Undecided reports past their 24 hours, most overdue first: the supervisor's list.
+    pub overdue_reports: Vec<ClockedReport>,
+    /// True when the period held more than [`MAX_ROWS`] reports and only the newest are here.
+    pub truncated: bool,
+}
+
+fn period(from: Timestamp, to: Timestamp, max: Option<i64>) -> Result<(), AppError> {
+    if to <= from {
+        return Err(Invalid::new("to", "the end of the period must be after its start").into());
+    }
+    if let Some(days) = max
+        && to.duration_since(from) > SignedDuration::from_hours(24 * days)
+    {
+        return Err(Invalid::new(
+            "to",
+            format!("the period can be at most {days} days; run it in parts"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The supervisor's view of recording compliance for incidents opened in `[from, to)`.
+pub async fn compliance(
+    app: &App,
+    actor: &Actor,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Compliance, AppError> {
+    actor.require(
+        Permission::ReviewCrimeRecording,
+        "see crime-recording compliance",
+    )?;
+    period(from, to, None)?;
+    let rows = app
+        .store
+        .list_incidents(&IncidentFilter {
+            recording: Some(RecordingFilter::CrimeReports),
+            opened_from_micros: Some(micros(from)),
+            opened_before_micros: Some(micros(to)),
+            limit: limit() + 1,
+            ..IncidentFilter::default()
+        })
+        .await?;
+    let truncated = rows.len() > MAX_ROWS;
+    let rows: Vec<IncidentRow> = rows.into_iter().take(MAX_ROWS).collect();
+    let now = app.now();
+    let mut reports = Vec::with_capacity(rows.len());
+    for row in rows {
+        reports.extend(clocked(row, now)?);
+    }
+    let share = OnTimeShare::of(reports.iter().map(|r| &r.clock));
+    let count = |f: fn(&ClockState) -> bool| reports.iter().filter(|r| f(&r.state)).count();
+    let decided_on_time = count(|s| matches!(s, ClockState::DecidedOnTime));
+    let decided_late = count(|s| matches!(s, ClockState::DecidedLate { .. }));
+    let awaiting = count(|s| matches!(s, ClockState::Running { .. } | ClockState::Overdue { .. }));
+    let mut overdue_reports: Vec<ClockedReport> = reports
+        .iter()
+        .filter(|r| matches!(r.state, ClockState::Overdue { .. }))
+        .cloned()
+        .collect();
+    overdue_reports.sort_by_key(|r| r.clock.started_at);
+    let overdue_rows: Vec<IncidentRow> =
+        overdue_reports.iter().map(|r| r.incident.clone()).collect();
+    listed(
+        app,
+        actor,
+        "recording_compliance_viewed",
+        &overdue_rows,
+        json!({ "from": from.to_string(), "to": to.to_string() }),
+    )
+    .await?;
+    Ok(Compliance {
+        from,
+        to,
+        reports: reports.len(),
+        decided_on_time,
+        decided_late,
+        awaiting,
+        overdue: overdue_reports.len(),
+        on_time_percent: share.percent(),
+        overdue_reports,
+        truncated,
+    })
+}
+
+/// An incident that suggests a crime but has neither a crime record nor a non-crime decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub incident: IncidentRow,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrityCheck {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// Undecided incidents read.
+    pub examined: usize,
+    pub findings: Vec<Finding>,
+    pub truncated: bool,
+}
+
+/// The crime data integrity check for incidents opened in `[from, to)`: every incident whose
+/// codes, qualifiers or account suggest a crime, with no recording decision. It reads
+/// narratives, so it is limited to the registrar's and auditors' roles and audited.
+pub async fn integrity_check(
+    app: &App,
+    actor: &Actor,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<IntegrityCheck, AppError> {
+    actor.require(
+        Permission::ReviewCrimeRecording,
+        "run the crime data integrity check",
+    )?;
+    period(from, to, Some(MAX_CHECK_DAYS))?;
+    let rows = app
+        .store
+        .list_incidents(&IncidentFilter {
+            recording: Some(RecordingFilter::Undecided),
+            opened_from_micros: Some(micros(from)),
+            opened_before_micros: Some(micros(to)),
+            limit: limit() + 1,
+            ..IncidentFilter::default()
+        })
+        .await?;
+    let truncated = rows.len() > MAX_ROWS;
+    let mut findings = Vec::new();
+    let mut examined = 0;
+    for row in rows.into_iter().take(MAX_ROWS) {
+        examined += 1;
+        let records = app.store.stream(&format!("incident/{}", row.id)).await?;
+        let Some(incident) = rebuild(&records, None)? else {
+            continue;
+        };
+        let reasons = crime_indicators(&incident, &app.settings.reference);
+        if !reasons.is_empty() {
+            findings.push(Finding {
+                incident: row,
+                reasons,
+            });
+        }
+    }
+    let rows: Vec<IncidentRow> = findings.iter().map(|f| f.incident.clone()).collect();
+    listed(
+        app,
+        actor,
+        "integrity_check_run",
+        &rows,
+        json!({ "from": from.to_string(), "to": to.to_string(), "examined": examined }),
+    )
+    .await?;
+    Ok(IntegrityCheck {
+        from,
+        to,
+        examined,
+        findings,
+        truncated,
+    })
+}

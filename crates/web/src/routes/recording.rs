@@ -1,0 +1,230 @@
+//! The NCRS recording decision: the non-crime decision on an incident, the recorder's queue,
+//! the supervisor's compliance view and the registrar's crime data integrity check.
+
+use crate::AppState;
+use crate::dto::{IncidentSummary, RecordingClockView};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, Command};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use controlroom_app::recording::{self, ClockedReport};
+use controlroom_domain::ncrs::NonCrimeReason;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NonCrimeInput {
+    /// `no_notifiable_offence`, `credible_evidence_to_the_contrary`,
+    /// `third_party_not_confirmed` or `another_force_records`.
+    pub reason: String,
+    /// Why, in words an inspector can check.
+    pub rationale: String,
+}
+
+/// Record that no crime is to be recorded for an incident, with the reason (NCRS).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/non-crime", tag = "crime", request_body = NonCrimeInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn non_crime(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<NonCrimeInput>,
+) -> Result<Response, ApiError> {
+    let id = super::incidents::incident_id(&id)?;
+    let outcome = recording::decide_non_crime(
+        &state.app,
+        &actor,
+        id,
+        &command.body.reason,
+        &command.body.rationale,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonView {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockedReportView {
+    pub incident: IncidentSummary,
+    pub clock: RecordingClockView,
+}
+
+fn clocked(report: ClockedReport, now: Timestamp) -> ClockedReportView {
+    ClockedReportView {
+        clock: RecordingClockView::new(&report.clock, now),
+        incident: IncidentSummary::from(report.incident),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueView {
+    /// Reports of crime awaiting a decision, oldest report first.
+    pub reports: Vec<ClockedReportView>,
+    pub overdue: usize,
+    /// The reasons a non-crime decision can give.
+    pub non_crime_reasons: Vec<ReasonView>,
+}
+
+/// The crime recorder's queue: reports of crime awaiting the 24-hour recording decision.
+#[utoipa::path(get, path = "/api/v1/crime-recording/queue", tag = "crime",
+    responses((status = 200, body = QueueView), (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn queue(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<QueueView>, ApiError> {
+    let reports = recording::queue(&state.app, &actor).await?;
+    let now = state.app.clock.now();
+    let reports: Vec<ClockedReportView> = reports.into_iter().map(|r| clocked(r, now)).collect();
+    Ok(Json(QueueView {
+        overdue: reports
+            .iter()
+            .filter(|r| r.clock.state == "overdue")
+            .count(),
+        reports,
+        non_crime_reasons: NonCrimeReason::ALL
+            .iter()
+            .map(|r| ReasonView {
+                code: r.as_str().to_owned(),
+                label: r.label().to_owned(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PeriodParams {
+    /// Incidents opened at or after (RFC 3339); default seven days before `to`.
+    from: Option<String>,
+    /// Incidents opened before (RFC 3339); default now.
+    to: Option<String>,
+}
+
+fn period(
+    state: &AppState,
+    params: Result<Query<PeriodParams>, QueryRejection>,
+) -> Result<(Timestamp, Timestamp), ApiError> {
+    let Query(p) =
+        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let time = |field: &str, raw: &str| -> Result<Timestamp, ApiError> {
+        raw.trim().parse().map_err(|_| {
+            ApiError::invalid(
+                field,
+                format!("{field}: '{raw}' is not a time; use e.g. 2026-11-23T00:00:00Z"),
+            )
+        })
+    };
+    let to = match p.to.as_deref() {
+        Some(raw) => time("to", raw)?,
+        None => state.app.clock.now(),
+    };
+    let from = match p.from.as_deref() {
+        Some(raw) => time("from", raw)?,
+        None => to - SignedDuration::from_hours(24 * 7),
+    };
+    Ok((from, to))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplianceView {
+    pub from: String,
+    pub to: String,
+    pub reports: usize,
+    pub decided_on_time: usize,
+    pub decided_late: usize,
+    pub awaiting: usize,
+    pub overdue: usize,
+    /// Decisions within 24 hours out of decisions made (percent, one decimal place).
+    pub on_time_percent: Option<f64>,
+    pub overdue_reports: Vec<ClockedReportView>,
+    pub truncated: bool,
+}
+
+/// The supervisor's view: how a period's reports of crime stand against the 24-hour standard.
+#[utoipa::path(get, path = "/api/v1/crime-recording/compliance", tag = "crime", params(PeriodParams),
+    responses((status = 200, body = ComplianceView), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn compliance(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<Query<PeriodParams>, QueryRejection>,
+) -> Result<Json<ComplianceView>, ApiError> {
+    let (from, to) = period(&state, params)?;
+    let c = recording::compliance(&state.app, &actor, from, to).await?;
+    let now = state.app.clock.now();
+    Ok(Json(ComplianceView {
+        from: c.from.to_string(),
+        to: c.to.to_string(),
+        reports: c.reports,
+        decided_on_time: c.decided_on_time,
+        decided_late: c.decided_late,
+        awaiting: c.awaiting,
+        overdue: c.overdue,
+        on_time_percent: c.on_time_percent,
+        overdue_reports: c
+            .overdue_reports
+            .into_iter()
+            .map(|r| clocked(r, now))
+            .collect(),
+        truncated: c.truncated,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingView {
+    pub incident: IncidentSummary,
+    /// What suggests a crime, e.g. "closing code CRIME_VIOLENCE is in the Crime category".
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrityCheckView {
+    pub from: String,
+    pub to: String,
+    /// Incidents without a recording decision that were read.
+    pub examined: usize,
+    pub findings: Vec<FindingView>,
+    pub truncated: bool,
+}
+
+/// Crime data integrity check: incidents that suggest a crime but have neither a crime record
+/// nor a non-crime decision (at most 31 days at a time).
+#[utoipa::path(get, path = "/api/v1/crime-recording/integrity-check", tag = "crime", params(PeriodParams),
+    responses((status = 200, body = IntegrityCheckView), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn integrity_check(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<Query<PeriodParams>, QueryRejection>,
+) -> Result<Json<IntegrityCheckView>, ApiError> {
+    let (from, to) = period(&state, params)?;
+    let check = recording::integrity_check(&state.app, &actor, from, to).await?;
+    Ok(Json(IntegrityCheckView {
+        from: check.from.to_string(),
+        to: check.to.to_string(),
+        examined: check.examined,
+        findings: check
+            .findings
+            .into_iter()
+            .map(|f| FindingView {
+                incident: IncidentSummary::from(f.incident),
+                reasons: f.reasons,
+            })
+            .collect(),
+        truncated: check.truncated,
+    }))
+}

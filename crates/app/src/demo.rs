@@ -26,6 +26,7 @@ pub fn demo_users() -> Vec<DemoUser> {
         ("handler", Role::ContactHandler),
         ("dispatcher", Role::Dispatcher),
         ("recorder", Role::CrimeRecorder),
+        ("registrar", Role::CrimeRegistrar),
         ("supervisor", Role::Supervisor),
         ("auditor", Role::Auditor),
         ("admin", Role::Admin),

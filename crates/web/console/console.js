@@ -21,6 +21,8 @@
     grade: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
     close: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
     reopen: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
+    recordCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor"].includes(role),
+    reviewCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor", "auditor"].includes(role),
   };
 
   // With nothing in the work column (a dispatcher before opening an incident), the live
@@ -292,6 +294,8 @@
     );
     if (!incident.log.length) $("incident-log").append(el("li", { class: "empty", text: "No log entries yet." }));
 
+    renderCrimeRecording(incident);
+
     $("incident-contacts").replaceChildren(
       ...incident.contacts.map((c) =>
         el(
@@ -314,6 +318,35 @@
         ),
       ),
     );
+  }
+
+  // NCRS: the recording clock, the crimes recorded from this incident and any non-crime
+  // decision. Shown when the incident is a report of crime or something was decided.
+  function renderCrimeRecording(incident) {
+    const r = incident.crime_recording;
+    const shown = r.crime_report || r.crimes.length > 0 || !!r.non_crime || r.indicators.length > 0;
+    $("incident-crime").hidden = !shown;
+    if (!shown) return;
+    const c = r.clock;
+    const clockText = !c
+      ? "Not a report of crime by its codes."
+      : c.state === "running"
+        ? `Recording decision due by ${CR.dateTime(c.due_at)}`
+        : c.state === "overdue"
+          ? `Recording decision OVERDUE since ${CR.dateTime(c.due_at)}`
+          : c.state === "decided_on_time"
+            ? "Recording decision made on time"
+            : "Recording decision made late";
+    $("incident-crime-clock").textContent = clockText;
+    const items = r.crimes.map((crime) =>
+      el("li", {}, `Crime ${crime.reference}: ${crime.classification}${crime.classification_name ? ` ${crime.classification_name}` : ""} · ${crime.by} ${CR.dateTime(crime.at)}`),
+    );
+    if (r.non_crime) items.push(el("li", {}, `No crime: ${r.non_crime.reason_label} · ${r.non_crime.rationale}`));
+    if (!items.length) items.push(el("li", { class: "empty" }, "No crime recorded and no non-crime decision yet."));
+    $("incident-crimes").replaceChildren(...items);
+    const decide = $("incident-crime-decide");
+    decide.href = `/console/crimes?incident=${encodeURIComponent(incident.id)}`;
+    decide.hidden = !may.recordCrime(state.me.role);
   }
 
   // Someone else changed the incident on screen: show the new state without moving the
@@ -936,6 +969,7 @@
     fillReference(state.reference);
     $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
     $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
+    $("crimes-link").hidden = !may.reviewCrime(state.me.role);
     $("board-link").hidden = !["dispatcher", "supervisor", "contact_handler"].includes(state.me.role);
     $("new-call").hidden = !may.contact(state.me.role);
     if (may.contact(state.me.role)) newCall(null);

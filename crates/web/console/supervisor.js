@@ -21,6 +21,24 @@
     document.getElementById("by-status").replaceChildren(el("tr", {}, el("td", { colspan: "2" }, e.message)));
   }
 
+  // NCRS compliance: decisions within 24 hours out of decisions made, and what is overdue now.
+  try {
+    const c = await api("GET", "/api/v1/crime-recording/compliance");
+    const share = c.on_time_percent === null ? "no decisions yet" : `${c.on_time_percent}% decided within 24 hours`;
+    document.getElementById("recording-share").textContent =
+      `${c.reports} reports of crime: ${share} (${c.decided_on_time} on time, ${c.decided_late} late); ${c.awaiting} awaiting a decision, ${c.overdue} overdue.`;
+    document.getElementById("recording-overdue").replaceChildren(
+      ...c.overdue_reports.map((r) =>
+        el("tr", {}, el("td", {}, r.incident.reference), el("td", {}, CR.dateTime(r.clock.due_at)), el("td", {}, r.incident.summary)),
+      ),
+    );
+    if (!c.overdue_reports.length) {
+      document.getElementById("recording-overdue").append(el("tr", {}, el("td", { colspan: "3" }, "Nothing overdue.")));
+    }
+  } catch (e) {
+    document.getElementById("recording-share").textContent = e.message;
+  }
+
   const result = document.getElementById("verify-result");
   document.getElementById("verify").addEventListener("click", async () => {
     result.textContent = "Checking…";

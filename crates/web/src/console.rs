@@ -19,6 +19,7 @@ const SUPERVISOR: &str = include_str!("../console/supervisor.html");
 const FORBIDDEN: &str = include_str!("../console/forbidden.html");
 const RECORD: &str = include_str!("../console/record.html");
 const BOARD: &str = include_str!("../console/board.html");
+const CRIMES: &str = include_str!("../console/crimes.html");
 
 /// Static assets by name: (content type, bytes).
 fn asset(name: &str) -> Option<(&'static str, &'static str)> {
@@ -47,6 +48,10 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/board.js"),
         ),
+        "crimes.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/crimes.js"),
+        ),
         "record.js" => (
             "text/javascript; charset=utf-8",
             include_str!("../console/record.js"),
@@ -63,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/supervisor", get(supervisor))
         .route("/console/records/{kind}/{id}", get(record))
         .route("/console/board", get(board))
+        .route("/console/crimes", get(crimes))
         .route("/assets/{name}", get(assets))
 }
 
@@ -100,6 +106,21 @@ async fn board(State(state): State<AppState>, parts: Parts) -> Response {
                 .may(controlroom_domain::roles::Permission::DispatchUnits) =>
         {
             Html(BOARD).into_response()
+        }
+        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// Crime recording: the recorders' queue, the decision screen and the integrity check.
+async fn crimes(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(actor)
+            if actor
+                .role
+                .may(controlroom_domain::roles::Permission::ReviewCrimeRecording) =>
+        {
+            Html(CRIMES).into_response()
         }
         Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
         Err(redirect) => redirect,

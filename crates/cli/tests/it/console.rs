@@ -97,11 +97,24 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .to_owned();
     let response = browser
         .get(app.url("/console/supervisor"))
-        .header("cookie", supervisor_cookie)
+        .header("cookie", &supervisor_cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    // The crime-recording page: for recorders, registrars, supervisors and auditors only.
+    for (cookie, expected) in [
+        (&cookie, StatusCode::FORBIDDEN),
+        (&supervisor_cookie, StatusCode::OK),
+    ] {
+        let response = browser
+            .get(app.url("/console/crimes"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected);
+    }
 
     // A change made with the cookie but without the CSRF token is refused, and records nothing.
     let head = app.chain_head().await;

@@ -137,7 +137,7 @@ pub async fn signpost(
 }
 
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,
-/// the DASH questions and the attendance targets.
+/// the DASH questions, the attendance targets and the Home Office offence classifications.
 #[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")),
     security(("bearer" = [])))]
 pub async fn reference(
@@ -153,6 +153,7 @@ pub async fn reference(
         "closing_codes": r.closing_codes.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "category": c.category.as_str(), "needs": c.needs.iter().map(needs).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "agencies": r.agencies.iter().map(|a| json!({"code": a.code.as_str(), "name": a.name, "when_to_use": a.when_to_use, "contact": a.contact})).collect::<Vec<_>>(),
         "dash_questions": r.dash_questions.iter().map(|q| json!({"number": q.number, "question": q.question})).collect::<Vec<_>>(),
+        "offences": r.offences.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "victim": format!("{:?}", o.victim).to_lowercase()})).collect::<Vec<_>>(),
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
     }))
 }

@@ -1,0 +1,327 @@
+// Crime recording: the recorder's queue of reports awaiting the NCRS decision, the decision
+// itself (offences in, the counting rules' answer and reasons out, then the crimes recorded;
+// or a non-crime decision with its rationale), and the crime data integrity check.
+"use strict";
+
+(async () => {
+  const { api, el, say } = CR;
+  const $ = (id) => document.getElementById(id);
+  CR.initTheme();
+  const me = await api("GET", "/api/v1/session");
+  CR.setCsrf(me.csrf_token);
+  $("whoami").textContent = `${me.username} · ${say(me.role)}`;
+  $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(me.role);
+  const mayRecord = ["crime_recorder", "crime_registrar", "supervisor"].includes(me.role);
+
+  const reference = await api("GET", "/api/v1/reference");
+  const offences = new Map(reference.offences.map((o) => [o.code.toUpperCase(), o]));
+  $("offence-list").replaceChildren(...reference.offences.map((o) => el("option", { value: o.code }, `${o.name} (${o.group})`)));
+
+  let current = null; // the incident being decided
+  let counted = null; // the counting rules' last answer, with the facts it was asked about
+
+  function announce(text) {
+    const status = $("status");
+    status.textContent = text;
+    status.hidden = !text;
+  }
+
+  function minutes(n) {
+    if (n < 60) return `${n} min`;
+    return `${Math.floor(n / 60)} h ${String(n % 60).padStart(2, "0")} min`;
+  }
+
+  // Where the 24-hour clock stands, in words a recorder reads at a glance.
+  function clockText(clock) {
+    if (!clock) return "Not a report of crime by its codes: no NCRS clock.";
+    switch (clock.state) {
+      case "running":
+        return `Decision due by ${CR.dateTime(clock.due_at)} (${minutes(clock.minutes)} left)`;
+      case "overdue":
+        return `OVERDUE by ${minutes(clock.minutes)}: decision was due ${CR.dateTime(clock.due_at)}`;
+      case "decided_on_time":
+        return `Decided on time (${CR.dateTime(clock.decided_at)})`;
+      default:
+        return `Decided ${minutes(clock.minutes)} late (${CR.dateTime(clock.decided_at)})`;
+    }
+  }
+
+  function openButton(id, reference) {
+    return el("button", { type: "button", "aria-label": `Open incident ${reference}`, onclick: () => openIncident(id) }, "Open");
+  }
+
+  async function loadQueue() {
+    const rows = $("queue-rows");
+    try {
+      const queue = await api("GET", "/api/v1/crime-recording/queue");
+      const select = $("non-crime-reason");
+      if (!select.options.length) {
+        select.replaceChildren(
+          el("option", { value: "" }, "Choose a reason"),
+          ...queue.non_crime_reasons.map((r) => el("option", { value: r.code }, r.label)),
+        );
+      }
+      rows.replaceChildren(
+        ...queue.reports.map((r) =>
+          el(
+            "tr",
+            { class: r.clock.state === "overdue" ? "overdue" : null },
+            el("td", {}, r.incident.reference),
+            el("td", {}, CR.dateTime(r.clock.reported_at)),
+            el("td", {}, clockText(r.clock)),
+            el("td", {}, r.incident.incident_type || ""),
+            el("td", {}, r.incident.summary),
+            el("td", {}, openButton(r.incident.id, r.incident.reference)),
+          ),
+        ),
+      );
+      if (!queue.reports.length) rows.append(el("tr", {}, el("td", { colspan: "6" }, "Nothing awaiting a decision.")));
+    } catch (e) {
+      rows.replaceChildren(el("tr", {}, el("td", { colspan: "6" }, e.message)));
+    }
+  }
+
+  // One row of the offences table; `at` is a local date-time for the input.
+  function offenceRow(values = {}) {
+    const row = el(
+      "tr",
+      { class: "offence" },
+      el("td", {}, el("input", { class: "class", list: "offence-list", "aria-label": "Offence classification", placeholder: "e.g. 8N", value: values.class || "" })),
+      el("td", {}, el("input", { class: "victim", "aria-label": "Victim's name", value: values.victim || "" })),
+      el("td", {}, el("input", { class: "suspect", "aria-label": "Suspect's name", value: values.suspect || "" })),
+      el("td", {}, el("input", { class: "at", type: "datetime-local", "aria-label": "When it happened", value: values.at || "" })),
+      el("td", {}, el("button", { type: "button", "aria-label": "Remove this offence", onclick: () => row.remove() }, "Remove")),
+    );
+    return row;
+  }
+
+  // An ISO time as the value a datetime-local input shows (the browser's own time zone).
+  function localInput(iso) {
+    const d = new Date(iso);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  function reportedAt(incident) {
+    const clock = incident.crime_recording.clock;
+    return clock ? clock.reported_at : incident.contacts[0].received_at;
+  }
+
+  function showIncident(incident) {
+    current = incident;
+    counted = null;
+    $("decision").hidden = false;
+    $("suggestion").hidden = true;
+    $("decision-title").textContent = `Recording decision · incident ${incident.reference}`;
+    const recording = incident.crime_recording;
+    $("decision-clock").textContent = clockText(recording.clock);
+    const first = incident.contacts[0];
+    const qualifiers = incident.qualifiers.length ? ` · ${incident.qualifiers.join(", ")}` : "";
+    $("decision-summary").textContent = `${incident.incident_type || "No incident type"}${qualifiers} · ${first ? `${first.location.text}: ${first.summary}` : ""}`;
+    $("decision-indicators").replaceChildren(
+      ...(recording.indicators.length ? recording.indicators : ["Nothing in the codes or account suggests a crime."]).map((text) => el("li", {}, text)),
+    );
+    const made = [
+      ...recording.crimes.map((c) => el("li", { class: "crime" }, `Crime ${c.reference}: ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""} · recorded by ${c.by} ${CR.dateTime(c.at)}`)),
+    ];
+    if (recording.non_crime) {
+      const n = recording.non_crime;
+      made.push(el("li", {}, `Non-crime decision: ${n.reason_label} · ${n.rationale} · ${n.by} ${CR.dateTime(n.at)}`));
+    }
+    $("decision-made").replaceChildren(...(made.length ? made : [el("li", {}, "No decision recorded yet.")]));
+    const at = localInput(reportedAt(incident));
+    $("offence-rows").replaceChildren(offenceRow({ at }));
+    $("offences-form").hidden = !mayRecord;
+    $("non-crime-form").hidden = !mayRecord || !!recording.non_crime || recording.crimes.length > 0;
+    for (const id of ["offences-error", "record-error", "non-crime-error"]) $(id).textContent = "";
+  }
+
+  async function openIncident(id) {
+    try {
+      showIncident(await api("GET", `/api/v1/incidents/${id}`));
+      $("decision-title").scrollIntoView();
+      $("offence-rows").querySelector("input").focus();
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+
+  // The facts as a counting-rules case (the format of `controlroom hocr count`).
+  function caseFromForm() {
+    const victims = new Map();
+    const suspects = new Map();
+    const facts = [];
+    const rows = [...$("offence-rows").querySelectorAll("tr.offence")];
+    if (!rows.length) throw new Error("Add at least one offence.");
+    rows.forEach((row, i) => {
+      const value = (cls) => row.querySelector(`.${cls}`).value.trim();
+      const code = value("class");
+      const known = offences.get(code.toUpperCase());
+      if (!known) throw new Error(`Row ${i + 1}: '${code}' is not a Home Office offence classification.`);
+      if (!value("at")) throw new Error(`Row ${i + 1}: say when the offence happened.`);
+      const victimName = value("victim");
+      if (victimName && !victims.has(victimName)) {
+        victims.set(victimName, { id: `V${victims.size + 1}`, kind: known.victim === "organisation" ? "organisation" : "person", name: victimName });
+      }
+      const suspectName = value("suspect");
+      if (suspectName && !suspects.has(suspectName)) suspects.set(suspectName, { id: `S${suspects.size + 1}`, name: suspectName });
+      facts.push({
+        id: `F${i + 1}`,
+        class: known.code,
+        victim: victimName ? victims.get(victimName).id : null,
+        offenders: suspectName ? [suspects.get(suspectName).id] : [],
+        at: new Date(value("at")).toISOString(),
+        place: "P1",
+        report: "R1",
+      });
+    });
+    return {
+      victims,
+      suspects,
+      facts,
+      body: {
+        id: current.reference,
+        reports: [{ id: "R1", at: reportedAt(current) }],
+        victims: [...victims.values()].map(({ id, kind }) => ({ id, kind })),
+        offenders: [...suspects.values()].map(({ id }) => ({ id })),
+        offences: facts,
+      },
+    };
+  }
+
+  // The engine names victims and offences by the case's ids (V1, F2): show names and rows.
+  function readable(rule, nameOf) {
+    return rule
+      .replace(/\bV(\d+)\b/g, (id) => nameOf.get(id) || id)
+      .replace(/\bF(\d+)\b/g, (_, n) => `offence row ${n}`);
+  }
+
+  $("add-offence").addEventListener("click", () => {
+    const row = offenceRow({ at: localInput(reportedAt(current)) });
+    $("offence-rows").append(row);
+    row.querySelector("input").focus();
+  });
+
+  $("offences-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("offences-error").textContent = "";
+    let asked;
+    try {
+      asked = caseFromForm();
+      const answer = await api("POST", "/api/v1/hocr/count", asked.body);
+      counted = { ...asked, answer };
+    } catch (e) {
+      $("offences-error").textContent = e.message;
+      return;
+    }
+    const nameOf = new Map([...counted.victims.values()].map((v) => [v.id, v.name]));
+    const crimes = counted.answer.crimes;
+    $("suggestion-title").textContent = `The counting rules say: record ${crimes.length} crime${crimes.length === 1 ? "" : "s"}`;
+    $("suggested-crimes").replaceChildren(
+      ...crimes.map((c) => {
+        const name = offences.get(c.class.toUpperCase())?.name || "";
+        const victims = c.victims.length ? c.victims.map((v) => nameOf.get(v)).join(", ") : "no individual victim";
+        return el(
+          "li",
+          { class: "suggested" },
+          el("strong", {}, `${c.class} ${name} · ${victims}`),
+          el("ul", {}, ...c.rules.map((rule) => el("li", { class: "rule" }, readable(rule, nameOf)))),
+        );
+      }),
+      ...(counted.answer.not_recorded || []).map((n) => el("li", {}, `Not recorded: offence ${n.offence}: ${n.reason}`)),
+    );
+    $("record-crimes").hidden = crimes.length === 0;
+    $("suggestion").hidden = false;
+    $("record-crimes").focus();
+  });
+
+  // Each decided crime becomes a crime record; the people named are recorded once each.
+  $("record-crimes").addEventListener("click", async () => {
+    if (!counted) return;
+    const button = $("record-crimes");
+    button.disabled = true;
+    $("record-error").textContent = "";
+    const people = new Map();
+    const person = async (name) => {
+      if (!people.has(name)) people.set(name, (await api("POST", "/api/v1/people", { names: [name] })).id);
+      return people.get(name);
+    };
+    const byId = new Map(counted.facts.map((f) => [f.id, f]));
+    const victimName = new Map([...counted.victims.values()].map((v) => [v.id, v.name]));
+    const suspectName = new Map([...counted.suspects.values()].map((s) => [s.id, s.name]));
+    const recorded = [];
+    try {
+      for (const crime of counted.answer.crimes) {
+        const facts = crime.offences.map((id) => byId.get(id));
+        const parties = [];
+        for (const v of crime.victims) parties.push({ person: await person(victimName.get(v)), role: "victim" });
+        const suspects = [...new Set(facts.flatMap((f) => f.offenders))];
+        for (const s of suspects) parties.push({ person: await person(suspectName.get(s)), role: "suspect" });
+        const from = facts.map((f) => f.at).sort()[0];
+        const saved = await api("POST", `/api/v1/incidents/${current.id}/crimes`, {
+          classification: crime.class,
+          parties,
+          offence_from: from,
+          modus_operandi: $("mo").value.trim(),
+        });
+        recorded.push(saved.reference);
+      }
+    } catch (e) {
+      $("record-error").textContent = recorded.length
+        ? `Recorded ${recorded.join(", ")}, then: ${e.message}`
+        : e.message;
+    }
+    button.disabled = false;
+    if (recorded.length) {
+      announce(`Recorded ${recorded.join(", ")} from incident ${current.reference}.`);
+      showIncident(await api("GET", `/api/v1/incidents/${current.id}`));
+      loadQueue();
+    }
+  });
+
+  $("non-crime-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("non-crime-error").textContent = "";
+    try {
+      const changed = await api(
+        "POST",
+        `/api/v1/incidents/${current.id}/non-crime`,
+        { reason: $("non-crime-reason").value, rationale: $("non-crime-rationale").value },
+        crypto.randomUUID(),
+      );
+      announce(`Non-crime decision recorded for incident ${current.reference}.`);
+      $("non-crime-rationale").value = "";
+      showIncident(changed.incident);
+      loadQueue();
+    } catch (e) {
+      $("non-crime-error").textContent = e.message;
+    }
+  });
+
+  $("run-check").addEventListener("click", async () => {
+    const summary = $("check-summary");
+    summary.textContent = "Checking…";
+    try {
+      const check = await api("GET", "/api/v1/crime-recording/integrity-check");
+      summary.textContent = `${check.findings.length} of ${check.examined} undecided incidents suggest a crime${check.truncated ? " (more than the check reads at once: narrow the period)" : ""}.`;
+      $("check-rows").replaceChildren(
+        ...check.findings.map((f) =>
+          el(
+            "tr",
+            {},
+            el("td", {}, f.incident.reference),
+            el("td", {}, CR.dateTime(f.incident.opened_at)),
+            el("td", {}, el("ul", {}, ...f.reasons.map((r) => el("li", {}, r)))),
+            el("td", {}, openButton(f.incident.id, f.incident.reference)),
+          ),
+        ),
+      );
+    } catch (e) {
+      summary.textContent = e.message;
+    }
+  });
+
+  await loadQueue();
+  const wanted = new URLSearchParams(location.search).get("incident");
+  if (wanted) openIncident(wanted);
+})();

@@ -1,0 +1,91 @@
+// Recording a crime from a domestic-abuse incident: the handler's incident (an assault at home,
+// domestic abuse qualifier) waits in the crime recorder's queue; the recorder enters the
+// offences disclosed, the counting rules answer with the crimes to record and why, the crime
+// is recorded, the queue empties and the incident lists its crime.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("a crime recorder records a crime from a domestic-abuse incident with the counting rules' explanation", async () => {
+  const handler = await signIn(browser, server.base, "handler");
+  const incident = await handler.page.evaluate(async () => {
+    const taken = await CR.api("POST", "/api/v1/contacts", {
+      channel: "999",
+      caller: { name: "Sarah Lee", phone: "07700 900321", is_victim: true },
+      location: { text: "4 Oak Road, Leeds LS6 2AB" },
+      summary: "Partner punched her in the face at home and shoved her against the door",
+    });
+    const id = taken.incident.id;
+    await CR.api("POST", `/api/v1/incidents/${id}/classify`, {
+      incident_type: "CRIME_VIOLENCE",
+      qualifiers: ["DOMESTIC_ABUSE"],
+    });
+    return { id, reference: taken.incident.reference };
+  });
+  await handler.context.close();
+
+  const { context, page } = await signIn(browser, server.base, "recorder");
+  await page.getByRole("link", { name: "Crime recording" }).click();
+  await page.waitForURL(/\/console\/crimes$/);
+
+  // The report waits in the queue with its 24-hour clock running.
+  const row = page.locator("#queue-rows tr", { hasText: incident.reference });
+  await row.waitFor();
+  assert.match(await row.textContent(), /Decision due by/);
+  await row.getByRole("button", { name: `Open incident ${incident.reference}` }).click();
+  await page.locator("#decision-title", { hasText: incident.reference }).waitFor();
+  const indicators = await page.locator("#decision-indicators").textContent();
+  assert.match(indicators, /domestic abuse qualifier with violence described \('punched', 'shoved'\)/);
+
+  // Two offences against the same victim at the same time: the counting rules record one.
+  const first = page.locator("#offence-rows tr").nth(0);
+  await first.getByLabel("Offence classification").fill("8N");
+  await first.getByLabel("Victim's name").fill("Sarah Lee");
+  await first.getByLabel("Suspect's name").fill("Mark Lee");
+  await page.getByRole("button", { name: "Add another offence" }).click();
+  const second = page.locator("#offence-rows tr").nth(1);
+  await second.getByLabel("Offence classification").fill("105A");
+  await second.getByLabel("Victim's name").fill("Sarah Lee");
+  await second.getByLabel("Suspect's name").fill("Mark Lee");
+  await page.getByLabel("Modus operandi").fill("Punched the victim in the face during an argument at home");
+  await page.getByRole("button", { name: "Ask the counting rules" }).click();
+
+  await page.locator("#suggestion-title", { hasText: "record 1 crime" }).waitFor();
+  const explained = await page.locator("#suggested-crimes").textContent();
+  assert.match(explained, /8N .*Sarah Lee/);
+  assert.match(explained, /Section D: one crime for victim Sarah Lee/);
+  assert.match(explained, /Section F: principal crime 8N; also covers offence row 2 \(105A\)/);
+  await page.screenshot({ path: `${SCREENSHOTS}crime-recording.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "Record these crimes" }).click();
+  const status = page.locator("#status");
+  await status.filter({ hasText: /Recorded CR-\d{4}-\d{6}/ }).waitFor();
+  const crimeRef = (await status.textContent()).match(/CR-\d{4}-\d{6}/)[0];
+  await page.locator("#decision-made li.crime", { hasText: crimeRef }).waitFor();
+  assert.match(await page.locator("#decision-clock").textContent(), /Decided on time/);
+  await page.locator("#queue-rows tr", { hasText: incident.reference }).waitFor({ state: "detached" });
+
+  // The incident lists its crime, and the crime names victim and suspect.
+  const seen = await page.evaluate(async (id) => {
+    const i = await CR.api("GET", `/api/v1/incidents/${id}`);
+    const crime = await CR.api("GET", `/api/v1/crimes/${i.crime_recording.crimes[0].id}`);
+    return { links: i.crime_recording.crimes.map((c) => c.reference), roles: crime.parties.map((p) => p.role), mo: crime.modus_operandi };
+  }, incident.id);
+  assert.deepEqual(seen.links, [crimeRef]);
+  assert.deepEqual(seen.roles, ["victim", "suspect"]);
+  assert.match(seen.mo, /Punched the victim/);
+  await context.close();
+});

@@ -192,6 +192,15 @@ const BUSINESS_ROBBERY: &str = "34A";
 const ROBBERY_ABSORBED_INJURIES: &[&str] = &["5D", "8N", "8P", "8S"];
 const ROBBERY_INJURY_RULE: &str = "Robbery (34A): injuries to people immediately before or at the time of the robbery are counted in the robbery only";
 
+/// Course-of-conduct offences: harassment (8L), racially or religiously aggravated harassment
+/// (8M), stalking (8Q) and controlling or coercive behaviour (8U). HOCR Violence against the
+/// Person, Stalking and Harassment (rules in force since April 2018, as HMICFRS crime data
+/// integrity reports summarise them): the course of conduct is one crime per victim, and it is
+/// recorded in addition to the most serious other offence against that victim, so the
+/// Principal Crime Rule neither absorbs it nor lets it absorb the other offences.
+pub const COURSE_OF_CONDUCT: &[&str] = &["8L", "8M", "8Q", "8U"];
+const COURSE_OF_CONDUCT_RULE: &str = "Stalking and harassment: a course of conduct is one crime for the victim, recorded in addition to the most serious other offence (exception to Section F)";
+
 /// When an offence happened: its period, or its moment.
 fn span(o: &Offence) -> Option<(Timestamp, Timestamp)> {
     Some((o.from.or(o.at)?, o.to.or(o.at)?))
@@ -290,7 +299,23 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
             }
         }
         let several_incidents = incidents.len() > 1;
-        for incident in incidents {
+        // The course of conduct is counted beside the other offences, not inside them.
+        let is_course = |o: &&Offence| {
+            reference
+                .offence(&o.class)
+                .is_some_and(|c| COURSE_OF_CONDUCT.contains(&c.code.as_str()))
+        };
+        let incidents: Vec<(Vec<&Offence>, bool)> = incidents
+            .into_iter()
+            .flat_map(|incident| {
+                let (course, other): (Vec<&Offence>, Vec<&Offence>) =
+                    incident.into_iter().partition(is_course);
+                let both = !course.is_empty() && !other.is_empty();
+                [(other, both), (course, both)]
+            })
+            .filter(|(offences, _)| !offences.is_empty())
+            .collect();
+        for (incident, split) in incidents {
             // Section F: one crime for the incident, of the most serious offence in it.
             let Some(principal) = incident
                 .iter()
@@ -308,6 +333,9 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
                 rules.push("Section E: a new incident after the earlier one was reported (Finished Incident Rule)".into());
             } else {
                 rules.push("Section E: one finished incident".into());
+            }
+            if split && is_course(&principal) {
+                rules.push(COURSE_OF_CONDUCT_RULE.into());
             }
             if incident.len() > 1 {
                 let absorbed: Vec<String> = incident
@@ -401,6 +429,51 @@ mod tests {
             ]
         );
         assert!(c.crimes[0].rules[0].starts_with("Section D"));
+    }
+
+    // Stalking and harassment: the course of conduct is recorded in addition to the most
+    // serious other offence, which still absorbs the lesser ones (Section F).
+    #[test]
+    fn a_course_of_conduct_is_recorded_beside_the_most_serious_other_offence() {
+        let json = r#"{"id":"s","reports":[{"id":"R1","at":"2026-05-10T09:00:00Z"}],
+            "victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"8Q","victim":"V1","offenders":["S1"],"from":"2026-03-01T00:00:00Z","to":"2026-05-09T22:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"105A","victim":"V1","offenders":["S1"],"at":"2026-05-09T21:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F3","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-05-09T22:00:00Z","place":"P1","report":"R1"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [
+                ("8N".into(), vec!["F2".into(), "F3".into()]),
+                ("8Q".into(), vec!["F1".into()])
+            ]
+        );
+        let stalking = c.crimes.iter().find(|c| c.class == "8Q").unwrap();
+        assert!(
+            stalking
+                .rules
+                .iter()
+                .any(|r| r.contains("course of conduct"))
+        );
+    }
+
+    // Harassment alone, or two course-of-conduct classes together: still one crime (the more
+    // serious course), and nothing else changes.
+    #[test]
+    fn a_course_of_conduct_alone_is_one_crime() {
+        let json = r#"{"id":"h","reports":[{"id":"R1","at":"2026-05-10T09:00:00Z"}],
+            "victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
+            "offences":[{"id":"F1","class":"8L","victim":"V1","offenders":["S1"],"from":"2026-04-01T00:00:00Z","to":"2026-05-01T00:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"8U","victim":"V1","offenders":["S1"],"from":"2026-01-01T00:00:00Z","to":"2026-05-09T00:00:00Z","place":"P1","report":"R1"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(c.crimes.len(), 1, "{c:?}");
+        assert_eq!(c.crimes[0].offences, ["F1", "F2"]);
+        assert!(
+            !c.crimes[0]
+                .rules
+                .iter()
+                .any(|r| r.contains("course of conduct"))
+        );
     }
 
     // HOCR General Rules, Section E: after a report the incident is finished.

@@ -6,7 +6,7 @@
 //! in `reference/offence-classifications.psv`, interim until the Annex C table is entered).
 //! Offences with no individual victim are counted once per classification per occasion.
 //! Crime-type exceptions are implemented one by one, each citing its HOCR page: robbery of
-//! business property counts the injuries done in it ([`injuries_in_business_robberies`]), and
+//! business property counts the injuries done in it (`injuries_in_business_robberies`), and
 //! a course of conduct is recorded beside the most serious other offence
 //! ([`COURSE_OF_CONDUCT`]). One crime per offender or group and the offences always recorded
 //! in addition are not yet implemented (see ARCHITECTURE.md).

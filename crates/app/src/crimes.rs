@@ -123,15 +123,15 @@ async fn append(
     Ok(())
 }
 
-/// Record a crime from an incident. The NCRS clock runs from when the incident's first
-/// contact reached the police, so that is the crime's report time.
-pub async fn record_from_incident(
-    app: &App,
-    actor: &Actor,
-    incident_id: IncidentId,
-    draft: CrimeDraft,
-) -> Result<Crime, AppError> {
-    actor.require(Permission::RecordCrime, "record crimes")?;
+/// The recorder's entry parsed once: classification, people, offence period.
+struct Parsed {
+    classification: Code,
+    parties: Vec<Party>,
+    offence_from: Timestamp,
+    offence_to: Option<Timestamp>,
+}
+
+fn parse_draft(draft: &CrimeDraft) -> Result<Parsed, AppError> {
     let classification = Code::parse("classification", &draft.classification)?;
     let offence_from = time("offence_from", &draft.offence_from)?;
     let offence_to = draft
@@ -166,12 +166,16 @@ pub async fn record_from_incident(
             role,
         });
     }
-    let now = app.now();
-    let mut tx = app.store.begin().await?;
-    let incident = load_incident(tx.as_mut(), incident_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident_id}")))?;
-    for party in &parties {
+    Ok(Parsed {
+        classification,
+        parties,
+        offence_from,
+        offence_to,
+    })
+}
+
+async fn check_people(tx: &mut dyn WriteTx, parties: &[Party]) -> Result<(), AppError> {
+    for party in parties {
         if tx.stream(&party.record.stream()).await?.is_empty() {
             return Err(AppError::NotFound(format!(
                 "there is no person record {}; record the person first",
@@ -179,25 +183,46 @@ pub async fn record_from_incident(
             )));
         }
     }
-    let first = incident.contacts.first();
-    let reported_at = first.map_or(incident.opened_at, |c| c.received_at);
-    let location = draft
-        .location
-        .filter(|l| !l.trim().is_empty())
-        .or_else(|| first.map(|c| c.location.text.clone()))
-        .unwrap_or_default();
+    Ok(())
+}
+
+/// Where a new crime comes from: its incidents (none for a direct report), when and where.
+struct Origin<'a> {
+    incidents: Vec<Uuid>,
+    reported_at: Timestamp,
+    location: String,
+    modus_operandi: &'a str,
+}
+
+/// Number the crime, decide it and append its events; returns its id and state. Does not
+/// commit.
+async fn record_new(
+    app: &App,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    now: Timestamp,
+    parsed: Parsed,
+    origin: Origin<'_>,
+) -> Result<(Uuid, CrimeRecord), AppError> {
+    let Origin {
+        incidents,
+        reported_at,
+        location,
+        modus_operandi,
+    } = origin;
+    check_people(tx, &parsed.parties).await?;
     let year = now.to_zoned(app.settings.time_zone.clone()).year();
     let number = tx.next_crime_number(year).await?;
     let recording = Recording {
         reference: format!("CR-{year}-{number:06}"),
-        classification,
-        incidents: vec![incident_id.0],
-        parties,
-        offence_from,
-        offence_to,
+        classification: parsed.classification,
+        incidents,
+        parties: parsed.parties,
+        offence_from: parsed.offence_from,
+        offence_to: parsed.offence_to,
         reported_at,
         location,
-        modus_operandi: draft.modus_operandi.trim().to_owned(),
+        modus_operandi: modus_operandi.trim().to_owned(),
     };
     let events = decide(
         None,
@@ -207,8 +232,46 @@ pub async fn record_from_incident(
         &app.settings.reference,
     )?;
     let id = Uuid::now_v7();
-    append(tx.as_mut(), id, &events, actor, now).await?;
-    let record = after(None, events, actor, now)?;
+    append(tx, id, &events, actor, now).await?;
+    Ok((id, after(None, events, actor, now)?))
+}
+
+/// Record a crime from an incident. The NCRS clock runs from when the incident's first
+/// contact reached the police, so that is the crime's report time.
+pub async fn record_from_incident(
+    app: &App,
+    actor: &Actor,
+    incident_id: IncidentId,
+    draft: CrimeDraft,
+) -> Result<Crime, AppError> {
+    actor.require(Permission::RecordCrime, "record crimes")?;
+    let parsed = parse_draft(&draft)?;
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let incident = load_incident(tx.as_mut(), incident_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident_id}")))?;
+    let first = incident.contacts.first();
+    let reported_at = first.map_or(incident.opened_at, |c| c.received_at);
+    let location = draft
+        .location
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| first.map(|c| c.location.text.clone()))
+        .unwrap_or_default();
+    let (id, record) = record_new(
+        app,
+        tx.as_mut(),
+        actor,
+        now,
+        parsed,
+        Origin {
+            incidents: vec![incident_id.0],
+            reported_at,
+            location,
+            modus_operandi: &draft.modus_operandi,
+        },
+    )
+    .await?;
     // The incident's side of the link, in the same transaction: it stops the NCRS clock and
     // lets the incident list its crimes.
     let link = incident::decide(
@@ -230,6 +293,50 @@ pub async fn record_from_incident(
     .await?;
     tx.commit().await?;
     after_commit(app, &incident);
+    Ok(Crime { id, record })
+}
+
+/// Record a crime reported directly, with no incident: an online report, a statement taken at
+/// the front counter, a referral. Recording it is the NCRS decision, so no clock waits; the
+/// report time is when the report reached the police, and the place must be given.
+pub async fn record_direct(
+    app: &App,
+    actor: &Actor,
+    draft: CrimeDraft,
+    reported_at: &str,
+) -> Result<Crime, AppError> {
+    actor.require(Permission::RecordCrime, "record crimes")?;
+    let parsed = parse_draft(&draft)?;
+    let reported_at = time("reported_at", reported_at)?;
+    let location = draft
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| {
+            AppError::Invalid(Invalid::new(
+                "location",
+                "say where the crime happened: a crime reported directly has no incident to take it from",
+            ))
+        })?
+        .to_owned();
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let (id, record) = record_new(
+        app,
+        tx.as_mut(),
+        actor,
+        now,
+        parsed,
+        Origin {
+            incidents: Vec::new(),
+            reported_at,
+            location,
+            modus_operandi: &draft.modus_operandi,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Crime { id, record })
 }
 

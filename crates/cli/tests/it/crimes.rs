@@ -138,6 +138,37 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // A crime reported online is recorded directly, with no incident; where it happened is
+    // required, and the report cannot come from the future.
+    let online = json!({
+        "classification": "44",
+        "reported_at": "2026-01-02T09:00:00Z",
+        "offence_from": "2026-01-01T20:00:00Z",
+        "offence_to": "2026-01-02T07:30:00Z",
+        "location": "Outside 9 Park Row, Leeds LS1 5HD",
+        "modus_operandi": "Bicycle taken from outside the house overnight"
+    });
+    let mut nowhere = online.clone();
+    nowhere["location"] = json!("  ");
+    let (status, problem) = app.post("/api/v1/crimes", Some(r), &nowhere).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "location", "{problem}");
+    let mut future = online.clone();
+    future["reported_at"] = json!("2099-01-01T00:00:00Z");
+    future["offence_from"] = json!("2098-12-31T00:00:00Z");
+    future["offence_to"] = json!(null);
+    let (status, _) = app.post("/api/v1/crimes", Some(r), &future).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = app.post("/api/v1/crimes", Some(h), &online).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let direct = ok(&app, r, "/api/v1/crimes", online).await;
+    assert_eq!(direct["incidents"], json!([]));
+    assert_eq!(direct["reported_at"], "2026-01-02T09:00:00Z");
+    assert!(
+        direct["reference"].as_str().unwrap().ends_with("-000003"),
+        "one numbering for all crimes: {direct}"
+    );
+
     // Every change and the read are in an audit chain that still verifies.
     let (status, verified) = app.get("/api/v1/audit/verify", Some(&supervisor)).await;
     assert_eq!(status, StatusCode::OK, "{verified}");

@@ -39,6 +39,23 @@ pub struct RecordInput {
     pub modus_operandi: String,
 }
 
+/// A crime reported directly (online, at the front counter, by referral): no incident.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectRecordInput {
+    pub classification: String,
+    #[serde(default)]
+    pub parties: Vec<PartyInput>,
+    /// When the report reached the police, RFC 3339.
+    pub reported_at: String,
+    pub offence_from: String,
+    pub offence_to: Option<String>,
+    /// Where it happened (required: there is no incident to take it from).
+    pub location: String,
+    #[serde(default)]
+    pub modus_operandi: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReclassifyInput {
@@ -205,6 +222,27 @@ pub async fn record(
         modus_operandi: b.modus_operandi,
     };
     let crime = crimes::record_from_incident(&state.app, &actor, incident, draft).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &crime))))
+}
+
+/// Record a crime reported directly, not through an incident (e.g. an online report).
+#[utoipa::path(post, path = "/api/v1/crimes", tag = "crime", request_body = DirectRecordInput,
+    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn record_direct(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    command: Command<DirectRecordInput>,
+) -> Result<(StatusCode, Json<CrimeView>), ApiError> {
+    let b = command.body;
+    let draft = CrimeDraft {
+        classification: b.classification,
+        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
+        offence_from: b.offence_from,
+        offence_to: b.offence_to,
+        location: Some(b.location),
+        modus_operandi: b.modus_operandi,
+    };
+    let crime = crimes::record_direct(&state.app, &actor, draft, &b.reported_at).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &crime))))
 }
 

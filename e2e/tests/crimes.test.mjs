@@ -82,10 +82,34 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   const seen = await page.evaluate(async (id) => {
     const i = await CR.api("GET", `/api/v1/incidents/${id}`);
     const crime = await CR.api("GET", `/api/v1/crimes/${i.crime_recording.crimes[0].id}`);
-    return { links: i.crime_recording.crimes.map((c) => c.reference), roles: crime.parties.map((p) => p.role), mo: crime.modus_operandi };
+    return { crimeId: crime.id, links: i.crime_recording.crimes.map((c) => c.reference), roles: crime.parties.map((p) => p.role), mo: crime.modus_operandi };
   }, incident.id);
   assert.deepEqual(seen.links, [crimeRef]);
   assert.deepEqual(seen.roles, ["victim", "suspect"]);
   assert.match(seen.mo, /Punched the victim/);
+
+  // Reclassified with a reason (kept), then the recorder asks for removal: only the crime
+  // registrar may approve it, and the crime stays on file, marked.
+  await page.getByRole("button", { name: `Open crime ${crimeRef}` }).click();
+  await page.locator("#crime-title", { hasText: crimeRef }).waitFor();
+  await page.getByLabel("New classification").fill("5D");
+  await page.getByRole("button", { name: "Reclassify" }).click();
+  await page.locator("#reclassify-error", { hasText: /reason/i }).waitFor();
+  await page.getByLabel("Why (kept with the history)").fill("She lost consciousness: intent to strangle disclosed");
+  await page.getByRole("button", { name: "Reclassify" }).click();
+  await page.locator("#crime-history li", { hasText: "8N → 5D" }).waitFor();
+  await page.locator("#removal-reason").selectOption("C3");
+  await page.getByLabel("Rationale for the crime registrar").fill("Same assault already recorded from the earlier call");
+  await page.getByRole("button", { name: "Ask the registrar to remove it" }).click();
+  await page.locator("#crime-status", { hasText: "awaiting the crime registrar" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Approve the removal" }).isVisible(), false, "a recorder cannot approve");
+  const crimeId = seen.crimeId;
   await context.close();
+
+  const registrar = await signIn(browser, server.base, "registrar");
+  await registrar.page.goto(`/console/crimes?crime=${crimeId}`);
+  await registrar.page.locator("#removal-request", { hasText: "C3" }).waitFor();
+  await registrar.page.getByRole("button", { name: "Approve the removal" }).click();
+  await registrar.page.locator("#crime-status", { hasText: "Removed (kept on file)" }).waitFor();
+  await registrar.context.close();
 });

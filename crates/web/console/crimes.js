@@ -122,7 +122,14 @@
       ...(recording.indicators.length ? recording.indicators : ["Nothing in the codes or account suggests a crime."]).map((text) => el("li", {}, text)),
     );
     const made = [
-      ...recording.crimes.map((c) => el("li", { class: "crime" }, `Crime ${c.reference}: ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""} · recorded by ${c.by} ${CR.dateTime(c.at)}`)),
+      ...recording.crimes.map((c) =>
+        el(
+          "li",
+          { class: "crime" },
+          `Crime ${c.reference}: ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""} · recorded by ${c.by} ${CR.dateTime(c.at)} `,
+          el("button", { type: "button", onclick: () => openCrime(c.id) }, `Open crime ${c.reference}`),
+        ),
+      ),
     ];
     if (recording.non_crime) {
       const n = recording.non_crime;
@@ -298,6 +305,93 @@
     }
   });
 
+  // ---- One crime record: its history, reclassification and removal (HOCR Sections B, C) ----
+
+  const mayApprove = me.role === "crime_registrar";
+  let crime = null;
+  $("removal-reason").replaceChildren(
+    el("option", { value: "" }, "Choose a Section C reason"),
+    ...reference.crime_removal_reasons.map((r) => el("option", { value: r.code }, `${r.code}: ${r.name}`)),
+  );
+
+  function showCrime(c) {
+    crime = c;
+    $("crime").hidden = false;
+    $("crime-title").textContent = `Crime ${c.reference}`;
+    const words = { recorded: "Recorded", removal_requested: "Removal requested: awaiting the crime registrar", removed: "Removed (kept on file)" };
+    $("crime-status").textContent = `${words[c.status] || c.status} · ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""}`;
+    $("crime-facts").replaceChildren(
+      el("li", {}, `Reported ${CR.dateTime(c.reported_at)}; happened from ${CR.dateTime(c.offence_from)}${c.offence_to ? ` to ${CR.dateTime(c.offence_to)}` : ""}`),
+      el("li", {}, `Where: ${c.location}`),
+      el("li", {}, `Recorded by ${c.recorded_by} ${CR.dateTime(c.recorded_at)}`),
+      el("li", {}, `People: ${c.parties.length ? c.parties.map((p) => say(p.role)).join(", ") : "none linked"}`),
+      c.modus_operandi ? el("li", {}, `Modus operandi: ${c.modus_operandi}`) : null,
+    );
+    $("crime-history").replaceChildren(
+      el("li", {}, `First recorded as ${c.first_classification}`),
+      ...c.reclassifications.map((r) => el("li", {}, `${r.from} → ${r.to} by ${r.by} ${CR.dateTime(r.at)}: ${r.reason}`)),
+    );
+    const live = c.status === "recorded";
+    $("reclassify-form").hidden = !mayRecord || c.status === "removed";
+    $("removal-form").hidden = !mayRecord || !live;
+    const pending = c.status === "removal_requested";
+    $("removal-decision").hidden = !pending;
+    if (c.cancellation) {
+      const k = c.cancellation;
+      $("removal-request").textContent = `${k.reason}: ${k.reason_label} · asked by ${k.requested_by}: ${k.rationale}${k.approved_by ? ` · approved by ${k.approved_by}` : ""}`;
+    }
+    $("approve-removal").hidden = !mayApprove;
+    $("decline-removal").hidden = !mayApprove;
+    $("decline-note").hidden = !mayApprove;
+    document.querySelector('label[for="decline-note"]').hidden = !mayApprove;
+    for (const id of ["reclassify-error", "removal-error", "decision-error"]) $(id).textContent = "";
+  }
+
+  async function openCrime(id) {
+    try {
+      showCrime(await api("GET", `/api/v1/crimes/${id}`));
+      $("crime-title").scrollIntoView();
+    } catch (e) {
+      announce(e.message);
+    }
+  }
+
+  // Send a change to the crime; show the new record, or the problem beside the form.
+  async function changeCrime(path, body, errorId, done) {
+    $(errorId).textContent = "";
+    try {
+      showCrime(await api("POST", `/api/v1/crimes/${crime.id}/${path}`, body));
+      announce(done);
+    } catch (e) {
+      $(errorId).textContent = e.message;
+    }
+  }
+
+  $("reclassify-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    changeCrime(
+      "reclassify",
+      { classification: $("reclassify-class").value.trim(), reason: $("reclassify-reason").value },
+      "reclassify-error",
+      `Crime ${crime.reference} reclassified.`,
+    );
+  });
+  $("removal-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    changeCrime(
+      "cancellation",
+      { reason: $("removal-reason").value, rationale: $("removal-rationale").value },
+      "removal-error",
+      `Removal of crime ${crime.reference} asked for: the crime registrar decides.`,
+    );
+  });
+  $("approve-removal").addEventListener("click", () =>
+    changeCrime("cancellation/approve", {}, "decision-error", `Crime ${crime.reference} removed; it stays on file.`),
+  );
+  $("decline-removal").addEventListener("click", () =>
+    changeCrime("cancellation/decline", { note: $("decline-note").value }, "decision-error", `Removal of crime ${crime.reference} declined.`),
+  );
+
   $("run-check").addEventListener("click", async () => {
     const summary = $("check-summary");
     summary.textContent = "Checking…";
@@ -322,6 +416,7 @@
   });
 
   await loadQueue();
-  const wanted = new URLSearchParams(location.search).get("incident");
-  if (wanted) openIncident(wanted);
+  const wanted = new URLSearchParams(location.search);
+  if (wanted.get("incident")) openIncident(wanted.get("incident"));
+  if (wanted.get("crime")) openCrime(wanted.get("crime"));
 })();

@@ -154,6 +154,7 @@ pub async fn reference(
         "agencies": r.agencies.iter().map(|a| json!({"code": a.code.as_str(), "name": a.name, "when_to_use": a.when_to_use, "contact": a.contact})).collect::<Vec<_>>(),
         "dash_questions": r.dash_questions.iter().map(|q| json!({"number": q.number, "question": q.question})).collect::<Vec<_>>(),
         "offences": r.offences.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "victim": format!("{:?}", o.victim).to_lowercase()})).collect::<Vec<_>>(),
+        "crime_removal_reasons": controlroom_domain::ncrs::CancellationReason::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
     }))
 }

@@ -153,6 +153,29 @@ fn period(from: Timestamp, to: Timestamp, max: Option<i64>) -> Result<(), AppErr
     Ok(())
 }
 
+/// Incidents opened in `[from, to)` that `recording` selects, at most [`MAX_ROWS`] (newest
+/// first), and whether there were more.
+async fn opened_in(
+    app: &App,
+    recording: RecordingFilter,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<(Vec<IncidentRow>, bool), AppError> {
+    let mut rows = app
+        .store
+        .list_incidents(&IncidentFilter {
+            recording: Some(recording),
+            opened_from_micros: Some(micros(from)),
+            opened_before_micros: Some(micros(to)),
+            limit: limit() + 1,
+            ..IncidentFilter::default()
+        })
+        .await?;
+    let truncated = rows.len() > MAX_ROWS;
+    rows.truncate(MAX_ROWS);
+    Ok((rows, truncated))
+}
+
 /// The supervisor's view of recording compliance for incidents opened in `[from, to)`.
 pub async fn compliance(
     app: &App,
@@ -165,18 +188,7 @@ pub async fn compliance(
         "see crime-recording compliance",
     )?;
     period(from, to, None)?;
-    let rows = app
-        .store
-        .list_incidents(&IncidentFilter {
-            recording: Some(RecordingFilter::CrimeReports),
-            opened_from_micros: Some(micros(from)),
-            opened_before_micros: Some(micros(to)),
-            limit: limit() + 1,
-            ..IncidentFilter::default()
-        })
-        .await?;
-    let truncated = rows.len() > MAX_ROWS;
-    let rows: Vec<IncidentRow> = rows.into_iter().take(MAX_ROWS).collect();
+    let (rows, truncated) = opened_in(app, RecordingFilter::CrimeReports, from, to).await?;
     let now = app.now();
     let mut reports = Vec::with_capacity(rows.len());
     for row in rows {
@@ -248,20 +260,10 @@ pub async fn integrity_check(
         "run the crime data integrity check",
     )?;
     period(from, to, Some(MAX_CHECK_DAYS))?;
-    let rows = app
-        .store
-        .list_incidents(&IncidentFilter {
-            recording: Some(RecordingFilter::Undecided),
-            opened_from_micros: Some(micros(from)),
-            opened_before_micros: Some(micros(to)),
-            limit: limit() + 1,
-            ..IncidentFilter::default()
-        })
-        .await?;
-    let truncated = rows.len() > MAX_ROWS;
+    let (rows, truncated) = opened_in(app, RecordingFilter::Undecided, from, to).await?;
     let mut findings = Vec::new();
     let mut examined = 0;
-    for row in rows.into_iter().take(MAX_ROWS) {
+    for row in rows {
         examined += 1;
         let records = app.store.stream(&format!("incident/{}", row.id)).await?;
         let Some(incident) = rebuild(&records, None)? else {

@@ -10,13 +10,15 @@ use crate::{Actor, App, AppError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use controlroom_domain::roles::Role;
+use controlroom_domain::sign_in::FailedSignIns;
 use controlroom_domain::user::Username;
 use controlroom_store::SessionRow;
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -67,7 +69,64 @@ pub fn csrf_token(session_token: &str) -> String {
 
 const WRONG: &str = "the username or password is wrong";
 
+/// Wrong passwords by the username tried (lower case), known or not: an unknown name is
+/// throttled like a known one, so the refusal tells an attacker nothing.
+#[derive(Debug, Default)]
+pub struct FailedSignInsByName(Mutex<HashMap<String, FailedSignIns>>);
+
+/// Names remembered before forgotten entries are swept out.
+const REMEMBERED_NAMES: usize = 10_000;
+
+impl FailedSignInsByName {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, FailedSignIns>) -> T) -> T {
+        // A poisoned lock only means another request panicked mid-update: the map is still
+        // usable, and refusing every sign-in would be worse.
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut map)
+    }
+
+    fn locked_until(&self, name: &str, now: Timestamp) -> Option<Timestamp> {
+        self.with(|map| map.get(name).and_then(|f| f.locked_until(now)))
+    }
+
+    fn fail(&self, name: &str, now: Timestamp) {
+        self.with(|map| {
+            if map.len() >= REMEMBERED_NAMES {
+                map.retain(|_, f| !f.forgotten(now));
+            }
+            map.entry(name.to_owned()).or_default().fail(now);
+        });
+    }
+
+    fn succeed(&self, name: &str) {
+        self.with(|map| map.remove(name));
+    }
+}
+
 pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<SignedIn, AppError> {
+    let key = username.trim().to_lowercase();
+    let now = app.now();
+    if let Some(until) = app.failed_sign_ins.locked_until(&key, now) {
+        let wait = until.duration_since(now);
+        let mut tx = app.store.begin().await?;
+        tx.append(access_record(
+            format!("user/{key}"),
+            "sign_in_throttled",
+            &Username::system(),
+            now,
+            json!({ "username": key }),
+        ))
+        .await?;
+        tx.commit().await?;
+        let minutes = (wait.as_secs() + 59) / 60;
+        return Err(AppError::Throttled {
+            detail: format!(
+                "too many wrong passwords for this username: try again in {minutes} minute{}, or ask a supervisor to check the account",
+                if minutes == 1 { "" } else { "s" }
+            ),
+            retry_after_secs: u64::try_from(wait.as_secs().max(1)).unwrap_or(1),
+        });
+    }
     let name = Username::parse(username).ok();
     let user = match &name {
         Some(name) => app.store.user(name).await?,
@@ -80,9 +139,9 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     let matches = tokio::task::spawn_blocking(move || password_matches(&attempt, &stored))
         .await
         .map_err(|e| AppError::Corrupt(format!("password check failed: {e}")))?;
-    let now = app.now();
 
     let (Some(user), Some(name), true) = (user, name.clone(), matches) else {
+        app.failed_sign_ins.fail(&key, now);
         // Failed attempts are security events: keep them in the audit trail too.
         let who = name
             .unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
@@ -100,6 +159,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     };
     let role =
         Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+    app.failed_sign_ins.succeed(&key);
 
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

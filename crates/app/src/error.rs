@@ -18,6 +18,12 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Too many wrong passwords: refused without checking, until `retry_after_secs` pass.
+    #[error("{detail}")]
+    Throttled {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// A close that breaks the national standards: every broken rule, for the handler to fix.
     #[error("the incident cannot be closed yet: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
     Inconsistent(Vec<controlroom_domain::closure::ClosureProblem>),

@@ -81,6 +81,8 @@ pub struct App {
     pub units: Arc<dispatch::Units>,
     /// The intelligence search index (in memory unless `with_search` gives a folder's).
     search: Option<Arc<controlroom_search::SearchIndex>>,
+    /// Recent wrong passwords by username (per process: a restart forgets them).
+    pub(crate) failed_sign_ins: Arc<auth::FailedSignInsByName>,
 }
 
 impl App {
@@ -91,6 +93,7 @@ impl App {
             settings,
             live: live::Live::default(),
             units: Arc::new(dispatch::Units::default()),
+            failed_sign_ins: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),

@@ -21,6 +21,7 @@ pub mod pole;
 pub mod reference;
 pub mod resources;
 pub mod roles;
+pub mod sign_in;
 pub mod text;
 pub mod user;
 

@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after: Option<u64>,
     pub code: String,
     pub detail: String,
     pub field: Option<String>,
@@ -51,6 +53,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
+            retry_after: None,
             code: code.to_owned(),
             detail: detail.into(),
             field: None,
@@ -107,6 +110,13 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", why)
             }
             AppError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, "forbidden", why),
+            AppError::Throttled {
+                detail,
+                retry_after_secs,
+            } => Self {
+                retry_after: Some(retry_after_secs),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
+            },
             AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
             AppError::Store(StoreError::Unavailable(why)) => {
                 tracing::error!(%why, "database unavailable");
@@ -162,6 +172,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -95,3 +95,51 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
     assert!(kinds.contains(&"signed_in".to_owned()) && kinds.contains(&"signed_out".to_owned()));
     app.finish().await;
 }
+
+both_backends!(repeated_wrong_passwords_are_throttled_for_a_few_minutes);
+
+async fn repeated_wrong_passwords_are_throttled_for_a_few_minutes(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    app.signed_in("handler", "contact_handler").await;
+    let attempt = |password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "Handler", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        let (status, _) = read(attempt("guess").await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused, without being checked, with when to retry.
+    let response = attempt(PASSWORD).await.unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&retry_after), "{retry_after}");
+    let (status, problem) = read(response).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(problem["code"], "too_many_attempts");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("5 minutes"),
+        "{problem}"
+    );
+    // Another user is not affected.
+    app.signed_in("dispatcher", "dispatcher").await;
+
+    // Five minutes later the handler is back in, and the slate is clean.
+    app.clock.advance(SignedDuration::from_mins(5));
+    let (status, _) = read(attempt(PASSWORD).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = read(attempt("guess").await.unwrap()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "one slip after success is not a lockout"
+    );
+    let (status, _) = read(attempt(PASSWORD).await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    app.finish().await;
+}

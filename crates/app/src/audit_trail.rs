@@ -3,7 +3,7 @@
 
 use crate::records::{incident_row, rebuild};
 use crate::{Actor, App, AppError};
-use controlroom_domain::audit::{ChainBreak, ChainVerifier, VerifiedChain};
+use controlroom_domain::audit::{ChainBreak, ChainVerifier, Checkpoint, VerifiedChain};
 use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
 use controlroom_store::{IncidentFilter, Store};
@@ -31,7 +31,17 @@ const PAGE: i64 = 2_000;
 /// `reference` is the reference data the incident list was written with: it decides which
 /// incidents are reports of crime.
 pub async fn verify(store: &dyn Store, reference: &ReferenceData) -> Result<Verified, VerifyError> {
-    let mut verifier = ChainVerifier::default();
+    verify_against(store, reference, &[]).await
+}
+
+/// [`verify`], also holding the chain to checkpoints written down outside the database, so a
+/// chain rewritten from the start (hashes and head included) is caught.
+pub async fn verify_against(
+    store: &dyn Store,
+    reference: &ReferenceData,
+    checkpoints: &[Checkpoint],
+) -> Result<Verified, VerifyError> {
+    let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
     let mut incident_streams = BTreeSet::new();
     let mut after = 0;
     loop {
@@ -91,4 +101,20 @@ pub async fn verify(store: &dyn Store, reference: &ReferenceData) -> Result<Veri
 pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {
     actor.require(Permission::VerifyAuditTrail, "verify the audit trail")?;
     verify(app.store.as_ref(), &app.settings.reference).await
+}
+
+/// Verify the whole trail, then write down where its head is now: keep the line somewhere the
+/// database's administrators cannot change (another system, write-once storage, paper). A
+/// checkpoint of a broken chain would vouch for the break, so none is given.
+pub async fn checkpoint(
+    store: &dyn Store,
+    reference: &ReferenceData,
+    now: jiff::Timestamp,
+) -> Result<Checkpoint, VerifyError> {
+    let verified = verify(store, reference).await?;
+    Ok(Checkpoint {
+        seq: verified.chain.head_seq,
+        hash: verified.chain.head_hash.to_hex(),
+        taken_at: now,
+    })
 }

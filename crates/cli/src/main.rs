@@ -169,7 +169,53 @@ enum AuditCommand {
         /// reports of crime in the incident list.
         #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
         reference_dir: Option<std::path::PathBuf>,
+        /// Checkpoints written by `audit checkpoint` (one JSON line each): the chain must still
+        /// pass through every one of them.
+        #[arg(long)]
+        checkpoints: Option<std::path::PathBuf>,
     },
+    /// Verify the chain, then print its head as one JSON line to keep outside the database
+    /// (append it to a file on another system). `audit verify --checkpoints` checks against it.
+    Checkpoint {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
+        reference_dir: Option<std::path::PathBuf>,
+    },
+}
+
+/// Checkpoint lines from a file; a bad line is the user's input (exit 2), named by number.
+fn read_checkpoints(
+    path: &std::path::Path,
+) -> Result<Vec<controlroom_domain::audit::Checkpoint>, Failure> {
+    let input = |e: String| Failure {
+        code: 2,
+        error: anyhow::anyhow!(e),
+    };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| {
+            serde_json::from_str(line).map_err(|e| {
+                input(format!(
+                    "{} line {}: not a checkpoint written by `controlroom audit checkpoint`: {e}",
+                    path.display(),
+                    n + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+fn load_reference(
+    dir: Option<&std::path::Path>,
+) -> Result<controlroom_domain::reference::ReferenceData, Failure> {
+    controlroom_app::reference::load(dir).map_err(|e| Failure {
+        code: 2,
+        error: anyhow::anyhow!("reference data: {e}"),
+    })
 }
 
 /// A failure with its exit code: 2 for the user's input, 1 for everything else.
@@ -294,17 +340,21 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { db, reference_dir },
+            command:
+                AuditCommand::Verify {
+                    db,
+                    reference_dir,
+                    checkpoints,
+                },
         } => {
-            let reference =
-                controlroom_app::reference::load(reference_dir.as_deref()).map_err(|e| {
-                    Failure {
-                        code: 2,
-                        error: anyhow::anyhow!("reference data: {e}"),
-                    }
-                })?;
+            let reference = load_reference(reference_dir.as_deref())?;
+            let checkpoints = match checkpoints {
+                Some(path) => read_checkpoints(&path)?,
+                None => Vec::new(),
+            };
             let store = open_store(&db.database_url).await?;
-            let result = audit_trail::verify(store.as_ref(), &reference).await;
+            let result =
+                audit_trail::verify_against(store.as_ref(), &reference, &checkpoints).await;
             store.close().await;
             match result {
                 Ok(verified) => {
@@ -321,6 +371,26 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Err(broken) => Err(Failure {
                     code: 1,
                     error: anyhow::anyhow!("{broken}"),
+                }),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { db, reference_dir },
+        } => {
+            let reference = load_reference(reference_dir.as_deref())?;
+            let store = open_store(&db.database_url).await?;
+            let result =
+                audit_trail::checkpoint(store.as_ref(), &reference, jiff::Timestamp::now()).await;
+            store.close().await;
+            match result {
+                Ok(checkpoint) => {
+                    println!("{}", serde_json::to_string(&checkpoint)?);
+                    Ok(())
+                }
+                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
+                Err(broken) => Err(Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("no checkpoint written: {broken}"),
                 }),
             }
         }

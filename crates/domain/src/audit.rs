@@ -6,8 +6,9 @@
 //! are versioned and length-prefixed, so no two different records encode alike. Changing,
 //! removing, inserting or reordering a row breaks the chain at that row, and the recorded chain
 //! head catches rows removed from the end. Someone able to rewrite the whole chain and its head
-//! could still forge it; anchoring the head outside the database is deliberately left for later
-//! (see ARCHITECTURE.md).
+//! could still forge it, unless the head was written down elsewhere: a [`Checkpoint`] (the
+//! head's number and hash at a moment, kept outside the database) pins the chain up to it, and
+//! the verifier refuses a chain that no longer passes through it.
 
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -134,6 +135,15 @@ pub struct ChainBreak {
     pub problem: String,
 }
 
+/// The chain head written down outside the database (`controlroom audit checkpoint`). A chain
+/// rewritten from the start, hashes and head included, no longer passes through it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub taken_at: jiff::Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedChain {
     pub records: u64,
@@ -148,6 +158,8 @@ pub struct ChainVerifier {
     expected_seq: i64,
     prev: ChainHash,
     records: u64,
+    /// Hashes the chain must have at these sequence numbers, with when each was written down.
+    checkpoints: std::collections::BTreeMap<i64, (String, jiff::Timestamp)>,
 }
 
 impl Default for ChainVerifier {
@@ -156,11 +168,23 @@ impl Default for ChainVerifier {
             expected_seq: 1,
             prev: ChainHash::GENESIS,
             records: 0,
+            checkpoints: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl ChainVerifier {
+    /// A verifier that also holds the chain to checkpoints kept outside the database.
+    pub fn with_checkpoints<'a>(checkpoints: impl IntoIterator<Item = &'a Checkpoint>) -> Self {
+        Self {
+            checkpoints: checkpoints
+                .into_iter()
+                .map(|c| (c.seq, (c.hash.to_lowercase(), c.taken_at)))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
     pub fn check(&mut self, stored: &StoredRecord) -> Result<(), ChainBreak> {
         let seq = stored.record.seq;
         let brk = |problem: String| Err(ChainBreak { seq, problem });
@@ -202,6 +226,13 @@ impl ChainVerifier {
         if stored.record.link(&prev) != hash {
             return brk("its content does not match its hash: the row was altered".into());
         }
+        if let Some((pinned, taken_at)) = self.checkpoints.get(&seq)
+            && *pinned != hash.to_hex()
+        {
+            return brk(format!(
+                "it differs from the checkpoint written down at {taken_at}: the chain was rewritten at or before this event, hashes and all"
+            ));
+        }
         self.prev = hash;
         self.expected_seq += 1;
         self.records += 1;
@@ -211,6 +242,14 @@ impl ChainVerifier {
     /// Compare the end of the chain with the head the store recorded at the last append.
     pub fn finish(self, recorded_head: Option<(i64, String)>) -> Result<VerifiedChain, ChainBreak> {
         let last_seq = self.expected_seq - 1;
+        if let Some((&seq, (_, taken_at))) = self.checkpoints.range(last_seq + 1..).next() {
+            return Err(ChainBreak {
+                seq: last_seq + 1,
+                problem: format!(
+                    "the checkpoint written down at {taken_at} records event {seq}, but the chain ends at event {last_seq}: events were removed"
+                ),
+            });
+        }
         match recorded_head {
             None if self.records == 0 => {}
             None => {
@@ -407,5 +446,76 @@ mod tests {
             ..a.clone()
         };
         assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    /// A consistent chain whose payloads say `word`: what a forger who rewrites everything,
+    /// hashes included, produces.
+    fn chain(n: i64, word: &str) -> Vec<StoredRecord> {
+        let mut prev = ChainHash::GENESIS;
+        (1..=n)
+            .map(|seq| {
+                let record = AuditRecord {
+                    seq,
+                    category: "change".into(),
+                    stream: "incident/1".into(),
+                    kind: "log_entry_added".into(),
+                    actor: "handler".into(),
+                    at_micros: 1_700_000_000_000_000 + seq,
+                    payload: format!("{{\"text\":\"{word} {seq}\"}}"),
+                };
+                let hash = record.link(&prev);
+                let stored = StoredRecord {
+                    record,
+                    prev_hash: prev.to_hex(),
+                    hash: hash.to_hex(),
+                };
+                prev = hash;
+                stored
+            })
+            .collect()
+    }
+
+    fn checkpoint(records: &[StoredRecord], seq: i64) -> Checkpoint {
+        Checkpoint {
+            seq,
+            hash: records[usize::try_from(seq - 1).unwrap()].hash.clone(),
+            taken_at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+        }
+    }
+
+    fn verify(records: &[StoredRecord], checkpoints: &[Checkpoint]) -> Result<u64, ChainBreak> {
+        let mut v = ChainVerifier::with_checkpoints(checkpoints);
+        for r in records {
+            v.check(r)?;
+        }
+        let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
+        v.finish(head).map(|c| c.records)
+    }
+
+    #[test]
+    fn a_chain_rewritten_hashes_and_all_fails_only_against_a_checkpoint() {
+        let honest = chain(10, "entry");
+        let pinned = [checkpoint(&honest, 6)];
+        assert_eq!(verify(&honest, &pinned), Ok(10));
+        // The forger's chain is internally perfect: without a checkpoint it passes.
+        let forged = chain(10, "forged");
+        assert_eq!(verify(&forged, &[]), Ok(10));
+        let broken = verify(&forged, &pinned).unwrap_err();
+        assert_eq!(broken.seq, 6);
+        assert!(broken.problem.contains("checkpoint"), "{broken}");
+    }
+
+    #[test]
+    fn a_chain_cut_short_of_a_checkpoint_fails() {
+        let honest = chain(10, "entry");
+        let pinned = [checkpoint(&honest, 9)];
+        let broken = verify(&honest[..7], &pinned).unwrap_err();
+        assert_eq!(broken.seq, 8);
+        assert!(broken.problem.contains("events were removed"), "{broken}");
     }
 }

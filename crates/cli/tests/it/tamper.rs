@@ -239,3 +239,108 @@ async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: B
         app.database.drop_database().await;
     }
 }
+
+both_backends!(a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint);
+
+async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(backend: Backend) {
+    let (app, head) = history(backend).await;
+    let url = app.database.url.clone();
+    let (code, line, err) = run(&["audit", "checkpoint", "--database-url", &url], "").await;
+    assert_eq!(code, 0, "{err}");
+    let written: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(written["seq"], head);
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("checkpoints.jsonl");
+    std::fs::write(&kept, &line).unwrap();
+    let kept = kept.to_str().unwrap().to_owned();
+
+    // An intruder with the whole database rewrites history from event 5 on, relinking every
+    // hash after it and moving the recorded head: the chain is internally perfect.
+    let raw = Raw::open(&url).await;
+    raw.disable_guard().await;
+    let (.., mut prev) = raw.row(4).await;
+    for seq in 5..=head {
+        let (category, stream, kind, actor, at, payload, _, _) = raw.row(seq).await;
+        let actor = if seq == 5 {
+            "intruder".to_owned()
+        } else {
+            actor
+        };
+        let record = AuditRecord {
+            seq,
+            category,
+            stream,
+            kind,
+            actor,
+            at_micros: at,
+            payload,
+        };
+        let hash = record.link(&ChainHash::from_hex(&prev).unwrap()).to_hex();
+        raw.exec(&format!(
+            "UPDATE audit_log SET actor = {}, prev_hash = {}, hash = {} WHERE seq = {seq}",
+            quote(&record.actor),
+            quote(&prev),
+            quote(&hash)
+        ))
+        .await
+        .unwrap();
+        prev = hash;
+    }
+    raw.exec(&format!(
+        "UPDATE chain_head SET hash = {} WHERE id = 1",
+        quote(&prev)
+    ))
+    .await
+    .unwrap();
+    raw.close().await;
+
+    // The database alone cannot tell (the gap a checkpoint closes)...
+    let (code, said) = verify(&url).await;
+    assert_eq!(code, 0, "{said}");
+    // ...the checkpoint kept elsewhere can.
+    let (code, out, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--checkpoints",
+            &kept,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains(&format!("broken at event {head}")) && err.contains("checkpoint"),
+        "{out}{err}"
+    );
+
+    // A file that is not a checkpoint is the user's mistake, named by line.
+    std::fs::write(dir.path().join("bad.jsonl"), "\nnot json\n").unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    let (code, _, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--checkpoints",
+            bad.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    // And no checkpoint vouches for a chain that is already broken.
+    let raw = Raw::open(&url).await;
+    raw.exec("UPDATE audit_log SET actor = 'again' WHERE seq = 3")
+        .await
+        .unwrap();
+    raw.close().await;
+    let (code, _, err) = run(&["audit", "checkpoint", "--database-url", &url], "").await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no checkpoint written"), "{err}");
+    app.database.drop_database().await;
+}

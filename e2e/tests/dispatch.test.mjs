@@ -62,6 +62,8 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   // The board shows it without a reload; the dispatcher sends the recommended unit.
   const waiting = d.locator("#awaiting li", { hasText: reference });
   await waiting.waitFor({ timeout: 2000 });
+  // ...and on the map, where the caller placed it, beside the units.
+  await d.locator("#map .map-incident", { hasText: reference.slice(4) }).waitFor({ timeout: 2000 });
   await waiting.getByRole("button", { name: "Recommend units" }).click();
   const send = waiting.getByRole("button", { name: /^Send / }).first();
   await send.waitFor();

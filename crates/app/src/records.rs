@@ -134,5 +134,7 @@ pub(crate) fn incident_row(incident: &Incident, reference: &ReferenceData) -> In
         crime_report_at_micros: clock.map(|c| micros(c.started_at)),
         recording_decided_at_micros: incident.recording_decided_at().map(micros),
         recording_decision: decision.map(str::to_owned),
+        lat: first.and_then(|c| c.location.coordinates).map(|c| c.lat),
+        lon: first.and_then(|c| c.location.coordinates).map(|c| c.lon),
     }
 }

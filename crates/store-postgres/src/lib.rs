@@ -83,6 +83,8 @@ fn incident_row(row: &PgRow) -> Result<IncidentRow, sqlx::Error> {
         crime_report_at_micros: row.try_get("crime_report_at_micros")?,
         recording_decided_at_micros: row.try_get("recording_decided_at_micros")?,
         recording_decision: row.try_get("recording_decision")?,
+        lat: row.try_get("lat")?,
+        lon: row.try_get("lon")?,
     })
 }
 
@@ -330,6 +332,8 @@ impl WriteTx for PgTx {
             .bind(row.crime_report_at_micros)
             .bind(row.recording_decided_at_micros)
             .bind(row.recording_decision.as_deref())
+            .bind(row.lat)
+            .bind(row.lon)
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;

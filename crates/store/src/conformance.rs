@@ -221,6 +221,8 @@ fn row(n: i64, status: &str, grade: Option<&str>) -> IncidentRow {
         crime_report_at_micros: None,
         recording_decided_at_micros: None,
         recording_decision: None,
+        lat: None,
+        lon: None,
     }
 }
 
@@ -298,6 +300,9 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
     updated.version = 3;
     updated.contact_count = 2;
     updated.attend_by_micros = Some(99_000_000);
+    // Coordinates survive exactly (WGS84 to the metre needs 5 decimal places).
+    updated.lat = Some(53.797_123);
+    updated.lon = Some(-1.547_891);
     tx.save_incident_row(&updated).await.unwrap();
     tx.commit().await.unwrap();
 

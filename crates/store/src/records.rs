@@ -37,6 +37,9 @@ pub struct IncidentRow {
     pub recording_decided_at_micros: Option<i64>,
     /// `crime` or `non_crime`, once decided.
     pub recording_decision: Option<String>,
+    /// Where the first caller placed it (WGS84), if they gave coordinates.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 /// Incidents by where they stand in crime recording (NCRS).

@@ -35,18 +35,18 @@ pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last
 
 pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
      contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
-     crime_report_at_micros, recording_decided_at_micros, recording_decision) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+     crime_report_at_micros, recording_decided_at_micros, recording_decision, lat, lon) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
      ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
      incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
      last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
      attend_by_micros = excluded.attend_by_micros, crime_report_at_micros = excluded.crime_report_at_micros, \
      recording_decided_at_micros = excluded.recording_decided_at_micros, \
-     recording_decision = excluded.recording_decision";
+     recording_decision = excluded.recording_decision, lat = excluded.lat, lon = excluded.lon";
 
 pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
      contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
-     crime_report_at_micros, recording_decided_at_micros, recording_decision";
+     crime_report_at_micros, recording_decided_at_micros, recording_decision, lat, lon";
 
 pub const INSERT_USER: &str =
     "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";

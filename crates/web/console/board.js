@@ -107,7 +107,7 @@
     const ns = "http://www.w3.org/2000/svg";
     const points = [
       ...state.units.filter((u) => u.lat !== null).map((u) => ({ lat: u.lat, lon: u.lon, label: u.call_sign, kind: "unit", status: u.status })),
-      ...awaiting().filter((i) => i.lat !== undefined && i.lat !== null).map((i) => ({ lat: i.lat, lon: i.lon, label: i.reference.slice(9), kind: "incident", status: i.grade || "open" })),
+      ...awaiting().filter((i) => i.lat !== undefined && i.lat !== null).map((i) => ({ lat: i.lat, lon: i.lon, label: i.reference.slice(4), kind: "incident", status: i.grade || "open" })),
     ];
     [...svg.querySelectorAll("g")].forEach((g) => g.remove());
     if (!points.length) return;

@@ -609,6 +609,9 @@ pub struct IncidentSummary {
     pub version: i64,
     /// While a deployed grade waits for arrival: when the attendance target runs out.
     pub attend_by: Option<String>,
+    /// Where the first caller placed it (WGS84), if they gave coordinates.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 fn micros_text(micros: i64) -> String {
@@ -633,6 +636,8 @@ impl From<IncidentRow> for IncidentSummary {
             contact_count: r.contact_count,
             version: r.version,
             attend_by: r.attend_by_micros.map(micros_text),
+            lat: r.lat,
+            lon: r.lon,
         }
     }
 }

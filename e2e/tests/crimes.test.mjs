@@ -78,6 +78,21 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   assert.match(await page.locator("#decision-clock").textContent(), /Decided on time/);
   await page.locator("#queue-rows tr", { hasText: incident.reference }).waitFor({ state: "detached" });
 
+  // A new report of crime elsewhere appears in the open queue without a reload.
+  const another = await signIn(browser, server.base, "handler");
+  const next = await another.page.evaluate(async () => {
+    const taken = await CR.api("POST", "/api/v1/contacts", {
+      channel: "101",
+      caller: { name: "Tom Reid", is_victim: true },
+      location: { text: "Car park, 1 Kirkgate, Leeds LS2 7DJ" },
+      summary: "Car window smashed and a laptop taken",
+      incident_type: "CRIME_VEHICLE",
+    });
+    return taken.incident.reference;
+  });
+  await another.context.close();
+  await page.locator("#queue-rows tr", { hasText: next }).waitFor({ timeout: 5000 });
+
   // The incident lists its crime, and the crime names victim and suspect.
   const seen = await page.evaluate(async (id) => {
     const i = await CR.api("GET", `/api/v1/incidents/${id}`);

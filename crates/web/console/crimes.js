@@ -416,6 +416,25 @@
   });
 
   await loadQueue();
+  // Live: an incident changed somewhere (a new crime report, a decision made elsewhere), so
+  // the queue is read again, at most every few seconds however busy the room is (each read is
+  // an audited look at the list).
+  let pending = null;
+  const soon = () => {
+    if (!pending) pending = setTimeout(() => ((pending = null), loadQueue()), 2000);
+  };
+  const source = new EventSource("/api/v1/events");
+  source.addEventListener("open", () => {
+    $("live-state").textContent = "● Live";
+    $("live-state").className = "live-state on";
+  });
+  source.addEventListener("error", () => {
+    $("live-state").textContent = "○ Reconnecting…";
+    $("live-state").className = "live-state off";
+  });
+  source.addEventListener("incident", soon);
+  source.addEventListener("resync", soon);
+  source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
   const wanted = new URLSearchParams(location.search);
   if (wanted.get("incident")) openIncident(wanted.get("incident"));
   if (wanted.get("crime")) openCrime(wanted.get("crime"));

@@ -1,12 +1,13 @@
 //! Verifying the audit trail: walk the whole hash chain, compare its end with the recorded
 //! head, and check that the incident list agrees with the events it was built from.
 
+use crate::crimes;
 use crate::records::{incident_row, rebuild};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::{ChainBreak, ChainVerifier, Checkpoint, VerifiedChain};
 use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
-use controlroom_store::{IncidentFilter, Store};
+use controlroom_store::{CrimeFilter, IncidentFilter, Store};
 use std::collections::BTreeSet;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +16,8 @@ pub enum VerifyError {
     Broken(#[from] ChainBreak),
     #[error("incident list does not match the event log for incident {incident}: {problem}")]
     Projection { incident: String, problem: String },
+    #[error("crime list does not match the event log for crime {crime}: {problem}")]
+    CrimeList { crime: String, problem: String },
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -43,6 +46,7 @@ pub async fn verify_against(
 ) -> Result<Verified, VerifyError> {
     let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
     let mut incident_streams = BTreeSet::new();
+    let mut crime_streams = BTreeSet::new();
     let mut after = 0;
     loop {
         let page = store
@@ -53,8 +57,13 @@ pub async fn verify_against(
         after = last.record.seq;
         for stored in &page {
             verifier.check(stored)?;
-            if stored.record.category == "change" && stored.record.stream.starts_with("incident/") {
-                incident_streams.insert(stored.record.stream.clone());
+            if stored.record.category == "change" {
+                let stream = &stored.record.stream;
+                if stream.starts_with("incident/") {
+                    incident_streams.insert(stream.clone());
+                } else if stream.starts_with("crime/") {
+                    crime_streams.insert(stream.clone());
+                }
             }
         }
     }
@@ -92,10 +101,56 @@ pub async fn verify_against(
             "it has events but is missing from the list",
         ));
     }
+    verify_crime_list(store, crime_streams).await?;
     Ok(Verified {
         chain,
         incidents: rows.len(),
     })
+}
+
+/// The crime list agrees with the crimes' events: every row rebuilds from its stream, and
+/// every crime stream is listed.
+async fn verify_crime_list(
+    store: &dyn Store,
+    mut streams: BTreeSet<String>,
+) -> Result<(), VerifyError> {
+    let mismatch = |crime: &str, problem: &str| VerifyError::CrimeList {
+        crime: crime.into(),
+        problem: problem.into(),
+    };
+    let rows = store
+        .list_crimes(&CrimeFilter {
+            status: None,
+            limit: i64::MAX,
+        })
+        .await
+        .map_err(AppError::from)?;
+    for row in &rows {
+        let stream = format!("crime/{}", row.id);
+        if !streams.remove(&stream) {
+            return Err(mismatch(&row.reference, "it is listed but has no events"));
+        }
+        let id = row
+            .id
+            .parse()
+            .map_err(|_| mismatch(&row.reference, "its id is not a crime id"))?;
+        let records = store.stream(&stream).await.map_err(AppError::from)?;
+        let crime = crimes::rebuild(&records)?
+            .ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
+        if &crimes::crime_row(id, &crime) != row {
+            return Err(mismatch(
+                &row.reference,
+                "the listed state differs from the state its events rebuild",
+            ));
+        }
+    }
+    match streams.into_iter().next() {
+        Some(stream) => Err(mismatch(
+            &stream,
+            "it has events but is missing from the list",
+        )),
+        None => Ok(()),
+    }
 }
 
 pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {

@@ -16,7 +16,7 @@ use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::Code;
-use controlroom_store::{NewRecord, WriteTx};
+use controlroom_store::{CrimeFilter, CrimeRow, NewRecord, WriteTx};
 use jiff::Timestamp;
 use serde_json::json;
 use uuid::Uuid;
@@ -64,6 +64,29 @@ fn time(field: &str, raw: &str) -> Result<Timestamp, AppError> {
             format!("'{raw}' is not a time; use e.g. 2026-11-23T02:15:00Z"),
         ))
     })
+}
+
+/// The crime's row in the crime list, from its state.
+pub(crate) fn crime_row(id: Uuid, record: &CrimeRecord) -> CrimeRow {
+    let r = &record.recording;
+    CrimeRow {
+        id: id.to_string(),
+        reference: r.reference.clone(),
+        classification: record.classification.to_string(),
+        status: record.status().to_owned(),
+        reported_at_micros: micros(r.reported_at),
+        recorded_at_micros: micros(record.recorded_at),
+        recorded_by: record.recorded_by.to_string(),
+        incident_id: r.incidents.first().map(Uuid::to_string),
+        location_text: r.location.clone(),
+        last_changed_at_micros: micros(record.last_changed_at),
+        version: i64::try_from(record.version).unwrap_or(i64::MAX),
+    }
+}
+
+/// Rebuild a crime from its stored records (for verification and reindexing).
+pub(crate) fn rebuild(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
+    fold(records)
 }
 
 /// A crime record and its id.
@@ -233,7 +256,9 @@ async fn record_new(
     )?;
     let id = Uuid::now_v7();
     append(tx, id, &events, actor, now).await?;
-    Ok((id, after(None, events, actor, now)?))
+    let record = after(None, events, actor, now)?;
+    tx.save_crime_row(&crime_row(id, &record)).await?;
+    Ok((id, record))
 }
 
 /// Record a crime from an incident. The NCRS clock runs from when the incident's first
@@ -383,9 +408,48 @@ pub async fn change(
         &app.settings.reference,
     )?;
     append(tx.as_mut(), id, &events, actor, now).await?;
+    let record = after(Some(current), events, actor, now)?;
+    tx.save_crime_row(&crime_row(id, &record)).await?;
     tx.commit().await?;
-    Ok(Crime {
-        id,
-        record: after(Some(current), events, actor, now)?,
-    })
+    Ok(Crime { id, record })
+}
+
+/// The crime list, newest first: every crime, or those in one status (`removal_requested`
+/// is the registrar's list of removals awaiting approval). Audited: it names places.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+) -> Result<Vec<CrimeRow>, AppError> {
+    actor.require(Permission::ReviewCrimeRecording, "list crime records")?;
+    let status = status.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = status
+        && !["recorded", "removal_requested", "removed"].contains(&s)
+    {
+        return Err(AppError::Invalid(Invalid::new(
+            "status",
+            format!("'{s}' is not a crime status; use recorded, removal_requested or removed"),
+        )));
+    }
+    let rows = app
+        .store
+        .list_crimes(&CrimeFilter {
+            status: status.map(str::to_owned),
+            limit: 500,
+        })
+        .await?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "crimes".to_owned(),
+        "crimes_listed",
+        &actor.username,
+        app.now(),
+        json!({
+            "status": status,
+            "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }

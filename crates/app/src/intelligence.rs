@@ -910,7 +910,7 @@ pub async fn check(
 }
 
 /// Rebuild the whole index from the store (every person, vehicle, location and incident) and
-/// rewrite the incident list from the incidents' events.
+/// rewrite the incident and crime lists from their events.
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let index = app.search()?;
     let mut streams: Vec<String> = Vec::new();
@@ -927,6 +927,7 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
     }
     let mut docs = Vec::new();
     let mut rows = Vec::new();
+    let mut crime_rows = Vec::new();
     for stream in streams {
         let Some((kind, id)) = stream.split_once('/') else {
             continue;
@@ -935,7 +936,11 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
             continue;
         };
         let records = app.store.stream(&stream).await?;
-        if kind == "incident" {
+        if kind == "crime" {
+            if let Some(crime) = crate::crimes::rebuild(&records)? {
+                crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+            }
+        } else if kind == "incident" {
             if let Some(incident) = rebuild(&records, None)? {
                 docs.push(incident_document(&incident));
                 rows.push(crate::records::incident_row(
@@ -955,6 +960,9 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let mut tx = app.store.begin().await?;
     for row in &rows {
         tx.save_incident_row(row).await?;
+    }
+    for row in &crime_rows {
+        tx.save_crime_row(row).await?;
     }
     tx.commit().await?;
     index.rebuild(docs).map_err(search_error)

@@ -89,6 +89,19 @@ pub struct CrimeRecord {
     /// Set once the registrar approves a removal: the record stays, marked.
     pub cancelled: Option<(CancellationRequest, Username, Timestamp)>,
     pub version: u64,
+    pub last_changed_at: Timestamp,
+}
+
+impl CrimeRecord {
+    /// Where the record stands: `recorded`, `removal_requested` or `removed` (HOCR Section C;
+    /// a removed crime stays on file).
+    pub fn status(&self) -> &'static str {
+        match (&self.cancelled, &self.pending_cancellation) {
+            (Some(_), _) => "removed",
+            (None, Some(_)) => "removal_requested",
+            (None, None) => "recorded",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -262,6 +275,7 @@ impl CrimeRecord {
                     pending_cancellation: None,
                     cancelled: None,
                     version: 1,
+                    last_changed_at: e.at,
                 });
             }
             (None, _) => return Err(CrimeError::Corrupt("a change before the recording")),
@@ -304,6 +318,7 @@ impl CrimeRecord {
             }
         }
         crime.version += 1;
+        crime.last_changed_at = e.at;
         Ok(crime)
     }
 }

@@ -6,8 +6,8 @@ use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
 use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
-    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow, Store, StoreError,
-    StoreResult, UserRow, WriteTx,
+    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow,
+    Store, StoreError, StoreResult, UserRow, WriteTx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
@@ -88,6 +88,22 @@ fn incident_row(row: &PgRow) -> Result<IncidentRow, sqlx::Error> {
     })
 }
 
+fn crime_row(row: &PgRow) -> Result<CrimeRow, sqlx::Error> {
+    Ok(CrimeRow {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        classification: row.try_get("classification")?,
+        status: row.try_get("status")?,
+        reported_at_micros: row.try_get("reported_at_micros")?,
+        recorded_at_micros: row.try_get("recorded_at_micros")?,
+        recorded_by: row.try_get("recorded_by")?,
+        incident_id: row.try_get("incident_id")?,
+        location_text: row.try_get("location_text")?,
+        last_changed_at_micros: row.try_get("last_changed_at_micros")?,
+        version: row.try_get("version")?,
+    })
+}
+
 fn user_row(row: &PgRow) -> Result<UserRow, sqlx::Error> {
     Ok(UserRow {
         username: row.try_get("username")?,
@@ -157,6 +173,19 @@ impl Store for PostgresStore {
             .bind(sql::prefix_pattern(prefix))
             .fetch_all(&self.pool)
             .await
+            .map_err(db_error)
+    }
+
+    async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::list_crimes()))
+            .bind(filter.status.as_deref())
+            .bind(filter.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(crime_row)
+            .collect::<Result<_, _>>()
             .map_err(db_error)
     }
 
@@ -312,6 +341,25 @@ impl WriteTx for PgTx {
             .map_err(db_error)?;
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
+    }
+
+    async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
+        sqlx::query(sql::UPSERT_CRIME)
+            .bind(&row.id)
+            .bind(&row.reference)
+            .bind(&row.classification)
+            .bind(&row.status)
+            .bind(row.reported_at_micros)
+            .bind(row.recorded_at_micros)
+            .bind(&row.recorded_by)
+            .bind(row.incident_id.as_deref())
+            .bind(&row.location_text)
+            .bind(row.last_changed_at_micros)
+            .bind(row.version)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {

@@ -7,8 +7,8 @@ use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
 use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
-    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow, Store, StoreError,
-    StoreResult, UserRow, WriteTx,
+    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow,
+    Store, StoreError, StoreResult, UserRow, WriteTx,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -109,6 +109,22 @@ fn incident_row(row: &SqliteRow) -> Result<IncidentRow, sqlx::Error> {
     })
 }
 
+fn crime_row(row: &SqliteRow) -> Result<CrimeRow, sqlx::Error> {
+    Ok(CrimeRow {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        classification: row.try_get("classification")?,
+        status: row.try_get("status")?,
+        reported_at_micros: row.try_get("reported_at_micros")?,
+        recorded_at_micros: row.try_get("recorded_at_micros")?,
+        recorded_by: row.try_get("recorded_by")?,
+        incident_id: row.try_get("incident_id")?,
+        location_text: row.try_get("location_text")?,
+        last_changed_at_micros: row.try_get("last_changed_at_micros")?,
+        version: row.try_get("version")?,
+    })
+}
+
 fn user_row(row: &SqliteRow) -> Result<UserRow, sqlx::Error> {
     Ok(UserRow {
         username: row.try_get("username")?,
@@ -182,6 +198,19 @@ impl Store for SqliteStore {
             .bind(sql::prefix_pattern(prefix))
             .fetch_all(&self.reader)
             .await
+            .map_err(db_error)
+    }
+
+    async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::list_crimes()))
+            .bind(filter.status.as_deref())
+            .bind(filter.limit)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(crime_row)
+            .collect::<Result<_, _>>()
             .map_err(db_error)
     }
 
@@ -338,6 +367,25 @@ impl WriteTx for SqliteTx {
             .map_err(db_error)?;
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
+    }
+
+    async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
+        sqlx::query(sql::UPSERT_CRIME)
+            .bind(&row.id)
+            .bind(&row.reference)
+            .bind(&row.classification)
+            .bind(&row.status)
+            .bind(row.reported_at_micros)
+            .bind(row.recorded_at_micros)
+            .bind(&row.recorded_by)
+            .bind(row.incident_id.as_deref())
+            .bind(&row.location_text)
+            .bind(row.last_changed_at_micros)
+            .bind(row.version)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
-    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, RecordingFilter, SessionRow, Store,
-    UserRow,
+    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord,
+    RecordingFilter, SessionRow, Store, UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -22,6 +22,7 @@ where
     crime_numbers_run_by_year_apart_from_incidents(fresh().await.as_ref()).await;
     incident_rows_upsert_and_filter(fresh().await.as_ref()).await;
     incident_rows_by_recording_decision(fresh().await.as_ref()).await;
+    crime_rows_upsert_and_filter_by_status(fresh().await.as_ref()).await;
     users_and_sessions_round_trip(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
@@ -437,4 +438,62 @@ pub async fn text_survives_exactly(store: &dyn Store) {
         payload
     );
     assert_eq!(verify(store).await, 1);
+}
+
+fn crime(n: i64, status: &str, incident: Option<&str>) -> CrimeRow {
+    CrimeRow {
+        id: format!("00000000-0000-0000-0000-{n:012}"),
+        reference: format!("CR-2026-{n:06}"),
+        classification: "8N".into(),
+        status: status.into(),
+        reported_at_micros: 1_000_000 * n,
+        recorded_at_micros: 2_000_000 * n,
+        recorded_by: "recorder".into(),
+        incident_id: incident.map(Into::into),
+        location_text: "4 Oak Road, Leeds".into(),
+        last_changed_at_micros: 2_000_000 * n,
+        version: 1,
+    }
+}
+
+/// The crime list: rows replaced on change, newest recorded first, filtered by status (the
+/// registrar's removals awaiting approval).
+pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.save_crime_row(&crime(1, "recorded", Some("incident-1")))
+        .await
+        .unwrap();
+    tx.save_crime_row(&crime(2, "recorded", None))
+        .await
+        .unwrap();
+    tx.save_crime_row(&crime(3, "recorded", None))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let asked = CrimeRow {
+        status: "removal_requested".into(),
+        classification: "5D".into(),
+        version: 3,
+        last_changed_at_micros: 9_000_000,
+        ..crime(1, "recorded", Some("incident-1"))
+    };
+    tx.save_crime_row(&asked).await.unwrap();
+    tx.commit().await.unwrap();
+    let list = |status: Option<&str>| {
+        let filter = CrimeFilter {
+            status: status.map(Into::into),
+            limit: 10,
+        };
+        async move { store.list_crimes(&filter).await.unwrap() }
+    };
+    let all = list(None).await;
+    let refs: Vec<_> = all.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(refs, ["CR-2026-000003", "CR-2026-000002", "CR-2026-000001"]);
+    assert_eq!(
+        all[2], asked,
+        "the row was replaced, all columns round-trip"
+    );
+    assert_eq!(list(Some("removal_requested")).await, [asked]);
+    assert!(list(Some("removed")).await.is_empty());
 }

@@ -51,6 +51,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
 
+    async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>>;
+
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>>;
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
@@ -89,6 +91,9 @@ pub trait WriteTx: Send {
 
     /// Insert or replace the incident's row in the listing projection.
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()>;
+
+    /// Insert or replace the crime's row in the crime list.
+    async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()>;
 
     async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()>;
 

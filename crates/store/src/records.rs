@@ -92,3 +92,28 @@ pub struct IdempotentResponse {
     /// What the first attempt produced, as JSON written by the use case.
     pub body: String,
 }
+
+/// One row of the crime list: enough to list and filter crimes without replaying events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrimeRow {
+    pub id: String,
+    pub reference: String,
+    pub classification: String,
+    /// `recorded`, `removal_requested` or `removed`.
+    pub status: String,
+    pub reported_at_micros: i64,
+    pub recorded_at_micros: i64,
+    pub recorded_by: String,
+    pub incident_id: Option<String>,
+    pub location_text: String,
+    pub last_changed_at_micros: i64,
+    /// How many events the crime's stream holds.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrimeFilter {
+    /// Only crimes in this status (e.g. `removal_requested` for the registrar).
+    pub status: Option<String>,
+    pub limit: i64,
+}

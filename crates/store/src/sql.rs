@@ -72,6 +72,23 @@ pub const SELECT_IDEMPOTENT: &str =
 pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, body, created_at_micros) \
      VALUES ($1, $2, $3, $4, $5)";
 
+pub const UPSERT_CRIME: &str = "INSERT INTO crimes (id, reference, classification, status, reported_at_micros, \
+     recorded_at_micros, recorded_by, incident_id, location_text, last_changed_at_micros, version) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+     ON CONFLICT (id) DO UPDATE SET classification = excluded.classification, status = excluded.status, \
+     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version";
+
+pub const CRIME_COLUMNS: &str = "id, reference, classification, status, reported_at_micros, recorded_at_micros, \
+     recorded_by, incident_id, location_text, last_changed_at_micros, version";
+
+/// The crime list, newest recorded first; `$1` a status or NULL for all, `$2` the limit.
+pub fn list_crimes() -> String {
+    format!(
+        "SELECT {CRIME_COLUMNS} FROM crimes WHERE ($1 IS NULL OR status = $1) \
+         ORDER BY recorded_at_micros DESC, reference DESC LIMIT $2"
+    )
+}
+
 /// The incident list query with its filters as `$n` placeholders. Built from a fixed set of
 /// fragments only: no caller text ever enters the SQL.
 pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>) {

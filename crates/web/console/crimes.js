@@ -356,12 +356,36 @@
     }
   }
 
+  async function loadRemovals() {
+    const rows = $("removal-rows");
+    try {
+      const list = await api("GET", "/api/v1/crimes?status=removal_requested");
+      rows.replaceChildren(
+        ...list.crimes.map((c) =>
+          el(
+            "tr",
+            {},
+            el("td", {}, c.reference),
+            el("td", {}, `${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""}`),
+            el("td", {}, CR.dateTime(c.recorded_at)),
+            el("td", {}, c.location),
+            el("td", {}, el("button", { type: "button", "aria-label": `Open crime ${c.reference}`, onclick: () => openCrime(c.id) }, "Open")),
+          ),
+        ),
+      );
+      if (!list.crimes.length) rows.append(el("tr", {}, el("td", { colspan: "5" }, "No removals awaiting approval.")));
+    } catch (e) {
+      rows.replaceChildren(el("tr", {}, el("td", { colspan: "5" }, e.message)));
+    }
+  }
+
   // Send a change to the crime; show the new record, or the problem beside the form.
   async function changeCrime(path, body, errorId, done) {
     $(errorId).textContent = "";
     try {
       showCrime(await api("POST", `/api/v1/crimes/${crime.id}/${path}`, body));
       announce(done);
+      loadRemovals();
     } catch (e) {
       $(errorId).textContent = e.message;
     }
@@ -415,7 +439,7 @@
     }
   });
 
-  await loadQueue();
+  await Promise.all([loadQueue(), loadRemovals()]);
   // Live: an incident changed somewhere (a new crime report, a decision made elsewhere), so
   // the queue is read again, at most every few seconds however busy the room is (each read is
   // an audited look at the list).

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
         routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
         routes::live::events, routes::hocr_count, routes::incidents::duplicate,
-        routes::crimes::record, routes::crimes::record_direct, routes::crimes::get, routes::crimes::reclassify,
+        routes::crimes::record, routes::crimes::record_direct, routes::crimes::list, routes::crimes::get, routes::crimes::reclassify,
         routes::crimes::request_cancellation, routes::crimes::approve_cancellation, routes::crimes::decline_cancellation,
         routes::recording::non_crime, routes::recording::queue, routes::recording::compliance, routes::recording::integrity_check,
         routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,

@@ -169,6 +169,24 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
         "one numbering for all crimes: {direct}"
     );
 
+    // The crime list: the registrar's removals awaiting approval, and every crime.
+    let (status, problem) = app.get("/api/v1/crimes?status=gone", Some(r)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["field"], "status", "{problem}");
+    let (status, _) = app.get("/api/v1/crimes", Some(h)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, listed) = app.get("/api/v1/crimes", Some(&registrar)).await;
+    assert_eq!(listed["count"], 3, "{listed}");
+    let (_, removed) = app
+        .get("/api/v1/crimes?status=removed", Some(&registrar))
+        .await;
+    assert_eq!(removed["crimes"][0]["id"], id.as_str(), "{removed}");
+    assert_eq!(removed["crimes"][0]["classification"], "5D");
+    let (_, awaiting) = app
+        .get("/api/v1/crimes?status=removal_requested", Some(&registrar))
+        .await;
+    assert_eq!(awaiting["count"], 0, "{awaiting}");
+
     // Every change and the read are in an audit chain that still verifies.
     let (status, verified) = app.get("/api/v1/audit/verify", Some(&supervisor)).await;
     assert_eq!(status, StatusCode::OK, "{verified}");

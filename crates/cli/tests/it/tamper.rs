@@ -344,3 +344,42 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
     assert!(err.contains("no checkpoint written"), "{err}");
     app.database.drop_database().await;
 }
+
+both_backends!(a_crime_list_changed_behind_the_system_is_found);
+
+async fn a_crime_list_changed_behind_the_system_is_found(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await.unwrap();
+    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let (status, crime) = app
+        .post(
+            "/api/v1/crimes",
+            Some(&recorder),
+            &json!({
+                "classification": "44",
+                "reported_at": "2026-01-02T09:00:00Z",
+                "offence_from": "2026-01-01T20:00:00Z",
+                "location": "Outside 9 Park Row, Leeds LS1 5HD"
+            }),
+        )
+        .await;
+    assert!(status.is_success(), "{crime}");
+    app.stop().await;
+    let url = app.database.url.clone();
+    let (code, said) = verify(&url).await;
+    assert_eq!(code, 0, "{said}");
+
+    // Someone quietly marks the crime removed in the list, leaving its events alone.
+    let raw = Raw::open(&url).await;
+    raw.exec("UPDATE crimes SET status = 'removed'")
+        .await
+        .unwrap();
+    raw.close().await;
+    let (code, said) = verify(&url).await;
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("crime list does not match")
+            && said.contains(crime["reference"].as_str().unwrap()),
+        "{said}"
+    );
+    app.database.drop_database().await;
+}

@@ -142,17 +142,15 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
             approved_at: by.map(|b| b.1),
         }
     };
-    let (status, cancellation) = match (&r.cancelled, &r.pending_cancellation) {
-        (Some((req, by, at)), _) => (
-            "removed",
-            Some(cancellation_view(
-                req,
-                Some((by.to_string(), at.to_string())),
-            )),
-        ),
-        (None, Some(req)) => ("removal_requested", Some(cancellation_view(req, None))),
-        (None, None) => ("recorded", None),
+    let cancellation = match (&r.cancelled, &r.pending_cancellation) {
+        (Some((req, by, at)), _) => Some(cancellation_view(
+            req,
+            Some((by.to_string(), at.to_string())),
+        )),
+        (None, Some(req)) => Some(cancellation_view(req, None)),
+        (None, None) => None,
     };
+    let status = r.status();
     CrimeView {
         id: crime.id.to_string(),
         reference: r.recording.reference.clone(),
@@ -223,6 +221,74 @@ pub async fn record(
     };
     let crime = crimes::record_from_incident(&state.app, &actor, incident, draft).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &crime))))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrimeSummary {
+    pub id: String,
+    pub reference: String,
+    pub classification: String,
+    pub classification_name: Option<String>,
+    /// `recorded`, `removal_requested` or `removed`.
+    pub status: String,
+    pub reported_at: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// The incident it came from; none for a crime reported directly.
+    pub incident_id: Option<String>,
+    pub location: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrimeList {
+    pub crimes: Vec<CrimeSummary>,
+    pub count: usize,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// `recorded`, `removal_requested` (the registrar's removals awaiting approval) or
+    /// `removed`; all when absent.
+    status: Option<String>,
+}
+
+fn micros_text(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// The crime list, newest first (at most 500); the listing is audited.
+#[utoipa::path(get, path = "/api/v1/crimes", tag = "crime", params(ListParams),
+    responses((status = 200, body = CrimeList), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<axum::extract::Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CrimeList>, ApiError> {
+    let axum::extract::Query(p) =
+        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let rows = crimes::list(&state.app, &actor, p.status.as_deref()).await?;
+    let reference = &state.app.settings.reference;
+    let crimes: Vec<CrimeSummary> = rows
+        .into_iter()
+        .map(|r| CrimeSummary {
+            classification_name: reference.offence(&r.classification).map(|o| o.name.clone()),
+            reported_at: micros_text(r.reported_at_micros),
+            recorded_at: micros_text(r.recorded_at_micros),
+            id: r.id,
+            reference: r.reference,
+            classification: r.classification,
+            status: r.status,
+            recorded_by: r.recorded_by,
+            incident_id: r.incident_id,
+            location: r.location_text,
+        })
+        .collect();
+    Ok(Json(CrimeList {
+        count: crimes.len(),
+        crimes,
+    }))
 }
 
 /// Record a crime reported directly, not through an incident (e.g. an online report).

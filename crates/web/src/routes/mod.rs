@@ -51,7 +51,7 @@ pub fn api() -> Router<AppState> {
         .route("/reference", get(first_contact::reference))
         .route("/hocr/count", post(hocr_count))
         .route("/incidents/{id}/crimes", post(crimes::record))
-        .route("/crimes", post(crimes::record_direct))
+        .route("/crimes", get(crimes::list).post(crimes::record_direct))
         .route("/crimes/{id}", get(crimes::get))
         .route("/crimes/{id}/reclassify", post(crimes::reclassify))
         .route(

@@ -5,7 +5,6 @@ use crate::crimes;
 use crate::records::{incident_row, rebuild};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::{ChainBreak, ChainVerifier, Checkpoint, VerifiedChain};
-use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
 use controlroom_store::{CrimeFilter, IncidentFilter, Store};
 use std::collections::BTreeSet;
@@ -31,17 +30,14 @@ pub struct Verified {
 const PAGE: i64 = 2_000;
 
 /// Read-only: verifying changes nothing, so it can run against a copy taken for an inquiry.
-/// `reference` is the reference data the incident list was written with: it decides which
-/// incidents are reports of crime.
-pub async fn verify(store: &dyn Store, reference: &ReferenceData) -> Result<Verified, VerifyError> {
-    verify_against(store, reference, &[]).await
+pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
+    verify_against(store, &[]).await
 }
 
 /// [`verify`], also holding the chain to checkpoints written down outside the database, so a
 /// chain rewritten from the start (hashes and head included) is caught.
 pub async fn verify_against(
     store: &dyn Store,
-    reference: &ReferenceData,
     checkpoints: &[Checkpoint],
 ) -> Result<Verified, VerifyError> {
     let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
@@ -88,7 +84,7 @@ pub async fn verify_against(
         let records = store.stream(&stream).await.map_err(AppError::from)?;
         let incident = rebuild(&records, None)?
             .ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
-        if &incident_row(&incident, reference) != row {
+        if &incident_row(&incident) != row {
             return Err(mismatch(
                 &row.reference,
                 "the listed state differs from the state its events rebuild",
@@ -155,7 +151,7 @@ async fn verify_crime_list(
 
 pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError> {
     actor.require(Permission::VerifyAuditTrail, "verify the audit trail")?;
-    verify(app.store.as_ref(), &app.settings.reference).await
+    verify(app.store.as_ref()).await
 }
 
 /// Verify the whole trail, then write down where its head is now: keep the line somewhere the
@@ -163,10 +159,9 @@ pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError
 /// checkpoint of a broken chain would vouch for the break, so none is given.
 pub async fn checkpoint(
     store: &dyn Store,
-    reference: &ReferenceData,
     now: jiff::Timestamp,
 ) -> Result<Checkpoint, VerifyError> {
-    let verified = verify(store, reference).await?;
+    let verified = verify(store).await?;
     Ok(Checkpoint {
         seq: verified.chain.head_seq,
         hash: verified.chain.head_hash.to_hex(),

@@ -75,7 +75,8 @@ pub(crate) async fn append_events(
     let mut contact_id = None;
     let mut log_entry = None;
     let mut stream = None;
-    for event in events {
+    let mut events: std::collections::VecDeque<IncidentEvent> = events.into();
+    while let Some(event) = events.pop_front() {
         match &event {
             IncidentEvent::ContactJoined { contact } => contact_id = Some(contact.id),
             IncidentEvent::LogEntryAdded { number, .. } => log_entry = Some(*number),
@@ -93,19 +94,24 @@ pub(crate) async fn append_events(
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
         let name = stream.get_or_insert_with(|| incident_stream(next.id));
         tx.append(change_record(name, &stamped)?).await?;
+        // NCRS: the change that first makes the incident a report of crime starts its
+        // recording clock, recorded as an event so later changes cannot stop it.
+        if events.is_empty()
+            && let Some(started) = controlroom_domain::ncrs::crime_report_started(&next, reference)
+        {
+            events.push_back(started);
+        }
         state = Some(next);
     }
     let incident =
         state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
-    tx.save_incident_row(&incident_row(&incident, reference))
-        .await?;
+    tx.save_incident_row(&incident_row(&incident)).await?;
     Ok((incident, contact_id, log_entry))
 }
 
 /// After commit: tell the live consoles and the search index.
 pub(crate) fn after_commit(app: &App, incident: &Incident) {
-    app.live
-        .publish(incident_row(incident, &app.settings.reference));
+    app.live.publish(incident_row(incident));
     crate::intelligence::index_incident(app, incident);
 }
 

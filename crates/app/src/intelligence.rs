@@ -943,10 +943,7 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         } else if kind == "incident" {
             if let Some(incident) = rebuild(&records, None)? {
                 docs.push(incident_document(&incident));
-                rows.push(crate::records::incident_row(
-                    &incident,
-                    &app.settings.reference,
-                ));
+                rows.push(crate::records::incident_row(&incident));
             }
         } else if let Ok(kind) = Kind::parse(kind)
             && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?

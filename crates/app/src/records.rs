@@ -4,7 +4,6 @@
 use crate::AppError;
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::incident::{Incident, IncidentEvent, IncidentId, Stamped};
-use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::user::Username;
 use controlroom_store::{IncidentRow, NewRecord, WriteTx};
 use jiff::Timestamp;
@@ -103,11 +102,10 @@ fn attend_by(incident: &Incident) -> Option<Timestamp> {
         .map(|a| a.due_at)
 }
 
-/// The incident's row in the list. `reference` decides whether its codes make it a report
-/// of crime (NCRS), which starts the recording clock.
-pub(crate) fn incident_row(incident: &Incident, reference: &ReferenceData) -> IncidentRow {
+/// The incident's row in the list: a pure fold of its events, so `audit verify` can rebuild it.
+pub(crate) fn incident_row(incident: &Incident) -> IncidentRow {
     let first = incident.contacts.first();
-    let clock = controlroom_domain::ncrs::recording_clock(incident, reference);
+    let clock = controlroom_domain::ncrs::recording_clock(incident);
     let decision = if !incident.crimes.is_empty() {
         Some("crime")
     } else if incident.non_crime.is_some() {

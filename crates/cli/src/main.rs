@@ -165,10 +165,6 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         db: Database,
-        /// The force's reference folder the server runs with: it decides which incidents are
-        /// reports of crime in the incident list.
-        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
-        reference_dir: Option<std::path::PathBuf>,
         /// Checkpoints written by `audit checkpoint` (one JSON line each): the chain must still
         /// pass through every one of them.
         #[arg(long)]
@@ -179,8 +175,6 @@ enum AuditCommand {
     Checkpoint {
         #[command(flatten)]
         db: Database,
-        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
-        reference_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -290,13 +284,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         } => {
             init_logging();
             // Bad reference data stops start-up, naming the file and line to fix.
-            let reference =
-                controlroom_app::reference::load(reference_dir.as_deref()).map_err(|e| {
-                    Failure {
-                        code: 2,
-                        error: anyhow::anyhow!("reference data: {e}"),
-                    }
-                })?;
+            let reference = load_reference(reference_dir.as_deref())?;
             let settings = Settings {
                 session_idle_timeout: SignedDuration::from_mins(i64::from(
                     session_idle_minutes.max(1),
@@ -340,21 +328,14 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit {
-            command:
-                AuditCommand::Verify {
-                    db,
-                    reference_dir,
-                    checkpoints,
-                },
+            command: AuditCommand::Verify { db, checkpoints },
         } => {
-            let reference = load_reference(reference_dir.as_deref())?;
             let checkpoints = match checkpoints {
                 Some(path) => read_checkpoints(&path)?,
                 None => Vec::new(),
             };
             let store = open_store(&db.database_url).await?;
-            let result =
-                audit_trail::verify_against(store.as_ref(), &reference, &checkpoints).await;
+            let result = audit_trail::verify_against(store.as_ref(), &checkpoints).await;
             store.close().await;
             match result {
                 Ok(verified) => {
@@ -375,12 +356,10 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Checkpoint { db, reference_dir },
+            command: AuditCommand::Checkpoint { db },
         } => {
-            let reference = load_reference(reference_dir.as_deref())?;
             let store = open_store(&db.database_url).await?;
-            let result =
-                audit_trail::checkpoint(store.as_ref(), &reference, jiff::Timestamp::now()).await;
+            let result = audit_trail::checkpoint(store.as_ref(), jiff::Timestamp::now()).await;
             store.close().await;
             match result {
                 Ok(checkpoint) => {

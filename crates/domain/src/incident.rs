@@ -333,6 +333,9 @@ pub struct Incident {
     pub signposts: Vec<Signpost>,
     /// The diary appointment for a scheduled response, while one stands.
     pub appointment: Option<crate::diary::SlotKey>,
+    /// NCRS: when the incident first became a report of crime (a Crime-category type or
+    /// closing code). Never unset: a later reopening or retyping does not stop the clock.
+    pub crime_reported_at: Option<Timestamp>,
     /// Crimes recorded from this incident (NCRS), oldest first.
     pub crimes: Vec<CrimeLink>,
     /// The recorder's decision that no crime is to be recorded. It stays on file if a crime
@@ -463,6 +466,10 @@ pub enum IncidentEvent {
         slot: Option<crate::diary::SlotKey>,
         note: String,
     },
+    /// NCRS: the incident became a report of crime, so the 24-hour recording clock runs.
+    /// Written by the application beside the change that made it one (the reference data
+    /// decides which codes are crimes), so the fact stays whatever is changed later.
+    CrimeReported,
     /// A crime record was made from this incident (written with the crime's own events).
     CrimeRecorded {
         crime_id: Uuid,
@@ -496,6 +503,7 @@ impl IncidentEvent {
             IncidentEvent::Reopened { .. } => "incident_reopened",
             IncidentEvent::ClosedAsDuplicate { .. } => "incident_closed_as_duplicate",
             IncidentEvent::AppointmentSet { .. } => "appointment_set",
+            IncidentEvent::CrimeReported => "crime_reported",
             IncidentEvent::CrimeRecorded { .. } => "incident_crime_recorded",
             IncidentEvent::NonCrimeDecided { .. } => "non_crime_decided",
         }
@@ -1045,6 +1053,7 @@ impl Incident {
                     dash: Vec::new(),
                     signposts: Vec::new(),
                     appointment: None,
+                    crime_reported_at: None,
                     crimes: Vec::new(),
                     non_crime: None,
                     history: vec![StatusChange {
@@ -1194,6 +1203,9 @@ impl Incident {
                     Status::Closed,
                     Some(format!("duplicate of {of}")),
                 );
+            }
+            E::CrimeReported => {
+                incident.crime_reported_at.get_or_insert(*at);
             }
             E::CrimeRecorded {
                 crime_id,

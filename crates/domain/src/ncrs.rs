@@ -12,7 +12,7 @@ mod indicators;
 
 pub use indicators::crime_indicators;
 
-use crate::incident::Incident;
+use crate::incident::{Incident, IncidentEvent};
 use crate::reference::{CategoryGroup, ReferenceData};
 use crate::roles::{Permission, Role};
 use crate::text::Invalid;
@@ -114,23 +114,46 @@ pub fn is_crime_report(
             .is_some_and(|c| crime(&c.category))
 }
 
-/// The recording clock an incident has started, if it has: from when its first contact
-/// reached the police, not from when someone spotted the crime.
-pub fn recording_clock(incident: &Incident, reference: &ReferenceData) -> Option<RecordingClock> {
+/// The event that starts an incident's recording clock, when a change has just made it a
+/// report of crime for the first time. The application appends it beside that change.
+pub fn crime_report_started(
+    incident: &Incident,
+    reference: &ReferenceData,
+) -> Option<IncidentEvent> {
     let closing = incident.closure.as_ref().map(|c| c.closing_code.as_str());
     let opening = incident.incident_type.as_ref().map(|c| c.as_str());
-    is_crime_report(opening, closing, reference).then(|| {
-        let reported = incident
-            .contacts
-            .first()
-            .map_or(incident.opened_at, |c| c.received_at);
-        let clock = RecordingClock::start(reported);
-        // A decision stamped before the report (clock skew between servers) counts as made
-        // at the report: it cannot make the clock invalid.
-        match incident.recording_decided_at() {
-            Some(at) => clock.decide(at.max(reported)).unwrap_or(clock),
-            None => clock,
-        }
+    (incident.crime_reported_at.is_none() && is_crime_report(opening, closing, reference))
+        .then_some(IncidentEvent::CrimeReported)
+}
+
+/// The closing code of an incident closed as a duplicate: its callers joined the first
+/// incident, which carries the report (and its clock) from then on.
+pub const DUPLICATE_CLOSING_CODE: &str = "ADMIN_DUPLICATE";
+
+/// The recording clock an incident has started, if it has: from when the earliest of its
+/// contacts reached the police (NCRS: the first report, not when someone spotted the crime),
+/// stopped by the first recording decision.
+pub fn recording_clock(incident: &Incident) -> Option<RecordingClock> {
+    incident.crime_reported_at?;
+    if incident
+        .closure
+        .as_ref()
+        .is_some_and(|c| c.closing_code.as_str() == DUPLICATE_CLOSING_CODE)
+    {
+        return None;
+    }
+    let reported = incident
+        .contacts
+        .iter()
+        .map(|c| c.received_at)
+        .min()
+        .unwrap_or(incident.opened_at);
+    let clock = RecordingClock::start(reported);
+    // A decision stamped before the report (a contact backdated after the decision) counts
+    // as made at the report: it cannot make the clock invalid.
+    Some(match incident.recording_decided_at() {
+        Some(at) => clock.decide(at.max(reported)).unwrap_or(clock),
+        None => clock,
     })
 }
 

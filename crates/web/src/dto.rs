@@ -377,7 +377,7 @@ impl CrimeRecordingView {
         reference: &controlroom_domain::reference::ReferenceData,
         now: Timestamp,
     ) -> Self {
-        let clock = controlroom_domain::ncrs::recording_clock(i, reference);
+        let clock = controlroom_domain::ncrs::recording_clock(i);
         Self {
             crime_report: clock.is_some(),
             clock: clock.map(|c| RecordingClockView::new(&c, now)),

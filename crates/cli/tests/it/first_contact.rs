@@ -251,7 +251,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     ] {
         assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
     }
-    controlroom_app::audit_trail::verify(app.app.store.as_ref(), &app.app.settings.reference)
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
         .await
         .unwrap();
     app.finish().await;

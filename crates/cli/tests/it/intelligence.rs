@@ -231,7 +231,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "already closed");
-    controlroom_app::audit_trail::verify(app.app.store.as_ref(), &app.app.settings.reference)
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
         .await
         .unwrap();
 

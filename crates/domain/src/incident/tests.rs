@@ -384,6 +384,36 @@ fn a_crime_recorded_after_a_non_crime_decision_keeps_the_first_decision_time() {
     assert_eq!(incident.recording_decided_at(), Some(at(1)));
 }
 
+/// Run commands as the application does: after each, append `crime_reported` when the
+/// change made the incident a report of crime for the first time.
+fn run_with_ncrs(
+    commands: Vec<IncidentCommand>,
+    reference: &crate::reference::ReferenceData,
+) -> Incident {
+    let mut state: Option<Incident> = None;
+    for (i, command) in commands.into_iter().enumerate() {
+        let mut events = decide(state.as_ref(), command).unwrap();
+        loop {
+            for event in events.drain(..) {
+                let stamped = Stamped {
+                    at: at(i as i64 * 60),
+                    by: handler(),
+                    event,
+                };
+                state = Some(Incident::apply(state, &stamped, 0).unwrap());
+            }
+            match state
+                .as_ref()
+                .and_then(|s| crate::ncrs::crime_report_started(s, reference))
+            {
+                Some(event) => events.push(event),
+                None => break,
+            }
+        }
+    }
+    state.unwrap()
+}
+
 #[test]
 fn the_recording_clock_of_a_crime_incident_stops_at_the_decision() {
     use crate::ncrs::{ClockState, recording_clock};
@@ -395,16 +425,77 @@ fn the_recording_clock_of_a_crime_incident_stops_at_the_decision() {
         incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
         contact: contact(1),
     };
-    let undecided = run(vec![crime_open.clone()]).unwrap();
-    let clock = recording_clock(&undecided, &reference).unwrap();
+    let undecided = run_with_ncrs(vec![crime_open.clone()], &reference);
+    let clock = recording_clock(&undecided).unwrap();
+    assert_eq!(clock.started_at, at(0), "from the contact's arrival");
     assert!(clock.overdue(at(24 * 60 + 1)));
 
-    let decided = run(vec![crime_open, link_crime(3)]).unwrap();
-    let clock = recording_clock(&decided, &reference).unwrap();
+    let decided = run_with_ncrs(vec![crime_open, link_crime(3)], &reference);
+    let clock = recording_clock(&decided).unwrap();
     assert_eq!(clock.state(at(48 * 60)), ClockState::DecidedOnTime);
 
     // Not a crime report: no clock, whatever else happens.
-    assert!(recording_clock(&run(vec![open()]).unwrap(), &reference).is_none());
+    assert!(recording_clock(&run_with_ncrs(vec![open()], &reference)).is_none());
+}
+
+// The clock, once started, does not stop because the codes change: a crime report by its
+// closing code stays one after reopening (HMICFRS finds crimes lost exactly this way).
+#[test]
+fn reopening_or_retyping_does_not_stop_the_recording_clock() {
+    use crate::ncrs::recording_clock;
+    let reference =
+        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let closed_as_crime = IncidentCommand::close(
+        Some("CRIME_NOT_RECORDED"),
+        &[],
+        "assault disclosed at the scene; crime to be recorded",
+    )
+    .unwrap();
+    let incident = run_with_ncrs(
+        vec![
+            open(),
+            grade("priority"),
+            closed_as_crime,
+            IncidentCommand::reopen("caller rang back").unwrap(),
+            IncidentCommand::Classify {
+                incident_type: Some(Code::parse("type", "ASB_NUISANCE").unwrap()),
+                qualifiers: Vec::new(),
+            },
+        ],
+        &reference,
+    );
+    assert!(incident.closure.is_none());
+    assert_eq!(incident.crime_reported_at, Some(at(120)));
+    assert!(
+        recording_clock(&incident).is_some(),
+        "still awaiting a decision"
+    );
+}
+
+// A duplicate's callers joined the first incident, which carries the report: the duplicate
+// itself leaves the recorders' queue.
+#[test]
+fn a_duplicate_has_no_recording_clock_of_its_own() {
+    use crate::ncrs::recording_clock;
+    let reference =
+        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let typed = IncidentCommand::Open {
+        id: IncidentId(Uuid::from_u128(1)),
+        reference: IncidentRef::parse("20261123-0001").unwrap(),
+        incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
+        contact: contact(1),
+    };
+    let duplicate = run_with_ncrs(
+        vec![
+            typed,
+            IncidentCommand::CloseAsDuplicate {
+                of: IncidentRef::parse("20261123-0002").unwrap(),
+            },
+        ],
+        &reference,
+    );
+    assert!(duplicate.crime_reported_at.is_some());
+    assert!(recording_clock(&duplicate).is_none());
 }
 
 #[test]

@@ -69,13 +69,15 @@ pub fn csrf_token(session_token: &str) -> String {
 
 const WRONG: &str = "the username or password is wrong";
 
-/// Wrong passwords by the username tried (lower case), known or not: an unknown name is
-/// throttled like a known one, so the refusal tells an attacker nothing.
+/// Wrong passwords by username, known or not: an unknown name is throttled like a known one,
+/// so the refusal tells an attacker nothing. Names that cannot be usernames share one entry
+/// (they can never sign in), so made-up names cannot grow the map past its cap.
 #[derive(Debug, Default)]
 pub struct FailedSignInsByName(Mutex<HashMap<String, FailedSignIns>>);
 
-/// Names remembered before forgotten entries are swept out.
+/// The most names remembered at once; past it the stalest entry makes room.
 const REMEMBERED_NAMES: usize = 10_000;
+const NOT_A_USERNAME: &str = "(not a username)";
 
 impl FailedSignInsByName {
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, FailedSignIns>) -> T) -> T {
@@ -85,17 +87,28 @@ impl FailedSignInsByName {
         f(&mut map)
     }
 
-    fn locked_until(&self, name: &str, now: Timestamp) -> Option<Timestamp> {
-        self.with(|map| map.get(name).and_then(|f| f.locked_until(now)))
-    }
-
-    fn fail(&self, name: &str, now: Timestamp) {
+    /// Before a password is checked: refuse while the name is locked; otherwise count the
+    /// attempt as a failure now, in the same step, so that parallel guesses cannot all pass
+    /// the check before any of them is counted. A success takes it back ([`Self::succeed`]).
+    fn begin(&self, name: &str, now: Timestamp) -> Result<(), Timestamp> {
         self.with(|map| {
-            if map.len() >= REMEMBERED_NAMES {
+            if let Some(until) = map.get(name).and_then(|f| f.locked_until(now)) {
+                return Err(until);
+            }
+            if !map.contains_key(name) && map.len() >= REMEMBERED_NAMES {
                 map.retain(|_, f| !f.forgotten(now));
+                if map.len() >= REMEMBERED_NAMES
+                    && let Some(stalest) = map
+                        .iter()
+                        .min_by_key(|(_, f)| f.latest())
+                        .map(|(k, _)| k.clone())
+                {
+                    map.remove(&stalest);
+                }
             }
             map.entry(name.to_owned()).or_default().fail(now);
-        });
+            Ok(())
+        })
     }
 
     fn succeed(&self, name: &str) {
@@ -104,9 +117,13 @@ impl FailedSignInsByName {
 }
 
 pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<SignedIn, AppError> {
-    let key = username.trim().to_lowercase();
+    let parsed = Username::parse(username).ok();
+    let key = parsed
+        .as_ref()
+        .map_or(NOT_A_USERNAME, |n| n.as_str())
+        .to_owned();
     let now = app.now();
-    if let Some(until) = app.failed_sign_ins.locked_until(&key, now) {
+    if let Err(until) = app.failed_sign_ins.begin(&key, now) {
         let wait = until.duration_since(now);
         let mut tx = app.store.begin().await?;
         tx.append(access_record(
@@ -141,7 +158,6 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         .map_err(|e| AppError::Corrupt(format!("password check failed: {e}")))?;
 
     let (Some(user), Some(name), true) = (user, name.clone(), matches) else {
-        app.failed_sign_ins.fail(&key, now);
         // Failed attempts are security events: keep them in the audit trail too.
         let who = name
             .unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
@@ -282,5 +298,40 @@ mod tests {
             touch_interval(SignedDuration::from_secs(60)),
             SignedDuration::from_secs(2)
         );
+    }
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(1_795_400_000 + second).unwrap()
+    }
+
+    // Parallel guesses: each is counted before its hash is checked, so only five get through
+    // however many arrive at once.
+    #[test]
+    fn attempts_are_counted_before_the_password_is_checked() {
+        let failed = FailedSignInsByName::default();
+        let allowed = (0..20)
+            .filter(|_| failed.begin("handler", at(0)).is_ok())
+            .count();
+        assert_eq!(allowed, controlroom_domain::sign_in::MAX_FAILURES);
+        // A success takes its attempt back and clears the name.
+        let fresh = FailedSignInsByName::default();
+        for _ in 0..4 {
+            fresh.begin("handler", at(0)).unwrap();
+        }
+        fresh.begin("handler", at(1)).unwrap();
+        fresh.succeed("handler");
+        assert!(fresh.begin("handler", at(2)).is_ok());
+    }
+
+    // Made-up names cannot grow the map without end.
+    #[test]
+    fn the_remembered_names_are_capped() {
+        let failed = FailedSignInsByName::default();
+        for n in 0..(REMEMBERED_NAMES + 50) {
+            let _ = failed.begin(&format!("user{n}"), at(i64::try_from(n).unwrap()));
+        }
+        let (len, oldest_kept) = failed.with(|m| (m.len(), m.contains_key("user0")));
+        assert!(len <= REMEMBERED_NAMES, "{len}");
+        assert!(!oldest_kept, "the stalest name made room");
     }
 }

@@ -41,6 +41,11 @@ impl FailedSignIns {
         self.recent.push(at);
     }
 
+    /// The latest failure, if any.
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.recent.iter().max().copied()
+    }
+
     /// Nothing left to remember: every failure is older than the window.
     pub fn forgotten(&self, now: Timestamp) -> bool {
         self.within_window(now).next().is_none()

@@ -127,11 +127,14 @@ pub struct Compliance {
     pub reports: usize,
     pub decided_on_time: usize,
     pub decided_late: usize,
+    /// Reports of the period still awaiting a decision.
     pub awaiting: usize,
+    /// Reports overdue now, whenever reported.
     pub overdue: usize,
     /// Decisions made within 24 hours out of decisions made, to one decimal place.
     pub on_time_percent: Option<f64>,
-    /// Undecided reports past their 24 hours, most overdue first: the supervisor's list.
+    /// Undecided reports past their 24 hours, whenever reported, most overdue first: the
+    /// supervisor's list.
     pub overdue_reports: Vec<ClockedReport>,
     /// True when the period held more than [`MAX_ROWS`] reports and only the newest are here.
     pub truncated: bool,
@@ -199,12 +202,20 @@ pub async fn compliance(
     let decided_on_time = count(|s| matches!(s, ClockState::DecidedOnTime));
     let decided_late = count(|s| matches!(s, ClockState::DecidedLate { .. }));
     let awaiting = count(|s| matches!(s, ClockState::Running { .. } | ClockState::Overdue { .. }));
-    let mut overdue_reports: Vec<ClockedReport> = reports
-        .iter()
-        .filter(|r| matches!(r.state, ClockState::Overdue { .. }))
-        .cloned()
-        .collect();
-    overdue_reports.sort_by_key(|r| r.clock.started_at);
+    // Overdue now, whenever reported: the longest overdue are the ones a period would hide.
+    let mut overdue_reports = Vec::new();
+    for row in app
+        .store
+        .list_incidents(&IncidentFilter {
+            recording: Some(RecordingFilter::AwaitingDecision),
+            limit: limit(),
+            ..IncidentFilter::default()
+        })
+        .await?
+    {
+        overdue_reports
+            .extend(clocked(row, now)?.filter(|r| matches!(r.state, ClockState::Overdue { .. })));
+    }
     let overdue_rows: Vec<IncidentRow> =
         overdue_reports.iter().map(|r| r.incident.clone()).collect();
     listed(

@@ -188,19 +188,35 @@ fn read_checkpoints(
     };
     let text =
         std::fs::read_to_string(path).map_err(|e| input(format!("{}: {e}", path.display())))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| {
-            serde_json::from_str(line).map_err(|e| {
+    let mut seen: std::collections::BTreeMap<i64, (usize, String)> = Default::default();
+    let mut checkpoints = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let checkpoint: controlroom_domain::audit::Checkpoint = serde_json::from_str(line)
+            .map_err(|e| {
                 input(format!(
                     "{} line {}: not a checkpoint written by `controlroom audit checkpoint`: {e}",
                     path.display(),
                     n + 1
                 ))
-            })
-        })
-        .collect()
+            })?;
+        // Two different hashes for one event: one of the lines is not genuine.
+        if let Some((first, hash)) = seen.get(&checkpoint.seq)
+            && !hash.eq_ignore_ascii_case(&checkpoint.hash)
+        {
+            return Err(input(format!(
+                "{} lines {first} and {}: two different hashes for event {}; the checkpoint file itself was altered",
+                path.display(),
+                n + 1,
+                checkpoint.seq
+            )));
+        }
+        seen.insert(checkpoint.seq, (n + 1, checkpoint.hash.clone()));
+        checkpoints.push(checkpoint);
+    }
+    Ok(checkpoints)
 }
 
 fn load_reference(

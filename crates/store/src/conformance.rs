@@ -321,6 +321,18 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
         "newest first"
     );
     assert_eq!(all[2], updated);
+    // An older version of the row never replaces a newer one.
+    let mut tx = store.begin().await.unwrap();
+    tx.save_incident_row(&row(1, "open", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    let again = store
+        .list_incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(again[2], updated, "a stale row was written over a newer one");
 
     let graded = store
         .list_incidents(&IncidentFilter {
@@ -487,6 +499,12 @@ pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
         };
         async move { store.list_crimes(&filter).await.unwrap() }
     };
+    // An older version of the row never replaces a newer one.
+    let mut tx = store.begin().await.unwrap();
+    tx.save_crime_row(&crime(1, "recorded", Some("incident-1")))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let all = list(None).await;
     let refs: Vec<_> = all.iter().map(|r| r.reference.as_str()).collect();
     assert_eq!(refs, ["CR-2026-000003", "CR-2026-000002", "CR-2026-000001"]);

@@ -33,6 +33,8 @@ pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 W
 pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last) VALUES ($1, 1) \
      ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last";
 
+/// Insert or replace; never replaces a row with an older version of itself (a rebuild that
+/// read the events before a concurrent change committed).
 pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
      contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
      crime_report_at_micros, recording_decided_at_micros, recording_decision, lat, lon) \
@@ -42,7 +44,8 @@ pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status,
      last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
      attend_by_micros = excluded.attend_by_micros, crime_report_at_micros = excluded.crime_report_at_micros, \
      recording_decided_at_micros = excluded.recording_decided_at_micros, \
-     recording_decision = excluded.recording_decision, lat = excluded.lat, lon = excluded.lon";
+     recording_decision = excluded.recording_decision, lat = excluded.lat, lon = excluded.lon \
+     WHERE incidents.version <= excluded.version";
 
 pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
      contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
@@ -72,11 +75,13 @@ pub const SELECT_IDEMPOTENT: &str =
 pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, body, created_at_micros) \
      VALUES ($1, $2, $3, $4, $5)";
 
+/// As [`UPSERT_INCIDENT`], for the crime list.
 pub const UPSERT_CRIME: &str = "INSERT INTO crimes (id, reference, classification, status, reported_at_micros, \
      recorded_at_micros, recorded_by, incident_id, location_text, last_changed_at_micros, version) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
      ON CONFLICT (id) DO UPDATE SET classification = excluded.classification, status = excluded.status, \
-     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version";
+     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version \
+     WHERE crimes.version <= excluded.version";
 
 pub const CRIME_COLUMNS: &str = "id, reference, classification, status, reported_at_micros, recorded_at_micros, \
      recorded_by, incident_id, location_text, last_changed_at_micros, version";

@@ -140,6 +140,20 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
         compliance["overdue_reports"][0]["incident"]["id"],
         theft.as_str()
     );
+    // A period that leaves the report out still lists it as overdue: the longest overdue
+    // are the ones a period would otherwise hide.
+    let last_hour = (app.clock.now() - SignedDuration::from_hours(1)).to_string();
+    let recent = get(
+        &app,
+        s,
+        &format!("/api/v1/crime-recording/compliance?from={last_hour}"),
+    )
+    .await;
+    assert_eq!(recent["reports"], 0, "{recent}");
+    assert_eq!(
+        recent["overdue_reports"][0]["incident"]["id"],
+        theft.as_str()
+    );
 
     // A non-crime decision needs a known reason and a rationale; nothing is written otherwise.
     let path = format!("/api/v1/incidents/{theft}/non-crime");

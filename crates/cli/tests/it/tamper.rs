@@ -333,6 +333,25 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
     .await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("line 2"), "{err}");
+    // Two lines that disagree about one event: the file itself was altered.
+    let mut other: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    other["hash"] = json!("0".repeat(64));
+    std::fs::write(dir.path().join("two.jsonl"), format!("{line}{other}\n")).unwrap();
+    let two = dir.path().join("two.jsonl");
+    let (code, _, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--checkpoints",
+            two.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("two different hashes"), "{err}");
     // And no checkpoint vouches for a chain that is already broken.
     let raw = Raw::open(&url).await;
     raw.exec("UPDATE audit_log SET actor = 'again' WHERE seq = 3")

@@ -80,7 +80,8 @@ fn arbitrary_case() -> impl Strategy<Value = Case> {
         Just("34B"),
         Just("28E"),
         Just("58A"),
-        Just("8Q")
+        Just("8Q"),
+        Just("34A")
     ];
     (1usize..5, proptest::collection::vec((0usize..4, classes, 0usize..3, 0i64..72), 1..12)).prop_map(|(victims, offences)| {
         let reports: Vec<String> = (0..3).map(|r| format!(r#"{{"id":"R{r}","at":"2026-01-0{}T12:00:00Z"}}"#, r + 2)).collect();
@@ -122,6 +123,14 @@ proptest! {
                 prop_assert!(seen.insert(offence.clone()), "offence {} counted twice", offence);
             }
             prop_assert_eq!(crime.victims.len(), 1);
+            // An offence against someone else is in a crime only when a rule says why: the
+            // injuries done in a robbery of business property (Robbery, 34A).
+            for offence in case.offences.iter().filter(|o| crime.offences.contains(&o.id)) {
+                if offence.victim.as_deref() != Some(crime.victims[0].as_str()) {
+                    prop_assert_eq!(crime.class.as_str(), "34A");
+                    prop_assert!(crime.rules.iter().any(|r| r.starts_with("Robbery (34A)")), "{:?}", crime.rules);
+                }
+            }
         }
         prop_assert_eq!(seen.len(), case.offences.len());
         // No crime mixes victims, and one victim's offences in one report are one crime; the

@@ -248,37 +248,52 @@
     const button = $("record-crimes");
     button.disabled = true;
     $("record-error").textContent = "";
-    const people = new Map();
-    const person = async (name) => {
+    const people = counted.people || new Map();
+    const personOnce = async (name) => {
       if (!people.has(name)) people.set(name, (await api("POST", "/api/v1/people", { names: [name] })).id);
       return people.get(name);
     };
     const byId = new Map(counted.facts.map((f) => [f.id, f]));
     const victimName = new Map([...counted.victims.values()].map((v) => [v.id, v.name]));
     const suspectName = new Map([...counted.suspects.values()].map((s) => [s.id, s.name]));
-    const recorded = [];
+    const victimKind = new Map([...counted.victims.values()].map((v) => [v.id, v.kind]));
+    // A retry after a failure records only what is not yet recorded, with the same people.
+    counted.recorded = counted.recorded || new Map();
+    counted.people = counted.people || people;
+    const recorded = [...counted.recorded.values()];
     try {
-      for (const crime of counted.answer.crimes) {
+      for (const [index, crime] of counted.answer.crimes.entries()) {
+        if (counted.recorded.has(index)) continue;
         const facts = crime.offences.map((id) => byId.get(id));
+        // Everyone harmed by an offence the crime covers is on it (a robbery's injured too);
+        // an organisation is named in the account, as it has no person record.
+        const victims = [...new Set([...crime.victims, ...facts.map((f) => f.victim).filter(Boolean)])];
         const parties = [];
-        for (const v of crime.victims) parties.push({ person: await person(victimName.get(v)), role: "victim" });
+        const organisations = [];
+        for (const v of victims) {
+          if (victimKind.get(v) === "organisation") organisations.push(victimName.get(v));
+          else parties.push({ person: await personOnce(victimName.get(v)), role: "victim" });
+        }
         const suspects = [...new Set(facts.flatMap((f) => f.offenders))];
-        for (const s of suspects) parties.push({ person: await person(suspectName.get(s)), role: "suspect" });
+        for (const s of suspects) parties.push({ person: await personOnce(suspectName.get(s)), role: "suspect" });
         const from = facts.map((f) => f.at).sort()[0];
+        const account = $("mo").value.trim();
         const saved = await api("POST", `/api/v1/incidents/${current.id}/crimes`, {
           classification: crime.class,
           parties,
           offence_from: from,
-          modus_operandi: $("mo").value.trim(),
+          modus_operandi: organisations.length ? `Victim organisation: ${organisations.join(", ")}. ${account}`.trim() : account,
         });
+        counted.recorded.set(index, saved.reference);
         recorded.push(saved.reference);
       }
+      counted.done = true;
     } catch (e) {
       $("record-error").textContent = recorded.length
         ? `Recorded ${recorded.join(", ")}, then: ${e.message}`
         : e.message;
     }
-    button.disabled = false;
+    button.disabled = !!counted.done;
     if (recorded.length) {
       announce(`Recorded ${recorded.join(", ")} from incident ${current.reference}.`);
       showIncident(await api("GET", `/api/v1/incidents/${current.id}`));

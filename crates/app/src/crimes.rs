@@ -3,9 +3,10 @@
 //! registrar's approval (HOCR Section C). A crime record is an event stream `crime/{id}` in
 //! the audit chain, like an incident, so its history cannot be quietly rewritten.
 
+use crate::idempotency::{earlier, remember};
 use crate::incidents::{after_commit, append_events};
 use crate::records::{access_record, load_incident, micros, stamped_events};
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::crime::{
@@ -94,6 +95,36 @@ pub(crate) fn rebuild(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, Ap
 pub struct Crime {
     pub id: Uuid,
     pub record: CrimeRecord,
+    /// The first answer to a retried request (same `Idempotency-Key`): nothing new recorded.
+    pub replayed: bool,
+}
+
+/// What is remembered for an `Idempotency-Key` on recording a crime.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct RememberedCrime {
+    crime_id: Uuid,
+}
+
+/// The crime a retried request recorded the first time, if this is a retry.
+async fn earlier_crime(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    idempotency: Option<&Idempotency>,
+) -> Result<Option<Crime>, AppError> {
+    let Some(first) = earlier::<RememberedCrime>(tx, actor.username.as_str(), idempotency).await?
+    else {
+        return Ok(None);
+    };
+    // The first answer: the crime as it was recorded, before any later change.
+    let records = tx.stream(&crime_stream(first.crime_id)).await?;
+    let recorded = records.get(..1).unwrap_or_default();
+    let record = fold(recorded)?
+        .ok_or_else(|| AppError::Corrupt("a remembered crime has no events".into()))?;
+    Ok(Some(Crime {
+        id: first.crime_id,
+        record,
+        replayed: true,
+    }))
 }
 
 fn fold(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
@@ -268,11 +299,15 @@ pub async fn record_from_incident(
     actor: &Actor,
     incident_id: IncidentId,
     draft: CrimeDraft,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
     actor.require(Permission::RecordCrime, "record crimes")?;
     let parsed = parse_draft(&draft)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
+    if let Some(first) = earlier_crime(tx.as_mut(), actor, idempotency).await? {
+        return Ok(first);
+    }
     let incident = load_incident(tx.as_mut(), incident_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident_id}")))?;
@@ -316,9 +351,21 @@ pub async fn record_from_incident(
         link,
     )
     .await?;
+    remember(
+        tx.as_mut(),
+        actor.username.as_str(),
+        idempotency,
+        &RememberedCrime { crime_id: id },
+        micros(now),
+    )
+    .await?;
     tx.commit().await?;
     after_commit(app, &incident);
-    Ok(Crime { id, record })
+    Ok(Crime {
+        id,
+        record,
+        replayed: false,
+    })
 }
 
 /// Record a crime reported directly, with no incident: an online report, a statement taken at
@@ -329,6 +376,7 @@ pub async fn record_direct(
     actor: &Actor,
     draft: CrimeDraft,
     reported_at: &str,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
     actor.require(Permission::RecordCrime, "record crimes")?;
     let parsed = parse_draft(&draft)?;
@@ -347,6 +395,9 @@ pub async fn record_direct(
         .to_owned();
     let now = app.now();
     let mut tx = app.store.begin().await?;
+    if let Some(first) = earlier_crime(tx.as_mut(), actor, idempotency).await? {
+        return Ok(first);
+    }
     let (id, record) = record_new(
         app,
         tx.as_mut(),
@@ -361,15 +412,31 @@ pub async fn record_direct(
         },
     )
     .await?;
+    remember(
+        tx.as_mut(),
+        actor.username.as_str(),
+        idempotency,
+        &RememberedCrime { crime_id: id },
+        micros(now),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Crime { id, record })
+    Ok(Crime {
+        id,
+        record,
+        replayed: false,
+    })
 }
 
 async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
     let records = app.store.stream(&crime_stream(id)).await?;
     let record = fold(&records)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
-    Ok(Crime { id, record })
+    Ok(Crime {
+        id,
+        record,
+        replayed: false,
+    })
 }
 
 /// Read a crime record. It names victims and suspects, so the read is audited (DPA 2018 s.62).
@@ -411,7 +478,11 @@ pub async fn change(
     let record = after(Some(current), events, actor, now)?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
     tx.commit().await?;
-    Ok(Crime { id, record })
+    Ok(Crime {
+        id,
+        record,
+        replayed: false,
+    })
 }
 
 /// The crime list, newest first: every crime, or those in one status (`removal_requested`

@@ -332,7 +332,10 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
         })
         .await
         .unwrap();
-    assert_eq!(again[2], updated, "a stale row was written over a newer one");
+    assert_eq!(
+        again[2], updated,
+        "a stale row was written over a newer one"
+    );
 
     let graded = store
         .list_incidents(&IncidentFilter {

@@ -278,12 +278,21 @@
         for (const s of suspects) parties.push({ person: await personOnce(suspectName.get(s)), role: "suspect" });
         const from = facts.map((f) => f.at).sort()[0];
         const account = $("mo").value.trim();
-        const saved = await api("POST", `/api/v1/incidents/${current.id}/crimes`, {
-          classification: crime.class,
-          parties,
-          offence_from: from,
-          modus_operandi: organisations.length ? `Victim organisation: ${organisations.join(", ")}. ${account}`.trim() : account,
-        });
+        // One key per suggested crime, kept across retries: a save whose answer was lost is
+        // answered again by the server instead of recorded twice.
+        counted.keys = counted.keys || new Map();
+        if (!counted.keys.has(index)) counted.keys.set(index, crypto.randomUUID());
+        const saved = await api(
+          "POST",
+          `/api/v1/incidents/${current.id}/crimes`,
+          {
+            classification: crime.class,
+            parties,
+            offence_from: from,
+            modus_operandi: organisations.length ? `Victim organisation: ${organisations.join(", ")}. ${account}`.trim() : account,
+          },
+          counted.keys.get(index),
+        );
         counted.recorded.set(index, saved.reference);
         recorded.push(saved.reference);
       }

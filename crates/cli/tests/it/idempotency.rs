@@ -91,3 +91,47 @@ async fn a_retried_request_returns_the_first_result_and_records_nothing_twice(ba
     assert_ne!(theirs["incident"]["id"], first["incident"]["id"]);
     app.finish().await;
 }
+
+both_backends!(recording_a_crime_twice_with_one_key_records_it_once);
+
+async fn recording_a_crime_twice_with_one_key_records_it_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let taken = app.take_999(&handler, "Partner punched her").await;
+    let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let body = json!({
+        "classification": "105A",
+        "offence_from": "2026-01-01T00:00:00Z",
+    });
+    let send = |path: String, key: &'static str, body: serde_json::Value| {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&recorder)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let path = format!("/api/v1/incidents/{incident}/crimes");
+    let (status, first) = read(send(path.clone(), "crime-1", body.clone()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let head = app.chain_head().await;
+    let retry = send(path.clone(), "crime-1", body.clone()).await.unwrap();
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let (_, retry) = read(retry).await;
+    assert_eq!(retry["id"], first["id"]);
+    assert_eq!(retry["reference"], first["reference"]);
+    assert_eq!(app.chain_head().await, head, "nothing recorded twice");
+    // The incident lists the crime once.
+    let (_, seen) = app
+        .get(&format!("/api/v1/incidents/{incident}"), Some(&recorder))
+        .await;
+    assert_eq!(
+        seen["crime_recording"]["crimes"].as_array().unwrap().len(),
+        1
+    );
+    // A new key is a new crime (a second victim, say), numbered on.
+    let (_, second) = read(send(path, "crime-2", body).await.unwrap()).await;
+    assert_ne!(second["id"], first["id"]);
+    app.finish().await;
+}

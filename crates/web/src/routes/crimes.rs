@@ -6,6 +6,7 @@ use crate::extract::{Authenticated, Command};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
 use controlroom_domain::crime::CrimeCommand;
 use controlroom_domain::ncrs::CancellationReason;
@@ -195,6 +196,18 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
     }
 }
 
+/// `201` with the crime; a retry with the same `Idempotency-Key` gets the first answer, marked.
+fn created(state: &AppState, crime: &Crime) -> Response {
+    let mut response = (StatusCode::CREATED, Json(view(state, crime))).into_response();
+    if crime.replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
 fn crime_id(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::invalid("id", format!("'{raw}' is not a crime record id")))
@@ -208,8 +221,9 @@ pub async fn record(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     command: Command<RecordInput>,
-) -> Result<(StatusCode, Json<CrimeView>), ApiError> {
+) -> Result<Response, ApiError> {
     let incident = super::incidents::incident_id(&id)?;
+    let idempotency = command.idempotency;
     let b = command.body;
     let draft = CrimeDraft {
         classification: b.classification,
@@ -219,8 +233,10 @@ pub async fn record(
         location: b.location,
         modus_operandi: b.modus_operandi,
     };
-    let crime = crimes::record_from_incident(&state.app, &actor, incident, draft).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &crime))))
+    let crime =
+        crimes::record_from_incident(&state.app, &actor, incident, draft, idempotency.as_ref())
+            .await?;
+    Ok(created(&state, &crime))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -298,7 +314,8 @@ pub async fn record_direct(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     command: Command<DirectRecordInput>,
-) -> Result<(StatusCode, Json<CrimeView>), ApiError> {
+) -> Result<Response, ApiError> {
+    let idempotency = command.idempotency;
     let b = command.body;
     let draft = CrimeDraft {
         classification: b.classification,
@@ -308,8 +325,15 @@ pub async fn record_direct(
         location: Some(b.location),
         modus_operandi: b.modus_operandi,
     };
-    let crime = crimes::record_direct(&state.app, &actor, draft, &b.reported_at).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &crime))))
+    let crime = crimes::record_direct(
+        &state.app,
+        &actor,
+        draft,
+        &b.reported_at,
+        idempotency.as_ref(),
+    )
+    .await?;
+    Ok(created(&state, &crime))
 }
 
 /// Read a crime record (the read is audited).

@@ -103,8 +103,33 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Crime recording reports.
+    Crime {
+        #[command(subcommand)]
+        command: CrimeCommand,
+    },
     /// Measure contacts per second and latency over HTTP against a fresh database.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum CrimeCommand {
+    /// The crime data integrity check: incidents opened in the period whose codes,
+    /// qualifiers or account suggest a crime, with no crime record and no non-crime decision
+    /// (for the force crime registrar's audit). At most 31 days at a time; the run is
+    /// recorded in the audit trail.
+    IntegrityCheck {
+        #[command(flatten)]
+        db: Database,
+        /// Start of the period (RFC 3339); default seven days before `--to`.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period (RFC 3339); default now.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
+        reference_dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -388,6 +413,66 @@ async fn run(command: Command) -> Result<(), Failure> {
                     error: anyhow::anyhow!("no checkpoint written: {broken}"),
                 }),
             }
+        }
+        Command::Crime {
+            command:
+                CrimeCommand::IntegrityCheck {
+                    db,
+                    from,
+                    to,
+                    reference_dir,
+                },
+        } => {
+            let reference = load_reference(reference_dir.as_deref())?;
+            let time = |field: &str, raw: &str| {
+                raw.trim().parse::<jiff::Timestamp>().map_err(|_| Failure {
+                    code: 2,
+                    error: anyhow::anyhow!(
+                        "--{field}: '{raw}' is not a time; use e.g. 2026-11-01T00:00:00Z"
+                    ),
+                })
+            };
+            let to = match to.as_deref() {
+                Some(raw) => time("to", raw)?,
+                None => jiff::Timestamp::now(),
+            };
+            let from = match from.as_deref() {
+                Some(raw) => time("from", raw)?,
+                None => to - SignedDuration::from_hours(24 * 7),
+            };
+            let store = open_store(&db.database_url).await?;
+            let settings = Settings {
+                reference: Arc::new(reference),
+                ..Settings::default()
+            };
+            let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+            // Run by whoever operates the server, with an auditor's read-only rights.
+            let actor = Actor {
+                role: controlroom_domain::roles::Role::Auditor,
+                ..Actor::system()
+            };
+            let result = controlroom_app::recording::integrity_check(&app, &actor, from, to).await;
+            store.close().await;
+            let check = result?;
+            println!(
+                "Crime data integrity check, incidents opened {from} to {to}: {} of {} without a recording decision suggest a crime{}",
+                check.findings.len(),
+                check.examined,
+                if check.truncated {
+                    " (more than the check reads at once: narrow the period)"
+                } else {
+                    ""
+                }
+            );
+            for finding in &check.findings {
+                println!(
+                    "{}  {}  {}",
+                    finding.incident.reference,
+                    finding.incident.incident_type.as_deref().unwrap_or("-"),
+                    finding.reasons.join("; ")
+                );
+            }
+            Ok(())
         }
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
         Command::Demo {

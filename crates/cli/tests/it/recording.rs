@@ -246,3 +246,72 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     assert_eq!(verified["ok"], true, "{verified}");
     app.finish().await;
 }
+
+both_backends!(the_integrity_check_runs_from_the_command_line);
+
+async fn the_integrity_check_runs_from_the_command_line(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let taken = app
+        .take_999(&handler, "Neighbour smashed the front window with a brick")
+        .await;
+    let reference = taken["incident"]["reference"].as_str().unwrap().to_owned();
+    app.take_999(&handler, "Loud music next door").await;
+    app.stop().await;
+    let url = app.database.url.clone();
+    let now = app.clock.now();
+    let from = (now - SignedDuration::from_hours(1)).to_string();
+    let to = (now + SignedDuration::from_hours(1)).to_string();
+    let (code, out, err) = super::cli::run(
+        &[
+            "crime",
+            "integrity-check",
+            "--database-url",
+            &url,
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 of 2 without a recording decision"), "{out}");
+    assert!(
+        out.contains(&reference) && out.contains("'smashed'"),
+        "{out}"
+    );
+    // A period too long, or not a time, is the operator's mistake (exit 2).
+    let (code, _, err) = super::cli::run(
+        &[
+            "crime",
+            "integrity-check",
+            "--database-url",
+            &url,
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "--to",
+            "2026-06-01T00:00:00Z",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("31 days"), "{err}");
+    let (code, _, err) = super::cli::run(
+        &[
+            "crime",
+            "integrity-check",
+            "--database-url",
+            &url,
+            "--from",
+            "yesterday",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--from"), "{err}");
+    app.database.drop_database().await;
+}

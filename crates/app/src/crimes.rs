@@ -85,6 +85,53 @@ pub(crate) fn crime_row(id: Uuid, record: &CrimeRecord) -> CrimeRow {
     }
 }
 
+/// The crime in the intelligence index, and a link from each person on it, so a check on
+/// a victim, suspect or witness shows the crime in their history.
+pub(crate) fn crime_documents(
+    id: Uuid,
+    record: &CrimeRecord,
+    reference: &controlroom_domain::reference::ReferenceData,
+) -> Vec<controlroom_search::IndexDoc> {
+    use controlroom_search::IndexDoc;
+    let recorded_at_micros = micros(record.recorded_at);
+    let mut docs = vec![IndexDoc::Crime {
+        id: id.to_string(),
+        reference: record.recording.reference.clone(),
+        classification: record.classification.to_string(),
+        offence: reference
+            .offence(record.classification.as_str())
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        recorded_at_micros,
+        status: record.status().to_owned(),
+    }];
+    docs.extend(
+        record
+            .recording
+            .parties
+            .iter()
+            .enumerate()
+            .map(|(i, party)| IndexDoc::Link {
+                id: format!("{}#party{i}", crime_stream(id)),
+                from: party.record.id.to_string(),
+                to: id.to_string(),
+                role: party.role.as_str().to_owned(),
+                at_micros: recorded_at_micros,
+            }),
+    );
+    docs
+}
+
+/// Keep the index in step after a committed change; the store is the truth, so a failure is
+/// logged and `controlroom reindex` repairs it.
+fn index_crime(app: &App, id: Uuid, record: &CrimeRecord) {
+    if let Ok(index) = app.search()
+        && let Err(e) = index.upsert(&crime_documents(id, record, &app.settings.reference))
+    {
+        tracing::warn!(error = %e, "crime saved but not indexed; run controlroom reindex");
+    }
+}
+
 /// Rebuild a crime from its stored records (for verification and reindexing).
 pub(crate) fn rebuild(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
     fold(records)
@@ -361,6 +408,7 @@ pub async fn record_from_incident(
     .await?;
     tx.commit().await?;
     after_commit(app, &incident);
+    index_crime(app, id, &record);
     Ok(Crime {
         id,
         record,
@@ -421,6 +469,7 @@ pub async fn record_direct(
     )
     .await?;
     tx.commit().await?;
+    index_crime(app, id, &record);
     Ok(Crime {
         id,
         record,
@@ -478,6 +527,7 @@ pub async fn change(
     let record = after(Some(current), events, actor, now)?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
     tx.commit().await?;
+    index_crime(app, id, &record);
     Ok(Crime {
         id,
         record,

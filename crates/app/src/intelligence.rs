@@ -565,8 +565,9 @@ fn search_error(e: controlroom_search::SearchError) -> AppError {
     AppError::Store(controlroom_store::StoreError::Unavailable(e.to_string()))
 }
 
-/// Incidents linked to any of `ids`, called in from any of `phones`, or (for a place) within
-/// 100 metres of `point`, since a time, newest first.
+/// Incidents and crime records linked to any of `ids` (with how they are linked), incidents
+/// called in from any of `phones`, or (for a place) within 100 metres of `point`, since a
+/// time, newest first.
 fn history(
     app: &App,
     ids: &[String],
@@ -576,21 +577,33 @@ fn history(
     exclude: Option<&str>,
 ) -> Result<Vec<Hit>, AppError> {
     let index = app.search()?;
-    let mut incident_ids: Vec<String> = index
-        .links(ids, since, 500)
-        .map_err(search_error)?
-        .into_iter()
-        .flat_map(|l| [l.from, l.to])
-        .flatten()
-        .filter(|id| !ids.contains(id))
-        .collect();
+    let links = index.links(ids, since, 500).map_err(search_error)?;
+    // How each linked record is linked (victim, suspect…), to say so beside it.
+    let mut roles: std::collections::BTreeMap<String, String> = Default::default();
+    let mut incident_ids: Vec<String> = Vec::new();
+    for link in links {
+        for end in [link.from, link.to].into_iter().flatten() {
+            if !ids.contains(&end) {
+                if let Some(role) = &link.role {
+                    roles.entry(end.clone()).or_insert_with(|| role.clone());
+                }
+                incident_ids.push(end);
+            }
+        }
+    }
     incident_ids.sort();
     incident_ids.dedup();
     let mut hits: Vec<Hit> = index
         .get(&incident_ids)
         .map_err(search_error)?
         .into_iter()
-        .filter(|h| h.kind == "incident")
+        .filter(|h| h.kind == "incident" || h.kind == "crime")
+        .map(|mut h| {
+            if h.role.is_none() {
+                h.role = roles.get(&h.id).cloned();
+            }
+            h
+        })
         .collect();
     hits.extend(
         index
@@ -939,6 +952,11 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         if kind == "crime" {
             if let Some(crime) = crate::crimes::rebuild(&records)? {
                 crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+                docs.extend(crate::crimes::crime_documents(
+                    uuid,
+                    &crime,
+                    &app.settings.reference,
+                ));
             }
         } else if kind == "incident" {
             if let Some(incident) = rebuild(&records, None)? {

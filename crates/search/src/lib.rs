@@ -78,6 +78,17 @@ pub enum IndexDoc {
         location: String,
         point: Option<(f64, f64)>,
     },
+    /// A crime record, found through the people linked to it (victim, suspect, witness).
+    Crime {
+        id: String,
+        reference: String,
+        classification: String,
+        /// The offence's name, e.g. "Assault with injury".
+        offence: String,
+        recorded_at_micros: i64,
+        /// `recorded`, `removal_requested` or `removed`.
+        status: String,
+    },
     Link {
         id: String,
         from: String,
@@ -95,6 +106,7 @@ impl IndexDoc {
             | Self::Location { id, .. }
             | Self::Property { id, .. }
             | Self::Incident { id, .. }
+            | Self::Crime { id, .. }
             | Self::Link { id, .. } => id,
         }
     }
@@ -403,6 +415,23 @@ impl SearchIndex {
                 }
                 d.add_text(f.address, location);
                 point(&mut d, p);
+            }
+            IndexDoc::Crime {
+                reference,
+                classification,
+                offence,
+                recorded_at_micros,
+                status,
+                ..
+            } => {
+                d.add_text(f.kind, "crime");
+                d.add_text(
+                    f.label,
+                    format!("{reference} {classification} {offence}").trim(),
+                );
+                d.add_i64(f.at, *recorded_at_micros);
+                d.add_text(f.status, status);
+                d.add_text(f.itype, classification);
             }
             IndexDoc::Link {
                 from,

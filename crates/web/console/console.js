@@ -518,6 +518,12 @@
     if (hit.kind === "incident") {
       return el("button", { type: "button", class: "link", onclick: () => openIncident(hit.id) }, hit.label || hit.id);
     }
+    if (hit.kind === "crime") {
+      const label = `Crime ${hit.label || hit.id}`;
+      return may.reviewCrime(state.me.role)
+        ? el("a", { href: `/console/crimes?crime=${encodeURIComponent(hit.id)}`, target: "_blank" }, label)
+        : el("span", {}, label);
+    }
     return el("span", {}, hit.label || hit.id);
   }
 

@@ -68,6 +68,23 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["incidents"][0], incident.as_str());
     assert_eq!(crime["parties"][1]["role"], "suspect");
     assert_eq!(crime["status"], "recorded");
+    // An intelligence check on the victim shows the crime in her history, as victim.
+    let found = ok(&app, h, "/api/v1/search", json!({"name": "Sarah Lee"})).await;
+    let history = found["history"].as_array().unwrap();
+    let listed = history
+        .iter()
+        .find(|hit| hit["kind"] == "crime")
+        .unwrap_or_else(|| panic!("no crime in the history: {found}"));
+    assert_eq!(listed["id"], id.as_str());
+    assert_eq!(listed["role"], "victim");
+    assert!(
+        listed["label"]
+            .as_str()
+            .unwrap()
+            .contains("8N Assault with injury"),
+        "{listed}"
+    );
+
     let second = ok(&app, r, &path, body).await;
     assert!(
         second["reference"].as_str().unwrap().ends_with("-000002"),

@@ -152,6 +152,24 @@ struct RememberedCrime {
     crime_id: Uuid,
 }
 
+/// Keep the answer for a retry of this request (when it has an `Idempotency-Key`).
+async fn remember_crime(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    idempotency: Option<&Idempotency>,
+    crime_id: Uuid,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    remember(
+        tx,
+        actor.username.as_str(),
+        idempotency,
+        &RememberedCrime { crime_id },
+        micros(at),
+    )
+    .await
+}
+
 /// The crime a retried request recorded the first time, if this is a retry.
 async fn earlier_crime(
     tx: &mut dyn WriteTx,
@@ -398,14 +416,7 @@ pub async fn record_from_incident(
         link,
     )
     .await?;
-    remember(
-        tx.as_mut(),
-        actor.username.as_str(),
-        idempotency,
-        &RememberedCrime { crime_id: id },
-        micros(now),
-    )
-    .await?;
+    remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
     tx.commit().await?;
     after_commit(app, &incident);
     index_crime(app, id, &record);
@@ -460,14 +471,7 @@ pub async fn record_direct(
         },
     )
     .await?;
-    remember(
-        tx.as_mut(),
-        actor.username.as_str(),
-        idempotency,
-        &RememberedCrime { crime_id: id },
-        micros(now),
-    )
-    .await?;
+    remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
     tx.commit().await?;
     index_crime(app, id, &record);
     Ok(Crime {

@@ -296,6 +296,12 @@ mod tests {
     use super::*;
 
     fn chain(n: i64) -> Vec<StoredRecord> {
+        chain_saying(n, "entry")
+    }
+
+    /// A consistent chain whose payloads say `word`: with another word, what a forger who
+    /// rewrites everything, hashes included, produces.
+    fn chain_saying(n: i64, word: &str) -> Vec<StoredRecord> {
         let mut prev = ChainHash::GENESIS;
         (1..=n)
             .map(|seq| {
@@ -306,7 +312,7 @@ mod tests {
                     kind: "log_entry_added".into(),
                     actor: "handler".into(),
                     at_micros: 1_700_000_000_000_000 + seq,
-                    payload: format!("{{\"text\":\"entry {seq}\"}}"),
+                    payload: format!("{{\"text\":\"{word} {seq}\"}}"),
                 };
                 let hash = record.link(&prev);
                 let stored = StoredRecord {
@@ -447,75 +453,47 @@ mod tests {
         };
         assert_ne!(a.canonical_bytes(), b.canonical_bytes());
     }
-}
 
-#[cfg(test)]
-mod checkpoint_tests {
-    use super::*;
+    mod checkpoints {
+        use super::*;
 
-    /// A consistent chain whose payloads say `word`: what a forger who rewrites everything,
-    /// hashes included, produces.
-    fn chain(n: i64, word: &str) -> Vec<StoredRecord> {
-        let mut prev = ChainHash::GENESIS;
-        (1..=n)
-            .map(|seq| {
-                let record = AuditRecord {
-                    seq,
-                    category: "change".into(),
-                    stream: "incident/1".into(),
-                    kind: "log_entry_added".into(),
-                    actor: "handler".into(),
-                    at_micros: 1_700_000_000_000_000 + seq,
-                    payload: format!("{{\"text\":\"{word} {seq}\"}}"),
-                };
-                let hash = record.link(&prev);
-                let stored = StoredRecord {
-                    record,
-                    prev_hash: prev.to_hex(),
-                    hash: hash.to_hex(),
-                };
-                prev = hash;
-                stored
-            })
-            .collect()
-    }
-
-    fn checkpoint(records: &[StoredRecord], seq: i64) -> Checkpoint {
-        Checkpoint {
-            seq,
-            hash: records[usize::try_from(seq - 1).unwrap()].hash.clone(),
-            taken_at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+        fn checkpoint(records: &[StoredRecord], seq: i64) -> Checkpoint {
+            Checkpoint {
+                seq,
+                hash: records[usize::try_from(seq - 1).unwrap()].hash.clone(),
+                taken_at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+            }
         }
-    }
 
-    fn verify(records: &[StoredRecord], checkpoints: &[Checkpoint]) -> Result<u64, ChainBreak> {
-        let mut v = ChainVerifier::with_checkpoints(checkpoints);
-        for r in records {
-            v.check(r)?;
+        fn verify(records: &[StoredRecord], checkpoints: &[Checkpoint]) -> Result<u64, ChainBreak> {
+            let mut v = ChainVerifier::with_checkpoints(checkpoints);
+            for r in records {
+                v.check(r)?;
+            }
+            let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
+            v.finish(head).map(|c| c.records)
         }
-        let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
-        v.finish(head).map(|c| c.records)
-    }
 
-    #[test]
-    fn a_chain_rewritten_hashes_and_all_fails_only_against_a_checkpoint() {
-        let honest = chain(10, "entry");
-        let pinned = [checkpoint(&honest, 6)];
-        assert_eq!(verify(&honest, &pinned), Ok(10));
-        // The forger's chain is internally perfect: without a checkpoint it passes.
-        let forged = chain(10, "forged");
-        assert_eq!(verify(&forged, &[]), Ok(10));
-        let broken = verify(&forged, &pinned).unwrap_err();
-        assert_eq!(broken.seq, 6);
-        assert!(broken.problem.contains("checkpoint"), "{broken}");
-    }
+        #[test]
+        fn a_chain_rewritten_hashes_and_all_fails_only_against_a_checkpoint() {
+            let honest = chain_saying(10, "entry");
+            let pinned = [checkpoint(&honest, 6)];
+            assert_eq!(verify(&honest, &pinned), Ok(10));
+            // The forger's chain is internally perfect: without a checkpoint it passes.
+            let forged = chain_saying(10, "forged");
+            assert_eq!(verify(&forged, &[]), Ok(10));
+            let broken = verify(&forged, &pinned).unwrap_err();
+            assert_eq!(broken.seq, 6);
+            assert!(broken.problem.contains("checkpoint"), "{broken}");
+        }
 
-    #[test]
-    fn a_chain_cut_short_of_a_checkpoint_fails() {
-        let honest = chain(10, "entry");
-        let pinned = [checkpoint(&honest, 9)];
-        let broken = verify(&honest[..7], &pinned).unwrap_err();
-        assert_eq!(broken.seq, 8);
-        assert!(broken.problem.contains("events were removed"), "{broken}");
+        #[test]
+        fn a_chain_cut_short_of_a_checkpoint_fails() {
+            let honest = chain_saying(10, "entry");
+            let pinned = [checkpoint(&honest, 9)];
+            let broken = verify(&honest[..7], &pinned).unwrap_err();
+            assert_eq!(broken.seq, 8);
+            assert!(broken.problem.contains("events were removed"), "{broken}");
+        }
     }
 }

@@ -189,30 +189,25 @@
     CR.setCsrf(me.csrf_token);
     $("whoami").textContent = `${me.username} · ${say(me.role)}`;
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
-    const source = new EventSource("/api/v1/events");
-    source.addEventListener("open", () => {
-      $("live-state").textContent = "● Live";
-      $("live-state").className = "live-state on";
-    });
-    source.addEventListener("error", () => {
-      $("live-state").textContent = "○ Reconnecting…";
-      $("live-state").className = "live-state off";
-    });
-    source.addEventListener("incident", (event) => {
-      const row = JSON.parse(event.data);
-      state.incidents.set(row.id, row);
-      renderAwaiting();
-    });
-    source.addEventListener("unit", (event) => {
-      const unit = JSON.parse(event.data);
-      const i = state.units.findIndex((u) => u.id === unit.id);
-      if (i >= 0) state.units[i] = unit;
-      else state.units.push(unit);
-      state.units.sort((a, b) => a.call_sign.localeCompare(b.call_sign));
-      renderUnits();
-    });
-    source.addEventListener("resync", () => Promise.all([loadIncidents(), loadUnits()]).catch(() => {}));
-    source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+    const reload = () => Promise.all([loadIncidents(), loadUnits()]).catch(() => {});
+    CR.live(
+      $("live-state"),
+      {
+        incident: (row) => {
+          state.incidents.set(row.id, row);
+          renderAwaiting();
+        },
+        unit: (unit) => {
+          const i = state.units.findIndex((u) => u.id === unit.id);
+          if (i >= 0) state.units[i] = unit;
+          else state.units.push(unit);
+          state.units.sort((a, b) => a.call_sign.localeCompare(b.call_sign));
+          renderUnits();
+        },
+        resync: reload,
+      },
+      reload,
+    );
     setInterval(() => {
       $("clock").textContent = CR.time(new Date().toISOString());
     }, 1000);

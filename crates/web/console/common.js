@@ -164,5 +164,28 @@ const CR = (() => {
     });
   }
 
-  return { api, setCsrf, el, time, dateTime, age, say, initTheme, ApiProblem, lastServerContact: Date.now() };
+  // The live feed (Server-Sent Events): shows its state in `indicator`, calls `onReconnect`
+  // after a drop (changes made meanwhile were not pushed), and hands each named event's data
+  // to its handler. A session that ends sends the user to sign in again.
+  function live(indicator, handlers, onReconnect) {
+    const source = new EventSource("/api/v1/events");
+    let connectedBefore = false;
+    source.addEventListener("open", () => {
+      indicator.textContent = "● Live";
+      indicator.className = "live-state on";
+      if (connectedBefore && onReconnect) onReconnect();
+      connectedBefore = true;
+    });
+    source.addEventListener("error", () => {
+      indicator.textContent = "○ Reconnecting…";
+      indicator.className = "live-state off";
+    });
+    for (const [name, handle] of Object.entries(handlers)) {
+      source.addEventListener(name, (event) => handle(event.data ? JSON.parse(event.data) : null));
+    }
+    source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+    return source;
+  }
+
+  return { api, setCsrf, el, time, dateTime, age, say, initTheme, live, ApiProblem, lastServerContact: Date.now() };
 })();

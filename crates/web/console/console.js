@@ -837,27 +837,18 @@
   ["filter-status", "filter-grade", "filter-text"].forEach((id) => $(id).addEventListener("input", () => renderList()));
 
   function connectLive() {
-    const live = $("live-state");
-    const source = new EventSource("/api/v1/events");
-    let connectedBefore = false;
-    source.addEventListener("open", () => {
-      live.textContent = "● Live";
-      live.className = "live-state on";
-      // After a drop, fetch the list again: changes made meanwhile were not pushed to us.
-      if (connectedBefore) loadList().catch(() => {});
-      connectedBefore = true;
-    });
-    source.addEventListener("error", () => {
-      live.textContent = "○ Reconnecting…";
-      live.className = "live-state off";
-    });
-    source.addEventListener("incident", (event) => {
-      const row = JSON.parse(event.data);
-      if (upsert(row)) renderList(row.id);
-      if (state.current && state.current.id === row.id && row.version > state.current.version) refreshIncident(row.id);
-    });
-    source.addEventListener("resync", () => loadList().catch(() => {}));
-    source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+    const reload = () => loadList().catch(() => {});
+    CR.live(
+      $("live-state"),
+      {
+        incident: (row) => {
+          if (upsert(row)) renderList(row.id);
+          if (state.current && state.current.id === row.id && row.version > state.current.version) refreshIncident(row.id);
+        },
+        resync: reload,
+      },
+      reload,
+    );
   }
 
   // ---- Session: warning before an idle sign-out ---------------------------------------

@@ -471,18 +471,7 @@
   const soon = () => {
     if (!pending) pending = setTimeout(() => ((pending = null), loadQueue()), 2000);
   };
-  const source = new EventSource("/api/v1/events");
-  source.addEventListener("open", () => {
-    $("live-state").textContent = "● Live";
-    $("live-state").className = "live-state on";
-  });
-  source.addEventListener("error", () => {
-    $("live-state").textContent = "○ Reconnecting…";
-    $("live-state").className = "live-state off";
-  });
-  source.addEventListener("incident", soon);
-  source.addEventListener("resync", soon);
-  source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+  CR.live($("live-state"), { incident: soon, resync: soon }, soon);
   const wanted = new URLSearchParams(location.search);
   if (wanted.get("incident")) openIncident(wanted.get("incident"));
   if (wanted.get("crime")) openCrime(wanted.get("crime"));

@@ -1,12 +1,16 @@
 //! The demo force: one user per role and a night shift's worth of incidents, created through
 //! the same use cases as real work (so the audit trail is real too). Run by `serve --demo`.
 
+use crate::crimes::{CrimeDraft, record_from_incident};
 use crate::first_contact::{classify, signpost};
+use crate::intelligence::record_person;
+use crate::recording::decide_non_crime;
 use crate::incidents::{CloseInput, add_log_entry, close, grade};
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};
 use controlroom_domain::contact::ContactDraft;
+use controlroom_domain::pole::PersonDraft;
 use controlroom_domain::roles::Role;
 use controlroom_domain::user::Username;
 use controlroom_domain::{Clock, ManualClock};
@@ -501,10 +505,16 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     // Each call's handling takes a few minutes after it starts; end them all before now.
     let start = now - spacing * i32::try_from(CALLS.len() + 1).unwrap_or(0);
     let clock = Arc::new(ManualClock::new(start));
-    let shift = App::new(app.store.clone(), clock.clone(), app.settings.clone());
+    let mut shift = App::new(app.store.clone(), clock.clone(), app.settings.clone());
+    // The shift's records go into the server's own intelligence index, not a throwaway one.
+    shift.search = app.search.clone();
     let handler = Actor {
         username: Username::parse("handler")?,
         role: Role::ContactHandler,
+    };
+    let recorder = Actor {
+        username: Username::parse("recorder")?,
+        role: Role::CrimeRecorder,
     };
     for (i, call) in CALLS.iter().enumerate() {
         clock.set(start + spacing * i32::try_from(i + 1).unwrap_or(0));
@@ -566,11 +576,57 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                     signpost(&shift, &handler, id, agency, advice, None).await?;
                 }
                 let crime = code.starts_with("CRIME_");
+                // The recorder's NCRS decision, made before the close that cites it: the crime
+                // recorded (its number goes on the closure), or, for fraud, the report left to
+                // Action Fraud, which records it nationally.
+                let crime_reference = match (code, demo_classification(call.kind)) {
+                    ("CRIME_RECORDED", Some(classification)) => {
+                        let victim = record_person(
+                            &shift,
+                            &recorder,
+                            PersonDraft {
+                                names: vec![call.caller.to_owned()],
+                                phones: vec![call.phone.to_owned()],
+                                ..PersonDraft::default()
+                            },
+                        )
+                        .await?;
+                        let recorded = record_from_incident(
+                            &shift,
+                            &recorder,
+                            id,
+                            CrimeDraft {
+                                classification: classification.to_owned(),
+                                parties: vec![(victim.reference.id.to_string(), "victim".into())],
+                                offence_from: (clock.now() - SignedDuration::from_hours(2))
+                                    .to_string(),
+                                modus_operandi: call.summary.to_owned(),
+                                ..CrimeDraft::default()
+                            },
+                            None,
+                        )
+                        .await?;
+                        Some(recorded.record.recording.reference)
+                    }
+                    ("CRIME_TRANSFERRED", _) => {
+                        decide_non_crime(
+                            &shift,
+                            &recorder,
+                            id,
+                            "another_force_records",
+                            "Fraud reported to Action Fraud, which records it for the National Fraud Intelligence Bureau",
+                            None,
+                        )
+                        .await?;
+                        Some(format!("Action Fraud referral for {reference}"))
+                    }
+                    _ => crime.then(|| format!("CRN-{reference}")),
+                };
                 let input = CloseInput {
                     closing_code: Some(code.to_owned()),
                     qualifiers: qualifiers.iter().map(|q| (*q).to_owned()).collect(),
                     resolution: resolution.to_owned(),
-                    crime_reference: crime.then(|| format!("CRN-{reference}")),
+                    crime_reference,
                     outcome: (g == "resolution_without_deployment").then(|| {
                         if crime {
                             "desk_investigation"
@@ -589,6 +645,15 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         users_created,
         incidents_created: CALLS.len(),
     })
+}
+
+/// The Home Office classification a demo call's crime is recorded under.
+fn demo_classification(kind: &str) -> Option<&'static str> {
+    match kind {
+        "CRIME_VEHICLE" => Some("45"),
+        "CRIME_THEFT" => Some("44"),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -114,6 +114,16 @@ impl App {
         })
     }
 
+    /// Commit what has been indexed since the last commit (reads do this themselves; the
+    /// server also calls it every second so the index on disk lags the store by at most that).
+    pub fn flush_search(&self) {
+        if let Some(index) = &self.search
+            && let Err(e) = index.flush()
+        {
+            tracing::warn!(error = %e, "search index commit failed; run controlroom reindex");
+        }
+    }
+
     /// Now, to the microsecond: the precision the store keeps, so a state built in memory is
     /// identical to the same state rebuilt from the store.
     fn now(&self) -> Timestamp {

@@ -582,7 +582,11 @@ async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure>
     let index = controlroom_search::SearchIndex::open(Some(folder))
         .with_context(|| format!("opening the search index in {}", folder.display()))?;
     let app = app.with_search(Arc::new(index));
-    if app.search()?.is_empty() {
+    let empty = app
+        .search()?
+        .is_empty()
+        .context("reading the search index")?;
+    if empty {
         let count = controlroom_app::intelligence::reindex(&app).await?;
         if count > 0 {
             tracing::info!(count, "search index rebuilt from the database");

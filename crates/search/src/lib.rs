@@ -222,7 +222,18 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// Documents added since the last commit: the next read commits them first.
+    dirty: std::sync::atomic::AtomicBool,
     f: Fields,
+}
+
+/// On a clean shutdown what was upserted is committed, so it is on disk for the next start.
+impl Drop for SearchIndex {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::warn!(error = %e, "search index not committed at shutdown; run controlroom reindex");
+        }
+    }
 }
 
 /// Writer memory: enough for bulk indexing on a small machine.
@@ -257,6 +268,7 @@ impl SearchIndex {
             index,
             reader,
             writer: Mutex::new(writer),
+            dirty: std::sync::atomic::AtomicBool::new(false),
             f,
         })
     }
@@ -267,17 +279,39 @@ impl SearchIndex {
             .map_err(|e| SearchError::Poisoned(e.to_string()))
     }
 
-    /// Add or replace records, then make them searchable at once.
+    /// Add or replace records. They are committed by the next read (which so always sees
+    /// every upsert made before it) or by [`Self::flush`], not here: a commit per contact
+    /// cost a tenth of the contact throughput, while a read that follows a burst of writes
+    /// pays for one commit.
     pub fn upsert(&self, docs: &[IndexDoc]) -> SearchResult<()> {
-        let mut writer = self.writer()?;
+        let writer = self.writer()?;
         for doc in docs {
             writer.delete_term(Term::from_field_text(self.f.id, doc.id()));
             writer.add_document(self.document(doc))?;
         }
+        // Marked under the writer lock, so a flush that takes the lock after us commits these.
+        self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Commit what upserts have added, if anything, and make it searchable. The server also
+    /// calls this every second, so that what reaches disk lags the store by at most that.
+    pub fn flush(&self) -> SearchResult<()> {
+        if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut writer = self.writer()?;
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// A searcher that sees every upsert made so far. Use one searcher for a whole query:
+    /// document addresses belong to the searcher that found them.
+    fn searcher(&self) -> SearchResult<tantivy::Searcher> {
+        self.flush()?;
+        Ok(self.reader.searcher())
     }
 
     /// Replace the whole index (a rebuild from the store), committing every `batch` records.
@@ -290,17 +324,18 @@ impl SearchIndex {
             count += 1;
         }
         writer.commit()?;
+        self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
         drop(writer);
         self.reader.reload()?;
         Ok(count)
     }
 
-    pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+    pub fn len(&self) -> SearchResult<u64> {
+        Ok(self.searcher()?.num_docs())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub fn is_empty(&self) -> SearchResult<bool> {
+        Ok(self.len()? == 0)
     }
 
     fn document(&self, doc: &IndexDoc) -> TantivyDocument {
@@ -462,7 +497,7 @@ impl SearchIndex {
     }
 
     fn run(&self, query: &dyn Query, limit: usize) -> SearchResult<Vec<TantivyDocument>> {
-        let searcher = self.reader.searcher();
+        let searcher = self.searcher()?;
         let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
         top.into_iter()
             .map(|(_, address)| searcher.doc(address).map_err(SearchError::from))
@@ -471,9 +506,12 @@ impl SearchIndex {
 
     /// Every document matching `query`, with its `at`, `lat` and `lon` read from the fast
     /// fields (no stored document is decompressed until [`Self::load`]).
-    fn matching(&self, query: &dyn Query) -> SearchResult<Vec<Matched>> {
+    fn matching(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+    ) -> SearchResult<Vec<Matched>> {
         use std::collections::hash_map::Entry;
-        let searcher = self.reader.searcher();
         let addresses = searcher.search(query, &tantivy::collector::DocSetCollector)?;
         let mut out = Vec::with_capacity(addresses.len());
         let mut columns: std::collections::HashMap<u32, FastColumns> =
@@ -492,8 +530,8 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn load(&self, address: tantivy::DocAddress) -> SearchResult<Hit> {
-        let doc: TantivyDocument = self.reader.searcher().doc(address)?;
+    fn load(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> SearchResult<Hit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
         Ok(self.hit(&doc))
     }
 
@@ -708,8 +746,9 @@ impl SearchIndex {
                 )),
             ));
         }
+        let searcher = self.searcher()?;
         let mut found: Vec<(tantivy::DocAddress, f64)> = self
-            .matching(&BooleanQuery::new(clauses))?
+            .matching(&searcher, &BooleanQuery::new(clauses))?
             .into_iter()
             .filter_map(|(address, _, point)| {
                 let (lat2, lon2) = point?;
@@ -723,7 +762,7 @@ impl SearchIndex {
             hits.push(Hit {
                 distance_metres: Some(distance),
                 reasons: vec![format!("{} m away", distance.round())],
-                ..self.load(address)?
+                ..self.load(&searcher, address)?
             });
         }
         Ok(hits)
@@ -736,13 +775,14 @@ impl SearchIndex {
         limit: usize,
         reason: Option<&str>,
     ) -> SearchResult<Vec<Hit>> {
-        let mut found = self.matching(query)?;
+        let searcher = self.searcher()?;
+        let mut found = self.matching(&searcher, query)?;
         found.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
         found
             .into_iter()
             .take(limit)
             .map(|(address, _, _)| {
-                let hit = self.load(address)?;
+                let hit = self.load(&searcher, address)?;
                 Ok(match reason {
                     Some(r) => Hit {
                         reasons: vec![r.to_owned()],

@@ -285,7 +285,7 @@ fn the_index_survives_a_restart_and_can_be_rebuilt() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened.len().unwrap(), 1);
 }
 
 #[test]

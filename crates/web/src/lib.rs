@@ -51,7 +51,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
-    axum::serve(listener, router(app))
+    // Index updates are committed in batches: at the latest a second after the change.
+    let flusher = app.clone();
+    let flushing = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let app = flusher.clone();
+            let _ = tokio::task::spawn_blocking(move || app.flush_search()).await;
+        }
+    });
+    let served = axum::serve(listener, router(app.clone()))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    flushing.abort();
+    app.flush_search();
+    served
 }

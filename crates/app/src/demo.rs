@@ -3,9 +3,9 @@
 
 use crate::crimes::{CrimeDraft, record_from_incident};
 use crate::first_contact::{classify, signpost};
+use crate::incidents::{CloseInput, add_log_entry, close, grade};
 use crate::intelligence::record_person;
 use crate::recording::decide_non_crime;
-use crate::incidents::{CloseInput, add_log_entry, close, grade};
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};

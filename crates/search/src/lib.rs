@@ -530,7 +530,11 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn load(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> SearchResult<Hit> {
+    fn load(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> SearchResult<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         Ok(self.hit(&doc))
     }

@@ -204,6 +204,12 @@ const ROBBERY_INJURY_RULE: &str = "Robbery (34A): injuries to people immediately
 pub const COURSE_OF_CONDUCT: &[&str] = &["8L", "8M", "8Q", "8U"];
 const COURSE_OF_CONDUCT_RULE: &str = "Stalking and harassment: a course of conduct is one crime for the victim, recorded in addition to the most serious other offence (exception to Section F)";
 
+/// Classes counted once for each offender or group of offenders acting together, not once
+/// per report: HOCR April 2021, Miscellaneous Crimes Against Society, 24 Exploitation of
+/// Prostitution, "Keeping a brothel used for prostitution: One crime for each offender or
+/// group of offenders" (24/19).
+pub const PER_OFFENDER_OR_GROUP: &[&str] = &["24/19"];
+
 /// When an offence happened: its period, or its moment.
 fn span(o: &Offence) -> Option<(Timestamp, Timestamp)> {
     Some((o.from.or(o.at)?, o.to.or(o.at)?))
@@ -262,7 +268,9 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
 
     // Section D: one crime per victim. Victims' offences are counted apart.
     let mut by_victim: BTreeMap<&str, Vec<&Offence>> = BTreeMap::new();
-    let mut victimless: BTreeMap<(String, &str), Vec<&Offence>> = BTreeMap::new();
+    // Keyed by classification, report and (for the classes counted per offender or group)
+    // the offenders who acted together.
+    let mut victimless: BTreeMap<(String, &str, Vec<&str>), Vec<&Offence>> = BTreeMap::new();
     for o in case
         .offences
         .iter()
@@ -270,16 +278,23 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
     {
         match &o.victim {
             Some(v) => by_victim.entry(v.as_str()).or_default().push(o),
-            None => victimless
-                .entry((
-                    reference
-                        .offence(&o.class)
-                        .map(|c| c.code.to_string())
-                        .unwrap_or_default(),
-                    o.report.as_str(),
-                ))
-                .or_default()
-                .push(o),
+            None => {
+                let class = reference
+                    .offence(&o.class)
+                    .map(|c| c.code.to_string())
+                    .unwrap_or_default();
+                let group = if PER_OFFENDER_OR_GROUP.contains(&class.as_str()) {
+                    let mut group: Vec<&str> = o.offenders.iter().map(String::as_str).collect();
+                    group.sort_unstable();
+                    group
+                } else {
+                    Vec::new()
+                };
+                victimless
+                    .entry((class, o.report.as_str(), group))
+                    .or_default()
+                    .push(o)
+            }
         }
     }
 
@@ -379,14 +394,28 @@ pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseErro
         }
     }
 
-    for ((class, report), offences) in victimless {
+    for ((class, report, group), offences) in victimless {
         let mut ids: Vec<String> = offences.iter().map(|o| o.id.clone()).collect();
         ids.sort();
+        let rule = if PER_OFFENDER_OR_GROUP.contains(&class.as_str()) {
+            let who = if group.is_empty() {
+                "offenders not known".to_owned()
+            } else {
+                group.join(", ")
+            };
+            format!(
+                "{class}: one crime for each offender or group of offenders ({who}) in report {report}"
+            )
+        } else {
+            format!(
+                "Section D: no individual victim; one crime for the classification in report {report}"
+            )
+        };
         counted.crimes.push(Crime {
             class,
             victims: Vec::new(),
             offences: ids,
-            rules: vec![format!("Section D: no individual victim; one crime for the classification in report {report}")],
+            rules: vec![rule],
         });
     }
     Ok(counted)
@@ -476,6 +505,30 @@ mod tests {
                 .rules
                 .iter()
                 .any(|r| r.contains("course of conduct"))
+        );
+    }
+
+    // Brothel keeping (24/19): one crime for each offender or group of offenders, so two
+    // keepers acting together are one crime and a keeper of another brothel is another.
+    #[test]
+    fn brothel_keeping_is_one_crime_per_offender_or_group() {
+        let json = r#"{"id":"b","reports":[{"id":"R1","at":"2026-07-01T10:00:00Z"}],
+            "victims":[],"offenders":[{"id":"S1"},{"id":"S2"},{"id":"S3"}],
+            "offences":[{"id":"F1","class":"24/19","victim":null,"offenders":["S1","S2"],"from":"2026-05-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F2","class":"24/19","victim":null,"offenders":["S2","S1"],"from":"2026-05-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P1","report":"R1"},
+                        {"id":"F3","class":"24/19","victim":null,"offenders":["S3"],"from":"2026-06-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P2","report":"R1"}]}"#;
+        let c = count(&case(json), &reference()).unwrap();
+        assert_eq!(
+            classes(&c),
+            [
+                ("24/19".into(), vec!["F1".into(), "F2".into()]),
+                ("24/19".into(), vec!["F3".into()])
+            ]
+        );
+        assert!(
+            c.crimes
+                .iter()
+                .all(|c| c.rules[0].contains("offender or group"))
         );
     }
 

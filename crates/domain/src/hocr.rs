@@ -8,8 +8,9 @@
 //! Crime-type exceptions are implemented one by one, each citing its HOCR page: robbery of
 //! business property counts the injuries done in it (`injuries_in_business_robberies`), and
 //! a course of conduct is recorded beside the most serious other offence
-//! ([`COURSE_OF_CONDUCT`]). One crime per offender or group and the offences always recorded
-//! in addition are not yet implemented (see ARCHITECTURE.md).
+//! ([`COURSE_OF_CONDUCT`]), and brothel keeping is one crime per offender or group
+//! ([`PER_OFFENDER_OR_GROUP`]). Other offences always recorded in addition are not yet
+//! implemented (see ARCHITECTURE.md).
 
 use crate::reference::{ReferenceData, VictimKind};
 use jiff::Timestamp;

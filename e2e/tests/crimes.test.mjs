@@ -78,8 +78,13 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   assert.match(await page.locator("#decision-clock").textContent(), /Decided on time/);
   await page.locator("#queue-rows tr", { hasText: incident.reference }).waitFor({ state: "detached" });
 
-  // A new report of crime elsewhere appears in the open queue without a reload.
+  // On the handler's console the incident lists its crime, and closing it carries the number.
   const another = await signIn(browser, server.base, "handler");
+  await another.page.locator("#incident-rows tr", { hasText: incident.reference }).getByRole("button", { name: incident.reference }).click();
+  await another.page.locator("#incident-crimes li", { hasText: crimeRef }).waitFor();
+  assert.equal(await another.page.locator("#crime-reference").inputValue(), crimeRef);
+
+  // A new report of crime elsewhere appears in the open queue without a reload.
   const next = await another.page.evaluate(async () => {
     const taken = await CR.api("POST", "/api/v1/contacts", {
       channel: "101",

@@ -238,6 +238,10 @@
     document.querySelectorAll("#qualifier-boxes input").forEach((box) => {
       box.checked = incident.qualifiers.includes(box.value);
     });
+    // Crimes already recorded from this incident: their numbers are the closure's crime
+    // reference, so the handler does not retype them.
+    const recorded = incident.crime_recording.crimes.map((c) => c.reference).join(", ");
+    if (recorded && !$("crime-reference").value) $("crime-reference").value = recorded;
   }
 
   function showIncident(incident, resetForms) {

@@ -53,74 +53,7 @@ impl PostgresStore {
     }
 }
 
-fn audit_record(row: &PgRow) -> Result<AuditRecord, sqlx::Error> {
-    Ok(AuditRecord {
-        seq: row.try_get("seq")?,
-        category: row.try_get("category")?,
-        stream: row.try_get("stream")?,
-        kind: row.try_get("kind")?,
-        actor: row.try_get("actor")?,
-        at_micros: row.try_get("at_micros")?,
-        payload: row.try_get("payload")?,
-    })
-}
-
-fn incident_row(row: &PgRow) -> Result<IncidentRow, sqlx::Error> {
-    Ok(IncidentRow {
-        id: row.try_get("id")?,
-        reference: row.try_get("reference")?,
-        status: row.try_get("status")?,
-        grade: row.try_get("grade")?,
-        incident_type: row.try_get("incident_type")?,
-        channel: row.try_get("channel")?,
-        location_text: row.try_get("location_text")?,
-        summary: row.try_get("summary")?,
-        contact_count: row.try_get("contact_count")?,
-        opened_at_micros: row.try_get("opened_at_micros")?,
-        last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-        version: row.try_get("version")?,
-        attend_by_micros: row.try_get("attend_by_micros")?,
-        crime_report_at_micros: row.try_get("crime_report_at_micros")?,
-        recording_decided_at_micros: row.try_get("recording_decided_at_micros")?,
-        recording_decision: row.try_get("recording_decision")?,
-        lat: row.try_get("lat")?,
-        lon: row.try_get("lon")?,
-    })
-}
-
-fn crime_row(row: &PgRow) -> Result<CrimeRow, sqlx::Error> {
-    Ok(CrimeRow {
-        id: row.try_get("id")?,
-        reference: row.try_get("reference")?,
-        classification: row.try_get("classification")?,
-        status: row.try_get("status")?,
-        reported_at_micros: row.try_get("reported_at_micros")?,
-        recorded_at_micros: row.try_get("recorded_at_micros")?,
-        recorded_by: row.try_get("recorded_by")?,
-        incident_id: row.try_get("incident_id")?,
-        location_text: row.try_get("location_text")?,
-        last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-        version: row.try_get("version")?,
-    })
-}
-
-fn user_row(row: &PgRow) -> Result<UserRow, sqlx::Error> {
-    Ok(UserRow {
-        username: row.try_get("username")?,
-        role: row.try_get("role")?,
-        password_hash: row.try_get("password_hash")?,
-        created_at_micros: row.try_get("created_at_micros")?,
-    })
-}
-
-fn session_row(row: &PgRow) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        token_hash: row.try_get("token_hash")?,
-        username: row.try_get("username")?,
-        created_at_micros: row.try_get("created_at_micros")?,
-        last_seen_at_micros: row.try_get("last_seen_at_micros")?,
-    })
-}
+controlroom_store::row_mappers!(PgRow);
 
 #[async_trait]
 impl Store for PostgresStore {

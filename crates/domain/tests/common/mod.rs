@@ -1,9 +1,11 @@
 //! Helpers shared by the domain's case-file tests.
+#![allow(dead_code)]
 
 use controlroom_domain::reference::{ReferenceData, SourceFile};
 
-/// The shipped reference data (`reference/*.psv`), compiled in so the tests need no files at run time.
-pub fn reference() -> ReferenceData {
+/// The shipped reference files (`reference/*.psv`), compiled in so the tests need no files at
+/// run time.
+pub fn shipped_files() -> Vec<SourceFile<'static>> {
     macro_rules! file {
         ($name:literal) => {
             SourceFile {
@@ -12,7 +14,7 @@ pub fn reference() -> ReferenceData {
             }
         };
     }
-    ReferenceData::load(&[
+    vec![
         file!("nsir-categories.psv"),
         file!("incident-types.psv"),
         file!("qualifiers.psv"),
@@ -21,6 +23,10 @@ pub fn reference() -> ReferenceData {
         file!("dash-questions.psv"),
         file!("grading-policy.psv"),
         file!("offence-classifications.psv"),
-    ])
-    .unwrap()
+    ]
+}
+
+/// The shipped reference data.
+pub fn reference() -> ReferenceData {
+    ReferenceData::load(&shipped_files()).unwrap()
 }

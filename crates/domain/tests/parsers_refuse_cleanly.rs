@@ -1,0 +1,99 @@
+//! Every parser at the edge takes any text a caller, a handler or a file can send and either
+//! gives a value or an `Invalid` naming the field: never a panic. Property tests over
+//! arbitrary and near-valid text stand in for fuzz targets (they run offline in every
+//! `cargo test`), and check that what parses is normalised for good (parsing it again gives
+//! the same value).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use controlroom_domain::contact::PhoneNumber;
+use controlroom_domain::hocr::{Case, count};
+use controlroom_domain::incident::IncidentRef;
+use controlroom_domain::pole::{E164, normalise_postcode, normalise_vrm};
+use controlroom_domain::reference::{ReferenceData, SourceFile};
+use controlroom_domain::text::Code;
+use controlroom_domain::user::Username;
+use proptest::prelude::*;
+
+mod common;
+
+/// Text a person might type, including the awkward: spaces, symbols, non-ASCII, long runs.
+fn typed() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ 0-9+()\\-]{0,30}",
+        "[A-Za-z0-9 ]{0,12}",
+        "\\PC{0,200}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn identifiers_and_codes_parse_or_name_the_field(raw in typed()) {
+        if let Err(e) = Username::parse(&raw) { prop_assert!(!e.message.is_empty()); }
+        if let Err(e) = IncidentRef::parse(&raw) { prop_assert!(!e.message.is_empty()); }
+        match Code::parse("code", &raw) {
+            Ok(code) => prop_assert_eq!(Code::parse("code", code.as_str()).unwrap(), code),
+            Err(e) => prop_assert_eq!(e.field, "code"),
+        }
+    }
+
+    #[test]
+    fn phone_numbers_postcodes_and_registrations_normalise_once(raw in typed()) {
+        if let Ok(phone) = E164::parse("phone", &raw) {
+            prop_assert_eq!(E164::parse("phone", &phone.to_string()).unwrap(), phone);
+        }
+        if let Err(e) = PhoneNumber::parse("caller.phone", &raw) {
+            prop_assert_eq!(e.field, "caller.phone");
+        }
+        if let Ok(postcode) = normalise_postcode("postcode", &raw) {
+            prop_assert_eq!(normalise_postcode("postcode", &postcode).unwrap(), postcode);
+        }
+        if let Ok(vrm) = normalise_vrm("vrm", &raw) {
+            prop_assert_eq!(normalise_vrm("vrm", &vrm).unwrap(), vrm);
+        }
+    }
+
+    // A force's reference file with any content is loaded or refused with a message; the
+    // national lists it extends are never corrupted by it.
+    #[test]
+    fn a_reference_file_of_any_content_is_loaded_or_refused(text in "\\PC{0,400}", header in any::<bool>()) {
+        let text = if header { format!("code|name|category|needs\n{text}") } else { text };
+        let mut files = common::shipped_files();
+        files.push(SourceFile { name: "reference/closing-codes.psv", text: &text });
+        match ReferenceData::load(&files) {
+            Ok(data) => prop_assert!(data.offence("8N").is_some()),
+            Err(e) => prop_assert!(!e.message.is_empty()),
+        }
+    }
+
+    // A case file that parses as JSON but names things that are not there, or codes that do
+    // not exist, gets an error that says which: never a panic, never a silent answer.
+    #[test]
+    fn malformed_counting_cases_are_refused_not_miscounted(
+        class in prop_oneof![Just("8N".to_owned()), Just("ZZ9".to_owned()), "[0-9A-Z/]{1,5}"],
+        victim in prop_oneof![Just(Some("V1".to_owned())), Just(Some("V9".to_owned())), Just(None)],
+        report in prop_oneof![Just("R1".to_owned()), Just("R7".to_owned())],
+        hour in 0u32..48,
+    ) {
+        let json = serde_json::json!({
+            "id": "fuzz",
+            "reports": [{"id": "R1", "at": "2026-01-02T00:00:00Z"}],
+            "victims": [{"id": "V1", "kind": "person"}],
+            "offenders": [],
+            "offences": [{"id": "F1", "class": class, "victim": victim, "offenders": [],
+                "at": format!("2026-01-0{}T{:02}:00:00Z", 1 + hour / 24, hour % 24),
+                "place": "P1", "report": report}],
+        });
+        let case: Case = serde_json::from_value(json).unwrap();
+        let reference = common::reference();
+        match count(&case, &reference) {
+            Ok(counted) => {
+                prop_assert_eq!(counted.crimes.len(), 1);
+                prop_assert_eq!(&counted.crimes[0].offences, &vec!["F1".to_owned()]);
+            }
+            Err(e) => prop_assert!(e.problem.contains("F1") || e.problem.contains("offence")),
+        }
+    }
+}

@@ -48,6 +48,18 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         "/api/v1/incidents/{id}/grade",
         "/api/v1/incidents/{id}/close",
         "/api/v1/incidents/{id}/reopen",
+        "/api/v1/incidents/{id}/crimes",
+        "/api/v1/incidents/{id}/non-crime",
+        "/api/v1/crimes",
+        "/api/v1/crimes/{id}",
+        "/api/v1/crimes/{id}/reclassify",
+        "/api/v1/crimes/{id}/cancellation",
+        "/api/v1/crimes/{id}/cancellation/approve",
+        "/api/v1/crimes/{id}/cancellation/decline",
+        "/api/v1/crime-recording/queue",
+        "/api/v1/crime-recording/compliance",
+        "/api/v1/crime-recording/integrity-check",
+        "/api/v1/hocr/count",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not documented");
     }

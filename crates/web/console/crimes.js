@@ -65,7 +65,10 @@
         ...queue.reports.map((r) =>
           el(
             "tr",
-            { class: r.clock.state === "overdue" ? "overdue" : null },
+            {
+              // Overdue, or due within two hours: the ones to take first.
+              class: r.clock.state === "overdue" ? "overdue" : r.clock.minutes < 120 ? "due-soon" : null,
+            },
             el("td", {}, r.incident.reference),
             el("td", {}, CR.dateTime(r.clock.reported_at)),
             el("td", {}, clockText(r.clock)),

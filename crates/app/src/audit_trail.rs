@@ -168,3 +168,48 @@ pub async fn checkpoint(
         taken_at: now,
     })
 }
+
+/// Verify the records written since `from` (the whole chain when there is none) and give the
+/// checkpoint where they end; `None` when nothing new was written. What the server runs on a
+/// timer to keep checkpoints outside the database without re-reading the whole chain.
+pub async fn extend_checkpoint(
+    store: &dyn Store,
+    from: Option<&Checkpoint>,
+    now: jiff::Timestamp,
+) -> Result<Option<Checkpoint>, VerifyError> {
+    let mut verifier = match from {
+        Some(checkpoint) => ChainVerifier::resume(checkpoint)?,
+        None => ChainVerifier::default(),
+    };
+    let start = from.map_or(0, |c| c.seq);
+    let mut after = start;
+    loop {
+        let page = store
+            .audit_records(after, PAGE)
+            .await
+            .map_err(AppError::from)?;
+        let Some(last) = page.last() else { break };
+        after = last.record.seq;
+        for stored in &page {
+            verifier.check(stored)?;
+        }
+    }
+    let (seq, hash) = verifier.position();
+    if seq == start
+        && let Some((head, _)) = store.chain_head().await.map_err(AppError::from)?
+        && head < start
+    {
+        return Err(ChainBreak {
+            seq: head + 1,
+            problem: format!(
+                "the chain ends at event {head} but the last checkpoint records event {start}: events were removed"
+            ),
+        }
+        .into());
+    }
+    Ok((seq > start).then(|| Checkpoint {
+        seq,
+        hash: hash.to_hex(),
+        taken_at: now,
+    }))
+}

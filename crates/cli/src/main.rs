@@ -70,6 +70,13 @@ enum Command {
         /// Incidents in 12 months that make a caller, victim or location a repeat.
         #[arg(long, env = "CONTROLROOM_REPEAT_THRESHOLD", default_value_t = 3)]
         repeat_threshold: usize,
+        /// Keep audit checkpoints in this file (on another disk or a mounted share, out of
+        /// the database administrators' reach): one at start-up and one every
+        /// `--checkpoint-minutes`, each after verifying what was written since the last.
+        #[arg(long, env = "CONTROLROOM_CHECKPOINT_FILE")]
+        checkpoint_file: Option<std::path::PathBuf>,
+        #[arg(long, env = "CONTROLROOM_CHECKPOINT_MINUTES", default_value_t = 60)]
+        checkpoint_minutes: u32,
     },
     /// Home Office Counting Rules.
     Hocr {
@@ -322,6 +329,8 @@ async fn run(command: Command) -> Result<(), Failure> {
             reference_dir,
             search,
             repeat_threshold,
+            checkpoint_file,
+            checkpoint_minutes,
         } => {
             init_logging();
             // Bad reference data stops start-up, naming the file and line to fix.
@@ -334,7 +343,19 @@ async fn run(command: Command) -> Result<(), Failure> {
                 repeat_threshold: repeat_threshold.max(1),
                 ..Settings::default()
             };
-            serve(&db.database_url, &search.search_dir, listen, demo, settings).await
+            let checkpoints = checkpoint_file.map(|file| Checkpointing {
+                file,
+                every: std::time::Duration::from_secs(u64::from(checkpoint_minutes.max(1)) * 60),
+            });
+            serve(
+                &db.database_url,
+                &search.search_dir,
+                listen,
+                demo,
+                settings,
+                checkpoints,
+            )
+            .await
         }
         Command::Migrate { db } => {
             let store = open_store(&db.database_url).await?;
@@ -595,12 +616,68 @@ async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure>
     Ok(app)
 }
 
+/// Where and how often the server writes audit checkpoints.
+struct Checkpointing {
+    file: std::path::PathBuf,
+    every: std::time::Duration,
+}
+
+/// The last checkpoint in the file, if there is one; a line that is not a checkpoint is the
+/// operator's to fix (exit 2), not something to write after.
+fn last_checkpoint(
+    path: &std::path::Path,
+) -> Result<Option<controlroom_domain::audit::Checkpoint>, Failure> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(read_checkpoints(path)?.into_iter().max_by_key(|c| c.seq))
+}
+
+fn append_checkpoint(
+    path: &std::path::Path,
+    checkpoint: &controlroom_domain::audit::Checkpoint,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    writeln!(file, "{}", serde_json::to_string(checkpoint)?)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Verify what was written since `last` and write a checkpoint where it ends. A broken chain
+/// is reported loudly and nothing is written, but the control room keeps taking calls.
+async fn take_checkpoint(
+    store: &dyn controlroom_store::Store,
+    file: &std::path::Path,
+    last: &mut Option<controlroom_domain::audit::Checkpoint>,
+) {
+    match audit_trail::extend_checkpoint(store, last.as_ref(), jiff::Timestamp::now()).await {
+        Ok(Some(next)) => match append_checkpoint(file, &next) {
+            Ok(()) => {
+                tracing::info!(seq = next.seq, file = %file.display(), "audit checkpoint written");
+                *last = Some(next);
+            }
+            Err(e) => tracing::error!(error = %e, "audit checkpoint not written"),
+        },
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "AUDIT TRAIL BROKEN: no checkpoint written; run controlroom audit verify --checkpoints");
+            eprintln!("AUDIT TRAIL BROKEN: {e}");
+        }
+    }
+}
+
 async fn serve(
     database_url: &str,
     search_dir: &std::path::Path,
     listen: SocketAddr,
     with_demo: bool,
     settings: Settings,
+    checkpoints: Option<Checkpointing>,
 ) -> Result<(), Failure> {
     let store = open_store(database_url).await?;
     let app = open_search(
@@ -624,6 +701,20 @@ async fn serve(
                 user.role.as_str()
             );
         }
+    }
+    if let Some(Checkpointing { file, every }) = checkpoints {
+        let mut last = last_checkpoint(&file)?;
+        // One at start-up, before the first call is taken, then on the timer.
+        take_checkpoint(store.as_ref(), &file, &mut last).await;
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                take_checkpoint(store.as_ref(), &file, &mut last).await;
+            }
+        });
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

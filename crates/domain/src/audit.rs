@@ -174,6 +174,25 @@ impl Default for ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// A verifier that carries on from a checkpoint already verified: it checks that the
+    /// records after it follow on from its hash, without reading the chain before it.
+    pub fn resume(from: &Checkpoint) -> Result<Self, ChainBreak> {
+        let prev = ChainHash::from_hex(&from.hash).ok_or_else(|| ChainBreak {
+            seq: from.seq,
+            problem: "the checkpoint's hash is not a SHA-256 digest".into(),
+        })?;
+        Ok(Self {
+            expected_seq: from.seq + 1,
+            prev,
+            ..Self::default()
+        })
+    }
+
+    /// The last record verified so far (`seq`, hash): where a new checkpoint stands.
+    pub fn position(&self) -> (i64, ChainHash) {
+        (self.expected_seq - 1, self.prev)
+    }
+
     /// A verifier that also holds the chain to checkpoints kept outside the database.
     pub fn with_checkpoints<'a>(checkpoints: impl IntoIterator<Item = &'a Checkpoint>) -> Self {
         Self {
@@ -485,6 +504,24 @@ mod tests {
             let broken = verify(&forged, &pinned).unwrap_err();
             assert_eq!(broken.seq, 6);
             assert!(broken.problem.contains("checkpoint"), "{broken}");
+        }
+
+        #[test]
+        fn a_verifier_resumes_from_a_checkpoint() {
+            let honest = chain_saying(10, "entry");
+            let at6 = checkpoint(&honest, 6);
+            let mut v = ChainVerifier::resume(&at6).unwrap();
+            for r in &honest[6..] {
+                v.check(r).unwrap();
+            }
+            assert_eq!(
+                v.position(),
+                (10, ChainHash::from_hex(&honest[9].hash).unwrap())
+            );
+            // A forged tail does not follow on from the checkpoint.
+            let forged = chain_saying(10, "forged");
+            let mut v = ChainVerifier::resume(&at6).unwrap();
+            assert_eq!(v.check(&forged[6]).unwrap_err().seq, 7);
         }
 
         #[test]

@@ -402,3 +402,68 @@ async fn a_crime_list_changed_behind_the_system_is_found(backend: Backend) {
     );
     app.database.drop_database().await;
 }
+
+/// The server keeps checkpoints in a file outside the database: one at start-up, verified,
+/// and only new ones after. `audit verify --checkpoints` then holds the database to them.
+#[tokio::test]
+async fn the_server_writes_checkpoints_outside_the_database() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cp.db").display());
+    let kept = dir.path().join("elsewhere").join("checkpoints.jsonl");
+    std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+    let start = || async {
+        let mut child = super::cli::controlroom()
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &db,
+                "--search-dir",
+                dir.path().join("search").to_str().unwrap(),
+                "--checkpoint-file",
+                kept.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.starts_with("Control Room listening on ") {
+                break;
+            }
+        }
+        child
+    };
+    let mut server = start().await;
+    server.kill().await.unwrap();
+    let written = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(written.lines().count(), 1, "{written}");
+    let first: serde_json::Value = serde_json::from_str(written.trim()).unwrap();
+    assert!(
+        first["seq"].as_i64().unwrap() > 10,
+        "the demo shift is pinned: {first}"
+    );
+
+    // A restart with nothing new written adds nothing; the database verifies against it.
+    let mut server = start().await;
+    server.kill().await.unwrap();
+    let written = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(written.lines().count(), 1, "{written}");
+    let (code, out, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &db,
+            "--checkpoints",
+            kept.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+}

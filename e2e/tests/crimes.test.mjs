@@ -124,6 +124,22 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   await page.locator("#crime-status", { hasText: "awaiting the crime registrar" }).waitFor();
   assert.equal(await page.getByRole("button", { name: "Approve the removal" }).isVisible(), false, "a recorder cannot approve");
   const crimeId = seen.crimeId;
+
+  // An online report: recorded directly, no incident; a wrong code is named and nothing lost.
+  await page.getByRole("heading", { name: "Record a crime reported directly" }).click();
+  await page.getByLabel("Classification", { exact: true }).fill("ZZ9");
+  await page.getByLabel("Happened from").fill("2026-11-22T21:00");
+  await page.getByLabel("Place", { exact: true }).fill("Outside 9 Park Row, Leeds LS1 5HD");
+  await page.getByLabel("Victim", { exact: true }).fill("Ben Marsh");
+  await page.getByLabel("How it was done").fill("Bicycle taken from outside the house overnight");
+  await page.getByRole("button", { name: "Record the crime" }).click();
+  await page.locator("#direct-error", { hasText: "'ZZ9'" }).waitFor();
+  await page.getByLabel("Classification", { exact: true }).fill("44");
+  await page.getByRole("button", { name: "Record the crime" }).click();
+  await page.locator("#crime-title", { hasText: /Crime CR-\d{4}-\d{6}/ }).waitFor();
+  assert.match(await page.locator("#crime-facts").textContent(), /Park Row/);
+  const people = await page.evaluate(async () => (await CR.api("POST", "/api/v1/search", { name: "Ben Marsh" })).people.length);
+  assert.equal(people, 1, "the victim was recorded once although the crime was sent twice");
   await context.close();
 
   // The registrar finds it among the removals awaiting approval.

@@ -443,6 +443,54 @@
     changeCrime("cancellation/decline", { note: $("decline-note").value }, "decision-error", `Removal of crime ${crime.reference} declined.`),
   );
 
+  // A crime reported directly (online, at the counter): one form, one request with a key
+  // kept until it succeeds, so a retry after a lost answer records it once.
+  let directKey = null;
+  let directVictim = null;
+  $("direct-reported").value = localInput(new Date().toISOString());
+  $("direct-form").hidden = !mayRecord;
+  $("direct-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("direct-error").textContent = "";
+    const iso = (id) => ($(id).value ? new Date($(id).value).toISOString() : null);
+    try {
+      if (!iso("direct-reported") || !iso("direct-from")) throw new Error("Say when the report reached us and when the crime happened.");
+      const parties = [];
+      const victim = $("direct-victim").value.trim();
+      if (victim) {
+        // Recorded once, even if the crime itself has to be sent again.
+        if (!directVictim || directVictim.name !== victim) {
+          directVictim = { name: victim, id: (await api("POST", "/api/v1/people", { names: [victim] })).id };
+        }
+        parties.push({ person: directVictim.id, role: "victim" });
+      }
+      directKey = directKey || crypto.randomUUID();
+      const crime = await api(
+        "POST",
+        "/api/v1/crimes",
+        {
+          classification: $("direct-class").value.trim(),
+          parties,
+          reported_at: iso("direct-reported"),
+          offence_from: iso("direct-from"),
+          offence_to: iso("direct-to"),
+          location: $("direct-where").value,
+          modus_operandi: $("direct-mo").value.trim(),
+        },
+        directKey,
+      );
+      directKey = null;
+      directVictim = null;
+      $("direct-form").reset();
+      $("direct-reported").value = localInput(new Date().toISOString());
+      announce(`Recorded ${crime.reference}.`);
+      showCrime(crime);
+      $("crime-title").scrollIntoView();
+    } catch (e) {
+      $("direct-error").textContent = e.message;
+    }
+  });
+
   $("run-check").addEventListener("click", async () => {
     const summary = $("check-summary");
     summary.textContent = "Checking…";

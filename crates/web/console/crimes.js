@@ -1,6 +1,8 @@
-// Crime recording: the recorder's queue of reports awaiting the NCRS decision, the decision
-// itself (offences in, the counting rules' answer and reasons out, then the crimes recorded;
-// or a non-crime decision with its rationale), and the crime data integrity check.
+// Crime recording: the recorder's queue of reports awaiting the NCRS decision (live), the
+// decision itself (offences in, the counting rules' answer and reasons out, then the crimes
+// recorded; or a non-crime decision with its rationale), a crime reported directly, a crime's
+// own page (history, reclassification, HOCR Section C removal), the registrar's removals
+// awaiting approval, and the crime data integrity check. The server checks every role again.
 "use strict";
 
 (async () => {

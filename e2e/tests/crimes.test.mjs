@@ -136,7 +136,11 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   await page.locator("#direct-error", { hasText: "'ZZ9'" }).waitFor();
   await page.getByLabel("Classification", { exact: true }).fill("44");
   await page.getByRole("button", { name: "Record the crime" }).click();
-  await page.locator("#crime-title", { hasText: /Crime CR-\d{4}-\d{6}/ }).waitFor();
+  // The page still shows the crime opened before; wait for the new one by its number.
+  await page.locator("#status", { hasText: /^Recorded CR-\d{4}-\d{6}\.$/ }).waitFor();
+  const directRef = (await page.locator("#status").textContent()).match(/CR-\d{4}-\d{6}/)[0];
+  assert.notEqual(directRef, crimeRef);
+  await page.locator("#crime-title", { hasText: directRef }).waitFor();
   assert.match(await page.locator("#crime-facts").textContent(), /Park Row/);
   const people = await page.evaluate(async () => (await CR.api("POST", "/api/v1/search", { name: "Ben Marsh" })).people.length);
   assert.equal(people, 1, "the victim was recorded once although the crime was sent twice");

@@ -353,7 +353,18 @@
       el("li", {}, `Reported ${CR.dateTime(c.reported_at)}; happened from ${CR.dateTime(c.offence_from)}${c.offence_to ? ` to ${CR.dateTime(c.offence_to)}` : ""}`),
       el("li", {}, `Where: ${c.location}`),
       el("li", {}, `Recorded by ${c.recorded_by} ${CR.dateTime(c.recorded_at)}`),
-      el("li", {}, `People: ${c.parties.length ? c.parties.map((p) => say(p.role)).join(", ") : "none linked"}`),
+      el(
+        "li",
+        {},
+        "People: ",
+        ...(c.parties.length
+          ? c.parties.flatMap((p, i) => [
+              i ? ", " : "",
+              // Opening the person's record is itself an audited look, so it is one click away.
+              el("a", { href: `/console/records/person/${encodeURIComponent(p.person)}`, target: "_blank" }, say(p.role)),
+            ])
+          : ["none linked"]),
+      ),
       c.modus_operandi ? el("li", {}, `Modus operandi: ${c.modus_operandi}`) : null,
     );
     $("crime-history").replaceChildren(

@@ -704,12 +704,19 @@ async fn serve(
     }
     if let Some(Checkpointing { file, every }) = checkpoints {
         let mut last = last_checkpoint(&file)?;
-        // One at start-up, before the first call is taken, then on the timer.
-        take_checkpoint(store.as_ref(), &file, &mut last).await;
+        // With a checkpoint to carry on from, verifying what came since is quick: do it before
+        // the first call is taken. Without one the whole chain is read, which on a large
+        // database takes a while, so the room starts at once and that runs alongside.
+        let resumed = last.is_some();
+        if resumed {
+            take_checkpoint(store.as_ref(), &file, &mut last).await;
+        }
         let store = store.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
-            tick.tick().await;
+            if resumed {
+                tick.tick().await;
+            }
             loop {
                 tick.tick().await;
                 take_checkpoint(store.as_ref(), &file, &mut last).await;

@@ -403,8 +403,8 @@ async fn a_crime_list_changed_behind_the_system_is_found(backend: Backend) {
     app.database.drop_database().await;
 }
 
-/// The server keeps checkpoints in a file outside the database: one at start-up, verified,
-/// and only new ones after. `audit verify --checkpoints` then holds the database to them.
+/// The server keeps checkpoints in a file outside the database: carrying on from the last
+/// one, it verifies what came since and pins it at start-up, and only new ones after. `audit verify --checkpoints` then holds the database to them.
 #[tokio::test]
 async fn the_server_writes_checkpoints_outside_the_database() {
     use tokio::io::{AsyncBufReadExt, BufReader};
@@ -438,21 +438,29 @@ async fn the_server_writes_checkpoints_outside_the_database() {
         }
         child
     };
+    // The first checkpoint, of the new empty database, written on demand.
+    let (code, _, err) = run(&["migrate", "--database-url", &db], "").await;
+    assert_eq!(code, 0, "{err}");
+    let (code, line, err) = run(&["audit", "checkpoint", "--database-url", &db], "").await;
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&kept, &line).unwrap();
+
+    // Carrying on from it, the server verifies and pins the demo shift before taking calls.
     let mut server = start().await;
     server.kill().await.unwrap();
     let written = std::fs::read_to_string(&kept).unwrap();
-    assert_eq!(written.lines().count(), 1, "{written}");
-    let first: serde_json::Value = serde_json::from_str(written.trim()).unwrap();
+    assert_eq!(written.lines().count(), 2, "{written}");
+    let pinned: serde_json::Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
     assert!(
-        first["seq"].as_i64().unwrap() > 10,
-        "the demo shift is pinned: {first}"
+        pinned["seq"].as_i64().unwrap() > 10,
+        "the demo shift is pinned: {pinned}"
     );
 
-    // A restart with nothing new written adds nothing; the database verifies against it.
+    // A restart with nothing new written adds nothing; the database verifies against them.
     let mut server = start().await;
     server.kill().await.unwrap();
     let written = std::fs::read_to_string(&kept).unwrap();
-    assert_eq!(written.lines().count(), 1, "{written}");
+    assert_eq!(written.lines().count(), 2, "{written}");
     let (code, out, err) = run(
         &[
             "audit",

@@ -318,6 +318,53 @@ pub enum Answer {
     NotKnown,
 }
 
+impl Answer {
+    /// `yes`, `no` or `not_known`; `not_asked` (or nothing) is `None`: the question is still
+    /// to be asked. A handler chooses every answer; none is assumed.
+    pub fn parse(field: &str, raw: &str) -> Result<Option<Self>, Invalid> {
+        match raw.trim() {
+            "yes" => Ok(Some(Self::Yes)),
+            "no" => Ok(Some(Self::No)),
+            "not_known" => Ok(Some(Self::NotKnown)),
+            "not_asked" | "" => Ok(None),
+            other => Err(Invalid::new(
+                field,
+                format!("'{other}' is not an answer; use yes, no, not_known or not_asked"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Yes => "yes",
+            Self::No => "no",
+            Self::NotKnown => "not_known",
+        }
+    }
+}
+
+/// The DASH answers as given, every one chosen: a question left "not asked" refuses the
+/// checklist and names the questions left (SafeLives: ask every question).
+pub fn every_dash_question_asked(answers: &[Option<Answer>]) -> Result<Vec<Answer>, Invalid> {
+    let left: Vec<String> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_none())
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !left.is_empty() {
+        return Err(Invalid::new(
+            "answers",
+            format!(
+                "{} of the DASH questions are not asked yet (question {}): choose yes, no or not known for each before saving",
+                left.len(),
+                left.join(", ")
+            ),
+        ));
+    }
+    Ok(answers.iter().flatten().copied().collect())
+}
+
 /// Where an urban or rural attendance target applies.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
@@ -360,6 +407,10 @@ pub struct DashAnswers {
     pub professional_judgement: Option<DashRisk>,
     /// Domestic incidents involving this victim in the last 12 months (potential escalation).
     pub incidents_last_12_months: u32,
+    /// Children are present or in the household (a fact established on the call): any DASH
+    /// then refers to children's social care.
+    #[serde(default)]
+    pub children_present: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -424,10 +475,13 @@ impl DashAnswers {
             DashRisk::High => vec!["MARAC".to_owned(), "IDVA".to_owned()],
             DashRisk::Medium | DashRisk::Standard => vec!["DA_SUPPORT".to_owned()],
         };
-        // Questions 10, 26 and 27 are about children: any "yes" means a safeguarding referral.
-        let children = [9usize, 25, 26]
-            .iter()
-            .any(|i| self.answers.get(*i) == Some(&Answer::Yes));
+        // Questions 10, 26 and 27 are about children: any "yes", or children present at the
+        // incident, means a safeguarding referral (Working Together to Safeguard Children:
+        // police refer a child living with domestic abuse to children's social care).
+        let children = self.children_present
+            || [9usize, 25, 26]
+                .iter()
+                .any(|i| self.answers.get(*i) == Some(&Answer::Yes));
         if children {
             referrals.push("CHILDRENS_SOCIAL_CARE".to_owned());
         }
@@ -456,6 +510,7 @@ mod tests {
             answers: answers(yes),
             professional_judgement: judgement,
             incidents_last_12_months: incidents,
+            children_present: false,
         }
         .assess(27)
         .unwrap()
@@ -511,6 +566,7 @@ mod tests {
             answers: a,
             professional_judgement: None,
             incidents_last_12_months: 0,
+            children_present: false,
         }
         .assess(27)
         .unwrap();
@@ -522,11 +578,42 @@ mod tests {
     }
 
     #[test]
+    fn a_dash_question_left_not_asked_refuses_the_checklist_and_names_it() {
+        let mut given: Vec<Option<Answer>> = answers(0).into_iter().map(Some).collect();
+        given[2] = None;
+        given[26] = Answer::parse("answers", "not_asked").unwrap();
+        let err = every_dash_question_asked(&given).unwrap_err();
+        assert_eq!(err.field, "answers");
+        assert!(err.message.contains("question 3, 27"), "{}", err.message);
+        given[2] = Some(Answer::NotKnown);
+        given[26] = Some(Answer::No);
+        assert_eq!(every_dash_question_asked(&given).unwrap().len(), 27);
+        assert!(
+            Answer::parse("answers", "n").is_err(),
+            "no guessing from a letter"
+        );
+    }
+
+    #[test]
+    fn children_present_at_the_incident_refer_to_childrens_social_care() {
+        let assessed = DashAnswers {
+            answers: answers(2),
+            professional_judgement: None,
+            incidents_last_12_months: 0,
+            children_present: true,
+        }
+        .assess(27)
+        .unwrap();
+        assert_eq!(assessed.referrals, ["DA_SUPPORT", "CHILDRENS_SOCIAL_CARE"]);
+    }
+
+    #[test]
     fn every_question_must_be_answered() {
         let err = DashAnswers {
             answers: answers(0)[..20].to_vec(),
             professional_judgement: None,
             incidents_last_12_months: 0,
+            children_present: false,
         }
         .assess(27)
         .unwrap_err();

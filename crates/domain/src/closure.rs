@@ -122,6 +122,16 @@ pub fn check(
             "this closing code needs at least one qualifier".into(),
         );
     }
+    if incident.needs_attendance_before_closing() && incident.unattended_closure.is_none() {
+        problem(
+            "GRADED-RESPONSE-UNATTENDED",
+            "unattended",
+            format!(
+                "this incident was graded {} and no unit attended: a supervisor must approve closing it without attendance, with the reason",
+                incident.grade().map_or("", |g| g.as_str())
+            ),
+        );
+    }
     let flags = incident.flags();
     let has = |prefix: &str| {
         request
@@ -186,8 +196,25 @@ mod tests {
         Code::parse("code", raw).unwrap()
     }
 
-    /// An incident of `incident_type`, graded `grade`, after `extra` commands.
+    /// An incident of `incident_type`, graded `grade`, after `extra` commands; an emergency or
+    /// priority is attended, as it usually is.
     fn incident(incident_type: &str, grade: &str, extra: Vec<IncidentCommand>) -> Incident {
+        let mut after = Vec::new();
+        if matches!(grade, "emergency" | "priority") {
+            after = vec![
+                IncidentCommand::RecordDispatch { note: None },
+                IncidentCommand::RecordArrival,
+            ];
+        }
+        incident_then(incident_type, grade, extra, after)
+    }
+
+    fn incident_then(
+        incident_type: &str,
+        grade: &str,
+        extra: Vec<IncidentCommand>,
+        after: Vec<IncidentCommand>,
+    ) -> Incident {
         let by = Username::parse("handler").unwrap();
         let at = Timestamp::from_second(1_795_400_000).unwrap();
         let contact = ContactDraft {
@@ -207,6 +234,7 @@ mod tests {
         }];
         commands.extend(extra);
         commands.push(IncidentCommand::grade(grade, "r").unwrap());
+        commands.extend(after);
         let mut state = None;
         for command in commands {
             for event in decide(state.as_ref(), command).unwrap() {
@@ -246,6 +274,55 @@ mod tests {
         .into_iter()
         .map(|p| p.rule)
         .collect()
+    }
+
+    // Graded response: an emergency or priority grade promised a unit. Closing one no unit
+    // attended needs a supervisor's approval with the reason (force policy).
+    #[test]
+    fn an_unattended_emergency_or_priority_needs_a_supervisors_approval_to_close() {
+        for grade in ["emergency", "priority"] {
+            let unattended = incident_then("CONCERN_FOR_SAFETY", grade, vec![], vec![]);
+            assert_eq!(
+                rules(&unattended, "PSW_RESOLVED", &[], ClosureDetails::default()),
+                ["GRADED-RESPONSE-UNATTENDED"]
+            );
+            let dispatched_only = incident_then(
+                "CONCERN_FOR_SAFETY",
+                grade,
+                vec![],
+                vec![IncidentCommand::RecordDispatch { note: None }],
+            );
+            assert_eq!(
+                rules(
+                    &dispatched_only,
+                    "PSW_RESOLVED",
+                    &[],
+                    ClosureDetails::default()
+                ),
+                ["GRADED-RESPONSE-UNATTENDED"],
+                "sent but never arrived is not attended"
+            );
+            let approved = incident_then(
+                "CONCERN_FOR_SAFETY",
+                grade,
+                vec![],
+                vec![
+                    IncidentCommand::approve_unattended_closure(
+                        "caller rang back: the person is home safe",
+                    )
+                    .unwrap(),
+                ],
+            );
+            assert!(rules(&approved, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+        }
+        let scheduled = incident_then("CONCERN_FOR_SAFETY", "scheduled", vec![], vec![]);
+        assert!(rules(&scheduled, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+        let err = decide(
+            Some(&scheduled),
+            IncidentCommand::approve_unattended_closure("no need").unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, "approval_not_needed");
     }
 
     // NSIR 2011: closing codes come from the national list.

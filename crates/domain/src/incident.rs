@@ -9,13 +9,15 @@
 //! (from resolved or closed, with a reason) back to `open`, after which the incident must be
 //! graded again: a reopened incident is a fresh assessment of risk.
 
-use crate::assessment::{DashAssessment, Subject, ThriveAssessment, VulnerabilityFlag};
+use crate::assessment::{Answer, DashAssessment, Subject, ThriveAssessment, VulnerabilityFlag};
 use crate::contact::{Contact, ContactId};
+use crate::grading::RepeatCounts;
 use crate::ncrs::NonCrimeReason;
 use crate::text::{Code, Invalid, required_text};
 use crate::user::Username;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use uuid::Uuid;
 
@@ -310,6 +312,22 @@ pub struct NonCrimeDecision {
     pub by: Username,
 }
 
+/// A supervisor's approval to close an emergency or priority incident without attendance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnattendedClosureApproval {
+    pub reason: String,
+    pub at: Timestamp,
+    pub by: Username,
+}
+
+/// One answer to a question of the incident type's question set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactAnswer {
+    /// The fact the question establishes (a qualifier code).
+    pub fact: Code,
+    pub answer: Answer,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     pub id: IncidentId,
@@ -341,6 +359,12 @@ pub struct Incident {
     /// The recorder's decision that no crime is to be recorded. It stays on file if a crime
     /// is recorded later on new information.
     pub non_crime: Option<NonCrimeDecision>,
+    /// The question set's answers by fact (a qualifier code): the latest answer to each.
+    pub answers: BTreeMap<Code, Answer>,
+    /// The repeat counts from the last intelligence check on this incident.
+    pub repeats: Option<RepeatCounts>,
+    /// A supervisor's approval to close an emergency or priority incident no unit attended.
+    pub unattended_closure: Option<UnattendedClosureApproval>,
     pub last_changed_at: Timestamp,
     /// How many events have been applied: the stream's version.
     pub version: u64,
@@ -380,6 +404,13 @@ impl Incident {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// An emergency or priority incident no unit attended: closing it needs a supervisor's
+    /// approval with a reason (force policy on graded response: the grade promised a unit).
+    pub fn needs_attendance_before_closing(&self) -> bool {
+        matches!(self.grade(), Some(Grade::Emergency | Grade::Priority))
+            && self.arrived_at().is_none()
     }
 
     /// When a unit last arrived at the scene.
@@ -481,6 +512,18 @@ pub enum IncidentEvent {
         reason: NonCrimeReason,
         rationale: String,
     },
+    /// Answers to the incident type's questions (each replaces an earlier answer to the same).
+    QuestionsAnswered {
+        answers: Vec<FactAnswer>,
+    },
+    /// An intelligence check ran on the incident: the repeat counts it found.
+    IntelligenceChecked {
+        repeats: RepeatCounts,
+    },
+    /// A supervisor approved closing an emergency or priority incident no unit attended.
+    UnattendedClosureApproved {
+        reason: String,
+    },
 }
 
 impl IncidentEvent {
@@ -506,6 +549,9 @@ impl IncidentEvent {
             IncidentEvent::CrimeReported => "crime_reported",
             IncidentEvent::CrimeRecorded { .. } => "incident_crime_recorded",
             IncidentEvent::NonCrimeDecided { .. } => "non_crime_decided",
+            IncidentEvent::QuestionsAnswered { .. } => "questions_answered",
+            IncidentEvent::IntelligenceChecked { .. } => "intelligence_checked",
+            IncidentEvent::UnattendedClosureApproved { .. } => "unattended_closure_approved",
         }
     }
 }
@@ -590,6 +636,15 @@ pub enum IncidentCommand {
         reason: NonCrimeReason,
         rationale: String,
     },
+    AnswerQuestions {
+        answers: Vec<FactAnswer>,
+    },
+    RecordIntelligenceCheck {
+        repeats: RepeatCounts,
+    },
+    ApproveUnattendedClosure {
+        reason: String,
+    },
 }
 
 pub const LOG_TEXT_MAX: usize = 4000;
@@ -661,6 +716,12 @@ impl IncidentCommand {
         Ok(Self::DecideNonCrime {
             reason: NonCrimeReason::parse(reason)?,
             rationale: required_text("rationale", rationale, RATIONALE_MAX)?,
+        })
+    }
+
+    pub fn approve_unattended_closure(reason: &str) -> Result<Self, Invalid> {
+        Ok(Self::ApproveUnattendedClosure {
+            reason: required_text("reason", reason, RATIONALE_MAX)?,
         })
     }
 
@@ -778,6 +839,7 @@ pub fn decide(
         | C::RecordVulnerability { .. }
         | C::CompleteDash(_)
         | C::Signpost { .. }
+        | C::AnswerQuestions { .. }
             if status == Status::Closed =>
         {
             reject(
@@ -806,6 +868,36 @@ pub fn decide(
         }]),
         C::CompleteDash(assessment) => Ok(vec![E::DashCompleted { assessment }]),
         C::Signpost { agency, advice } => Ok(vec![E::Signposted { agency, advice }]),
+        C::AnswerQuestions { answers } => {
+            // Only answers that change something are recorded.
+            let changed: Vec<FactAnswer> = answers
+                .into_iter()
+                .filter(|a| incident.answers.get(&a.fact) != Some(&a.answer))
+                .collect();
+            if changed.is_empty() {
+                return reject("no_change", "these answers are already recorded");
+            }
+            Ok(vec![E::QuestionsAnswered { answers: changed }])
+        }
+        // A check on a closed incident still counts: it is what was known.
+        C::RecordIntelligenceCheck { repeats } => Ok(vec![E::IntelligenceChecked { repeats }]),
+        C::ApproveUnattendedClosure { reason } => {
+            if status == Status::Closed {
+                return reject(
+                    "incident_closed",
+                    format!("incident {reference} is already closed"),
+                );
+            }
+            if !incident.needs_attendance_before_closing() {
+                return reject(
+                    "approval_not_needed",
+                    format!(
+                        "incident {reference} needs no approval to close: it is not an emergency or priority, or a unit attended"
+                    ),
+                );
+            }
+            Ok(vec![E::UnattendedClosureApproved { reason }])
+        }
         C::Grade {
             grade,
             rationale,
@@ -1056,6 +1148,9 @@ impl Incident {
                     crime_reported_at: None,
                     crimes: Vec::new(),
                     non_crime: None,
+                    answers: BTreeMap::new(),
+                    repeats: None,
+                    unattended_closure: None,
                     history: vec![StatusChange {
                         at: *at,
                         by: by.clone(),
@@ -1226,7 +1321,22 @@ impl Incident {
                     by: by.clone(),
                 })
             }
+            E::QuestionsAnswered { answers } => {
+                for a in answers {
+                    incident.answers.insert(a.fact.clone(), a.answer);
+                }
+            }
+            E::IntelligenceChecked { repeats } => incident.repeats = Some(*repeats),
+            E::UnattendedClosureApproved { reason } => {
+                incident.unattended_closure = Some(UnattendedClosureApproval {
+                    reason: reason.clone(),
+                    at: *at,
+                    by: by.clone(),
+                })
+            }
             E::Reopened { reason } => {
+                // Circumstances changed: an earlier approval to close unattended lapses.
+                incident.unattended_closure = None;
                 incident.closure = None;
                 move_to(&mut incident, Status::Open, Some(reason.clone()));
             }

@@ -107,30 +107,72 @@ pub struct DashQuestion {
     pub question: String,
 }
 
-/// A fact that forces at least a grade, with the reason the handler is shown.
+/// Which repeat count from the intelligence check a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RepeatKind {
+    Victim,
+    Caller,
+    Location,
+}
+
+/// A fact that asks for a response, with the reason the handler is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
+    /// A qualifier on the incident, chosen or recorded by a "yes" in the question set.
     Qualifier(Code),
     Vulnerability(VulnerabilityFlag),
     DashRisk(DashRisk),
     IncidentType(Code),
-    /// Not a minimum: when nothing asks for more than resolution without deployment, this
-    /// incident type is signposted to another agency.
-    Signpost(Code),
+    /// The intelligence check found at least this many incidents in 12 months.
+    Repeat(RepeatKind, u32),
+}
+
+/// What a rule does to the recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleEffect {
+    /// The grade is at least this.
+    AtLeast(Grade),
+    /// One step up from what everything else recommends, never to emergency.
+    Raise,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinimumGradeRule {
     pub when: Trigger,
-    pub grade: Grade,
+    pub effect: RuleEffect,
+    pub reason: String,
+}
+
+/// An incident type another agency leads on, whatever THRIVE says, unless a fact says
+/// otherwise (`signposting.psv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignpostRule {
+    pub incident_type: Code,
+    pub agency: Code,
+    /// Qualifiers that stop the signpost.
+    pub unless: Vec<Code>,
+    /// Any vulnerability flag stops the signpost.
+    pub unless_vulnerable: bool,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GradingPolicy {
     pub rules: Vec<MinimumGradeRule>,
+    pub signposting: Vec<SignpostRule>,
     /// Attendance targets in minutes by grade and area.
     pub targets: BTreeMap<(u8, Area), u32>,
+    /// Whether a grade below emergency needs THRIVE or the question set first.
+    pub assessment_before_grading: bool,
+}
+
+/// A question a handler asks for an incident type; a "yes" records `fact` (a qualifier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// `None`: asked for every type.
+    pub incident_type: Option<Code>,
+    pub fact: Code,
+    pub question: String,
 }
 
 impl GradingPolicy {
@@ -178,6 +220,63 @@ pub struct ReferenceData {
     pub dash_questions: Vec<DashQuestion>,
     pub policy: GradingPolicy,
     pub offences: Vec<OffenceClass>,
+    pub questions: Vec<Question>,
+}
+
+/// The national files shipped in `reference/`, built in, in load order.
+pub const SHIPPED: [(&str, &str); 11] = [
+    (
+        "reference/nsir-categories.psv",
+        include_str!("../../../reference/nsir-categories.psv"),
+    ),
+    (
+        "reference/incident-types.psv",
+        include_str!("../../../reference/incident-types.psv"),
+    ),
+    (
+        "reference/qualifiers.psv",
+        include_str!("../../../reference/qualifiers.psv"),
+    ),
+    (
+        "reference/closing-codes.psv",
+        include_str!("../../../reference/closing-codes.psv"),
+    ),
+    (
+        "reference/agencies.psv",
+        include_str!("../../../reference/agencies.psv"),
+    ),
+    (
+        "reference/dash-questions.psv",
+        include_str!("../../../reference/dash-questions.psv"),
+    ),
+    (
+        "reference/grading-policy.psv",
+        include_str!("../../../reference/grading-policy.psv"),
+    ),
+    (
+        "reference/offence-classifications.psv",
+        include_str!("../../../reference/offence-classifications.psv"),
+    ),
+    (
+        "reference/question-sets.psv",
+        include_str!("../../../reference/question-sets.psv"),
+    ),
+    (
+        "reference/signposting.psv",
+        include_str!("../../../reference/signposting.psv"),
+    ),
+    (
+        "reference/force-settings.psv",
+        include_str!("../../../reference/force-settings.psv"),
+    ),
+];
+
+/// The shipped files as [`SourceFile`]s.
+pub fn shipped_files() -> Vec<SourceFile<'static>> {
+    SHIPPED
+        .iter()
+        .map(|(name, text)| SourceFile { name, text })
+        .collect()
 }
 
 /// One file's name (as shown in errors) and text.
@@ -197,10 +296,13 @@ enum Kind {
     DashQuestions,
     Policy,
     Offences,
+    Questions,
+    Signposting,
+    Settings,
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static [&'static str]); 8] = [
+    const ALL: [(Kind, &'static str, &'static [&'static str]); 11] = [
         (
             Kind::Categories,
             "nsir-categories",
@@ -240,6 +342,21 @@ impl Kind {
             Kind::Offences,
             "offence-classifications",
             &["code", "name", "group", "victim", "seriousness"],
+        ),
+        (
+            Kind::Questions,
+            "question-sets",
+            &["incident_type", "fact", "question"],
+        ),
+        (
+            Kind::Signposting,
+            "signposting",
+            &["incident_type", "agency", "unless", "reason"],
+        ),
+        (
+            Kind::Settings,
+            "force-settings",
+            &["setting", "value", "meaning"],
         ),
     ];
 
@@ -355,7 +472,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy or offence-classifications (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, question-sets, signposting or force-settings (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -497,6 +614,17 @@ impl ReferenceData {
         for row in of(Kind::Policy) {
             data.load_policy_row(row)?;
         }
+        for row in of(Kind::Questions) {
+            data.load_question_row(row)?;
+        }
+        for row in of(Kind::Signposting) {
+            data.load_signpost_row(row)?;
+        }
+        // Settings: the national default first, a force's line for the same setting after it.
+        data.policy.assessment_before_grading = true;
+        for row in of(Kind::Settings) {
+            data.load_setting_row(row)?;
+        }
 
         for (kind, name, _) in Kind::ALL {
             if !by_kind
@@ -516,10 +644,19 @@ impl ReferenceData {
     fn load_policy_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
         let rule = row.text(0, "rule")?;
         let value = row.text(1, "value")?;
-        let grade = Grade::parse(row.fields[2]).map_err(|e| row.error(e.message))?;
+        let effect = match row.fields[2].trim() {
+            "raise" => RuleEffect::Raise,
+            other => RuleEffect::AtLeast(
+                Grade::parse(other)
+                    .map_err(|e| row.error(format!("{} (or raise, for one step up)", e.message)))?,
+            ),
+        };
         let reason = row.text(3, "reason")?;
         let when = match rule.as_str() {
             "target" => {
+                let RuleEffect::AtLeast(grade) = effect else {
+                    return Err(row.error("a target needs a grade, not raise"));
+                };
                 let area = Area::parse(&value)
                     .ok_or_else(|| row.error("a target's value must be urban or rural"))?;
                 let minutes: u32 = reason.parse().ok().filter(|m| *m > 0).ok_or_else(|| {
@@ -558,16 +695,22 @@ impl ReferenceData {
                 Trigger::IncidentType(code)
             }
             "signpost" => {
-                let code = row.code(1, "value")?;
-                if self.incident_type(code.as_str()).is_none() {
-                    return Err(row.error(format!(
-                        "incident type {code} is not defined in incident-types"
-                    )));
-                }
-                if grade != Grade::Signposted {
-                    return Err(row.error("a signpost rule's grade must be signposted"));
-                }
-                Trigger::Signpost(code)
+                return Err(row.error(
+                    "signposting rules are in signposting.psv (incident_type|agency|unless|reason)",
+                ));
+            }
+            "repeat_victim" | "repeat_caller" | "repeat_location" => {
+                let kind = match rule.as_str() {
+                    "repeat_victim" => RepeatKind::Victim,
+                    "repeat_caller" => RepeatKind::Caller,
+                    _ => RepeatKind::Location,
+                };
+                let count: u32 = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    row.error(format!(
+                        "a repeat rule's value is how many incidents (a positive whole number), not '{value}'"
+                    ))
+                })?;
+                Trigger::Repeat(kind, count)
             }
             "vulnerability" => Trigger::Vulnerability(
                 VulnerabilityFlag::parse(&value).map_err(|e| row.error(e.message))?,
@@ -578,16 +721,146 @@ impl ReferenceData {
             ),
             other => {
                 return Err(row.error(format!(
-                    "'{other}' is not a rule; use qualifier, vulnerability, dash_risk, incident_type, signpost or target"
+                    "'{other}' is not a rule; use qualifier, vulnerability, dash_risk, incident_type, repeat_victim, repeat_caller, repeat_location or target"
                 )));
             }
         };
+        if effect == RuleEffect::AtLeast(Grade::Signposted) {
+            return Err(row.error(
+                "a minimum of signposted asks for nothing; signposting rules are in signposting.psv",
+            ));
+        }
         self.policy.rules.push(MinimumGradeRule {
             when,
-            grade,
+            effect,
             reason,
         });
         Ok(())
+    }
+
+    fn load_question_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
+        let raw_type = row.text(0, "incident_type")?;
+        let incident_type = if raw_type == "*" {
+            None
+        } else {
+            let code = row.code(0, "incident_type")?;
+            if self.incident_type(code.as_str()).is_none() {
+                return Err(row.error(format!(
+                    "incident type {code} is not defined in incident-types (use * for every type)"
+                )));
+            }
+            Some(code)
+        };
+        let fact = row.code(1, "fact")?;
+        if self.qualifier(fact.as_str()).is_none() {
+            return Err(row.error(format!(
+                "fact {fact} is not defined in qualifiers: a 'yes' records that qualifier"
+            )));
+        }
+        if self
+            .questions
+            .iter()
+            .any(|q| q.incident_type == incident_type && q.fact == fact)
+        {
+            return Err(row.error(format!("a second question for {fact} on {raw_type}")));
+        }
+        self.questions.push(Question {
+            incident_type,
+            fact,
+            question: row.text(2, "question")?,
+        });
+        Ok(())
+    }
+
+    fn load_signpost_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
+        let incident_type = row.code(0, "incident_type")?;
+        if self.incident_type(incident_type.as_str()).is_none() {
+            return Err(row.error(format!(
+                "incident type {incident_type} is not defined in incident-types"
+            )));
+        }
+        if self
+            .policy
+            .signposting
+            .iter()
+            .any(|r| r.incident_type == incident_type)
+        {
+            return Err(row.error(format!("a second signposting rule for {incident_type}")));
+        }
+        let agency = row.code(1, "agency")?;
+        if self.agency(agency.as_str()).is_none() {
+            return Err(row.error(format!("agency {agency} is not defined in agencies")));
+        }
+        let mut unless = Vec::new();
+        let mut unless_vulnerable = false;
+        for word in row.fields[2]
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            if word == "vulnerable" {
+                unless_vulnerable = true;
+                continue;
+            }
+            let code = Code::parse("unless", word)
+                .ok()
+                .filter(|c| self.qualifier(c.as_str()).is_some())
+                .ok_or_else(|| {
+                    row.error(format!(
+                        "'{word}' in unless is neither a qualifier in qualifiers nor the word vulnerable"
+                    ))
+                })?;
+            unless.push(code);
+        }
+        self.policy.signposting.push(SignpostRule {
+            incident_type,
+            agency,
+            unless,
+            unless_vulnerable,
+            reason: row.text(3, "reason")?,
+        });
+        Ok(())
+    }
+
+    fn load_setting_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
+        let setting = row.text(0, "setting")?;
+        let value = row.text(1, "value")?;
+        match setting.as_str() {
+            "assessment_before_grading" => {
+                self.policy.assessment_before_grading = match value.as_str() {
+                    "required" => true,
+                    "optional" => false,
+                    other => {
+                        return Err(row.error(format!(
+                            "assessment_before_grading is required or optional, not '{other}'"
+                        )));
+                    }
+                }
+            }
+            other => {
+                return Err(row.error(format!(
+                    "'{other}' is not a setting; the settings are: assessment_before_grading"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The questions for an incident type, those for every type first; one per fact.
+    pub fn questions_for(&self, incident_type: Option<&str>) -> Vec<&Question> {
+        let mut found: Vec<&Question> = Vec::new();
+        let general = self.questions.iter().filter(|q| q.incident_type.is_none());
+        let specific = self.questions.iter().filter(|q| {
+            q.incident_type
+                .as_ref()
+                .is_some_and(|t| Some(t.as_str()) == incident_type)
+        });
+        for q in general.chain(specific) {
+            if !found.iter().any(|f| f.fact == q.fact) {
+                found.push(q);
+            }
+        }
+        found
     }
 
     pub fn incident_type(&self, code: &str) -> Option<&IncidentType> {

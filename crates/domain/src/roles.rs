@@ -42,6 +42,8 @@ pub enum Permission {
     /// See the recording-decision queue, the on-time share and the crime data integrity
     /// check: the work of recorders and what supervisors and auditors inspect.
     ReviewCrimeRecording,
+    /// Approve closing an emergency or priority incident that no unit attended.
+    ApproveUnattendedClosure,
 }
 
 impl Role {
@@ -105,6 +107,7 @@ impl Role {
             ReviewCrimeRecording => {
                 matches!(self, CrimeRecorder | CrimeRegistrar | Supervisor | Auditor)
             }
+            ApproveUnattendedClosure => matches!(self, Supervisor),
         }
     }
 }
@@ -135,5 +138,8 @@ mod tests {
         assert!(!Role::Supervisor.may(Permission::ApproveCrimeCancellation));
         assert!(Role::CrimeRegistrar.may(Permission::ApproveCrimeCancellation));
         assert!(!Role::ContactHandler.may(Permission::RecordCrime));
+        assert!(Role::Supervisor.may(Permission::ApproveUnattendedClosure));
+        assert!(!Role::ContactHandler.may(Permission::ApproveUnattendedClosure));
+        assert!(!Role::Dispatcher.may(Permission::ApproveUnattendedClosure));
     }
 }

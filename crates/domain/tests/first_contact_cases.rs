@@ -12,16 +12,17 @@ use controlroom_domain::assessment::{
 };
 use controlroom_domain::closure::{CloseRequest, check};
 use controlroom_domain::contact::{ContactDraft, ContactId};
-use controlroom_domain::grading::{GradingFacts, recommend};
+use controlroom_domain::grading::{GradingFacts, RepeatCounts, recommend};
 use controlroom_domain::incident::{
-    ClosureDetails, Grade, Incident, IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped,
-    decide,
+    ClosureDetails, FactAnswer, Grade, Incident, IncidentCommand, IncidentId, IncidentRef,
+    RwdOutcome, Stamped, decide,
 };
 use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::text::Code;
 use controlroom_domain::user::Username;
 use jiff::Timestamp;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Deserialize)]
@@ -37,8 +38,18 @@ struct Case {
     reported: String,
     incident_type: String,
     qualifiers: Vec<String>,
-    thrive: String,
+    /// Six letters, or absent when the handler has not recorded THRIVE.
+    thrive: Option<String>,
+    /// The question set's answers: fact code to yes, no or not_known.
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
+    /// Repeat counts found by the intelligence check.
+    #[serde(default)]
+    repeats: Option<RepeatCounts>,
     facts: VulnerabilityFacts,
+    /// Whether a unit attended (an emergency or priority is attended unless this says not).
+    #[serde(default = "yes")]
+    attended: bool,
     dash_yes: Option<usize>,
     signposted_to: Option<String>,
     expect: Expect,
@@ -46,10 +57,18 @@ struct Case {
     close_expect: CloseExpect,
 }
 
+fn yes() -> bool {
+    true
+}
+
 #[derive(Deserialize)]
 struct Expect {
+    /// A grade, or `not_yet_assessed`.
     minimum_grade: String,
     flags: Vec<String>,
+    /// The agency a signposting rule names, when signposted by policy.
+    #[serde(default)]
+    signpost_to: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -133,8 +152,31 @@ fn incident_for(
             incident_type: Some(code(&case.incident_type)),
             qualifiers: case.qualifiers.iter().map(|q| code(q)).collect(),
         },
-        IncidentCommand::AssessThrive(thrive(&case.thrive)),
     ];
+    if let Some(letters) = &case.thrive {
+        commands.push(IncidentCommand::AssessThrive(thrive(letters)));
+    }
+    if !case.answers.is_empty() {
+        let answers = case
+            .answers
+            .iter()
+            .map(|(fact, answer)| {
+                assert!(
+                    reference.qualifier(fact).is_some(),
+                    "{}: unknown fact {fact}",
+                    case.id
+                );
+                FactAnswer {
+                    fact: code(fact),
+                    answer: Answer::parse("answer", answer).unwrap().unwrap(),
+                }
+            })
+            .collect();
+        commands.push(IncidentCommand::AnswerQuestions { answers });
+    }
+    if let Some(repeats) = case.repeats {
+        commands.push(IncidentCommand::RecordIntelligenceCheck { repeats });
+    }
     if !flags.is_empty() {
         commands.push(IncidentCommand::RecordVulnerability {
             subject: Subject::Victim,
@@ -150,6 +192,7 @@ fn incident_for(
             answers,
             professional_judgement: None,
             incidents_last_12_months: case.facts.previous_incidents_12_months,
+            children_present: false,
         }
         .assess(reference.dash_questions.len())
         .unwrap();
@@ -167,6 +210,10 @@ fn incident_for(
         });
     }
     commands.push(IncidentCommand::grade(&case.close.grade, "as assessed").unwrap());
+    if case.attended && matches!(case.close.grade.as_str(), "emergency" | "priority") {
+        commands.push(IncidentCommand::RecordDispatch { note: None });
+        commands.push(IncidentCommand::RecordArrival);
+    }
     let mut state: Option<Incident> = None;
     for command in commands {
         for event in decide(state.as_ref(), command).unwrap() {
@@ -211,22 +258,25 @@ fn first_contacts_are_graded_flagged_and_closed_by_the_rules() {
         }
 
         let incident = incident_for(case, &reference, &flags);
-        let quals: Vec<&str> = incident.qualifiers.iter().map(Code::as_str).collect();
-        let facts = GradingFacts {
-            thrive: incident.current_thrive(),
-            flags: incident.flags(),
-            incident_type: incident.incident_type.as_ref().map(Code::as_str),
-            qualifiers: quals,
-            dash_risk: incident.current_dash().map(|d| d.risk),
-        };
+        let facts = GradingFacts::of(&incident, &reference);
         let recommendation = recommend(&facts, &reference.policy);
-        let expected = Grade::parse(&case.expect.minimum_grade).unwrap();
+        let expected = match case.expect.minimum_grade.as_str() {
+            "not_yet_assessed" => None,
+            grade => Some(Grade::parse(grade).unwrap()),
+        };
         if recommendation.grade != expected {
             failures.push(format!(
                 "{}: recommended {}, expected {}",
                 case.id,
                 recommendation.explain(),
-                expected.as_str()
+                case.expect.minimum_grade
+            ));
+        }
+        let signpost = recommendation.signpost_to.as_ref().map(Code::as_str);
+        if signpost != case.expect.signpost_to.as_deref() {
+            failures.push(format!(
+                "{}: signposted to {signpost:?}, expected {:?}",
+                case.id, case.expect.signpost_to
             ));
         }
 

@@ -2,40 +2,7 @@ use super::*;
 
 /// The national reference files shipped in `reference/`.
 pub(crate) fn shipped() -> Vec<SourceFile<'static>> {
-    vec![
-        SourceFile {
-            name: "reference/nsir-categories.psv",
-            text: include_str!("../../../../reference/nsir-categories.psv"),
-        },
-        SourceFile {
-            name: "reference/incident-types.psv",
-            text: include_str!("../../../../reference/incident-types.psv"),
-        },
-        SourceFile {
-            name: "reference/qualifiers.psv",
-            text: include_str!("../../../../reference/qualifiers.psv"),
-        },
-        SourceFile {
-            name: "reference/closing-codes.psv",
-            text: include_str!("../../../../reference/closing-codes.psv"),
-        },
-        SourceFile {
-            name: "reference/agencies.psv",
-            text: include_str!("../../../../reference/agencies.psv"),
-        },
-        SourceFile {
-            name: "reference/dash-questions.psv",
-            text: include_str!("../../../../reference/dash-questions.psv"),
-        },
-        SourceFile {
-            name: "reference/grading-policy.psv",
-            text: include_str!("../../../../reference/grading-policy.psv"),
-        },
-        SourceFile {
-            name: "reference/offence-classifications.psv",
-            text: include_str!("../../../../reference/offence-classifications.psv"),
-        },
-    ]
+    shipped_files()
 }
 
 fn with_extra(name: &'static str, text: &'static str) -> Result<ReferenceData, ReferenceError> {
@@ -194,8 +161,76 @@ fn malformed_files_are_named_with_the_line() {
 fn a_missing_file_is_named() {
     let files: Vec<_> = shipped()
         .into_iter()
-        .filter(|f| !f.name.ends_with("agencies.psv"))
+        .filter(|f| !f.name.ends_with("dash-questions.psv"))
         .collect();
     let err = ReferenceData::load(&files).unwrap_err();
-    assert_eq!(err.file, "agencies.psv");
+    assert_eq!(err.file, "dash-questions.psv");
+}
+
+#[test]
+fn question_sets_signposting_and_settings_are_checked_and_named() {
+    let data = ReferenceData::load(&shipped()).unwrap();
+    let asked: Vec<&str> = data
+        .questions_for(Some("CRIME_SHOPLIFTING"))
+        .iter()
+        .map(|q| q.fact.as_str())
+        .collect();
+    assert_eq!(asked[..3], ["THREAT_TO_LIFE", "INJURY", "WEAPON_SEEN"]);
+    assert!(asked.contains(&"OFFENDER_DETAINED"));
+    assert!(data.policy.assessment_before_grading, "on by default");
+    assert!(
+        data.policy
+            .signposting
+            .iter()
+            .any(|r| r.incident_type.as_str() == "LOST_FOUND_PROPERTY")
+    );
+
+    let err = with_extra(
+        "force/question-sets.psv",
+        "incident_type|fact|question\nCRIME_THEFT|BANANA|Is it a banana?\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.file.as_str(), err.line),
+        ("force/question-sets.psv", 2)
+    );
+    assert!(err.message.contains("fact BANANA is not defined"), "{err}");
+    let err = with_extra(
+        "force/signposting.psv",
+        "incident_type|agency|unless|reason\nALARM|DOG_WARDEN|THREAT_TO_LIFE,sometimes|r\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("'sometimes' in unless"), "{err}");
+    let err = with_extra(
+        "force/signposting.psv",
+        "incident_type|agency|unless|reason\nLOST_FOUND_PROPERTY|HIGHWAYS||again\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("a second signposting rule"), "{err}");
+    let err = with_extra(
+        "force/grading-policy.psv",
+        "rule|value|grade|reason\nsignpost|ANIMALS|signposted|old style\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("signposting.psv"), "{err}");
+    let err = with_extra(
+        "force/grading-policy.psv",
+        "rule|value|grade|reason\nrepeat_caller|lots|raise|r\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("not 'lots'"), "{err}");
+
+    // A force's own line for a setting replaces the national default.
+    let relaxed = with_extra(
+        "force/force-settings.psv",
+        "setting|value|meaning\nassessment_before_grading|optional|our pilot\n",
+    )
+    .unwrap();
+    assert!(!relaxed.policy.assessment_before_grading);
+    let err = with_extra(
+        "force/force-settings.psv",
+        "setting|value|meaning\nassessment_before_grading|maybe|x\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("required or optional"), "{err}");
 }

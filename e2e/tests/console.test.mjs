@@ -2,7 +2,7 @@
 // the keyboard while a dispatcher watches it appear and change live.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, launchBrowser, signIn, startServer } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -93,19 +93,19 @@ describe("the console", () => {
     await h.screenshot({ path: `${SCREENSHOTS}incident-view.png` });
     await d.screenshot({ path: `${SCREENSHOTS}live-list.png` });
 
+    // British Transport Police got there first and arrested both: no unit of ours attended, so
+    // the supervisor approves closing the emergency, and it closes as transferred.
+    await approveUnattended(browser, server.base, reference, "British Transport Police attended and arrested both men");
+    await h.locator("#unattended-notice", { hasText: "approved by supervisor" }).waitFor();
     await h.keyboard.press("Alt+KeyC");
     assert.equal(await h.evaluate(() => document.activeElement.id), "closing-code");
-    await h.keyboard.type("CRIME_ARREST");
+    await h.keyboard.type("CRIME_TRANSFERRED");
     await h.keyboard.press("Tab"); // final incident type: stays CRIME_VIOLENCE
-    await h.keyboard.press("Tab");
-    await h.keyboard.type("ALCOHOL, INJURY");
-    await h.keyboard.press("Tab");
-    await h.keyboard.type("CRN-E2E-1");
-    await h.keyboard.press("Tab"); // no non-crime rationale needed
-    await h.keyboard.press("Tab"); // not a resolution without deployment
-    await h.keyboard.press("Tab");
-    await h.keyboard.type("Two males arrested by officers at scene");
-    await h.keyboard.press("Control+Enter");
+    await h.locator("#close-qualifier-boxes").getByLabel("Alcohol related", { exact: true }).check();
+    await h.locator("#close-qualifier-boxes").getByLabel("Injury", { exact: true }).check();
+    await h.getByLabel("Crime reference").fill("BTP-2611-0042");
+    await h.getByLabel("Resolution").fill("Two males arrested by BTP officers at scene");
+    await h.getByLabel("Resolution").press("Control+Enter");
     await h.locator("#incident-badges .status-closed").waitFor();
     await eventually(async () => assert.match(await row.textContent(), /Closed/), 1500, "the closure appearing live");
 

@@ -83,11 +83,19 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
 
   // A scheduled call is booked into the diary from the call card.
   await h.keyboard.press("Alt+KeyN");
+  await h.getByLabel("Incident type").first().fill("CRIME_BURGLARY_RESIDENTIAL");
   await h.getByLabel("Name", { exact: true }).fill("Brenda Hollis");
   await h.getByLabel("Where").fill("14 Roundhay Road, Leeds LS8");
   await h.getByLabel("What is happening").fill("Garden shed broken into last week, wants an officer to call");
   await h.keyboard.press("Control+Enter");
   await h.locator("#incident-title", { hasText: "Incident" }).waitFor();
+  // The questions for a burglary first: no to each, then the grade it recommends.
+  await h.keyboard.press("Alt+KeyW");
+  const questions = await h.locator("#question-list .question").count();
+  for (let n = 0; n < questions; n++) await h.keyboard.press("n");
+  await h.keyboard.press("Control+Enter");
+  await h.locator("#status", { hasText: "Answers saved" }).waitFor();
+  assert.match(await h.locator("#recommendation").textContent(), /Recommended: Scheduled/);
   await h.keyboard.press("Alt+KeyG");
   await h.locator("#grade").selectOption("scheduled");
   await h.getByLabel("Rationale").fill("No risk; caller available this evening");

@@ -1,8 +1,10 @@
-// A domestic abuse call end to end: THRIVE, vulnerability, DASH, the grade recommendation and
-// an override with its reason, signposting, and a close refused until it meets NSIR and NCRS.
+// A domestic abuse call end to end: nothing recommended before the facts, the question set
+// answered from the keyboard, vulnerability, DASH (every answer chosen), the recommendation and
+// an override with its reason, signposting, and a close refused until it meets NSIR and NCRS
+// and a supervisor approves closing a priority no unit attended.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, launchBrowser, signIn, startServer } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -17,7 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-test("a domestic abuse call is assessed, graded, signposted and closed to the standards", async () => {
+test("a domestic abuse call is decided from the facts, graded, signposted and closed to the standards", async () => {
   const { context, page } = await signIn(browser, server.base, "handler");
   const status = page.locator("#status");
 
@@ -30,39 +32,32 @@ test("a domestic abuse call is assessed, graded, signposted and closed to the st
   await page.getByLabel("Where").fill("Flat 2, 19 Harehills Lane, Leeds LS8 4HA");
   await page.getByLabel("What is happening").fill("Ex-partner at the door, says he will kill me. My two children are here.");
   await page.keyboard.press("Control+Enter");
-  await page.locator("#incident-title", { hasText: "Incident" }).waitFor();
+  const title = page.locator("#incident-title", { hasText: "Incident" });
+  await title.waitFor();
+  const reference = (await title.textContent()).replace("Incident ", "").trim();
 
-  // Classification: domestic abuse, child at risk.
+  // Nothing is assessed yet: no low grade is offered, and what is missing is said.
+  const recommendation = page.locator("#recommendation");
+  assert.match(await recommendation.textContent(), /Not yet assessed/);
+  assert.match(await recommendation.textContent(), /Is anyone's life in danger right now\?/);
+  assert.doesNotMatch(await recommendation.textContent(), /resolution without deployment/i);
+
+  // The questions for a domestic incident, answered from the keyboard: Y, N, K.
+  await page.keyboard.press("Alt+KeyW");
+  const answers = ["y", "n", "n", "y", "y", "y"]; // life in danger, injured, weapon, now, still there, children
+  for (const key of answers) await page.keyboard.press(key);
+  const injured = page.locator("#question-list .question", { hasText: "Is anyone injured?" });
+  assert.equal(await injured.locator("input:checked").getAttribute("value"), "no", "N is No, never Not known");
+  await page.keyboard.press("Control+Enter");
+  await status.filter({ hasText: "Answers saved" }).waitFor();
+  assert.match(await recommendation.textContent(), /Emergency because: .*threat to life/i);
+  await page.locator("#incident-log li", { hasText: "Questions asked: Is anyone's life in danger right now? YES" }).waitFor();
+
+  // Classification: domestic abuse confirmed.
   await page.keyboard.press("Alt+KeyQ");
   await page.locator("#qualifier-boxes").getByLabel("Domestic abuse", { exact: true }).check();
-  await page.locator("#qualifier-boxes").getByLabel("Child at risk", { exact: true }).check();
   await page.keyboard.press("Control+Enter");
   await status.filter({ hasText: "classified" }).waitFor();
-  assert.match(await page.textContent("#recommendation"), /Priority because: .*domestic abuse/i);
-
-  // THRIVE with its NDM rationale.
-  await page.keyboard.press("Alt+KeyT");
-  assert.equal(await page.evaluate(() => document.activeElement.id), "thrive-threat-level");
-  const factors = {
-    threat: ["high", "He is at the door threatening to kill her"],
-    harm: ["high", "Previous injuries; children present"],
-    risk: ["high", "Immediate while he is there"],
-    investigation: ["medium", "Offences disclosed"],
-    vulnerability: ["high", "Two young children; repeat victim"],
-    engagement: ["medium", "Wants police to attend"],
-  };
-  for (const [factor, [level, reason]] of Object.entries(factors)) {
-    await page.locator(`#thrive-${factor}-level`).selectOption(level);
-    await page.locator(`#thrive-${factor}-reason`).fill(reason);
-  }
-  await page.getByLabel("Information and intelligence").fill("Caller's account; two previous DA incidents at the address");
-  await page.getByLabel("Assessment of threat and risk").fill("Immediate threat to life");
-  await page.getByLabel("Powers and policy").fill("DA policy; s.17 PACE entry to save life");
-  await page.getByLabel("Options and contingencies").fill("Emergency attendance; caller to stay locked in");
-  await page.getByLabel("Action and review").fill("Emergency grade; DASH now; review on arrival");
-  await page.keyboard.press("Control+Enter");
-  await status.filter({ hasText: "THRIVE recorded" }).waitFor();
-  assert.match(await page.textContent("#recommendation"), /Emergency because: immediate threat/i);
 
   // Vulnerability flags.
   await page.keyboard.press("Alt+KeyV");
@@ -71,13 +66,21 @@ test("a domestic abuse call is assessed, graded, signposted and closed to the st
   await page.keyboard.press("Control+Enter");
   await status.filter({ hasText: "Vulnerability recorded" }).waitFor();
 
-  // DASH: fifteen "yes" answers is high risk; MARAC referral.
+  // DASH: every answer starts "not asked"; saving early names the questions left.
   await page.keyboard.press("Alt+KeyD");
-  for (let n = 1; n <= 15; n++) await page.locator(`#dash-q${n}`).selectOption("yes");
+  await page.keyboard.press("Control+Enter");
+  const dashError = page.locator("#dash-form .form-error");
+  await dashError.waitFor();
+  assert.match(await dashError.textContent(), /none of the 27 DASH questions is answered yet/);
+  await page.locator("#dash-questions input:checked").first().focus();
+  for (let n = 1; n <= 27; n++) await page.keyboard.press(n <= 15 ? "y" : "n");
+  assert.equal(await dashError.isVisible(), false, "choosing answers clears the refusal");
   await page.screenshot({ path: `${SCREENSHOTS}first-contact-dash.png` });
-  await page.locator("#dash-q15").press("Control+Enter");
+  await page.keyboard.press("Control+Enter");
   await status.filter({ hasText: "DASH recorded: high risk" }).waitFor();
-  assert.match(await page.textContent("#incident-assessment"), /MARAC/);
+  const assessment = await page.textContent("#incident-assessment");
+  assert.match(assessment, /MARAC/);
+  assert.match(assessment, /CHILDRENS_SOCIAL_CARE/, "children present refer to children's social care");
 
   // Grading below the recommendation is refused until the override is explained.
   await page.keyboard.press("Alt+KeyG");
@@ -101,9 +104,15 @@ test("a domestic abuse call is assessed, graded, signposted and closed to the st
   await page.keyboard.press("Control+Enter");
   await status.filter({ hasText: "Signposting recorded" }).waitFor();
 
-  // A close that breaks the standards is refused, with every rule listed.
+  // A close that breaks the standards is refused, with every rule listed: the qualifiers from
+  // the call are already ticked, not retyped.
   await page.keyboard.press("Alt+KeyC");
-  await page.keyboard.type("ASB_PERSONAL_RESOLVED");
+  const closeBoxes = page.locator("#close-qualifier-boxes");
+  assert.equal(await closeBoxes.getByLabel("Children present", { exact: true }).isChecked(), true);
+  assert.equal(await closeBoxes.getByLabel("Domestic abuse", { exact: true }).isChecked(), true);
+  await closeBoxes.getByLabel("Domestic abuse", { exact: true }).uncheck();
+  await page.getByLabel("Closing code").fill("ASB_PERSONAL_RESOLVED");
+  await page.getByLabel("Crime reference").fill("CRN-DA-E2E");
   await page.getByLabel("Resolution").fill("Words of advice");
   await page.getByLabel("Resolution").press("Control+Enter");
   const problems = page.locator("#close-form .problems");
@@ -111,16 +120,23 @@ test("a domestic abuse call is assessed, graded, signposted and closed to the st
   const listed = await problems.textContent();
   assert.match(listed, /NSIR-CATEGORY/);
   assert.match(listed, /NSIR-DOMESTIC-ABUSE/);
+  assert.match(listed, /NCRS-CRIME-REFERENCE/, "a crime number this incident never recorded");
+  assert.match(listed, /GRADED-RESPONSE-UNATTENDED/, "a priority no unit attended");
+  assert.equal(await page.locator("#unattended-notice").isVisible(), true);
+  await problems.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENSHOTS}closure-refused.png` });
 
-  // Put right, it closes.
-  await page.getByLabel("Closing code").fill("CRIME_ARREST");
+  // The neighbouring force attended and arrested him: the supervisor approves closing it
+  // without one of ours, and the handler closes it as transferred with their crime number.
+  await approveUnattended(browser, server.base, reference, "North Yorkshire officers attended across the border and arrested him");
+  await page.locator("#unattended-notice", { hasText: "approved by supervisor" }).waitFor();
+  await closeBoxes.getByLabel("Domestic abuse", { exact: true }).check();
+  await page.getByLabel("Closing code").fill("CRIME_TRANSFERRED");
   await page.getByLabel("Final incident type").fill("CRIME_VIOLENCE");
-  await page.getByLabel("Qualifiers (comma-separated)").fill("DOMESTIC_ABUSE, CHILD_AT_RISK");
-  await page.getByLabel("Crime reference").fill("CRN-DA-E2E");
-  await page.getByLabel("Resolution").fill("Suspect arrested nearby; MARAC referral made");
-  await page.keyboard.press("Control+Enter");
+  await page.getByLabel("Crime reference").fill("NYP-12-3456-26");
+  await page.getByLabel("Resolution").fill("Suspect arrested by North Yorkshire Police; MARAC referral made");
+  await page.getByLabel("Resolution").press("Control+Enter");
   await page.locator("#incident-badges .status-closed").waitFor();
-  assert.match(await page.textContent("#incident-closure"), /CRIME_ARREST/);
+  assert.match(await page.textContent("#incident-closure"), /CRIME_TRANSFERRED/);
   await context.close();
 });

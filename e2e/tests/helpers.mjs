@@ -64,3 +64,15 @@ export async function signIn(browser, base, username, { viewport = { width: 1366
   await page.locator("#live-state.on").waitFor();
   return { context, page };
 }
+
+// A supervisor approves closing an incident that no unit attended, from their own console.
+export async function approveUnattended(browser, base, reference, reason) {
+  const { context, page } = await signIn(browser, base, "supervisor");
+  await page.locator("#incident-rows button", { hasText: reference }).click();
+  await page.locator("#incident-title", { hasText: reference }).waitFor();
+  const form = page.locator("#approve-unattended-form");
+  await form.getByLabel(/approve closing with no unit attended/i).fill(reason);
+  await form.getByRole("button", { name: /Approve closing unattended/ }).click();
+  await page.locator("#status", { hasText: "without attendance approved" }).waitFor();
+  await context.close();
+}

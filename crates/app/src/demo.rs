@@ -552,6 +552,9 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
             add_log_entry(&shift, &handler, id, line, None, None).await?;
         }
         clock.advance(SignedDuration::from_secs(50));
+        if !matches!(call.outcome, Outcome::Open) {
+            assess_like_a_handler(&shift, &handler, id, call).await?;
+        }
         match call.outcome {
             Outcome::Open => {}
             Outcome::Graded(g, why) => {
@@ -645,6 +648,78 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         users_created,
         incidents_created: CALLS.len(),
     })
+}
+
+/// What a handler establishes before grading: every question for the type answered (yes for
+/// the facts the call's qualifiers record), and THRIVE where the call is resolved without
+/// an officer, as force policy asks before a low grade.
+async fn assess_like_a_handler(
+    shift: &App,
+    handler: &Actor,
+    id: controlroom_domain::incident::IncidentId,
+    call: &Call,
+) -> Result<(), AppError> {
+    let answers: Vec<(String, String)> = shift
+        .settings
+        .reference
+        .questions_for(Some(call.kind))
+        .iter()
+        .map(|q| {
+            let yes = call.qualifiers.contains(&q.fact.as_str())
+                || (q.fact.as_str() == "WEAPON_SEEN"
+                    && call
+                        .qualifiers
+                        .iter()
+                        .any(|c| matches!(*c, "KNIFE" | "FIREARMS" | "WEAPON_OTHER")));
+            (
+                q.fact.to_string(),
+                if yes { "yes" } else { "no" }.to_owned(),
+            )
+        })
+        .collect();
+    crate::first_contact::answer_questions(shift, handler, id, &answers, None).await?;
+    let low = matches!(
+        call.outcome,
+        Outcome::Graded("resolution_without_deployment", _)
+            | Outcome::Closed("resolution_without_deployment", ..)
+    );
+    if low {
+        let reason = |what: &str| {
+            (
+                ("low".to_owned()),
+                format!("no {what} on the caller's account"),
+            )
+        };
+        crate::first_contact::assess_thrive(
+            shift,
+            handler,
+            id,
+            controlroom_domain::assessment::ThriveDraft {
+                factors: [
+                    reason("threat"),
+                    reason("harm"),
+                    reason("risk"),
+                    (
+                        "low".to_owned(),
+                        "no lines of enquiry an officer must attend for".to_owned(),
+                    ),
+                    reason("vulnerability"),
+                    (
+                        "low".to_owned(),
+                        "caller content with advice by phone".to_owned(),
+                    ),
+                ],
+                information: call.summary.to_owned(),
+                assessment: "low threat, harm and risk".to_owned(),
+                powers_and_policy: "force graded response policy".to_owned(),
+                options: "attendance, appointment, resolution by phone".to_owned(),
+                action: "resolved without deployment".to_owned(),
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The Home Office classification a demo call's crime is recorded under.

@@ -2,25 +2,114 @@
 //! vulnerability, complete DASH, signpost, and see the grade the policy recommends. Each
 //! assessment is an event on the incident, so every version is kept and audited.
 
-use crate::incidents::{IncidentOutcome, run};
+use crate::incidents::{IncidentOutcome, run, run_with};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
-use controlroom_domain::assessment::{DashAnswers, Subject, ThriveDraft, VulnerabilityFlag};
+use controlroom_domain::assessment::{
+    Answer, DashAnswers, Subject, ThriveDraft, VulnerabilityFlag,
+};
 use controlroom_domain::grading::{GradingFacts, Recommendation, recommend};
-use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId};
+use controlroom_domain::incident::{FactAnswer, Incident, IncidentCommand, IncidentId};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{Code, optional_text, required_text};
 
 /// The grade the force's policy recommends for the incident as recorded now.
 pub fn recommendation(app: &App, incident: &Incident) -> Recommendation {
-    let facts = GradingFacts {
-        thrive: incident.current_thrive(),
-        flags: incident.flags(),
-        incident_type: incident.incident_type.as_ref().map(Code::as_str),
-        qualifiers: incident.qualifiers.iter().map(Code::as_str).collect(),
-        dash_risk: incident.current_dash().map(|d| d.risk),
-    };
+    let facts = GradingFacts::of(incident, &app.settings.reference);
     recommend(&facts, &app.settings.reference.policy)
+}
+
+/// Record answers to the incident type's questions: `(fact, answer)` with answer `yes`, `no`,
+/// `not_known` or `not_asked` (skipped). Each answer is an event, written to the log too.
+pub async fn answer_questions(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    answers: &[(String, String)],
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::GradeIncident, "answer the questions on a call")?;
+    let mut parsed: Vec<FactAnswer> = Vec::new();
+    for (i, (fact, answer)) in answers.iter().enumerate() {
+        let field = format!("answers[{i}]");
+        let fact = known(
+            &field,
+            fact,
+            |c| app.settings.reference.qualifier(c).is_some(),
+            "qualifier (fact)",
+        )?;
+        if let Some(answer) = Answer::parse(&field, answer)? {
+            parsed.retain(|a| a.fact != fact);
+            parsed.push(FactAnswer { fact, answer });
+        }
+    }
+    if parsed.is_empty() {
+        return Err(Invalid::new(
+            "answers",
+            "choose yes, no or not known for at least one question",
+        )
+        .into());
+    }
+    run_with(app, actor, id, idempotency, |incident| {
+        let asked = app
+            .settings
+            .reference
+            .questions_for(incident.incident_type.as_ref().map(Code::as_str));
+        if let Some(a) = parsed
+            .iter()
+            .find(|a| !asked.iter().any(|q| q.fact == a.fact))
+        {
+            return Err(Invalid::new(
+                "answers",
+                format!(
+                    "{} is not one of the questions for this incident type",
+                    a.fact
+                ),
+            )
+            .into());
+        }
+        // The log reads in the order the questions are asked.
+        let said: Vec<String> = asked
+            .iter()
+            .filter_map(|q| {
+                let a = parsed.iter().find(|a| a.fact == q.fact)?;
+                (incident.answers.get(&a.fact) != Some(&a.answer)).then(|| {
+                    format!(
+                        "{} {}",
+                        q.question,
+                        a.answer.as_str().replace('_', " ").to_uppercase()
+                    )
+                })
+            })
+            .collect();
+        Ok(IncidentCommand::AnswerQuestions {
+            answers: parsed.clone(),
+            log: format!("Questions asked: {}", said.join("; ")),
+        })
+    })
+    .await
+}
+
+/// A supervisor approves closing an emergency or priority incident that no unit attended.
+pub async fn approve_unattended_closure(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+    reason: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(
+        Permission::ApproveUnattendedClosure,
+        "approve closing an incident no unit attended (supervisors)",
+    )?;
+    run(
+        app,
+        actor,
+        id,
+        IncidentCommand::approve_unattended_closure(reason)?,
+        idempotency,
+    )
+    .await
 }
 
 /// A code from the reference lists, or an error that says where to look.
@@ -155,14 +244,17 @@ pub async fn complete_dash(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     actor.require(Permission::GradeIncident, "record DASH assessments")?;
-    let assessment = answers.assess(app.settings.reference.dash_questions.len())?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::CompleteDash(assessment),
-        idempotency,
-    )
+    let questions = app.settings.reference.dash_questions.len();
+    run_with(app, actor, id, idempotency, |incident| {
+        // Children present on the call (a fact or a qualifier) refer to children's social care.
+        let facts = GradingFacts::of(incident, &app.settings.reference);
+        let mut answers = answers;
+        answers.children_present |= facts
+            .qualifiers
+            .iter()
+            .any(|q| matches!(*q, "CHILDREN_PRESENT" | "CHILD_AT_RISK"));
+        Ok(IncidentCommand::CompleteDash(answers.assess(questions)?))
+    })
     .await
 }
 

@@ -337,6 +337,11 @@ pub async fn grade(
     };
     run_with(app, actor, id, idempotency, |incident| {
         let recommended = crate::first_contact::recommendation(app, incident);
+        controlroom_domain::grading::check_ready_to_grade(
+            grade,
+            &recommended,
+            &app.settings.reference.policy,
+        )?;
         let override_reason =
             controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
         let area = incident
@@ -347,7 +352,7 @@ pub async fn grade(
         Ok(IncidentCommand::Grade {
             grade,
             rationale,
-            recommended: Some(recommended.grade),
+            recommended: recommended.grade,
             override_reason,
             attendance_target_minutes: app.settings.reference.policy.target_minutes(grade, area),
         })

@@ -891,6 +891,19 @@ pub async fn check(
             )
         },
     );
+    // Officers must know the markers before they go: their words go to the log, not a count.
+    let mut summary = summary;
+    for (label, marker, expired) in &result.markers {
+        if !expired {
+            summary.push_str(&format!(
+                " WARNING {} on {label}: {} (source: {}; review by {}).",
+                marker.kind.as_str().replace('_', " ").to_uppercase(),
+                marker.reason,
+                marker.source,
+                marker.review_by
+            ));
+        }
+    }
     let mut tx = app.store.begin().await?;
     let stream = match incident {
         Some(id) => incident_stream(id),
@@ -909,10 +922,22 @@ pub async fn check(
         if let Some(state) = rebuild(&records, None)?
             && state.status != Status::Closed
         {
-            let events = decide(
+            let mut events = decide(
                 Some(&state),
                 IncidentCommand::add_log_entry(&summary, None)?,
             )?;
+            // The repeat counts feed the recommendation (grading policy's repeat rules).
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            events.extend(decide(
+                Some(&state),
+                IncidentCommand::RecordIntelligenceCheck {
+                    repeats: controlroom_domain::grading::RepeatCounts {
+                        victim: count(result.repeat_victim),
+                        caller: count(result.repeat_caller),
+                        location: count(result.repeat_location),
+                    },
+                },
+            )?);
             return crate::incidents::record(app, tx, actor, Some(state), events, None)
                 .await
                 .map(|_| result);

@@ -5,40 +5,7 @@ use controlroom_domain::reference::{ReferenceData, ReferenceError, SourceFile};
 use std::path::Path;
 
 /// The shipped files, as built into the binary.
-pub const SHIPPED: [(&str, &str); 8] = [
-    (
-        "reference/nsir-categories.psv",
-        include_str!("../../../reference/nsir-categories.psv"),
-    ),
-    (
-        "reference/incident-types.psv",
-        include_str!("../../../reference/incident-types.psv"),
-    ),
-    (
-        "reference/qualifiers.psv",
-        include_str!("../../../reference/qualifiers.psv"),
-    ),
-    (
-        "reference/closing-codes.psv",
-        include_str!("../../../reference/closing-codes.psv"),
-    ),
-    (
-        "reference/agencies.psv",
-        include_str!("../../../reference/agencies.psv"),
-    ),
-    (
-        "reference/dash-questions.psv",
-        include_str!("../../../reference/dash-questions.psv"),
-    ),
-    (
-        "reference/grading-policy.psv",
-        include_str!("../../../reference/grading-policy.psv"),
-    ),
-    (
-        "reference/offence-classifications.psv",
-        include_str!("../../../reference/offence-classifications.psv"),
-    ),
-];
+pub use controlroom_domain::reference::SHIPPED;
 
 /// The national lists alone.
 pub fn shipped() -> Result<ReferenceData, ReferenceError> {

@@ -352,6 +352,15 @@ pub fn every_dash_question_asked(answers: &[Option<Answer>]) -> Result<Vec<Answe
         .filter(|(_, a)| a.is_none())
         .map(|(i, _)| (i + 1).to_string())
         .collect();
+    if !left.is_empty() && left.len() == answers.len() {
+        return Err(Invalid::new(
+            "answers",
+            format!(
+                "none of the {} DASH questions is answered yet: choose yes, no or not known for each before saving",
+                answers.len()
+            ),
+        ));
+    }
     if !left.is_empty() {
         return Err(Invalid::new(
             "answers",

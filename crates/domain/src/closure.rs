@@ -122,6 +122,40 @@ pub fn check(
             "this closing code needs at least one qualifier".into(),
         );
     }
+    // A crime number given at close is one recorded from this incident (NCRS: the closure
+    // cites the crime record); only a crime recorded by another force has a number of its own.
+    if let Some(given) = request
+        .details
+        .crime_reference
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        && request.closing_code.as_str() != "CRIME_TRANSFERRED"
+        && !incident
+            .crimes
+            .iter()
+            .any(|c| c.reference.eq_ignore_ascii_case(given))
+    {
+        let recorded: Vec<&str> = incident
+            .crimes
+            .iter()
+            .map(|c| c.reference.as_str())
+            .collect();
+        problem(
+            "NCRS-CRIME-REFERENCE",
+            "crime_reference",
+            if recorded.is_empty() {
+                format!(
+                    "crime {given} is not recorded from this incident: record the crime first (crime recording), or give the reason no crime was recorded"
+                )
+            } else {
+                format!(
+                    "crime {given} is not recorded from this incident; its crimes are {}",
+                    recorded.join(", ")
+                )
+            },
+        );
+    }
     if incident.needs_attendance_before_closing() && incident.unattended_closure.is_none() {
         problem(
             "GRADED-RESPONSE-UNATTENDED",
@@ -372,10 +406,29 @@ mod tests {
             ["NCRS-DECISION"]
         );
         let recorded = ClosureDetails {
-            crime_reference: Some("CRN-1".into()),
+            crime_reference: Some("CR-2026-000001".into()),
             ..Default::default()
         };
-        assert!(rules(&i, "CRIME_RECORDED", &[], recorded).is_empty());
+        assert_eq!(
+            rules(&i, "CRIME_RECORDED", &[], recorded.clone()),
+            ["NCRS-CRIME-REFERENCE"],
+            "a number that is not this incident's crime"
+        );
+        let linked = incident(
+            "CRIME_THEFT",
+            "scheduled",
+            vec![IncidentCommand::LinkCrime {
+                crime_id: Uuid::nil(),
+                reference: "CR-2026-000001".into(),
+                classification: code("49C"),
+            }],
+        );
+        assert!(rules(&linked, "CRIME_RECORDED", &[], recorded.clone()).is_empty());
+        let other_force = ClosureDetails {
+            crime_reference: Some("WYP/13/99/2026".into()),
+            ..Default::default()
+        };
+        assert!(rules(&i, "CRIME_TRANSFERRED", &[], other_force).is_empty());
         let not = ClosureDetails {
             non_crime_rationale: Some("credible evidence the property was lost".into()),
             ..Default::default()

@@ -638,6 +638,8 @@ pub enum IncidentCommand {
     },
     AnswerQuestions {
         answers: Vec<FactAnswer>,
+        /// The questions and answers in words, for the incident log.
+        log: String,
     },
     RecordIntelligenceCheck {
         repeats: RepeatCounts,
@@ -868,8 +870,8 @@ pub fn decide(
         }]),
         C::CompleteDash(assessment) => Ok(vec![E::DashCompleted { assessment }]),
         C::Signpost { agency, advice } => Ok(vec![E::Signposted { agency, advice }]),
-        C::AnswerQuestions { answers } => {
-            // Only answers that change something are recorded.
+        C::AnswerQuestions { answers, log } => {
+            // Only answers that change something are recorded; the log says what was asked.
             let changed: Vec<FactAnswer> = answers
                 .into_iter()
                 .filter(|a| incident.answers.get(&a.fact) != Some(&a.answer))
@@ -877,7 +879,15 @@ pub fn decide(
             if changed.is_empty() {
                 return reject("no_change", "these answers are already recorded");
             }
-            Ok(vec![E::QuestionsAnswered { answers: changed }])
+            let mut events = vec![E::QuestionsAnswered { answers: changed }];
+            if !log.trim().is_empty() {
+                events.push(E::LogEntryAdded {
+                    number: next_log_number(incident),
+                    text: log,
+                    corrects: None,
+                });
+            }
+            Ok(events)
         }
         // A check on a closed incident still counts: it is what was known.
         C::RecordIntelligenceCheck { repeats } => Ok(vec![E::IntelligenceChecked { repeats }]),

@@ -172,7 +172,10 @@ fn incident_for(
                 }
             })
             .collect();
-        commands.push(IncidentCommand::AnswerQuestions { answers });
+        commands.push(IncidentCommand::AnswerQuestions {
+            answers,
+            log: String::new(),
+        });
     }
     if let Some(repeats) = case.repeats {
         commands.push(IncidentCommand::RecordIntelligenceCheck { repeats });
@@ -207,6 +210,14 @@ fn incident_for(
         commands.push(IncidentCommand::Signpost {
             agency: code(agency),
             advice: "caller given the details".into(),
+        });
+    }
+    // The crime the close cites is recorded from the incident first, as the console does.
+    if let Some(reference) = &case.close.crime_reference {
+        commands.push(IncidentCommand::LinkCrime {
+            crime_id: Uuid::nil(),
+            reference: reference.clone(),
+            classification: code("8N"),
         });
     }
     commands.push(IncidentCommand::grade(&case.close.grade, "as assessed").unwrap());

@@ -235,6 +235,48 @@ impl TestApp {
     }
 
     /// The audit chain's head sequence number: moves with every record written.
+    /// Establish the facts as a handler does before grading below emergency: give the incident
+    /// a type if it has none (`CONCERN_FOR_SAFETY`), then answer every question for it "no".
+    /// Returns the incident after the answers.
+    pub async fn assess(&self, token: &str, id: &str) -> Value {
+        let path = |what: &str| format!("/api/v1/incidents/{id}/{what}");
+        let (status, incident) = self
+            .get(&format!("/api/v1/incidents/{id}"), Some(token))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{incident}");
+        let mut incident = incident;
+        if incident["incident_type"].is_null() {
+            let (status, changed) = self
+                .post(
+                    &path("classify"),
+                    Some(token),
+                    &json!({"incident_type": "CONCERN_FOR_SAFETY", "qualifiers": []}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{changed}");
+            incident = changed["incident"].clone();
+        }
+        let answers: serde_json::Map<String, Value> = incident["questions"]
+            .as_array()
+            .map(|qs| {
+                qs.iter()
+                    .filter_map(|q| q["fact"].as_str())
+                    .map(|f| (f.to_owned(), json!("no")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (status, answered) = self
+            .post(
+                &path("answers"),
+                Some(token),
+                &json!({ "answers": answers }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answered}");
+        assert_eq!(answered["incident"]["recommendation"]["assessed"], true);
+        answered["incident"].clone()
+    }
+
     pub async fn chain_head(&self) -> i64 {
         self.app
             .store

@@ -23,6 +23,7 @@
     reopen: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
     recordCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor"].includes(role),
     reviewCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor", "auditor"].includes(role),
+    approveUnattended: (role) => role === "supervisor",
   };
 
   // With nothing in the work column (a dispatcher before opening an incident), the live
@@ -56,7 +57,8 @@
   function showError(form, field, message) {
     const input = field && form.querySelector(`[data-field="${CSS.escape(field)}"]`);
     const text = message.replace(/^[a-z_.\[\]0-9]+: /, "");
-    if (input) {
+    // A field error sits beside a labelled input; anything else is said for the whole form.
+    if (input && input.id && input.labels && input.closest(".field, .check")) {
       const id = `error-${input.id}`;
       const note = el("p", { class: "field-error", id, text: `${input.labels[0] ? input.labels[0].childNodes[0].textContent.trim() : field}: ${text}` });
       input.setAttribute("aria-invalid", "true");
@@ -193,12 +195,26 @@
 
   function renderAssessment(incident) {
     const r = incident.recommendation;
-    $("recommendation").replaceChildren(
-      el("strong", {}, "Recommended: "),
-      badge("grade", r.grade),
-      " because: ",
-      r.reasons.join("; "),
-    );
+    const rec = $("recommendation");
+    rec.classList.toggle("not-assessed", !r.assessed);
+    if (!r.grade) {
+      // Never a low grade before the facts are in: say what is still to establish.
+      rec.replaceChildren(
+        el("strong", {}, "Not yet assessed. "),
+        "Still to do: ",
+        el("ul", { class: "missing" }, ...r.missing.map((m) => el("li", {}, m))),
+      );
+    } else {
+      rec.replaceChildren(
+        el("strong", {}, r.assessed ? "Recommended: " : "At least: "),
+        badge("grade", r.grade),
+        " because: ",
+        r.reasons.join("; "),
+        r.signpost_to ? el("span", { class: "signpost-to" }, ` — signpost to ${agencyName(r.signpost_to)}`) : null,
+        r.assessed ? null : el("ul", { class: "missing" }, ...r.missing.map((m) => el("li", {}, m))),
+      );
+    }
+    renderQuestions(incident);
     const c = incident.clocks;
     const parts = [];
     if (c.answer_seconds !== null && c.answer_seconds !== undefined) parts.push(`answered in ${c.answer_seconds} s`);
@@ -232,6 +248,79 @@
     $("incident-assessment").replaceChildren(...(items.length ? items : [el("li", { class: "empty", text: "No assessment recorded yet." })]));
   }
 
+  function agencyName(code) {
+    const found = state.reference && state.reference.agencies.find((a) => a.code === code);
+    return found ? found.name : code;
+  }
+
+  // An explicit answer: starts "not asked"; Y, N or K on the group chooses yes, no or not
+  // known (a letter never picks by first letter, so "n" is always "No"), then moves on.
+  const ANSWERS = [
+    ["not_asked", "Not asked", ""],
+    ["yes", "Yes", "Y"],
+    ["no", "No", "N"],
+    ["not_known", "Not known", "K"],
+  ];
+  const ANSWER_KEYS = { y: "yes", n: "no", k: "not_known" };
+  function answerGroup(name, labelText, labelId, value) {
+    const group = el(
+      "div",
+      { class: "answer-group", role: "radiogroup", "aria-labelledby": labelId, "data-name": name },
+      ...ANSWERS.map(([v, text, key]) =>
+        el(
+          "label",
+          { class: `answer answer-${v}` },
+          el("input", { type: "radio", name, value: v, checked: v === (value || "not_asked") ? "" : null }),
+          ` ${text}`,
+          key ? el("kbd", {}, key) : null,
+        ),
+      ),
+    );
+    return el("li", { class: "question" }, el("span", { id: labelId, class: "question-text" }, labelText), group);
+  }
+  function chosen(group) {
+    const checked = group.querySelector("input:checked");
+    return checked ? checked.value : "not_asked";
+  }
+  document.addEventListener("keydown", (event) => {
+    const group = event.target.closest && event.target.closest(".answer-group");
+    if (!group || event.altKey || event.ctrlKey || event.metaKey) return;
+    const value = ANSWER_KEYS[event.key.toLowerCase()];
+    if (!value) return;
+    event.preventDefault();
+    const input = group.querySelector(`input[value="${value}"]`);
+    input.checked = true;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    // On to the next question in the same list.
+    const groups = [...group.closest("ol").querySelectorAll(".answer-group")];
+    const next = groups[groups.indexOf(group) + 1];
+    (next ? next.querySelector("input:checked") || next.querySelector("input") : group.closest("form").querySelector("button[type=submit]")).focus();
+  });
+
+  // A refusal is about the answers as they were: choosing one clears it.
+  for (const id of ["dash-form", "questions-form"]) $(id).addEventListener("change", () => clearErrors($(id)));
+
+  // The question set for the incident type, with the answers recorded so far.
+  function renderQuestions(incident) {
+    const list = $("question-list");
+    const sameIncident = list.dataset.incident === incident.id && list.dataset.type === (incident.incident_type || "");
+    const pending = sameIncident ? new Map([...list.querySelectorAll(".answer-group")].map((g) => [g.dataset.name, chosen(g)])) : new Map();
+    list.dataset.incident = incident.id;
+    list.dataset.type = incident.incident_type || "";
+    if (!incident.questions.length) {
+      list.replaceChildren(el("li", { class: "empty", text: "Give the incident a type (Alt+Q) to see its questions." }));
+      return;
+    }
+    list.replaceChildren(
+      ...incident.questions.map((q, i) => {
+        const name = `fact-${q.fact}`;
+        // What the handler has chosen but not saved survives a redraw; saved answers show as recorded.
+        const value = q.answer !== "not_asked" ? q.answer : pending.get(name) || "not_asked";
+        return answerGroup(name, q.question, `question-${i}`, value);
+      }),
+    );
+  }
+
   // Put the incident's classification back into the forms (on opening it, or after saving).
   function resetAssessmentForms(incident) {
     $("classify-type").value = incident.incident_type || "";
@@ -240,8 +329,15 @@
     });
     // Crimes already recorded from this incident: their numbers are the closure's crime
     // reference, so the handler does not retype them.
-    const recorded = incident.crime_recording.crimes.map((c) => c.reference).join(", ");
-    if (recorded && !$("crime-reference").value) $("crime-reference").value = recorded;
+    const crimes = incident.crime_recording.crimes.map((c) => c.reference);
+    $("crime-reference-list").replaceChildren(...crimes.map((c) => el("option", { value: c })));
+    if (crimes.length && !$("crime-reference").value) $("crime-reference").value = crimes[0];
+    // The qualifiers recorded on the call (chosen, or a "yes" to a question) are ticked.
+    const yes = incident.questions.filter((q) => q.answer === "yes").map((q) => q.fact);
+    const recordedQualifiers = new Set([...incident.qualifiers, ...yes]);
+    document.querySelectorAll("#close-qualifier-boxes input").forEach((box) => {
+      box.checked = recordedQualifiers.has(box.value);
+    });
   }
 
   function showIncident(incident, resetForms) {
@@ -280,7 +376,13 @@
       reopen: may.reopen(role) && ["resolved", "closed"].includes(status),
       contact: may.contact(role) && status !== "closed",
       appointment: may.grade(role) && incident.grade === "scheduled" && status !== "closed",
+      approve: may.approveUnattended(role) && incident.needs_unattended_approval,
     };
+    const unattended = $("unattended-notice");
+    unattended.hidden = !incident.needs_unattended_approval && !incident.unattended_closure;
+    unattended.textContent = incident.unattended_closure
+      ? `Closing without attendance approved by ${incident.unattended_closure.by} at ${CR.time(incident.unattended_closure.at)}: ${incident.unattended_closure.reason}`
+      : `Graded ${say(incident.grade || "").toLowerCase()} and no unit attended: a supervisor must approve closing it, with the reason.`;
     document.querySelectorAll("#incident-actions [data-needs]").forEach((node) => {
       node.hidden = !show[node.dataset.needs];
     });
@@ -416,7 +518,7 @@
     "close",
     (f) => ({
       closing_code: f.closing_code.value.trim() || null,
-      qualifiers: f.qualifiers.value.split(",").map((q) => q.trim()).filter(Boolean),
+      qualifiers: [...document.querySelectorAll("#close-qualifier-boxes input:checked")].map((b) => b.value),
       resolution: f.resolution.value,
       final_incident_type: f.final_incident_type.value.trim() || null,
       crime_reference: f.crime_reference.value.trim() || null,
@@ -485,7 +587,7 @@
     "dash-form",
     "dash",
     (f) => ({
-      answers: [...document.querySelectorAll("#dash-questions select")].map((s) => s.value),
+      answers: [...document.querySelectorAll("#dash-questions .answer-group")].map(chosen),
       professional_judgement: f.professional_judgement.value || null,
       incidents_last_12_months: Number(f.incidents_last_12_months.value) || 0,
     }),
@@ -493,6 +595,22 @@
       const d = i.dash[i.dash.length - 1];
       return `DASH recorded: ${d.risk} risk. Refer to ${d.referrals.join(", ")}.`;
     },
+  );
+  actionForm(
+    "questions-form",
+    "answers",
+    () => ({
+      answers: Object.fromEntries(
+        [...document.querySelectorAll("#question-list .answer-group")].map((g) => [g.dataset.name.replace(/^fact-/, ""), chosen(g)]),
+      ),
+    }),
+    (i) => (i.recommendation.grade ? `Answers saved. ${i.recommendation.explanation}.` : `Answers saved. ${i.reference} is not yet assessed.`),
+  );
+  actionForm(
+    "approve-unattended-form",
+    "unattended-closure-approval",
+    (f) => ({ reason: f.reason.value }),
+    (i) => `Closing ${i.reference} without attendance approved.`,
   );
   actionForm(
     "signpost-form",
@@ -655,6 +773,7 @@
         ),
       );
     boxes("qualifier-boxes", "qualifier", reference.qualifiers);
+    boxes("close-qualifier-boxes", "close_qualifier", reference.qualifiers);
     boxes("flag-boxes", "flag", reference.vulnerability_flags);
     $("signpost-agency").replaceChildren(...reference.agencies.map((a) => el("option", { value: a.code }, a.name)));
     const when = () => {
@@ -675,7 +794,7 @@
             el(
               "select",
               { name: `${factor}_level`, id: `thrive-${factor}-level`, "data-field": `${factor}.level`, "aria-label": `${say(factor)} level` },
-              el("option", { value: "" }, "Choose"),
+              el("option", { value: "" }, "Not assessed"),
               el("option", { value: "low" }, "Low"),
               el("option", { value: "medium" }, "Medium"),
               el("option", { value: "high" }, "High"),
@@ -686,20 +805,7 @@
       ),
     );
     $("dash-questions").replaceChildren(
-      ...reference.dash_questions.map((q) =>
-        el(
-          "li",
-          {},
-          el("label", { for: `dash-q${q.number}` }, q.question),
-          el(
-            "select",
-            { id: `dash-q${q.number}`, name: `q${q.number}` },
-            el("option", { value: "no" }, "No"),
-            el("option", { value: "yes" }, "Yes"),
-            el("option", { value: "not_known" }, "Not known"),
-          ),
-        ),
-      ),
+      ...reference.dash_questions.map((q) => answerGroup(`dash-q${q.number}`, q.question, `dash-label-${q.number}`, "not_asked")),
     );
   }
   actionForm("reopen-form", "reopen", (f) => ({ reason: f.reason.value }), (i) => `${i.reference} reopened: grade it again.`);
@@ -908,14 +1014,15 @@
     $(fieldId).focus();
   }
 
-  function openSection(sectionId, fieldId) {
+  function openSection(sectionId, fieldId, selector) {
     const section = $(sectionId);
     if (!state.current || $("incident").hidden || section.hidden) {
       announce(state.current ? "That is not available for this incident." : "Open an incident first.");
       return;
     }
     section.open = true;
-    $(fieldId).focus();
+    const target = fieldId ? $(fieldId) : section.querySelector(selector);
+    if (target) target.focus();
   }
 
   document.addEventListener("keydown", (event) => {
@@ -939,7 +1046,8 @@
         KeyA: () => openSection("appointment-section", "appointment-area"),
         KeyT: () => openSection("thrive-section", "thrive-threat-level"),
         KeyV: () => openSection("vulnerability-section", "vulnerability-subject"),
-        KeyD: () => openSection("dash-section", "dash-q1"),
+        KeyD: () => openSection("dash-section", null, "#dash-questions input:checked"),
+        KeyW: () => openSection("questions-section", null, "#question-list input:checked"),
         KeyS: () => openSection("signpost-section", "signpost-agency"),
         KeyJ: () => state.current && !$("join-caller").hidden && newCall(state.current),
         KeyI: () => $("filter-text").focus(),

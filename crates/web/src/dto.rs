@@ -303,6 +303,13 @@ pub struct IncidentView {
     pub signposts: Vec<SignpostView>,
     /// The grade the force policy recommends now, and why.
     pub recommendation: RecommendationView,
+    /// The questions to ask for the incident type, with the answers so far.
+    pub questions: Vec<QuestionView>,
+    /// Repeat counts from the last intelligence check on this incident.
+    pub repeats: Option<RepeatsView>,
+    /// Whether closing needs a supervisor's approval (emergency or priority, no unit attended).
+    pub needs_unattended_approval: bool,
+    pub unattended_closure: Option<ApprovalView>,
     pub clocks: ClocksView,
     /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
     pub appointment: Option<String>,
@@ -476,10 +483,46 @@ impl IncidentView {
                 })
                 .collect(),
             recommendation: RecommendationView {
-                grade: recommendation.grade.as_str().to_owned(),
+                grade: recommendation.grade.map(|g| g.as_str().to_owned()),
                 explanation: recommendation.explain(),
+                assessed: recommendation.missing.is_empty(),
+                missing: recommendation.missing,
                 reasons: recommendation.reasons,
+                signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
+                assessment_required_before_grading: app
+                    .settings
+                    .reference
+                    .policy
+                    .assessment_before_grading,
             },
+            questions: app
+                .settings
+                .reference
+                .questions_for(i.incident_type.as_ref().map(|c| c.as_str()))
+                .into_iter()
+                .map(|q| QuestionView {
+                    fact: q.fact.to_string(),
+                    question: q.question.clone(),
+                    answer: i
+                        .answers
+                        .get(&q.fact)
+                        .map_or("not_asked", |a| a.as_str())
+                        .to_owned(),
+                })
+                .collect(),
+            repeats: i.repeats.map(|r| RepeatsView {
+                victim: r.victim,
+                caller: r.caller,
+                location: r.location,
+            }),
+            needs_unattended_approval: i.needs_attendance_before_closing()
+                && i.unattended_closure.is_none()
+                && i.status != controlroom_domain::incident::Status::Closed,
+            unattended_closure: i.unattended_closure.as_ref().map(|a| ApprovalView {
+                reason: a.reason.clone(),
+                at: a.at.to_string(),
+                by: a.by.to_string(),
+            }),
             clocks: ClocksView {
                 answer_seconds: clocks.answer.map(|d| d.as_secs()),
                 to_grade_seconds: clocks.to_grade.map(|d| d.as_secs()),
@@ -510,6 +553,10 @@ impl From<&Incident> for IncidentView {
             dash: Vec::new(),
             signposts: Vec::new(),
             recommendation: RecommendationView::default(),
+            questions: Vec::new(),
+            repeats: None,
+            needs_unattended_approval: false,
+            unattended_closure: None,
             clocks: ClocksView::default(),
             crime_recording: CrimeRecordingView::default(),
             appointment: i
@@ -756,7 +803,8 @@ pub struct DashView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DashInput {
-    /// One answer per question, in order: `yes`, `no` or `not_known`.
+    /// One answer per question, in order: `yes`, `no` or `not_known`. A question left
+    /// `not_asked` refuses the checklist, naming the questions still to ask.
     pub answers: Vec<String>,
     /// The handler's professional judgement, which can raise the level.
     pub professional_judgement: Option<String>,
@@ -767,23 +815,25 @@ pub struct DashInput {
 impl DashInput {
     pub fn into_answers(self) -> Result<controlroom_domain::assessment::DashAnswers, ApiError> {
         use controlroom_domain::assessment::{Answer, DashAnswers, DashRisk};
-        let answers = self
+        let given = self
             .answers
             .iter()
             .enumerate()
-            .map(|(i, a)| match a.trim() {
-                "yes" => Ok(Answer::Yes),
-                "no" => Ok(Answer::No),
-                "not_known" => Ok(Answer::NotKnown),
-                other => Err(ApiError::invalid(
-                    "answers",
-                    format!(
-                        "answers: question {}: '{other}' is not yes, no or not_known",
-                        i + 1
-                    ),
-                )),
+            .map(|(i, a)| {
+                Answer::parse("answers", a).map_err(|_| {
+                    ApiError::invalid(
+                        "answers",
+                        format!(
+                            "answers: question {}: '{}' is not yes, no, not_known or not_asked",
+                            i + 1,
+                            a.trim()
+                        ),
+                    )
+                })
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let answers = controlroom_domain::assessment::every_dash_question_asked(&given)
+            .map_err(|e| ApiError::invalid("answers", e.message))?;
         let professional_judgement = match self
             .professional_judgement
             .as_deref()
@@ -802,6 +852,7 @@ impl DashInput {
             answers,
             professional_judgement,
             incidents_last_12_months: self.incidents_last_12_months,
+            children_present: false,
         })
     }
 }
@@ -833,10 +884,60 @@ pub struct ClassifyInput {
 
 #[derive(Debug, Serialize, Default, ToSchema)]
 pub struct RecommendationView {
-    pub grade: String,
+    /// The recommended grade; absent until the incident is assessed and while no fact asks
+    /// for a response ("not yet assessed").
+    pub grade: Option<String>,
     pub reasons: Vec<String>,
-    /// e.g. "emergency because: a firearm is involved".
+    /// e.g. "emergency because: a firearm is involved", or "not yet assessed: still to do: …".
     pub explanation: String,
+    /// Whether THRIVE is recorded or the question set for the type answered.
+    pub assessed: bool,
+    /// What is still to establish before the recommendation is complete.
+    pub missing: Vec<String>,
+    /// The agency a signposting rule names, when the grade is signposted by policy.
+    pub signpost_to: Option<String>,
+    /// Whether the force requires the assessment before any grade below emergency.
+    pub assessment_required_before_grading: bool,
+}
+
+/// A question of the incident type's question set, with the answer recorded (or `not_asked`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionView {
+    /// The fact a "yes" records (a qualifier code).
+    pub fact: String,
+    pub question: String,
+    /// `yes`, `no`, `not_known` or `not_asked`.
+    pub answer: String,
+}
+
+/// The repeat counts the last intelligence check found (12 months).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepeatsView {
+    pub victim: u32,
+    pub caller: u32,
+    pub location: u32,
+}
+
+/// A supervisor's approval to close an incident no unit attended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalView {
+    pub reason: String,
+    pub at: String,
+    pub by: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersInput {
+    /// Fact code (from the incident's `questions`) to `yes`, `no`, `not_known` or `not_asked`.
+    pub answers: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveUnattendedInput {
+    /// Why closing without attendance is right (e.g. "caller rang back, all safe").
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize, Default, ToSchema)]

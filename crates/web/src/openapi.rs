@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         routes::recording::non_crime, routes::recording::queue, routes::recording::compliance, routes::recording::integrity_check,
         routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,
         routes::first_contact::dash, routes::first_contact::signpost, routes::first_contact::reference,
+        routes::first_contact::answers, routes::first_contact::approve_unattended,
         routes::intelligence::add_person, routes::intelligence::update_person, routes::intelligence::add_vehicle,
         routes::intelligence::add_location, routes::intelligence::add_property, routes::intelligence::get_record, routes::intelligence::add_marker,
         routes::intelligence::add_link, routes::intelligence::merge, routes::intelligence::unmerge,

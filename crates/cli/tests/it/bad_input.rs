@@ -20,12 +20,15 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let closed_id = closed_one["incident"]["id"].as_str().unwrap().to_owned();
-    app.post(
-        &format!("/api/v1/incidents/{closed_id}/grade"),
-        Some(&token),
-        &json!({"grade": "priority", "rationale": "r"}),
-    )
-    .await;
+    app.assess(&token, &closed_id).await;
+    let (status, graded) = app
+        .post(
+            &format!("/api/v1/incidents/{closed_id}/grade"),
+            Some(&token),
+            &json!({"grade": "scheduled", "rationale": "r"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{graded}");
     let (status, _) = app
         .post(
             &format!("/api/v1/incidents/{closed_id}/close"),
@@ -223,6 +226,56 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("grade"),
+        ),
+        (
+            "grade below emergency before any assessment",
+            raw(
+                &format!("/api/v1/incidents/{id}/grade"),
+                br#"{"grade":"scheduled","rationale":"sounds minor"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("grade"),
+        ),
+        (
+            "an answer to a question that is not a fact",
+            raw(
+                &format!("/api/v1/incidents/{id}/answers"),
+                br#"{"answers":{"BANANA":"yes"}}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("answers[0]"),
+        ),
+        (
+            "an answer guessed from a letter",
+            raw(
+                &format!("/api/v1/incidents/{id}/answers"),
+                br#"{"answers":{"INJURY":"n"}}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("answers[0]"),
+        ),
+        (
+            "a DASH checklist with questions not asked",
+            raw(
+                &format!("/api/v1/incidents/{id}/dash"),
+                format!(r#"{{"answers":[{}"not_asked"]}}"#, r#""no","#.repeat(26)).into_bytes(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("answers"),
+        ),
+        (
+            "a supervisor's approval asked of a handler",
+            raw(
+                &format!("/api/v1/incidents/{id}/unattended-closure-approval"),
+                br#"{"reason":"all safe"}"#.to_vec(),
+                "application/json",
+            ),
+            StatusCode::FORBIDDEN,
+            None,
         ),
         (
             "grade without rationale",

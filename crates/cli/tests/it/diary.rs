@@ -22,6 +22,7 @@ async fn scheduled(app: &TestApp, token: &str, summary: &str) -> String {
     )
     .await;
     let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    app.assess(token, &id).await;
     ok(
         app,
         token,

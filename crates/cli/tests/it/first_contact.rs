@@ -51,10 +51,24 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::CREATED, "{taken}");
     let id = taken["incident"]["id"].as_str().unwrap().to_owned();
     let path = |what: &str| format!("/api/v1/incidents/{id}/{what}");
-    assert_eq!(
-        taken["incident"]["recommendation"]["reasons"][0],
-        "no THRIVE assessment recorded yet"
+    // Nothing is assessed yet: no grade is recommended, and what is missing is said.
+    let first = &taken["incident"]["recommendation"];
+    assert!(first["grade"].is_null(), "{first}");
+    assert_eq!(first["assessed"], false);
+    assert!(
+        first["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("not yet assessed"),
+        "{first}"
     );
+    let asked: Vec<&str> = taken["incident"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["fact"].as_str().unwrap())
+        .collect();
+    assert!(asked.contains(&"CHILDREN_PRESENT"), "{asked:?}");
 
     // Unknown codes are refused with the field named.
     let (status, problem) = app
@@ -202,7 +216,62 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
         .collect();
     assert!(rules.contains(&"NSIR-CATEGORY"), "{rules:?}");
     assert!(rules.contains(&"NSIR-DOMESTIC-ABUSE"), "{rules:?}");
+    assert!(
+        rules.contains(&"GRADED-RESPONSE-UNATTENDED"),
+        "a priority no unit attended: {rules:?}"
+    );
     assert_eq!(app.chain_head().await, head);
+
+    // A unit attends (late), and the recorder records the crime the close will cite.
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (status, unit) = app
+        .post(
+            "/api/v1/units",
+            Some(&dispatcher),
+            &json!({"call_sign": "AL21", "unit_type": "response", "station": "Chapeltown"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{unit}");
+    let unit_id = unit["id"].as_str().unwrap();
+    let (status, sent) = app
+        .post(
+            &path("assign"),
+            Some(&dispatcher),
+            &json!({"unit": unit_id}),
+        )
+        .await;
+    assert!(status.is_success(), "{sent}");
+    let (status, arrived) = app
+        .post(
+            &format!("/api/v1/units/{unit_id}/status"),
+            Some(&dispatcher),
+            &json!({"status": "at_scene", "reason": "every unit was committed"}),
+        )
+        .await;
+    assert!(status.is_success(), "{arrived}");
+    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let victim = app
+        .post(
+            "/api/v1/people",
+            Some(&recorder),
+            &json!({"names": ["Jane Doe"]}),
+        )
+        .await
+        .1;
+    let (status, crime) = app
+        .post(
+            &path("crimes"),
+            Some(&recorder),
+            &json!({
+                "classification": "8N",
+                "parties": [{"person": victim["id"], "role": "victim"}],
+                "offence_from": "2026-01-01T00:00:00Z",
+                "modus_operandi": "Kicked the door in and assaulted her"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{crime}");
+    let crime_number = crime["reference"].as_str().unwrap().to_owned();
     let (status, problem) = app
         .post(
             &path("close"),
@@ -224,7 +293,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
                 "closing_code": "CRIME_ARREST",
                 "final_incident_type": "CRIME_VIOLENCE",
                 "qualifiers": ["DOMESTIC_ABUSE", "CHILD_AT_RISK"],
-                "crime_reference": "CRN-DA-1",
+                "crime_reference": crime_number,
                 "resolution": "Suspect arrested nearby; victim and children safe; DASH high, MARAC referral made"
             }),
         )

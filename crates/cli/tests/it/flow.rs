@@ -73,6 +73,48 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
         "crime_reference": "CRN-2026-1",
         "resolution": "Suspect detained by officers",
     });
+    // An emergency no unit attended, citing a crime number this incident never recorded: both
+    // rules are named and nothing is recorded.
+    let head = app.chain_head().await;
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/close"),
+            Some(&handler),
+            &close,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let rules: Vec<&str> = refused["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        ["NCRS-CRIME-REFERENCE", "GRADED-RESPONSE-UNATTENDED"],
+        "{refused}"
+    );
+    assert_eq!(app.chain_head().await, head);
+    assert_eq!(
+        app.get(&format!("/api/v1/incidents/{id}"), Some(&handler))
+            .await
+            .1["needs_unattended_approval"],
+        true
+    );
+    // The handler cannot approve it; the supervisor can, with the reason.
+    let approve = json!({"reason": "Neighbouring force's officers detained him at the scene"});
+    let path = format!("/api/v1/incidents/{id}/unattended-closure-approval");
+    let (status, _) = app.post(&path, Some(&handler), &approve).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let supervisor = app.signed_in("sergeant", "supervisor").await;
+    let (status, approved) = app.post(&path, Some(&supervisor), &approve).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["incident"]["unattended_closure"]["by"], "sergeant");
+    assert_eq!(approved["incident"]["needs_unattended_approval"], false);
+    // Another force's crime number is its own: closed as transferred.
+    let mut close = close;
+    close["closing_code"] = json!("crime_transferred");
     let (status, closed) = app
         .post(
             &format!("/api/v1/incidents/{id}/close"),
@@ -84,7 +126,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     assert_eq!(closed["incident"]["status"], "closed");
     assert_eq!(
         closed["incident"]["closure"]["closing_code"],
-        "CRIME_ARREST"
+        "CRIME_TRANSFERRED"
     );
     assert_eq!(
         closed["incident"]["closure"]["crime_reference"],

@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::dto::{
-    ChangeResponse, ClassifyInput, DashInput, SignpostInput, ThriveInput, VulnerabilityInput,
+    AnswersInput, ApproveUnattendedInput, ChangeResponse, ClassifyInput, DashInput, SignpostInput,
+    ThriveInput, VulnerabilityInput,
 };
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command};
@@ -112,6 +113,52 @@ pub async fn dash(
     Ok(super::change(&state, StatusCode::OK, outcome))
 }
 
+/// Answer the questions for the incident type (see the incident's `questions`). A "yes"
+/// records the fact, which the force's grading policy turns into the recommendation.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn answers(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<AnswersInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let answers: Vec<(String, String)> = command.body.answers.into_iter().collect();
+    let outcome = first_contact::answer_questions(
+        &state.app,
+        &actor,
+        id,
+        &answers,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
+/// A supervisor approves closing an emergency or priority incident that no unit attended.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput,
+    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn approve_unattended(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ApproveUnattendedInput>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let outcome = first_contact::approve_unattended_closure(
+        &state.app,
+        &actor,
+        id,
+        &command.body.reason,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
+}
+
 /// Record that the caller was signposted or referred to an agency.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput,
     params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
@@ -155,6 +202,7 @@ pub async fn reference(
         "dash_questions": r.dash_questions.iter().map(|q| json!({"number": q.number, "question": q.question})).collect::<Vec<_>>(),
         "offences": r.offences.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "victim": format!("{:?}", o.victim).to_lowercase()})).collect::<Vec<_>>(),
         "crime_removal_reasons": controlroom_domain::ncrs::CancellationReason::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
+        "question_sets": r.questions.iter().map(|q| json!({"incident_type": q.incident_type.as_ref().map(|c| c.as_str()), "fact": q.fact.as_str(), "question": q.question})).collect::<Vec<_>>(),
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
     }))
 }

@@ -48,6 +48,11 @@ pub fn api() -> Router<AppState> {
         )
         .route("/incidents/{id}/dash", post(first_contact::dash))
         .route("/incidents/{id}/signpost", post(first_contact::signpost))
+        .route("/incidents/{id}/answers", post(first_contact::answers))
+        .route(
+            "/incidents/{id}/unattended-closure-approval",
+            post(first_contact::approve_unattended),
+        )
         .route("/reference", get(first_contact::reference))
         .route("/hocr/count", post(hocr_count))
         .route("/incidents/{id}/crimes", post(crimes::record))

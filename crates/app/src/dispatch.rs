@@ -58,7 +58,20 @@ impl Units {
         if let Some(p) = unit.position {
             tree.insert(Point::new(plane(p.lat, p.lon), unit.id));
         }
+        let on =
+            |u: &Unit, incident: IncidentId| u.status.committed() && u.incident == Some(incident);
+        let left = units
+            .get(&unit.id)
+            .and_then(|old| old.incident.filter(|i| on(old, *i)))
+            .filter(|i| !on(&unit, *i));
         units.insert(unit.id, unit);
+        // The last unit has left an incident: its reference is no longer needed.
+        if let Some(incident) = left
+            && !units.values().any(|u| on(u, incident))
+            && let Ok(mut references) = self.references.write()
+        {
+            references.remove(&incident);
+        }
     }
 
     pub fn all(&self) -> Vec<Unit> {

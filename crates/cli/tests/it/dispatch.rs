@@ -452,6 +452,11 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         json!({"status": "available", "reason": "Suspect arrested; no injuries"}),
     )
     .await;
+    assert_eq!(
+        app.app.units.incident_reference(job_id),
+        None,
+        "no unit is on it any more: the registry forgets its reference"
+    );
     let (status, problem) = app
         .post(&resolve, Some(d), &json!({"resolution": "  "}))
         .await;

@@ -142,8 +142,25 @@ pub(crate) fn rebuild(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, Ap
 pub struct Crime {
     pub id: Uuid,
     pub record: CrimeRecord,
+    /// The references of the incidents it was recorded from (`20261130-0012`), as a person
+    /// reads them; empty for a crime reported directly.
+    pub incident_references: Vec<String>,
     /// The first answer to a retried request (same `Idempotency-Key`): nothing new recorded.
     pub replayed: bool,
+}
+
+/// The references of the crime's incidents, read in `tx`.
+async fn incident_references(
+    tx: &mut dyn WriteTx,
+    record: &CrimeRecord,
+) -> Result<Vec<String>, AppError> {
+    let mut references = Vec::new();
+    for id in &record.recording.incidents {
+        if let Some(incident) = load_incident(tx, IncidentId(*id)).await? {
+            references.push(incident.reference.to_string());
+        }
+    }
+    Ok(references)
 }
 
 /// What is remembered for an `Idempotency-Key` on recording a crime.
@@ -185,9 +202,11 @@ async fn earlier_crime(
     let recorded = records.get(..1).unwrap_or_default();
     let record = fold(recorded)?
         .ok_or_else(|| AppError::Corrupt("a remembered crime has no events".into()))?;
+    let incident_references = incident_references(tx, &record).await?;
     Ok(Some(Crime {
         id: first.crime_id,
         record,
+        incident_references,
         replayed: true,
     }))
 }
@@ -423,6 +442,7 @@ pub async fn record_from_incident(
     Ok(Crime {
         id,
         record,
+        incident_references: vec![incident.reference.to_string()],
         replayed: false,
     })
 }
@@ -477,6 +497,7 @@ pub async fn record_direct(
     Ok(Crime {
         id,
         record,
+        incident_references: Vec::new(),
         replayed: false,
     })
 }
@@ -485,9 +506,20 @@ async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
     let records = app.store.stream(&crime_stream(id)).await?;
     let record = fold(&records)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
+    let mut incident_references = Vec::new();
+    for incident in &record.recording.incidents {
+        let events = app
+            .store
+            .stream(&crate::records::incident_stream(IncidentId(*incident)))
+            .await?;
+        if let Some(state) = crate::records::rebuild(&events, None)? {
+            incident_references.push(state.reference.to_string());
+        }
+    }
     Ok(Crime {
         id,
         record,
+        incident_references,
         replayed: false,
     })
 }
@@ -530,11 +562,13 @@ pub async fn change(
     append(tx.as_mut(), id, &events, actor, now).await?;
     let record = after(Some(current), events, actor, now)?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
+    let incident_references = incident_references(tx.as_mut(), &record).await?;
     tx.commit().await?;
     index_crime(app, id, &record);
     Ok(Crime {
         id,
         record,
+        incident_references,
         replayed: false,
     })
 }

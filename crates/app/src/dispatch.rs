@@ -5,8 +5,9 @@
 //! The nearest available units are found with an R*-tree (rstar) over their last positions,
 //! then ranked by the domain: suitable first, then by estimated time to attend.
 
+use crate::incidents::IncidentOutcome;
 use crate::records::{incident_stream, load_incident, micros};
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
@@ -31,6 +32,9 @@ type Point = GeomWithData<[f64; 2], UnitId>;
 #[derive(Default)]
 pub struct Units {
     inner: RwLock<(HashMap<UnitId, Unit>, RTree<Point>)>,
+    /// The reference of each incident a unit has been sent to (`20261130-0012`), so the board
+    /// names the incident a unit is on without reading its events again.
+    references: RwLock<HashMap<IncidentId, String>>,
 }
 
 /// Project to a flat plane good enough for "which is nearer" at a force's scale: latitude, and
@@ -54,7 +58,20 @@ impl Units {
         if let Some(p) = unit.position {
             tree.insert(Point::new(plane(p.lat, p.lon), unit.id));
         }
+        let on =
+            |u: &Unit, incident: IncidentId| u.status.committed() && u.incident == Some(incident);
+        let left = units
+            .get(&unit.id)
+            .and_then(|old| old.incident.filter(|i| on(old, *i)))
+            .filter(|i| !on(&unit, *i));
         units.insert(unit.id, unit);
+        // The last unit has left an incident: its reference is no longer needed.
+        if let Some(incident) = left
+            && !units.values().any(|u| on(u, incident))
+            && let Ok(mut references) = self.references.write()
+        {
+            references.remove(&incident);
+        }
     }
 
     pub fn all(&self) -> Vec<Unit> {
@@ -69,6 +86,26 @@ impl Units {
 
     pub fn get(&self, id: UnitId) -> Option<Unit> {
         self.inner.read().ok()?.0.get(&id).cloned()
+    }
+
+    /// Remember an incident's reference once a unit is sent to it.
+    pub fn note_reference(&self, incident: IncidentId, reference: String) {
+        if let Ok(mut guard) = self.references.write() {
+            guard.insert(incident, reference);
+        }
+    }
+
+    /// The reference of an incident a unit was sent to, as a person reads it.
+    pub fn incident_reference(&self, incident: IncidentId) -> Option<String> {
+        self.references.read().ok()?.get(&incident).cloned()
+    }
+
+    /// The units committed (assigned, en route, at scene) to `incident`.
+    pub fn on_incident(&self, incident: IncidentId) -> Vec<Unit> {
+        self.all()
+            .into_iter()
+            .filter(|u| u.status.committed() && u.incident == Some(incident))
+            .collect()
     }
 
     /// Available units nearest to `point`: at least `enough` that meet `need`, looking at no
@@ -170,6 +207,15 @@ pub async fn load(app: &App) -> Result<usize, AppError> {
     }
     for id in &ids {
         if let Some(unit) = fold(*id, &app.store.stream(&unit_stream(*id)).await?)? {
+            if let Some(incident) = unit.incident.filter(|_| unit.status.committed())
+                && app.units.incident_reference(incident).is_none()
+            {
+                let records = app.store.stream(&incident_stream(incident)).await?;
+                if let Some(state) = crate::records::rebuild(&records, None)? {
+                    app.units
+                        .note_reference(incident, state.reference.to_string());
+                }
+            }
             app.units.put(unit);
         }
     }
@@ -323,7 +369,10 @@ pub async fn assign(
     if current.status != UnitStatus::Available {
         let busy = current
             .incident
-            .map(|i| format!(" (committed to incident {i})"))
+            .map(|i| match app.units.incident_reference(i) {
+                Some(reference) => format!(" (committed to incident {reference})"),
+                None => " (committed to another incident)".to_owned(),
+            })
             .unwrap_or_default();
         return Err(controlroom_domain::incident::Rejected {
             code: "unit_not_available",
@@ -366,7 +415,9 @@ pub async fn assign(
         reason: None,
     };
     append(tx.as_mut(), unit, &event, actor, at).await?;
+    let reference = state.reference.to_string();
     let updated = log_and_commit(app, tx, actor, Some(state), commands).await?;
+    app.units.note_reference(incident, reference);
     if let Some(u) = Unit::apply(Some(current), unit, &event, at, actor.username.as_str()) {
         app.units.put(u.clone());
         app.live.publish_unit(u);
@@ -557,6 +608,7 @@ pub async fn reassign(
     )
     .await?;
     tx.commit().await?;
+    app.units.note_reference(to, target.reference.to_string());
     for state in touched.iter().chain(std::iter::once(&target)) {
         crate::incidents::after_commit(app, state);
     }
@@ -571,4 +623,51 @@ pub async fn reassign(
     app.units.put(unit.clone());
     app.live.publish_unit(unit);
     Ok(Some(target))
+}
+
+/// The incident's result once its units have cleared: it moves to resolved, ready for the
+/// handler's close with its codes. Refused while any unit is still committed to it, naming
+/// each, since a resolved incident with an officer still at the scene would mislead the room.
+pub async fn resolve(
+    app: &App,
+    actor: &Actor,
+    incident: IncidentId,
+    resolution: &str,
+    idempotency: Option<&Idempotency>,
+) -> Result<IncidentOutcome, AppError> {
+    actor.require(Permission::CloseIncident, "resolve incidents")?;
+    let command = IncidentCommand::resolve(resolution)?;
+    let mut tx = app.store.begin().await?;
+    if let Some(first) = crate::incidents::earlier_outcome(tx.as_mut(), actor, idempotency).await? {
+        return Ok(first);
+    }
+    let state = load_incident(tx.as_mut(), incident)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
+    // The registry says which units may be on it; each is read again under the write lock.
+    let mut still = Vec::new();
+    for candidate in app.units.on_incident(incident) {
+        let unit = load_unit(tx.as_mut(), candidate.id).await?;
+        if unit.status.committed() && unit.incident == Some(incident) {
+            still.push(format!(
+                "{} ({})",
+                unit.call_sign,
+                unit.status.as_str().replace('_', " ")
+            ));
+        }
+    }
+    if !still.is_empty() {
+        return Err(controlroom_domain::incident::Rejected {
+            code: "units_committed",
+            reason: format!(
+                "incident {} still has {} on it: clear {} before resolving the incident",
+                state.reference,
+                still.join(", "),
+                if still.len() == 1 { "it" } else { "them" }
+            ),
+        }
+        .into());
+    }
+    let events = decide(Some(&state), command)?;
+    crate::incidents::record(app, tx, actor, Some(state), events, idempotency).await
 }

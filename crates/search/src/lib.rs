@@ -210,6 +210,9 @@ pub struct Hit {
     /// Why it matched, in words: "exact name", "sounds like Smith", "1 typo".
     pub reasons: Vec<String>,
     pub merged_into: Option<String>,
+    /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded:
+    /// what tells two people of the same name apart.
+    pub born: Option<String>,
     pub distance_metres: Option<f64>,
     pub at_micros: Option<i64>,
     pub role: Option<String>,
@@ -553,6 +556,7 @@ impl SearchIndex {
             score: 1.0,
             reasons: Vec::new(),
             merged_into: Self::text(doc, f.merged_into),
+            born: Self::text(doc, f.dob),
             distance_metres: None,
             at_micros: doc.get_first(f.at).and_then(|v| v.as_i64()),
             role: Self::text(doc, f.role),

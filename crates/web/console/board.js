@@ -1,14 +1,28 @@
-// The dispatcher's board: incidents waiting for a unit (by grade, then age), units by status,
-// and both drawn on a plain SVG map of the force area (no map tiles). Incidents and unit changes
-// arrive over the live feed.
+// The dispatcher's board: incidents waiting for a unit (by grade, then age), units by status
+// with the incident each is on, and both drawn on a plain SVG map of the force area (no map
+// tiles). Incidents and unit changes arrive over the live feed.
+//
+// Keyboard first: every redraw keeps the focus on the same row (and the same control in it),
+// so a dispatcher working down the list never loses their place; ArrowUp/ArrowDown move
+// between rows. What the server needs to know (why a unit arrived late, the result when the
+// last unit clears) is asked for on the row itself, never in a browser dialog.
 "use strict";
 
 (async () => {
   const { api, el, say } = CR;
   const $ = (id) => document.getElementById(id);
   CR.initTheme();
-  const state = { incidents: new Map(), units: [], open: null };
+  const state = {
+    incidents: new Map(),
+    units: [],
+    // Recommendations shown under an awaiting incident: incident id → { candidates } or { error }.
+    recs: new Map(),
+    // Questions open on a unit's row: unit id → { kind: "late" | "clear", ... }.
+    forms: new Map(),
+  };
   const rank = { emergency: 0, priority: 1, scheduled: 2 };
+  // Where the focus goes at the next redraw, when an action decides it: { key, control }.
+  let wanted = null;
 
   function announce(message) {
     $("status").textContent = message;
@@ -20,84 +34,281 @@
       .filter((i) => ["open", "graded"].includes(i.status) && (!i.grade || rank[i.grade] !== undefined))
       .sort((a, b) => (rank[a.grade] ?? 3) - (rank[b.grade] ?? 3) || a.opened_at.localeCompare(b.opened_at));
 
-  async function recommend(incident, item) {
+  // Replace `container`'s rows, keeping the keyboard where it was: on the same row (its
+  // data-key) and the same control in it (data-focus), with the text cursor where it was. A
+  // row that has gone (an incident sent a unit) hands focus to the row now in its place.
+  function redraw(container, rows) {
+    const active = document.activeElement;
+    const row = active && container.contains(active) ? active.closest("[data-key]") : null;
+    const memory = row
+      ? {
+          key: row.dataset.key,
+          index: [...container.children].indexOf(row),
+          control: active === row ? null : active.dataset.focus || null,
+          selection: typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null,
+        }
+      : null;
+    container.replaceChildren(...rows);
+    const want = wanted && [...container.children].find((r) => r.dataset.key === wanted.key) ? wanted : null;
+    if (want) wanted = null;
+    const place = want || memory;
+    if (!place) return;
+    const same = [...container.children].find((r) => r.dataset.key === place.key);
+    let target = null;
+    if (same) {
+      target = (place.control && same.querySelector(`[data-focus="${place.control}"]`)) || same;
+    } else if (container.children.length) {
+      target = container.children[Math.min(memory.index, container.children.length - 1)];
+    } else {
+      target = container.closest("section").querySelector("h2");
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus({ preventScroll: true });
+    if (!want && memory.selection && target.dataset.focus === memory.control && typeof target.setSelectionRange === "function") {
+      try {
+        target.setSelectionRange(...memory.selection);
+      } catch (e) {
+        // Not a text field: nothing to restore.
+      }
+    }
+  }
+
+  // ArrowUp/ArrowDown move between the rows of a list (not while typing in a field).
+  function arrows(container) {
+    container.addEventListener("keydown", (event) => {
+      if (!["ArrowDown", "ArrowUp"].includes(event.key) || event.target.matches("input, textarea, select")) return;
+      const row = event.target.closest("[data-key]");
+      if (!row) return;
+      const next = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+      if (next) {
+        event.preventDefault();
+        next.focus();
+      }
+    });
+  }
+  arrows($("awaiting"));
+  arrows($("units"));
+
+  async function recommend(incident) {
     try {
       const ranked = await api("GET", `/api/v1/incidents/${incident.id}/recommendations`);
-      const list = el(
-        "ul",
-        { class: "candidates" },
-        ...ranked.slice(0, 5).map((c) =>
-          el(
-            "li",
-            {},
-            el("button", { type: "button", class: "primary", onclick: () => send(incident, c) }, `Send ${c.call_sign}`),
-            ` ${Math.ceil(c.eta_seconds / 60)} min, ${c.suitable ? "suitable" : "not suitable"} — ${c.reasons.join("; ")}`,
-          ),
-        ),
-      );
-      item.querySelector(".candidates")?.remove();
-      item.append(ranked.length ? list : el("p", { class: "candidates muted" }, "No available unit with a position."));
-      const first = list.querySelector("button");
-      if (first) first.focus();
+      state.recs.set(incident.id, { candidates: ranked.slice(0, 5) });
+      if (ranked.length) wanted = { key: `incident:${incident.id}`, control: `send-${ranked[0].unit}` };
     } catch (e) {
-      announce(e.message);
+      state.recs.set(incident.id, { error: e.message });
     }
+    renderAwaiting();
   }
 
   async function send(incident, candidate) {
     try {
-      await api("POST", `/api/v1/incidents/${incident.id}/assign`, { unit: candidate.unit });
+      const changed = await api("POST", `/api/v1/incidents/${incident.id}/assign`, { unit: candidate.unit });
+      state.recs.delete(incident.id);
+      // The incident leaves the list now, not when the live feed says so.
+      if (changed) state.incidents.set(incident.id, { ...incident, status: changed.status });
       announce(`${candidate.call_sign} sent to ${incident.reference}.`);
+      renderAwaiting();
       await loadUnits();
     } catch (e) {
       announce(e.message);
     }
   }
 
+  const committed = (u) => ["assigned", "en_route", "at_scene"].includes(u.status);
+
+  // A status the unit reports. Arriving after the attendance target asks, on the row, why.
   async function setStatus(unit, status) {
+    if (status === "available" && committed(unit) && unit.incident) {
+      const others = state.units.filter((u) => u.id !== unit.id && committed(u) && u.incident === unit.incident);
+      if (!others.length) {
+        // The last unit on the incident: ask for the result, and offer to resolve it.
+        state.forms.set(unit.id, { kind: "clear", incident: unit.incident, reference: unit.incident_reference, value: "", resolve: true, error: "" });
+        wanted = { key: `unit:${unit.id}`, control: "result" };
+        renderUnits();
+        return;
+      }
+    }
     try {
       await api("POST", `/api/v1/units/${unit.id}/status`, { status });
       announce(`${unit.call_sign} ${say(status).toLowerCase()}.`);
       await loadUnits();
     } catch (e) {
-      announce(e.message);
+      if (status === "at_scene" && e.field === "reason") {
+        state.forms.set(unit.id, { kind: "late", message: e.message, value: "", error: "" });
+        wanted = { key: `unit:${unit.id}`, control: "reason" };
+        renderUnits();
+      } else {
+        announce(e.message);
+      }
     }
+  }
+
+  function closeForm(unit) {
+    state.forms.delete(unit.id);
+    wanted = { key: `unit:${unit.id}`, control: "action" };
+    renderUnits();
+  }
+
+  async function arriveLate(unit, form) {
+    try {
+      await api("POST", `/api/v1/units/${unit.id}/status`, { status: "at_scene", reason: form.value });
+      state.forms.delete(unit.id);
+      wanted = { key: `unit:${unit.id}`, control: "action" };
+      announce(`${unit.call_sign} at scene; the reason the target was missed is on the incident's log.`);
+      await loadUnits();
+    } catch (e) {
+      form.error = e.message;
+      wanted = { key: `unit:${unit.id}`, control: "reason" };
+      renderUnits();
+    }
+  }
+
+  async function clearLast(unit, form) {
+    const result = form.value.trim();
+    if (!result) {
+      form.error = `Say what the result was at ${form.reference || "the incident"}: it goes on the incident's log.`;
+      wanted = { key: `unit:${unit.id}`, control: "result" };
+      renderUnits();
+      return;
+    }
+    try {
+      await api("POST", `/api/v1/units/${unit.id}/status`, { status: "available", reason: result });
+    } catch (e) {
+      form.error = e.message;
+      wanted = { key: `unit:${unit.id}`, control: "result" };
+      renderUnits();
+      return;
+    }
+    state.forms.delete(unit.id);
+    wanted = { key: `unit:${unit.id}`, control: "action" };
+    let message = `${unit.call_sign} clear: ${result}.`;
+    if (form.resolve) {
+      try {
+        await api("POST", `/api/v1/incidents/${form.incident}/resolve`, { resolution: result }, crypto.randomUUID());
+        message = `${unit.call_sign} clear. Incident ${form.reference} resolved: ${result}.`;
+      } catch (e) {
+        message = `${unit.call_sign} clear, but incident ${form.reference} is not resolved: ${e.message}`;
+      }
+    }
+    announce(message);
+    await loadUnits();
   }
 
   function renderAwaiting() {
     const now = Date.now();
-    const items = awaiting().map((i) => {
-      const item = el(
+    const list = awaiting();
+    for (const id of state.recs.keys()) if (!list.some((i) => i.id === id)) state.recs.delete(id);
+    const items = list.map((i) => {
+      const recs = state.recs.get(i.id);
+      let candidates = null;
+      if (recs && recs.error) candidates = el("p", { class: "candidates form-error", role: "alert" }, recs.error);
+      else if (recs && !recs.candidates.length) candidates = el("p", { class: "candidates muted" }, "No available unit with a position.");
+      else if (recs)
+        candidates = el(
+          "ul",
+          { class: "candidates" },
+          ...recs.candidates.map((c) =>
+            el(
+              "li",
+              {},
+              el("button", { type: "button", class: "primary", "data-focus": `send-${c.unit}`, onclick: () => send(i, c) }, `Send ${c.call_sign}`),
+              ` ${Math.ceil(c.eta_seconds / 60)} min, ${c.suitable ? "suitable" : "not suitable"} — ${c.reasons.join("; ")}`,
+            ),
+          ),
+        );
+      return el(
         "li",
-        { class: i.grade === "emergency" ? "emergency" : null, "data-id": i.id },
+        { class: i.grade === "emergency" ? "emergency" : null, "data-id": i.id, "data-key": `incident:${i.id}`, tabindex: "-1" },
         el("strong", {}, i.reference),
         " ",
         i.grade ? el("span", { class: `badge grade-${i.grade}` }, i.grade === "emergency" ? "⚠ Emergency" : say(i.grade)) : el("span", { class: "badge" }, "Not graded"),
-        ` ${CR.age(i.opened_at, now)} · ${i.incident_type || ""} · ${i.location} `,
-        el("button", { type: "button", onclick: (e) => recommend(i, e.target.closest("li")) }, "Recommend units"),
+        ` ${CR.age(i.opened_at, now)} · ${i.incident_type || "type not yet known"} · ${i.location} `,
+        el("button", { type: "button", "data-focus": "recommend", onclick: () => recommend(i) }, "Recommend units"),
+        candidates,
       );
-      return item;
     });
-    $("awaiting").replaceChildren(...items);
+    redraw($("awaiting"), items);
     $("awaiting-empty").hidden = items.length > 0;
     drawMap();
   }
 
   const next = { assigned: "en_route", en_route: "at_scene", at_scene: "available" };
+  const label = { en_route: "En route", at_scene: "At scene", available: "Clear" };
+
+  // The question open on a unit's row, if any: why it arrived late, or the result at the
+  // incident its last unit is leaving.
+  function question(u, form) {
+    const id = `${form.kind}-${u.id}`;
+    const keys = (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeForm(u);
+      }
+    };
+    const cancel = el("button", { type: "button", "data-focus": "cancel", onclick: () => closeForm(u) }, "Cancel");
+    const error = el("p", { class: "form-error", role: "alert" }, form.error || "");
+    if (form.kind === "late") {
+      return el(
+        "form",
+        { class: "row-question", novalidate: true, onkeydown: keys, onsubmit: (e) => (e.preventDefault(), arriveLate(u, form)) },
+        el("p", { class: "meta" }, `${u.call_sign} is late: ${form.message}.`),
+        el("label", { for: id }, "Reason the attendance target was missed"),
+        el("input", { id, "data-focus": "reason", autocomplete: "off", value: form.value, oninput: (e) => (form.value = e.target.value) }),
+        el("button", { type: "submit", class: "primary", "data-focus": "submit" }, "Mark at scene"),
+        cancel,
+        error,
+      );
+    }
+    const where = form.reference || "the incident";
+    return el(
+      "form",
+      { class: "row-question", novalidate: true, onkeydown: keys, onsubmit: (e) => (e.preventDefault(), clearLast(u, form)) },
+      el("p", { class: "meta" }, `${u.call_sign} is the last unit on ${where}.`),
+      el("label", { for: id }, `Result at ${where}`),
+      el("input", { id, "data-focus": "result", autocomplete: "off", value: form.value, oninput: (e) => (form.value = e.target.value) }),
+      el(
+        "label",
+        { class: "check" },
+        el("input", { type: "checkbox", "data-focus": "resolve", checked: form.resolve, onchange: (e) => (form.resolve = e.target.checked) }),
+        ` Resolve incident ${where} with this result`,
+      ),
+      el("button", { type: "submit", class: "primary", "data-focus": "submit" }, `Clear ${u.call_sign}`),
+      cancel,
+      error,
+    );
+  }
 
   function renderUnits() {
-    $("units").replaceChildren(
-      ...state.units.map((u) =>
-        el(
-          "tr",
-          { "data-unit": u.call_sign },
-          el("th", { scope: "row" }, u.call_sign),
-          el("td", {}, say(u.unit_type)),
-          el("td", { class: "unit-status" }, el("span", { class: `badge unit-${u.status}` }, say(u.status))),
-          el("td", {}, next[u.status] ? el("button", { type: "button", onclick: () => setStatus(u, next[u.status]) }, say(next[u.status])) : ""),
-        ),
-      ),
-    );
+    for (const [id, form] of state.forms) {
+      const u = state.units.find((x) => x.id === id);
+      // A question that no longer applies (the unit moved on, here or elsewhere) is dropped;
+      // if it held the focus, the focus goes to the row's next step.
+      if (!u || (form.kind === "late" && u.status !== "en_route" && u.status !== "assigned") || (form.kind === "clear" && !committed(u))) {
+        state.forms.delete(id);
+        const row = document.activeElement && document.activeElement.closest("[data-key]");
+        if (row && row.dataset.key === `unit:${id}`) wanted = { key: `unit:${id}`, control: "action" };
+      }
+    }
+    const rows = state.units.map((u) => {
+      const form = state.forms.get(u.id);
+      const step = next[u.status];
+      const actions = form
+        ? question(u, form)
+        : [
+            step ? el("button", { type: "button", "data-focus": "action", onclick: () => setStatus(u, step) }, label[step]) : null,
+            step && step !== "available" ? el("button", { type: "button", "data-focus": "clear", onclick: () => setStatus(u, "available") }, "Clear") : null,
+          ];
+      return el(
+        "tr",
+        { "data-unit": u.call_sign, "data-key": `unit:${u.id}`, tabindex: "-1" },
+        el("th", { scope: "row" }, u.call_sign),
+        el("td", {}, say(u.unit_type)),
+        el("td", { class: "unit-status" }, el("span", { class: `badge unit-${u.status}` }, say(u.status))),
+        el("td", { class: "unit-incident" }, committed(u) && u.incident ? u.incident_reference || "an incident (reference not known yet)" : ""),
+        el("td", { class: "unit-action" }, actions),
+      );
+    });
+    redraw($("units"), rows);
     drawMap();
   }
 

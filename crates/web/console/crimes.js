@@ -92,7 +92,7 @@
       "tr",
       { class: "offence" },
       el("td", {}, el("input", { class: "class", list: "offence-list", "aria-label": "Offence classification", placeholder: "e.g. 8N", value: values.class || "" })),
-      el("td", {}, el("input", { class: "victim", "aria-label": "Victim's name", value: values.victim || "" })),
+      el("td", {}, el("input", { class: "victim", "aria-label": "Victim's name", value: values.victim || "", placeholder: values.victimHint || null })),
       el("td", {}, el("input", { class: "suspect", "aria-label": "Suspect's name", value: values.suspect || "" })),
       el("td", {}, el("input", { class: "at", type: "datetime-local", "aria-label": "When it happened", value: values.at || "" })),
       el("td", {}, el("button", { type: "button", "aria-label": "Remove this offence", onclick: () => row.remove() }, "Remove")),
@@ -112,9 +112,22 @@
     return clock ? clock.reported_at : incident.contacts[0].received_at;
   }
 
+  // Nothing typed for one incident may carry over to the next: the modus operandi, the
+  // offences, the counting rules' answer, the people matched and the non-crime reason.
+  function clearDecision() {
+    $("offences-form").reset();
+    $("non-crime-form").reset();
+    $("suggestion-title").textContent = "";
+    $("suggested-crimes").replaceChildren();
+    $("people-matches").replaceChildren();
+    $("record-crimes").disabled = false;
+    $("record-crimes").hidden = false;
+  }
+
   function showIncident(incident) {
     current = incident;
     counted = null;
+    clearDecision();
     $("decision").hidden = false;
     $("suggestion").hidden = true;
     $("decision-title").textContent = `Recording decision · incident ${incident.reference}`;
@@ -142,7 +155,11 @@
     }
     $("decision-made").replaceChildren(...(made.length ? made : [el("li", {}, "No decision recorded yet.")]));
     const at = localInput(reportedAt(incident));
-    $("offence-rows").replaceChildren(offenceRow({ at }));
+    // The victim, as the caller said: the first caller who is the victim; otherwise the
+    // recorder names them (the caller may be a witness or a neighbour).
+    const victimCaller = incident.contacts.find((c) => c.caller.is_victim);
+    const victimHint = !victimCaller && first ? `Caller ${first.caller.name} is not the victim` : null;
+    $("offence-rows").replaceChildren(offenceRow({ at, victim: victimCaller ? victimCaller.caller.name : "", victimHint }));
     $("offences-form").hidden = !mayRecord;
     $("non-crime-form").hidden = !mayRecord || !!recording.non_crime || recording.crimes.length > 0;
     for (const id of ["offences-error", "record-error", "non-crime-error"]) $(id).textContent = "";
@@ -156,6 +173,74 @@
     } catch (e) {
       announce(e.message);
     }
+  }
+
+  // ---- People named: matched to person records already held (POLE), never duplicated silently ----
+
+  const bornFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  function bornText(born) {
+    if (!born) return "date of birth not recorded";
+    if (born.startsWith("age ")) return `${born} (estimated)`;
+    const date = new Date(`${born}T00:00:00Z`);
+    return Number.isNaN(date.getTime()) ? `born ${born}` : `born ${bornFormat.format(date)}`;
+  }
+
+  // Each name looked up with the intelligence search (audited, as every search is): people
+  // whose name matches closely, and for a caller, people with the caller's phone number.
+  async function matchPeople(entries) {
+    const found = [];
+    for (const entry of entries) {
+      const body = { name: entry.name };
+      if (entry.phone) body.phone = entry.phone;
+      const answer = await api("POST", "/api/v1/search", body);
+      const byId = new Map();
+      for (const h of answer.people) if (!h.merged_into && h.score >= 0.8) byId.set(h.id, { ...h });
+      for (const h of answer.phone) {
+        if (h.kind !== "person" || h.merged_into) continue;
+        const known = byId.get(h.id);
+        byId.set(h.id, known ? { ...known, reasons: [...known.reasons, ...h.reasons] } : { ...h });
+      }
+      found.push({ ...entry, matches: [...byId.values()].slice(0, 3) });
+    }
+    return found;
+  }
+
+  // The choice for each name that matches someone on record: use that record, or a new one.
+  function renderMatches(container, found, choices, prefix) {
+    container.replaceChildren(
+      ...found
+        .filter((f) => f.matches.length)
+        .map((f, i) =>
+          el(
+            "fieldset",
+            { "data-name": f.name },
+            el("legend", {}, `${f.name}${f.roles ? ` (${f.roles.join(", ")})` : ""}: already on record?`),
+            ...f.matches.map((h) =>
+              el(
+                "label",
+                {},
+                el("input", { type: "radio", name: `${prefix}-${i}`, value: h.id, checked: choices.get(f.name) === h.id, onchange: () => choices.set(f.name, h.id) }),
+                `Use existing record: ${h.label}, ${bornText(h.born)}${h.reasons.length ? ` (${h.reasons.join("; ")})` : ""}`,
+              ),
+            ),
+            el(
+              "label",
+              {},
+              el("input", { type: "radio", name: `${prefix}-${i}`, value: "new", checked: choices.get(f.name) === "new", onchange: () => choices.set(f.name, "new") }),
+              `Create a new record for ${f.name}`,
+            ),
+          ),
+        ),
+    );
+  }
+
+  // The first name that matches someone on record and has no choice yet; focus goes there.
+  function unchosen(container, found, choices) {
+    const missing = found.find((f) => f.matches.length && !choices.has(f.name));
+    if (!missing) return null;
+    const set = [...container.querySelectorAll("fieldset")].find((s) => s.dataset.name === missing.name);
+    set?.querySelector("input")?.focus();
+    return `${missing.name} may already be on record: choose the existing record or a new one before recording.`;
   }
 
   // The facts as a counting-rules case (the format of `controlroom hocr count`).
@@ -243,19 +328,58 @@
       ...(counted.answer.not_recorded || []).map((n) => el("li", {}, `Not recorded: offence ${n.offence}: ${n.reason}`)),
     );
     $("record-crimes").hidden = crimes.length === 0;
+    $("record-crimes").disabled = false;
+    $("record-error").textContent = "";
+    // Everyone named (not organisations), once, with their parts in the crimes.
+    const named = new Map();
+    const phoneOf = new Map(current.contacts.filter((c) => c.caller.phone).map((c) => [c.caller.name, c.caller.phone]));
+    for (const v of counted.victims.values()) if (v.kind !== "organisation") named.set(v.name, { name: v.name, roles: ["victim"], phone: phoneOf.get(v.name) });
+    for (const s of counted.suspects.values()) {
+      if (named.has(s.name)) named.get(s.name).roles.push("suspect");
+      else named.set(s.name, { name: s.name, roles: ["suspect"], phone: phoneOf.get(s.name) });
+    }
+    counted.choices = new Map();
+    $("people-matches").replaceChildren();
     $("suggestion").hidden = false;
-    $("record-crimes").focus();
+    const asking = counted;
+    try {
+      const found = await matchPeople([...named.values()]);
+      if (counted !== asking) return;
+      counted.found = found;
+      renderMatches($("people-matches"), found, counted.choices, "match");
+    } catch (e) {
+      counted.found = [];
+      $("people-matches").replaceChildren(el("p", { class: "form-error", role: "alert" }, `Could not check for people already on record (${e.message}); new person records will be made.`));
+    }
+    const first = $("people-matches").querySelector("input");
+    (first || $("record-crimes")).focus();
   });
 
   // Each decided crime becomes a crime record; the people named are recorded once each.
   $("record-crimes").addEventListener("click", async () => {
     if (!counted) return;
     const button = $("record-crimes");
-    button.disabled = true;
     $("record-error").textContent = "";
+    const choices = counted.choices || new Map();
+    const waiting = unchosen($("people-matches"), counted.found || [], choices);
+    if (waiting) {
+      $("record-error").textContent = waiting;
+      return;
+    }
+    button.disabled = true;
     const people = counted.people || new Map();
+    const phoneOf = new Map((counted.found || []).filter((f) => f.phone && f.roles.includes("victim")).map((f) => [f.name, f.phone]));
+    // The record chosen for a name, or a new one (with the caller's phone for a caller).
     const personOnce = async (name) => {
-      if (!people.has(name)) people.set(name, (await api("POST", "/api/v1/people", { names: [name] })).id);
+      if (!people.has(name)) {
+        const chosen = choices.get(name);
+        if (chosen && chosen !== "new") people.set(name, chosen);
+        else {
+          const draft = { names: [name] };
+          if (phoneOf.get(name)) draft.phones = [phoneOf.get(name)];
+          people.set(name, (await api("POST", "/api/v1/people", draft)).id);
+        }
+      }
       return people.get(name);
     };
     const byId = new Map(counted.facts.map((f) => [f.id, f]));
@@ -351,6 +475,7 @@
     $("crime-status").textContent = `${words[c.status] || c.status} · ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""}`;
     $("crime-facts").replaceChildren(
       el("li", {}, `Reported ${CR.dateTime(c.reported_at)}; happened from ${CR.dateTime(c.offence_from)}${c.offence_to ? ` to ${CR.dateTime(c.offence_to)}` : ""}`),
+      el("li", {}, c.incident_references && c.incident_references.length ? `From incident ${c.incident_references.join(", ")}` : "Reported directly (no incident)"),
       el("li", {}, `Where: ${c.location}`),
       el("li", {}, `Recorded by ${c.recorded_by} ${CR.dateTime(c.recorded_at)}`),
       el(
@@ -460,6 +585,7 @@
   // kept until it succeeds, so a retry after a lost answer records it once.
   let directKey = null;
   let directVictim = null;
+  let directMatch = null;
   $("direct-reported").value = localInput(new Date().toISOString());
   $("direct-form").hidden = !mayRecord;
   $("direct-form").addEventListener("submit", async (event) => {
@@ -471,9 +597,17 @@
       const parties = [];
       const victim = $("direct-victim").value.trim();
       if (victim) {
+        // Someone of that name on record is offered first; the recorder chooses.
+        if (!directMatch || directMatch.name !== victim) {
+          directMatch = { name: victim, found: await matchPeople([{ name: victim }]), choices: new Map() };
+          renderMatches($("direct-matches"), directMatch.found, directMatch.choices, "direct-match");
+        }
+        const waiting = unchosen($("direct-matches"), directMatch.found, directMatch.choices);
+        if (waiting) throw new Error(waiting);
+        const chosen = directMatch.choices.get(victim);
         // Recorded once, even if the crime itself has to be sent again.
         if (!directVictim || directVictim.name !== victim) {
-          directVictim = { name: victim, id: (await api("POST", "/api/v1/people", { names: [victim] })).id };
+          directVictim = { name: victim, id: chosen && chosen !== "new" ? chosen : (await api("POST", "/api/v1/people", { names: [victim] })).id };
         }
         parties.push({ person: directVictim.id, role: "victim" });
       }
@@ -494,6 +628,8 @@
       );
       directKey = null;
       directVictim = null;
+      directMatch = null;
+      $("direct-matches").replaceChildren();
       $("direct-form").reset();
       $("direct-reported").value = localInput(new Date().toISOString());
       announce(`Recorded ${crime.reference}.`);

@@ -28,7 +28,7 @@ use utoipa::{Modify, OpenApi};
         routes::intelligence::add_link, routes::intelligence::merge, routes::intelligence::unmerge,
         routes::intelligence::search, routes::intelligence::incident_check,
         routes::dispatch::register, routes::dispatch::list, routes::dispatch::position, routes::dispatch::status,
-        routes::dispatch::recommendations, routes::dispatch::assign, routes::dispatch::reassign,
+        routes::dispatch::recommendations, routes::dispatch::assign, routes::dispatch::reassign, routes::dispatch::resolve,
         routes::diary::open, routes::diary::day, routes::diary::next, routes::diary::book, routes::diary::cancel, routes::diary::missed,
         routes::users::add, routes::users::list,
         routes::audit::verify,

@@ -66,6 +66,11 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     );
     assert_eq!(crime["classification"], "8N");
     assert_eq!(crime["incidents"][0], incident.as_str());
+    // People read the incident's reference, not its id.
+    assert_eq!(
+        crime["incident_references"],
+        json!([taken["incident"]["reference"]])
+    );
     assert_eq!(crime["parties"][1]["role"], "suspect");
     assert_eq!(crime["status"], "recorded");
     // An intelligence check on the victim shows the crime in her history, as victim.
@@ -144,6 +149,10 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     let (status, kept) = app.get(&format!("/api/v1/crimes/{id}"), Some(r)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kept["reference"], crime["reference"]);
+    assert_eq!(
+        kept["incident_references"],
+        json!([taken["incident"]["reference"]])
+    );
     assert_eq!(kept["reclassifications"].as_array().unwrap().len(), 1);
     // ...and can no longer be changed.
     let (status, _) = app
@@ -180,6 +189,7 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(status, StatusCode::FORBIDDEN);
     let direct = ok(&app, r, "/api/v1/crimes", online).await;
     assert_eq!(direct["incidents"], json!([]));
+    assert_eq!(direct["incident_references"], json!([]));
     assert_eq!(direct["reported_at"], "2026-01-02T09:00:00Z");
     assert!(
         direct["reference"].as_str().unwrap().ends_with("-000003"),

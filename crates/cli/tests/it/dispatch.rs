@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 both_backends!(units_are_recommended_assigned_and_tracked);
+both_backends!(the_last_unit_clears_and_the_incident_is_resolved);
 
 async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = app.post(path, Some(token), &body).await;
@@ -351,6 +352,137 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let (status, units) = app.get("/api/v1/units", Some(d)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(units.as_array().unwrap().len(), 3);
+    controlroom_app::audit_trail::verify(app.app.store.as_ref())
+        .await
+        .unwrap();
+    app.finish().await;
+}
+
+/// The board's end of a job: each unit names the incident it is on by reference (also after a
+/// restart), the incident cannot be resolved while a unit is still on it, and once the last
+/// unit clears it is resolved with the result, by a role that may, once.
+async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let auditor = app.signed_in("auditor", "auditor").await;
+    let d = dispatcher.as_str();
+    let first = unit(&app, d, "AL31", "response", &[], (53.7980, -1.5455)).await;
+    let second = unit(&app, d, "AL32", "response", &[], (53.8000, -1.5400)).await;
+    let job = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
+    let elsewhere = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
+    ok(
+        &app,
+        &handler,
+        &format!("/api/v1/incidents/{job}/grade"),
+        json!({"grade": "priority", "rationale": "fight, no weapons"}),
+    )
+    .await;
+    let (_, seen) = app.get(&format!("/api/v1/incidents/{job}"), Some(d)).await;
+    let reference = seen["reference"].as_str().unwrap().to_owned();
+    for u in [&first, &second] {
+        ok(
+            &app,
+            d,
+            &format!("/api/v1/incidents/{job}/assign"),
+            json!({"unit": u}),
+        )
+        .await;
+    }
+
+    // Each unit names its incident by reference; a busy unit is refused by reference too.
+    let (_, units) = app.get("/api/v1/units", Some(d)).await;
+    for u in units.as_array().unwrap() {
+        assert_eq!(u["incident_reference"], reference.as_str(), "{u}");
+    }
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/incidents/{elsewhere}/assign"),
+            Some(d),
+            &json!({"unit": first}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains(&reference), "{problem}");
+    assert!(!detail.contains(&job), "no raw id: {problem}");
+    // The registry rebuilt at start-up knows the references too.
+    let restarted = controlroom_app::App::new(
+        app.app.store.clone(),
+        app.clock.clone(),
+        controlroom_app::Settings::default(),
+    );
+    controlroom_app::dispatch::load(&restarted).await.unwrap();
+    let job_id = controlroom_domain::incident::IncidentId(job.parse().unwrap());
+    assert_eq!(
+        restarted.units.incident_reference(job_id).as_deref(),
+        Some(reference.as_str())
+    );
+
+    // Not while units are on it; not by a role that may not; not without a result.
+    let resolve = format!("/api/v1/incidents/{job}/resolve");
+    let result = json!({"resolution": "Suspect arrested; no injuries"});
+    let (status, problem) = app.post(&resolve, Some(d), &result).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("AL31 (assigned)") && detail.contains("AL32 (assigned)"),
+        "{problem}"
+    );
+    let (status, problem) = app.post(&resolve, Some(&auditor), &result).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{second}/status"),
+        json!({"status": "available"}),
+    )
+    .await;
+    let (status, problem) = app.post(&resolve, Some(d), &result).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "one unit is still on it: {problem}"
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("AL31"));
+    ok(
+        &app,
+        d,
+        &format!("/api/v1/units/{first}/status"),
+        json!({"status": "available", "reason": "Suspect arrested; no injuries"}),
+    )
+    .await;
+    assert_eq!(
+        app.app.units.incident_reference(job_id),
+        None,
+        "no unit is on it any more: the registry forgets its reference"
+    );
+    let (status, problem) = app
+        .post(&resolve, Some(d), &json!({"resolution": "  "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "resolution");
+
+    let head = app.chain_head().await;
+    let resolved = ok(&app, d, &resolve, result.clone()).await;
+    assert_eq!(resolved["incident"]["status"], "resolved", "{resolved}");
+    assert!(app.chain_head().await > head, "the resolution is recorded");
+    let (_, units) = app.get("/api/v1/units", Some(d)).await;
+    assert!(
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["incident_reference"].is_null())
+    );
+    let (status, problem) = app.post(&resolve, Some(d), &result).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already resolved")
+    );
     controlroom_app::audit_trail::verify(app.app.store.as_ref())
         .await
         .unwrap();

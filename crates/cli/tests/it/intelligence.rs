@@ -78,6 +78,11 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
             "{name}"
         );
     }
+    // What tells two people of one name apart comes with each: a date of birth, or an age.
+    let found = post(&app, t, "/api/v1/search", json!({"name": "John Smith"})).await;
+    assert_eq!(found["people"][0]["born"], "1980-04-02", "{found}");
+    let found = post(&app, t, "/api/v1/search", json!({"name": "Mohammed Khan"})).await;
+    assert_eq!(found["people"][0]["born"], "age 30-40", "{found}");
     let by_age = post(
         &app,
         t,

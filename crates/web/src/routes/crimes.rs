@@ -116,7 +116,10 @@ pub struct CrimeView {
     pub classification_name: Option<String>,
     pub first_classification: String,
     pub reclassifications: Vec<ReclassificationView>,
+    /// The ids of the incidents it was recorded from.
     pub incidents: Vec<String>,
+    /// Their references, as a person reads them (e.g. 20261130-0012).
+    pub incident_references: Vec<String>,
     pub parties: Vec<PartyView>,
     pub offence_from: String,
     pub offence_to: Option<String>,
@@ -175,6 +178,7 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
             })
             .collect(),
         incidents: r.recording.incidents.iter().map(Uuid::to_string).collect(),
+        incident_references: crime.incident_references.clone(),
         parties: r
             .recording
             .parties

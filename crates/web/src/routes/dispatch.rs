@@ -58,14 +58,18 @@ pub struct UnitView {
     pub station: String,
     pub crew: Vec<String>,
     pub status: String,
+    /// The id of the incident the unit is committed to.
     pub incident: Option<String>,
+    /// That incident's reference, as said on the radio (e.g. 20261130-0012).
+    pub incident_reference: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub position_at: Option<String>,
 }
 
-impl From<&Unit> for UnitView {
-    fn from(u: &Unit) -> Self {
+impl UnitView {
+    /// The unit as the board shows it, naming its incident by reference.
+    pub fn build(u: &Unit, app: &controlroom_app::App) -> Self {
         Self {
             id: u.id.to_string(),
             call_sign: u.call_sign.clone(),
@@ -75,6 +79,7 @@ impl From<&Unit> for UnitView {
             crew: u.crew.clone(),
             status: u.status.as_str().to_owned(),
             incident: u.incident.map(|i| i.to_string()),
+            incident_reference: u.incident.and_then(|i| app.units.incident_reference(i)),
             lat: u.position.map(|p| p.lat),
             lon: u.position.map(|p| p.lon),
             position_at: u.position.map(|p| p.at.to_string()),
@@ -136,7 +141,10 @@ pub async fn register(
         &b.crew,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(UnitView::from(&unit))))
+    Ok((
+        StatusCode::CREATED,
+        Json(UnitView::build(&unit, &state.app)),
+    ))
 }
 
 /// Every unit with its status and last position.
@@ -152,7 +160,13 @@ pub async fn list(
         )
         .map_err(ApiError::from)?;
     Ok(Json(
-        state.app.units.all().iter().map(UnitView::from).collect(),
+        state
+            .app
+            .units
+            .all()
+            .iter()
+            .map(|u| UnitView::build(u, &state.app))
+            .collect(),
     ))
 }
 
@@ -173,7 +187,7 @@ pub async fn position(
         command.body.lon,
     )
     .await?;
-    Ok(Json(UnitView::from(&unit)))
+    Ok(Json(UnitView::build(&unit, &state.app)))
 }
 
 /// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
@@ -193,7 +207,7 @@ pub async fn status(
         command.body.reason.as_deref(),
     )
     .await?;
-    Ok(Json(UnitView::from(&unit)))
+    Ok(Json(UnitView::build(&unit, &state.app)))
 }
 
 /// The units to send, best first: suitable ones, then by estimated time to attend.
@@ -255,4 +269,34 @@ pub async fn reassign(
     Ok(Json(incident.map(|i| {
         IncidentView::build(&i, &state.app, state.app.clock.now())
     })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    /// The result, in words (e.g. "Suspect arrested; victim taken to hospital").
+    pub resolution: String,
+}
+
+/// Resolve the incident once its last unit has cleared, with the result. Refused, naming
+/// them, while units are still committed to it.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput, params(("id" = String, Path)),
+    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    command: Command<ResolveInput>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let outcome = dispatch::resolve(
+        &state.app,
+        &actor,
+        id,
+        &command.body.resolution,
+        command.idempotency.as_ref(),
+    )
+    .await?;
+    Ok(super::change(&state, StatusCode::OK, outcome))
 }

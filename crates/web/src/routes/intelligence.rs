@@ -159,6 +159,8 @@ pub struct HitView {
     pub score: f64,
     pub reasons: Vec<String>,
     pub merged_into: Option<String>,
+    /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded.
+    pub born: Option<String>,
     pub distance_metres: Option<f64>,
     pub at: Option<String>,
     pub role: Option<String>,
@@ -180,6 +182,7 @@ impl From<Hit> for HitView {
             score: (h.score * 1000.0).round() / 1000.0,
             reasons: h.reasons,
             merged_into: h.merged_into,
+            born: h.born,
             distance_metres: h.distance_metres.map(f64::round),
             role: h.role,
             from: h.from,

@@ -62,7 +62,7 @@ pub async fn events(
                     unit = units.recv() => {
                         let event = match unit {
                             Ok(unit) => {
-                                let view = super::dispatch::UnitView::from(&unit);
+                                let view = super::dispatch::UnitView::build(&unit, &state.app);
                                 Event::default().event("unit").data(serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned()))
                             }
                             Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),

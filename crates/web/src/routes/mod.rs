@@ -110,6 +110,7 @@ pub fn api() -> Router<AppState> {
             get(dispatch::recommendations),
         )
         .route("/incidents/{id}/assign", post(dispatch::assign))
+        .route("/incidents/{id}/resolve", post(dispatch::resolve))
         .route(
             "/incidents/{id}/intelligence",
             post(intelligence::incident_check),

@@ -207,4 +207,26 @@ describe("the console", () => {
     assert.match(page.url(), /\/signin/);
     await context.close();
   });
+
+  test("every console page warns a minute before the idle sign-out", async () => {
+    for (const [user, path] of [
+      ["dispatcher", "/console/board"],
+      ["recorder", "/console/crimes"],
+      ["supervisor", "/console/supervisor"],
+    ]) {
+      const { context, page } = await signIn(browser, server.base, user, {
+        beforeSignIn: (p) => p.clock.install(),
+      });
+      await page.goto(path);
+      await page.locator("#whoami", { hasText: user }).waitFor();
+      await page.clock.fastForward("14:30");
+      const warning = page.locator("#session-warning");
+      await warning.waitFor();
+      assert.match(await warning.textContent(), /signed out in \d+ seconds/, path);
+      await page.keyboard.press("Shift");
+      await page.clock.fastForward("00:02");
+      await warning.waitFor({ state: "hidden" });
+      await context.close();
+    }
+  });
 });

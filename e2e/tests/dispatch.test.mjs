@@ -3,7 +3,7 @@
 // live; a scheduled call is booked into the diary from the call card.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { SCREENSHOTS, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -68,6 +68,22 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   const send = waiting.getByRole("button", { name: /^Send / }).first();
   await send.waitFor();
   assert.equal(await send.textContent(), "Send AL11", "the nearest available unit first");
+  // The map's labels never sit on top of one another.
+  const clashes = await d.evaluate(() => {
+    const boxes = [...document.querySelectorAll("#map text")]
+      .filter((t) => t.getAttribute("visibility") !== "hidden")
+      .map((t) => [t.textContent, t.getBBox()]);
+    const out = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i][1], boxes[j][1]];
+        if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) out.push(`${boxes[i][0]} / ${boxes[j][0]}`);
+      }
+    return { shown: boxes.length, out };
+  });
+  assert.ok(clashes.shown >= 3, `labels are drawn (${clashes.shown})`);
+  assert.deepEqual(clashes.out, [], "no two map labels overlap");
+  await assertNoPlaceholders(d, "the dispatch board");
   await d.screenshot({ path: `${SCREENSHOTS}dispatch-board.png` });
   await send.click();
   const row = d.locator("#units tr", { hasText: "AL11" });

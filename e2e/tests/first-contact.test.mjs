@@ -4,7 +4,7 @@
 // and a supervisor approves closing a priority no unit attended.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { SCREENSHOTS, approveUnattended, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -41,6 +41,8 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
   assert.match(await recommendation.textContent(), /Not yet assessed/);
   assert.match(await recommendation.textContent(), /Is anyone's life in danger right now\?/);
   assert.doesNotMatch(await recommendation.textContent(), /resolution without deployment/i);
+  assert.equal(await page.textContent("#incident-callback"), "Callback: 07700 900321 (Leanne Fox)");
+  await assertNoPlaceholders(page, "a new incident");
 
   // The questions for a domestic incident, answered from the keyboard: Y, N, K.
   await page.keyboard.press("Alt+KeyW");
@@ -138,5 +140,6 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
   await page.getByLabel("Resolution").press("Control+Enter");
   await page.locator("#incident-badges .status-closed").waitFor();
   assert.match(await page.textContent("#incident-closure"), /CRIME_TRANSFERRED/);
+  await assertNoPlaceholders(page, "a closed incident");
   await context.close();
 });

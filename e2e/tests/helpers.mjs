@@ -76,3 +76,10 @@ export async function approveUnattended(browser, base, reference, reason) {
   await page.locator("#status", { hasText: "without attendance approved" }).waitFor();
   await context.close();
 }
+
+// Nothing a person reads says "null", "undefined" or "NaN".
+export async function assertNoPlaceholders(page, where) {
+  const text = await page.evaluate(() => document.body.innerText);
+  const found = text.match(/.{0,40}\b(null|undefined|NaN)\b.{0,40}/);
+  if (found) throw new Error(`${where}: the page says "${found[1]}": …${found[0]}…`);
+}

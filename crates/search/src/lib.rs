@@ -300,13 +300,18 @@ impl SearchIndex {
     /// Commit what upserts have added, if anything, and make it searchable. The server also
     /// calls this every second, so that what reaches disk lags the store by at most that.
     pub fn flush(&self) -> SearchResult<()> {
+        // The flag is read, and the commit and reload done, under the writer lock: a read that
+        // finds nothing dirty is then sure that any flush which took the flag before it (the
+        // server's ticker, another request) has finished reloading the reader. Taking the flag
+        // outside the lock let a search run between another flush's swap and its reload, and
+        // miss what had just been recorded.
+        let mut writer = self.writer()?;
         if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        let mut writer = self.writer()?;
         writer.commit()?;
-        drop(writer);
         self.reader.reload()?;
+        drop(writer);
         Ok(())
     }
 

@@ -294,3 +294,33 @@ fn distances_are_great_circle_metres() {
     let d = haversine_metres(53.7953, -1.5480, 53.8001, -1.5492);
     assert!((500.0..700.0).contains(&d), "{d}");
 }
+
+// A search always sees what was upserted before it, even while another thread (the server's
+// one-second ticker) is flushing: a flush that took the dirty flag must finish reloading the
+// reader before another read may trust that nothing is pending. Bounded: 100 rounds.
+#[test]
+fn a_search_sees_every_earlier_upsert_while_another_thread_flushes() {
+    let index = std::sync::Arc::new(SearchIndex::open(None).unwrap());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ticker = {
+        let (index, stop) = (index.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                index.flush().unwrap();
+            }
+        })
+    };
+    let mut missed = Vec::new();
+    for n in 0..100 {
+        let phone = format!("+4477009{n:05}");
+        index
+            .upsert(&[person(&format!("p{n}"), &["Ann Lee"], None, &[&phone])])
+            .unwrap();
+        if index.phone(&phone, 5).unwrap().is_empty() {
+            missed.push(n);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    ticker.join().unwrap();
+    assert!(missed.is_empty(), "searches missed upserts {missed:?}");
+}

@@ -352,6 +352,41 @@
       layer.append(g);
     }
     svg.append(layer);
+    separateLabels(svg, layer);
+  }
+
+  // Map labels never overlap one another or another point's marker: each label, in turn,
+  // takes the first place round its point (right, left, above, below, then further out)
+  // that is clear of everything placed before it and inside the map.
+  function separateLabels(svg, layer) {
+    const view = svg.viewBox.baseVal;
+    const [width, height] = view && view.width ? [view.width, view.height] : [600, 400];
+    const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    const taken = [...layer.querySelectorAll("circle, rect")].map((shape) => shape.getBBox());
+    for (const text of layer.querySelectorAll("text")) {
+      const box = text.getBBox();
+      const px = Number(text.getAttribute("x")) - 9;
+      const py = Number(text.getAttribute("y")) - 4;
+      const places = [];
+      for (const step of [0, 1, 2, 3, 4]) {
+        const out = 9 + step * 12;
+        places.push([px + out, py + 4], [px - out - box.width, py + 4], [px - box.width / 2, py - out], [px - box.width / 2, py + out + box.height - 4]);
+      }
+      const fits = places.find(([x, y]) => {
+        const candidate = { x, y: y - box.height + 3, width: box.width, height: box.height };
+        const inside = candidate.x >= 0 && candidate.y >= 0 && candidate.x + candidate.width <= width && candidate.y + candidate.height <= height;
+        return inside && !taken.some((t) => overlaps(candidate, t));
+      });
+      if (fits) {
+        text.setAttribute("x", fits[0]);
+        text.setAttribute("y", fits[1]);
+      } else {
+        // Nowhere clear: the point keeps its marker and its name in the tooltip only.
+        text.setAttribute("visibility", "hidden");
+        continue;
+      }
+      taken.push(text.getBBox());
+    }
   }
 
   async function loadIncidents() {
@@ -397,6 +432,7 @@
 
   try {
     const me = await api("GET", "/api/v1/session");
+    CR.watchIdle(me);
     CR.setCsrf(me.csrf_token);
     $("whoami").textContent = `${me.username} · ${say(me.role)}`;
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);

@@ -187,5 +187,47 @@ const CR = (() => {
     return source;
   }
 
-  return { api, setCsrf, el, time, dateTime, age, say, initTheme, live, ApiProblem, lastServerContact: Date.now() };
+  // Every page warns a minute before the idle sign-out (the server ends the session after
+  // `idle_timeout_seconds` without a request); a key or click keeps it, and typing keeps the
+  // server's session alive too, even before anything is saved.
+  const WARN_BEFORE_MS = 60_000;
+  const KEEPALIVE_MS = 60_000;
+  function signOut(reason) {
+    return api("DELETE", "/api/v1/session")
+      .catch(() => {})
+      .then(() => location.assign(reason === "expired" ? "/signin?expired=1" : "/signin?signed_out=1"));
+  }
+  function watchIdle(me) {
+    let lastActivity = Date.now();
+    const mark = () => {
+      lastActivity = Date.now();
+    };
+    ["keydown", "mousedown", "input", "touchstart"].forEach((type) => document.addEventListener(type, mark, { passive: true }));
+    let warning = document.getElementById("session-warning");
+    if (!warning) {
+      warning = el("div", { id: "session-warning", class: "banner warning", role: "alert", hidden: true });
+      document.body.prepend(warning);
+    }
+    const timeout = me.idle_timeout_seconds * 1000;
+    setInterval(() => {
+      const now = Date.now();
+      const idle = now - lastActivity;
+      if (idle >= timeout) {
+        signOut("expired");
+        return;
+      }
+      if (idle >= timeout - WARN_BEFORE_MS) {
+        const seconds = Math.ceil((timeout - idle) / 1000);
+        warning.textContent = `You will be signed out in ${seconds} seconds because this page has been idle. Press any key to stay signed in.`;
+        warning.hidden = false;
+      } else {
+        warning.hidden = true;
+      }
+      if (lastActivity > CR.lastServerContact && now - CR.lastServerContact > KEEPALIVE_MS) {
+        api("GET", "/api/v1/session").catch(() => {});
+      }
+    }, 1000);
+  }
+
+  return { api, setCsrf, el, time, dateTime, age, say, initTheme, live, ApiProblem, watchIdle, signOut, lastServerContact: Date.now() };
 })();

@@ -359,6 +359,11 @@
     );
     const first = incident.contacts[0];
     $("incident-summary").textContent = first ? `${first.location.text} — ${first.summary}` : "";
+    // Every number to call back on, newest caller first; said plainly when there is none.
+    const callers = [...incident.contacts].reverse().filter((c) => c.caller.phone);
+    $("incident-callback").textContent = callers.length
+      ? `Callback: ${callers.map((c) => `${c.caller.phone} (${c.caller.name})`).join(" · ")}`
+      : "Callback: no number given";
 
     const closure = $("incident-closure");
     closure.hidden = !incident.closure;
@@ -961,47 +966,9 @@
     );
   }
 
-  // ---- Session: warning before an idle sign-out ---------------------------------------
+  // ---- Session: warning before an idle sign-out (CR.watchIdle) ------------------------
 
-  let lastActivity = Date.now();
-  const WARN_BEFORE_MS = 60_000;
-  const KEEPALIVE_MS = 60_000;
-
-  function activity() {
-    lastActivity = Date.now();
-  }
-  ["keydown", "mousedown", "input", "touchstart"].forEach((type) => document.addEventListener(type, activity, { passive: true }));
-
-  async function signOut(reason) {
-    try {
-      await api("DELETE", "/api/v1/session");
-    } catch (e) {
-      // Signed out already, or the server is unreachable: the page goes either way.
-    }
-    location.assign(reason === "expired" ? "/signin?expired=1" : "/signin?signed_out=1");
-  }
-
-  function watchIdle() {
-    const timeout = state.me.idle_timeout_seconds * 1000;
-    const warning = $("session-warning");
-    const now = Date.now();
-    const idle = now - lastActivity;
-    if (idle >= timeout) {
-      signOut("expired");
-      return;
-    }
-    if (idle >= timeout - WARN_BEFORE_MS) {
-      const seconds = Math.ceil((timeout - idle) / 1000);
-      warning.textContent = `You will be signed out in ${seconds} seconds because the console has been idle. Press any key to stay signed in.`;
-      warning.hidden = false;
-    } else {
-      warning.hidden = true;
-    }
-    // Typing counts as activity on the server too, even before anything is saved.
-    if (lastActivity > CR.lastServerContact && now - CR.lastServerContact > KEEPALIVE_MS) {
-      api("GET", "/api/v1/session").catch(() => {});
-    }
-  }
+  const signOut = CR.signOut;
 
   // ---- Keyboard -----------------------------------------------------------------------
 
@@ -1090,7 +1057,7 @@
     };
     tick();
     setInterval(tick, 1000);
-    setInterval(watchIdle, 1000);
+    CR.watchIdle(state.me);
     setInterval(() => renderList(), 15_000);
     await loadList();
     connectLive();

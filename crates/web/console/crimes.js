@@ -10,6 +10,7 @@
   const $ = (id) => document.getElementById(id);
   CR.initTheme();
   const me = await api("GET", "/api/v1/session");
+  CR.watchIdle(me);
   CR.setCsrf(me.csrf_token);
   $("whoami").textContent = `${me.username} · ${say(me.role)}`;
   $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(me.role);

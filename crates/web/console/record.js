@@ -9,6 +9,7 @@
   const status = document.getElementById("status");
   try {
     const me = await api("GET", "/api/v1/session");
+    CR.watchIdle(me);
     document.getElementById("whoami").textContent = `${me.username} · ${say(me.role)}`;
     const record = await api("GET", `/api/v1/records/${kind}/${id}`);
     document.getElementById("record-title").textContent = `${say(record.kind)}: ${record.label}`;

@@ -4,6 +4,7 @@
   const { api, el, say } = CR;
   CR.initTheme();
   const me = await api("GET", "/api/v1/session");
+  CR.watchIdle(me);
   CR.setCsrf(me.csrf_token);
   document.getElementById("whoami").textContent = `${me.username} · ${say(me.role)}`;
 

@@ -52,6 +52,7 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/crimes.js"),
         ),
+        "favicon.svg" => ("image/svg+xml", include_str!("../console/favicon.svg")),
         "record.js" => (
             "text/javascript; charset=utf-8",
             include_str!("../console/record.js"),
@@ -70,6 +71,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/board", get(board))
         .route("/console/crimes", get(crimes))
         .route("/assets/{name}", get(assets))
+        // Browsers ask for /favicon.ico whatever the page says: the same icon.
+        .route(
+            "/favicon.ico",
+            get(|| async { assets(Path("favicon.svg".to_owned())).await }),
+        )
 }
 
 /// The signed-in user, or where to send them instead.

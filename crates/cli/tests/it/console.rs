@@ -44,6 +44,17 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
             .unwrap()
             .starts_with("text/javascript")
     );
+    // Our own icon, at the path browsers ask for and the one the pages name.
+    for path in ["/favicon.ico", "/assets/favicon.svg"] {
+        let response = browser.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "image/svg+xml",
+            "{path}"
+        );
+        assert!(response.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
     assert_eq!(
         browser
             .get(app.url("/assets/nothing.js"))

@@ -371,6 +371,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     let second = unit(&app, d, "AL32", "response", &[], (53.8000, -1.5400)).await;
     let job = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     let elsewhere = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
+    app.assess(&handler, &job).await;
     ok(
         &app,
         &handler,

@@ -20,7 +20,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
-fn today(app: &App) -> jiff::civil::Date {
+pub(crate) fn today(app: &App) -> jiff::civil::Date {
     app.clock
         .now()
         .to_zoned(app.settings.time_zone.clone())
@@ -47,7 +47,7 @@ async fn append(
 }
 
 /// Fold a POLE record from its stored events.
-fn fold(
+pub(crate) fn fold(
     reference: RecordRef,
     records: &[controlroom_domain::audit::AuditRecord],
 ) -> Result<Option<PoleRecord>, AppError> {
@@ -521,7 +521,7 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
             reference.id
         ))
     })?;
-    let index = app.search()?;
+    let index = crate::search_feed::current(app).await?;
     let merged: Vec<Uuid> = index
         .merged_into(&reference.id.to_string())
         .map_err(search_error)?
@@ -561,7 +561,7 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
     })
 }
 
-fn search_error(e: controlroom_search::SearchError) -> AppError {
+pub(crate) fn search_error(e: controlroom_search::SearchError) -> AppError {
     AppError::Store(controlroom_store::StoreError::Unavailable(e.to_string()))
 }
 
@@ -576,6 +576,7 @@ fn history(
     point: Option<(f64, f64)>,
     exclude: Option<&str>,
 ) -> Result<Vec<Hit>, AppError> {
+    // Callers have caught the index up already (`search_feed::current`).
     let index = app.search()?;
     let links = index.links(ids, since, 500).map_err(search_error)?;
     // How each linked record is linked (victim, suspect…), to say so beside it.
@@ -671,7 +672,7 @@ pub async fn check(
     request: CheckRequest,
 ) -> Result<CheckResult, AppError> {
     require(actor)?;
-    let index = app.search()?;
+    let index = crate::search_feed::current(app).await?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));
     let since = micros(now - SignedDuration::from_hours(24 * days));
@@ -951,14 +952,16 @@ pub async fn check(
 /// rewrite the incident and crime lists from their events.
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let index = app.search()?;
+    let _no_catch_up_meanwhile = app.search_feed.lock().await;
     let mut streams: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut after = 0;
     loop {
         let page = app.store.audit_records(after, 5_000).await?;
         let Some(last) = page.last() else { break };
         after = last.record.seq;
         for r in page {
-            if r.record.category == "change" && !streams.contains(&r.record.stream) {
+            if r.record.category == "change" && seen.insert(r.record.stream.clone()) {
                 streams.push(r.record.stream);
             }
         }
@@ -967,32 +970,23 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let mut rows = Vec::new();
     let mut crime_rows = Vec::new();
     for stream in streams {
+        docs.extend(crate::search_feed::documents(app, &stream).await?);
         let Some((kind, id)) = stream.split_once('/') else {
             continue;
         };
         let Ok(uuid) = id.parse::<Uuid>() else {
             continue;
         };
-        let records = app.store.stream(&stream).await?;
         if kind == "crime" {
+            let records = app.store.stream(&stream).await?;
             if let Some(crime) = crate::crimes::rebuild(&records)? {
                 crime_rows.push(crate::crimes::crime_row(uuid, &crime));
-                docs.extend(crate::crimes::crime_documents(
-                    uuid,
-                    &crime,
-                    &app.settings.reference,
-                ));
             }
         } else if kind == "incident" {
+            let records = app.store.stream(&stream).await?;
             if let Some(incident) = rebuild(&records, None)? {
-                docs.push(incident_document(&incident));
                 rows.push(crate::records::incident_row(&incident));
             }
-        } else if let Ok(kind) = Kind::parse(kind)
-            && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?
-        {
-            docs.extend(document(&record, today(app).year()));
-            docs.extend(link_documents(&record));
         }
     }
     // The incident list is a projection too: rewrite it, so columns added by a migration
@@ -1005,5 +999,6 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         tx.save_crime_row(row).await?;
     }
     tx.commit().await?;
-    index.rebuild(docs).map_err(search_error)
+    // Everything up to `after` is in: a catch-up carries on from there.
+    index.rebuild(docs, after).map_err(search_error)
 }

@@ -21,6 +21,7 @@ pub mod live;
 pub mod recording;
 mod records;
 pub mod reference;
+pub mod search_feed;
 pub mod take_contact;
 pub mod users;
 
@@ -83,6 +84,8 @@ pub struct App {
     search: Option<Arc<controlroom_search::SearchIndex>>,
     /// Recent wrong passwords by username (per process: a restart forgets them).
     pub(crate) failed_sign_ins: Arc<auth::FailedSignInsByName>,
+    /// Serialises catching the search index up with the audit log (`search_feed`).
+    pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -94,6 +97,7 @@ impl App {
             live: live::Live::default(),
             units: Arc::new(dispatch::Units::default()),
             failed_sign_ins: Arc::default(),
+            search_feed: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),

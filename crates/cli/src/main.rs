@@ -612,6 +612,12 @@ async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure>
         if count > 0 {
             tracing::info!(count, "search index rebuilt from the database");
         }
+    } else {
+        // After a crash the index lacks what was not committed: it catches up from the last
+        // audit sequence it holds before the server takes calls.
+        let from = app.search()?.applied_seq();
+        let streams = controlroom_app::search_feed::catch_up(&app).await?;
+        tracing::info!(from, streams, "search index caught up with the audit log");
     }
     Ok(app)
 }

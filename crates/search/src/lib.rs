@@ -227,7 +227,16 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// Documents added since the last commit: the next read commits them first.
     dirty: std::sync::atomic::AtomicBool,
+    /// The last audit sequence whose changes the committed index holds, kept in each commit's
+    /// payload: after a crash the index catches up from here (`app::search_feed`).
+    applied: std::sync::atomic::AtomicI64,
     f: Fields,
+}
+
+/// What a commit's payload records.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CommitPayload {
+    applied_seq: i64,
 }
 
 /// On a clean shutdown what was upserted is committed, so it is on disk for the next start.
@@ -262,6 +271,13 @@ impl SearchIndex {
                 .filter(AsciiFoldingFilter)
                 .build(),
         );
+        // An index from before payloads were written says nothing: it is caught up from the
+        // start of the audit log, which rewrites every document it holds.
+        let applied = index
+            .load_metas()?
+            .payload
+            .and_then(|p| serde_json::from_str::<CommitPayload>(&p).ok())
+            .map_or(0, |p| p.applied_seq);
         let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
         let reader = index
             .reader_builder()
@@ -272,6 +288,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             dirty: std::sync::atomic::AtomicBool::new(false),
+            applied: std::sync::atomic::AtomicI64::new(applied),
             f,
         })
     }
@@ -309,9 +326,35 @@ impl SearchIndex {
         if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
-        writer.commit()?;
+        self.commit(&mut writer, self.applied_seq())
+    }
+
+    /// The last audit sequence the committed index is known to hold.
+    pub fn applied_seq(&self) -> i64 {
+        self.applied.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Add or replace `docs` and commit, recording that every change up to `seq` is indexed.
+    /// Never moves the mark back.
+    pub fn apply(&self, docs: &[IndexDoc], seq: i64) -> SearchResult<()> {
+        let mut writer = self.writer()?;
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(self.f.id, doc.id()));
+            writer.add_document(self.document(doc))?;
+        }
+        self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.commit(&mut writer, seq.max(self.applied_seq()))
+    }
+
+    /// Commit with the applied mark in the payload, then make it searchable.
+    fn commit(&self, writer: &mut IndexWriter, seq: i64) -> SearchResult<()> {
+        let payload = serde_json::to_string(&CommitPayload { applied_seq: seq })
+            .map_err(|e| SearchError::Poisoned(e.to_string()))?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.applied.store(seq, std::sync::atomic::Ordering::SeqCst);
         self.reader.reload()?;
-        drop(writer);
         Ok(())
     }
 
@@ -322,8 +365,13 @@ impl SearchIndex {
         Ok(self.reader.searcher())
     }
 
-    /// Replace the whole index (a rebuild from the store), committing every `batch` records.
-    pub fn rebuild(&self, docs: impl IntoIterator<Item = IndexDoc>) -> SearchResult<usize> {
+    /// Replace the whole index (a rebuild from the store) with `docs`, which hold every change
+    /// up to audit sequence `seq`.
+    pub fn rebuild(
+        &self,
+        docs: impl IntoIterator<Item = IndexDoc>,
+        seq: i64,
+    ) -> SearchResult<usize> {
         let mut writer = self.writer()?;
         writer.delete_all_documents()?;
         let mut count = 0;
@@ -331,10 +379,8 @@ impl SearchIndex {
             writer.add_document(self.document(&doc))?;
             count += 1;
         }
-        writer.commit()?;
         self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
-        drop(writer);
-        self.reader.reload()?;
+        self.commit(&mut writer, seq)?;
         Ok(count)
     }
 

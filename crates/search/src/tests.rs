@@ -276,7 +276,7 @@ fn the_index_survives_a_restart_and_can_be_rebuilt() {
         ["p1"]
     );
     let count = reopened
-        .rebuild(vec![person("p9", &["Ann Other"], None, &[])])
+        .rebuild(vec![person("p9", &["Ann Other"], None, &[])], 0)
         .unwrap();
     assert_eq!(count, 1);
     assert!(
@@ -323,4 +323,30 @@ fn a_search_sees_every_earlier_upsert_while_another_thread_flushes() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     ticker.join().unwrap();
     assert!(missed.is_empty(), "searches missed upserts {missed:?}");
+}
+
+// The index knows the last audit sequence it holds, across a reopen; flushing in-request
+// upserts never moves it, and it never goes back.
+#[test]
+fn the_applied_sequence_is_kept_in_the_commit_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(Some(dir.path())).unwrap();
+        assert_eq!(index.applied_seq(), 0, "a new index holds nothing");
+        index
+            .apply(&[person("p1", &["John Smith"], None, &[])], 41)
+            .unwrap();
+        index
+            .upsert(&[person("p2", &["Ann Lee"], None, &[])])
+            .unwrap();
+        index.flush().unwrap();
+        assert_eq!(index.applied_seq(), 41, "a flush is not a catch-up");
+        index.apply(&[], 7).unwrap();
+        assert_eq!(index.applied_seq(), 41, "never back");
+    }
+    let reopened = SearchIndex::open(Some(dir.path())).unwrap();
+    assert_eq!(reopened.applied_seq(), 41);
+    assert_eq!(reopened.len().unwrap(), 2);
+    reopened.rebuild(Vec::new(), 90).unwrap();
+    assert_eq!(reopened.applied_seq(), 90);
 }

@@ -51,14 +51,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
-    // Index updates are committed in batches: at the latest a second after the change.
-    let flusher = app.clone();
+    // The search index follows the audit log: every second it takes in what any server has
+    // recorded since its mark, and commits (searches catch up first as well).
+    let follower = app.clone();
     let flushing = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tick.tick().await;
-            let app = flusher.clone();
-            let _ = tokio::task::spawn_blocking(move || app.flush_search()).await;
+            if let Err(e) = controlroom_app::search_feed::catch_up(&follower).await {
+                tracing::warn!(error = %e, "search index could not catch up; retrying in a second");
+            }
         }
     });
     let served = axum::serve(listener, router(app.clone()))

@@ -52,7 +52,10 @@ pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> a
         "bench: generating and indexing {people} people, {vehicles} vehicles, {incidents} incidents (with links)"
     );
     let started = Instant::now();
-    let count = index.rebuild(Generator::new(2026, now).index_docs(people, vehicles, incidents))?;
+    let count = index.rebuild(
+        Generator::new(2026, now).index_docs(people, vehicles, incidents),
+        0,
+    )?;
     let build = started.elapsed();
     println!(
         "index built: {count} documents in {:.1} s ({:.0} docs/s); {:.0} MiB on disk",

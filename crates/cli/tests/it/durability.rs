@@ -10,7 +10,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 use tokio::sync::mpsc;
 
-both_backends!(acknowledged_contacts_survive_sigkill);
+both_backends!(
+    acknowledged_contacts_survive_sigkill,
+    a_marker_written_just_before_sigkill_is_found_after_restart
+);
 
 const PASSWORD: &str = "durable-password-1";
 
@@ -158,5 +161,81 @@ async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
     let (code, out, err) = run(&["audit", "verify", "--database-url", &db.url], "").await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("audit trail intact"), "{out}");
+    db.drop_database().await;
+}
+
+/// An officer-safety marker that a check does not show is the worst failure this system can
+/// have. A person and a marker are recorded and the server is killed at once (no commit of the
+/// search index, no shutdown); after a restart the search finds both, every time: the index
+/// catches up with the audit log from the last sequence it holds before taking calls.
+async fn a_marker_written_just_before_sigkill_is_found_after_restart(backend: Backend) {
+    let db = FreshDatabase::create(backend).await.unwrap();
+    let (code, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &db.url,
+            "--username",
+            "durable",
+            "--role",
+            "contact_handler",
+            "--password-stdin",
+        ],
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let search = tempfile::tempdir().unwrap();
+    let search_dir = search.path().display().to_string();
+    let client = reqwest::Client::new();
+    let post = |base: &str, token: &str, path: &str, body: serde_json::Value| {
+        let request = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(token)
+            .json(&body);
+        async move { read(request.send().await.unwrap()).await }
+    };
+    for round in 0..3 {
+        let (mut server, base) = start(&db.url, &search_dir).await;
+        let token = sign_in(&client, &base).await;
+        let name = format!("Darren Kilby{}", ["", "e", "ey"][round]);
+        let (status, person) = post(
+            &base,
+            &token,
+            "/api/v1/people",
+            json!({"names": [name], "date_of_birth": format!("1979-03-1{round}")}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{person}");
+        let id = person["id"].as_str().unwrap().to_owned();
+        let (status, marker) = post(
+            &base,
+            &token,
+            &format!("/api/v1/records/person/{id}/markers"),
+            json!({"kind": "firearms_access", "reason": "holds a shotgun certificate", "source": "FEL-2026-1", "review_by": "2030-01-01"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{marker}");
+        server.start_kill().unwrap(); // SIGKILL straight after the acknowledgement.
+        server.wait().await.unwrap();
+
+        let (mut server, base) = start(&db.url, &search_dir).await;
+        let token = sign_in(&client, &base).await;
+        let (status, found) = post(&base, &token, "/api/v1/search", json!({"name": name})).await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert_eq!(
+            found["people"][0]["id"],
+            id.as_str(),
+            "round {round}: {found}"
+        );
+        let markers = found["markers"].to_string();
+        assert!(
+            markers.contains("firearms_access"),
+            "round {round}: the marker is shown: {found}"
+        );
+        server.start_kill().unwrap();
+        server.wait().await.unwrap();
+    }
     db.drop_database().await;
 }

@@ -1,0 +1,88 @@
+//! The search index follows the audit log. It records, in each commit, the last audit
+//! sequence it holds (`SearchIndex::applied_seq`); `catch_up` reads the change records after
+//! it, re-folds the streams they touch and commits their documents with the new mark. It runs
+//! before the server takes calls, every second, and before every search, so neither a crash
+//! (upserts not yet committed are lost with the process) nor a write made by another server
+//! leaves a search silently stale. The in-request upserts stay: they make a change searchable
+//! at once in the process that made it; catching up rewrites the same documents.
+
+use crate::intelligence::{document, fold, incident_document, link_documents};
+use crate::{App, AppError};
+use controlroom_domain::pole::{Kind, RecordRef};
+use controlroom_search::IndexDoc;
+use uuid::Uuid;
+
+/// How many audit records one read of the log takes.
+const PAGE: i64 = 2_000;
+
+/// The index's documents for one stream (`person/{id}`, `incident/{id}`, `crime/{id}`…), as
+/// its events fold now; empty for streams the index does not hold.
+pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, AppError> {
+    let Some((kind, id)) = stream.split_once('/') else {
+        return Ok(Vec::new());
+    };
+    let Ok(uuid) = id.parse::<Uuid>() else {
+        return Ok(Vec::new());
+    };
+    let records = app.store.stream(stream).await?;
+    let mut docs = Vec::new();
+    if kind == "crime" {
+        if let Some(crime) = crate::crimes::rebuild(&records)? {
+            docs.extend(crate::crimes::crime_documents(
+                uuid,
+                &crime,
+                &app.settings.reference,
+            ));
+        }
+    } else if kind == "incident" {
+        if let Some(incident) = crate::records::rebuild(&records, None)? {
+            docs.push(incident_document(&incident));
+        }
+    } else if let Ok(kind) = Kind::parse(kind)
+        && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?
+    {
+        docs.extend(document(&record, crate::intelligence::today(app).year()));
+        docs.extend(link_documents(&record));
+    }
+    Ok(docs)
+}
+
+/// Bring the index up to the end of the audit log. Returns how many streams were re-indexed.
+/// One catch-up at a time per process; a second caller waits and then finds little to do.
+pub async fn catch_up(app: &App) -> Result<usize, AppError> {
+    let index = app.search()?;
+    let _one_at_a_time = app.search_feed.lock().await;
+    let mut after = index.applied_seq();
+    let mut streams = 0;
+    loop {
+        let page = app.store.audit_records(after, PAGE).await?;
+        let Some(last) = page.last().map(|r| r.record.seq) else {
+            break;
+        };
+        let mut touched: Vec<&str> = Vec::new();
+        for r in &page {
+            if r.record.category == "change" && !touched.contains(&r.record.stream.as_str()) {
+                touched.push(&r.record.stream);
+            }
+        }
+        let mut docs = Vec::new();
+        for stream in &touched {
+            docs.extend(documents(app, stream).await?);
+        }
+        streams += touched.len();
+        index
+            .apply(&docs, last)
+            .map_err(crate::intelligence::search_error)?;
+        after = last;
+        if page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(streams)
+}
+
+/// The index, caught up with the audit log: what every search reads.
+pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
+    catch_up(app).await?;
+    app.search()
+}

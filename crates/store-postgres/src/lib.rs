@@ -23,9 +23,23 @@ fn db_error(err: sqlx::Error) -> StoreError {
         sqlx::Error::Database(e) if e.is_unique_violation() => {
             StoreError::Conflict(e.message().to_owned())
         }
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(err.to_string())
+        // Class 08 (connection exception), 57 (operator intervention: shutdown, cancelled by
+        // the statement timeout), 53 (insufficient resources) and 55000 (the database is not
+        // accepting connections) mean "not now", not a bug:
+        // the client is told to try again (503), not shown an internal error.
+        sqlx::Error::Database(e)
+            if e.code().is_some_and(|c| {
+                c == "55000" || ["08", "57", "53"].iter().any(|class| c.starts_with(class))
+            }) =>
+        {
+            StoreError::Unavailable(e.message().to_owned())
         }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
         sqlx::Error::ColumnDecode { .. }
         | sqlx::Error::Decode(_)
         | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(err.to_string()),
@@ -33,22 +47,36 @@ fn db_error(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// How long a request waits for the database before it is told to try again.
+const STORE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl PostgresStore {
     /// Connect to `url` (`postgres://user@host:5432/db`) and bring the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?
-            .options([("synchronous_commit", "on")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
+        let base = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
+        // Migrations may take as long as they need (an index on a large table), on a
+        // connection of their own without the requests' statement timeout.
+        let migrator = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone())
             .await
             .map_err(db_error)?;
         sqlx::migrate!("./migrations")
-            .run(&pool)
+            .run(&migrator)
             .await
             .map_err(|e| StoreError::Database(format!("migrating the PostgreSQL database: {e}")))?;
+        migrator.close().await;
+        // A statement that has not finished in 5 s is cancelled: a request fails fast (503)
+        // instead of holding the chain lock and every writer behind it.
+        let options = base.options([("synchronous_commit", "on"), ("statement_timeout", "5s")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            // Waiting longer for a connection than a person waits for a button is no use.
+            .acquire_timeout(STORE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(db_error)?;
         Ok(Self { pool })
     }
 }

@@ -27,6 +27,11 @@ fn db_error(err: sqlx::Error) -> StoreError {
         sqlx::Error::Database(e) if e.is_unique_violation() => {
             StoreError::Conflict(e.message().to_owned())
         }
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6): another writer held the file past the busy
+        // timeout; "try again", not an internal error.
+        sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("5" | "6" | "517")) => {
+            StoreError::Unavailable(e.message().to_owned())
+        }
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(err.to_string())
         }
@@ -37,6 +42,9 @@ fn db_error(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// How long a request waits for the database before it is told to try again.
+const STORE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl SqliteStore {
     /// Open (creating if needed) the database at `url` (`sqlite://path/to/file.db`) and bring
     /// its schema up to date.
@@ -46,7 +54,7 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(STORE_TIMEOUT)
             .foreign_keys(true);
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty()
@@ -57,7 +65,7 @@ impl SqliteStore {
         }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(STORE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(db_error)?;
@@ -67,6 +75,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Database(format!("migrating the SQLite database: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(STORE_TIMEOUT)
             .connect_with(options.read_only(true))
             .await
             .map_err(db_error)?;

@@ -84,6 +84,31 @@ impl FreshDatabase {
         }
     }
 
+    /// PostgreSQL only: end every connection to the database and refuse new ones, as an
+    /// outage does; `false` lets them in again. Returns whether it could (SQLite cannot).
+    pub async fn set_outage(&self, down: bool) -> bool {
+        let Some((admin, name)) = &self.postgres else {
+            return false;
+        };
+        sqlx::query(AssertSqlSafe(format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}",
+            !down
+        )))
+        .execute(admin)
+        .await
+        .unwrap();
+        if down {
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(name)
+            .execute(admin)
+            .await
+            .unwrap();
+        }
+        true
+    }
+
     pub async fn drop_database(self) {
         if let Some((admin, name)) = &self.postgres {
             sqlx::query(AssertSqlSafe(format!(

@@ -120,11 +120,14 @@ impl From<AppError> for ApiError {
             AppError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
             AppError::Store(StoreError::Unavailable(why)) => {
                 tracing::error!(%why, "database unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "the database is not answering; nothing was saved. Try again, and tell the duty engineer if it persists",
-                )
+                Self {
+                    retry_after: Some(RETRY_UNAVAILABLE_SECS),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "database_unavailable",
+                        "the database is not answering; nothing was saved. Try again, and tell the duty engineer if it persists",
+                    )
+                }
             }
             AppError::Store(other) => internal(&other),
             AppError::Corrupt(why) => internal(&why),
@@ -144,6 +147,9 @@ impl From<VerifyError> for ApiError {
         }
     }
 }
+
+/// When a client should try again after the database did not answer.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
 
 fn internal(cause: &dyn std::fmt::Display) -> ApiError {
     // The cause goes to the log, never to the client.

@@ -21,17 +21,30 @@ async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers, within 800 ms (a balancer's probe gives up
+/// after about a second, so a slow "no" must still come before that).
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let backend = state.app.store.backend();
-    state.app.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "readiness check failed");
-        ApiError::new(
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_millis(800),
+        state.app.store.ping(),
+    )
+    .await;
+    let problem = match answered {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("no answer within 800 ms".to_owned()),
+    };
+    if let Some(why) = problem {
+        tracing::warn!(%why, "readiness check failed");
+        let mut error = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "database_unavailable",
             format!("the {backend} database is not answering"),
-        )
-    })?;
+        );
+        error.retry_after = Some(crate::error::RETRY_UNAVAILABLE_SECS);
+        return Err(error);
+    }
     Ok(Json(json!({ "status": "ready", "database": backend })))
 }
 

@@ -25,6 +25,32 @@ use tower_http::trace::TraceLayer;
 /// limit is a mistake or an attack.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long any API request may take before the client is told to try again. The live feed
+/// is exempt: it is meant to stay open.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
+async fn request_deadline(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().ends_with("/events") {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut error = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "too_slow",
+                "the server could not answer in time; if this was a change, check whether it was saved before trying again",
+            );
+            error.retry_after = Some(error::RETRY_UNAVAILABLE_SECS);
+            error.into_response()
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
@@ -35,7 +61,11 @@ pub fn router(app: App) -> Router {
     let router = Router::new()
         .merge(routes::ops::router())
         .merge(console::router())
-        .nest("/api/v1", routes::api())
+        .nest(
+            "/api/v1",
+            security_headers::no_store(routes::api())
+                .layer(axum::middleware::from_fn(request_deadline)),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))

@@ -19,3 +19,8 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::REFERRER_POLICY, "no-referrer"))
 }
+
+/// Answers from the API may carry personal data: no browser or proxy may keep a copy.
+pub fn no_store<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(set(header::CACHE_CONTROL, "no-store"))
+}

@@ -60,7 +60,23 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     );
 
     let token = app.signed_in("handler", "contact_handler").await;
-    app.take_999(&token, "Metrics test").await;
+    let taken = app.take_999(&token, "Metrics test").await;
+    // Personal data is never kept by a browser or proxy cache.
+    let id = taken["incident"]["id"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/incidents/{id}"),
+        "/api/v1/incidents".to_owned(),
+    ] {
+        let answer = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
+    }
     let metrics = app
         .client
         .get(app.url("/metrics"))

@@ -2,7 +2,7 @@
 // the keyboard while a dispatcher watches it appear and change live.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { SCREENSHOTS, approveUnattended, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -228,5 +228,24 @@ describe("the console", () => {
       await warning.waitFor({ state: "hidden" });
       await context.close();
     }
+  });
+
+  test("the administrator's console starts on the accounts page and adds an account", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, baseURL: server.base });
+    const page = await context.newPage();
+    await page.goto("/signin");
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill("admin-demo");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/console\/admin$/);
+    await page.locator("#users tr", { hasText: "handler" }).first().waitFor();
+    await page.getByLabel("Username").fill("nightcall2");
+    await page.locator("#role-boxes").getByLabel("Contact handler").check();
+    await page.getByLabel(/Password/).fill("a-long-night-shift-pass");
+    await page.getByRole("button", { name: "Add account" }).click();
+    await page.locator("#status", { hasText: "Account nightcall2 added" }).waitFor();
+    await page.locator("#users tr", { hasText: "nightcall2" }).waitFor();
+    await assertNoPlaceholders(page, "the accounts page");
+    await context.close();
   });
 });

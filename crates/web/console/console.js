@@ -1040,6 +1040,12 @@
   async function start() {
     CR.initTheme();
     state.me = await api("GET", "/api/v1/session");
+    // The administrator manages accounts and sees no incidents: their console is the
+    // accounts page.
+    if (state.me.role === "admin") {
+      location.replace("/console/admin");
+      return;
+    }
     CR.setCsrf(state.me.csrf_token);
     state.reference = await api("GET", "/api/v1/reference");
     fillReference(state.reference);

@@ -20,6 +20,7 @@ const FORBIDDEN: &str = include_str!("../console/forbidden.html");
 const RECORD: &str = include_str!("../console/record.html");
 const BOARD: &str = include_str!("../console/board.html");
 const CRIMES: &str = include_str!("../console/crimes.html");
+const ADMIN: &str = include_str!("../console/admin.html");
 
 /// Static assets by name: (content type, bytes).
 fn asset(name: &str) -> Option<(&'static str, &'static str)> {
@@ -52,6 +53,10 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/crimes.js"),
         ),
+        "admin.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/admin.js"),
+        ),
         "favicon.svg" => ("image/svg+xml", include_str!("../console/favicon.svg")),
         "record.js" => (
             "text/javascript; charset=utf-8",
@@ -70,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/records/{kind}/{id}", get(record))
         .route("/console/board", get(board))
         .route("/console/crimes", get(crimes))
+        .route("/console/admin", get(admin))
         .route("/assets/{name}", get(assets))
         // Browsers ask for /favicon.ico whatever the page says: the same icon.
         .route(
@@ -127,6 +133,21 @@ async fn crimes(State(state): State<AppState>, parts: Parts) -> Response {
                 .may(controlroom_domain::roles::Permission::ReviewCrimeRecording) =>
         {
             Html(CRIMES).into_response()
+        }
+        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
+        Err(redirect) => redirect,
+    }
+}
+
+/// The administrator's accounts page.
+async fn admin(State(state): State<AppState>, parts: Parts) -> Response {
+    match signed_in(&state, &parts).await {
+        Ok(actor)
+            if actor
+                .role
+                .may(controlroom_domain::roles::Permission::ManageUsers) =>
+        {
+            Html(ADMIN).into_response()
         }
         Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
         Err(redirect) => redirect,

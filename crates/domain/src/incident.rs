@@ -363,6 +363,9 @@ pub struct Incident {
     pub answers: BTreeMap<Code, Answer>,
     /// The repeat counts from the last intelligence check on this incident.
     pub repeats: Option<RepeatCounts>,
+    /// Every record on which an intelligence check on this incident found warning markers
+    /// (in the order first found): what the dispatch board shows the markers of.
+    pub warnings_on: Vec<crate::pole::RecordRef>,
     /// A supervisor's approval to close an emergency or priority incident no unit attended.
     pub unattended_closure: Option<UnattendedClosureApproval>,
     pub last_changed_at: Timestamp,
@@ -516,9 +519,12 @@ pub enum IncidentEvent {
     QuestionsAnswered {
         answers: Vec<FactAnswer>,
     },
-    /// An intelligence check ran on the incident: the repeat counts it found.
+    /// An intelligence check ran on the incident: the repeat counts it found, and the records
+    /// (people, vehicles, locations) on which it found warning markers still standing.
     IntelligenceChecked {
         repeats: RepeatCounts,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings_on: Vec<crate::pole::RecordRef>,
     },
     /// A supervisor approved closing an emergency or priority incident no unit attended.
     UnattendedClosureApproved {
@@ -643,6 +649,8 @@ pub enum IncidentCommand {
     },
     RecordIntelligenceCheck {
         repeats: RepeatCounts,
+        /// The records on which the check found current warning markers.
+        warnings_on: Vec<crate::pole::RecordRef>,
     },
     ApproveUnattendedClosure {
         reason: String,
@@ -890,7 +898,13 @@ pub fn decide(
             Ok(events)
         }
         // A check on a closed incident still counts: it is what was known.
-        C::RecordIntelligenceCheck { repeats } => Ok(vec![E::IntelligenceChecked { repeats }]),
+        C::RecordIntelligenceCheck {
+            repeats,
+            warnings_on,
+        } => Ok(vec![E::IntelligenceChecked {
+            repeats,
+            warnings_on,
+        }]),
         C::ApproveUnattendedClosure { reason } => {
             if status == Status::Closed {
                 return reject(
@@ -1160,6 +1174,7 @@ impl Incident {
                     non_crime: None,
                     answers: BTreeMap::new(),
                     repeats: None,
+                    warnings_on: Vec::new(),
                     unattended_closure: None,
                     history: vec![StatusChange {
                         at: *at,
@@ -1336,7 +1351,17 @@ impl Incident {
                     incident.answers.insert(a.fact.clone(), a.answer);
                 }
             }
-            E::IntelligenceChecked { repeats } => incident.repeats = Some(*repeats),
+            E::IntelligenceChecked {
+                repeats,
+                warnings_on,
+            } => {
+                incident.repeats = Some(*repeats);
+                for record in warnings_on {
+                    if !incident.warnings_on.contains(record) {
+                        incident.warnings_on.push(*record);
+                    }
+                }
+            }
             E::UnattendedClosureApproved { reason } => {
                 incident.unattended_closure = Some(UnattendedClosureApproval {
                     reason: reason.clone(),

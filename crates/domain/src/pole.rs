@@ -269,7 +269,8 @@ impl MarkerKind {
     }
 }
 
-/// A warning marker. Kept after it expires, shown as expired: history matters to officers.
+/// A warning marker. Kept after it expires, shown as expired, and after it is withdrawn,
+/// shown as withdrawn: history matters to officers, and a marker is never deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
     pub kind: MarkerKind,
@@ -279,6 +280,29 @@ pub struct Marker {
     pub added_by: String,
     /// Review or expiry date: after it, the marker is shown as expired.
     pub review_by: Date,
+    /// Set by a later `MarkerWithdrawn` event, never by `MarkerAdded` (whose stored payload
+    /// therefore never carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Why, by whom and when a warning marker was withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub reason: String,
+    pub by: String,
+    pub at: jiff::Timestamp,
+}
+
+/// Why a change to a record was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The input is wrong (names the field).
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Well formed, but the record's state does not allow it.
+    #[error(transparent)]
+    Rejected(#[from] crate::incident::Rejected),
 }
 
 impl Marker {
@@ -305,11 +329,17 @@ impl Marker {
             source: required_text("source", source, 200)?,
             added_by: added_by.to_owned(),
             review_by,
+            withdrawn: None,
         })
     }
 
     pub fn expired(&self, today: Date) -> bool {
         today > self.review_by
+    }
+
+    /// A warning officers must be told about: neither past its review date nor withdrawn.
+    pub fn current(&self, today: Date) -> bool {
+        !self.expired(today) && self.withdrawn.is_none()
     }
 }
 
@@ -467,6 +497,14 @@ pub enum PoleEvent {
     MarkerAdded {
         marker: Marker,
     },
+    /// The marker `number` (1-based, in the order they were added) no longer applies. It stays
+    /// on the record, shown as withdrawn with this reason; `kind` is what it warned of, so
+    /// the audit trail reads on its own.
+    MarkerWithdrawn {
+        number: u32,
+        kind: MarkerKind,
+        reason: String,
+    },
     /// This person is the same as `into`; their links are read as `into`'s.
     MergedInto {
         into: Uuid,
@@ -492,6 +530,7 @@ impl PoleEvent {
             Self::LocationRecorded { .. } => "location_recorded",
             Self::PropertyRecorded { .. } => "property_recorded",
             Self::MarkerAdded { .. } => "marker_added",
+            Self::MarkerWithdrawn { .. } => "marker_withdrawn",
             Self::MergedInto { .. } => "person_merged",
             Self::Unmerged { .. } => "person_unmerged",
             Self::Linked { .. } => "record_linked",
@@ -547,6 +586,18 @@ impl PoleRecord {
             PoleEvent::LocationRecorded { details } => self.location = Some(details.clone()),
             PoleEvent::PropertyRecorded { details } => self.property = Some(details.clone()),
             PoleEvent::MarkerAdded { marker } => self.markers.push(marker.clone()),
+            PoleEvent::MarkerWithdrawn { number, reason, .. } => {
+                let index = usize::try_from(*number)
+                    .unwrap_or(usize::MAX)
+                    .wrapping_sub(1);
+                if let Some(marker) = self.markers.get_mut(index) {
+                    marker.withdrawn = Some(Withdrawal {
+                        reason: reason.clone(),
+                        by: by.to_owned(),
+                        at,
+                    });
+                }
+            }
             PoleEvent::MergedInto { into, .. } => self.merged_into = Some(*into),
             PoleEvent::Unmerged { .. } => self.merged_into = None,
             PoleEvent::Linked { to, role, note } => {
@@ -560,6 +611,44 @@ impl PoleRecord {
             }
         }
         self.version += 1;
+    }
+
+    /// Decide the withdrawal of marker `number` (1-based, as listed on the record): it must
+    /// exist and still stand, and the reason is required.
+    pub fn withdraw_marker(&self, number: u32, reason: &str) -> Result<PoleEvent, Refused> {
+        let reason = required_text("reason", reason, 1000)?;
+        let index = usize::try_from(number)
+            .unwrap_or(usize::MAX)
+            .wrapping_sub(1);
+        let Some(marker) = self.markers.get(index) else {
+            return Err(Invalid::new(
+                "number",
+                format!(
+                    "{} has no warning marker number {number} (it has {})",
+                    self.label(),
+                    self.markers.len()
+                ),
+            )
+            .into());
+        };
+        if let Some(w) = &marker.withdrawn {
+            return Err(crate::incident::Rejected {
+                code: "marker_withdrawn",
+                reason: format!(
+                    "the {} marker on {} was already withdrawn by {}: {}",
+                    marker.kind.as_str().replace('_', " "),
+                    self.label(),
+                    w.by,
+                    w.reason
+                ),
+            }
+            .into());
+        }
+        Ok(PoleEvent::MarkerWithdrawn {
+            number,
+            kind: marker.kind,
+            reason,
+        })
     }
 
     /// One line a handler reads: the main name, the registration, or the address.
@@ -665,6 +754,58 @@ mod tests {
                 .field,
             "kind"
         );
+    }
+
+    #[test]
+    fn a_withdrawn_marker_stays_on_the_record_but_is_no_longer_a_warning() {
+        let today: Date = "2026-11-23".parse().unwrap();
+        let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut record = PoleRecord::new(RecordRef {
+            kind: Kind::Person,
+            id: Uuid::nil(),
+        });
+        for kind in ["weapons", "drugs"] {
+            let marker = Marker::parse(kind, "r", "INT-1", "2027-01-01", "h", today).unwrap();
+            record.apply(&PoleEvent::MarkerAdded { marker }, at, "h");
+        }
+        for (number, reason, field) in [
+            (2, " ", "reason"),
+            (0, "wrong person", "number"),
+            (3, "wrong person", "number"),
+        ] {
+            match record.withdraw_marker(number, reason) {
+                Err(Refused::Invalid(e)) => assert_eq!(e.field, field),
+                other => panic!("marker {number}: {other:?}"),
+            }
+        }
+        let event = record.withdraw_marker(2, "wrong person").unwrap();
+        assert_eq!(
+            event,
+            PoleEvent::MarkerWithdrawn {
+                number: 2,
+                kind: MarkerKind::Drugs,
+                reason: "wrong person".into()
+            }
+        );
+        record.apply(&event, at, "supervisor");
+        assert_eq!(record.markers.len(), 2, "never deleted");
+        assert!(record.markers[0].current(today));
+        assert!(!record.markers[1].current(today));
+        let w = record.markers[1].withdrawn.as_ref().unwrap();
+        assert_eq!(
+            (w.by.as_str(), w.reason.as_str()),
+            ("supervisor", "wrong person")
+        );
+        match record.withdraw_marker(2, "again") {
+            Err(Refused::Rejected(r)) => assert!(r.reason.contains("already withdrawn"), "{r}"),
+            other => panic!("{other:?}"),
+        }
+        // An added marker's stored form is unchanged by the new field.
+        let added = serde_json::to_string(&PoleEvent::MarkerAdded {
+            marker: record.markers[0].clone(),
+        })
+        .unwrap();
+        assert!(!added.contains("withdrawn"), "{added}");
     }
 
     #[test]

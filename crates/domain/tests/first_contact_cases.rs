@@ -178,7 +178,10 @@ fn incident_for(
         });
     }
     if let Some(repeats) = case.repeats {
-        commands.push(IncidentCommand::RecordIntelligenceCheck { repeats });
+        commands.push(IncidentCommand::RecordIntelligenceCheck {
+            repeats,
+            warnings_on: Vec::new(),
+        });
     }
     if !flags.is_empty() {
         commands.push(IncidentCommand::RecordVulnerability {

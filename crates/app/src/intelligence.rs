@@ -201,8 +201,55 @@ async fn change(
     Ok(record)
 }
 
+/// Write events decided on the record's state as read under the write lock (so two people
+/// withdrawing the same marker cannot both succeed), index it, and return it.
+async fn decide_change(
+    app: &App,
+    actor: &Actor,
+    reference: RecordRef,
+    decide: impl FnOnce(&PoleRecord) -> Result<Vec<PoleEvent>, AppError>,
+) -> Result<PoleRecord, AppError> {
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    let existing = fold(reference, &tx.stream(&reference.stream()).await?)?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "there is no {} with id {}",
+            reference.kind.as_str(),
+            reference.id
+        ))
+    })?;
+    let events = decide(&existing)?;
+    for event in &events {
+        append(tx.as_mut(), reference, event, actor, now).await?;
+    }
+    tx.commit().await?;
+    let mut record = existing;
+    for event in &events {
+        record.apply(event, now, actor.username.as_str());
+    }
+    index_record(app, &record);
+    Ok(record)
+}
+
 fn require(actor: &Actor) -> Result<(), AppError> {
     actor.require(Permission::ViewIncidents, "search or record intelligence")
+}
+
+/// Recording or changing intelligence is a change: a role that only reads (the auditor) may
+/// search but not write.
+fn require_write(actor: &Actor) -> Result<(), AppError> {
+    require(actor)?;
+    actor.require(
+        Permission::WriteIncidentLog,
+        "record or change intelligence (people, vehicles, locations, markers and links)",
+    )
+}
+
+fn refused(e: controlroom_domain::pole::Refused) -> AppError {
+    match e {
+        controlroom_domain::pole::Refused::Invalid(e) => e.into(),
+        controlroom_domain::pole::Refused::Rejected(e) => e.into(),
+    }
 }
 
 pub async fn record_person(
@@ -210,7 +257,7 @@ pub async fn record_person(
     actor: &Actor,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -231,7 +278,7 @@ pub async fn update_person(
     id: Uuid,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -254,7 +301,7 @@ pub async fn record_vehicle(
     model: Option<&str>,
     colour: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
         make: optional_text("make", make, 60)?,
@@ -281,7 +328,7 @@ pub async fn record_property(
     description: &str,
     serial: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let details = controlroom_domain::pole::PropertyDetails {
         description: required_text("description", description, 500)?,
         serial: optional_text("serial", serial, 60)?
@@ -315,7 +362,7 @@ pub async fn record_location(
     actor: &Actor,
     input: LocationInput<'_>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let coordinates = match (input.lat, input.lon) {
         (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
         (None, None) => None,
@@ -355,7 +402,7 @@ pub async fn add_marker(
     source: &str,
     review_by: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -381,6 +428,33 @@ pub async fn add_marker(
     .await
 }
 
+/// Withdraw a warning marker (numbered from 1 in the order added, as the record lists them),
+/// with the reason. Nothing is deleted: the withdrawal is a new event on the record's stream,
+/// and the marker stays on the record, shown as withdrawn; checks no longer warn of it.
+pub async fn withdraw_marker(
+    app: &App,
+    actor: &Actor,
+    record: RecordRef,
+    number: u32,
+    reason: &str,
+) -> Result<PoleRecord, AppError> {
+    require_write(actor)?;
+    if record.kind == Kind::Incident {
+        return Err(Invalid::new(
+            "kind",
+            "warning markers are on people, vehicles and locations",
+        )
+        .into());
+    }
+    decide_change(app, actor, record, |current| {
+        current
+            .withdraw_marker(number, reason)
+            .map(|event| vec![event])
+            .map_err(refused)
+    })
+    .await
+}
+
 /// Link one record to another (a person to an incident as victim, a vehicle to its keeper).
 pub async fn link(
     app: &App,
@@ -390,20 +464,33 @@ pub async fn link(
     role: &str,
     note: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let role = LinkRole::parse(role)?;
     let note = optional_text("note", note, 500)?;
     if from == to {
         return Err(Invalid::new("to", "a record cannot be linked to itself").into());
     }
+    // An incident's stream holds incident events only: links to it are kept on the person's,
+    // vehicle's or location's stream.
+    if from.kind == Kind::Incident {
+        return Err(Invalid::new(
+            "kind",
+            "link from the person, vehicle or location to the incident, not from the incident",
+        )
+        .into());
+    }
     exists(app, to).await?;
-    change(
-        app,
-        actor,
-        from,
-        false,
-        vec![PoleEvent::Linked { to, role, note }],
-    )
+    decide_change(app, actor, from, |current| {
+        if current.links.iter().any(|l| l.to == to && l.role == role) {
+            return Err(AppError::Conflict(format!(
+                "{} is already linked to this {} as {}",
+                current.label(),
+                to.kind.as_str(),
+                role.as_str()
+            )));
+        }
+        Ok(vec![PoleEvent::Linked { to, role, note }])
+    })
     .await
 }
 
@@ -431,7 +518,7 @@ pub async fn merge(
     into: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
@@ -471,7 +558,7 @@ pub async fn unmerge(
     person: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    require_write(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     let current = load(
         app,
@@ -559,6 +646,248 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
         links,
         history,
     })
+}
+
+/// A person, vehicle or location linked to an incident, as the incident panel lists it.
+#[derive(Debug, Clone)]
+pub struct LinkedRecord {
+    pub record: RecordRef,
+    pub label: String,
+    /// A person's date of birth or estimated age, as recorded.
+    pub born: Option<String>,
+    pub role: String,
+    pub at: Option<Timestamp>,
+    /// The person this record was merged into, if it was.
+    pub merged_into: Option<String>,
+}
+
+/// The links of one or more incidents, read from the search index's link documents (links
+/// are kept on the person's, vehicle's or location's stream, so only the index can answer
+/// "what is linked to this incident" without reading every record): (incident id, the
+/// record at the other end, role, when).
+fn links_to_incidents(
+    app: &App,
+    incidents: &[String],
+) -> Result<Vec<(String, Hit, String, Option<i64>)>, AppError> {
+    let index = app.search()?;
+    let links = index.links(incidents, None, 2_000).map_err(search_error)?;
+    let mut ends: Vec<String> = links.iter().filter_map(|l| l.from.clone()).collect();
+    ends.sort();
+    ends.dedup();
+    let records: std::collections::HashMap<String, Hit> = index
+        .get(&ends)
+        .map_err(search_error)?
+        .into_iter()
+        .filter(|h| ["person", "vehicle", "location", "property"].contains(&h.kind.as_str()))
+        .map(|h| (h.id.clone(), h))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            let incident = l.to.filter(|to| incidents.contains(to))?;
+            let record = records.get(l.from.as_deref()?)?.clone();
+            Some((incident, record, l.role.unwrap_or_default(), l.at_micros))
+        })
+        .collect())
+}
+
+/// The people, vehicles and locations linked to an incident, with their role, oldest link
+/// first. Who is linked to an incident is personal data: the look is audited.
+pub async fn incident_links(
+    app: &App,
+    actor: &Actor,
+    id: IncidentId,
+) -> Result<Vec<LinkedRecord>, AppError> {
+    require(actor)?;
+    if app.store.stream(&incident_stream(id)).await?.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "there is no incident with id {id}"
+        )));
+    }
+    let mut linked: Vec<LinkedRecord> = links_to_incidents(app, &[id.to_string()])?
+        .into_iter()
+        .filter_map(|(_, hit, role, at)| {
+            Some(LinkedRecord {
+                record: RecordRef {
+                    kind: Kind::parse(&hit.kind).ok()?,
+                    id: hit.id.parse().ok()?,
+                },
+                label: hit.label,
+                born: hit.born,
+                role,
+                at: at.and_then(|m| Timestamp::from_microsecond(m).ok()),
+                merged_into: hit.merged_into,
+            })
+        })
+        .collect();
+    linked.sort_by_key(|l| l.at);
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        incident_stream(id),
+        "incident_links_viewed",
+        &actor.username,
+        app.now(),
+        json!({ "records": linked.iter().map(|l| l.record.stream()).collect::<Vec<_>>() }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(linked)
+}
+
+/// A standing warning marker that concerns an incident, and why it does.
+#[derive(Debug, Clone)]
+pub struct Warning {
+    pub record: RecordRef,
+    /// The record's name, registration or address.
+    pub on: String,
+    pub marker: Marker,
+    /// "found by the intelligence check", or "linked as suspect".
+    pub why: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IncidentWarnings {
+    pub incident: IncidentId,
+    pub reference: String,
+    pub warnings: Vec<Warning>,
+}
+
+/// The most incidents one request may ask the warnings of (a board's worth).
+pub const WARNINGS_AT_ONCE: usize = 100;
+
+/// The warning markers that concern each incident: those standing on the records its
+/// intelligence checks found markers on, and on the people, vehicles and locations linked
+/// to it. Withdrawn and expired markers are left out.
+///
+/// Why this way: nothing is searched again and nothing is scanned. Each check already
+/// records on the incident (`IntelligenceChecked::warnings_on`) which records it warned
+/// about, and links to incidents are one query on the search index's link documents; so the
+/// cost is one replay per incident asked about, one index query, and one read per record
+/// named, whatever the size of the force's records. Markers are read from the records at
+/// the time of asking, so a marker withdrawn since the check no longer shows. The look is
+/// audited (one access record naming the incidents and the records whose markers were shown).
+pub async fn incident_warnings(
+    app: &App,
+    actor: &Actor,
+    incidents: &[IncidentId],
+) -> Result<Vec<IncidentWarnings>, AppError> {
+    require(actor)?;
+    if incidents.len() > WARNINGS_AT_ONCE {
+        return Err(Invalid::new(
+            "incidents",
+            format!(
+                "ask for at most {WARNINGS_AT_ONCE} incidents at a time ({} asked)",
+                incidents.len()
+            ),
+        )
+        .into());
+    }
+    let mut ids: Vec<IncidentId> = Vec::new();
+    for id in incidents {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+    let today = today(app);
+    let found_links = links_to_incidents(
+        app,
+        &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    )?;
+    let mut records: std::collections::HashMap<RecordRef, Option<PoleRecord>> = Default::default();
+    let mut answer = Vec::new();
+    for id in ids {
+        let Some(incident) = rebuild(&app.store.stream(&incident_stream(id)).await?, None)? else {
+            return Err(AppError::NotFound(format!(
+                "there is no incident with id {id}"
+            )));
+        };
+        // (record, why), checks first: what the handler was warned of at the call.
+        let mut concerned: Vec<(RecordRef, String)> = incident
+            .warnings_on
+            .iter()
+            .map(|r| (*r, "found by the intelligence check".to_owned()))
+            .collect();
+        for (incident_id, hit, role, _) in &found_links {
+            if *incident_id != id.to_string() {
+                continue;
+            }
+            if let (Ok(kind), Ok(uuid)) = (Kind::parse(&hit.kind), hit.id.parse()) {
+                concerned.push((RecordRef { kind, id: uuid }, format!("linked as {role}")));
+            }
+        }
+        let mut warnings: Vec<Warning> = Vec::new();
+        for (reference, why) in concerned {
+            // A person merged into another carries the other's markers too.
+            let mut chain = vec![reference];
+            if let Some(into) = cached(app, &mut records, reference)
+                .await?
+                .and_then(|r| r.merged_into)
+            {
+                chain.push(RecordRef {
+                    kind: Kind::Person,
+                    id: into,
+                });
+            }
+            for r in chain {
+                let Some(record) = cached(app, &mut records, r).await? else {
+                    continue;
+                };
+                for marker in record.markers.iter().filter(|m| m.current(today)) {
+                    if let Some(seen) = warnings
+                        .iter_mut()
+                        .find(|w| w.record == r && w.marker == *marker)
+                    {
+                        if !seen.why.contains(&why) {
+                            seen.why = format!("{}; {why}", seen.why);
+                        }
+                        continue;
+                    }
+                    warnings.push(Warning {
+                        record: r,
+                        on: record.label(),
+                        marker: marker.clone(),
+                        why: why.clone(),
+                    });
+                }
+            }
+        }
+        answer.push(IncidentWarnings {
+            incident: id,
+            reference: incident.reference.to_string(),
+            warnings,
+        });
+    }
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "incidents".to_owned(),
+        "warnings_viewed",
+        &actor.username,
+        app.now(),
+        json!({
+            "references": answer.iter().map(|a| a.reference.as_str()).collect::<Vec<_>>(),
+            "records": answer
+                .iter()
+                .flat_map(|a| a.warnings.iter().map(|w| w.record.stream()))
+                .collect::<std::collections::BTreeSet<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+/// A record read once per request, however many incidents name it.
+async fn cached(
+    app: &App,
+    cache: &mut std::collections::HashMap<RecordRef, Option<PoleRecord>>,
+    reference: RecordRef,
+) -> Result<Option<PoleRecord>, AppError> {
+    if let Some(record) = cache.get(&reference) {
+        return Ok(record.clone());
+    }
+    let record = load(app, reference).await?;
+    cache.insert(reference, record.clone());
+    Ok(record)
 }
 
 pub(crate) fn search_error(e: controlroom_search::SearchError) -> AppError {
@@ -785,12 +1114,19 @@ pub async fn check(
     let mut ids: Vec<String> = Vec::new();
     let mut point = None;
     let today = today(app);
+    // The records carrying a standing warning: recorded on the incident, so the dispatch
+    // board can show their markers beside it without searching again.
+    let mut warnings_on = Vec::new();
     for reference in found.iter().take(20) {
         if let Some(record) = load(app, *reference).await? {
-            for marker in &record.markers {
+            // A withdrawn marker is no warning: it stays on the record's page, not here.
+            for marker in record.markers.iter().filter(|m| m.withdrawn.is_none()) {
                 result
                     .markers
                     .push((record.label(), marker.clone(), marker.expired(today)));
+            }
+            if record.markers.iter().any(|m| m.current(today)) {
+                warnings_on.push(*reference);
             }
             if point.is_none() {
                 point = record.location.as_ref().and_then(|l| l.lat.zip(l.lon));
@@ -937,6 +1273,7 @@ pub async fn check(
                         caller: count(result.repeat_caller),
                         location: count(result.repeat_location),
                     },
+                    warnings_on,
                 },
             )?);
             return crate::incidents::record(app, tx, actor, Some(state), events, None)

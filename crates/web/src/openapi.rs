@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         routes::intelligence::add_person, routes::intelligence::update_person, routes::intelligence::add_vehicle,
         routes::intelligence::add_location, routes::intelligence::add_property, routes::intelligence::get_record, routes::intelligence::add_marker,
         routes::intelligence::add_link, routes::intelligence::merge, routes::intelligence::unmerge,
+        routes::intelligence::withdraw_marker, routes::intelligence::incident_links, routes::dispatch::warnings,
         routes::intelligence::search, routes::intelligence::incident_check,
         routes::dispatch::register, routes::dispatch::list, routes::dispatch::position, routes::dispatch::status,
         routes::dispatch::recommendations, routes::dispatch::assign, routes::dispatch::reassign, routes::dispatch::resolve,

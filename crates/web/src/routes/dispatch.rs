@@ -300,3 +300,87 @@ pub async fn resolve(
     .await?;
     Ok(super::change(&state, StatusCode::OK, outcome))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct WarningsParams {
+    /// Comma-separated incident ids (at most 100): the incidents on the board.
+    pub incidents: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningView {
+    /// weapons, violence, firearms_access, mental_health…
+    pub kind: String,
+    pub reason: String,
+    pub source: String,
+    pub review_by: String,
+    /// The record the marker is on: its name, registration or address.
+    pub on: String,
+    pub record_kind: String,
+    pub record_id: String,
+    /// Why it concerns the incident: "found by the intelligence check", "linked as suspect".
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentWarningsView {
+    pub incident: String,
+    pub reference: String,
+    /// Standing markers only: withdrawn and expired ones are left out.
+    pub warnings: Vec<WarningView>,
+}
+
+/// The warning markers that concern each incident, for the dispatch board: those standing on
+/// what the incident's intelligence checks found, and on the people, vehicles and locations
+/// linked to it. The look is recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/warnings", tag = "dispatch", params(WarningsParams),
+    responses((status = 200, body = Vec<IncidentWarningsView>), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn warnings(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<axum::extract::Query<WarningsParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<IncidentWarningsView>>, ApiError> {
+    let axum::extract::Query(p) =
+        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let ids = p
+        .incidents
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|raw| {
+            raw.parse().map(IncidentId).map_err(|_| {
+                ApiError::invalid(
+                    "incidents",
+                    format!("incidents: '{raw}' is not an incident id (a UUID)"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let found = controlroom_app::intelligence::incident_warnings(&state.app, &actor, &ids).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|i| IncidentWarningsView {
+                incident: i.incident.to_string(),
+                reference: i.reference,
+                warnings: i
+                    .warnings
+                    .into_iter()
+                    .map(|w| WarningView {
+                        kind: w.marker.kind.as_str().to_owned(),
+                        reason: w.marker.reason,
+                        source: w.marker.source,
+                        review_by: w.marker.review_by.to_string(),
+                        on: w.on,
+                        record_kind: w.record.kind.as_str().to_owned(),
+                        record_id: w.record.id.to_string(),
+                        why: w.why,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

@@ -194,6 +194,9 @@ impl From<Hit> for HitView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MarkerView {
+    /// On a record: its number there (1, 2, 3… in the order added), to withdraw it by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<u32>,
     pub kind: String,
     pub reason: String,
     pub source: String,
@@ -201,9 +204,44 @@ pub struct MarkerView {
     pub review_by: String,
     /// Past its review date: shown, but as expired.
     pub expired: bool,
+    /// Withdrawn (no longer a warning): why, by whom and when. Never deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<WithdrawalView>,
     /// The record it is on (in check results).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WithdrawalView {
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+impl MarkerView {
+    pub fn build(
+        m: &controlroom_domain::pole::Marker,
+        today: jiff::civil::Date,
+        number: Option<u32>,
+        on: Option<String>,
+    ) -> Self {
+        Self {
+            number,
+            kind: m.kind.as_str().to_owned(),
+            reason: m.reason.clone(),
+            source: m.source.clone(),
+            added_by: m.added_by.clone(),
+            review_by: m.review_by.to_string(),
+            expired: m.expired(today),
+            withdrawn: m.withdrawn.as_ref().map(|w| WithdrawalView {
+                reason: w.reason.clone(),
+                by: w.by.clone(),
+                at: w.at.to_string(),
+            }),
+            on,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -244,18 +282,9 @@ fn record_dto(
         id: record.reference.id.to_string(),
         label: record.label(),
         details,
-        markers: record
-            .markers
-            .iter()
-            .map(|m| MarkerView {
-                kind: m.kind.as_str().to_owned(),
-                reason: m.reason.clone(),
-                source: m.source.clone(),
-                added_by: m.added_by.clone(),
-                review_by: m.review_by.to_string(),
-                expired: m.expired(today),
-                on: None,
-            })
+        markers: (1..)
+            .zip(&record.markers)
+            .map(|(number, m)| MarkerView::build(m, today, Some(number), None))
             .collect(),
         merged_into: record.merged_into.map(|m| m.to_string()),
         merged,
@@ -441,6 +470,39 @@ pub async fn add_marker(
     Ok(written(&state, record))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawMarkerInput {
+    /// Why the marker no longer applies (kept on the record with the marker).
+    pub reason: String,
+}
+
+/// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
+/// and intelligence checks and the dispatch board no longer warn of it.
+#[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
+    params(("kind" = String, Path), ("id" = String, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
+    responses((status = 201, body = RecordDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn withdraw_marker(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((kind, id, number)): Path<(String, String, String)>,
+    command: Command<WithdrawMarkerInput>,
+) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    let r = reference(&kind, &id)?;
+    let number: u32 = number.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "'{number}' is not a marker number; markers are numbered 1, 2, 3… on the record"
+            ),
+        )
+    })?;
+    let record =
+        intelligence::withdraw_marker(&state.app, &actor, r, number, &command.body.reason).await?;
+    Ok(written(&state, record))
+}
+
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
     params(("kind" = String, Path), ("id" = String, Path)),
@@ -515,7 +577,7 @@ pub struct CheckView {
     pub possible_duplicates: Vec<HitView>,
 }
 
-fn check_view(r: CheckResult) -> CheckView {
+fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
     let hits = |v: Vec<Hit>| v.into_iter().map(HitView::from).collect();
     CheckView {
         searched: r.searched,
@@ -529,13 +591,8 @@ fn check_view(r: CheckResult) -> CheckView {
             .markers
             .into_iter()
             .map(|(on, m, expired)| MarkerView {
-                kind: m.kind.as_str().to_owned(),
-                reason: m.reason,
-                source: m.source,
-                added_by: m.added_by,
-                review_by: m.review_by.to_string(),
                 expired,
-                on: Some(on),
+                ..MarkerView::build(&m, today, None, Some(on))
             })
             .collect(),
         repeat_caller: r.repeat_caller,
@@ -556,7 +613,7 @@ pub async fn search(
     command: Command<CheckInput>,
 ) -> Result<Json<CheckView>, ApiError> {
     let result = intelligence::check(&state.app, &actor, None, command.body.request()?).await?;
-    Ok(Json(check_view(result)))
+    Ok(Json(check_view(result, today(&state))))
 }
 
 /// An intelligence check during a call: as search, plus repeat and duplicate detection for
@@ -571,5 +628,49 @@ pub async fn incident_check(
 ) -> Result<Json<CheckView>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let result = intelligence::check(&state.app, &actor, Some(id), command.body.request()?).await?;
-    Ok(Json(check_view(result)))
+    Ok(Json(check_view(result, today(&state))))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedRecordView {
+    /// person, vehicle, location or property.
+    pub kind: String,
+    pub id: String,
+    pub label: String,
+    /// A person's date of birth or estimated age, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub born: Option<String>,
+    /// caller, victim, suspect, witness…
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+}
+
+/// The people, vehicles and locations linked to an incident, with their role. The look is
+/// recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<LinkedRecordView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn incident_links(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<LinkedRecordView>>, ApiError> {
+    let id: IncidentId = super::incidents::incident_id(&id)?;
+    let linked = intelligence::incident_links(&state.app, &actor, id).await?;
+    Ok(Json(
+        linked
+            .into_iter()
+            .map(|l| LinkedRecordView {
+                kind: l.record.kind.as_str().to_owned(),
+                id: l.record.id.to_string(),
+                label: l.label,
+                born: l.born,
+                role: l.role,
+                at: l.at.map(|t| t.to_string()),
+                merged_into: l.merged_into,
+            })
+            .collect(),
+    ))
 }

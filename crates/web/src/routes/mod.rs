@@ -93,7 +93,13 @@ pub fn api() -> Router<AppState> {
             "/records/{kind}/{id}/markers",
             post(intelligence::add_marker),
         )
+        .route(
+            "/records/{kind}/{id}/markers/{number}/withdraw",
+            post(intelligence::withdraw_marker),
+        )
         .route("/records/{kind}/{id}/links", post(intelligence::add_link))
+        .route("/incidents/{id}/links", get(intelligence::incident_links))
+        .route("/warnings", get(dispatch::warnings))
         .route("/search", post(intelligence::search))
         .route("/units", get(dispatch::list).post(dispatch::register))
         .route("/diary", get(diary::day))

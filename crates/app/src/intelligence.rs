@@ -691,8 +691,8 @@ fn links_to_incidents(
         .collect())
 }
 
-/// The people, vehicles and locations linked to an incident, with their role, oldest link
-/// first. Who is linked to an incident is personal data: the look is audited.
+/// The people, vehicles and locations linked to an incident, with their role, by role then
+/// name. Who is linked to an incident is personal data: the look is audited.
 pub async fn incident_links(
     app: &App,
     actor: &Actor,
@@ -720,7 +720,9 @@ pub async fn incident_links(
             })
         })
         .collect();
-    linked.sort_by_key(|l| l.at);
+    // By role (caller, victim, suspect, witness…), then name: how a handler reads them out.
+    let rank = |role: &str| LinkRole::ALL.iter().position(|r| r.as_str() == role);
+    linked.sort_by(|a, b| (rank(&a.role), &a.label, a.at).cmp(&(rank(&b.role), &b.label, b.at)));
     let mut tx = app.store.begin().await?;
     tx.append(access_record(
         incident_stream(id),

@@ -13,6 +13,7 @@ mod first_contact;
 mod flow;
 mod idempotency;
 mod intelligence;
+mod markers;
 mod ops;
 mod recording;
 mod session;

@@ -661,14 +661,13 @@ pub struct LinkedRecord {
     pub merged_into: Option<String>,
 }
 
+/// One link to an incident: (incident id, the record at the other end, role, when).
+type IncidentLink = (String, Hit, String, Option<i64>);
+
 /// The links of one or more incidents, read from the search index's link documents (links
 /// are kept on the person's, vehicle's or location's stream, so only the index can answer
-/// "what is linked to this incident" without reading every record): (incident id, the
-/// record at the other end, role, when).
-fn links_to_incidents(
-    app: &App,
-    incidents: &[String],
-) -> Result<Vec<(String, Hit, String, Option<i64>)>, AppError> {
+/// "what is linked to this incident" without reading every record).
+fn links_to_incidents(app: &App, incidents: &[String]) -> Result<Vec<IncidentLink>, AppError> {
     let index = app.search()?;
     let links = index.links(incidents, None, 2_000).map_err(search_error)?;
     let mut ends: Vec<String> = links.iter().filter_map(|l| l.from.clone()).collect();

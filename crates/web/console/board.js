@@ -194,6 +194,82 @@
     await loadUnits();
   }
 
+  // ---- Warning markers beside incidents and the units sent there (issue 12) ----------
+  // The server answers, per incident, the standing markers on what its intelligence checks
+  // found and on the people, vehicles and locations linked to it (read from the records, so
+  // a withdrawn marker drops off). Asked again when the incident changes (a new check is a
+  // change) or the board reconnects; one request for every incident that needs it.
+  state.warnings = new Map(); // incident id -> { version, list }
+  const warningsInFlight = new Set();
+  let warningsQueued = false;
+
+  function boardIncidentIds() {
+    const ids = new Set(awaiting().map((i) => i.id));
+    for (const u of state.units) if (committed(u) && u.incident) ids.add(u.incident);
+    return [...ids];
+  }
+
+  function queueWarnings() {
+    if (warningsQueued) return;
+    warningsQueued = true;
+    queueMicrotask(loadWarnings);
+  }
+
+  async function loadWarnings() {
+    warningsQueued = false;
+    const stale = boardIncidentIds().filter((id) => {
+      if (warningsInFlight.has(id)) return false;
+      const known = state.warnings.get(id);
+      const row = state.incidents.get(id);
+      return !known || (row && known.version !== row.version);
+    });
+    if (!stale.length) return;
+    stale.forEach((id) => warningsInFlight.add(id));
+    let changed = false;
+    for (let i = 0; i < stale.length; i += 100) {
+      const batch = stale.slice(i, i + 100);
+      const versions = new Map(batch.map((id) => [id, state.incidents.get(id) ? state.incidents.get(id).version : undefined]));
+      try {
+        const answer = await api("GET", `/api/v1/warnings?incidents=${batch.join(",")}`);
+        for (const a of answer) {
+          const before = state.warnings.get(a.incident);
+          if (!before || JSON.stringify(before.list) !== JSON.stringify(a.warnings)) changed = true;
+          state.warnings.set(a.incident, { version: versions.get(a.incident), list: a.warnings });
+        }
+      } catch (e) {
+        // Not asked again until the incident changes: the board stays usable meanwhile.
+        for (const id of batch) state.warnings.set(id, { version: versions.get(id), list: (state.warnings.get(id) || { list: [] }).list });
+        announce(`Warning markers could not be checked: ${e.message}`);
+      } finally {
+        batch.forEach((id) => warningsInFlight.delete(id));
+      }
+    }
+    if (changed) {
+      renderAwaiting();
+      renderUnits();
+    }
+  }
+
+  // The markers that concern an incident, in words (not colour alone), or nothing.
+  function concerns(incidentId, reference) {
+    const known = state.warnings.get(incidentId);
+    if (!known || !known.list.length) return null;
+    return el(
+      "ul",
+      { class: "markers concern", "aria-label": `Warning markers for ${reference || "this incident"}` },
+      ...known.list.map((w) =>
+        el(
+          "li",
+          { class: "marker" },
+          el("strong", {}, `⚠ ${say(w.kind).toUpperCase()}`),
+          ` on ${w.on}: ${w.reason} `,
+          el("span", { class: "meta" }, `(${w.why}; source ${w.source}; review by ${w.review_by})`),
+        ),
+      ),
+    );
+  }
+  // ---- end of warning markers ----
+
   function renderAwaiting() {
     const now = Date.now();
     const list = awaiting();
@@ -224,12 +300,14 @@
         i.grade ? el("span", { class: `badge grade-${i.grade}` }, i.grade === "emergency" ? "⚠ Emergency" : say(i.grade)) : el("span", { class: "badge" }, "Not graded"),
         ` ${CR.age(i.opened_at, now)} · ${i.incident_type || "type not yet known"} · ${i.location} `,
         el("button", { type: "button", "data-focus": "recommend", onclick: () => recommend(i) }, "Recommend units"),
+        concerns(i.id, i.reference),
         candidates,
       );
     });
     redraw($("awaiting"), items);
     $("awaiting-empty").hidden = items.length > 0;
     drawMap();
+    queueWarnings();
   }
 
   const next = { assigned: "en_route", en_route: "at_scene", at_scene: "available" };
@@ -304,12 +382,13 @@
         el("th", { scope: "row" }, u.call_sign),
         el("td", {}, say(u.unit_type)),
         el("td", { class: "unit-status" }, el("span", { class: `badge unit-${u.status}` }, say(u.status))),
-        el("td", { class: "unit-incident" }, committed(u) && u.incident ? u.incident_reference || "an incident (reference not known yet)" : ""),
+        el("td", { class: "unit-incident" }, committed(u) && u.incident ? [u.incident_reference || "an incident (reference not known yet)", concerns(u.incident, u.incident_reference)] : ""),
         el("td", { class: "unit-action" }, actions),
       );
     });
     redraw($("units"), rows);
     drawMap();
+    queueWarnings();
   }
 
   // Fit every point into the SVG with a margin; north is up.
@@ -436,7 +515,10 @@
     CR.setCsrf(me.csrf_token);
     $("whoami").textContent = `${me.username} · ${say(me.role)}`;
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
-    const reload = () => Promise.all([loadIncidents(), loadUnits()]).catch(() => {});
+    const reload = () => {
+      state.warnings.clear(); // changes missed while disconnected: ask for every incident again
+      return Promise.all([loadIncidents(), loadUnits()]).catch(() => {});
+    };
     CR.live(
       $("live-state"),
       {

@@ -429,6 +429,7 @@
         ),
       ),
     );
+    if (changedIncident || resetForms) loadLinked(incident); // issue 12: linked people and vehicles
   }
 
   // NCRS: the recording clock, the crimes recorded from this incident and any non-crime
@@ -671,6 +672,7 @@
                 h.at ? el("span", { class: "meta" }, ` ${CR.dateTime(h.at)}`) : null,
                 h.role ? el("span", { class: "meta" }, ` ${h.role}`) : null,
                 h.reasons && h.reasons.length ? el("span", { class: "muted" }, ` — ${h.reasons.join("; ")}`) : null,
+                linkControls(h), // issue 12: see "People and vehicles linked to the incident"
               ),
             ),
           )
@@ -818,6 +820,68 @@
   $("join-caller").addEventListener("click", () => {
     if (state.current) newCall(state.current);
   });
+
+  // ---- People and vehicles linked to the incident (issue 12) ---------------------------
+  // Each person or vehicle found by the intelligence check can be linked to the incident on
+  // screen as victim, suspect, witness or caller (buttons, so Tab and Enter reach them); the
+  // incident panel lists who is linked, with the role. The link is kept on the person's or
+  // vehicle's record (POST /records/{kind}/{id}/links); the list comes from
+  // GET /incidents/{id}/links, an audited read, asked for when an incident is opened and
+  // after each link, not on every refresh.
+  const linkRoles = ["victim", "suspect", "witness", "caller"];
+  const roleName = (role) => ({ victim: "Victim", suspect: "Suspect", witness: "Witness", caller: "Caller" })[role] || say(role);
+
+  function linkControls(hit) {
+    if (!["person", "vehicle"].includes(hit.kind) || !state.current || !may.log(state.me.role)) return null;
+    const name = hit.label || hit.id;
+    return el(
+      "span",
+      { class: "link-as", role: "group", "aria-label": `Link ${name} to this incident as` },
+      el("span", { class: "meta" }, "Link to this incident as:"),
+      ...linkRoles.map((role) =>
+        el("button", { type: "button", "data-role": role, "aria-label": `Link ${name} as ${role}`, onclick: (e) => linkTo(hit, role, e.currentTarget) }, roleName(role)),
+      ),
+    );
+  }
+
+  async function linkTo(hit, role, button) {
+    const incident = state.current;
+    if (!incident) return;
+    const name = hit.label || hit.id;
+    try {
+      await api("POST", `/api/v1/records/${hit.kind}/${hit.id}/links`, { to_kind: "incident", to_id: incident.id, role });
+      button.setAttribute("aria-pressed", "true");
+      button.textContent = `✓ ${roleName(role)}`;
+      announce(`${name} linked to ${incident.reference} as ${role}.`);
+      await loadLinked(incident);
+    } catch (e) {
+      announce(`${name} was not linked to ${incident.reference}: ${e.message}`);
+    }
+  }
+
+  async function loadLinked(incident) {
+    const list = $("incident-links");
+    try {
+      const linked = await api("GET", `/api/v1/incidents/${incident.id}/links`);
+      if (!state.current || state.current.id !== incident.id) return;
+      list.replaceChildren(
+        ...(linked.length
+          ? linked.map((l) =>
+              el(
+                "li",
+                {},
+                el("span", { class: "badge" }, roleName(l.role)),
+                el("a", { href: `/console/records/${l.kind}/${l.id}`, target: "_blank" }, l.label),
+                el("span", { class: "meta" }, `${say(l.kind)}${l.born ? ` · born ${l.born}` : ""}`),
+              ),
+            )
+          : [el("li", { class: "empty" }, "No person or vehicle linked yet. Link them from the intelligence check.")]),
+      );
+    } catch (e) {
+      list.replaceChildren(el("li", { class: "form-error" }, `The linked people and vehicles cannot be shown: ${e.message}`));
+    }
+  }
+  // ---- end of linked people and vehicles ----
 
   // ---- The live list ------------------------------------------------------------------
 

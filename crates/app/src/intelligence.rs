@@ -668,6 +668,7 @@ type IncidentLink = (String, Hit, String, Option<i64>);
 /// are kept on the person's, vehicle's or location's stream, so only the index can answer
 /// "what is linked to this incident" without reading every record).
 fn links_to_incidents(app: &App, incidents: &[String]) -> Result<Vec<IncidentLink>, AppError> {
+    // Callers have caught the index up already (`search_feed::current`).
     let index = app.search()?;
     let links = index.links(incidents, None, 2_000).map_err(search_error)?;
     let mut ends: Vec<String> = links.iter().filter_map(|l| l.from.clone()).collect();
@@ -703,6 +704,7 @@ pub async fn incident_links(
             "there is no incident with id {id}"
         )));
     }
+    crate::search_feed::current(app).await?;
     let mut linked: Vec<LinkedRecord> = links_to_incidents(app, &[id.to_string()])?
         .into_iter()
         .filter_map(|(_, hit, role, at)| {
@@ -790,6 +792,7 @@ pub async fn incident_warnings(
         }
     }
     let today = today(app);
+    crate::search_feed::current(app).await?;
     let found_links = links_to_incidents(
         app,
         &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),

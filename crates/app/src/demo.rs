@@ -11,7 +11,7 @@ use crate::users::add_user;
 use crate::{Actor, App, AppError};
 use controlroom_domain::contact::ContactDraft;
 use controlroom_domain::pole::PersonDraft;
-use controlroom_domain::roles::Role;
+use controlroom_domain::roles::{Role, Roles};
 use controlroom_domain::user::Username;
 use controlroom_domain::{Clock, ManualClock};
 use controlroom_store::IncidentFilter;
@@ -21,27 +21,33 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DemoUser {
     pub username: &'static str,
-    pub role: Role,
+    pub roles: Roles,
     pub password: String,
 }
 
 pub fn demo_users() -> Vec<DemoUser> {
-    [
-        ("handler", Role::ContactHandler),
-        ("dispatcher", Role::Dispatcher),
-        ("recorder", Role::CrimeRecorder),
-        ("registrar", Role::CrimeRegistrar),
-        ("supervisor", Role::Supervisor),
-        ("auditor", Role::Auditor),
-        ("admin", Role::Admin),
-    ]
-    .into_iter()
-    .map(|(username, role)| DemoUser {
-        username,
-        role,
-        password: format!("{username}-demo"),
-    })
-    .collect()
+    use Role::*;
+    let users: [(&'static str, &[Role]); 8] = [
+        ("handler", &[ContactHandler]),
+        ("dispatcher", &[Dispatcher]),
+        ("recorder", &[CrimeRecorder]),
+        ("registrar", &[CrimeRegistrar]),
+        ("supervisor", &[Supervisor]),
+        ("auditor", &[Auditor]),
+        ("admin", &[Admin]),
+        // A contact-and-crime-recorder operator: takes the call and records the crime.
+        ("operator", &[ContactHandler, CrimeRecorder]),
+    ];
+    users
+        .into_iter()
+        .filter_map(|(username, roles)| {
+            Some(DemoUser {
+                username,
+                roles: Roles::try_from(roles.to_vec()).ok()?,
+                password: format!("{username}-demo"),
+            })
+        })
+        .collect()
 }
 
 enum Outcome {
@@ -474,14 +480,8 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     for user in demo_users() {
         let name = Username::parse(user.username)?;
         if app.store.user(&name).await?.is_none() {
-            add_user(
-                app,
-                &system,
-                user.username,
-                user.role.as_str(),
-                &user.password,
-            )
-            .await?;
+            let roles: Vec<&str> = user.roles.iter().map(Role::as_str).collect();
+            add_user(app, &system, user.username, &roles, &user.password).await?;
             users_created += 1;
         }
     }
@@ -508,14 +508,8 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     let mut shift = App::new(app.store.clone(), clock.clone(), app.settings.clone());
     // The shift's records go into the server's own intelligence index, not a throwaway one.
     shift.search = app.search.clone();
-    let handler = Actor {
-        username: Username::parse("handler")?,
-        role: Role::ContactHandler,
-    };
-    let recorder = Actor {
-        username: Username::parse("recorder")?,
-        role: Role::CrimeRecorder,
-    };
+    let handler = Actor::with_role(Username::parse("handler")?, Role::ContactHandler);
+    let recorder = Actor::with_role(Username::parse("recorder")?, Role::CrimeRecorder);
     for (i, call) in CALLS.iter().enumerate() {
         clock.set(start + spacing * i32::try_from(i + 1).unwrap_or(0));
         let draft = ContactDraft {

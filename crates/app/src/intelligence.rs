@@ -39,6 +39,7 @@ async fn append(
         stream: record.stream(),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
+        role: actor.role_to_record(),
         at_micros: micros(at),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
@@ -201,7 +202,7 @@ async fn change(
     Ok(record)
 }
 
-fn require(actor: &Actor) -> Result<(), AppError> {
+fn require(actor: &Actor) -> Result<Actor, AppError> {
     actor.require(Permission::ViewIncidents, "search or record intelligence")
 }
 
@@ -210,7 +211,7 @@ pub async fn record_person(
     actor: &Actor,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -231,7 +232,7 @@ pub async fn update_person(
     id: Uuid,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -254,7 +255,7 @@ pub async fn record_vehicle(
     model: Option<&str>,
     colour: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
         make: optional_text("make", make, 60)?,
@@ -281,7 +282,7 @@ pub async fn record_property(
     description: &str,
     serial: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let details = controlroom_domain::pole::PropertyDetails {
         description: required_text("description", description, 500)?,
         serial: optional_text("serial", serial, 60)?
@@ -315,7 +316,7 @@ pub async fn record_location(
     actor: &Actor,
     input: LocationInput<'_>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let coordinates = match (input.lat, input.lon) {
         (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
         (None, None) => None,
@@ -355,7 +356,7 @@ pub async fn add_marker(
     source: &str,
     review_by: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -390,7 +391,7 @@ pub async fn link(
     role: &str,
     note: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let role = LinkRole::parse(role)?;
     let note = optional_text("note", note, 500)?;
     if from == to {
@@ -431,7 +432,7 @@ pub async fn merge(
     into: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
@@ -471,7 +472,7 @@ pub async fn unmerge(
     person: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     let current = load(
         app,
@@ -513,7 +514,7 @@ pub struct RecordView {
 }
 
 pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<RecordView, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let record = load(app, reference).await?.ok_or_else(|| {
         AppError::NotFound(format!(
             "there is no {} with id {}",
@@ -547,7 +548,7 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
     tx.append(access_record(
         reference.stream(),
         "record_viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({ "kind": reference.kind.as_str() }),
     ))
@@ -670,7 +671,7 @@ pub async fn check(
     incident: Option<IncidentId>,
     request: CheckRequest,
 ) -> Result<CheckResult, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let index = app.search()?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));
@@ -912,7 +913,7 @@ pub async fn check(
     tx.append(access_record(
         stream,
         "intelligence_check",
-        &actor.username,
+        actor,
         now,
         json!({ "searched": result.searched, "found": found.len() }),
     ))

@@ -85,6 +85,63 @@ async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
     let (code, _, err) = run(&add("pc.smith", "dispatcher"), "short\n").await;
     assert_eq!(code, 2);
     assert!(err.contains("at least 10 characters"), "{err}");
+
+    // Several roles: `--role` more than once, or `--roles a,b`; the user holds each once.
+    let several = |user: &'static str, roles: &'static [&'static str]| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--username",
+            user,
+            "--password-stdin",
+        ];
+        args.extend_from_slice(roles);
+        args
+    };
+    let (code, out, err) = run(
+        &several(
+            "operator1",
+            &["--role", "contact_handler", "--role", "crime_recorder"],
+        ),
+        "a long enough password\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added user operator1 with roles contact_handler, crime_recorder"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &several(
+            "operator2",
+            &[
+                "--roles",
+                "crime_recorder,contact_handler",
+                "--role",
+                "crime_recorder",
+            ],
+        ),
+        "a long enough password\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added user operator2 with roles contact_handler, crime_recorder"),
+        "{out}"
+    );
+    let store = open_store(url).await;
+    let user = store
+        .user(&Username::parse("operator2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.roles, ["contact_handler", "crime_recorder"]);
+    store.close().await;
+    let (code, _, err) = run(&several("nobody", &[]), "a long enough password\n").await;
+    assert_eq!(code, 2, "no role at all: {err}");
+    assert!(err.contains("at least one role"), "{err}");
     let (code, _, err) = run(&["migrate", "--database-url", "mysql://somewhere"], "").await;
     assert_eq!(code, 2);
     assert!(err.contains("sqlite://"), "{err}");

@@ -15,5 +15,6 @@ mod idempotency;
 mod intelligence;
 mod ops;
 mod recording;
+mod roles;
 mod session;
 mod tamper;

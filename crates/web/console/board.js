@@ -434,7 +434,7 @@
     const me = await api("GET", "/api/v1/session");
     CR.watchIdle(me);
     CR.setCsrf(me.csrf_token);
-    $("whoami").textContent = `${me.username} · ${say(me.role)}`;
+    $("whoami").textContent = CR.whoami(me);
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
     const reload = () => Promise.all([loadIncidents(), loadUnits()]).catch(() => {});
     CR.live(

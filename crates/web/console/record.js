@@ -10,7 +10,7 @@
   try {
     const me = await api("GET", "/api/v1/session");
     CR.watchIdle(me);
-    document.getElementById("whoami").textContent = `${me.username} · ${say(me.role)}`;
+    document.getElementById("whoami").textContent = CR.whoami(me);
     const record = await api("GET", `/api/v1/records/${kind}/${id}`);
     document.getElementById("record-title").textContent = `${say(record.kind)}: ${record.label}`;
     document.title = `${record.label} · Control Room`;

@@ -53,16 +53,18 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
     dialogs.push(dialog.message());
     dialog.dismiss();
   });
-  // Two units on duty, and the demo shift's oldest emergency: long past its attendance target.
+  // The demo shift's oldest emergency no unit is on yet (long past its attendance target),
+  // and two units just round the corner from it: nearer than any of the demo's units on duty.
   const setup = await page.evaluate(async () => {
+    const list = await CR.api("GET", "/api/v1/incidents?status=graded&limit=500");
+    const emergency = list.incidents.filter((i) => i.grade === "emergency" && i.lat !== null).sort((a, b) => a.opened_at.localeCompare(b.opened_at))[0];
     const units = {};
-    for (const [call_sign, lat, lon] of [["BJ21", 53.8, -1.55], ["BJ22", 53.81, -1.56]]) {
-      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: ["first_aid"], station: "Millgarth" });
+    for (const [call_sign, lat, lon] of [["BJ21", emergency.lat + 0.0003, emergency.lon], ["BJ22", emergency.lat, emergency.lon + 0.0006]]) {
+      // Crewed for whatever the call needs (a weapon: Taser; an injury: first aid).
+      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: ["first_aid", "taser"], station: "Millgarth" });
       await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
       units[call_sign] = u.id;
     }
-    const list = await CR.api("GET", "/api/v1/incidents?status=graded&limit=500");
-    const emergency = list.incidents.filter((i) => i.grade === "emergency" && i.lat !== null).sort((a, b) => a.opened_at.localeCompare(b.opened_at))[0];
     return { units, incident: { id: emergency.id, reference: emergency.reference } };
   });
   const { incident, units } = setup;

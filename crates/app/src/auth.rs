@@ -5,11 +5,10 @@
 //! SHA-256, so a copy of the database holds no usable tokens. A session unused for longer than
 //! the idle timeout is over.
 
-use crate::records::{access_record, micros};
+use crate::records::{micros, signed_in_record};
 use crate::{Actor, App, AppError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use controlroom_domain::roles::Role;
 use controlroom_domain::sign_in::FailedSignIns;
 use controlroom_domain::user::Username;
 use controlroom_store::SessionRow;
@@ -126,7 +125,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     if let Err(until) = app.failed_sign_ins.begin(&key, now) {
         let wait = until.duration_since(now);
         let mut tx = app.store.begin().await?;
-        tx.append(access_record(
+        tx.append(signed_in_record(
             format!("user/{key}"),
             "sign_in_throttled",
             &Username::system(),
@@ -162,7 +161,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         let who = name
             .unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
         let mut tx = app.store.begin().await?;
-        tx.append(access_record(
+        tx.append(signed_in_record(
             format!("user/{who}"),
             "sign_in_failed",
             &who,
@@ -173,8 +172,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         tx.commit().await?;
         return Err(AppError::Unauthenticated(WRONG.into()));
     };
-    let role =
-        Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
+    let roles = crate::users::stored_roles(&name, &user.roles)?;
     app.failed_sign_ins.succeed(&key);
 
     let mut bytes = [0u8; 32];
@@ -188,7 +186,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         last_seen_at_micros: micros(now),
     })
     .await?;
-    tx.append(access_record(
+    tx.append(signed_in_record(
         format!("user/{name}"),
         "signed_in",
         &name,
@@ -199,10 +197,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     tx.commit().await?;
     Ok(SignedIn {
         token,
-        actor: Actor {
-            username: name,
-            role,
-        },
+        actor: Actor::new(name, roles),
     })
 }
 
@@ -240,15 +235,8 @@ pub async fn check(app: &App, token: &str) -> Result<(Actor, SignedDuration), Ap
     }
     let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
     let user = app.store.user(&name).await?.ok_or_else(expired)?;
-    let role =
-        Role::parse(&user.role).map_err(|e| AppError::Corrupt(format!("user {name}: {e}")))?;
-    Ok((
-        Actor {
-            username: name,
-            role,
-        },
-        idle,
-    ))
+    let roles = crate::users::stored_roles(&name, &user.roles)?;
+    Ok((Actor::new(name, roles), idle))
 }
 
 fn touch_interval(idle_timeout: SignedDuration) -> SignedDuration {
@@ -263,7 +251,7 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
     let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
     let mut tx = app.store.begin().await?;
     tx.delete_session(&hash).await?;
-    tx.append(access_record(
+    tx.append(signed_in_record(
         format!("user/{name}"),
         "signed_out",
         &name,

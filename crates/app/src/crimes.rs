@@ -253,6 +253,7 @@ async fn append(
             stream: crime_stream(id),
             kind: event.kind().to_owned(),
             actor: actor.username.to_string(),
+            role: actor.role_to_record(),
             at_micros: micros(at),
             payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
         })
@@ -365,7 +366,10 @@ async fn record_new(
     let events = decide(
         None,
         CrimeCommand::Record(recording),
-        (&actor.username, actor.role),
+        (
+            &actor.username,
+            actor.role_in_use().unwrap_or(actor.roles.first()),
+        ),
         now,
         &app.settings.reference,
     )?;
@@ -385,7 +389,7 @@ pub async fn record_from_incident(
     draft: CrimeDraft,
     idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
-    actor.require(Permission::RecordCrime, "record crimes")?;
+    let actor = &actor.require(Permission::RecordCrime, "record crimes")?;
     let parsed = parse_draft(&draft)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -457,7 +461,7 @@ pub async fn record_direct(
     reported_at: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
-    actor.require(Permission::RecordCrime, "record crimes")?;
+    let actor = &actor.require(Permission::RecordCrime, "record crimes")?;
     let parsed = parse_draft(&draft)?;
     let reported_at = time("reported_at", reported_at)?;
     let location = draft
@@ -526,13 +530,13 @@ async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
 
 /// Read a crime record. It names victims and suspects, so the read is audited (DPA 2018 s.62).
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Crime, AppError> {
-    actor.require(Permission::ViewIncidents, "read crime records")?;
+    let actor = &actor.require(Permission::ViewIncidents, "read crime records")?;
     let crime = load(app, id).await?;
     let mut tx = app.store.begin().await?;
     tx.append(access_record(
         crime_stream(id),
         "crime.viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({ "reference": crime.record.recording.reference }),
     ))
@@ -548,6 +552,13 @@ pub async fn change(
     id: Uuid,
     command: CrimeCommand,
 ) -> Result<Crime, AppError> {
+    // A user with several roles acts under the one the command needs; without it, the
+    // domain refuses.
+    let role = actor
+        .roles
+        .granting(command.permission())
+        .unwrap_or(actor.roles.first());
+    let actor = &actor.acting_as(role);
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let current = fold(&tx.stream(&crime_stream(id)).await?)?
@@ -555,7 +566,7 @@ pub async fn change(
     let events = decide(
         Some(&current),
         command,
-        (&actor.username, actor.role),
+        (&actor.username, role),
         now,
         &app.settings.reference,
     )?;
@@ -580,7 +591,7 @@ pub async fn list(
     actor: &Actor,
     status: Option<&str>,
 ) -> Result<Vec<CrimeRow>, AppError> {
-    actor.require(Permission::ReviewCrimeRecording, "list crime records")?;
+    let actor = &actor.require(Permission::ReviewCrimeRecording, "list crime records")?;
     let status = status.map(str::trim).filter(|s| !s.is_empty());
     if let Some(s) = status
         && !["recorded", "removal_requested", "removed"].contains(&s)
@@ -601,7 +612,7 @@ pub async fn list(
     tx.append(access_record(
         "crimes".to_owned(),
         "crimes_listed",
-        &actor.username,
+        actor,
         app.now(),
         json!({
             "status": status,

@@ -11,7 +11,7 @@ use crate::users::add_user;
 use crate::{Actor, App, AppError};
 use controlroom_domain::contact::ContactDraft;
 use controlroom_domain::pole::PersonDraft;
-use controlroom_domain::roles::Role;
+use controlroom_domain::roles::{Role, Roles};
 use controlroom_domain::user::Username;
 use controlroom_domain::{Clock, ManualClock};
 use controlroom_store::IncidentFilter;
@@ -21,27 +21,33 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct DemoUser {
     pub username: &'static str,
-    pub role: Role,
+    pub roles: Roles,
     pub password: String,
 }
 
 pub fn demo_users() -> Vec<DemoUser> {
-    [
-        ("handler", Role::ContactHandler),
-        ("dispatcher", Role::Dispatcher),
-        ("recorder", Role::CrimeRecorder),
-        ("registrar", Role::CrimeRegistrar),
-        ("supervisor", Role::Supervisor),
-        ("auditor", Role::Auditor),
-        ("admin", Role::Admin),
-    ]
-    .into_iter()
-    .map(|(username, role)| DemoUser {
-        username,
-        role,
-        password: format!("{username}-demo"),
-    })
-    .collect()
+    use Role::*;
+    let users: [(&'static str, &[Role]); 8] = [
+        ("handler", &[ContactHandler]),
+        ("dispatcher", &[Dispatcher]),
+        ("recorder", &[CrimeRecorder]),
+        ("registrar", &[CrimeRegistrar]),
+        ("supervisor", &[Supervisor]),
+        ("auditor", &[Auditor]),
+        ("admin", &[Admin]),
+        // A contact-and-crime-recorder operator: takes the call and records the crime.
+        ("operator", &[ContactHandler, CrimeRecorder]),
+    ];
+    users
+        .into_iter()
+        .filter_map(|(username, roles)| {
+            Some(DemoUser {
+                username,
+                roles: Roles::try_from(roles.to_vec()).ok()?,
+                password: format!("{username}-demo"),
+            })
+        })
+        .collect()
 }
 
 enum Outcome {
@@ -467,21 +473,74 @@ const CALLS: &[Call] = &[
     },
 ];
 
-/// Create the demo users and incidents if they are not there yet. Safe to run at every start.
+/// The database setting that marks a database created by `serve --demo`.
+pub const DEMO_SETTING: &str = "demo";
+
+/// Make sure this database may hold the demo force, whose passwords are published: one
+/// created by the demo (marked so before any demo data is written), or an empty one, which
+/// is marked now. A database with users or incidents of its own is refused.
+async fn claim_for_the_demo(app: &App) -> Result<(), AppError> {
+    if app.store.setting(DEMO_SETTING).await?.is_some() {
+        return Ok(());
+    }
+    let has_users = !app.store.list_users().await?.is_empty();
+    let has_incidents = !app
+        .store
+        .list_incidents(&IncidentFilter {
+            limit: 1,
+            ..IncidentFilter::default()
+        })
+        .await?
+        .is_empty();
+    if has_users || has_incidents {
+        return Err(AppError::Conflict(format!(
+            "this database was not created as a demo: it already has {}, and the demo would add users whose passwords are published; run without --demo, or point --database-url at a new file",
+            match (has_users, has_incidents) {
+                (true, true) => "users and incidents",
+                (true, false) => "users",
+                _ => "incidents",
+            }
+        )));
+    }
+    // Written before any demo data, so demo data is never found without it.
+    let now = app.now();
+    let system = Actor::system();
+    let mut tx = app.store.begin().await?;
+    tx.insert_setting(
+        DEMO_SETTING,
+        "created by serve --demo",
+        now.as_microsecond(),
+    )
+    .await?;
+    tx.append(controlroom_store::NewRecord {
+        category: controlroom_domain::audit::Category::Change,
+        stream: format!("settings/{DEMO_SETTING}"),
+        kind: "database_marked_demo".to_owned(),
+        actor: system.username.to_string(),
+        at_micros: now.as_microsecond(),
+        payload: serde_json::json!({
+            "setting": DEMO_SETTING,
+            "why": "created by serve --demo: its users' passwords are published",
+        })
+        .to_string(),
+        role: system.role_to_record(),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Create the demo users and incidents if they are not there yet. Safe to run at every start
+/// of a demo database; refused on a database that was not created as one.
 pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
+    claim_for_the_demo(app).await?;
     let system = Actor::system();
     let mut users_created = 0;
     for user in demo_users() {
         let name = Username::parse(user.username)?;
         if app.store.user(&name).await?.is_none() {
-            add_user(
-                app,
-                &system,
-                user.username,
-                user.role.as_str(),
-                &user.password,
-            )
-            .await?;
+            let roles: Vec<&str> = user.roles.iter().map(Role::as_str).collect();
+            add_user(app, &system, user.username, &roles, &user.password).await?;
             users_created += 1;
         }
     }
@@ -508,14 +567,34 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     let mut shift = App::new(app.store.clone(), clock.clone(), app.settings.clone());
     // The shift's records go into the server's own intelligence index, not a throwaway one.
     shift.search = app.search.clone();
-    let handler = Actor {
-        username: Username::parse("handler")?,
-        role: Role::ContactHandler,
-    };
-    let recorder = Actor {
-        username: Username::parse("recorder")?,
-        role: Role::CrimeRecorder,
-    };
+    // Units go into the server's own registry, so the board shows them at once.
+    shift.units = app.units.clone();
+    shift.live = app.live.clone();
+    let handler = Actor::with_role(Username::parse("handler")?, Role::ContactHandler);
+    let recorder = Actor::with_role(Username::parse("recorder")?, Role::CrimeRecorder);
+    let dispatcher = Actor::with_role(Username::parse("dispatcher")?, Role::Dispatcher);
+    let mut units = std::collections::HashMap::new();
+    for unit in UNITS {
+        let skills: Vec<String> = unit.skills.iter().map(|s| (*s).to_owned()).collect();
+        let registered = crate::dispatch::register(
+            &shift,
+            &dispatcher,
+            unit.call_sign,
+            unit.unit_type,
+            &skills,
+            unit.station,
+            &unit
+                .crew
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+        crate::dispatch::report_position(&shift, &dispatcher, registered.id, unit.at.0, unit.at.1)
+            .await?;
+        units.insert(unit.call_sign, registered.id);
+    }
+    let mut opened_ids = std::collections::HashMap::new();
     for (i, call) in CALLS.iter().enumerate() {
         clock.set(start + spacing * i32::try_from(i + 1).unwrap_or(0));
         let draft = ContactDraft {
@@ -559,6 +638,19 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
             Outcome::Open => {}
             Outcome::Graded(g, why) => {
                 grade(&shift, &handler, id, g, why, None, None).await?;
+                // Units sent to it, as the dispatcher did, and how far they got.
+                for sent in SENT.iter().filter(|s| s.caller == call.caller) {
+                    let Some(&unit) = units.get(sent.call_sign) else {
+                        continue;
+                    };
+                    clock.advance(SignedDuration::from_secs(45));
+                    crate::dispatch::assign(&shift, &dispatcher, id, unit).await?;
+                    for status in sent.statuses {
+                        clock.advance(SignedDuration::from_mins(3));
+                        crate::dispatch::set_status(&shift, &dispatcher, unit, status, None)
+                            .await?;
+                    }
+                }
             }
             Outcome::Closed(g, why, code, qualifiers, resolution) => {
                 grade(&shift, &handler, id, g, why, None, None).await?;
@@ -643,11 +735,292 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                 close(&shift, &handler, id, input, None).await?;
             }
         }
+        opened_ids.insert(call.caller, id);
     }
+    // The unit on its break.
+    if let Some(&unit) = units.get("TR31") {
+        crate::dispatch::set_status(&shift, &dispatcher, unit, "refreshment", None).await?;
+    }
+    people_on_record(&shift, &handler, &opened_ids).await?;
+    diary_week(&shift, &dispatcher).await?;
     Ok(DemoSummary {
         users_created,
         incidents_created: CALLS.len(),
     })
+}
+
+struct DemoUnit {
+    call_sign: &'static str,
+    unit_type: &'static str,
+    skills: &'static [&'static str],
+    station: &'static str,
+    crew: &'static [&'static str],
+    /// Where it is now (from the vehicle location feed): stations and patrol areas across
+    /// Leeds, none on top of a call.
+    at: (f64, f64),
+}
+
+/// The night turn on duty.
+const UNITS: &[DemoUnit] = &[
+    DemoUnit {
+        call_sign: "LD11",
+        unit_type: "response",
+        skills: &["first_aid"],
+        station: "Elland Road",
+        crew: &["PC 4411 Ward", "PC 5120 Osei"],
+        at: (53.7760, -1.5830),
+    },
+    DemoUnit {
+        call_sign: "LD12",
+        unit_type: "response",
+        skills: &["taser", "first_aid"],
+        station: "Chapeltown",
+        crew: &["PC 3307 Lambert", "PC 6021 Nowak"],
+        at: (53.8290, -1.5330),
+    },
+    DemoUnit {
+        call_sign: "LD14",
+        unit_type: "response",
+        skills: &["first_aid", "advanced_driver"],
+        station: "Killingbeck",
+        crew: &["PC 2290 Hussain"],
+        at: (53.8095, -1.4850),
+    },
+    DemoUnit {
+        call_sign: "LN21",
+        unit_type: "neighbourhood",
+        skills: &["first_aid"],
+        station: "Weetwood",
+        crew: &["PC 1876 Doyle", "PCSO 9012 Amin"],
+        at: (53.8250, -1.5850),
+    },
+    DemoUnit {
+        call_sign: "LN22",
+        unit_type: "neighbourhood",
+        skills: &[],
+        station: "Pudsey",
+        crew: &["PC 7734 Greenwood"],
+        at: (53.7930, -1.6700),
+    },
+    DemoUnit {
+        call_sign: "TR31",
+        unit_type: "roads_policing",
+        skills: &["advanced_driver", "first_aid"],
+        station: "Stainbeck",
+        crew: &["PC 5566 Fletcher"],
+        at: (53.8400, -1.5500),
+    },
+    DemoUnit {
+        call_sign: "ARV1",
+        unit_type: "armed_response",
+        skills: &["firearms", "taser", "first_aid", "advanced_driver"],
+        station: "Elland Road",
+        crew: &["PC 1010 Marsden", "PC 1102 Iqbal"],
+        at: (53.7800, -1.5950),
+    },
+    DemoUnit {
+        call_sign: "DOG2",
+        unit_type: "dog",
+        skills: &["dog_handler"],
+        station: "Carr Gate",
+        crew: &["PC 8843 Rowe"],
+        at: (53.8450, -1.5950),
+    },
+    DemoUnit {
+        call_sign: "CSI4",
+        unit_type: "csi",
+        skills: &["forensic"],
+        station: "Elland Road",
+        crew: &["CSI Patel"],
+        at: (53.7770, -1.5750),
+    },
+];
+
+struct Sent {
+    caller: &'static str,
+    call_sign: &'static str,
+    /// The statuses it reported after being assigned.
+    statuses: &'static [&'static str],
+}
+
+/// Units busy on the shift's incidents.
+const SENT: &[Sent] = &[
+    Sent {
+        caller: "Aisha Khan",
+        call_sign: "LN21",
+        statuses: &["en_route", "at_scene"],
+    },
+    Sent {
+        caller: "Tom Birch",
+        call_sign: "LD14",
+        statuses: &["en_route"],
+    },
+    Sent {
+        caller: "Nadia Rahman",
+        call_sign: "ARV1",
+        statuses: &["en_route"],
+    },
+];
+
+struct Known {
+    name: &'static str,
+    born: &'static str,
+    address: &'static str,
+    /// (marker kind, reason, source)
+    markers: &'static [(&'static str, &'static str, &'static str)],
+    /// (the caller whose incident they are linked to, how)
+    linked: &'static [(&'static str, &'static str)],
+}
+
+/// People on record, with warning markers and history linked to the shift's incidents, so an
+/// intelligence check finds something real.
+const PEOPLE: &[Known] = &[
+    Known {
+        name: "Lee Carter",
+        born: "1988-04-12",
+        address: "Flat 3, 22 Hyde Park Road, Leeds LS6 1AB",
+        markers: &[(
+            "violence",
+            "Threatened to kill his ex-partner; assaulted her in 2025 (domestic abuse history)",
+            "Force intelligence report, MARAC Leeds",
+        )],
+        linked: &[("Aisha Khan", "suspect")],
+    },
+    Known {
+        name: "Aisha Khan",
+        born: "1992-09-30",
+        address: "14 Cardigan Road, Headingley, Leeds LS6 3AG",
+        markers: &[(
+            "vulnerable_resident",
+            "High-risk domestic abuse victim; two children at the address; MARAC case",
+            "DASH risk assessment, MARAC Leeds",
+        )],
+        linked: &[("Aisha Khan", "victim")],
+    },
+    Known {
+        name: "Darren Webb",
+        born: "1996-01-17",
+        address: "41 Woodhouse Street, Leeds LS6 2PY",
+        markers: &[
+            (
+                "weapons",
+                "Carries a lock knife: found on him at arrest in 2025",
+                "Custody record, Elland Road",
+            ),
+            (
+                "officer_safety",
+                "Violent on arrest; spits at officers",
+                "Officer safety information report",
+            ),
+        ],
+        linked: &[("Paul Ndlovu", "suspect"), ("Jordan Price", "suspect")],
+    },
+    Known {
+        name: "Paul Ndlovu",
+        born: "1979-06-05",
+        address: "8 Blenheim Walk, Leeds LS2 9AQ",
+        markers: &[],
+        linked: &[("Paul Ndlovu", "caller")],
+    },
+    Known {
+        name: "Chloe Dawson",
+        born: "2003-11-22",
+        address: "Room 12, 5 Kirkstall Lane, Leeds LS5 3BE",
+        markers: &[(
+            "mental_health",
+            "Previous attempts at self-harm; crisis team involved",
+            "Mental health triage, Leeds and York Partnership NHS Foundation Trust",
+        )],
+        linked: &[("Chloe Dawson", "subject")],
+    },
+];
+
+async fn people_on_record(
+    shift: &App,
+    handler: &Actor,
+    opened: &std::collections::HashMap<&'static str, controlroom_domain::incident::IncidentId>,
+) -> Result<(), AppError> {
+    use controlroom_domain::pole::{Kind, RecordRef};
+    let today = shift
+        .clock
+        .now()
+        .to_zoned(shift.settings.time_zone.clone())
+        .date();
+    let review = today
+        .checked_add(jiff::Span::new().years(1))
+        .map_err(|e| AppError::Corrupt(format!("review date: {e}")))?
+        .to_string();
+    for known in PEOPLE {
+        let person = record_person(
+            shift,
+            handler,
+            PersonDraft {
+                names: vec![known.name.to_owned()],
+                date_of_birth: Some(known.born.to_owned()),
+                addresses: vec![known.address.to_owned()],
+                phones: CALLS
+                    .iter()
+                    .filter(|c| c.caller == known.name)
+                    .map(|c| c.phone.to_owned())
+                    .collect(),
+                ..PersonDraft::default()
+            },
+        )
+        .await?;
+        for (kind, reason, source) in known.markers {
+            crate::intelligence::add_marker(
+                shift,
+                handler,
+                person.reference,
+                kind,
+                reason,
+                source,
+                &review,
+            )
+            .await?;
+        }
+        for (caller, how) in known.linked {
+            let Some(incident) = opened.get(caller) else {
+                continue;
+            };
+            crate::intelligence::link(
+                shift,
+                handler,
+                person.reference,
+                RecordRef {
+                    kind: Kind::Incident,
+                    id: incident.0,
+                },
+                how,
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Appointment slots for the coming week in four areas (morning, afternoon, evening).
+async fn diary_week(shift: &App, dispatcher: &Actor) -> Result<(), AppError> {
+    let today = shift
+        .clock
+        .now()
+        .to_zoned(shift.settings.time_zone.clone())
+        .date();
+    let times: Vec<String> = ["10:00", "14:00", "18:00"]
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    for day in 0..7 {
+        let date = today
+            .checked_add(jiff::Span::new().days(day))
+            .map_err(|e| AppError::Corrupt(format!("diary date: {e}")))?
+            .to_string();
+        for area in ["LS6", "LS7", "LS9", "LS11"] {
+            crate::diary::open_slots(shift, dispatcher, area, &date, &times, 2).await?;
+        }
+    }
+    Ok(())
 }
 
 /// What a handler establishes before grading: every question for the type answered (yes for

@@ -25,6 +25,7 @@ async fn append(
         stream: key.stream(),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
+        role: actor.role_to_record(),
         at_micros: micros(at),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
@@ -52,7 +53,7 @@ pub async fn open_slots(
     times: &[String],
     capacity: u32,
 ) -> Result<Vec<Slot>, AppError> {
-    actor.require(Permission::ManageResources, "manage the diary")?;
+    let actor = &actor.require(Permission::ManageResources, "manage the diary")?;
     if !(1..=50).contains(&capacity) {
         return Err(Invalid::new("capacity", "must be between 1 and 50 appointments").into());
     }
@@ -162,7 +163,7 @@ pub async fn book(
     date: &str,
     time: &str,
 ) -> Result<Incident, AppError> {
-    actor.require(Permission::GradeIncident, "book appointments")?;
+    let actor = &actor.require(Permission::GradeIncident, "book appointments")?;
     let key = SlotKey::parse(area, date, time)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
@@ -210,7 +211,7 @@ pub async fn end(
     missed: bool,
     reason: &str,
 ) -> Result<Incident, AppError> {
-    actor.require(Permission::GradeIncident, "change appointments")?;
+    let actor = &actor.require(Permission::GradeIncident, "change appointments")?;
     let reason = required_text("reason", reason, 500)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;

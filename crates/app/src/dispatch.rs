@@ -158,6 +158,7 @@ async fn append(
         stream: unit_stream(id),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
+        role: actor.role_to_record(),
         at_micros: micros(at),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
@@ -266,7 +267,7 @@ pub async fn register(
     station: &str,
     crew: &[String],
 ) -> Result<Unit, AppError> {
-    actor.require(Permission::ManageResources, "manage units")?;
+    let actor = &actor.require(Permission::ManageResources, "manage units")?;
     let call_sign = call_sign(sign)?;
     if app.units.all().iter().any(|u| u.call_sign == call_sign) {
         return Err(AppError::Conflict(format!(
@@ -307,7 +308,7 @@ pub async fn report_position(
     lat: f64,
     lon: f64,
 ) -> Result<Unit, AppError> {
-    actor.require(Permission::ManageResources, "report unit positions")?;
+    let actor = &actor.require(Permission::ManageResources, "report unit positions")?;
     let c = controlroom_domain::contact::Coordinates::parse(lat, lon)?;
     let event = UnitEvent::PositionReported {
         lat: c.lat,
@@ -362,7 +363,7 @@ pub async fn assign(
     incident: IncidentId,
     unit: UnitId,
 ) -> Result<Option<Incident>, AppError> {
-    actor.require(Permission::DispatchUnits, "dispatch units")?;
+    let actor = &actor.require(Permission::DispatchUnits, "dispatch units")?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
     let current = load_unit(tx.as_mut(), unit).await?;
@@ -435,7 +436,7 @@ pub async fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<Unit, AppError> {
-    actor.require(Permission::DispatchUnits, "change unit status")?;
+    let actor = &actor.require(Permission::DispatchUnits, "change unit status")?;
     let to = UnitStatus::parse(status)?;
     let reason = optional_text("reason", reason, 500)?;
     let at = app.now();
@@ -526,7 +527,7 @@ pub async fn reassign(
     to: IncidentId,
     reason: &str,
 ) -> Result<Option<Incident>, AppError> {
-    actor.require(Permission::DispatchUnits, "dispatch units")?;
+    let actor = &actor.require(Permission::DispatchUnits, "dispatch units")?;
     let reason = required_text("reason", reason, 500)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
@@ -635,7 +636,7 @@ pub async fn resolve(
     resolution: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::CloseIncident, "resolve incidents")?;
+    let actor = &actor.require(Permission::CloseIncident, "resolve incidents")?;
     let command = IncidentCommand::resolve(resolution)?;
     let mut tx = app.store.begin().await?;
     if let Some(first) = crate::incidents::earlier_outcome(tx.as_mut(), actor, idempotency).await? {

@@ -28,7 +28,7 @@ pub async fn answer_questions(
     answers: &[(String, String)],
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "answer the questions on a call")?;
+    let actor = &actor.require(Permission::GradeIncident, "answer the questions on a call")?;
     let mut parsed: Vec<FactAnswer> = Vec::new();
     for (i, (fact, answer)) in answers.iter().enumerate() {
         let field = format!("answers[{i}]");
@@ -98,7 +98,7 @@ pub async fn approve_unattended_closure(
     reason: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(
+    let actor = &actor.require(
         Permission::ApproveUnattendedClosure,
         "approve closing an incident no unit attended (supervisors)",
     )?;
@@ -164,7 +164,7 @@ pub async fn classify(
     qualifiers: &[String],
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "classify incidents")?;
+    let actor = &actor.require(Permission::GradeIncident, "classify incidents")?;
     let incident_type = incident_type
         .filter(|t| !t.trim().is_empty())
         .map(|t| incident_type_code(app, "incident_type", t))
@@ -190,7 +190,7 @@ pub async fn assess_thrive(
     draft: ThriveDraft,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "record THRIVE assessments")?;
+    let actor = &actor.require(Permission::GradeIncident, "record THRIVE assessments")?;
     run(
         app,
         actor,
@@ -210,7 +210,7 @@ pub async fn record_vulnerability(
     note: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "record vulnerability")?;
+    let actor = &actor.require(Permission::GradeIncident, "record vulnerability")?;
     let subject = Subject::parse(subject)?;
     let mut parsed: Vec<VulnerabilityFlag> = flags
         .iter()
@@ -243,7 +243,7 @@ pub async fn complete_dash(
     answers: DashAnswers,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "record DASH assessments")?;
+    let actor = &actor.require(Permission::GradeIncident, "record DASH assessments")?;
     let questions = app.settings.reference.dash_questions.len();
     run_with(app, actor, id, idempotency, |incident| {
         // Children present on the call (a fact or a qualifier) refer to children's social care.
@@ -267,7 +267,7 @@ pub async fn signpost(
     advice: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "record signposting")?;
+    let actor = &actor.require(Permission::GradeIncident, "record signposting")?;
     let agency = known(
         "agency",
         agency,

@@ -428,10 +428,7 @@ pub async fn into_store(
     use controlroom_domain::roles::Role;
     use controlroom_domain::user::Username;
 
-    let actor = crate::Actor {
-        username: Username::parse("generator")?,
-        role: Role::Supervisor,
-    };
+    let actor = crate::Actor::with_role(Username::parse("generator")?, Role::Supervisor);
     let mut g = Generator::new(seed, app.clock.now().as_microsecond());
     let mut done = Generated::default();
     let mut person_ids = Vec::with_capacity(people);

@@ -93,7 +93,8 @@ pub(crate) async fn append_events(
         let next = Incident::apply(state, &stamped, index)
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
         let name = stream.get_or_insert_with(|| incident_stream(next.id));
-        tx.append(change_record(name, &stamped)?).await?;
+        tx.append(change_record(name, &stamped, actor.role_to_record())?)
+            .await?;
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.
         if events.is_empty()
@@ -168,7 +169,7 @@ pub async fn mark_duplicate(
     master: IncidentId,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    let actor = &actor.require(Permission::CloseIncident, "close incidents as duplicates")?;
     if id == master {
         return Err(controlroom_domain::Invalid::new(
             "of",
@@ -306,7 +307,7 @@ pub async fn add_log_entry(
     corrects: Option<u32>,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
+    let actor = &actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
     run(
         app,
         actor,
@@ -328,7 +329,7 @@ pub async fn grade(
     override_reason: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::GradeIncident, "grade incidents")?;
+    let actor = &actor.require(Permission::GradeIncident, "grade incidents")?;
     let IncidentCommand::Grade {
         grade, rationale, ..
     } = IncidentCommand::grade(grade, rationale)?
@@ -382,7 +383,7 @@ pub async fn close(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     use controlroom_domain::text::{Code, optional_text};
-    actor.require(Permission::CloseIncident, "close incidents")?;
+    let actor = &actor.require(Permission::CloseIncident, "close incidents")?;
     let IncidentCommand::Close {
         closing_code,
         qualifiers,
@@ -454,7 +455,7 @@ pub async fn reopen(
     reason: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::ReopenIncident, "reopen incidents")?;
+    let actor = &actor.require(Permission::ReopenIncident, "reopen incidents")?;
     run(
         app,
         actor,
@@ -467,7 +468,7 @@ pub async fn reopen(
 
 /// Read one incident with its contacts, log and history. The read itself is recorded.
 pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {
-    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let mut tx = app.store.begin().await?;
     let incident = load_incident(tx.as_mut(), id)
         .await?
@@ -475,7 +476,7 @@ pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, 
     tx.append(access_record(
         incident_stream(id),
         "incident_viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({ "reference": incident.reference.as_str(), "version": incident.version }),
     ))
@@ -557,13 +558,13 @@ pub async fn watch(
     app: &App,
     actor: &Actor,
 ) -> Result<tokio::sync::broadcast::Receiver<crate::live::LiveChange>, AppError> {
-    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let receiver = app.live.subscribe();
     let mut tx = app.store.begin().await?;
     tx.append(access_record(
         "incidents".to_owned(),
         "live_feed_opened",
-        &actor.username,
+        actor,
         app.now(),
         json!({}),
     ))
@@ -579,7 +580,7 @@ pub async fn list(
     actor: &Actor,
     query: &IncidentQuery,
 ) -> Result<Vec<IncidentRow>, AppError> {
-    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let filter = IncidentFilter {
         statuses: query
             .statuses
@@ -597,7 +598,7 @@ pub async fn list(
     tx.append(access_record(
         "incidents".to_owned(),
         "incidents_listed",
-        &actor.username,
+        actor,
         app.now(),
         json!({
             "statuses": filter.statuses,

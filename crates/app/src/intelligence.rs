@@ -39,6 +39,7 @@ async fn append(
         stream: record.stream(),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
+        role: actor.role_to_record(),
         at_micros: micros(at),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
@@ -231,13 +232,13 @@ async fn decide_change(
     Ok(record)
 }
 
-fn require(actor: &Actor) -> Result<(), AppError> {
+fn require(actor: &Actor) -> Result<Actor, AppError> {
     actor.require(Permission::ViewIncidents, "search or record intelligence")
 }
 
 /// Recording or changing intelligence is a change: a role that only reads (the auditor) may
 /// search but not write.
-fn require_write(actor: &Actor) -> Result<(), AppError> {
+fn require_write(actor: &Actor) -> Result<Actor, AppError> {
     require(actor)?;
     actor.require(
         Permission::WriteIncidentLog,
@@ -257,7 +258,7 @@ pub async fn record_person(
     actor: &Actor,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -278,7 +279,7 @@ pub async fn update_person(
     id: Uuid,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -301,7 +302,7 @@ pub async fn record_vehicle(
     model: Option<&str>,
     colour: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
         make: optional_text("make", make, 60)?,
@@ -328,7 +329,7 @@ pub async fn record_property(
     description: &str,
     serial: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let details = controlroom_domain::pole::PropertyDetails {
         description: required_text("description", description, 500)?,
         serial: optional_text("serial", serial, 60)?
@@ -362,7 +363,7 @@ pub async fn record_location(
     actor: &Actor,
     input: LocationInput<'_>,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let coordinates = match (input.lat, input.lon) {
         (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
         (None, None) => None,
@@ -402,7 +403,7 @@ pub async fn add_marker(
     source: &str,
     review_by: &str,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -438,7 +439,7 @@ pub async fn withdraw_marker(
     number: u32,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -464,7 +465,7 @@ pub async fn link(
     role: &str,
     note: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let role = LinkRole::parse(role)?;
     let note = optional_text("note", note, 500)?;
     if from == to {
@@ -518,7 +519,7 @@ pub async fn merge(
     into: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
@@ -558,7 +559,7 @@ pub async fn unmerge(
     person: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    require_write(actor)?;
+    let actor = &require_write(actor)?;
     let reason = required_text("reason", reason, 1000)?;
     let current = load(
         app,
@@ -600,7 +601,7 @@ pub struct RecordView {
 }
 
 pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<RecordView, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let record = load(app, reference).await?.ok_or_else(|| {
         AppError::NotFound(format!(
             "there is no {} with id {}",
@@ -634,7 +635,7 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
     tx.append(access_record(
         reference.stream(),
         "record_viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({ "kind": reference.kind.as_str() }),
     ))
@@ -698,7 +699,7 @@ pub async fn incident_links(
     actor: &Actor,
     id: IncidentId,
 ) -> Result<Vec<LinkedRecord>, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     if app.store.stream(&incident_stream(id)).await?.is_empty() {
         return Err(AppError::NotFound(format!(
             "there is no incident with id {id}"
@@ -728,7 +729,7 @@ pub async fn incident_links(
     tx.append(access_record(
         incident_stream(id),
         "incident_links_viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({ "records": linked.iter().map(|l| l.record.stream()).collect::<Vec<_>>() }),
     ))
@@ -774,7 +775,7 @@ pub async fn incident_warnings(
     actor: &Actor,
     incidents: &[IncidentId],
 ) -> Result<Vec<IncidentWarnings>, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     if incidents.len() > WARNINGS_AT_ONCE {
         return Err(Invalid::new(
             "incidents",
@@ -865,7 +866,7 @@ pub async fn incident_warnings(
     tx.append(access_record(
         "incidents".to_owned(),
         "warnings_viewed",
-        &actor.username,
+        actor,
         app.now(),
         json!({
             "references": answer.iter().map(|a| a.reference.as_str()).collect::<Vec<_>>(),
@@ -1004,7 +1005,7 @@ pub async fn check(
     incident: Option<IncidentId>,
     request: CheckRequest,
 ) -> Result<CheckResult, AppError> {
-    require(actor)?;
+    let actor = &require(actor)?;
     let index = crate::search_feed::current(app).await?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));
@@ -1253,7 +1254,7 @@ pub async fn check(
     tx.append(access_record(
         stream,
         "intelligence_check",
-        &actor.username,
+        actor,
         now,
         json!({ "searched": result.searched, "found": found.len() }),
     ))

@@ -29,7 +29,7 @@ pub use error::AppError;
 pub use idempotency::Idempotency;
 
 use controlroom_domain::Clock;
-use controlroom_domain::roles::{Permission, Role};
+use controlroom_domain::roles::{Permission, Role, Roles, list_in_words};
 use controlroom_domain::user::Username;
 use controlroom_store::Store;
 use jiff::{SignedDuration, Timestamp};
@@ -136,22 +136,64 @@ impl App {
     }
 }
 
-/// Who is acting: a signed-in user and their role.
+/// Who is acting: a signed-in user and the roles they hold. What they may do is the union of
+/// their roles; each change is recorded with the role it was made under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub username: Username,
-    pub role: Role,
+    pub roles: Roles,
+    /// The role this use case runs under, once [`Actor::require`] has chosen it.
+    acting_as: Option<Role>,
 }
 
 impl Actor {
-    pub fn require(&self, permission: Permission, doing: &str) -> Result<(), AppError> {
-        if self.role.may(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "your role ({}) does not allow you to {doing}",
-                self.role.as_str().replace('_', " ")
-            )))
+    pub fn new(username: Username, roles: Roles) -> Self {
+        Self {
+            username,
+            roles,
+            acting_as: None,
         }
+    }
+
+    pub fn with_role(username: Username, role: Role) -> Self {
+        Self::new(username, Roles::one(role))
+    }
+
+    /// Check that one of the actor's roles allows `permission`; the actor returned acts
+    /// under that role, and the records it writes say so. Use it from then on:
+    /// `let actor = &actor.require(…)?;`.
+    pub fn require(&self, permission: Permission, doing: &str) -> Result<Actor, AppError> {
+        match self.roles.granting(permission) {
+            Some(role) => Ok(self.acting_as(role)),
+            None => {
+                let one = self.roles.len() == 1;
+                Err(AppError::Forbidden(format!(
+                    "your {} ({}) {} not allow you to {doing}; {} may",
+                    if one { "role" } else { "roles" },
+                    self.roles.label(),
+                    if one { "does" } else { "do" },
+                    list_in_words(Role::allowed(permission).into_iter().map(Role::label)),
+                )))
+            }
+        }
+    }
+
+    /// The same actor acting under `role` (one of theirs).
+    pub(crate) fn acting_as(&self, role: Role) -> Actor {
+        Actor {
+            acting_as: self.roles.contains(role).then_some(role),
+            ..self.clone()
+        }
+    }
+
+    /// The role to record with a change or a consultation: the one chosen by
+    /// [`Actor::require`], or the only one the actor holds.
+    pub fn role_in_use(&self) -> Option<Role> {
+        self.acting_as
+            .or_else(|| (self.roles.len() == 1).then(|| self.roles.first()))
+    }
+
+    pub(crate) fn role_to_record(&self) -> Option<String> {
+        self.role_in_use().map(|r| r.as_str().to_owned())
     }
 }

@@ -33,7 +33,7 @@ pub async fn decide_non_crime(
     rationale: &str,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::RecordCrime, "make crime-recording decisions")?;
+    let actor = &actor.require(Permission::RecordCrime, "make crime-recording decisions")?;
     let command = IncidentCommand::decide_non_crime(reason, rationale)?;
     run(app, actor, id, command, idempotency).await
 }
@@ -79,7 +79,7 @@ async fn listed(
     tx.append(access_record(
         "crime-recording".to_owned(),
         kind,
-        &actor.username,
+        actor,
         app.now(),
         json!({
             "detail": detail,
@@ -98,7 +98,7 @@ fn limit() -> i64 {
 /// The recorder's queue: reports of crime still awaiting a decision, the oldest report (the
 /// most overdue) first. The read lists incidents, so it is audited.
 pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<ClockedReport>, AppError> {
-    actor.require(
+    let actor = &actor.require(
         Permission::ReviewCrimeRecording,
         "see the crime-recording queue",
     )?;
@@ -186,7 +186,7 @@ pub async fn compliance(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Compliance, AppError> {
-    actor.require(
+    let actor = &actor.require(
         Permission::ReviewCrimeRecording,
         "see crime-recording compliance",
     )?;
@@ -266,7 +266,7 @@ pub async fn integrity_check(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<IntegrityCheck, AppError> {
-    actor.require(
+    let actor = &actor.require(
         Permission::ReviewCrimeRecording,
         "run the crime data integrity check",
     )?;

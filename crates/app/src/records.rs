@@ -1,7 +1,7 @@
 //! Between domain events and stored records: how an incident's stream is named, written,
 //! read back and projected.
 
-use crate::AppError;
+use crate::{Actor, AppError};
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::incident::{Incident, IncidentEvent, IncidentId, Stamped};
 use controlroom_domain::user::Username;
@@ -19,8 +19,10 @@ pub(crate) fn micros(at: Timestamp) -> i64 {
 pub(crate) fn change_record(
     stream: &str,
     stamped: &Stamped<IncidentEvent>,
+    role: Option<String>,
 ) -> Result<NewRecord, AppError> {
     Ok(NewRecord {
+        role,
         category: Category::Change,
         stream: stream.to_owned(),
         kind: stamped.event.kind().to_owned(),
@@ -31,11 +33,26 @@ pub(crate) fn change_record(
     })
 }
 
-/// A record of someone looking at personal data (DPA 2018 s.62 "consultation").
+/// A record of someone looking at personal data (DPA 2018 s.62 "consultation"), with the
+/// role they looked under.
 pub(crate) fn access_record(
     stream: String,
     kind: &str,
-    actor: &Username,
+    actor: &Actor,
+    at: Timestamp,
+    payload: serde_json::Value,
+) -> NewRecord {
+    NewRecord {
+        role: actor.role_to_record(),
+        ..signed_in_record(stream, kind, &actor.username, at, payload)
+    }
+}
+
+/// A record about signing in and out: made before any role is in use, so it has none.
+pub(crate) fn signed_in_record(
+    stream: String,
+    kind: &str,
+    who: &Username,
     at: Timestamp,
     payload: serde_json::Value,
 ) -> NewRecord {
@@ -43,9 +60,10 @@ pub(crate) fn access_record(
         category: Category::Access,
         stream,
         kind: kind.to_owned(),
-        actor: actor.as_str().to_owned(),
+        actor: who.as_str().to_owned(),
         at_micros: micros(at),
         payload: payload.to_string(),
+        role: None,
     }
 }
 

@@ -26,7 +26,7 @@ pub async fn take_contact(
     request: NewContact,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    actor.require(Permission::TakeContact, "take contacts")?;
+    let actor = &actor.require(Permission::TakeContact, "take contacts")?;
     let now = app.now();
     // Check the input before queueing for the write lock.
     let contact =

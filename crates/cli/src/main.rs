@@ -147,9 +147,14 @@ enum UserCommand {
         db: Database,
         #[arg(long)]
         username: String,
-        /// contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor or admin.
-        #[arg(long)]
-        role: String,
+        /// contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor or
+        /// admin. Give it more than once for a user with several roles (`--role
+        /// contact_handler --role crime_recorder`): they may do what any of them may.
+        #[arg(long = "role")]
+        role: Vec<String>,
+        /// Several roles at once, comma-separated (`--roles contact_handler,crime_recorder`).
+        #[arg(long = "roles", value_name = "ROLE,ROLE")]
+        roles: Vec<String>,
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -369,6 +374,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                     db,
                     username,
                     role,
+                    roles,
                     password_stdin: _,
                 },
         } => {
@@ -379,13 +385,16 @@ async fn run(command: Command) -> Result<(), Failure> {
             let password = password.trim_end_matches(['\r', '\n']);
             let store = open_store(&db.database_url).await?;
             let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
-            let user = users::add_user(&app, &Actor::system(), &username, &role, password).await;
+            let roles: Vec<String> = role.into_iter().chain(roles).collect();
+            let user = users::add_user(&app, &Actor::system(), &username, &roles, password).await;
             store.close().await;
             let user = user?;
+            let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
             println!(
-                "added user {} with role {}",
+                "added user {} with role{} {}",
                 user.username,
-                user.role.as_str()
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
             );
             Ok(())
         }
@@ -468,10 +477,10 @@ async fn run(command: Command) -> Result<(), Failure> {
             };
             let app = App::new(store.clone(), Arc::new(SystemClock), settings);
             // Run by whoever operates the server, with an auditor's read-only rights.
-            let actor = Actor {
-                role: controlroom_domain::roles::Role::Auditor,
-                ..Actor::system()
-            };
+            let actor = Actor::with_role(
+                controlroom_domain::user::Username::system(),
+                controlroom_domain::roles::Role::Auditor,
+            );
             let result = controlroom_app::recording::integrity_check(&app, &actor, from, to).await;
             store.close().await;
             let check = result?;
@@ -700,11 +709,12 @@ async fn serve(
             seeded.users_created, seeded.incidents_created
         );
         for user in demo::demo_users() {
+            let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
             println!(
                 "  {:<11} password {:<16} ({})",
                 user.username,
                 user.password,
-                user.role.as_str()
+                roles.join(", ")
             );
         }
     }

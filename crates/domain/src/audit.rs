@@ -85,21 +85,38 @@ pub struct AuditRecord {
     pub at_micros: i64,
     /// What and why, as JSON.
     pub payload: String,
+    /// The role the actor acted in (`contact_handler`…), for a user who may hold several.
+    /// `None` on records written before roles were recorded, and where no role applies
+    /// (signing in, the system's own records).
+    pub role: Option<String>,
 }
 
+/// Records without a role: the encoding every record had before roles were recorded, kept
+/// byte for byte so that existing chains still verify.
 const FORMAT_TAG: &[u8] = b"controlroom-audit-v1\0";
+/// Records with a role: the version 1 fields, then the role. A different tag, so no record
+/// of one version encodes like a record of the other.
+const FORMAT_TAG_V2: &[u8] = b"controlroom-audit-v2\0";
 
 impl AuditRecord {
-    /// The bytes that are hashed. Changing this changes every hash: bump the tag if you must.
+    /// The bytes that are hashed. Changing this changes every hash: add a new tag if you must,
+    /// and keep the old encoding for the records written under it.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(FORMAT_TAG.len() + 64 + self.payload.len());
-        out.extend_from_slice(FORMAT_TAG);
+        let mut out = Vec::with_capacity(FORMAT_TAG_V2.len() + 96 + self.payload.len());
+        out.extend_from_slice(if self.role.is_some() {
+            FORMAT_TAG_V2
+        } else {
+            FORMAT_TAG
+        });
         out.extend_from_slice(&self.seq.to_be_bytes());
         for field in [&self.category, &self.stream, &self.kind, &self.actor] {
             push_field(&mut out, field.as_bytes());
         }
         out.extend_from_slice(&self.at_micros.to_be_bytes());
         push_field(&mut out, self.payload.as_bytes());
+        if let Some(role) = &self.role {
+            push_field(&mut out, role.as_bytes());
+        }
         out
     }
 
@@ -332,6 +349,8 @@ mod tests {
                     actor: "handler".into(),
                     at_micros: 1_700_000_000_000_000 + seq,
                     payload: format!("{{\"text\":\"{word} {seq}\"}}"),
+                    // Records before roles were recorded and after, in one chain.
+                    role: (seq % 2 == 0).then(|| "contact_handler".to_owned()),
                 };
                 let hash = record.link(&prev);
                 let stored = StoredRecord {
@@ -464,6 +483,7 @@ mod tests {
             actor: "x".into(),
             at_micros: 0,
             payload: "{}".into(),
+            role: None,
         };
         let b = AuditRecord {
             stream: "a".into(),
@@ -471,6 +491,64 @@ mod tests {
             ..a.clone()
         };
         assert_ne!(a.canonical_bytes(), b.canonical_bytes());
+        // A role cannot pass for the end of the payload, nor be taken off unnoticed.
+        let with_role = AuditRecord {
+            role: Some("x".into()),
+            ..a.clone()
+        };
+        let longer_payload = AuditRecord {
+            payload: "{}\0\0\0\0\0\0\0\x01x".into(),
+            ..a.clone()
+        };
+        assert_ne!(with_role.canonical_bytes(), a.canonical_bytes());
+        assert_ne!(
+            with_role.canonical_bytes(),
+            longer_payload.canonical_bytes()
+        );
+        let empty_role = AuditRecord {
+            role: Some(String::new()),
+            ..a.clone()
+        };
+        assert_ne!(empty_role.canonical_bytes(), a.canonical_bytes());
+    }
+
+    // Records written before roles were recorded hash exactly as they always did (the value
+    // below was computed from the version 1 encoding), so existing chains still verify.
+    #[test]
+    fn a_record_without_a_role_hashes_as_before() {
+        let record = AuditRecord {
+            seq: 1,
+            category: "change".into(),
+            stream: "incident/x".into(),
+            kind: "log_entry_added".into(),
+            actor: "handler".into(),
+            at_micros: 1_700_000_000_000_001,
+            payload: r#"{"text":"entry 1"}"#.into(),
+            role: None,
+        };
+        assert_eq!(
+            record.link(&ChainHash::GENESIS).to_hex(),
+            "8ba1d7c20240cb23276444ffe2f6c3be55f1e2857e9549412d8a1207e86ac6ca"
+        );
+        let with_role = AuditRecord {
+            role: Some("contact_handler".into()),
+            ..record.clone()
+        };
+        assert_ne!(
+            with_role.link(&ChainHash::GENESIS),
+            record.link(&ChainHash::GENESIS)
+        );
+    }
+
+    #[test]
+    fn a_changed_role_is_named() {
+        let mut records = chain(4);
+        let h = head(&records);
+        records[1].record.role = Some("supervisor".into());
+        assert_eq!(verify(&records, h.clone()).unwrap_err().seq, 2);
+        let mut records = chain(4);
+        records[1].record.role = None;
+        assert_eq!(verify(&records, h).unwrap_err().seq, 2);
     }
 
     mod checkpoints {

@@ -134,6 +134,20 @@ pub enum CrimeCommand {
     },
 }
 
+impl CrimeCommand {
+    /// What the command needs: the role a user with several acts under.
+    pub fn permission(&self) -> Permission {
+        match self {
+            CrimeCommand::Record(_)
+            | CrimeCommand::Reclassify { .. }
+            | CrimeCommand::RequestCancellation { .. } => Permission::RecordCrime,
+            CrimeCommand::ApproveCancellation | CrimeCommand::DeclineCancellation { .. } => {
+                Permission::ApproveCrimeCancellation
+            }
+        }
+    }
+}
+
 fn invalid(message: impl Into<String>) -> CrimeError {
     CrimeError::Invalid(message.into())
 }

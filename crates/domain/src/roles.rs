@@ -69,6 +69,27 @@ impl Role {
         }
     }
 
+    /// The role's name as a person reads it: "crime recorder".
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::ContactHandler => "contact handler",
+            Role::Dispatcher => "dispatcher",
+            Role::CrimeRecorder => "crime recorder",
+            Role::CrimeRegistrar => "crime registrar",
+            Role::Supervisor => "supervisor",
+            Role::Auditor => "auditor",
+            Role::Admin => "administrator",
+        }
+    }
+
+    /// The roles that have `permission`, in the order of [`Role::ALL`].
+    pub fn allowed(permission: Permission) -> Vec<Role> {
+        Self::ALL
+            .into_iter()
+            .filter(|r| r.may(permission))
+            .collect()
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Self::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
             Invalid::new(
@@ -112,9 +133,142 @@ impl Role {
     }
 }
 
+/// The roles one user holds: at least one, each once, in the order of [`Role::ALL`]. What
+/// the user may do is the union of what each role may do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Role>", into = "Vec<Role>")]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    pub fn one(role: Role) -> Self {
+        Self(vec![role])
+    }
+
+    /// Roles from their names: each entry may itself be a comma-separated list
+    /// (`["contact_handler,crime_recorder"]` or `["contact_handler", "crime_recorder"]`).
+    /// A role named twice counts once; none at all is refused.
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, Invalid> {
+        let mut roles = Vec::new();
+        for entry in raw {
+            for name in entry.as_ref().split(',') {
+                if name.trim().is_empty() {
+                    continue;
+                }
+                roles.push(Role::parse(name)?);
+            }
+        }
+        Self::try_from(roles)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn contains(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    /// The first of these roles that has `permission`: the role a change is made under.
+    pub fn granting(&self, permission: Permission) -> Option<Role> {
+        self.iter().find(|r| r.may(permission))
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        self.granting(permission).is_some()
+    }
+
+    /// The first role (in the order of [`Role::ALL`]).
+    pub fn first(&self) -> Role {
+        // Never empty: every constructor refuses an empty list.
+        self.0.first().copied().unwrap_or(Role::ContactHandler)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// "contact handler and crime recorder".
+    pub fn label(&self) -> String {
+        list_in_words(self.iter().map(Role::label))
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn list_in_words<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    let words: Vec<&str> = words.into_iter().collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+impl TryFrom<Vec<Role>> for Roles {
+    type Error = Invalid;
+    fn try_from(mut roles: Vec<Role>) -> Result<Self, Invalid> {
+        if roles.is_empty() {
+            return Err(Invalid::new(
+                "roles",
+                "give at least one role: contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor or admin",
+            ));
+        }
+        roles.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
+        roles.dedup();
+        Ok(Self(roles))
+    }
+}
+
+impl From<Roles> for Vec<Role> {
+    fn from(roles: Roles) -> Self {
+        roles.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_roles_grant_the_union_and_name_the_role_used() {
+        let operator =
+            Roles::parse(&["crime_recorder, contact_handler", "crime_recorder"]).unwrap();
+        assert_eq!(
+            operator.iter().collect::<Vec<_>>(),
+            [Role::ContactHandler, Role::CrimeRecorder]
+        );
+        assert_eq!(
+            operator.granting(Permission::TakeContact),
+            Some(Role::ContactHandler)
+        );
+        assert_eq!(
+            operator.granting(Permission::RecordCrime),
+            Some(Role::CrimeRecorder)
+        );
+        assert_eq!(operator.granting(Permission::ManageUsers), None);
+        assert_eq!(operator.label(), "contact handler and crime recorder");
+        assert!(Roles::parse::<&str>(&[]).is_err());
+        assert!(Roles::parse(&[" , "]).is_err());
+        assert!(Roles::parse(&["contact_handler,chief_constable"]).is_err());
+        let json = serde_json::to_string(&operator).unwrap();
+        assert_eq!(json, r#"["contact_handler","crime_recorder"]"#);
+        assert!(serde_json::from_str::<Roles>("[]").is_err());
+    }
+
+    #[test]
+    fn the_roles_allowed_a_permission_read_as_a_list() {
+        assert_eq!(
+            list_in_words(
+                Role::allowed(Permission::DispatchUnits)
+                    .into_iter()
+                    .map(Role::label)
+            ),
+            "contact handler, dispatcher and supervisor"
+        );
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

@@ -1,7 +1,7 @@
 //! Users of the system. A username is the stable name stamped on every log entry and audit
 //! event, so it never changes once issued.
 
-use crate::roles::Role;
+use crate::roles::{Role, Roles};
 use crate::text::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -79,8 +79,15 @@ pub fn check_password_strength(password: &str) -> Result<(), Invalid> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserEvent {
     /// The password hash is deliberately not part of the event: the audit log is read by
-    /// auditors, and a hash is still a secret.
-    Added { username: Username, role: Role },
+    /// auditors, and a hash is still a secret. Users added before a user could hold several
+    /// roles were recorded with `role`; since then with `roles`.
+    Added {
+        username: Username,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        roles: Option<Roles>,
+    },
 }
 
 impl UserEvent {
@@ -101,6 +108,31 @@ mod tests {
         assert!(Username::parse("9lives").is_err());
         assert!(Username::parse("a b").is_err());
         assert!(Username::parse("x").is_err());
+    }
+
+    #[test]
+    fn users_added_with_one_role_still_read() {
+        let old: UserEvent = serde_json::from_str(
+            r#"{"type":"added","username":"handler","role":"contact_handler"}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            old,
+            UserEvent::Added {
+                role: Some(Role::ContactHandler),
+                roles: None,
+                ..
+            }
+        ));
+        let new = UserEvent::Added {
+            username: Username::parse("operator").unwrap(),
+            role: None,
+            roles: Some(Roles::parse(&["contact_handler,crime_recorder"]).unwrap()),
+        };
+        assert_eq!(
+            serde_json::to_string(&new).unwrap(),
+            r#"{"type":"added","username":"operator","roles":["contact_handler","crime_recorder"]}"#
+        );
     }
 
     #[test]

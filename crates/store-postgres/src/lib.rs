@@ -172,7 +172,15 @@ impl Store for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        row.as_ref().map(user_row).transpose().map_err(db_error)
+        let Some(mut user) = row.as_ref().map(user_row).transpose().map_err(db_error)? else {
+            return Ok(None);
+        };
+        user.roles = sqlx::query_scalar(sql::SELECT_USER_ROLES)
+            .bind(username.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(Some(user))
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
@@ -180,9 +188,30 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        rows.iter()
+        let mut users: Vec<UserRow> = rows
+            .iter()
             .map(user_row)
             .collect::<Result<_, _>>()
+            .map_err(db_error)?;
+        let roles = sqlx::query(sql::SELECT_ALL_USER_ROLES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        for row in &roles {
+            let username: String = row.try_get("username").map_err(db_error)?;
+            let role: String = row.try_get("role").map_err(db_error)?;
+            if let Some(user) = users.iter_mut().find(|u| u.username == username) {
+                user.roles.push(role);
+            }
+        }
+        Ok(users)
+    }
+
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar(sql::SELECT_SETTING)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
             .map_err(db_error)
     }
 
@@ -256,6 +285,7 @@ impl WriteTx for PgTx {
             actor: new.actor,
             at_micros: new.at_micros,
             payload: new.payload,
+            role: new.role,
         };
         let hash = record.link(&self.head_hash);
         sqlx::query(sql::INSERT_AUDIT)
@@ -268,6 +298,7 @@ impl WriteTx for PgTx {
             .bind(&record.payload)
             .bind(self.head_hash.to_hex())
             .bind(hash.to_hex())
+            .bind(record.role.as_deref())
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;
@@ -350,15 +381,44 @@ impl WriteTx for PgTx {
     }
 
     async fn insert_user(&mut self, user: &UserRow) -> StoreResult<()> {
+        let Some(first) = user.roles.first() else {
+            return Err(StoreError::Corrupt(format!(
+                "user {} has no role",
+                user.username
+            )));
+        };
         sqlx::query(sql::INSERT_USER)
             .bind(&user.username)
-            .bind(&user.role)
+            .bind(first)
             .bind(&user.password_hash)
             .bind(user.created_at_micros)
             .execute(&mut *self.tx)
             .await
             .map_err(|e| match db_error(e) {
                 StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
+                other => other,
+            })?;
+        for (position, role) in (0_i64..).zip(&user.roles) {
+            sqlx::query(sql::INSERT_USER_ROLE)
+                .bind(&user.username)
+                .bind(role)
+                .bind(position)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()> {
+        sqlx::query(sql::INSERT_SETTING)
+            .bind(name)
+            .bind(value)
+            .bind(at_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| match db_error(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("the setting {name}")),
                 other => other,
             })?;
         Ok(())

@@ -24,6 +24,9 @@ where
     incident_rows_by_recording_decision(fresh().await.as_ref()).await;
     crime_rows_upsert_and_filter_by_status(fresh().await.as_ref()).await;
     users_and_sessions_round_trip(fresh().await.as_ref()).await;
+    a_user_holds_several_roles(fresh().await.as_ref()).await;
+    records_keep_the_role_they_were_made_under(fresh().await.as_ref()).await;
+    settings_are_written_once(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
 }
@@ -36,6 +39,7 @@ fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRec
         actor: "handler".into(),
         at_micros: 1_795_400_000_000_000,
         payload: payload.into(),
+        role: None,
     }
 }
 
@@ -370,7 +374,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
 pub async fn users_and_sessions_round_trip(store: &dyn Store) {
     let user = UserRow {
         username: "handler".into(),
-        role: "contact_handler".into(),
+        roles: vec!["contact_handler".into()],
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         created_at_micros: 5,
     };
@@ -412,6 +416,117 @@ pub async fn users_and_sessions_round_trip(store: &dyn Store) {
     tx.delete_session(&session.token_hash).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(store.session(&session.token_hash).await.unwrap(), None);
+}
+
+pub async fn a_user_holds_several_roles(store: &dyn Store) {
+    let user = |name: &str, roles: &[&str]| UserRow {
+        username: name.into(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at_micros: 5,
+    };
+    // Given out of alphabetical order: they come back in the order given.
+    let operator = user("operator", &["crime_recorder", "contact_handler"]);
+    let handler = user("handler", &["contact_handler"]);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&operator).await.unwrap();
+    tx.insert_user(&handler).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store
+            .user(&Username::parse("operator").unwrap())
+            .await
+            .unwrap(),
+        Some(operator.clone())
+    );
+    assert_eq!(
+        store.list_users().await.unwrap(),
+        vec![handler, operator.clone()]
+    );
+    // A user with no role is refused, and nothing of it is kept.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.insert_user(&user("nobody", &[])).await.is_err());
+    drop(tx);
+    assert_eq!(
+        store
+            .user(&Username::parse("nobody").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    // A role named twice is refused as a whole: no half-added user.
+    let mut tx = store.begin().await.unwrap();
+    let twice = tx
+        .insert_user(&user("twice", &["dispatcher", "dispatcher"]))
+        .await;
+    assert!(twice.is_err(), "{twice:?}");
+    drop(tx);
+    assert_eq!(store.list_users().await.unwrap().len(), 2);
+}
+
+pub async fn records_keep_the_role_they_were_made_under(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record(
+        "incident/a",
+        "incident_opened",
+        Category::Change,
+        "{}",
+    ))
+    .await
+    .unwrap();
+    tx.append(NewRecord {
+        role: Some("crime_recorder".into()),
+        ..record("incident/a", "crime_recorded", Category::Change, "{}")
+    })
+    .await
+    .unwrap();
+    tx.append(NewRecord {
+        role: Some("contact_handler".into()),
+        ..record("incident/a", "incident.viewed", Category::Access, "{}")
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let roles: Vec<Option<String>> = store
+        .stream("incident/a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.role)
+        .collect();
+    assert_eq!(roles, [None, Some("crime_recorder".to_owned())]);
+    let page = store.audit_records(0, 10).await.unwrap();
+    assert_eq!(
+        page.last().unwrap().record.role.as_deref(),
+        Some("contact_handler")
+    );
+    // Records with and without a role verify as one chain.
+    assert_eq!(verify(store).await, 3);
+}
+
+pub async fn settings_are_written_once(store: &dyn Store) {
+    assert_eq!(store.setting("demo").await.unwrap(), None);
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_setting("demo", "true", 7).await.unwrap();
+    drop(tx);
+    assert_eq!(
+        store.setting("demo").await.unwrap(),
+        None,
+        "an uncommitted setting is not kept"
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_setting("demo", "true", 7).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.setting("demo").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let mut tx = store.begin().await.unwrap();
+    let again = tx.insert_setting("demo", "false", 8).await;
+    assert!(
+        matches!(again, Err(crate::StoreError::Conflict(_))),
+        "{again:?}"
+    );
 }
 
 pub async fn idempotent_responses_are_kept_per_actor(store: &dyn Store) {

@@ -57,6 +57,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>>;
 
+    /// A setting kept in the database itself (e.g. `demo`: this database was created as a
+    /// demo force).
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
 
     /// Move a session's last activity on. Not audited: it records no personal data.
@@ -99,6 +103,9 @@ pub trait WriteTx: Send {
 
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()>;
 
+    /// Write a database setting (see [`Store::setting`]); a name already set is refused.
+    async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()>;
+
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
 
     async fn idempotent_response(
@@ -133,6 +140,7 @@ macro_rules! row_mappers {
                 actor: row.try_get("actor")?,
                 at_micros: row.try_get("at_micros")?,
                 payload: row.try_get("payload")?,
+                role: row.try_get("role")?,
             })
         }
 
@@ -175,10 +183,11 @@ macro_rules! row_mappers {
             })
         }
 
+        /// The user's row; its roles are read from `user_roles` afterwards.
         fn user_row(row: &$row) -> Result<UserRow, sqlx::Error> {
             Ok(UserRow {
                 username: row.try_get("username")?,
-                role: row.try_get("role")?,
+                roles: Vec::new(),
                 password_hash: row.try_get("password_hash")?,
                 created_at_micros: row.try_get("created_at_micros")?,
             })

@@ -11,6 +11,8 @@ pub struct NewRecord {
     pub actor: String,
     pub at_micros: i64,
     pub payload: String,
+    /// The role the actor acted in, when there is one (see `AuditRecord::role`).
+    pub role: Option<String>,
 }
 
 /// One row of the incident list: enough to list, filter and sort without replaying events.
@@ -69,7 +71,10 @@ pub struct IncidentFilter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
     pub username: String,
-    pub role: String,
+    /// Every role the user holds (at least one), in the order they were given. Stored in
+    /// `user_roles`; `users.role` keeps the first, so a binary from before several roles
+    /// were possible still reads one role, never more.
+    pub roles: Vec<String>,
     /// Argon2id PHC string.
     pub password_hash: String,
     pub created_at_micros: i64,

@@ -1,10 +1,10 @@
 //! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). Statements
 //! that differ (locking, upserts of the chain head) stay in each adapter.
 
-pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload FROM audit_log \
+pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
 
 /// `$1` is a LIKE pattern built by [`prefix_pattern`].
@@ -23,7 +23,7 @@ pub fn prefix_pattern(prefix: &str) -> String {
     pattern
 }
 
-pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash FROM audit_log \
+pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role, prev_hash, hash FROM audit_log \
      WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id = 1";
@@ -55,10 +55,24 @@ pub const INSERT_USER: &str =
     "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";
 
 pub const SELECT_USER: &str =
-    "SELECT username, role, password_hash, created_at_micros FROM users WHERE username = $1";
+    "SELECT username, password_hash, created_at_micros FROM users WHERE username = $1";
 
 pub const SELECT_USERS: &str =
-    "SELECT username, role, password_hash, created_at_micros FROM users ORDER BY username";
+    "SELECT username, password_hash, created_at_micros FROM users ORDER BY username";
+
+pub const INSERT_USER_ROLE: &str =
+    "INSERT INTO user_roles (username, role, position) VALUES ($1, $2, $3)";
+
+pub const SELECT_USER_ROLES: &str =
+    "SELECT role FROM user_roles WHERE username = $1 ORDER BY position, role";
+
+pub const SELECT_ALL_USER_ROLES: &str =
+    "SELECT username, role FROM user_roles ORDER BY username, position, role";
+
+pub const SELECT_SETTING: &str = "SELECT value FROM settings WHERE name = $1";
+
+pub const INSERT_SETTING: &str =
+    "INSERT INTO settings (name, value, set_at_micros) VALUES ($1, $2, $3)";
 
 pub const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, username, created_at_micros, last_seen_at_micros) \
      VALUES ($1, $2, $3, $4)";

@@ -212,7 +212,7 @@ impl TestApp {
     /// Create a user with `role` (through the use case, as an administrator would) and sign
     /// in as them; returns their bearer token.
     pub async fn signed_in(&self, username: &str, role: &str) -> String {
-        users::add_user(&self.app, &Actor::system(), username, role, PASSWORD)
+        users::add_user(&self.app, &Actor::system(), username, &[role], PASSWORD)
             .await
             .unwrap();
         self.sign_in(username, PASSWORD).await

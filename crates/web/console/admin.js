@@ -36,7 +36,7 @@
       try {
         const added = await api("POST", "/api/v1/users", {
           username: form.elements.username.value,
-          role: roles[0] || "",
+          roles,
           password: form.elements.password.value,
         });
         form.reset();

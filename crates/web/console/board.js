@@ -444,6 +444,9 @@
     const taken = [...layer.querySelectorAll("circle, rect")].map((shape) => shape.getBBox());
     for (const text of layer.querySelectorAll("text")) {
       const box = text.getBBox();
+      // Where the drawn box sits relative to the text's anchor (the baseline), measured, not
+      // assumed: a candidate place is then exactly the box the label will have there.
+      const [dx, dy] = [box.x - Number(text.getAttribute("x")), box.y - Number(text.getAttribute("y"))];
       const px = Number(text.getAttribute("x")) - 9;
       const py = Number(text.getAttribute("y")) - 4;
       const places = [];
@@ -452,7 +455,7 @@
         places.push([px + out, py + 4], [px - out - box.width, py + 4], [px - box.width / 2, py - out], [px - box.width / 2, py + out + box.height - 4]);
       }
       const fits = places.find(([x, y]) => {
-        const candidate = { x, y: y - box.height + 3, width: box.width, height: box.height };
+        const candidate = { x: x + dx, y: y + dy, width: box.width, height: box.height };
         const inside = candidate.x >= 0 && candidate.y >= 0 && candidate.x + candidate.width <= width && candidate.y + candidate.height <= height;
         return inside && !taken.some((t) => overlaps(candidate, t));
       });
@@ -513,7 +516,7 @@
     const me = await api("GET", "/api/v1/session");
     CR.watchIdle(me);
     CR.setCsrf(me.csrf_token);
-    $("whoami").textContent = `${me.username} · ${say(me.role)}`;
+    $("whoami").textContent = CR.whoami(me);
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
     const reload = () => {
       state.warnings.clear(); // changes missed while disconnected: ask for every incident again

@@ -146,6 +146,19 @@ const CR = (() => {
     return words[code] || (code ? String(code).replace(/_/g, " ") : "");
   }
 
+  // Roles (a user may hold several; they may do what any of them may). The server checks
+  // every action again: these only keep the screen honest.
+  function rolesOf(me) {
+    return me ? (Array.isArray(me.roles) && me.roles.length ? me.roles : [me.role]) : [];
+  }
+  function hasRole(me, ...roles) {
+    return rolesOf(me).some((r) => roles.includes(r));
+  }
+  // "operator · contact handler, crime recorder" for the page header.
+  function whoami(me) {
+    return `${me.username} · ${rolesOf(me).map(say).join(", ")}`;
+  }
+
   // Dark by default (control rooms work at night); the choice is remembered.
   function initTheme() {
     const saved = localStorage.getItem("controlroom-theme");
@@ -229,5 +242,5 @@ const CR = (() => {
     }, 1000);
   }
 
-  return { api, setCsrf, el, time, dateTime, age, say, initTheme, live, ApiProblem, watchIdle, signOut, lastServerContact: Date.now() };
+  return { api, setCsrf, el, time, dateTime, age, say, hasRole, whoami, initTheme, live, ApiProblem, watchIdle, signOut, lastServerContact: Date.now() };
 })();

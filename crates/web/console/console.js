@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const { api, el, say } = CR;
+  const { api, el, say, hasRole } = CR;
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -16,14 +16,14 @@
 
   // What each role may do; the server checks again, this only keeps the screen honest.
   const may = {
-    contact: (role) => ["contact_handler", "supervisor"].includes(role),
-    log: (role) => ["contact_handler", "dispatcher", "crime_recorder", "crime_registrar", "supervisor"].includes(role),
-    grade: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
-    close: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
-    reopen: (role) => ["contact_handler", "dispatcher", "supervisor"].includes(role),
-    recordCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor"].includes(role),
-    reviewCrime: (role) => ["crime_recorder", "crime_registrar", "supervisor", "auditor"].includes(role),
-    approveUnattended: (role) => role === "supervisor",
+    contact: (me) => hasRole(me, "contact_handler", "supervisor"),
+    log: (me) => hasRole(me, "contact_handler", "dispatcher", "crime_recorder", "crime_registrar", "supervisor"),
+    grade: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
+    close: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
+    reopen: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
+    recordCrime: (me) => hasRole(me, "crime_recorder", "crime_registrar", "supervisor"),
+    reviewCrime: (me) => hasRole(me, "crime_recorder", "crime_registrar", "supervisor", "auditor"),
+    approveUnattended: (me) => hasRole(me, "supervisor"),
   };
 
   // With nothing in the work column (a dispatcher before opening an incident), the live
@@ -103,7 +103,7 @@
   }
 
   function newCall(join) {
-    if (!may.contact(state.me.role)) return;
+    if (!may.contact(state.me)) return;
     state.joining = join || null;
     contactForm.reset();
     clearErrors(contactForm);
@@ -347,7 +347,7 @@
     if (changedIncident || resetForms) resetAssessmentForms(incident);
     if (changedIncident) prefillIntel(incident);
     updateOverride();
-    const role = state.me.role;
+    const role = state.me; // all the user's roles: may.* checks each
     $("incident").hidden = false;
     updateLayout();
     $("incident-title").textContent = `Incident ${incident.reference}`;
@@ -458,7 +458,7 @@
     $("incident-crimes").replaceChildren(...items);
     const decide = $("incident-crime-decide");
     decide.href = `/console/crimes?incident=${encodeURIComponent(incident.id)}`;
-    decide.hidden = !may.recordCrime(state.me.role);
+    decide.hidden = !may.recordCrime(state.me);
   }
 
   // Someone else changed the incident on screen: show the new state without moving the
@@ -648,7 +648,7 @@
     }
     if (hit.kind === "crime") {
       const label = `Crime ${hit.label || hit.id}`;
-      return may.reviewCrime(state.me.role)
+      return may.reviewCrime(state.me)
         ? el("a", { href: `/console/crimes?crime=${encodeURIComponent(hit.id)}`, target: "_blank" }, label)
         : el("span", {}, label);
     }
@@ -1106,19 +1106,19 @@
     state.me = await api("GET", "/api/v1/session");
     // The administrator manages accounts and sees no incidents: their console is the
     // accounts page.
-    if (state.me.role === "admin") {
+    if (!CR.hasRole(state.me, "contact_handler", "dispatcher", "crime_recorder", "crime_registrar", "supervisor", "auditor")) {
       location.replace("/console/admin");
       return;
     }
     CR.setCsrf(state.me.csrf_token);
     state.reference = await api("GET", "/api/v1/reference");
     fillReference(state.reference);
-    $("whoami").textContent = `${state.me.username} · ${say(state.me.role)}`;
-    $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(state.me.role);
-    $("crimes-link").hidden = !may.reviewCrime(state.me.role);
-    $("board-link").hidden = !["dispatcher", "supervisor", "contact_handler"].includes(state.me.role);
-    $("new-call").hidden = !may.contact(state.me.role);
-    if (may.contact(state.me.role)) newCall(null);
+    $("whoami").textContent = CR.whoami(state.me);
+    $("supervisor-link").hidden = !hasRole(state.me, "supervisor", "auditor", "admin");
+    $("crimes-link").hidden = !may.reviewCrime(state.me);
+    $("board-link").hidden = !hasRole(state.me, "dispatcher", "supervisor", "contact_handler");
+    $("new-call").hidden = !may.contact(state.me);
+    if (may.contact(state.me)) newCall(null);
     else $("call-card").hidden = true;
     updateLayout();
     newIdempotencyKey(contactForm);

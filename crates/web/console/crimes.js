@@ -12,9 +12,9 @@
   const me = await api("GET", "/api/v1/session");
   CR.watchIdle(me);
   CR.setCsrf(me.csrf_token);
-  $("whoami").textContent = `${me.username} · ${say(me.role)}`;
-  $("supervisor-link").hidden = !["supervisor", "auditor", "admin"].includes(me.role);
-  const mayRecord = ["crime_recorder", "crime_registrar", "supervisor"].includes(me.role);
+  $("whoami").textContent = CR.whoami(me);
+  $("supervisor-link").hidden = !CR.hasRole(me, "supervisor", "auditor", "admin");
+  const mayRecord = CR.hasRole(me, "crime_recorder", "crime_registrar", "supervisor");
 
   const reference = await api("GET", "/api/v1/reference");
   const offences = new Map(reference.offences.map((o) => [o.code.toUpperCase(), o]));
@@ -461,7 +461,7 @@
 
   // ---- One crime record: its history, reclassification and removal (HOCR Sections B, C) ----
 
-  const mayApprove = me.role === "crime_registrar";
+  const mayApprove = CR.hasRole(me, "crime_registrar");
   let crime = null;
   $("removal-reason").replaceChildren(
     el("option", { value: "" }, "Choose a Section C reason"),

@@ -162,7 +162,7 @@
     const me = await api("GET", "/api/v1/session");
     CR.setCsrf(me.csrf_token);
     CR.watchIdle(me);
-    $("whoami").textContent = `${me.username} · ${say(me.role)}`;
+    document.getElementById("whoami").textContent = CR.whoami(me);
     const roles = Array.isArray(me.roles) ? me.roles : [me.role];
     const record = await api("GET", `/api/v1/records/${kind}/${id}`);
     $("record-title").textContent = `${say(record.kind)}: ${record.label}`;

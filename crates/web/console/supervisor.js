@@ -6,7 +6,7 @@
   const me = await api("GET", "/api/v1/session");
   CR.watchIdle(me);
   CR.setCsrf(me.csrf_token);
-  document.getElementById("whoami").textContent = `${me.username} · ${say(me.role)}`;
+  document.getElementById("whoami").textContent = CR.whoami(me);
 
   const count = (rows, key) =>
     rows.reduce((acc, row) => acc.set(row[key] || "none", (acc.get(row[key] || "none") || 0) + 1), new Map());

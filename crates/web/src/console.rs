@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use controlroom_app::{Actor, auth};
-use controlroom_domain::roles::Role;
+use controlroom_domain::roles::{Permission, Role, list_in_words};
 
 const SIGN_IN: &str = include_str!("../console/signin.html");
 const CONSOLE: &str = include_str!("../console/console.html");
@@ -111,58 +111,77 @@ async fn record(State(state): State<AppState>, parts: Parts) -> Response {
 
 /// The dispatchers' board; refused to roles that do not dispatch.
 async fn board(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(actor)
-            if actor
-                .role
-                .may(controlroom_domain::roles::Permission::DispatchUnits) =>
-        {
-            Html(BOARD).into_response()
-        }
-        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
-        Err(redirect) => redirect,
-    }
+    let allowed = Role::allowed(Permission::DispatchUnits);
+    page_for(&state, &parts, &allowed, "The dispatch board", BOARD).await
 }
 
 /// Crime recording: the recorders' queue, the decision screen and the integrity check.
 async fn crimes(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(actor)
-            if actor
-                .role
-                .may(controlroom_domain::roles::Permission::ReviewCrimeRecording) =>
-        {
-            Html(CRIMES).into_response()
-        }
-        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
-        Err(redirect) => redirect,
-    }
+    let allowed = Role::allowed(Permission::ReviewCrimeRecording);
+    page_for(&state, &parts, &allowed, "Crime recording", CRIMES).await
 }
 
 /// The administrator's accounts page.
 async fn admin(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(actor)
-            if actor
-                .role
-                .may(controlroom_domain::roles::Permission::ManageUsers) =>
-        {
-            Html(ADMIN).into_response()
-        }
-        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
-        Err(redirect) => redirect,
-    }
+    let allowed = Role::allowed(Permission::ManageUsers);
+    page_for(&state, &parts, &allowed, "The accounts page", ADMIN).await
 }
 
 /// Supervisors' page: service overview and the audit-trail check.
 async fn supervisor(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(actor) if matches!(actor.role, Role::Supervisor | Role::Auditor | Role::Admin) => {
-            Html(SUPERVISOR).into_response()
-        }
-        Ok(_) => (StatusCode::FORBIDDEN, Html(FORBIDDEN)).into_response(),
+    let allowed = [Role::Supervisor, Role::Auditor, Role::Admin];
+    page_for(
+        &state,
+        &parts,
+        &allowed,
+        "The supervisor's page",
+        SUPERVISOR,
+    )
+    .await
+}
+
+/// The page for a signed-in user holding one of `allowed` roles; otherwise a refusal that
+/// says which roles may use it.
+async fn page_for(
+    state: &AppState,
+    parts: &Parts,
+    allowed: &[Role],
+    page: &str,
+    html: &'static str,
+) -> Response {
+    match signed_in(state, parts).await {
+        Ok(actor) if actor.roles.iter().any(|r| allowed.contains(&r)) => Html(html).into_response(),
+        Ok(actor) => (
+            StatusCode::FORBIDDEN,
+            Html(forbidden(&actor, allowed, page)),
+        )
+            .into_response(),
         Err(redirect) => redirect,
     }
+}
+
+/// The refusal page: which roles may use the page, and which the user holds.
+fn forbidden(actor: &Actor, allowed: &[Role], page: &str) -> String {
+    let plural = |role: Role| match role {
+        Role::Admin => "administrators".to_owned(),
+        other => format!("{}s", other.label()),
+    };
+    let allowed: Vec<String> = allowed.iter().map(|r| plural(*r)).collect();
+    FORBIDDEN
+        .replace("{{page}}", &escape(page))
+        .replace(
+            "{{allowed}}",
+            &escape(&list_in_words(allowed.iter().map(String::as_str))),
+        )
+        .replace("{{username}}", &escape(actor.username.as_str()))
+        .replace("{{roles}}", &escape(&actor.roles.label()))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn assets(Path(name): Path<String>) -> Response {
@@ -187,4 +206,35 @@ pub fn call_card_weight() -> usize {
             .filter_map(|name| asset(name))
             .map(|(_, body)| body.len())
             .sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use controlroom_domain::roles::Roles;
+    use controlroom_domain::user::Username;
+
+    #[test]
+    fn a_refused_page_says_who_may_use_it() {
+        let actor = Actor::new(
+            Username::parse("recorder").unwrap(),
+            Roles::one(Role::CrimeRecorder),
+        );
+        let page = forbidden(
+            &actor,
+            &Role::allowed(Permission::DispatchUnits),
+            "The dispatch board",
+        );
+        assert!(
+            page.contains(
+                "The dispatch board is for contact handlers, dispatchers and supervisors."
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("signed in as recorder (crime recorder)"),
+            "{page}"
+        );
+        assert!(!page.contains("{{"), "{page}");
+    }
 }

@@ -25,7 +25,10 @@ pub struct SessionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     pub username: String,
+    /// The first of `roles`, for clients written before a user could hold several.
     pub role: String,
+    /// Every role the user holds: they may do what any of them may.
+    pub roles: Vec<String>,
     /// Send back in `X-CSRF-Token` with every change made with the session cookie.
     pub csrf_token: String,
     /// The session ends after this many seconds without a request.
@@ -160,14 +163,36 @@ pub struct ReopenIncident {
 pub struct AddUser {
     pub username: String,
     /// One of `contact_handler`, `dispatcher`, `crime_recorder`, `crime_registrar`, `supervisor`, `auditor`, `admin`.
-    pub role: String,
+    /// Give `role`, `roles` or both: the user holds every role named.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Several roles, e.g. `["contact_handler", "crime_recorder"]`: the user may do what any
+    /// of them may.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub username: String,
+    /// The first of `roles`.
     pub role: String,
+    pub roles: Vec<String>,
+}
+
+impl UserView {
+    pub fn of(username: &str, roles: &controlroom_domain::roles::Roles) -> Self {
+        Self {
+            username: username.to_owned(),
+            role: roles.first().as_str().to_owned(),
+            roles: role_names(roles),
+        }
+    }
+}
+
+pub fn role_names(roles: &controlroom_domain::roles::Roles) -> Vec<String> {
+    roles.iter().map(|r| r.as_str().to_owned()).collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -107,7 +107,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         &Actor::system(),
         "bench",
         // A supervisor may take contacts, grade, manage units and dispatch: every scenario.
-        "supervisor",
+        &["supervisor"],
         BENCH_PASSWORD,
     )
     .await?;

@@ -85,6 +85,63 @@ async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
     let (code, _, err) = run(&add("pc.smith", "dispatcher"), "short\n").await;
     assert_eq!(code, 2);
     assert!(err.contains("at least 10 characters"), "{err}");
+
+    // Several roles: `--role` more than once, or `--roles a,b`; the user holds each once.
+    let several = |user: &'static str, roles: &'static [&'static str]| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--username",
+            user,
+            "--password-stdin",
+        ];
+        args.extend_from_slice(roles);
+        args
+    };
+    let (code, out, err) = run(
+        &several(
+            "operator1",
+            &["--role", "contact_handler", "--role", "crime_recorder"],
+        ),
+        "a long enough password\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added user operator1 with roles contact_handler, crime_recorder"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &several(
+            "operator2",
+            &[
+                "--roles",
+                "crime_recorder,contact_handler",
+                "--role",
+                "crime_recorder",
+            ],
+        ),
+        "a long enough password\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("added user operator2 with roles contact_handler, crime_recorder"),
+        "{out}"
+    );
+    let store = open_store(url).await;
+    let user = store
+        .user(&Username::parse("operator2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.roles, ["contact_handler", "crime_recorder"]);
+    store.close().await;
+    let (code, _, err) = run(&several("nobody", &[]), "a long enough password\n").await;
+    assert_eq!(code, 2, "no role at all: {err}");
+    assert!(err.contains("at least one role"), "{err}");
     let (code, _, err) = run(&["migrate", "--database-url", "mysql://somewhere"], "").await;
     assert_eq!(code, 2);
     assert!(err.contains("sqlite://"), "{err}");
@@ -174,4 +231,117 @@ async fn hocr_count_prints_the_crimes_with_their_rules_and_refuses_bad_cases() {
     let (code, _, err) = run(&["hocr", "count", bad.to_str().unwrap()], "").await;
     assert_eq!(code, 2);
     assert!(err.contains("not a case file"), "{err}");
+}
+
+/// Run `serve --demo` until it listens; returns what it printed before listening. Stops it.
+async fn serve_demo_once(url: &str, search_dir: &str) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = controlroom()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            url,
+            "--search-dir",
+            search_dir,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.starts_with("Control Room listening on ") {
+            child.start_kill().unwrap();
+            child.wait().await.unwrap();
+            return printed;
+        }
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    panic!("the server exited before listening: {printed}");
+}
+
+// No published passwords on a real system: `serve --demo` runs only on a database the demo
+// created (or an empty one, which it then marks), and refuses one with users or incidents of
+// its own, with exit code 2 and what to do instead.
+#[tokio::test]
+async fn serve_demo_refuses_a_database_it_did_not_create() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let search = tempfile::tempdir().unwrap();
+        let search_dir = search.path().display().to_string();
+
+        // A new database: the demo creates its force, and may start on it again.
+        let Some(demo) = FreshDatabase::create(backend).await else {
+            continue;
+        };
+        let printed = serve_demo_once(&demo.url, &search_dir).await;
+        assert!(
+            printed.contains("Demo force ready (8 users and 24 incidents created)"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains(
+                "operator    password operator-demo    (contact_handler, crime_recorder)"
+            ),
+            "{printed}"
+        );
+        let printed = serve_demo_once(&demo.url, &search_dir).await;
+        assert!(
+            printed.contains("Demo force ready (0 users and 0 incidents created)"),
+            "{printed}"
+        );
+        let store = open_store(&demo.url).await;
+        assert!(store.setting("demo").await.unwrap().is_some());
+        store.close().await;
+        demo.drop_database().await;
+
+        // A real database, with a user of its own: refused, and nothing added to it.
+        let real = FreshDatabase::create(backend).await.unwrap();
+        let (code, _, err) = run(
+            &[
+                "user",
+                "add",
+                "--database-url",
+                &real.url,
+                "--username",
+                "pc.jones",
+                "--role",
+                "dispatcher",
+                "--password-stdin",
+            ],
+            "a long enough password\n",
+        )
+        .await;
+        assert_eq!(code, 0, "{err}");
+        let (code, out, err) = run(
+            &[
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                &real.url,
+                "--search-dir",
+                &search_dir,
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(code, 2, "{backend:?}: {out}{err}");
+        assert!(
+            err.contains("this database was not created as a demo: it already has users")
+                && err.contains("run without --demo, or point --database-url at a new file"),
+            "{err}"
+        );
+        assert!(!out.contains("listening"), "{out}");
+        let store = open_store(&real.url).await;
+        assert_eq!(store.list_users().await.unwrap().len(), 1);
+        assert_eq!(store.setting("demo").await.unwrap(), None);
+        store.close().await;
+        real.drop_database().await;
+    }
 }

@@ -16,5 +16,6 @@ mod intelligence;
 mod markers;
 mod ops;
 mod recording;
+mod roles;
 mod session;
 mod tamper;

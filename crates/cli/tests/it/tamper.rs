@@ -75,6 +75,16 @@ impl Raw {
         }
     }
 
+    /// The role a row was recorded under (NULL before roles were recorded).
+    async fn role(&self, seq: i64) -> Option<String> {
+        let sql = "SELECT role FROM audit_log WHERE seq = $1";
+        match self {
+            Raw::Sqlite(pool) => sqlx::query_scalar(sql).bind(seq).fetch_one(pool).await,
+            Raw::Postgres(pool) => sqlx::query_scalar(sql).bind(seq).fetch_one(pool).await,
+        }
+        .unwrap()
+    }
+
     async fn close(self) {
         match self {
             Raw::Sqlite(pool) => pool.close().await,
@@ -135,8 +145,9 @@ async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: B
     raw.close().await;
     app.database.drop_database().await;
 
-    let tampers: [(&str, i64); 5] = [
+    let tampers: [(&str, i64); 6] = [
         ("alter", 5),
+        ("claim another role", 8),
         ("delete", 6),
         ("insert in the middle", 7),
         ("append at the end", 0),
@@ -161,6 +172,16 @@ async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: B
                     .await
                     .unwrap();
                 }
+                target
+            }
+            "claim another role" => {
+                // The change was made as a contact handler; the row now says a supervisor.
+                assert_eq!(raw.role(target).await.as_deref(), Some("contact_handler"));
+                raw.exec(&format!(
+                    "UPDATE audit_log SET role = 'supervisor' WHERE seq = {target}"
+                ))
+                .await
+                .unwrap();
                 target
             }
             "delete" => {
@@ -202,12 +223,14 @@ async fn altering_deleting_inserting_or_swapping_an_event_is_detected(backend: B
                     actor,
                     at_micros: at + 1,
                     payload,
+                    role: raw.role(head).await,
                 };
                 let hash = record.link(&ChainHash::from_hex(&last_hash).unwrap());
                 raw.exec(&format!(
-                    "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                     record.seq, quote(&record.category), quote(&record.stream), quote(&record.kind), quote(&record.actor),
-                    record.at_micros, quote(&record.payload), quote(&last_hash), quote(&hash.to_hex())
+                    record.at_micros, quote(&record.payload), quote(&last_hash), quote(&hash.to_hex()),
+                    record.role.as_deref().map_or_else(|| "NULL".to_owned(), quote)
                 ))
                 .await
                 .unwrap();
@@ -274,6 +297,7 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
             actor,
             at_micros: at,
             payload,
+            role: raw.role(seq).await,
         };
         let hash = record.link(&ChainHash::from_hex(&prev).unwrap()).to_hex();
         raw.exec(&format!(

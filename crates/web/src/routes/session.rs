@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::dto::{SessionView, SignInRequest};
+use crate::dto::{SessionView, SignInRequest, role_names};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command, SESSION_COOKIE, session_token};
 use axum::Json;
@@ -25,7 +25,8 @@ pub async fn sign_in(
     );
     let view = SessionView {
         username: signed_in.actor.username.to_string(),
-        role: signed_in.actor.role.as_str().to_owned(),
+        role: signed_in.actor.roles.first().as_str().to_owned(),
+        roles: role_names(&signed_in.actor.roles),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
         csrf_token: auth::csrf_token(&signed_in.token),
         token: Some(signed_in.token),
@@ -52,7 +53,8 @@ pub async fn current(
             .map(|t| auth::csrf_token(&t))
             .unwrap_or_default(),
         username: actor.username.to_string(),
-        role: actor.role.as_str().to_owned(),
+        role: actor.roles.first().as_str().to_owned(),
+        roles: role_names(&actor.roles),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
     })
 }

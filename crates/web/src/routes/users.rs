@@ -18,13 +18,11 @@ pub async fn add(
     command: Command<AddUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let b = command.body;
-    let user = users::add_user(&state.app, &actor, &b.username, &b.role, &b.password).await?;
+    let roles: Vec<String> = b.role.into_iter().chain(b.roles).collect();
+    let user = users::add_user(&state.app, &actor, &b.username, &roles, &b.password).await?;
     Ok((
         StatusCode::CREATED,
-        Json(UserView {
-            username: user.username.to_string(),
-            role: user.role.as_str().to_owned(),
-        }),
+        Json(UserView::of(user.username.as_str(), &user.roles)),
     ))
 }
 
@@ -40,10 +38,7 @@ pub async fn list(
     Ok(Json(
         users
             .into_iter()
-            .map(|u| UserView {
-                username: u.username.to_string(),
-                role: u.role.as_str().to_owned(),
-            })
+            .map(|u| UserView::of(u.username.as_str(), &u.roles))
             .collect(),
     ))
 }

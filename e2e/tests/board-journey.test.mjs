@@ -87,7 +87,7 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
   // Each unit shows the incident it is on, by reference.
   const row = page.locator(`#units tr[data-key="unit:${units[sentSign]}"]`);
   await row.locator(".unit-status", { hasText: "Assigned" }).waitFor();
-  assert.equal((await row.locator(".unit-incident").textContent()).trim(), incident.reference);
+  assert.equal((await row.locator(".unit-incident .unit-incident-ref").textContent()).trim(), incident.reference);
 
   // A second unit joins (sent by a colleague); clearing it is not the last, so no question.
   await page.evaluate(async ({ id, unit }) => CR.api("POST", `/api/v1/incidents/${id}/assign`, { unit }), { id: incident.id, unit: units[other] });

@@ -382,7 +382,7 @@
         el("th", { scope: "row" }, u.call_sign),
         el("td", {}, say(u.unit_type)),
         el("td", { class: "unit-status" }, el("span", { class: `badge unit-${u.status}` }, say(u.status))),
-        el("td", { class: "unit-incident" }, committed(u) && u.incident ? [u.incident_reference || "an incident (reference not known yet)", concerns(u.incident, u.incident_reference)] : ""),
+        el("td", { class: "unit-incident" }, committed(u) && u.incident ? [el("span", { class: "unit-incident-ref" }, u.incident_reference || "an incident (reference not known yet)"), concerns(u.incident, u.incident_reference)] : ""),
         el("td", { class: "unit-action" }, actions),
       );
     });

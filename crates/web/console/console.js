@@ -832,7 +832,7 @@
   const roleName = (role) => ({ victim: "Victim", suspect: "Suspect", witness: "Witness", caller: "Caller" })[role] || say(role);
 
   function linkControls(hit) {
-    if (!["person", "vehicle"].includes(hit.kind) || !state.current || !may.log(state.me.role)) return null;
+    if (!["person", "vehicle"].includes(hit.kind) || !state.current || !may.log(state.me)) return null;
     const name = hit.label || hit.id;
     return el(
       "span",

@@ -684,6 +684,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                                 phones: vec![call.phone.to_owned()],
                                 ..PersonDraft::default()
                             },
+                            None,
                         )
                         .await?;
                         let recorded = record_from_incident(
@@ -965,6 +966,7 @@ async fn people_on_record(
                     .collect(),
                 ..PersonDraft::default()
             },
+            None,
         )
         .await?;
         for (kind, reason, source) in known.markers {
@@ -976,6 +978,7 @@ async fn people_on_record(
                 reason,
                 source,
                 &review,
+                None,
             )
             .await?;
         }

@@ -444,6 +444,7 @@ pub async fn into_store(
                 addresses: vec![p.address],
                 ..PersonDraft::default()
             },
+            None,
         )
         .await?;
         person_ids.push(record.reference.id);
@@ -454,7 +455,7 @@ pub async fn into_store(
     }
     for i in 0..vehicles {
         let vrm = g.vrm();
-        record_vehicle(app, &actor, &vrm, Some("Ford"), None, None).await?;
+        record_vehicle(app, &actor, &vrm, Some("Ford"), None, None, None).await?;
         done.vehicles += 1;
         if (i + 1) % 1000 == 0 {
             progress("vehicles", i + 1);

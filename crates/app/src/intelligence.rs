@@ -4,7 +4,7 @@
 //! search and every record viewed is in the audit trail.
 
 use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
@@ -176,9 +176,21 @@ async fn change(
     reference: RecordRef,
     new: bool,
     events: Vec<PoleEvent>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
+    // A retry with the same Idempotency-Key gets the record the first request made or
+    // changed, and nothing is recorded twice (a second person, a second marker).
+    if let Some(first) =
+        crate::idempotency::earlier::<RecordRef>(tx.as_mut(), actor.username.as_str(), idempotency)
+            .await?
+    {
+        drop(tx);
+        let records = app.store.stream(&first.stream()).await?;
+        return fold(first, &records)?
+            .ok_or_else(|| AppError::Corrupt("a remembered record with no events".into()));
+    }
     let existing = tx.stream(&reference.stream()).await?;
     if new != existing.is_empty() {
         return Err(if new {
@@ -194,6 +206,14 @@ async fn change(
     for event in &events {
         append(tx.as_mut(), reference, event, actor, now).await?;
     }
+    crate::idempotency::remember(
+        tx.as_mut(),
+        actor.username.as_str(),
+        idempotency,
+        &reference,
+        micros(now),
+    )
+    .await?;
     tx.commit().await?;
     let records = app.store.stream(&reference.stream()).await?;
     let record = fold(reference, &records)?
@@ -257,6 +277,7 @@ pub async fn record_person(
     app: &App,
     actor: &Actor,
     draft: PersonDraft,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let actor = &require_write(actor)?;
     let details = draft.parse(today(app))?;
@@ -269,6 +290,7 @@ pub async fn record_person(
         },
         true,
         vec![PoleEvent::PersonRecorded { details }],
+        idempotency,
     )
     .await
 }
@@ -290,6 +312,7 @@ pub async fn update_person(
         },
         false,
         vec![PoleEvent::PersonUpdated { details }],
+        None,
     )
     .await
 }
@@ -301,6 +324,7 @@ pub async fn record_vehicle(
     make: Option<&str>,
     model: Option<&str>,
     colour: Option<&str>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let actor = &require_write(actor)?;
     let details = VehicleDetails {
@@ -318,6 +342,7 @@ pub async fn record_vehicle(
         },
         true,
         vec![PoleEvent::VehicleRecorded { details }],
+        idempotency,
     )
     .await
 }
@@ -328,6 +353,7 @@ pub async fn record_property(
     actor: &Actor,
     description: &str,
     serial: Option<&str>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let actor = &require_write(actor)?;
     let details = controlroom_domain::pole::PropertyDetails {
@@ -345,6 +371,7 @@ pub async fn record_property(
         },
         true,
         vec![PoleEvent::PropertyRecorded { details }],
+        idempotency,
     )
     .await
 }
@@ -362,6 +389,7 @@ pub async fn record_location(
     app: &App,
     actor: &Actor,
     input: LocationInput<'_>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let actor = &require_write(actor)?;
     let coordinates = match (input.lat, input.lon) {
@@ -390,6 +418,7 @@ pub async fn record_location(
         },
         true,
         vec![PoleEvent::LocationRecorded { details }],
+        idempotency,
     )
     .await
 }
@@ -402,6 +431,7 @@ pub async fn add_marker(
     reason: &str,
     source: &str,
     review_by: &str,
+    idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let actor = &require_write(actor)?;
     if record.kind == Kind::Incident {
@@ -425,6 +455,7 @@ pub async fn add_marker(
         record,
         false,
         vec![PoleEvent::MarkerAdded { marker }],
+        idempotency,
     )
     .await
 }
@@ -549,6 +580,7 @@ pub async fn merge(
         },
         false,
         vec![PoleEvent::MergedInto { into, reason }],
+        None,
     )
     .await
 }
@@ -579,6 +611,7 @@ pub async fn unmerge(
         current.reference,
         false,
         vec![PoleEvent::Unmerged { reason }],
+        None,
     )
     .await
 }

@@ -135,3 +135,74 @@ async fn recording_a_crime_twice_with_one_key_records_it_once(backend: Backend) 
     assert_ne!(second["id"], first["id"]);
     app.finish().await;
 }
+
+both_backends!(every_intelligence_write_that_creates_something_is_safe_to_send_twice);
+
+/// Issue 20 item 3: a person, vehicle, location, property or marker sent twice with the same
+/// Idempotency-Key is recorded once, and the retry gets the same record back.
+async fn every_intelligence_write_that_creates_something_is_safe_to_send_twice(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let twice = |path: String, key: &'static str, body: serde_json::Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let mut answers = Vec::new();
+            for _ in 0..2 {
+                let (status, answer) = read(
+                    app.client
+                        .post(app.url(&path))
+                        .bearer_auth(token)
+                        .header("Idempotency-Key", key)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await;
+                assert!(status.is_success(), "{path}: {status} {answer}");
+                answers.push(answer);
+            }
+            assert_eq!(answers[0]["id"], answers[1]["id"], "{path}: one record");
+            answers.pop().unwrap()
+        }
+    };
+    let person = twice(
+        "/api/v1/people".into(),
+        "p-1",
+        json!({"names": ["Kerry Ashworth"]}),
+    )
+    .await;
+    twice("/api/v1/vehicles".into(), "v-1", json!({"vrm": "YX19 ABD"})).await;
+    twice(
+        "/api/v1/locations".into(),
+        "l-1",
+        json!({"address": "4 Gledhow Wood Road, Leeds", "postcode": "LS8 1NY"}),
+    )
+    .await;
+    twice(
+        "/api/v1/property".into(),
+        "pr-1",
+        json!({"description": "Black mountain bike", "serial": "WTU123456"}),
+    )
+    .await;
+    let id = person["id"].as_str().unwrap();
+    let marked = twice(
+        format!("/api/v1/records/person/{id}/markers"),
+        "m-1",
+        json!({"kind": "violence", "reason": "assaulted a neighbour", "source": "INT-9", "review_by": "2030-01-01"}),
+    )
+    .await;
+    assert_eq!(
+        marked["markers"].as_array().unwrap().len(),
+        1,
+        "one marker, not two: {marked}"
+    );
+    let (_, people) = app
+        .post(
+            "/api/v1/search",
+            Some(&token),
+            &json!({"name": "Kerry Ashworth"}),
+        )
+        .await;
+    assert_eq!(people["people"].as_array().unwrap().len(), 1, "{people}");
+}

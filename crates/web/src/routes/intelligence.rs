@@ -337,7 +337,13 @@ pub async fn add_person(
     Authenticated(actor): Authenticated,
     command: Command<PersonInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let record = intelligence::record_person(&state.app, &actor, command.body.draft()).await?;
+    let record = intelligence::record_person(
+        &state.app,
+        &actor,
+        command.body.draft(),
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(written(&state, record))
 }
 
@@ -372,6 +378,7 @@ pub async fn add_vehicle(
         b.make.as_deref(),
         b.model.as_deref(),
         b.colour.as_deref(),
+        command.idempotency.as_ref(),
     )
     .await?;
     Ok(written(&state, record))
@@ -394,9 +401,14 @@ pub async fn add_property(
     command: Command<PropertyInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let b = command.body;
-    let record =
-        intelligence::record_property(&state.app, &actor, &b.description, b.serial.as_deref())
-            .await?;
+    let record = intelligence::record_property(
+        &state.app,
+        &actor,
+        &b.description,
+        b.serial.as_deref(),
+        command.idempotency.as_ref(),
+    )
+    .await?;
     Ok(written(&state, record))
 }
 
@@ -417,7 +429,9 @@ pub async fn add_location(
         lon: b.lon,
         beat: b.beat.as_deref(),
     };
-    let record = intelligence::record_location(&state.app, &actor, input).await?;
+    let record =
+        intelligence::record_location(&state.app, &actor, input, command.idempotency.as_ref())
+            .await?;
     Ok(written(&state, record))
 }
 
@@ -465,6 +479,7 @@ pub async fn add_marker(
         &b.reason,
         &b.source,
         &b.review_by,
+        command.idempotency.as_ref(),
     )
     .await?;
     Ok(written(&state, record))

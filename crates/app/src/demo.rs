@@ -974,10 +974,12 @@ async fn people_on_record(
                 shift,
                 handler,
                 person.reference,
-                kind,
-                reason,
-                source,
-                &review,
+                crate::intelligence::MarkerDraft {
+                    kind,
+                    reason,
+                    source,
+                    review_by: &review,
+                },
                 None,
             )
             .await?;

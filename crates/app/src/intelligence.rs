@@ -423,16 +423,29 @@ pub async fn record_location(
     .await
 }
 
+/// A warning marker as typed: its kind, why, where the information came from, and when it
+/// must be reviewed (YYYY-MM-DD).
+#[derive(Debug, Clone, Copy)]
+pub struct MarkerDraft<'a> {
+    pub kind: &'a str,
+    pub reason: &'a str,
+    pub source: &'a str,
+    pub review_by: &'a str,
+}
+
 pub async fn add_marker(
     app: &App,
     actor: &Actor,
     record: RecordRef,
-    kind: &str,
-    reason: &str,
-    source: &str,
-    review_by: &str,
+    draft: MarkerDraft<'_>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
+    let MarkerDraft {
+        kind,
+        reason,
+        source,
+        review_by,
+    } = draft;
     let actor = &require_write(actor)?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(

@@ -475,10 +475,12 @@ pub async fn add_marker(
         &state.app,
         &actor,
         r,
-        &b.kind,
-        &b.reason,
-        &b.source,
-        &b.review_by,
+        intelligence::MarkerDraft {
+            kind: &b.kind,
+            reason: &b.reason,
+            source: &b.source,
+            review_by: &b.review_by,
+        },
         command.idempotency.as_ref(),
     )
     .await?;

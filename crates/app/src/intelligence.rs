@@ -256,16 +256,6 @@ fn require(actor: &Actor) -> Result<Actor, AppError> {
     actor.require(Permission::ViewIncidents, "search or record intelligence")
 }
 
-/// Recording or changing intelligence is a change: a role that only reads (the auditor) may
-/// search but not write.
-fn require_write(actor: &Actor) -> Result<Actor, AppError> {
-    require(actor)?;
-    actor.require(
-        Permission::WriteIncidentLog,
-        "record or change intelligence (people, vehicles, locations, markers and links)",
-    )
-}
-
 fn refused(e: controlroom_domain::pole::Refused) -> AppError {
     match e {
         controlroom_domain::pole::Refused::Invalid(e) => e.into(),
@@ -279,7 +269,10 @@ pub async fn record_person(
     draft: PersonDraft,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -301,7 +294,10 @@ pub async fn update_person(
     id: Uuid,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let details = draft.parse(today(app))?;
     change(
         app,
@@ -326,7 +322,10 @@ pub async fn record_vehicle(
     colour: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
         make: optional_text("make", make, 60)?,
@@ -355,7 +354,10 @@ pub async fn record_property(
     serial: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let details = controlroom_domain::pole::PropertyDetails {
         description: required_text("description", description, 500)?,
         serial: optional_text("serial", serial, 60)?
@@ -391,7 +393,10 @@ pub async fn record_location(
     input: LocationInput<'_>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let coordinates = match (input.lat, input.lon) {
         (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
         (None, None) => None,
@@ -446,7 +451,7 @@ pub async fn add_marker(
         source,
         review_by,
     } = draft;
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(Permission::ManageMarkers, "add or withdraw warning markers")?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -483,7 +488,7 @@ pub async fn withdraw_marker(
     number: u32,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(Permission::ManageMarkers, "add or withdraw warning markers")?;
     if record.kind == Kind::Incident {
         return Err(Invalid::new(
             "kind",
@@ -509,7 +514,10 @@ pub async fn link(
     role: &str,
     note: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )?;
     let role = LinkRole::parse(role)?;
     let note = optional_text("note", note, 500)?;
     if from == to {
@@ -563,7 +571,7 @@ pub async fn merge(
     into: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(Permission::MergeRecords, "merge or unmerge person records")?;
     let reason = required_text("reason", reason, 1000)?;
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
@@ -604,7 +612,7 @@ pub async fn unmerge(
     person: Uuid,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &require_write(actor)?;
+    let actor = &actor.require(Permission::MergeRecords, "merge or unmerge person records")?;
     let reason = required_text("reason", reason, 1000)?;
     let current = load(
         app,
@@ -1051,7 +1059,14 @@ pub async fn check(
     incident: Option<IncidentId>,
     request: CheckRequest,
 ) -> Result<CheckResult, AppError> {
-    let actor = &require(actor)?;
+    // A check on an incident is written to its log: a change, not only a read.
+    let actor = &match incident {
+        Some(_) => actor.require(
+            Permission::WriteIncidentLog,
+            "run an intelligence check on an incident (it is written to the incident log)",
+        )?,
+        None => require(actor)?,
+    };
     let index = crate::search_feed::current(app).await?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));

@@ -44,6 +44,12 @@ pub enum Permission {
     ReviewCrimeRecording,
     /// Approve closing an emergency or priority incident that no unit attended.
     ApproveUnattendedClosure,
+    /// Record people, vehicles, locations and property, and link them to incidents.
+    RecordIntelligence,
+    /// Add and withdraw warning markers (officer-safety information).
+    ManageMarkers,
+    /// Merge two person records as one, or undo it (a data-quality decision).
+    MergeRecords,
 }
 
 impl Role {
@@ -129,6 +135,16 @@ impl Role {
                 matches!(self, CrimeRecorder | CrimeRegistrar | Supervisor | Auditor)
             }
             ApproveUnattendedClosure => matches!(self, Supervisor),
+            // Those who take and handle the contacts and crimes record who and what was
+            // involved; the auditor reads but changes nothing.
+            RecordIntelligence => matches!(
+                self,
+                ContactHandler | Dispatcher | CrimeRecorder | CrimeRegistrar | Supervisor
+            ),
+            // A marker puts officers on guard: the handler who hears it, or a supervisor.
+            ManageMarkers => matches!(self, ContactHandler | Supervisor),
+            // Merging people joins two histories: a supervisor's decision.
+            MergeRecords => matches!(self, Supervisor),
         }
     }
 }

@@ -90,9 +90,28 @@ impl FromRequestParts<AppState> for Authenticated {
                 ));
             }
         }
-        Ok(Self(
-            auth::authenticate(&state.app, credential.token()).await?,
-        ))
+        let actor = auth::authenticate(&state.app, credential.token()).await?;
+        // The edge holds every operation to the access table before reading its path or
+        // body, so a role without the permission is refused the same way everywhere.
+        let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
+            return Ok(Self(actor));
+        };
+        match crate::access::of(parts.method.as_str(), route.as_str()) {
+            Some(crate::access::Access::Needs(permission, what)) => {
+                actor.require(permission, what)?;
+            }
+            Some(_) => {}
+            None => {
+                // An operation nobody decided on is refused, and the access test fails.
+                tracing::error!(route = route.as_str(), method = %parts.method, "operation missing from the access table");
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "this operation has no access decision yet; nobody may use it",
+                ));
+            }
+        }
+        Ok(Self(actor))
     }
 }
 

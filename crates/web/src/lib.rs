@@ -2,6 +2,7 @@
 //! `/readyz`, `/metrics`. Handlers parse requests into use-case calls and map answers back;
 //! the rules live in `controlroom-app` and `controlroom-domain`.
 
+pub mod access;
 mod console;
 mod dto;
 mod error;

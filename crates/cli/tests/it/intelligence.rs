@@ -271,9 +271,19 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         json!({"to_kind": "incident", "to_id": now_id, "role": "caller"}),
     )
     .await;
+    // Merging two people joins their histories: a supervisor's decision, refused to a handler.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/people/{dupe_id}/merge"),
+            Some(t),
+            &json!({"into": smith_id, "reason": "looks the same"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let sergeant = app.signed_in("sergeant", "supervisor").await;
     post(
         &app,
-        t,
+        &sergeant,
         &format!("/api/v1/people/{dupe_id}/merge"),
         json!({"into": smith_id, "reason": "same DOB and address confirmed by PNC"}),
     )
@@ -293,7 +303,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     assert!(links.iter().any(|l| l["role"] == "suspect"));
     post(
         &app,
-        t,
+        &sergeant,
         &format!("/api/v1/people/{dupe_id}/unmerge"),
         json!({"reason": "PNC check was wrong: different people"}),
     )

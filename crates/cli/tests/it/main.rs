@@ -2,6 +2,7 @@
 //! and (when configured) PostgreSQL. One test binary, to keep link time down.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod bad_input;
 mod cli;
 mod console;

@@ -227,6 +227,14 @@ pub async fn check(app: &App, token: &str) -> Result<(Actor, SignedDuration), Ap
     let last_seen = Timestamp::from_microsecond(session.last_seen_at_micros)
         .map_err(|e| AppError::Corrupt(format!("session time: {e}")))?;
     let idle = now.duration_since(last_seen);
+    let created = Timestamp::from_microsecond(session.created_at_micros)
+        .map_err(|e| AppError::Corrupt(format!("session time: {e}")))?;
+    if now.duration_since(created) > app.settings.session_max_lifetime {
+        return Err(AppError::Unauthenticated(format!(
+            "your session has reached its {}-hour limit: sign in again",
+            app.settings.session_max_lifetime.as_hours()
+        )));
+    }
     if idle > app.settings.session_idle_timeout {
         return Err(AppError::Unauthenticated(format!(
             "your session ended after {} minutes without activity: sign in again",

@@ -49,6 +49,9 @@ impl Clock for SystemClock {
 pub struct Settings {
     /// A session unused for this long is ended (default 15 minutes).
     pub session_idle_timeout: SignedDuration,
+    /// A session ends this long after sign-in however active it is (default 14 hours: a
+    /// 12-hour shift and a margin), so a token cannot live for ever.
+    pub session_max_lifetime: SignedDuration,
     /// Where the force is: incident references use this zone's date.
     pub time_zone: jiff::tz::TimeZone,
     /// Code lists and grading policy.
@@ -61,6 +64,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             session_idle_timeout: SignedDuration::from_mins(15),
+            session_max_lifetime: SignedDuration::from_hours(14),
             time_zone: jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC),
             // The shipped lists are checked by tests; should they ever fail to load, the
             // command line reports it at start-up (`reference::load`) before this is used.

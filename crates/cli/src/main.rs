@@ -62,6 +62,9 @@ enum Command {
         /// Minutes without activity after which a session ends.
         #[arg(long, env = "CONTROLROOM_SESSION_IDLE_MINUTES", default_value_t = 15)]
         session_idle_minutes: u16,
+        /// Hours after sign-in at which a session ends however active (a shift and a margin).
+        #[arg(long, env = "CONTROLROOM_SESSION_MAX_HOURS", default_value_t = 14)]
+        session_max_hours: u16,
         /// A folder of the force's own reference files (*.psv) that extend the national lists.
         #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
         reference_dir: Option<std::path::PathBuf>,
@@ -331,6 +334,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             listen,
             demo,
             session_idle_minutes,
+            session_max_hours,
             reference_dir,
             search,
             repeat_threshold,
@@ -343,6 +347,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             let settings = Settings {
                 session_idle_timeout: SignedDuration::from_mins(i64::from(
                     session_idle_minutes.max(1),
+                )),
+                session_max_lifetime: SignedDuration::from_hours(i64::from(
+                    session_max_hours.max(1),
                 )),
                 reference: Arc::new(reference),
                 repeat_threshold: repeat_threshold.max(1),

@@ -53,6 +53,27 @@ pub fn credential(parts: &Parts) -> Option<Credential> {
         .map(|(_, value)| Credential::Cookie(value.to_owned()))
 }
 
+/// A change sent with the session cookie must carry the session's CSRF token: another site
+/// can make a browser send the cookie, never the token.
+pub fn check_csrf(parts: &Parts, credential: &Credential) -> Result<(), ApiError> {
+    if let Credential::Cookie(token) = credential
+        && !parts.method.is_safe()
+    {
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok());
+        if sent != Some(auth::csrf_token(token).as_str()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_token_missing",
+                "this change did not come from an up-to-date Control Room page: reload the page and try again",
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn session_token(parts: &Parts) -> Option<String> {
     credential(parts).map(|c| c.token().to_owned())
 }
@@ -75,21 +96,7 @@ impl FromRequestParts<AppState> for Authenticated {
                 "sign in first: send the token from POST /api/v1/session as 'Authorization: Bearer <token>'",
             )
         })?;
-        if let Credential::Cookie(token) = &credential
-            && !parts.method.is_safe()
-        {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok());
-            if sent != Some(auth::csrf_token(token).as_str()) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf_token_missing",
-                    "this change did not come from an up-to-date Control Room page: reload the page and try again",
-                ));
-            }
-        }
+        check_csrf(parts, &credential)?;
         let actor = auth::authenticate(&state.app, credential.token()).await?;
         // The edge holds every operation to the access table before reading its path or
         // body, so a role without the permission is refused the same way everywhere.

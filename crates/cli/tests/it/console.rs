@@ -159,6 +159,50 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     );
     assert_eq!(app.chain_head().await, head);
 
+    // Signing out by cookie needs the CSRF token too: another site cannot end a handler's
+    // session mid-call. With the token, it ends. (A second session of the same handler.)
+    let response = sign_in("handler").await.unwrap();
+    let second_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let second_csrf = read(response).await.1["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sign_out = |token: Option<&str>| {
+        let mut request = browser
+            .delete(app.url("/api/v1/session"))
+            .header("cookie", &second_cookie);
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token.to_owned());
+        }
+        request.send()
+    };
+    let refused = sign_out(None).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let still = browser
+        .get(app.url("/api/v1/session"))
+        .header("cookie", &second_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), StatusCode::OK, "the session was not ended");
+    assert_eq!(
+        sign_out(Some(&second_csrf)).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let ended = browser
+        .get(app.url("/api/v1/session"))
+        .header("cookie", &second_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
+
     // The live feed: open it, make a change, and see it arrive.
     let mut feed = app
         .client

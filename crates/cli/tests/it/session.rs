@@ -143,3 +143,28 @@ async fn repeated_wrong_passwords_are_throttled_for_a_few_minutes(backend: Backe
     assert_eq!(status, StatusCode::OK);
     app.finish().await;
 }
+
+both_backends!(a_session_ends_after_its_absolute_lifetime_however_active);
+
+/// Issue 20 item 9: a session kept busy still ends 14 hours after sign-in (a 12-hour shift and
+/// a margin), so a stolen token cannot be kept alive for ever.
+async fn a_session_ends_after_its_absolute_lifetime_however_active(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    // Active every 10 minutes for 13 h 50 min: still signed in.
+    for _ in 0..83 {
+        app.clock.advance(SignedDuration::from_mins(10));
+        let (status, _) = app.get("/api/v1/session", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.clock.advance(SignedDuration::from_mins(11));
+    let (status, problem) = app.get("/api/v1/session", Some(&token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("14-hour limit"),
+        "{problem}"
+    );
+}

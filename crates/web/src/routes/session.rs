@@ -63,8 +63,11 @@ pub async fn current(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)),
     security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&parts) {
-        auth::sign_out(&state.app, &token).await?;
+    if let Some(credential) = crate::extract::credential(&parts) {
+        // Signing out by cookie is a change like any other: another site must not be able
+        // to end a handler's session mid-call.
+        crate::extract::check_csrf(&parts, &credential)?;
+        auth::sign_out(&state.app, credential.token()).await?;
     }
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(

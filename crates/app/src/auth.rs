@@ -53,7 +53,7 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
 }
 
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -268,6 +268,9 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
     ))
     .await?;
     tx.commit().await?;
+    // This server's live feeds for the session close at once; another server's within its
+    // next session check.
+    app.live.publish_session_ended(hash);
     Ok(())
 }
 

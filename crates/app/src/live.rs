@@ -17,6 +17,8 @@ pub struct LiveChange {
 pub struct Live {
     sender: broadcast::Sender<LiveChange>,
     units: broadcast::Sender<controlroom_domain::resources::Unit>,
+    /// Sessions signed out (their token hashes): their live feeds close at once.
+    ended: broadcast::Sender<String>,
 }
 
 /// How many changes a slow console may fall behind before it is told to reload its list.
@@ -27,6 +29,7 @@ impl Default for Live {
         Self {
             sender: broadcast::channel(BACKLOG).0,
             units: broadcast::channel(BACKLOG).0,
+            ended: broadcast::channel(BACKLOG).0,
         }
     }
 }
@@ -39,6 +42,15 @@ impl Live {
     /// Unit changes (status, position), for the dispatch board.
     pub fn subscribe_units(&self) -> broadcast::Receiver<controlroom_domain::resources::Unit> {
         self.units.subscribe()
+    }
+
+    /// Sessions that have just signed out, by token hash.
+    pub fn subscribe_session_ends(&self) -> broadcast::Receiver<String> {
+        self.ended.subscribe()
+    }
+
+    pub(crate) fn publish_session_ended(&self, token_hash: String) {
+        let _ = self.ended.send(token_hash);
     }
 
     pub(crate) fn publish_unit(&self, unit: controlroom_domain::resources::Unit) {

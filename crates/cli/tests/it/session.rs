@@ -168,3 +168,41 @@ async fn a_session_ends_after_its_absolute_lifetime_however_active(backend: Back
         "{problem}"
     );
 }
+
+both_backends!(signing_out_closes_the_live_feed_at_once);
+
+/// Issue 20 item 9: the live feed kept sending personal data for about 19 s after sign-out.
+/// Now it says `signed_out` and ends as soon as the session is signed out (the client gives
+/// up after 3 s; the feed used to need up to 20).
+async fn signing_out_closes_the_live_feed_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let mut feed = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    let signed_out = app
+        .client
+        .delete(app.url("/api/v1/session"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    let mut seen = String::new();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        while let Ok(Some(chunk)) = feed.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the feed is still open after sign-out: {seen}"
+    );
+    assert!(seen.contains("event: signed_out"), "{seen}");
+}

@@ -27,7 +27,7 @@ pub struct LiveIncident {
 }
 
 /// How often a live feed checks that its session is still live.
-const SESSION_CHECK: Duration = Duration::from_secs(20);
+const SESSION_CHECK: Duration = Duration::from_secs(5);
 
 /// Live changes as Server-Sent Events: `incident` (a changed incident), `unit` (a unit's
 /// status or position), `resync`
@@ -45,19 +45,33 @@ pub async fn events(
     let token = session_token(&parts).unwrap_or_default();
     let mut check = tokio::time::interval(SESSION_CHECK);
     check.reset();
+    // Signing out on this server closes the feed at once: no personal data after it.
+    let mine = controlroom_app::auth::token_hash(&token);
+    let ends = state.app.live.subscribe_session_ends();
+    let (state, token) = (state, (token, mine));
     let stream = futures_util::stream::unfold(
-        Some((receiver, units, check, state, token)),
+        Some((receiver, units, check, ends, state, token)),
         |feed| async move {
-            let (mut receiver, mut units, mut check, state, token) = feed?;
+            let (mut receiver, mut units, mut check, mut ends, state, token) = feed?;
             loop {
                 tokio::select! {
+                    biased;
+                    ended = ends.recv() => {
+                        match ended {
+                            Ok(hash) if hash == token.1 => {
+                                return Some((Ok(Event::default().event("signed_out").data("{}")), None));
+                            }
+                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => return None,
+                        }
+                    }
                     change = receiver.recv() => {
                         let event = match change {
                             Ok(change) => incident_event(change),
                             Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
                             Err(RecvError::Closed) => return None,
                         };
-                        return Some((Ok(event), Some((receiver, units, check, state, token))));
+                        return Some((Ok(event), Some((receiver, units, check, ends, state, token))));
                     }
                     unit = units.recv() => {
                         let event = match unit {
@@ -68,10 +82,10 @@ pub async fn events(
                             Err(RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
                             Err(RecvError::Closed) => return None,
                         };
-                        return Some((Ok(event), Some((receiver, units, check, state, token))));
+                        return Some((Ok(event), Some((receiver, units, check, ends, state, token))));
                     }
                     _ = check.tick() => {
-                        if controlroom_app::auth::check(&state.app, &token).await.is_err() {
+                        if controlroom_app::auth::check(&state.app, &token.0).await.is_err() {
                             return Some((Ok(Event::default().event("signed_out").data("{}")), None));
                         }
                     }

@@ -1012,6 +1012,13 @@ fn history(
     Ok(hits)
 }
 
+/// The longest search input accepted, by field (characters).
+pub const CHECK_NAME_MAX: usize = 200;
+pub const CHECK_PHONE_MAX: usize = 40;
+pub const CHECK_VRM_MAX: usize = 20;
+pub const CHECK_SERIAL_MAX: usize = 60;
+pub const CHECK_LOCATION_MAX: usize = 300;
+
 /// What a handler searches for. Any combination; empty parts are skipped.
 #[derive(Debug, Clone, Default)]
 pub struct CheckRequest {
@@ -1067,6 +1074,17 @@ pub async fn check(
         )?,
         None => require(actor)?,
     };
+    // What a handler can type, and no more: a longer search is refused before it costs a
+    // search or writes a large record to the audit trail.
+    for (field, value, max) in [
+        ("name", &request.name, CHECK_NAME_MAX),
+        ("phone", &request.phone, CHECK_PHONE_MAX),
+        ("vrm", &request.vrm, CHECK_VRM_MAX),
+        ("serial", &request.serial, CHECK_SERIAL_MAX),
+        ("location", &request.location, CHECK_LOCATION_MAX),
+    ] {
+        optional_text(field, value.as_deref(), max)?;
+    }
     let index = crate::search_feed::current(app).await?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));

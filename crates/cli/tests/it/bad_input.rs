@@ -228,6 +228,16 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
             Some("grade"),
         ),
         (
+            "a 60,000-character name in a search",
+            raw(
+                "/api/v1/search",
+                format!(r#"{{"name":"{}"}}"#, "a".repeat(60_000)).into_bytes(),
+                "application/json",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("name"),
+        ),
+        (
             "grade below emergency before any assessment",
             raw(
                 &format!("/api/v1/incidents/{id}/grade"),

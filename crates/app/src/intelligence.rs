@@ -1012,6 +1012,23 @@ fn history(
     Ok(hits)
 }
 
+/// Every hit an answer shows, as `kind/id`, once each, in the order shown.
+fn shown(result: &CheckResult) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    result
+        .people
+        .iter()
+        .chain(&result.phone)
+        .chain(&result.vehicles)
+        .chain(&result.property)
+        .chain(&result.locations)
+        .chain(&result.history)
+        .chain(&result.possible_duplicates)
+        .map(|h| format!("{}/{}", h.kind, h.id))
+        .filter(|s| seen.insert(s.clone()))
+        .collect()
+}
+
 /// The longest search input accepted, by field (characters).
 pub const CHECK_NAME_MAX: usize = 200;
 pub const CHECK_PHONE_MAX: usize = 40;
@@ -1335,7 +1352,14 @@ pub async fn check(
         "intelligence_check",
         actor,
         now,
-        json!({ "searched": result.searched, "found": found.len() }),
+        json!({
+            "searched": result.searched,
+            "found": found.len(),
+            // DPA 2018 s.62: what was consulted, not only how much. Every record and incident
+            // the answer showed, by kind and id, and the records whose markers it showed.
+            "shown": shown(&result),
+            "markers_on": result.markers.iter().map(|(label, _, _)| label.as_str()).collect::<Vec<_>>(),
+        }),
     ))
     .await?;
     if let Some(id) = incident {

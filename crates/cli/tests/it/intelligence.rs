@@ -81,6 +81,29 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     // What tells two people of one name apart comes with each: a date of birth, or an age.
     let found = post(&app, t, "/api/v1/search", json!({"name": "John Smith"})).await;
     assert_eq!(found["people"][0]["born"], "1980-04-02", "{found}");
+    // The consultation record names what the answer showed (DPA 2018 s.62), not only a count.
+    let consulted = app
+        .app
+        .store
+        .audit_records(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|r| r.record.kind == "intelligence_check")
+        .unwrap();
+    assert!(
+        consulted
+            .record
+            .payload
+            .contains(&format!("person/{smith_id}")),
+        "{}",
+        consulted.record.payload
+    );
+    assert!(
+        consulted.record.payload.contains("John Smith"),
+        "markers shown are named"
+    );
     let found = post(&app, t, "/api/v1/search", json!({"name": "Mohammed Khan"})).await;
     assert_eq!(found["people"][0]["born"], "age 30-40", "{found}");
     let by_age = post(

@@ -982,3 +982,95 @@ pub struct AttendanceView {
     pub due_soon: bool,
     pub met: Option<bool>,
 }
+
+/// The facts of a case for `POST /api/v1/hocr/count` (documentation of
+/// `controlroom_domain::hocr::Case`, which the handler reads; the domain stays free of
+/// HTTP concerns).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCase {
+    /// The case's own reference, repeated in any error.
+    pub id: String,
+    /// Where the case comes from (free text).
+    #[serde(default)]
+    pub source: String,
+    /// Reports of the crimes: each offence names the one it was reported in.
+    #[serde(default)]
+    pub reports: Vec<HocrReport>,
+    #[serde(default)]
+    pub victims: Vec<HocrVictim>,
+    #[serde(default)]
+    pub offenders: Vec<HocrOffender>,
+    pub offences: Vec<HocrOffence>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrReport {
+    pub id: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub at: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrVictim {
+    pub id: String,
+    /// `person` or `organisation`.
+    #[schema(pattern = "^(person|organisation)$")]
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrOffender {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrOffence {
+    pub id: String,
+    /// Home Office crime class, e.g. `8N`, `34A`.
+    pub class: String,
+    /// The victim's id.
+    pub victim: Option<String>,
+    /// Offenders' ids.
+    #[serde(default)]
+    pub offenders: Vec<String>,
+    /// When it happened (RFC 3339), or `from` and `to` for a period.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    #[schema(format = DateTime)]
+    pub from: Option<String>,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+    pub place: Option<String>,
+    /// The report's id.
+    pub report: String,
+}
+
+/// The crimes to record, each with the HOCR rules applied.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCounted {
+    pub crimes: Vec<HocrCrime>,
+    pub not_recorded: Option<Vec<HocrNotRecorded>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCrime {
+    pub class: String,
+    pub victims: Vec<String>,
+    pub offences: Vec<String>,
+    pub rules: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrNotRecorded {
+    pub offence: String,
+    pub reason: String,
+}

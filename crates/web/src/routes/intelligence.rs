@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
 use controlroom_domain::incident::IncidentId;
@@ -316,6 +316,18 @@ fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>
     )
 }
 
+/// The kinds of record in the `{kind}` part of a record's address.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RecordKind {
+    Person,
+    Vehicle,
+    Location,
+    Property,
+    Incident,
+}
+
 fn reference(kind: &str, id: &str) -> Result<RecordRef, ApiError> {
     let kind = Kind::parse(kind)
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message))?;
@@ -342,12 +354,12 @@ pub async fn add_person(
 }
 
 /// Change a person's details (names, date of birth, phones, addresses).
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_person(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<PersonInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -422,12 +434,12 @@ pub async fn add_location(
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = String, Path), ("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_record(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
 ) -> Result<Json<RecordDto>, ApiError> {
     let r = reference(&kind, &id)?;
     let RecordView {
@@ -447,12 +459,12 @@ pub async fn get_record(
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    params(("kind" = String, Path), ("id" = String, Path)),
+    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
     command: Command<MarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference(&kind, &id)?;
@@ -480,12 +492,12 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    params(("kind" = String, Path), ("id" = String, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
+    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
     responses((status = 201, body = RecordDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn withdraw_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id, number)): Path<(String, String, String)>,
+    ApiPath((kind, id, number)): ApiPath<(String, String, String)>,
     command: Command<WithdrawMarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference(&kind, &id)?;
@@ -505,12 +517,12 @@ pub async fn withdraw_marker(
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    params(("kind" = String, Path), ("id" = String, Path)),
+    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_link(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
     command: Command<LinkInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let from = reference(&kind, &id)?;
@@ -525,12 +537,12 @@ pub async fn add_link(
 }
 
 /// Record that this person is the same as another. Links stay where they are.
-#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn merge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<MergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -546,12 +558,12 @@ pub async fn merge(
 }
 
 /// Undo a merge.
-#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn unmerge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<UnmergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -618,12 +630,12 @@ pub async fn search(
 
 /// An intelligence check during a call: as search, plus repeat and duplicate detection for
 /// this incident, written to its log.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CheckView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn incident_check(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<CheckInput>,
 ) -> Result<Json<CheckView>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -650,12 +662,12 @@ pub struct LinkedRecordView {
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
 /// recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<LinkedRecordView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn incident_links(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<LinkedRecordView>>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let linked = intelligence::incident_links(&state.app, &actor, id).await?;

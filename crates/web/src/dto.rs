@@ -120,6 +120,7 @@ impl CreateContact {
 pub struct AddLogEntry {
     pub text: String,
     /// The number of an earlier entry this one corrects (the earlier entry stays as written).
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub corrects: Option<u32>,
 }
 
@@ -256,10 +257,12 @@ impl From<&Contact> for ContactView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LogEntryView {
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub number: u32,
     pub at: String,
     pub author: String,
     pub text: String,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub corrects: Option<u32>,
 }
 
@@ -271,6 +274,7 @@ pub struct GradeView {
     pub recommended: Option<String>,
     /// Present when the handler chose a lower grade than recommended: why.
     pub override_reason: Option<String>,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub attendance_target_minutes: Option<u32>,
     pub at: String,
     pub by: String,

@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi};
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),
-    components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList)),
+    components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList, routes::live::LiveIncident)),
     modifiers(&BearerAuth, &ProblemResponses),
 )]
 struct ApiDoc;

@@ -23,6 +23,7 @@ pub struct SlotsInput {
     pub date: String,
     /// Start times, HH:MM.
     pub times: Vec<String>,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub capacity: u32,
 }
 

@@ -22,7 +22,9 @@ pub struct PersonInput {
     pub names: Vec<String>,
     /// YYYY-MM-DD.
     pub date_of_birth: Option<String>,
+    #[schema(maximum = 255)]
     pub age_from: Option<u8>,
+    #[schema(maximum = 255)]
     pub age_to: Option<u8>,
     pub gender: Option<String>,
     #[serde(default)]
@@ -108,7 +110,9 @@ pub struct UnmergeInput {
 pub struct CheckInput {
     pub name: Option<String>,
     pub date_of_birth: Option<String>,
+    #[schema(maximum = 255)]
     pub age_from: Option<u8>,
+    #[schema(maximum = 255)]
     pub age_to: Option<u8>,
     /// Any written form: 07700 900123, +44 7700 900123…
     pub phone: Option<String>,
@@ -121,6 +125,7 @@ pub struct CheckInput {
     pub near_lon: Option<f64>,
     pub near_metres: Option<f64>,
     /// History period in days (default 365).
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub days: Option<u32>,
 }
 
@@ -196,6 +201,7 @@ impl From<Hit> for HitView {
 pub struct MarkerView {
     /// On a record: its number there (1, 2, 3… in the order added), to withdraw it by.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub number: Option<u32>,
     pub kind: String,
     pub reason: String,
@@ -434,7 +440,7 @@ pub async fn add_location(
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_record(
     State(state): State<AppState>,
@@ -459,7 +465,7 @@ pub async fn get_record(
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_marker(
     State(state): State<AppState>,
@@ -492,7 +498,7 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
     responses((status = 201, body = RecordDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn withdraw_marker(
     State(state): State<AppState>,
@@ -517,7 +523,7 @@ pub async fn withdraw_marker(
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    params(("kind" = RecordKind, Path), ("id" = uuid::Uuid, Path)),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_link(
     State(state): State<AppState>,

@@ -38,9 +38,12 @@ pub struct SessionView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallerInput {
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// A number to call back on, if not the one the caller rang from.
+    #[schema(max_length = 32)]
     pub callback: Option<String>,
     #[serde(default)]
     pub is_victim: bool,
@@ -50,11 +53,13 @@ pub struct CallerInput {
 #[serde(deny_unknown_fields)]
 pub struct LocationInput {
     /// The location as the caller described it.
+    #[schema(max_length = 500)]
     pub text: String,
     /// WGS84 latitude.
     pub lat: Option<f64>,
     /// WGS84 longitude.
     pub lon: Option<f64>,
+    #[schema(max_length = 12)]
     pub uprn: Option<String>,
     /// `urban` (default) or `rural`: which attendance target applies.
     pub area: Option<String>,
@@ -72,6 +77,7 @@ pub struct CreateContact {
     pub caller: CallerInput,
     pub location: LocationInput,
     /// What the caller says is happening.
+    #[schema(max_length = 4000)]
     pub summary: String,
     /// The opening incident type, if known (free code for now).
     pub incident_type: Option<String>,
@@ -118,6 +124,7 @@ impl CreateContact {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddLogEntry {
+    #[schema(max_length = 4000)]
     pub text: String,
     /// The number of an earlier entry this one corrects (the earlier entry stays as written).
     #[schema(format = Int64, maximum = 4294967295_u64)]
@@ -130,8 +137,10 @@ pub struct GradeIncident {
     /// One of `emergency`, `priority`, `scheduled`, `resolution_without_deployment`, `signposted`.
     pub grade: String,
     /// Why this grade (National Decision Model rationale).
+    #[schema(max_length = 2000)]
     pub rationale: String,
     /// Required when the grade is lower than the recommendation: why you are overriding it.
+    #[schema(max_length = 2000)]
     pub override_reason: Option<String>,
 }
 
@@ -142,6 +151,7 @@ pub struct CloseIncident {
     #[serde(default)]
     pub qualifiers: Vec<String>,
     /// How the incident was resolved.
+    #[schema(max_length = 4000)]
     pub resolution: String,
     /// What the incident turned out to be, if not its current type.
     pub final_incident_type: Option<String>,
@@ -156,6 +166,7 @@ pub struct CloseIncident {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenIncident {
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

@@ -140,6 +140,16 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         (&"id".into(), &"path".into(), &"uuid".into()),
         "{id}"
     );
+    // Lengths the domain refuses beyond are in the schema.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["CallerInput"]["properties"]["name"]["maxLength"],
+        200
+    );
+    assert_eq!(
+        schemas["CreateContact"]["properties"]["summary"]["maxLength"],
+        4000
+    );
     // /hocr/count says what it reads.
     assert!(
         doc["paths"]["/api/v1/hocr/count"]["post"]["requestBody"]["content"]["application/json"]

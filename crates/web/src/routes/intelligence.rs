@@ -21,16 +21,19 @@ pub struct PersonInput {
     /// The main name first, then aliases.
     pub names: Vec<String>,
     /// YYYY-MM-DD.
+    #[schema(max_length = 10)]
     pub date_of_birth: Option<String>,
     #[schema(maximum = 255)]
     pub age_from: Option<u8>,
     #[schema(maximum = 255)]
     pub age_to: Option<u8>,
+    #[schema(max_length = 40)]
     pub gender: Option<String>,
     #[serde(default)]
     pub phones: Vec<String>,
     #[serde(default)]
     pub addresses: Vec<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -54,19 +57,26 @@ impl PersonInput {
 pub struct VehicleInput {
     /// Registration mark, any spacing or case.
     pub vrm: String,
+    #[schema(max_length = 60)]
     pub make: Option<String>,
+    #[schema(max_length = 60)]
     pub model: Option<String>,
+    #[schema(max_length = 40)]
     pub colour: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationRecordInput {
+    #[schema(max_length = 500)]
     pub address: String,
+    #[schema(max_length = 10)]
     pub postcode: Option<String>,
+    #[schema(max_length = 12)]
     pub uprn: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    #[schema(max_length = 40)]
     pub beat: Option<String>,
 }
 
@@ -75,7 +85,9 @@ pub struct LocationRecordInput {
 pub struct MarkerInput {
     /// weapons, violence, firearms_access, mental_health, drugs, infectious_disease, vulnerable_resident, officer_safety.
     pub kind: String,
+    #[schema(max_length = 1000)]
     pub reason: String,
+    #[schema(max_length = 200)]
     pub source: String,
     /// YYYY-MM-DD: after it the marker shows as expired.
     pub review_by: String,
@@ -89,6 +101,7 @@ pub struct LinkInput {
     pub to_id: Uuid,
     /// caller, victim, suspect, witness, subject, resident, owner or keeper.
     pub role: String,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -96,12 +109,14 @@ pub struct LinkInput {
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     pub into: Uuid,
+    #[schema(max_length = 1000)]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnmergeInput {
+    #[schema(max_length = 1000)]
     pub reason: String,
 }
 

@@ -38,9 +38,12 @@ pub struct SessionView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallerInput {
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// A number to call back on, if not the one the caller rang from.
+    #[schema(max_length = 32)]
     pub callback: Option<String>,
     #[serde(default)]
     pub is_victim: bool,
@@ -50,11 +53,13 @@ pub struct CallerInput {
 #[serde(deny_unknown_fields)]
 pub struct LocationInput {
     /// The location as the caller described it.
+    #[schema(max_length = 500)]
     pub text: String,
     /// WGS84 latitude.
     pub lat: Option<f64>,
     /// WGS84 longitude.
     pub lon: Option<f64>,
+    #[schema(max_length = 12)]
     pub uprn: Option<String>,
     /// `urban` (default) or `rural`: which attendance target applies.
     pub area: Option<String>,
@@ -72,6 +77,7 @@ pub struct CreateContact {
     pub caller: CallerInput,
     pub location: LocationInput,
     /// What the caller says is happening.
+    #[schema(max_length = 4000)]
     pub summary: String,
     /// The opening incident type, if known (free code for now).
     pub incident_type: Option<String>,
@@ -118,8 +124,10 @@ impl CreateContact {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddLogEntry {
+    #[schema(max_length = 4000)]
     pub text: String,
     /// The number of an earlier entry this one corrects (the earlier entry stays as written).
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub corrects: Option<u32>,
 }
 
@@ -129,8 +137,10 @@ pub struct GradeIncident {
     /// One of `emergency`, `priority`, `scheduled`, `resolution_without_deployment`, `signposted`.
     pub grade: String,
     /// Why this grade (National Decision Model rationale).
+    #[schema(max_length = 2000)]
     pub rationale: String,
     /// Required when the grade is lower than the recommendation: why you are overriding it.
+    #[schema(max_length = 2000)]
     pub override_reason: Option<String>,
 }
 
@@ -141,6 +151,7 @@ pub struct CloseIncident {
     #[serde(default)]
     pub qualifiers: Vec<String>,
     /// How the incident was resolved.
+    #[schema(max_length = 4000)]
     pub resolution: String,
     /// What the incident turned out to be, if not its current type.
     pub final_incident_type: Option<String>,
@@ -155,6 +166,7 @@ pub struct CloseIncident {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenIncident {
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -256,10 +268,12 @@ impl From<&Contact> for ContactView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LogEntryView {
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub number: u32,
     pub at: String,
     pub author: String,
     pub text: String,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub corrects: Option<u32>,
 }
 
@@ -271,6 +285,7 @@ pub struct GradeView {
     pub recommended: Option<String>,
     /// Present when the handler chose a lower grade than recommended: why.
     pub override_reason: Option<String>,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub attendance_target_minutes: Option<u32>,
     pub at: String,
     pub by: String,
@@ -981,4 +996,96 @@ pub struct AttendanceView {
     /// The warning before the target is missed: five minutes or less to go, nobody there.
     pub due_soon: bool,
     pub met: Option<bool>,
+}
+
+/// The facts of a case for `POST /api/v1/hocr/count` (documentation of
+/// `controlroom_domain::hocr::Case`, which the handler reads; the domain stays free of
+/// HTTP concerns).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCase {
+    /// The case's own reference, repeated in any error.
+    pub id: String,
+    /// Where the case comes from (free text).
+    #[serde(default)]
+    pub source: String,
+    /// Reports of the crimes: each offence names the one it was reported in.
+    #[serde(default)]
+    pub reports: Vec<HocrReport>,
+    #[serde(default)]
+    pub victims: Vec<HocrVictim>,
+    #[serde(default)]
+    pub offenders: Vec<HocrOffender>,
+    pub offences: Vec<HocrOffence>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrReport {
+    pub id: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub at: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrVictim {
+    pub id: String,
+    /// `person` or `organisation`.
+    #[schema(pattern = "^(person|organisation)$")]
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrOffender {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrOffence {
+    pub id: String,
+    /// Home Office crime class, e.g. `8N`, `34A`.
+    pub class: String,
+    /// The victim's id.
+    pub victim: Option<String>,
+    /// Offenders' ids.
+    #[serde(default)]
+    pub offenders: Vec<String>,
+    /// When it happened (RFC 3339), or `from` and `to` for a period.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    #[schema(format = DateTime)]
+    pub from: Option<String>,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+    pub place: Option<String>,
+    /// The report's id.
+    pub report: String,
+}
+
+/// The crimes to record, each with the HOCR rules applied.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCounted {
+    pub crimes: Vec<HocrCrime>,
+    pub not_recorded: Option<Vec<HocrNotRecorded>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrCrime {
+    pub class: String,
+    pub victims: Vec<String>,
+    pub offences: Vec<String>,
+    pub rules: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrNotRecorded {
+    pub offence: String,
+    pub reason: String,
 }

@@ -241,3 +241,89 @@ async fn read_body(mut body: Body) -> Result<Bytes, ApiError> {
     }
     Ok(Bytes::from(kept))
 }
+
+/// The query string, deserialised into `T`; a query that does not fit answers 422
+/// problem+json naming the parameter (axum's own rejection is plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| query_problem(&rejection.body_text()))
+    }
+}
+
+/// The path's parameters, deserialised into `T`; a path that does not fit answers 400
+/// problem+json (axum's own rejection is plain text).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_path",
+                    format!(
+                        "the address is not one this API understands: {}",
+                        rejection.body_text()
+                    ),
+                )
+            })
+    }
+}
+
+/// A 422 for a query string that does not fit, naming the parameter when the message does
+/// (serde writes it between backquotes, e.g. "missing field `area`").
+fn query_problem(text: &str) -> ApiError {
+    let reason = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text);
+    let field = reason
+        .split('`')
+        .nth(1)
+        .filter(|f| !f.is_empty() && reason.contains("field"));
+    match field {
+        Some(field) => {
+            let detail = if reason.starts_with("missing field") {
+                format!("the query parameter '{field}' is required")
+            } else {
+                format!("the query parameter '{field}' does not fit: {reason}")
+            };
+            ApiError::invalid(field, detail)
+        }
+        None => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("the query string does not fit: {reason}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_query_parameter_is_named() {
+        let e = query_problem("Failed to deserialize query string: missing field `area`");
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.field.as_deref(), Some("area"));
+        assert_eq!(e.detail, "the query parameter 'area' is required");
+    }
+
+    #[test]
+    fn an_unreadable_query_still_answers_422() {
+        let e = query_problem("Failed to deserialize query string: invalid utf-8");
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.field, None);
+    }
+}

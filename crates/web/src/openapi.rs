@@ -5,7 +5,9 @@ use crate::dto;
 use crate::error::Problem;
 use crate::routes;
 use axum::Json;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -34,8 +36,8 @@ use utoipa::{Modify, OpenApi};
         routes::users::add, routes::users::list,
         routes::audit::verify,
     ),
-    components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList)),
-    modifiers(&BearerAuth),
+    components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList, routes::live::LiveIncident)),
+    modifiers(&BearerAuth, &ProblemResponses),
 )]
 struct ApiDoc;
 
@@ -48,6 +50,93 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Every error leaves as `application/problem+json` (see `error.rs`): say so on every
+/// operation, for every answer it can give, so a client (or schemathesis) can rely on it.
+struct ProblemResponses;
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// The errors an operation can answer with, given what it takes.
+fn common_problems(
+    op: &Operation,
+    writes: bool,
+    has_path_params: bool,
+) -> Vec<(u16, &'static str)> {
+    let mut statuses = vec![
+        (
+            400,
+            "The request is malformed: an id that is not a UUID, JSON that does not parse",
+        ),
+        (401, "Not signed in, or the session has ended"),
+        (403, "Signed in, but this role may not do this"),
+        (422, "The input does not fit: `field` names what to fix"),
+        (429, "Too many attempts: wait for `Retry-After` seconds"),
+        (
+            503,
+            "The database is not answering; nothing was saved. Try again",
+        ),
+    ];
+    if has_path_params || writes {
+        statuses.push((404, "There is no such record"));
+    }
+    if writes {
+        statuses.push((409, "The change conflicts with the record as it now stands"));
+    }
+    if op.request_body.is_some() {
+        statuses.push((413, "The request body is too large"));
+        statuses.push((415, "The request body is not `application/json`"));
+    }
+    statuses
+}
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_path_params = path.contains('{');
+            let operations = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
+            ];
+            for (op, writes) in operations {
+                let Some(op) = op.as_mut() else { continue };
+                // Errors already documented with the Problem body: the media type is
+                // problem+json, not the application/json utoipa writes by default.
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if !status.starts_with('4') && !status.starts_with('5') {
+                        continue;
+                    }
+                    if let RefOr::T(response) = response
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert(PROBLEM_JSON.to_owned(), content);
+                    }
+                }
+                for (status, description) in common_problems(op, writes, has_path_params) {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                }
+            }
+        }
     }
 }
 

@@ -117,6 +117,78 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 
+    // Query strings are declared in the query, not as (required) path parameters.
+    for (path, name) in [
+        ("/api/v1/incidents", "status"),
+        ("/api/v1/crimes", "status"),
+        ("/api/v1/diary", "area"),
+        ("/api/v1/diary/next", "after"),
+    ] {
+        let params = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has no parameters"));
+        assert!(
+            params.iter().all(|p| p["in"] == "query"),
+            "{path}: {params:?}"
+        );
+        assert!(params.iter().any(|p| p["name"] == name), "{path}: {name}");
+    }
+    // Ids are UUIDs.
+    let id = &doc["paths"]["/api/v1/incidents/{id}"]["get"]["parameters"][0];
+    assert_eq!(
+        (&id["name"], &id["in"], &id["schema"]["format"]),
+        (&"id".into(), &"path".into(), &"uuid".into()),
+        "{id}"
+    );
+    // Lengths the domain refuses beyond are in the schema.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["CallerInput"]["properties"]["name"]["maxLength"],
+        200
+    );
+    assert_eq!(
+        schemas["CreateContact"]["properties"]["summary"]["maxLength"],
+        4000
+    );
+    // /hocr/count says what it reads.
+    assert!(
+        doc["paths"]["/api/v1/hocr/count"]["post"]["requestBody"]["content"]["application/json"]
+            .is_object()
+    );
+    // Every operation documents its errors as problem+json, and only as problem+json.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "401", "422", "503"] {
+                assert!(
+                    responses[status]["content"]["application/problem+json"].is_object(),
+                    "{method} {path}: {status} is not documented as problem+json"
+                );
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"].get("application/json").is_none(),
+                        "{method} {path}: {status} is documented as application/json"
+                    );
+                }
+            }
+        }
+    }
+    // A query string that does not fit answers problem+json naming the parameter.
+    let answer = app
+        .client
+        .get(app.url("/api/v1/diary?date=2026-01-01"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(problem["field"], "area", "{problem}");
+    assert_eq!(problem["code"], "invalid_input", "{problem}");
+
     // Readiness follows the database.
     app.app.store.close().await;
     let (status, problem) = app.get("/readyz", None).await;

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
@@ -218,12 +218,12 @@ fn crime_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// Record a crime from an incident (NCRS recording decision: crime recorded).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn record(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<RecordInput>,
 ) -> Result<Response, ApiError> {
     let incident = super::incidents::incident_id(&id)?;
@@ -266,6 +266,7 @@ pub struct CrimeList {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `recorded`, `removal_requested` (the registrar's removals awaiting approval) or
     /// `removed`; all when absent.
@@ -284,10 +285,9 @@ fn micros_text(micros: i64) -> String {
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<axum::extract::Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    params: ApiQuery<ListParams>,
 ) -> Result<Json<CrimeList>, ApiError> {
-    let axum::extract::Query(p) =
-        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let ApiQuery(p) = params;
     let rows = crimes::list(&state.app, &actor, p.status.as_deref()).await?;
     let reference = &state.app.settings.reference;
     let crimes: Vec<CrimeSummary> = rows
@@ -341,12 +341,12 @@ pub async fn record_direct(
 }
 
 /// Read a crime record (the read is audited).
-#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CrimeView>, ApiError> {
     let crime = crimes::get(&state.app, &actor, crime_id(&id)?).await?;
     Ok(Json(view(&state, &crime)))
@@ -363,12 +363,12 @@ async fn change(
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reclassify(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ReclassifyInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     let b = command.body;
@@ -387,12 +387,12 @@ pub async fn reclassify(
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn request_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<CancellationInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     let b = command.body;
@@ -410,24 +410,24 @@ pub async fn request_cancellation(
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn approve_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     _command: Command<Empty>,
 ) -> Result<Json<CrimeView>, ApiError> {
     change(&state, &actor, &id, CrimeCommand::ApproveCancellation).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn decline_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<DeclineInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     change(

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::diary;
@@ -23,10 +23,12 @@ pub struct SlotsInput {
     pub date: String,
     /// Start times, HH:MM.
     pub times: Vec<String>,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub capacity: u32,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayParams {
     area: String,
     date: String,
@@ -105,7 +107,7 @@ pub async fn open(
 pub async fn day(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Query(p): Query<DayParams>,
+    ApiQuery(p): ApiQuery<DayParams>,
 ) -> Result<Json<Vec<SlotView>>, ApiError> {
     let slots = diary::day(&state.app, &actor, &p.area, &p.date).await?;
     Ok(Json(slots.iter().map(SlotView::from).collect()))
@@ -116,7 +118,7 @@ pub async fn day(
 pub async fn next(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Query(p): Query<DayParams>,
+    ApiQuery(p): ApiQuery<DayParams>,
 ) -> Result<Json<Option<SlotView>>, ApiError> {
     let after = p
         .after
@@ -132,12 +134,12 @@ pub async fn next(
 }
 
 /// Book (or move) the incident's appointment. A full slot is refused.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn book(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<BookInput>,
 ) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -147,12 +149,12 @@ pub async fn book(
 }
 
 /// Cancel the incident's appointment.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -161,12 +163,12 @@ pub async fn cancel(
 }
 
 /// Record that the appointment was missed.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn missed(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;

@@ -3,9 +3,9 @@
 use crate::AppState;
 use crate::dto::IncidentView;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use controlroom_app::dispatch;
 use controlroom_domain::incident::IncidentId;
@@ -171,12 +171,12 @@ pub async fn list(
 }
 
 /// A position report, as an automatic vehicle location feed sends.
-#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn position(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<PositionInput>,
 ) -> Result<Json<UnitView>, ApiError> {
     let unit = dispatch::report_position(
@@ -191,12 +191,12 @@ pub async fn position(
 }
 
 /// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
-#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<StatusInput>,
 ) -> Result<Json<UnitView>, ApiError> {
     let unit = dispatch::set_status(
@@ -211,12 +211,12 @@ pub async fn status(
 }
 
 /// The units to send, best first: suitable ones, then by estimated time to attend.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<CandidateView>), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn recommendations(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<CandidateView>>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let ranked = dispatch::recommend(&state.app, &actor, id).await?;
@@ -224,12 +224,12 @@ pub async fn recommendations(
 }
 
 /// Send a unit to the incident.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<AssignInput>,
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -250,12 +250,12 @@ pub struct ReassignInput {
 
 /// Move a committed unit to another incident: released from the first and assigned to the
 /// second in one step, both logs saying why.
-#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reassign(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ReassignInput>,
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
     let incident = dispatch::reassign(
@@ -280,13 +280,13 @@ pub struct ResolveInput {
 
 /// Resolve the incident once its last unit has cleared, with the result. Refused, naming
 /// them, while units are still committed to it.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn resolve(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -302,6 +302,7 @@ pub async fn resolve(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WarningsParams {
     /// Comma-separated incident ids (at most 100): the incidents on the board.
     pub incidents: Option<String>,
@@ -339,10 +340,9 @@ pub struct IncidentWarningsView {
 pub async fn warnings(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<axum::extract::Query<WarningsParams>, axum::extract::rejection::QueryRejection>,
+    params: ApiQuery<WarningsParams>,
 ) -> Result<Json<Vec<IncidentWarningsView>>, ApiError> {
-    let axum::extract::Query(p) =
-        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let ApiQuery(p) = params;
     let ids = p
         .incidents
         .as_deref()

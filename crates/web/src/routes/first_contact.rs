@@ -7,9 +7,9 @@ use crate::dto::{
     ThriveInput, VulnerabilityInput,
 };
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::first_contact;
@@ -19,12 +19,12 @@ use super::incidents::incident_id;
 
 /// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn classify(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ClassifyInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -44,12 +44,12 @@ pub async fn classify(
 /// Record a THRIVE assessment with its National Decision Model rationale. Earlier
 /// assessments are kept.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn thrive(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ThriveInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -66,12 +66,12 @@ pub async fn thrive(
 
 /// Record vulnerability flags for the caller, the victim or someone else.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn vulnerability(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<VulnerabilityInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -92,12 +92,12 @@ pub async fn vulnerability(
 /// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
 /// triggers.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn dash(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<DashInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -116,12 +116,12 @@ pub async fn dash(
 /// Answer the questions for the incident type (see the incident's `questions`). A "yes"
 /// records the fact, which the force's grading policy turns into the recommendation.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn answers(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<AnswersInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -139,12 +139,12 @@ pub async fn answers(
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn approve_unattended(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -161,12 +161,12 @@ pub async fn approve_unattended(
 
 /// Record that the caller was signposted or referred to an agency.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput,
-    params(("id" = String, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
+    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn signpost(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<SignpostInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;

@@ -4,10 +4,9 @@ use crate::dto::{
     IncidentView, ReopenIncident,
 };
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::incidents::{self, IncidentQuery};
@@ -26,6 +25,7 @@ pub(crate) fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Comma-separated statuses, e.g. `open,graded`.
     status: Option<String>,
@@ -46,10 +46,9 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<ListParams>, QueryRejection>,
+    params: ApiQuery<ListParams>,
 ) -> Result<Json<IncidentList>, ApiError> {
-    let Query(p) =
-        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let ApiQuery(p) = params;
     let limit = p
         .limit
         .as_deref()
@@ -77,13 +76,13 @@ pub async fn list(
 
 /// One incident with its contacts, log, grades and history. The read is recorded in the
 /// audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<IncidentView>, ApiError> {
     let incident = incidents::view(&state.app, &actor, incident_id(&id)?).await?;
     Ok(Json(IncidentView::build(
@@ -96,13 +95,13 @@ pub async fn get(
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry
 /// with `corrects` set to its number.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/log", tag = "incidents", request_body = AddLogEntry,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn add_log_entry(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<AddLogEntry>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -120,13 +119,13 @@ pub async fn add_log_entry(
 
 /// Grade the incident, with the rationale for the grade.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn grade(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<GradeIncident>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -145,14 +144,14 @@ pub async fn grade(
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = CloseIncident,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem),
               (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn close(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<CloseIncident>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -173,13 +172,13 @@ pub async fn close(
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn reopen(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<ReopenIncident>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -204,13 +203,13 @@ pub struct DuplicateInput {
 /// This incident is the same event as another: its callers join that incident and it closes
 /// as a duplicate, in one transaction.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn duplicate(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<DuplicateInput>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, Authenticated, Command};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
 use controlroom_domain::incident::IncidentId;
@@ -21,14 +21,19 @@ pub struct PersonInput {
     /// The main name first, then aliases.
     pub names: Vec<String>,
     /// YYYY-MM-DD.
+    #[schema(max_length = 10)]
     pub date_of_birth: Option<String>,
+    #[schema(maximum = 255)]
     pub age_from: Option<u8>,
+    #[schema(maximum = 255)]
     pub age_to: Option<u8>,
+    #[schema(max_length = 40)]
     pub gender: Option<String>,
     #[serde(default)]
     pub phones: Vec<String>,
     #[serde(default)]
     pub addresses: Vec<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -52,19 +57,26 @@ impl PersonInput {
 pub struct VehicleInput {
     /// Registration mark, any spacing or case.
     pub vrm: String,
+    #[schema(max_length = 60)]
     pub make: Option<String>,
+    #[schema(max_length = 60)]
     pub model: Option<String>,
+    #[schema(max_length = 40)]
     pub colour: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationRecordInput {
+    #[schema(max_length = 500)]
     pub address: String,
+    #[schema(max_length = 10)]
     pub postcode: Option<String>,
+    #[schema(max_length = 12)]
     pub uprn: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    #[schema(max_length = 40)]
     pub beat: Option<String>,
 }
 
@@ -73,7 +85,9 @@ pub struct LocationRecordInput {
 pub struct MarkerInput {
     /// weapons, violence, firearms_access, mental_health, drugs, infectious_disease, vulnerable_resident, officer_safety.
     pub kind: String,
+    #[schema(max_length = 1000)]
     pub reason: String,
+    #[schema(max_length = 200)]
     pub source: String,
     /// YYYY-MM-DD: after it the marker shows as expired.
     pub review_by: String,
@@ -87,6 +101,7 @@ pub struct LinkInput {
     pub to_id: Uuid,
     /// caller, victim, suspect, witness, subject, resident, owner or keeper.
     pub role: String,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -94,12 +109,14 @@ pub struct LinkInput {
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     pub into: Uuid,
+    #[schema(max_length = 1000)]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnmergeInput {
+    #[schema(max_length = 1000)]
     pub reason: String,
 }
 
@@ -108,7 +125,9 @@ pub struct UnmergeInput {
 pub struct CheckInput {
     pub name: Option<String>,
     pub date_of_birth: Option<String>,
+    #[schema(maximum = 255)]
     pub age_from: Option<u8>,
+    #[schema(maximum = 255)]
     pub age_to: Option<u8>,
     /// Any written form: 07700 900123, +44 7700 900123…
     pub phone: Option<String>,
@@ -121,6 +140,7 @@ pub struct CheckInput {
     pub near_lon: Option<f64>,
     pub near_metres: Option<f64>,
     /// History period in days (default 365).
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub days: Option<u32>,
 }
 
@@ -196,6 +216,7 @@ impl From<Hit> for HitView {
 pub struct MarkerView {
     /// On a record: its number there (1, 2, 3… in the order added), to withdraw it by.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub number: Option<u32>,
     pub kind: String,
     pub reason: String,
@@ -316,6 +337,18 @@ fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>
     )
 }
 
+/// The kinds of record in the `{kind}` part of a record's address.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RecordKind {
+    Person,
+    Vehicle,
+    Location,
+    Property,
+    Incident,
+}
+
 fn reference(kind: &str, id: &str) -> Result<RecordRef, ApiError> {
     let kind = Kind::parse(kind)
         .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message))?;
@@ -348,12 +381,12 @@ pub async fn add_person(
 }
 
 /// Change a person's details (names, date of birth, phones, addresses).
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_person(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<PersonInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -436,12 +469,12 @@ pub async fn add_location(
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = String, Path), ("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn get_record(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
 ) -> Result<Json<RecordDto>, ApiError> {
     let r = reference(&kind, &id)?;
     let RecordView {
@@ -461,12 +494,12 @@ pub async fn get_record(
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    params(("kind" = String, Path), ("id" = String, Path)),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
     command: Command<MarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference(&kind, &id)?;
@@ -497,12 +530,12 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    params(("kind" = String, Path), ("id" = String, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
     responses((status = 201, body = RecordDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn withdraw_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id, number)): Path<(String, String, String)>,
+    ApiPath((kind, id, number)): ApiPath<(String, String, String)>,
     command: Command<WithdrawMarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference(&kind, &id)?;
@@ -522,12 +555,12 @@ pub async fn withdraw_marker(
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    params(("kind" = String, Path), ("id" = String, Path)),
+    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn add_link(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((kind, id)): Path<(String, String)>,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
     command: Command<LinkInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let from = reference(&kind, &id)?;
@@ -542,12 +575,12 @@ pub async fn add_link(
 }
 
 /// Record that this person is the same as another. Links stay where they are.
-#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn merge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<MergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -563,12 +596,12 @@ pub async fn merge(
 }
 
 /// Undo a merge.
-#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn unmerge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<UnmergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
     let r = reference("person", &id)?;
@@ -635,12 +668,12 @@ pub async fn search(
 
 /// An intelligence check during a call: as search, plus repeat and duplicate detection for
 /// this incident, written to its log.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CheckView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn incident_check(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<CheckInput>,
 ) -> Result<Json<CheckView>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
@@ -667,12 +700,12 @@ pub struct LinkedRecordView {
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
 /// recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<LinkedRecordView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn incident_links(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<LinkedRecordView>>, ApiError> {
     let id: IncidentId = super::incidents::incident_id(&id)?;
     let linked = intelligence::incident_links(&state.app, &actor, id).await?;

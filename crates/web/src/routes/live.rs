@@ -33,7 +33,7 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// status or position), `resync`
 /// (this console fell behind: reload the list), `signed_out` (the session ended).
 #[utoipa::path(get, path = "/api/v1/events", tag = "incidents",
-    responses((status = 200, description = "text/event-stream of `incident` events", body = LiveIncident)),
+    responses((status = 200, description = "A stream of Server-Sent Events; each `incident` event's data is a LiveIncident", content_type = "text/event-stream", body = String)),
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,

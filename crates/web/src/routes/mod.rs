@@ -161,7 +161,8 @@ pub async fn method_not_allowed() -> ApiError {
 
 /// Count the crimes in a case under the Home Office Counting Rules (the same engine as
 /// `controlroom hocr count`): the crimes to record, each with the rules applied.
-#[utoipa::path(post, path = "/api/v1/hocr/count", tag = "crime", responses((status = 200, description = "crimes with rules"), (status = 422, body = crate::error::Problem)),
+#[utoipa::path(post, path = "/api/v1/hocr/count", tag = "crime", request_body = crate::dto::HocrCase,
+    responses((status = 200, description = "The crimes to record, each with the rules applied", body = crate::dto::HocrCounted), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn hocr_count(
     axum::extract::State(state): axum::extract::State<AppState>,

@@ -4,10 +4,9 @@
 use crate::AppState;
 use crate::dto::{IncidentSummary, RecordingClockView};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::recording::{self, ClockedReport};
@@ -28,14 +27,14 @@ pub struct NonCrimeInput {
 
 /// Record that no crime is to be recorded for an incident, with the reason (NCRS).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/non-crime", tag = "crime", request_body = NonCrimeInput,
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn non_crime(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     command: Command<NonCrimeInput>,
 ) -> Result<Response, ApiError> {
     let id = super::incidents::incident_id(&id)?;
@@ -107,6 +106,7 @@ pub async fn queue(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodParams {
     /// Incidents opened at or after (RFC 3339); default seven days before `to`.
     from: Option<String>,
@@ -116,10 +116,9 @@ pub struct PeriodParams {
 
 fn period(
     state: &AppState,
-    params: Result<Query<PeriodParams>, QueryRejection>,
+    params: ApiQuery<PeriodParams>,
 ) -> Result<(Timestamp, Timestamp), ApiError> {
-    let Query(p) =
-        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let ApiQuery(p) = params;
     let time = |field: &str, raw: &str| -> Result<Timestamp, ApiError> {
         raw.trim().parse().map_err(|_| {
             ApiError::invalid(
@@ -161,7 +160,7 @@ pub struct ComplianceView {
 pub async fn compliance(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<PeriodParams>, QueryRejection>,
+    params: ApiQuery<PeriodParams>,
 ) -> Result<Json<ComplianceView>, ApiError> {
     let (from, to) = period(&state, params)?;
     let c = recording::compliance(&state.app, &actor, from, to).await?;
@@ -209,7 +208,7 @@ pub struct IntegrityCheckView {
 pub async fn integrity_check(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<PeriodParams>, QueryRejection>,
+    params: ApiQuery<PeriodParams>,
 ) -> Result<Json<IntegrityCheckView>, ApiError> {
     let (from, to) = period(&state, params)?;
     let check = recording::integrity_check(&state.app, &actor, from, to).await?;

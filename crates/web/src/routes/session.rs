@@ -59,9 +59,10 @@ pub async fn current(
     })
 }
 
-/// Sign out: the token stops working at once.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)),
-    security(("bearer" = [])))]
+/// Sign out: the token stops working at once. Signing out without a session (or twice) is
+/// not an error: the answer is the same 204.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "Signed out")),
+    security((), ("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
     if let Some(credential) = crate::extract::credential(&parts) {
         // Signing out by cookie is a change like any other: another site must not be able

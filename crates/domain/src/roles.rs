@@ -44,6 +44,8 @@ pub enum Permission {
     ReviewCrimeRecording,
     /// Approve closing an emergency or priority incident that no unit attended.
     ApproveUnattendedClosure,
+    /// Load the force's gazetteer (addresses, streets, named places, postcode centroids).
+    ManageGazetteer,
 }
 
 impl Role {
@@ -108,6 +110,9 @@ impl Role {
                 matches!(self, CrimeRecorder | CrimeRegistrar | Supervisor | Auditor)
             }
             ApproveUnattendedClosure => matches!(self, Supervisor),
+            // Reference data, not personal data: the administrator who runs the import and the
+            // supervisor who answers for the room's map.
+            ManageGazetteer => matches!(self, Admin | Supervisor),
         }
     }
 }

@@ -156,7 +156,9 @@ impl Classification {
     }
 }
 
-/// How precisely a location is known: what the handler and the dispatcher must be told.
+/// How precisely a location is known: what the handler and the dispatcher must be told. (The
+/// issue names six; a named place is a seventh, because "Roundhay Park" is neither an exact
+/// address nor a street.)
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Precision {
@@ -166,6 +168,8 @@ pub enum Precision {
     Street,
     /// The centroid of a postcode (about 15 addresses; up to 100).
     Postcode,
+    /// A named place's point (a pub's door, or the middle of a park).
+    NamedPlace,
     /// A pin the handler dropped or dragged on the map.
     MapPin,
     /// The network's location of the caller's handset (AML), within a radius.
@@ -181,6 +185,7 @@ impl Precision {
             Self::ExactAddress => "exact address".into(),
             Self::Street => "street".into(),
             Self::Postcode => "postcode".into(),
+            Self::NamedPlace => "named place".into(),
             Self::MapPin => "map pin".into(),
             Self::Handset { radius_metres } => {
                 format!("handset location within {radius_metres} m")
@@ -194,6 +199,7 @@ impl Precision {
             Self::ExactAddress => "exact_address",
             Self::Street => "street",
             Self::Postcode => "postcode",
+            Self::NamedPlace => "named_place",
             Self::MapPin => "map_pin",
             Self::Handset { .. } => "handset",
             Self::CallersWords => "callers_words",

@@ -353,7 +353,10 @@ mod tests {
 
     #[test]
     fn reference_numbers_are_digits_and_not_zero() {
-        assert_eq!(Uprn::parse(" 100023336956 ").unwrap().get(), 100_023_336_956);
+        assert_eq!(
+            Uprn::parse(" 100023336956 ").unwrap().get(),
+            100_023_336_956
+        );
         for bad in ["", "0", "abc", "1234567890123", "-5", "12.5"] {
             assert!(Uprn::parse(bad).is_err(), "{bad}");
         }
@@ -364,7 +367,13 @@ mod tests {
     #[test]
     fn positions_outside_the_uk_are_refused() {
         assert!(Position::wgs84(53.8, -1.55).is_ok());
-        for (lat, lon) in [(48.85, 2.35), (40.7, -74.0), (0.0, 0.0), (f64::NAN, -1.5), (61.5, -1.0)] {
+        for (lat, lon) in [
+            (48.85, 2.35),
+            (40.7, -74.0),
+            (0.0, 0.0),
+            (f64::NAN, -1.5),
+            (61.5, -1.0),
+        ] {
             assert!(Position::wgs84(lat, lon).is_err(), "{lat} {lon}");
         }
     }
@@ -397,8 +406,14 @@ mod tests {
             "handset location within 50 m"
         );
         assert_eq!(Precision::CallersWords.describe(), "caller's words only");
-        assert_eq!(Classification::from_code("RD04"), Classification::Residential);
-        assert_eq!(Classification::from_code("CR08"), Classification::Commercial);
+        assert_eq!(
+            Classification::from_code("RD04"),
+            Classification::Residential
+        );
+        assert_eq!(
+            Classification::from_code("CR08"),
+            Classification::Commercial
+        );
         assert_eq!(Classification::from_code(""), Classification::Other);
     }
 }

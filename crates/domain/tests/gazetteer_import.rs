@@ -64,7 +64,11 @@ fn addressbase_plus_rows_become_addresses_and_bad_rows_are_refused() {
     assert_eq!(flat.usrn.map(|u| u.get()), Some(14_200_345));
     assert_eq!(flat.classification, Classification::Residential);
     // Converted from the National Grid: close to where the published latitude puts line 2.
-    assert!(near(flat.position, 53.8184, -1.5006, 40.0), "{:?}", flat.position);
+    assert!(
+        near(flat.position, 53.8184, -1.5006, 40.0),
+        "{:?}",
+        flat.position
+    );
     let coop = &addresses[2].1;
     assert_eq!(coop.classification, Classification::Commercial);
     assert_eq!(coop.organisation.as_deref(), Some("Co-Operative Food"));
@@ -73,13 +77,32 @@ fn addressbase_plus_rows_become_addresses_and_bad_rows_are_refused() {
         "Co-Operative Food, 150 Roundhay Road, Leeds LS8 5AN"
     );
 
-    assert_eq!(read.skipped, vec![(7, "deletion in a change-only update (not applied)")]);
+    assert_eq!(
+        read.skipped,
+        vec![(7, "deletion in a change-only update (not applied)")]
+    );
     let refused: Vec<u64> = read.refused.iter().map(|(n, _)| *n).collect();
     assert_eq!(refused, vec![4, 5, 6, 8], "{:?}", read.refused);
-    assert!(read.refused[0].1.contains("'ABC123' is not a UPRN"), "{:?}", read.refused[0]);
-    assert!(read.refused[1].1.contains("has 40 fields; this addressbase-plus layout has 77"));
-    assert!(read.refused[2].1.contains("not on the British National Grid"));
-    assert!(read.refused[3].1.contains("'LS99 ZZZ' is not a UK postcode"));
+    assert!(
+        read.refused[0].1.contains("'ABC123' is not a UPRN"),
+        "{:?}",
+        read.refused[0]
+    );
+    assert!(
+        read.refused[1]
+            .1
+            .contains("has 40 fields; this addressbase-plus layout has 77")
+    );
+    assert!(
+        read.refused[2]
+            .1
+            .contains("not on the British National Grid")
+    );
+    assert!(
+        read.refused[3]
+            .1
+            .contains("'LS99 ZZZ' is not a UK postcode")
+    );
 }
 
 #[test]
@@ -93,7 +116,10 @@ fn addressbase_plus_with_its_header_row_is_read_by_name() {
 
 #[test]
 fn open_uprn_rows_are_positions_by_uprn() {
-    let read = read(Format::OpenUprn, include_str!("data/gazetteer/open-uprn.csv"));
+    let read = read(
+        Format::OpenUprn,
+        include_str!("data/gazetteer/open-uprn.csv"),
+    );
     let uprns: Vec<(u64, i64)> = read
         .records
         .iter()
@@ -102,10 +128,17 @@ fn open_uprn_rows_are_positions_by_uprn() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(uprns, vec![(2, 72_001_234), (3, 72_009_999), (6, 72_009_997)]);
+    assert_eq!(
+        uprns,
+        vec![(2, 72_001_234), (3, 72_009_999), (6, 72_009_997)]
+    );
     let refused: Vec<u64> = read.refused.iter().map(|(n, _)| *n).collect();
     assert_eq!(refused, vec![4, 5], "{:?}", read.refused);
-    assert!(read.refused[1].1.contains("outside the United Kingdom"), "{:?}", read.refused[1]);
+    assert!(
+        read.refused[1].1.contains("outside the United Kingdom"),
+        "{:?}",
+        read.refused[1]
+    );
 }
 
 #[test]
@@ -122,7 +155,10 @@ fn onspd_rows_are_postcode_centroids_and_terminated_postcodes_are_left_out() {
     assert_eq!(postcodes, vec!["LS8 3AA", "LS1 1UR"]);
     assert_eq!(
         read.skipped,
-        vec![(4, "terminated postcode"), (5, "postcode without a grid reference")]
+        vec![
+            (4, "terminated postcode"),
+            (5, "postcode without a grid reference")
+        ]
     );
     assert_eq!(read.refused.len(), 1);
     assert_eq!(read.refused[0].0, 6);
@@ -131,14 +167,21 @@ fn onspd_rows_are_postcode_centroids_and_terminated_postcodes_are_left_out() {
 
 #[test]
 fn open_names_rows_are_places_streets_and_postcodes() {
-    let read = read(Format::OpenNames, include_str!("data/gazetteer/open-names.csv"));
+    let read = read(
+        Format::OpenNames,
+        include_str!("data/gazetteer/open-names.csv"),
+    );
     assert_eq!(read.records.len(), 4);
     match &read.records[0].1 {
         Record::Place(p) => {
             assert_eq!(p.name, "Roundhay Park");
             assert_eq!(p.kind, "Park");
             assert_eq!(p.postcode_district.as_deref(), Some("LS8"));
-            assert!(near(p.position, 53.8413, -1.4825, 300.0), "{:?}", p.position);
+            assert!(
+                near(p.position, 53.8413, -1.4825, 300.0),
+                "{:?}",
+                p.position
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -158,6 +201,10 @@ fn open_names_rows_are_places_streets_and_postcodes() {
     assert!(matches!(&read.records[3].1, Record::Postcode(p) if p.postcode == "LS8 3AA"));
     let refused: Vec<u64> = read.refused.iter().map(|(n, _)| *n).collect();
     assert_eq!(refused, vec![5, 6], "{:?}", read.refused);
-    assert!(read.refused[0].1.contains("GEOMETRY_X 'abc' is not a number"));
+    assert!(
+        read.refused[0]
+            .1
+            .contains("GEOMETRY_X 'abc' is not a number")
+    );
     assert!(read.refused[1].1.contains("NAME1 is empty"));
 }

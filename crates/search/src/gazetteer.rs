@@ -106,8 +106,22 @@ const WORDS: &str = "gazetteer_words";
 
 /// Words a caller says that do not name the place: they may match, they need not.
 const OPTIONAL: &[&str] = &[
-    "flat", "apartment", "apt", "unit", "the", "of", "on", "at", "in", "near", "by", "and",
-    "opposite", "outside", "behind", "house",
+    "flat",
+    "apartment",
+    "apt",
+    "unit",
+    "the",
+    "of",
+    "on",
+    "at",
+    "in",
+    "near",
+    "by",
+    "and",
+    "opposite",
+    "outside",
+    "behind",
+    "house",
 ];
 
 /// Common abbreviations, both ways.
@@ -304,7 +318,12 @@ impl GazetteerIndex {
                 d.add_f64(f.lat, *lat);
                 d.add_f64(f.lon, *lon);
             }
-            PlaceDoc::Street { id, label, lat, lon } => {
+            PlaceDoc::Street {
+                id,
+                label,
+                lat,
+                lon,
+            } => {
                 d.add_text(f.kind, "street");
                 d.add_text(f.label, label);
                 d.add_text(f.words, label);
@@ -352,7 +371,10 @@ impl GazetteerIndex {
     /// The alternatives one typed word may match.
     fn word_query(&self, word: &str, partial: bool) -> Box<dyn Query> {
         let exact: Box<dyn Query> = Box::new(BoostQuery::new(
-            Box::new(TermQuery::new(self.term(word), IndexRecordOption::WithFreqs)),
+            Box::new(TermQuery::new(
+                self.term(word),
+                IndexRecordOption::WithFreqs,
+            )),
             3.0,
         ));
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact)];
@@ -360,12 +382,15 @@ impl GazetteerIndex {
         let length = word.chars().count();
         if partial {
             // As you type: the last word may be the start of one (a number too: "1" of "14").
-            let typo = usize::from(
-                !numeric && length >= 5 && !word.chars().any(|c| c.is_ascii_digit()),
-            );
+            let typo =
+                usize::from(!numeric && length >= 5 && !word.chars().any(|c| c.is_ascii_digit()));
             alternatives.push((
                 Occur::Should,
-                Box::new(FuzzyTermQuery::new_prefix(self.term(word), typo as u8, true)),
+                Box::new(FuzzyTermQuery::new_prefix(
+                    self.term(word),
+                    typo as u8,
+                    true,
+                )),
             ));
         } else if !numeric && length >= 4 && !word.chars().any(|c| c.is_ascii_digit()) {
             // Nor is a postcode ("ls83aa" is not "ls83ab").
@@ -587,7 +612,13 @@ impl GazetteerIndex {
                 .iter()
                 .any(|w| Some(String::as_str(w)) != number.as_deref())
         {
-            reasons.insert(0, format!("flat or unit {}", Self::text(doc, f.building).unwrap_or_default()));
+            reasons.insert(
+                0,
+                format!(
+                    "flat or unit {}",
+                    Self::text(doc, f.building).unwrap_or_default()
+                ),
+            );
         }
         if let Some(pc) = &postcode {
             let compact = pc.replace(' ', "").to_lowercase();
@@ -596,7 +627,10 @@ impl GazetteerIndex {
             if typed_compact.contains(&compact) {
                 reasons.push(format!("postcode {pc}"));
             } else if typed.iter().any(|(w, _)| *w == outward) {
-                reasons.push(format!("postcode district {outward}", outward = outward.to_uppercase()));
+                reasons.push(format!(
+                    "postcode district {outward}",
+                    outward = outward.to_uppercase()
+                ));
             }
         }
         match kind.as_str() {
@@ -607,8 +641,7 @@ impl GazetteerIndex {
                 let by_alias = aliases.iter().find(|a| {
                     let aw = words(a);
                     typed.iter().all(|(w, p)| {
-                        OPTIONAL.contains(&w.as_str())
-                            || aw.iter().any(|x| same_word(w, x, *p))
+                        OPTIONAL.contains(&w.as_str()) || aw.iter().any(|x| same_word(w, x, *p))
                     })
                 });
                 match by_alias {
@@ -642,8 +675,14 @@ impl GazetteerIndex {
         PlaceHit {
             uprn: doc.get_first(f.uprn).and_then(|v| v.as_i64()),
             key: Self::text(doc, f.key).unwrap_or_default(),
-            lat: doc.get_first(f.lat).and_then(|v| v.as_f64()).unwrap_or_default(),
-            lon: doc.get_first(f.lon).and_then(|v| v.as_f64()).unwrap_or_default(),
+            lat: doc
+                .get_first(f.lat)
+                .and_then(|v| v.as_f64())
+                .unwrap_or_default(),
+            lon: doc
+                .get_first(f.lon)
+                .and_then(|v| v.as_f64())
+                .unwrap_or_default(),
             kind,
             label,
             score: (score * 1000.0).round() / 1000.0,
@@ -694,9 +733,21 @@ mod tests {
             .apply(
                 &[
                     address(1, "10 Harehills Lane, Leeds LS8 3AA", None, "10", "LS8 3AA"),
-                    address(2, "Flat 2, 10 Harehills Lane, Leeds LS8 3AA", Some("Flat 2"), "10", "LS8 3AA"),
+                    address(
+                        2,
+                        "Flat 2, 10 Harehills Lane, Leeds LS8 3AA",
+                        Some("Flat 2"),
+                        "10",
+                        "LS8 3AA",
+                    ),
                     address(3, "14 Harehills Lane, Leeds LS8 3AB", None, "14", "LS8 3AB"),
-                    address(4, "Flat 10, 2 Harehills Avenue, Leeds LS8 4EU", Some("Flat 10"), "2", "LS8 4EU"),
+                    address(
+                        4,
+                        "Flat 10, 2 Harehills Avenue, Leeds LS8 4EU",
+                        Some("Flat 10"),
+                        "2",
+                        "LS8 4EU",
+                    ),
                     address(5, "14 Roundhay Road, Leeds LS7 1AB", None, "14", "LS7 1AB"),
                     PlaceDoc::Street {
                         id: "usrn:1".into(),
@@ -743,10 +794,18 @@ mod tests {
         let hits = index.search("14 harehills lane", 5).unwrap();
         assert_eq!(hits[0].label, "14 Harehills Lane, Leeds LS8 3AB");
         assert_eq!(hits[0].uprn, Some(3));
-        assert!(hits[0].reasons.contains(&"house number 14".to_owned()), "{:?}", hits[0]);
+        assert!(
+            hits[0].reasons.contains(&"house number 14".to_owned()),
+            "{:?}",
+            hits[0]
+        );
         assert!(!labels(&hits).contains(&"14 Roundhay Road, Leeds LS7 1AB"));
         let hits = index.search("10 Harehills Lane", 5).unwrap();
-        assert_eq!(hits[0].uprn, Some(1), "the house before its flats: {hits:?}");
+        assert_eq!(
+            hits[0].uprn,
+            Some(1),
+            "the house before its flats: {hits:?}"
+        );
         assert_eq!(hits[1].uprn, Some(2));
     }
 
@@ -754,7 +813,11 @@ mod tests {
     fn flats_are_found_by_flat_and_house_number() {
         let hits = index().search("Flat 2, 10 Harehills", 5).unwrap();
         assert_eq!(hits[0].uprn, Some(2), "{hits:?}");
-        assert!(hits[0].reasons[0].starts_with("flat or unit Flat 2"), "{:?}", hits[0]);
+        assert!(
+            hits[0].reasons[0].starts_with("flat or unit Flat 2"),
+            "{:?}",
+            hits[0]
+        );
     }
 
     #[test]
@@ -768,7 +831,10 @@ mod tests {
         let hits = index().search("14 Harehils Lane ", 5).unwrap();
         assert_eq!(hits[0].uprn, Some(3), "{hits:?}");
         assert!(
-            hits[0].reasons.iter().any(|r| r == "'harehils' read as 'harehills'"),
+            hits[0]
+                .reasons
+                .iter()
+                .any(|r| r == "'harehils' read as 'harehills'"),
             "{:?}",
             hits[0]
         );
@@ -780,7 +846,11 @@ mod tests {
         let hits = index.search("LS8 3AA", 5).unwrap();
         assert!(hits.iter().all(|h| h.label.contains("LS8 3AA")), "{hits:?}");
         assert!(hits.iter().any(|h| h.kind == "postcode"));
-        assert!(hits[0].reasons.iter().any(|r| r == "postcode LS8 3AA"), "{:?}", hits[0]);
+        assert!(
+            hits[0].reasons.iter().any(|r| r == "postcode LS8 3AA"),
+            "{:?}",
+            hits[0]
+        );
         let hits = index.search("ls83aa ", 5).unwrap();
         assert!(!hits.is_empty() && hits.iter().all(|h| h.label.contains("LS8 3AA")));
         let hits = index.search("LS8 3", 10).unwrap();
@@ -795,7 +865,11 @@ mod tests {
         assert!(labels(&hits).contains(&"Harehills Lane, Harehills, Leeds"));
         let hits = index.search("99 Harehills Lane", 5).unwrap();
         assert_eq!(hits[0].kind, "street", "{hits:?}");
-        assert!(hits[0].reasons.contains(&"no number 99 on record here".to_owned()));
+        assert!(
+            hits[0]
+                .reasons
+                .contains(&"no number 99 on record here".to_owned())
+        );
     }
 
     #[test]
@@ -806,14 +880,27 @@ mod tests {
         assert_eq!(hits[0].reasons, vec!["named place (Park)"]);
         let hits = index.search("the co-op on roundhay rd", 5).unwrap();
         assert_eq!(hits[0].key, "p1", "{hits:?}");
-        assert!(hits[0].reasons[0].contains("also called 'the Co-op on Roundhay Road'"), "{:?}", hits[0]);
+        assert!(
+            hits[0].reasons[0].contains("also called 'the Co-op on Roundhay Road'"),
+            "{:?}",
+            hits[0]
+        );
     }
 
     #[test]
     fn a_replaced_entry_is_not_found_twice() {
         let index = index();
         index
-            .apply(&[address(3, "14 Harehills Lane, Leeds LS8 3AB", None, "14", "LS8 3AB")], 8)
+            .apply(
+                &[address(
+                    3,
+                    "14 Harehills Lane, Leeds LS8 3AB",
+                    None,
+                    "14",
+                    "LS8 3AB",
+                )],
+                8,
+            )
             .unwrap();
         let hits = index.search("14 harehills lane", 10).unwrap();
         assert_eq!(hits.iter().filter(|h| h.uprn == Some(3)).count(), 1);

@@ -7,8 +7,8 @@ use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
-    IdempotentResponse, PlaceRow, PostcodeRow, StreetRow, IncidentFilter, IncidentRow, NewRecord, SessionRow,
-    Store, StoreError, StoreResult, UserRow, WriteTx,
+    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
+    Store, StoreError, StoreResult, StreetRow, UserRow, WriteTx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
@@ -264,10 +264,16 @@ impl Store for PostgresStore {
             .map_err(db_error)?;
         let all = || -> Result<GazetteerChanges, sqlx::Error> {
             Ok(GazetteerChanges {
-                addresses: addresses.iter().map(address_row).collect::<Result<_, _>>()?,
+                addresses: addresses
+                    .iter()
+                    .map(address_row)
+                    .collect::<Result<_, _>>()?,
                 streets: streets.iter().map(street_row).collect::<Result<_, _>>()?,
                 places: places.iter().map(place_row).collect::<Result<_, _>>()?,
-                postcodes: postcodes.iter().map(postcode_row).collect::<Result<_, _>>()?,
+                postcodes: postcodes
+                    .iter()
+                    .map(postcode_row)
+                    .collect::<Result<_, _>>()?,
             })
         };
         all().map_err(db_error)

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
-    AddressRow, GazetteerBatch, PlaceRow, PostcodeRow, StreetRow,
-    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord,
-    RecordingFilter, SessionRow, Store, UserRow,
+    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
+    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, Store, StreetRow,
+    UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -545,7 +545,11 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     let first = tx.next_gazetteer_revision().await.unwrap();
     let batch = GazetteerBatch {
         addresses: vec![
-            address(72_001_234, "Flat 2, 10 Harehills Lane, Leeds LS8 3AA", 53.81),
+            address(
+                72_001_234,
+                "Flat 2, 10 Harehills Lane, Leeds LS8 3AA",
+                53.81,
+            ),
             address(72_001_240, "14 Harehills Lane, Leeds LS8 3AA", 53.82),
         ],
         positions: vec![(72_009_999, 53.79, -1.54)],
@@ -581,12 +585,20 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     assert_eq!(store.gazetteer_revision().await.unwrap(), first);
     let counts = store.gazetteer_counts().await.unwrap();
     assert_eq!(
-        (counts.addresses, counts.streets, counts.places, counts.postcodes),
+        (
+            counts.addresses,
+            counts.streets,
+            counts.places,
+            counts.postcodes
+        ),
         (3, 2, 1, 1)
     );
     let changes = store.gazetteer_changes(0, first).await.unwrap();
     assert_eq!(changes.addresses.len(), 3);
-    assert_eq!(changes.places[0].aliases, vec!["the park", "Soldiers' Field"]);
+    assert_eq!(
+        changes.places[0].aliases,
+        vec!["the park", "Soldiers' Field"]
+    );
     let derived = changes
         .streets
         .iter()
@@ -594,7 +606,10 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
         .unwrap();
     assert_eq!(derived.name, "Harehills Lane");
     assert_eq!(derived.usrn, Some(14_200_345));
-    assert!((derived.lat - 53.815).abs() < 1e-9, "the middle of its addresses");
+    assert!(
+        (derived.lat - 53.815).abs() < 1e-9,
+        "the middle of its addresses"
+    );
     assert_eq!(derived.extent, Some((53.81, -1.5, 53.82, -1.5)));
 
     // The same rows again change nothing; a moved UPRN and an Open UPRN position for a known
@@ -604,7 +619,11 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     assert!(second > first);
     assert_eq!(tx.upsert_gazetteer(&batch, second).await.unwrap(), 0);
     let moved = GazetteerBatch {
-        addresses: vec![address(72_001_240, "14 Harehills Lane, Leeds LS8 3AA", 53.825)],
+        addresses: vec![address(
+            72_001_240,
+            "14 Harehills Lane, Leeds LS8 3AA",
+            53.825,
+        )],
         positions: vec![(72_001_234, 53.811, -1.501)],
         ..GazetteerBatch::default()
     };

@@ -266,7 +266,9 @@ pub const GAZETTEER_REVISION: &str = "SELECT COALESCE(MAX(r), 0) AS revision FRO
      SELECT MAX(revision) AS r FROM gazetteer_postcodes) AS revisions";
 
 pub fn gazetteer_changes(table: &str, columns: &str) -> String {
-    format!("SELECT {columns} FROM {table} WHERE revision > $1 AND revision <= $2 ORDER BY revision")
+    format!(
+        "SELECT {columns} FROM {table} WHERE revision > $1 AND revision <= $2 ORDER BY revision"
+    )
 }
 
 pub fn select_address() -> String {

@@ -11,6 +11,7 @@ mod dispatch;
 mod durability;
 mod first_contact;
 mod flow;
+mod gazetteer;
 mod idempotency;
 mod intelligence;
 mod ops;

@@ -161,11 +161,23 @@ mod tests {
     const CONTROL: [(&str, f64, f64, f64, f64); 3] = [
         // The worked example of the OS guide (Annex C), near Caister, Norfolk; its ETRS89
         // position as transformed by OSTN02 in the OS's own test of the example.
-        ("OS guide example", 651_409.792, 313_177.448, 52.658_007_833, 1.716_073_973),
+        (
+            "OS guide example",
+            651_409.792,
+            313_177.448,
+            52.658_007_833,
+            1.716_073_973,
+        ),
         // OS map reference TR 143 599 (Kent), the OSTN02 paper's example.
         ("TR143599", 614_300.0, 159_900.0, 51.297_880, 1.072_628),
         // A point in Twickenham, London, as published with the lonlat_bng OSTN15 tests.
-        ("Twickenham", 516_276.0, 173_141.0, 51.445_332_67, -0.328_248_66),
+        (
+            "Twickenham",
+            516_276.0,
+            173_141.0,
+            51.445_332_67,
+            -0.328_248_66,
+        ),
     ];
 
     #[test]
@@ -173,7 +185,10 @@ mod tests {
         for (name, e, n, lat, lon) in CONTROL {
             let got = grid_to_wgs84(e, n).unwrap();
             let error = metres_apart(got, (lat, lon));
-            assert!(error < 5.0, "{name}: {got:?} is {error:.2} m from ({lat}, {lon})");
+            assert!(
+                error < 5.0,
+                "{name}: {got:?} is {error:.2} m from ({lat}, {lon})"
+            );
         }
     }
 
@@ -184,13 +199,26 @@ mod tests {
         let (lat, lon) = grid_to_osgb36(651_409.903, 313_177.270);
         let expected_lat = 52.0 + 39.0 / 60.0 + 27.2531 / 3600.0;
         let expected_lon = 1.0 + 43.0 / 60.0 + 4.5177 / 3600.0;
-        assert!((lat.to_degrees() - expected_lat).abs() < 1e-6, "{}", lat.to_degrees());
-        assert!((lon.to_degrees() - expected_lon).abs() < 1e-6, "{}", lon.to_degrees());
+        assert!(
+            (lat.to_degrees() - expected_lat).abs() < 1e-6,
+            "{}",
+            lat.to_degrees()
+        );
+        assert!(
+            (lon.to_degrees() - expected_lon).abs() < 1e-6,
+            "{}",
+            lon.to_degrees()
+        );
     }
 
     #[test]
     fn positions_off_the_grid_are_refused() {
-        for (e, n) in [(-1.0, 100.0), (700_001.0, 10.0), (10.0, 1_300_001.0), (f64::NAN, 1.0)] {
+        for (e, n) in [
+            (-1.0, 100.0),
+            (700_001.0, 10.0),
+            (10.0, 1_300_001.0),
+            (f64::NAN, 1.0),
+        ] {
             assert!(grid_to_wgs84(e, n).is_err(), "{e} {n}");
         }
     }

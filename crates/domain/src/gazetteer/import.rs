@@ -24,8 +24,8 @@
 //!   (https://docs.os.uk/os-downloads/addressing-and-location/os-open-names/os-open-names-technical-specification/feature-type/namedplace).
 
 use super::{
-    Address, AddressParts, Classification, Extent, NamedPlace, Position, PostcodeCentroid,
-    Street, Uprn, Usrn, single_line, title_case,
+    Address, AddressParts, Classification, Extent, NamedPlace, Position, PostcodeCentroid, Street,
+    Uprn, Usrn, single_line, title_case,
 };
 use crate::pole::normalise_postcode;
 use crate::text::Invalid;
@@ -221,7 +221,10 @@ pub const OPEN_NAMES_COLUMNS: &[&str] = &[
 pub enum Record {
     Address(Address),
     /// OS Open UPRN: where a UPRN is, with no address.
-    UprnPosition { uprn: Uprn, position: Position },
+    UprnPosition {
+        uprn: Uprn,
+        position: Position,
+    },
     Street(Street),
     Place(NamedPlace),
     Postcode(PostcodeCentroid),
@@ -347,7 +350,12 @@ fn upper_names(fields: &[String]) -> HashMap<String, usize> {
     fields
         .iter()
         .enumerate()
-        .map(|(i, f)| (f.trim().trim_start_matches('\u{feff}').to_ascii_uppercase(), i))
+        .map(|(i, f)| {
+            (
+                f.trim().trim_start_matches('\u{feff}').to_ascii_uppercase(),
+                i,
+            )
+        })
         .collect()
 }
 
@@ -440,7 +448,12 @@ impl FileParser {
     }
 }
 
-fn number_range(start: Option<&str>, suffix: Option<&str>, end: Option<&str>, end_suffix: Option<&str>) -> Option<String> {
+fn number_range(
+    start: Option<&str>,
+    suffix: Option<&str>,
+    end: Option<&str>,
+    end_suffix: Option<&str>,
+) -> Option<String> {
     let start = start?;
     let mut out = format!("{start}{}", suffix.unwrap_or(""));
     if let Some(end) = end {
@@ -452,7 +465,9 @@ fn number_range(start: Option<&str>, suffix: Option<&str>, end: Option<&str>, en
 fn address_base_plus(row: &Row<'_>) -> Result<Line, String> {
     let uprn = Uprn::parse(row.get("UPRN").unwrap_or("")).map_err(|e| e.message)?;
     if row.get("CHANGE_TYPE") == Some("D") {
-        return Ok(Line::Skipped("deletion in a change-only update (not applied)"));
+        return Ok(Line::Skipped(
+            "deletion in a change-only update (not applied)",
+        ));
     }
     // STATE 4: the property no longer exists.
     if row.get("STATE") == Some("4") {
@@ -493,13 +508,14 @@ fn address_base_plus(row: &Row<'_>) -> Result<Line, String> {
             row.get("PAO_END_SUFFIX"),
         )
     });
-    let street = match (row.text("DEPENDENT_THOROUGHFARE")?, row.text("THOROUGHFARE")?) {
+    let street = match (
+        row.text("DEPENDENT_THOROUGHFARE")?,
+        row.text("THOROUGHFARE")?,
+    ) {
         (Some(d), Some(t)) => Some(format!("{d}, {t}")),
         (d, t) => t.or(d).or(row.text("STREET_DESCRIPTION")?),
     };
-    let locality = row
-        .text("DEPENDENT_LOCALITY")?
-        .or(row.text("LOCALITY")?);
+    let locality = row.text("DEPENDENT_LOCALITY")?.or(row.text("LOCALITY")?);
     let town = row.text("POST_TOWN")?.or(row.text("TOWN_NAME")?);
     let postcode = match row.get("POSTCODE").or(row.get("POSTCODE_LOCATOR")) {
         Some(pc) => Some(normalise_postcode("POSTCODE", pc).map_err(|e| e.message)?),
@@ -563,7 +579,9 @@ fn onspd(row: &Row<'_>) -> Result<Line, String> {
         return Ok(Line::Skipped("postcode without a grid reference"));
     }
     let easting = ["OSEAST1M", "EAST1M"].iter().find(|c| row.get(c).is_some());
-    let northing = ["OSNRTH1M", "NORTH1M"].iter().find(|c| row.get(c).is_some());
+    let northing = ["OSNRTH1M", "NORTH1M"]
+        .iter()
+        .find(|c| row.get(c).is_some());
     let position = row.position(
         "LAT",
         "LONG",

@@ -100,17 +100,20 @@ const STREET_TYPES: &[&str] = &[
 const LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 
 /// The fixed addresses: where the demo's calls are, and the example.
-const NAMED: &[(
+/// uprn, organisation, flat, number, street, locality, postcode, lat, lon.
+type NamedAddress = (
     i64,
-    &str,
-    Option<&str>,
-    &str,
-    &str,
-    Option<&str>,
-    &str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
     f64,
     f64,
-)] = &[
+);
+
+const NAMED: &[NamedAddress] = &[
     // uprn, organisation, flat, number, street, locality, postcode, lat, lon
     (
         72_700_000_001,
@@ -236,7 +239,18 @@ const NAMED: &[(
 ];
 
 /// Landmarks with the names callers use.
-const PLACES: &[(&str, &str, &[&str], &str, &str, f64, f64)] = &[
+/// id, name, aliases, kind, postcode district, lat, lon.
+type Landmark = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+);
+
+const PLACES: &[Landmark] = &[
     // id, name, aliases, kind, district, lat, lon
     (
         "demo-roundhay-park",
@@ -370,11 +384,11 @@ pub fn addresses(seed: u64, count: usize) -> impl Iterator<Item = Address> {
         );
         // Houses every 8 m along the street, odd numbers on one side.
         let along = house as f64 * 4.0;
-        let side = if number % 2 == 0 { 6.0 } else { -6.0 };
+        let side = if number.is_multiple_of(2) { 6.0 } else { -6.0 };
         let (lat0, lon0, angle) = street_at;
         let lat = lat0 + (along * angle.cos() + side * angle.sin()) / 111_320.0;
         let lon = lon0 + (along * angle.sin() - side * angle.cos()) / 65_700.0;
-        let flats = if number % 7 == 0 { 3 } else { 0 };
+        let flats = if number.is_multiple_of(7) { 3 } else { 0 };
         let flat_name = (flats > 0).then(|| format!("Flat {}", flat + 1));
         let number_text = number.to_string();
         let line = single_line(&AddressParts {

@@ -601,13 +601,13 @@ impl GazetteerIndex {
             .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
             .collect();
         if let Some(n) = &number
-            && numbers.iter().any(|w| *w == n)
+            && numbers.contains(&n)
         {
             points += 0.5;
             reasons.insert(0, format!("house number {n}"));
         }
         if let Some(b) = &building
-            && b.iter().any(|w| numbers.iter().any(|n| *n == w))
+            && b.iter().any(|w| numbers.contains(&w))
             && numbers
                 .iter()
                 .any(|w| Some(String::as_str(w)) != number.as_deref())

@@ -230,8 +230,9 @@ pub enum Record {
     Postcode(PostcodeCentroid),
 }
 
-/// What one line held.
+/// What one line held. (Not boxed: one line is read at a time, and a record is moved on at once.)
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Line {
     Record(Record),
     /// A header row or a blank line.
@@ -397,9 +398,10 @@ impl FileParser {
             return self.check_header().map(|()| Line::Nothing);
         }
         let Some(columns) = &self.columns else {
-            return Err(format!(
+            return Err(
                 "no header row before the data: an ONS Postcode Directory file starts with its column names (pcd, pcd2, pcds, …)"
-            ));
+                    .to_owned(),
+            );
         };
         if fields.len() != self.width {
             return Err(format!(

@@ -50,12 +50,10 @@ struct SearchDir {
 #[derive(Args, Clone)]
 struct GazetteerDir {
     /// Folder of the address search index (caught up from the database's gazetteer).
-    #[arg(
-        long,
-        env = "CONTROLROOM_GAZETTEER_DIR",
-        default_value = "data/gazetteer"
-    )]
-    gazetteer_dir: std::path::PathBuf,
+    /// Default: `gazetteer` inside `--search-dir`, so each server has its own beside its
+    /// intelligence index (tantivy only touches the files it wrote, never a subfolder).
+    #[arg(long, env = "CONTROLROOM_GAZETTEER_DIR")]
+    gazetteer_dir: Option<std::path::PathBuf>,
 }
 
 /// The gazetteer layouts `gazetteer import --format` reads.
@@ -412,7 +410,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             serve(
                 &db.database_url,
                 &search.search_dir,
-                &gazetteer.gazetteer_dir,
+                &gazetteer
+                    .gazetteer_dir
+                    .unwrap_or_else(|| search.search_dir.join("gazetteer")),
                 listen,
                 demo,
                 settings,

@@ -288,8 +288,13 @@ impl GazetteerIndex {
         d.add_text(f.id, doc.id());
         let postcode_words = |d: &mut TantivyDocument, pc: &str| {
             d.add_text(f.postcode, pc);
-            // "LS83AA" as typed without its space.
-            d.add_text(f.words, pc.replace(' ', ""));
+            // "LS83AA" as typed without its space, and the sector "LS83" ("LS8 3" typed so
+            // far), so a partial postcode is one term, not every word starting with "3".
+            let compact = pc.replace(' ', "");
+            d.add_text(f.words, &compact);
+            if compact.len() > 2 {
+                d.add_text(f.words, &compact[..compact.len() - 2]);
+            }
         };
         match doc {
             PlaceDoc::Address {
@@ -461,11 +466,24 @@ impl GazetteerIndex {
             return Ok(Vec::new());
         }
         let ends_open = !text.ends_with(char::is_whitespace);
-        let typed: Vec<(String, bool)> = all
+        let mut typed: Vec<(String, bool)> = all
             .iter()
             .enumerate()
             .map(|(i, w)| (w.clone(), ends_open && i + 1 == all.len()))
             .collect();
+        // "LS8 3" or "LS8 3A" being typed: one postcode, not an outward code and a number.
+        if typed.len() >= 2 {
+            let (last, partial) = typed[typed.len() - 1].clone();
+            let outward = &typed[typed.len() - 2].0;
+            let inward_start = last.len() <= 2
+                && last.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && last.chars().skip(1).all(|c| c.is_ascii_alphabetic());
+            if partial && inward_start && is_outward_code(outward) {
+                let joined = format!("{outward}{last}");
+                typed.truncate(typed.len() - 2);
+                typed.push((joined, true));
+            }
+        }
         let searcher = self.reader.searcher();
         let mut docs = self.candidates(&searcher, &typed, false)?;
         let mut missing_number = None;
@@ -626,6 +644,11 @@ impl GazetteerIndex {
             let typed_compact: String = typed.iter().map(|(w, _)| w.as_str()).collect();
             if typed_compact.contains(&compact) {
                 reasons.push(format!("postcode {pc}"));
+            } else if typed
+                .iter()
+                .any(|(w, p)| *p && w.len() > outward.len() && compact.starts_with(w.as_str()))
+            {
+                reasons.push(format!("postcode {pc} begins with what was typed"));
             } else if typed.iter().any(|(w, _)| *w == outward) {
                 reasons.push(format!(
                     "postcode district {outward}",
@@ -689,6 +712,16 @@ impl GazetteerIndex {
             reasons,
         }
     }
+}
+
+/// "ls8", "ls17", "w1a", "ec1v": a postcode's outward code.
+fn is_outward_code(word: &str) -> bool {
+    let letters = word.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest: Vec<char> = word.chars().skip(letters).collect();
+    (1..=2).contains(&letters)
+        && (1..=3).contains(&rest.len())
+        && rest.first().is_some_and(|c| c.is_ascii_digit())
+        && rest.iter().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// The typed word is this word, its abbreviation (or the other way round), or, while typing,
@@ -855,6 +888,14 @@ mod tests {
         assert!(!hits.is_empty() && hits.iter().all(|h| h.label.contains("LS8 3AA")));
         let hits = index.search("LS8 3", 10).unwrap();
         assert!(hits.iter().all(|h| h.label.contains("LS8 3")), "{hits:?}");
+        assert!(
+            hits[0]
+                .reasons
+                .iter()
+                .any(|r| r.ends_with("begins with what was typed")),
+            "{:?}",
+            hits[0]
+        );
         assert!(hits.len() >= 4);
     }
 

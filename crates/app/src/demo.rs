@@ -544,6 +544,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
             users_created += 1;
         }
     }
+    crate::demo_gazetteer::seed(app).await?;
     let existing = app
         .store
         .list_incidents(&IncidentFilter {

@@ -9,10 +9,12 @@ pub mod audit_trail;
 pub mod auth;
 pub mod crimes;
 pub mod demo;
+pub mod demo_gazetteer;
 pub mod diary;
 pub mod dispatch;
 mod error;
 pub mod first_contact;
+pub mod gazetteer;
 pub mod generate;
 mod idempotency;
 pub mod incidents;
@@ -90,6 +92,10 @@ pub struct App {
     pub(crate) failed_sign_ins: Arc<auth::FailedSignInsByName>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
     pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
+    /// The address search index (in memory unless `with_gazetteer` gives a folder's).
+    gazetteer: Option<Arc<controlroom_search::GazetteerIndex>>,
+    /// Serialises catching the address index up with the gazetteer tables.
+    pub(crate) gazetteer_feed: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -105,7 +111,25 @@ impl App {
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),
+            gazetteer: controlroom_search::GazetteerIndex::open(None)
+                .ok()
+                .map(Arc::new),
+            gazetteer_feed: Arc::default(),
         }
+    }
+
+    /// Use this address index (e.g. one kept on disk beside the database).
+    pub fn with_gazetteer(mut self, index: Arc<controlroom_search::GazetteerIndex>) -> Self {
+        self.gazetteer = Some(index);
+        self
+    }
+
+    pub fn gazetteer(&self) -> Result<&controlroom_search::GazetteerIndex, AppError> {
+        self.gazetteer.as_deref().ok_or_else(|| {
+            AppError::Store(controlroom_store::StoreError::Unavailable(
+                "the address index is not open".into(),
+            ))
+        })
     }
 
     /// Use this search index (e.g. one kept on disk beside the database).

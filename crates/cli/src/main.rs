@@ -47,6 +47,58 @@ struct SearchDir {
     search_dir: std::path::PathBuf,
 }
 
+#[derive(Args, Clone)]
+struct GazetteerDir {
+    /// Folder of the address search index (caught up from the database's gazetteer).
+    /// Default: `gazetteer` inside `--search-dir`, so each server has its own beside its
+    /// intelligence index (tantivy only touches the files it wrote, never a subfolder).
+    #[arg(long, env = "CONTROLROOM_GAZETTEER_DIR")]
+    gazetteer_dir: Option<std::path::PathBuf>,
+}
+
+/// The gazetteer layouts `gazetteer import --format` reads.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum GazetteerFormat {
+    /// OS AddressBase Plus CSV (with or without its header row).
+    AddressbasePlus,
+    /// OS Open UPRN CSV: positions by UPRN.
+    OpenUprn,
+    /// ONS Postcode Directory CSV: postcode centroids.
+    Onspd,
+    /// OS Open Names CSV: streets, named places and postcodes.
+    OpenNames,
+}
+
+impl GazetteerFormat {
+    fn domain(self) -> controlroom_domain::gazetteer::import::Format {
+        use controlroom_domain::gazetteer::import::Format;
+        match self {
+            Self::AddressbasePlus => Format::AddressBasePlus,
+            Self::OpenUprn => Format::OpenUprn,
+            Self::Onspd => Format::Onspd,
+            Self::OpenNames => Format::OpenNames,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum GazetteerCommand {
+    /// Load gazetteer files into the database. Bad rows are refused (file:line and reason)
+    /// and never stop the good ones; a re-import updates what changed and duplicates nothing,
+    /// so an interrupted import is finished by running it again. Exit 0 when every row was
+    /// taken, 2 when rows or files were refused (the rest is imported), 1 when the import
+    /// could not finish. A running server indexes the new rows within a second.
+    Import {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long, value_enum)]
+        format: GazetteerFormat,
+        /// The files, in order.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (creates and migrates the database if needed).
@@ -70,6 +122,8 @@ enum Command {
         reference_dir: Option<std::path::PathBuf>,
         #[command(flatten)]
         search: SearchDir,
+        #[command(flatten)]
+        gazetteer: GazetteerDir,
         /// Incidents in 12 months that make a caller, victim or location a repeat.
         #[arg(long, env = "CONTROLROOM_REPEAT_THRESHOLD", default_value_t = 3)]
         repeat_threshold: usize,
@@ -120,6 +174,11 @@ enum Command {
     },
     /// Measure contacts per second and latency over HTTP against a fresh database.
     Bench(bench::BenchArgs),
+    /// The gazetteer: addresses, streets, named places and postcodes.
+    Gazetteer {
+        #[command(subcommand)]
+        command: GazetteerCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -337,6 +396,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             session_max_hours,
             reference_dir,
             search,
+            gazetteer,
             repeat_threshold,
             checkpoint_file,
             checkpoint_minutes,
@@ -362,6 +422,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             serve(
                 &db.database_url,
                 &search.search_dir,
+                &gazetteer
+                    .gazetteer_dir
+                    .unwrap_or_else(|| search.search_dir.join("gazetteer")),
                 listen,
                 demo,
                 settings,
@@ -512,6 +575,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
+        Command::Gazetteer {
+            command: GazetteerCommand::Import { db, format, files },
+        } => gazetteer_import(&db.database_url, format.domain(), &files).await,
         Command::Demo {
             command:
                 DemoCommand::Generate {
@@ -638,6 +704,123 @@ async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure>
     Ok(app)
 }
 
+/// Open the address index in `folder`, catch it up with the database's gazetteer before calls
+/// are taken, and keep it caught up every second (an import run alongside the server is
+/// searchable within a second of each batch).
+async fn open_gazetteer(app: App, folder: &std::path::Path) -> Result<App, Failure> {
+    let index = controlroom_app::gazetteer::open_index(Some(folder))
+        .with_context(|| format!("opening the address index in {}", folder.display()))?;
+    let app = app.with_gazetteer(Arc::new(index));
+    let started = std::time::Instant::now();
+    let indexed = controlroom_app::gazetteer::catch_up(&app).await?;
+    if indexed > 0 {
+        tracing::info!(
+            indexed,
+            seconds = started.elapsed().as_secs_f64(),
+            "address index caught up with the gazetteer"
+        );
+    }
+    let ticking = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = controlroom_app::gazetteer::catch_up(&ticking).await {
+                tracing::warn!(error = %e, "address index not caught up; will try again");
+            }
+        }
+    });
+    Ok(app)
+}
+
+/// `controlroom gazetteer import`: progress on standard error, the summary on standard output.
+async fn gazetteer_import(
+    database_url: &str,
+    format: controlroom_domain::gazetteer::import::Format,
+    files: &[std::path::PathBuf],
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let store = open_store(database_url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let started = std::time::Instant::now();
+    let mut last_shown = std::time::Instant::now();
+    let mut progress = |p: &controlroom_app::gazetteer::Progress<'_>| {
+        if last_shown.elapsed() < std::time::Duration::from_millis(500)
+            && p.bytes_read < p.bytes_total
+        {
+            return;
+        }
+        last_shown = std::time::Instant::now();
+        let share = if p.bytes_total == 0 {
+            100.0
+        } else {
+            100.0 * p.bytes_read as f64 / p.bytes_total as f64
+        };
+        let filled = (share / 5.0).round() as usize;
+        eprint!(
+            "\r{} [{}{}] {share:5.1}%  {} rows  {:.0} rows/s ",
+            p.file,
+            "#".repeat(filled.min(20)),
+            " ".repeat(20 - filled.min(20)),
+            p.rows,
+            p.rows as f64 / started.elapsed().as_secs_f64().max(0.001)
+        );
+        let _ = std::io::stderr().flush();
+    };
+    let result =
+        controlroom_app::gazetteer::import(&app, &Actor::system(), format, files, &mut progress)
+            .await;
+    eprintln!();
+    store.close().await;
+    let report = result.map_err(|e| Failure {
+        code: 1,
+        error: anyhow::anyhow!("{e}"),
+    })?;
+    let refused = report.total(|f| f.refused);
+    println!(
+        "gazetteer import ({}): {} rows read, {} imported (new or changed), {} already held, {} left out, {} refused{} in {:.1} s",
+        report.format,
+        report.total(|f| f.read),
+        report.total(|f| f.imported),
+        report.total(|f| f.unchanged),
+        report.total(|f| f.skipped),
+        refused,
+        if report.streets_derived > 0 {
+            format!(
+                "; {} streets rebuilt from their addresses",
+                report.streets_derived
+            )
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64()
+    );
+    for file in &report.files {
+        println!(
+            "  {}: {} read, {} imported, {} already held, {} left out, {} refused",
+            file.file, file.read, file.imported, file.unchanged, file.skipped, file.refused
+        );
+    }
+    for refusal in &report.refusals {
+        println!("refused {refusal}");
+    }
+    if refused > report.refusals.len() as u64 {
+        println!(
+            "… and {} more refused rows",
+            refused - report.refusals.len() as u64
+        );
+    }
+    if refused > 0 {
+        return Err(Failure {
+            code: 2,
+            error: anyhow::anyhow!(
+                "{refused} row(s) or file(s) refused (listed above); the rest is imported"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Where and how often the server writes audit checkpoints.
 struct Checkpointing {
     file: std::path::PathBuf,
@@ -696,6 +879,7 @@ async fn take_checkpoint(
 async fn serve(
     database_url: &str,
     search_dir: &std::path::Path,
+    gazetteer_dir: &std::path::Path,
     listen: SocketAddr,
     with_demo: bool,
     settings: Settings,
@@ -707,6 +891,7 @@ async fn serve(
         search_dir,
     )
     .await?;
+    let app = open_gazetteer(app, gazetteer_dir).await?;
     let units = controlroom_app::dispatch::load(&app).await?;
     tracing::info!(units, "units loaded");
     if with_demo {

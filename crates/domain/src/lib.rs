@@ -13,6 +13,7 @@ pub mod closure;
 pub mod contact;
 pub mod crime;
 pub mod diary;
+pub mod gazetteer;
 pub mod grading;
 pub mod hocr;
 pub mod incident;

@@ -50,6 +50,8 @@ pub enum Permission {
     ManageMarkers,
     /// Merge two person records as one, or undo it (a data-quality decision).
     MergeRecords,
+    /// Load the force's gazetteer (addresses, streets, named places, postcode centroids).
+    ManageGazetteer,
 }
 
 impl Role {
@@ -145,6 +147,9 @@ impl Role {
             ManageMarkers => matches!(self, ContactHandler | Supervisor),
             // Merging people joins two histories: a supervisor's decision.
             MergeRecords => matches!(self, Supervisor),
+            // Reference data, not personal data: the administrator who runs the import and the
+            // supervisor who answers for the room's map.
+            ManageGazetteer => matches!(self, Admin | Supervisor),
         }
     }
 }

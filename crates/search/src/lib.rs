@@ -5,6 +5,7 @@
 //!
 //! Ids are plain strings here, so this crate knows nothing of the store.
 
+pub mod gazetteer;
 mod names;
 
 use std::ops::Bound;
@@ -21,6 +22,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+pub use gazetteer::{GazetteerIndex, PlaceDoc, PlaceHit};
 pub use names::phonetic_codes;
 
 #[derive(Debug, thiserror::Error)]

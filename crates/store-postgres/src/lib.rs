@@ -6,8 +6,9 @@ use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
 use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
-    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, SessionRow,
-    Store, StoreError, StoreResult, UserRow, WriteTx,
+    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
+    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
+    Store, StoreError, StoreResult, StreetRow, UserRow, WriteTx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
@@ -82,6 +83,7 @@ impl PostgresStore {
 }
 
 controlroom_store::row_mappers!(PgRow);
+controlroom_store::gazetteer_row_mappers!(PgRow);
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -261,6 +263,75 @@ impl Store for PostgresStore {
         row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?)))
             .transpose()
             .map_err(db_error)
+    }
+
+    async fn gazetteer_revision(&self) -> StoreResult<i64> {
+        sqlx::query_scalar(sql::GAZETTEER_REVISION)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges> {
+        let fetch = |table: &str, columns: &str| {
+            sqlx::query(AssertSqlSafe(sql::gazetteer_changes(table, columns)))
+                .bind(after)
+                .bind(upto)
+                .fetch_all(&self.pool)
+        };
+        let addresses = fetch("gazetteer_addresses", sql::ADDRESS_COLUMNS)
+            .await
+            .map_err(db_error)?;
+        let streets = fetch("gazetteer_streets", sql::STREET_COLUMNS)
+            .await
+            .map_err(db_error)?;
+        let places = fetch("gazetteer_places", sql::PLACE_COLUMNS)
+            .await
+            .map_err(db_error)?;
+        let postcodes = fetch("gazetteer_postcodes", "postcode, lat, lon")
+            .await
+            .map_err(db_error)?;
+        let all = || -> Result<GazetteerChanges, sqlx::Error> {
+            Ok(GazetteerChanges {
+                addresses: addresses
+                    .iter()
+                    .map(address_row)
+                    .collect::<Result<_, _>>()?,
+                streets: streets.iter().map(street_row).collect::<Result<_, _>>()?,
+                places: places.iter().map(place_row).collect::<Result<_, _>>()?,
+                postcodes: postcodes
+                    .iter()
+                    .map(postcode_row)
+                    .collect::<Result<_, _>>()?,
+            })
+        };
+        all().map_err(db_error)
+    }
+
+    async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>> {
+        let row = sqlx::query(AssertSqlSafe(sql::select_address()))
+            .bind(uprn)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(address_row).transpose().map_err(db_error)
+    }
+
+    async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts> {
+        let row = sqlx::query(sql::GAZETTEER_COUNTS)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let get = |name: &str| row.try_get::<i64, _>(name);
+        let counts = || -> Result<GazetteerCounts, sqlx::Error> {
+            Ok(GazetteerCounts {
+                addresses: get("addresses")?,
+                streets: get("streets")?,
+                places: get("places")?,
+                postcodes: get("postcodes")?,
+            })
+        };
+        counts().map_err(db_error)
     }
 
     async fn close(&self) {
@@ -483,6 +554,103 @@ impl WriteTx for PgTx {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+
+    async fn upsert_gazetteer(
+        &mut self,
+        batch: &GazetteerBatch,
+        revision: i64,
+    ) -> StoreResult<u64> {
+        let mut changed = 0;
+        for a in &batch.addresses {
+            changed += sqlx::query(sql::UPSERT_ADDRESS)
+                .bind(a.uprn)
+                .bind(&a.single_line)
+                .bind(a.organisation.as_deref())
+                .bind(a.building.as_deref())
+                .bind(a.number.as_deref())
+                .bind(a.street.as_deref())
+                .bind(a.locality.as_deref())
+                .bind(a.town.as_deref())
+                .bind(a.postcode.as_deref())
+                .bind(&a.classification)
+                .bind(a.usrn)
+                .bind(a.lat)
+                .bind(a.lon)
+                .bind(revision)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        }
+        for (uprn, lat, lon) in &batch.positions {
+            changed += sqlx::query(sql::UPSERT_UPRN_POSITION)
+                .bind(uprn)
+                .bind(lat)
+                .bind(lon)
+                .bind(revision)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        }
+        for s in &batch.streets {
+            let extent = s.extent;
+            changed += sqlx::query(sql::UPSERT_STREET)
+                .bind(&s.id)
+                .bind(s.usrn)
+                .bind(&s.name)
+                .bind(s.locality.as_deref())
+                .bind(s.town.as_deref())
+                .bind(s.lat)
+                .bind(s.lon)
+                .bind(extent.map(|e| e.0))
+                .bind(extent.map(|e| e.1))
+                .bind(extent.map(|e| e.2))
+                .bind(extent.map(|e| e.3))
+                .bind(revision)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        }
+        for p in &batch.places {
+            changed += sqlx::query(sql::UPSERT_PLACE)
+                .bind(&p.id)
+                .bind(&p.name)
+                .bind(sql::join_aliases(&p.aliases))
+                .bind(&p.kind)
+                .bind(p.locality.as_deref())
+                .bind(p.postcode_district.as_deref())
+                .bind(p.lat)
+                .bind(p.lon)
+                .bind(revision)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        }
+        for p in &batch.postcodes {
+            changed += sqlx::query(sql::UPSERT_POSTCODE)
+                .bind(&p.postcode)
+                .bind(p.lat)
+                .bind(p.lon)
+                .bind(revision)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+        }
+        Ok(changed)
+    }
+
+    async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64> {
+        Ok(sqlx::query(sql::DERIVE_STREETS)
+            .bind(revision)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected())
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
-    CrimeFilter, CrimeRow, IdempotentResponse, IncidentFilter, IncidentRow, NewRecord,
-    RecordingFilter, SessionRow, Store, UserRow,
+    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
+    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, Store, StreetRow,
+    UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -29,6 +30,7 @@ where
     settings_are_written_once(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
+    gazetteer_rows_upsert_by_key_and_carry_their_revision(fresh().await.as_ref()).await;
 }
 
 fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRecord {
@@ -632,4 +634,140 @@ pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
     );
     assert_eq!(list(Some("removal_requested")).await, [asked]);
     assert!(list(Some("removed")).await.is_empty());
+}
+
+fn address(uprn: i64, line: &str, lat: f64) -> AddressRow {
+    AddressRow {
+        uprn,
+        single_line: line.into(),
+        organisation: None,
+        building: Some("Flat 2".into()),
+        number: Some("10".into()),
+        street: Some("Harehills Lane".into()),
+        locality: None,
+        town: Some("Leeds".into()),
+        postcode: Some("LS8 3AA".into()),
+        classification: "residential".into(),
+        usrn: Some(14_200_345),
+        lat,
+        lon: -1.5,
+    }
+}
+
+pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn Store) {
+    assert_eq!(store.gazetteer_revision().await.unwrap(), 0);
+    let mut tx = store.begin().await.unwrap();
+    let first = tx.next_gazetteer_revision().await.unwrap();
+    let batch = GazetteerBatch {
+        addresses: vec![
+            address(
+                72_001_234,
+                "Flat 2, 10 Harehills Lane, Leeds LS8 3AA",
+                53.81,
+            ),
+            address(72_001_240, "14 Harehills Lane, Leeds LS8 3AA", 53.82),
+        ],
+        positions: vec![(72_009_999, 53.79, -1.54)],
+        streets: vec![StreetRow {
+            id: "osgb4000000074401234".into(),
+            usrn: None,
+            name: "Harehills Lane".into(),
+            locality: Some("Harehills".into()),
+            town: None,
+            lat: 53.81,
+            lon: -1.5,
+            extent: Some((53.80, -1.51, 53.83, -1.49)),
+        }],
+        places: vec![PlaceRow {
+            id: "roundhay-park".into(),
+            name: "Roundhay Park".into(),
+            aliases: vec!["the park".into(), "Soldiers' Field".into()],
+            kind: "Park".into(),
+            locality: Some("Roundhay".into()),
+            postcode_district: Some("LS8".into()),
+            lat: 53.84,
+            lon: -1.49,
+        }],
+        postcodes: vec![PostcodeRow {
+            postcode: "LS8 3AA".into(),
+            lat: 53.8135,
+            lon: -1.5004,
+        }],
+    };
+    assert_eq!(tx.upsert_gazetteer(&batch, first).await.unwrap(), 6);
+    assert_eq!(tx.derive_streets(first).await.unwrap(), 1, "one USRN");
+    tx.commit().await.unwrap();
+    assert_eq!(store.gazetteer_revision().await.unwrap(), first);
+    let counts = store.gazetteer_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts.addresses,
+            counts.streets,
+            counts.places,
+            counts.postcodes
+        ),
+        (3, 2, 1, 1)
+    );
+    let changes = store.gazetteer_changes(0, first).await.unwrap();
+    assert_eq!(changes.addresses.len(), 3);
+    assert_eq!(
+        changes.places[0].aliases,
+        vec!["the park", "Soldiers' Field"]
+    );
+    let derived = changes
+        .streets
+        .iter()
+        .find(|s| s.id == "usrn:14200345")
+        .unwrap();
+    assert_eq!(derived.name, "Harehills Lane");
+    assert_eq!(derived.usrn, Some(14_200_345));
+    assert!(
+        (derived.lat - 53.815).abs() < 1e-9,
+        "the middle of its addresses"
+    );
+    assert_eq!(derived.extent, Some((53.81, -1.5, 53.82, -1.5)));
+
+    // The same rows again change nothing; a moved UPRN and an Open UPRN position for a known
+    // address update in place, keeping the address's words.
+    let mut tx = store.begin().await.unwrap();
+    let second = tx.next_gazetteer_revision().await.unwrap();
+    assert!(second > first);
+    assert_eq!(tx.upsert_gazetteer(&batch, second).await.unwrap(), 0);
+    let moved = GazetteerBatch {
+        addresses: vec![address(
+            72_001_240,
+            "14 Harehills Lane, Leeds LS8 3AA",
+            53.825,
+        )],
+        positions: vec![(72_001_234, 53.811, -1.501)],
+        ..GazetteerBatch::default()
+    };
+    assert_eq!(tx.upsert_gazetteer(&moved, second).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    let counts = store.gazetteer_counts().await.unwrap();
+    assert_eq!(counts.addresses, 3, "upserted, not duplicated");
+    let flat = store.gazetteer_address(72_001_234).await.unwrap().unwrap();
+    assert_eq!(flat.single_line, "Flat 2, 10 Harehills Lane, Leeds LS8 3AA");
+    assert_eq!((flat.lat, flat.lon), (53.811, -1.501));
+    let changes = store.gazetteer_changes(first, second).await.unwrap();
+    let mut moved: Vec<i64> = changes.addresses.iter().map(|a| a.uprn).collect();
+    moved.sort_unstable();
+    assert_eq!(moved, vec![72_001_234, 72_001_240]);
+    assert!(changes.streets.is_empty() && changes.places.is_empty());
+    assert!(store.gazetteer_address(1).await.unwrap().is_none());
+
+    // Nothing is kept from a transaction that did not commit.
+    let mut tx = store.begin().await.unwrap();
+    let third = tx.next_gazetteer_revision().await.unwrap();
+    tx.upsert_gazetteer(
+        &GazetteerBatch {
+            addresses: vec![address(72_000_001, "1 Harehills Lane", 53.8)],
+            ..GazetteerBatch::default()
+        },
+        third,
+    )
+    .await
+    .unwrap();
+    drop(tx);
+    assert_eq!(store.gazetteer_counts().await.unwrap().addresses, 3);
 }

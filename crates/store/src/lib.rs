@@ -72,6 +72,18 @@ pub trait Store: Send + Sync + 'static {
     /// The chain head written with the last append: `(seq, hash)`.
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>>;
 
+    /// The gazetteer's latest revision: every gazetteer write takes the next one (under the
+    /// write lock, so revisions commit in order), and each row keeps the revision that last
+    /// changed it. 0 for an empty gazetteer.
+    async fn gazetteer_revision(&self) -> StoreResult<i64>;
+
+    /// Gazetteer rows last changed by a revision in `after < revision <= upto`.
+    async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges>;
+
+    async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>>;
+
+    async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts>;
+
     /// Close the pool, waiting for connections to finish.
     async fn close(&self);
 }
@@ -122,7 +134,88 @@ pub trait WriteTx: Send {
         at_micros: i64,
     ) -> StoreResult<()>;
 
+    /// The next gazetteer revision (see [`Store::gazetteer_revision`]). Gazetteer revisions
+    /// share the reference-counter table under their own key, so no counter table is added.
+    async fn next_gazetteer_revision(&mut self) -> StoreResult<i64> {
+        self.next_incident_number("gazetteer").await.map(i64::from)
+    }
+
+    /// Upsert a batch of gazetteer rows at `revision`. Rows that would not change are left
+    /// alone (and keep their revision); returns how many rows were inserted or changed.
+    async fn upsert_gazetteer(&mut self, batch: &GazetteerBatch, revision: i64)
+    -> StoreResult<u64>;
+
+    /// Rebuild the streets known by USRN from their addresses (name, locality, town, a
+    /// representative point and extent), at `revision`. Returns the streets changed.
+    async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64>;
+
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// The gazetteer's row mappers, shared by both adapters as [`row_mappers`] is.
+#[macro_export]
+macro_rules! gazetteer_row_mappers {
+    ($row:ty) => {
+        fn address_row(row: &$row) -> Result<AddressRow, sqlx::Error> {
+            Ok(AddressRow {
+                uprn: row.try_get("uprn")?,
+                single_line: row.try_get("single_line")?,
+                organisation: row.try_get("organisation")?,
+                building: row.try_get("building")?,
+                number: row.try_get("number")?,
+                street: row.try_get("street")?,
+                locality: row.try_get("locality")?,
+                town: row.try_get("town")?,
+                postcode: row.try_get("postcode")?,
+                classification: row.try_get("classification")?,
+                usrn: row.try_get("usrn")?,
+                lat: row.try_get("lat")?,
+                lon: row.try_get("lon")?,
+            })
+        }
+
+        fn street_row(row: &$row) -> Result<StreetRow, sqlx::Error> {
+            let min_lat: Option<f64> = row.try_get("min_lat")?;
+            let min_lon: Option<f64> = row.try_get("min_lon")?;
+            let max_lat: Option<f64> = row.try_get("max_lat")?;
+            let max_lon: Option<f64> = row.try_get("max_lon")?;
+            Ok(StreetRow {
+                id: row.try_get("id")?,
+                usrn: row.try_get("usrn")?,
+                name: row.try_get("name")?,
+                locality: row.try_get("locality")?,
+                town: row.try_get("town")?,
+                lat: row.try_get("lat")?,
+                lon: row.try_get("lon")?,
+                extent: match (min_lat, min_lon, max_lat, max_lon) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+                    _ => None,
+                },
+            })
+        }
+
+        fn place_row(row: &$row) -> Result<PlaceRow, sqlx::Error> {
+            let aliases: String = row.try_get("aliases")?;
+            Ok(PlaceRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                aliases: $crate::sql::split_aliases(&aliases),
+                kind: row.try_get("kind")?,
+                locality: row.try_get("locality")?,
+                postcode_district: row.try_get("postcode_district")?,
+                lat: row.try_get("lat")?,
+                lon: row.try_get("lon")?,
+            })
+        }
+
+        fn postcode_row(row: &$row) -> Result<PostcodeRow, sqlx::Error> {
+            Ok(PostcodeRow {
+                postcode: row.try_get("postcode")?,
+                lat: row.try_get("lat")?,
+                lon: row.try_get("lon")?,
+            })
+        }
+    };
 }
 
 /// The row mappers both adapters share, generated for each backend's row type: the columns

@@ -122,3 +122,103 @@ pub struct CrimeFilter {
     pub status: Option<String>,
     pub limit: i64,
 }
+
+/// A gazetteer address as stored (`gazetteer_addresses`, one row per UPRN).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressRow {
+    pub uprn: i64,
+    /// Empty when only the position is known (OS Open UPRN).
+    pub single_line: String,
+    pub organisation: Option<String>,
+    pub building: Option<String>,
+    pub number: Option<String>,
+    pub street: Option<String>,
+    pub locality: Option<String>,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+    /// `residential`, `commercial` or `other`.
+    pub classification: String,
+    pub usrn: Option<i64>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A street (`gazetteer_streets`): `usrn:N` derived from its addresses, or an OS Open Names road.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetRow {
+    pub id: String,
+    pub usrn: Option<i64>,
+    pub name: String,
+    pub locality: Option<String>,
+    pub town: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    /// The extent, `(min_lat, min_lon, max_lat, max_lon)`, when known.
+    pub extent: Option<(f64, f64, f64, f64)>,
+}
+
+/// A named place (`gazetteer_places`) with its aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceRow {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub kind: String,
+    pub locality: Option<String>,
+    pub postcode_district: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A postcode centroid (`gazetteer_postcodes`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostcodeRow {
+    pub postcode: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Rows to write in one gazetteer transaction. Each kind is an upsert by its key (UPRN, street
+/// id, place id, postcode): a re-import updates a row, never duplicates it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GazetteerBatch {
+    pub addresses: Vec<AddressRow>,
+    /// OS Open UPRN: positions by UPRN. A known address keeps its words and takes the
+    /// position; an unknown UPRN is kept as a position only.
+    pub positions: Vec<(i64, f64, f64)>,
+    pub streets: Vec<StreetRow>,
+    pub places: Vec<PlaceRow>,
+    pub postcodes: Vec<PostcodeRow>,
+}
+
+impl GazetteerBatch {
+    pub fn len(&self) -> usize {
+        self.addresses.len()
+            + self.positions.len()
+            + self.streets.len()
+            + self.places.len()
+            + self.postcodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Gazetteer rows changed within a range of revisions, for the search index to catch up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GazetteerChanges {
+    pub addresses: Vec<AddressRow>,
+    pub streets: Vec<StreetRow>,
+    pub places: Vec<PlaceRow>,
+    pub postcodes: Vec<PostcodeRow>,
+}
+
+/// How many of each the gazetteer holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GazetteerCounts {
+    pub addresses: i64,
+    pub streets: i64,
+    pub places: i64,
+    pub postcodes: i64,
+}

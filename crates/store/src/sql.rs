@@ -180,3 +180,134 @@ pub enum FilterArg {
     Text(String),
     Int(i64),
 }
+
+// The gazetteer. Upserts leave a row that would not change alone (`IS DISTINCT FROM`, which
+// SQLite has since 3.39), so a re-import of the same file changes nothing and re-indexes
+// nothing.
+
+pub const ADDRESS_COLUMNS: &str = "uprn, single_line, organisation, building, number, street, locality, town, \
+     postcode, classification, usrn, lat, lon";
+
+pub const UPSERT_ADDRESS: &str = "INSERT INTO gazetteer_addresses (uprn, single_line, organisation, building, number, \
+     street, locality, town, postcode, classification, usrn, lat, lon, revision) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (uprn) DO UPDATE SET single_line = excluded.single_line, organisation = excluded.organisation, \
+     building = excluded.building, number = excluded.number, street = excluded.street, \
+     locality = excluded.locality, town = excluded.town, postcode = excluded.postcode, \
+     classification = excluded.classification, usrn = excluded.usrn, lat = excluded.lat, lon = excluded.lon, \
+     revision = excluded.revision \
+     WHERE gazetteer_addresses.single_line IS DISTINCT FROM excluded.single_line \
+     OR gazetteer_addresses.organisation IS DISTINCT FROM excluded.organisation \
+     OR gazetteer_addresses.building IS DISTINCT FROM excluded.building \
+     OR gazetteer_addresses.number IS DISTINCT FROM excluded.number \
+     OR gazetteer_addresses.street IS DISTINCT FROM excluded.street \
+     OR gazetteer_addresses.locality IS DISTINCT FROM excluded.locality \
+     OR gazetteer_addresses.town IS DISTINCT FROM excluded.town \
+     OR gazetteer_addresses.postcode IS DISTINCT FROM excluded.postcode \
+     OR gazetteer_addresses.classification IS DISTINCT FROM excluded.classification \
+     OR gazetteer_addresses.usrn IS DISTINCT FROM excluded.usrn \
+     OR gazetteer_addresses.lat IS DISTINCT FROM excluded.lat \
+     OR gazetteer_addresses.lon IS DISTINCT FROM excluded.lon";
+
+/// OS Open UPRN: a position by UPRN. A known address keeps its words.
+pub const UPSERT_UPRN_POSITION: &str = "INSERT INTO gazetteer_addresses (uprn, single_line, classification, lat, lon, revision) \
+     VALUES ($1, '', 'other', $2, $3, $4) \
+     ON CONFLICT (uprn) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, revision = excluded.revision \
+     WHERE gazetteer_addresses.lat IS DISTINCT FROM excluded.lat \
+     OR gazetteer_addresses.lon IS DISTINCT FROM excluded.lon";
+
+pub const STREET_COLUMNS: &str =
+    "id, usrn, name, locality, town, lat, lon, min_lat, min_lon, max_lat, max_lon";
+
+pub const UPSERT_STREET: &str = "INSERT INTO gazetteer_streets (id, usrn, name, locality, town, lat, lon, \
+     min_lat, min_lon, max_lat, max_lon, revision) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (id) DO UPDATE SET usrn = excluded.usrn, name = excluded.name, locality = excluded.locality, \
+     town = excluded.town, lat = excluded.lat, lon = excluded.lon, min_lat = excluded.min_lat, \
+     min_lon = excluded.min_lon, max_lat = excluded.max_lat, max_lon = excluded.max_lon, revision = excluded.revision \
+     WHERE gazetteer_streets.name IS DISTINCT FROM excluded.name \
+     OR gazetteer_streets.usrn IS DISTINCT FROM excluded.usrn \
+     OR gazetteer_streets.locality IS DISTINCT FROM excluded.locality \
+     OR gazetteer_streets.town IS DISTINCT FROM excluded.town \
+     OR gazetteer_streets.lat IS DISTINCT FROM excluded.lat \
+     OR gazetteer_streets.lon IS DISTINCT FROM excluded.lon \
+     OR gazetteer_streets.min_lat IS DISTINCT FROM excluded.min_lat \
+     OR gazetteer_streets.max_lat IS DISTINCT FROM excluded.max_lat \
+     OR gazetteer_streets.min_lon IS DISTINCT FROM excluded.min_lon \
+     OR gazetteer_streets.max_lon IS DISTINCT FROM excluded.max_lon";
+
+/// Streets by USRN from their addresses; `$1` the revision.
+pub const DERIVE_STREETS: &str = "INSERT INTO gazetteer_streets (id, usrn, name, locality, town, lat, lon, \
+     min_lat, min_lon, max_lat, max_lon, revision) \
+     SELECT 'usrn:' || CAST(usrn AS TEXT), usrn, MIN(street), MIN(locality), MIN(town), AVG(lat), AVG(lon), \
+     MIN(lat), MIN(lon), MAX(lat), MAX(lon), CAST($1 AS BIGINT) \
+     FROM gazetteer_addresses WHERE usrn IS NOT NULL AND street IS NOT NULL GROUP BY usrn \
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, locality = excluded.locality, town = excluded.town, \
+     lat = excluded.lat, lon = excluded.lon, min_lat = excluded.min_lat, min_lon = excluded.min_lon, \
+     max_lat = excluded.max_lat, max_lon = excluded.max_lon, revision = excluded.revision \
+     WHERE gazetteer_streets.name IS DISTINCT FROM excluded.name \
+     OR gazetteer_streets.locality IS DISTINCT FROM excluded.locality \
+     OR gazetteer_streets.town IS DISTINCT FROM excluded.town \
+     OR gazetteer_streets.min_lat IS DISTINCT FROM excluded.min_lat \
+     OR gazetteer_streets.max_lat IS DISTINCT FROM excluded.max_lat \
+     OR gazetteer_streets.min_lon IS DISTINCT FROM excluded.min_lon \
+     OR gazetteer_streets.max_lon IS DISTINCT FROM excluded.max_lon";
+
+pub const PLACE_COLUMNS: &str = "id, name, aliases, kind, locality, postcode_district, lat, lon";
+
+pub const UPSERT_PLACE: &str = "INSERT INTO gazetteer_places (id, name, aliases, kind, locality, postcode_district, lat, lon, revision) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, aliases = excluded.aliases, kind = excluded.kind, \
+     locality = excluded.locality, postcode_district = excluded.postcode_district, lat = excluded.lat, \
+     lon = excluded.lon, revision = excluded.revision \
+     WHERE gazetteer_places.name IS DISTINCT FROM excluded.name \
+     OR gazetteer_places.aliases IS DISTINCT FROM excluded.aliases \
+     OR gazetteer_places.kind IS DISTINCT FROM excluded.kind \
+     OR gazetteer_places.locality IS DISTINCT FROM excluded.locality \
+     OR gazetteer_places.postcode_district IS DISTINCT FROM excluded.postcode_district \
+     OR gazetteer_places.lat IS DISTINCT FROM excluded.lat \
+     OR gazetteer_places.lon IS DISTINCT FROM excluded.lon";
+
+pub const UPSERT_POSTCODE: &str = "INSERT INTO gazetteer_postcodes (postcode, lat, lon, revision) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (postcode) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, revision = excluded.revision \
+     WHERE gazetteer_postcodes.lat IS DISTINCT FROM excluded.lat \
+     OR gazetteer_postcodes.lon IS DISTINCT FROM excluded.lon";
+
+pub const GAZETTEER_REVISION: &str = "SELECT COALESCE(MAX(r), 0) AS revision FROM ( \
+     SELECT MAX(revision) AS r FROM gazetteer_addresses UNION ALL \
+     SELECT MAX(revision) AS r FROM gazetteer_streets UNION ALL \
+     SELECT MAX(revision) AS r FROM gazetteer_places UNION ALL \
+     SELECT MAX(revision) AS r FROM gazetteer_postcodes) AS revisions";
+
+pub fn gazetteer_changes(table: &str, columns: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table} WHERE revision > $1 AND revision <= $2 ORDER BY revision"
+    )
+}
+
+pub fn select_address() -> String {
+    format!("SELECT {ADDRESS_COLUMNS} FROM gazetteer_addresses WHERE uprn = $1")
+}
+
+pub const GAZETTEER_COUNTS: &str = "SELECT \
+     (SELECT COUNT(*) FROM gazetteer_addresses) AS addresses, \
+     (SELECT COUNT(*) FROM gazetteer_streets) AS streets, \
+     (SELECT COUNT(*) FROM gazetteer_places) AS places, \
+     (SELECT COUNT(*) FROM gazetteer_postcodes) AS postcodes";
+
+/// Aliases are kept in one column, one per line (an alias never holds a line break).
+pub fn join_aliases(aliases: &[String]) -> String {
+    aliases
+        .iter()
+        .map(|a| a.replace(['\n', '\r'], " "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn split_aliases(column: &str) -> Vec<String> {
+    column
+        .split('\n')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

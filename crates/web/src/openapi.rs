@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         routes::diary::open, routes::diary::day, routes::diary::next, routes::diary::book, routes::diary::cancel, routes::diary::missed,
         routes::users::add, routes::users::list,
         routes::audit::verify,
+        routes::addresses::search,
     ),
     components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList, routes::live::LiveIncident)),
     modifiers(&BearerAuth, &ProblemResponses),

@@ -24,6 +24,9 @@ pub enum Scenario {
     /// A busy shift over HTTP: contacts, grading, recommendations, assignments and unit
     /// position reports at a steady rate; the server's latency under that load.
     Shift,
+    /// The gazetteer: import rate, address index size, and address search latency on a
+    /// synthetic force of `--addresses`.
+    Addresses,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -46,6 +49,9 @@ pub struct BenchArgs {
     /// Intelligence scenario: incidents (and their links) to generate.
     #[arg(long, default_value_t = 3_000_000)]
     incidents: usize,
+    /// Addresses scenario: synthetic addresses to import and search.
+    #[arg(long, default_value_t = 2_000_000)]
+    addresses: usize,
     /// Intelligence scenario: checks to time.
     #[arg(long, default_value_t = 2_000)]
     checks: usize,
@@ -70,6 +76,7 @@ pub struct BenchArgs {
     concurrency: usize,
 }
 
+mod addresses;
 mod dispatch;
 mod intelligence;
 mod live;
@@ -82,6 +89,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             dispatch::recommendation(args.units, args.checks)
         })
         .await?;
+    }
+    if args.scenario == Scenario::Addresses {
+        return addresses::run(args.addresses, args.checks, args.database_url.clone()).await;
     }
     if args.scenario == Scenario::Intelligence {
         return tokio::task::spawn_blocking(move || {

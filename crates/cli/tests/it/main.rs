@@ -12,6 +12,7 @@ mod dispatch;
 mod durability;
 mod first_contact;
 mod flow;
+mod gazetteer;
 mod idempotency;
 mod intelligence;
 mod markers;

@@ -1,5 +1,6 @@
 //! Routes, one module per resource.
 
+pub mod addresses;
 pub mod audit;
 pub mod contacts;
 pub mod crimes;
@@ -32,6 +33,7 @@ pub fn api() -> Router<AppState> {
                 .delete(session::sign_out),
         )
         .route("/contacts", post(contacts::create))
+        .route("/addresses", get(addresses::search))
         .route("/incidents", get(incidents::list))
         .route("/events", get(live::events))
         .route("/incidents/{id}", get(incidents::get))

@@ -1,0 +1,574 @@
+//! The gazetteer: importing the force's address files, keeping the address search index in
+//! step with the store, and searching it as a handler types.
+//!
+//! Importing is bulk reference data, not a change to a record: rows are upserted in batches
+//! (each its own short transaction, so calls are never held up behind an import), and the run
+//! as a whole is one audit record (who, which files, how many rows read, imported, left alone
+//! and refused). Each search is an access record, as every other read is.
+
+use crate::records::{access_record, micros};
+use crate::{Actor, App, AppError};
+use controlroom_domain::Invalid;
+use controlroom_domain::audit::Category;
+use controlroom_domain::gazetteer::import::{FileParser, Format, Line, Record};
+use controlroom_domain::gazetteer::{Address, NamedPlace, PostcodeCentroid, Precision, Street};
+use controlroom_domain::roles::Permission;
+use controlroom_search::{GazetteerIndex, PlaceDoc, PlaceHit};
+use controlroom_store::{
+    AddressRow, GazetteerBatch, GazetteerChanges, NewRecord, PlaceRow, PostcodeRow, StreetRow,
+};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// Rows written per transaction.
+pub const BATCH: usize = 2_000;
+
+/// Refusals kept in the report (and the audit record); the rest are counted.
+pub const REFUSALS_KEPT: usize = 1_000;
+
+/// One refused line: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub file: String,
+    /// 0 for the file as a whole (cannot be read, empty).
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileReport {
+    pub file: String,
+    /// Lines with data (not blank, not a header).
+    pub read: u64,
+    /// New or changed rows written.
+    pub imported: u64,
+    /// Rows already held exactly so (a re-import).
+    pub unchanged: u64,
+    /// Deliberately left out (terminated postcodes, deletions), by reason.
+    pub skipped: u64,
+    pub refused: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub format: String,
+    pub files: Vec<FileReport>,
+    /// The first [`REFUSALS_KEPT`] refusals, in order.
+    pub refusals: Vec<Refusal>,
+    /// Streets (by USRN) rebuilt from the addresses.
+    pub streets_derived: u64,
+}
+
+impl ImportReport {
+    pub fn total(&self, pick: impl Fn(&FileReport) -> u64) -> u64 {
+        self.files.iter().map(pick).sum()
+    }
+}
+
+/// Where an import has got to, for a progress bar.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    pub file: &'a str,
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub rows: u64,
+}
+
+/// An import that could not finish (the database went away): what was done is kept and said.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{error}; stopped in {file} before line {line}: the {imported} rows before it are imported, run the same command again to finish (a re-import changes nothing already done)"
+)]
+pub struct Interrupted {
+    pub file: String,
+    pub line: u64,
+    pub imported: u64,
+    #[source]
+    pub error: AppError,
+}
+
+fn address_row(a: &Address) -> AddressRow {
+    AddressRow {
+        uprn: a.uprn.get(),
+        single_line: a.single_line.clone(),
+        organisation: a.organisation.clone(),
+        building: a.building.clone(),
+        number: a.number.clone(),
+        street: a.street.clone(),
+        locality: a.locality.clone(),
+        town: a.town.clone(),
+        postcode: a.postcode.clone(),
+        classification: a.classification.as_str().to_owned(),
+        usrn: a.usrn.map(|u| u.get()),
+        lat: a.position.lat,
+        lon: a.position.lon,
+    }
+}
+
+fn street_row(s: &Street) -> StreetRow {
+    StreetRow {
+        id: s.id.clone(),
+        usrn: s.usrn.map(|u| u.get()),
+        name: s.name.clone(),
+        locality: s.locality.clone(),
+        town: s.town.clone(),
+        lat: s.point.lat,
+        lon: s.point.lon,
+        extent: s
+            .extent
+            .map(|e| (e.min.lat, e.min.lon, e.max.lat, e.max.lon)),
+    }
+}
+
+fn place_row(p: &NamedPlace) -> PlaceRow {
+    PlaceRow {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        aliases: p.aliases.clone(),
+        kind: p.kind.clone(),
+        locality: p.locality.clone(),
+        postcode_district: p.postcode_district.clone(),
+        lat: p.position.lat,
+        lon: p.position.lon,
+    }
+}
+
+fn postcode_row(p: &PostcodeCentroid) -> PostcodeRow {
+    PostcodeRow {
+        postcode: p.postcode.clone(),
+        lat: p.position.lat,
+        lon: p.position.lon,
+    }
+}
+
+/// Add a record to a batch.
+pub fn add(batch: &mut GazetteerBatch, record: &Record) {
+    match record {
+        Record::Address(a) => batch.addresses.push(address_row(a)),
+        Record::UprnPosition { uprn, position } => {
+            batch
+                .positions
+                .push((uprn.get(), position.lat, position.lon));
+        }
+        Record::Street(s) => batch.streets.push(street_row(s)),
+        Record::Place(p) => batch.places.push(place_row(p)),
+        Record::Postcode(p) => batch.postcodes.push(postcode_row(p)),
+    }
+}
+
+/// Write one batch in its own transaction; returns the rows changed.
+pub async fn write_batch(app: &App, batch: &GazetteerBatch) -> Result<u64, AppError> {
+    let mut tx = app.store.begin().await?;
+    let revision = tx.next_gazetteer_revision().await?;
+    let changed = tx.upsert_gazetteer(batch, revision).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Import `files` in `format`. Bad lines are refused with file, line and reason and never stop
+/// the good ones; a file that cannot be read or holds nothing is refused as a whole. Returns
+/// `Err` only when the import cannot go on (the database), saying how far it got.
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    format: Format,
+    files: &[PathBuf],
+    progress: &mut (dyn FnMut(&Progress<'_>) + Send),
+) -> Result<ImportReport, Interrupted> {
+    let interrupted = |file: &str, line: u64, imported: u64, error: AppError| Interrupted {
+        file: file.to_owned(),
+        line,
+        imported,
+        error,
+    };
+    let actor = &actor
+        .require(Permission::ManageGazetteer, "load the gazetteer")
+        .map_err(|e| interrupted("", 0, 0, e))?;
+    let mut report = ImportReport {
+        format: format.as_str().to_owned(),
+        ..ImportReport::default()
+    };
+    let mut imported_total = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let mut file_report = FileReport {
+            file: name.clone(),
+            ..FileReport::default()
+        };
+        let refuse = |report: &mut ImportReport, line: u64, reason: String| {
+            if report.refusals.len() < REFUSALS_KEPT {
+                report.refusals.push(Refusal {
+                    file: name.clone(),
+                    line,
+                    reason,
+                });
+            }
+        };
+        let opened = std::fs::File::open(path).and_then(|f| {
+            let size = f.metadata()?.len();
+            Ok((f, size))
+        });
+        let (file, size) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                refuse(&mut report, 0, format!("cannot be read: {e}"));
+                file_report.refused += 1;
+                report.files.push(file_report);
+                continue;
+            }
+        };
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+        let mut parser = FileParser::new(format);
+        let mut batch = GazetteerBatch::default();
+        let mut batch_first_line = 1;
+        let mut bytes = 0u64;
+        let mut buffer = Vec::with_capacity(1024);
+        let mut number = 0u64;
+        loop {
+            buffer.clear();
+            let n = match reader.read_until(b'\n', &mut buffer) {
+                Ok(n) => n,
+                Err(e) => {
+                    refuse(
+                        &mut report,
+                        number + 1,
+                        format!("reading stopped here: {e}"),
+                    );
+                    file_report.refused += 1;
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            bytes += n as u64;
+            let parsed = match std::str::from_utf8(&buffer) {
+                Ok(text) => parser.line(number, text),
+                Err(_) => Err("is not UTF-8 text".to_owned()),
+            };
+            match parsed {
+                Ok(Line::Record(record)) => {
+                    file_report.read += 1;
+                    add(&mut batch, &record);
+                }
+                Ok(Line::Skipped(_)) => {
+                    file_report.read += 1;
+                    file_report.skipped += 1;
+                }
+                Ok(Line::Nothing) => {}
+                Err(reason) => {
+                    file_report.read += 1;
+                    file_report.refused += 1;
+                    refuse(&mut report, number, reason);
+                }
+            }
+            if batch.len() >= BATCH {
+                let rows = batch.len() as u64;
+                let changed = write_batch(app, &batch)
+                    .await
+                    .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
+                file_report.imported += changed;
+                file_report.unchanged += rows - changed.min(rows);
+                imported_total += changed;
+                batch = GazetteerBatch::default();
+                batch_first_line = number + 1;
+                progress(&Progress {
+                    file: &name,
+                    bytes_read: bytes,
+                    bytes_total: size,
+                    rows: file_report.read,
+                });
+            }
+        }
+        if !batch.is_empty() {
+            let rows = batch.len() as u64;
+            let changed = write_batch(app, &batch)
+                .await
+                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
+            file_report.imported += changed;
+            file_report.unchanged += rows - changed.min(rows);
+            imported_total += changed;
+        }
+        progress(&Progress {
+            file: &name,
+            bytes_read: bytes,
+            bytes_total: size,
+            rows: file_report.read,
+        });
+        if file_report.read == 0 {
+            refuse(
+                &mut report,
+                0,
+                format!(
+                    "holds no {} rows (the file is empty or only a header)",
+                    format.as_str()
+                ),
+            );
+            file_report.refused += 1;
+        }
+        report.files.push(file_report);
+    }
+    let finish = async {
+        let mut tx = app.store.begin().await?;
+        if format == Format::AddressBasePlus && imported_total > 0 {
+            let revision = tx.next_gazetteer_revision().await?;
+            report.streets_derived = tx.derive_streets(revision).await?;
+        }
+        let files: Vec<_> = report
+            .files
+            .iter()
+            .map(|f| {
+                json!({
+                    "file": f.file, "read": f.read, "imported": f.imported,
+                    "unchanged": f.unchanged, "skipped": f.skipped, "refused": f.refused,
+                })
+            })
+            .collect();
+        tx.append(NewRecord {
+            category: Category::Change,
+            stream: "gazetteer".into(),
+            kind: "gazetteer_imported".into(),
+            actor: actor.username.to_string(),
+            role: actor.role_to_record(),
+            at_micros: micros(app.now()),
+            payload: json!({
+                "format": format.as_str(),
+                "files": files,
+                "streets_derived": report.streets_derived,
+                "refusals": report.refusals.iter().take(20).map(ToString::to_string).collect::<Vec<_>>(),
+            })
+            .to_string(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    };
+    finish
+        .await
+        .map_err(|e| interrupted("(the import's record)", 0, imported_total, e))?;
+    Ok(report)
+}
+
+/// The search index's documents for changed rows.
+pub fn documents(changes: &GazetteerChanges) -> Vec<PlaceDoc> {
+    let mut docs = Vec::with_capacity(
+        changes.addresses.len()
+            + changes.streets.len()
+            + changes.places.len()
+            + changes.postcodes.len(),
+    );
+    for a in &changes.addresses {
+        // A position without an address (OS Open UPRN) is placed by UPRN, not searched.
+        if a.single_line.is_empty() {
+            continue;
+        }
+        docs.push(PlaceDoc::Address {
+            uprn: a.uprn,
+            label: a.single_line.clone(),
+            building: a.building.clone(),
+            number: a.number.clone(),
+            postcode: a.postcode.clone(),
+            lat: a.lat,
+            lon: a.lon,
+        });
+    }
+    for s in &changes.streets {
+        let label = [
+            Some(s.name.as_str()),
+            s.locality.as_deref(),
+            s.town.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(Vec::<&str>::new(), |mut parts, p| {
+            if !parts.iter().any(|q| q.eq_ignore_ascii_case(p)) {
+                parts.push(p);
+            }
+            parts
+        })
+        .join(", ");
+        docs.push(PlaceDoc::Street {
+            id: s.id.clone(),
+            label,
+            lat: s.lat,
+            lon: s.lon,
+        });
+    }
+    for p in &changes.places {
+        let label = match &p.locality {
+            Some(l) if !p.name.contains(l.as_str()) => format!("{}, {l}", p.name),
+            _ => p.name.clone(),
+        };
+        docs.push(PlaceDoc::Place {
+            id: p.id.clone(),
+            label,
+            aliases: p.aliases.clone(),
+            kind: p.kind.clone(),
+            lat: p.lat,
+            lon: p.lon,
+        });
+    }
+    for p in &changes.postcodes {
+        docs.push(PlaceDoc::Postcode {
+            postcode: p.postcode.clone(),
+            lat: p.lat,
+            lon: p.lon,
+        });
+    }
+    docs
+}
+
+/// Revisions read at once while catching up (each at most [`BATCH`] rows, but for the
+/// streets derived in one go).
+const REVISIONS_PER_PAGE: i64 = 25;
+
+fn index_error(e: controlroom_search::SearchError) -> AppError {
+    AppError::Store(controlroom_store::StoreError::Unavailable(e.to_string()))
+}
+
+/// Bring the address index up to the store's latest gazetteer revision. Returns the entries
+/// (re)indexed. One catch-up at a time; a second caller waits, then finds little to do.
+pub async fn catch_up(app: &App) -> Result<usize, AppError> {
+    let _one_at_a_time = app.gazetteer_feed.lock().await;
+    catch_up_locked(app).await
+}
+
+async fn catch_up_locked(app: &App) -> Result<usize, AppError> {
+    let index = app.gazetteer()?;
+    let latest = app.store.gazetteer_revision().await?;
+    let mut after = index.applied_revision();
+    let mut indexed = 0;
+    while after < latest {
+        let upto = (after + REVISIONS_PER_PAGE).min(latest);
+        let changes = app.store.gazetteer_changes(after, upto).await?;
+        let docs = documents(&changes);
+        indexed += docs.len();
+        index.apply(&docs, upto).map_err(index_error)?;
+        after = upto;
+    }
+    Ok(indexed)
+}
+
+/// How many entries the address index holds.
+pub async fn index_len(app: &App) -> Result<u64, AppError> {
+    Ok(app.gazetteer()?.len())
+}
+
+/// One suggestion for what the handler typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// `address`, `street`, `place` or `postcode`.
+    pub kind: String,
+    pub uprn: Option<i64>,
+    /// The street or place id, or the postcode.
+    pub key: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub precision: Precision,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+impl From<PlaceHit> for Suggestion {
+    fn from(hit: PlaceHit) -> Self {
+        let precision = match hit.kind.as_str() {
+            "address" => Precision::ExactAddress,
+            "street" => Precision::Street,
+            "place" => Precision::NamedPlace,
+            _ => Precision::Postcode,
+        };
+        Self {
+            precision,
+            kind: hit.kind,
+            uprn: hit.uprn,
+            key: hit.key,
+            address: hit.label,
+            lat: hit.lat,
+            lon: hit.lon,
+            score: hit.score,
+            reasons: hit.reasons,
+        }
+    }
+}
+
+/// Longest search text accepted.
+pub const MAX_QUERY: usize = 200;
+
+/// If the index is this many revisions behind, a search catches up first; further behind (a
+/// bulk import under way) it answers from what is indexed while the server's once-a-second
+/// catch-up does the work, so typing is never held up behind an import.
+const CATCH_UP_IN_SEARCH: i64 = 5;
+
+/// Addresses, streets, named places and postcodes for `text`, best first. Audited as a read
+/// (what was searched and how many were offered).
+pub async fn search(
+    app: &App,
+    actor: &Actor,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<Suggestion>, AppError> {
+    let actor = &actor.require(Permission::ViewIncidents, "search addresses")?;
+    let text = text.trim_start();
+    if text.trim().is_empty() {
+        return Err(Invalid::new("q", "type part of an address, a postcode or a place").into());
+    }
+    if text.chars().count() > MAX_QUERY || text.chars().any(char::is_control) {
+        return Err(
+            Invalid::new("q", format!("at most {MAX_QUERY} characters, on one line")).into(),
+        );
+    }
+    let index = app.gazetteer()?;
+    if let Ok(_alone) = app.gazetteer_feed.try_lock() {
+        let latest = app.store.gazetteer_revision().await?;
+        if latest > index.applied_revision()
+            && latest - index.applied_revision() <= CATCH_UP_IN_SEARCH
+        {
+            catch_up_locked(app).await?;
+        }
+    }
+    let hits = index
+        .search(text, limit.clamp(1, 50))
+        .map_err(index_error)?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "gazetteer".into(),
+        "address_search",
+        actor,
+        app.now(),
+        json!({ "searched": text, "found": hits.len() }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(hits.into_iter().map(Suggestion::from).collect())
+}
+
+/// The size of a folder's files, for reports.
+pub fn folder_bytes(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Open (or create) the address index in `folder`.
+pub fn open_index(folder: Option<&Path>) -> Result<GazetteerIndex, AppError> {
+    GazetteerIndex::open(folder).map_err(index_error)
+}

@@ -1,0 +1,89 @@
+//! Address search as the handler types: gazetteer addresses, streets, named places and
+//! postcodes, best first, each with its position, precision and why it matched.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Authenticated;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use controlroom_app::gazetteer;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AddressParams {
+    /// What has been typed so far: "14 harehills la", "Flat 2, 10 Harehills Lane", "LS8 3",
+    /// "roundhay park". The last word counts as the start of a word unless followed by a space.
+    pub q: String,
+    /// Suggestions wanted (1 to 50, default 10).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecisionView {
+    /// `exact_address`, `street`, `postcode` or `named_place`.
+    pub kind: String,
+    /// In words: "exact address", "street", "postcode", "named place".
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressSuggestion {
+    /// `address`, `street`, `place` or `postcode`.
+    pub kind: String,
+    /// The UPRN, for an address.
+    pub uprn: Option<String>,
+    /// The street or place identifier, or the postcode.
+    pub key: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub precision: PrecisionView,
+    /// 0 to 1: how well it matches what was typed.
+    pub score: f64,
+    /// Why it matched: "house number 14", "'harehils' read as 'harehills'", "postcode LS8 3AA".
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressSuggestions {
+    pub suggestions: Vec<AddressSuggestion>,
+}
+
+/// Search the gazetteer as you type. Every search is recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/addresses", tag = "gazetteer", params(AddressParams),
+    responses((status = 200, body = AddressSuggestions), (status = 422, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    params: Result<Query<AddressParams>, QueryRejection>,
+) -> Result<Json<AddressSuggestions>, ApiError> {
+    let Query(params) =
+        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
+    let found =
+        gazetteer::search(&state.app, &actor, &params.q, params.limit.unwrap_or(10)).await?;
+    Ok(Json(AddressSuggestions {
+        suggestions: found
+            .into_iter()
+            .map(|s| AddressSuggestion {
+                kind: s.kind,
+                uprn: s.uprn.map(|u| u.to_string()),
+                key: s.key,
+                address: s.address,
+                lat: s.lat,
+                lon: s.lon,
+                precision: PrecisionView {
+                    kind: s.precision.as_str().to_owned(),
+                    label: s.precision.describe(),
+                },
+                score: s.score,
+                reasons: s.reasons,
+            })
+            .collect(),
+    }))
+}

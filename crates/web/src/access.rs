@@ -21,6 +21,11 @@ use Permission::*;
 
 /// Every operation: method, path as routed (under `/api/v1`), and what it needs.
 pub const OPERATIONS: &[(&str, &str, Access)] = &[
+    (
+        "GET",
+        "/api/v1/addresses",
+        Needs(ViewIncidents, "search addresses"),
+    ),
     ("POST", "/api/v1/session", Public),
     ("GET", "/api/v1/session", SignedIn),
     ("DELETE", "/api/v1/session", SignedIn),

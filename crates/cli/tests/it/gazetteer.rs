@@ -222,8 +222,10 @@ async fn addresses_are_searched_as_you_type_and_each_search_is_audited(backend: 
     let (status, body) = search("  ").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "q");
-    let (status, _) = t.get("/api/v1/addresses", Some(&token)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Without q: a problem naming the field, like every other bad query string.
+    let (status, body) = t.get("/api/v1/addresses", Some(&token)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "q");
     let admin_token = t.signed_in("sysadmin", "admin").await;
     let (status, body) = t
         .get("/api/v1/addresses?q=harehills", Some(&admin_token))

@@ -3,23 +3,23 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Authenticated;
+use crate::extract::{ApiQuery, Authenticated};
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use controlroom_app::gazetteer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AddressParams {
     /// What has been typed so far: "14 harehills la", "Flat 2, 10 Harehills Lane", "LS8 3",
     /// "roundhay park". The last word counts as the start of a word unless followed by a space.
     pub q: String,
     /// Suggestions wanted (1 to 50, default 10).
-    pub limit: Option<usize>,
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,12 +61,10 @@ pub struct AddressSuggestions {
 pub async fn search(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<AddressParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<AddressParams>,
 ) -> Result<Json<AddressSuggestions>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.body_text()))?;
-    let found =
-        gazetteer::search(&state.app, &actor, &params.q, params.limit.unwrap_or(10)).await?;
+    let limit = usize::from(params.limit.unwrap_or(10));
+    let found = gazetteer::search(&state.app, &actor, &params.q, limit).await?;
     Ok(Json(AddressSuggestions {
         suggestions: found
             .into_iter()

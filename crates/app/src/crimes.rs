@@ -430,7 +430,7 @@ pub async fn record_from_incident(
             classification: record.recording.classification.clone(),
         },
     )?;
-    let (incident, _, _) = append_events(
+    let (incident, _, _, seq) = append_events(
         tx.as_mut(),
         &app.settings.reference,
         actor,
@@ -441,7 +441,7 @@ pub async fn record_from_incident(
     .await?;
     remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
     tx.commit().await?;
-    after_commit(app, &incident);
+    after_commit(app, &incident, seq);
     index_crime(app, id, &record);
     Ok(Crime {
         id,

@@ -568,7 +568,7 @@ pub async fn reassign(
             current.call_sign, target.reference
         );
         let events = decide(Some(&source), IncidentCommand::add_log_entry(&line, None)?)?;
-        let (state, _, _) = crate::incidents::append_events(
+        let (state, _, _, seq) = crate::incidents::append_events(
             tx.as_mut(),
             &app.settings.reference,
             actor,
@@ -577,7 +577,7 @@ pub async fn reassign(
             events,
         )
         .await?;
-        touched.push(state);
+        touched.push((state, seq));
     }
     let note = format!(
         "{} assigned (reassigned from another incident: {reason})",
@@ -599,7 +599,7 @@ pub async fn reassign(
         }
     };
     let events = decide(Some(&target), command)?;
-    let (target, _, _) = crate::incidents::append_events(
+    let (target, _, _, target_seq) = crate::incidents::append_events(
         tx.as_mut(),
         &app.settings.reference,
         actor,
@@ -610,8 +610,11 @@ pub async fn reassign(
     .await?;
     tx.commit().await?;
     app.units.note_reference(to, target.reference.to_string());
-    for state in touched.iter().chain(std::iter::once(&target)) {
-        crate::incidents::after_commit(app, state);
+    for (state, seq) in touched
+        .iter()
+        .chain(std::iter::once(&(target.clone(), target_seq)))
+    {
+        crate::incidents::after_commit(app, state, *seq);
     }
     let unit = Unit::apply(
         Unit::apply(Some(current), unit, &released, at, actor.username.as_str()),

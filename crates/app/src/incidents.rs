@@ -71,8 +71,9 @@ pub(crate) async fn append_events(
     at: jiff::Timestamp,
     mut state: Option<Incident>,
     events: Vec<IncidentEvent>,
-) -> Result<(Incident, Option<ContactId>, Option<u32>), AppError> {
+) -> Result<(Incident, Option<ContactId>, Option<u32>, i64), AppError> {
     let mut contact_id = None;
+    let mut last_seq = 0;
     let mut log_entry = None;
     let mut stream = None;
     let mut events: std::collections::VecDeque<IncidentEvent> = events.into();
@@ -93,7 +94,8 @@ pub(crate) async fn append_events(
         let next = Incident::apply(state, &stamped, index)
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
         let name = stream.get_or_insert_with(|| incident_stream(next.id));
-        tx.append(change_record(name, &stamped, actor.role_to_record())?)
+        last_seq = tx
+            .append(change_record(name, &stamped, actor.role_to_record())?)
             .await?;
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.
@@ -107,13 +109,15 @@ pub(crate) async fn append_events(
     let incident =
         state.ok_or_else(|| AppError::Corrupt("a change produced no incident".into()))?;
     tx.save_incident_row(&incident_row(&incident)).await?;
-    Ok((incident, contact_id, log_entry))
+    Ok((incident, contact_id, log_entry, last_seq))
 }
 
-/// After commit: tell the live consoles and the search index.
-pub(crate) fn after_commit(app: &App, incident: &Incident) {
+/// After commit: tell the live consoles and the search index (`seq`: the last audit record
+/// the change wrote, so the index's catch-up need not fold this stream again).
+pub(crate) fn after_commit(app: &App, incident: &Incident, seq: i64) {
     app.live.publish(incident_row(incident));
     crate::intelligence::index_incident(app, incident);
+    app.note_indexed_here(&incident_stream(incident.id), seq);
 }
 
 /// Append `events` (already decided) to the incident's stream, fold them into `state`, update
@@ -127,7 +131,7 @@ pub(crate) async fn record(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     let at = app.now();
-    let (incident, contact_id, log_entry) = append_events(
+    let (incident, contact_id, log_entry, seq) = append_events(
         tx.as_mut(),
         &app.settings.reference,
         actor,
@@ -151,7 +155,7 @@ pub(crate) async fn record(
     )
     .await?;
     tx.commit().await?;
-    after_commit(app, &incident);
+    after_commit(app, &incident, seq);
     Ok(IncidentOutcome {
         incident,
         contact_id,
@@ -221,7 +225,7 @@ pub async fn mark_duplicate(
         joins.extend(events);
     }
     let at = app.now();
-    let (main, _, _) = append_events(
+    let (main, _, _, main_seq) = append_events(
         tx.as_mut(),
         &app.settings.reference,
         actor,
@@ -230,7 +234,7 @@ pub async fn mark_duplicate(
         joins,
     )
     .await?;
-    let (duplicate, _, _) = append_events(
+    let (duplicate, _, _, duplicate_seq) = append_events(
         tx.as_mut(),
         &app.settings.reference,
         actor,
@@ -254,8 +258,8 @@ pub async fn mark_duplicate(
     )
     .await?;
     tx.commit().await?;
-    after_commit(app, &main);
-    after_commit(app, &duplicate);
+    after_commit(app, &main, main_seq);
+    after_commit(app, &duplicate, duplicate_seq);
     Ok(IncidentOutcome {
         incident: duplicate,
         contact_id: None,

@@ -92,6 +92,9 @@ pub struct App {
     pub(crate) failed_sign_ins: Arc<auth::FailedSignInsByName>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
     pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
+    /// Streams this process indexed as it changed them, with the last audit sequence each
+    /// change wrote: the catch-up skips folding them again. Forgotten once caught up past.
+    pub(crate) indexed_here: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
     /// The address search index (in memory unless `with_gazetteer` gives a folder's).
     gazetteer: Option<Arc<controlroom_search::GazetteerIndex>>,
     /// Serialises catching the address index up with the gazetteer tables.
@@ -108,6 +111,7 @@ impl App {
             units: Arc::new(dispatch::Units::default()),
             failed_sign_ins: Arc::default(),
             search_feed: Arc::default(),
+            indexed_here: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),
@@ -136,6 +140,14 @@ impl App {
     pub fn with_search(mut self, index: Arc<controlroom_search::SearchIndex>) -> Self {
         self.search = Some(index);
         self
+    }
+
+    /// Note that `stream` is indexed here up to audit sequence `seq`.
+    pub(crate) fn note_indexed_here(&self, stream: &str, seq: i64) {
+        if let Ok(mut map) = self.indexed_here.lock() {
+            let at = map.entry(stream.to_owned()).or_insert(seq);
+            *at = (*at).max(seq);
+        }
     }
 
     pub fn search(&self) -> Result<&controlroom_search::SearchIndex, AppError> {

@@ -59,12 +59,27 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
         let Some(last) = page.last().map(|r| r.record.seq) else {
             break;
         };
-        let mut touched: Vec<&str> = Vec::new();
+        // The last change record of each stream in this page.
+        let mut latest: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
         for r in &page {
-            if r.record.category == "change" && !touched.contains(&r.record.stream.as_str()) {
-                touched.push(&r.record.stream);
+            if r.record.category == "change" {
+                latest.insert(&r.record.stream, r.record.seq);
             }
         }
+        // A stream this process indexed as it changed it, up to at least that record, needs
+        // no folding again: at a busy intake that is nearly every stream.
+        let touched: Vec<&str> = {
+            let here = app.indexed_here.lock().ok();
+            latest
+                .iter()
+                .filter(|(stream, seq)| {
+                    here.as_ref()
+                        .and_then(|h| h.get(**stream))
+                        .is_none_or(|indexed| indexed < *seq)
+                })
+                .map(|(stream, _)| *stream)
+                .collect()
+        };
         let mut docs = Vec::new();
         for stream in &touched {
             docs.extend(documents(app, stream).await?);
@@ -73,6 +88,10 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
         index
             .apply(&docs, last)
             .map_err(crate::intelligence::search_error)?;
+        // What this process indexed up to the mark is now covered by it: forget it.
+        if let Ok(mut here) = app.indexed_here.lock() {
+            here.retain(|_, seq| *seq > last);
+        }
         after = last;
         if page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
             break;

@@ -73,13 +73,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
             .send()
     };
     let response = sign_in("handler").await.unwrap();
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&response);
     let (_, session) = read(response).await;
     let csrf = session["csrf_token"].as_str().unwrap().to_owned();
     let response = browser
@@ -99,13 +93,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let supervisor = sign_in("supervisor").await.unwrap();
-    let supervisor_cookie = supervisor.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let supervisor_cookie = session_cookie(&supervisor);
     let response = browser
         .get(app.url("/console/supervisor"))
         .header("cookie", &supervisor_cookie)
@@ -162,13 +150,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     // Signing out by cookie needs the CSRF token too: another site cannot end a handler's
     // session mid-call. With the token, it ends. (A second session of the same handler.)
     let response = sign_in("handler").await.unwrap();
-    let second_cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let second_cookie = session_cookie(&response);
     let second_csrf = read(response).await.1["csrf_token"]
         .as_str()
         .unwrap()
@@ -271,4 +253,15 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     drop(feed);
     app.finish().await;
+}
+
+/// The session cookie a sign-in set, as a browser sends it back (`name=value`).
+fn session_cookie(response: &reqwest::Response) -> String {
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }

@@ -47,7 +47,7 @@ const CR = (() => {
       data = null;
     }
     if (response.status === 401 && path !== "/api/v1/session") {
-      location.assign("/signin?expired=1");
+      leave("/signin?expired=1");
       throw new ApiProblem(401, data);
     }
     if (!response.ok) throw new ApiProblem(response.status, data);
@@ -196,7 +196,10 @@ const CR = (() => {
     for (const [name, handle] of Object.entries(handlers)) {
       source.addEventListener(name, (event) => handle(event.data ? JSON.parse(event.data) : null));
     }
-    source.addEventListener("signed_out", () => location.assign("/signin?expired=1"));
+    // Our own sign-out also ends this feed; that path chooses where to go.
+    source.addEventListener("signed_out", () => {
+      if (!signingOut) leave("/signin?expired=1");
+    });
     return source;
   }
 
@@ -205,10 +208,23 @@ const CR = (() => {
   // server's session alive too, even before anything is saved.
   const WARN_BEFORE_MS = 60_000;
   const KEEPALIVE_MS = 60_000;
+  // The idle timer, the live feed's "signed_out" and a 401 can all decide to leave at once;
+  // a second navigation would abort the first, so only the first one goes.
+  let leaving = false;
+  function leave(url) {
+    if (leaving) return;
+    leaving = true;
+    location.assign(url);
+  }
+  let signingOut = null;
   function signOut(reason) {
-    return api("DELETE", "/api/v1/session")
-      .catch(() => {})
-      .then(() => location.assign(reason === "expired" ? "/signin?expired=1" : "/signin?signed_out=1"));
+    if (!signingOut) {
+      const url = reason === "expired" ? "/signin?expired=1" : "/signin?signed_out=1";
+      signingOut = api("DELETE", "/api/v1/session")
+        .catch(() => {})
+        .then(() => leave(url));
+    }
+    return signingOut;
   }
   function watchIdle(me) {
     let lastActivity = Date.now();

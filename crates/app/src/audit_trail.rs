@@ -1,13 +1,18 @@
 //! Verifying the audit trail: walk the whole hash chain, compare its end with the recorded
-//! head, and check that the incident list agrees with the events it was built from.
+//! head, and check that the tables read as facts agree with the events that made them: the
+//! incident and crime lists, and who may do what (accounts, their roles and passwords, and
+//! open sessions).
 
 use crate::crimes;
 use crate::records::{incident_row, rebuild};
 use crate::{Actor, App, AppError};
-use controlroom_domain::audit::{ChainBreak, ChainVerifier, Checkpoint, VerifiedChain};
+use controlroom_domain::audit::{
+    AuditRecord, ChainBreak, ChainVerifier, Checkpoint, SealKey, VerifiedChain,
+};
 use controlroom_domain::roles::Permission;
+use controlroom_domain::user::{AccountOnRecord, UserEvent, password_fingerprint};
 use controlroom_store::{CrimeFilter, IncidentFilter, Store};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -17,6 +22,12 @@ pub enum VerifyError {
     Projection { incident: String, problem: String },
     #[error("crime list does not match the event log for crime {crime}: {problem}")]
     CrimeList { crime: String, problem: String },
+    #[error("the users table does not match the audit trail for {username}: {problem}")]
+    Accounts { username: String, problem: String },
+    #[error(
+        "the sessions table holds a session for {username} that the audit trail never opened ({problem}): it was written directly into the database"
+    )]
+    Sessions { username: String, problem: String },
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -25,24 +36,37 @@ pub enum VerifyError {
 pub struct Verified {
     pub chain: VerifiedChain,
     pub incidents: usize,
+    /// Accounts whose roles (and, where recorded, password) agree with the chain.
+    pub accounts: usize,
+    /// Accounts added before password fingerprints were recorded and not changed since: their
+    /// password hash cannot be checked until it is next set.
+    pub passwords_unchecked: Vec<String>,
+    pub sessions: usize,
 }
 
 const PAGE: i64 = 2_000;
 
 /// Read-only: verifying changes nothing, so it can run against a copy taken for an inquiry.
 pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
-    verify_against(store, &[]).await
+    verify_against(store, &[], None).await
 }
 
 /// [`verify`], also holding the chain to checkpoints written down outside the database, so a
-/// chain rewritten from the start (hashes and head included) is caught.
+/// chain rewritten from the start (hashes and head included) is caught; and, given the
+/// force's audit key, checking every record's seal and every checkpoint's signature, so a
+/// record written outside the server is caught even after the last checkpoint.
 pub async fn verify_against(
     store: &dyn Store,
     checkpoints: &[Checkpoint],
+    key: Option<&SealKey>,
 ) -> Result<Verified, VerifyError> {
-    let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
+    let mut verifier = match key {
+        Some(key) => ChainVerifier::with_key(checkpoints, key.clone())?,
+        None => ChainVerifier::with_checkpoints(checkpoints),
+    };
     let mut incident_streams = BTreeSet::new();
     let mut crime_streams = BTreeSet::new();
+    let mut accounts = AccountsOnRecord::default();
     let mut after = 0;
     loop {
         let page = store
@@ -53,6 +77,7 @@ pub async fn verify_against(
         after = last.record.seq;
         for stored in &page {
             verifier.check(stored)?;
+            accounts.apply(&stored.record)?;
             if stored.record.category == "change" {
                 let stream = &stored.record.stream;
                 if stream.starts_with("incident/") {
@@ -98,10 +123,148 @@ pub async fn verify_against(
         ));
     }
     verify_crime_list(store, crime_streams).await?;
+    let (accounts_checked, passwords_unchecked) = verify_accounts(store, &accounts).await?;
+    let sessions = verify_sessions(store, &accounts).await?;
     Ok(Verified {
         chain,
         incidents: rows.len(),
+        accounts: accounts_checked,
+        passwords_unchecked,
+        sessions,
     })
+}
+
+/// Who may do what, and who is signed in, as the chain tells it.
+#[derive(Default)]
+struct AccountsOnRecord {
+    accounts: BTreeMap<String, AccountOnRecord>,
+    /// Sessions opened and not signed out: session id → (username, opened at).
+    open_sessions: HashMap<String, (String, i64)>,
+}
+
+impl AccountsOnRecord {
+    fn apply(&mut self, record: &AuditRecord) -> Result<(), VerifyError> {
+        let Some(username) = record.stream.strip_prefix("user/") else {
+            return Ok(());
+        };
+        let session = || {
+            serde_json::from_str::<serde_json::Value>(&record.payload)
+                .ok()
+                .and_then(|v| v.get("session")?.as_str().map(str::to_owned))
+        };
+        match (record.category.as_str(), record.kind.as_str()) {
+            ("change", _) => {
+                let event: UserEvent = serde_json::from_str(&record.payload).map_err(|e| {
+                    AppError::Corrupt(format!("event {} ({}): {e}", record.seq, record.kind))
+                })?;
+                let before = self.accounts.remove(username);
+                if let Some(after) = AccountOnRecord::apply(before, &event) {
+                    self.accounts.insert(username.to_owned(), after);
+                }
+            }
+            ("access", "signed_in") => {
+                if let Some(id) = session() {
+                    self.open_sessions
+                        .insert(id, (username.to_owned(), record.at_micros));
+                }
+            }
+            ("access", "signed_out") => {
+                if let Some(id) = session() {
+                    self.open_sessions.remove(&id);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Every account in the users table was added through the system, holds exactly the roles
+/// the chain last gave it and the password last set through it; every account the chain
+/// added is still there.
+async fn verify_accounts(
+    store: &dyn Store,
+    on_record: &AccountsOnRecord,
+) -> Result<(usize, Vec<String>), VerifyError> {
+    let mismatch = |username: &str, problem: String| VerifyError::Accounts {
+        username: username.into(),
+        problem,
+    };
+    let rows = store.list_users().await.map_err(AppError::from)?;
+    let mut unchecked = Vec::new();
+    let mut seen = BTreeSet::new();
+    for row in &rows {
+        seen.insert(row.username.as_str());
+        let Some(account) = on_record.accounts.get(&row.username) else {
+            return Err(mismatch(
+                &row.username,
+                "the account was never added through the system: it was inserted directly".into(),
+            ));
+        };
+        let recorded: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+        if row.roles != recorded {
+            return Err(mismatch(
+                &row.username,
+                format!(
+                    "it holds the roles {} but the last change through the system gave it {}: the roles were changed directly",
+                    row.roles.join(", "),
+                    recorded.join(", ")
+                ),
+            ));
+        }
+        match &account.password_fingerprint {
+            Some(fingerprint) if *fingerprint != password_fingerprint(&row.password_hash) => {
+                return Err(mismatch(
+                    &row.username,
+                    "its password hash is not the one last set through the system: it was replaced directly".into(),
+                ));
+            }
+            Some(_) => {}
+            None => unchecked.push(row.username.clone()),
+        }
+    }
+    if let Some(missing) = on_record
+        .accounts
+        .keys()
+        .find(|name| !seen.contains(name.as_str()))
+    {
+        return Err(mismatch(
+            missing,
+            "the account was added through the system but is missing from the users table: it was deleted directly".into(),
+        ));
+    }
+    Ok((rows.len(), unchecked))
+}
+
+/// Every session row was opened by a sign-in recorded in the chain, for the same user at the
+/// same moment, and not signed out since. (Sessions that ended by time are deleted without a
+/// record; a missing row only signs someone out, so rows are held to the chain, not the
+/// reverse.)
+async fn verify_sessions(
+    store: &dyn Store,
+    on_record: &AccountsOnRecord,
+) -> Result<usize, VerifyError> {
+    let rows = store.list_sessions().await.map_err(AppError::from)?;
+    for row in &rows {
+        let problem = match on_record
+            .open_sessions
+            .get(&crate::auth::session_id(&row.token_hash))
+        {
+            None => "no sign-in opened it, or it was signed out",
+            Some((username, _)) if *username != row.username => {
+                "the sign-in that opened it was by someone else"
+            }
+            Some((_, at)) if *at != row.created_at_micros => {
+                "it claims to have opened at another time than its sign-in"
+            }
+            Some(_) => continue,
+        };
+        return Err(VerifyError::Sessions {
+            username: row.username.clone(),
+            problem: problem.into(),
+        });
+    }
+    Ok(rows.len())
 }
 
 /// The crime list agrees with the crimes' events: every row rebuilds from its stream, and
@@ -160,13 +323,23 @@ pub async fn verify_as(app: &App, actor: &Actor) -> Result<Verified, VerifyError
 pub async fn checkpoint(
     store: &dyn Store,
     now: jiff::Timestamp,
+    key: Option<&SealKey>,
 ) -> Result<Checkpoint, VerifyError> {
-    let verified = verify(store).await?;
-    Ok(Checkpoint {
-        seq: verified.chain.head_seq,
-        hash: verified.chain.head_hash.to_hex(),
-        taken_at: now,
-    })
+    let verified = verify_against(store, &[], key).await?;
+    Ok(signed(
+        Checkpoint {
+            seq: verified.chain.head_seq,
+            hash: verified.chain.head_hash.to_hex(),
+            taken_at: now,
+            signature: None,
+        },
+        key,
+    ))
+}
+
+fn signed(mut checkpoint: Checkpoint, key: Option<&SealKey>) -> Checkpoint {
+    checkpoint.signature = key.map(|key| key.sign_checkpoint(&checkpoint));
+    checkpoint
 }
 
 /// Verify the records written since `from` (the whole chain when there is none) and give the
@@ -176,11 +349,15 @@ pub async fn extend_checkpoint(
     store: &dyn Store,
     from: Option<&Checkpoint>,
     now: jiff::Timestamp,
+    key: Option<&SealKey>,
 ) -> Result<Option<Checkpoint>, VerifyError> {
     let mut verifier = match from {
         Some(checkpoint) => ChainVerifier::resume(checkpoint)?,
         None => ChainVerifier::default(),
     };
+    if let Some(key) = key {
+        verifier = verifier.checking_seals(key.clone());
+    }
     let start = from.map_or(0, |c| c.seq);
     let mut after = start;
     loop {
@@ -207,9 +384,15 @@ pub async fn extend_checkpoint(
         }
         .into());
     }
-    Ok((seq > start).then(|| Checkpoint {
-        seq,
-        hash: hash.to_hex(),
-        taken_at: now,
+    Ok((seq > start).then(|| {
+        signed(
+            Checkpoint {
+                seq,
+                hash: hash.to_hex(),
+                taken_at: now,
+                signature: None,
+            },
+            key,
+        )
     }))
 }

@@ -38,7 +38,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Corrupt(format!("hashing a password: {e}")))
 }
 
-fn password_matches(password: &str, stored: &str) -> bool {
+pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| {
         Argon2::default()
             .verify_password(password.as_bytes(), &hash)
@@ -55,6 +55,15 @@ fn decoy_hash() -> &'static str {
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Names a session in the audit trail (`signed_in`, `signed_out`) without giving away the key
+/// the sessions table is looked up by: `audit verify` derives it from each session row and
+/// finds the sign-in that opened it, so a session row forged in the database is caught.
+pub fn session_id(token_hash: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("controlroom-session-id\0{token_hash}").as_bytes(),
+    ))
 }
 
 /// The anti-forgery token for a session: pages send it back in `X-CSRF-Token` with every
@@ -178,9 +187,10 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
+    let hash = token_hash(&token);
     let mut tx = app.store.begin().await?;
     tx.insert_session(&SessionRow {
-        token_hash: token_hash(&token),
+        token_hash: hash.clone(),
         username: name.to_string(),
         created_at_micros: micros(now),
         last_seen_at_micros: micros(now),
@@ -191,7 +201,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
         "signed_in",
         &name,
         now,
-        json!({}),
+        json!({ "session": session_id(&hash) }),
     ))
     .await?;
     tx.commit().await?;
@@ -264,7 +274,7 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
         "signed_out",
         &name,
         app.now(),
-        json!({}),
+        json!({ "session": session_id(&hash) }),
     ))
     .await?;
     tx.commit().await?;

@@ -1,12 +1,17 @@
-//! Accounts: adding users with one or more roles. Only an administrator (or the system itself, from the
-//! command line on the server) may do it.
+//! Accounts: adding users with one or more roles, changing their roles, and setting their
+//! passwords. Only an administrator (or the system itself, from the command line on the
+//! server) may add users or change roles; a user may change their own password by giving the
+//! current one. Every change is an event on the user's stream in the audit chain, so `audit
+//! verify` can hold the users table to it.
 
 use crate::auth::hash_password;
 use crate::records::micros;
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::Category;
 use controlroom_domain::roles::{Permission, Role, Roles};
-use controlroom_domain::user::{UserEvent, Username, check_password_strength};
+use controlroom_domain::user::{
+    UserEvent, Username, check_password_strength, password_fingerprint,
+};
 use controlroom_store::{NewRecord, UserRow};
 
 impl Actor {
@@ -37,16 +42,13 @@ pub async fn add_user<S: AsRef<str>>(
         return Err(controlroom_domain::Invalid::new("username", "'system' is reserved").into());
     }
     let roles = Roles::parse(roles)?;
-    check_password_strength(password)?;
-    let owned = password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&owned))
-        .await
-        .map_err(|e| AppError::Corrupt(format!("password hashing failed: {e}")))??;
+    let password_hash = new_password_hash(password).await?;
     let now = app.now();
     let event = UserEvent::Added {
         username: username.clone(),
         role: None,
         roles: Some(roles.clone()),
+        password_fingerprint: Some(password_fingerprint(&password_hash)),
     };
     let mut tx = app.store.begin().await?;
     tx.insert_user(&UserRow {
@@ -56,18 +58,132 @@ pub async fn add_user<S: AsRef<str>>(
         created_at_micros: micros(now),
     })
     .await?;
-    tx.append(NewRecord {
+    tx.append(user_record(actor, &username, &event, now)?)
+        .await?;
+    tx.commit().await?;
+    Ok(User { username, roles })
+}
+
+async fn new_password_hash(password: &str) -> Result<String, AppError> {
+    check_password_strength(password)?;
+    let owned = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&owned))
+        .await
+        .map_err(|e| AppError::Corrupt(format!("password hashing failed: {e}")))?
+}
+
+fn user_record(
+    actor: &Actor,
+    username: &Username,
+    event: &UserEvent,
+    now: jiff::Timestamp,
+) -> Result<NewRecord, AppError> {
+    Ok(NewRecord {
         category: Category::Change,
         stream: format!("user/{username}"),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
         role: actor.role_to_record(),
         at_micros: micros(now),
-        payload: serde_json::to_string(&event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })
-    .await?;
+}
+
+fn no_such_user(username: &Username) -> AppError {
+    AppError::NotFound(format!("no user {username}"))
+}
+
+/// Give a user a new set of roles (replacing the old). An administrator cannot take the
+/// administrator role from themselves: another administrator must, so the force is never
+/// left without one by a slip.
+pub async fn set_roles<S: AsRef<str>>(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    roles: &[S],
+) -> Result<User, AppError> {
+    let actor = &actor.require(Permission::ManageUsers, "manage user accounts")?;
+    let username = Username::parse(username)?;
+    let roles = Roles::parse(roles)?;
+    if username == actor.username && !roles.iter().any(|r| r == Role::Admin) {
+        return Err(AppError::Conflict(
+            "you cannot remove your own administrator role: ask another administrator".into(),
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    if app.store.user(&username).await?.is_none() {
+        return Err(no_such_user(&username));
+    }
+    let names: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
+    tx.replace_user_roles(username.as_str(), &names).await?;
+    let event = UserEvent::RolesChanged {
+        username: username.clone(),
+        roles: roles.clone(),
+    };
+    tx.append(user_record(actor, &username, &event, app.now())?)
+        .await?;
     tx.commit().await?;
     Ok(User { username, roles })
+}
+
+/// Set a user's password. Their own, with the current password; anyone's, as an
+/// administrator (a reset). Every session the user has open ends: whoever knew the old
+/// password is signed out with it.
+pub async fn set_password(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    new_password: &str,
+    current_password: Option<&str>,
+) -> Result<(), AppError> {
+    let username = Username::parse(username)?;
+    let own = username == actor.username;
+    let actor = if own {
+        let Some(current) = current_password else {
+            return Err(controlroom_domain::Invalid::new(
+                "current_password",
+                "is required to change your own password",
+            )
+            .into());
+        };
+        let row = app
+            .store
+            .user(&username)
+            .await?
+            .ok_or_else(|| no_such_user(&username))?;
+        let (attempt, stored) = (current.to_owned(), row.password_hash);
+        let matches =
+            tokio::task::spawn_blocking(move || crate::auth::password_matches(&attempt, &stored))
+                .await
+                .map_err(|e| AppError::Corrupt(format!("password check failed: {e}")))?;
+        if !matches {
+            return Err(controlroom_domain::Invalid::new(
+                "current_password",
+                "is not your current password",
+            )
+            .into());
+        }
+        actor.clone()
+    } else {
+        actor.require(Permission::ManageUsers, "reset another user's password")?
+    };
+    let password_hash = new_password_hash(new_password).await?;
+    let mut tx = app.store.begin().await?;
+    if app.store.user(&username).await?.is_none() {
+        return Err(no_such_user(&username));
+    }
+    tx.set_password_hash(username.as_str(), &password_hash)
+        .await?;
+    tx.delete_user_sessions(username.as_str()).await?;
+    let event = UserEvent::PasswordChanged {
+        username: username.clone(),
+        password_fingerprint: password_fingerprint(&password_hash),
+    };
+    tx.append(user_record(&actor, &username, &event, app.now())?)
+        .await?;
+    tx.commit().await?;
+    // Live feeds of the ended sessions close at their next session check (seconds).
+    Ok(())
 }
 
 pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<User>, AppError> {

@@ -9,7 +9,14 @@
 //! could still forge it, unless the head was written down elsewhere: a [`Checkpoint`] (the
 //! head's number and hash at a moment, kept outside the database) pins the chain up to it, and
 //! the verifier refuses a chain that no longer passes through it.
+//!
+//! A force can also give its servers an audit key kept outside the database ([`SealKey`]).
+//! Each record is then sealed as it is appended: an HMAC of its number and hash. Anyone with
+//! only the database cannot make a seal, so a record appended, altered or re-hashed outside
+//! the server is caught even after the last checkpoint, and checkpoints are signed with the
+//! same key so the file they are kept in cannot be edited to match a forged chain.
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -141,6 +148,8 @@ pub struct StoredRecord {
     pub record: AuditRecord,
     pub prev_hash: String,
     pub hash: String,
+    /// The record's seal ([`SealKey::seal`]), when the server that appended it held a key.
+    pub seal: Option<String>,
 }
 
 /// Where the chain first fails, and how.
@@ -159,6 +168,91 @@ pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     pub taken_at: jiff::Timestamp,
+    /// [`SealKey::sign_checkpoint`], when the checkpoint was written by a server with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// Why an audit key cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the audit key {0}")]
+pub struct BadKey(&'static str);
+
+/// The force's audit key: at least 32 random bytes, written as hex, kept in a file outside
+/// the database (`controlroom audit new-key`). Every server of the force holds the same key.
+#[derive(Clone)]
+pub struct SealKey(Vec<u8>);
+
+impl fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the key itself: logs are read by more people than the key file.
+        write!(f, "SealKey({})", self.id())
+    }
+}
+
+/// Domain separation: a seal can never be passed off as a checkpoint signature or the reverse.
+const SEAL_TAG: &[u8] = b"controlroom-audit-seal-v1\0";
+const CHECKPOINT_TAG: &[u8] = b"controlroom-audit-checkpoint-v1\0";
+
+impl SealKey {
+    pub const MIN_BYTES: usize = 32;
+
+    /// Read a key from the text of its file: hex, surrounding whitespace ignored.
+    pub fn from_hex(text: &str) -> Result<Self, BadKey> {
+        let bytes = hex::decode(text.trim()).map_err(|_| BadKey("is not hexadecimal"))?;
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(BadKey(
+                "is too short: it needs at least 32 bytes (64 hex digits)",
+            ));
+        }
+        Ok(Self(bytes))
+    }
+
+    /// A new key's file text from random bytes the caller supplies (the domain does no I/O).
+    pub fn hex_from_random(bytes: &[u8; 32]) -> String {
+        hex::encode(bytes)
+    }
+
+    /// Names the key without revealing it: which key sealed a chain, in messages and logs.
+    pub fn id(&self) -> String {
+        hex::encode(&Sha256::digest(&self.0)[..4])
+    }
+
+    fn mac(&self, tag: &[u8], parts: &[&[u8]]) -> String {
+        // HMAC accepts keys of any length, so this cannot fail for a key we hold.
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.0) {
+            Ok(mac) => mac,
+            Err(_) => return String::new(),
+        };
+        mac.update(tag);
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The seal of the record at `seq` with hash `hash`.
+    pub fn seal(&self, seq: i64, hash: &ChainHash) -> String {
+        self.mac(SEAL_TAG, &[&seq.to_be_bytes(), &hash.0])
+    }
+
+    pub fn sign_checkpoint(&self, checkpoint: &Checkpoint) -> String {
+        self.mac(
+            CHECKPOINT_TAG,
+            &[
+                &checkpoint.seq.to_be_bytes(),
+                checkpoint.hash.to_lowercase().as_bytes(),
+                checkpoint.taken_at.to_string().as_bytes(),
+            ],
+        )
+    }
+
+    fn matches(expected: &str, given: &str) -> bool {
+        // Constant time, so a forger cannot learn a seal byte by byte from timings.
+        let (a, b) = (expected.as_bytes(), given.to_ascii_lowercase().into_bytes());
+        a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +271,10 @@ pub struct ChainVerifier {
     records: u64,
     /// Hashes the chain must have at these sequence numbers, with when each was written down.
     checkpoints: std::collections::BTreeMap<i64, (String, jiff::Timestamp)>,
+    /// The force's key, when seals are to be checked.
+    key: Option<SealKey>,
+    /// The first sealed record seen: from there on, every record must be sealed.
+    sealed_from: Option<i64>,
 }
 
 impl Default for ChainVerifier {
@@ -186,6 +284,8 @@ impl Default for ChainVerifier {
             prev: ChainHash::GENESIS,
             records: 0,
             checkpoints: std::collections::BTreeMap::new(),
+            key: None,
+            sealed_from: None,
         }
     }
 }
@@ -218,6 +318,44 @@ impl ChainVerifier {
                 .map(|c| (c.seq, (c.hash.to_lowercase(), c.taken_at)))
                 .collect(),
             ..Self::default()
+        }
+    }
+
+    /// A verifier that also checks every record's seal and every checkpoint's signature with
+    /// the force's key. Records written before the servers had the key carry no seal; from
+    /// the first sealed record on, every record must be sealed, the last one included.
+    pub fn with_key<'a>(
+        checkpoints: impl IntoIterator<Item = &'a Checkpoint>,
+        key: SealKey,
+    ) -> Result<Self, ChainBreak> {
+        let checkpoints: Vec<&Checkpoint> = checkpoints.into_iter().collect();
+        for checkpoint in &checkpoints {
+            let signed = checkpoint
+                .signature
+                .as_deref()
+                .is_some_and(|s| SealKey::matches(&key.sign_checkpoint(checkpoint), s));
+            if !signed {
+                return Err(ChainBreak {
+                    seq: checkpoint.seq,
+                    problem: format!(
+                        "the checkpoint written down at {} is not signed with audit key {}: the checkpoint file was edited, or written with another key",
+                        checkpoint.taken_at,
+                        key.id()
+                    ),
+                });
+            }
+        }
+        Ok(Self {
+            key: Some(key),
+            ..Self::with_checkpoints(checkpoints)
+        })
+    }
+
+    /// Also check seals with the force's key from here on (a resumed verifier).
+    pub fn checking_seals(self, key: SealKey) -> Self {
+        Self {
+            key: Some(key),
+            ..self
         }
     }
 
@@ -269,6 +407,25 @@ impl ChainVerifier {
                 "it differs from the checkpoint written down at {taken_at}: the chain was rewritten at or before this event, hashes and all"
             ));
         }
+        if let Some(key) = &self.key {
+            match &stored.seal {
+                Some(seal) if SealKey::matches(&key.seal(seq, &hash), seal) => {
+                    self.sealed_from.get_or_insert(seq);
+                }
+                Some(_) => {
+                    return brk(format!(
+                        "its seal was not made with audit key {}: the event was written or re-hashed outside the server",
+                        key.id()
+                    ));
+                }
+                None if self.sealed_from.is_some() => {
+                    return brk(
+                        "it carries no seal though the events before it do: it was written outside the server".into(),
+                    );
+                }
+                None => {}
+            }
+        }
         self.prev = hash;
         self.expected_seq += 1;
         self.records += 1;
@@ -285,6 +442,15 @@ impl ChainVerifier {
                     "the checkpoint written down at {taken_at} records event {seq}, but the chain ends at event {last_seq}: events were removed"
                 ),
             });
+        }
+        if self.key.is_some() && self.records > 0 {
+            let last_sealed = self.sealed_from.is_some();
+            if !last_sealed {
+                return Err(ChainBreak {
+                    seq: last_seq,
+                    problem: "no event carries a seal made with this audit key: either the servers run without it (--audit-key-file), or every seal was stripped".into(),
+                });
+            }
         }
         match recorded_head {
             None if self.records == 0 => {}
@@ -357,6 +523,7 @@ mod tests {
                     record,
                     prev_hash: prev.to_hex(),
                     hash: hash.to_hex(),
+                    seal: None,
                 };
                 prev = hash;
                 stored
@@ -469,6 +636,7 @@ mod tests {
             record,
             prev_hash: prev.to_hex(),
             hash: hash.to_hex(),
+            seal: None,
         });
         assert_eq!(verify(&appended, h).unwrap_err().seq, 6);
     }
@@ -559,6 +727,7 @@ mod tests {
                 seq,
                 hash: records[usize::try_from(seq - 1).unwrap()].hash.clone(),
                 taken_at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+                signature: None,
             }
         }
 
@@ -609,6 +778,100 @@ mod tests {
             let broken = verify(&honest[..7], &pinned).unwrap_err();
             assert_eq!(broken.seq, 8);
             assert!(broken.problem.contains("events were removed"), "{broken}");
+        }
+    }
+
+    mod seals {
+        use super::*;
+
+        fn key(byte: u8) -> SealKey {
+            SealKey::from_hex(&hex::encode([byte; 32])).unwrap()
+        }
+
+        /// What a server holding `key` stores: every record from `from` on sealed.
+        fn sealed(mut records: Vec<StoredRecord>, key: &SealKey, from: i64) -> Vec<StoredRecord> {
+            for r in records.iter_mut().filter(|r| r.record.seq >= from) {
+                let hash = ChainHash::from_hex(&r.hash).unwrap();
+                r.seal = Some(key.seal(r.record.seq, &hash));
+            }
+            records
+        }
+
+        fn verify(records: &[StoredRecord], key: &SealKey) -> Result<u64, ChainBreak> {
+            let mut v = ChainVerifier::with_key(&[], key.clone())?;
+            for r in records {
+                v.check(r)?;
+            }
+            let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
+            v.finish(head).map(|c| c.records)
+        }
+
+        #[test]
+        fn keys_must_be_long_random_hex_and_never_print() {
+            assert!(SealKey::from_hex("abcd").is_err());
+            assert!(SealKey::from_hex(&"zz".repeat(32)).is_err());
+            let k = key(7);
+            assert!(!format!("{k:?}").contains(&hex::encode([7u8; 32])));
+            assert_eq!(k.id().len(), 8);
+        }
+
+        #[test]
+        fn a_sealed_chain_verifies_with_its_key_only() {
+            let records = sealed(chain(6), &key(1), 1);
+            assert_eq!(verify(&records, &key(1)), Ok(6));
+            let wrong = verify(&records, &key(2)).unwrap_err();
+            assert_eq!(wrong.seq, 1);
+            assert!(wrong.problem.contains("seal"), "{wrong}");
+        }
+
+        #[test]
+        fn records_from_before_the_key_need_no_seal() {
+            let records = sealed(chain(6), &key(1), 4);
+            assert_eq!(verify(&records, &key(1)), Ok(6));
+        }
+
+        // The defect: a record appended after the last checkpoint, with a correct link and a
+        // head moved to it, passed. Without the key the forger cannot seal it.
+        #[test]
+        fn a_record_appended_outside_the_server_is_caught() {
+            let mut records = sealed(chain(6), &key(1), 1);
+            let forged = chain(7).pop().unwrap();
+            records.push(forged);
+            let broken = verify(&records, &key(1)).unwrap_err();
+            assert_eq!(broken.seq, 7);
+            assert!(broken.problem.contains("no seal"), "{broken}");
+            // Forging a seal with a key of one's own does not help either.
+            let mut records = sealed(chain(6), &key(1), 1);
+            records.push(sealed(chain(7), &key(9), 7).pop().unwrap());
+            assert_eq!(verify(&records, &key(1)).unwrap_err().seq, 7);
+        }
+
+        #[test]
+        fn a_rewritten_chain_with_its_seals_stripped_is_caught() {
+            let forged = chain_saying(6, "forged");
+            let broken = verify(&forged, &key(1)).unwrap_err();
+            assert!(
+                broken.problem.contains("no event carries a seal"),
+                "{broken}"
+            );
+        }
+
+        #[test]
+        fn checkpoints_must_carry_the_keys_signature() {
+            let records = sealed(chain(6), &key(1), 1);
+            let mut checkpoint = Checkpoint {
+                seq: 4,
+                hash: records[3].hash.clone(),
+                taken_at: jiff::Timestamp::from_second(1_700_000_000).unwrap(),
+                signature: None,
+            };
+            let unsigned = ChainVerifier::with_key([&checkpoint], key(1)).unwrap_err();
+            assert!(unsigned.problem.contains("not signed"), "{unsigned}");
+            checkpoint.signature = Some(key(1).sign_checkpoint(&checkpoint));
+            assert!(ChainVerifier::with_key([&checkpoint], key(1)).is_ok());
+            // Edited to match a forged chain, the signature no longer fits.
+            checkpoint.hash = chain_saying(6, "forged")[3].hash.clone();
+            assert!(ChainVerifier::with_key([&checkpoint], key(1)).is_err());
         }
     }
 }

@@ -79,14 +79,26 @@ pub fn check_password_strength(password: &str) -> Result<(), Invalid> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserEvent {
     /// The password hash is deliberately not part of the event: the audit log is read by
-    /// auditors, and a hash is still a secret. Users added before a user could hold several
-    /// roles were recorded with `role`; since then with `roles`.
+    /// auditors, and a hash is still a secret. Its [`password_fingerprint`] is, so that
+    /// `audit verify` catches a hash swapped in the users table. Users added before a user
+    /// could hold several roles were recorded with `role`; since then with `roles`. Users
+    /// added before fingerprints were recorded have none.
     Added {
         username: Username,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         role: Option<Role>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         roles: Option<Roles>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password_fingerprint: Option<String>,
+    },
+    /// An administrator gave the user a new set of roles (in order: the first is the one the
+    /// console opens in).
+    RolesChanged { username: Username, roles: Roles },
+    /// The password was changed by its holder, or reset by an administrator.
+    PasswordChanged {
+        username: Username,
+        password_fingerprint: String,
     },
 }
 
@@ -94,6 +106,66 @@ impl UserEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             UserEvent::Added { .. } => "user_added",
+            UserEvent::RolesChanged { .. } => "user_roles_changed",
+            UserEvent::PasswordChanged { .. } => "user_password_changed",
+        }
+    }
+}
+
+/// Names a stored password hash without revealing it: SHA-256 of the hash text, which hides
+/// the salt, so the audit log gives an attacker nothing to guess passwords against.
+pub fn password_fingerprint(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"controlroom-password-fingerprint\0");
+    hasher.update(password_hash.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// What the audit chain says about one account, replayed from its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountOnRecord {
+    pub roles: Roles,
+    /// `None` for accounts added before fingerprints were recorded and unchanged since.
+    pub password_fingerprint: Option<String>,
+}
+
+impl AccountOnRecord {
+    /// Apply one event of the account's stream. `None` before the account was added.
+    pub fn apply(account: Option<Self>, event: &UserEvent) -> Option<Self> {
+        match (account, event) {
+            (
+                _,
+                UserEvent::Added {
+                    role,
+                    roles,
+                    password_fingerprint,
+                    ..
+                },
+            ) => {
+                let roles = roles
+                    .clone()
+                    .or_else(|| role.and_then(|r| Roles::try_from(vec![r]).ok()))?;
+                Some(Self {
+                    roles,
+                    password_fingerprint: password_fingerprint.clone(),
+                })
+            }
+            (Some(account), UserEvent::RolesChanged { roles, .. }) => Some(Self {
+                roles: roles.clone(),
+                ..account
+            }),
+            (
+                Some(account),
+                UserEvent::PasswordChanged {
+                    password_fingerprint,
+                    ..
+                },
+            ) => Some(Self {
+                password_fingerprint: Some(password_fingerprint.clone()),
+                ..account
+            }),
+            (None, _) => None,
         }
     }
 }
@@ -128,11 +200,62 @@ mod tests {
             username: Username::parse("operator").unwrap(),
             role: None,
             roles: Some(Roles::parse(&["contact_handler,crime_recorder"]).unwrap()),
+            password_fingerprint: None,
         };
         assert_eq!(
             serde_json::to_string(&new).unwrap(),
             r#"{"type":"added","username":"operator","roles":["contact_handler","crime_recorder"]}"#
         );
+    }
+
+    #[test]
+    fn an_accounts_roles_and_password_are_replayed_from_its_events() {
+        let name = Username::parse("handler").unwrap();
+        let old: UserEvent = serde_json::from_str(
+            r#"{"type":"added","username":"handler","role":"contact_handler"}"#,
+        )
+        .unwrap();
+        let added = AccountOnRecord::apply(None, &old).unwrap();
+        assert_eq!(added.roles.first(), Role::ContactHandler);
+        assert_eq!(added.password_fingerprint, None);
+        let promoted = AccountOnRecord::apply(
+            Some(added),
+            &UserEvent::RolesChanged {
+                username: name.clone(),
+                roles: Roles::parse(&["supervisor"]).unwrap(),
+            },
+        )
+        .unwrap();
+        assert_eq!(promoted.roles.first(), Role::Supervisor);
+        let fp = password_fingerprint("$argon2id$v=19$...");
+        let changed = AccountOnRecord::apply(
+            Some(promoted),
+            &UserEvent::PasswordChanged {
+                username: name.clone(),
+                password_fingerprint: fp.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(changed.password_fingerprint, Some(fp));
+        // A change to an account never added is not an account.
+        assert_eq!(
+            AccountOnRecord::apply(
+                None,
+                &UserEvent::RolesChanged {
+                    username: name,
+                    roles: Roles::parse(&["admin"]).unwrap()
+                }
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn fingerprints_differ_by_hash_and_hide_it() {
+        let a = password_fingerprint("$argon2id$a");
+        assert_ne!(a, password_fingerprint("$argon2id$b"));
+        assert!(!a.contains("argon2"));
+        assert_eq!(a.len(), 64);
     }
 
     #[test]

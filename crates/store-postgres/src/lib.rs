@@ -2,7 +2,7 @@
 //! an acknowledged write is on disk; writers serialise on the chain head row (`FOR UPDATE`).
 
 use async_trait::async_trait;
-use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
+use controlroom_domain::audit::{AuditRecord, ChainHash, SealKey, StoredRecord};
 use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
@@ -13,10 +13,12 @@ use controlroom_store::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct PostgresStore {
     pool: PgPool,
+    seal_key: Option<Arc<SealKey>>,
 }
 
 fn db_error(err: sqlx::Error) -> StoreError {
@@ -78,7 +80,16 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(db_error)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            seal_key: None,
+        })
+    }
+
+    /// Seal every record this store appends with the force's audit key.
+    pub fn sealed_with(mut self, key: SealKey) -> Self {
+        self.seal_key = Some(Arc::new(key));
+        self
     }
 }
 
@@ -116,6 +127,7 @@ impl Store for PostgresStore {
             tx,
             head_seq: seq,
             head_hash: hash,
+            seal_key: self.seal_key.clone(),
         }))
     }
 
@@ -226,6 +238,17 @@ impl Store for PostgresStore {
         row.as_ref().map(session_row).transpose().map_err(db_error)
     }
 
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
+        let rows = sqlx::query(sql::SELECT_SESSIONS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(session_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
         sqlx::query(sql::TOUCH_SESSION)
             .bind(token_hash)
@@ -249,6 +272,7 @@ impl Store for PostgresStore {
                     record: audit_record(row)?,
                     prev_hash: row.try_get("prev_hash")?,
                     hash: row.try_get("hash")?,
+                    seal: row.try_get("seal")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -343,6 +367,7 @@ struct PgTx {
     tx: Transaction<'static, Postgres>,
     head_seq: i64,
     head_hash: ChainHash,
+    seal_key: Option<Arc<SealKey>>,
 }
 
 #[async_trait]
@@ -370,6 +395,11 @@ impl WriteTx for PgTx {
             .bind(self.head_hash.to_hex())
             .bind(hash.to_hex())
             .bind(record.role.as_deref())
+            .bind(
+                self.seal_key
+                    .as_ref()
+                    .map(|key| key.seal(record.seq, &hash)),
+            )
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;
@@ -504,6 +534,64 @@ impl WriteTx for PgTx {
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64> {
+        let done = sqlx::query(sql::DELETE_USER_SESSIONS)
+            .bind(username)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn replace_user_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()> {
+        let Some(first) = roles.first() else {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} would have no role"
+            )));
+        };
+        let updated = sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
+            .bind(username)
+            .bind(first)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} is not on file"
+            )));
+        }
+        sqlx::query(sql::DELETE_USER_ROLES)
+            .bind(username)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        for (position, role) in (0_i64..).zip(roles) {
+            sqlx::query(sql::INSERT_USER_ROLE)
+                .bind(username)
+                .bind(role)
+                .bind(position)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()> {
+        let updated = sqlx::query(sql::UPDATE_PASSWORD_HASH)
+            .bind(username)
+            .bind(password_hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} is not on file"
+            )));
+        }
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! the process instead of failing with "database is locked".
 
 use async_trait::async_trait;
-use controlroom_domain::audit::{AuditRecord, ChainHash, StoredRecord};
+use controlroom_domain::audit::{AuditRecord, ChainHash, SealKey, StoredRecord};
 use controlroom_domain::user::Username;
 use controlroom_store::sql;
 use controlroom_store::{
@@ -16,11 +16,13 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    seal_key: Option<Arc<SealKey>>,
 }
 
 fn db_error(err: sqlx::Error) -> StoreError {
@@ -80,7 +82,17 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db_error)?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            seal_key: None,
+        })
+    }
+
+    /// Seal every record this store appends with the force's audit key.
+    pub fn sealed_with(mut self, key: SealKey) -> Self {
+        self.seal_key = Some(Arc::new(key));
+        self
     }
 }
 
@@ -122,6 +134,7 @@ impl Store for SqliteStore {
             tx,
             head_seq: seq,
             head_hash: hash,
+            seal_key: self.seal_key.clone(),
         }))
     }
 
@@ -232,6 +245,17 @@ impl Store for SqliteStore {
         row.as_ref().map(session_row).transpose().map_err(db_error)
     }
 
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
+        let rows = sqlx::query(sql::SELECT_SESSIONS)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(session_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
         sqlx::query(sql::TOUCH_SESSION)
             .bind(token_hash)
@@ -255,6 +279,7 @@ impl Store for SqliteStore {
                     record: audit_record(row)?,
                     prev_hash: row.try_get("prev_hash")?,
                     hash: row.try_get("hash")?,
+                    seal: row.try_get("seal")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -350,6 +375,7 @@ struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
     head_seq: i64,
     head_hash: ChainHash,
+    seal_key: Option<Arc<SealKey>>,
 }
 
 #[async_trait]
@@ -377,6 +403,11 @@ impl WriteTx for SqliteTx {
             .bind(self.head_hash.to_hex())
             .bind(hash.to_hex())
             .bind(record.role.as_deref())
+            .bind(
+                self.seal_key
+                    .as_ref()
+                    .map(|key| key.seal(record.seq, &hash)),
+            )
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;
@@ -511,6 +542,64 @@ impl WriteTx for SqliteTx {
             .execute(&mut *self.tx)
             .await
             .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64> {
+        let done = sqlx::query(sql::DELETE_USER_SESSIONS)
+            .bind(username)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn replace_user_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()> {
+        let Some(first) = roles.first() else {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} would have no role"
+            )));
+        };
+        let updated = sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
+            .bind(username)
+            .bind(first)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} is not on file"
+            )));
+        }
+        sqlx::query(sql::DELETE_USER_ROLES)
+            .bind(username)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        for (position, role) in (0_i64..).zip(roles) {
+            sqlx::query(sql::INSERT_USER_ROLE)
+                .bind(username)
+                .bind(role)
+                .bind(position)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()> {
+        let updated = sqlx::query(sql::UPDATE_PASSWORD_HASH)
+            .bind(username)
+            .bind(password_hash)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} is not on file"
+            )));
+        }
         Ok(())
     }
 

@@ -26,6 +26,7 @@ where
     crime_rows_upsert_and_filter_by_status(fresh().await.as_ref()).await;
     users_and_sessions_round_trip(fresh().await.as_ref()).await;
     a_user_holds_several_roles(fresh().await.as_ref()).await;
+    roles_passwords_and_sessions_change_in_a_transaction(fresh().await.as_ref()).await;
     records_keep_the_role_they_were_made_under(fresh().await.as_ref()).await;
     settings_are_written_once(fresh().await.as_ref()).await;
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
@@ -464,6 +465,82 @@ pub async fn a_user_holds_several_roles(store: &dyn Store) {
     assert!(twice.is_err(), "{twice:?}");
     drop(tx);
     assert_eq!(store.list_users().await.unwrap().len(), 2);
+}
+
+pub async fn roles_passwords_and_sessions_change_in_a_transaction(store: &dyn Store) {
+    let user = |name: &str| UserRow {
+        username: name.into(),
+        roles: vec!["contact_handler".into()],
+        password_hash: "$argon2id$old".into(),
+        created_at_micros: 5,
+    };
+    let session = |token: &str, name: &str, at: i64| SessionRow {
+        token_hash: token.repeat(32),
+        username: name.into(),
+        created_at_micros: at,
+        last_seen_at_micros: at,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("handler")).await.unwrap();
+    tx.insert_user(&user("other")).await.unwrap();
+    for (token, name, at) in [
+        ("aa", "handler", 1),
+        ("bb", "handler", 2),
+        ("cc", "other", 3),
+    ] {
+        tx.insert_session(&session(token, name, at)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(store.list_sessions().await.unwrap().len(), 3);
+
+    let mut tx = store.begin().await.unwrap();
+    tx.replace_user_roles("handler", &["dispatcher".into(), "contact_handler".into()])
+        .await
+        .unwrap();
+    tx.set_password_hash("handler", "$argon2id$new")
+        .await
+        .unwrap();
+    assert_eq!(tx.delete_user_sessions("handler").await.unwrap(), 2);
+    // Not on file: refused, never created.
+    assert!(
+        tx.replace_user_roles("nobody", &["admin".into()])
+            .await
+            .is_err()
+    );
+    tx.commit().await.unwrap();
+    let handler = store
+        .user(&Username::parse("handler").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(handler.roles, vec!["dispatcher", "contact_handler"]);
+    assert_eq!(handler.password_hash, "$argon2id$new");
+    assert_eq!(
+        store.list_sessions().await.unwrap(),
+        vec![session("cc", "other", 3)]
+    );
+
+    // Rolled back: nothing of it stays.
+    let mut tx = store.begin().await.unwrap();
+    tx.replace_user_roles("other", &["admin".into()])
+        .await
+        .unwrap();
+    tx.set_password_hash("other", "$argon2id$forged")
+        .await
+        .unwrap();
+    drop(tx);
+    let other = store
+        .user(&Username::parse("other").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other, user("other"));
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        tx.replace_user_roles("other", &[]).await.is_err(),
+        "at least one role"
+    );
+    assert!(tx.set_password_hash("nobody", "x").await.is_err());
 }
 
 pub async fn records_keep_the_role_they_were_made_under(store: &dyn Store) {

@@ -63,6 +63,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
 
+    /// Every session row, for `audit verify` to hold against the chain.
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>>;
+
     /// Move a session's last activity on. Not audited: it records no personal data.
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()>;
 
@@ -119,6 +122,15 @@ pub trait WriteTx: Send {
     async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()>;
 
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
+
+    /// End every session of one user (their password changed); returns how many.
+    async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64>;
+
+    /// Replace a user's roles (at least one, in order). A user not on file is an error.
+    async fn replace_user_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()>;
+
+    /// Store a new password hash. A user not on file is an error.
+    async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()>;
 
     async fn idempotent_response(
         &mut self,

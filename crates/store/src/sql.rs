@@ -1,8 +1,8 @@
 //! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). Statements
 //! that differ (locking, upserts of the chain head) stay in each adapter.
 
-pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role, seal) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
@@ -23,7 +23,7 @@ pub fn prefix_pattern(prefix: &str) -> String {
     pattern
 }
 
-pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role, prev_hash, hash FROM audit_log \
+pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role, prev_hash, hash, seal FROM audit_log \
      WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id = 1";
@@ -82,6 +82,16 @@ pub const SELECT_SESSION: &str = "SELECT token_hash, username, created_at_micros
 pub const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at_micros = $2 WHERE token_hash = $1 AND last_seen_at_micros < $2";
 
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
+
+pub const SELECT_SESSIONS: &str = "SELECT token_hash, username, created_at_micros, last_seen_at_micros FROM sessions ORDER BY created_at_micros, token_hash";
+
+pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE username = $1";
+
+pub const DELETE_USER_ROLES: &str = "DELETE FROM user_roles WHERE username = $1";
+
+pub const UPDATE_USER_FIRST_ROLE: &str = "UPDATE users SET role = $2 WHERE username = $1";
+
+pub const UPDATE_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $2 WHERE username = $1";
 
 pub const SELECT_IDEMPOTENT: &str =
     "SELECT fingerprint, body FROM idempotency WHERE actor = $1 AND key = $2";

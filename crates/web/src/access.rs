@@ -330,6 +330,13 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         Needs(ManageUsers, "manage user accounts"),
     ),
     (
+        "PUT",
+        "/api/v1/users/{username}/roles",
+        Needs(ManageUsers, "manage user accounts"),
+    ),
+    // Your own password, or (checked by the use case) anyone's as an administrator.
+    ("PUT", "/api/v1/users/{username}/password", SignedIn),
+    (
         "GET",
         "/api/v1/audit/verify",
         Needs(VerifyAuditTrail, "verify the audit trail"),

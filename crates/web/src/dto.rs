@@ -185,6 +185,23 @@ pub struct AddUser {
     pub password: String,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetRoles {
+    /// The roles the user will hold, the one their console opens in first.
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// The new password (at least 10 characters).
+    pub password: String,
+    /// Your current password, when changing your own.
+    #[serde(default)]
+    pub current_password: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub username: String,

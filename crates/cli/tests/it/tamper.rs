@@ -436,6 +436,12 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     let db = format!("sqlite://{}", dir.path().join("cp.db").display());
     let kept = dir.path().join("elsewhere").join("checkpoints.jsonl");
     std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+    // The server holds the force's audit key too: it seals what it writes and signs the
+    // checkpoints.
+    let key = dir.path().join("elsewhere").join("audit.key");
+    let key_arg = key.to_str().unwrap();
+    let (code, _, err) = run(&["audit", "new-key", key_arg], "").await;
+    assert_eq!(code, 0, "{err}");
     let start = || async {
         let mut child = super::cli::controlroom()
             .args([
@@ -449,6 +455,8 @@ async fn the_server_writes_checkpoints_outside_the_database() {
                 dir.path().join("search").to_str().unwrap(),
                 "--checkpoint-file",
                 kept.to_str().unwrap(),
+                "--audit-key-file",
+                key_arg,
             ])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -465,7 +473,18 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     // The first checkpoint, of the new empty database, written on demand.
     let (code, _, err) = run(&["migrate", "--database-url", &db], "").await;
     assert_eq!(code, 0, "{err}");
-    let (code, line, err) = run(&["audit", "checkpoint", "--database-url", &db], "").await;
+    let (code, line, err) = run(
+        &[
+            "audit",
+            "checkpoint",
+            "--database-url",
+            &db,
+            "--audit-key-file",
+            key_arg,
+        ],
+        "",
+    )
+    .await;
     assert_eq!(code, 0, "{err}");
     std::fs::write(&kept, &line).unwrap();
 
@@ -493,9 +512,307 @@ async fn the_server_writes_checkpoints_outside_the_database() {
             &db,
             "--checkpoints",
             kept.to_str().unwrap(),
+            "--audit-key-file",
+            key_arg,
         ],
         "",
     )
     .await;
     assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("every seal checked"), "{out}");
+    let pinned: serde_json::Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
+    assert!(
+        pinned["signature"].is_string(),
+        "the server signs: {pinned}"
+    );
+}
+
+/// Who may do what lives in the users, user_roles and sessions tables; the chain records
+/// every change to them, and `audit verify` holds the tables to it.
+async fn accounts_history(backend: Backend) -> (TestApp, String) {
+    let mut app = TestApp::spawn(backend).await.unwrap();
+    let admin = app.signed_in("admin", "admin").await;
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let (status, body) = app
+        .put(
+            "/api/v1/users/handler/roles",
+            Some(&admin),
+            &json!({"roles": ["contact_handler", "dispatcher"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["roles"], json!(["contact_handler", "dispatcher"]));
+    // Your own password needs the current one; then every session of yours ends.
+    let (status, body) = app
+        .put(
+            "/api/v1/users/handler/password",
+            Some(&handler),
+            &json!({"password": "a brand new passphrase"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = app
+        .put(
+            "/api/v1/users/handler/password",
+            Some(&handler),
+            &json!({"password": "a brand new passphrase", "current_password": controlroom_testkit::PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _) = app.get("/api/v1/session", Some(&handler)).await;
+    assert_eq!(status, 401, "the old session ended with the old password");
+    // Nobody else's password, unless an administrator.
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (status, body) = app
+        .put(
+            "/api/v1/users/admin/password",
+            Some(&dispatcher),
+            &json!({"password": "i am the admin now"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let handler = app.sign_in("handler", "a brand new passphrase").await;
+    app.stop().await;
+    (app, handler)
+}
+
+both_backends!(who_may_do_what_changed_behind_the_system_is_found);
+
+// Issue 20, defect 4: `UPDATE users SET role='admin'`, a swapped password hash and a forged
+// session row all passed `audit verify`.
+async fn who_may_do_what_changed_behind_the_system_is_found(backend: Backend) {
+    let (app, _) = accounts_history(backend).await;
+    let url = app.database.url.clone();
+    let (code, said) = verify(&url).await;
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("3 accounts and 3 open sessions agree"),
+        "{said}"
+    );
+    app.database.drop_database().await;
+
+    let forged_token = "ab".repeat(32);
+    let forged_hash = controlroom_app::auth::token_hash(&forged_token);
+    let tampers = [
+        (
+            "make the handler an administrator",
+            "UPDATE user_roles SET role = 'admin' WHERE username = 'handler' AND position = 0"
+                .to_owned(),
+            "handler: it holds the roles admin, dispatcher",
+        ),
+        (
+            "give the handler the administrator's password",
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'admin') WHERE username = 'handler'"
+                .to_owned(),
+            "handler: its password hash is not the one last set",
+        ),
+        (
+            "forge a session for the administrator",
+            format!(
+                "INSERT INTO sessions (token_hash, username, created_at_micros, last_seen_at_micros) VALUES ('{forged_hash}', 'admin', 1, 1)"
+            ),
+            "holds a session for admin that the audit trail never opened",
+        ),
+        (
+            "add an account",
+            "INSERT INTO users (username, role, password_hash, created_at_micros) SELECT 'mallory', 'admin', password_hash, 1 FROM users WHERE username = 'admin'"
+                .to_owned(),
+            "mallory: the account was never added through the system",
+        ),
+    ];
+    for (how, sql, expected) in tampers {
+        let (app, _) = accounts_history(backend).await;
+        let url = app.database.url.clone();
+        let raw = Raw::open(&url).await;
+        raw.exec(&sql).await.unwrap();
+        if how == "add an account" {
+            raw.exec(
+                "INSERT INTO user_roles (username, role, position) VALUES ('mallory', 'admin', 0)",
+            )
+            .await
+            .unwrap();
+        }
+        raw.close().await;
+        let (code, said) = verify(&url).await;
+        assert_eq!(code, 1, "{how}: verify must fail: {said}");
+        assert!(said.contains(expected), "{how}: {said}");
+        app.database.drop_database().await;
+    }
+}
+
+both_backends!(a_record_written_outside_the_server_is_caught_with_the_audit_key);
+
+// Issue 20, defect 4: "a record appended after the last checkpoint is also not caught". With
+// the force's audit key every record is sealed, and the forger has no key.
+async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backend: Backend) {
+    let Some(database) = controlroom_testkit::FreshDatabase::create(backend).await else {
+        return;
+    };
+    let url = database.url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("audit.key");
+    let key_arg = key.to_str().unwrap();
+    let (code, out, err) = run(&["audit", "new-key", key_arg], "").await;
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(&["audit", "new-key", key_arg], "").await;
+    assert_eq!(code, 2, "an existing key is never overwritten: {err}");
+    for (name, role) in [("handler", "contact_handler"), ("admin", "admin")] {
+        let (code, out, err) = run(
+            &[
+                "user",
+                "add",
+                "--database-url",
+                &url,
+                "--audit-key-file",
+                key_arg,
+                "--username",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            "correct horse battery\n",
+        )
+        .await;
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = run(
+        &[
+            "user",
+            "set-roles",
+            "--database-url",
+            &url,
+            "--audit-key-file",
+            key_arg,
+            "--username",
+            "handler",
+            "--roles",
+            "contact_handler,dispatcher",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let verify_with_key = |checkpoints: Option<String>| {
+        let url = url.clone();
+        let key_arg = key_arg.to_owned();
+        async move {
+            let mut args = vec![
+                "audit".to_owned(),
+                "verify".into(),
+                "--database-url".into(),
+                url,
+                "--audit-key-file".into(),
+                key_arg,
+            ];
+            if let Some(file) = checkpoints {
+                args.extend(["--checkpoints".into(), file]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (code, out, err) = run(&args, "").await;
+            (code, format!("{out}{err}"))
+        }
+    };
+    let (code, said) = verify_with_key(None).await;
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("every seal checked"), "{said}");
+
+    // A signed checkpoint, kept outside the database.
+    let (code, line, err) = run(
+        &[
+            "audit",
+            "checkpoint",
+            "--database-url",
+            &url,
+            "--audit-key-file",
+            key_arg,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let checkpoint: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert!(checkpoint["signature"].is_string(), "{line}");
+    let kept = dir.path().join("checkpoints.jsonl");
+    std::fs::write(&kept, &line).unwrap();
+    let (code, said) = verify_with_key(Some(kept.to_str().unwrap().to_owned())).await;
+    assert_eq!(code, 0, "{said}");
+
+    // After the checkpoint, a forger who knows the algorithm appends a perfect record that
+    // makes a third account an administrator, and moves the head to it.
+    let raw = Raw::open(&url).await;
+    let head: i64 = match &raw {
+        Raw::Sqlite(pool) => sqlx::query_scalar("SELECT seq FROM chain_head")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+        Raw::Postgres(pool) => sqlx::query_scalar("SELECT seq FROM chain_head")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    };
+    let (_, _, _, _, at, _, _, last_hash) = raw.row(head).await;
+    let record = AuditRecord {
+        seq: head + 1,
+        category: "change".into(),
+        stream: "user/handler".into(),
+        kind: "user_roles_changed".into(),
+        actor: "system".into(),
+        at_micros: at + 1,
+        payload: r#"{"type":"roles_changed","username":"handler","roles":["admin"]}"#.into(),
+        role: Some("admin".into()),
+    };
+    let hash = record.link(&ChainHash::from_hex(&last_hash).unwrap());
+    raw.exec(&format!(
+        "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role) VALUES ({}, 'change', 'user/handler', {}, 'system', {}, {}, {}, {}, 'admin')",
+        record.seq, quote(&record.kind), record.at_micros, quote(&record.payload), quote(&last_hash), quote(&hash.to_hex())
+    ))
+    .await
+    .unwrap();
+    raw.exec(&format!(
+        "UPDATE chain_head SET seq = {}, hash = '{}'",
+        record.seq,
+        hash.to_hex()
+    ))
+    .await
+    .unwrap();
+    raw.exec("UPDATE user_roles SET role = 'admin' WHERE username = 'handler' AND position = 0")
+        .await
+        .unwrap();
+    raw.exec("DELETE FROM user_roles WHERE username = 'handler' AND position = 1")
+        .await
+        .unwrap();
+    raw.close().await;
+
+    // Without the key (as before) the forgery passes, checkpoints and all...
+    let (code, out, err) = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            &url,
+            "--checkpoints",
+            kept.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    // ...with it, the record is named.
+    let (code, said) = verify_with_key(Some(kept.to_str().unwrap().to_owned())).await;
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains(&format!("broken at event {}: it carries no seal", head + 1)),
+        "{said}"
+    );
+
+    // And the checkpoint file cannot be edited to match: its signature no longer fits.
+    let mut edited = checkpoint.clone();
+    edited["hash"] = json!(hash.to_hex());
+    edited["seq"] = json!(head + 1);
+    std::fs::write(&kept, edited.to_string()).unwrap();
+    let (code, said) = verify_with_key(Some(kept.to_str().unwrap().to_owned())).await;
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("is not signed with audit key"), "{said}");
+    database.drop_database().await;
 }

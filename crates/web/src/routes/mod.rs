@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use controlroom_app::incidents::IncidentOutcome;
 
 pub fn api() -> Router<AppState> {
@@ -124,6 +124,8 @@ pub fn api() -> Router<AppState> {
             post(intelligence::incident_check),
         )
         .route("/users", get(users::list).post(users::add))
+        .route("/users/{username}/roles", put(users::set_roles))
+        .route("/users/{username}/password", put(users::set_password))
         .route("/audit/verify", get(audit::verify))
         .route("/openapi.json", get(crate::openapi::document))
 }

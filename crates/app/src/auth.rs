@@ -218,7 +218,8 @@ pub async fn sign_in(
         &key,
         address,
         micros(now),
-        now.checked_sub(sign_in::KNOWN_ADDRESS_FOR).map_or(0, micros),
+        now.checked_sub(sign_in::KNOWN_ADDRESS_FOR)
+            .map_or(0, micros),
     )
     .await?;
     tx.insert_session(&SessionRow {

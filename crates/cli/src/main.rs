@@ -137,7 +137,11 @@ enum Command {
         /// A proxy or load balancer in front of the server (repeat for several; in the
         /// environment, comma-separated). Only from these is `X-Forwarded-For` believed as the
         /// client's address (sign-in throttling) and `X-Forwarded-Proto: https` as HTTPS.
-        #[arg(long = "trusted-proxy", env = "CONTROLROOM_TRUSTED_PROXY", value_delimiter = ',')]
+        #[arg(
+            long = "trusted-proxy",
+            env = "CONTROLROOM_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
         trusted_proxies: Vec<std::net::IpAddr>,
         /// The address users reach the server at (e.g. `https://controlroom.example`); when it
         /// is https the session cookie is marked `Secure`.

@@ -188,15 +188,13 @@ fn until(rule: &Rule, failures: &[RecentFailure], now: Timestamp) -> Option<Time
 /// Whether one of `failures` within the window before `now` started (or renewed) a lock under
 /// `rule`: then a further lock is the same episode, already on record.
 fn locked_within_window(rule: &Rule, failures: &[RecentFailure], now: Timestamp) -> bool {
-    recent(failures, now)
-        .filter(|f| (rule.counts)(f))
-        .any(|f| {
-            failures
-                .iter()
-                .filter(|g| (rule.counts)(g) && g.at <= f.at && f.at.duration_since(g.at) < WINDOW)
-                .count()
-                >= rule.max
-        })
+    recent(failures, now).filter(|f| (rule.counts)(f)).any(|f| {
+        failures
+            .iter()
+            .filter(|g| (rule.counts)(g) && g.at <= f.at && f.at.duration_since(g.at) < WINDOW)
+            .count()
+            >= rule.max
+    })
 }
 
 /// Until when an attempt at `now` is refused, and why, if it is (the longest lock that
@@ -313,7 +311,11 @@ mod tests {
                 until: at(15)
             })
         );
-        assert_eq!(refusal(&f, true, at(1)), None, "a handler who signed in here");
+        assert_eq!(
+            refusal(&f, true, at(1)),
+            None,
+            "a handler who signed in here"
+        );
         assert_eq!(refusal(&f, false, at(15)), None, "the address lock ends");
     }
 
@@ -366,7 +368,10 @@ mod tests {
             ]
         );
         let failures = f.len() - 5;
-        assert!(failures < 50, "refused attempts are not failures: {failures}");
+        assert!(
+            failures < 50,
+            "refused attempts are not failures: {failures}"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use crate::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
-    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow, Store, StreetRow,
-    UserRow,
+    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow,
+    Store, StreetRow, UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -776,14 +776,13 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
 /// Sign-in throttling's state: attempts counted in the write transaction, a success taking its
 /// own back and clearing the name (not the address), proven addresses, and forgetting.
 pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Store) {
-    let attempt = |username: &str, address: &str, at_micros: i64, counts_for_name: bool| {
-        SignInAttemptRow {
+    let attempt =
+        |username: &str, address: &str, at_micros: i64, counts_for_name: bool| SignInAttemptRow {
             username: username.into(),
             address: address.into(),
             at_micros,
             counts_for_name,
-        }
-    };
+        };
     let mut tx = store.begin().await.unwrap();
     let a = tx
         .record_sign_in_attempt("handler", "192.0.2.1", 100, 0)
@@ -802,7 +801,9 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
 
     let mut tx = store.begin().await.unwrap();
     assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0).await.unwrap(),
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
         vec![
             attempt("handler", "192.0.2.1", 100, true),
             attempt("handler", "192.0.2.2", 200, true),
@@ -831,12 +832,16 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
 
     let mut tx = store.begin().await.unwrap();
     assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.9", 0).await.unwrap(),
+        tx.sign_in_attempts("handler", "192.0.2.9", 0)
+            .await
+            .unwrap(),
         vec![],
         "the name is cleared"
     );
     assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0).await.unwrap(),
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
         vec![
             attempt("handler", "192.0.2.1", 100, false),
             attempt("dispatcher", "192.0.2.1", 300, true),
@@ -878,7 +883,9 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             .unwrap()
     );
     assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0).await.unwrap(),
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
         vec![attempt("dispatcher", "192.0.2.1", 300, true)],
         "the attempt at 100 was forgotten"
     );

@@ -40,6 +40,7 @@ pub fn address(parts: &Parts, proxies: &[IpAddr]) -> String {
 }
 
 fn client_ip(peer: IpAddr, headers: &HeaderMap, proxies: &[IpAddr]) -> IpAddr {
+    let peer = canonical(peer);
     if !trusted(peer, proxies) {
         return peer;
     }
@@ -128,7 +129,11 @@ mod tests {
             ip("198.51.100.7")
         );
         assert_eq!(
-            client_ip(ip("::ffff:10.0.0.1"), &forwarded("::ffff:198.51.100.9"), &proxies),
+            client_ip(
+                ip("::ffff:10.0.0.1"),
+                &forwarded("::ffff:198.51.100.9"),
+                &proxies
+            ),
             ip("198.51.100.9"),
             "IPv4 through IPv6 is IPv4"
         );

@@ -104,7 +104,7 @@ pub async fn serve(
         router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-        .await;
+    .await;
     flushing.abort();
     app.flush_search();
     served

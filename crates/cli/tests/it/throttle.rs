@@ -25,7 +25,9 @@ fn behind_a_proxy() -> Settings {
 }
 
 async fn spawn(backend: Backend) -> TestApp {
-    let app = TestApp::spawn_with(backend, behind_a_proxy()).await.unwrap();
+    let app = TestApp::spawn_with(backend, behind_a_proxy())
+        .await
+        .unwrap();
     users::add_user(
         &app.app,
         &Actor::system(),
@@ -243,7 +245,11 @@ async fn failed_sign_ins_are_audited_without_flooding_the_chain(backend: Backend
     }
     let records = throttle_records(&app).await;
     let kinds: Vec<&str> = records.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["sign_in_failed", "sign_in_throttled"], "{records:?}");
+    assert_eq!(
+        kinds,
+        ["sign_in_failed", "sign_in_throttled"],
+        "{records:?}"
+    );
     assert_eq!(records[0].1["address"], ATTACKER);
     assert_eq!(records[1].1["lock"], "username");
 
@@ -299,7 +305,10 @@ async fn the_session_cookie_is_secure_over_https(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "case {n}");
-        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(cookie.contains("; Secure"), secure, "case {n}: {cookie}");
         assert!(cookie.contains("HttpOnly; SameSite=Strict"), "{cookie}");
         let (_, session) = read(response).await;

@@ -328,3 +328,85 @@ async fn the_session_cookie_is_secure_over_https(backend: Backend) {
     proxied.stop().await;
     plain.finish().await;
 }
+
+/// The command line wires it up: `serve --public-url https://…` marks the cookie `Secure`, and
+/// `CONTROLROOM_TRUSTED_PROXY` (comma-separated) makes `X-Forwarded-For` the client address,
+/// so the handler's console still signs in after guesses from another address lock the name.
+#[tokio::test]
+async fn serve_takes_the_trusted_proxy_and_the_public_url() {
+    use tokio::io::AsyncBufReadExt;
+    let database = controlroom_testkit::FreshDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap();
+    // Migrate and add the handler through the store, as `user add` would.
+    let store = controlroom_testkit::open_store(&database.url).await;
+    let setup = controlroom_app::App::new(
+        store.clone(),
+        std::sync::Arc::new(controlroom_app::SystemClock),
+        Settings::default(),
+    );
+    users::add_user(
+        &setup,
+        &Actor::system(),
+        "handler",
+        &["contact_handler"],
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    store.close().await;
+    let search = tempfile::tempdir().unwrap();
+    let mut child = super::cli::controlroom()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &database.url,
+            "--search-dir",
+            search.path().to_str().unwrap(),
+            "--public-url",
+            "https://controlroom.example.police.uk",
+        ])
+        .env("CONTROLROOM_TRUSTED_PROXY", "10.9.9.9,127.0.0.1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.strip_prefix("Control Room listening on ") {
+            base = Some(rest.split_whitespace().next().unwrap().to_owned());
+            break;
+        }
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let base = base.expect("the server exited before listening");
+    let client = reqwest::Client::new();
+    let sign_in = |from: &str, password: &str| {
+        client
+            .post(format!("{base}/api/v1/session"))
+            .header("x-forwarded-for", from)
+            .json(&json!({ "username": "handler", "password": password }))
+            .send()
+    };
+    let response = sign_in(CONSOLE, PASSWORD).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    for _ in 0..5 {
+        let response = sign_in(ATTACKER, "guess").await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = sign_in(ELSEWHERE, PASSWORD).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let response = sign_in(CONSOLE, PASSWORD).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the console is a different client only if X-Forwarded-For was believed"
+    );
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+}

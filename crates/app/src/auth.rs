@@ -9,15 +9,14 @@ use crate::records::{micros, signed_in_record};
 use crate::{Actor, App, AppError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use controlroom_domain::sign_in::FailedSignIns;
+use controlroom_domain::sign_in;
 use controlroom_domain::user::Username;
 use controlroom_store::SessionRow;
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -77,81 +76,129 @@ pub fn csrf_token(session_token: &str) -> String {
 
 const WRONG: &str = "the username or password is wrong";
 
-/// Wrong passwords by username, known or not: an unknown name is throttled like a known one,
-/// so the refusal tells an attacker nothing. Names that cannot be usernames share one entry
-/// (they can never sign in), so made-up names cannot grow the map past its cap.
-#[derive(Debug, Default)]
-pub struct FailedSignInsByName(Mutex<HashMap<String, FailedSignIns>>);
-
-/// The most names remembered at once; past it the stalest entry makes room.
-const REMEMBERED_NAMES: usize = 10_000;
+/// Names that cannot be usernames share one entry in the throttle (they can never sign in),
+/// so made-up names are throttled like real ones and the refusal tells an attacker nothing.
 const NOT_A_USERNAME: &str = "(not a username)";
 
-impl FailedSignInsByName {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, FailedSignIns>) -> T) -> T {
-        // A poisoned lock only means another request panicked mid-update: the map is still
-        // usable, and refusing every sign-in would be worse.
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&mut map)
-    }
-
-    /// Before a password is checked: refuse while the name is locked; otherwise count the
-    /// attempt as a failure now, in the same step, so that parallel guesses cannot all pass
-    /// the check before any of them is counted. A success takes it back ([`Self::succeed`]).
-    fn begin(&self, name: &str, now: Timestamp) -> Result<(), Timestamp> {
-        self.with(|map| {
-            if let Some(until) = map.get(name).and_then(|f| f.locked_until(now)) {
-                return Err(until);
-            }
-            if !map.contains_key(name) && map.len() >= REMEMBERED_NAMES {
-                map.retain(|_, f| !f.forgotten(now));
-                if map.len() >= REMEMBERED_NAMES
-                    && let Some(stalest) = map
-                        .iter()
-                        .min_by_key(|(_, f)| f.latest())
-                        .map(|(k, _)| k.clone())
-                {
-                    map.remove(&stalest);
-                }
-            }
-            map.entry(name.to_owned()).or_default().fail(now);
-            Ok(())
+/// Before a password is checked, in one write transaction (so parallel guesses on any server
+/// are decided one after another): refuse while locked (`domain::sign_in`); otherwise count
+/// the attempt as a failure now. Returns the attempt's id, to take back on success, and what
+/// a wrong password means for the audit trail.
+async fn begin_attempt(
+    app: &App,
+    key: &str,
+    address: &str,
+    now: Timestamp,
+) -> Result<(i64, sign_in::IfWrong), AppError> {
+    let since = |d: SignedDuration| now.checked_sub(d).map_or(0, micros);
+    let mut tx = app.store.begin().await?;
+    let failures: Vec<sign_in::RecentFailure> = tx
+        .sign_in_attempts(key, address, since(sign_in::LOOK_BACK))
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(sign_in::RecentFailure {
+                at: Timestamp::from_microsecond(row.at_micros).ok()?,
+                same_name: row.username == key && row.counts_for_name,
+                same_address: row.address == address,
+            })
         })
-    }
-
-    fn succeed(&self, name: &str) {
-        self.with(|map| map.remove(name));
+        .collect();
+    let known = tx
+        .known_sign_in_address(key, address, since(sign_in::KNOWN_ADDRESS_FOR))
+        .await?;
+    match sign_in::decide(&failures, known, now) {
+        sign_in::Decision::Refuse(refusal) => {
+            drop(tx);
+            tracing::warn!(username = key, address, lock = ?refusal.lock, "sign-in refused: too many wrong passwords");
+            let wait = refusal.until.duration_since(now);
+            let minutes = (wait.as_secs() + 59) / 60;
+            let plural = if minutes == 1 { "" } else { "s" };
+            let detail = match refusal.lock {
+                sign_in::Lock::Name => format!(
+                    "too many wrong passwords for this username: try again in {minutes} minute{plural}, or ask a supervisor to check the account"
+                ),
+                sign_in::Lock::Address => format!(
+                    "too many wrong passwords from this computer's network address: try again in {minutes} minute{plural} (anyone who has signed in from here before can still sign in), or ask a supervisor"
+                ),
+            };
+            Err(AppError::Throttled {
+                detail,
+                retry_after_secs: u64::try_from(wait.as_secs().max(1)).unwrap_or(1),
+            })
+        }
+        sign_in::Decision::Try(if_wrong) => {
+            let id = tx
+                .record_sign_in_attempt(key, address, micros(now), since(sign_in::LOOK_BACK))
+                .await?;
+            tx.commit().await?;
+            Ok((id, if_wrong))
+        }
     }
 }
 
-pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<SignedIn, AppError> {
+/// A wrong password: recorded in the audit trail only as `domain::sign_in` says (the first
+/// failure of a window, the start of a lock), so a flood of guesses cannot flood the chain.
+async fn wrong_password(
+    app: &App,
+    key: &str,
+    address: &str,
+    now: Timestamp,
+    if_wrong: sign_in::IfWrong,
+) -> Result<(), AppError> {
+    tracing::warn!(username = key, address, "wrong password");
+    if !if_wrong.audit_failure && if_wrong.starts.is_none() {
+        return Ok(());
+    }
+    let who = Username::parse(key)
+        .unwrap_or_else(|_| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
+    let mut tx = app.store.begin().await?;
+    if if_wrong.audit_failure {
+        tx.append(signed_in_record(
+            format!("user/{who}"),
+            "sign_in_failed",
+            &who,
+            now,
+            json!({ "username": key, "address": address }),
+        ))
+        .await?;
+    }
+    if let Some(lock) = if_wrong.starts {
+        tx.append(signed_in_record(
+            format!("user/{who}"),
+            "sign_in_throttled",
+            &Username::system(),
+            now,
+            json!({
+                "username": key,
+                "address": address,
+                "lock": match lock.lock {
+                    sign_in::Lock::Name => "username",
+                    sign_in::Lock::Address => "address",
+                },
+                "until_micros": micros(lock.until),
+            }),
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sign in from the client `address` (the TCP peer, or what a trusted proxy says).
+pub async fn sign_in(
+    app: &App,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<SignedIn, AppError> {
     let parsed = Username::parse(username).ok();
     let key = parsed
         .as_ref()
         .map_or(NOT_A_USERNAME, |n| n.as_str())
         .to_owned();
     let now = app.now();
-    if let Err(until) = app.failed_sign_ins.begin(&key, now) {
-        let wait = until.duration_since(now);
-        let mut tx = app.store.begin().await?;
-        tx.append(signed_in_record(
-            format!("user/{key}"),
-            "sign_in_throttled",
-            &Username::system(),
-            now,
-            json!({ "username": key }),
-        ))
-        .await?;
-        tx.commit().await?;
-        let minutes = (wait.as_secs() + 59) / 60;
-        return Err(AppError::Throttled {
-            detail: format!(
-                "too many wrong passwords for this username: try again in {minutes} minute{}, or ask a supervisor to check the account",
-                if minutes == 1 { "" } else { "s" }
-            ),
-            retry_after_secs: u64::try_from(wait.as_secs().max(1)).unwrap_or(1),
-        });
-    }
+    let (attempt, if_wrong) = begin_attempt(app, &key, address, now).await?;
     let name = Username::parse(username).ok();
     let user = match &name {
         Some(name) => app.store.user(name).await?,
@@ -160,35 +207,31 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> Result<Signed
     let stored = user
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
-    let attempt = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || password_matches(&attempt, &stored))
+    let attempt_password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password_matches(&attempt_password, &stored))
         .await
         .map_err(|e| AppError::Corrupt(format!("password check failed: {e}")))?;
 
     let (Some(user), Some(name), true) = (user, name.clone(), matches) else {
-        // Failed attempts are security events: keep them in the audit trail too.
-        let who = name
-            .unwrap_or_else(|| Username::parse("unknown").unwrap_or_else(|_| Username::system()));
-        let mut tx = app.store.begin().await?;
-        tx.append(signed_in_record(
-            format!("user/{who}"),
-            "sign_in_failed",
-            &who,
-            now,
-            json!({}),
-        ))
-        .await?;
-        tx.commit().await?;
+        wrong_password(app, &key, address, now, if_wrong).await?;
         return Err(AppError::Unauthenticated(WRONG.into()));
     };
     let roles = crate::users::stored_roles(&name, &user.roles)?;
-    app.failed_sign_ins.succeed(&key);
 
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let hash = token_hash(&token);
     let mut tx = app.store.begin().await?;
+    tx.sign_in_succeeded(
+        attempt,
+        &key,
+        address,
+        micros(now),
+        now.checked_sub(sign_in::KNOWN_ADDRESS_FOR)
+            .map_or(0, micros),
+    )
+    .await?;
     tx.insert_session(&SessionRow {
         token_hash: hash.clone(),
         username: name.to_string(),
@@ -307,40 +350,5 @@ mod tests {
             touch_interval(SignedDuration::from_secs(60)),
             SignedDuration::from_secs(2)
         );
-    }
-
-    fn at(second: i64) -> Timestamp {
-        Timestamp::from_second(1_795_400_000 + second).unwrap()
-    }
-
-    // Parallel guesses: each is counted before its hash is checked, so only five get through
-    // however many arrive at once.
-    #[test]
-    fn attempts_are_counted_before_the_password_is_checked() {
-        let failed = FailedSignInsByName::default();
-        let allowed = (0..20)
-            .filter(|_| failed.begin("handler", at(0)).is_ok())
-            .count();
-        assert_eq!(allowed, controlroom_domain::sign_in::MAX_FAILURES);
-        // A success takes its attempt back and clears the name.
-        let fresh = FailedSignInsByName::default();
-        for _ in 0..4 {
-            fresh.begin("handler", at(0)).unwrap();
-        }
-        fresh.begin("handler", at(1)).unwrap();
-        fresh.succeed("handler");
-        assert!(fresh.begin("handler", at(2)).is_ok());
-    }
-
-    // Made-up names cannot grow the map without end.
-    #[test]
-    fn the_remembered_names_are_capped() {
-        let failed = FailedSignInsByName::default();
-        for n in 0..(REMEMBERED_NAMES + 50) {
-            let _ = failed.begin(&format!("user{n}"), at(i64::try_from(n).unwrap()));
-        }
-        let (len, oldest_kept) = failed.with(|m| (m.len(), m.contains_key("user0")));
-        assert!(len <= REMEMBERED_NAMES, "{len}");
-        assert!(!oldest_kept, "the stalest name made room");
     }
 }

@@ -60,6 +60,12 @@ pub struct Settings {
     pub reference: Arc<controlroom_domain::reference::ReferenceData>,
     /// Incidents in 12 months that make a caller, victim or location a "repeat".
     pub repeat_threshold: usize,
+    /// Proxies (load balancers) whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed;
+    /// from anyone else those headers are ignored and the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address users reach the server at, e.g. `https://controlroom.example.police.uk`;
+    /// when it is https the session cookie is marked `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -72,6 +78,8 @@ impl Default for Settings {
             // command line reports it at start-up (`reference::load`) before this is used.
             reference: Arc::new(reference::shipped().unwrap_or_default()),
             repeat_threshold: 3,
+            trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -88,8 +96,6 @@ pub struct App {
     pub units: Arc<dispatch::Units>,
     /// The intelligence search index (in memory unless `with_search` gives a folder's).
     search: Option<Arc<controlroom_search::SearchIndex>>,
-    /// Recent wrong passwords by username (per process: a restart forgets them).
-    pub(crate) failed_sign_ins: Arc<auth::FailedSignInsByName>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
     pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
     /// Streams this process indexed as it changed them, with the last audit sequence each
@@ -109,7 +115,6 @@ impl App {
             settings,
             live: live::Live::default(),
             units: Arc::new(dispatch::Units::default()),
-            failed_sign_ins: Arc::default(),
             search_feed: Arc::default(),
             indexed_here: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)

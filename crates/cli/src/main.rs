@@ -164,6 +164,19 @@ enum Command {
         checkpoint_file: Option<std::path::PathBuf>,
         #[arg(long, env = "CONTROLROOM_CHECKPOINT_MINUTES", default_value_t = 60)]
         checkpoint_minutes: u32,
+        /// A proxy or load balancer in front of the server (repeat for several; in the
+        /// environment, comma-separated). Only from these is `X-Forwarded-For` believed as the
+        /// client's address (sign-in throttling) and `X-Forwarded-Proto: https` as HTTPS.
+        #[arg(
+            long = "trusted-proxy",
+            env = "CONTROLROOM_TRUSTED_PROXY",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// The address users reach the server at (e.g. `https://controlroom.example`); when it
+        /// is https the session cookie is marked `Secure`.
+        #[arg(long, env = "CONTROLROOM_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Home Office Counting Rules.
     Hocr {
@@ -466,6 +479,8 @@ async fn run(command: Command) -> Result<(), Failure> {
             repeat_threshold,
             checkpoint_file,
             checkpoint_minutes,
+            trusted_proxies,
+            public_url,
         } => {
             init_logging();
             // Bad reference data stops start-up, naming the file and line to fix.
@@ -479,6 +494,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                 )),
                 reference: Arc::new(reference),
                 repeat_threshold: repeat_threshold.max(1),
+                trusted_proxies,
+                public_url,
                 ..Settings::default()
             };
             let checkpoints = checkpoint_file.map(|file| Checkpointing {

@@ -612,6 +612,95 @@ impl WriteTx for SqliteTx {
         Ok(())
     }
 
+    async fn sign_in_attempts(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<Vec<controlroom_store::SignInAttemptRow>> {
+        let rows = sqlx::query(sql::SELECT_SIGN_IN_ATTEMPTS)
+            .bind(username)
+            .bind(address)
+            .bind(since_micros)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(sign_in_attempt_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn known_sign_in_address(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<bool> {
+        let count: i64 = sqlx::query_scalar(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
+            .bind(username)
+            .bind(address)
+            .bind(since_micros)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(count > 0)
+    }
+
+    async fn record_sign_in_attempt(
+        &mut self,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<i64> {
+        sqlx::query(sql::FORGET_SIGN_IN_ATTEMPTS)
+            .bind(forget_before_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query_scalar(sql::INSERT_SIGN_IN_ATTEMPT)
+            .bind(username)
+            .bind(address)
+            .bind(at_micros)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn sign_in_succeeded(
+        &mut self,
+        attempt_id: i64,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::DELETE_SIGN_IN_ATTEMPT)
+            .bind(attempt_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(sql::CLEAR_SIGN_IN_NAME)
+            .bind(username)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(sql::FORGET_SIGN_IN_ADDRESSES)
+            .bind(forget_before_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(sql::UPSERT_SIGN_IN_ADDRESS)
+            .bind(username)
+            .bind(address)
+            .bind(at_micros)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     async fn idempotent_response(
         &mut self,
         actor: &str,

@@ -4,8 +4,8 @@
 
 use crate::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
-    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, Store, StreetRow,
-    UserRow,
+    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow,
+    Store, StreetRow, UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -32,6 +32,7 @@ where
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
     gazetteer_rows_upsert_by_key_and_carry_their_revision(fresh().await.as_ref()).await;
+    sign_in_attempts_are_counted_cleared_and_forgotten(fresh().await.as_ref()).await;
 }
 
 fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRecord {
@@ -847,4 +848,149 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     .unwrap();
     drop(tx);
     assert_eq!(store.gazetteer_counts().await.unwrap().addresses, 3);
+}
+
+/// Sign-in throttling's state: attempts counted in the write transaction, a success taking its
+/// own back and clearing the name (not the address), proven addresses, and forgetting.
+pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Store) {
+    let attempt =
+        |username: &str, address: &str, at_micros: i64, counts_for_name: bool| SignInAttemptRow {
+            username: username.into(),
+            address: address.into(),
+            at_micros,
+            counts_for_name,
+        };
+    let mut tx = store.begin().await.unwrap();
+    let a = tx
+        .record_sign_in_attempt("handler", "192.0.2.1", 100, 0)
+        .await
+        .unwrap();
+    let b = tx
+        .record_sign_in_attempt("handler", "192.0.2.2", 200, 0)
+        .await
+        .unwrap();
+    let c = tx
+        .record_sign_in_attempt("dispatcher", "192.0.2.1", 300, 0)
+        .await
+        .unwrap();
+    assert!(a != b && b != c && a != c, "each attempt has its own id");
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
+        vec![
+            attempt("handler", "192.0.2.1", 100, true),
+            attempt("handler", "192.0.2.2", 200, true),
+            attempt("dispatcher", "192.0.2.1", 300, true),
+        ],
+        "by name or by address, oldest first"
+    );
+    assert_eq!(
+        tx.sign_in_attempts("handler", "192.0.2.9", 150)
+            .await
+            .unwrap(),
+        vec![attempt("handler", "192.0.2.2", 200, true)],
+        "only since the time asked"
+    );
+    assert!(
+        !tx.known_sign_in_address("handler", "192.0.2.2", 0)
+            .await
+            .unwrap()
+    );
+    // The attempt from .2 was right: it is taken back, the name's other failures no longer
+    // count against the name, but still against their address.
+    tx.sign_in_succeeded(b, "handler", "192.0.2.2", 250, 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.sign_in_attempts("handler", "192.0.2.9", 0)
+            .await
+            .unwrap(),
+        vec![],
+        "the name is cleared"
+    );
+    assert_eq!(
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
+        vec![
+            attempt("handler", "192.0.2.1", 100, false),
+            attempt("dispatcher", "192.0.2.1", 300, true),
+        ],
+        "the address still counts them"
+    );
+    assert!(
+        tx.known_sign_in_address("handler", "192.0.2.2", 250)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.known_sign_in_address("handler", "192.0.2.2", 251)
+            .await
+            .unwrap(),
+        "proven only since the success"
+    );
+    assert!(
+        !tx.known_sign_in_address("handler", "192.0.2.1", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.known_sign_in_address("dispatcher", "192.0.2.2", 0)
+            .await
+            .unwrap()
+    );
+    // Signing in again moves the proof on; old attempts and proofs are forgotten.
+    let d = tx
+        .record_sign_in_attempt("handler", "192.0.2.2", 400, 150)
+        .await
+        .unwrap();
+    tx.sign_in_succeeded(d, "handler", "192.0.2.2", 400, 0)
+        .await
+        .unwrap();
+    assert!(
+        tx.known_sign_in_address("handler", "192.0.2.2", 400)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        tx.sign_in_attempts("handler", "192.0.2.1", 0)
+            .await
+            .unwrap(),
+        vec![attempt("dispatcher", "192.0.2.1", 300, true)],
+        "the attempt at 100 was forgotten"
+    );
+    let e = tx
+        .record_sign_in_attempt("dispatcher", "192.0.2.3", 500, 0)
+        .await
+        .unwrap();
+    tx.sign_in_succeeded(e, "dispatcher", "192.0.2.3", 500, 450)
+        .await
+        .unwrap();
+    assert!(
+        !tx.known_sign_in_address("handler", "192.0.2.2", 0)
+            .await
+            .unwrap(),
+        "a proof older than the limit is forgotten"
+    );
+    tx.commit().await.unwrap();
+
+    // An attempt counted in a transaction that is not committed was never counted.
+    let mut tx = store.begin().await.unwrap();
+    tx.record_sign_in_attempt("ghost", "192.0.2.4", 600, 0)
+        .await
+        .unwrap();
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        tx.sign_in_attempts("ghost", "192.0.2.4", 0).await.unwrap(),
+        vec![]
+    );
+    tx.commit().await.unwrap();
 }

@@ -132,6 +132,46 @@ pub trait WriteTx: Send {
     /// Store a new password hash. A user not on file is an error.
     async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()>;
 
+    /// Sign-in attempts at or after `since_micros` that count against `username` or come
+    /// from `address` (see [`SignInAttemptRow`]). Read in the write transaction that then
+    /// records the attempt, so parallel attempts on any server are counted one after another.
+    async fn sign_in_attempts(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<Vec<SignInAttemptRow>>;
+
+    /// Whether `username` signed in successfully from `address` at or after `since_micros`.
+    async fn known_sign_in_address(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<bool>;
+
+    /// Count an attempt as failed before its password is checked; returns its id (for
+    /// [`WriteTx::sign_in_succeeded`]). Attempts before `forget_before_micros` are deleted.
+    async fn record_sign_in_attempt(
+        &mut self,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<i64>;
+
+    /// The attempt `attempt_id` was right: take it back, clear the name's failures (they keep
+    /// counting against their addresses), and remember that `address` knows the name's
+    /// password. Addresses last proven before `forget_before_micros` are forgotten.
+    async fn sign_in_succeeded(
+        &mut self,
+        attempt_id: i64,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<()>;
+
     async fn idempotent_response(
         &mut self,
         actor: &str,
@@ -295,6 +335,16 @@ macro_rules! row_mappers {
                 roles: Vec::new(),
                 password_hash: row.try_get("password_hash")?,
                 created_at_micros: row.try_get("created_at_micros")?,
+            })
+        }
+
+        fn sign_in_attempt_row(row: &$row) -> Result<$crate::SignInAttemptRow, sqlx::Error> {
+            let counts: i32 = row.try_get("counts_for_name")?;
+            Ok($crate::SignInAttemptRow {
+                username: row.try_get("username")?,
+                address: row.try_get("address")?,
+                at_micros: row.try_get("at_micros")?,
+                counts_for_name: counts != 0,
             })
         }
 

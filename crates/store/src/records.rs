@@ -222,3 +222,15 @@ pub struct GazetteerCounts {
     pub places: i64,
     pub postcodes: i64,
 }
+
+/// A failed (or not yet decided) sign-in attempt, counted before its password is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttemptRow {
+    pub username: String,
+    /// The client address the attempt came from.
+    pub address: String,
+    pub at_micros: i64,
+    /// Still counts against the username: a later successful sign-in clears this (the
+    /// attempt still counts against its address).
+    pub counts_for_name: bool,
+}

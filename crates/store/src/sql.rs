@@ -93,6 +93,29 @@ pub const UPDATE_USER_FIRST_ROLE: &str = "UPDATE users SET role = $2 WHERE usern
 
 pub const UPDATE_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $2 WHERE username = $1";
 
+/// `$1` username, `$2` address, `$3` since.
+pub const SELECT_SIGN_IN_ATTEMPTS: &str = "SELECT username, address, at_micros, counts_for_name FROM sign_in_attempts \
+     WHERE at_micros >= $3 AND ((username = $1 AND counts_for_name = 1) OR address = $2) ORDER BY at_micros";
+
+pub const SELECT_KNOWN_SIGN_IN_ADDRESS: &str = "SELECT COUNT(*) FROM sign_in_addresses \
+     WHERE username = $1 AND address = $2 AND last_success_micros >= $3";
+
+pub const INSERT_SIGN_IN_ATTEMPT: &str = "INSERT INTO sign_in_attempts (username, address, at_micros, counts_for_name) \
+     VALUES ($1, $2, $3, 1) RETURNING id";
+
+pub const FORGET_SIGN_IN_ATTEMPTS: &str = "DELETE FROM sign_in_attempts WHERE at_micros < $1";
+
+pub const DELETE_SIGN_IN_ATTEMPT: &str = "DELETE FROM sign_in_attempts WHERE id = $1";
+
+pub const CLEAR_SIGN_IN_NAME: &str =
+    "UPDATE sign_in_attempts SET counts_for_name = 0 WHERE username = $1 AND counts_for_name = 1";
+
+pub const UPSERT_SIGN_IN_ADDRESS: &str = "INSERT INTO sign_in_addresses (username, address, last_success_micros) \
+     VALUES ($1, $2, $3) ON CONFLICT (username, address) DO UPDATE SET last_success_micros = excluded.last_success_micros";
+
+pub const FORGET_SIGN_IN_ADDRESSES: &str =
+    "DELETE FROM sign_in_addresses WHERE last_success_micros < $1";
+
 pub const SELECT_IDEMPOTENT: &str =
     "SELECT fingerprint, body FROM idempotency WHERE actor = $1 AND key = $2";
 

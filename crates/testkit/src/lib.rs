@@ -170,17 +170,43 @@ pub const PASSWORD: &str = "test-password-123";
 impl TestApp {
     /// Start the server; `None` if this backend is not configured here.
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, Settings::default()).await
+    }
+
+    /// Start the server with these settings (e.g. trusted proxies, a public URL).
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> Option<Self> {
         let database = FreshDatabase::create(backend).await?;
-        let store = open_store(&database.url).await;
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
-        let app = App::new(store, clock.clone(), Settings::default());
+        Some(Self::start(backend, database, clock, settings).await)
+    }
+
+    /// Another server on this one's database and clock, as a second server behind a load
+    /// balancer. Stop it before [`TestApp::finish`] on the first; its `finish` leaves the
+    /// database in place.
+    pub async fn spawn_beside(&self, settings: Settings) -> Self {
+        let database = FreshDatabase {
+            url: self.database.url.clone(),
+            _dir: None,
+            postgres: None,
+        };
+        Self::start(self.backend, database, self.clock.clone(), settings).await
+    }
+
+    async fn start(
+        backend: Backend,
+        database: FreshDatabase,
+        clock: Arc<ManualClock>,
+        settings: Settings,
+    ) -> Self {
+        let store = open_store(&database.url).await;
+        let app = App::new(store, clock.clone(), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(controlroom_web::serve(listener, app.clone(), async move {
             let _ = stopped.await;
         }));
-        Some(Self {
+        Self {
             backend,
             base,
             client: reqwest::Client::new(),
@@ -189,7 +215,7 @@ impl TestApp {
             database,
             shutdown: Some(shutdown),
             server: Some(server),
-        })
+        }
     }
 
     /// Stop the server and close the database, leaving its file or database in place.

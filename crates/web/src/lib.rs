@@ -3,6 +3,7 @@
 //! the rules live in `controlroom-app` and `controlroom-domain`.
 
 pub mod access;
+mod client;
 mod console;
 mod dto;
 mod error;
@@ -97,9 +98,13 @@ pub async fn serve(
             }
         }
     });
-    let served = axum::serve(listener, router(app.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // With each connection's peer address: sign-in throttling counts by client address.
+    let served = axum::serve(
+        listener,
+        router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     flushing.abort();
     app.flush_search();
     served

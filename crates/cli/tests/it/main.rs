@@ -21,3 +21,4 @@ mod recording;
 mod roles;
 mod session;
 mod tamper;
+mod throttle;

@@ -10,18 +10,29 @@ use axum::response::{IntoResponse, Response};
 use controlroom_app::auth;
 
 /// Sign in with a username and password; returns a bearer token and sets the console's
-/// session cookie (HttpOnly, SameSite=Strict).
+/// session cookie (HttpOnly, SameSite=Strict, and Secure when served over HTTPS). Wrong
+/// passwords are throttled by username and by client address (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem),
+        (status = 429, body = crate::error::Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    parts: Parts,
     command: Command<SignInRequest>,
 ) -> Result<Response, ApiError> {
-    let signed_in =
-        auth::sign_in(&state.app, &command.body.username, &command.body.password).await?;
+    let settings = &state.app.settings;
+    let address = crate::client::address(&parts, &settings.trusted_proxies);
+    let signed_in = auth::sign_in(
+        &state.app,
+        &command.body.username,
+        &command.body.password,
+        &address,
+    )
+    .await?;
     let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        signed_in.token
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/{}",
+        signed_in.token,
+        secure(&state, &parts)
     );
     let view = SessionView {
         username: signed_in.actor.username.to_string(),
@@ -71,11 +82,27 @@ pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Res
         auth::sign_out(&state.app, credential.token()).await?;
     }
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "controlroom_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-        ),
+    let cookie = format!(
+        "{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        secure(&state, &parts)
     );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
     Ok(response)
+}
+
+/// `; Secure` when the client reached us over HTTPS (`--public-url https://…`, or a trusted
+/// proxy's `X-Forwarded-Proto: https`), so the browser never sends the cookie in clear.
+fn secure(state: &AppState, parts: &Parts) -> &'static str {
+    let settings = &state.app.settings;
+    if crate::client::https(
+        parts,
+        &settings.trusted_proxies,
+        settings.public_url.as_deref(),
+    ) {
+        "; Secure"
+    } else {
+        ""
+    }
 }

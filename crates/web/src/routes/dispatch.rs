@@ -17,12 +17,14 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
     /// As said on the radio, e.g. AL11.
+    #[schema(max_length = 16)]
     pub call_sign: String,
     /// response, neighbourhood, roads_policing, armed_response, dog, csi or public_order.
     pub unit_type: String,
     /// taser, first_aid, detective, firearms, advanced_driver, dog_handler, public_order, forensic.
     #[serde(default)]
     pub skills: Vec<String>,
+    #[schema(max_length = 100)]
     pub station: String,
     #[serde(default)]
     pub crew: Vec<String>,
@@ -40,6 +42,7 @@ pub struct PositionInput {
 pub struct StatusInput {
     /// en_route, at_scene, available, refreshment, unavailable or off_duty.
     pub status: String,
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -238,6 +241,7 @@ pub struct ReassignInput {
     /// The incident to move the unit to.
     pub incident: uuid::Uuid,
     /// Why (e.g. a more urgent call).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
@@ -268,6 +272,7 @@ pub async fn reassign(
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     /// The result, in words (e.g. "Suspect arrested; victim taken to hospital").
+    #[schema(max_length = 4000)]
     pub resolution: String,
 }
 

@@ -50,6 +50,8 @@ pub const DETAIL: usize = 60;
 pub const SHORT_DETAIL: usize = 40;
 /// A crime reference given when closing an incident.
 pub const CRIME_REFERENCE: usize = 64;
+/// An `Idempotency-Key` header, in ASCII characters.
+pub const IDEMPOTENCY_KEY: usize = 255;
 /// A password, in bytes (long pass phrases are welcome; hashing a megabyte is not).
 pub const PASSWORD_BYTES: usize = 1_024;
 
@@ -118,6 +120,7 @@ pub const ALL: &[(&str, usize)] = &[
     ("DETAIL", DETAIL),
     ("SHORT_DETAIL", SHORT_DETAIL),
     ("CRIME_REFERENCE", CRIME_REFERENCE),
+    ("IDEMPOTENCY_KEY", IDEMPOTENCY_KEY),
     ("PASSWORD_BYTES", PASSWORD_BYTES),
     ("SEARCH_NAME", SEARCH_NAME),
     ("SEARCH_PHONE", SEARCH_PHONE),

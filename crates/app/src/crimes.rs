@@ -271,6 +271,14 @@ struct Parsed {
 }
 
 fn parse_draft(draft: &CrimeDraft) -> Result<Parsed, AppError> {
+    use controlroom_domain::limits::{self, check_items, check_length};
+    check_items("parties", draft.parties.len(), limits::PARTIES)?;
+    check_length(
+        "location",
+        draft.location.as_deref().unwrap_or_default(),
+        limits::ADDRESS,
+    )?;
+    check_length("modus_operandi", &draft.modus_operandi, limits::NARRATIVE)?;
     let classification = Code::parse("classification", &draft.classification)?;
     let offence_from = time("offence_from", &draft.offence_from)?;
     let offence_to = draft
@@ -363,9 +371,11 @@ async fn record_new(
         location,
         modus_operandi: modus_operandi.trim().to_owned(),
     };
+    let command = CrimeCommand::Record(recording);
+    command.check_lengths()?;
     let events = decide(
         None,
-        CrimeCommand::Record(recording),
+        command,
         (
             &actor.username,
             actor.role_in_use().unwrap_or(actor.roles.first()),
@@ -559,6 +569,7 @@ pub async fn change(
         .granting(command.permission())
         .unwrap_or(actor.roles.first());
     let actor = &actor.acting_as(role);
+    command.check_lengths()?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let current = fold(&tx.stream(&crime_stream(id)).await?)?

@@ -2,7 +2,7 @@
 //! responses into them with the caller, reschedule, cancel, and record missed appointments.
 //! A booking and the incident's record of it are written in one transaction.
 
-use crate::records::{load_incident, micros};
+use crate::records::{access_record, load_incident, micros};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
@@ -12,6 +12,7 @@ use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{Code, required_text};
 use controlroom_store::{NewRecord, WriteTx};
 use jiff::civil::{Date, Time};
+use serde_json::json;
 
 async fn append(
     tx: &mut dyn WriteTx,
@@ -60,6 +61,11 @@ pub async fn open_slots(
     if times.is_empty() {
         return Err(Invalid::new("times", "give at least one start time").into());
     }
+    controlroom_domain::limits::check_items(
+        "times",
+        times.len(),
+        controlroom_domain::limits::SLOT_TIMES,
+    )?;
     let keys: Vec<SlotKey> = times
         .iter()
         .map(|t| SlotKey::parse(area, date, t))
@@ -97,15 +103,64 @@ pub async fn open_slots(
 }
 
 /// The day's diary for an area: every slot, its bookings and free places.
+/// The day's slots for an area. The diary names incidents booked in each slot (and so the
+/// callers waiting for an officer), so the look is recorded as a consultation, naming them.
 pub async fn day(app: &App, actor: &Actor, area: &str, date: &str) -> Result<Vec<Slot>, AppError> {
-    actor.require(Permission::ViewIncidents, "see the diary")?;
+    let actor = &actor.require(Permission::ViewIncidents, "see the diary")?;
     let area = Code::parse("area", area)?;
-    let date: Date = date
-        .trim()
+    let date = parse_date(date)?;
+    let slots = slots_on(app, &area, date).await?;
+    consulted(
+        app,
+        actor,
+        SlotKey::day_prefix(&area, date)
+            .trim_end_matches('/')
+            .to_owned(),
+        "diary_viewed",
+        &slots,
+    )
+    .await?;
+    Ok(slots)
+}
+
+fn parse_date(date: &str) -> Result<Date, Invalid> {
+    date.trim()
         .parse()
-        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))?;
+        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))
+}
+
+/// One consultation record for a diary read: the slots shown and the incidents in them.
+async fn consulted(
+    app: &App,
+    actor: &Actor,
+    stream: String,
+    kind: &str,
+    slots: &[Slot],
+) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        stream,
+        kind,
+        actor,
+        app.now(),
+        json!({
+            "slots": slots.iter().map(|s| s.key.stream()).collect::<Vec<_>>(),
+            "incidents": slots
+                .iter()
+                .flat_map(|s| s.bookings.iter().chain(&s.missed))
+                .map(|b| b.incident.to_string())
+                .collect::<std::collections::BTreeSet<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The slots of an area on a day, unrecorded: callers record the consultation once.
+async fn slots_on(app: &App, area: &Code, date: Date) -> Result<Vec<Slot>, AppError> {
     let mut slots = Vec::new();
-    for stream in app.store.streams(&SlotKey::day_prefix(&area, date)).await? {
+    for stream in app.store.streams(&SlotKey::day_prefix(area, date)).await? {
         if let Some(slot) = fold(&app.store.stream(&stream).await?)? {
             slots.push(slot);
         }
@@ -212,7 +267,7 @@ pub async fn end(
     reason: &str,
 ) -> Result<Incident, AppError> {
     let actor = &actor.require(Permission::GradeIncident, "change appointments")?;
-    let reason = required_text("reason", reason, 500)?;
+    let reason = required_text("reason", reason, controlroom_domain::limits::SHORT_REASON)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
     let state = load_incident(tx.as_mut(), incident)
@@ -254,21 +309,32 @@ pub async fn next_free(
     date: &str,
     after: Option<Time>,
 ) -> Result<Option<Slot>, AppError> {
-    let first: Date = date
-        .trim()
-        .parse()
-        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))?;
+    let actor = &actor.require(Permission::ViewIncidents, "see the diary")?;
+    let area = Code::parse("area", area)?;
+    let first = parse_date(date)?;
+    let mut found = None;
     for offset in 0..7 {
         let Ok(day_date) = first.checked_add(jiff::Span::new().days(offset)) else {
             break;
         };
-        let slots = day(app, actor, area, &day_date.to_string()).await?;
+        let slots = slots_on(app, &area, day_date).await?;
         if let Some(slot) = slots
             .into_iter()
             .find(|s| s.free() > 0 && (offset > 0 || after.is_none_or(|t| s.key.time >= t)))
         {
-            return Ok(Some(slot));
+            found = Some(slot);
+            break;
         }
     }
-    Ok(None)
+    consulted(
+        app,
+        actor,
+        SlotKey::day_prefix(&area, first)
+            .trim_end_matches('/')
+            .to_owned(),
+        "diary_next_viewed",
+        found.as_slice(),
+    )
+    .await?;
+    Ok(found)
 }

@@ -6,11 +6,12 @@
 //! then ranked by the domain: suitable first, then by estimated time to attend.
 
 use crate::incidents::IncidentOutcome;
-use crate::records::{incident_stream, load_incident, micros};
+use crate::records::{access_record, incident_stream, load_incident, micros};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
+use controlroom_domain::limits;
 use controlroom_domain::resources::{
     Candidate, Skill, StraightLine, Unit, UnitEvent, UnitId, UnitStatus, UnitType, call_sign,
     may_move, rank, requirement,
@@ -21,6 +22,7 @@ use controlroom_store::{NewRecord, WriteTx};
 use jiff::Timestamp;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use uuid::Uuid;
@@ -268,6 +270,8 @@ pub async fn register(
     crew: &[String],
 ) -> Result<Unit, AppError> {
     let actor = &actor.require(Permission::ManageResources, "manage units")?;
+    limits::check_items("skills", skills.len(), limits::PER_UNIT)?;
+    limits::check_items("crew", crew.len(), limits::PER_UNIT)?;
     let call_sign = call_sign(sign)?;
     if app.units.all().iter().any(|u| u.call_sign == call_sign) {
         return Err(AppError::Conflict(format!(
@@ -281,11 +285,11 @@ pub async fn register(
             .iter()
             .map(|s| Skill::parse(s))
             .collect::<Result<_, _>>()?,
-        station: required_text("station", station, 100)?,
+        station: required_text("station", station, limits::LABEL)?,
         crew: crew
             .iter()
             .filter(|c| !c.trim().is_empty())
-            .map(|c| required_text("crew", c, 100))
+            .map(|c| required_text("crew", c, limits::LABEL))
             .collect::<Result<_, _>>()?,
     };
     let id = UnitId(Uuid::now_v7());
@@ -340,7 +344,7 @@ pub async fn recommend(
     actor: &Actor,
     incident: IncidentId,
 ) -> Result<Vec<Candidate>, AppError> {
-    actor.require(Permission::ViewIncidents, "view incidents")?;
+    let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let records = app.store.stream(&incident_stream(incident)).await?;
     let incident = crate::records::rebuild(&records, None)?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
@@ -352,7 +356,49 @@ pub async fn recommend(
     );
     let nearest = app.units.nearest(point, 5, 200, &need);
     let refs: Vec<&Unit> = nearest.iter().collect();
-    Ok(rank(&refs, point, &need, &StraightLine::default()))
+    let ranked = rank(&refs, point, &need, &StraightLine::default());
+    // A consultation (DPA 2018 s.62): the answer shows where the incident is and which units,
+    // with their crews, could go. Recorded on the incident's stream, naming the units shown.
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        incident_stream(incident.id),
+        "recommendation_viewed",
+        actor,
+        app.now(),
+        json!({
+            "reference": incident.reference.as_str(),
+            "units": ranked.iter().map(|c| c.unit.to_string()).collect::<Vec<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(ranked)
+}
+
+/// Every unit with its status, crew and last position, for the board. Recorded as a
+/// consultation naming the units and the incidents they are on (crews are people, and a
+/// unit's incident says where police are and why).
+pub async fn list_units(app: &App, actor: &Actor) -> Result<Vec<Unit>, AppError> {
+    let actor = &actor.require(Permission::ViewIncidents, "see units")?;
+    let units = app.units.all();
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "units".to_owned(),
+        "units_listed",
+        actor,
+        app.now(),
+        json!({
+            "units": units.iter().map(|u| u.id.to_string()).collect::<Vec<_>>(),
+            "incidents": units
+                .iter()
+                .filter_map(|u| u.incident.filter(|_| u.status.committed()))
+                .map(|i| i.to_string())
+                .collect::<std::collections::BTreeSet<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(units)
 }
 
 /// Send a unit. An emergency may be dispatched before it is graded, once it has a place and a
@@ -438,7 +484,7 @@ pub async fn set_status(
 ) -> Result<Unit, AppError> {
     let actor = &actor.require(Permission::DispatchUnits, "change unit status")?;
     let to = UnitStatus::parse(status)?;
-    let reason = optional_text("reason", reason, 500)?;
+    let reason = optional_text("reason", reason, limits::SHORT_REASON)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
     let current = load_unit(tx.as_mut(), unit).await?;
@@ -528,7 +574,7 @@ pub async fn reassign(
     reason: &str,
 ) -> Result<Option<Incident>, AppError> {
     let actor = &actor.require(Permission::DispatchUnits, "dispatch units")?;
-    let reason = required_text("reason", reason, 500)?;
+    let reason = required_text("reason", reason, limits::SHORT_REASON)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
     let current = load_unit(tx.as_mut(), unit).await?;

@@ -29,6 +29,11 @@ pub async fn answer_questions(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     let actor = &actor.require(Permission::GradeIncident, "answer the questions on a call")?;
+    controlroom_domain::limits::check_items(
+        "answers",
+        answers.len(),
+        controlroom_domain::limits::ANSWERS,
+    )?;
     let mut parsed: Vec<FactAnswer> = Vec::new();
     for (i, (fact, answer)) in answers.iter().enumerate() {
         let field = format!("answers[{i}]");
@@ -221,7 +226,7 @@ pub async fn record_vulnerability(
     if parsed.is_empty() {
         return Err(Invalid::new("flags", "choose at least one vulnerability flag").into());
     }
-    let note = optional_text("note", note, 2000)?;
+    let note = optional_text("note", note, controlroom_domain::limits::RATIONALE)?;
     run(
         app,
         actor,
@@ -274,7 +279,7 @@ pub async fn signpost(
         |c| app.settings.reference.agency(c).is_some(),
         "agency",
     )?;
-    let advice = required_text("advice", advice, 2000)?;
+    let advice = required_text("advice", advice, controlroom_domain::limits::RATIONALE)?;
     run(
         app,
         actor,

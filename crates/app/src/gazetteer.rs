@@ -505,7 +505,7 @@ impl From<PlaceHit> for Suggestion {
 }
 
 /// Longest search text accepted.
-pub const MAX_QUERY: usize = 200;
+pub const MAX_QUERY: usize = controlroom_domain::limits::ADDRESS_QUERY;
 
 /// If the index is this many revisions behind, a search catches up first; further behind (a
 /// bulk import under way) it answers from what is indexed while the server's once-a-second

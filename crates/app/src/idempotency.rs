@@ -18,10 +18,11 @@ pub struct Idempotency {
 impl Idempotency {
     pub fn new(key: &str, fingerprint: String) -> Result<Self, Invalid> {
         let key = key.trim();
-        if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        let max = controlroom_domain::limits::IDEMPOTENCY_KEY;
+        if key.is_empty() || key.len() > max || !key.chars().all(|c| c.is_ascii_graphic()) {
             return Err(Invalid::new(
                 "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
+                format!("must be 1 to {max} visible ASCII characters (a UUID is a good choice)"),
             ));
         }
         Ok(Self {

@@ -409,11 +409,15 @@ pub async fn close(
         )?
         .map(|t| Code::parse("final_incident_type", &t))
         .transpose()?,
-        crime_reference: optional_text("crime_reference", input.crime_reference.as_deref(), 64)?,
+        crime_reference: optional_text(
+            "crime_reference",
+            input.crime_reference.as_deref(),
+            controlroom_domain::limits::CRIME_REFERENCE,
+        )?,
         non_crime_rationale: optional_text(
             "non_crime_rationale",
             input.non_crime_rationale.as_deref(),
-            2000,
+            controlroom_domain::limits::RATIONALE,
         )?,
         outcome: input
             .outcome
@@ -501,7 +505,7 @@ pub struct IncidentQuery {
 
 impl IncidentQuery {
     pub const DEFAULT_LIMIT: u32 = 100;
-    pub const MAX_LIMIT: u32 = 500;
+    pub const MAX_LIMIT: u32 = controlroom_domain::limits::INCIDENT_LIST as u32;
 
     /// Parse comma-separated statuses and grades, RFC 3339 times and a limit.
     pub fn parse(

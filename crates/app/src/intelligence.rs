@@ -8,6 +8,7 @@ use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
+use controlroom_domain::limits;
 use controlroom_domain::pole::{
     E164, Kind, LinkRole, LocationDetails, Marker, PersonDraft, PoleEvent, PoleRecord, RecordRef,
     VehicleDetails, normalise_postcode, normalise_vrm, postcode_district,
@@ -328,9 +329,9 @@ pub async fn record_vehicle(
     )?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
-        make: optional_text("make", make, 60)?,
-        model: optional_text("model", model, 60)?,
-        colour: optional_text("colour", colour, 40)?,
+        make: optional_text("make", make, limits::DETAIL)?,
+        model: optional_text("model", model, limits::DETAIL)?,
+        colour: optional_text("colour", colour, limits::SHORT_DETAIL)?,
     };
     change(
         app,
@@ -359,8 +360,8 @@ pub async fn record_property(
         "record people, vehicles, locations and property, or link them",
     )?;
     let details = controlroom_domain::pole::PropertyDetails {
-        description: required_text("description", description, 500)?,
-        serial: optional_text("serial", serial, 60)?
+        description: required_text("description", description, limits::SHORT_REASON)?,
+        serial: optional_text("serial", serial, limits::DETAIL)?
             .map(|s| controlroom_domain::pole::normalise_serial("serial", &s))
             .transpose()?,
     };
@@ -405,14 +406,14 @@ pub async fn record_location(
         }
     };
     let details = LocationDetails {
-        address: required_text("address", input.address, 500)?,
-        postcode: optional_text("postcode", input.postcode, 10)?
+        address: required_text("address", input.address, limits::ADDRESS)?,
+        postcode: optional_text("postcode", input.postcode, limits::POSTCODE)?
             .map(|p| normalise_postcode("postcode", &p))
             .transpose()?,
-        uprn: optional_text("uprn", input.uprn, 12)?,
+        uprn: optional_text("uprn", input.uprn, limits::UPRN)?,
         lat: coordinates.map(|c| c.lat),
         lon: coordinates.map(|c| c.lon),
-        beat: optional_text("beat", input.beat, 40)?,
+        beat: optional_text("beat", input.beat, limits::SHORT_DETAIL)?,
     };
     change(
         app,
@@ -519,7 +520,7 @@ pub async fn link(
         "record people, vehicles, locations and property, or link them",
     )?;
     let role = LinkRole::parse(role)?;
-    let note = optional_text("note", note, 500)?;
+    let note = optional_text("note", note, limits::SHORT_REASON)?;
     if from == to {
         return Err(Invalid::new("to", "a record cannot be linked to itself").into());
     }
@@ -572,7 +573,7 @@ pub async fn merge(
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
     let actor = &actor.require(Permission::MergeRecords, "merge or unmerge person records")?;
-    let reason = required_text("reason", reason, 1000)?;
+    let reason = required_text("reason", reason, limits::REASON)?;
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
     }
@@ -613,7 +614,7 @@ pub async fn unmerge(
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
     let actor = &actor.require(Permission::MergeRecords, "merge or unmerge person records")?;
-    let reason = required_text("reason", reason, 1000)?;
+    let reason = required_text("reason", reason, limits::REASON)?;
     let current = load(
         app,
         RecordRef {
@@ -691,7 +692,21 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
         "record_viewed",
         actor,
         app.now(),
-        json!({ "kind": reference.kind.as_str() }),
+        // What the answer showed besides the record itself (DPA 2018 s.62): the records
+        // merged into it, the records linked to it and the incidents in its history, by id.
+        json!({
+            "kind": reference.kind.as_str(),
+            "merged": merged.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "linked": links
+                .iter()
+                .flat_map(|h| [h.from.clone(), h.to.clone()])
+                .flatten()
+                .collect::<std::collections::BTreeSet<_>>(),
+            "history": history
+                .iter()
+                .map(|h| format!("{}/{}", h.kind, h.id))
+                .collect::<std::collections::BTreeSet<_>>(),
+        }),
     ))
     .await?;
     tx.commit().await?;
@@ -811,7 +826,7 @@ pub struct IncidentWarnings {
 }
 
 /// The most incidents one request may ask the warnings of (a board's worth).
-pub const WARNINGS_AT_ONCE: usize = 100;
+pub const WARNINGS_AT_ONCE: usize = limits::WARNINGS_AT_ONCE;
 
 /// The warning markers that concern each incident: those standing on the records its
 /// intelligence checks found markers on, and on the people, vehicles and locations linked
@@ -1030,11 +1045,11 @@ fn shown(result: &CheckResult) -> Vec<String> {
 }
 
 /// The longest search input accepted, by field (characters).
-pub const CHECK_NAME_MAX: usize = 200;
-pub const CHECK_PHONE_MAX: usize = 40;
-pub const CHECK_VRM_MAX: usize = 20;
-pub const CHECK_SERIAL_MAX: usize = 60;
-pub const CHECK_LOCATION_MAX: usize = 300;
+pub const CHECK_NAME_MAX: usize = limits::SEARCH_NAME;
+pub const CHECK_PHONE_MAX: usize = limits::SEARCH_PHONE;
+pub const CHECK_VRM_MAX: usize = limits::SEARCH_VRM;
+pub const CHECK_SERIAL_MAX: usize = limits::SEARCH_SERIAL;
+pub const CHECK_LOCATION_MAX: usize = limits::SEARCH_LOCATION;
 
 /// What a handler searches for. Any combination; empty parts are skipped.
 #[derive(Debug, Clone, Default)]
@@ -1122,7 +1137,11 @@ pub async fn check(
         };
 
     if let Some(name) = request.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        let dob = optional_text("date_of_birth", request.date_of_birth.as_deref(), 10)?;
+        let dob = optional_text(
+            "date_of_birth",
+            request.date_of_birth.as_deref(),
+            limits::DATE,
+        )?;
         if let Some(d) = &dob {
             d.parse::<jiff::civil::Date>().map_err(|_| {
                 Invalid::new(

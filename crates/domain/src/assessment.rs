@@ -100,7 +100,7 @@ impl ThriveDraft {
         for (name, (level, reason)) in THRIVE_FACTORS.iter().zip(self.factors.iter()) {
             parsed.push(Factor {
                 level: Level::parse(&format!("{name}.level"), level)?,
-                reason: required_text(&format!("{name}.reason"), reason, 1000)?,
+                reason: required_text(&format!("{name}.reason"), reason, crate::limits::REASON)?,
             });
         }
         let mut factors = parsed.into_iter();
@@ -117,15 +117,23 @@ impl ThriveDraft {
             vulnerability: next()?,
             engagement: next()?,
             ndm: NdmRationale {
-                information: required_text("ndm.information", &self.information, 2000)?,
-                assessment: required_text("ndm.assessment", &self.assessment, 2000)?,
+                information: required_text(
+                    "ndm.information",
+                    &self.information,
+                    crate::limits::RATIONALE,
+                )?,
+                assessment: required_text(
+                    "ndm.assessment",
+                    &self.assessment,
+                    crate::limits::RATIONALE,
+                )?,
                 powers_and_policy: required_text(
                     "ndm.powers_and_policy",
                     &self.powers_and_policy,
-                    2000,
+                    crate::limits::RATIONALE,
                 )?,
-                options: required_text("ndm.options", &self.options, 2000)?,
-                action: required_text("ndm.action", &self.action, 2000)?,
+                options: required_text("ndm.options", &self.options, crate::limits::RATIONALE)?,
+                action: required_text("ndm.action", &self.action, crate::limits::RATIONALE)?,
             },
         })
     }

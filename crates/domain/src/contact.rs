@@ -1,6 +1,7 @@
 //! A contact: one person reaching the police once, by one channel. Several contacts about the
 //! same event join one incident.
 
+use crate::limits;
 use crate::text::{Invalid, optional_text, required_text};
 use crate::user::Username;
 use jiff::{SignedDuration, Timestamp};
@@ -77,7 +78,7 @@ pub struct PhoneNumber(String);
 
 impl PhoneNumber {
     pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
-        let text = required_text(field, raw, 32)?;
+        let text = required_text(field, raw, limits::PHONE)?;
         let digits = text.chars().filter(char::is_ascii_digit).count();
         let shape_ok = text
             .chars()
@@ -206,14 +207,18 @@ impl ContactDraft {
         now: Timestamp,
     ) -> Result<Contact, Invalid> {
         let channel = Channel::parse(&self.channel)?;
-        let name = required_text("caller.name", &self.caller_name, 200)?;
-        let phone = optional_text("caller.phone", self.caller_phone.as_deref(), 32)?
+        let name = required_text("caller.name", &self.caller_name, limits::NAME)?;
+        let phone = optional_text("caller.phone", self.caller_phone.as_deref(), limits::PHONE)?
             .map(|p| PhoneNumber::parse("caller.phone", &p))
             .transpose()?;
-        let callback = optional_text("caller.callback", self.caller_callback.as_deref(), 32)?
-            .map(|p| PhoneNumber::parse("caller.callback", &p))
-            .transpose()?;
-        let text = required_text("location.text", &self.location_text, 500)?;
+        let callback = optional_text(
+            "caller.callback",
+            self.caller_callback.as_deref(),
+            limits::PHONE,
+        )?
+        .map(|p| PhoneNumber::parse("caller.callback", &p))
+        .transpose()?;
+        let text = required_text("location.text", &self.location_text, limits::ADDRESS)?;
         let coordinates = match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => Some(Coordinates::parse(lat, lon)?),
             (None, None) => None,
@@ -224,7 +229,7 @@ impl ContactDraft {
                 ));
             }
         };
-        let uprn = optional_text("location.uprn", self.uprn.as_deref(), 12)?
+        let uprn = optional_text("location.uprn", self.uprn.as_deref(), limits::UPRN)?
             .map(|u| Uprn::parse(&u))
             .transpose()?;
         let area = match self
@@ -241,7 +246,7 @@ impl ContactDraft {
                 )
             })?,
         };
-        let summary = required_text("summary", &self.summary, 4000)?;
+        let summary = required_text("summary", &self.summary, limits::NARRATIVE)?;
 
         let received_at = self.received_at.unwrap_or(now);
         let answered_at = self.answered_at.unwrap_or(now.max(received_at));

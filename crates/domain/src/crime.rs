@@ -135,6 +135,25 @@ pub enum CrimeCommand {
 }
 
 impl CrimeCommand {
+    /// Refuse free text over its limit ([`crate::limits`]), naming the field, before the
+    /// command is decided.
+    pub fn check_lengths(&self) -> Result<(), crate::text::Invalid> {
+        use crate::limits::{self, check_items, check_length};
+        match self {
+            Self::Record(r) => {
+                check_items("parties", r.parties.len(), limits::PARTIES)?;
+                check_length("location", &r.location, limits::ADDRESS)?;
+                check_length("modus_operandi", &r.modus_operandi, limits::NARRATIVE)
+            }
+            Self::Reclassify { reason, .. } => check_length("reason", reason, limits::RATIONALE),
+            Self::RequestCancellation { rationale, .. } => {
+                check_length("rationale", rationale, limits::RATIONALE)
+            }
+            Self::DeclineCancellation { note } => check_length("note", note, limits::RATIONALE),
+            Self::ApproveCancellation => Ok(()),
+        }
+    }
+
     /// What the command needs: the role a user with several acts under.
     pub fn permission(&self) -> Permission {
         match self {

@@ -348,7 +348,7 @@ pub fn check_override(
     }
     match override_reason {
         Some(reason) if !reason.trim().is_empty() => {
-            required_text("override_reason", reason, 2000).map(Some)
+            required_text("override_reason", reason, crate::limits::RATIONALE).map(Some)
         }
         _ => Err(Invalid::new(
             "override_reason",

@@ -657,9 +657,9 @@ pub enum IncidentCommand {
     },
 }
 
-pub const LOG_TEXT_MAX: usize = 4000;
-pub const RATIONALE_MAX: usize = 2000;
-pub const MAX_QUALIFIERS: usize = 20;
+pub const LOG_TEXT_MAX: usize = crate::limits::NARRATIVE;
+pub const RATIONALE_MAX: usize = crate::limits::RATIONALE;
+pub const MAX_QUALIFIERS: usize = crate::limits::QUALIFIERS;
 
 impl IncidentCommand {
     pub fn add_log_entry(text: &str, corrects: Option<u32>) -> Result<Self, Invalid> {

@@ -17,6 +17,7 @@ pub mod gazetteer;
 pub mod grading;
 pub mod hocr;
 pub mod incident;
+pub mod limits;
 pub mod ncrs;
 pub mod pole;
 pub mod reference;

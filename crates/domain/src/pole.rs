@@ -6,6 +6,7 @@
 //! never moves links: it records that one person is the same as another, and queries follow
 //! it; an unmerge removes that, and every link is where it always was.
 
+use crate::limits;
 use crate::text::{Invalid, optional_text, required_text};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ impl E164 {
     /// Normalise a number as callers and officers write it. UK national numbers (leading 0)
     /// become +44; `00` is the international prefix. (ITU-T E.164: at most 15 digits.)
     pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        limits::check_length(field, raw, limits::PHONE)?;
         let trimmed = raw.trim();
         let bad = || Invalid::new(field, format!("'{trimmed}' is not a telephone number"));
         if trimmed.is_empty()
@@ -325,8 +327,8 @@ impl Marker {
         }
         Ok(Self {
             kind: MarkerKind::parse(kind)?,
-            reason: required_text("reason", reason, 1000)?,
-            source: required_text("source", source, 200)?,
+            reason: required_text("reason", reason, limits::REASON)?,
+            source: required_text("source", source, limits::SOURCE)?,
             added_by: added_by.to_owned(),
             review_by,
             withdrawn: None,
@@ -417,26 +419,30 @@ pub struct PersonDraft {
 
 impl PersonDraft {
     pub fn parse(self, today: Date) -> Result<PersonDetails, Invalid> {
+        limits::check_items("names", self.names.len(), limits::PER_PERSON)?;
+        limits::check_items("phones", self.phones.len(), limits::PER_PERSON)?;
+        limits::check_items("addresses", self.addresses.len(), limits::PER_PERSON)?;
         let names: Vec<String> = self
             .names
             .iter()
             .enumerate()
             .filter(|(_, n)| !n.trim().is_empty())
-            .map(|(i, n)| required_text(&format!("names[{i}]"), n, 200))
+            .map(|(i, n)| required_text(&format!("names[{i}]"), n, limits::NAME))
             .collect::<Result<_, _>>()?;
         if names.is_empty() {
             return Err(Invalid::new("names", "give at least one name"));
         }
-        let date_of_birth = optional_text("date_of_birth", self.date_of_birth.as_deref(), 10)?
-            .map(|d| {
-                d.parse::<Date>().map_err(|_| {
-                    Invalid::new(
-                        "date_of_birth",
-                        format!("'{d}' is not a date; use YYYY-MM-DD"),
-                    )
+        let date_of_birth =
+            optional_text("date_of_birth", self.date_of_birth.as_deref(), limits::DATE)?
+                .map(|d| {
+                    d.parse::<Date>().map_err(|_| {
+                        Invalid::new(
+                            "date_of_birth",
+                            format!("'{d}' is not a date; use YYYY-MM-DD"),
+                        )
+                    })
                 })
-            })
-            .transpose()?;
+                .transpose()?;
         if date_of_birth.is_some_and(|d| d > today) {
             return Err(Invalid::new("date_of_birth", "is in the future"));
         }
@@ -461,16 +467,20 @@ impl PersonDraft {
             .iter()
             .enumerate()
             .filter(|(_, a)| !a.trim().is_empty())
-            .map(|(i, a)| required_text(&format!("addresses[{i}]"), a, 500))
+            .map(|(i, a)| required_text(&format!("addresses[{i}]"), a, limits::ADDRESS))
             .collect::<Result<_, _>>()?;
         Ok(PersonDetails {
             names,
             date_of_birth,
             age_range,
-            gender: optional_text("gender", self.gender.as_deref(), 40)?,
+            gender: optional_text("gender", self.gender.as_deref(), limits::SHORT_DETAIL)?,
             phones,
             addresses,
-            description: optional_text("description", self.description.as_deref(), 2000)?,
+            description: optional_text(
+                "description",
+                self.description.as_deref(),
+                limits::RATIONALE,
+            )?,
         })
     }
 }
@@ -616,7 +626,7 @@ impl PoleRecord {
     /// Decide the withdrawal of marker `number` (1-based, as listed on the record): it must
     /// exist and still stand, and the reason is required.
     pub fn withdraw_marker(&self, number: u32, reason: &str) -> Result<PoleEvent, Refused> {
-        let reason = required_text("reason", reason, 1000)?;
+        let reason = required_text("reason", reason, limits::REASON)?;
         let index = usize::try_from(number)
             .unwrap_or(usize::MAX)
             .wrapping_sub(1);

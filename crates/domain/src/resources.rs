@@ -26,7 +26,7 @@ impl fmt::Display for UnitId {
 
 /// Call sign as said on the radio, e.g. `AL11` or `TANGO 2`; stored upper-case.
 pub fn call_sign(raw: &str) -> Result<String, Invalid> {
-    let text = required_text("call_sign", raw, 16)?.to_ascii_uppercase();
+    let text = required_text("call_sign", raw, crate::limits::CALL_SIGN)?.to_ascii_uppercase();
     if !text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')

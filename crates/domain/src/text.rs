@@ -34,13 +34,7 @@ pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, Inval
     if text.is_empty() {
         return Err(Invalid::new(field, "is required and cannot be blank"));
     }
-    let length = text.chars().count();
-    if length > max {
-        return Err(Invalid::new(
-            field,
-            format!("is too long ({length} characters; the limit is {max})"),
-        ));
-    }
+    crate::limits::check_length(field, text, max)?;
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
@@ -71,7 +65,7 @@ pub fn optional_text(
 pub struct Code(String);
 
 impl Code {
-    pub const MAX_LEN: usize = 48;
+    pub const MAX_LEN: usize = crate::limits::CODE;
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
         let text = required_text(field, raw, Self::MAX_LEN)?;
@@ -129,7 +123,7 @@ mod tests {
             required_text("x", "abcdef", 5)
                 .unwrap_err()
                 .message
-                .contains("too long")
+                .contains("at most 5 characters")
         );
         assert!(required_text("x", "a\u{0007}b", 5).is_err());
         assert_eq!(required_text("x", "a\nb", 5).unwrap(), "a\nb");

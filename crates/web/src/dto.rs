@@ -156,8 +156,10 @@ pub struct CloseIncident {
     /// What the incident turned out to be, if not its current type.
     pub final_incident_type: Option<String>,
     /// The crime record, for a closing code in the Crime category.
+    #[schema(max_length = 64)]
     pub crime_reference: Option<String>,
     /// Why no crime was recorded, for a Crime-category closing code without a crime record.
+    #[schema(max_length = 2000)]
     pub non_crime_rationale: Option<String>,
     /// For resolution without deployment: `advice_given`, `online_report` or `desk_investigation`.
     pub outcome: Option<String>,
@@ -842,6 +844,7 @@ pub struct VulnerabilityInput {
     pub subject: String,
     /// e.g. `child`, `older_person`, `domestic_abuse`.
     pub flags: Vec<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -928,6 +931,7 @@ pub struct SignpostInput {
     /// An agency code from the reference data, e.g. `LA_NOISE`.
     pub agency: String,
     /// What the caller was told.
+    #[schema(max_length = 2000)]
     pub advice: String,
 }
 
@@ -994,6 +998,7 @@ pub struct AnswersInput {
 #[serde(deny_unknown_fields)]
 pub struct ApproveUnattendedInput {
     /// Why closing without attendance is right (e.g. "caller rang back, all safe").
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

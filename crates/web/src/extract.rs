@@ -154,6 +154,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
             .map(|v| v.to_str().map(str::to_owned));
         let what = format!("{} {}", req.method(), req.uri().path());
         let bytes = read_body(req.into_body()).await?;
+        // Every string and list in the body is bounded before it is parsed into a command,
+        // whatever its field; the commands' parsers then apply each field's own limit.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            within_limits("", &value).map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
+        }
         let body = serde_json::from_slice(&bytes).map_err(|e| {
             if e.is_data() {
                 ApiError::new(
@@ -189,6 +194,54 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
             }
         };
         Ok(Self { body, idempotency })
+    }
+}
+
+/// The backstop under every field's own limit ([`controlroom_domain::limits`]): no string
+/// longer than `ANY_TEXT` characters and no list longer than `ANY_LIST` items, anywhere in a
+/// request body. The refusal names the field by its path (`caller.name`, `names[2]`).
+pub fn within_limits(
+    path: &str,
+    value: &serde_json::Value,
+) -> Result<(), controlroom_domain::Invalid> {
+    use controlroom_domain::limits::{self, check_items, check_length};
+    let field = |path: &str| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        serde_json::Value::String(s) => check_length(&field(path), s, limits::ANY_TEXT),
+        serde_json::Value::Array(items) => {
+            check_items(&field(path), items.len(), limits::ANY_LIST)?;
+            for (i, item) in items.iter().enumerate() {
+                within_limits(&format!("{path}[{i}]"), item)?;
+            }
+            Ok(())
+        }
+        serde_json::Value::Object(fields) => {
+            check_items(&field(path), fields.len(), limits::ANY_LIST)?;
+            for (name, item) in fields {
+                // A name is echoed in refusals and stored as a key: bounded like a code.
+                if name.chars().count() > limits::CODE {
+                    return Err(limits::too_long(
+                        &format!("{}.(field name)", field(path)),
+                        limits::CODE,
+                        name.chars().count(),
+                    ));
+                }
+                let inner = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                within_limits(&inner, item)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -250,6 +303,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let given = parts.uri.query().map_or(0, str::len);
+        if given > controlroom_domain::limits::QUERY_BYTES {
+            return Err(ApiError::invalid(
+                "query",
+                format!(
+                    "query: at most {} bytes ({} given)",
+                    controlroom_domain::limits::grouped(controlroom_domain::limits::QUERY_BYTES),
+                    controlroom_domain::limits::grouped(given)
+                ),
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Self(value))
@@ -311,6 +375,21 @@ fn query_problem(text: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_string_and_list_in_a_body_is_bounded() {
+        let long = "x".repeat(controlroom_domain::limits::ANY_TEXT + 1);
+        let body = serde_json::json!({"caller": {"name": long}});
+        let e = within_limits("", &body).unwrap_err();
+        assert_eq!(e.field, "caller.name");
+        assert_eq!(e.message, "at most 4,000 characters (4,001 given)");
+        let body = serde_json::json!({"names": ["a", long]});
+        assert_eq!(within_limits("", &body).unwrap_err().field, "names[1]");
+        let many: Vec<u8> = vec![0; controlroom_domain::limits::ANY_LIST + 1];
+        let e = within_limits("", &serde_json::json!({"times": many})).unwrap_err();
+        assert_eq!(e.to_string(), "times: at most 500 items (501 given)");
+        assert!(within_limits("", &serde_json::json!({"summary": "fine", "n": 3})).is_ok());
+    }
 
     #[test]
     fn a_missing_query_parameter_is_named() {

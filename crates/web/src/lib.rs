@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 
 /// The largest request body accepted. A call card is a few kilobytes; anything near this
 /// limit is a mistake or an attack.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = controlroom_domain::limits::BODY_BYTES;
 
 /// How long any API request may take before the client is told to try again. The live feed
 /// and the audit-trail check are exempt.

@@ -145,3 +145,68 @@ impl Modify for ProblemResponses {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `maxLength` the document advertises is one of the limits declared in the domain
+    /// (`controlroom_domain::limits`): a length typed here that the server does not enforce, or
+    /// a limit changed in one place only, fails.
+    #[test]
+    fn every_advertised_length_is_a_declared_limit() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let declared: Vec<usize> = controlroom_domain::limits::ALL
+            .iter()
+            .map(|(_, n)| *n)
+            .collect();
+        let mut found = Vec::new();
+        fn walk(path: &str, value: &serde_json::Value, found: &mut Vec<(String, u64)>) {
+            match value {
+                serde_json::Value::Object(fields) => {
+                    for (name, inner) in fields {
+                        if name == "maxLength"
+                            && let Some(n) = inner.as_u64()
+                        {
+                            found.push((path.to_owned(), n));
+                        }
+                        walk(&format!("{path}/{name}"), inner, found);
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    for (i, inner) in items.iter().enumerate() {
+                        walk(&format!("{path}/{i}"), inner, found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk("", &document, &mut found);
+        assert!(found.len() >= 30, "lengths are advertised: {found:?}");
+        for (path, n) in &found {
+            assert!(
+                declared.iter().any(|d| u64::try_from(*d).ok() == Some(*n)),
+                "{path}: maxLength {n} is not a limit declared in controlroom_domain::limits"
+            );
+        }
+        let length = |schema: &str, field: &str| {
+            document["components"]["schemas"][schema]["properties"][field]["maxLength"].as_u64()
+        };
+        use controlroom_domain::limits;
+        let n = |l: usize| u64::try_from(l).ok();
+        assert_eq!(length("CreateContact", "summary"), n(limits::NARRATIVE));
+        assert_eq!(length("CallerInput", "name"), n(limits::NAME));
+        assert_eq!(length("CallerInput", "phone"), n(limits::PHONE));
+        assert_eq!(length("LocationInput", "text"), n(limits::ADDRESS));
+        assert_eq!(length("AddLogEntry", "text"), n(limits::NARRATIVE));
+        assert_eq!(length("GradeIncident", "rationale"), n(limits::RATIONALE));
+        assert_eq!(length("CheckInput", "name"), n(limits::SEARCH_NAME));
+        assert_eq!(length("CheckInput", "phone"), n(limits::SEARCH_PHONE));
+        assert_eq!(length("CheckInput", "location"), n(limits::SEARCH_LOCATION));
+        assert_eq!(
+            length("RecordInput", "modus_operandi"),
+            n(limits::NARRATIVE)
+        );
+        assert_eq!(length("UnitInput", "call_sign"), n(limits::CALL_SIGN));
+    }
+}

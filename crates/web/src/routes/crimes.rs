@@ -35,8 +35,10 @@ pub struct RecordInput {
     pub offence_from: String,
     pub offence_to: Option<String>,
     /// Defaults to the location the first caller gave.
+    #[schema(max_length = 500)]
     pub location: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub modus_operandi: String,
 }
 
@@ -52,8 +54,10 @@ pub struct DirectRecordInput {
     pub offence_from: String,
     pub offence_to: Option<String>,
     /// Where it happened (required: there is no incident to take it from).
+    #[schema(max_length = 500)]
     pub location: String,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub modus_operandi: String,
 }
 

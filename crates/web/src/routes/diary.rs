@@ -47,6 +47,7 @@ pub struct BookInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndInput {
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 

@@ -17,12 +17,14 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
     /// As said on the radio, e.g. AL11.
+    #[schema(max_length = 16)]
     pub call_sign: String,
     /// response, neighbourhood, roads_policing, armed_response, dog, csi or public_order.
     pub unit_type: String,
     /// taser, first_aid, detective, firearms, advanced_driver, dog_handler, public_order, forensic.
     #[serde(default)]
     pub skills: Vec<String>,
+    #[schema(max_length = 100)]
     pub station: String,
     #[serde(default)]
     pub crew: Vec<String>,
@@ -40,6 +42,7 @@ pub struct PositionInput {
 pub struct StatusInput {
     /// en_route, at_scene, available, refreshment, unavailable or off_duty.
     pub status: String,
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -147,23 +150,15 @@ pub async fn register(
     ))
 }
 
-/// Every unit with its status and last position.
+/// Every unit with its status and last position. The look is recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/units", tag = "dispatch", responses((status = 200, body = Vec<UnitView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Vec<UnitView>>, ApiError> {
-    actor
-        .require(
-            controlroom_domain::roles::Permission::ViewIncidents,
-            "see units",
-        )
-        .map_err(ApiError::from)?;
+    let units = dispatch::list_units(&state.app, &actor).await?;
     Ok(Json(
-        state
-            .app
-            .units
-            .all()
+        units
             .iter()
             .map(|u| UnitView::build(u, &state.app))
             .collect(),
@@ -210,7 +205,8 @@ pub async fn status(
     Ok(Json(UnitView::build(&unit, &state.app)))
 }
 
-/// The units to send, best first: suitable ones, then by estimated time to attend.
+/// The units to send, best first: suitable ones, then by estimated time to attend. The look
+/// is recorded in the audit trail, naming the units shown.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<CandidateView>), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn recommendations(
@@ -245,6 +241,7 @@ pub struct ReassignInput {
     /// The incident to move the unit to.
     pub incident: uuid::Uuid,
     /// Why (e.g. a more urgent call).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
@@ -275,6 +272,7 @@ pub async fn reassign(
 #[serde(deny_unknown_fields)]
 pub struct ResolveInput {
     /// The result, in words (e.g. "Suspect arrested; victim taken to hospital").
+    #[schema(max_length = 4000)]
     pub resolution: String,
 }
 

@@ -123,6 +123,7 @@ pub struct UnmergeInput {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInput {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub date_of_birth: Option<String>,
     #[schema(maximum = 255)]
@@ -130,11 +131,15 @@ pub struct CheckInput {
     #[schema(maximum = 255)]
     pub age_to: Option<u8>,
     /// Any written form: 07700 900123, +44 7700 900123…
+    #[schema(max_length = 40)]
     pub phone: Option<String>,
+    #[schema(max_length = 20)]
     pub vrm: Option<String>,
     /// A serial number or IMEI, any spacing or case.
+    #[schema(max_length = 60)]
     pub serial: Option<String>,
     /// Address words, a postcode or a partial postcode.
+    #[schema(max_length = 300)]
     pub location: Option<String>,
     pub near_lat: Option<f64>,
     pub near_lon: Option<f64>,

@@ -22,6 +22,7 @@ pub struct NonCrimeInput {
     /// `third_party_not_confirmed` or `another_force_records`.
     pub reason: String,
     /// Why, in words an inspector can check.
+    #[schema(max_length = 2000)]
     pub rationale: String,
 }
 

@@ -20,6 +20,7 @@ mod idempotency;
 pub mod incidents;
 pub mod intelligence;
 pub mod live;
+pub mod map;
 pub mod recording;
 mod records;
 pub mod reference;
@@ -66,6 +67,8 @@ pub struct Settings {
     /// The address users reach the server at, e.g. `https://controlroom.example.police.uk`;
     /// when it is https the session cookie is marked `Secure`.
     pub public_url: Option<String>,
+    /// Where the map's tiles come from (none: the gazetteer's streets are drawn).
+    pub map: map::MapSettings,
 }
 
 impl Default for Settings {
@@ -80,6 +83,7 @@ impl Default for Settings {
             repeat_threshold: 3,
             trusted_proxies: Vec::new(),
             public_url: None,
+            map: map::MapSettings::default(),
         }
     }
 }

@@ -177,6 +177,17 @@ enum Command {
         /// is https the session cookie is marked `Secure`.
         #[arg(long, env = "CONTROLROOM_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The force's tile server for the map, an XYZ template such as
+        /// `https://tiles.force.example/{z}/{x}/{y}.png` (browsers fetch from it directly).
+        #[arg(long, env = "CONTROLROOM_MAP_TILES", conflicts_with = "map_tiles_file")]
+        map_tiles: Option<String>,
+        /// A tile file (MBTiles) this server serves to the map at `/tiles/{z}/{x}/{y}`.
+        #[arg(long, env = "CONTROLROOM_MAP_TILES_FILE")]
+        map_tiles_file: Option<std::path::PathBuf>,
+        /// Credit for the map's tiles, shown on the map (e.g. "© Crown copyright and database
+        /// rights 2026 OS AC0000000000").
+        #[arg(long, env = "CONTROLROOM_MAP_ATTRIBUTION")]
+        map_attribution: Option<String>,
     },
     /// Home Office Counting Rules.
     Hocr {
@@ -398,6 +409,40 @@ fn load_reference(
     })
 }
 
+/// Where the map's tiles come from: a tile server's template (checked), a tile file (opened
+/// and checked now, so a wrong path stops start-up), or neither.
+async fn map_settings(
+    tiles: Option<String>,
+    file: Option<std::path::PathBuf>,
+    attribution: Option<String>,
+) -> Result<controlroom_app::map::MapSettings, Failure> {
+    let input = |error: String| Failure {
+        code: 2,
+        error: anyhow::anyhow!(error),
+    };
+    let tiles_url = match tiles.filter(|t| !t.trim().is_empty()) {
+        Some(t) => {
+            controlroom_app::map::check_template(t.trim()).map_err(input)?;
+            Some(t.trim().to_owned())
+        }
+        None => None,
+    };
+    let tiles_file = match file {
+        Some(path) => {
+            let source = controlroom_store_sqlite::mbtiles::MbTiles::open(&path)
+                .await
+                .map_err(|e| input(e.to_string()))?;
+            Some(Arc::new(source) as Arc<dyn controlroom_store::TileSource>)
+        }
+        None => None,
+    };
+    Ok(controlroom_app::map::MapSettings {
+        tiles_url,
+        tiles_file,
+        attribution: attribution.filter(|a| !a.trim().is_empty()),
+    })
+}
+
 /// A failure with its exit code: 2 for the user's input, 1 for everything else.
 struct Failure {
     code: u8,
@@ -481,8 +526,12 @@ async fn run(command: Command) -> Result<(), Failure> {
             checkpoint_minutes,
             trusted_proxies,
             public_url,
+            map_tiles,
+            map_tiles_file,
+            map_attribution,
         } => {
             init_logging();
+            let map = map_settings(map_tiles, map_tiles_file, map_attribution).await?;
             // Bad reference data stops start-up, naming the file and line to fix.
             let reference = load_reference(reference_dir.as_deref())?;
             let settings = Settings {
@@ -496,6 +545,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 repeat_threshold: repeat_threshold.max(1),
                 trusted_proxies,
                 public_url,
+                map,
                 ..Settings::default()
             };
             let checkpoints = checkpoint_file.map(|file| Checkpointing {

@@ -8,7 +8,7 @@ use controlroom_store::sql;
 use controlroom_store::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
     IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
-    Store, StoreError, StoreResult, StreetRow, UserRow, WriteTx,
+    Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Row, Transaction};
@@ -339,6 +339,55 @@ impl Store for PostgresStore {
             .await
             .map_err(db_error)?;
         row.as_ref().map(address_row).transpose().map_err(db_error)
+    }
+
+    async fn gazetteer_streets_within(
+        &self,
+        bbox: (f64, f64, f64, f64),
+        limit: i64,
+    ) -> StoreResult<Vec<StreetRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::streets_within()))
+            .bind(bbox.0)
+            .bind(bbox.1)
+            .bind(bbox.2)
+            .bind(bbox.3)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(street_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
+    async fn gazetteer_street_points(
+        &self,
+        usrns: &[i64],
+        limit: i64,
+    ) -> StoreResult<Vec<StreetPoint>> {
+        if usrns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = sql::street_points(usrns.len());
+        let mut query = sqlx::query(AssertSqlSafe(text));
+        for usrn in usrns {
+            query = query.bind(*usrn);
+        }
+        let rows = query
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let point = |r: &PgRow| -> Result<StreetPoint, sqlx::Error> {
+            Ok(StreetPoint {
+                usrn: r.try_get("usrn")?,
+                number: r.try_get("number")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+            })
+        };
+        rows.iter().map(point).collect::<Result<_, _>>().map_err(db_error)
     }
 
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts> {

@@ -32,6 +32,7 @@ where
     idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
     text_survives_exactly(fresh().await.as_ref()).await;
     gazetteer_rows_upsert_by_key_and_carry_their_revision(fresh().await.as_ref()).await;
+    streets_are_found_by_box_with_their_points(fresh().await.as_ref()).await;
     sign_in_attempts_are_counted_cleared_and_forgotten(fresh().await.as_ref()).await;
 }
 
@@ -848,6 +849,77 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     .unwrap();
     drop(tx);
     assert_eq!(store.gazetteer_counts().await.unwrap().addresses, 3);
+}
+
+/// The map without tiles: streets whose extent meets the box on screen, longest first, and
+/// the addresses to draw each through.
+pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
+    let on = |uprn: i64, usrn: i64, number: &str, lat: f64, lon: f64| AddressRow {
+        number: Some(number.into()),
+        usrn: Some(usrn),
+        street: Some(format!("Street {usrn}")),
+        building: None,
+        lat,
+        lon,
+        ..address(uprn, &format!("{number} Street {usrn}"), lat)
+    };
+    let mut tx = store.begin().await.unwrap();
+    let revision = tx.next_gazetteer_revision().await.unwrap();
+    let batch = GazetteerBatch {
+        addresses: vec![
+            // A long street running east, and a short one to its north.
+            on(1, 100, "1", 53.80, -1.550),
+            on(2, 100, "3", 53.80, -1.540),
+            on(3, 100, "5", 53.80, -1.530),
+            on(4, 200, "2", 53.85, -1.540),
+            on(5, 200, "4", 53.851, -1.540),
+        ],
+        ..GazetteerBatch::default()
+    };
+    tx.upsert_gazetteer(&batch, revision).await.unwrap();
+    tx.derive_streets(revision).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let both = store
+        .gazetteer_streets_within((53.79, -1.56, 53.86, -1.52), 10)
+        .await
+        .unwrap();
+    let ids: Vec<_> = both.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["usrn:100", "usrn:200"], "longest first");
+    let one = store
+        .gazetteer_streets_within((53.79, -1.56, 53.86, -1.52), 1)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1, "at most the limit");
+    // A box crossing the long street's middle finds it; one beside it finds nothing.
+    let crossing = store
+        .gazetteer_streets_within((53.79, -1.541, 53.81, -1.539), 10)
+        .await
+        .unwrap();
+    assert_eq!(crossing.len(), 1);
+    assert_eq!(crossing[0].name, "Street 100");
+    assert!(
+        store
+            .gazetteer_streets_within((53.70, -1.70, 53.75, -1.60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let points = store
+        .gazetteer_street_points(&[100, 200], 100)
+        .await
+        .unwrap();
+    assert_eq!(points.len(), 5);
+    assert_eq!(points[0].usrn, 100);
+    assert_eq!(points[0].number.as_deref(), Some("1"));
+    assert_eq!((points[2].lat, points[2].lon), (53.80, -1.530));
+    assert_eq!(
+        store.gazetteer_street_points(&[100], 2).await.unwrap().len(),
+        2,
+        "at most the limit"
+    );
+    assert!(store.gazetteer_street_points(&[], 10).await.unwrap().is_empty());
 }
 
 /// Sign-in throttling's state: attempts counted in the write transaction, a success taking its

@@ -86,6 +86,20 @@ pub trait Store: Send + Sync + 'static {
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>>;
 
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts>;
+    /// Streets (with a USRN and an extent) whose extent meets `bbox` (min lat, min lon, max
+    /// lat, max lon), longest first, at most `limit`.
+    async fn gazetteer_streets_within(
+        &self,
+        bbox: (f64, f64, f64, f64),
+        limit: i64,
+    ) -> StoreResult<Vec<StreetRow>>;
+    /// The addresses on these USRNs, as points to draw the streets through (at most `limit`,
+    /// by USRN then UPRN).
+    async fn gazetteer_street_points(
+        &self,
+        usrns: &[i64],
+        limit: i64,
+    ) -> StoreResult<Vec<StreetPoint>>;
 
     /// Close the pool, waiting for connections to finish.
     async fn close(&self);
@@ -357,4 +371,15 @@ macro_rules! row_mappers {
             })
         }
     };
+}
+
+/// Map tiles the server itself serves (an MBTiles file): the image at `z/x/y` in the XYZ
+/// scheme (y down from the north), or `None` when the file has no such tile.
+#[async_trait]
+pub trait TileSource: Send + Sync + std::fmt::Debug {
+    async fn tile(&self, z: u8, x: u32, y: u32) -> StoreResult<Option<Vec<u8>>>;
+    /// The tiles' media type, e.g. `image/png`.
+    fn content_type(&self) -> &str;
+    /// The file's attribution (its `metadata` table), if any.
+    fn attribution(&self) -> Option<&str>;
 }

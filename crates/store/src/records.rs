@@ -157,6 +157,15 @@ pub struct StreetRow {
     pub extent: Option<(f64, f64, f64, f64)>,
 }
 
+/// One address on a street, for drawing the street: its USRN, house number and position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetPoint {
+    pub usrn: i64,
+    pub number: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
 /// A named place (`gazetteer_places`) with its aliases.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceRow {

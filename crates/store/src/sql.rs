@@ -322,6 +322,29 @@ pub fn select_address() -> String {
     format!("SELECT {ADDRESS_COLUMNS} FROM gazetteer_addresses WHERE uprn = $1")
 }
 
+/// Streets with a USRN and an extent meeting the box `$1..$4` (min lat, min lon, max lat, max
+/// lon), longest first, at most `$5`: what a map draws when it has no tiles.
+pub fn streets_within() -> String {
+    format!(
+        "SELECT {STREET_COLUMNS} FROM gazetteer_streets \
+         WHERE usrn IS NOT NULL AND min_lat IS NOT NULL \
+         AND max_lat >= $1 AND min_lat <= $3 AND max_lon >= $2 AND min_lon <= $4 \
+         ORDER BY (max_lat - min_lat) + (max_lon - min_lon) DESC, id LIMIT $5"
+    )
+}
+
+/// The positions and house numbers of the addresses on `count` USRNs (`$1..$count`), at
+/// most `$count+1` rows.
+pub fn street_points(count: usize) -> String {
+    let list: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT usrn, number, lat, lon FROM gazetteer_addresses WHERE usrn IN ({}) \
+         ORDER BY usrn, uprn LIMIT ${}",
+        list.join(", "),
+        count + 1
+    )
+}
+
 pub const GAZETTEER_COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM gazetteer_addresses) AS addresses, \
      (SELECT COUNT(*) FROM gazetteer_streets) AS streets, \

@@ -26,6 +26,12 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         "/api/v1/addresses",
         Needs(ViewIncidents, "search addresses"),
     ),
+    ("GET", "/api/v1/map", SignedIn),
+    (
+        "GET",
+        "/api/v1/map/streets",
+        Needs(ViewIncidents, "see the map"),
+    ),
     ("POST", "/api/v1/session", Public),
     ("GET", "/api/v1/session", SignedIn),
     ("DELETE", "/api/v1/session", SignedIn),

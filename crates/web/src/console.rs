@@ -57,6 +57,10 @@ fn asset(name: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../console/admin.js"),
         ),
+        "map.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../console/map.js"),
+        ),
         "favicon.svg" => ("image/svg+xml", include_str!("../console/favicon.svg")),
         "record.js" => (
             "text/javascript; charset=utf-8",
@@ -77,11 +81,51 @@ pub fn router() -> Router<AppState> {
         .route("/console/crimes", get(crimes))
         .route("/console/admin", get(admin))
         .route("/assets/{name}", get(assets))
+        .route("/tiles/{z}/{x}/{y}", get(tile))
         // Browsers ask for /favicon.ico whatever the page says: the same icon.
         .route(
             "/favicon.ico",
             get(|| async { assets(Path("favicon.svg".to_owned())).await }),
         )
+}
+
+/// A map tile from the tile file (`serve --map-tiles-file`), for a signed-in user: `y` may
+/// carry an extension (`12.png`). 404 when there is no such tile or no tile file.
+async fn tile(
+    State(state): State<AppState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    parts: Parts,
+) -> Response {
+    let Some(token) = session_token(&parts) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if auth::authenticate(&state.app, &token).await.is_err() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let missing = || (StatusCode::NOT_FOUND, "no such map tile").into_response();
+    let Some(source) = state.app.settings.map.tiles_file.as_ref() else {
+        return missing();
+    };
+    let y = y.split_once('.').map_or(y.as_str(), |(y, _)| y);
+    let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>()) else {
+        return missing();
+    };
+    match source.tile(z, x, y).await {
+        Ok(Some(bytes)) => (
+            [
+                (header::CONTENT_TYPE, source.content_type().to_owned()),
+                // Tiles change only when the file is replaced: a day in the browser's own cache.
+                (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => missing(),
+        Err(e) => {
+            tracing::warn!(error = %e, "a map tile could not be read");
+            (StatusCode::SERVICE_UNAVAILABLE, "the map tiles could not be read").into_response()
+        }
+    }
 }
 
 /// The signed-in user, or where to send them instead.

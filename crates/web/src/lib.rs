@@ -62,6 +62,7 @@ pub struct AppState {
 }
 
 pub fn router(app: App) -> Router {
+    let tile_origin = app.settings.map.tile_origin();
     let state = AppState { app };
     let router = Router::new()
         .merge(routes::ops::router())
@@ -76,7 +77,7 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http());
-    security_headers::apply(router).with_state(state)
+    security_headers::apply(router, tile_origin.as_deref()).with_state(state)
 }
 
 /// Serve until `shutdown` completes, then finish the requests in flight.

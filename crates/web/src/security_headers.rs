@@ -5,16 +5,35 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/// The policy; images may also come from the map's tile server when the force names one
+/// (`tile_origin`, already checked to be a plain `scheme://host[:port]`).
+fn csp(tile_origin: Option<&str>) -> HeaderValue {
+    let images = tile_origin.map_or_else(String::new, |origin| format!(" {origin}"));
+    let policy = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; \
+         connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+    })
+}
 
 fn set(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+pub fn apply<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    tile_origin: Option<&str>,
+) -> Router<S> {
     router
-        .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            csp(tile_origin),
+        ))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::REFERRER_POLICY, "no-referrer"))

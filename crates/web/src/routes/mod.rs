@@ -10,6 +10,7 @@ pub mod first_contact;
 pub mod incidents;
 pub mod intelligence;
 pub mod live;
+pub mod map;
 pub mod ops;
 pub mod recording;
 pub mod session;
@@ -34,6 +35,8 @@ pub fn api() -> Router<AppState> {
         )
         .route("/contacts", post(contacts::create))
         .route("/addresses", get(addresses::search))
+        .route("/map", get(map::config))
+        .route("/map/streets", get(map::streets))
         .route("/incidents", get(incidents::list))
         .route("/events", get(live::events))
         .route("/incidents/{id}", get(incidents::get))

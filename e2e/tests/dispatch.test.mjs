@@ -70,7 +70,7 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   assert.equal(await send.textContent(), "Send AL11", "the nearest available unit first");
   // The map's labels never sit on top of one another.
   const clashes = await d.evaluate(() => {
-    const boxes = [...document.querySelectorAll("#map text")]
+    const boxes = [...document.querySelectorAll("#map .map-markers text")]
       .filter((t) => t.getAttribute("visibility") !== "hidden")
       .map((t) => [t.textContent, t.getBBox()]);
     const out = [];

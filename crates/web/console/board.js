@@ -1,6 +1,5 @@
 // The dispatcher's board: incidents waiting for a unit (by grade, then age), units by status
-// with the incident each is on, and both drawn on a plain SVG map of the force area (no map
-// tiles). Incidents and unit changes arrive over the live feed.
+// with the incident each is on, and both drawn on the map of the force area (map.js). Incidents and unit changes arrive over the live feed.
 //
 // Keyboard first: every redraw keeps the focus on the same row (and the same control in it),
 // so a dispatcher working down the list never loses their place; ArrowUp/ArrowDown move
@@ -391,84 +390,50 @@
     queueWarnings();
   }
 
-  // Fit every point into the SVG with a margin; north is up.
+  // The map (map.js): units and incidents awaiting a unit at their positions, on the force's
+  // tiles or, with none, the gazetteer's streets. It follows the markers until the dispatcher
+  // moves it. A click places a pin (shown in words below the map).
+  let map = null;
   function drawMap() {
-    const svg = $("map");
-    const ns = "http://www.w3.org/2000/svg";
-    const points = [
-      ...state.units.filter((u) => u.lat !== null).map((u) => ({ lat: u.lat, lon: u.lon, label: u.call_sign, kind: "unit", status: u.status })),
-      ...awaiting().filter((i) => i.lat !== undefined && i.lat !== null).map((i) => ({ lat: i.lat, lon: i.lon, label: i.reference.slice(4), kind: "incident", status: i.grade || "open" })),
-    ];
-    [...svg.querySelectorAll("g")].forEach((g) => g.remove());
-    if (!points.length) return;
-    const lats = points.map((p) => p.lat);
-    const lons = points.map((p) => p.lon);
-    const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-    const x = (lon) => 30 + ((lon - minLon) / (maxLon - minLon || 1)) * 540;
-    const y = (lat) => 370 - ((lat - minLat) / (maxLat - minLat || 1)) * 340;
-    const layer = document.createElementNS(ns, "g");
-    for (const p of points) {
-      const g = document.createElementNS(ns, "g");
-      g.setAttribute("class", `map-${p.kind} map-${p.status}`);
-      const shape = document.createElementNS(ns, p.kind === "unit" ? "circle" : "rect");
-      if (p.kind === "unit") {
-        shape.setAttribute("cx", x(p.lon));
-        shape.setAttribute("cy", y(p.lat));
-        shape.setAttribute("r", 6);
-      } else {
-        shape.setAttribute("x", x(p.lon) - 6);
-        shape.setAttribute("y", y(p.lat) - 6);
-        shape.setAttribute("width", 12);
-        shape.setAttribute("height", 12);
-      }
-      const text = document.createElementNS(ns, "text");
-      text.setAttribute("x", x(p.lon) + 9);
-      text.setAttribute("y", y(p.lat) + 4);
-      text.textContent = p.kind === "unit" ? `${p.label} (${say(p.status)})` : p.label;
-      const title = document.createElementNS(ns, "title");
-      title.textContent = text.textContent;
-      g.append(title, shape, text);
-      layer.append(g);
-    }
-    svg.append(layer);
-    separateLabels(svg, layer);
+    if (!map) return;
+    map.setMarkers([
+      ...state.units
+        .filter((u) => u.lat !== null && u.lat !== undefined)
+        .map((u) => ({ id: `unit:${u.id}`, kind: "unit", lat: u.lat, lon: u.lon, label: `${u.call_sign} (${say(u.status)})`, status: u.status })),
+      ...awaiting()
+        .filter((i) => i.lat !== undefined && i.lat !== null)
+        .map((i) => ({
+          id: `incident:${i.id}`,
+          kind: "incident",
+          lat: i.lat,
+          lon: i.lon,
+          label: i.reference.slice(4),
+          title: `${i.reference}: ${i.grade ? say(i.grade) : "not graded"}, ${i.location}`,
+          status: i.grade || "open",
+        })),
+    ]);
   }
 
-  // Map labels never overlap one another or another point's marker: each label, in turn,
-  // takes the first place round its point (right, left, above, below, then further out)
-  // that is clear of everything placed before it and inside the map.
-  function separateLabels(svg, layer) {
-    const view = svg.viewBox.baseVal;
-    const [width, height] = view && view.width ? [view.width, view.height] : [600, 400];
-    const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-    const taken = [...layer.querySelectorAll("circle, rect")].map((shape) => shape.getBBox());
-    for (const text of layer.querySelectorAll("text")) {
-      const box = text.getBBox();
-      // Where the drawn box sits relative to the text's anchor (the baseline), measured, not
-      // assumed: a candidate place is then exactly the box the label will have there.
-      const [dx, dy] = [box.x - Number(text.getAttribute("x")), box.y - Number(text.getAttribute("y"))];
-      const px = Number(text.getAttribute("x")) - 9;
-      const py = Number(text.getAttribute("y")) - 4;
-      const places = [];
-      for (const step of [0, 1, 2, 3, 4]) {
-        const out = 9 + step * 12;
-        places.push([px + out, py + 4], [px - out - box.width, py + 4], [px - box.width / 2, py - out], [px - box.width / 2, py + out + box.height - 4]);
-      }
-      const fits = places.find(([x, y]) => {
-        const candidate = { x: x + dx, y: y + dy, width: box.width, height: box.height };
-        const inside = candidate.x >= 0 && candidate.y >= 0 && candidate.x + candidate.width <= width && candidate.y + candidate.height <= height;
-        return inside && !taken.some((t) => overlaps(candidate, t));
-      });
-      if (fits) {
-        text.setAttribute("x", fits[0]);
-        text.setAttribute("y", fits[1]);
-      } else {
-        // Nowhere clear: the point keeps its marker and its name in the tooltip only.
-        text.setAttribute("visibility", "hidden");
-        continue;
-      }
-      taken.push(text.getBBox());
+  async function startMap() {
+    let config = { tiles: null, attribution: null, streets_max_span: 0.5 };
+    try {
+      config = await api("GET", "/api/v1/map");
+    } catch (e) {
+      announce(`The map's settings could not be read (${e.message}); drawing the gazetteer's streets.`);
     }
+    map = CRMap.create($("map"), {
+      label: "Map of the force area: units and incidents awaiting a unit",
+      tiles: config.tiles,
+      attribution: config.attribution,
+      streetsMaxSpan: config.streets_max_span,
+      streets: (b) =>
+        api("GET", `/api/v1/map/streets?min_lat=${b.minLat.toFixed(6)}&min_lon=${b.minLon.toFixed(6)}&max_lat=${b.maxLat.toFixed(6)}&max_lon=${b.maxLon.toFixed(6)}`),
+      onPick: (lat, lon) => {
+        $("map-pin").textContent = `Pin placed at ${lat.toFixed(5)}, ${lon.toFixed(5)}.`;
+        $("map-pin").hidden = false;
+      },
+    });
+    drawMap();
   }
 
   async function loadIncidents() {
@@ -517,6 +482,7 @@
     CR.watchIdle(me);
     CR.setCsrf(me.csrf_token);
     $("whoami").textContent = CR.whoami(me);
+    await startMap();
     await Promise.all([loadIncidents(), loadUnits(), showDiary()]);
     const reload = () => {
       state.warnings.clear(); // changes missed while disconnected: ask for every incident again

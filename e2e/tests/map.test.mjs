@@ -1,0 +1,86 @@
+// The board's map (map.js, our own code): with no tiles configured, the demo gazetteer's
+// streets are drawn as lines, units and incidents awaiting a unit are markers on them, the +
+// button zooms in, the keyboard pans and zooms, and a click places a pin.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the board's map shows streets and markers, zooms, pans and takes a pin", async () => {
+  const { context, page } = await signIn(browser, server.base, "dispatcher");
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto("/console/board");
+  await page.locator("#live-state.on").waitFor();
+  const map = page.getByRole("region", { name: /Map of the force area/ });
+  await map.waitFor();
+  assert.equal(await map.getAttribute("id"), "map");
+
+  // The demo's units and the incidents waiting for one, as markers.
+  await map.locator(".map-unit").first().waitFor();
+  await map.locator(".map-incident").first().waitFor();
+  const units = await map.locator(".map-unit").count();
+  assert.ok(units >= 3, `units on the map (${units})`);
+
+  // Zoom in with the + button until the streets are drawn (the view follows the markers
+  // until the dispatcher moves it).
+  const zoomOf = async () => Number(await map.getAttribute("data-zoom"));
+  const before = await zoomOf();
+  await map.getByRole("button", { name: "Zoom in" }).click();
+  await page.waitForFunction((z) => Number(document.getElementById("map").dataset.zoom) === z + 1, before);
+  while ((await zoomOf()) < 14) await map.getByRole("button", { name: "Zoom in" }).click();
+  await map.locator(".map-street").first().waitFor({ state: "attached", timeout: 5000 });
+  const streets = await map.locator(".map-street").count();
+  assert.ok(streets >= 5, `street lines drawn (${streets})`);
+  // The lines are real lines: each has at least two points, inside the map's pixels.
+  const line = await map.locator(".map-street").first().getAttribute("points");
+  assert.ok(line.trim().split(/\s+/).length >= 2, `a street is a line: ${line}`);
+  assert.match(await map.locator(".crmap-attribution").textContent(), /gazetteer/);
+
+  // The keyboard: arrows pan, − zooms out.
+  await map.focus();
+  const centre = await map.getAttribute("data-center");
+  await page.keyboard.press("ArrowRight");
+  assert.notEqual(await map.getAttribute("data-center"), centre, "ArrowRight pans");
+  const zoomed = await zoomOf();
+  await page.keyboard.press("-");
+  assert.equal(await zoomOf(), zoomed - 1, "- zooms out");
+  await page.keyboard.press("+");
+  assert.equal(await zoomOf(), zoomed, "+ zooms in");
+
+  // A drag pans the map, and is not a click.
+  const box = await map.boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  const dragged = await map.getAttribute("data-center");
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx + 60, cy + 30, { steps: 5 });
+  await page.mouse.up();
+  assert.notEqual(await map.getAttribute("data-center"), dragged, "dragging pans");
+  assert.equal(await map.getAttribute("data-pin"), null, "a drag places no pin");
+
+  // A click places the pin where it was clicked: the centre is the centre's position.
+  const at = (await map.getAttribute("data-center")).split(",").map(Number);
+  await page.mouse.click(cx, cy);
+  await map.locator(".map-pin").waitFor();
+  const pin = (await map.getAttribute("data-pin")).split(",").map(Number);
+  assert.ok(Math.abs(pin[0] - at[0]) < 0.001 && Math.abs(pin[1] - at[1]) < 0.001, `pin ${pin} at the centre ${at}`);
+  await page.locator("#map-pin", { hasText: "Pin placed at" }).waitFor();
+
+  await page.screenshot({ path: `${SCREENSHOTS}board-map.png` });
+  assert.deepEqual(errors, [], "no script errors");
+  await context.close();
+});

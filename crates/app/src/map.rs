@@ -5,8 +5,8 @@
 //! either side of the road average to its middle).
 
 use crate::{Actor, App, AppError};
-use controlroom_domain::roles::Permission;
 use controlroom_domain::Invalid;
+use controlroom_domain::roles::Permission;
 use controlroom_store::{StreetPoint, TileSource};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,7 +45,9 @@ impl MapSettings {
         if self.tiles_file.is_some() {
             return None;
         }
-        self.tiles_url.as_deref().and_then(|u| check_template(u).ok())
+        self.tiles_url
+            .as_deref()
+            .and_then(|u| check_template(u).ok())
     }
 }
 
@@ -81,7 +83,10 @@ pub fn check_template(url: &str) -> Result<String, String> {
             ));
         }
     }
-    if path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\'') {
+    if path
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\'')
+    {
         return Err(format!("the map tiles URL holds spaces or quotes: {url}"));
     }
     Ok(format!("{scheme}{host}"))

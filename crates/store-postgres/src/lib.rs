@@ -387,7 +387,10 @@ impl Store for PostgresStore {
                 lon: r.try_get("lon")?,
             })
         };
-        rows.iter().map(point).collect::<Result<_, _>>().map_err(db_error)
+        rows.iter()
+            .map(point)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
     }
 
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts> {

@@ -915,11 +915,21 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
     assert_eq!(points[0].number.as_deref(), Some("1"));
     assert_eq!((points[2].lat, points[2].lon), (53.80, -1.530));
     assert_eq!(
-        store.gazetteer_street_points(&[100], 2).await.unwrap().len(),
+        store
+            .gazetteer_street_points(&[100], 2)
+            .await
+            .unwrap()
+            .len(),
         2,
         "at most the limit"
     );
-    assert!(store.gazetteer_street_points(&[], 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .gazetteer_street_points(&[], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Sign-in throttling's state: attempts counted in the write transaction, a success taking its

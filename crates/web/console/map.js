@@ -58,7 +58,7 @@ const CRMap = (() => {
     const o = {
       minZoom: 3,
       maxZoom: 19,
-      streetsFrom: 12, // zoom from which the gazetteer's streets are drawn
+      streetsFrom: 11, // zoom from which the gazetteer's streets are drawn
       streetNamesFrom: 16,
       center: [53.8, -1.55],
       zoom: 12,

@@ -123,7 +123,11 @@ async fn tile(
         Ok(None) => missing(),
         Err(e) => {
             tracing::warn!(error = %e, "a map tile could not be read");
-            (StatusCode::SERVICE_UNAVAILABLE, "the map tiles could not be read").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the map tiles could not be read",
+            )
+                .into_response()
         }
     }
 }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 /// The smallest PNG there is (1×1, transparent): what a tile file holds is opaque bytes.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-    0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
-    0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
-    0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
 ];
 
 /// An MBTiles file with one tile, XYZ 2/1/0 (the north-west quarter's east half), stored as
@@ -71,7 +71,10 @@ async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
     let (status, config) = t.get("/api/v1/map", Some(&token)).await;
     assert_eq!(status, StatusCode::OK, "{config}");
     assert_eq!(config["tiles"], "/tiles/{z}/{x}/{y}");
-    assert_eq!(config["attribution"], "© Test Force mapping", "the file's own");
+    assert_eq!(
+        config["attribution"], "© Test Force mapping",
+        "the file's own"
+    );
 
     let tile = |path: &str, token: Option<&str>| {
         let mut request = t.client.get(t.url(path));
@@ -86,11 +89,20 @@ async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
         let headers = answer.headers().clone();
         assert_eq!(headers["content-type"], "image/png");
         let cache = headers["cache-control"].to_str().unwrap();
-        assert!(cache.contains("max-age=") && cache.contains("private"), "{cache}");
+        assert!(
+            cache.contains("max-age=") && cache.contains("private"),
+            "{cache}"
+        );
         assert_eq!(answer.bytes().await.unwrap().as_ref(), PNG);
     }
     // The TMS row asked as if it were XYZ is another tile: not there.
-    for missing in ["/tiles/2/1/3", "/tiles/3/0/0", "/tiles/2/9/0", "/tiles/x/1/0", "/tiles/40/0/0"] {
+    for missing in [
+        "/tiles/2/1/3",
+        "/tiles/3/0/0",
+        "/tiles/2/9/0",
+        "/tiles/x/1/0",
+        "/tiles/40/0/0",
+    ] {
         let answer = tile(missing, Some(&token)).await.unwrap();
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{missing}");
     }
@@ -98,8 +110,13 @@ async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
     let answer = tile("/tiles/2/1/0", None).await.unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     // Images from this server only: no tile server was named.
-    let csp = t.client.get(t.url("/signin")).send().await.unwrap().headers()
-        ["content-security-policy"]
+    let csp = t
+        .client
+        .get(t.url("/signin"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["content-security-policy"]
         .to_str()
         .unwrap()
         .to_owned();
@@ -122,12 +139,17 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     let token = t.signed_in("handler", "contact_handler").await;
     let (status, config) = t.get("/api/v1/map", Some(&token)).await;
     assert_eq!(status, StatusCode::OK, "{config}");
-    assert_eq!(config["tiles"], "https://tiles.force.example/{z}/{x}/{y}.png");
+    assert_eq!(
+        config["tiles"],
+        "https://tiles.force.example/{z}/{x}/{y}.png"
+    );
     assert_eq!(config["attribution"], "© Force mapping");
     let (status, _) = t.get("/api/v1/map", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let answer = t.client.get(t.url("/signin")).send().await.unwrap();
-    let csp = answer.headers()["content-security-policy"].to_str().unwrap();
+    let csp = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
     assert!(
         csp.contains("img-src 'self' data: https://tiles.force.example;"),
         "{csp}"

@@ -83,7 +83,12 @@ pub async fn streets(
     let found = map::streets(
         &state.app,
         &actor,
-        (params.min_lat, params.min_lon, params.max_lat, params.max_lon),
+        (
+            params.min_lat,
+            params.min_lon,
+            params.max_lat,
+            params.max_lon,
+        ),
     )
     .await?;
     Ok(Json(StreetMapView {

@@ -82,5 +82,35 @@ test("the board's map shows streets and markers, zooms, pans and takes a pin", a
 
   await page.screenshot({ path: `${SCREENSHOTS}board-map.png` });
   assert.deepEqual(errors, [], "no script errors");
+
+  // The module's own API, as the call card will use it: a handset location's circle is its
+  // radius in metres at the map's scale, and tiles are asked for by z/x/y from a template.
+  const api = await page.evaluate(() => {
+    const box = document.createElement("div");
+    box.style.cssText = "width: 512px; height: 512px";
+    document.body.append(box);
+    const m = CRMap.create(box, { label: "Test map", follow: false, tiles: "/tiles/{z}/{x}/{y}.png", center: [53.8, -1.55], zoom: 16 });
+    m.setCircle({ lat: 53.8, lon: -1.55, radius: 100 });
+    const r = Number(box.querySelector(".map-accuracy circle").getAttribute("r"));
+    const tiles = [...box.querySelectorAll(".crmap-tile")].map((img) => new URL(img.src).pathname);
+    m.setMarkers([
+      { kind: "unit", lat: 53.80, lon: -1.56, label: "AL1" },
+      { kind: "incident", lat: 53.81, lon: -1.54, label: "0001", status: "emergency" },
+    ]);
+    m.fit();
+    const fitted = { zoom: Number(box.dataset.zoom), markers: box.querySelectorAll(".map-markers g").length, emergency: box.querySelectorAll(".map-incident.map-emergency rect").length };
+    const inside = [...box.querySelectorAll(".map-markers circle, .map-markers rect")].every((s) => {
+      const b = s.getBBox();
+      return b.x >= 0 && b.y >= 0 && b.x + b.width <= 512 && b.y + b.height <= 512;
+    });
+    box.remove();
+    return { r, tiles, fitted, inside, expected: 100 / CRMap.metresPerPixel(53.8, 16) };
+  });
+  assert.ok(Math.abs(api.r - api.expected) < 0.5 && api.r > 60 && api.r < 80, `100 m at zoom 16 is about 71 px: ${api.r}`);
+  assert.ok(api.tiles.length >= 4 && api.tiles.every((t) => /^\/tiles\/16\/\d+\/\d+\.png$/.test(t)), api.tiles.join(" "));
+  assert.ok(api.tiles.includes("/tiles/16/32485/21104.png"), `the tile under 53.8, -1.55: ${api.tiles.join(" ")}`);
+  assert.deepEqual(api.fitted.markers, 2);
+  assert.equal(api.fitted.emergency, 1, "an emergency is drawn as one");
+  assert.ok(api.inside && api.fitted.zoom >= 13, `fitted: ${JSON.stringify(api.fitted)}`);
   await context.close();
 });

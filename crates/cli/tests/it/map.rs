@@ -257,3 +257,54 @@ both_backends!(
     a_tile_server_is_named_to_the_console_and_allowed_images,
     with_no_tiles_the_gazetteer_streets_are_drawn,
 );
+
+/// A tile template that is not one, a tile file that is not there or not MBTiles, or both at
+/// once: `serve` stops at once with exit 2 and says why.
+#[tokio::test]
+async fn serve_refuses_bad_map_tiles_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("refused.db").display());
+    let not_mbtiles = dir.path().join("not.mbtiles");
+    std::fs::write(&not_mbtiles, b"not a database").unwrap();
+    let not_mbtiles = not_mbtiles.display().to_string();
+    let missing = dir.path().join("missing.mbtiles").display().to_string();
+    for (args, expected) in [
+        (
+            vec!["--map-tiles", "ftp://tiles.example/{z}/{x}/{y}"],
+            "https://",
+        ),
+        (
+            vec!["--map-tiles", "https://tiles.example/{z}/{x}.png"],
+            "{z}, {x} and {y}",
+        ),
+        (
+            vec!["--map-tiles-file", missing.as_str()],
+            "no map tiles file",
+        ),
+        (
+            vec!["--map-tiles-file", not_mbtiles.as_str()],
+            "not an MBTiles file",
+        ),
+        (
+            vec![
+                "--map-tiles",
+                "https://tiles.example/{z}/{x}/{y}.png",
+                "--map-tiles-file",
+                missing.as_str(),
+            ],
+            "cannot be used with",
+        ),
+    ] {
+        let mut all = vec![
+            "serve",
+            "--database-url",
+            url.as_str(),
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        all.extend(args.iter().copied());
+        let (code, _, stderr) = crate::cli::run(&all, "").await;
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}

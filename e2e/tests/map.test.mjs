@@ -49,6 +49,27 @@ test("the board's map shows streets and markers, zooms, pans and takes a pin", a
   const line = await map.locator(".map-street").first().getAttribute("points");
   assert.ok(line.trim().split(/\s+/).length >= 2, `a street is a line: ${line}`);
   assert.match(await map.locator(".crmap-attribution").textContent(), /gazetteer/);
+  // The wheel zooms about the pointer: over a street, three steps in, its name is shown.
+  const wasZoom = await zoomOf();
+  const street = await page.evaluate(() => {
+    const pane = document.querySelector("#map .crmap-pane").getBoundingClientRect();
+    const lines = [...document.querySelectorAll("#map .map-street")].map((l) => {
+      const pts = l.getAttribute("points").trim().split(/\s+/).map((p) => p.split(",").map(Number));
+      const mid = pts[Math.floor(pts.length / 2)];
+      return { name: l.querySelector("title").textContent, x: pane.left + mid[0], y: pane.top + mid[1] };
+    });
+    return lines.find((l) => l.x > pane.left + 60 && l.x < pane.right - 60 && l.y > pane.top + 60 && l.y < pane.bottom - 60);
+  });
+  assert.ok(street, "a street well inside the map");
+  await page.mouse.move(street.x, street.y);
+  for (let step = 1; step <= 3; step++) {
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction((z) => Number(document.getElementById("map").dataset.zoom) === z, wasZoom + step);
+  }
+  await map.locator(".map-street-name", { hasText: street.name }).first().waitFor({ state: "attached", timeout: 5000 });
+  await page.mouse.move(street.x, street.y);
+  for (let step = 1; step <= 3; step++) await page.mouse.wheel(0, 100);
+  await page.waitForFunction((z) => Number(document.getElementById("map").dataset.zoom) === z, wasZoom);
 
   // The keyboard: arrows pan, − zooms out.
   await map.focus();

@@ -159,12 +159,14 @@ pub async fn streets(
     let truncated = rows.len() as i64 > MAX_STREETS;
     let rows = &rows[..rows.len().min(MAX_STREETS as usize)];
     let usrns: Vec<i64> = rows.iter().filter_map(|s| s.usrn).collect();
-    let mut by_usrn: HashMap<i64, Vec<StreetPoint>> = HashMap::new();
-    for p in app
+    let points = app
         .store
         .gazetteer_street_points(&usrns, MAX_POINTS)
-        .await?
-    {
+        .await?;
+    // Streets whose addresses fell past the cap are left out, and the answer says so.
+    let truncated = truncated || points.len() as i64 >= MAX_POINTS;
+    let mut by_usrn: HashMap<i64, Vec<StreetPoint>> = HashMap::new();
+    for p in points {
         by_usrn.entry(p.usrn).or_default().push(p);
     }
     let streets = rows

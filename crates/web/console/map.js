@@ -250,8 +250,11 @@ const CRMap = (() => {
 
     function drawMarkers() {
       gMarkers.replaceChildren();
+      const { w, h } = size();
       for (const m of markers) {
         const p = toScreen(m.lat, m.lon);
+        // Off the map: not drawn (its label would sit at the edge with no marker beside it).
+        if (p.x < -20 || p.y < -20 || p.x > w + 20 || p.y > h + 20) continue;
         const g = svg("g", { class: `map-${m.kind} map-${m.status || "open"}`, "data-id": m.id ?? null });
         const shape =
           m.kind === "unit"

@@ -581,11 +581,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                     password_stdin: _,
                 },
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let password = password_from_stdin()?;
+            let password = password.as_str();
             let store = db.open().await?;
             let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
             let roles: Vec<String> = role.into_iter().chain(roles).collect();
@@ -629,11 +626,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                     password_stdin: _,
                 },
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .context("reading the password from standard input")?;
-            let password = password.trim_end_matches(['\r', '\n']);
+            let password = password_from_stdin()?;
+            let password = password.as_str();
             let store = db.open().await?;
             let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
             let done = users::set_password(&app, &Actor::system(), &username, password, None).await;
@@ -1011,6 +1005,15 @@ async fn gazetteer_import(
         });
     }
     Ok(())
+}
+
+/// A password piped in on standard input (kept out of shell history), without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// `controlroom audit new-key FILE`.

@@ -5,7 +5,7 @@
 //! verify` can hold the users table to it.
 
 use crate::auth::hash_password;
-use crate::records::micros;
+use crate::records::{access_record, micros};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::Category;
 use controlroom_domain::roles::{Permission, Role, Roles};
@@ -13,6 +13,7 @@ use controlroom_domain::user::{
     UserEvent, Username, check_password_strength, password_fingerprint,
 };
 use controlroom_store::{NewRecord, UserRow};
+use serde_json::json;
 
 impl Actor {
     /// The system itself: start-up seeding and the command line, run by whoever operates the
@@ -186,9 +187,13 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Every account and its roles. Staff are people too, and the list says who may see what in
+/// the control room, so reading it is recorded as a consultation naming the accounts shown
+/// (DPA 2018 s.62).
 pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<User>, AppError> {
-    actor.require(Permission::ManageUsers, "manage user accounts")?;
-    app.store
+    let actor = &actor.require(Permission::ManageUsers, "manage user accounts")?;
+    let users = app
+        .store
         .list_users()
         .await?
         .into_iter()
@@ -198,7 +203,20 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<User>, AppError>
             let roles = stored_roles(&username, &row.roles)?;
             Ok(User { username, roles })
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "users".to_owned(),
+        "users_listed",
+        actor,
+        app.now(),
+        json!({
+            "users": users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(users)
 }
 
 /// A user's roles as stored; a user the store holds with no role, or an unknown one, is

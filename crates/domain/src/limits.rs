@@ -52,6 +52,8 @@ pub const SHORT_DETAIL: usize = 40;
 pub const CRIME_REFERENCE: usize = 64;
 /// An `Idempotency-Key` header, in ASCII characters.
 pub const IDEMPOTENCY_KEY: usize = 255;
+/// A username (an account's stable name, stamped on every record), in ASCII characters.
+pub const USERNAME: usize = 32;
 /// A password, in bytes (long pass phrases are welcome; hashing a megabyte is not).
 pub const PASSWORD_BYTES: usize = 1_024;
 
@@ -121,6 +123,7 @@ pub const ALL: &[(&str, usize)] = &[
     ("SHORT_DETAIL", SHORT_DETAIL),
     ("CRIME_REFERENCE", CRIME_REFERENCE),
     ("IDEMPOTENCY_KEY", IDEMPOTENCY_KEY),
+    ("USERNAME", USERNAME),
     ("PASSWORD_BYTES", PASSWORD_BYTES),
     ("SEARCH_NAME", SEARCH_NAME),
     ("SEARCH_PHONE", SEARCH_PHONE),

@@ -1,6 +1,7 @@
 //! Users of the system. A username is the stable name stamped on every log entry and audit
 //! event, so it never changes once issued.
 
+use crate::limits;
 use crate::roles::{Role, Roles};
 use crate::text::Invalid;
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,7 @@ impl Username {
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let name = raw.trim().to_ascii_lowercase();
-        let ok = (2..=32).contains(&name.len())
+        let ok = (2..=limits::USERNAME).contains(&name.len())
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
@@ -24,7 +25,10 @@ impl Username {
         if !ok {
             return Err(Invalid::new(
                 "username",
-                "must be 2 to 32 characters: letters, digits, '.', '_' or '-', starting with a letter",
+                format!(
+                    "must be 2 to {} characters: letters, digits, '.', '_' or '-', starting with a letter",
+                    limits::USERNAME
+                ),
             ));
         }
         Ok(Self(name))
@@ -68,8 +72,11 @@ pub fn check_password_strength(password: &str) -> Result<(), Invalid> {
             format!("must be at least {MIN_PASSWORD_LEN} characters"),
         ));
     }
-    if password.len() > 1024 {
-        return Err(Invalid::new("password", "is too long (1024 bytes at most)"));
+    if password.len() > limits::PASSWORD_BYTES {
+        return Err(Invalid::new(
+            "password",
+            format!("is too long ({} bytes at most)", limits::PASSWORD_BYTES),
+        ));
     }
     Ok(())
 }

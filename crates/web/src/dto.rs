@@ -15,6 +15,7 @@ use crate::error::ApiError;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
+    #[schema(max_length = 32)]
     pub username: String,
     pub password: String,
 }
@@ -175,6 +176,7 @@ pub struct ReopenIncident {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddUser {
+    #[schema(max_length = 32)]
     pub username: String,
     /// One of `contact_handler`, `dispatcher`, `crime_recorder`, `crime_registrar`, `supervisor`, `auditor`, `admin`.
     /// Give `role`, `roles` or both: the user holds every role named.

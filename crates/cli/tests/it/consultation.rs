@@ -1,6 +1,6 @@
 //! Every read of personal data leaves a consultation (access) record naming who looked, what
 //! was shown (by id) and when (DPA 2018 s.62): the unit board, a recommendation, the diary
-//! (a day, and the next free slot), a POLE record. One record per request, compact.
+//! (a day, and the next free slot), a POLE record, the staff list. One record per request, compact.
 
 use controlroom_domain::Clock;
 use controlroom_domain::audit::StoredRecord;
@@ -170,6 +170,28 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
         "the linked incident is named: {payload}"
     );
     assert!(payload["history"].is_array(), "{payload}");
+
+    // The staff list: who holds which account and roles.
+    let admin = app.signed_in("chief", "admin").await;
+    let head = app.chain_head().await;
+    let staff = get(&app, admin.as_str(), "/api/v1/users").await;
+    assert!(staff.as_array().unwrap().len() >= 3, "{staff}");
+    let (stream, payload) = the_record(&app, head, "users_listed", "chief").await;
+    assert_eq!(stream, "users");
+    let shown = names(&payload, "users");
+    for who in ["handler", "desk", "chief"] {
+        assert!(shown.iter().any(|u| u == who), "{who} named: {payload}");
+    }
+    let head = app.chain_head().await;
+    let (status, _) = app.get("/api/v1/users", Some(h)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        since(&app, head)
+            .await
+            .iter()
+            .all(|r| r.record.kind != "users_listed"),
+        "a refused read is not a consultation"
+    );
 
     // A read refused leaves no consultation record.
     let auditor = app.signed_in("auditor", "auditor").await;

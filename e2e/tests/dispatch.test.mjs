@@ -45,9 +45,10 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   await h.keyboard.press("Alt+KeyN");
   await h.getByLabel("Incident type").first().fill("CRIME_VIOLENCE");
   await h.getByLabel("Name", { exact: true }).fill("Ravi Shah");
-  await h.getByLabel("Where").fill("Outside 2 Briggate, Leeds");
-  await h.getByLabel("Latitude (optional)").fill("53.7975");
-  await h.getByLabel("Longitude (optional)").fill("-1.5450");
+  // Placed from the gazetteer: the handler picks the named place as she types.
+  await h.getByRole("combobox", { name: /Where/ }).pressSequentially("kirkgate mark", { delay: 20 });
+  await h.getByRole("option", { name: /Kirkgate Market/ }).first().click();
+  await h.locator("#location-precision", { hasText: "named place" }).waitFor();
   await h.getByLabel("What is happening").fill("Two men fighting, one on the ground");
   await h.keyboard.press("Control+Enter");
   const title = h.locator("#incident-title");

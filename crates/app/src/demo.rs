@@ -617,6 +617,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                 draft,
                 incident_type: Some(call.kind.into()),
                 join: None,
+                chosen: None,
             },
             None,
         )

@@ -10,8 +10,12 @@ use crate::records::{access_record, micros};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
+use controlroom_domain::contact::{Coordinates, GazetteerFix};
 use controlroom_domain::gazetteer::import::{FileParser, Format, Line, Record};
-use controlroom_domain::gazetteer::{Address, NamedPlace, PostcodeCentroid, Precision, Street};
+use controlroom_domain::gazetteer::{
+    Address, NamedPlace, PostcodeCentroid, Precision, Street, Uprn,
+};
+use controlroom_domain::resources::metres_between;
 use controlroom_domain::roles::Permission;
 use controlroom_search::{GazetteerIndex, PlaceDoc, PlaceHit};
 use controlroom_store::{
@@ -571,4 +575,178 @@ pub fn folder_bytes(path: &Path) -> u64 {
 /// Open (or create) the address index in `folder`.
 pub fn open_index(folder: Option<&Path>) -> Result<GazetteerIndex, AppError> {
     GazetteerIndex::open(folder).map_err(index_error)
+}
+
+/// The suggestion a handler picked from the address search, as the search named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chosen {
+    /// `address`, `street`, `place` or `postcode`.
+    pub kind: String,
+    /// The UPRN, the street or place id, or the postcode.
+    pub key: String,
+}
+
+/// Where the gazetteer puts the handler's choice, or the UPRN a client sent. The server reads
+/// the position itself: a console never has to send coordinates, and cannot send wrong ones
+/// for an address. A UPRN the gazetteer does not hold (from a partner's system, or an
+/// address not yet imported) is accepted with the position sent with it, if any.
+pub async fn locate(
+    app: &App,
+    chosen: Option<&Chosen>,
+    uprn: Option<&str>,
+    pin: Option<(f64, f64)>,
+) -> Result<Option<GazetteerFix>, AppError> {
+    let field = "location.gazetteer";
+    let fix = |lat: f64, lon: f64, precision: Precision| GazetteerFix {
+        position: Coordinates { lat, lon },
+        precision,
+    };
+    let Some(chosen) = chosen else {
+        let Some(uprn) = uprn.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let Ok(number) = Uprn::parse(uprn) else {
+            return Ok(None); // the contact's own check names the field
+        };
+        return Ok(match app.store.gazetteer_address(number.get()).await? {
+            Some(a) => Some(fix(a.lat, a.lon, Precision::ExactAddress)),
+            None => pin.map(|(lat, lon)| fix(lat, lon, Precision::ExactAddress)),
+        });
+    };
+    let key = chosen.key.trim();
+    let missing = || {
+        Invalid::new(
+            field,
+            format!(
+                "{} '{key}' is not in the gazetteer (it may have been withdrawn): search again, or drop a pin on the map",
+                chosen.kind
+            ),
+        )
+    };
+    let found = match chosen.kind.as_str() {
+        "address" => {
+            let number = Uprn::parse(key).map_err(|e| Invalid::new(field, e.message))?;
+            if let Some(sent) = uprn.map(str::trim).filter(|u| !u.is_empty())
+                && sent != number.to_string()
+            {
+                return Err(Invalid::new(
+                    "location.uprn",
+                    format!("UPRN {sent} is not the chosen address's ({number})"),
+                )
+                .into());
+            }
+            app.store
+                .gazetteer_address(number.get())
+                .await?
+                .map(|a| fix(a.lat, a.lon, Precision::ExactAddress))
+        }
+        "street" => app
+            .store
+            .gazetteer_street(key)
+            .await?
+            .map(|s| fix(s.lat, s.lon, Precision::Street)),
+        "place" => app
+            .store
+            .gazetteer_place(key)
+            .await?
+            .map(|p| fix(p.lat, p.lon, Precision::NamedPlace)),
+        "postcode" => {
+            let postcode = controlroom_domain::pole::normalise_postcode(field, key)?;
+            app.store
+                .gazetteer_postcode(&postcode)
+                .await?
+                .map(|p| fix(p.lat, p.lon, Precision::Postcode))
+        }
+        other => {
+            return Err(Invalid::new(
+                "location.gazetteer.kind",
+                format!("'{other}' is not address, street, place or postcode"),
+            )
+            .into());
+        }
+    };
+    found.map(Some).ok_or_else(|| missing().into())
+}
+
+/// One address near a point, with how far away it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nearby {
+    pub address: Suggestion,
+    pub metres: f64,
+}
+
+/// Addresses shown at once inside a handset circle.
+pub const NEARBY_MAX: usize = 50;
+
+/// The addresses inside a circle, nearest first: what a handset location (AML) could mean.
+/// Audited as a read, as a search is.
+pub async fn near(
+    app: &App,
+    actor: &Actor,
+    centre: Coordinates,
+    radius_metres: f64,
+    limit: usize,
+) -> Result<Vec<Nearby>, AppError> {
+    let actor = &actor.require(Permission::ViewIncidents, "search addresses")?;
+    if !radius_metres.is_finite() || !(1.0..=2_000.0).contains(&radius_metres) {
+        return Err(Invalid::new(
+            "radius_metres",
+            "between 1 and 2,000 metres: a wider circle is better searched by street or postcode",
+        )
+        .into());
+    }
+    // A box around the circle: 1° of latitude is 111.2 km; longitude shrinks with latitude.
+    let dlat = radius_metres / 111_195.0;
+    let dlon = dlat / centre.lat.to_radians().cos().max(0.01);
+    // Read more than shown: the box's corners lie outside the circle.
+    let rows = app
+        .store
+        .gazetteer_addresses_within(
+            (
+                centre.lat - dlat,
+                centre.lon - dlon,
+                centre.lat + dlat,
+                centre.lon + dlon,
+            ),
+            5_000,
+        )
+        .await?;
+    let mut inside: Vec<Nearby> = rows
+        .into_iter()
+        .map(|a| {
+            let metres = metres_between((centre.lat, centre.lon), (a.lat, a.lon));
+            (a, metres)
+        })
+        .filter(|(_, metres)| *metres <= radius_metres)
+        .map(|(a, metres)| Nearby {
+            metres,
+            address: Suggestion {
+                kind: "address".into(),
+                uprn: Some(a.uprn),
+                key: a.uprn.to_string(),
+                address: a.single_line,
+                lat: a.lat,
+                lon: a.lon,
+                precision: Precision::ExactAddress,
+                score: 1.0 - metres / radius_metres,
+                reasons: vec![format!("{} m from the centre", metres.round())],
+            },
+        })
+        .collect();
+    inside.sort_by(|a, b| a.metres.total_cmp(&b.metres));
+    inside.truncate(limit.clamp(1, NEARBY_MAX));
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(
+        "gazetteer".into(),
+        "address_near",
+        actor,
+        app.now(),
+        json!({
+            "lat": centre.lat, "lon": centre.lon, "radius_metres": radius_metres,
+            "found": inside.len(),
+        }),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(inside)
 }

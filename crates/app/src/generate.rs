@@ -482,6 +482,7 @@ pub async fn into_store(
                 draft,
                 incident_type: Some("CRIME_THEFT".into()),
                 join: None,
+                chosen: None,
             },
             None,
         )

@@ -18,6 +18,8 @@ pub struct NewContact {
     pub incident_type: Option<String>,
     /// Join this incident instead of opening a new one.
     pub join: Option<IncidentId>,
+    /// The address-search suggestion the handler picked, placed from the gazetteer.
+    pub chosen: Option<crate::gazetteer::Chosen>,
 }
 
 pub async fn take_contact(
@@ -28,6 +30,20 @@ pub async fn take_contact(
 ) -> Result<IncidentOutcome, AppError> {
     let actor = &actor.require(Permission::TakeContact, "take contacts")?;
     let now = app.now();
+    let mut request = request;
+    let pin = request.draft.lat.zip(request.draft.lon);
+    request.draft.fix = crate::gazetteer::locate(
+        app,
+        request.chosen.as_ref(),
+        request.draft.uprn.as_deref(),
+        pin,
+    )
+    .await?;
+    if let Some(chosen) = request.chosen.as_ref().filter(|c| c.kind == "address")
+        && request.draft.uprn.is_none()
+    {
+        request.draft.uprn = Some(chosen.key.trim().to_owned());
+    }
     // Check the input before queueing for the write lock.
     let contact =
         request

@@ -1,6 +1,7 @@
 //! A contact: one person reaching the police once, by one channel. Several contacts about the
 //! same event join one incident.
 
+use crate::gazetteer::Precision;
 use crate::limits;
 use crate::text::{Invalid, optional_text, required_text};
 use crate::user::Username;
@@ -153,12 +154,143 @@ impl Uprn {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
+    /// What the caller said, or the gazetteer's address the handler chose.
     pub text: String,
+    /// The position, however it was found: [`Location::precision`] says how far to trust it.
     pub coordinates: Option<Coordinates>,
     pub uprn: Option<Uprn>,
     /// Urban or rural: which attendance target applies.
     #[serde(default)]
     pub area: crate::assessment::Area,
+    /// How the position was found. Absent on contacts taken before the gazetteer: see
+    /// [`Location::precision`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+    /// Where the network placed the caller's handset (AML), kept beside the address even when
+    /// the address is what places the incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handset: Option<HandsetLocation>,
+}
+
+impl Location {
+    /// How far the position can be trusted. Contacts taken before precision was recorded are
+    /// read as their fields allow: a UPRN was an address, coordinates alone a typed point.
+    pub fn precision(&self) -> Precision {
+        match (
+            self.precision,
+            self.uprn.is_some(),
+            self.coordinates.is_some(),
+        ) {
+            (Some(p), _, _) => p,
+            (None, true, true) => Precision::ExactAddress,
+            (None, _, true) => Precision::MapPin,
+            (None, _, false) => Precision::CallersWords,
+        }
+    }
+}
+
+/// The caller's handset location from the network (Advanced Mobile Location, or a cell fix):
+/// a point and the radius the caller is within.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandsetLocation {
+    pub position: Coordinates,
+    pub radius_metres: u32,
+    /// `AML`, `cell` or as the force's interface names it.
+    pub source: String,
+    /// When the network located the handset.
+    pub located_at: Timestamp,
+}
+
+/// The largest handset radius accepted: a rural cell can be this wide; beyond it the location
+/// places nobody.
+pub const MAX_HANDSET_RADIUS_METRES: u32 = 50_000;
+
+/// A handset location as received, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct HandsetDraft {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_metres: f64,
+    pub source: Option<String>,
+    pub located_at: Option<Timestamp>,
+}
+
+/// A position the application found in the gazetteer for what the handler chose (an address,
+/// a street, a named place or a postcode).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GazetteerFix {
+    pub position: Coordinates,
+    pub precision: Precision,
+}
+
+/// Pin positions this close to the gazetteer's are the gazetteer's (a map click on the door).
+const SAME_POINT_DEGREES: f64 = 0.000_01;
+
+/// Where the incident is placed, and how precisely, from what is known: a gazetteer choice,
+/// a map pin (lat/lon typed or dropped), a handset location, in that order of trust. A pin
+/// moved off the chosen address wins, because the handler moved it knowingly (the back
+/// garden, the far end of a long drive); the handset places the call only when nothing else
+/// does.
+pub fn place(
+    fix: Option<GazetteerFix>,
+    pin: Option<Coordinates>,
+    handset: Option<&HandsetLocation>,
+) -> (Option<Coordinates>, Precision) {
+    match (fix, pin, handset) {
+        (Some(fix), Some(pin), _)
+            if (fix.position.lat - pin.lat).abs() > SAME_POINT_DEGREES
+                || (fix.position.lon - pin.lon).abs() > SAME_POINT_DEGREES =>
+        {
+            (Some(pin), Precision::MapPin)
+        }
+        (Some(fix), _, _) => (Some(fix.position), fix.precision),
+        (None, Some(pin), _) => (Some(pin), Precision::MapPin),
+        (None, None, Some(h)) => (
+            Some(h.position),
+            Precision::Handset {
+                radius_metres: h.radius_metres,
+            },
+        ),
+        (None, None, None) => (None, Precision::CallersWords),
+    }
+}
+
+impl HandsetDraft {
+    /// Check a handset location received with a contact received at `received_at`.
+    pub fn check(self, received_at: Timestamp, now: Timestamp) -> Result<HandsetLocation, Invalid> {
+        let position = Coordinates::parse(self.lat, self.lon)
+            .map_err(|e| Invalid::new("location.handset", e.message))?;
+        if !self.radius_metres.is_finite()
+            || self.radius_metres < 1.0
+            || self.radius_metres > f64::from(MAX_HANDSET_RADIUS_METRES)
+        {
+            return Err(Invalid::new(
+                "location.handset.radius_metres",
+                format!("must be between 1 and {MAX_HANDSET_RADIUS_METRES} metres"),
+            ));
+        }
+        let source = optional_text(
+            "location.handset.source",
+            self.source.as_deref(),
+            limits::CODE,
+        )?
+        .unwrap_or_else(|| "AML".to_owned());
+        let located_at = self.located_at.unwrap_or(received_at);
+        if located_at > now + CLOCK_SKEW {
+            return Err(Invalid::new(
+                "location.handset.located_at",
+                "is in the future",
+            ));
+        }
+        Ok(HandsetLocation {
+            position,
+            // Rounded up: a radius is a promise the caller is inside it.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            radius_metres: self.radius_metres.ceil() as u32,
+            source,
+            located_at,
+        })
+    }
 }
 
 /// A contact as recorded: immutable once taken.
@@ -191,6 +323,10 @@ pub struct ContactDraft {
     pub uprn: Option<String>,
     /// `urban` (the default) or `rural`.
     pub area: Option<String>,
+    /// What the gazetteer says about the handler's choice (filled by the application, which
+    /// can read the gazetteer; the domain cannot).
+    pub fix: Option<GazetteerFix>,
+    pub handset: Option<HandsetDraft>,
     pub summary: String,
 }
 
@@ -249,6 +385,11 @@ impl ContactDraft {
         let summary = required_text("summary", &self.summary, limits::NARRATIVE)?;
 
         let received_at = self.received_at.unwrap_or(now);
+        let handset = self
+            .handset
+            .map(|h| h.check(received_at, now))
+            .transpose()?;
+        let (coordinates, precision) = place(self.fix, coordinates, handset.as_ref());
         let answered_at = self.answered_at.unwrap_or(now.max(received_at));
         if received_at > now + CLOCK_SKEW {
             return Err(Invalid::new("received_at", "is in the future"));
@@ -279,6 +420,8 @@ impl ContactDraft {
                 coordinates,
                 uprn,
                 area,
+                precision: Some(precision),
+                handset,
             },
             summary,
             handler,
@@ -354,6 +497,136 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    fn at(lat: f64, lon: f64) -> Coordinates {
+        Coordinates { lat, lon }
+    }
+
+    fn handset(radius: u32) -> HandsetLocation {
+        HandsetLocation {
+            position: at(53.80, -1.54),
+            radius_metres: radius,
+            source: "AML".into(),
+            located_at: now(),
+        }
+    }
+
+    #[test]
+    fn the_position_comes_from_the_most_trusted_source_and_says_which() {
+        let door = GazetteerFix {
+            position: at(53.8135, -1.5004),
+            precision: Precision::ExactAddress,
+        };
+        let phone = handset(40);
+        assert_eq!(
+            place(Some(door), None, Some(&phone)),
+            (Some(door.position), Precision::ExactAddress),
+            "an address beats the handset"
+        );
+        assert_eq!(
+            place(Some(door), Some(door.position), None),
+            (Some(door.position), Precision::ExactAddress),
+            "a pin on the door is the door"
+        );
+        assert_eq!(
+            place(Some(door), Some(at(53.8140, -1.5004)), None),
+            (Some(at(53.8140, -1.5004)), Precision::MapPin),
+            "a pin moved off the address is a pin"
+        );
+        assert_eq!(
+            place(None, Some(at(53.7, -1.5)), Some(&phone)),
+            (Some(at(53.7, -1.5)), Precision::MapPin)
+        );
+        assert_eq!(
+            place(None, None, Some(&phone)),
+            (
+                Some(phone.position),
+                Precision::Handset { radius_metres: 40 }
+            ),
+            "a handset-only call is still placed"
+        );
+        assert_eq!(place(None, None, None), (None, Precision::CallersWords));
+    }
+
+    #[test]
+    fn a_handset_location_is_checked_and_kept_beside_the_address() {
+        let mut d = draft();
+        d.uprn = Some("72001240".into());
+        d.fix = Some(GazetteerFix {
+            position: at(53.82, -1.5),
+            precision: Precision::ExactAddress,
+        });
+        d.handset = Some(HandsetDraft {
+            lat: 53.8201,
+            lon: -1.5002,
+            radius_metres: 24.2,
+            source: None,
+            located_at: None,
+        });
+        let c = d
+            .into_contact(ContactId(Uuid::nil()), handler(), now())
+            .unwrap();
+        assert_eq!(c.location.precision(), Precision::ExactAddress);
+        assert_eq!(c.location.coordinates, Some(at(53.82, -1.5)));
+        let h = c.location.handset.unwrap();
+        assert_eq!((h.radius_metres, h.source.as_str()), (25, "AML"));
+        assert_eq!(h.located_at, now(), "located when received, unless told");
+
+        type Spoil = fn(&mut HandsetDraft);
+        let cases: Vec<(Spoil, &str)> = vec![
+            (|h| h.lat = 91.0, "location.handset"),
+            (|h| h.radius_metres = 0.0, "location.handset.radius_metres"),
+            (
+                |h| h.radius_metres = f64::NAN,
+                "location.handset.radius_metres",
+            ),
+            (
+                |h| h.radius_metres = 60_000.0,
+                "location.handset.radius_metres",
+            ),
+            (
+                |h| h.source = Some("x".repeat(49)),
+                "location.handset.source",
+            ),
+            (
+                |h| h.located_at = Some(now() + SignedDuration::from_hours(1)),
+                "location.handset.located_at",
+            ),
+        ];
+        for (spoil, field) in cases {
+            let mut h = HandsetDraft {
+                lat: 53.8,
+                lon: -1.5,
+                radius_metres: 50.0,
+                ..HandsetDraft::default()
+            };
+            spoil(&mut h);
+            let mut d = draft();
+            d.handset = Some(h);
+            let err = d
+                .into_contact(ContactId(Uuid::nil()), handler(), now())
+                .unwrap_err();
+            assert_eq!(err.field, field, "{err}");
+        }
+    }
+
+    #[test]
+    fn older_contacts_read_their_precision_from_their_fields() {
+        let mut location = draft()
+            .into_contact(ContactId(Uuid::nil()), handler(), now())
+            .unwrap()
+            .location;
+        assert_eq!(location.precision(), Precision::CallersWords);
+        location.precision = None;
+        location.coordinates = Some(at(53.8, -1.5));
+        assert_eq!(location.precision(), Precision::MapPin);
+        location.uprn = Some(Uprn::parse("72001240").unwrap());
+        assert_eq!(location.precision(), Precision::ExactAddress);
+        let old = r#"{"text":"x","coordinates":null,"uprn":null}"#;
+        let read: Location = serde_json::from_str(old).unwrap();
+        assert_eq!(read.precision, None);
+        assert_eq!(read.handset, None);
     }
 
     #[test]

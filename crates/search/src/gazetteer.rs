@@ -680,7 +680,14 @@ impl GazetteerIndex {
         // What the entry holds beyond what was typed counts a little against it, so
         // "14 Harehills Lane" comes before "Flat 2, 14 Harehills Lane".
         let unasked = used.iter().take(label_words.len()).filter(|u| !**u).count() as f64;
+        // A street typed without a house number ("harehills lane") means the street: each
+        // numbered house on it is only a guess at which door, so the street comes first.
+        let number_not_typed = kind == "address" && number.is_some() && numbers.is_empty();
+        if number_not_typed {
+            reasons.push("no house number typed".into());
+        }
         let kind_weight = match kind.as_str() {
+            "address" if number_not_typed => 0.85,
             "address" => 1.0,
             "place" => 0.97,
             "street" => 0.95,
@@ -903,7 +910,14 @@ mod tests {
     fn a_street_alone_and_a_number_not_on_record_offer_the_street() {
         let index = index();
         let hits = index.search("harehills lane", 5).unwrap();
-        assert!(labels(&hits).contains(&"Harehills Lane, Harehills, Leeds"));
+        assert_eq!(hits[0].label, "Harehills Lane, Harehills, Leeds", "{hits:?}");
+        assert_eq!(hits[0].kind, "street");
+        assert!(
+            hits.iter()
+                .filter(|h| h.kind == "address")
+                .all(|h| h.reasons.contains(&"no house number typed".to_owned())),
+            "{hits:?}"
+        );
         let hits = index.search("99 Harehills Lane", 5).unwrap();
         assert_eq!(hits[0].kind, "street", "{hits:?}");
         assert!(

@@ -341,6 +341,53 @@ impl Store for PostgresStore {
         row.as_ref().map(address_row).transpose().map_err(db_error)
     }
 
+    async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>> {
+        let row = sqlx::query(AssertSqlSafe(sql::select_street()))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(street_row).transpose().map_err(db_error)
+    }
+
+    async fn gazetteer_place(&self, id: &str) -> StoreResult<Option<PlaceRow>> {
+        let row = sqlx::query(AssertSqlSafe(sql::select_place()))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(place_row).transpose().map_err(db_error)
+    }
+
+    async fn gazetteer_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeRow>> {
+        let row = sqlx::query(sql::SELECT_POSTCODE)
+            .bind(postcode)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(postcode_row).transpose().map_err(db_error)
+    }
+
+    async fn gazetteer_addresses_within(
+        &self,
+        bbox: (f64, f64, f64, f64),
+        limit: i64,
+    ) -> StoreResult<Vec<AddressRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::addresses_within()))
+            .bind(bbox.0)
+            .bind(bbox.1)
+            .bind(bbox.2)
+            .bind(bbox.3)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(address_row)
+            .collect::<Result<_, _>>()
+            .map_err(db_error)
+    }
+
     async fn gazetteer_streets_within(
         &self,
         bbox: (f64, f64, f64, f64),

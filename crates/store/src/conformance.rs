@@ -835,6 +835,44 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     assert!(changes.streets.is_empty() && changes.places.is_empty());
     assert!(store.gazetteer_address(1).await.unwrap().is_none());
 
+    // Looked up by key, as a handler's chosen suggestion is placed.
+    let street = store
+        .gazetteer_street("osgb4000000074401234")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (street.name.as_str(), street.lat),
+        ("Harehills Lane", 53.81)
+    );
+    assert!(store.gazetteer_street("usrn:1").await.unwrap().is_none());
+    let park = store
+        .gazetteer_place("roundhay-park")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(park.aliases.len(), 2);
+    assert!(store.gazetteer_place("nowhere").await.unwrap().is_none());
+    let centroid = store.gazetteer_postcode("LS8 3AA").await.unwrap().unwrap();
+    assert_eq!((centroid.lat, centroid.lon), (53.8135, -1.5004));
+    assert!(store.gazetteer_postcode("LS8 9ZZ").await.unwrap().is_none());
+    // Inside a box: addresses with words only (72_009_999 is a bare Open UPRN position).
+    let inside = store
+        .gazetteer_addresses_within((53.80, -1.6, 53.815, -1.4), 10)
+        .await
+        .unwrap();
+    let uprns: Vec<i64> = inside.iter().map(|a| a.uprn).collect();
+    assert_eq!(
+        uprns,
+        vec![72_001_234],
+        "the flat moved to 53.811; 14 is at 53.825"
+    );
+    let none = store
+        .gazetteer_addresses_within((53.70, -1.6, 53.80, -1.4), 10)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "72_009_999 has no words: {none:?}");
+
     // Nothing is kept from a transaction that did not commit.
     let mut tx = store.begin().await.unwrap();
     let third = tx.next_gazetteer_revision().await.unwrap();

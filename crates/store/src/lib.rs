@@ -85,6 +85,19 @@ pub trait Store: Send + Sync + 'static {
 
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>>;
 
+    /// A street by its id (`usrn:N` or the Open Names id).
+    async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>>;
+    /// A named place by its id.
+    async fn gazetteer_place(&self, id: &str) -> StoreResult<Option<PlaceRow>>;
+    /// A postcode's centroid, by the postcode in standard form (`LS8 3AA`).
+    async fn gazetteer_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeRow>>;
+    /// Addresses with words whose position is inside `bbox` (min lat, min lon, max lat, max
+    /// lon), at most `limit`, by UPRN.
+    async fn gazetteer_addresses_within(
+        &self,
+        bbox: (f64, f64, f64, f64),
+        limit: i64,
+    ) -> StoreResult<Vec<AddressRow>>;
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts>;
     /// Streets (with a USRN and an extent) whose extent meets `bbox` (min lat, min lon, max
     /// lat, max lon), longest first, at most `limit`.

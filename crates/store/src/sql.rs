@@ -322,6 +322,27 @@ pub fn select_address() -> String {
     format!("SELECT {ADDRESS_COLUMNS} FROM gazetteer_addresses WHERE uprn = $1")
 }
 
+pub fn select_street() -> String {
+    format!("SELECT {STREET_COLUMNS} FROM gazetteer_streets WHERE id = $1")
+}
+
+pub fn select_place() -> String {
+    format!("SELECT {PLACE_COLUMNS} FROM gazetteer_places WHERE id = $1")
+}
+
+pub const SELECT_POSTCODE: &str =
+    "SELECT postcode, lat, lon FROM gazetteer_postcodes WHERE postcode = $1";
+
+/// Addresses (with words, not bare Open UPRN positions) inside the box `$1..$4` (min lat, min
+/// lon, max lat, max lon), at most `$5`: the candidates for a handset location's circle.
+pub fn addresses_within() -> String {
+    format!(
+        "SELECT {ADDRESS_COLUMNS} FROM gazetteer_addresses \
+         WHERE lat BETWEEN $1 AND $3 AND lon BETWEEN $2 AND $4 AND single_line <> '' \
+         ORDER BY uprn LIMIT $5"
+    )
+}
+
 /// Streets with a USRN and an extent meeting the box `$1..$4` (min lat, min lon, max lat, max
 /// lon), longest first, at most `$5`: what a map draws when it has no tiles.
 pub fn streets_within() -> String {

@@ -109,6 +109,7 @@
     clearErrors(contactForm);
     newIdempotencyKey(contactForm);
     $("call-card").hidden = false;
+    resetWhere();
     // A new call gets the handler's whole attention: the previous incident stays in the list.
     if (!join) $("incident").hidden = true;
     $("call-card-title").textContent = join ? `Another caller for ${join.reference}` : "New call";
@@ -118,6 +119,215 @@
     $("create-incident").firstChild.textContent = join ? "Add caller to incident " : "Create incident ";
     updateLayout();
     $("channel").focus();
+  }
+
+  // ---- Where: address search as the handler types, the map, the handset location --------
+
+  // What places the call: the suggestion picked (kind, key, position, precision), a pin
+  // dropped or dragged on the map, and the handset location from the network.
+  const where = { chosen: null, pin: null, handset: null, suggestions: [], active: -1, timer: null, asked: 0 };
+  let callMap = null;
+  const whereInput = $("location-text");
+  const suggestionList = $("location-suggestions");
+
+  function startCallMap() {
+    if (callMap || typeof CRMap === "undefined") return;
+    callMap = CRMap.create($("call-map"), {
+      label: "Map for placing the call: click to drop a pin where the caller is",
+      follow: false,
+      zoom: 13,
+      streets: (b) =>
+        api("GET", `/api/v1/map/streets?min_lat=${b.minLat.toFixed(6)}&min_lon=${b.minLon.toFixed(6)}&max_lat=${b.maxLat.toFixed(6)}&max_lon=${b.maxLon.toFixed(6)}`),
+      onPick: (lat, lon) => {
+        where.pin = { lat, lon };
+        callMap.setPin(where.pin);
+        showPrecision();
+      },
+    });
+    api("GET", "/api/v1/map")
+      .then((config) => callMap.setTiles(config.tiles, config.attribution))
+      .catch(() => {});
+  }
+
+  // The precision line says how far the position can be trusted, as the server will record it.
+  function showPrecision() {
+    const line = $("location-precision");
+    let kind = "callers_words";
+    let text = "Caller's words only: not on the map. Pick a suggestion, or click the map to drop a pin.";
+    const moved = where.chosen && where.pin && (Math.abs(where.pin.lat - where.chosen.lat) > 1e-5 || Math.abs(where.pin.lon - where.chosen.lon) > 1e-5);
+    if (where.chosen && !moved) {
+      kind = where.chosen.precision.kind;
+      text = `Placed: ${where.chosen.precision.label}${where.chosen.uprn ? ` (UPRN ${where.chosen.uprn})` : ""}: ${where.chosen.address}`;
+    } else if (where.pin) {
+      kind = "map_pin";
+      text = `Placed: map pin at ${where.pin.lat.toFixed(5)}, ${where.pin.lon.toFixed(5)}${moved ? ` (moved from ${where.chosen.address})` : ""}`;
+    } else if (where.handset) {
+      kind = "handset";
+      text = `Placed: handset location within ${Math.ceil(where.handset.radius_metres)} m (${where.handset.source}). Pick an address inside the circle if the caller confirms one.`;
+    }
+    line.className = `precision precision-${kind}`;
+    line.dataset.precision = kind;
+    line.textContent = text;
+  }
+
+  function closeSuggestions() {
+    suggestionList.hidden = true;
+    whereInput.setAttribute("aria-expanded", "false");
+    whereInput.removeAttribute("aria-activedescendant");
+    where.active = -1;
+  }
+
+  function renderSuggestions() {
+    const list = where.suggestions;
+    if (!list.length) {
+      suggestionList.replaceChildren(el("li", { class: "muted", role: "option", "aria-disabled": "true" }, "No match in the gazetteer: keep the caller's words, or drop a pin on the map."));
+    } else {
+      suggestionList.replaceChildren(
+        ...list.map((s, i) =>
+          el(
+            "li",
+            { id: `suggestion-${i}`, role: "option", class: "suggestion", "aria-selected": i === where.active ? "true" : "false", "data-index": String(i) },
+            el("span", { class: "address" }, s.address),
+            el("span", { class: `kind precision-${s.precision.kind}` }, s.precision.label),
+            el("span", { class: "why" }, s.reasons.join("; ")),
+          ),
+        ),
+      );
+    }
+    suggestionList.hidden = false;
+    whereInput.setAttribute("aria-expanded", "true");
+    if (where.active >= 0) whereInput.setAttribute("aria-activedescendant", `suggestion-${where.active}`);
+    else whereInput.removeAttribute("aria-activedescendant");
+  }
+
+  async function lookUp(text) {
+    const asked = ++where.asked;
+    try {
+      const answer = await api("GET", `/api/v1/addresses?q=${encodeURIComponent(text)}&limit=8`);
+      if (asked !== where.asked) return; // the handler has typed on
+      where.suggestions = answer.suggestions;
+      where.active = -1;
+      renderSuggestions();
+    } catch (e) {
+      if (asked === where.asked) closeSuggestions();
+    }
+  }
+
+  function choose(s) {
+    where.chosen = { ...s };
+    where.pin = null;
+    whereInput.value = s.address;
+    closeSuggestions();
+    if (callMap) {
+      callMap.setPin({ lat: s.lat, lon: s.lon });
+      callMap.setView(s.lat, s.lon, s.kind === "address" ? 17 : 16);
+    }
+    showPrecision();
+    announce(`Placed at ${s.address}, ${s.precision.label}.`);
+  }
+
+  whereInput.addEventListener("input", () => {
+    // Typing after a pick means the caller said something else: the pick no longer holds.
+    if (where.chosen && whereInput.value !== where.chosen.address) {
+      where.chosen = null;
+      if (callMap) callMap.setPin(where.pin);
+      showPrecision();
+    }
+    clearTimeout(where.timer);
+    const text = whereInput.value;
+    if (text.trim().length < 2) {
+      where.asked++;
+      closeSuggestions();
+      return;
+    }
+    where.timer = setTimeout(() => lookUp(text), 120);
+  });
+  whereInput.addEventListener("keydown", (e) => {
+    if (suggestionList.hidden) {
+      if (e.key === "ArrowDown" && whereInput.value.trim().length >= 2) {
+        e.preventDefault();
+        lookUp(whereInput.value);
+      }
+      return;
+    }
+    const n = where.suggestions.length;
+    if (e.key === "ArrowDown" && n) {
+      where.active = (where.active + 1) % n;
+      renderSuggestions();
+    } else if (e.key === "ArrowUp" && n) {
+      where.active = (where.active - 1 + n) % n;
+      renderSuggestions();
+    } else if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && where.active >= 0) {
+      choose(where.suggestions[where.active]);
+    } else if (e.key === "Escape") {
+      closeSuggestions();
+    } else return;
+    e.preventDefault();
+  });
+  suggestionList.addEventListener("mousedown", (e) => {
+    const item = e.target.closest("[data-index]");
+    if (!item) return;
+    e.preventDefault(); // keep the cursor in the box
+    choose(where.suggestions[Number(item.dataset.index)]);
+  });
+  whereInput.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+
+  // The handset location: its circle on the map and the addresses inside it.
+  async function showHandset() {
+    const f = contactForm.elements;
+    const lat = Number(f.handset_lat.value.trim());
+    const lon = Number(f.handset_lon.value.trim());
+    const radius = Number(f.handset_radius.value.trim() || "50");
+    const given = f.handset_lat.value.trim() && f.handset_lon.value.trim();
+    if (!given || !Number.isFinite(lat) || !Number.isFinite(lon) || !Number.isFinite(radius)) {
+      where.handset = null;
+      if (callMap) callMap.setCircle(null);
+      $("handset-addresses").replaceChildren();
+      $("handset-summary").textContent = "";
+      showPrecision();
+      return;
+    }
+    where.handset = { lat, lon, radius_metres: radius, source: "AML" };
+    showPrecision();
+    if (callMap) {
+      callMap.setCircle({ lat, lon, radius, label: `Handset location within ${Math.ceil(radius)} m` });
+      callMap.fit();
+    }
+    try {
+      const answer = await api("GET", `/api/v1/addresses/near?lat=${lat}&lon=${lon}&radius_metres=${Math.min(Math.max(radius, 1), 2000)}&limit=10`);
+      $("handset-summary").textContent = answer.addresses.length
+        ? `${answer.addresses.length} address${answer.addresses.length === 1 ? "" : "es"} inside the circle, nearest first:`
+        : "No gazetteer address inside the circle.";
+      $("handset-addresses").replaceChildren(
+        ...answer.addresses.map((a) =>
+          el("li", {}, el("button", { type: "button", class: "link", "data-key": a.key }, `${a.address} (${Math.round(a.metres)} m)`)),
+        ),
+      );
+      for (const button of $("handset-addresses").querySelectorAll("button")) {
+        const a = answer.addresses.find((x) => x.key === button.dataset.key);
+        button.addEventListener("click", () => choose(a));
+      }
+    } catch (e) {
+      $("handset-summary").textContent = `Addresses inside the circle could not be listed: ${e.message}`;
+    }
+  }
+  for (const name of ["handset-lat", "handset-lon", "handset-radius"]) $(name).addEventListener("change", showHandset);
+
+  function resetWhere() {
+    where.chosen = null;
+    where.pin = null;
+    where.handset = null;
+    where.suggestions = [];
+    where.asked++;
+    closeSuggestions();
+    startCallMap();
+    if (callMap) {
+      callMap.setPin(null);
+      callMap.setCircle(null);
+    }
+    $("handset-addresses").replaceChildren();
+    $("handset-summary").textContent = "";
+    showPrecision();
   }
 
   function numberOrNull(form, field, raw) {
@@ -135,14 +345,22 @@
     event.preventDefault();
     clearErrors(contactForm);
     const f = contactForm.elements;
-    let lat;
-    let lon;
+    let handset = null;
     try {
-      lat = numberOrNull(contactForm, "location.lat", f.location_lat.value);
-      lon = numberOrNull(contactForm, "location.lon", f.location_lon.value);
+      const hlat = numberOrNull(contactForm, "location.handset", f.handset_lat.value);
+      const hlon = numberOrNull(contactForm, "location.handset", f.handset_lon.value);
+      const radius = numberOrNull(contactForm, "location.handset.radius_metres", f.handset_radius.value);
+      if (hlat !== null || hlon !== null) handset = { lat: hlat, lon: hlon, radius_metres: radius === null ? 50 : radius, source: "AML" };
     } catch (e) {
       return;
     }
+    const location = { text: f.location_text.value };
+    if (where.chosen) location.gazetteer = { kind: where.chosen.kind, key: where.chosen.key };
+    if (where.pin) {
+      location.lat = where.pin.lat;
+      location.lon = where.pin.lon;
+    }
+    if (handset) location.handset = handset;
     const body = {
       channel: f.channel.value,
       caller: {
@@ -151,7 +369,7 @@
         callback: f.caller_callback.value.trim() || null,
         is_victim: f.caller_is_victim.checked,
       },
-      location: { text: f.location_text.value, lat, lon },
+      location,
       summary: f.summary.value,
       incident_type: f.incident_type.value.trim() || null,
     };
@@ -358,7 +576,8 @@
       incident.incident_type ? el("span", { class: "badge", text: incident.incident_type }) : null,
     );
     const first = incident.contacts[0];
-    $("incident-summary").textContent = first ? `${first.location.text} — ${first.summary}` : "";
+    const placed = first && first.location.precision ? ` (${first.location.precision.label})` : "";
+    $("incident-summary").textContent = first ? `${first.location.text}${placed} — ${first.summary}` : "";
     // Every number to call back on, newest caller first; said plainly when there is none.
     const callers = [...incident.contacts].reverse().filter((c) => c.caller.phone);
     $("incident-callback").textContent = callers.length

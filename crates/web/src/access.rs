@@ -26,6 +26,11 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         "/api/v1/addresses",
         Needs(ViewIncidents, "search addresses"),
     ),
+    (
+        "GET",
+        "/api/v1/addresses/near",
+        Needs(ViewIncidents, "search addresses"),
+    ),
     ("GET", "/api/v1/map", SignedIn),
     (
         "GET",

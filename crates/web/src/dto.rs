@@ -1,8 +1,10 @@
 //! Wire types: the JSON the API reads and writes. Kept apart from domain types so the domain
 //! can change without breaking clients, and converted explicitly here.
 
+use controlroom_app::gazetteer::Chosen;
 use controlroom_app::take_contact::NewContact;
-use controlroom_domain::contact::{Contact, ContactDraft};
+use controlroom_domain::contact::{Contact, ContactDraft, HandsetDraft};
+use controlroom_domain::gazetteer::Precision;
 use controlroom_domain::incident::{Incident, IncidentId};
 use controlroom_store::IncidentRow;
 use jiff::Timestamp;
@@ -64,6 +66,39 @@ pub struct LocationInput {
     pub uprn: Option<String>,
     /// `urban` (default) or `rural`: which attendance target applies.
     pub area: Option<String>,
+    /// The suggestion picked from `GET /api/v1/addresses`: the server places the contact from
+    /// the gazetteer (no coordinates needed). With `lat`/`lon` too, a pin moved off it.
+    pub gazetteer: Option<ChosenPlace>,
+    /// Where the network located the caller's handset (AML). Places the contact when nothing
+    /// else does; kept beside the address otherwise.
+    pub handset: Option<HandsetInput>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChosenPlace {
+    /// `address`, `street`, `place` or `postcode`, as the suggestion's `kind`.
+    #[schema(max_length = 48)]
+    pub kind: String,
+    /// The suggestion's `key`: the UPRN, the street or place id, or the postcode.
+    #[schema(max_length = 48)]
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandsetInput {
+    /// WGS84 latitude.
+    pub lat: f64,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// The caller is within this many metres of the point (1 to 50,000).
+    pub radius_metres: f64,
+    /// `AML` (the default), `cell`, or as the force's interface names it.
+    #[schema(max_length = 48)]
+    pub source: Option<String>,
+    /// When the network located the handset (RFC 3339); defaults to when the call came in.
+    pub located_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -114,10 +149,31 @@ impl CreateContact {
                 lon: self.location.lon,
                 uprn: self.location.uprn,
                 area: self.location.area,
+                fix: None,
+                handset: self
+                    .location
+                    .handset
+                    .map(|h| -> Result<HandsetDraft, ApiError> {
+                        Ok(HandsetDraft {
+                            lat: h.lat,
+                            lon: h.lon,
+                            radius_metres: h.radius_metres,
+                            source: h.source,
+                            located_at: timestamp(
+                                "location.handset.located_at",
+                                h.located_at.as_deref(),
+                            )?,
+                        })
+                    })
+                    .transpose()?,
                 summary: self.summary,
             },
             incident_type: self.incident_type,
             join: self.incident_id.map(IncidentId),
+            chosen: self.location.gazetteer.map(|g| Chosen {
+                kind: g.kind.trim().to_ascii_lowercase(),
+                key: g.key,
+            }),
         })
     }
 }
@@ -247,6 +303,38 @@ pub struct LocationView {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub uprn: Option<String>,
+    /// How far the position can be trusted.
+    pub precision: PrecisionView,
+    /// The caller's handset location from the network, if one came with the call.
+    pub handset: Option<HandsetView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecisionView {
+    /// `exact_address`, `street`, `postcode`, `named_place`, `map_pin`, `handset` or
+    /// `callers_words`.
+    pub kind: String,
+    /// In words: "exact address", "handset location within 40 m", "caller's words only".
+    pub label: String,
+}
+
+impl From<Precision> for PrecisionView {
+    fn from(p: Precision) -> Self {
+        Self {
+            kind: p.as_str().to_owned(),
+            label: p.describe(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandsetView {
+    pub lat: f64,
+    pub lon: f64,
+    #[schema(format = Int64, maximum = 4294967295_u64)]
+    pub radius_metres: u32,
+    pub source: String,
+    pub located_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -280,6 +368,14 @@ impl From<&Contact> for ContactView {
                 lat: c.location.coordinates.map(|x| x.lat),
                 lon: c.location.coordinates.map(|x| x.lon),
                 uprn: c.location.uprn.as_ref().map(|u| u.as_str().to_owned()),
+                precision: c.location.precision().into(),
+                handset: c.location.handset.as_ref().map(|h| HandsetView {
+                    lat: h.position.lat,
+                    lon: h.position.lon,
+                    radius_metres: h.radius_metres,
+                    source: h.source.clone(),
+                    located_at: h.located_at.to_string(),
+                }),
             },
             summary: c.summary.clone(),
             handler: c.handler.to_string(),

@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         routes::users::set_password,
         routes::audit::verify,
         routes::addresses::search,
+        routes::addresses::near,
         routes::map::config, routes::map::streets,
     ),
     components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList, routes::live::LiveIncident)),

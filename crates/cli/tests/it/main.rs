@@ -20,6 +20,7 @@ mod limits;
 mod map;
 mod markers;
 mod ops;
+mod placing;
 mod recording;
 mod roles;
 mod session;

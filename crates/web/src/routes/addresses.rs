@@ -2,11 +2,13 @@
 //! postcodes, best first, each with its position, precision and why it matched.
 
 use crate::AppState;
+use crate::dto::PrecisionView;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Authenticated};
 use axum::Json;
 use axum::extract::State;
 use controlroom_app::gazetteer;
+use controlroom_domain::contact::Coordinates;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,14 +22,6 @@ pub struct AddressParams {
     /// Suggestions wanted (1 to 50, default 10).
     #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u8>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PrecisionView {
-    /// `exact_address`, `street`, `postcode` or `named_place`.
-    pub kind: String,
-    /// In words: "exact address", "street", "postcode", "named place".
-    pub label: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,21 +60,73 @@ pub async fn search(
     let limit = usize::from(params.limit.unwrap_or(10));
     let found = gazetteer::search(&state.app, &actor, &params.q, limit).await?;
     Ok(Json(AddressSuggestions {
-        suggestions: found
+        suggestions: found.into_iter().map(suggestion).collect(),
+    }))
+}
+
+fn suggestion(s: gazetteer::Suggestion) -> AddressSuggestion {
+    AddressSuggestion {
+        kind: s.kind,
+        uprn: s.uprn.map(|u| u.to_string()),
+        key: s.key,
+        address: s.address,
+        lat: s.lat,
+        lon: s.lon,
+        precision: s.precision.into(),
+        score: s.score,
+        reasons: s.reasons,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NearParams {
+    /// WGS84 latitude of the centre (a handset location).
+    pub lat: f64,
+    /// WGS84 longitude of the centre.
+    pub lon: f64,
+    /// The circle's radius in metres (1 to 2,000).
+    pub radius_metres: f64,
+    /// Addresses wanted (1 to 50, default 20).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u8>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyAddress {
+    #[serde(flatten)]
+    pub address: AddressSuggestion,
+    /// From the centre, in metres.
+    pub metres: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyAddresses {
+    pub addresses: Vec<NearbyAddress>,
+}
+
+/// The addresses inside a circle, nearest first: what a caller's handset location could be.
+/// Recorded in the audit trail as a search is.
+#[utoipa::path(get, path = "/api/v1/addresses/near", tag = "gazetteer", params(NearParams),
+    responses((status = 200, body = NearbyAddresses), (status = 422, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn near(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(params): ApiQuery<NearParams>,
+) -> Result<Json<NearbyAddresses>, ApiError> {
+    let centre = Coordinates::parse(params.lat, params.lon)
+        .map_err(|e| ApiError::invalid(&e.field.replace("location.", ""), e.message))?;
+    let limit = usize::from(params.limit.unwrap_or(20));
+    let found = gazetteer::near(&state.app, &actor, centre, params.radius_metres, limit).await?;
+    Ok(Json(NearbyAddresses {
+        addresses: found
             .into_iter()
-            .map(|s| AddressSuggestion {
-                kind: s.kind,
-                uprn: s.uprn.map(|u| u.to_string()),
-                key: s.key,
-                address: s.address,
-                lat: s.lat,
-                lon: s.lon,
-                precision: PrecisionView {
-                    kind: s.precision.as_str().to_owned(),
-                    label: s.precision.describe(),
-                },
-                score: s.score,
-                reasons: s.reasons,
+            .map(|n| NearbyAddress {
+                metres: n.metres,
+                address: suggestion(n.address),
             })
             .collect(),
     }))

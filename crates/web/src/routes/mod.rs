@@ -35,6 +35,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/contacts", post(contacts::create))
         .route("/addresses", get(addresses::search))
+        .route("/addresses/near", get(addresses::near))
         .route("/map", get(map::config))
         .route("/map/streets", get(map::streets))
         .route("/incidents", get(incidents::list))

@@ -54,10 +54,13 @@ describe("the console", () => {
     await h.keyboard.press("Space");
     await h.keyboard.press("Tab");
     await h.keyboard.type("Outside 3 Albion Street, Leeds LS1 5AA");
+    // No suggestion taken: the caller's words stand, and the handler drops a pin from the
+    // keyboard (Enter on the map places it at the centre).
     await h.keyboard.press("Tab");
-    await h.keyboard.type("53.7990");
-    await h.keyboard.press("Tab");
-    await h.keyboard.type("-1.5440");
+    assert.equal(await h.evaluate(() => document.activeElement.id), "call-map");
+    await h.keyboard.press("Enter");
+    await h.locator("#location-precision", { hasText: "map pin" }).waitFor();
+    await h.keyboard.press("Tab"); // the handset location, closed
     await h.keyboard.press("Tab");
     await h.keyboard.type("Two men fighting, one has a bottle. Caller was hit on the arm.");
     await h.screenshot({ path: `${SCREENSHOTS}call-card.png` });

@@ -133,7 +133,7 @@
   function startCallMap() {
     if (callMap || typeof CRMap === "undefined") return;
     callMap = CRMap.create($("call-map"), {
-      label: "Map for placing the call: click to drop a pin where the caller is",
+      label: "Map for placing the call: click to drop a pin at the caller's location",
       follow: false,
       zoom: 13,
       streets: (b) =>
@@ -208,6 +208,7 @@
       where.suggestions = answer.suggestions;
       where.active = -1;
       renderSuggestions();
+      suggestionList.dataset.query = text; // what the list answers, for anyone reading it
     } catch (e) {
       if (asked === where.asked) closeSuggestions();
     }
@@ -220,7 +221,7 @@
     closeSuggestions();
     if (callMap) {
       callMap.setPin({ lat: s.lat, lon: s.lon });
-      callMap.setView(s.lat, s.lon, s.kind === "address" ? 17 : 16);
+      callMap.setView(s.lat, s.lon, s.kind === "address" ? 16 : 15);
     }
     showPrecision();
     announce(`Placed at ${s.address}, ${s.precision.label}.`);

@@ -90,7 +90,9 @@ const CRMap = (() => {
     pane.append(tiles, overlay);
     const controls = html("div", { class: "crmap-controls" });
     const button = (text, label, action) => {
-      const b = html("button", { type: "button", "aria-label": label, title: label }, text);
+      // Out of the Tab order: the focused map takes + and − itself, and a handler tabbing
+      // through a call card should pass the map in one stop, not four.
+      const b = html("button", { type: "button", "aria-label": label, title: label, tabindex: "-1" }, text);
       b.addEventListener("click", (e) => {
         e.stopPropagation();
         action();

@@ -400,3 +400,18 @@ fn the_same_uprn_finds_an_address_however_it_was_typed() {
     let places = index.same_uprn("location", "72001234", None, 10).unwrap();
     assert_eq!(ids(&places), ["l1"]);
 }
+
+#[test]
+fn an_index_from_an_older_schema_is_emptied_to_be_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut b = tantivy::schema::Schema::builder();
+        b.add_text_field("id", tantivy::schema::STRING | tantivy::schema::STORED);
+        let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut writer: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        writer.commit().unwrap();
+    }
+    let index = SearchIndex::open(Some(dir.path())).unwrap();
+    assert!(index.is_empty().unwrap());
+    assert_eq!(index.applied_seq(), 0, "caught up from the start of the log");
+}

@@ -413,5 +413,9 @@ fn an_index_from_an_older_schema_is_emptied_to_be_rebuilt() {
     }
     let index = SearchIndex::open(Some(dir.path())).unwrap();
     assert!(index.is_empty().unwrap());
-    assert_eq!(index.applied_seq(), 0, "caught up from the start of the log");
+    assert_eq!(
+        index.applied_seq(),
+        0,
+        "caught up from the start of the log"
+    );
 }

@@ -130,3 +130,44 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   await dispatcher.context.close();
   await handler.context.close();
 });
+
+test("an incident with no position still gets units, with the time to attend unknown, and one is sent", async () => {
+  const dispatcher = await signIn(browser, server.base, "dispatcher");
+  const d = dispatcher.page;
+  await d.evaluate(async () => {
+    const u = await CR.api("POST", "/api/v1/units", { call_sign: "BX7", unit_type: "response", skills: ["taser"], station: "Elland Road" });
+    await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat: 53.81, lon: -1.55 });
+  });
+  await d.goto("/console/board");
+  await d.locator("#live-state.on").waitFor();
+  await d.locator("#units tr", { hasText: "BX7" }).waitFor();
+
+  // The caller cannot say where they are: no position on the call.
+  const handler = await signIn(browser, server.base, "handler");
+  const reference = await handler.page.evaluate(async () => {
+    const taken = await CR.api("POST", "/api/v1/contacts", {
+      channel: "999",
+      caller: { name: "Unknown caller", is_victim: false },
+      location: { text: "Towpath somewhere near a canal lock, caller unsure" },
+      incident_type: "CRIME_VIOLENCE",
+      summary: "Man with a knife on the towpath",
+    });
+    return taken.incident.reference;
+  });
+
+  const waiting = d.locator("#awaiting li", { hasText: reference });
+  await waiting.waitFor({ timeout: 2000 });
+  await waiting.getByRole("button", { name: "Recommend units" }).click();
+  const note = waiting.locator(".unranked");
+  await note.waitFor();
+  assert.match(await note.textContent(), /no position for this incident yet: units are listed by call sign, not by distance; send the one you choose/);
+  const offered = waiting.locator(".candidates li", { hasText: "BX7" });
+  assert.match(await offered.textContent(), /ETA unknown, suitable/);
+  assert.doesNotMatch(await waiting.textContent(), /NaN/);
+  await offered.getByRole("button", { name: "Send BX7" }).click();
+  await d.locator("#units tr", { hasText: "BX7" }).locator(".unit-status", { hasText: "Assigned" }).waitFor();
+  await waiting.waitFor({ state: "detached", timeout: 2000 });
+
+  await dispatcher.context.close();
+  await handler.context.close();
+});

@@ -14,7 +14,7 @@ use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status
 use controlroom_domain::limits;
 use controlroom_domain::resources::{
     Candidate, Skill, StraightLine, Unit, UnitEvent, UnitId, UnitStatus, UnitType, call_sign,
-    may_move, rank, requirement,
+    may_move, rank, requirement, unranked,
 };
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{Code, optional_text, required_text};
@@ -338,7 +338,14 @@ fn incident_point(incident: &Incident) -> Option<(f64, f64)> {
         .map(|c| (c.lat, c.lon))
 }
 
+/// The most units offered for an incident with no position: without a distance to order
+/// them by, a longer list only makes the dispatcher read further.
+pub const UNRANKED_AT_MOST: usize = 20;
+
 /// The available units to send, best first, with their estimated time to attend and why.
+/// An incident with no position yet still gets an answer (a dispatch is never held up for
+/// want of one): the units that could go, suitable first then by call sign, with no time to
+/// attend, each saying why it was not ranked by distance (`resources::NO_POSITION`).
 pub async fn recommend(
     app: &App,
     actor: &Actor,
@@ -348,15 +355,25 @@ pub async fn recommend(
     let records = app.store.stream(&incident_stream(incident)).await?;
     let incident = crate::records::rebuild(&records, None)?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
-    let point = incident_point(&incident).ok_or_else(|| Invalid::new("location", "the incident has no coordinates yet: add the location's position to find the nearest units"))?;
     let qualifiers: Vec<&str> = incident.qualifiers.iter().map(Code::as_str).collect();
     let need = requirement(
         incident.incident_type.as_ref().map(Code::as_str),
         &qualifiers,
     );
-    let nearest = app.units.nearest(point, 5, 200, &need);
-    let refs: Vec<&Unit> = nearest.iter().collect();
-    let ranked = rank(&refs, point, &need, &StraightLine::default());
+    let ranked = match incident_point(&incident) {
+        Some(point) => {
+            let nearest = app.units.nearest(point, 5, 200, &need);
+            let refs: Vec<&Unit> = nearest.iter().collect();
+            rank(&refs, point, &need, &StraightLine::default())
+        }
+        None => {
+            let all = app.units.all();
+            let refs: Vec<&Unit> = all.iter().collect();
+            let mut listed = unranked(&refs, &need);
+            listed.truncate(UNRANKED_AT_MOST);
+            listed
+        }
+    };
     // A consultation (DPA 2018 s.62): the answer shows where the incident is and which units,
     // with their crews, could go. Recorded on the incident's stream, naming the units shown.
     let mut tx = app.store.begin().await?;

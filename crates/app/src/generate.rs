@@ -362,6 +362,7 @@ impl Generator {
                 caller_name: self.name(),
                 caller_phone: Some(synthetic_phone(self.rng.random_range(0..1_000_000))),
                 location,
+                uprn: None,
                 point: Some(point),
             })
         })

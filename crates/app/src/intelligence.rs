@@ -111,8 +111,18 @@ pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
         id,
         address: l.address.clone(),
         postcode: l.postcode.clone(),
+        uprn: l.uprn.as_deref().and_then(uprn_key),
         point: l.lat.zip(l.lon),
     })
+}
+
+/// A UPRN as the index holds it: the number, without leading zeros, so that `0072001234`
+/// typed at a call and `72001234` from the gazetteer are one place. None when it is not a
+/// UPRN (a contact's is checked when taken, a location record's when recorded).
+pub(crate) fn uprn_key(raw: &str) -> Option<String> {
+    controlroom_domain::gazetteer::Uprn::parse(raw)
+        .ok()
+        .map(|u| u.to_string())
 }
 
 /// Link documents for the links a record holds.
@@ -145,6 +155,9 @@ pub fn incident_document(incident: &Incident) -> IndexDoc {
             .and_then(|p| E164::parse("phone", p.as_str()).ok())
             .map(|e| e.to_string()),
         location: first.map(|c| c.location.text.clone()).unwrap_or_default(),
+        uprn: first
+            .and_then(|c| c.location.uprn.as_ref())
+            .and_then(|u| uprn_key(u.as_str())),
         point: first
             .and_then(|c| c.location.coordinates)
             .map(|c| (c.lat, c.lon)),
@@ -410,7 +423,20 @@ pub async fn record_location(
         postcode: optional_text("postcode", input.postcode, limits::POSTCODE)?
             .map(|p| normalise_postcode("postcode", &p))
             .transpose()?,
-        uprn: optional_text("uprn", input.uprn, limits::UPRN)?,
+        // The gazetteer's number (GeoPlace: 1 to 12 digits, never 0), kept as the gazetteer
+        // writes it, so a call placed at the address finds the record and its markers.
+        uprn: optional_text("uprn", input.uprn, limits::UPRN)?
+            .map(|u| {
+                controlroom_domain::gazetteer::Uprn::parse(&u)
+                    .map(|n| n.to_string())
+                    .map_err(|_| {
+                        Invalid::new(
+                            "uprn",
+                            format!("'{u}' is not a UPRN (1 to 12 digits, not 0)"),
+                        )
+                    })
+            })
+            .transpose()?,
         lat: coordinates.map(|c| c.lat),
         lon: coordinates.map(|c| c.lon),
         beat: optional_text("beat", input.beat, limits::SHORT_DETAIL)?,
@@ -684,6 +710,12 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
         &phones,
         None,
         record.location.as_ref().and_then(|l| l.lat.zip(l.lon)),
+        record
+            .location
+            .as_ref()
+            .and_then(|l| l.uprn.as_deref())
+            .and_then(uprn_key)
+            .as_deref(),
         None,
     )?;
     let mut tx = app.store.begin().await?;
@@ -971,12 +1003,16 @@ pub(crate) fn search_error(e: controlroom_search::SearchError) -> AppError {
 /// Incidents and crime records linked to any of `ids` (with how they are linked), incidents
 /// called in from any of `phones`, or (for a place) within 100 metres of `point`, since a
 /// time, newest first.
+///
+/// With a UPRN, the incidents placed at that address come first, whatever their text says
+/// (a typo in "Harehils" is the same house), then the rest.
 fn history(
     app: &App,
     ids: &[String],
     phones: &[String],
     since: Option<i64>,
     point: Option<(f64, f64)>,
+    uprn: Option<&str>,
     exclude: Option<&str>,
 ) -> Result<Vec<Hit>, AppError> {
     // Callers have caught the index up already (`search_feed::current`).
@@ -1023,8 +1059,39 @@ fn history(
     }
     hits.retain(|h| Some(h.id.as_str()) != exclude);
     hits.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
-    hits.dedup_by(|a, b| a.id == b.id);
-    Ok(hits)
+    let at_address = match uprn {
+        Some(u) => index
+            .same_uprn("incident", u, since, 200)
+            .map_err(search_error)?,
+        None => Vec::new(),
+    };
+    let mut at_address: Vec<Hit> = at_address
+        .into_iter()
+        .filter(|h| Some(h.id.as_str()) != exclude)
+        .collect();
+    at_address.sort_by_key(|h| std::cmp::Reverse(h.at_micros));
+    Ok(merge_hits([at_address, hits]))
+}
+
+/// The hits of several searches as one list: in the order of the lists (the surest match
+/// first), each record once, with the reasons every search found it for.
+fn merge_hits<const N: usize>(lists: [Vec<Hit>; N]) -> Vec<Hit> {
+    let mut merged: Vec<Hit> = Vec::new();
+    for hit in lists.into_iter().flatten() {
+        match merged.iter_mut().find(|m| m.id == hit.id) {
+            Some(seen) => {
+                for reason in hit.reasons {
+                    if !seen.reasons.contains(&reason) {
+                        seen.reasons.push(reason);
+                    }
+                }
+                seen.distance_metres = seen.distance_metres.or(hit.distance_metres);
+                seen.role = seen.role.take().or(hit.role);
+            }
+            None => merged.push(hit),
+        }
+    }
+    merged
 }
 
 /// Every hit an answer shows, as `kind/id`, once each, in the order shown.
@@ -1043,6 +1110,10 @@ fn shown(result: &CheckResult) -> Vec<String> {
         .filter(|s| seen.insert(s.clone()))
         .collect()
 }
+
+/// How near a location record must be to the call's position for its markers to be shown
+/// when the call is checked: the width of a house and its neighbours.
+pub const PLACE_METRES: f64 = 50.0;
 
 /// The longest search input accepted, by field (characters).
 pub const CHECK_NAME_MAX: usize = limits::SEARCH_NAME;
@@ -1064,8 +1135,25 @@ pub struct CheckRequest {
     pub serial: Option<String>,
     pub location: Option<String>,
     pub near: Option<(f64, f64, f64)>,
+    /// The gazetteer's UPRN of the place. On an incident, the first contact's UPRN when not
+    /// given.
+    pub uprn: Option<String>,
     /// History period in days (default 365).
     pub days: Option<u32>,
+}
+
+/// A warning marker an intelligence check found, on which record, and why it concerns this
+/// call when the record was found by its place.
+#[derive(Debug, Clone)]
+pub struct FoundMarker {
+    /// The record's name, registration or address.
+    pub on: String,
+    pub marker: Marker,
+    /// Past its review date: shown, but as expired.
+    pub expired: bool,
+    /// "marker on this address (UPRN 72001234)", or "marker 30 m away"; None for a record
+    /// found by name, phone, registration or serial.
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1077,8 +1165,8 @@ pub struct CheckResult {
     pub locations: Vec<Hit>,
     /// Incidents in the period: linked to what was found, called from the phone, or nearby.
     pub history: Vec<Hit>,
-    /// Warning markers on what was found, as (record label, marker, expired).
-    pub markers: Vec<(String, Marker, bool)>,
+    /// Warning markers on what was found.
+    pub markers: Vec<FoundMarker>,
     pub repeat_caller: usize,
     pub repeat_location: usize,
     pub repeat_victim: usize,
@@ -1211,6 +1299,48 @@ pub async fn check(
             .searched
             .push(format!("within {metres} m of {lat:.5}, {lon:.5}"));
     }
+    // The place of the call: the UPRN asked for, or the first contact's. Markers on an address
+    // must reach the handler whenever a call is placed there, however the address was typed,
+    // so the location records at the UPRN come first; those near the call's position (records
+    // with no UPRN, or the one next door) after them.
+    let first_location = current
+        .as_ref()
+        .and_then(|i| i.contacts.first())
+        .map(|c| &c.location);
+    let uprn = match optional_text("uprn", request.uprn.as_deref(), limits::UPRN)? {
+        Some(raw) => Some(uprn_key(&raw).ok_or_else(|| {
+            Invalid::new(
+                "uprn",
+                format!("'{raw}' is not a UPRN (1 to 12 digits, not 0)"),
+            )
+        })?),
+        None => first_location
+            .and_then(|l| l.uprn.as_ref())
+            .and_then(|u| uprn_key(u.as_str())),
+    };
+    let position = first_location
+        .and_then(|l| l.coordinates)
+        .map(|c| (c.lat, c.lon));
+    let mut at_place = Vec::new();
+    if let Some(u) = &uprn {
+        at_place = index
+            .same_uprn("location", u, None, 20)
+            .map_err(search_error)?;
+        result.searched.push(format!("address UPRN {u}"));
+    }
+    if request.near.is_none()
+        && let Some((lat, lon)) = position
+    {
+        at_place.extend(
+            index
+                .near("location", lat, lon, PLACE_METRES, None, 20)
+                .map_err(search_error)?,
+        );
+        result.searched.push(format!(
+            "within {PLACE_METRES} m of the call's position {lat:.5}, {lon:.5}"
+        ));
+    }
+    result.locations = merge_hits([at_place, std::mem::take(&mut result.locations)]);
 
     // Markers on everything found: officers must know before they go.
     let found: Vec<RecordRef> = result
@@ -1239,11 +1369,29 @@ pub async fn check(
     let mut warnings_on = Vec::new();
     for reference in found.iter().take(20) {
         if let Some(record) = load(app, *reference).await? {
+            let why = result
+                .locations
+                .iter()
+                .find(|h| h.id == reference.id.to_string())
+                .and_then(|h| {
+                    match (
+                        &uprn,
+                        h.reasons.iter().any(|r| r.starts_with("same address")),
+                    ) {
+                        (Some(u), true) => Some(format!("marker on this address (UPRN {u})")),
+                        _ => h
+                            .distance_metres
+                            .map(|d| format!("marker {} m away", d.round())),
+                    }
+                });
             // A withdrawn marker is no warning: it stays on the record's page, not here.
             for marker in record.markers.iter().filter(|m| m.withdrawn.is_none()) {
-                result
-                    .markers
-                    .push((record.label(), marker.clone(), marker.expired(today)));
+                result.markers.push(FoundMarker {
+                    on: record.label(),
+                    marker: marker.clone(),
+                    expired: marker.expired(today),
+                    why: why.clone(),
+                });
             }
             if record.markers.iter().any(|m| m.current(today)) {
                 warnings_on.push(*reference);
@@ -1258,7 +1406,15 @@ pub async fn check(
     ids.dedup();
     let own = current.as_ref().map(|i| i.id.to_string());
     result.phone.retain(|h| Some(&h.id) != own.as_ref());
-    result.history = history(app, &ids, &phones, Some(since), point, own.as_deref())?;
+    result.history = history(
+        app,
+        &ids,
+        &phones,
+        Some(since),
+        point,
+        uprn.as_deref(),
+        own.as_deref(),
+    )?;
 
     // Repeat and duplicate detection for the call being taken.
     if let Some(incident) = &current {
@@ -1275,25 +1431,51 @@ pub async fn check(
                 .filter(|h| Some(&h.id) != own.as_ref())
                 .count();
         }
-        if let Some(c) = first.and_then(|c| c.location.coordinates) {
-            let nearby = index
-                .near("incident", c.lat, c.lon, 50.0, Some(year_ago), 1000)
-                .map_err(search_error)?;
-            result.repeat_location = nearby
-                .iter()
-                .filter(|h| Some(&h.id) != own.as_ref())
-                .count();
-            let hour_ago = micros(now - SignedDuration::from_hours(1));
-            result.possible_duplicates = index
-                .near("incident", c.lat, c.lon, 200.0, Some(hour_ago), 50)
-                .map_err(search_error)?
-                .into_iter()
-                .filter(|h| {
-                    Some(&h.id) != own.as_ref()
-                        && h.status.as_deref() != Some(Status::Closed.as_str())
-                })
-                .collect();
+        // The same address (by UPRN) is a match whatever the spelling; then the same place by
+        // distance. Each incident counted once.
+        let hour_ago = micros(now - SignedDuration::from_hours(1));
+        let (mut in_year, mut in_hour) = (Vec::new(), Vec::new());
+        if let Some(u) = &uprn {
+            in_year.push(
+                index
+                    .same_uprn("incident", u, Some(year_ago), 1000)
+                    .map_err(search_error)?,
+            );
+            in_hour.push(
+                index
+                    .same_uprn("incident", u, Some(hour_ago), 50)
+                    .map_err(search_error)?,
+            );
         }
+        if let Some(c) = first.and_then(|c| c.location.coordinates) {
+            in_year.push(
+                index
+                    .near("incident", c.lat, c.lon, 50.0, Some(year_ago), 1000)
+                    .map_err(search_error)?,
+            );
+            in_hour.push(
+                index
+                    .near("incident", c.lat, c.lon, 200.0, Some(hour_ago), 50)
+                    .map_err(search_error)?,
+            );
+        }
+        let merged = |lists: Vec<Vec<Hit>>| {
+            let mut all = Vec::new();
+            for list in lists {
+                all = merge_hits([all, list]);
+            }
+            all
+        };
+        result.repeat_location = merged(in_year)
+            .iter()
+            .filter(|h| Some(&h.id) != own.as_ref())
+            .count();
+        result.possible_duplicates = merged(in_hour)
+            .into_iter()
+            .filter(|h| {
+                Some(&h.id) != own.as_ref() && h.status.as_deref() != Some(Status::Closed.as_str())
+            })
+            .collect();
         let victims: Vec<String> = result.people.iter().take(1).map(|h| h.id.clone()).collect();
         result.repeat_victim = index
             .links(&victims, Some(year_ago), 1000)
@@ -1326,11 +1508,7 @@ pub async fn check(
         result.history.len(),
         days,
         result.markers.len(),
-        result
-            .markers
-            .iter()
-            .filter(|(_, _, expired)| !expired)
-            .count(),
+        result.markers.iter().filter(|m| !m.expired).count(),
         if result.repeat {
             format!(
                 " Repeat: caller {}, location {}, victim {}.",
@@ -1350,11 +1528,18 @@ pub async fn check(
     );
     // Officers must know the markers before they go: their words go to the log, not a count.
     let mut summary = summary;
-    for (label, marker, expired) in &result.markers {
-        if !expired {
+    for found in &result.markers {
+        if !found.expired {
+            let marker = &found.marker;
             summary.push_str(&format!(
-                " WARNING {} on {label}: {} (source: {}; review by {}).",
+                " WARNING {} on {}{}: {} (source: {}; review by {}).",
                 marker.kind.as_str().replace('_', " ").to_uppercase(),
+                found.on,
+                found
+                    .why
+                    .as_ref()
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default(),
                 marker.reason,
                 marker.source,
                 marker.review_by
@@ -1377,7 +1562,7 @@ pub async fn check(
             // DPA 2018 s.62: what was consulted, not only how much. Every record and incident
             // the answer showed, by kind and id, and the records whose markers it showed.
             "shown": shown(&result),
-            "markers_on": result.markers.iter().map(|(label, _, _)| label.as_str()).collect::<Vec<_>>(),
+            "markers_on": result.markers.iter().map(|m| m.on.as_str()).collect::<Vec<_>>(),
         }),
     ))
     .await?;

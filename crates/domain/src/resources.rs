@@ -346,9 +346,48 @@ pub struct Candidate {
     pub unit: UnitId,
     pub call_sign: String,
     pub suitable: bool,
-    pub distance_metres: f64,
-    pub eta: SignedDuration,
+    /// None when the incident has no position yet: nothing to measure from.
+    pub distance_metres: Option<f64>,
+    /// Estimated time to attend; None when the incident has no position yet.
+    pub eta: Option<SignedDuration>,
     pub reasons: Vec<String>,
+}
+
+/// What a recommendation says when the incident has no position: a dispatch is never held up
+/// waiting for one (a caller who cannot say where they are still gets a unit), so the units
+/// are offered, but nobody may read the order as "nearest first".
+pub const NO_POSITION: &str = "no position for this incident yet: units are listed by call sign, not by distance; send the one you choose";
+
+/// The available units for an incident with no position: suitable units first, then by call
+/// sign, each saying why it was not ranked by distance.
+pub fn unranked(units: &[&Unit], need: &Requirement) -> Vec<Candidate> {
+    let mut listed: Vec<Candidate> = units
+        .iter()
+        .filter(|u| u.status == UnitStatus::Available)
+        .map(|u| {
+            let suitable = need.met_by(u);
+            let mut reasons = vec![NO_POSITION.to_owned()];
+            if suitable {
+                reasons.extend(need.reasons.iter().cloned());
+            } else {
+                reasons.push("does not meet: ".to_owned() + &need.reasons.join("; "));
+            }
+            Candidate {
+                unit: u.id,
+                call_sign: u.call_sign.clone(),
+                suitable,
+                distance_metres: None,
+                eta: None,
+                reasons,
+            }
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        b.suitable
+            .cmp(&a.suitable)
+            .then_with(|| a.call_sign.cmp(&b.call_sign))
+    });
+    listed
 }
 
 /// Rank `units` (already narrowed to available ones with a position) for an incident at
@@ -377,8 +416,8 @@ pub fn rank(
                 unit: u.id,
                 call_sign: u.call_sign.clone(),
                 suitable,
-                distance_metres: metres_between(from, point),
-                eta,
+                distance_metres: Some(metres_between(from, point)),
+                eta: Some(eta),
                 reasons,
             })
         })
@@ -488,6 +527,27 @@ mod tests {
         );
         assert_eq!(ranked.len(), 1);
         assert_eq!(ranked[0].call_sign, "U2");
+    }
+
+    #[test]
+    fn without_a_position_units_are_listed_suitable_first_by_call_sign() {
+        let u3 = unit(3, UnitType::Response, &[Skill::Taser], (53.7980, -1.5455));
+        let u1 = unit(1, UnitType::Response, &[], (53.7981, -1.5455));
+        let u2 = unit(2, UnitType::Response, &[Skill::Taser], (53.9, -1.6));
+        let knife = requirement(Some("CRIME_VIOLENCE"), &["KNIFE"]);
+        let listed = unranked(&[&u3, &u1, &u2], &knife);
+        assert_eq!(
+            listed
+                .iter()
+                .map(|c| c.call_sign.as_str())
+                .collect::<Vec<_>>(),
+            ["U2", "U3", "U1"],
+            "suitable first, then by call sign, whatever the distance"
+        );
+        assert!(listed.iter().all(|c| c.eta.is_none()
+            && c.distance_metres.is_none()
+            && c.reasons[0] == NO_POSITION));
+        assert!(!listed[2].suitable);
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub enum IndexDoc {
         id: String,
         address: String,
         postcode: Option<String>,
+        /// The gazetteer's UPRN, as digits without leading zeros.
+        uprn: Option<String>,
         point: Option<(f64, f64)>,
     },
     Incident {
@@ -78,6 +80,8 @@ pub enum IndexDoc {
         caller_name: String,
         caller_phone: Option<String>,
         location: String,
+        /// The gazetteer's UPRN of the first contact's location, digits without leading zeros.
+        uprn: Option<String>,
         point: Option<(f64, f64)>,
     },
     /// A crime record, found through the people linked to it (victim, suspect, witness).
@@ -139,6 +143,7 @@ struct Fields {
     merged_into: Field,
     cell: Field,
     serial: Field,
+    uprn: Field,
 }
 
 /// Grid cells for "near" searches: 0.002 degrees (about 220 m north-south and 130 m east-west
@@ -189,6 +194,7 @@ fn schema() -> (Schema, Fields) {
         merged_into: b.add_text_field("merged_into", STRING | STORED),
         cell: b.add_text_field("cell", STRING),
         serial: b.add_text_field("serial", STRING | STORED),
+        uprn: b.add_text_field("uprn", STRING | STORED),
     };
     (b.build(), fields)
 }
@@ -263,7 +269,23 @@ impl SearchIndex {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| SearchError::Poisoned(format!("{}: {e}", dir.display())))?;
                 let directory = tantivy::directory::MmapDirectory::open(dir)?;
-                Index::open_or_create(directory, schema)?
+                match Index::open_or_create(directory, schema.clone()) {
+                    // An index written by an older binary, with fewer fields: the index is
+                    // derived, never the truth, so it is emptied and rebuilt from the store
+                    // (an empty index reads the audit log from the start).
+                    Err(tantivy::TantivyError::SchemaError(_)) => {
+                        std::fs::remove_dir_all(dir)
+                            .and_then(|()| std::fs::create_dir_all(dir))
+                            .map_err(|e| {
+                                SearchError::Poisoned(format!("{}: {e}", dir.display()))
+                            })?;
+                        Index::open_or_create(
+                            tantivy::directory::MmapDirectory::open(dir)?,
+                            schema,
+                        )?
+                    }
+                    other => other?,
+                }
             }
         };
         index.tokenizers().register(
@@ -467,12 +489,16 @@ impl SearchIndex {
             IndexDoc::Location {
                 address,
                 postcode,
+                uprn,
                 point: p,
                 ..
             } => {
                 d.add_text(f.kind, "location");
                 d.add_text(f.label, address);
                 d.add_text(f.address, address);
+                if let Some(u) = uprn {
+                    d.add_text(f.uprn, u);
+                }
                 if let Some(pc) = postcode {
                     d.add_text(f.postcode, pc);
                     d.add_text(f.district, pc.split(' ').next().unwrap_or_default());
@@ -487,9 +513,13 @@ impl SearchIndex {
                 caller_name,
                 caller_phone,
                 location,
+                uprn,
                 point: p,
                 ..
             } => {
+                if let Some(u) = uprn {
+                    d.add_text(f.uprn, u);
+                }
                 d.add_text(f.kind, "incident");
                 d.add_text(
                     f.label,
@@ -756,6 +786,33 @@ impl SearchIndex {
         }
         let docs = self.run(&BooleanQuery::new(clauses), limit)?;
         Ok(docs.iter().map(|d| self.hit(d)).collect())
+    }
+
+    /// Records of `kind` (incidents, locations) at the address with this UPRN (digits without
+    /// leading zeros), newest first, optionally since a time. However the address was typed:
+    /// the UPRN is the place, the text only a description of it.
+    pub fn same_uprn(
+        &self,
+        kind: &str,
+        uprn: &str,
+        since_micros: Option<i64>,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        let mut clauses = vec![self.kind(kind), (Occur::Must, self.term(self.f.uprn, uprn))];
+        if let Some(since) = since_micros {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.f.at, since)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        self.newest(
+            &BooleanQuery::new(clauses),
+            limit,
+            Some(&format!("same address (UPRN {uprn})")),
+        )
     }
 
     /// Records of `kind` within `metres` of a point, nearest first, optionally since a time.

@@ -36,18 +36,21 @@ fn index() -> SearchIndex {
                 id: "l1".into(),
                 address: "12 Briggate, Leeds".into(),
                 postcode: Some("LS1 6HD".into()),
+                uprn: Some("72001234".into()),
                 point: Some((53.7977, -1.5422)),
             },
             IndexDoc::Location {
                 id: "l2".into(),
                 address: "3 Albion Street, Leeds".into(),
                 postcode: Some("LS1 5AA".into()),
+                uprn: None,
                 point: Some((53.7990, -1.5440)),
             },
             IndexDoc::Location {
                 id: "l3".into(),
                 address: "Otley Road, Adel".into(),
                 postcode: Some("LS16 8AA".into()),
+                uprn: None,
                 point: Some((53.8530, -1.5840)),
             },
         ])
@@ -200,6 +203,7 @@ fn history_follows_links_and_phones_newest_first() {
                 caller_name: "John Smith".into(),
                 caller_phone: Some("+447700900123".into()),
                 location: "Briggate".into(),
+                uprn: None,
                 point: Some((53.7977, -1.5422)),
             },
             IndexDoc::Link {
@@ -349,4 +353,69 @@ fn the_applied_sequence_is_kept_in_the_commit_and_survives_a_reopen() {
     assert_eq!(reopened.len().unwrap(), 2);
     reopened.rebuild(Vec::new(), 90).unwrap();
     assert_eq!(reopened.applied_seq(), 90);
+}
+
+#[test]
+fn the_same_uprn_finds_an_address_however_it_was_typed() {
+    let index = index();
+    index
+        .upsert(&[
+            IndexDoc::Incident {
+                id: "i1".into(),
+                reference: "20261101-0001".into(),
+                opened_at_micros: 5_000,
+                status: "open".into(),
+                incident_type: None,
+                caller_name: "Ann".into(),
+                caller_phone: None,
+                location: "14 Harehills Lane".into(),
+                uprn: Some("72001234".into()),
+                point: None,
+            },
+            IndexDoc::Incident {
+                id: "i2".into(),
+                reference: "20261101-0002".into(),
+                opened_at_micros: 1_000,
+                status: "open".into(),
+                incident_type: None,
+                caller_name: "Bob".into(),
+                caller_phone: None,
+                location: "14 Harehills Lane".into(),
+                uprn: Some("72001235".into()),
+                point: None,
+            },
+        ])
+        .unwrap();
+    let found = index
+        .same_uprn("incident", "72001234", Some(2_000), 10)
+        .unwrap();
+    assert_eq!(ids(&found), ["i1"]);
+    assert_eq!(found[0].reasons, ["same address (UPRN 72001234)"]);
+    assert!(
+        index
+            .same_uprn("incident", "72001234", Some(6_000), 10)
+            .unwrap()
+            .is_empty()
+    );
+    let places = index.same_uprn("location", "72001234", None, 10).unwrap();
+    assert_eq!(ids(&places), ["l1"]);
+}
+
+#[test]
+fn an_index_from_an_older_schema_is_emptied_to_be_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut b = tantivy::schema::Schema::builder();
+        b.add_text_field("id", tantivy::schema::STRING | tantivy::schema::STORED);
+        let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut writer: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        writer.commit().unwrap();
+    }
+    let index = SearchIndex::open(Some(dir.path())).unwrap();
+    assert!(index.is_empty().unwrap());
+    assert_eq!(
+        index.applied_seq(),
+        0,
+        "caught up from the start of the log"
+    );
 }

@@ -278,19 +278,26 @@
       let candidates = null;
       if (recs && recs.error) candidates = el("p", { class: "candidates form-error", role: "alert" }, recs.error);
       else if (recs && !recs.candidates.length) candidates = el("p", { class: "candidates muted" }, "No available unit with a position.");
-      else if (recs)
-        candidates = el(
+      else if (recs) {
+        // With no position for the incident the server lists units unranked, with the time to
+        // attend unknown and the reason first in each: said once, above the list.
+        const unranked = recs.candidates.find((c) => c.eta_seconds === null || c.eta_seconds === undefined);
+        const list = el(
           "ul",
           { class: "candidates" },
-          ...recs.candidates.map((c) =>
-            el(
+          ...recs.candidates.map((c) => {
+            const known = c.eta_seconds !== null && c.eta_seconds !== undefined;
+            const reasons = known ? c.reasons : c.reasons.slice(1);
+            return el(
               "li",
               {},
               el("button", { type: "button", class: "primary", "data-focus": `send-${c.unit}`, onclick: () => send(i, c) }, `Send ${c.call_sign}`),
-              ` ${Math.ceil(c.eta_seconds / 60)} min, ${c.suitable ? "suitable" : "not suitable"} — ${c.reasons.join("; ")}`,
-            ),
-          ),
+              ` ${known ? `${Math.ceil(c.eta_seconds / 60)} min` : "ETA unknown"}, ${c.suitable ? "suitable" : "not suitable"}${reasons.length ? ` — ${reasons.join("; ")}` : ""}`,
+            );
+          }),
         );
+        candidates = unranked ? el("div", {}, el("p", { class: "notice unranked" }, `${unranked.reasons[0]}.`), list) : list;
+      }
       return el(
         "li",
         { class: i.grade === "emergency" ? "emergency" : null, "data-id": i.id, "data-key": `incident:${i.id}`, tabindex: "-1" },

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 both_backends!(units_are_recommended_assigned_and_tracked);
 both_backends!(the_last_unit_clears_and_the_incident_is_resolved);
+both_backends!(an_incident_with_no_position_still_gets_units_and_is_dispatched);
 
 async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = app.post(path, Some(token), &body).await;
@@ -488,4 +489,90 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         .await
         .unwrap();
     app.finish().await;
+}
+
+/// A caller who cannot say where they are (or a place the gazetteer does not know) must not
+/// hold up a dispatch: the units still come, unranked, with the time to attend unknown, the
+/// answer saying why, and one can be sent.
+async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let d = dispatcher.as_str();
+    let far = unit(&app, d, "ZULU9", "response", &["taser"], (53.90, -1.70)).await;
+    let near = unit(&app, d, "BRAVO2", "response", &[], (53.7976, -1.5451)).await;
+    // A unit that has not reported a position yet can still be sent somewhere unplaced.
+    let blind = ok(&app, d, "/api/v1/units", json!({"call_sign": "ALPHA1", "unit_type": "response", "skills": ["taser"], "station": "Elland Road"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut body = controlroom_testkit::contact_body("Man with a knife, caller cannot say where");
+    body["incident_type"] = json!("CRIME_VIOLENCE");
+    body["location"] = json!({"text": "somewhere near a canal, caller unsure"});
+    let taken = ok(&app, &handler, "/api/v1/contacts", body).await;
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    ok(
+        &app,
+        &handler,
+        &format!("/api/v1/incidents/{id}/classify"),
+        json!({"qualifiers": ["KNIFE"]}),
+    )
+    .await;
+
+    let head = app.chain_head().await;
+    let (status, listed) = app
+        .get(&format!("/api/v1/incidents/{id}/recommendations"), Some(d))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().unwrap().clone();
+    let order: Vec<&str> = listed
+        .iter()
+        .map(|c| c["call_sign"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["ALPHA1", "ZULU9", "BRAVO2"],
+        "the Taser crews first, then by call sign, not by distance"
+    );
+    assert_eq!(listed[2]["suitable"], false);
+    for c in &listed {
+        assert!(c["eta_seconds"].is_null(), "time to attend unknown: {c}");
+        assert!(c["distance_metres"].is_null(), "{c}");
+        assert_eq!(
+            c["reasons"][0],
+            "no position for this incident yet: units are listed by call sign, not by distance; send the one you choose"
+        );
+    }
+    // The look is a consultation naming the units shown (DPA 2018 s.62).
+    let viewed: Vec<_> = app
+        .app
+        .store
+        .audit_records(head, 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.record.kind == "recommendation_viewed")
+        .collect();
+    assert_eq!(viewed.len(), 1);
+    let payload: Value = serde_json::from_str(&viewed[0].record.payload).unwrap();
+    assert_eq!(payload["units"], json!([blind, far, near]));
+
+    // And one is sent, with no position ever given.
+    let assigned = ok(
+        &app,
+        d,
+        &format!("/api/v1/incidents/{id}/assign"),
+        json!({"unit": blind}),
+    )
+    .await;
+    assert_eq!(assigned["status"], "dispatched", "{assigned}");
+    let (_, units) = app.get("/api/v1/units", Some(d)).await;
+    let sent = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == blind.as_str())
+        .unwrap();
+    assert_eq!(sent["status"], "assigned", "{sent}");
 }

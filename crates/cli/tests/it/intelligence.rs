@@ -7,6 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 both_backends!(intelligence_checks_find_what_the_force_knows);
+both_backends!(intelligence_duplicates_and_history_match_by_uprn_first);
+both_backends!(intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there);
 
 async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = app.post(path, Some(token), &body).await;
@@ -399,4 +401,246 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         smith_id.as_str()
     );
     app.finish().await;
+}
+
+async fn call_at(app: &TestApp, t: &str, location: Value) -> String {
+    let mut body = controlroom_testkit::contact_body("Shouting and banging next door");
+    body["location"] = location;
+    let taken = post(app, t, "/api/v1/contacts", body).await;
+    taken["incident"]["id"].as_str().unwrap().to_owned()
+}
+
+fn ids_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The UPRN is the place; the text only describes it. A second call typed with a typo, and
+/// a position far from the first, is still the same address.
+async fn intelligence_duplicates_and_history_match_by_uprn_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let t = token.as_str();
+
+    let first = call_at(&app, t, json!({"text": "14 Harehills Lane, Leeds", "lat": 53.8121, "lon": -1.5178, "uprn": "72001234"})).await;
+    // Next door, 11 m away, a minute later.
+    app.clock.advance(jiff::SignedDuration::from_mins(1));
+    let next_door = call_at(&app, t, json!({"text": "16 Harehills Lane, Leeds", "lat": 53.8122, "lon": -1.5178, "uprn": "72001236"})).await;
+    app.clock.advance(jiff::SignedDuration::from_mins(1));
+    // Nearer next door than the first call by its rough position, but at the first's address.
+    let again = call_at(
+        &app,
+        t,
+        json!({"text": "14 Harehils Ln", "lat": 53.8125, "lon": -1.5178, "uprn": "72001234"}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{again}/intelligence"),
+        json!({}),
+    )
+    .await;
+    let duplicates = &check["possible_duplicates"];
+    assert_eq!(
+        ids_of(duplicates),
+        [first.clone(), next_door.clone()],
+        "the same address first, then by distance: {check}"
+    );
+    assert_eq!(duplicates[0]["reasons"][0], "same address (UPRN 72001234)");
+    assert!(
+        duplicates[1]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("m away"),
+        "{duplicates}"
+    );
+    assert_eq!(check["repeat_location"], 2, "{check}");
+
+    // A call with the same UPRN and no position at all (or a wrong one): still offered.
+    app.clock.advance(jiff::SignedDuration::from_mins(1));
+    let typed = call_at(
+        &app,
+        t,
+        json!({"text": "14 Harehils Ln", "uprn": "0072001234"}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{typed}/intelligence"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        ids_of(&check["possible_duplicates"]),
+        [again.clone(), first.clone()],
+        "both calls at UPRN 72001234, newest first; next door is not: {check}"
+    );
+    assert_eq!(
+        ids_of(&check["history"]),
+        [again.clone(), first.clone()],
+        "the address's history, by UPRN: {check}"
+    );
+    assert_eq!(
+        check["history"][1]["reasons"][0],
+        "same address (UPRN 72001234)"
+    );
+    let far = call_at(
+        &app,
+        t,
+        json!({"text": "14 Harehils Ln", "lat": 53.8300, "lon": -1.5000, "uprn": "72001234"}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{far}/intelligence"),
+        json!({}),
+    )
+    .await;
+    assert!(
+        ids_of(&check["possible_duplicates"]).contains(&first),
+        "a wrong position does not hide the same address: {check}"
+    );
+    // Once the first is closed as a duplicate, it is no longer offered.
+    post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{again}/duplicate"),
+        json!({"of": first}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{typed}/intelligence"),
+        json!({}),
+    )
+    .await;
+    assert!(
+        !ids_of(&check["possible_duplicates"]).contains(&again),
+        "closed: {check}"
+    );
+}
+
+/// Warning markers on a location record reach the handler whenever a call is placed at the
+/// address: by its UPRN however the address was typed, and by distance when the record has
+/// no UPRN.
+async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let token = app.signed_in("handler", "contact_handler").await;
+    let t = token.as_str();
+
+    let (status, problem) = app
+        .post(
+            "/api/v1/locations",
+            Some(t),
+            &json!({"address": "14 Harehills Lane, Leeds", "uprn": "72-001"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem.to_string().contains("uprn"), "{problem}");
+
+    let house = post(
+        &app,
+        t,
+        "/api/v1/locations",
+        json!({"address": "14 Harehills Lane, Leeds", "uprn": "0072001234"}),
+    )
+    .await;
+    assert_eq!(house["details"]["uprn"], "72001234", "{house}");
+    let house_id = house["id"].as_str().unwrap().to_owned();
+    post(
+        &app,
+        t,
+        &format!("/api/v1/records/location/{house_id}/markers"),
+        json!({"kind": "officer_safety", "reason": "dogs", "source": "INT-2026-0099", "review_by": "2030-01-01"}),
+    )
+    .await;
+    // A record with no UPRN, found by its position.
+    let yard = post(
+        &app,
+        t,
+        "/api/v1/locations",
+        json!({"address": "Yard behind Roundhay Road", "lat": 53.8000, "lon": -1.5300}),
+    )
+    .await;
+    let yard_id = yard["id"].as_str().unwrap().to_owned();
+    post(
+        &app,
+        t,
+        &format!("/api/v1/records/location/{yard_id}/markers"),
+        json!({"kind": "weapons", "reason": "machete kept in the shed", "source": "INT-2026-0100", "review_by": "2030-01-01"}),
+    )
+    .await;
+
+    // The call is typed differently and placed well away from anything: the UPRN decides.
+    let call = call_at(
+        &app,
+        t,
+        json!({"text": "14 Harehils Ln", "lat": 53.8400, "lon": -1.4800, "uprn": "72001234"}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{call}/intelligence"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(check["locations"][0]["id"], house_id.as_str(), "{check}");
+    let markers = check["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), 1, "{check}");
+    assert_eq!(markers[0]["kind"], "officer_safety");
+    assert_eq!(markers[0]["reason"], "dogs");
+    assert_eq!(markers[0]["on"], "14 Harehills Lane, Leeds");
+    assert_eq!(markers[0]["why"], "marker on this address (UPRN 72001234)");
+    let (_, incident) = app.get(&format!("/api/v1/incidents/{call}"), Some(t)).await;
+    let log = incident["log"][0]["text"].as_str().unwrap();
+    assert!(
+        log.contains("WARNING OFFICER SAFETY on 14 Harehills Lane, Leeds (marker on this address (UPRN 72001234)): dogs"),
+        "{log}"
+    );
+    // The dispatch board sees it beside the incident too.
+    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (status, warnings) = app
+        .get(
+            &format!("/api/v1/warnings?incidents={call}"),
+            Some(&dispatcher),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{warnings}");
+    assert_eq!(warnings[0]["warnings"][0]["reason"], "dogs", "{warnings}");
+
+    // A search by UPRN alone, outside any call.
+    let found = post(&app, t, "/api/v1/search", json!({"uprn": "72001234"})).await;
+    assert_eq!(found["markers"][0]["reason"], "dogs", "{found}");
+    let (status, problem) = app
+        .post("/api/v1/search", Some(t), &json!({"uprn": "0"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem.to_string().contains("uprn"), "{problem}");
+
+    // No UPRN on the call: the record 20 m from its position is found by distance.
+    let near = call_at(
+        &app,
+        t,
+        json!({"text": "Roundhay Road, by the yard", "lat": 53.80018, "lon": -1.5300}),
+    )
+    .await;
+    let check = post(
+        &app,
+        t,
+        &format!("/api/v1/incidents/{near}/intelligence"),
+        json!({}),
+    )
+    .await;
+    let markers = check["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), 1, "{check}");
+    assert_eq!(markers[0]["reason"], "machete kept in the shed");
+    assert_eq!(markers[0]["why"], "marker 20 m away", "{check}");
 }

@@ -96,9 +96,12 @@ pub struct CandidateView {
     pub call_sign: String,
     /// Meets the incident's needs (unit type, skills).
     pub suitable: bool,
-    pub distance_metres: f64,
-    /// Estimated time to attend, in seconds.
-    pub eta_seconds: i64,
+    /// Null when the incident has no position yet: the units are then listed by call sign,
+    /// not by distance, and the first reason says so.
+    pub distance_metres: Option<f64>,
+    /// Estimated time to attend, in seconds; null (unknown) when the incident has no
+    /// position yet.
+    pub eta_seconds: Option<i64>,
     pub reasons: Vec<String>,
 }
 
@@ -108,8 +111,8 @@ impl From<Candidate> for CandidateView {
             unit: c.unit.to_string(),
             call_sign: c.call_sign,
             suitable: c.suitable,
-            distance_metres: c.distance_metres.round(),
-            eta_seconds: c.eta.as_secs(),
+            distance_metres: c.distance_metres.map(f64::round),
+            eta_seconds: c.eta.map(|e| e.as_secs()),
             reasons: c.reasons,
         }
     }
@@ -205,8 +208,10 @@ pub async fn status(
     Ok(Json(UnitView::build(&unit, &state.app)))
 }
 
-/// The units to send, best first: suitable ones, then by estimated time to attend. The look
-/// is recorded in the audit trail, naming the units shown.
+/// The units to send, best first: suitable ones, then by estimated time to attend. With no
+/// position for the incident yet, the available units still come, suitable first then by
+/// call sign, with `eta_seconds` and `distance_metres` null and the first reason saying why.
+/// The look is recorded in the audit trail, naming the units shown.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<CandidateView>), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn recommendations(

@@ -144,6 +144,11 @@ pub struct CheckInput {
     pub near_lat: Option<f64>,
     pub near_lon: Option<f64>,
     pub near_metres: Option<f64>,
+    /// The gazetteer's UPRN of the place (1 to 12 digits): location records at that address,
+    /// and incidents placed there, are found whatever their text. On an incident's check,
+    /// the first contact's UPRN when not given.
+    #[schema(max_length = 12)]
+    pub uprn: Option<String>,
     /// History period in days (default 365).
     #[schema(format = Int64, maximum = 4294967295_u64)]
     pub days: Option<u32>,
@@ -171,6 +176,7 @@ impl CheckInput {
             serial: self.serial,
             location: self.location,
             near,
+            uprn: self.uprn,
             days: self.days,
         })
     }
@@ -236,6 +242,10 @@ pub struct MarkerView {
     /// The record it is on (in check results).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
+    /// In check results, for a record found by its place: why it concerns this call, e.g.
+    /// "marker on this address (UPRN 72001234)" or "marker 30 m away".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -266,6 +276,7 @@ impl MarkerView {
                 at: w.at.to_string(),
             }),
             on,
+            why: None,
         }
     }
 }
@@ -645,9 +656,10 @@ fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
         markers: r
             .markers
             .into_iter()
-            .map(|(on, m, expired)| MarkerView {
-                expired,
-                ..MarkerView::build(&m, today, None, Some(on))
+            .map(|found| MarkerView {
+                expired: found.expired,
+                why: found.why,
+                ..MarkerView::build(&found.marker, today, None, Some(found.on))
             })
             .collect(),
         repeat_caller: r.repeat_caller,

@@ -64,12 +64,41 @@ pub struct FileReport {
     pub refused: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A UPRN the import moved: a property does not move, so a new position is a correction
+/// (or a mistake in the file) that a force wants to see, not a silent update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moved {
+    pub file: String,
+    pub line: u64,
+    pub uprn: i64,
+    pub metres: f64,
+    /// The position held before, `(lat, lon)`.
+    pub was: (f64, f64),
+}
+
+impl std::fmt::Display for Moved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: UPRN {} moved {:.0} m (was {:.6}, {:.6})",
+            self.file, self.line, self.uprn, self.metres, self.was.0, self.was.1
+        )
+    }
+}
+
+/// Moves shorter than this are re-surveys, not worth a line.
+pub const MOVE_REPORTED_METRES: f64 = 1.0;
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportReport {
     pub format: String,
     pub files: Vec<FileReport>,
     /// The first [`REFUSALS_KEPT`] refusals, in order.
     pub refusals: Vec<Refusal>,
+    /// UPRNs given a position more than [`MOVE_REPORTED_METRES`] from the one held.
+    pub moved: u64,
+    /// The first [`REFUSALS_KEPT`] of them.
+    pub moves: Vec<Moved>,
     /// Streets (by USRN) rebuilt from the addresses.
     pub streets_derived: u64,
 }
@@ -171,6 +200,53 @@ pub fn add(batch: &mut GazetteerBatch, record: &Record) {
     }
 }
 
+/// The UPRNs in `batch` the gazetteer already holds at another position, with the line each
+/// came from.
+async fn moves_in(
+    app: &App,
+    batch: &GazetteerBatch,
+    lines: &std::collections::HashMap<i64, u64>,
+    file: &str,
+) -> Result<Vec<Moved>, AppError> {
+    let new: Vec<(i64, f64, f64)> = batch
+        .addresses
+        .iter()
+        .map(|a| (a.uprn, a.lat, a.lon))
+        .chain(batch.positions.iter().copied())
+        .collect();
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let uprns: Vec<i64> = new.iter().map(|p| p.0).collect();
+    let held: std::collections::HashMap<i64, (f64, f64)> = app
+        .store
+        .gazetteer_positions(&uprns)
+        .await?
+        .into_iter()
+        .map(|(u, lat, lon)| (u, (lat, lon)))
+        .collect();
+    Ok(new
+        .into_iter()
+        .filter_map(|(uprn, lat, lon)| {
+            let was = *held.get(&uprn)?;
+            let metres = metres_between(was, (lat, lon));
+            (metres > MOVE_REPORTED_METRES).then(|| Moved {
+                file: file.to_owned(),
+                line: lines.get(&uprn).copied().unwrap_or(0),
+                uprn,
+                metres,
+                was,
+            })
+        })
+        .collect())
+}
+
+fn note_moves(report: &mut ImportReport, moves: Vec<Moved>) {
+    report.moved += moves.len() as u64;
+    let room = REFUSALS_KEPT.saturating_sub(report.moves.len());
+    report.moves.extend(moves.into_iter().take(room));
+}
+
 /// Write one batch in its own transaction; returns the rows changed.
 pub async fn write_batch(app: &App, batch: &GazetteerBatch) -> Result<u64, AppError> {
     let mut tx = app.store.begin().await?;
@@ -235,6 +311,7 @@ pub async fn import(
         let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
         let mut parser = FileParser::new(format);
         let mut batch = GazetteerBatch::default();
+        let mut batch_lines: std::collections::HashMap<i64, u64> = Default::default();
         let mut batch_first_line = 1;
         let mut bytes = 0u64;
         let mut buffer = Vec::with_capacity(1024);
@@ -265,6 +342,15 @@ pub async fn import(
             match parsed {
                 Ok(Line::Record(record)) => {
                     file_report.read += 1;
+                    match &record {
+                        Record::Address(a) => {
+                            batch_lines.insert(a.uprn.get(), number);
+                        }
+                        Record::UprnPosition { uprn, .. } => {
+                            batch_lines.insert(uprn.get(), number);
+                        }
+                        _ => {}
+                    }
                     add(&mut batch, &record);
                 }
                 Ok(Line::Skipped(_)) => {
@@ -280,6 +366,11 @@ pub async fn import(
             }
             if batch.len() >= BATCH {
                 let rows = batch.len() as u64;
+                let moves = moves_in(app, &batch, &batch_lines, &name)
+                    .await
+                    .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
+                note_moves(&mut report, moves);
+                batch_lines.clear();
                 let changed = write_batch(app, &batch)
                     .await
                     .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
@@ -298,6 +389,10 @@ pub async fn import(
         }
         if !batch.is_empty() {
             let rows = batch.len() as u64;
+            let moves = moves_in(app, &batch, &batch_lines, &name)
+                .await
+                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
+            note_moves(&mut report, moves);
             let changed = write_batch(app, &batch)
                 .await
                 .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
@@ -351,6 +446,8 @@ pub async fn import(
                 "format": format.as_str(),
                 "files": files,
                 "streets_derived": report.streets_derived,
+                "moved": report.moved,
+                "moves": report.moves.iter().take(20).map(ToString::to_string).collect::<Vec<_>>(),
                 "refusals": report.refusals.iter().take(20).map(ToString::to_string).collect::<Vec<_>>(),
             })
             .to_string(),

@@ -97,6 +97,9 @@ enum GazetteerFormat {
     Onspd,
     /// OS Open Names CSV: streets, named places and postcodes.
     OpenNames,
+    /// The force's own named places and aliases: ID,NAME,ALIASES,KIND,LOCALITY,
+    /// POSTCODE_DISTRICT,LAT,LON (or EASTING,NORTHING); aliases separated by ';'.
+    ForcePlaces,
 }
 
 impl GazetteerFormat {
@@ -107,6 +110,7 @@ impl GazetteerFormat {
             Self::OpenUprn => Format::OpenUprn,
             Self::Onspd => Format::Onspd,
             Self::OpenNames => Format::OpenNames,
+            Self::ForcePlaces => Format::ForcePlaces,
         }
     }
 }
@@ -986,6 +990,22 @@ async fn gazetteer_import(
             "  {}: {} read, {} imported, {} already held, {} left out, {} refused",
             file.file, file.read, file.imported, file.unchanged, file.skipped, file.refused
         );
+    }
+    if report.moved > 0 {
+        println!(
+            "{} UPRN(s) moved more than {} m (a property does not move: check these are corrections):",
+            report.moved,
+            controlroom_app::gazetteer::MOVE_REPORTED_METRES
+        );
+        for moved in &report.moves {
+            println!("moved {moved}");
+        }
+        if report.moved > report.moves.len() as u64 {
+            println!(
+                "… and {} more moved",
+                report.moved - report.moves.len() as u64
+            );
+        }
     }
     for refusal in &report.refusals {
         println!("refused {refusal}");

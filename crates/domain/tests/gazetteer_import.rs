@@ -208,3 +208,52 @@ fn open_names_rows_are_places_streets_and_postcodes() {
     );
     assert!(read.refused[1].1.contains("NAME1 is empty"));
 }
+
+#[test]
+fn a_force_adds_its_own_places_and_the_names_callers_use() {
+    let read = read(
+        Format::ForcePlaces,
+        include_str!("data/gazetteer/force-places.csv"),
+    );
+    assert_eq!(read.records.len(), 2, "{:?}", read.refused);
+    match &read.records[0].1 {
+        Record::Place(p) => {
+            assert_eq!(p.id, "wyp-coop-roundhay-rd");
+            assert_eq!(
+                p.aliases,
+                vec!["the Co-op on Roundhay Road", "Roundhay Road Co-op"]
+            );
+            assert_eq!(p.kind, "Shop");
+            assert!(near(p.position, 53.8163, -1.5189, 1.0));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &read.records[1].1 {
+        // An Open Names place given the aliases the force knows it by, placed by grid
+        // reference.
+        Record::Place(p) => {
+            assert_eq!(p.id, "osgb4000000024011562");
+            assert_eq!(p.aliases.len(), 3);
+            assert!(
+                near(p.position, 53.8413, -1.4825, 300.0),
+                "{:?}",
+                p.position
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let refused: Vec<(u64, &str)> = read
+        .refused
+        .iter()
+        .map(|(n, why)| (*n, why.as_str()))
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert_eq!(refused[0], (4, "NAME is empty"));
+    assert_eq!(refused[1].0, 5);
+    assert!(
+        refused[1].1.contains("outside the United Kingdom"),
+        "{refused:?}"
+    );
+    assert!(refused[2].1.contains("must be one word"), "{refused:?}");
+    assert!(refused[3].1.contains("no position"), "{refused:?}");
+}

@@ -910,7 +910,10 @@ mod tests {
     fn a_street_alone_and_a_number_not_on_record_offer_the_street() {
         let index = index();
         let hits = index.search("harehills lane", 5).unwrap();
-        assert_eq!(hits[0].label, "Harehills Lane, Harehills, Leeds", "{hits:?}");
+        assert_eq!(
+            hits[0].label, "Harehills Lane, Harehills, Leeds",
+            "{hits:?}"
+        );
         assert_eq!(hits[0].kind, "street");
         assert!(
             hits.iter()

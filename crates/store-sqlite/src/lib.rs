@@ -350,6 +350,27 @@ impl Store for SqliteStore {
         row.as_ref().map(address_row).transpose().map_err(db_error)
     }
 
+    async fn gazetteer_positions(&self, uprns: &[i64]) -> StoreResult<Vec<(i64, f64, f64)>> {
+        let mut found = Vec::with_capacity(uprns.len());
+        // In pieces well inside either database's limit on bound parameters.
+        for chunk in uprns.chunks(1_000) {
+            let text = sql::uprn_positions(chunk.len());
+            let mut query = sqlx::query(AssertSqlSafe(text));
+            for uprn in chunk {
+                query = query.bind(*uprn);
+            }
+            let rows = query.fetch_all(&self.reader).await.map_err(db_error)?;
+            for r in &rows {
+                found.push((
+                    r.try_get("uprn").map_err(db_error)?,
+                    r.try_get("lat").map_err(db_error)?,
+                    r.try_get("lon").map_err(db_error)?,
+                ));
+            }
+        }
+        Ok(found)
+    }
+
     async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>> {
         let row = sqlx::query(AssertSqlSafe(sql::select_street()))
             .bind(id)

@@ -835,6 +835,17 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     assert!(changes.streets.is_empty() && changes.places.is_empty());
     assert!(store.gazetteer_address(1).await.unwrap().is_none());
 
+    // Positions by UPRN, for reporting a moved UPRN; unknown UPRNs are simply absent.
+    let mut held = store
+        .gazetteer_positions(&[72_001_234, 72_001_240, 1])
+        .await
+        .unwrap();
+    held.sort_by_key(|p| p.0);
+    assert_eq!(
+        held,
+        vec![(72_001_234, 53.811, -1.501), (72_001_240, 53.825, -1.5)]
+    );
+
     // Looked up by key, as a handler's chosen suggestion is placed.
     let street = store
         .gazetteer_street("osgb4000000074401234")

@@ -85,6 +85,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>>;
 
+    /// The positions held now for these UPRNs (those the gazetteer has), `(uprn, lat, lon)`:
+    /// what an import compares with to report a UPRN that moved.
+    async fn gazetteer_positions(&self, uprns: &[i64]) -> StoreResult<Vec<(i64, f64, f64)>>;
     /// A street by its id (`usrn:N` or the Open Names id).
     async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>>;
     /// A named place by its id.

@@ -354,6 +354,15 @@ pub fn streets_within() -> String {
     )
 }
 
+/// The positions held for `count` UPRNs (`$1..$count`).
+pub fn uprn_positions(count: usize) -> String {
+    let list: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT uprn, lat, lon FROM gazetteer_addresses WHERE uprn IN ({})",
+        list.join(", ")
+    )
+}
+
 /// The positions and house numbers of the addresses on `count` USRNs (`$1..$count`), at
 /// most `$count+1` rows.
 pub fn street_points(count: usize) -> String {

@@ -55,6 +55,7 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
         out.contains("0 imported (new or changed), 3 already held, 1 left out, 4 refused in"),
         "{out}"
     );
+    assert!(!out.contains("moved"), "nothing moved: {out}");
     let store = open_store(url).await;
     let counts = store.gazetteer_counts().await.unwrap();
     assert_eq!(counts.addresses, 3);
@@ -65,6 +66,30 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
     let (code, out, _) = import(url, "open-uprn", &[&fixture("open-uprn.csv")]).await;
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("3 imported"), "{out}");
+    // The same point by grid reference and by latitude and longitude differs by centimetres:
+    // rewritten, but not a move.
+    assert!(!out.contains("moved"), "{out}");
+    // A property does not move: the import says which UPRN did, from which line, and how far.
+    let dir = tempfile::tempdir().unwrap();
+    let moved = dir.path().join("moved.csv");
+    std::fs::write(
+        &moved,
+        "UPRN,X_COORDINATE,Y_COORDINATE,LATITUDE,LONGITUDE\n72001240,433075.00,435902.00,,\n",
+    )
+    .unwrap();
+    let moved = moved.to_str().unwrap();
+    let (code, out, _) = import(url, "open-uprn", &[moved]).await;
+    assert_eq!(code, 0, "a move is reported, not refused: {out}");
+    assert!(out.contains("1 UPRN(s) moved more than 1 m"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("moved "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.starts_with(&format!("moved {moved}:2: UPRN 72001240 moved 10")),
+        "file, line, UPRN and about 100 m: {line}"
+    );
+    assert!(line.contains("(was 53.818"), "{line}");
     let flat = store.gazetteer_address(72_001_234).await.unwrap().unwrap();
     assert_eq!(flat.single_line, "Flat 2, 10 Harehills Lane, Leeds LS8 3AA");
     assert_eq!((flat.lat, flat.lon), (53.818_250_2, -1.500_984_2));
@@ -126,7 +151,7 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
         .collect();
     assert_eq!(
         runs.len(),
-        7,
+        8,
         "one record per run (the unknown format never started)"
     );
     assert!(
@@ -218,6 +243,43 @@ async fn addresses_are_searched_as_you_type_and_each_search_is_audited(backend: 
         body["suggestions"][0]["precision"]["kind"], "street",
         "{body}"
     );
+
+    // The force adds its own places and the names its callers use, one of them to an Open
+    // Names place (the same id: replaced, not doubled). Bad rows are refused, good ones kept.
+    let report = controlroom_app::gazetteer::import(
+        &t.app,
+        &admin,
+        controlroom_domain::gazetteer::import::Format::ForcePlaces,
+        &[fixture("force-places.csv").into()],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.total(|f| f.imported), 2);
+    assert_eq!(report.total(|f| f.refused), 4);
+    let (_, body) = search("the co-op on roundhay rd").await;
+    let first = &body["suggestions"][0];
+    assert_eq!(first["key"], "wyp-coop-roundhay-rd", "{body}");
+    assert!(
+        first["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("also called 'the Co-op on Roundhay Road'"),
+        "{body}"
+    );
+    let (_, body) = search("waterloo lake").await;
+    assert_eq!(
+        body["suggestions"][0]["key"], "osgb4000000024011562",
+        "{body}"
+    );
+    let (_, body) = search("roundhay park").await;
+    let parks = body["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["address"].as_str().unwrap().starts_with("Roundhay Park"))
+        .count();
+    assert_eq!(parks, 1, "one place, not two: {body}");
 
     let (status, body) = search("  ").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

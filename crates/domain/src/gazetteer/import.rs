@@ -31,21 +31,28 @@ use crate::pole::normalise_postcode;
 use crate::text::Invalid;
 use std::collections::HashMap;
 
-/// The four layouts `controlroom gazetteer import --format` reads.
+/// The layouts `controlroom gazetteer import --format` reads: the four published ones, and
+/// the force's own list of named places and the names callers use for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     AddressBasePlus,
     OpenUprn,
     Onspd,
     OpenNames,
+    /// The force's own places and aliases (`ID,NAME,ALIASES,KIND,LOCALITY,POSTCODE_DISTRICT,
+    /// LAT,LON` or `EASTING,NORTHING`; aliases separated by `;`). A row with the id of a place
+    /// already held (an Open Names id) replaces it, so a force adds "the Co-op on Roundhay
+    /// Road" to what Ordnance Survey calls it.
+    ForcePlaces,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 5] = [
         Format::AddressBasePlus,
         Format::OpenUprn,
         Format::Onspd,
         Format::OpenNames,
+        Format::ForcePlaces,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +61,7 @@ impl Format {
             Self::OpenUprn => "open-uprn",
             Self::Onspd => "onspd",
             Self::OpenNames => "open-names",
+            Self::ForcePlaces => "force-places",
         }
     }
 
@@ -65,7 +73,7 @@ impl Format {
                 Invalid::new(
                     "format",
                     format!(
-                        "'{raw}' is not a gazetteer format; use addressbase-plus, open-uprn, onspd or open-names"
+                        "'{raw}' is not a gazetteer format; use addressbase-plus, open-uprn, onspd, open-names or force-places"
                     ),
                 )
             })
@@ -76,7 +84,7 @@ impl Format {
         match self {
             Self::AddressBasePlus => ADDRESSBASE_PLUS_COLUMNS,
             Self::OpenUprn => OPEN_UPRN_COLUMNS,
-            Self::Onspd => &[],
+            Self::Onspd | Self::ForcePlaces => &[],
             Self::OpenNames => OPEN_NAMES_COLUMNS,
         }
     }
@@ -86,7 +94,7 @@ impl Format {
         match self {
             Self::AddressBasePlus | Self::OpenUprn => &["UPRN"],
             Self::Onspd => &["PCD", "PCD7", "PCDS", "PCD2", "PCD8"],
-            Self::OpenNames => &["ID"],
+            Self::OpenNames | Self::ForcePlaces => &["ID"],
         }
     }
 }
@@ -420,6 +428,7 @@ impl FileParser {
             Format::OpenUprn => open_uprn(&row),
             Format::Onspd => onspd(&row),
             Format::OpenNames => open_names(&row),
+            Format::ForcePlaces => force_place(&row),
         }
     }
 
@@ -436,6 +445,7 @@ impl FileParser {
                 &["LONG"],
             ],
             Format::OpenNames => &[&["ID"], &["NAME1"], &["LOCAL_TYPE"], &["GEOMETRY_X"]],
+            Format::ForcePlaces => &[&["ID"], &["NAME"], &["KIND"], &["LAT", "EASTING"]],
         };
         for alternatives in needed {
             if !alternatives.iter().any(|c| columns.contains_key(*c)) {
@@ -644,6 +654,48 @@ fn open_names(row: &Row<'_>) -> Result<Line, String> {
             position: point,
         }))),
     }
+}
+
+/// Aliases a force adds to one place, at most.
+const MAX_ALIASES: usize = 20;
+
+fn force_place(row: &Row<'_>) -> Result<Line, String> {
+    let id = row.text("ID")?.ok_or("ID is empty")?;
+    if id.chars().count() > 64 || id.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "ID '{id}' must be one word of at most 64 characters"
+        ));
+    }
+    let name = row.text("NAME")?.ok_or("NAME is empty")?;
+    let kind = row
+        .text("KIND")?
+        .ok_or("KIND is empty (Park, Pub, Shop…)")?;
+    let aliases: Vec<String> = row
+        .text("ALIASES")?
+        .map(|all| {
+            all.split(';')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if aliases.len() > MAX_ALIASES {
+        return Err(format!(
+            "{} aliases; at most {MAX_ALIASES} for one place",
+            aliases.len()
+        ));
+    }
+    let position = row.position("LAT", "LON", "EASTING", "NORTHING")?;
+    Ok(Line::Record(Record::Place(NamedPlace {
+        id,
+        name,
+        aliases,
+        kind,
+        locality: row.text("LOCALITY")?,
+        postcode_district: row.text("POSTCODE_DISTRICT")?,
+        position,
+    })))
 }
 
 #[cfg(test)]

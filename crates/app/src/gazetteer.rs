@@ -247,6 +247,35 @@ fn note_moves(report: &mut ImportReport, moves: Vec<Moved>) {
     report.moves.extend(moves.into_iter().take(room));
 }
 
+/// The longest line read whole. The longest published row (AddressBase Plus, 77 columns) is
+/// well under 2 KB; a file with no line breaks (a 2 GB binary file given by mistake) must not
+/// be read into memory as one line.
+pub const LONGEST_LINE: usize = 64 * 1024;
+
+/// Read one line into `buffer`, keeping at most [`LONGEST_LINE`] + 1 bytes of it and skipping
+/// the rest. Returns the bytes consumed (0 at the end of the file).
+fn read_line(reader: &mut impl BufRead, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    use std::io::Read;
+    let limit = LONGEST_LINE as u64 + 1;
+    let mut consumed = reader.by_ref().take(limit).read_until(b'\n', buffer)?;
+    if buffer.len() as u64 == limit && buffer.last() != Some(&b'\n') {
+        // Too long: consume up to the next line break in bounded pieces, keeping none.
+        let mut rest = Vec::with_capacity(8 * 1024);
+        loop {
+            rest.clear();
+            let n = reader
+                .by_ref()
+                .take(64 * 1024)
+                .read_until(b'\n', &mut rest)?;
+            consumed += n;
+            if n == 0 || rest.last() == Some(&b'\n') {
+                break;
+            }
+        }
+    }
+    Ok(consumed)
+}
+
 /// Write one batch in its own transaction; returns the rows changed.
 pub async fn write_batch(app: &App, batch: &GazetteerBatch) -> Result<u64, AppError> {
     let mut tx = app.store.begin().await?;
@@ -318,7 +347,7 @@ pub async fn import(
         let mut number = 0u64;
         loop {
             buffer.clear();
-            let n = match reader.read_until(b'\n', &mut buffer) {
+            let n = match read_line(&mut reader, &mut buffer) {
                 Ok(n) => n,
                 Err(e) => {
                     refuse(
@@ -335,9 +364,15 @@ pub async fn import(
             }
             number += 1;
             bytes += n as u64;
-            let parsed = match std::str::from_utf8(&buffer) {
-                Ok(text) => parser.line(number, text),
-                Err(_) => Err("is not UTF-8 text".to_owned()),
+            let parsed = if buffer.len() > LONGEST_LINE {
+                Err(format!(
+                    "is longer than {LONGEST_LINE} bytes (no gazetteer row is): not a CSV file of this layout?"
+                ))
+            } else {
+                match std::str::from_utf8(&buffer) {
+                    Ok(text) => parser.line(number, text),
+                    Err(_) => Err("is not UTF-8 text".to_owned()),
+                }
             };
             match parsed {
                 Ok(Line::Record(record)) => {

@@ -131,6 +131,27 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
     assert_eq!(code, 2);
     assert!(out.contains("empty.csv: holds no open-uprn rows"), "{out}");
     assert!(out.contains("/nonexistent/x.csv: cannot be read"), "{out}");
+    // A file with no line breaks (a binary file, or 2 GB of one line) is never held in memory
+    // as one line: refused by line, and the good rows around it kept.
+    let long = dir.path().join("long.csv");
+    let mut text = String::from("UPRN,X_COORDINATE,Y_COORDINATE,LATITUDE,LONGITUDE\n");
+    text.push_str(&"9".repeat(3 * 1024 * 1024));
+    text.push('\n');
+    text.push_str("72001240,432975.00,435902.00,53.8183580,-1.5006190\n");
+    std::fs::write(&long, text).unwrap();
+    let (code, out, _) = import(url, "open-uprn", &[long.to_str().unwrap()]).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(&format!(
+            "refused {}:2: is longer than 65536 bytes",
+            long.display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 rows read"),
+        "the row after it is read: {out}"
+    );
     let (code, _, err) = import(url, "shapefile", &[&abp]).await;
     assert_eq!(code, 2);
     assert!(err.contains("invalid value 'shapefile'"), "{err}");
@@ -151,7 +172,7 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
         .collect();
     assert_eq!(
         runs.len(),
-        8,
+        9,
         "one record per run (the unknown format never started)"
     );
     assert!(

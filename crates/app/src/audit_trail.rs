@@ -10,6 +10,7 @@ use controlroom_domain::audit::{
     AuditRecord, ChainBreak, ChainVerifier, Checkpoint, SealKey, VerifiedChain,
 };
 use controlroom_domain::roles::Permission;
+use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::user::{AccountOnRecord, UserEvent, password_fingerprint};
 use controlroom_store::{CrimeFilter, IncidentFilter, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -144,9 +145,13 @@ struct AccountsOnRecord {
 
 impl AccountsOnRecord {
     fn apply(&mut self, record: &AuditRecord) -> Result<(), VerifyError> {
-        let Some(username) = record.stream.strip_prefix("user/") else {
+        let Ok(stream) = StreamId::parse(&record.stream) else {
             return Ok(());
         };
+        if stream.kind() != StreamKind::User {
+            return Ok(());
+        }
+        let username = stream.key();
         let session = || {
             serde_json::from_str::<serde_json::Value>(&record.payload)
                 .ok()
@@ -294,7 +299,7 @@ async fn verify_crime_list(
             .parse()
             .map_err(|_| mismatch(&row.reference, "its id is not a crime id"))?;
         let records = store.stream(&stream).await.map_err(AppError::from)?;
-        let crime = crimes::rebuild(&records)?
+        let crime = crimes::rebuild(id, &records)?
             .ok_or_else(|| mismatch(&row.reference, "its events are empty"))?;
         if &crimes::crime_row(id, &crime) != row {
             return Err(mismatch(

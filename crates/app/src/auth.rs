@@ -5,7 +5,7 @@
 //! SHA-256, so a copy of the database holds no usable tokens. A session unused for longer than
 //! the idle timeout is over.
 
-use crate::records::{micros, signed_in_record};
+use crate::records::{micros, signed_in_record, user_stream};
 use crate::{Actor, App, AppError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -155,7 +155,7 @@ async fn wrong_password(
     let mut tx = app.store.begin().await?;
     if if_wrong.audit_failure {
         tx.append(signed_in_record(
-            format!("user/{who}"),
+            user_stream(&who),
             "sign_in_failed",
             &who,
             now,
@@ -165,7 +165,7 @@ async fn wrong_password(
     }
     if let Some(lock) = if_wrong.starts {
         tx.append(signed_in_record(
-            format!("user/{who}"),
+            user_stream(&who),
             "sign_in_throttled",
             &Username::system(),
             now,
@@ -240,7 +240,7 @@ pub async fn sign_in(
     })
     .await?;
     tx.append(signed_in_record(
-        format!("user/{name}"),
+        user_stream(&name),
         "signed_in",
         &name,
         now,
@@ -313,7 +313,7 @@ pub async fn sign_out(app: &App, token: &str) -> Result<(), AppError> {
     let mut tx = app.store.begin().await?;
     tx.delete_session(&hash).await?;
     tx.append(signed_in_record(
-        format!("user/{name}"),
+        user_stream(&name),
         "signed_out",
         &name,
         app.now(),

@@ -3,27 +3,29 @@
 //! registrar's approval (HOCR Section C). A crime record is an event stream `crime/{id}` in
 //! the audit chain, like an incident, so its history cannot be quietly rewritten.
 
+use crate::event_store;
 use crate::idempotency::{earlier, remember};
 use crate::incidents::{after_commit, append_events};
-use crate::records::{access_record, load_incident, micros, stamped_events};
+use crate::records::{access_record, load_incident, micros};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
-use controlroom_domain::audit::{AuditRecord, Category};
+use controlroom_domain::aggregate::{Aggregate, Decide};
+use controlroom_domain::audit::AuditRecord;
 use controlroom_domain::crime::{
-    CrimeCommand, CrimeError, CrimeEvent, CrimeRecord, Party, Recording, decide,
+    CrimeCommand, CrimeContext, CrimeError, CrimeRecord, Party, Recording,
 };
-use controlroom_domain::incident::{self, IncidentCommand, IncidentId, Stamped};
+use controlroom_domain::incident::{self, IncidentCommand, IncidentId};
 use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::Code;
-use controlroom_store::{CrimeFilter, CrimeRow, NewRecord, WriteTx};
+use controlroom_store::{CrimeFilter, CrimeRow, WriteTx};
 use jiff::Timestamp;
 use serde_json::json;
 use uuid::Uuid;
 
 pub fn crime_stream(id: Uuid) -> String {
-    format!("crime/{id}")
+    CrimeRecord::stream(&id).to_string()
 }
 
 impl From<CrimeError> for AppError {
@@ -133,8 +135,8 @@ fn index_crime(app: &App, id: Uuid, record: &CrimeRecord) {
 }
 
 /// Rebuild a crime from its stored records (for verification and reindexing).
-pub(crate) fn rebuild(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
-    fold(records)
+pub(crate) fn rebuild(id: Uuid, records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
+    event_store::fold(&id, records)
 }
 
 /// A crime record and its id.
@@ -200,7 +202,7 @@ async fn earlier_crime(
     // The first answer: the crime as it was recorded, before any later change.
     let records = tx.stream(&crime_stream(first.crime_id)).await?;
     let recorded = records.get(..1).unwrap_or_default();
-    let record = fold(recorded)?
+    let record = event_store::fold::<CrimeRecord>(&first.crime_id, recorded)?
         .ok_or_else(|| AppError::Corrupt("a remembered crime has no events".into()))?;
     let incident_references = incident_references(tx, &record).await?;
     Ok(Some(Crime {
@@ -209,57 +211,6 @@ async fn earlier_crime(
         incident_references,
         replayed: true,
     }))
-}
-
-fn fold(records: &[AuditRecord]) -> Result<Option<CrimeRecord>, AppError> {
-    let mut state = None;
-    for event in stamped_events::<CrimeEvent>(records)? {
-        state = Some(CrimeRecord::apply(state, &event)?);
-    }
-    Ok(state)
-}
-
-/// The record after `events`, folded in memory: what was just written, without reading it back.
-fn after(
-    state: Option<CrimeRecord>,
-    events: Vec<CrimeEvent>,
-    actor: &Actor,
-    at: Timestamp,
-) -> Result<CrimeRecord, AppError> {
-    let mut state = state;
-    for event in events {
-        state = Some(CrimeRecord::apply(
-            state,
-            &Stamped {
-                at,
-                by: actor.username.clone(),
-                event,
-            },
-        )?);
-    }
-    state.ok_or_else(|| AppError::Corrupt("a crime change with no events".into()))
-}
-
-async fn append(
-    tx: &mut dyn WriteTx,
-    id: Uuid,
-    events: &[CrimeEvent],
-    actor: &Actor,
-    at: Timestamp,
-) -> Result<(), AppError> {
-    for event in events {
-        tx.append(NewRecord {
-            category: Category::Change,
-            stream: crime_stream(id),
-            kind: event.kind().to_owned(),
-            actor: actor.username.to_string(),
-            role: actor.role_to_record(),
-            at_micros: micros(at),
-            payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
-        })
-        .await?;
-    }
-    Ok(())
 }
 
 /// The recorder's entry parsed once: classification, people, offence period.
@@ -373,19 +324,18 @@ async fn record_new(
     };
     let command = CrimeCommand::Record(recording);
     command.check_lengths()?;
-    let events = decide(
+    let events = CrimeRecord::decide(
         None,
         command,
-        (
-            &actor.username,
-            actor.role_in_use().unwrap_or(actor.roles.first()),
-        ),
-        now,
-        &app.settings.reference,
+        CrimeContext {
+            who: &actor.username,
+            role: actor.role_in_use().unwrap_or(actor.roles.first()),
+            now,
+            reference: &app.settings.reference,
+        },
     )?;
     let id = Uuid::now_v7();
-    append(tx, id, &events, actor, now).await?;
-    let record = after(None, events, actor, now)?;
+    let (record, _) = event_store::append(tx, &id, None, 0, &events, actor, now).await?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
     Ok((id, record))
 }
@@ -518,7 +468,7 @@ pub async fn record_direct(
 
 async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
     let records = app.store.stream(&crime_stream(id)).await?;
-    let record = fold(&records)?
+    let record = event_store::fold::<CrimeRecord>(&id, &records)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
     let mut incident_references = Vec::new();
     for incident in &record.recording.incidents {
@@ -572,17 +522,29 @@ pub async fn change(
     command.check_lengths()?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    let current = fold(&tx.stream(&crime_stream(id)).await?)?
+    let stored = tx.stream(&crime_stream(id)).await?;
+    let current = event_store::fold::<CrimeRecord>(&id, &stored)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
-    let events = decide(
+    let events = CrimeRecord::decide(
         Some(&current),
         command,
-        (&actor.username, role),
-        now,
-        &app.settings.reference,
+        CrimeContext {
+            who: &actor.username,
+            role,
+            now,
+            reference: &app.settings.reference,
+        },
     )?;
-    append(tx.as_mut(), id, &events, actor, now).await?;
-    let record = after(Some(current), events, actor, now)?;
+    let (record, _) = event_store::append(
+        tx.as_mut(),
+        &id,
+        Some(current),
+        stored.len(),
+        &events,
+        actor,
+        now,
+    )
+    .await?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
     let incident_references = incident_references(tx.as_mut(), &record).await?;
     tx.commit().await?;

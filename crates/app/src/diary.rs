@@ -2,15 +2,15 @@
 //! responses into them with the caller, reschedule, cancel, and record missed appointments.
 //! A booking and the incident's record of it are written in one transaction.
 
-use crate::records::{access_record, load_incident, micros};
+use crate::records::{access_record, load_incident};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
-use controlroom_domain::audit::Category;
 use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Rejected, decide};
 use controlroom_domain::roles::Permission;
+use controlroom_domain::stream::StreamId;
 use controlroom_domain::text::{Code, required_text};
-use controlroom_store::{NewRecord, WriteTx};
+use controlroom_store::WriteTx;
 use jiff::civil::{Date, Time};
 use serde_json::json;
 
@@ -21,28 +21,18 @@ async fn append(
     actor: &Actor,
     at: jiff::Timestamp,
 ) -> Result<(), AppError> {
-    tx.append(NewRecord {
-        category: Category::Change,
-        stream: key.stream(),
-        kind: event.kind().to_owned(),
-        actor: actor.username.to_string(),
-        role: actor.role_to_record(),
-        at_micros: micros(at),
-        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
-    })
+    tx.append(crate::event_store::change_record::<Slot>(
+        key, event, actor, at,
+    )?)
     .await?;
     Ok(())
 }
 
-fn fold(records: &[controlroom_domain::audit::AuditRecord]) -> Result<Option<Slot>, AppError> {
-    let events: Vec<DiaryEvent> = records
-        .iter()
-        .map(|r| {
-            serde_json::from_str(&r.payload)
-                .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Slot::replay(&events))
+fn fold(
+    key: &SlotKey,
+    records: &[controlroom_domain::audit::AuditRecord],
+) -> Result<Option<Slot>, AppError> {
+    crate::event_store::fold(key, records)
 }
 
 /// Open slots for an area on a day, each with room for `capacity` appointments.
@@ -161,7 +151,10 @@ async fn consulted(
 async fn slots_on(app: &App, area: &Code, date: Date) -> Result<Vec<Slot>, AppError> {
     let mut slots = Vec::new();
     for stream in app.store.streams(&SlotKey::day_prefix(area, date)).await? {
-        if let Some(slot) = fold(&app.store.stream(&stream).await?)? {
+        let key = StreamId::parse(&stream)
+            .and_then(|id| SlotKey::from_stream_key(id.key()))
+            .map_err(|e| AppError::Corrupt(format!("diary stream {stream}: {e}")))?;
+        if let Some(slot) = fold(&key, &app.store.stream(&stream).await?)? {
             slots.push(slot);
         }
     }
@@ -225,7 +218,7 @@ pub async fn book(
     let state = load_incident(tx.as_mut(), incident)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
-    let slot = fold(&tx.stream(&key.stream()).await?)?.ok_or_else(|| {
+    let slot = fold(&key, &tx.stream(&key.stream()).await?)?.ok_or_else(|| {
         Invalid::new(
             "time",
             format!("there is no {} slot in the diary", key.label()),

@@ -5,11 +5,12 @@
 //! The nearest available units are found with an R*-tree (rstar) over their last positions,
 //! then ranked by the domain: suitable first, then by estimated time to attend.
 
+use crate::event_store;
 use crate::incidents::IncidentOutcome;
-use crate::records::{access_record, incident_stream, load_incident, micros};
+use crate::records::{access_record, incident_stream, load_incident};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
-use controlroom_domain::audit::Category;
+use controlroom_domain::aggregate::Aggregate;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::resources::{
@@ -17,8 +18,9 @@ use controlroom_domain::resources::{
     may_move, rank, requirement, unranked,
 };
 use controlroom_domain::roles::Permission;
+use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::text::{Code, optional_text, required_text};
-use controlroom_store::{NewRecord, WriteTx};
+use controlroom_store::WriteTx;
 use jiff::Timestamp;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -145,7 +147,7 @@ impl Units {
 }
 
 fn unit_stream(id: UnitId) -> String {
-    format!("unit/{id}")
+    <Unit as Aggregate>::stream(&id).to_string()
 }
 
 async fn append(
@@ -155,16 +157,8 @@ async fn append(
     actor: &Actor,
     at: Timestamp,
 ) -> Result<(), AppError> {
-    tx.append(NewRecord {
-        category: Category::Change,
-        stream: unit_stream(id),
-        kind: event.kind().to_owned(),
-        actor: actor.username.to_string(),
-        role: actor.role_to_record(),
-        at_micros: micros(at),
-        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
-    })
-    .await?;
+    tx.append(event_store::change_record::<Unit>(&id, event, actor, at)?)
+        .await?;
     Ok(())
 }
 
@@ -172,15 +166,7 @@ fn fold(
     id: UnitId,
     records: &[controlroom_domain::audit::AuditRecord],
 ) -> Result<Option<Unit>, AppError> {
-    let mut unit = None;
-    for r in records {
-        let event: UnitEvent = serde_json::from_str(&r.payload)
-            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
-        let at = Timestamp::from_microsecond(r.at_micros)
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
-        unit = Unit::apply(unit, id, &event, at, &r.actor);
-    }
-    Ok(unit)
+    event_store::fold(&id, records)
 }
 
 async fn load_unit(tx: &mut dyn WriteTx, id: UnitId) -> Result<Unit, AppError> {
@@ -198,11 +184,9 @@ pub async fn load(app: &App) -> Result<usize, AppError> {
         after = last.record.seq;
         for r in page {
             if r.record.kind == "unit_registered"
-                && let Some(id) = r
-                    .record
-                    .stream
-                    .strip_prefix("unit/")
-                    .and_then(|i| i.parse::<Uuid>().ok())
+                && let Ok(stream) = StreamId::parse(&r.record.stream)
+                && stream.kind() == StreamKind::Unit
+                && let Some(id) = stream.uuid()
             {
                 ids.push(UnitId(id));
             }

@@ -4,7 +4,7 @@
 
 use crate::idempotency::{earlier, remember};
 use crate::records::{
-    access_record, change_record, incident_row, incident_stream, load_incident, micros, rebuild,
+    access_record, incident_row, incident_stream, load_incident, micros, rebuild,
 };
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
@@ -75,7 +75,6 @@ pub(crate) async fn append_events(
     let mut contact_id = None;
     let mut last_seq = 0;
     let mut log_entry = None;
-    let mut stream = None;
     let mut events: std::collections::VecDeque<IncidentEvent> = events.into();
     while let Some(event) = events.pop_front() {
         match &event {
@@ -93,9 +92,13 @@ pub(crate) async fn append_events(
             .map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
         let next = Incident::apply(state, &stamped, index)
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
-        let name = stream.get_or_insert_with(|| incident_stream(next.id));
         last_seq = tx
-            .append(change_record(name, &stamped, actor.role_to_record())?)
+            .append(crate::event_store::change_record::<Incident>(
+                &next.id,
+                &stamped.event,
+                actor,
+                at,
+            )?)
             .await?;
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.

@@ -6,7 +6,6 @@
 use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
-use controlroom_domain::audit::Category;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::pole::{
@@ -16,7 +15,7 @@ use controlroom_domain::pole::{
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{optional_text, required_text};
 use controlroom_search::{Hit, IndexDoc};
-use controlroom_store::{NewRecord, WriteTx};
+use controlroom_store::WriteTx;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
@@ -35,15 +34,9 @@ async fn append(
     actor: &Actor,
     at: Timestamp,
 ) -> Result<(), AppError> {
-    tx.append(NewRecord {
-        category: Category::Change,
-        stream: record.stream(),
-        kind: event.kind().to_owned(),
-        actor: actor.username.to_string(),
-        role: actor.role_to_record(),
-        at_micros: micros(at),
-        payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
-    })
+    tx.append(crate::event_store::change_record::<PoleRecord>(
+        &record, event, actor, at,
+    )?)
     .await?;
     Ok(())
 }
@@ -53,18 +46,7 @@ pub(crate) fn fold(
     reference: RecordRef,
     records: &[controlroom_domain::audit::AuditRecord],
 ) -> Result<Option<PoleRecord>, AppError> {
-    if records.is_empty() {
-        return Ok(None);
-    }
-    let mut record = PoleRecord::new(reference);
-    for r in records {
-        let event: PoleEvent = serde_json::from_str(&r.payload)
-            .map_err(|e| AppError::Corrupt(format!("event {}: {e}", r.seq)))?;
-        let at = Timestamp::from_microsecond(r.at_micros)
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
-        record.apply(&event, at, &r.actor);
-    }
-    Ok(Some(record))
+    crate::event_store::fold(&reference, records)
 }
 
 /// The search document for a POLE record; `year` turns an age range into birth years.
@@ -1620,22 +1602,26 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let mut crime_rows = Vec::new();
     for stream in streams {
         docs.extend(crate::search_feed::documents(app, &stream).await?);
-        let Some((kind, id)) = stream.split_once('/') else {
+        let Ok(id) = controlroom_domain::stream::StreamId::parse(&stream) else {
             continue;
         };
-        let Ok(uuid) = id.parse::<Uuid>() else {
+        let Some(uuid) = id.uuid() else {
             continue;
         };
-        if kind == "crime" {
-            let records = app.store.stream(&stream).await?;
-            if let Some(crime) = crate::crimes::rebuild(&records)? {
-                crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+        match id.kind() {
+            controlroom_domain::stream::StreamKind::Crime => {
+                let records = app.store.stream(&stream).await?;
+                if let Some(crime) = crate::crimes::rebuild(uuid, &records)? {
+                    crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+                }
             }
-        } else if kind == "incident" {
-            let records = app.store.stream(&stream).await?;
-            if let Some(incident) = rebuild(&records, None)? {
-                rows.push(crate::records::incident_row(&incident));
+            controlroom_domain::stream::StreamKind::Incident => {
+                let records = app.store.stream(&stream).await?;
+                if let Some(incident) = rebuild(&records, None)? {
+                    rows.push(crate::records::incident_row(&incident));
+                }
             }
+            _ => {}
         }
     }
     // The incident list is a projection too: rewrite it, so columns added by a migration

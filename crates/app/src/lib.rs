@@ -13,6 +13,7 @@ pub mod demo_gazetteer;
 pub mod diary;
 pub mod dispatch;
 mod error;
+pub mod event_store;
 pub mod first_contact;
 pub mod gazetteer;
 pub mod generate;

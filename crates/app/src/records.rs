@@ -3,34 +3,23 @@
 
 use crate::{Actor, AppError};
 use controlroom_domain::audit::{AuditRecord, Category};
-use controlroom_domain::incident::{Incident, IncidentEvent, IncidentId, Stamped};
+use controlroom_domain::incident::{Incident, IncidentId};
 use controlroom_domain::user::Username;
 use controlroom_store::{IncidentRow, NewRecord, WriteTx};
 use jiff::Timestamp;
 
 pub(crate) fn incident_stream(id: IncidentId) -> String {
-    format!("incident/{id}")
+    <Incident as controlroom_domain::aggregate::Aggregate>::stream(&id).to_string()
+}
+
+/// An account's stream: its creation, role and password changes, sign-ins and sign-outs.
+pub(crate) fn user_stream(name: &impl std::fmt::Display) -> String {
+    controlroom_domain::stream::StreamId::new(controlroom_domain::stream::StreamKind::User, name)
+        .to_string()
 }
 
 pub(crate) fn micros(at: Timestamp) -> i64 {
     at.as_microsecond()
-}
-
-pub(crate) fn change_record(
-    stream: &str,
-    stamped: &Stamped<IncidentEvent>,
-    role: Option<String>,
-) -> Result<NewRecord, AppError> {
-    Ok(NewRecord {
-        role,
-        category: Category::Change,
-        stream: stream.to_owned(),
-        kind: stamped.event.kind().to_owned(),
-        actor: stamped.by.as_str().to_owned(),
-        at_micros: micros(stamped.at),
-        payload: serde_json::to_string(&stamped.event)
-            .map_err(|e| AppError::Corrupt(e.to_string()))?,
-    })
 }
 
 /// A record of someone looking at personal data (DPA 2018 s.62 "consultation"), with the
@@ -67,33 +56,12 @@ pub(crate) fn signed_in_record(
     }
 }
 
-/// Read a stream's stored records back as the events they hold (incident or crime events).
-pub(crate) fn stamped_events<E: serde::de::DeserializeOwned>(
-    records: &[AuditRecord],
-) -> Result<Vec<Stamped<E>>, AppError> {
-    records
-        .iter()
-        .map(|record| {
-            let event: E = serde_json::from_str(&record.payload).map_err(|e| {
-                AppError::Corrupt(format!("event {} cannot be read: {e}", record.seq))
-            })?;
-            let at = Timestamp::from_microsecond(record.at_micros).map_err(|e| {
-                AppError::Corrupt(format!("event {} has a bad time: {e}", record.seq))
-            })?;
-            let by = Username::parse(&record.actor).map_err(|e| {
-                AppError::Corrupt(format!("event {} has a bad actor: {e}", record.seq))
-            })?;
-            Ok(Stamped { at, by, event })
-        })
-        .collect()
-}
-
 /// Rebuild an incident from the first `up_to` events of its stream (all when `None`).
 pub(crate) fn rebuild(
     records: &[AuditRecord],
     up_to: Option<u64>,
 ) -> Result<Option<Incident>, AppError> {
-    let events = stamped_events::<IncidentEvent>(records)?;
+    let events = crate::event_store::stamped::<Incident>(records)?;
     let take = up_to.map_or(events.len(), |n| {
         usize::try_from(n).unwrap_or(usize::MAX).min(events.len())
     });

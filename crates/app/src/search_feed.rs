@@ -6,11 +6,14 @@
 //! leaves a search silently stale. The in-request upserts stay: they make a change searchable
 //! at once in the process that made it; catching up rewrites the same documents.
 
-use crate::intelligence::{document, fold, incident_document, link_documents};
+use crate::event_store;
+use crate::intelligence::{document, incident_document, link_documents};
 use crate::{App, AppError};
-use controlroom_domain::pole::{Kind, RecordRef};
+use controlroom_domain::crime::CrimeRecord;
+use controlroom_domain::incident::{Incident, IncidentId};
+use controlroom_domain::pole::{Kind, PoleRecord, RecordRef};
+use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_search::IndexDoc;
-use uuid::Uuid;
 
 /// How many audit records one read of the log takes.
 const PAGE: i64 = 2_000;
@@ -18,31 +21,43 @@ const PAGE: i64 = 2_000;
 /// The index's documents for one stream (`person/{id}`, `incident/{id}`, `crime/{id}`…), as
 /// its events fold now; empty for streams the index does not hold.
 pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, AppError> {
-    let Some((kind, id)) = stream.split_once('/') else {
+    let Ok(id) = StreamId::parse(stream) else {
         return Ok(Vec::new());
     };
-    let Ok(uuid) = id.parse::<Uuid>() else {
+    let Some(uuid) = id.uuid() else {
         return Ok(Vec::new());
     };
     let records = app.store.stream(stream).await?;
     let mut docs = Vec::new();
-    if kind == "crime" {
-        if let Some(crime) = crate::crimes::rebuild(&records)? {
-            docs.extend(crate::crimes::crime_documents(
-                uuid,
-                &crime,
-                &app.settings.reference,
-            ));
+    let pole = |kind| RecordRef { kind, id: uuid };
+    match id.kind() {
+        StreamKind::Crime => {
+            if let Some(crime) = event_store::fold::<CrimeRecord>(&uuid, &records)? {
+                docs.extend(crate::crimes::crime_documents(
+                    uuid,
+                    &crime,
+                    &app.settings.reference,
+                ));
+            }
         }
-    } else if kind == "incident" {
-        if let Some(incident) = crate::records::rebuild(&records, None)? {
-            docs.push(incident_document(&incident));
+        StreamKind::Incident => {
+            if let Some(incident) = event_store::fold::<Incident>(&IncidentId(uuid), &records)? {
+                docs.push(incident_document(&incident));
+            }
         }
-    } else if let Ok(kind) = Kind::parse(kind)
-        && let Some(record) = fold(RecordRef { kind, id: uuid }, &records)?
-    {
-        docs.extend(document(&record, crate::intelligence::today(app).year()));
-        docs.extend(link_documents(&record));
+        StreamKind::Person | StreamKind::Vehicle | StreamKind::Location | StreamKind::Property => {
+            let kind = match id.kind() {
+                StreamKind::Person => Kind::Person,
+                StreamKind::Vehicle => Kind::Vehicle,
+                StreamKind::Location => Kind::Location,
+                _ => Kind::Property,
+            };
+            if let Some(record) = event_store::fold::<PoleRecord>(&pole(kind), &records)? {
+                docs.extend(document(&record, crate::intelligence::today(app).year()));
+                docs.extend(link_documents(&record));
+            }
+        }
+        StreamKind::Unit | StreamKind::Diary | StreamKind::User => {}
     }
     Ok(docs)
 }

@@ -5,7 +5,7 @@
 //! verify` can hold the users table to it.
 
 use crate::auth::hash_password;
-use crate::records::{access_record, micros};
+use crate::records::{access_record, micros, user_stream};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::Category;
 use controlroom_domain::roles::{Permission, Role, Roles};
@@ -81,7 +81,7 @@ fn user_record(
 ) -> Result<NewRecord, AppError> {
     Ok(NewRecord {
         category: Category::Change,
-        stream: format!("user/{username}"),
+        stream: user_stream(&username),
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
         role: actor.role_to_record(),

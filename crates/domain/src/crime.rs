@@ -356,6 +356,52 @@ impl CrimeRecord {
     }
 }
 
+/// What deciding a change to a crime record needs besides the record.
+#[derive(Debug, Clone, Copy)]
+pub struct CrimeContext<'a> {
+    pub who: &'a Username,
+    pub role: Role,
+    pub now: Timestamp,
+    pub reference: &'a ReferenceData,
+}
+
+impl crate::aggregate::Aggregate for CrimeRecord {
+    type Id = Uuid;
+    type Event = CrimeEvent;
+
+    fn stream(id: &Uuid) -> crate::stream::StreamId {
+        crate::stream::StreamId::new(crate::stream::StreamKind::Crime, id)
+    }
+
+    fn event_kind(event: &CrimeEvent) -> &'static str {
+        event.kind()
+    }
+
+    fn apply(
+        state: Option<Self>,
+        _id: &Uuid,
+        event: &Stamped<CrimeEvent>,
+        index: usize,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        CrimeRecord::apply(state, event)
+            .map_err(|e| crate::aggregate::misfit(index, event.event.kind(), e.to_string()))
+    }
+}
+
+impl crate::aggregate::Decide for CrimeRecord {
+    type Command = CrimeCommand;
+    type Context<'a> = CrimeContext<'a>;
+    type Rejection = CrimeError;
+
+    fn decide(
+        state: Option<&Self>,
+        command: CrimeCommand,
+        c: CrimeContext<'_>,
+    ) -> Result<Vec<CrimeEvent>, CrimeError> {
+        decide(state, command, (c.who, c.role), c.now, c.reference)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

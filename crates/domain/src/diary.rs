@@ -30,17 +30,24 @@ impl SlotKey {
     }
 
     pub fn stream(&self) -> String {
-        format!(
-            "diary/{}/{}/{}",
-            self.area,
-            self.date,
-            self.time.strftime("%H:%M")
-        )
+        <Slot as crate::aggregate::Aggregate>::stream(self).to_string()
+    }
+
+    /// The key as its stream names it, `area/date/HH:MM`.
+    pub fn from_stream_key(key: &str) -> Result<Self, Invalid> {
+        let mut parts = key.splitn(3, '/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(area), Some(date), Some(time)) => Self::parse(area, date, time),
+            _ => Err(Invalid::new(
+                "stream",
+                format!("'{key}' is not a diary slot (area/date/time)"),
+            )),
+        }
     }
 
     /// The stream prefix of every slot of an area on a day.
     pub fn day_prefix(area: &Code, date: Date) -> String {
-        format!("diary/{area}/{date}/")
+        crate::stream::StreamId::prefix(crate::stream::StreamKind::Diary, format!("{area}/{date}/"))
     }
 
     pub fn label(&self) -> String {
@@ -107,37 +114,40 @@ impl Slot {
     }
 
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a DiaryEvent>) -> Option<Slot> {
-        let mut slot: Option<Slot> = None;
-        for event in events {
-            match (slot.as_mut(), event) {
-                (None, DiaryEvent::SlotOpened { key, capacity }) => {
-                    slot = Some(Slot {
-                        key: key.clone(),
-                        capacity: *capacity,
-                        bookings: Vec::new(),
-                        missed: Vec::new(),
-                    });
-                }
-                (
-                    Some(s),
-                    DiaryEvent::Booked {
-                        incident,
-                        reference,
-                    },
-                ) => s.bookings.push(Booking {
-                    incident: *incident,
-                    reference: reference.clone(),
-                }),
-                (Some(s), DiaryEvent::Cancelled { incident, .. }) => {
-                    s.bookings.retain(|b| b.incident != *incident)
-                }
-                (Some(s), DiaryEvent::Missed { incident, .. }) => {
-                    if let Some(i) = s.bookings.iter().position(|b| b.incident == *incident) {
-                        s.missed.push(s.bookings.remove(i));
-                    }
-                }
-                _ => {}
+        events.into_iter().fold(None, Slot::step)
+    }
+
+    /// Fold one event; `None` until the slot is opened (anything before that is ignored).
+    pub fn step(slot: Option<Slot>, event: &DiaryEvent) -> Option<Slot> {
+        let mut slot = slot;
+        match (slot.as_mut(), event) {
+            (None, DiaryEvent::SlotOpened { key, capacity }) => {
+                slot = Some(Slot {
+                    key: key.clone(),
+                    capacity: *capacity,
+                    bookings: Vec::new(),
+                    missed: Vec::new(),
+                });
             }
+            (
+                Some(s),
+                DiaryEvent::Booked {
+                    incident,
+                    reference,
+                },
+            ) => s.bookings.push(Booking {
+                incident: *incident,
+                reference: reference.clone(),
+            }),
+            (Some(s), DiaryEvent::Cancelled { incident, .. }) => {
+                s.bookings.retain(|b| b.incident != *incident)
+            }
+            (Some(s), DiaryEvent::Missed { incident, .. }) => {
+                if let Some(i) = s.bookings.iter().position(|b| b.incident == *incident) {
+                    s.missed.push(s.bookings.remove(i));
+                }
+            }
+            _ => {}
         }
         slot
     }
@@ -175,9 +185,54 @@ impl Slot {
     }
 }
 
+impl std::fmt::Display for SlotKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}",
+            self.area,
+            self.date,
+            self.time.strftime("%H:%M")
+        )
+    }
+}
+
+impl crate::aggregate::Aggregate for Slot {
+    type Id = SlotKey;
+    type Event = DiaryEvent;
+
+    fn stream(key: &SlotKey) -> crate::stream::StreamId {
+        crate::stream::StreamId::new(crate::stream::StreamKind::Diary, key)
+    }
+
+    fn event_kind(event: &DiaryEvent) -> &'static str {
+        event.kind()
+    }
+
+    fn apply(
+        state: Option<Self>,
+        _key: &SlotKey,
+        event: &crate::incident::Stamped<DiaryEvent>,
+        index: usize,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        Slot::step(state, &event.event).ok_or_else(|| {
+            crate::aggregate::misfit(index, event.event.kind(), "the slot was never opened")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slot_key_round_trips_through_its_stream() {
+        let key = SlotKey::parse("LS8", "2026-11-24", "09:30").unwrap();
+        let stream = crate::stream::StreamId::parse(&key.stream()).unwrap();
+        assert_eq!(stream.kind(), crate::stream::StreamKind::Diary);
+        assert_eq!(SlotKey::from_stream_key(stream.key()).unwrap(), key);
+        assert!(SlotKey::from_stream_key("LS8/2026-11-24").is_err());
+    }
     use uuid::Uuid;
 
     fn key() -> SlotKey {

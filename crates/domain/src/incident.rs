@@ -1398,5 +1398,42 @@ impl Incident {
     }
 }
 
+impl crate::aggregate::Aggregate for Incident {
+    type Id = IncidentId;
+    type Event = IncidentEvent;
+
+    fn stream(id: &IncidentId) -> crate::stream::StreamId {
+        crate::stream::StreamId::new(crate::stream::StreamKind::Incident, id)
+    }
+
+    fn event_kind(event: &IncidentEvent) -> &'static str {
+        event.kind()
+    }
+
+    fn apply(
+        state: Option<Self>,
+        _id: &IncidentId,
+        event: &Stamped<IncidentEvent>,
+        index: usize,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        Incident::apply(state, event, index)
+            .map_err(|e| crate::aggregate::misfit(e.index, e.kind, e.problem))
+    }
+}
+
+impl crate::aggregate::Decide for Incident {
+    type Command = IncidentCommand;
+    type Context<'a> = ();
+    type Rejection = Rejected;
+
+    fn decide(
+        state: Option<&Self>,
+        command: IncidentCommand,
+        (): (),
+    ) -> Result<Vec<IncidentEvent>, Rejected> {
+        decide(state, command)
+    }
+}
+
 #[cfg(test)]
 mod tests;

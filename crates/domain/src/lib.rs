@@ -5,6 +5,7 @@
 //! clock. Time arrives through [`Clock`]; everything else arrives as arguments. CI fails if its
 //! dependency tree contains tokio, sqlx, axum or tantivy (`.ci/run`).
 
+pub mod aggregate;
 pub mod assessment;
 pub mod audit;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod reference;
 pub mod resources;
 pub mod roles;
 pub mod sign_in;
+pub mod stream;
 pub mod text;
 pub mod user;
 

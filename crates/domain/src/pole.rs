@@ -174,7 +174,7 @@ pub struct RecordRef {
 
 impl RecordRef {
     pub fn stream(&self) -> String {
-        format!("{}/{}", self.kind.as_str(), self.id)
+        self.to_string()
     }
 }
 
@@ -676,6 +676,45 @@ impl PoleRecord {
             return p.description.clone();
         }
         self.reference.stream()
+    }
+}
+
+impl fmt::Display for RecordRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind.as_str(), self.id)
+    }
+}
+
+impl crate::aggregate::Aggregate for PoleRecord {
+    type Id = RecordRef;
+    type Event = PoleEvent;
+
+    fn stream(id: &RecordRef) -> crate::stream::StreamId {
+        use crate::stream::{StreamId, StreamKind};
+        let kind = match id.kind {
+            Kind::Person => StreamKind::Person,
+            Kind::Vehicle => StreamKind::Vehicle,
+            Kind::Location => StreamKind::Location,
+            Kind::Property => StreamKind::Property,
+            Kind::Incident => StreamKind::Incident,
+        };
+        StreamId::new(kind, id.id)
+    }
+
+    fn event_kind(event: &PoleEvent) -> &'static str {
+        event.kind()
+    }
+
+    /// Every event of a POLE record's stream fits: the first creates it.
+    fn apply(
+        state: Option<Self>,
+        id: &RecordRef,
+        event: &crate::incident::Stamped<PoleEvent>,
+        _index: usize,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        let mut record = state.unwrap_or_else(|| PoleRecord::new(*id));
+        record.apply(&event.event, event.at, event.by.as_str());
+        Ok(record)
     }
 }
 

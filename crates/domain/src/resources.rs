@@ -426,6 +426,30 @@ pub fn rank(
     ranked
 }
 
+impl crate::aggregate::Aggregate for Unit {
+    type Id = UnitId;
+    type Event = UnitEvent;
+
+    fn stream(id: &UnitId) -> crate::stream::StreamId {
+        crate::stream::StreamId::new(crate::stream::StreamKind::Unit, id)
+    }
+
+    fn event_kind(event: &UnitEvent) -> &'static str {
+        event.kind()
+    }
+
+    fn apply(
+        state: Option<Self>,
+        id: &UnitId,
+        event: &crate::incident::Stamped<UnitEvent>,
+        index: usize,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        Unit::apply(state, *id, &event.event, event.at, event.by.as_str()).ok_or_else(|| {
+            crate::aggregate::misfit(index, event.event.kind(), "the unit is not registered")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -456,7 +456,14 @@ struct Failure {
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(error: E) -> Self {
         let error = error.into();
-        let code = match error.downcast_ref::<AppError>() {
+        let app_error =
+            error.downcast_ref::<AppError>().or_else(|| match error
+                .downcast_ref::<controlroom_web::server::StartError>(
+            ) {
+                Some(controlroom_web::server::StartError::App(e)) => Some(e),
+                _ => None,
+            });
+        let code = match app_error {
             Some(AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden(_)) => 2,
             _ => 1,
         };
@@ -894,35 +901,6 @@ async fn open_search(app: App, folder: &std::path::Path) -> Result<App, Failure>
     Ok(app)
 }
 
-/// Open the address index in `folder`, catch it up with the database's gazetteer before calls
-/// are taken, and keep it caught up every second (an import run alongside the server is
-/// searchable within a second of each batch).
-async fn open_gazetteer(app: App, folder: &std::path::Path) -> Result<App, Failure> {
-    let index = controlroom_app::gazetteer::open_index(Some(folder))
-        .with_context(|| format!("opening the address index in {}", folder.display()))?;
-    let app = app.with_gazetteer(Arc::new(index));
-    let started = std::time::Instant::now();
-    let indexed = controlroom_app::gazetteer::catch_up(&app).await?;
-    if indexed > 0 {
-        tracing::info!(
-            indexed,
-            seconds = started.elapsed().as_secs_f64(),
-            "address index caught up with the gazetteer"
-        );
-    }
-    let ticking = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if let Err(e) = controlroom_app::gazetteer::catch_up(&ticking).await {
-                tracing::warn!(error = %e, "address index not caught up; will try again");
-            }
-        }
-    });
-    Ok(app)
-}
-
 /// `controlroom gazetteer import`: progress on standard error, the summary on standard output.
 async fn gazetteer_import(
     db: &Database,
@@ -1135,16 +1113,37 @@ async fn serve(
         tracing::info!(key = %key.id(), "audit records are sealed with the force's audit key");
     }
     let store = db.open().await?;
-    let app = open_search(
-        App::new(store.clone(), Arc::new(SystemClock), settings),
-        search_dir,
-    )
+    let server = controlroom_web::server::Server::build(controlroom_web::server::ServerConfig {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        settings,
+        search_dir: Some(search_dir.to_owned()),
+        gazetteer_dir: Some(gazetteer_dir.to_owned()),
+        demo: with_demo,
+    })
     .await?;
-    let app = open_gazetteer(app, gazetteer_dir).await?;
-    let units = controlroom_app::dispatch::load(&app).await?;
-    tracing::info!(units, "units loaded");
-    if with_demo {
-        let seeded = demo::seed(&app).await?;
+    let started = &server.started;
+    if started.search_rebuilt {
+        if started.search_caught_up > 0 {
+            tracing::info!(
+                count = started.search_caught_up,
+                "search index rebuilt from the database"
+            );
+        }
+    } else {
+        tracing::info!(
+            streams = started.search_caught_up,
+            "search index caught up with the audit log"
+        );
+    }
+    if started.addresses_indexed > 0 {
+        tracing::info!(
+            indexed = started.addresses_indexed,
+            "address index caught up with the gazetteer"
+        );
+    }
+    tracing::info!(units = started.units, "units loaded");
+    if let Some(seeded) = &started.demo {
         println!(
             "Demo force ready ({} users and {} incidents created). Sign in as:",
             seeded.users_created, seeded.incidents_created
@@ -1192,7 +1191,8 @@ async fn serve(
         store.backend()
     );
     tracing::info!(%address, backend = store.backend(), "listening");
-    controlroom_web::serve(listener, app, shutdown_signal())
+    server
+        .run(listener, shutdown_signal())
         .await
         .context("serving HTTP")?;
     store.close().await;

@@ -199,11 +199,23 @@ impl TestApp {
         settings: Settings,
     ) -> Self {
         let store = open_store(&database.url).await;
-        let app = App::new(store, clock.clone(), settings);
+        // The server that ships, built the way `controlroom serve` builds it (indexes in
+        // memory).
+        let built = controlroom_web::server::Server::build(controlroom_web::server::ServerConfig {
+            store,
+            clock: clock.clone(),
+            settings,
+            search_dir: None,
+            gazetteer_dir: None,
+            demo: false,
+        })
+        .await
+        .unwrap();
+        let app = built.app.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(controlroom_web::serve(listener, app.clone(), async move {
+        let server = tokio::spawn(built.run(listener, async move {
             let _ = stopped.await;
         }));
         Self {

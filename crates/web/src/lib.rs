@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 mod routes;
 mod security_headers;
+pub mod server;
 
 pub use console::call_card_weight;
 pub use error::ApiError;
@@ -99,6 +100,18 @@ pub async fn serve(
             }
         }
     });
+    // The address index follows the gazetteer's revisions the same way: an import run beside
+    // the server is searchable within a second of each batch.
+    let addresses = app.clone();
+    let gazetteer = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = controlroom_app::gazetteer::catch_up(&addresses).await {
+                tracing::warn!(error = %e, "address index not caught up; will try again");
+            }
+        }
+    });
     // With each connection's peer address: sign-in throttling counts by client address.
     let served = axum::serve(
         listener,
@@ -107,6 +120,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     flushing.abort();
+    gazetteer.abort();
     app.flush_search();
     served
 }

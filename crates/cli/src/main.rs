@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 the job failed (database unreachable, audit chain broken);
 //! 2 the command line or its input was wrong.
 
+#[cfg(feature = "bench")]
 mod bench;
 
 use anyhow::Context;
@@ -231,6 +232,7 @@ enum Command {
         command: CrimeCommand,
     },
     /// Measure contacts per second and latency over HTTP against a fresh database.
+    #[cfg(feature = "bench")]
     Bench(bench::BenchArgs),
     /// The gazetteer: addresses, streets, named places and postcodes.
     Gazetteer {
@@ -771,6 +773,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
+        #[cfg(feature = "bench")]
         Command::Bench(args) => bench::run(args).await.map_err(Failure::from),
         Command::Gazetteer {
             command: GazetteerCommand::Import { db, format, files },

@@ -22,6 +22,7 @@ mod markers;
 mod ops;
 mod placing;
 mod recording;
+mod replay;
 mod roles;
 mod session;
 mod tamper;

@@ -2,13 +2,15 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
+use crate::extract::{ApiQuery, Authenticated, Command};
+use crate::extract::{CrimeId, PathId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
 use controlroom_domain::crime::CrimeCommand;
+use controlroom_domain::incident::IncidentId;
 use controlroom_domain::ncrs::CancellationReason;
 use controlroom_domain::text::Code;
 use serde::{Deserialize, Serialize};
@@ -216,21 +218,15 @@ fn created(state: &AppState, crime: &Crime) -> Response {
     response
 }
 
-fn crime_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::invalid("id", format!("'{raw}' is not a crime record id")))
-}
-
 /// Record a crime from an incident (NCRS recording decision: crime recorded).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn record(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(incident): PathId<IncidentId>,
     command: Command<RecordInput>,
 ) -> Result<Response, ApiError> {
-    let incident = super::incidents::incident_id(&id)?;
     let idempotency = command.idempotency;
     let b = command.body;
     let draft = CrimeDraft {
@@ -350,19 +346,19 @@ pub async fn record_direct(
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(CrimeId(id)): PathId<CrimeId>,
 ) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::get(&state.app, &actor, crime_id(&id)?).await?;
+    let crime = crimes::get(&state.app, &actor, id).await?;
     Ok(Json(view(&state, &crime)))
 }
 
 async fn change(
     state: &AppState,
     actor: &controlroom_app::Actor,
-    id: &str,
+    id: Uuid,
     command: CrimeCommand,
 ) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::change(&state.app, actor, crime_id(id)?, command).await?;
+    let crime = crimes::change(&state.app, actor, id, command).await?;
     Ok(Json(view(state, &crime)))
 }
 
@@ -372,7 +368,7 @@ async fn change(
 pub async fn reclassify(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(CrimeId(id)): PathId<CrimeId>,
     command: Command<ReclassifyInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     let b = command.body;
@@ -381,7 +377,7 @@ pub async fn reclassify(
     change(
         &state,
         &actor,
-        &id,
+        id,
         CrimeCommand::Reclassify {
             classification,
             reason: b.reason,
@@ -396,7 +392,7 @@ pub async fn reclassify(
 pub async fn request_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(CrimeId(id)): PathId<CrimeId>,
     command: Command<CancellationInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     let b = command.body;
@@ -404,7 +400,7 @@ pub async fn request_cancellation(
     change(
         &state,
         &actor,
-        &id,
+        id,
         CrimeCommand::RequestCancellation {
             reason,
             rationale: b.rationale,
@@ -419,10 +415,10 @@ pub async fn request_cancellation(
 pub async fn approve_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(CrimeId(id)): PathId<CrimeId>,
     _command: Command<Empty>,
 ) -> Result<Json<CrimeView>, ApiError> {
-    change(&state, &actor, &id, CrimeCommand::ApproveCancellation).await
+    change(&state, &actor, id, CrimeCommand::ApproveCancellation).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
@@ -431,13 +427,13 @@ pub async fn approve_cancellation(
 pub async fn decline_cancellation(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(CrimeId(id)): PathId<CrimeId>,
     command: Command<DeclineInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
     change(
         &state,
         &actor,
-        &id,
+        id,
         CrimeCommand::DeclineCancellation {
             note: command.body.note,
         },

@@ -2,7 +2,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
+use crate::extract::PathId;
+use crate::extract::{ApiQuery, Authenticated, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -140,10 +141,9 @@ pub async fn next(
 pub async fn book(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<BookInput>,
 ) -> Result<Response, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let b = command.body;
     let incident = diary::book(&state.app, &actor, id, &b.area, &b.date, &b.time).await?;
     Ok(changed(&state, incident))
@@ -155,10 +155,9 @@ pub async fn book(
 pub async fn cancel(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let incident = diary::end(&state.app, &actor, id, false, &command.body.reason).await?;
     Ok(changed(&state, incident))
 }
@@ -169,10 +168,9 @@ pub async fn cancel(
 pub async fn missed(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let incident = diary::end(&state.app, &actor, id, true, &command.body.reason).await?;
     Ok(changed(&state, incident))
 }

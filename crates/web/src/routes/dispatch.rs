@@ -3,7 +3,8 @@
 use crate::AppState;
 use crate::dto::IncidentView;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
+use crate::extract::PathId;
+use crate::extract::{ApiQuery, Authenticated, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -118,16 +119,6 @@ impl From<Candidate> for CandidateView {
     }
 }
 
-fn unit_id(raw: &str) -> Result<UnitId, ApiError> {
-    raw.parse().map(UnitId).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_unit_id",
-            format!("'{raw}' is not a unit id (a UUID)"),
-        )
-    })
-}
-
 /// Register a unit.
 #[utoipa::path(post, path = "/api/v1/units", tag = "dispatch", request_body = UnitInput,
     responses((status = 201, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
@@ -174,17 +165,12 @@ pub async fn list(
 pub async fn position(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<UnitId>,
     command: Command<PositionInput>,
 ) -> Result<Json<UnitView>, ApiError> {
-    let unit = dispatch::report_position(
-        &state.app,
-        &actor,
-        unit_id(&id)?,
-        command.body.lat,
-        command.body.lon,
-    )
-    .await?;
+    let unit =
+        dispatch::report_position(&state.app, &actor, id, command.body.lat, command.body.lon)
+            .await?;
     Ok(Json(UnitView::build(&unit, &state.app)))
 }
 
@@ -194,13 +180,13 @@ pub async fn position(
 pub async fn status(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<UnitId>,
     command: Command<StatusInput>,
 ) -> Result<Json<UnitView>, ApiError> {
     let unit = dispatch::set_status(
         &state.app,
         &actor,
-        unit_id(&id)?,
+        id,
         &command.body.status,
         command.body.reason.as_deref(),
     )
@@ -217,9 +203,8 @@ pub async fn status(
 pub async fn recommendations(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
 ) -> Result<Json<Vec<CandidateView>>, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let ranked = dispatch::recommend(&state.app, &actor, id).await?;
     Ok(Json(ranked.into_iter().map(CandidateView::from).collect()))
 }
@@ -230,10 +215,9 @@ pub async fn recommendations(
 pub async fn assign(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<AssignInput>,
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let incident = dispatch::assign(&state.app, &actor, id, UnitId(command.body.unit)).await?;
     Ok(Json(incident.map(|i| {
         IncidentView::build(&i, &state.app, state.app.clock.now())
@@ -257,13 +241,13 @@ pub struct ReassignInput {
 pub async fn reassign(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<UnitId>,
     command: Command<ReassignInput>,
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
     let incident = dispatch::reassign(
         &state.app,
         &actor,
-        unit_id(&id)?,
+        id,
         IncidentId(command.body.incident),
         &command.body.reason,
     )
@@ -289,10 +273,9 @@ pub struct ResolveInput {
 pub async fn resolve(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let outcome = dispatch::resolve(
         &state.app,
         &actor,

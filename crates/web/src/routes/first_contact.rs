@@ -7,15 +7,15 @@ use crate::dto::{
     ThriveInput, VulnerabilityInput,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiPath, Authenticated, Command};
+use crate::extract::PathId;
+use crate::extract::{Authenticated, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::first_contact;
+use controlroom_domain::incident::IncidentId;
 use serde_json::{Value, json};
-
-use super::incidents::incident_id;
 
 /// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput,
@@ -24,10 +24,9 @@ use super::incidents::incident_id;
 pub async fn classify(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<ClassifyInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let b = command.body;
     let outcome = first_contact::classify(
         &state.app,
@@ -49,10 +48,9 @@ pub async fn classify(
 pub async fn thrive(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<ThriveInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = first_contact::assess_thrive(
         &state.app,
         &actor,
@@ -71,10 +69,9 @@ pub async fn thrive(
 pub async fn vulnerability(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<VulnerabilityInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let b = command.body;
     let outcome = first_contact::record_vulnerability(
         &state.app,
@@ -97,10 +94,9 @@ pub async fn vulnerability(
 pub async fn dash(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<DashInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let answers = command.body.into_answers()?;
     let outcome = first_contact::complete_dash(
         &state.app,
@@ -121,10 +117,9 @@ pub async fn dash(
 pub async fn answers(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<AnswersInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let answers: Vec<(String, String)> = command.body.answers.into_iter().collect();
     let outcome = first_contact::answer_questions(
         &state.app,
@@ -144,10 +139,9 @@ pub async fn answers(
 pub async fn approve_unattended(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = first_contact::approve_unattended_closure(
         &state.app,
         &actor,
@@ -166,10 +160,9 @@ pub async fn approve_unattended(
 pub async fn signpost(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<SignpostInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let b = command.body;
     let outcome = first_contact::signpost(
         &state.app,

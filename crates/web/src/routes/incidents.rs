@@ -4,7 +4,8 @@ use crate::dto::{
     IncidentView, ReopenIncident,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
+use crate::extract::PathId;
+use crate::extract::{ApiQuery, Authenticated, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,16 +14,6 @@ use controlroom_app::incidents::{self, IncidentQuery};
 use controlroom_domain::incident::IncidentId;
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-pub(crate) fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
-    raw.parse().map(IncidentId).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_incident_id",
-            format!("'{raw}' is not an incident id (a UUID)"),
-        )
-    })
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -82,9 +73,9 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
 ) -> Result<Json<IncidentView>, ApiError> {
-    let incident = incidents::view(&state.app, &actor, incident_id(&id)?).await?;
+    let incident = incidents::view(&state.app, &actor, id).await?;
     Ok(Json(IncidentView::build(
         &incident,
         &state.app,
@@ -101,10 +92,9 @@ pub async fn get(
 pub async fn add_log_entry(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<AddLogEntry>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = incidents::add_log_entry(
         &state.app,
         &actor,
@@ -125,10 +115,9 @@ pub async fn add_log_entry(
 pub async fn grade(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<GradeIncident>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = incidents::grade(
         &state.app,
         &actor,
@@ -151,10 +140,9 @@ pub async fn grade(
 pub async fn close(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<CloseIncident>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let body = command.body;
     let input = incidents::CloseInput {
         closing_code: body.closing_code,
@@ -178,10 +166,9 @@ pub async fn close(
 pub async fn reopen(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<ReopenIncident>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = incidents::reopen(
         &state.app,
         &actor,
@@ -209,10 +196,9 @@ pub struct DuplicateInput {
 pub async fn duplicate(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<DuplicateInput>,
 ) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
     let outcome = incidents::mark_duplicate(
         &state.app,
         &actor,

@@ -2,7 +2,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, Authenticated, Command};
+use crate::extract::{Authenticated, Command};
+use crate::extract::{MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -365,19 +366,6 @@ pub enum RecordKind {
     Incident,
 }
 
-fn reference(kind: &str, id: &str) -> Result<RecordRef, ApiError> {
-    let kind = Kind::parse(kind)
-        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message))?;
-    let id = id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_id",
-            format!("'{id}' is not a record id (a UUID)"),
-        )
-    })?;
-    Ok(RecordRef { kind, id })
-}
-
 /// Record a person.
 #[utoipa::path(post, path = "/api/v1/people", tag = "intelligence", request_body = PersonInput,
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
@@ -402,12 +390,10 @@ pub async fn add_person(
 pub async fn update_person(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(PersonId(id)): PathId<PersonId>,
     command: Command<PersonInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let r = reference("person", &id)?;
-    let record =
-        intelligence::update_person(&state.app, &actor, r.id, command.body.draft()).await?;
+    let record = intelligence::update_person(&state.app, &actor, id, command.body.draft()).await?;
     Ok(written(&state, record))
 }
 
@@ -490,9 +476,8 @@ pub async fn add_location(
 pub async fn get_record(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath((kind, id)): ApiPath<(String, String)>,
+    RecordPath(r): RecordPath,
 ) -> Result<Json<RecordDto>, ApiError> {
-    let r = reference(&kind, &id)?;
     let RecordView {
         record,
         merged,
@@ -515,10 +500,9 @@ pub async fn get_record(
 pub async fn add_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath((kind, id)): ApiPath<(String, String)>,
+    RecordPath(r): RecordPath,
     command: Command<MarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let r = reference(&kind, &id)?;
     let b = command.body;
     let record = intelligence::add_marker(
         &state.app,
@@ -551,19 +535,9 @@ pub struct WithdrawMarkerInput {
 pub async fn withdraw_marker(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath((kind, id, number)): ApiPath<(String, String, String)>,
+    MarkerPath(r, number): MarkerPath,
     command: Command<WithdrawMarkerInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let r = reference(&kind, &id)?;
-    let number: u32 = number.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!(
-                "'{number}' is not a marker number; markers are numbered 1, 2, 3… on the record"
-            ),
-        )
-    })?;
     let record =
         intelligence::withdraw_marker(&state.app, &actor, r, number, &command.body.reason).await?;
     Ok(written(&state, record))
@@ -576,10 +550,9 @@ pub async fn withdraw_marker(
 pub async fn add_link(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath((kind, id)): ApiPath<(String, String)>,
+    RecordPath(from): RecordPath,
     command: Command<LinkInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let from = reference(&kind, &id)?;
     let b = command.body;
     let to = RecordRef {
         kind: Kind::parse(&b.to_kind).map_err(|e| ApiError::invalid("to_kind", e.to_string()))?,
@@ -596,14 +569,13 @@ pub async fn add_link(
 pub async fn merge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(PersonId(id)): PathId<PersonId>,
     command: Command<MergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let r = reference("person", &id)?;
     let record = intelligence::merge(
         &state.app,
         &actor,
-        r.id,
+        id,
         command.body.into,
         &command.body.reason,
     )
@@ -617,11 +589,10 @@ pub async fn merge(
 pub async fn unmerge(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(PersonId(id)): PathId<PersonId>,
     command: Command<UnmergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let r = reference("person", &id)?;
-    let record = intelligence::unmerge(&state.app, &actor, r.id, &command.body.reason).await?;
+    let record = intelligence::unmerge(&state.app, &actor, id, &command.body.reason).await?;
     Ok(written(&state, record))
 }
 
@@ -690,10 +661,9 @@ pub async fn search(
 pub async fn incident_check(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<CheckInput>,
 ) -> Result<Json<CheckView>, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let result = intelligence::check(&state.app, &actor, Some(id), command.body.request()?).await?;
     Ok(Json(check_view(result, today(&state))))
 }
@@ -722,9 +692,8 @@ pub struct LinkedRecordView {
 pub async fn incident_links(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
 ) -> Result<Json<Vec<LinkedRecordView>>, ApiError> {
-    let id: IncidentId = super::incidents::incident_id(&id)?;
     let linked = intelligence::incident_links(&state.app, &actor, id).await?;
     Ok(Json(
         linked

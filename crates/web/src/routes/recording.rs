@@ -4,12 +4,14 @@
 use crate::AppState;
 use crate::dto::{IncidentSummary, RecordingClockView};
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, Authenticated, Command};
+use crate::extract::PathId;
+use crate::extract::{ApiQuery, Authenticated, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::recording::{self, ClockedReport};
+use controlroom_domain::incident::IncidentId;
 use controlroom_domain::ncrs::NonCrimeReason;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -35,10 +37,9 @@ pub struct NonCrimeInput {
 pub async fn non_crime(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
-    ApiPath(id): ApiPath<String>,
+    PathId(id): PathId<IncidentId>,
     command: Command<NonCrimeInput>,
 ) -> Result<Response, ApiError> {
-    let id = super::incidents::incident_id(&id)?;
     let outcome = recording::decide_non_crime(
         &state.app,
         &actor,

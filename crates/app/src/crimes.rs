@@ -61,12 +61,7 @@ pub struct CrimeDraft {
 }
 
 fn time(field: &str, raw: &str) -> Result<Timestamp, AppError> {
-    raw.trim().parse().map_err(|_| {
-        AppError::Invalid(Invalid::new(
-            field,
-            format!("'{raw}' is not a time; use e.g. 2026-11-23T02:15:00Z"),
-        ))
-    })
+    Ok(controlroom_domain::text::parse_time(field, raw)?)
 }
 
 /// The crime's row in the crime list, from its state.

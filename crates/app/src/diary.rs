@@ -114,9 +114,7 @@ pub async fn day(app: &App, actor: &Actor, area: &str, date: &str) -> Result<Vec
 }
 
 fn parse_date(date: &str) -> Result<Date, Invalid> {
-    date.trim()
-        .parse()
-        .map_err(|_| Invalid::new("date", format!("'{date}' is not a date; use YYYY-MM-DD")))
+    controlroom_domain::text::parse_date("date", date)
 }
 
 /// One consultation record for a diary read: the slots shown and the incidents in them.

@@ -530,14 +530,7 @@ impl IncidentQuery {
         };
         let time = |field: &str, raw: Option<&str>| -> Result<Option<Timestamp>, Invalid> {
             raw.filter(|r| !r.trim().is_empty())
-                .map(|r| {
-                    r.trim().parse::<Timestamp>().map_err(|_| {
-                        Invalid::new(
-                            field,
-                            format!("'{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
-                        )
-                    })
-                })
+                .map(|r| controlroom_domain::text::parse_time(field, r))
                 .transpose()
         };
         let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);

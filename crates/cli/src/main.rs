@@ -724,11 +724,9 @@ async fn run(command: Command) -> Result<(), Failure> {
         } => {
             let reference = load_reference(reference_dir.as_deref())?;
             let time = |field: &str, raw: &str| {
-                raw.trim().parse::<jiff::Timestamp>().map_err(|_| Failure {
+                controlroom_domain::text::parse_time(field, raw).map_err(|e| Failure {
                     code: 2,
-                    error: anyhow::anyhow!(
-                        "--{field}: '{raw}' is not a time; use e.g. 2026-11-01T00:00:00Z"
-                    ),
+                    error: anyhow::anyhow!("--{field}: {}", e.message),
                 })
             };
             let to = match to.as_deref() {

@@ -105,6 +105,24 @@ impl fmt::Display for Code {
     }
 }
 
+/// A moment as typed (RFC 3339 with an offset, `2026-11-23T03:00:00Z`): the one reading of
+/// times given at every edge (API bodies and queries, the command line).
+pub fn parse_time(field: &str, raw: &str) -> Result<jiff::Timestamp, Invalid> {
+    raw.trim().parse().map_err(|_| {
+        Invalid::new(
+            field,
+            format!("'{raw}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
+        )
+    })
+}
+
+/// A calendar date as typed (`2026-11-23`).
+pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, Invalid> {
+    raw.trim()
+        .parse()
+        .map_err(|_| Invalid::new(field, format!("'{raw}' is not a date; use YYYY-MM-DD")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1015,13 +1015,9 @@ impl SearchIndex {
     }
 }
 
-/// Great-circle distance in metres (mean Earth radius 6,371,008.8 m, IUGG).
+/// Great-circle distance in metres: the domain's one distance function.
 pub fn haversine_metres(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6_371_008.8 * a.sqrt().asin()
+    controlroom_domain::resources::metres_between((lat1, lon1), (lat2, lon2))
 }
 
 #[cfg(test)]

@@ -122,15 +122,8 @@ pub struct CreateContact {
 }
 
 fn timestamp(field: &str, raw: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    raw.map(|r| {
-        r.parse::<Timestamp>().map_err(|_| {
-            ApiError::invalid(
-                field,
-                format!("{field}: '{r}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
-            )
-        })
-    })
-    .transpose()
+    raw.map(|r| controlroom_domain::text::parse_time(field, r).map_err(ApiError::from))
+        .transpose()
 }
 
 impl CreateContact {

@@ -187,3 +187,9 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+impl From<controlroom_domain::Invalid> for ApiError {
+    fn from(invalid: controlroom_domain::Invalid) -> Self {
+        Self::from(controlroom_app::AppError::from(invalid))
+    }
+}

@@ -122,12 +122,7 @@ fn period(
 ) -> Result<(Timestamp, Timestamp), ApiError> {
     let ApiQuery(p) = params;
     let time = |field: &str, raw: &str| -> Result<Timestamp, ApiError> {
-        raw.trim().parse().map_err(|_| {
-            ApiError::invalid(
-                field,
-                format!("{field}: '{raw}' is not a time; use e.g. 2026-11-23T00:00:00Z"),
-            )
-        })
+        Ok(controlroom_domain::text::parse_time(field, raw)?)
     };
     let to = match p.to.as_deref() {
         Some(raw) => time("to", raw)?,

@@ -14,21 +14,28 @@ pub(crate) fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Lower-case ASCII where the name allows it: accents come off by Unicode decomposition
+/// (NFKD, then the combining marks dropped), so every accented Latin letter is folded, not
+/// only the ones someone listed; the letters that do not decompose (ø, ł, ß, æ…) are spelt
+/// as English-speaking call handlers would type them.
 fn fold(word: &str) -> String {
-    word.chars()
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
-                'a'
-            }
-            'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'Ò' | 'Ó' | 'Ô' | 'Ö' | 'Õ' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-            'ç' | 'Ç' => 'c',
-            'ñ' | 'Ñ' => 'n',
-            other => other.to_ascii_lowercase(),
-        })
-        .collect()
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let mut out = String::with_capacity(word.len());
+    for c in word.nfkd().filter(|c| !is_combining_mark(*c)) {
+        match c {
+            'ø' | 'Ø' => out.push('o'),
+            'ł' | 'Ł' => out.push('l'),
+            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
+            'ı' => out.push('i'),
+            'ß' => out.push_str("ss"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'œ' | 'Œ' => out.push_str("oe"),
+            'þ' | 'Þ' => out.push_str("th"),
+            other => out.extend(other.to_lowercase()),
+        }
+    }
+    out
 }
 
 fn metaphone() -> &'static DoubleMetaphone {
@@ -87,4 +94,18 @@ pub(crate) fn explain(query: &str, known: &[String]) -> (f64, Vec<String>) {
         }
     }
     (best.0, reasons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accents_and_letters_without_decomposition_are_folded() {
+        assert_eq!(words("Zoë Ñúñez-Brontë"), vec!["zoe", "nunez", "bronte"]);
+        assert_eq!(words("Søren Łukasz Weiß"), vec!["soren", "lukasz", "weiss"]);
+        assert_eq!(words("Ægir Œuvre Þór Đorđe"), vec!["aegir", "oeuvre", "thor", "dorde"]);
+        assert_eq!(words("Ştefan Çelik Ľubomír"), vec!["stefan", "celik", "lubomir"]);
+        assert_eq!(words("O'Neill"), vec!["oneill"]);
+    }
 }

@@ -22,52 +22,22 @@ const BOARD: &str = include_str!("../console/board.html");
 const CRIMES: &str = include_str!("../console/crimes.html");
 const ADMIN: &str = include_str!("../console/admin.html");
 
-/// Static assets by name: (content type, bytes).
-fn asset(name: &str) -> Option<(&'static str, &'static str)> {
-    Some(match name {
-        "console.css" => (
-            "text/css; charset=utf-8",
-            include_str!("../console/console.css"),
-        ),
-        "console.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/console.js"),
-        ),
-        "common.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/common.js"),
-        ),
-        "signin.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/signin.js"),
-        ),
-        "supervisor.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/supervisor.js"),
-        ),
-        "board.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/board.js"),
-        ),
-        "crimes.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/crimes.js"),
-        ),
-        "admin.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/admin.js"),
-        ),
-        "map.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/map.js"),
-        ),
-        "favicon.svg" => ("image/svg+xml", include_str!("../console/favicon.svg")),
-        "record.js" => (
-            "text/javascript; charset=utf-8",
-            include_str!("../console/record.js"),
-        ),
+/// The console's own files, built into the binary (rust-embed; read from the build's copy in
+/// every profile, so tests serve exactly what ships).
+#[derive(rust_embed::Embed)]
+#[folder = "console/"]
+struct Files;
+
+/// A static asset by name: (content type, bytes). Pages (`.html`) are never assets: each is
+/// served by its own route, after the role check.
+fn asset(name: &str) -> Option<(&'static str, std::borrow::Cow<'static, [u8]>)> {
+    let content_type = match name.rsplit_once('.')?.1 {
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
         _ => return None,
-    })
+    };
+    Files::get(name).map(|file| (content_type, file.data))
 }
 
 pub fn router() -> Router<AppState> {

@@ -10,7 +10,21 @@ use crate::text::{Invalid, required_text};
 use serde::{Deserialize, Serialize};
 
 /// A THRIVE judgement for one factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Low,
@@ -20,23 +34,17 @@ pub enum Level {
 
 impl Level {
     pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
-        match raw.trim() {
-            "low" => Ok(Self::Low),
-            "medium" => Ok(Self::Medium),
-            "high" => Ok(Self::High),
-            other => Err(Invalid::new(
+        raw.trim().parse().map_err(|_| {
+            let other = raw.trim();
+            Invalid::new(
                 field,
                 format!("'{other}' is not a level; use low, medium or high"),
-            )),
-        }
+            )
+        })
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
+        self.into()
     }
 }
 
@@ -141,7 +149,21 @@ impl ThriveDraft {
 
 /// Why someone is vulnerable (the College of Policing's definition: unable to take care of or
 /// protect themselves or others from harm or exploitation because of their situation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum VulnerabilityFlag {
     Child,
@@ -169,17 +191,7 @@ impl VulnerabilityFlag {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Child => "child",
-            Self::OlderPerson => "older_person",
-            Self::Disability => "disability",
-            Self::MentalHealth => "mental_health",
-            Self::DomesticAbuse => "domestic_abuse",
-            Self::RepeatVictim => "repeat_victim",
-            Self::HateCrime => "hate_crime",
-            Self::Exploitation => "exploitation",
-            Self::AloneIsolated => "alone_isolated",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -210,8 +222,9 @@ impl VulnerabilityFlag {
 }
 
 /// Whom the flags are about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Subject {
     Caller,
     Victim,
@@ -220,15 +233,13 @@ pub enum Subject {
 
 impl Subject {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw.trim() {
-            "caller" => Ok(Self::Caller),
-            "victim" => Ok(Self::Victim),
-            "other" => Ok(Self::Other),
-            other => Err(Invalid::new(
+        raw.trim().parse().map_err(|_| {
+            let other = raw.trim();
+            Invalid::new(
                 "subject",
                 format!("'{other}' is not a subject; use caller, victim or other"),
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -291,7 +302,21 @@ pub fn suggest_flags(facts: &VulnerabilityFacts, qualifiers: &[&str]) -> Vec<Vul
     flags
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum DashRisk {
     Standard,
@@ -301,24 +326,27 @@ pub enum DashRisk {
 
 impl DashRisk {
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim() {
-            "standard" => Some(Self::Standard),
-            "medium" => Some(Self::Medium),
-            "high" => Some(Self::High),
-            _ => None,
-        }
+        raw.trim().parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Standard => "standard",
-            Self::Medium => "medium",
-            Self::High => "high",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     Yes,
@@ -343,11 +371,7 @@ impl Answer {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Yes => "yes",
-            Self::No => "no",
-            Self::NotKnown => "not_known",
-        }
+        self.into()
     }
 }
 
@@ -384,8 +408,21 @@ pub fn every_dash_question_asked(answers: &[Option<Answer>]) -> Result<Vec<Answe
 
 /// Where an urban or rural attendance target applies.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     #[default]
@@ -395,18 +432,11 @@ pub enum Area {
 
 impl Area {
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim() {
-            "urban" => Some(Self::Urban),
-            "rural" => Some(Self::Rural),
-            _ => None,
-        }
+        raw.trim().parse().ok()
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Urban => "urban",
-            Self::Rural => "rural",
-        }
+        self.into()
     }
 }
 

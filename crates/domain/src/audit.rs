@@ -53,7 +53,8 @@ impl fmt::Display for ChainHash {
 
 /// Whether a record changes state (replayed to rebuild it) or records access to personal data
 /// (never replayed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Category {
     Change,
     Access,
@@ -61,10 +62,7 @@ pub enum Category {
 
 impl Category {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Change => "change",
-            Category::Access => "access",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {

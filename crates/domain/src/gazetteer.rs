@@ -118,7 +118,19 @@ pub struct Extent {
 
 /// What kind of property an address is, from the AddressBase classification code's first
 /// letter (R residential, C commercial; everything else, and unknown, other).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     Residential,
@@ -136,11 +148,7 @@ impl Classification {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Residential => "residential",
-            Self::Commercial => "commercial",
-            Self::Other => "other",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {

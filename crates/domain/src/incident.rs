@@ -86,7 +86,19 @@ impl fmt::Display for IncidentRef {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Open,
@@ -108,14 +120,7 @@ impl Status {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Graded => "graded",
-            Status::Dispatched => "dispatched",
-            Status::AtScene => "at_scene",
-            Status::Resolved => "resolved",
-            Status::Closed => "closed",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -129,7 +134,19 @@ impl Status {
 }
 
 /// The response decided for the incident (the national grading model used by forces).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     Emergency,
@@ -149,13 +166,7 @@ impl Grade {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::Emergency => "emergency",
-            Grade::Priority => "priority",
-            Grade::Scheduled => "scheduled",
-            Grade::ResolutionWithoutDeployment => "resolution_without_deployment",
-            Grade::Signposted => "signposted",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -210,7 +221,19 @@ pub struct GradeDecision {
 }
 
 /// How a resolution without deployment ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum RwdOutcome {
     AdviceGiven,
@@ -220,25 +243,19 @@ pub enum RwdOutcome {
 
 impl RwdOutcome {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw.trim() {
-            "advice_given" => Ok(Self::AdviceGiven),
-            "online_report" => Ok(Self::OnlineReport),
-            "desk_investigation" => Ok(Self::DeskInvestigation),
-            other => Err(Invalid::new(
+        raw.trim().parse().map_err(|_| {
+            let other = raw.trim();
+            Invalid::new(
                 "outcome",
                 format!(
                     "'{other}' is not an outcome; use advice_given, online_report or desk_investigation"
                 ),
-            )),
-        }
+            )
+        })
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AdviceGiven => "advice_given",
-            Self::OnlineReport => "online_report",
-            Self::DeskInvestigation => "desk_investigation",
-        }
+        self.into()
     }
 }
 

@@ -188,7 +188,18 @@ impl OnTimeShare {
 }
 
 /// Why a report was not recorded as a crime. Each needs a written rationale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum NonCrimeReason {
     /// On the balance of probability no notifiable offence was committed.
@@ -210,12 +221,7 @@ impl NonCrimeReason {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoNotifiableOffence => "no_notifiable_offence",
-            Self::CredibleEvidenceToTheContrary => "credible_evidence_to_the_contrary",
-            Self::ThirdPartyNotConfirmed => "third_party_not_confirmed",
-            Self::AnotherForceRecords => "another_force_records",
-        }
+        self.into()
     }
 
     /// What a recorder reads on screen.

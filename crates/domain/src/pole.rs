@@ -127,7 +127,21 @@ pub fn postcode_district(raw: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Person,
@@ -139,29 +153,19 @@ pub enum Kind {
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Person => "person",
-            Self::Vehicle => "vehicle",
-            Self::Location => "location",
-            Self::Incident => "incident",
-            Self::Property => "property",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        match raw.trim() {
-            "person" => Ok(Self::Person),
-            "vehicle" => Ok(Self::Vehicle),
-            "location" => Ok(Self::Location),
-            "incident" => Ok(Self::Incident),
-            "property" => Ok(Self::Property),
-            other => Err(Invalid::new(
+        raw.trim().parse().map_err(|_| {
+            let other = raw.trim();
+            Invalid::new(
                 "kind",
                 format!(
                     "'{other}' is not a record kind; use person, vehicle, location, property or incident"
                 ),
-            )),
-        }
+            )
+        })
     }
 }
 
@@ -178,7 +182,19 @@ impl RecordRef {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum LinkRole {
     Caller,
@@ -204,16 +220,7 @@ impl LinkRole {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Caller => "caller",
-            Self::Victim => "victim",
-            Self::Suspect => "suspect",
-            Self::Witness => "witness",
-            Self::Subject => "subject",
-            Self::Resident => "resident",
-            Self::Owner => "owner",
-            Self::Keeper => "keeper",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
@@ -223,7 +230,19 @@ impl LinkRole {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum MarkerKind {
     Weapons,
@@ -249,16 +268,7 @@ impl MarkerKind {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Weapons => "weapons",
-            Self::Violence => "violence",
-            Self::FirearmsAccess => "firearms_access",
-            Self::MentalHealth => "mental_health",
-            Self::Drugs => "drugs",
-            Self::InfectiousDisease => "infectious_disease",
-            Self::VulnerableResident => "vulnerable_resident",
-            Self::OfficerSafety => "officer_safety",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {

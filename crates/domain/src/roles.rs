@@ -4,7 +4,19 @@
 use crate::text::Invalid;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     ContactHandler,
@@ -66,15 +78,7 @@ impl Role {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ContactHandler => "contact_handler",
-            Role::Dispatcher => "dispatcher",
-            Role::CrimeRecorder => "crime_recorder",
-            Role::CrimeRegistrar => "crime_registrar",
-            Role::Supervisor => "supervisor",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-        }
+        self.into()
     }
 
     /// The role's name as a person reads it: "crime recorder".

@@ -8,7 +8,19 @@ use crate::text::Invalid;
 use std::fmt;
 
 /// The kinds of record kept as event streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum StreamKind {
     Incident,
     Crime,
@@ -35,17 +47,7 @@ impl StreamKind {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Incident => "incident",
-            Self::Crime => "crime",
-            Self::Person => "person",
-            Self::Vehicle => "vehicle",
-            Self::Location => "location",
-            Self::Property => "property",
-            Self::Unit => "unit",
-            Self::Diary => "diary",
-            Self::User => "user",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {

@@ -47,9 +47,15 @@ pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
 
 /// A hash to check against when the username is unknown, so a wrong username takes as long
 /// as a wrong password and does not reveal which accounts exist.
-fn decoy_hash() -> &'static str {
+/// A decoy that cannot be made is an error, never an empty hash: checking against nothing
+/// would answer an unknown name at once and tell an attacker which accounts exist.
+fn decoy_hash() -> Result<&'static str, AppError> {
     static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash);
+    }
+    let made = hash_password("decoy password that matches nothing")?;
+    Ok(DECOY.get_or_init(|| made))
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -204,9 +210,10 @@ pub async fn sign_in(
         Some(name) => app.store.user(name).await?,
         None => None,
     };
-    let stored = user
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let stored = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => decoy_hash()?.to_owned(),
+    };
     let attempt_password = password.to_owned();
     let matches = tokio::task::spawn_blocking(move || password_matches(&attempt_password, &stored))
         .await

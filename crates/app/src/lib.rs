@@ -152,12 +152,25 @@ impl App {
         self
     }
 
+    /// What this process has indexed itself, by stream. A thread that panicked while holding
+    /// the lock left at worst a mark too low (the catch-up then re-indexes that stream): the
+    /// map is used, and the poisoning is logged, never silently skipped.
+    pub(crate) fn indexed_here(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+        self.indexed_here.lock().unwrap_or_else(|poisoned| {
+            tracing::error!(
+                "the indexed-here map's lock was poisoned by a panic; carrying on with it"
+            );
+            poisoned.into_inner()
+        })
+    }
+
     /// Note that `stream` is indexed here up to audit sequence `seq`.
     pub(crate) fn note_indexed_here(&self, stream: &str, seq: i64) {
-        if let Ok(mut map) = self.indexed_here.lock() {
-            let at = map.entry(stream.to_owned()).or_insert(seq);
-            *at = (*at).max(seq);
-        }
+        let mut map = self.indexed_here();
+        let at = map.entry(stream.to_owned()).or_insert(seq);
+        *at = (*at).max(seq);
     }
 
     pub fn search(&self) -> Result<&controlroom_search::SearchIndex, AppError> {

@@ -84,14 +84,10 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
         // A stream this process indexed as it changed it, up to at least that record, needs
         // no folding again: at a busy intake that is nearly every stream.
         let touched: Vec<&str> = {
-            let here = app.indexed_here.lock().ok();
+            let here = app.indexed_here();
             latest
                 .iter()
-                .filter(|(stream, seq)| {
-                    here.as_ref()
-                        .and_then(|h| h.get(**stream))
-                        .is_none_or(|indexed| indexed < *seq)
-                })
+                .filter(|(stream, seq)| here.get(**stream).is_none_or(|indexed| indexed < *seq))
                 .map(|(stream, _)| *stream)
                 .collect()
         };
@@ -104,9 +100,7 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
             .apply(&docs, last)
             .map_err(crate::intelligence::search_error)?;
         // What this process indexed up to the mark is now covered by it: forget it.
-        if let Ok(mut here) = app.indexed_here.lock() {
-            here.retain(|_, seq| *seq > last);
-        }
+        app.indexed_here().retain(|_, seq| *seq > last);
         after = last;
         if page.len() < usize::try_from(PAGE).unwrap_or(usize::MAX) {
             break;

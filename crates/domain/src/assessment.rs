@@ -222,7 +222,18 @@ impl VulnerabilityFlag {
 }
 
 /// Whom the flags are about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumString)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Subject {
@@ -232,6 +243,10 @@ pub enum Subject {
 }
 
 impl Subject {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         raw.trim().parse().map_err(|_| {
             let other = raw.trim();

@@ -190,12 +190,20 @@ fn grade_key(grade: Grade) -> u8 {
 }
 
 /// Who an offence has as its victim (HOCR General Rules, Section D).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum VictimKind {
     Person,
     Organisation,
     /// No individual victim (e.g. drug possession, many public order offences).
     None,
+}
+
+impl VictimKind {
+    /// `person`, `organisation` or `none`, as the reference file spells it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// A Home Office notifiable offence classification.

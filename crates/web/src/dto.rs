@@ -603,7 +603,7 @@ impl IncidentView {
                 .vulnerabilities
                 .iter()
                 .map(|v| VulnerabilityView {
-                    subject: format!("{:?}", v.subject).to_lowercase(),
+                    subject: v.subject.as_str().to_owned(),
                     flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
                     note: v.note.clone(),
                     at: v.at.to_string(),

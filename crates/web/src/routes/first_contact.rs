@@ -193,7 +193,7 @@ pub async fn reference(
         "closing_codes": r.closing_codes.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "category": c.category.as_str(), "needs": c.needs.iter().map(needs).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "agencies": r.agencies.iter().map(|a| json!({"code": a.code.as_str(), "name": a.name, "when_to_use": a.when_to_use, "contact": a.contact})).collect::<Vec<_>>(),
         "dash_questions": r.dash_questions.iter().map(|q| json!({"number": q.number, "question": q.question})).collect::<Vec<_>>(),
-        "offences": r.offences.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "victim": format!("{:?}", o.victim).to_lowercase()})).collect::<Vec<_>>(),
+        "offences": r.offences.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "victim": o.victim.as_str()})).collect::<Vec<_>>(),
         "crime_removal_reasons": controlroom_domain::ncrs::CancellationReason::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
         "question_sets": r.questions.iter().map(|q| json!({"incident_type": q.incident_type.as_ref().map(|c| c.as_str()), "fact": q.fact.as_str(), "question": q.question})).collect::<Vec<_>>(),
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),

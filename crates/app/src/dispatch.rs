@@ -176,22 +176,17 @@ async fn load_unit(tx: &mut dyn WriteTx, id: UnitId) -> Result<Unit, AppError> {
 
 /// Read every unit from the store into the registry (at start-up).
 pub async fn load(app: &App) -> Result<usize, AppError> {
-    let mut ids = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = app.store.audit_records(after, 5_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.record.seq;
-        for r in page {
-            if r.record.kind == "unit_registered"
-                && let Ok(stream) = StreamId::parse(&r.record.stream)
-                && stream.kind() == StreamKind::Unit
-                && let Some(id) = stream.uuid()
-            {
-                ids.push(UnitId(id));
-            }
-        }
-    }
+    // The unit streams only, by name: loading units never reads the rest of the log.
+    let ids: Vec<UnitId> = app
+        .store
+        .streams(&StreamId::prefix(StreamKind::Unit, ""))
+        .await?
+        .iter()
+        .filter_map(|name| StreamId::parse(name).ok())
+        .filter(|stream| stream.kind() == StreamKind::Unit)
+        .filter_map(|stream| stream.uuid())
+        .map(UnitId)
+        .collect();
     for id in &ids {
         if let Some(unit) = fold(*id, &app.store.stream(&unit_stream(*id)).await?)? {
             if let Some(incident) = unit.incident.filter(|_| unit.status.committed())

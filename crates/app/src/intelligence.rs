@@ -1584,18 +1584,22 @@ pub async fn check(
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
     let index = app.search()?;
     let _no_catch_up_meanwhile = app.search_feed.lock().await;
+    use controlroom_domain::stream::{StreamId, StreamKind};
+    // The mark first: whatever is written while the streams are folded comes after it, and
+    // the index's catch-up takes it in from there.
+    let after = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
+    // Only the kinds the index and the lists hold, each listed by name: nothing else in the
+    // log is read.
     let mut streams: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut after = 0;
-    loop {
-        let page = app.store.audit_records(after, 5_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.record.seq;
-        for r in page {
-            if r.record.category == "change" && seen.insert(r.record.stream.clone()) {
-                streams.push(r.record.stream);
-            }
-        }
+    for kind in [
+        StreamKind::Incident,
+        StreamKind::Crime,
+        StreamKind::Person,
+        StreamKind::Vehicle,
+        StreamKind::Location,
+        StreamKind::Property,
+    ] {
+        streams.extend(app.store.streams(&StreamId::prefix(kind, "")).await?);
     }
     let mut docs = Vec::new();
     let mut rows = Vec::new();

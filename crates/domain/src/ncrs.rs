@@ -188,19 +188,10 @@ impl OnTimeShare {
 }
 
 /// Why a report was not recorded as a crime. Each needs a written rationale.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-)]
-#[strum(serialize_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum NonCrimeReason {
     /// On the balance of probability no notifiable offence was committed.
     NoNotifiableOffence,

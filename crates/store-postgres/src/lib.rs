@@ -4,9 +4,9 @@
 //! PostgreSQL does differently.
 
 use controlroom_store::{StoreError, StoreResult};
-use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore};
+use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrated, open_pool};
 use sqlx::Postgres;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgConnectOptions, PgQueryResult};
 use std::str::FromStr;
 
 /// The store on PostgreSQL: `PostgresStore::connect("postgres://user@host:5432/db")`.
@@ -32,26 +32,17 @@ impl Dialect for PostgresDialect {
             .map_err(|e| StoreError::Unavailable(format!("{url}: {e}")))?;
         // Migrations may take as long as they need (an index on a large table), on a
         // connection of their own without the requests' statement timeout.
-        let migrator = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_with(base.clone())
-            .await
-            .map_err(Self::error)?;
-        sqlx::migrate!("./migrations")
-            .run(&migrator)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrating the PostgreSQL database: {e}")))?;
+        let migrator = open_pool::<Self>(1, None, base.clone()).await?;
+        migrated(
+            "PostgreSQL",
+            sqlx::migrate!("./migrations").run(&migrator).await,
+        )?;
         migrator.close().await;
         // A statement that has not finished in 5 s is cancelled: a request fails fast (503)
         // instead of holding the chain lock and every writer behind it.
         let options = base.options([("synchronous_commit", "on"), ("statement_timeout", "5s")]);
-        let writer = PgPoolOptions::new()
-            .max_connections(10)
-            // Waiting longer for a connection than a person waits for a button is no use.
-            .acquire_timeout(STORE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(Self::error)?;
+        // Waiting longer for a connection than a person waits for a button is no use.
+        let writer = open_pool::<Self>(10, Some(STORE_TIMEOUT), options).await?;
         Ok(Pools {
             writer,
             reader: None,

@@ -19,9 +19,11 @@ use controlroom_store::{
     SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
 };
 use sqlx::error::DatabaseError;
+use sqlx::migrate::MigrateError;
+use sqlx::pool::PoolOptions;
 use sqlx::{
-    AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row,
-    Transaction, Type,
+    AssertSqlSafe, ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments,
+    Pool, Row, Transaction, Type,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -86,6 +88,25 @@ fn is_unavailable<D: Dialect + ?Sized>(e: &dyn DatabaseError) -> bool {
 pub struct Pools<DB: Database> {
     pub writer: Pool<DB>,
     pub reader: Option<Pool<DB>>,
+}
+
+/// Open a pool of at most `max` connections on `options`; a caller waits at most `wait` for
+/// a connection (sqlx's default when `None`).
+pub async fn open_pool<D: Dialect>(
+    max: u32,
+    wait: Option<Duration>,
+    options: <<D::Db as Database>::Connection as Connection>::Options,
+) -> StoreResult<Pool<D::Db>> {
+    let mut pool = PoolOptions::<D::Db>::new().max_connections(max);
+    if let Some(wait) = wait {
+        pool = pool.acquire_timeout(wait);
+    }
+    pool.connect_with(options).await.map_err(D::error)
+}
+
+/// The outcome of bringing the `database` schema up to date (`sqlx::migrate!(…).run(…)`).
+pub fn migrated(database: &str, done: Result<(), MigrateError>) -> StoreResult<()> {
+    done.map_err(|e| StoreError::Database(format!("migrating the {database} database: {e}")))
 }
 
 type DbRow<D> = <<D as Dialect>::Db as Database>::Row;

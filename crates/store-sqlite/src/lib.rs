@@ -7,12 +7,9 @@ pub mod mbtiles;
 
 use controlroom_store::StoreError;
 use controlroom_store::StoreResult;
-use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore};
+use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrated, open_pool};
 use sqlx::Sqlite;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
-    SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult, SqliteSynchronous};
 use std::str::FromStr;
 
 /// The store on SQLite: `SqliteStore::connect("sqlite://path/to/file.db")`.
@@ -49,22 +46,9 @@ impl Dialect for SqliteDialect {
                 StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(STORE_TIMEOUT)
-            .connect_with(options.clone())
-            .await
-            .map_err(Self::error)?;
-        sqlx::migrate!("./migrations")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrating the SQLite database: {e}")))?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(STORE_TIMEOUT)
-            .connect_with(options.read_only(true))
-            .await
-            .map_err(Self::error)?;
+        let writer = open_pool::<Self>(1, Some(STORE_TIMEOUT), options.clone()).await?;
+        migrated("SQLite", sqlx::migrate!("./migrations").run(&writer).await)?;
+        let reader = open_pool::<Self>(4, Some(STORE_TIMEOUT), options.read_only(true)).await?;
         Ok(Pools {
             writer,
             reader: Some(reader),

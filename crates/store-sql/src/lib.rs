@@ -18,7 +18,6 @@ use controlroom_store::{
     IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
     SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
 };
-use sqlx::error::DatabaseError;
 use sqlx::migrate::MigrateError;
 use sqlx::pool::PoolOptions;
 use sqlx::{
@@ -62,7 +61,7 @@ pub trait Dialect: Send + Sync + 'static {
             sqlx::Error::Database(e) if e.is_unique_violation() => {
                 StoreError::Conflict(e.message().to_owned())
             }
-            sqlx::Error::Database(e) if is_unavailable::<Self>(e.as_ref()) => {
+            sqlx::Error::Database(e) if e.code().is_some_and(|c| Self::unavailable(&c)) => {
                 StoreError::Unavailable(e.message().to_owned())
             }
             sqlx::Error::PoolTimedOut
@@ -77,10 +76,6 @@ pub trait Dialect: Send + Sync + 'static {
             other => StoreError::Database(other.to_string()),
         }
     }
-}
-
-fn is_unavailable<D: Dialect + ?Sized>(e: &dyn DatabaseError) -> bool {
-    e.code().is_some_and(|code| D::unavailable(&code))
 }
 
 /// The connections a store holds: every write goes through `writer`; reads go to `reader`,

@@ -20,6 +20,7 @@ use controlroom_store::{
 };
 use sqlx::migrate::MigrateError;
 use sqlx::pool::PoolOptions;
+use sqlx::query::Query;
 use sqlx::{
     AssertSqlSafe, ColumnIndex, Connection, Database, Decode, Encode, Executor, IntoArguments,
     Pool, Row, Transaction, Type,
@@ -33,7 +34,8 @@ pub const STORE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What one backend does differently; everything else is [`SqlStore`].
 pub trait Dialect: Send + Sync + 'static {
-    type Db: Database;
+    /// The sqlx database (`Sqlite`, `Postgres`); [`SqlDb`] holds for it by itself.
+    type Db: SqlDb;
 
     /// `sqlite` or `postgres`, for logs and `/readyz`.
     const BACKEND: &'static str;
@@ -106,19 +108,139 @@ pub fn migrated(database: &str, done: Result<(), MigrateError>) -> StoreResult<(
 
 type DbRow<D> = <<D as Dialect>::Db as Database>::Row;
 
-/// A Rust type the store both binds and reads on backend `DB`.
-pub trait Value<DB: Database>: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB> {}
-impl<DB: Database, T> Value<DB> for T where
-    T: for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB> + Type<DB>
+/// What [`SqlStore`] needs of a sqlx database, stated once. sqlx says what a backend can do as
+/// bounds on other types (`&mut Connection: Executor`, `i64: Encode<DB>`…), and Rust does not
+/// carry such bounds from a trait to where it is used; so this trait turns them into methods
+/// and supertraits, which it does carry, and the generic code needs only `D::Db: SqlDb`.
+pub trait SqlDb: Database<Arguments: IntoArguments<Self>, Row: SqlRow> {
+    /// Bind the next parameter.
+    fn bind<'q>(
+        query: Query<'q, Self, Self::Arguments>,
+        value: Param<'_>,
+    ) -> Query<'q, Self, Self::Arguments>;
+
+    /// A connection (a transaction's) to run statements on.
+    fn on(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self>;
+
+    /// A pool to run statements on.
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;
+}
+
+impl<DB> SqlDb for DB
+where
+    DB: Database<Arguments: IntoArguments<DB>, Row: SqlRow>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'a> Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<f64>: Encode<'a, DB> + Type<DB>,
+{
+    fn bind<'q>(
+        query: Query<'q, Self, Self::Arguments>,
+        value: Param<'_>,
+    ) -> Query<'q, Self, Self::Arguments> {
+        match value {
+            Param::Int(v) => query.bind(v),
+            Param::Real(v) => query.bind(v),
+            Param::Text(v) => query.bind(v),
+        }
+    }
+
+    fn on(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self> {
+        conn
+    }
+
+    fn on_pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
+        pool
+    }
+}
+
+/// A statement parameter: the three SQL types the store binds (`None` is NULL of that type).
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<&'a str>),
+}
+
+macro_rules! param_from {
+    ($($from:ty => |$v:ident| $param:expr),* $(,)?) => {
+        $(impl<'a> From<$from> for Param<'a> {
+            fn from($v: $from) -> Self {
+                $param
+            }
+        })*
+    };
+}
+
+param_from! {
+    i64 => |v| Param::Int(Some(v)),
+    &i64 => |v| Param::Int(Some(*v)),
+    Option<i64> => |v| Param::Int(v),
+    f64 => |v| Param::Real(Some(v)),
+    &f64 => |v| Param::Real(Some(*v)),
+    Option<f64> => |v| Param::Real(v),
+    &'a str => |v| Param::Text(Some(v)),
+    &'a String => |v| Param::Text(Some(v)),
+    Option<&'a str> => |v| Param::Text(v),
+    &'a Option<String> => |v| Param::Text(v.as_deref()),
+}
+
+/// `.arg(value)`: bind a parameter through [`SqlDb::bind`].
+trait Args<'a> {
+    fn arg(self, value: impl Into<Param<'a>>) -> Self;
+}
+
+impl<'q, 'a, DB: SqlDb> Args<'a> for Query<'q, DB, DB::Arguments> {
+    fn arg(self, value: impl Into<Param<'a>>) -> Self {
+        DB::bind(self, value.into())
+    }
+}
+
+/// A row of a backend the store runs on: it reads every type the store keeps.
+pub trait SqlRow:
+    Reads<String>
+    + Reads<Option<String>>
+    + Reads<i64>
+    + Reads<Option<i64>>
+    + Reads<f64>
+    + Reads<Option<f64>>
+    + Reads<i32>
 {
 }
 
+impl<R> SqlRow for R where
+    R: Reads<String>
+        + Reads<Option<String>>
+        + Reads<i64>
+        + Reads<Option<i64>>
+        + Reads<f64>
+        + Reads<Option<f64>>
+        + Reads<i32>
+{
+}
+
+/// Reading a column of type `T` from a row, by name or (`first`) the first column.
+pub trait Reads<T>: Row {
+    fn col(&self, column: &str) -> Result<T, sqlx::Error>;
+    fn first(&self) -> Result<T, sqlx::Error>;
+}
+
+impl<R: Row, T> Reads<T> for R
+where
+    T: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    for<'a> &'a str: ColumnIndex<R>,
+    usize: ColumnIndex<R>,
+{
+    fn col(&self, column: &str) -> Result<T, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn first(&self) -> Result<T, sqlx::Error> {
+        self.try_get(0)
+    }
+}
+
 /// The store on one backend. `SqliteStore` and `PostgresStore` are this with their dialect.
-///
-/// sqlx states what a backend can do as bounds on other types (its connections execute
-/// statements; `i64`, `String`… map to its SQL types), and Rust does not carry such bounds
-/// from a trait to where it is used: so the three generic impls below (the row mappers,
-/// [`Store`], [`WriteTx`]) each state them, the same list.
 pub struct SqlStore<D: Dialect> {
     writer: Pool<D::Db>,
     reader: Option<Pool<D::Db>>,
@@ -142,189 +264,161 @@ impl<D: Dialect> SqlStore<D> {
         self
     }
 
-    fn reader(&self) -> &Pool<D::Db> {
-        self.reader.as_ref().unwrap_or(&self.writer)
+    fn reader(&self) -> impl Executor<'_, Database = D::Db> {
+        D::Db::on_pool(self.reader.as_ref().unwrap_or(&self.writer))
+    }
+
+    fn writer(&self) -> impl Executor<'_, Database = D::Db> {
+        D::Db::on_pool(&self.writer)
     }
 }
 
 /// The row mappers: the columns are the same on every backend.
-struct Rows<D>(std::marker::PhantomData<D>);
+fn audit_record<R: SqlRow>(row: &R) -> Result<AuditRecord, sqlx::Error> {
+    Ok(AuditRecord {
+        seq: row.col("seq")?,
+        category: row.col("category")?,
+        stream: row.col("stream")?,
+        kind: row.col("kind")?,
+        actor: row.col("actor")?,
+        at_micros: row.col("at_micros")?,
+        payload: row.col("payload")?,
+        role: row.col("role")?,
+    })
+}
 
-impl<D: Dialect> Rows<D>
-where
-    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
-    <D::Db as Database>::Arguments: IntoArguments<D::Db>,
-    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<DbRow<D>>,
-    for<'a> Option<&'a str>: Encode<'a, D::Db>,
-    usize: ColumnIndex<DbRow<D>>,
-    String: Value<D::Db>,
-    Option<String>: Value<D::Db>,
-    i64: Value<D::Db>,
-    Option<i64>: Value<D::Db>,
-    f64: Value<D::Db>,
-    Option<f64>: Value<D::Db>,
-    i32: Value<D::Db>,
-{
-    fn audit_record(row: &DbRow<D>) -> Result<AuditRecord, sqlx::Error> {
-        Ok(AuditRecord {
-            seq: row.try_get("seq")?,
-            category: row.try_get("category")?,
-            stream: row.try_get("stream")?,
-            kind: row.try_get("kind")?,
-            actor: row.try_get("actor")?,
-            at_micros: row.try_get("at_micros")?,
-            payload: row.try_get("payload")?,
-            role: row.try_get("role")?,
-        })
-    }
+fn incident_row<R: SqlRow>(row: &R) -> Result<IncidentRow, sqlx::Error> {
+    Ok(IncidentRow {
+        id: row.col("id")?,
+        reference: row.col("reference")?,
+        status: row.col("status")?,
+        grade: row.col("grade")?,
+        incident_type: row.col("incident_type")?,
+        channel: row.col("channel")?,
+        location_text: row.col("location_text")?,
+        summary: row.col("summary")?,
+        contact_count: row.col("contact_count")?,
+        opened_at_micros: row.col("opened_at_micros")?,
+        last_changed_at_micros: row.col("last_changed_at_micros")?,
+        version: row.col("version")?,
+        attend_by_micros: row.col("attend_by_micros")?,
+        crime_report_at_micros: row.col("crime_report_at_micros")?,
+        recording_decided_at_micros: row.col("recording_decided_at_micros")?,
+        recording_decision: row.col("recording_decision")?,
+        lat: row.col("lat")?,
+        lon: row.col("lon")?,
+    })
+}
 
-    fn incident_row(row: &DbRow<D>) -> Result<IncidentRow, sqlx::Error> {
-        Ok(IncidentRow {
-            id: row.try_get("id")?,
-            reference: row.try_get("reference")?,
-            status: row.try_get("status")?,
-            grade: row.try_get("grade")?,
-            incident_type: row.try_get("incident_type")?,
-            channel: row.try_get("channel")?,
-            location_text: row.try_get("location_text")?,
-            summary: row.try_get("summary")?,
-            contact_count: row.try_get("contact_count")?,
-            opened_at_micros: row.try_get("opened_at_micros")?,
-            last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-            version: row.try_get("version")?,
-            attend_by_micros: row.try_get("attend_by_micros")?,
-            crime_report_at_micros: row.try_get("crime_report_at_micros")?,
-            recording_decided_at_micros: row.try_get("recording_decided_at_micros")?,
-            recording_decision: row.try_get("recording_decision")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-        })
-    }
+fn crime_row<R: SqlRow>(row: &R) -> Result<CrimeRow, sqlx::Error> {
+    Ok(CrimeRow {
+        id: row.col("id")?,
+        reference: row.col("reference")?,
+        classification: row.col("classification")?,
+        status: row.col("status")?,
+        reported_at_micros: row.col("reported_at_micros")?,
+        recorded_at_micros: row.col("recorded_at_micros")?,
+        recorded_by: row.col("recorded_by")?,
+        incident_id: row.col("incident_id")?,
+        location_text: row.col("location_text")?,
+        last_changed_at_micros: row.col("last_changed_at_micros")?,
+        version: row.col("version")?,
+    })
+}
 
-    fn crime_row(row: &DbRow<D>) -> Result<CrimeRow, sqlx::Error> {
-        Ok(CrimeRow {
-            id: row.try_get("id")?,
-            reference: row.try_get("reference")?,
-            classification: row.try_get("classification")?,
-            status: row.try_get("status")?,
-            reported_at_micros: row.try_get("reported_at_micros")?,
-            recorded_at_micros: row.try_get("recorded_at_micros")?,
-            recorded_by: row.try_get("recorded_by")?,
-            incident_id: row.try_get("incident_id")?,
-            location_text: row.try_get("location_text")?,
-            last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-            version: row.try_get("version")?,
-        })
-    }
+/// The user's row; its roles are read from `user_roles` afterwards.
+fn user_row<R: SqlRow>(row: &R) -> Result<UserRow, sqlx::Error> {
+    Ok(UserRow {
+        username: row.col("username")?,
+        roles: Vec::new(),
+        password_hash: row.col("password_hash")?,
+        created_at_micros: row.col("created_at_micros")?,
+    })
+}
 
-    /// The user's row; its roles are read from `user_roles` afterwards.
-    fn user_row(row: &DbRow<D>) -> Result<UserRow, sqlx::Error> {
-        Ok(UserRow {
-            username: row.try_get("username")?,
-            roles: Vec::new(),
-            password_hash: row.try_get("password_hash")?,
-            created_at_micros: row.try_get("created_at_micros")?,
-        })
-    }
+fn sign_in_attempt_row<R: SqlRow>(
+    row: &R,
+) -> Result<controlroom_store::SignInAttemptRow, sqlx::Error> {
+    let counts: i32 = row.col("counts_for_name")?;
+    Ok(controlroom_store::SignInAttemptRow {
+        username: row.col("username")?,
+        address: row.col("address")?,
+        at_micros: row.col("at_micros")?,
+        counts_for_name: counts != 0,
+    })
+}
 
-    fn sign_in_attempt_row(
-        row: &DbRow<D>,
-    ) -> Result<controlroom_store::SignInAttemptRow, sqlx::Error> {
-        let counts: i32 = row.try_get("counts_for_name")?;
-        Ok(controlroom_store::SignInAttemptRow {
-            username: row.try_get("username")?,
-            address: row.try_get("address")?,
-            at_micros: row.try_get("at_micros")?,
-            counts_for_name: counts != 0,
-        })
-    }
+fn session_row<R: SqlRow>(row: &R) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        token_hash: row.col("token_hash")?,
+        username: row.col("username")?,
+        created_at_micros: row.col("created_at_micros")?,
+        last_seen_at_micros: row.col("last_seen_at_micros")?,
+    })
+}
 
-    fn session_row(row: &DbRow<D>) -> Result<SessionRow, sqlx::Error> {
-        Ok(SessionRow {
-            token_hash: row.try_get("token_hash")?,
-            username: row.try_get("username")?,
-            created_at_micros: row.try_get("created_at_micros")?,
-            last_seen_at_micros: row.try_get("last_seen_at_micros")?,
-        })
-    }
+fn address_row<R: SqlRow>(row: &R) -> Result<AddressRow, sqlx::Error> {
+    Ok(AddressRow {
+        uprn: row.col("uprn")?,
+        single_line: row.col("single_line")?,
+        organisation: row.col("organisation")?,
+        building: row.col("building")?,
+        number: row.col("number")?,
+        street: row.col("street")?,
+        locality: row.col("locality")?,
+        town: row.col("town")?,
+        postcode: row.col("postcode")?,
+        classification: row.col("classification")?,
+        usrn: row.col("usrn")?,
+        lat: row.col("lat")?,
+        lon: row.col("lon")?,
+    })
+}
 
-    fn address_row(row: &DbRow<D>) -> Result<AddressRow, sqlx::Error> {
-        Ok(AddressRow {
-            uprn: row.try_get("uprn")?,
-            single_line: row.try_get("single_line")?,
-            organisation: row.try_get("organisation")?,
-            building: row.try_get("building")?,
-            number: row.try_get("number")?,
-            street: row.try_get("street")?,
-            locality: row.try_get("locality")?,
-            town: row.try_get("town")?,
-            postcode: row.try_get("postcode")?,
-            classification: row.try_get("classification")?,
-            usrn: row.try_get("usrn")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-        })
-    }
+fn street_row<R: SqlRow>(row: &R) -> Result<StreetRow, sqlx::Error> {
+    let min_lat: Option<f64> = row.col("min_lat")?;
+    let min_lon: Option<f64> = row.col("min_lon")?;
+    let max_lat: Option<f64> = row.col("max_lat")?;
+    let max_lon: Option<f64> = row.col("max_lon")?;
+    Ok(StreetRow {
+        id: row.col("id")?,
+        usrn: row.col("usrn")?,
+        name: row.col("name")?,
+        locality: row.col("locality")?,
+        town: row.col("town")?,
+        lat: row.col("lat")?,
+        lon: row.col("lon")?,
+        extent: match (min_lat, min_lon, max_lat, max_lon) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
+            _ => None,
+        },
+    })
+}
 
-    fn street_row(row: &DbRow<D>) -> Result<StreetRow, sqlx::Error> {
-        let min_lat: Option<f64> = row.try_get("min_lat")?;
-        let min_lon: Option<f64> = row.try_get("min_lon")?;
-        let max_lat: Option<f64> = row.try_get("max_lat")?;
-        let max_lon: Option<f64> = row.try_get("max_lon")?;
-        Ok(StreetRow {
-            id: row.try_get("id")?,
-            usrn: row.try_get("usrn")?,
-            name: row.try_get("name")?,
-            locality: row.try_get("locality")?,
-            town: row.try_get("town")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-            extent: match (min_lat, min_lon, max_lat, max_lon) {
-                (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-                _ => None,
-            },
-        })
-    }
+fn place_row<R: SqlRow>(row: &R) -> Result<PlaceRow, sqlx::Error> {
+    let aliases: String = row.col("aliases")?;
+    Ok(PlaceRow {
+        id: row.col("id")?,
+        name: row.col("name")?,
+        aliases: controlroom_store::sql::split_aliases(&aliases),
+        kind: row.col("kind")?,
+        locality: row.col("locality")?,
+        postcode_district: row.col("postcode_district")?,
+        lat: row.col("lat")?,
+        lon: row.col("lon")?,
+    })
+}
 
-    fn place_row(row: &DbRow<D>) -> Result<PlaceRow, sqlx::Error> {
-        let aliases: String = row.try_get("aliases")?;
-        Ok(PlaceRow {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            aliases: controlroom_store::sql::split_aliases(&aliases),
-            kind: row.try_get("kind")?,
-            locality: row.try_get("locality")?,
-            postcode_district: row.try_get("postcode_district")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-        })
-    }
-
-    fn postcode_row(row: &DbRow<D>) -> Result<PostcodeRow, sqlx::Error> {
-        Ok(PostcodeRow {
-            postcode: row.try_get("postcode")?,
-            lat: row.try_get("lat")?,
-            lon: row.try_get("lon")?,
-        })
-    }
+fn postcode_row<R: SqlRow>(row: &R) -> Result<PostcodeRow, sqlx::Error> {
+    Ok(PostcodeRow {
+        postcode: row.col("postcode")?,
+        lat: row.col("lat")?,
+        lon: row.col("lon")?,
+    })
 }
 
 #[async_trait]
-impl<D: Dialect> Store for SqlStore<D>
-where
-    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
-    <D::Db as Database>::Arguments: IntoArguments<D::Db>,
-    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<DbRow<D>>,
-    for<'a> Option<&'a str>: Encode<'a, D::Db>,
-    usize: ColumnIndex<DbRow<D>>,
-    String: Value<D::Db>,
-    Option<String>: Value<D::Db>,
-    i64: Value<D::Db>,
-    Option<i64>: Value<D::Db>,
-    f64: Value<D::Db>,
-    Option<f64>: Value<D::Db>,
-    i32: Value<D::Db>,
-{
+impl<D: Dialect> Store for SqlStore<D> {
     fn backend(&self) -> &'static str {
         D::BACKEND
     }
@@ -344,11 +438,11 @@ where
         }
         .map_err(D::error)?;
         let head = sqlx::query(D::LOCK_CHAIN_HEAD)
-            .fetch_one(&mut *tx)
+            .fetch_one(D::Db::on(&mut tx))
             .await
             .map_err(D::error)?;
-        let seq: i64 = head.try_get("seq").map_err(D::error)?;
-        let hash: String = head.try_get("hash").map_err(D::error)?;
+        let seq: i64 = head.col("seq").map_err(D::error)?;
+        let hash: String = head.col("hash").map_err(D::error)?;
         Ok(Box::new(SqlTx::<D> {
             tx,
             tip: ChainTip::read(seq, &hash, self.seal_key.clone())?,
@@ -357,33 +451,37 @@ where
 
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query(sql::SELECT_STREAM)
-            .bind(stream)
+            .arg(stream)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::audit_record)
+            .map(audit_record)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(sql::SELECT_STREAMS)
-            .bind(sql::prefix_pattern(prefix))
+        let rows = sqlx::query(sql::SELECT_STREAMS)
+            .arg(sql::prefix_pattern(prefix).as_str())
             .fetch_all(self.reader())
             .await
+            .map_err(D::error)?;
+        rows.iter()
+            .map(Reads::first)
+            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
         let rows = sqlx::query(AssertSqlSafe(sql::list_crimes()))
-            .bind(filter.status.as_deref())
-            .bind(filter.limit)
+            .arg(filter.status.as_deref())
+            .arg(filter.limit)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::crime_row)
+            .map(crime_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
@@ -393,35 +491,35 @@ where
         let mut query = sqlx::query(AssertSqlSafe(text));
         for arg in args {
             query = match arg {
-                sql::FilterArg::Text(t) => query.bind(t),
-                sql::FilterArg::Int(i) => query.bind(i),
+                sql::FilterArg::Text(t) => query.arg(t.as_str()),
+                sql::FilterArg::Int(i) => query.arg(i),
             };
         }
         let rows = query.fetch_all(self.reader()).await.map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::incident_row)
+            .map(incident_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
         let row = sqlx::query(sql::SELECT_USER)
-            .bind(username.as_str())
+            .arg(username.as_str())
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        let Some(mut user) = row
-            .as_ref()
-            .map(Rows::<D>::user_row)
-            .transpose()
-            .map_err(D::error)?
-        else {
+        let Some(mut user) = row.as_ref().map(user_row).transpose().map_err(D::error)? else {
             return Ok(None);
         };
-        user.roles = sqlx::query_scalar(sql::SELECT_USER_ROLES)
-            .bind(username.as_str())
+        let roles = sqlx::query(sql::SELECT_USER_ROLES)
+            .arg(username.as_str())
             .fetch_all(self.reader())
             .await
+            .map_err(D::error)?;
+        user.roles = roles
+            .iter()
+            .map(Reads::first)
+            .collect::<Result<_, _>>()
             .map_err(D::error)?;
         Ok(Some(user))
     }
@@ -433,7 +531,7 @@ where
             .map_err(D::error)?;
         let mut users: Vec<UserRow> = rows
             .iter()
-            .map(Rows::<D>::user_row)
+            .map(user_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)?;
         let roles = sqlx::query(sql::SELECT_ALL_USER_ROLES)
@@ -441,8 +539,8 @@ where
             .await
             .map_err(D::error)?;
         for row in &roles {
-            let username: String = row.try_get("username").map_err(D::error)?;
-            let role: String = row.try_get("role").map_err(D::error)?;
+            let username: String = row.col("username").map_err(D::error)?;
+            let role: String = row.col("role").map_err(D::error)?;
             if let Some(user) = users.iter_mut().find(|u| u.username == username) {
                 user.roles.push(role);
             }
@@ -451,23 +549,21 @@ where
     }
 
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(sql::SELECT_SETTING)
-            .bind(name)
+        let row = sqlx::query(sql::SELECT_SETTING)
+            .arg(name)
             .fetch_optional(self.reader())
             .await
-            .map_err(D::error)
+            .map_err(D::error)?;
+        row.as_ref().map(Reads::first).transpose().map_err(D::error)
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
         let row = sqlx::query(sql::SELECT_SESSION)
-            .bind(token_hash)
+            .arg(token_hash)
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.as_ref()
-            .map(Rows::<D>::session_row)
-            .transpose()
-            .map_err(D::error)
+        row.as_ref().map(session_row).transpose().map_err(D::error)
     }
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
@@ -476,16 +572,16 @@ where
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::session_row)
+            .map(session_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
         sqlx::query(sql::TOUCH_SESSION)
-            .bind(token_hash)
-            .bind(at_micros)
-            .execute(&self.writer)
+            .arg(token_hash)
+            .arg(at_micros)
+            .execute(self.writer())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -493,18 +589,18 @@ where
 
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
         let rows = sqlx::query(sql::SELECT_AUDIT_PAGE)
-            .bind(after)
-            .bind(limit)
+            .arg(after)
+            .arg(limit)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         rows.iter()
             .map(|row| {
                 Ok(StoredRecord {
-                    record: Rows::<D>::audit_record(row)?,
-                    prev_hash: row.try_get("prev_hash")?,
-                    hash: row.try_get("hash")?,
-                    seal: row.try_get("seal")?,
+                    record: audit_record(row)?,
+                    prev_hash: row.col("prev_hash")?,
+                    hash: row.col("hash")?,
+                    seal: row.col("seal")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -516,23 +612,24 @@ where
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?)))
+        row.map(|r| Ok((r.col("seq")?, r.col("hash")?)))
             .transpose()
             .map_err(D::error)
     }
 
     async fn gazetteer_revision(&self) -> StoreResult<i64> {
-        sqlx::query_scalar(sql::GAZETTEER_REVISION)
+        let row = sqlx::query(sql::GAZETTEER_REVISION)
             .fetch_one(self.reader())
             .await
-            .map_err(D::error)
+            .map_err(D::error)?;
+        row.first().map_err(D::error)
     }
 
     async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges> {
         let fetch = |table: &str, columns: &str| {
             sqlx::query(AssertSqlSafe(sql::gazetteer_changes(table, columns)))
-                .bind(after)
-                .bind(upto)
+                .arg(after)
+                .arg(upto)
                 .fetch_all(self.reader())
         };
         let addresses = fetch("gazetteer_addresses", sql::ADDRESS_COLUMNS)
@@ -551,19 +648,13 @@ where
             Ok(GazetteerChanges {
                 addresses: addresses
                     .iter()
-                    .map(Rows::<D>::address_row)
+                    .map(address_row)
                     .collect::<Result<_, _>>()?,
-                streets: streets
-                    .iter()
-                    .map(Rows::<D>::street_row)
-                    .collect::<Result<_, _>>()?,
-                places: places
-                    .iter()
-                    .map(Rows::<D>::place_row)
-                    .collect::<Result<_, _>>()?,
+                streets: streets.iter().map(street_row).collect::<Result<_, _>>()?,
+                places: places.iter().map(place_row).collect::<Result<_, _>>()?,
                 postcodes: postcodes
                     .iter()
-                    .map(Rows::<D>::postcode_row)
+                    .map(postcode_row)
                     .collect::<Result<_, _>>()?,
             })
         };
@@ -572,14 +663,11 @@ where
 
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>> {
         let row = sqlx::query(AssertSqlSafe(sql::select_address()))
-            .bind(uprn)
+            .arg(uprn)
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.as_ref()
-            .map(Rows::<D>::address_row)
-            .transpose()
-            .map_err(D::error)
+        row.as_ref().map(address_row).transpose().map_err(D::error)
     }
 
     async fn gazetteer_positions(&self, uprns: &[i64]) -> StoreResult<Vec<(i64, f64, f64)>> {
@@ -589,14 +677,14 @@ where
             let text = sql::uprn_positions(chunk.len());
             let mut query = sqlx::query(AssertSqlSafe(text));
             for uprn in chunk {
-                query = query.bind(*uprn);
+                query = query.arg(*uprn);
             }
             let rows = query.fetch_all(self.reader()).await.map_err(D::error)?;
             for r in &rows {
                 found.push((
-                    r.try_get("uprn").map_err(D::error)?,
-                    r.try_get("lat").map_err(D::error)?,
-                    r.try_get("lon").map_err(D::error)?,
+                    r.col("uprn").map_err(D::error)?,
+                    r.col("lat").map_err(D::error)?,
+                    r.col("lon").map_err(D::error)?,
                 ));
             }
         }
@@ -605,38 +693,29 @@ where
 
     async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>> {
         let row = sqlx::query(AssertSqlSafe(sql::select_street()))
-            .bind(id)
+            .arg(id)
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.as_ref()
-            .map(Rows::<D>::street_row)
-            .transpose()
-            .map_err(D::error)
+        row.as_ref().map(street_row).transpose().map_err(D::error)
     }
 
     async fn gazetteer_place(&self, id: &str) -> StoreResult<Option<PlaceRow>> {
         let row = sqlx::query(AssertSqlSafe(sql::select_place()))
-            .bind(id)
+            .arg(id)
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.as_ref()
-            .map(Rows::<D>::place_row)
-            .transpose()
-            .map_err(D::error)
+        row.as_ref().map(place_row).transpose().map_err(D::error)
     }
 
     async fn gazetteer_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeRow>> {
         let row = sqlx::query(sql::SELECT_POSTCODE)
-            .bind(postcode)
+            .arg(postcode)
             .fetch_optional(self.reader())
             .await
             .map_err(D::error)?;
-        row.as_ref()
-            .map(Rows::<D>::postcode_row)
-            .transpose()
-            .map_err(D::error)
+        row.as_ref().map(postcode_row).transpose().map_err(D::error)
     }
 
     async fn gazetteer_addresses_within(
@@ -645,16 +724,16 @@ where
         limit: i64,
     ) -> StoreResult<Vec<AddressRow>> {
         let rows = sqlx::query(AssertSqlSafe(sql::addresses_within()))
-            .bind(bbox.0)
-            .bind(bbox.1)
-            .bind(bbox.2)
-            .bind(bbox.3)
-            .bind(limit)
+            .arg(bbox.0)
+            .arg(bbox.1)
+            .arg(bbox.2)
+            .arg(bbox.3)
+            .arg(limit)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::address_row)
+            .map(address_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
@@ -665,16 +744,16 @@ where
         limit: i64,
     ) -> StoreResult<Vec<StreetRow>> {
         let rows = sqlx::query(AssertSqlSafe(sql::streets_within()))
-            .bind(bbox.0)
-            .bind(bbox.1)
-            .bind(bbox.2)
-            .bind(bbox.3)
-            .bind(limit)
+            .arg(bbox.0)
+            .arg(bbox.1)
+            .arg(bbox.2)
+            .arg(bbox.3)
+            .arg(limit)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::street_row)
+            .map(street_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
@@ -690,19 +769,19 @@ where
         let text = sql::street_points(usrns.len());
         let mut query = sqlx::query(AssertSqlSafe(text));
         for usrn in usrns {
-            query = query.bind(*usrn);
+            query = query.arg(*usrn);
         }
         let rows = query
-            .bind(limit)
+            .arg(limit)
             .fetch_all(self.reader())
             .await
             .map_err(D::error)?;
         let point = |r: &DbRow<D>| -> Result<StreetPoint, sqlx::Error> {
             Ok(StreetPoint {
-                usrn: r.try_get("usrn")?,
-                number: r.try_get("number")?,
-                lat: r.try_get("lat")?,
-                lon: r.try_get("lon")?,
+                usrn: r.col("usrn")?,
+                number: r.col("number")?,
+                lat: r.col("lat")?,
+                lon: r.col("lon")?,
             })
         };
         rows.iter()
@@ -716,7 +795,7 @@ where
             .fetch_one(self.reader())
             .await
             .map_err(D::error)?;
-        let get = |name: &str| row.try_get::<i64, _>(name);
+        let get = |name: &str| -> Result<i64, sqlx::Error> { row.col(name) };
         let counts = || -> Result<GazetteerCounts, sqlx::Error> {
             Ok(GazetteerCounts {
                 addresses: get("addresses")?,
@@ -742,22 +821,14 @@ struct SqlTx<D: Dialect> {
     tip: ChainTip,
 }
 
+impl<D: Dialect> SqlTx<D> {
+    fn conn(&mut self) -> impl Executor<'_, Database = D::Db> {
+        D::Db::on(&mut self.tx)
+    }
+}
+
 #[async_trait]
-impl<D: Dialect> WriteTx for SqlTx<D>
-where
-    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
-    <D::Db as Database>::Arguments: IntoArguments<D::Db>,
-    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<DbRow<D>>,
-    for<'a> Option<&'a str>: Encode<'a, D::Db>,
-    usize: ColumnIndex<DbRow<D>>,
-    String: Value<D::Db>,
-    Option<String>: Value<D::Db>,
-    i64: Value<D::Db>,
-    Option<i64>: Value<D::Db>,
-    f64: Value<D::Db>,
-    Option<f64>: Value<D::Db>,
-    i32: Value<D::Db>,
-{
+impl<D: Dialect> WriteTx for SqlTx<D> {
     async fn append(&mut self, new: NewRecord) -> StoreResult<i64> {
         let link = self.tip.link(new);
         let StoredRecord {
@@ -767,25 +838,25 @@ where
             seal,
         } = &link.stored;
         sqlx::query(sql::INSERT_AUDIT)
-            .bind(record.seq)
-            .bind(&record.category)
-            .bind(&record.stream)
-            .bind(&record.kind)
-            .bind(&record.actor)
-            .bind(record.at_micros)
-            .bind(&record.payload)
-            .bind(prev_hash)
-            .bind(hash)
-            .bind(record.role.as_deref())
-            .bind(seal.as_deref())
-            .execute(&mut *self.tx)
+            .arg(record.seq)
+            .arg(&record.category)
+            .arg(&record.stream)
+            .arg(&record.kind)
+            .arg(&record.actor)
+            .arg(record.at_micros)
+            .arg(&record.payload)
+            .arg(prev_hash)
+            .arg(hash)
+            .arg(record.role.as_deref())
+            .arg(seal.as_deref())
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         let (seq, head) = link.head();
         sqlx::query(sql::UPDATE_CHAIN_HEAD)
-            .bind(seq)
-            .bind(head)
-            .execute(&mut *self.tx)
+            .arg(seq)
+            .arg(head)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(self.tip.advance(link))
@@ -793,40 +864,41 @@ where
 
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query(sql::SELECT_STREAM)
-            .bind(stream)
-            .fetch_all(&mut *self.tx)
+            .arg(stream)
+            .fetch_all(self.conn())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::audit_record)
+            .map(audit_record)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
-        let last: i64 = sqlx::query_scalar(sql::NEXT_INCIDENT_NUMBER)
-            .bind(day)
-            .fetch_one(&mut *self.tx)
+        let row = sqlx::query(sql::NEXT_INCIDENT_NUMBER)
+            .arg(day)
+            .fetch_one(self.conn())
             .await
             .map_err(D::error)?;
+        let last: i64 = row.first().map_err(D::error)?;
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
     }
 
     async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
         sqlx::query(sql::UPSERT_CRIME)
-            .bind(&row.id)
-            .bind(&row.reference)
-            .bind(&row.classification)
-            .bind(&row.status)
-            .bind(row.reported_at_micros)
-            .bind(row.recorded_at_micros)
-            .bind(&row.recorded_by)
-            .bind(row.incident_id.as_deref())
-            .bind(&row.location_text)
-            .bind(row.last_changed_at_micros)
-            .bind(row.version)
-            .execute(&mut *self.tx)
+            .arg(&row.id)
+            .arg(&row.reference)
+            .arg(&row.classification)
+            .arg(&row.status)
+            .arg(row.reported_at_micros)
+            .arg(row.recorded_at_micros)
+            .arg(&row.recorded_by)
+            .arg(row.incident_id.as_deref())
+            .arg(&row.location_text)
+            .arg(row.last_changed_at_micros)
+            .arg(row.version)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -834,25 +906,25 @@ where
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {
         sqlx::query(sql::UPSERT_INCIDENT)
-            .bind(&row.id)
-            .bind(&row.reference)
-            .bind(&row.status)
-            .bind(&row.grade)
-            .bind(&row.incident_type)
-            .bind(&row.channel)
-            .bind(&row.location_text)
-            .bind(&row.summary)
-            .bind(row.contact_count)
-            .bind(row.opened_at_micros)
-            .bind(row.last_changed_at_micros)
-            .bind(row.version)
-            .bind(row.attend_by_micros)
-            .bind(row.crime_report_at_micros)
-            .bind(row.recording_decided_at_micros)
-            .bind(row.recording_decision.as_deref())
-            .bind(row.lat)
-            .bind(row.lon)
-            .execute(&mut *self.tx)
+            .arg(&row.id)
+            .arg(&row.reference)
+            .arg(&row.status)
+            .arg(&row.grade)
+            .arg(&row.incident_type)
+            .arg(&row.channel)
+            .arg(&row.location_text)
+            .arg(&row.summary)
+            .arg(row.contact_count)
+            .arg(row.opened_at_micros)
+            .arg(row.last_changed_at_micros)
+            .arg(row.version)
+            .arg(row.attend_by_micros)
+            .arg(row.crime_report_at_micros)
+            .arg(row.recording_decided_at_micros)
+            .arg(row.recording_decision.as_deref())
+            .arg(row.lat)
+            .arg(row.lon)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -866,11 +938,11 @@ where
             )));
         };
         sqlx::query(sql::INSERT_USER)
-            .bind(&user.username)
-            .bind(first)
-            .bind(&user.password_hash)
-            .bind(user.created_at_micros)
-            .execute(&mut *self.tx)
+            .arg(&user.username)
+            .arg(first)
+            .arg(&user.password_hash)
+            .arg(user.created_at_micros)
+            .execute(self.conn())
             .await
             .map_err(|e| match D::error(e) {
                 StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
@@ -878,10 +950,10 @@ where
             })?;
         for (position, role) in (0_i64..).zip(&user.roles) {
             sqlx::query(sql::INSERT_USER_ROLE)
-                .bind(&user.username)
-                .bind(role)
-                .bind(position)
-                .execute(&mut *self.tx)
+                .arg(&user.username)
+                .arg(role)
+                .arg(position)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)?;
         }
@@ -890,10 +962,10 @@ where
 
     async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()> {
         sqlx::query(sql::INSERT_SETTING)
-            .bind(name)
-            .bind(value)
-            .bind(at_micros)
-            .execute(&mut *self.tx)
+            .arg(name)
+            .arg(value)
+            .arg(at_micros)
+            .execute(self.conn())
             .await
             .map_err(|e| match D::error(e) {
                 StoreError::Conflict(_) => StoreError::Conflict(format!("the setting {name}")),
@@ -904,11 +976,11 @@ where
 
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
         sqlx::query(sql::INSERT_SESSION)
-            .bind(&session.token_hash)
-            .bind(&session.username)
-            .bind(session.created_at_micros)
-            .bind(session.last_seen_at_micros)
-            .execute(&mut *self.tx)
+            .arg(&session.token_hash)
+            .arg(&session.username)
+            .arg(session.created_at_micros)
+            .arg(session.last_seen_at_micros)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -916,8 +988,8 @@ where
 
     async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64> {
         let done = sqlx::query(sql::DELETE_USER_SESSIONS)
-            .bind(username)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(D::rows_affected(&done))
@@ -930,9 +1002,9 @@ where
             )));
         };
         let updated = sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
-            .bind(username)
-            .bind(first)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .arg(first)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         if D::rows_affected(&updated) == 0 {
@@ -941,16 +1013,16 @@ where
             )));
         }
         sqlx::query(sql::DELETE_USER_ROLES)
-            .bind(username)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         for (position, role) in (0_i64..).zip(roles) {
             sqlx::query(sql::INSERT_USER_ROLE)
-                .bind(username)
-                .bind(role)
-                .bind(position)
-                .execute(&mut *self.tx)
+                .arg(username)
+                .arg(role)
+                .arg(position)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)?;
         }
@@ -959,9 +1031,9 @@ where
 
     async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()> {
         let updated = sqlx::query(sql::UPDATE_PASSWORD_HASH)
-            .bind(username)
-            .bind(password_hash)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .arg(password_hash)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         if D::rows_affected(&updated) == 0 {
@@ -974,8 +1046,8 @@ where
 
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
         sqlx::query(sql::DELETE_SESSION)
-            .bind(token_hash)
-            .execute(&mut *self.tx)
+            .arg(token_hash)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -988,14 +1060,14 @@ where
         since_micros: i64,
     ) -> StoreResult<Vec<SignInAttemptRow>> {
         let rows = sqlx::query(sql::SELECT_SIGN_IN_ATTEMPTS)
-            .bind(username)
-            .bind(address)
-            .bind(since_micros)
-            .fetch_all(&mut *self.tx)
+            .arg(username)
+            .arg(address)
+            .arg(since_micros)
+            .fetch_all(self.conn())
             .await
             .map_err(D::error)?;
         rows.iter()
-            .map(Rows::<D>::sign_in_attempt_row)
+            .map(sign_in_attempt_row)
             .collect::<Result<_, _>>()
             .map_err(D::error)
     }
@@ -1006,13 +1078,14 @@ where
         address: &str,
         since_micros: i64,
     ) -> StoreResult<bool> {
-        let count: i64 = sqlx::query_scalar(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
-            .bind(username)
-            .bind(address)
-            .bind(since_micros)
-            .fetch_one(&mut *self.tx)
+        let row = sqlx::query(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
+            .arg(username)
+            .arg(address)
+            .arg(since_micros)
+            .fetch_one(self.conn())
             .await
             .map_err(D::error)?;
+        let count: i64 = row.first().map_err(D::error)?;
         Ok(count > 0)
     }
 
@@ -1024,17 +1097,18 @@ where
         forget_before_micros: i64,
     ) -> StoreResult<i64> {
         sqlx::query(sql::FORGET_SIGN_IN_ATTEMPTS)
-            .bind(forget_before_micros)
-            .execute(&mut *self.tx)
+            .arg(forget_before_micros)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
-        sqlx::query_scalar(sql::INSERT_SIGN_IN_ATTEMPT)
-            .bind(username)
-            .bind(address)
-            .bind(at_micros)
-            .fetch_one(&mut *self.tx)
+        let row = sqlx::query(sql::INSERT_SIGN_IN_ATTEMPT)
+            .arg(username)
+            .arg(address)
+            .arg(at_micros)
+            .fetch_one(self.conn())
             .await
-            .map_err(D::error)
+            .map_err(D::error)?;
+        row.first().map_err(D::error)
     }
 
     async fn sign_in_succeeded(
@@ -1046,25 +1120,25 @@ where
         forget_before_micros: i64,
     ) -> StoreResult<()> {
         sqlx::query(sql::DELETE_SIGN_IN_ATTEMPT)
-            .bind(attempt_id)
-            .execute(&mut *self.tx)
+            .arg(attempt_id)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         sqlx::query(sql::CLEAR_SIGN_IN_NAME)
-            .bind(username)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         sqlx::query(sql::FORGET_SIGN_IN_ADDRESSES)
-            .bind(forget_before_micros)
-            .execute(&mut *self.tx)
+            .arg(forget_before_micros)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         sqlx::query(sql::UPSERT_SIGN_IN_ADDRESS)
-            .bind(username)
-            .bind(address)
-            .bind(at_micros)
-            .execute(&mut *self.tx)
+            .arg(username)
+            .arg(address)
+            .arg(at_micros)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -1076,15 +1150,15 @@ where
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
         let row = sqlx::query(sql::SELECT_IDEMPOTENT)
-            .bind(actor)
-            .bind(key)
-            .fetch_optional(&mut *self.tx)
+            .arg(actor)
+            .arg(key)
+            .fetch_optional(self.conn())
             .await
             .map_err(D::error)?;
         row.map(|r| {
             Ok(IdempotentResponse {
-                fingerprint: r.try_get("fingerprint")?,
-                body: r.try_get("body")?,
+                fingerprint: r.col("fingerprint")?,
+                body: r.col("body")?,
             })
         })
         .transpose()
@@ -1099,12 +1173,12 @@ where
         at_micros: i64,
     ) -> StoreResult<()> {
         sqlx::query(sql::INSERT_IDEMPOTENT)
-            .bind(actor)
-            .bind(key)
-            .bind(&response.fingerprint)
-            .bind(&response.body)
-            .bind(at_micros)
-            .execute(&mut *self.tx)
+            .arg(actor)
+            .arg(key)
+            .arg(&response.fingerprint)
+            .arg(&response.body)
+            .arg(at_micros)
+            .execute(self.conn())
             .await
             .map_err(D::error)?;
         Ok(())
@@ -1118,32 +1192,32 @@ where
         let mut changed = 0;
         for a in &batch.addresses {
             changed += sqlx::query(sql::UPSERT_ADDRESS)
-                .bind(a.uprn)
-                .bind(&a.single_line)
-                .bind(a.organisation.as_deref())
-                .bind(a.building.as_deref())
-                .bind(a.number.as_deref())
-                .bind(a.street.as_deref())
-                .bind(a.locality.as_deref())
-                .bind(a.town.as_deref())
-                .bind(a.postcode.as_deref())
-                .bind(&a.classification)
-                .bind(a.usrn)
-                .bind(a.lat)
-                .bind(a.lon)
-                .bind(revision)
-                .execute(&mut *self.tx)
+                .arg(a.uprn)
+                .arg(&a.single_line)
+                .arg(a.organisation.as_deref())
+                .arg(a.building.as_deref())
+                .arg(a.number.as_deref())
+                .arg(a.street.as_deref())
+                .arg(a.locality.as_deref())
+                .arg(a.town.as_deref())
+                .arg(a.postcode.as_deref())
+                .arg(&a.classification)
+                .arg(a.usrn)
+                .arg(a.lat)
+                .arg(a.lon)
+                .arg(revision)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)
                 .map(|done| D::rows_affected(&done))?;
         }
         for (uprn, lat, lon) in &batch.positions {
             changed += sqlx::query(sql::UPSERT_UPRN_POSITION)
-                .bind(uprn)
-                .bind(lat)
-                .bind(lon)
-                .bind(revision)
-                .execute(&mut *self.tx)
+                .arg(uprn)
+                .arg(lat)
+                .arg(lon)
+                .arg(revision)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)
                 .map(|done| D::rows_affected(&done))?;
@@ -1151,46 +1225,46 @@ where
         for s in &batch.streets {
             let extent = s.extent;
             changed += sqlx::query(sql::UPSERT_STREET)
-                .bind(&s.id)
-                .bind(s.usrn)
-                .bind(&s.name)
-                .bind(s.locality.as_deref())
-                .bind(s.town.as_deref())
-                .bind(s.lat)
-                .bind(s.lon)
-                .bind(extent.map(|e| e.0))
-                .bind(extent.map(|e| e.1))
-                .bind(extent.map(|e| e.2))
-                .bind(extent.map(|e| e.3))
-                .bind(revision)
-                .execute(&mut *self.tx)
+                .arg(&s.id)
+                .arg(s.usrn)
+                .arg(&s.name)
+                .arg(s.locality.as_deref())
+                .arg(s.town.as_deref())
+                .arg(s.lat)
+                .arg(s.lon)
+                .arg(extent.map(|e| e.0))
+                .arg(extent.map(|e| e.1))
+                .arg(extent.map(|e| e.2))
+                .arg(extent.map(|e| e.3))
+                .arg(revision)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)
                 .map(|done| D::rows_affected(&done))?;
         }
         for p in &batch.places {
             changed += sqlx::query(sql::UPSERT_PLACE)
-                .bind(&p.id)
-                .bind(&p.name)
-                .bind(sql::join_aliases(&p.aliases))
-                .bind(&p.kind)
-                .bind(p.locality.as_deref())
-                .bind(p.postcode_district.as_deref())
-                .bind(p.lat)
-                .bind(p.lon)
-                .bind(revision)
-                .execute(&mut *self.tx)
+                .arg(&p.id)
+                .arg(&p.name)
+                .arg(sql::join_aliases(&p.aliases).as_str())
+                .arg(&p.kind)
+                .arg(p.locality.as_deref())
+                .arg(p.postcode_district.as_deref())
+                .arg(p.lat)
+                .arg(p.lon)
+                .arg(revision)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)
                 .map(|done| D::rows_affected(&done))?;
         }
         for p in &batch.postcodes {
             changed += sqlx::query(sql::UPSERT_POSTCODE)
-                .bind(&p.postcode)
-                .bind(p.lat)
-                .bind(p.lon)
-                .bind(revision)
-                .execute(&mut *self.tx)
+                .arg(&p.postcode)
+                .arg(p.lat)
+                .arg(p.lon)
+                .arg(revision)
+                .execute(self.conn())
                 .await
                 .map_err(D::error)
                 .map(|done| D::rows_affected(&done))?;
@@ -1200,8 +1274,8 @@ where
 
     async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64> {
         Ok(sqlx::query(sql::DERIVE_STREETS)
-            .bind(revision)
-            .execute(&mut *self.tx)
+            .arg(revision)
+            .execute(self.conn())
             .await
             .map_err(D::error)
             .map(|done| D::rows_affected(&done))?)

@@ -417,6 +417,18 @@ fn postcode_row<R: SqlRow>(row: &R) -> Result<PostcodeRow, sqlx::Error> {
     })
 }
 
+/// A stream's change records, oldest first, read on the pool or in a write transaction.
+async fn stream_on<'e, DB: SqlDb>(
+    on: impl Executor<'e, Database = DB>,
+    stream: &str,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let rows = sqlx::query(sql::SELECT_STREAM)
+        .arg(stream)
+        .fetch_all(on)
+        .await?;
+    rows.iter().map(audit_record).collect()
+}
+
 #[async_trait]
 impl<D: Dialect> Store for SqlStore<D> {
     fn backend(&self) -> &'static str {
@@ -450,15 +462,7 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(sql::SELECT_STREAM)
-            .arg(stream)
-            .fetch_all(self.reader())
-            .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(audit_record)
-            .collect::<Result<_, _>>()
-            .map_err(D::error)
+        stream_on(self.reader(), stream).await.map_err(D::error)
     }
 
     async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>> {
@@ -863,15 +867,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(sql::SELECT_STREAM)
-            .arg(stream)
-            .fetch_all(self.conn())
-            .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(audit_record)
-            .collect::<Result<_, _>>()
-            .map_err(D::error)
+        stream_on(self.conn(), stream).await.map_err(D::error)
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {

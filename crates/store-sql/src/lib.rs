@@ -273,7 +273,8 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
-/// The row mappers: the columns are the same on every backend.
+// The row mappers: the columns are the same on every backend.
+
 fn audit_record<R: SqlRow>(row: &R) -> Result<AuditRecord, sqlx::Error> {
     Ok(AuditRecord {
         seq: row.col("seq")?,

@@ -106,8 +106,6 @@ pub fn migrated(database: &str, done: Result<(), MigrateError>) -> StoreResult<(
     done.map_err(|e| StoreError::Database(format!("migrating the {database} database: {e}")))
 }
 
-type DbRow<D> = <<D as Dialect>::Db as Database>::Row;
-
 /// What [`SqlStore`] needs of a sqlx database, stated once. sqlx says what a backend can do as
 /// bounds on other types (`&mut Connection: Executor`, `i64: Encode<DB>`…), and Rust does not
 /// carry such bounds from a trait to where it is used; so this trait turns them into methods
@@ -418,16 +416,49 @@ fn postcode_row<R: SqlRow>(row: &R) -> Result<PostcodeRow, sqlx::Error> {
     })
 }
 
+/// Every row `query` returns, read by `map`.
+async fn fetch_all<'e, DB: SqlDb, T>(
+    query: Query<'e, DB, DB::Arguments>,
+    on: impl Executor<'e, Database = DB>,
+    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
+    query.fetch_all(on).await?.iter().map(map).collect()
+}
+
+/// The one row `query` returns, read by `map`.
+async fn fetch_one<'e, DB: SqlDb, T>(
+    query: Query<'e, DB, DB::Arguments>,
+    on: impl Executor<'e, Database = DB>,
+    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    map(&query.fetch_one(on).await?)
+}
+
+/// The row `query` returns, if any, read by `map`.
+async fn fetch_optional<'e, DB: SqlDb, T>(
+    query: Query<'e, DB, DB::Arguments>,
+    on: impl Executor<'e, Database = DB>,
+    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, sqlx::Error> {
+    query
+        .fetch_optional(on)
+        .await?
+        .as_ref()
+        .map(map)
+        .transpose()
+}
+
 /// A stream's change records, oldest first, read on the pool or in a write transaction.
 async fn stream_on<'e, DB: SqlDb>(
     on: impl Executor<'e, Database = DB>,
     stream: &str,
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    let rows = sqlx::query(sql::SELECT_STREAM)
-        .arg(stream)
-        .fetch_all(on)
-        .await?;
-    rows.iter().map(audit_record).collect()
+    fetch_all(
+        sqlx::query(sql::SELECT_STREAM).arg(stream),
+        on,
+        audit_record,
+    )
+    .await
 }
 
 #[async_trait]
@@ -467,27 +498,18 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(sql::SELECT_STREAMS)
-            .arg(sql::prefix_pattern(prefix).as_str())
-            .fetch_all(self.reader())
+        let query = sqlx::query(sql::SELECT_STREAMS).arg(sql::prefix_pattern(prefix).as_str());
+        fetch_all(query, self.reader(), Reads::first)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(Reads::first)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
-        let rows = sqlx::query(AssertSqlSafe(sql::list_crimes()))
+        let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
             .arg(filter.status.as_deref())
-            .arg(filter.limit)
-            .fetch_all(self.reader())
+            .arg(filter.limit);
+        fetch_all(query, self.reader(), crime_row)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(crime_row)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
@@ -500,52 +522,38 @@ impl<D: Dialect> Store for SqlStore<D> {
                 sql::FilterArg::Int(i) => query.arg(i),
             };
         }
-        let rows = query.fetch_all(self.reader()).await.map_err(D::error)?;
-        rows.iter()
-            .map(incident_row)
-            .collect::<Result<_, _>>()
+        fetch_all(query, self.reader(), incident_row)
+            .await
             .map_err(D::error)
     }
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
-        let row = sqlx::query(sql::SELECT_USER)
-            .arg(username.as_str())
-            .fetch_optional(self.reader())
+        let query = sqlx::query(sql::SELECT_USER).arg(username.as_str());
+        let Some(mut user) = fetch_optional(query, self.reader(), user_row)
             .await
-            .map_err(D::error)?;
-        let Some(mut user) = row.as_ref().map(user_row).transpose().map_err(D::error)? else {
+            .map_err(D::error)?
+        else {
             return Ok(None);
         };
-        let roles = sqlx::query(sql::SELECT_USER_ROLES)
-            .arg(username.as_str())
-            .fetch_all(self.reader())
+        let query = sqlx::query(sql::SELECT_USER_ROLES).arg(username.as_str());
+        user.roles = fetch_all(query, self.reader(), Reads::first)
             .await
-            .map_err(D::error)?;
-        user.roles = roles
-            .iter()
-            .map(Reads::first)
-            .collect::<Result<_, _>>()
             .map_err(D::error)?;
         Ok(Some(user))
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
-        let rows = sqlx::query(sql::SELECT_USERS)
-            .fetch_all(self.reader())
+        let mut users = fetch_all(sqlx::query(sql::SELECT_USERS), self.reader(), user_row)
             .await
             .map_err(D::error)?;
-        let mut users: Vec<UserRow> = rows
-            .iter()
-            .map(user_row)
-            .collect::<Result<_, _>>()
-            .map_err(D::error)?;
-        let roles = sqlx::query(sql::SELECT_ALL_USER_ROLES)
-            .fetch_all(self.reader())
-            .await
-            .map_err(D::error)?;
-        for row in &roles {
-            let username: String = row.col("username").map_err(D::error)?;
-            let role: String = row.col("role").map_err(D::error)?;
+        let roles: Vec<(String, String)> = fetch_all(
+            sqlx::query(sql::SELECT_ALL_USER_ROLES),
+            self.reader(),
+            |row| Ok((row.col("username")?, row.col("role")?)),
+        )
+        .await
+        .map_err(D::error)?;
+        for (username, role) in roles {
             if let Some(user) = users.iter_mut().find(|u| u.username == username) {
                 user.roles.push(role);
             }
@@ -554,31 +562,23 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query(sql::SELECT_SETTING)
-            .arg(name)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(sql::SELECT_SETTING).arg(name);
+        fetch_optional(query, self.reader(), Reads::first)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(Reads::first).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
-        let row = sqlx::query(sql::SELECT_SESSION)
-            .arg(token_hash)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(sql::SELECT_SESSION).arg(token_hash);
+        fetch_optional(query, self.reader(), session_row)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(session_row).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
-        let rows = sqlx::query(sql::SELECT_SESSIONS)
-            .fetch_all(self.reader())
+        let query = sqlx::query(sql::SELECT_SESSIONS);
+        fetch_all(query, self.reader(), session_row)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(session_row)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
@@ -593,86 +593,79 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
-        let rows = sqlx::query(sql::SELECT_AUDIT_PAGE)
-            .arg(after)
-            .arg(limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredRecord {
-                    record: audit_record(row)?,
-                    prev_hash: row.col("prev_hash")?,
-                    hash: row.col("hash")?,
-                    seal: row.col("seal")?,
-                })
+        let query = sqlx::query(sql::SELECT_AUDIT_PAGE).arg(after).arg(limit);
+        fetch_all(query, self.reader(), |row| {
+            Ok(StoredRecord {
+                record: audit_record(row)?,
+                prev_hash: row.col("prev_hash")?,
+                hash: row.col("hash")?,
+                seal: row.col("seal")?,
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(D::error)
+        })
+        .await
+        .map_err(D::error)
     }
 
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>> {
-        let row = sqlx::query(sql::SELECT_CHAIN_HEAD)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(D::error)?;
-        row.map(|r| Ok((r.col("seq")?, r.col("hash")?)))
-            .transpose()
-            .map_err(D::error)
+        let query = sqlx::query(sql::SELECT_CHAIN_HEAD);
+        fetch_optional(query, self.reader(), |r| {
+            Ok((r.col("seq")?, r.col("hash")?))
+        })
+        .await
+        .map_err(D::error)
     }
 
     async fn gazetteer_revision(&self) -> StoreResult<i64> {
-        let row = sqlx::query(sql::GAZETTEER_REVISION)
-            .fetch_one(self.reader())
+        let query = sqlx::query(sql::GAZETTEER_REVISION);
+        fetch_one(query, self.reader(), Reads::first)
             .await
-            .map_err(D::error)?;
-        row.first().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges> {
-        let fetch = |table: &str, columns: &str| {
+        let changed = |table: &str, columns: &str| {
             sqlx::query(AssertSqlSafe(sql::gazetteer_changes(table, columns)))
                 .arg(after)
                 .arg(upto)
-                .fetch_all(self.reader())
         };
-        let addresses = fetch("gazetteer_addresses", sql::ADDRESS_COLUMNS)
+        let on = || self.reader();
+        Ok(GazetteerChanges {
+            addresses: fetch_all(
+                changed("gazetteer_addresses", sql::ADDRESS_COLUMNS),
+                on(),
+                address_row,
+            )
             .await
-            .map_err(D::error)?;
-        let streets = fetch("gazetteer_streets", sql::STREET_COLUMNS)
+            .map_err(D::error)?,
+            streets: fetch_all(
+                changed("gazetteer_streets", sql::STREET_COLUMNS),
+                on(),
+                street_row,
+            )
             .await
-            .map_err(D::error)?;
-        let places = fetch("gazetteer_places", sql::PLACE_COLUMNS)
+            .map_err(D::error)?,
+            places: fetch_all(
+                changed("gazetteer_places", sql::PLACE_COLUMNS),
+                on(),
+                place_row,
+            )
             .await
-            .map_err(D::error)?;
-        let postcodes = fetch("gazetteer_postcodes", "postcode, lat, lon")
+            .map_err(D::error)?,
+            postcodes: fetch_all(
+                changed("gazetteer_postcodes", "postcode, lat, lon"),
+                on(),
+                postcode_row,
+            )
             .await
-            .map_err(D::error)?;
-        let all = || -> Result<GazetteerChanges, sqlx::Error> {
-            Ok(GazetteerChanges {
-                addresses: addresses
-                    .iter()
-                    .map(address_row)
-                    .collect::<Result<_, _>>()?,
-                streets: streets.iter().map(street_row).collect::<Result<_, _>>()?,
-                places: places.iter().map(place_row).collect::<Result<_, _>>()?,
-                postcodes: postcodes
-                    .iter()
-                    .map(postcode_row)
-                    .collect::<Result<_, _>>()?,
-            })
-        };
-        all().map_err(D::error)
+            .map_err(D::error)?,
+        })
     }
 
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>> {
-        let row = sqlx::query(AssertSqlSafe(sql::select_address()))
-            .arg(uprn)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(AssertSqlSafe(sql::select_address())).arg(uprn);
+        fetch_optional(query, self.reader(), address_row)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(address_row).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn gazetteer_positions(&self, uprns: &[i64]) -> StoreResult<Vec<(i64, f64, f64)>> {
@@ -684,43 +677,33 @@ impl<D: Dialect> Store for SqlStore<D> {
             for uprn in chunk {
                 query = query.arg(*uprn);
             }
-            let rows = query.fetch_all(self.reader()).await.map_err(D::error)?;
-            for r in &rows {
-                found.push((
-                    r.col("uprn").map_err(D::error)?,
-                    r.col("lat").map_err(D::error)?,
-                    r.col("lon").map_err(D::error)?,
-                ));
-            }
+            let positions = fetch_all(query, self.reader(), |r| {
+                Ok((r.col("uprn")?, r.col("lat")?, r.col("lon")?))
+            });
+            found.extend(positions.await.map_err(D::error)?);
         }
         Ok(found)
     }
 
     async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>> {
-        let row = sqlx::query(AssertSqlSafe(sql::select_street()))
-            .arg(id)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(AssertSqlSafe(sql::select_street())).arg(id);
+        fetch_optional(query, self.reader(), street_row)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(street_row).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn gazetteer_place(&self, id: &str) -> StoreResult<Option<PlaceRow>> {
-        let row = sqlx::query(AssertSqlSafe(sql::select_place()))
-            .arg(id)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(AssertSqlSafe(sql::select_place())).arg(id);
+        fetch_optional(query, self.reader(), place_row)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(place_row).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn gazetteer_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeRow>> {
-        let row = sqlx::query(sql::SELECT_POSTCODE)
-            .arg(postcode)
-            .fetch_optional(self.reader())
+        let query = sqlx::query(sql::SELECT_POSTCODE).arg(postcode);
+        fetch_optional(query, self.reader(), postcode_row)
             .await
-            .map_err(D::error)?;
-        row.as_ref().map(postcode_row).transpose().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn gazetteer_addresses_within(
@@ -728,18 +711,14 @@ impl<D: Dialect> Store for SqlStore<D> {
         bbox: (f64, f64, f64, f64),
         limit: i64,
     ) -> StoreResult<Vec<AddressRow>> {
-        let rows = sqlx::query(AssertSqlSafe(sql::addresses_within()))
+        let query = sqlx::query(AssertSqlSafe(sql::addresses_within()))
             .arg(bbox.0)
             .arg(bbox.1)
             .arg(bbox.2)
             .arg(bbox.3)
-            .arg(limit)
-            .fetch_all(self.reader())
+            .arg(limit);
+        fetch_all(query, self.reader(), address_row)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(address_row)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
@@ -748,18 +727,14 @@ impl<D: Dialect> Store for SqlStore<D> {
         bbox: (f64, f64, f64, f64),
         limit: i64,
     ) -> StoreResult<Vec<StreetRow>> {
-        let rows = sqlx::query(AssertSqlSafe(sql::streets_within()))
+        let query = sqlx::query(AssertSqlSafe(sql::streets_within()))
             .arg(bbox.0)
             .arg(bbox.1)
             .arg(bbox.2)
             .arg(bbox.3)
-            .arg(limit)
-            .fetch_all(self.reader())
+            .arg(limit);
+        fetch_all(query, self.reader(), street_row)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(street_row)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
@@ -776,40 +751,30 @@ impl<D: Dialect> Store for SqlStore<D> {
         for usrn in usrns {
             query = query.arg(*usrn);
         }
-        let rows = query
-            .arg(limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(D::error)?;
-        let point = |r: &DbRow<D>| -> Result<StreetPoint, sqlx::Error> {
+        fetch_all(query.arg(limit), self.reader(), |r| {
             Ok(StreetPoint {
                 usrn: r.col("usrn")?,
                 number: r.col("number")?,
                 lat: r.col("lat")?,
                 lon: r.col("lon")?,
             })
-        };
-        rows.iter()
-            .map(point)
-            .collect::<Result<_, _>>()
-            .map_err(D::error)
+        })
+        .await
+        .map_err(D::error)
     }
 
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts> {
-        let row = sqlx::query(sql::GAZETTEER_COUNTS)
-            .fetch_one(self.reader())
-            .await
-            .map_err(D::error)?;
-        let get = |name: &str| -> Result<i64, sqlx::Error> { row.col(name) };
-        let counts = || -> Result<GazetteerCounts, sqlx::Error> {
+        let query = sqlx::query(sql::GAZETTEER_COUNTS);
+        fetch_one(query, self.reader(), |row| {
             Ok(GazetteerCounts {
-                addresses: get("addresses")?,
-                streets: get("streets")?,
-                places: get("places")?,
-                postcodes: get("postcodes")?,
+                addresses: row.col("addresses")?,
+                streets: row.col("streets")?,
+                places: row.col("places")?,
+                postcodes: row.col("postcodes")?,
             })
-        };
-        counts().map_err(D::error)
+        })
+        .await
+        .map_err(D::error)
     }
 
     async fn close(&self) {
@@ -872,12 +837,10 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
-        let row = sqlx::query(sql::NEXT_INCIDENT_NUMBER)
-            .arg(day)
-            .fetch_one(self.conn())
+        let query = sqlx::query(sql::NEXT_INCIDENT_NUMBER).arg(day);
+        let last: i64 = fetch_one(query, self.conn(), Reads::first)
             .await
             .map_err(D::error)?;
-        let last: i64 = row.first().map_err(D::error)?;
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
     }
@@ -1056,16 +1019,12 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         address: &str,
         since_micros: i64,
     ) -> StoreResult<Vec<SignInAttemptRow>> {
-        let rows = sqlx::query(sql::SELECT_SIGN_IN_ATTEMPTS)
+        let query = sqlx::query(sql::SELECT_SIGN_IN_ATTEMPTS)
             .arg(username)
             .arg(address)
-            .arg(since_micros)
-            .fetch_all(self.conn())
+            .arg(since_micros);
+        fetch_all(query, self.conn(), sign_in_attempt_row)
             .await
-            .map_err(D::error)?;
-        rows.iter()
-            .map(sign_in_attempt_row)
-            .collect::<Result<_, _>>()
             .map_err(D::error)
     }
 
@@ -1075,14 +1034,13 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         address: &str,
         since_micros: i64,
     ) -> StoreResult<bool> {
-        let row = sqlx::query(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
+        let query = sqlx::query(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
             .arg(username)
             .arg(address)
-            .arg(since_micros)
-            .fetch_one(self.conn())
+            .arg(since_micros);
+        let count: i64 = fetch_one(query, self.conn(), Reads::first)
             .await
             .map_err(D::error)?;
-        let count: i64 = row.first().map_err(D::error)?;
         Ok(count > 0)
     }
 
@@ -1098,14 +1056,13 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .execute(self.conn())
             .await
             .map_err(D::error)?;
-        let row = sqlx::query(sql::INSERT_SIGN_IN_ATTEMPT)
+        let query = sqlx::query(sql::INSERT_SIGN_IN_ATTEMPT)
             .arg(username)
             .arg(address)
-            .arg(at_micros)
-            .fetch_one(self.conn())
+            .arg(at_micros);
+        fetch_one(query, self.conn(), Reads::first)
             .await
-            .map_err(D::error)?;
-        row.first().map_err(D::error)
+            .map_err(D::error)
     }
 
     async fn sign_in_succeeded(
@@ -1146,19 +1103,14 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         actor: &str,
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
-        let row = sqlx::query(sql::SELECT_IDEMPOTENT)
-            .arg(actor)
-            .arg(key)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(D::error)?;
-        row.map(|r| {
+        let query = sqlx::query(sql::SELECT_IDEMPOTENT).arg(actor).arg(key);
+        fetch_optional(query, self.conn(), |r| {
             Ok(IdempotentResponse {
                 fingerprint: r.col("fingerprint")?,
                 body: r.col("body")?,
             })
         })
-        .transpose()
+        .await
         .map_err(D::error)
     }
 

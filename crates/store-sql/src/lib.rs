@@ -795,6 +795,15 @@ impl<D: Dialect> SqlTx<D> {
     fn conn(&mut self) -> impl Executor<'_, Database = D::Db> {
         D::Db::on(&mut self.tx)
     }
+
+    /// Run a statement in the transaction; returns how many rows it changed.
+    async fn run(
+        &mut self,
+        query: Query<'_, D::Db, <D::Db as Database>::Arguments>,
+    ) -> StoreResult<u64> {
+        let done = query.execute(self.conn()).await.map_err(D::error)?;
+        Ok(D::rows_affected(&done))
+    }
 }
 
 #[async_trait]
@@ -807,7 +816,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             hash,
             seal,
         } = &link.stored;
-        sqlx::query(sql::INSERT_AUDIT)
+        let query = sqlx::query(sql::INSERT_AUDIT)
             .arg(record.seq)
             .arg(&record.category)
             .arg(&record.stream)
@@ -818,17 +827,11 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .arg(prev_hash)
             .arg(hash)
             .arg(record.role.as_deref())
-            .arg(seal.as_deref())
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(seal.as_deref());
+        self.run(query).await?;
         let (seq, head) = link.head();
-        sqlx::query(sql::UPDATE_CHAIN_HEAD)
-            .arg(seq)
-            .arg(head)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+        self.run(sqlx::query(sql::UPDATE_CHAIN_HEAD).arg(seq).arg(head))
+            .await?;
         Ok(self.tip.advance(link))
     }
 
@@ -846,7 +849,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
-        sqlx::query(sql::UPSERT_CRIME)
+        let query = sqlx::query(sql::UPSERT_CRIME)
             .arg(&row.id)
             .arg(&row.reference)
             .arg(&row.classification)
@@ -857,15 +860,13 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .arg(row.incident_id.as_deref())
             .arg(&row.location_text)
             .arg(row.last_changed_at_micros)
-            .arg(row.version)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(row.version);
+        self.run(query).await?;
         Ok(())
     }
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {
-        sqlx::query(sql::UPSERT_INCIDENT)
+        let query = sqlx::query(sql::UPSERT_INCIDENT)
             .arg(&row.id)
             .arg(&row.reference)
             .arg(&row.status)
@@ -883,10 +884,8 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .arg(row.recording_decided_at_micros)
             .arg(row.recording_decision.as_deref())
             .arg(row.lat)
-            .arg(row.lon)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(row.lon);
+        self.run(query).await?;
         Ok(())
     }
 
@@ -897,62 +896,50 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 user.username
             )));
         };
-        sqlx::query(sql::INSERT_USER)
+        let query = sqlx::query(sql::INSERT_USER)
             .arg(&user.username)
             .arg(first)
             .arg(&user.password_hash)
-            .arg(user.created_at_micros)
-            .execute(self.conn())
-            .await
-            .map_err(|e| match D::error(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
-                other => other,
-            })?;
+            .arg(user.created_at_micros);
+        self.run(query).await.map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
+            other => other,
+        })?;
         for (position, role) in (0_i64..).zip(&user.roles) {
-            sqlx::query(sql::INSERT_USER_ROLE)
+            let query = sqlx::query(sql::INSERT_USER_ROLE)
                 .arg(&user.username)
                 .arg(role)
-                .arg(position)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)?;
+                .arg(position);
+            self.run(query).await?;
         }
         Ok(())
     }
 
     async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()> {
-        sqlx::query(sql::INSERT_SETTING)
+        let query = sqlx::query(sql::INSERT_SETTING)
             .arg(name)
             .arg(value)
-            .arg(at_micros)
-            .execute(self.conn())
-            .await
-            .map_err(|e| match D::error(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("the setting {name}")),
-                other => other,
-            })?;
+            .arg(at_micros);
+        self.run(query).await.map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("the setting {name}")),
+            other => other,
+        })?;
         Ok(())
     }
 
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
-        sqlx::query(sql::INSERT_SESSION)
+        let query = sqlx::query(sql::INSERT_SESSION)
             .arg(&session.token_hash)
             .arg(&session.username)
             .arg(session.created_at_micros)
-            .arg(session.last_seen_at_micros)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(session.last_seen_at_micros);
+        self.run(query).await?;
         Ok(())
     }
 
     async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64> {
-        let done = sqlx::query(sql::DELETE_USER_SESSIONS)
-            .arg(username)
-            .execute(self.conn())
+        self.run(sqlx::query(sql::DELETE_USER_SESSIONS).arg(username))
             .await
-            .map_err(D::error)?;
-        Ok(D::rows_affected(&done))
     }
 
     async fn replace_user_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()> {
@@ -961,42 +948,39 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 "user {username} would have no role"
             )));
         };
-        let updated = sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
-            .arg(username)
-            .arg(first)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
-        if D::rows_affected(&updated) == 0 {
+        let updated = self
+            .run(
+                sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
+                    .arg(username)
+                    .arg(first),
+            )
+            .await?;
+        if updated == 0 {
             return Err(StoreError::Corrupt(format!(
                 "user {username} is not on file"
             )));
         }
-        sqlx::query(sql::DELETE_USER_ROLES)
-            .arg(username)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+        self.run(sqlx::query(sql::DELETE_USER_ROLES).arg(username))
+            .await?;
         for (position, role) in (0_i64..).zip(roles) {
-            sqlx::query(sql::INSERT_USER_ROLE)
+            let query = sqlx::query(sql::INSERT_USER_ROLE)
                 .arg(username)
                 .arg(role)
-                .arg(position)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)?;
+                .arg(position);
+            self.run(query).await?;
         }
         Ok(())
     }
 
     async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()> {
-        let updated = sqlx::query(sql::UPDATE_PASSWORD_HASH)
-            .arg(username)
-            .arg(password_hash)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
-        if D::rows_affected(&updated) == 0 {
+        let updated = self
+            .run(
+                sqlx::query(sql::UPDATE_PASSWORD_HASH)
+                    .arg(username)
+                    .arg(password_hash),
+            )
+            .await?;
+        if updated == 0 {
             return Err(StoreError::Corrupt(format!(
                 "user {username} is not on file"
             )));
@@ -1005,11 +989,8 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query(sql::DELETE_SESSION)
-            .arg(token_hash)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+        self.run(sqlx::query(sql::DELETE_SESSION).arg(token_hash))
+            .await?;
         Ok(())
     }
 
@@ -1051,11 +1032,8 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         at_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<i64> {
-        sqlx::query(sql::FORGET_SIGN_IN_ATTEMPTS)
-            .arg(forget_before_micros)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+        self.run(sqlx::query(sql::FORGET_SIGN_IN_ATTEMPTS).arg(forget_before_micros))
+            .await?;
         let query = sqlx::query(sql::INSERT_SIGN_IN_ATTEMPT)
             .arg(username)
             .arg(address)
@@ -1073,28 +1051,17 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         at_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<()> {
-        sqlx::query(sql::DELETE_SIGN_IN_ATTEMPT)
-            .arg(attempt_id)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
-        sqlx::query(sql::CLEAR_SIGN_IN_NAME)
-            .arg(username)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
-        sqlx::query(sql::FORGET_SIGN_IN_ADDRESSES)
-            .arg(forget_before_micros)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
-        sqlx::query(sql::UPSERT_SIGN_IN_ADDRESS)
+        self.run(sqlx::query(sql::DELETE_SIGN_IN_ATTEMPT).arg(attempt_id))
+            .await?;
+        self.run(sqlx::query(sql::CLEAR_SIGN_IN_NAME).arg(username))
+            .await?;
+        self.run(sqlx::query(sql::FORGET_SIGN_IN_ADDRESSES).arg(forget_before_micros))
+            .await?;
+        let query = sqlx::query(sql::UPSERT_SIGN_IN_ADDRESS)
             .arg(username)
             .arg(address)
-            .arg(at_micros)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(at_micros);
+        self.run(query).await?;
         Ok(())
     }
 
@@ -1121,15 +1088,13 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         response: &IdempotentResponse,
         at_micros: i64,
     ) -> StoreResult<()> {
-        sqlx::query(sql::INSERT_IDEMPOTENT)
+        let query = sqlx::query(sql::INSERT_IDEMPOTENT)
             .arg(actor)
             .arg(key)
             .arg(&response.fingerprint)
             .arg(&response.body)
-            .arg(at_micros)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)?;
+            .arg(at_micros);
+        self.run(query).await?;
         Ok(())
     }
 
@@ -1140,7 +1105,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     ) -> StoreResult<u64> {
         let mut changed = 0;
         for a in &batch.addresses {
-            changed += sqlx::query(sql::UPSERT_ADDRESS)
+            let query = sqlx::query(sql::UPSERT_ADDRESS)
                 .arg(a.uprn)
                 .arg(&a.single_line)
                 .arg(a.organisation.as_deref())
@@ -1154,26 +1119,20 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 .arg(a.usrn)
                 .arg(a.lat)
                 .arg(a.lon)
-                .arg(revision)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)
-                .map(|done| D::rows_affected(&done))?;
+                .arg(revision);
+            changed += self.run(query).await?;
         }
         for (uprn, lat, lon) in &batch.positions {
-            changed += sqlx::query(sql::UPSERT_UPRN_POSITION)
+            let query = sqlx::query(sql::UPSERT_UPRN_POSITION)
                 .arg(uprn)
                 .arg(lat)
                 .arg(lon)
-                .arg(revision)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)
-                .map(|done| D::rows_affected(&done))?;
+                .arg(revision);
+            changed += self.run(query).await?;
         }
         for s in &batch.streets {
             let extent = s.extent;
-            changed += sqlx::query(sql::UPSERT_STREET)
+            let query = sqlx::query(sql::UPSERT_STREET)
                 .arg(&s.id)
                 .arg(s.usrn)
                 .arg(&s.name)
@@ -1185,14 +1144,11 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 .arg(extent.map(|e| e.1))
                 .arg(extent.map(|e| e.2))
                 .arg(extent.map(|e| e.3))
-                .arg(revision)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)
-                .map(|done| D::rows_affected(&done))?;
+                .arg(revision);
+            changed += self.run(query).await?;
         }
         for p in &batch.places {
-            changed += sqlx::query(sql::UPSERT_PLACE)
+            let query = sqlx::query(sql::UPSERT_PLACE)
                 .arg(&p.id)
                 .arg(&p.name)
                 .arg(sql::join_aliases(&p.aliases).as_str())
@@ -1201,33 +1157,24 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 .arg(p.postcode_district.as_deref())
                 .arg(p.lat)
                 .arg(p.lon)
-                .arg(revision)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)
-                .map(|done| D::rows_affected(&done))?;
+                .arg(revision);
+            changed += self.run(query).await?;
         }
         for p in &batch.postcodes {
-            changed += sqlx::query(sql::UPSERT_POSTCODE)
+            let query = sqlx::query(sql::UPSERT_POSTCODE)
                 .arg(&p.postcode)
                 .arg(p.lat)
                 .arg(p.lon)
-                .arg(revision)
-                .execute(self.conn())
-                .await
-                .map_err(D::error)
-                .map(|done| D::rows_affected(&done))?;
+                .arg(revision);
+            changed += self.run(query).await?;
         }
         Ok(changed)
     }
 
     async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64> {
-        Ok(sqlx::query(sql::DERIVE_STREETS)
-            .arg(revision)
-            .execute(self.conn())
-            .await
-            .map_err(D::error)
-            .map(|done| D::rows_affected(&done))?)
+        Ok(self
+            .run(sqlx::query(sql::DERIVE_STREETS).arg(revision))
+            .await?)
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

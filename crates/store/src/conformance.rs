@@ -1,5 +1,6 @@
-//! The behaviour every storage backend must show. Each adapter's tests call [`run_all`] with
-//! a factory for fresh, migrated, empty stores; a failure panics with what was expected.
+//! The behaviour every storage backend must show. Each adapter's tests invoke
+//! [`conformance_tests!`](crate::conformance_tests) with a factory for fresh, migrated, empty
+//! stores: every check is a test of its own, and a failure panics with what was expected.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
@@ -11,29 +12,47 @@ use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
 use std::future::Future;
 
-pub async fn run_all<F, Fut>(fresh: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Box<dyn Store>>,
-{
-    appended_records_form_a_verifiable_chain(fresh().await.as_ref()).await;
-    an_uncommitted_transaction_leaves_nothing(fresh().await.as_ref()).await;
-    streams_hold_only_their_changes_in_order(fresh().await.as_ref()).await;
-    incident_numbers_restart_each_day(fresh().await.as_ref()).await;
-    crime_numbers_run_by_year_apart_from_incidents(fresh().await.as_ref()).await;
-    incident_rows_upsert_and_filter(fresh().await.as_ref()).await;
-    incident_rows_by_recording_decision(fresh().await.as_ref()).await;
-    crime_rows_upsert_and_filter_by_status(fresh().await.as_ref()).await;
-    users_and_sessions_round_trip(fresh().await.as_ref()).await;
-    a_user_holds_several_roles(fresh().await.as_ref()).await;
-    roles_passwords_and_sessions_change_in_a_transaction(fresh().await.as_ref()).await;
-    records_keep_the_role_they_were_made_under(fresh().await.as_ref()).await;
-    settings_are_written_once(fresh().await.as_ref()).await;
-    idempotent_responses_are_kept_per_actor(fresh().await.as_ref()).await;
-    text_survives_exactly(fresh().await.as_ref()).await;
-    gazetteer_rows_upsert_by_key_and_carry_their_revision(fresh().await.as_ref()).await;
-    streets_are_found_by_box_with_their_points(fresh().await.as_ref()).await;
-    sign_in_attempts_are_counted_cleared_and_forgotten(fresh().await.as_ref()).await;
+/// A fresh, migrated, empty store for one check, and whatever must outlive it (a temporary
+/// directory, a database to drop afterwards).
+pub trait Fixture: Send {
+    fn store(&self) -> &dyn Store;
+    /// The check is over: close the store and clean up.
+    fn finish(self) -> impl Future<Output = ()> + Send;
+}
+
+/// A store and something to keep until it is closed (e.g. the directory of its file).
+impl<G: Send> Fixture for (Box<dyn Store>, G) {
+    fn store(&self) -> &dyn Store {
+        self.0.as_ref()
+    }
+
+    async fn finish(self) {
+        self.0.close().await;
+        drop(self.1);
+    }
+}
+
+/// Every check of the suite as its own `#[tokio::test]`, in the module that invokes it, so one
+/// failure hides none of the others. `$fresh` names an `async fn() -> Option<impl Fixture>`;
+/// `None` skips the check (a backend that is not configured here; say so on stderr).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten);
+    };
+    (@each $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                use $crate::conformance::Fixture as _;
+                let Some(fixture) = $fresh().await else {
+                    return;
+                };
+                $crate::conformance::$check(fixture.store()).await;
+                fixture.finish().await;
+            }
+        )*
+    };
 }
 
 fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRecord {
@@ -1124,4 +1143,20 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
         vec![]
     );
     tx.commit().await.unwrap();
+}
+
+/// The PostgreSQL server to run the suite against (`CONTROLROOM_TEST_POSTGRES_URL`). Without
+/// one the check is skipped, and says so; but with `CONTROLROOM_REQUIRE_POSTGRES=1` (as CI
+/// sets) it fails, so a run cannot pass by skipping.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("CONTROLROOM_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CONTROLROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") => {
+            panic!("CONTROLROOM_REQUIRE_POSTGRES=1 but CONTROLROOM_TEST_POSTGRES_URL is not set")
+        }
+        _ => {
+            eprintln!("skipped: set CONTROLROOM_TEST_POSTGRES_URL to run the PostgreSQL checks");
+            None
+        }
+    }
 }

@@ -5,9 +5,12 @@
 //! and decisions are made on state nobody else can change meanwhile. Reads that need no
 //! audit record go straight to [`Store`].
 //!
-//! Both adapters (`controlroom-store-sqlite`, `controlroom-store-postgres`) must pass the
-//! same [`conformance`] suite.
+//! One SQL implementation (`controlroom-store-sql`) serves both backends; its adapters
+//! (`controlroom-store-sqlite`, `controlroom-store-postgres`) must pass the same
+//! `conformance` suite. A new audit record's hash and seal are worked out here, in
+//! [`chain`], never by an adapter.
 
+pub mod chain;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod records;
@@ -232,161 +235,6 @@ pub trait WriteTx: Send {
     async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
-}
-
-/// The gazetteer's row mappers, shared by both adapters as [`row_mappers`] is.
-#[macro_export]
-macro_rules! gazetteer_row_mappers {
-    ($row:ty) => {
-        fn address_row(row: &$row) -> Result<AddressRow, sqlx::Error> {
-            Ok(AddressRow {
-                uprn: row.try_get("uprn")?,
-                single_line: row.try_get("single_line")?,
-                organisation: row.try_get("organisation")?,
-                building: row.try_get("building")?,
-                number: row.try_get("number")?,
-                street: row.try_get("street")?,
-                locality: row.try_get("locality")?,
-                town: row.try_get("town")?,
-                postcode: row.try_get("postcode")?,
-                classification: row.try_get("classification")?,
-                usrn: row.try_get("usrn")?,
-                lat: row.try_get("lat")?,
-                lon: row.try_get("lon")?,
-            })
-        }
-
-        fn street_row(row: &$row) -> Result<StreetRow, sqlx::Error> {
-            let min_lat: Option<f64> = row.try_get("min_lat")?;
-            let min_lon: Option<f64> = row.try_get("min_lon")?;
-            let max_lat: Option<f64> = row.try_get("max_lat")?;
-            let max_lon: Option<f64> = row.try_get("max_lon")?;
-            Ok(StreetRow {
-                id: row.try_get("id")?,
-                usrn: row.try_get("usrn")?,
-                name: row.try_get("name")?,
-                locality: row.try_get("locality")?,
-                town: row.try_get("town")?,
-                lat: row.try_get("lat")?,
-                lon: row.try_get("lon")?,
-                extent: match (min_lat, min_lon, max_lat, max_lon) {
-                    (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-                    _ => None,
-                },
-            })
-        }
-
-        fn place_row(row: &$row) -> Result<PlaceRow, sqlx::Error> {
-            let aliases: String = row.try_get("aliases")?;
-            Ok(PlaceRow {
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                aliases: $crate::sql::split_aliases(&aliases),
-                kind: row.try_get("kind")?,
-                locality: row.try_get("locality")?,
-                postcode_district: row.try_get("postcode_district")?,
-                lat: row.try_get("lat")?,
-                lon: row.try_get("lon")?,
-            })
-        }
-
-        fn postcode_row(row: &$row) -> Result<PostcodeRow, sqlx::Error> {
-            Ok(PostcodeRow {
-                postcode: row.try_get("postcode")?,
-                lat: row.try_get("lat")?,
-                lon: row.try_get("lon")?,
-            })
-        }
-    };
-}
-
-/// The row mappers both adapters share, generated for each backend's row type: the columns
-/// are the same on SQLite and PostgreSQL, only the row type differs. (A macro, because a
-/// generic function over `sqlx::Row` would drag sqlx into this backend-neutral crate.)
-#[macro_export]
-macro_rules! row_mappers {
-    ($row:ty) => {
-        fn audit_record(row: &$row) -> Result<AuditRecord, sqlx::Error> {
-            Ok(AuditRecord {
-                seq: row.try_get("seq")?,
-                category: row.try_get("category")?,
-                stream: row.try_get("stream")?,
-                kind: row.try_get("kind")?,
-                actor: row.try_get("actor")?,
-                at_micros: row.try_get("at_micros")?,
-                payload: row.try_get("payload")?,
-                role: row.try_get("role")?,
-            })
-        }
-
-        fn incident_row(row: &$row) -> Result<IncidentRow, sqlx::Error> {
-            Ok(IncidentRow {
-                id: row.try_get("id")?,
-                reference: row.try_get("reference")?,
-                status: row.try_get("status")?,
-                grade: row.try_get("grade")?,
-                incident_type: row.try_get("incident_type")?,
-                channel: row.try_get("channel")?,
-                location_text: row.try_get("location_text")?,
-                summary: row.try_get("summary")?,
-                contact_count: row.try_get("contact_count")?,
-                opened_at_micros: row.try_get("opened_at_micros")?,
-                last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-                version: row.try_get("version")?,
-                attend_by_micros: row.try_get("attend_by_micros")?,
-                crime_report_at_micros: row.try_get("crime_report_at_micros")?,
-                recording_decided_at_micros: row.try_get("recording_decided_at_micros")?,
-                recording_decision: row.try_get("recording_decision")?,
-                lat: row.try_get("lat")?,
-                lon: row.try_get("lon")?,
-            })
-        }
-
-        fn crime_row(row: &$row) -> Result<CrimeRow, sqlx::Error> {
-            Ok(CrimeRow {
-                id: row.try_get("id")?,
-                reference: row.try_get("reference")?,
-                classification: row.try_get("classification")?,
-                status: row.try_get("status")?,
-                reported_at_micros: row.try_get("reported_at_micros")?,
-                recorded_at_micros: row.try_get("recorded_at_micros")?,
-                recorded_by: row.try_get("recorded_by")?,
-                incident_id: row.try_get("incident_id")?,
-                location_text: row.try_get("location_text")?,
-                last_changed_at_micros: row.try_get("last_changed_at_micros")?,
-                version: row.try_get("version")?,
-            })
-        }
-
-        /// The user's row; its roles are read from `user_roles` afterwards.
-        fn user_row(row: &$row) -> Result<UserRow, sqlx::Error> {
-            Ok(UserRow {
-                username: row.try_get("username")?,
-                roles: Vec::new(),
-                password_hash: row.try_get("password_hash")?,
-                created_at_micros: row.try_get("created_at_micros")?,
-            })
-        }
-
-        fn sign_in_attempt_row(row: &$row) -> Result<$crate::SignInAttemptRow, sqlx::Error> {
-            let counts: i32 = row.try_get("counts_for_name")?;
-            Ok($crate::SignInAttemptRow {
-                username: row.try_get("username")?,
-                address: row.try_get("address")?,
-                at_micros: row.try_get("at_micros")?,
-                counts_for_name: counts != 0,
-            })
-        }
-
-        fn session_row(row: &$row) -> Result<SessionRow, sqlx::Error> {
-            Ok(SessionRow {
-                token_hash: row.try_get("token_hash")?,
-                username: row.try_get("username")?,
-                created_at_micros: row.try_get("created_at_micros")?,
-                last_seen_at_micros: row.try_get("last_seen_at_micros")?,
-            })
-        }
-    };
 }
 
 /// Map tiles the server itself serves (an MBTiles file): the image at `z/x/y` in the XYZ

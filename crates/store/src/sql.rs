@@ -1,5 +1,5 @@
-//! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). Statements
-//! that differ (locking, upserts of the chain head) stay in each adapter.
+//! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). What differs
+//! (taking the chain lock) is in each adapter's `Dialect`.
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role, seal) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";

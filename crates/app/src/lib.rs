@@ -25,6 +25,7 @@ pub mod map;
 pub mod recording;
 mod records;
 pub mod reference;
+pub mod report;
 pub mod search_feed;
 pub mod take_contact;
 pub mod users;

@@ -529,25 +529,23 @@ pub struct CrimeRecordingView {
 }
 
 impl CrimeRecordingView {
-    pub fn build(
-        i: &Incident,
-        reference: &controlroom_domain::reference::ReferenceData,
-        now: Timestamp,
-    ) -> Self {
-        let clock = controlroom_domain::ncrs::recording_clock(i);
+    pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
+        let i = &report.incident;
         Self {
-            crime_report: clock.is_some(),
-            clock: clock.map(|c| RecordingClockView::new(&c, now)),
+            crime_report: report.recording_clock.is_some(),
+            clock: report
+                .recording_clock
+                .as_ref()
+                .map(|c| RecordingClockView::new(c, report.at)),
             crimes: i
                 .crimes
                 .iter()
-                .map(|c| CrimeLinkView {
+                .zip(&report.crime_classification_names)
+                .map(|(c, name)| CrimeLinkView {
                     id: c.crime_id.to_string(),
                     reference: c.reference.clone(),
                     classification: c.classification.to_string(),
-                    classification_name: reference
-                        .offence(c.classification.as_str())
-                        .map(|o| o.name.clone()),
+                    classification_name: name.clone(),
                     at: c.at.to_string(),
                     by: c.by.to_string(),
                 })
@@ -559,16 +557,19 @@ impl CrimeRecordingView {
                 at: n.at.to_string(),
                 by: n.by.to_string(),
             }),
-            indicators: controlroom_domain::ncrs::crime_indicators(i, reference),
+            indicators: report.crime_indicators.clone(),
         }
     }
 }
 
 impl IncidentView {
     /// The incident with what the rules make of it now (recommendation, clocks).
-    pub fn build(i: &Incident, app: &controlroom_app::App, now: Timestamp) -> Self {
-        let recommendation = controlroom_app::first_contact::recommendation(app, i);
-        let clocks = controlroom_domain::clocks::clocks(i);
+    /// The incident as the application reports it, formatted: nothing is computed here.
+    pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
+        let i = &report.incident;
+        let now = report.at;
+        let recommendation = report.recommendation.clone();
+        let clocks = &report.clocks;
         Self {
             qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
             thrive: i
@@ -639,25 +640,15 @@ impl IncidentView {
                 missing: recommendation.missing,
                 reasons: recommendation.reasons,
                 signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
-                assessment_required_before_grading: app
-                    .settings
-                    .reference
-                    .policy
-                    .assessment_before_grading,
+                assessment_required_before_grading: report.assessment_before_grading,
             },
-            questions: app
-                .settings
-                .reference
-                .questions_for(i.incident_type.as_ref().map(|c| c.as_str()))
-                .into_iter()
+            questions: report
+                .questions
+                .iter()
                 .map(|q| QuestionView {
-                    fact: q.fact.to_string(),
+                    fact: q.fact.clone(),
                     question: q.question.clone(),
-                    answer: i
-                        .answers
-                        .get(&q.fact)
-                        .map_or("not_asked", |a| a.as_str())
-                        .to_owned(),
+                    answer: q.answer.to_owned(),
                 })
                 .collect(),
             repeats: i.repeats.map(|r| RepeatsView {
@@ -665,9 +656,7 @@ impl IncidentView {
                 caller: r.caller,
                 location: r.location,
             }),
-            needs_unattended_approval: i.needs_attendance_before_closing()
-                && i.unattended_closure.is_none()
-                && i.status != controlroom_domain::incident::Status::Closed,
+            needs_unattended_approval: report.needs_unattended_approval,
             unattended_closure: i.unattended_closure.as_ref().map(|a| ApprovalView {
                 reason: a.reason.clone(),
                 at: a.at.to_string(),
@@ -676,7 +665,7 @@ impl IncidentView {
             clocks: ClocksView {
                 answer_seconds: clocks.answer.map(|d| d.as_secs()),
                 to_grade_seconds: clocks.to_grade.map(|d| d.as_secs()),
-                attendance: clocks.attendance.map(|a| AttendanceView {
+                attendance: clocks.attendance.as_ref().map(|a| AttendanceView {
                     target_minutes: a.target_minutes,
                     due_at: a.due_at.to_string(),
                     arrived_at: a.arrived_at.map(|t| t.to_string()),
@@ -688,7 +677,7 @@ impl IncidentView {
                     met: a.met(),
                 }),
             },
-            crime_recording: CrimeRecordingView::build(i, &app.settings.reference, now),
+            crime_recording: CrimeRecordingView::build(report),
             ..Self::from(i)
         }
     }

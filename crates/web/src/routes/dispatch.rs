@@ -220,7 +220,7 @@ pub async fn assign(
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
     let incident = dispatch::assign(&state.app, &actor, id, UnitId(command.body.unit)).await?;
     Ok(Json(incident.map(|i| {
-        IncidentView::build(&i, &state.app, state.app.clock.now())
+        IncidentView::build(&controlroom_app::report::report(&state.app, i))
     })))
 }
 
@@ -253,7 +253,7 @@ pub async fn reassign(
     )
     .await?;
     Ok(Json(incident.map(|i| {
-        IncidentView::build(&i, &state.app, state.app.clock.now())
+        IncidentView::build(&controlroom_app::report::report(&state.app, i))
     })))
 }
 

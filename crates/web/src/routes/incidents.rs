@@ -76,11 +76,9 @@ pub async fn get(
     PathId(id): PathId<IncidentId>,
 ) -> Result<Json<IncidentView>, ApiError> {
     let incident = incidents::view(&state.app, &actor, id).await?;
-    Ok(Json(IncidentView::build(
-        &incident,
-        &state.app,
-        state.app.clock.now(),
-    )))
+    Ok(Json(IncidentView::build(&controlroom_app::report::report(
+        &state.app, incident,
+    ))))
 }
 
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry

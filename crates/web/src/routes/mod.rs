@@ -140,7 +140,10 @@ pub fn change(state: &AppState, status: StatusCode, outcome: IncidentOutcome) ->
     let body = ChangeResponse {
         contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
         log_entry: outcome.log_entry,
-        incident: IncidentView::build(&outcome.incident, &state.app, state.app.clock.now()),
+        incident: IncidentView::build(&controlroom_app::report::report(
+            &state.app,
+            outcome.incident,
+        )),
     };
     let mut response = (status, axum::Json(body)).into_response();
     if outcome.replayed {

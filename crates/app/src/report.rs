@@ -1,0 +1,156 @@
+//! What the rules make of an incident at one instant: the read model every answer about an
+//! incident is built from. The edge (HTTP) only formats it; it computes nothing and reads no
+//! clock of its own, so two fields of one answer never disagree about "now".
+
+use crate::App;
+use controlroom_domain::clocks::ServiceClocks;
+use controlroom_domain::grading::Recommendation;
+use controlroom_domain::incident::{Incident, Status};
+use controlroom_domain::ncrs::RecordingClock;
+use jiff::Timestamp;
+
+/// One question of the incident type's set, with the answer recorded so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionState {
+    pub fact: String,
+    pub question: String,
+    /// `yes`, `no`, `not_known`, or `not_asked`.
+    pub answer: &'static str,
+}
+
+/// An incident and what the rules say about it, computed at `at`.
+#[derive(Debug, Clone)]
+pub struct IncidentReport {
+    pub incident: Incident,
+    /// The instant every clock below was read at.
+    pub at: Timestamp,
+    /// The grade the facts recommend (or what is missing before one can be).
+    pub recommendation: Recommendation,
+    /// Force policy: a THRIVE assessment is required before grading.
+    pub assessment_before_grading: bool,
+    pub clocks: ServiceClocks,
+    pub questions: Vec<QuestionState>,
+    /// A deployed grade closed without attendance needs a supervisor's approval first.
+    pub needs_unattended_approval: bool,
+    /// NCRS: the 24-hour recording-decision clock, when the incident is a report of crime.
+    pub recording_clock: Option<RecordingClock>,
+    /// The names of the linked crimes' classifications, in the order of `incident.crimes`.
+    pub crime_classification_names: Vec<Option<String>>,
+    /// What in the incident suggests a crime (for the recorder and the integrity check).
+    pub crime_indicators: Vec<String>,
+}
+
+/// The report for `incident` now.
+pub fn report(app: &App, incident: Incident) -> IncidentReport {
+    let reference = &app.settings.reference;
+    let recommendation = crate::first_contact::recommendation(app, &incident);
+    let questions = reference
+        .questions_for(incident.incident_type.as_ref().map(|c| c.as_str()))
+        .into_iter()
+        .map(|q| QuestionState {
+            fact: q.fact.to_string(),
+            question: q.question.clone(),
+            answer: incident
+                .answers
+                .get(&q.fact)
+                .map_or("not_asked", |a| a.as_str()),
+        })
+        .collect();
+    IncidentReport {
+        at: app.now(),
+        recommendation,
+        assessment_before_grading: reference.policy.assessment_before_grading,
+        clocks: controlroom_domain::clocks::clocks(&incident),
+        questions,
+        needs_unattended_approval: incident.needs_attendance_before_closing()
+            && incident.unattended_closure.is_none()
+            && incident.status != Status::Closed,
+        recording_clock: controlroom_domain::ncrs::recording_clock(&incident),
+        crime_classification_names: incident
+            .crimes
+            .iter()
+            .map(|c| {
+                reference
+                    .offence(c.classification.as_str())
+                    .map(|o| o.name.clone())
+            })
+            .collect(),
+        crime_indicators: controlroom_domain::ncrs::crime_indicators(&incident, reference),
+        incident,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use controlroom_domain::clock::ManualClock;
+    use controlroom_domain::contact::{ContactDraft, ContactId};
+    use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
+    use controlroom_domain::user::Username;
+    use std::sync::Arc;
+    use uuid::Uuid;
+
+    /// The report reads the app's clock once, and answers the type's questions as recorded
+    /// ("not asked" until answered): the edge has nothing left to work out.
+    #[tokio::test]
+    async fn a_report_is_read_at_one_instant_with_every_question_listed() {
+        let now: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("report.db").display());
+        let store: Arc<dyn controlroom_store::Store> = Arc::new(
+            controlroom_store_sqlite::SqliteStore::connect(&url)
+                .await
+                .unwrap(),
+        );
+        let app = App::new(
+            store,
+            Arc::new(ManualClock::new(now)),
+            crate::Settings::default(),
+        );
+        let contact = ContactDraft {
+            channel: "999".into(),
+            caller_name: "Jane".into(),
+            location_text: "14 Harehills Lane".into(),
+            summary: "He has a knife".into(),
+            ..ContactDraft::default()
+        }
+        .into_contact(
+            ContactId(Uuid::nil()),
+            Username::parse("handler").unwrap(),
+            now,
+        )
+        .unwrap();
+        let events = decide(
+            None,
+            IncidentCommand::Open {
+                id: IncidentId(Uuid::nil()),
+                reference: IncidentRef::parse("20261123-0001").unwrap(),
+                incident_type: Some(
+                    controlroom_domain::text::Code::parse("t", "DOMESTIC_INCIDENT").unwrap(),
+                ),
+                contact,
+            },
+        )
+        .unwrap();
+        let stamped: Vec<_> = events
+            .into_iter()
+            .map(|event| controlroom_domain::incident::Stamped {
+                at: now,
+                by: Username::parse("handler").unwrap(),
+                event,
+            })
+            .collect();
+        let incident = Incident::replay(stamped.iter()).unwrap().unwrap();
+        let r = report(&app, incident);
+        assert_eq!(r.at, now, "read at the app's instant");
+        assert!(!r.questions.is_empty(), "domestic incidents have questions");
+        assert!(r.questions.iter().all(|q| q.answer == "not_asked"));
+        assert!(
+            r.recommendation.grade.is_none() && !r.recommendation.missing.is_empty(),
+            "nothing recommended before the facts are in: {:?}",
+            r.recommendation
+        );
+        assert!(!r.needs_unattended_approval);
+        assert!(r.crime_classification_names.is_empty());
+    }
+}

@@ -591,3 +591,15 @@ pub async fn list(
     tx.commit().await?;
     Ok(rows)
 }
+
+/// Count the crimes in a case under the Home Office Counting Rules (the engine behind
+/// `controlroom hocr count`). A calculator over what the caller sends: it reads and records
+/// nothing, so any signed-in user may use it.
+pub fn count_crimes(
+    app: &App,
+    _actor: &Actor,
+    case: &controlroom_domain::hocr::Case,
+) -> Result<controlroom_domain::hocr::Counted, AppError> {
+    controlroom_domain::hocr::count(case, &app.settings.reference)
+        .map_err(|e| AppError::Invalid(Invalid::new("offences", e.to_string())))
+}

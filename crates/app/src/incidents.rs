@@ -14,7 +14,9 @@ use controlroom_domain::incident::{
 };
 use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
-use controlroom_store::{IncidentFilter, IncidentRow, WriteTx};
+/// A row of the incident list, as the list reads it (the read model of `GET /incidents`).
+pub use controlroom_store::IncidentRow;
+use controlroom_store::{IncidentFilter, WriteTx};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -30,13 +30,15 @@ pub mod search_feed;
 pub mod take_contact;
 pub mod users;
 
+/// Store errors reach the edge inside [`AppError::Store`]; the edge maps them to HTTP without
+/// depending on the store itself.
+pub use controlroom_store::{Store, StoreError};
 pub use error::AppError;
 pub use idempotency::Idempotency;
 
 use controlroom_domain::Clock;
 use controlroom_domain::roles::{Permission, Role, Roles, list_in_words};
 use controlroom_domain::user::Username;
-use controlroom_store::Store;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 

@@ -2,11 +2,11 @@
 //! can change without breaking clients, and converted explicitly here.
 
 use controlroom_app::gazetteer::Chosen;
+use controlroom_app::incidents::IncidentRow;
 use controlroom_app::take_contact::NewContact;
 use controlroom_domain::contact::{Contact, ContactDraft, HandsetDraft};
 use controlroom_domain::gazetteer::Precision;
 use controlroom_domain::incident::{Incident, IncidentId};
-use controlroom_store::IncidentRow;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

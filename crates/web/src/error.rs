@@ -5,8 +5,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use controlroom_app::AppError;
+use controlroom_app::StoreError;
 use controlroom_app::audit_trail::VerifyError;
-use controlroom_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -4,9 +4,9 @@
 //! load the unit registry, seed the demo force if asked, then serve with the followers that
 //! keep every derived store caught up (each stopped when serving ends).
 
+use controlroom_app::Store;
 use controlroom_app::{App, AppError, Settings};
 use controlroom_domain::Clock;
-use controlroom_store::Store;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;

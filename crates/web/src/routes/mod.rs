@@ -177,10 +177,12 @@ pub async fn method_not_allowed() -> ApiError {
     security(("bearer" = [])))]
 pub async fn hocr_count(
     axum::extract::State(state): axum::extract::State<AppState>,
-    _actor: crate::extract::Authenticated,
+    crate::extract::Authenticated(actor): crate::extract::Authenticated,
     command: crate::extract::Command<controlroom_domain::hocr::Case>,
 ) -> Result<axum::Json<controlroom_domain::hocr::Counted>, ApiError> {
-    controlroom_domain::hocr::count(&command.body, &state.app.settings.reference)
-        .map(axum::Json)
-        .map_err(|e| ApiError::invalid("offences", e.to_string()))
+    Ok(axum::Json(controlroom_app::crimes::count_crimes(
+        &state.app,
+        &actor,
+        &command.body,
+    )?))
 }

@@ -18,6 +18,49 @@ pub struct QuestionState {
     pub answer: &'static str,
 }
 
+/// What the user asking may do to this incident now: their roles (the permission table) and
+/// the incident's state, decided here so the console never re-encodes either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Actions {
+    pub log: bool,
+    pub grade: bool,
+    pub close: bool,
+    pub reopen: bool,
+    /// Take another caller's contact into this incident.
+    pub contact: bool,
+    pub appointment: bool,
+    pub approve_unattended_closure: bool,
+    /// Make the NCRS recording decision (record a crime, or a non-crime decision).
+    pub record_crime: bool,
+}
+
+/// The actions `actor` may take on `incident`.
+pub fn actions(actor: &crate::Actor, incident: &Incident) -> Actions {
+    use controlroom_domain::roles::Permission as P;
+    let may = |p| actor.roles.may(p);
+    let status = incident.status;
+    let open = status != Status::Closed;
+    Actions {
+        log: may(P::WriteIncidentLog) && open,
+        grade: may(P::GradeIncident) && !matches!(status, Status::Resolved | Status::Closed),
+        close: may(P::CloseIncident)
+            && matches!(
+                status,
+                Status::Graded | Status::Dispatched | Status::AtScene | Status::Resolved
+            ),
+        reopen: may(P::ReopenIncident) && matches!(status, Status::Resolved | Status::Closed),
+        contact: may(P::TakeContact) && open,
+        appointment: may(P::GradeIncident)
+            && open
+            && incident.grade() == Some(controlroom_domain::incident::Grade::Scheduled),
+        approve_unattended_closure: may(P::ApproveUnattendedClosure)
+            && incident.needs_attendance_before_closing()
+            && incident.unattended_closure.is_none()
+            && open,
+        record_crime: may(P::RecordCrime),
+    }
+}
+
 /// An incident and what the rules say about it, computed at `at`.
 #[derive(Debug, Clone)]
 pub struct IncidentReport {
@@ -38,10 +81,12 @@ pub struct IncidentReport {
     pub crime_classification_names: Vec<Option<String>>,
     /// What in the incident suggests a crime (for the recorder and the integrity check).
     pub crime_indicators: Vec<String>,
+    /// What the user asking may do to it now.
+    pub actions: Actions,
 }
 
-/// The report for `incident` now.
-pub fn report(app: &App, incident: Incident) -> IncidentReport {
+/// The report for `incident` now, for `actor`.
+pub fn report(app: &App, actor: &crate::Actor, incident: Incident) -> IncidentReport {
     let reference = &app.settings.reference;
     let recommendation = crate::first_contact::recommendation(app, &incident);
     let questions = reference
@@ -76,6 +121,7 @@ pub fn report(app: &App, incident: Incident) -> IncidentReport {
             })
             .collect(),
         crime_indicators: controlroom_domain::ncrs::crime_indicators(&incident, reference),
+        actions: actions(actor, &incident),
         incident,
     }
 }
@@ -141,7 +187,11 @@ mod tests {
             })
             .collect();
         let incident = Incident::replay(stamped.iter()).unwrap().unwrap();
-        let r = report(&app, incident);
+        let handler = crate::Actor::with_role(
+            Username::parse("handler").unwrap(),
+            controlroom_domain::roles::Role::ContactHandler,
+        );
+        let r = report(&app, &handler, incident.clone());
         assert_eq!(r.at, now, "read at the app's instant");
         assert!(!r.questions.is_empty(), "domestic incidents have questions");
         assert!(r.questions.iter().all(|q| q.answer == "not_asked"));
@@ -152,5 +202,14 @@ mod tests {
         );
         assert!(!r.needs_unattended_approval);
         assert!(r.crime_classification_names.is_empty());
+        // A handler may log, grade and take another caller on an open incident; not close it
+        // before it is graded, nor record a crime. An auditor may do nothing to it.
+        assert!(r.actions.log && r.actions.grade && r.actions.contact);
+        assert!(!r.actions.close && !r.actions.reopen && !r.actions.record_crime);
+        let auditor = crate::Actor::with_role(
+            Username::parse("auditor").unwrap(),
+            controlroom_domain::roles::Role::Auditor,
+        );
+        assert_eq!(actions(&auditor, &incident), Actions::default());
     }
 }

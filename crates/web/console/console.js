@@ -15,15 +15,11 @@
   };
 
   // What each role may do; the server checks again, this only keeps the screen honest.
+  // Page-level choices only (whether to offer a new call, the crime list): what a user may do
+  // to an incident comes from the server with the incident (`actions`).
   const may = {
     contact: (me) => hasRole(me, "contact_handler", "supervisor"),
-    log: (me) => hasRole(me, "contact_handler", "dispatcher", "crime_recorder", "crime_registrar", "supervisor"),
-    grade: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
-    close: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
-    reopen: (me) => hasRole(me, "contact_handler", "dispatcher", "supervisor"),
-    recordCrime: (me) => hasRole(me, "crime_recorder", "crime_registrar", "supervisor"),
     reviewCrime: (me) => hasRole(me, "crime_recorder", "crime_registrar", "supervisor", "auditor"),
-    approveUnattended: (me) => hasRole(me, "supervisor"),
   };
 
   // With nothing in the work column (a dispatcher before opening an incident), the live
@@ -566,7 +562,6 @@
     if (changedIncident || resetForms) resetAssessmentForms(incident);
     if (changedIncident) prefillIntel(incident);
     updateOverride();
-    const role = state.me; // all the user's roles: may.* checks each
     $("incident").hidden = false;
     updateLayout();
     $("incident-title").textContent = `Incident ${incident.reference}`;
@@ -593,15 +588,17 @@
       closure.textContent = `Closed as ${c.closing_code}${qualifiers} by ${c.by} at ${CR.time(c.at)}: ${c.resolution}`;
     }
 
-    const status = incident.status;
+    // What this user may do to this incident now is the server's decision (their roles and
+    // the incident's state); the console only shows it.
+    const a = incident.actions || {};
     const show = {
-      log: may.log(role) && status !== "closed",
-      grade: may.grade(role) && !["resolved", "closed"].includes(status),
-      close: may.close(role) && ["graded", "dispatched", "at_scene", "resolved"].includes(status),
-      reopen: may.reopen(role) && ["resolved", "closed"].includes(status),
-      contact: may.contact(role) && status !== "closed",
-      appointment: may.grade(role) && incident.grade === "scheduled" && status !== "closed",
-      approve: may.approveUnattended(role) && incident.needs_unattended_approval,
+      log: !!a.log,
+      grade: !!a.grade,
+      close: !!a.close,
+      reopen: !!a.reopen,
+      contact: !!a.contact,
+      appointment: !!a.appointment,
+      approve: !!a.approve_unattended_closure,
     };
     const unattended = $("unattended-notice");
     unattended.hidden = !incident.needs_unattended_approval && !incident.unattended_closure;
@@ -678,7 +675,7 @@
     $("incident-crimes").replaceChildren(...items);
     const decide = $("incident-crime-decide");
     decide.href = `/console/crimes?incident=${encodeURIComponent(incident.id)}`;
-    decide.hidden = !may.recordCrime(state.me);
+    decide.hidden = !(incident.actions && incident.actions.record_crime);
   }
 
   // Someone else changed the incident on screen: show the new state without moving the
@@ -1052,7 +1049,7 @@
   const roleName = (role) => ({ victim: "Victim", suspect: "Suspect", witness: "Witness", caller: "Caller" })[role] || say(role);
 
   function linkControls(hit) {
-    if (!["person", "vehicle"].includes(hit.kind) || !state.current || !may.log(state.me)) return null;
+    if (!["person", "vehicle"].includes(hit.kind) || !state.current || !(state.current.actions && state.current.actions.log)) return null;
     const name = hit.label || hit.id;
     return el(
       "span",

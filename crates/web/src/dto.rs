@@ -425,6 +425,10 @@ pub struct StatusChangeView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentView {
+    /// What the signed-in user may do to it now (their roles and its state, decided by the
+    /// server): the console shows these actions and no others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<ActionsView>,
     pub id: String,
     /// Force-unique reference, e.g. `20261122-0042`.
     pub reference: String,
@@ -562,6 +566,33 @@ impl CrimeRecordingView {
     }
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionsView {
+    pub log: bool,
+    pub grade: bool,
+    pub close: bool,
+    pub reopen: bool,
+    pub contact: bool,
+    pub appointment: bool,
+    pub approve_unattended_closure: bool,
+    pub record_crime: bool,
+}
+
+impl From<controlroom_app::report::Actions> for ActionsView {
+    fn from(a: controlroom_app::report::Actions) -> Self {
+        Self {
+            log: a.log,
+            grade: a.grade,
+            close: a.close,
+            reopen: a.reopen,
+            contact: a.contact,
+            appointment: a.appointment,
+            approve_unattended_closure: a.approve_unattended_closure,
+            record_crime: a.record_crime,
+        }
+    }
+}
+
 impl IncidentView {
     /// The incident with what the rules make of it now (recommendation, clocks).
     /// The incident as the application reports it, formatted: nothing is computed here.
@@ -678,6 +709,7 @@ impl IncidentView {
                 }),
             },
             crime_recording: CrimeRecordingView::build(report),
+            actions: Some(report.actions.into()),
             ..Self::from(i)
         }
     }
@@ -686,6 +718,7 @@ impl IncidentView {
 impl From<&Incident> for IncidentView {
     fn from(i: &Incident) -> Self {
         Self {
+            actions: None,
             qualifiers: Vec::new(),
             thrive: Vec::new(),
             vulnerabilities: Vec::new(),

@@ -192,3 +192,48 @@ async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend
     assert_eq!(verified.chain.head_seq, app.chain_head().await);
     app.finish().await;
 }
+
+both_backends!(each_incident_says_what_the_user_asking_may_do_to_it);
+
+/// The console shows only the actions the server lists with the incident: the user's roles
+/// and the incident's state, decided once on the server.
+async fn each_incident_says_what_the_user_asking_may_do_to_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let auditor = app.signed_in("auditor", "auditor").await;
+    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let body = controlroom_testkit::contact_body("Noise from a party");
+    let (status, taken) = app.post("/api/v1/contacts", Some(&handler), &body).await;
+    assert!(status.is_success(), "{taken}");
+    let actions = &taken["incident"]["actions"];
+    assert_eq!(actions["log"], true, "{actions}");
+    assert_eq!(actions["grade"], true);
+    assert_eq!(actions["contact"], true);
+    assert_eq!(actions["close"], false, "not before it is graded");
+    assert_eq!(actions["reopen"], false);
+    assert_eq!(actions["record_crime"], false);
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/incidents/{id}");
+    let (_, seen) = app.get(&path, Some(&auditor)).await;
+    let actions = &seen["actions"];
+    for action in [
+        "log",
+        "grade",
+        "close",
+        "reopen",
+        "contact",
+        "appointment",
+        "record_crime",
+    ] {
+        assert_eq!(
+            actions[action], false,
+            "an auditor may not {action}: {actions}"
+        );
+    }
+    let (_, seen) = app.get(&path, Some(&recorder)).await;
+    assert_eq!(seen["actions"]["record_crime"], true, "{}", seen["actions"]);
+    assert_eq!(seen["actions"]["grade"], false);
+    app.finish().await;
+}

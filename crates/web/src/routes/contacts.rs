@@ -20,5 +20,5 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let request = command.body.into_new_contact()?;
     let outcome = take_contact(&state.app, &actor, request, command.idempotency.as_ref()).await?;
-    Ok(super::change(&state, StatusCode::CREATED, outcome))
+    Ok(super::change(&state, &actor, StatusCode::CREATED, outcome))
 }

@@ -146,7 +146,7 @@ pub async fn book(
 ) -> Result<Response, ApiError> {
     let b = command.body;
     let incident = diary::book(&state.app, &actor, id, &b.area, &b.date, &b.time).await?;
-    Ok(changed(&state, incident))
+    Ok(changed(&state, &actor, incident))
 }
 
 /// Cancel the incident's appointment.
@@ -159,7 +159,7 @@ pub async fn cancel(
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
     let incident = diary::end(&state.app, &actor, id, false, &command.body.reason).await?;
-    Ok(changed(&state, incident))
+    Ok(changed(&state, &actor, incident))
 }
 
 /// Record that the appointment was missed.
@@ -172,12 +172,17 @@ pub async fn missed(
     command: Command<EndInput>,
 ) -> Result<Response, ApiError> {
     let incident = diary::end(&state.app, &actor, id, true, &command.body.reason).await?;
-    Ok(changed(&state, incident))
+    Ok(changed(&state, &actor, incident))
 }
 
-fn changed(state: &AppState, incident: controlroom_domain::incident::Incident) -> Response {
+fn changed(
+    state: &AppState,
+    actor: &controlroom_app::Actor,
+    incident: controlroom_domain::incident::Incident,
+) -> Response {
     super::change(
         state,
+        actor,
         StatusCode::OK,
         IncidentOutcome {
             incident,

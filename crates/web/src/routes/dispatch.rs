@@ -220,7 +220,7 @@ pub async fn assign(
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
     let incident = dispatch::assign(&state.app, &actor, id, UnitId(command.body.unit)).await?;
     Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(&state.app, i))
+        IncidentView::build(&controlroom_app::report::report(&state.app, &actor, i))
     })))
 }
 
@@ -253,7 +253,7 @@ pub async fn reassign(
     )
     .await?;
     Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(&state.app, i))
+        IncidentView::build(&controlroom_app::report::report(&state.app, &actor, i))
     })))
 }
 
@@ -284,7 +284,7 @@ pub async fn resolve(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

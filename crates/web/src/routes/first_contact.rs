@@ -37,7 +37,7 @@ pub async fn classify(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Record a THRIVE assessment with its National Decision Model rationale. Earlier
@@ -59,7 +59,7 @@ pub async fn thrive(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Record vulnerability flags for the caller, the victim or someone else.
@@ -83,7 +83,7 @@ pub async fn vulnerability(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
@@ -106,7 +106,7 @@ pub async fn dash(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Answer the questions for the incident type (see the incident's `questions`). A "yes"
@@ -129,7 +129,7 @@ pub async fn answers(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
@@ -150,7 +150,7 @@ pub async fn approve_unattended(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Record that the caller was signposted or referred to an agency.
@@ -173,7 +173,7 @@ pub async fn signpost(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,

@@ -77,7 +77,7 @@ pub async fn get(
 ) -> Result<Json<IncidentView>, ApiError> {
     let incident = incidents::view(&state.app, &actor, id).await?;
     Ok(Json(IncidentView::build(&controlroom_app::report::report(
-        &state.app, incident,
+        &state.app, &actor, incident,
     ))))
 }
 
@@ -102,7 +102,7 @@ pub async fn add_log_entry(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::CREATED, outcome))
+    Ok(super::change(&state, &actor, StatusCode::CREATED, outcome))
 }
 
 /// Grade the incident, with the rationale for the grade.
@@ -126,7 +126,7 @@ pub async fn grade(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
@@ -153,7 +153,7 @@ pub async fn close(
     };
     let outcome =
         incidents::close(&state.app, &actor, id, input, command.idempotency.as_ref()).await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
@@ -175,7 +175,7 @@ pub async fn reopen(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -205,5 +205,5 @@ pub async fn duplicate(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }

@@ -136,12 +136,18 @@ pub fn api() -> Router<AppState> {
 
 /// The answer to any change: the incident as it now stands. A retry with the same
 /// `Idempotency-Key` gets the first answer again, marked `Idempotent-Replayed: true`.
-pub fn change(state: &AppState, status: StatusCode, outcome: IncidentOutcome) -> Response {
+pub fn change(
+    state: &AppState,
+    actor: &controlroom_app::Actor,
+    status: StatusCode,
+    outcome: IncidentOutcome,
+) -> Response {
     let body = ChangeResponse {
         contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
         log_entry: outcome.log_entry,
         incident: IncidentView::build(&controlroom_app::report::report(
             &state.app,
+            actor,
             outcome.incident,
         )),
     };

@@ -49,7 +49,7 @@ pub async fn non_crime(
         command.idempotency.as_ref(),
     )
     .await?;
-    Ok(super::change(&state, StatusCode::OK, outcome))
+    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -80,10 +80,18 @@ impl Default for Settings {
         Self {
             session_idle_timeout: SignedDuration::from_mins(15),
             session_max_lifetime: SignedDuration::from_hours(14),
-            time_zone: jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC),
-            // The shipped lists are checked by tests; should they ever fail to load, the
-            // command line reports it at start-up (`reference::load`) before this is used.
-            reference: Arc::new(reference::shipped().unwrap_or_default()),
+            // The time zone database is built in (jiff's bundled tzdb), and the shipped lists
+            // are checked by tests and again by `serve` at start-up (`reference::load`), which
+            // refuses to start on a failure. Neither can fail here; if one ever did, it is said
+            // loudly rather than running on UTC or on empty lists unannounced.
+            time_zone: jiff::tz::TimeZone::get("Europe/London").unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the Europe/London time zone is missing: times are in UTC");
+                jiff::tz::TimeZone::UTC
+            }),
+            reference: Arc::new(reference::shipped().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the shipped reference data failed to load: code lists are empty");
+                controlroom_domain::reference::ReferenceData::default()
+            })),
             repeat_threshold: 3,
             trusted_proxies: Vec::new(),
             public_url: None,

@@ -46,3 +46,17 @@ pub fn load(force_dir: Option<&Path>) -> Result<ReferenceData, ReferenceError> {
     files.extend(texts.iter().map(|(name, text)| SourceFile { name, text }));
     ReferenceData::load(&files)
 }
+
+#[cfg(test)]
+mod default_settings_tests {
+    /// The defaults every subcommand and test starts from run on UK time and the shipped
+    /// lists, never on a silent fallback.
+    #[test]
+    fn default_settings_are_uk_time_and_the_shipped_lists() {
+        let settings = crate::Settings::default();
+        assert_eq!(settings.time_zone.iana_name(), Some("Europe/London"));
+        assert!(!settings.reference.incident_types.is_empty());
+        assert!(!settings.reference.closing_codes.is_empty());
+        assert!(!settings.reference.offences.is_empty());
+    }
+}

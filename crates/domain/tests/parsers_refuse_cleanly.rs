@@ -97,3 +97,78 @@ proptest! {
         }
     }
 }
+
+/// A UK mobile as people write it: national or international, with the spaces, dashes,
+/// brackets and "(0)" they put in.
+fn written_mobile() -> impl Strategy<Value = (String, String)> {
+    ("[0-9]{9}", 0usize..5).prop_map(|(rest, style)| {
+        let e164 = format!("+447{rest}");
+        let (a, b) = rest.split_at(3);
+        let written = match style {
+            0 => format!("07{a} {b}"),
+            1 => format!("+44 7{a} {b}"),
+            2 => format!("+44 (0)7{a}-{b}"),
+            3 => format!("0044 7{rest}"),
+            _ => format!("(07{a}) {b}"),
+        };
+        (written, e164)
+    })
+}
+
+/// A postcode in standard form and as it might be typed (case, spacing).
+fn typed_postcode() -> impl Strategy<Value = (String, String)> {
+    (
+        "[A-Z]{1,2}",
+        1u8..=99,
+        0u8..=9,
+        "[ABD-HJLNP-UW-Z]{2}",
+        0usize..4,
+    )
+        .prop_map(|(area, district, sector, unit, style)| {
+            let outward = format!("{area}{district}");
+            let standard = format!("{outward} {sector}{unit}");
+            let typed = match style {
+                0 => standard.clone(),
+                1 => standard.to_lowercase(),
+                2 => format!("{outward}{sector}{unit}"),
+                _ => format!(
+                    "  {}   {sector}{} ",
+                    outward.to_lowercase(),
+                    unit.to_lowercase()
+                ),
+            };
+            (typed, standard)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Values, not only "no panic": every way of writing the same number gives the same
+    /// E.164 form, and that form reads back as itself.
+    #[test]
+    fn a_mobile_written_any_usual_way_is_one_number((written, e164) in written_mobile()) {
+        let parsed = E164::parse("phone", &written).unwrap();
+        prop_assert_eq!(parsed.as_str(), e164.as_str(), "{}", written);
+        prop_assert_eq!(E164::parse("phone", parsed.as_str()).unwrap(), parsed);
+    }
+
+    /// A postcode typed in any case or spacing is stored in its standard form.
+    #[test]
+    fn a_postcode_typed_any_usual_way_is_one_postcode((typed, standard) in typed_postcode()) {
+        let parsed = normalise_postcode("postcode", &typed).unwrap();
+        prop_assert_eq!(&parsed, &standard, "{}", typed);
+        prop_assert_eq!(normalise_postcode("postcode", &parsed).unwrap(), parsed);
+    }
+
+    /// A registration typed with spaces or in lower case is one registration.
+    #[test]
+    fn a_registration_typed_any_usual_way_is_one_registration(
+        area in "[A-Z]{2}", age in 10u8..=75, letters in "[A-Z]{3}", spaced in any::<bool>(), lower in any::<bool>()
+    ) {
+        let standard = format!("{area}{age}{letters}");
+        let mut typed = if spaced { format!("{area}{age} {letters}") } else { standard.clone() };
+        if lower { typed = typed.to_lowercase(); }
+        prop_assert_eq!(normalise_vrm("vrm", &typed).unwrap(), standard);
+    }
+}

@@ -1,7 +1,7 @@
 // Locations end to end (issue 11): a 999 call placed by typing part of an address and picking
 // the suggestion (no coordinate typed), graded emergency and sent the recommended unit; a
-// second call typed with a different spelling of the same address is offered as a possible
-// duplicate; a call with only a handset location is placed, shows its circle and the
+// second call typed with a different spelling of the same address, its pin dragged to the back
+// of the house, is offered as a possible duplicate (by UPRN); a call with only a handset location is placed, shows its circle and the
 // addresses inside it, and is dispatched.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -103,6 +103,17 @@ test("calls are placed from the gazetteer and a handset location, never a typed 
   assert.match(await misspelt.textContent(), /'harehils' read as 'harehills'/, "why it matched");
   await misspelt.click();
   await precision.filter({ hasText: "exact address" }).waitFor();
+  // The neighbour is at the back of the house: the handler drags the pin off the door. It is
+  // a map pin now, and the address (its UPRN) is kept.
+  const pinBox = await h.locator("#call-map .map-pin path").boundingBox();
+  const [px, py] = [pinBox.x + pinBox.width / 2, pinBox.y + pinBox.height / 3];
+  await h.mouse.move(px, py);
+  await h.mouse.down();
+  await h.mouse.move(px + 30, py + 20, { steps: 5 });
+  await h.mouse.move(px + 60, py + 40, { steps: 5 });
+  await h.mouse.up();
+  await precision.filter({ hasText: "map pin" }).waitFor();
+  assert.match(await precision.textContent(), /moved from 14 Harehills Lane/);
   await h.getByLabel("What is happening").fill("Screaming from next door");
   await h.keyboard.press("Control+Enter");
   const second = await reference(h);

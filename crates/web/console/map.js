@@ -10,7 +10,7 @@
 //   map.setPin({ lat, lon }) / map.setPin(null); map.onPick((lat, lon) => ...);
 //   map.fit(); map.setView(lat, lon, zoom); map.zoomBy(+1);
 //
-// Pan by dragging or the arrow keys; zoom with the wheel, the + and − buttons or the + and
+// Pan by dragging (dragging the pin moves the pin) or the arrow keys; zoom with the wheel, the + and − buttons or the + and
 // − keys. The element carries data-zoom, data-center and (once placed) data-pin for anyone
 // who needs to read the state. Markers are also listed in words by the page that uses it.
 "use strict";
@@ -386,11 +386,17 @@ const CRMap = (() => {
       if (picked) picked(lat, lon);
     }
 
-    // Drag to pan; a press that barely moves is a click, which places the pin.
+    // Drag to pan; a press that barely moves is a click, which places the pin. Pressing on the
+    // pin itself drags the pin (the back garden, the far end of a long drive), not the map.
     let drag = null;
+    const pointerAt = (e) => {
+      const r = pane.getBoundingClientRect();
+      return toLatLon(e.clientX - r.left, e.clientY - r.top);
+    };
     pane.addEventListener("pointerdown", (e) => {
       if (e.button !== 0) return;
-      drag = { id: e.pointerId, x: e.clientX, y: e.clientY, moved: 0 };
+      const onPin = Boolean(picked && pin && e.target.closest && e.target.closest(".map-pin"));
+      drag = { id: e.pointerId, x: e.clientX, y: e.clientY, moved: 0, pin: onPin };
       pane.setPointerCapture(e.pointerId);
     });
     pane.addEventListener("pointermove", (e) => {
@@ -400,6 +406,12 @@ const CRMap = (() => {
       if (drag.moved < 4) return;
       drag.x = e.clientX;
       drag.y = e.clientY;
+      if (drag.pin) {
+        const at = pointerAt(e);
+        pin = { lat: at.lat, lon: at.lon };
+        drawPin();
+        return;
+      }
       following = false;
       pane.classList.add("crmap-dragging");
       panBy(-dx, -dy);
@@ -407,11 +419,11 @@ const CRMap = (() => {
     const release = (e) => {
       if (!drag || e.pointerId !== drag.id) return;
       const click = drag.moved < 4 && e.type === "pointerup";
+      const pinDropped = drag.pin && !click && e.type === "pointerup";
       drag = null;
       pane.classList.remove("crmap-dragging");
-      if (click && picked) {
-        const r = pane.getBoundingClientRect();
-        const at = toLatLon(e.clientX - r.left, e.clientY - r.top);
+      if ((click || pinDropped) && picked) {
+        const at = pointerAt(e);
         place(at.lat, at.lon);
       }
     };

@@ -3,6 +3,18 @@
 (async () => {
   const { api, el, say } = CR;
   CR.initTheme();
+  // The button works from the moment the page is shown, not only once the figures below have
+  // loaded (a click before then used to do nothing).
+  const result = document.getElementById("verify-result");
+  document.getElementById("verify").addEventListener("click", async () => {
+    result.textContent = "Checking…";
+    try {
+      const verified = await api("GET", "/api/v1/audit/verify");
+      result.textContent = `Intact: ${verified.records} records, ${verified.incidents} incidents agree with their events.`;
+    } catch (e) {
+      result.textContent = `Problem found: ${e.message}`;
+    }
+  });
   const me = await api("GET", "/api/v1/session");
   CR.watchIdle(me);
   CR.setCsrf(me.csrf_token);
@@ -40,14 +52,4 @@
     document.getElementById("recording-share").textContent = e.message;
   }
 
-  const result = document.getElementById("verify-result");
-  document.getElementById("verify").addEventListener("click", async () => {
-    result.textContent = "Checking…";
-    try {
-      const verified = await api("GET", "/api/v1/audit/verify");
-      result.textContent = `Intact: ${verified.records} records, ${verified.incidents} incidents agree with their events.`;
-    } catch (e) {
-      result.textContent = `Problem found: ${e.message}`;
-    }
-  });
 })();

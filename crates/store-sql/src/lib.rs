@@ -184,8 +184,18 @@ param_from! {
 }
 
 /// `.arg(value)`: bind a parameter through [`SqlDb::bind`].
-trait Args<'a> {
+trait Args<'a>: Sized {
     fn arg(self, value: impl Into<Param<'a>>) -> Self;
+
+    /// A map box (min lat, min lon, max lat, max lon) and a row limit: the arguments of every
+    /// "what lies inside this box" query.
+    fn within(self, bbox: (f64, f64, f64, f64), limit: i64) -> Self {
+        self.arg(bbox.0)
+            .arg(bbox.1)
+            .arg(bbox.2)
+            .arg(bbox.3)
+            .arg(limit)
+    }
 }
 
 impl<'q, 'a, DB: SqlDb> Args<'a> for Query<'q, DB, DB::Arguments> {
@@ -711,12 +721,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         bbox: (f64, f64, f64, f64),
         limit: i64,
     ) -> StoreResult<Vec<AddressRow>> {
-        let query = sqlx::query(AssertSqlSafe(sql::addresses_within()))
-            .arg(bbox.0)
-            .arg(bbox.1)
-            .arg(bbox.2)
-            .arg(bbox.3)
-            .arg(limit);
+        let query = sqlx::query(AssertSqlSafe(sql::addresses_within())).within(bbox, limit);
         fetch_all(query, self.reader(), address_row)
             .await
             .map_err(D::error)
@@ -727,12 +732,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         bbox: (f64, f64, f64, f64),
         limit: i64,
     ) -> StoreResult<Vec<StreetRow>> {
-        let query = sqlx::query(AssertSqlSafe(sql::streets_within()))
-            .arg(bbox.0)
-            .arg(bbox.1)
-            .arg(bbox.2)
-            .arg(bbox.3)
-            .arg(limit);
+        let query = sqlx::query(AssertSqlSafe(sql::streets_within())).within(bbox, limit);
         fetch_all(query, self.reader(), street_row)
             .await
             .map_err(D::error)

@@ -62,15 +62,24 @@ pub struct AppState {
     pub app: App,
 }
 
+/// The API under `/api/v1` (each handler's `#[utoipa::path]` gives its full path) and its
+/// OpenAPI document.
+fn api_router() -> Router<AppState> {
+    let (api, _) = routes::api().split_for_parts();
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(openapi::document),
+    )
+}
+
 pub fn router(app: App) -> Router {
     let tile_origin = app.settings.map.tile_origin();
     let state = AppState { app };
     let router = Router::new()
         .merge(routes::ops::router())
         .merge(console::router())
-        .nest(
-            "/api/v1",
-            security_headers::no_store(routes::api())
+        .merge(
+            security_headers::no_store(api_router())
                 .layer(axum::middleware::from_fn(request_deadline)),
         )
         .fallback(routes::not_found)

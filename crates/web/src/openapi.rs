@@ -13,37 +13,23 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Control Room API", description = "Contact management, command and control for UK police control rooms."),
-    paths(
-        routes::session::sign_in, routes::session::current, routes::session::sign_out,
-        routes::contacts::create,
-        routes::incidents::list, routes::incidents::get, routes::incidents::add_log_entry,
-        routes::incidents::grade, routes::incidents::close, routes::incidents::reopen,
-        routes::live::events, routes::hocr_count, routes::incidents::duplicate,
-        routes::crimes::record, routes::crimes::record_direct, routes::crimes::list, routes::crimes::get, routes::crimes::reclassify,
-        routes::crimes::request_cancellation, routes::crimes::approve_cancellation, routes::crimes::decline_cancellation,
-        routes::recording::non_crime, routes::recording::queue, routes::recording::compliance, routes::recording::integrity_check,
-        routes::first_contact::classify, routes::first_contact::thrive, routes::first_contact::vulnerability,
-        routes::first_contact::dash, routes::first_contact::signpost, routes::first_contact::reference,
-        routes::first_contact::answers, routes::first_contact::approve_unattended,
-        routes::intelligence::add_person, routes::intelligence::update_person, routes::intelligence::add_vehicle,
-        routes::intelligence::add_location, routes::intelligence::add_property, routes::intelligence::get_record, routes::intelligence::add_marker,
-        routes::intelligence::add_link, routes::intelligence::merge, routes::intelligence::unmerge,
-        routes::intelligence::withdraw_marker, routes::intelligence::incident_links, routes::dispatch::warnings,
-        routes::intelligence::search, routes::intelligence::incident_check,
-        routes::dispatch::register, routes::dispatch::list, routes::dispatch::position, routes::dispatch::status,
-        routes::dispatch::recommendations, routes::dispatch::assign, routes::dispatch::reassign, routes::dispatch::resolve,
-        routes::diary::open, routes::diary::day, routes::diary::next, routes::diary::book, routes::diary::cancel, routes::diary::missed,
-        routes::users::add, routes::users::list, routes::users::set_roles,
-        routes::users::set_password,
-        routes::audit::verify,
-        routes::addresses::search,
-        routes::addresses::near,
-        routes::map::config, routes::map::streets,
-    ),
     components(schemas(Problem, dto::SessionView, dto::ChangeResponse, dto::IncidentView, dto::IncidentList, routes::live::LiveIncident)),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth),
 )]
 struct ApiDoc;
+
+/// The whole document: the description above with every operation the router serves
+/// (`routes::api`, one list for both), each answering its errors as problem+json. Built once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: std::sync::LazyLock<utoipa::openapi::OpenApi> =
+        std::sync::LazyLock::new(|| {
+            let (_, operations) = routes::api().split_for_parts();
+            let mut document = ApiDoc::openapi().merge_from(operations);
+            ProblemResponses.modify(&mut document);
+            document
+        });
+    &DOCUMENT
+}
 
 struct BearerAuth;
 
@@ -144,8 +130,8 @@ impl Modify for ProblemResponses {
     }
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(openapi())
 }
 
 #[cfg(test)]
@@ -157,7 +143,7 @@ mod tests {
     /// a limit changed in one place only, fails.
     #[test]
     fn every_advertised_length_is_a_declared_limit() {
-        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let document = serde_json::to_value(openapi()).unwrap();
         let declared: Vec<usize> = controlroom_domain::limits::ALL
             .iter()
             .map(|(_, n)| *n)

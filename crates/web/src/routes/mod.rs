@@ -19,119 +19,87 @@ pub mod users;
 use crate::AppState;
 use crate::dto::{ChangeResponse, IdView, IncidentView};
 use crate::error::ApiError;
-use axum::Router;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use controlroom_app::incidents::IncidentOutcome;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            post(session::sign_in)
-                .get(session::current)
-                .delete(session::sign_out),
-        )
-        .route("/contacts", post(contacts::create))
-        .route("/addresses", get(addresses::search))
-        .route("/addresses/near", get(addresses::near))
-        .route("/map", get(map::config))
-        .route("/map/streets", get(map::streets))
-        .route("/incidents", get(incidents::list))
-        .route("/events", get(live::events))
-        .route("/incidents/{id}", get(incidents::get))
-        .route("/incidents/{id}/log", post(incidents::add_log_entry))
-        .route("/incidents/{id}/grade", post(incidents::grade))
-        .route("/incidents/{id}/close", post(incidents::close))
-        .route("/incidents/{id}/reopen", post(incidents::reopen))
-        .route("/incidents/{id}/duplicate", post(incidents::duplicate))
-        .route("/incidents/{id}/classify", post(first_contact::classify))
-        .route("/incidents/{id}/thrive", post(first_contact::thrive))
-        .route(
-            "/incidents/{id}/vulnerability",
-            post(first_contact::vulnerability),
-        )
-        .route("/incidents/{id}/dash", post(first_contact::dash))
-        .route("/incidents/{id}/signpost", post(first_contact::signpost))
-        .route("/incidents/{id}/answers", post(first_contact::answers))
-        .route(
-            "/incidents/{id}/unattended-closure-approval",
-            post(first_contact::approve_unattended),
-        )
-        .route("/reference", get(first_contact::reference))
-        .route("/hocr/count", post(hocr_count))
-        .route("/incidents/{id}/crimes", post(crimes::record))
-        .route("/crimes", get(crimes::list).post(crimes::record_direct))
-        .route("/crimes/{id}", get(crimes::get))
-        .route("/crimes/{id}/reclassify", post(crimes::reclassify))
-        .route(
-            "/crimes/{id}/cancellation",
-            post(crimes::request_cancellation),
-        )
-        .route(
-            "/crimes/{id}/cancellation/approve",
-            post(crimes::approve_cancellation),
-        )
-        .route(
-            "/crimes/{id}/cancellation/decline",
-            post(crimes::decline_cancellation),
-        )
-        .route("/incidents/{id}/non-crime", post(recording::non_crime))
-        .route("/crime-recording/queue", get(recording::queue))
-        .route("/crime-recording/compliance", get(recording::compliance))
-        .route(
-            "/crime-recording/integrity-check",
-            get(recording::integrity_check),
-        )
-        .route("/people", post(intelligence::add_person))
-        .route(
-            "/people/{id}",
-            axum::routing::put(intelligence::update_person),
-        )
-        .route("/people/{id}/merge", post(intelligence::merge))
-        .route("/people/{id}/unmerge", post(intelligence::unmerge))
-        .route("/vehicles", post(intelligence::add_vehicle))
-        .route("/locations", post(intelligence::add_location))
-        .route("/property", post(intelligence::add_property))
-        .route("/records/{kind}/{id}", get(intelligence::get_record))
-        .route(
-            "/records/{kind}/{id}/markers",
-            post(intelligence::add_marker),
-        )
-        .route(
-            "/records/{kind}/{id}/markers/{number}/withdraw",
-            post(intelligence::withdraw_marker),
-        )
-        .route("/records/{kind}/{id}/links", post(intelligence::add_link))
-        .route("/incidents/{id}/links", get(intelligence::incident_links))
-        .route("/warnings", get(dispatch::warnings))
-        .route("/search", post(intelligence::search))
-        .route("/units", get(dispatch::list).post(dispatch::register))
-        .route("/diary", get(diary::day))
-        .route("/diary/next", get(diary::next))
-        .route("/diary/slots", post(diary::open))
-        .route("/incidents/{id}/appointment", post(diary::book))
-        .route("/incidents/{id}/appointment/cancel", post(diary::cancel))
-        .route("/incidents/{id}/appointment/missed", post(diary::missed))
-        .route("/units/{id}/position", post(dispatch::position))
-        .route("/units/{id}/status", post(dispatch::status))
-        .route("/units/{id}/reassign", post(dispatch::reassign))
-        .route(
-            "/incidents/{id}/recommendations",
-            get(dispatch::recommendations),
-        )
-        .route("/incidents/{id}/assign", post(dispatch::assign))
-        .route("/incidents/{id}/resolve", post(dispatch::resolve))
-        .route(
-            "/incidents/{id}/intelligence",
-            post(intelligence::incident_check),
-        )
-        .route("/users", get(users::list).post(users::add))
-        .route("/users/{username}/roles", put(users::set_roles))
-        .route("/users/{username}/password", put(users::set_password))
-        .route("/audit/verify", get(audit::verify))
-        .route("/openapi.json", get(crate::openapi::document))
+/// Every operation of the API, each listed once: `routes!` takes the path and method from
+/// the handler's `#[utoipa::path]`, so the router and the OpenAPI document are the same list
+/// and cannot drift. Handlers sharing a path are listed together.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            session::sign_in,
+            session::current,
+            session::sign_out
+        ))
+        .routes(routes!(contacts::create))
+        .routes(routes!(addresses::search))
+        .routes(routes!(addresses::near))
+        .routes(routes!(map::config))
+        .routes(routes!(map::streets))
+        .routes(routes!(incidents::list))
+        .routes(routes!(live::events))
+        .routes(routes!(incidents::get))
+        .routes(routes!(incidents::add_log_entry))
+        .routes(routes!(incidents::grade))
+        .routes(routes!(incidents::close))
+        .routes(routes!(incidents::reopen))
+        .routes(routes!(incidents::duplicate))
+        .routes(routes!(first_contact::classify))
+        .routes(routes!(first_contact::thrive))
+        .routes(routes!(first_contact::vulnerability))
+        .routes(routes!(first_contact::dash))
+        .routes(routes!(first_contact::signpost))
+        .routes(routes!(first_contact::answers))
+        .routes(routes!(first_contact::approve_unattended))
+        .routes(routes!(first_contact::reference))
+        .routes(routes!(hocr_count))
+        .routes(routes!(crimes::record))
+        .routes(routes!(crimes::list, crimes::record_direct))
+        .routes(routes!(crimes::get))
+        .routes(routes!(crimes::reclassify))
+        .routes(routes!(crimes::request_cancellation))
+        .routes(routes!(crimes::approve_cancellation))
+        .routes(routes!(crimes::decline_cancellation))
+        .routes(routes!(recording::non_crime))
+        .routes(routes!(recording::queue))
+        .routes(routes!(recording::compliance))
+        .routes(routes!(recording::integrity_check))
+        .routes(routes!(intelligence::add_person))
+        .routes(routes!(intelligence::update_person))
+        .routes(routes!(intelligence::merge))
+        .routes(routes!(intelligence::unmerge))
+        .routes(routes!(intelligence::add_vehicle))
+        .routes(routes!(intelligence::add_location))
+        .routes(routes!(intelligence::add_property))
+        .routes(routes!(intelligence::get_record))
+        .routes(routes!(intelligence::add_marker))
+        .routes(routes!(intelligence::withdraw_marker))
+        .routes(routes!(intelligence::add_link))
+        .routes(routes!(intelligence::incident_links))
+        .routes(routes!(dispatch::warnings))
+        .routes(routes!(intelligence::search))
+        .routes(routes!(dispatch::list, dispatch::register))
+        .routes(routes!(diary::day))
+        .routes(routes!(diary::next))
+        .routes(routes!(diary::open))
+        .routes(routes!(diary::book))
+        .routes(routes!(diary::cancel))
+        .routes(routes!(diary::missed))
+        .routes(routes!(dispatch::position))
+        .routes(routes!(dispatch::status))
+        .routes(routes!(dispatch::reassign))
+        .routes(routes!(dispatch::recommendations))
+        .routes(routes!(dispatch::assign))
+        .routes(routes!(dispatch::resolve))
+        .routes(routes!(intelligence::incident_check))
+        .routes(routes!(users::list, users::add))
+        .routes(routes!(users::set_roles))
+        .routes(routes!(users::set_password))
+        .routes(routes!(audit::verify))
 }
 
 /// The answer to any change: the incident as it now stands. A retry with the same

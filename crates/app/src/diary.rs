@@ -8,7 +8,7 @@ use controlroom_domain::Invalid;
 use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Rejected, decide};
 use controlroom_domain::roles::Permission;
-use controlroom_domain::stream::StreamId;
+use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::text::{Code, required_text};
 use controlroom_store::WriteTx;
 use jiff::civil::{Date, Time};
@@ -148,7 +148,11 @@ async fn consulted(
 /// The slots of an area on a day, unrecorded: callers record the consultation once.
 async fn slots_on(app: &App, area: &Code, date: Date) -> Result<Vec<Slot>, AppError> {
     let mut slots = Vec::new();
-    for stream in app.store.streams(&SlotKey::day_prefix(area, date)).await? {
+    for stream in app
+        .store
+        .streams(StreamKind::Diary, &SlotKey::day_prefix(area, date))
+        .await?
+    {
         let key = StreamId::parse(&stream)
             .and_then(|id| SlotKey::from_stream_key(id.key()))
             .map_err(|e| AppError::Corrupt(format!("diary stream {stream}: {e}")))?;

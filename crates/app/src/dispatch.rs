@@ -179,7 +179,7 @@ pub async fn load(app: &App) -> Result<usize, AppError> {
     // The unit streams only, by name: loading units never reads the rest of the log.
     let ids: Vec<UnitId> = app
         .store
-        .streams(&StreamId::prefix(StreamKind::Unit, ""))
+        .streams(StreamKind::Unit, &StreamId::prefix(StreamKind::Unit, ""))
         .await?
         .iter()
         .filter_map(|name| StreamId::parse(name).ok())

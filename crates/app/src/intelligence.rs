@@ -1599,7 +1599,7 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         StreamKind::Location,
         StreamKind::Property,
     ] {
-        streams.extend(app.store.streams(&StreamId::prefix(kind, "")).await?);
+        streams.extend(app.store.streams(kind, &StreamId::prefix(kind, "")).await?);
     }
     let mut docs = Vec::new();
     let mut rows = Vec::new();

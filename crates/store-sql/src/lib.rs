@@ -9,7 +9,8 @@
 //! with no per-row conversion.
 
 use async_trait::async_trait;
-use controlroom_domain::audit::{AuditRecord, SealKey, StoredRecord};
+use controlroom_domain::audit::{AuditRecord, Category, SealKey, StoredRecord};
+use controlroom_domain::stream::StreamKind;
 use controlroom_domain::user::Username;
 use controlroom_store::chain::ChainTip;
 use controlroom_store::sql;
@@ -507,8 +508,10 @@ impl<D: Dialect> Store for SqlStore<D> {
         stream_on(self.reader(), stream).await.map_err(D::error)
     }
 
-    async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>> {
-        let query = sqlx::query(sql::SELECT_STREAMS).arg(sql::prefix_pattern(prefix).as_str());
+    async fn streams(&self, kind: StreamKind, prefix: &str) -> StoreResult<Vec<String>> {
+        let query = sqlx::query(sql::SELECT_STREAMS)
+            .arg(kind.as_str())
+            .arg(sql::prefix_pattern(prefix).as_str());
         fetch_all(query, self.reader(), Reads::first)
             .await
             .map_err(D::error)
@@ -829,6 +832,13 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .arg(record.role.as_deref())
             .arg(seal.as_deref());
         self.run(query).await?;
+        if record.category == Category::Change.as_str() {
+            let query = sqlx::query(sql::INSERT_STREAM)
+                .arg(&record.stream)
+                .arg(sql::stream_kind(&record.stream))
+                .arg(record.seq);
+            self.run(query).await?;
+        }
         let (seq, head) = link.head();
         self.run(sqlx::query(sql::UPDATE_CHAIN_HEAD).arg(seq).arg(head))
             .await?;

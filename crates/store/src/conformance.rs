@@ -200,15 +200,47 @@ pub async fn streams_hold_only_their_changes_in_order(store: &dyn Store) {
     assert_eq!(payloads, ["{\"n\":1}", "{\"n\":4}"]);
     assert!(a[0].seq < a[1].seq);
     assert!(store.stream("incident/none").await.unwrap().is_empty());
+    use controlroom_domain::stream::StreamKind::{Incident, Unit};
     assert_eq!(
-        store.streams("incident/").await.unwrap(),
-        ["incident/a", "incident/b"]
+        store.streams(Incident, "incident/").await.unwrap(),
+        ["incident/a", "incident/b"],
+        "each stream once, however many changes it holds"
     );
-    assert_eq!(store.streams("incident/a").await.unwrap(), ["incident/a"]);
+    assert_eq!(
+        store.streams(Incident, "incident/a").await.unwrap(),
+        ["incident/a"]
+    );
     assert!(
-        store.streams("incident_").await.unwrap().is_empty(),
+        store
+            .streams(Incident, "incident_")
+            .await
+            .unwrap()
+            .is_empty(),
         "_ is literal, not a wildcard"
     );
+    // A stream is listed under its own kind only, and a stream that holds only access
+    // records (a consultation) is not an event stream at all.
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record("unit/u1", "unit_registered", Category::Change, "{}"))
+        .await
+        .unwrap();
+    tx.append(record("unit/u2", "consulted", Category::Access, "{}"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.streams(Unit, "unit/").await.unwrap(), ["unit/u1"]);
+    assert_eq!(
+        store.streams(Incident, "").await.unwrap(),
+        ["incident/a", "incident/b"],
+        "the kind decides, not the name's prefix"
+    );
+    // A rolled-back first change leaves no stream behind.
+    let mut tx = store.begin().await.unwrap();
+    tx.append(record("unit/u3", "unit_registered", Category::Change, "{}"))
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(store.streams(Unit, "unit/").await.unwrap(), ["unit/u1"]);
 }
 
 pub async fn incident_numbers_restart_each_day(store: &dyn Store) {

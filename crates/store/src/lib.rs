@@ -18,6 +18,7 @@ pub mod sql;
 
 use async_trait::async_trait;
 use controlroom_domain::audit::{AuditRecord, StoredRecord};
+use controlroom_domain::stream::StreamKind;
 use controlroom_domain::user::Username;
 pub use records::*;
 
@@ -49,8 +50,9 @@ pub trait Store: Send + Sync + 'static {
     /// Change records of one stream, oldest first.
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
 
-    /// The names of streams that start with `prefix` (e.g. every diary slot of a day).
-    async fn streams(&self, prefix: &str) -> StoreResult<Vec<String>>;
+    /// The names of the streams of one kind that start with `prefix` (e.g. every diary slot
+    /// of a day; `StreamId::prefix(kind, "")` for all of the kind). Reads only that kind.
+    async fn streams(&self, kind: StreamKind, prefix: &str) -> StoreResult<Vec<String>>;
 
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
 

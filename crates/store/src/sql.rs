@@ -7,8 +7,18 @@ pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, ki
 pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
 
-/// `$1` is a LIKE pattern built by [`prefix_pattern`].
-pub const SELECT_STREAMS: &str = "SELECT DISTINCT stream FROM audit_log WHERE stream LIKE $1 ESCAPE '\\' AND category = 'change' ORDER BY stream";
+/// `$1` is the stream kind, `$2` a LIKE pattern built by [`prefix_pattern`]: the index on
+/// (kind, stream) keeps other kinds out of the scan.
+pub const SELECT_STREAMS: &str =
+    "SELECT stream FROM streams WHERE kind = $1 AND stream LIKE $2 ESCAPE '\\' ORDER BY stream";
+
+/// Register a stream at its first change (a no-op for later changes).
+pub const INSERT_STREAM: &str = "INSERT INTO streams (stream, kind, first_seq) VALUES ($1, $2, $3) ON CONFLICT (stream) DO NOTHING";
+
+/// The kind of a stream named `kind/key` (see `controlroom_domain::stream`).
+pub fn stream_kind(stream: &str) -> &str {
+    stream.split_once('/').map_or(stream, |(kind, _)| kind)
+}
 
 /// A LIKE pattern matching everything that starts with `prefix`, taken literally.
 pub fn prefix_pattern(prefix: &str) -> String {

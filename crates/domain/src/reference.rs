@@ -381,7 +381,7 @@ impl Kind {
 struct Row<'a> {
     file: &'a str,
     line: usize,
-    fields: Vec<&'a str>,
+    fields: csv::StringRecord,
 }
 
 impl Row<'_> {
@@ -408,50 +408,68 @@ impl Row<'_> {
     }
 }
 
+/// The rows of a reference file: `|`-separated, `#` starts a comment line, blank lines are
+/// skipped, the first other line is the header and must be exactly `columns`. Quotes are
+/// ordinary characters (reasons are prose). Read by the `csv` crate, so line numbers count
+/// every line of the file.
 fn rows<'a>(file: SourceFile<'a>, columns: &[&str]) -> Result<Vec<Row<'a>>, ReferenceError> {
-    let mut lines = file
-        .text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let Some((header_line, header)) = lines.next() else {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b'|')
+        .comment(Some(b'#'))
+        .quoting(false)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file.text.as_bytes());
+    let mut read = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ReferenceError {
+            file: file.name.to_owned(),
+            line: e
+                .position()
+                .and_then(|p| usize::try_from(p.line()).ok())
+                .unwrap_or(1),
+            message: format!("cannot be read: {e}"),
+        })?;
+        let line = record
+            .position()
+            .and_then(|p| usize::try_from(p.line()).ok())
+            .unwrap_or(1);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        read.push(Row {
+            file: file.name,
+            line,
+            fields: record,
+        });
+    }
+    let mut read = read.into_iter();
+    let Some(header) = read.next() else {
         return Err(ReferenceError {
             file: file.name.to_owned(),
             line: 1,
             message: "the file has no header line".into(),
         });
     };
-    let found: Vec<&str> = header.split('|').map(str::trim).collect();
+    let found: Vec<&str> = header.fields.iter().map(str::trim).collect();
     if found != columns {
-        return Err(ReferenceError {
-            file: file.name.to_owned(),
-            line: header_line,
-            message: format!(
-                "the header must be '{}', not '{}'",
-                columns.join("|"),
-                header.trim()
-            ),
-        });
+        return Err(header.error(format!(
+            "the header must be '{}', not '{}'",
+            columns.join("|"),
+            found.join("|")
+        )));
     }
-    lines
-        .map(|(line, text)| {
-            let fields: Vec<&str> = text.split('|').collect();
-            let row = Row {
-                file: file.name,
-                line,
-                fields,
-            };
-            if row.fields.len() != columns.len() {
-                return Err(row.error(format!(
-                    "expected {} fields separated by '|', found {}",
-                    columns.len(),
-                    row.fields.len()
-                )));
-            }
-            Ok(row)
-        })
-        .collect()
+    read.map(|row| {
+        if row.fields.len() != columns.len() {
+            return Err(row.error(format!(
+                "expected {} fields separated by '|', found {}",
+                columns.len(),
+                row.fields.len()
+            )));
+        }
+        Ok(row)
+    })
+    .collect()
 }
 
 /// Codes already seen, with where, to report duplicates against their first definition.

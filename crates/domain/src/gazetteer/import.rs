@@ -252,42 +252,26 @@ pub enum Line {
 /// Longest text field accepted (AddressBase's longest is 100; Open Names' 250).
 const MAX_FIELD: usize = 250;
 
-/// Split one CSV line (RFC 4180 quoting: fields in double quotes, `""` for a quote).
+/// Split one CSV line (RFC 4180 quoting: fields in double quotes, `""` for a quote), read by
+/// the `csv` crate. Files are read a line at a time (so each refusal names its line), which
+/// makes a quoted field that runs past the end of the line an error: such a line always has
+/// an odd number of quotes, since a closed field and each `""` inside one add two.
 pub fn split_csv(line: &str) -> Result<Vec<String>, String> {
     let line = line.trim_end_matches(['\r', '\n']);
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if c == ',' {
-            fields.push(std::mem::take(&mut field));
-            at_start = true;
-        } else {
-            field.push(c);
-            at_start = false;
-        }
-    }
-    if quoted {
+    if line.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
         return Err("a quoted field is not closed (missing \")".into());
     }
-    fields.push(field);
-    Ok(fields)
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => Ok(record.iter().map(str::to_owned).collect()),
+        // An empty line is one empty field, as before.
+        Ok(false) => Ok(vec![String::new()]),
+        Err(e) => Err(format!("cannot be read as CSV: {e}")),
+    }
 }
 
 /// Reads the lines of one file in one layout, remembering its header.

@@ -129,6 +129,29 @@ fn an_unknown_code_in_the_policy_is_named() {
     assert!(err.message.contains("positive whole number"), "{err}");
 }
 
+/// Comment lines count in line numbers, and quotes in prose are kept as typed (they are not
+/// CSV quoting).
+#[test]
+fn comments_count_as_lines_and_quotes_are_text() {
+    let data = with_extra(
+        "force/qualifiers.psv",
+        "# a force's own\n\ncode|name|description\nQUOTED|Said \"help\"|the caller said \"help\"\n",
+    )
+    .unwrap();
+    let quoted = data
+        .qualifiers
+        .iter()
+        .find(|q| q.code.as_str() == "QUOTED")
+        .unwrap();
+    assert_eq!(quoted.name, "Said \"help\"");
+    let err = with_extra(
+        "force/qualifiers.psv",
+        "# a comment\n# another\ncode|name|description\nBAD|only two\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.line, 4, "{err}");
+}
+
 #[test]
 fn malformed_files_are_named_with_the_line() {
     let err = with_extra("force/qualifiers.psv", "code|name\nX|Y\n").unwrap_err();

@@ -35,7 +35,11 @@ impl Dialect for PostgresDialect {
         let migrator = open_pool::<Self>(1, None, base.clone()).await?;
         migrated(
             "PostgreSQL",
-            sqlx::migrate!("./migrations").run(&migrator).await,
+            controlroom_store_sql::migrations::migrator(
+                controlroom_store_sql::migrations::Schema::Postgres,
+            )
+            .run(&migrator)
+            .await,
         )?;
         migrator.close().await;
         // A statement that has not finished in 5 s is cancelled: a request fails fast (503)

@@ -8,6 +8,8 @@
 //! Plain generics, not `sqlx::Any`: every statement is compiled for the backend's own types,
 //! with no per-row conversion.
 
+pub mod migrations;
+
 use async_trait::async_trait;
 use controlroom_domain::audit::{AuditRecord, Category, SealKey, StoredRecord};
 use controlroom_domain::stream::StreamKind;

@@ -47,7 +47,14 @@ impl Dialect for SqliteDialect {
             })?;
         }
         let writer = open_pool::<Self>(1, Some(STORE_TIMEOUT), options.clone()).await?;
-        migrated("SQLite", sqlx::migrate!("./migrations").run(&writer).await)?;
+        migrated(
+            "SQLite",
+            controlroom_store_sql::migrations::migrator(
+                controlroom_store_sql::migrations::Schema::Sqlite,
+            )
+            .run(&writer)
+            .await,
+        )?;
         let reader = open_pool::<Self>(4, Some(STORE_TIMEOUT), options.read_only(true)).await?;
         Ok(Pools {
             writer,
@@ -79,4 +86,48 @@ mod tests {
     }
 
     controlroom_store::conformance_tests!(fresh);
+
+    /// Migration 25 registers the streams an existing log already holds, each under its kind,
+    /// once, and only those with changes.
+    #[tokio::test]
+    async fn existing_streams_are_registered_by_kind() {
+        use controlroom_store_sql::migrations::{Schema, migrator};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrator(Schema::Sqlite).run_to(24, &pool).await.unwrap();
+        for (seq, category, stream) in [
+            (1, "change", "unit/u1"),
+            (2, "change", "incident/i1"),
+            (3, "change", "unit/u1"),
+            (4, "access", "person/p1"),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash) \
+                 VALUES ($1, $2, $3, 'k', 'a', 0, '{}', '', '')",
+            )
+            .bind(seq)
+            .bind(category)
+            .bind(stream)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        migrator(Schema::Sqlite).run(&pool).await.unwrap();
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT stream, kind, first_seq FROM streams ORDER BY stream")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("incident/i1".to_owned(), "incident".to_owned(), 2),
+                ("unit/u1".to_owned(), "unit".to_owned(), 1),
+            ]
+        );
+    }
 }

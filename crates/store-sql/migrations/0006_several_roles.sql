@@ -5,7 +5,7 @@ CREATE TABLE user_roles (
     username TEXT NOT NULL REFERENCES users (username),
     role TEXT NOT NULL,
     -- The order the roles were given in: the first is the one kept in users.role.
-    position INTEGER NOT NULL,
+    position {{BIGINT}} NOT NULL,
     PRIMARY KEY (username, role)
 );
 INSERT INTO user_roles (username, role, position) SELECT username, role, 0 FROM users;

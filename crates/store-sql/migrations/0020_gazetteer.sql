@@ -4,7 +4,7 @@
 -- a row: the address search index catches up from the last revision it holds.
 -- Positions are WGS84 degrees inside the United Kingdom (checked before they are written).
 CREATE TABLE gazetteer_addresses (
-    uprn BIGINT PRIMARY KEY,
+    uprn {{BIGINT}} PRIMARY KEY,
     -- '' when only the position is known (OS Open UPRN)
     single_line TEXT NOT NULL,
     organisation TEXT,
@@ -16,10 +16,14 @@ CREATE TABLE gazetteer_addresses (
     postcode TEXT,
     -- residential | commercial | other
     classification TEXT NOT NULL,
-    usrn BIGINT,
-    lat DOUBLE PRECISION NOT NULL,
-    lon DOUBLE PRECISION NOT NULL,
-    revision BIGINT NOT NULL
+--@sqlite     usrn INTEGER,
+--@sqlite     lat REAL NOT NULL,
+--@sqlite     lon REAL NOT NULL,
+--@sqlite     revision INTEGER NOT NULL
+--@postgres     usrn BIGINT,
+--@postgres     lat DOUBLE PRECISION NOT NULL,
+--@postgres     lon DOUBLE PRECISION NOT NULL,
+--@postgres     revision BIGINT NOT NULL
 );
 CREATE INDEX gazetteer_addresses_by_revision ON gazetteer_addresses (revision);
 CREATE INDEX gazetteer_addresses_by_usrn ON gazetteer_addresses (usrn);
@@ -27,17 +31,24 @@ CREATE INDEX gazetteer_addresses_by_usrn ON gazetteer_addresses (usrn);
 CREATE TABLE gazetteer_streets (
     -- usrn:N (derived from the addresses) or the OS Open Names road id
     id TEXT PRIMARY KEY,
-    usrn BIGINT,
+    usrn {{BIGINT}},
     name TEXT NOT NULL,
     locality TEXT,
     town TEXT,
-    lat DOUBLE PRECISION NOT NULL,
-    lon DOUBLE PRECISION NOT NULL,
-    min_lat DOUBLE PRECISION,
-    min_lon DOUBLE PRECISION,
-    max_lat DOUBLE PRECISION,
-    max_lon DOUBLE PRECISION,
-    revision BIGINT NOT NULL
+--@sqlite     lat REAL NOT NULL,
+--@sqlite     lon REAL NOT NULL,
+--@sqlite     min_lat REAL,
+--@sqlite     min_lon REAL,
+--@sqlite     max_lat REAL,
+--@sqlite     max_lon REAL,
+--@sqlite     revision INTEGER NOT NULL
+--@postgres     lat DOUBLE PRECISION NOT NULL,
+--@postgres     lon DOUBLE PRECISION NOT NULL,
+--@postgres     min_lat DOUBLE PRECISION,
+--@postgres     min_lon DOUBLE PRECISION,
+--@postgres     max_lat DOUBLE PRECISION,
+--@postgres     max_lon DOUBLE PRECISION,
+--@postgres     revision BIGINT NOT NULL
 );
 CREATE INDEX gazetteer_streets_by_revision ON gazetteer_streets (revision);
 
@@ -49,17 +60,23 @@ CREATE TABLE gazetteer_places (
     kind TEXT NOT NULL,
     locality TEXT,
     postcode_district TEXT,
-    lat DOUBLE PRECISION NOT NULL,
-    lon DOUBLE PRECISION NOT NULL,
-    revision BIGINT NOT NULL
+--@sqlite     lat REAL NOT NULL,
+--@sqlite     lon REAL NOT NULL,
+--@sqlite     revision INTEGER NOT NULL
+--@postgres     lat DOUBLE PRECISION NOT NULL,
+--@postgres     lon DOUBLE PRECISION NOT NULL,
+--@postgres     revision BIGINT NOT NULL
 );
 CREATE INDEX gazetteer_places_by_revision ON gazetteer_places (revision);
 
 CREATE TABLE gazetteer_postcodes (
     -- standard form, LS8 3AA
     postcode TEXT PRIMARY KEY,
-    lat DOUBLE PRECISION NOT NULL,
-    lon DOUBLE PRECISION NOT NULL,
-    revision BIGINT NOT NULL
+--@sqlite     lat REAL NOT NULL,
+--@sqlite     lon REAL NOT NULL,
+--@sqlite     revision INTEGER NOT NULL
+--@postgres     lat DOUBLE PRECISION NOT NULL,
+--@postgres     lon DOUBLE PRECISION NOT NULL,
+--@postgres     revision BIGINT NOT NULL
 );
 CREATE INDEX gazetteer_postcodes_by_revision ON gazetteer_postcodes (revision);

@@ -10,7 +10,10 @@ CREATE TABLE streams (
 CREATE INDEX streams_by_kind ON streams (kind, stream);
 
 INSERT INTO streams (stream, kind, first_seq)
-SELECT stream, split_part(stream, '/', 1), MIN(seq)
+--@sqlite SELECT stream,
+--@sqlite        CASE WHEN instr(stream, '/') > 0 THEN substr(stream, 1, instr(stream, '/') - 1) ELSE stream END,
+--@sqlite        MIN(seq)
+--@postgres SELECT stream, split_part(stream, '/', 1), MIN(seq)
 FROM audit_log
 WHERE category = 'change'
 GROUP BY stream;

@@ -3,5 +3,5 @@
 CREATE TABLE settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL,
-    set_at_micros BIGINT NOT NULL
+    set_at_micros {{BIGINT}} NOT NULL
 );

@@ -7,13 +7,13 @@ CREATE TABLE crimes (
     classification TEXT NOT NULL,
     -- recorded | removal_requested | removed
     status TEXT NOT NULL,
-    reported_at_micros BIGINT NOT NULL,
-    recorded_at_micros BIGINT NOT NULL,
+    reported_at_micros {{BIGINT}} NOT NULL,
+    recorded_at_micros {{BIGINT}} NOT NULL,
     recorded_by TEXT NOT NULL,
     -- The first incident it came from; NULL for a crime reported directly.
     incident_id TEXT,
     location_text TEXT NOT NULL,
-    last_changed_at_micros BIGINT NOT NULL,
-    version BIGINT NOT NULL
+    last_changed_at_micros {{BIGINT}} NOT NULL,
+    version {{BIGINT}} NOT NULL
 );
 CREATE INDEX crimes_by_status ON crimes (status, recorded_at_micros);

@@ -1,0 +1,6 @@
+-- Where the first caller said it happened (WGS84), when they gave coordinates: the dispatch
+-- board draws waiting incidents beside the units. Filled for older rows by `controlroom reindex`.
+--@sqlite ALTER TABLE incidents ADD COLUMN lat REAL;
+--@sqlite ALTER TABLE incidents ADD COLUMN lon REAL;
+--@postgres ALTER TABLE incidents ADD COLUMN lat DOUBLE PRECISION;
+--@postgres ALTER TABLE incidents ADD COLUMN lon DOUBLE PRECISION;

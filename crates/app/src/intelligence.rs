@@ -6,6 +6,7 @@
 use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
+use controlroom_domain::contact::PhoneNumber;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::pole::{
@@ -134,7 +135,7 @@ pub fn incident_document(incident: &Incident) -> IndexDoc {
         caller_name: first.map(|c| c.caller.name.clone()).unwrap_or_default(),
         caller_phone: first
             .and_then(|c| c.caller.phone.as_ref())
-            .and_then(|p| E164::parse("phone", p.as_str()).ok())
+            .and_then(PhoneNumber::e164)
             .map(|e| e.to_string()),
         location: first.map(|c| c.location.text.clone()).unwrap_or_default(),
         uprn: first
@@ -1404,7 +1405,7 @@ pub async fn check(
         let year_ago = micros(now - SignedDuration::from_hours(24 * 365));
         if let Some(phone) = first
             .and_then(|c| c.caller.phone.as_ref())
-            .and_then(|p| E164::parse("phone", p.as_str()).ok())
+            .and_then(PhoneNumber::e164)
         {
             result.repeat_caller = index
                 .incidents_by_phone(&[phone.to_string()], Some(year_ago), 1000)

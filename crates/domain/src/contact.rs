@@ -71,8 +71,11 @@ impl Channel {
 }
 
 /// A telephone number as the caller gave it, checked to be dialable: digits with optional
-/// spaces, dashes, brackets and a leading `+`; 6 to 15 digits (ITU-T E.164 allows 15).
-/// Normalisation to E.164 arrives with intelligence checks.
+/// spaces, dashes, brackets and a leading `+`; 6 to 15 digits (ITU-T E.164 allows 15). It is
+/// kept as written (that is what the handler read back to the caller); [`PhoneNumber::e164`]
+/// is its normal form, the one key every look-up uses (`pole::E164`, the only reader of
+/// numbers). libphonenumber (the `phonenumber` crate) was tried for this and refuses Ofcom's
+/// drama ranges (07700 900xxx, 01632 960xxx) as invalid, so it cannot be the reader here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PhoneNumber(String);
@@ -96,6 +99,12 @@ impl PhoneNumber {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The number in E.164 form, when it has one (a short or local number written without
+    /// its area code has none, and is matched by nothing).
+    pub fn e164(&self) -> Option<crate::pole::E164> {
+        crate::pole::E164::parse("phone", &self.0).ok()
     }
 }
 
@@ -431,6 +440,16 @@ impl ContactDraft {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_phone_number_keeps_its_writing_and_has_one_normal_form() {
+        let written = PhoneNumber::parse("phone", "07700 900123").unwrap();
+        assert_eq!(written.as_str(), "07700 900123");
+        assert_eq!(written.e164().unwrap().as_str(), "+447700900123");
+        let international = PhoneNumber::parse("phone", "+44 (0)7700 900123").unwrap();
+        assert_eq!(international.e164(), written.e164());
+        assert_eq!(PhoneNumber::parse("phone", "900123").unwrap().e164(), None);
+    }
     use super::*;
 
     fn draft() -> ContactDraft {

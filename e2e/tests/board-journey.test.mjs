@@ -56,13 +56,13 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
   // The demo shift's oldest emergency no unit is on yet (long past its attendance target),
   // and two units just round the corner from it: nearer than any of the demo's units on duty.
   const setup = await page.evaluate(async () => {
-    const list = await CR.api("GET", "/api/v1/incidents?status=graded&limit=500");
+    const list = await (await import("/assets/common.js")).api("GET", "/api/v1/incidents?status=graded&limit=500");
     const emergency = list.incidents.filter((i) => i.grade === "emergency" && i.lat !== null).sort((a, b) => a.opened_at.localeCompare(b.opened_at))[0];
     const units = {};
     for (const [call_sign, lat, lon] of [["BJ21", emergency.lat + 0.0003, emergency.lon], ["BJ22", emergency.lat, emergency.lon + 0.0006]]) {
       // Crewed for whatever the call needs (a weapon: Taser; an injury: first aid).
-      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: ["first_aid", "taser"], station: "Millgarth" });
-      await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
+      const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: ["first_aid", "taser"], station: "Millgarth" });
+      await (await import("/assets/common.js")).api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
       units[call_sign] = u.id;
     }
     return { units, incident: { id: emergency.id, reference: emergency.reference } };
@@ -90,7 +90,7 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
   assert.equal((await row.locator(".unit-incident .unit-incident-ref").textContent()).trim(), incident.reference);
 
   // A second unit joins (sent by a colleague); clearing it is not the last, so no question.
-  await page.evaluate(async ({ id, unit }) => CR.api("POST", `/api/v1/incidents/${id}/assign`, { unit }), { id: incident.id, unit: units[other] });
+  await page.evaluate(async ({ id, unit }) => (await import("/assets/common.js")).api("POST", `/api/v1/incidents/${id}/assign`, { unit }), { id: incident.id, unit: units[other] });
   const otherRow = page.locator(`#units tr[data-key="unit:${units[other]}"]`);
   await otherRow.locator(".unit-incident", { hasText: incident.reference }).waitFor();
   await otherRow.getByRole("button", { name: "Clear" }).focus();
@@ -113,7 +113,7 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
   // A live change elsewhere redraws the table; what was typed and the focus survive it.
   await page.keyboard.type("Held up at a road traffic collision on the A64");
   await page.evaluate(() => document.querySelectorAll("#units tr").forEach((tr) => (tr.dataset.drawnBefore = "yes")));
-  await page.evaluate(async (unit) => CR.api("POST", `/api/v1/units/${unit}/position`, { lat: 53.805, lon: -1.552 }), units[other]);
+  await page.evaluate(async (unit) => (await import("/assets/common.js")).api("POST", `/api/v1/units/${unit}/position`, { lat: 53.805, lon: -1.552 }), units[other]);
   await page.waitForFunction(() => !document.querySelector("#units tr[data-drawn-before]"));
   assert.equal(await reason.inputValue(), "Held up at a road traffic collision on the A64");
   assert.deepEqual(await focused(page), { row: `unit:${units[sentSign]}`, control: "reason" });
@@ -135,7 +135,7 @@ test("late arrival, the reason asked on the row, then the last unit clears with 
   await expectFocus(page, { row: `unit:${units[sentSign]}` }, "the focus is still on the unit's row");
   assert.deepEqual(dialogs, [], "no browser dialog was used");
 
-  const seen = await page.evaluate(async (id) => CR.api("GET", `/api/v1/incidents/${id}`), incident.id);
+  const seen = await page.evaluate(async (id) => (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${id}`), incident.id);
   assert.equal(seen.status, "resolved");
   const log = JSON.stringify(seen.log);
   assert.match(log, /Attendance target of \d+ minutes missed: Held up at a road traffic collision on the A64/);

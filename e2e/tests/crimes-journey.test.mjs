@@ -25,7 +25,7 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   const handler = await signIn(browser, server.base, "handler");
   const [first, second] = await handler.page.evaluate(async () => {
     const take = async (caller, place, summary, incident_type) => {
-      const taken = await CR.api("POST", "/api/v1/contacts", { channel: "999", caller, location: { text: place }, summary, incident_type });
+      const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", { channel: "999", caller, location: { text: place }, summary, incident_type });
       return { id: taken.incident.id, reference: taken.incident.reference };
     };
     return [
@@ -37,7 +37,7 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
 
   const { context, page } = await signIn(browser, server.base, "recorder");
   // Grace Holt is already on record (an earlier report), with her phone and date of birth.
-  const grace = await page.evaluate(async () => (await CR.api("POST", "/api/v1/people", { names: ["Grace Holt"], date_of_birth: "1985-02-03", phones: ["07700 900555"] })).id);
+  const grace = await page.evaluate(async () => (await (await import("/assets/common.js")).api("POST", "/api/v1/people", { names: ["Grace Holt"], date_of_birth: "1985-02-03", phones: ["07700 900555"] })).id);
   await page.goto("/console/crimes");
   await page.locator("#live-state.on").waitFor();
 
@@ -67,9 +67,9 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
 
   // Her existing record is on the crime; she was not recorded a second time.
   const onCrime = await page.evaluate(async (id) => {
-    const incident = await CR.api("GET", `/api/v1/incidents/${id}`);
-    const crime = await CR.api("GET", `/api/v1/crimes/${incident.crime_recording.crimes[0].id}`);
-    const found = await CR.api("POST", "/api/v1/search", { name: "Grace Holt" });
+    const incident = await (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${id}`);
+    const crime = await (await import("/assets/common.js")).api("GET", `/api/v1/crimes/${incident.crime_recording.crimes[0].id}`);
+    const found = await (await import("/assets/common.js")).api("POST", "/api/v1/search", { name: "Grace Holt" });
     return { victim: crime.parties.find((p) => p.role === "victim").person, people: found.people.length };
   }, first.id);
   assert.equal(onCrime.victim, grace);
@@ -98,8 +98,8 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   const secondCrime = (await status.textContent()).match(/CR-\d{4}-\d{6}/)[0];
   assert.notEqual(secondCrime, firstCrime);
   const mo = await page.evaluate(async (id) => {
-    const incident = await CR.api("GET", `/api/v1/incidents/${id}`);
-    return (await CR.api("GET", `/api/v1/crimes/${incident.crime_recording.crimes[0].id}`)).modus_operandi;
+    const incident = await (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${id}`);
+    return (await (await import("/assets/common.js")).api("GET", `/api/v1/crimes/${incident.crime_recording.crimes[0].id}`)).modus_operandi;
   }, second.id);
   assert.equal(mo, "Unlocked bicycle taken from the front garden overnight");
 

@@ -22,14 +22,14 @@ after(async () => {
 test("a crime recorder records a crime from a domestic-abuse incident with the counting rules' explanation", async () => {
   const handler = await signIn(browser, server.base, "handler");
   const incident = await handler.page.evaluate(async () => {
-    const taken = await CR.api("POST", "/api/v1/contacts", {
+    const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "999",
       caller: { name: "Sarah Lee", phone: "07700 900321", is_victim: true },
       location: { text: "4 Oak Road, Leeds LS6 2AB" },
       summary: "Partner punched her in the face at home and shoved her against the door",
     });
     const id = taken.incident.id;
-    await CR.api("POST", `/api/v1/incidents/${id}/classify`, {
+    await (await import("/assets/common.js")).api("POST", `/api/v1/incidents/${id}/classify`, {
       incident_type: "CRIME_VIOLENCE",
       qualifiers: ["DOMESTIC_ABUSE"],
     });
@@ -86,7 +86,7 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
 
   // A new report of crime elsewhere appears in the open queue without a reload.
   const next = await another.page.evaluate(async () => {
-    const taken = await CR.api("POST", "/api/v1/contacts", {
+    const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "101",
       caller: { name: "Tom Reid", is_victim: true },
       location: { text: "Car park, 1 Kirkgate, Leeds LS2 7DJ" },
@@ -100,8 +100,8 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
 
   // The incident lists its crime, and the crime names victim and suspect.
   const seen = await page.evaluate(async (id) => {
-    const i = await CR.api("GET", `/api/v1/incidents/${id}`);
-    const crime = await CR.api("GET", `/api/v1/crimes/${i.crime_recording.crimes[0].id}`);
+    const i = await (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${id}`);
+    const crime = await (await import("/assets/common.js")).api("GET", `/api/v1/crimes/${i.crime_recording.crimes[0].id}`);
     return { crimeId: crime.id, links: i.crime_recording.crimes.map((c) => c.reference), roles: crime.parties.map((p) => p.role), mo: crime.modus_operandi };
   }, incident.id);
   assert.deepEqual(seen.links, [crimeRef]);
@@ -142,7 +142,7 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   assert.notEqual(directRef, crimeRef);
   await page.locator("#crime-title", { hasText: directRef }).waitFor();
   assert.match(await page.locator("#crime-facts").textContent(), /Park Row/);
-  const people = await page.evaluate(async () => (await CR.api("POST", "/api/v1/search", { name: "Ben Marsh" })).people.length);
+  const people = await page.evaluate(async () => (await (await import("/assets/common.js")).api("POST", "/api/v1/search", { name: "Ben Marsh" })).people.length);
   assert.equal(people, 1, "the victim was recorded once although the crime was sent twice");
   await context.close();
 

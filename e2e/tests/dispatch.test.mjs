@@ -30,10 +30,10 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
       ["DOG1", "dog", ["dog_handler"], 53.8600, -1.6200],
     ];
     for (const [call_sign, unit_type, skills, lat, lon] of units) {
-      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type, skills, station: "Elland Road" });
-      await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
+      const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign, unit_type, skills, station: "Elland Road" });
+      await (await import("/assets/common.js")).api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
     }
-    await CR.api("POST", "/api/v1/diary/slots", { area: "LS8", date: today, times: ["23:00"], capacity: 2 });
+    await (await import("/assets/common.js")).api("POST", "/api/v1/diary/slots", { area: "LS8", date: today, times: ["23:00"], capacity: 2 });
   }, today);
   await d.goto("/console/board");
   await d.locator("#live-state.on").waitFor();
@@ -135,8 +135,8 @@ test("an incident with no position still gets units, with the time to attend unk
   const dispatcher = await signIn(browser, server.base, "dispatcher");
   const d = dispatcher.page;
   await d.evaluate(async () => {
-    const u = await CR.api("POST", "/api/v1/units", { call_sign: "BX7", unit_type: "response", skills: ["taser"], station: "Elland Road" });
-    await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat: 53.81, lon: -1.55 });
+    const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign: "BX7", unit_type: "response", skills: ["taser"], station: "Elland Road" });
+    await (await import("/assets/common.js")).api("POST", `/api/v1/units/${u.id}/position`, { lat: 53.81, lon: -1.55 });
   });
   await d.goto("/console/board");
   await d.locator("#live-state.on").waitFor();
@@ -145,7 +145,7 @@ test("an incident with no position still gets units, with the time to attend unk
   // The caller cannot say where they are: no position on the call.
   const handler = await signIn(browser, server.base, "handler");
   const reference = await handler.page.evaluate(async () => {
-    const taken = await CR.api("POST", "/api/v1/contacts", {
+    const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "999",
       caller: { name: "Unknown caller", is_victim: false },
       location: { text: "Towpath somewhere near a canal lock, caller unsure" },

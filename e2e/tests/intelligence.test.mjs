@@ -23,13 +23,13 @@ test("an intelligence check during a call finds the person and the warning marke
 
   // What the force already knows (recorded through the API, as an intelligence unit would).
   const personId = await page.evaluate(async () => {
-    const person = await CR.api("POST", "/api/v1/people", {
+    const person = await (await import("/assets/common.js")).api("POST", "/api/v1/people", {
       names: ["John Smith"],
       date_of_birth: "1980-04-02",
       phones: ["07700 900777"],
       addresses: ["Flat 2, 19 Harehills Lane, Leeds LS8 4HA"],
     });
-    await CR.api("POST", `/api/v1/records/person/${person.id}/markers`, {
+    await (await import("/assets/common.js")).api("POST", `/api/v1/records/person/${person.id}/markers`, {
       kind: "weapons",
       reason: "Carried a knife at his last arrest",
       source: "INT-2026-0042",

@@ -55,8 +55,8 @@ test("calls are placed from the gazetteer and a handset location, never a typed 
       ["AL23", 53.7800, -1.6000], // across the city
     ];
     for (const [call_sign, lat, lon] of units) {
-      const u = await CR.api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: [], station: "Killingbeck" });
-      await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
+      const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign, unit_type: "response", skills: [], station: "Killingbeck" });
+      await (await import("/assets/common.js")).api("POST", `/api/v1/units/${u.id}/position`, { lat, lon });
     }
   });
   await d.goto("/console/board");

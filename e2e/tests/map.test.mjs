@@ -106,7 +106,8 @@ test("the board's map shows streets and markers, zooms, pans and takes a pin", a
 
   // The module's own API, as the call card will use it: a handset location's circle is its
   // radius in metres at the map's scale, and tiles are asked for by z/x/y from a template.
-  const api = await page.evaluate(() => {
+  const api = await page.evaluate(async () => {
+    const { CRMap } = await import("/assets/map.js");
     const box = document.createElement("div");
     box.style.cssText = "width: 512px; height: 512px";
     document.body.append(box);

@@ -28,7 +28,7 @@ test("markers are added and withdrawn on the record page, and the board shows th
     dialogs.push(dialog.message());
     dialog.dismiss();
   });
-  const personId = await page.evaluate(async () => (await CR.api("POST", "/api/v1/people", { names: ["Carl Benson"], date_of_birth: "1979-06-01" })).id);
+  const personId = await page.evaluate(async () => (await (await import("/assets/common.js")).api("POST", "/api/v1/people", { names: ["Carl Benson"], date_of_birth: "1979-06-01" })).id);
 
   // Two markers, added from the keyboard on the person's page.
   await page.goto(`/console/records/person/${personId}`);
@@ -58,15 +58,15 @@ test("markers are added and withdrawn on the record page, and the board shows th
 
   // The call, and the check that finds him (as a handler runs it from the console).
   const incident = await page.evaluate(async () => {
-    const call = await CR.api("POST", "/api/v1/contacts", {
+    const call = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "999",
       caller: { name: "Ann Lowe", phone: "07700 900333" },
       location: { text: "4 Roundhay Road, Leeds LS8", lat: 53.81, lon: -1.53 },
       summary: "Carl Benson is outside with a knife",
     });
     const id = call.incident.id;
-    await CR.api("POST", `/api/v1/incidents/${id}/grade`, { grade: "emergency", rationale: "knife seen" });
-    await CR.api("POST", `/api/v1/incidents/${id}/intelligence`, { name: "Carl Benson" });
+    await (await import("/assets/common.js")).api("POST", `/api/v1/incidents/${id}/grade`, { grade: "emergency", rationale: "knife seen" });
+    await (await import("/assets/common.js")).api("POST", `/api/v1/incidents/${id}/intelligence`, { name: "Carl Benson" });
     return { id, reference: call.incident.reference };
   });
 
@@ -98,8 +98,8 @@ test("markers are added and withdrawn on the record page, and the board shows th
   const board = await signIn(browser, server.base, "dispatcher");
   const bp = board.page;
   await bp.evaluate(async () => {
-    const u = await CR.api("POST", "/api/v1/units", { call_sign: "MK31", unit_type: "response", skills: ["first_aid", "taser"], station: "Chapeltown" });
-    await CR.api("POST", `/api/v1/units/${u.id}/position`, { lat: 53.811, lon: -1.531 });
+    const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign: "MK31", unit_type: "response", skills: ["first_aid", "taser"], station: "Chapeltown" });
+    await (await import("/assets/common.js")).api("POST", `/api/v1/units/${u.id}/position`, { lat: 53.811, lon: -1.531 });
   });
   await bp.goto("/console/board");
   await bp.locator("#live-state.on").waitFor();
@@ -128,8 +128,8 @@ test("markers are added and withdrawn on the record page, and the board shows th
 test("people and vehicles found by the check are linked to the incident with their role, and listed on it", async () => {
   const { context, page } = await signIn(browser, server.base, "handler");
   await page.evaluate(async () => {
-    await CR.api("POST", "/api/v1/people", { names: ["Dana Price"], date_of_birth: "1990-02-03" });
-    await CR.api("POST", "/api/v1/vehicles", { vrm: "YX19 ABC", make: "Ford", colour: "blue" });
+    await (await import("/assets/common.js")).api("POST", "/api/v1/people", { names: ["Dana Price"], date_of_birth: "1990-02-03" });
+    await (await import("/assets/common.js")).api("POST", "/api/v1/vehicles", { vrm: "YX19 ABC", make: "Ford", colour: "blue" });
   });
 
   await page.keyboard.press("Alt+KeyN");

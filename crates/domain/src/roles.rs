@@ -20,7 +20,8 @@ pub enum Role {
     Admin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Permission {
     /// Take a contact: open an incident or join a contact to one.
     TakeContact,
@@ -54,6 +55,34 @@ pub enum Permission {
     MergeRecords,
     /// Load the force's gazetteer (addresses, streets, named places, postcode centroids).
     ManageGazetteer,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 18] = [
+        Permission::TakeContact,
+        Permission::ViewIncidents,
+        Permission::WriteIncidentLog,
+        Permission::GradeIncident,
+        Permission::CloseIncident,
+        Permission::ReopenIncident,
+        Permission::ManageUsers,
+        Permission::VerifyAuditTrail,
+        Permission::ManageResources,
+        Permission::DispatchUnits,
+        Permission::RecordCrime,
+        Permission::ApproveCrimeCancellation,
+        Permission::ReviewCrimeRecording,
+        Permission::ApproveUnattendedClosure,
+        Permission::RecordIntelligence,
+        Permission::ManageMarkers,
+        Permission::MergeRecords,
+        Permission::ManageGazetteer,
+    ];
+
+    /// The permission's name in snake case (`take_contact`), as the API lists it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 impl Role {
@@ -192,6 +221,14 @@ impl Roles {
         self.granting(permission).is_some()
     }
 
+    /// Every permission any of these roles has, in the order of [`Permission::ALL`].
+    pub fn permissions(&self) -> Vec<Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(|p| self.may(*p))
+            .collect()
+    }
+
     /// The first role (in the order of [`Role::ALL`]).
     pub fn first(&self) -> Role {
         // Never empty: every constructor refuses an empty list.
@@ -246,6 +283,19 @@ impl From<Roles> for Vec<Role> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permissions_are_named_once_each_and_a_user_holds_the_union() {
+        let names: std::collections::HashSet<&str> =
+            Permission::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(names.len(), Permission::ALL.len());
+        assert_eq!(Permission::TakeContact.as_str(), "take_contact");
+        let operator = Roles::parse(&["contact_handler,crime_recorder"]).unwrap();
+        let held = operator.permissions();
+        assert!(held.contains(&Permission::TakeContact));
+        assert!(held.contains(&Permission::RecordCrime));
+        assert!(!held.contains(&Permission::ManageUsers));
+    }
 
     #[test]
     fn several_roles_grant_the_union_and_name_the_role_used() {

@@ -1,4 +1,4 @@
-// CRMap: our own small slippy map (no third-party code). Web Mercator at whole zoom levels;
+// CRMap (an ES module): our own small slippy map (no third-party code). Web Mercator at whole zoom levels;
 // XYZ raster tiles from a URL template ({z}/{x}/{y}), or, with none, the gazetteer's streets
 // drawn as light lines from a callback; markers (units: circle and call sign; incidents:
 // square and reference, coloured by grade), one circle with a radius in metres (a handset
@@ -13,9 +13,7 @@
 // Pan by dragging (dragging the pin moves the pin) or the arrow keys; zoom with the wheel, the + and − buttons or the + and
 // − keys. The element carries data-zoom, data-center and (once placed) data-pin for anyone
 // who needs to read the state. Markers are also listed in words by the page that uses it.
-"use strict";
-
-const CRMap = (() => {
+export const CRMap = (() => {
   const TILE = 256;
   const MAX_LAT = 85.05112878;
   const SVG = "http://www.w3.org/2000/svg";

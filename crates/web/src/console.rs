@@ -1,6 +1,8 @@
-//! The browser console: a few static pages and their own small JavaScript and CSS, built
-//! into the binary (no Node, no build step). Pages that need a session check it here, so a
-//! user without the role never receives the page at all.
+//! The browser console: pages built into the binary (no Node, no build step), each a body
+//! fragment of its own with one ES module, served inside one server-side layout (head,
+//! header, navigation, banners). A page that needs a permission is checked here, so a user
+//! without it never receives the page at all, and the navigation offers only the pages the
+//! user may open.
 
 use crate::AppState;
 use crate::extract::session_token;
@@ -13,14 +15,130 @@ use axum::routing::get;
 use controlroom_app::{Actor, auth};
 use controlroom_domain::roles::{Permission, Role, list_in_words};
 
-const SIGN_IN: &str = include_str!("../console/signin.html");
-const CONSOLE: &str = include_str!("../console/console.html");
-const SUPERVISOR: &str = include_str!("../console/supervisor.html");
+/// Who may open a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone: the sign-in page.
+    Public,
+    /// Any signed-in user; the data comes from the API, which checks each read.
+    SignedIn,
+    /// A signed-in user whose roles grant this.
+    Needs(Permission),
+}
+
+/// One console page.
+struct Page {
+    /// The route.
+    path: &'static str,
+    /// In the tab's title, and in the header after "Control Room · ".
+    title: &'static str,
+    /// The header's heading instead of that (HTML), when the page wants its own.
+    heading: Option<&'static str>,
+    /// The page as a sentence names it: "The dispatch board is for …".
+    called: &'static str,
+    access: Access,
+    /// The page's own body: everything between the layout's banners and `</body>`.
+    body: &'static str,
+    /// Its ES module, `/assets/<module>.js`.
+    module: &'static str,
+    /// The link to it in the other pages' navigation: (element id, text). `None`: not linked.
+    link: Option<(&'static str, &'static str)>,
+    /// Buttons of its own at the start of the navigation (raw HTML).
+    tools: &'static str,
+}
+
+const SIGN_IN_PATH: &str = "/signin";
+const CONSOLE_PATH: &str = "/console";
+const ADMIN_PATH: &str = "/console/admin";
+
+/// Every console page. The navigation lists the linked ones in this order.
+const PAGES: &[Page] = &[
+    Page {
+        path: SIGN_IN_PATH,
+        title: "Sign in",
+        heading: None,
+        called: "The sign-in page",
+        access: Access::Public,
+        body: include_str!("../console/signin.html"),
+        module: "signin",
+        link: None,
+        tools: "",
+    },
+    Page {
+        path: CONSOLE_PATH,
+        title: "Console",
+        heading: Some("Control Room"),
+        called: "The console",
+        access: Access::Needs(Permission::ViewIncidents),
+        body: include_str!("../console/console.html"),
+        module: "console",
+        link: Some(("console-link", "Console")),
+        tools: concat!(
+            r#"<button id="new-call" type="button" aria-keyshortcuts="Alt+N" hidden>New call <kbd>Alt+N</kbd></button>"#,
+            "\n    ",
+            r#"<button id="shortcuts-button" type="button" aria-haspopup="dialog" aria-keyshortcuts="Shift+?">Shortcuts</button>"#,
+        ),
+    },
+    Page {
+        path: "/console/board",
+        title: "Dispatch board",
+        heading: None,
+        called: "The dispatch board",
+        access: Access::Needs(Permission::DispatchUnits),
+        body: include_str!("../console/board.html"),
+        module: "board",
+        link: Some(("board-link", "Dispatch board")),
+        tools: "",
+    },
+    Page {
+        path: "/console/crimes",
+        title: "Crime recording",
+        heading: None,
+        called: "Crime recording",
+        access: Access::Needs(Permission::ReviewCrimeRecording),
+        body: include_str!("../console/crimes.html"),
+        module: "crimes",
+        link: Some(("crimes-link", "Crime recording")),
+        tools: "",
+    },
+    Page {
+        path: "/console/supervisor",
+        title: "Supervisor",
+        heading: None,
+        called: "The supervisor's page",
+        access: Access::Needs(Permission::VerifyAuditTrail),
+        body: include_str!("../console/supervisor.html"),
+        module: "supervisor",
+        link: Some(("supervisor-link", "Supervisor view")),
+        tools: "",
+    },
+    Page {
+        path: ADMIN_PATH,
+        title: "Accounts",
+        heading: None,
+        called: "The accounts page",
+        access: Access::Needs(Permission::ManageUsers),
+        body: include_str!("../console/admin.html"),
+        module: "admin",
+        link: Some(("admin-link", "Accounts")),
+        tools: "",
+    },
+    Page {
+        path: "/console/records/{kind}/{id}",
+        title: "Record",
+        // The record page names the record once it has read it.
+        heading: Some(r#"Control Room · <span id="record-title">Record</span>"#),
+        called: "A record's page",
+        access: Access::SignedIn,
+        body: include_str!("../console/record.html"),
+        module: "record",
+        link: None,
+        tools: "",
+    },
+];
+
+/// The refusal: which roles may use the page, and which the user holds.
 const FORBIDDEN: &str = include_str!("../console/forbidden.html");
-const RECORD: &str = include_str!("../console/record.html");
-const BOARD: &str = include_str!("../console/board.html");
-const CRIMES: &str = include_str!("../console/crimes.html");
-const ADMIN: &str = include_str!("../console/admin.html");
 
 /// The console's own files, built into the binary (rust-embed; read from the build's copy in
 /// every profile, so tests serve exactly what ships).
@@ -29,7 +147,7 @@ const ADMIN: &str = include_str!("../console/admin.html");
 struct Files;
 
 /// A static asset by name: (content type, bytes). Pages (`.html`) are never assets: each is
-/// served by its own route, after the role check.
+/// served by its own route, inside the layout, after the access check.
 fn asset(name: &str) -> Option<(&'static str, std::borrow::Cow<'static, [u8]>)> {
     let content_type = match name.rsplit_once('.')?.1 {
         "js" => "text/javascript; charset=utf-8",
@@ -41,15 +159,18 @@ fn asset(name: &str) -> Option<(&'static str, std::borrow::Cow<'static, [u8]>)> 
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/console") }))
-        .route("/signin", get(|| async { Html(SIGN_IN) }))
-        .route("/console", get(console))
-        .route("/console/supervisor", get(supervisor))
-        .route("/console/records/{kind}/{id}", get(record))
-        .route("/console/board", get(board))
-        .route("/console/crimes", get(crimes))
-        .route("/console/admin", get(admin))
+    let mut router = Router::new().route("/", get(|| async { Redirect::to(CONSOLE_PATH) }));
+    for (index, page) in PAGES.iter().enumerate() {
+        router = router.route(
+            page.path,
+            get(
+                move |State(state): State<AppState>, parts: Parts| async move {
+                    serve(&state, &parts, &PAGES[index]).await
+                },
+            ),
+        );
+    }
+    router
         .route("/assets/{name}", get(assets))
         .route("/tiles/{z}/{x}/{y}", get(tile))
         // Browsers ask for /favicon.ico whatever the page says: the same icon.
@@ -105,77 +226,126 @@ async fn tile(
 /// The signed-in user, or where to send them instead.
 async fn signed_in(state: &AppState, parts: &Parts) -> Result<Actor, Response> {
     let Some(token) = session_token(parts) else {
-        return Err(Redirect::to("/signin").into_response());
+        return Err(Redirect::to(SIGN_IN_PATH).into_response());
     };
     auth::authenticate(&state.app, &token)
         .await
         .map_err(|_| Redirect::to("/signin?expired=1").into_response())
 }
 
-async fn console(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(_) => Html(CONSOLE).into_response(),
-        Err(redirect) => redirect,
+/// Any page: to sign in when there is no session, the refusal when the user's roles do not
+/// grant the page, else the page in the layout.
+async fn serve(state: &AppState, parts: &Parts, page: &'static Page) -> Response {
+    if page.access == Access::Public {
+        return Html(render(page, None)).into_response();
     }
-}
-
-/// A person, vehicle or location page; the data comes from the API, which checks the role.
-async fn record(State(state): State<AppState>, parts: Parts) -> Response {
-    match signed_in(&state, &parts).await {
-        Ok(_) => Html(RECORD).into_response(),
-        Err(redirect) => redirect,
-    }
-}
-
-/// The dispatchers' board; refused to roles that do not dispatch.
-async fn board(State(state): State<AppState>, parts: Parts) -> Response {
-    let allowed = Role::allowed(Permission::DispatchUnits);
-    page_for(&state, &parts, &allowed, "The dispatch board", BOARD).await
-}
-
-/// Crime recording: the recorders' queue, the decision screen and the integrity check.
-async fn crimes(State(state): State<AppState>, parts: Parts) -> Response {
-    let allowed = Role::allowed(Permission::ReviewCrimeRecording);
-    page_for(&state, &parts, &allowed, "Crime recording", CRIMES).await
-}
-
-/// The administrator's accounts page.
-async fn admin(State(state): State<AppState>, parts: Parts) -> Response {
-    let allowed = Role::allowed(Permission::ManageUsers);
-    page_for(&state, &parts, &allowed, "The accounts page", ADMIN).await
-}
-
-/// Supervisors' page: service overview and the audit-trail check.
-async fn supervisor(State(state): State<AppState>, parts: Parts) -> Response {
-    let allowed = [Role::Supervisor, Role::Auditor, Role::Admin];
-    page_for(
-        &state,
-        &parts,
-        &allowed,
-        "The supervisor's page",
-        SUPERVISOR,
-    )
-    .await
-}
-
-/// The page for a signed-in user holding one of `allowed` roles; otherwise a refusal that
-/// says which roles may use it.
-async fn page_for(
-    state: &AppState,
-    parts: &Parts,
-    allowed: &[Role],
-    page: &str,
-    html: &'static str,
-) -> Response {
-    match signed_in(state, parts).await {
-        Ok(actor) if actor.roles.iter().any(|r| allowed.contains(&r)) => Html(html).into_response(),
-        Ok(actor) => (
+    let actor = match signed_in(state, parts).await {
+        Ok(actor) => actor,
+        Err(redirect) => return redirect,
+    };
+    match page.access {
+        // The administrator manages accounts and reads no incidents: their console is the
+        // accounts page.
+        Access::Needs(permission)
+            if !actor.roles.may(permission)
+                && page.path == CONSOLE_PATH
+                && actor.roles.may(Permission::ManageUsers) =>
+        {
+            Redirect::to(ADMIN_PATH).into_response()
+        }
+        Access::Needs(permission) if !actor.roles.may(permission) => (
             StatusCode::FORBIDDEN,
-            Html(forbidden(&actor, allowed, page)),
+            Html(forbidden(&actor, &Role::allowed(permission), page.called)),
         )
             .into_response(),
-        Err(redirect) => redirect,
+        _ => Html(render(page, Some(&actor))).into_response(),
     }
+}
+
+/// Whether `actor` may open `page`.
+fn may_open(actor: &Actor, page: &Page) -> bool {
+    match page.access {
+        Access::Public | Access::SignedIn => true,
+        Access::Needs(permission) => actor.roles.may(permission),
+    }
+}
+
+/// The layout around a page's body: for a signed-in user, the header (title, clock, who is
+/// signed in, the page's own tools, links to the other pages they may open, theme and
+/// sign-out) and the session-warning and status banners; the sign-in page stands alone.
+fn render(page: &Page, actor: Option<&Actor>) -> String {
+    let chrome = match actor {
+        None => String::new(),
+        Some(actor) => {
+            let links: String = PAGES
+                .iter()
+                .filter(|other| other.path != page.path && may_open(actor, other))
+                .filter_map(|other| {
+                    other.link.map(|(id, text)| {
+                        format!("\n    <a id=\"{id}\" href=\"{}\">{text}</a>", other.path)
+                    })
+                })
+                .collect();
+            let heading = page
+                .heading
+                .map_or_else(|| format!("Control Room · {}", page.title), str::to_owned);
+            let tools = if page.tools.is_empty() {
+                String::new()
+            } else {
+                format!("\n    {}", page.tools)
+            };
+            format!(
+                r#"
+<header class="topbar">
+  <h1>{heading}</h1>
+  <span id="clock" class="clock" aria-label="Time now"></span>
+  <nav aria-label="{title}">
+    <span id="whoami"></span>{tools}{links}
+    <button id="theme-toggle" type="button">Light theme</button>
+    <button id="sign-out" type="button">Sign out</button>
+  </nav>
+</header>
+<div id="session-warning" class="banner warning" role="alert" hidden></div>
+<div id="status" class="banner" role="status" aria-live="polite" hidden></div>
+"#,
+                title = page.title,
+            )
+        }
+    };
+    let body_class = if actor.is_none() {
+        r#" class="signin-page""#
+    } else {
+        ""
+    };
+    document(
+        page.title,
+        body_class,
+        &format!("{chrome}{}", page.body),
+        Some(page.module),
+    )
+}
+
+/// The HTML document: head (icon, style sheet, the page's module) and body.
+fn document(title: &str, body_class: &str, body: &str, module: Option<&str>) -> String {
+    let script = module
+        .map(|m| format!("\n  <script type=\"module\" src=\"/assets/{m}.js\"></script>"))
+        .unwrap_or_default();
+    format!(
+        r#"<!doctype html>
+<html lang="en-GB" data-theme="dark">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title} · Control Room</title>
+  <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="/assets/console.css">{script}
+</head>
+<body{body_class}>
+{body}</body>
+</html>
+"#,
+        title = escape(title),
+    )
 }
 
 /// The refusal page: which roles may use the page, and which the user holds.
@@ -185,14 +355,20 @@ fn forbidden(actor: &Actor, allowed: &[Role], page: &str) -> String {
         other => format!("{}s", other.label()),
     };
     let allowed: Vec<String> = allowed.iter().map(|r| plural(*r)).collect();
-    FORBIDDEN
+    let body = FORBIDDEN
         .replace("{{page}}", &escape(page))
         .replace(
             "{{allowed}}",
             &escape(&list_in_words(allowed.iter().map(String::as_str))),
         )
         .replace("{{username}}", &escape(actor.username.as_str()))
-        .replace("{{roles}}", &escape(&actor.roles.label()))
+        .replace("{{roles}}", &escape(&actor.roles.label()));
+    document(
+        "Not available to your role",
+        r#" class="signin-page""#,
+        &body,
+        None,
+    )
 }
 
 fn escape(text: &str) -> String {
@@ -216,14 +392,26 @@ async fn assets(Path(name): Path<String>) -> Response {
     }
 }
 
-/// Bytes of the call-card page and everything it loads: the figure in docs/PERFORMANCE.md.
+/// Bytes of the call-card page and everything it loads: the figure in docs/PERFORMANCE.md
+/// (the page as a contact handler is served it, `console.css`, `common.js` and `console.js`).
 pub fn call_card_weight() -> usize {
-    CONSOLE.len()
-        + ["console.css", "common.js", "console.js"]
-            .iter()
-            .filter_map(|name| asset(name))
-            .map(|(_, body)| body.len())
-            .sum::<usize>()
+    let handler = controlroom_domain::user::Username::parse("handler")
+        .ok()
+        .map(|name| {
+            Actor::new(
+                name,
+                controlroom_domain::roles::Roles::one(Role::ContactHandler),
+            )
+        });
+    let page = PAGES
+        .iter()
+        .find(|p| p.path == CONSOLE_PATH)
+        .map_or(0, |p| render(p, handler.as_ref()).len());
+    page + ["console.css", "common.js", "console.js"]
+        .iter()
+        .filter_map(|name| asset(name))
+        .map(|(_, body)| body.len())
+        .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -231,6 +419,93 @@ mod tests {
     use super::*;
     use controlroom_domain::roles::Roles;
     use controlroom_domain::user::Username;
+
+    fn actor(name: &str, roles: &[&str]) -> Actor {
+        Actor::new(Username::parse(name).unwrap(), Roles::parse(roles).unwrap())
+    }
+
+    #[test]
+    fn every_page_is_its_body_in_the_layout_with_its_own_module() {
+        // A supervisor and administrator may open every page.
+        let everyone = actor("chief", &["supervisor,admin"]);
+        for page in PAGES {
+            assert!(may_open(&everyone, page), "{}", page.path);
+            let signed_in = page.access != Access::Public;
+            let html = render(page, signed_in.then_some(&everyone));
+            assert!(html.starts_with("<!doctype html>"), "{}", page.path);
+            assert!(
+                html.contains(&format!("<title>{} · Control Room</title>", page.title)),
+                "{}",
+                page.path
+            );
+            assert!(html.contains(r#"<link rel="stylesheet" href="/assets/console.css">"#));
+            assert!(
+                html.contains(&format!(
+                    r#"<script type="module" src="/assets/{}.js"></script>"#,
+                    page.module
+                )),
+                "{}",
+                page.path
+            );
+            // One script, a module; nothing inline (the CSP allows only our own files).
+            assert_eq!(html.matches("<script").count(), 1, "{}", page.path);
+            assert!(html.contains(page.body), "{}", page.path);
+            assert!(!page.body.contains("<head"), "{}: a fragment", page.path);
+            assert!(!page.body.contains("<script"), "{}: a fragment", page.path);
+            assert!(!html.contains("{{"), "{}", page.path);
+            if signed_in {
+                for id in [
+                    "whoami",
+                    "clock",
+                    "theme-toggle",
+                    "sign-out",
+                    "status",
+                    "session-warning",
+                ] {
+                    assert_eq!(
+                        html.matches(&format!(r#"id="{id}""#)).count(),
+                        1,
+                        "{}: #{id}",
+                        page.path
+                    );
+                }
+                assert!(html.contains(r#"<header class="topbar">"#), "{}", page.path);
+                // No page links to itself.
+                if let Some((id, _)) = page.link {
+                    assert!(!html.contains(&format!(r#"id="{id}""#)), "{}", page.path);
+                }
+            } else {
+                assert!(html.contains(r#"<body class="signin-page">"#));
+                assert!(!html.contains("topbar"));
+            }
+        }
+    }
+
+    #[test]
+    fn the_navigation_offers_only_the_pages_the_user_may_open() {
+        let console = PAGES.iter().find(|p| p.path == CONSOLE_PATH).unwrap();
+        let operator = render(
+            console,
+            Some(&actor("operator", &["contact_handler,crime_recorder"])),
+        );
+        assert!(
+            operator.contains(r#"<a id="crimes-link" href="/console/crimes">Crime recording</a>"#)
+        );
+        assert!(
+            operator.contains(r#"id="board-link""#),
+            "a contact handler dispatches"
+        );
+        assert!(!operator.contains(r#"id="supervisor-link""#));
+        assert!(!operator.contains(r#"id="admin-link""#));
+        let admin_page = PAGES.iter().find(|p| p.path == ADMIN_PATH).unwrap();
+        let admin = render(admin_page, Some(&actor("admin", &["admin"])));
+        assert!(admin.contains(r#"id="supervisor-link""#));
+        assert!(
+            !admin.contains(r#"id="console-link""#),
+            "no incidents for an administrator"
+        );
+        assert!(!admin.contains(r#"id="crimes-link""#));
+    }
 
     #[test]
     fn a_refused_page_says_who_may_use_it() {
@@ -254,5 +529,7 @@ mod tests {
             "{page}"
         );
         assert!(!page.contains("{{"), "{page}");
+        assert!(page.starts_with("<!doctype html>"), "{page}");
+        assert!(!page.contains("<script"), "{page}");
     }
 }

@@ -32,6 +32,9 @@ pub struct SessionView {
     pub role: String,
     /// Every role the user holds: they may do what any of them may.
     pub roles: Vec<String>,
+    /// What those roles allow, by permission name (`take_contact`, `dispatch_units`, …): the
+    /// console offers only these tools. The server checks every action again.
+    pub permissions: Vec<String>,
     /// Send back in `X-CSRF-Token` with every change made with the session cookie.
     pub csrf_token: String,
     /// The session ends after this many seconds without a request.
@@ -275,6 +278,15 @@ impl UserView {
 
 pub fn role_names(roles: &controlroom_domain::roles::Roles) -> Vec<String> {
     roles.iter().map(|r| r.as_str().to_owned()).collect()
+}
+
+/// The names of every permission `roles` grant.
+pub fn permission_names(roles: &controlroom_domain::roles::Roles) -> Vec<String> {
+    roles
+        .permissions()
+        .into_iter()
+        .map(|p| p.as_str().to_owned())
+        .collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -115,6 +115,103 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         assert_eq!(response.status(), expected);
     }
 
+    // Every page is its own body inside the one layout, loading its own ES module; the
+    // header links only to the pages the user may open.
+    let page = |path: &'static str, cookie: &str| {
+        browser
+            .get(app.url(path))
+            .header("cookie", cookie.to_owned())
+            .send()
+    };
+    for (path, module, cookie) in [
+        ("/signin", "signin", ""),
+        ("/console", "console", cookie.as_str()),
+        ("/console/board", "board", cookie.as_str()),
+        ("/console/crimes", "crimes", supervisor_cookie.as_str()),
+        (
+            "/console/supervisor",
+            "supervisor",
+            supervisor_cookie.as_str(),
+        ),
+        ("/console/records/person/0", "record", cookie.as_str()),
+    ] {
+        let response = page(path, cookie).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.starts_with("<!doctype html>"), "{path}: {html}");
+        assert!(
+            html.contains(r#"<link rel="stylesheet" href="/assets/console.css">"#),
+            "{path}"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<script type="module" src="/assets/{module}.js"></script>"#
+            )),
+            "{path}: {html}"
+        );
+        assert_eq!(html.matches("<script").count(), 1, "{path}");
+        if path != "/signin" {
+            assert!(html.contains(r#"<header class="topbar">"#), "{path}");
+            assert!(html.contains(r#"id="whoami""#), "{path}");
+            assert!(html.contains(r#"id="status""#), "{path}");
+        }
+    }
+    let handler_console = page("/console", &cookie)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        handler_console.contains(r#"id="board-link""#),
+        "a handler dispatches"
+    );
+    assert!(!handler_console.contains(r#"id="crimes-link""#));
+    assert!(!handler_console.contains(r#"id="supervisor-link""#));
+    // A role the page is not for gets the refusal, naming the roles that may use it.
+    let response = page("/console/crimes", &cookie).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let refusal = response.text().await.unwrap();
+    assert!(
+        refusal.contains(
+            "Crime recording is for crime recorders, crime registrars, supervisors and auditors."
+        ),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("signed in as handler (contact handler)"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("<script"), "{refusal}");
+    // The administrator reads no incidents: the console sends them to the accounts page.
+    app.signed_in("admin", "admin").await;
+    let admin_cookie = session_cookie(&sign_in("admin").await.unwrap());
+    let response = page("/console", &admin_cookie).await.unwrap();
+    assert!(response.status().is_redirection());
+    assert_eq!(response.headers()["location"], "/console/admin");
+    let accounts = page("/console/admin", &admin_cookie).await.unwrap();
+    assert_eq!(accounts.status(), StatusCode::OK);
+
+    // The session lists what the user may do, by permission, for the console to offer only
+    // those tools; the reference lists the roles and the grades in order of urgency.
+    let (_, me) = read(page("/api/v1/session", &cookie).await.unwrap()).await;
+    let permissions: Vec<&str> = me["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(permissions.contains(&"take_contact"), "{me}");
+    assert!(!permissions.contains(&"manage_users"), "{me}");
+    let (_, reference) = read(page("/api/v1/reference", &admin_cookie).await.unwrap()).await;
+    assert_eq!(
+        reference["roles"].as_array().unwrap().len(),
+        7,
+        "{reference}"
+    );
+    assert_eq!(reference["grades"][0]["code"], "emergency");
+    assert_eq!(reference["grades"][0]["deploys"], true);
+
     // A change made with the cookie but without the CSRF token is refused, and records nothing.
     let head = app.chain_head().await;
     let (status, problem) = read(
@@ -248,7 +345,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .map(|r| r.record.kind)
         .collect();
     assert!(kinds.contains(&"live_feed_opened".to_owned()));
-    let admin = app.signed_in("admin", "admin").await;
+    let admin = app.sign_in("admin", PASSWORD).await;
     let (status, _) = app.get("/api/v1/events", Some(&admin)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     drop(feed);

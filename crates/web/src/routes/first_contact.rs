@@ -177,7 +177,8 @@ pub async fn signpost(
 }
 
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,
-/// the DASH questions, the attendance targets and the Home Office offence classifications.
+/// the DASH questions, the attendance targets, the Home Office offence classifications, the
+/// grades in order of urgency and the roles an account may hold.
 #[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")),
     security(("bearer" = [])))]
 pub async fn reference(
@@ -197,5 +198,9 @@ pub async fn reference(
         "crime_removal_reasons": controlroom_domain::ncrs::CancellationReason::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
         "question_sets": r.questions.iter().map(|q| json!({"incident_type": q.incident_type.as_ref().map(|c| c.as_str()), "fact": q.fact.as_str(), "question": q.question})).collect::<Vec<_>>(),
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
+        // Most urgent first: the order a dispatcher works in. `deploys`: the grade sends a unit.
+        "grades": controlroom_domain::incident::Grade::ALL.iter().map(|g| json!({"code": g.as_str(), "deploys": g.deploys()})).collect::<Vec<_>>(),
+        // The roles an administrator may give an account.
+        "roles": controlroom_domain::roles::Role::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
     }))
 }

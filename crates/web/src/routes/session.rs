@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::dto::{SessionView, SignInRequest, role_names};
+use crate::dto::{SessionView, SignInRequest, permission_names, role_names};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, Command, SESSION_COOKIE, session_token};
 use axum::Json;
@@ -38,6 +38,7 @@ pub async fn sign_in(
         username: signed_in.actor.username.to_string(),
         role: signed_in.actor.roles.first().as_str().to_owned(),
         roles: role_names(&signed_in.actor.roles),
+        permissions: permission_names(&signed_in.actor.roles),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
         csrf_token: auth::csrf_token(&signed_in.token),
         token: Some(signed_in.token),
@@ -66,6 +67,7 @@ pub async fn current(
         username: actor.username.to_string(),
         role: actor.roles.first().as_str().to_owned(),
         roles: role_names(&actor.roles),
+        permissions: permission_names(&actor.roles),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
     })
 }

@@ -143,3 +143,56 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
   await assertNoPlaceholders(page, "a closed incident");
   await context.close();
 });
+
+test("THRIVE levels start on Not assessed; an unanswered THRIVE is not saved and the call cannot be graded low", async () => {
+  const { context, page } = await signIn(browser, server.base, "handler");
+  const status = page.locator("#status");
+
+  await page.keyboard.press("Alt+KeyN");
+  await page.getByLabel("Incident type").first().fill("CRIME_THEFT");
+  await page.getByLabel("Name", { exact: true }).fill("Owen Marsh");
+  await page.getByLabel("Phone", { exact: true }).fill("07700 900654");
+  await page.getByLabel("Where").fill("7 Chapeltown Road, Leeds LS7");
+  await page.getByLabel("What is happening").fill("My bike was taken from the front garden overnight");
+  await page.keyboard.press("Control+Enter");
+  await page.locator("#incident-title", { hasText: "Incident" }).waitFor();
+
+  // Alt+T: every level starts on "Not assessed", none picked for the handler.
+  await page.keyboard.press("Alt+KeyT");
+  const factors = ["threat", "harm", "risk", "investigation", "vulnerability", "engagement"];
+  for (const factor of factors) {
+    const select = page.locator(`#thrive-${factor}-level`);
+    assert.equal(await select.inputValue(), "", `${factor} starts unanswered`);
+    assert.equal(await select.locator("option:checked").textContent(), "Not assessed", factor);
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.id), "thrive-threat-level");
+
+  // Saving it unanswered is refused, in place; nothing is recorded and nothing is chosen.
+  await page.keyboard.press("Control+Enter");
+  const thriveError = page.locator("#thrive-form .form-error, #thrive-form .field-error").first();
+  await thriveError.waitFor();
+  assert.match(await thriveError.textContent(), /level/);
+  assert.equal(await status.filter({ hasText: "THRIVE recorded" }).count(), 0);
+  for (const factor of factors) assert.equal(await page.locator(`#thrive-${factor}-level`).inputValue(), "", factor);
+
+  // Grading below emergency waits for THRIVE or the question set (force policy switch on).
+  await page.keyboard.press("Alt+KeyG");
+  await page.locator("#grade").selectOption("scheduled");
+  await page.getByLabel("Rationale").fill("Appointment for a statement");
+  await page.getByLabel("Rationale").press("Control+Enter");
+  const gradeError = page.locator("#grade-form .field-error, #grade-form .form-error").first();
+  await gradeError.waitFor();
+  assert.match(await gradeError.textContent(), /not assessed yet/);
+  assert.equal(await status.filter({ hasText: "graded scheduled" }).count(), 0);
+
+  // The stored incident agrees: no THRIVE, no grade.
+  const reference = (await page.textContent("#incident-title")).replace("Incident ", "").trim();
+  const stored = await page.evaluate(async (reference) => {
+    const { incidents } = await CR.api("GET", "/api/v1/incidents?limit=50");
+    const found = incidents.find((i) => i.reference === reference);
+    return CR.api("GET", `/api/v1/incidents/${found.id}`);
+  }, reference);
+  assert.deepEqual(stored.thrive, []);
+  assert.equal(stored.grade, null);
+  await context.close();
+});

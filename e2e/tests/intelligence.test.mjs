@@ -63,7 +63,14 @@ test("an intelligence check during a call finds the person and the warning marke
   await page.screenshot({ path: `${SCREENSHOTS}intelligence-check.png` });
 
   // The check is in the incident log.
-  await page.locator("#incident-log li", { hasText: "Intelligence check: searched name 'Jon Smyth'" }).waitFor();
+  const checkLog = page.locator("#incident-log li", { hasText: "Intelligence check: searched name 'Jon Smyth'" });
+  await checkLog.waitFor();
+  // The marker's words go to the log, not a count: its reason, source and review date.
+  const logged = await checkLog.textContent();
+  assert.match(logged, /WARNING WEAPONS on John Smith/);
+  assert.match(logged, /Carried a knife at his last arrest/);
+  assert.match(logged, /source: INT-2026-0042/);
+  assert.match(logged, /review by 2030-01-01/);
 
   // The person's page: details, the current marker, links and history.
   const record = await context.newPage();

@@ -69,6 +69,18 @@ test("markers are added and withdrawn on the record page, and the board shows th
     await (await import("/assets/common.js")).api("POST", `/api/v1/incidents/${id}/intelligence`, { name: "Carl Benson" });
     return { id, reference: call.incident.reference };
   });
+  // The check's log entry carries each current marker's words (reason, source, review date),
+  // not a count (both markers stand at the time of the check).
+  const logged = await page.evaluate(async (id) => {
+    const shown = await CR.api("GET", `/api/v1/incidents/${id}`);
+    return shown.log.map((entry) => entry.text).filter((text) => text.startsWith("Intelligence check"));
+  }, incident.id);
+  assert.equal(logged.length, 1, JSON.stringify(logged));
+  assert.match(logged[0], /WARNING WEAPONS on Carl Benson/);
+  assert.match(logged[0], /Carried a knife at his last arrest/);
+  assert.match(logged[0], /source: INT-2026-0042/);
+  assert.match(logged[0], /review by 2030-01-01/);
+  assert.match(logged[0], /WARNING DRUGS on Carl Benson: Supplies from the address/);
 
   // Withdraw the drugs marker: the reason is asked on its row; blank is refused in place.
   await drugs.getByRole("button", { name: /Withdraw drugs marker/ }).focus();

@@ -107,13 +107,21 @@ pub async fn approve_unattended_closure(
         Permission::ApproveUnattendedClosure,
         "approve closing an incident no unit attended (supervisors)",
     )?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::approve_unattended_closure(reason)?,
-        idempotency,
-    )
+    let command = IncidentCommand::approve_unattended_closure(reason)?;
+    let attend = &app.settings.reference.policy.attend_before_closing;
+    run_with(app, actor, id, idempotency, |incident| {
+        if incident.grade().is_some_and(|g| !attend.contains(&g)) {
+            return Err(controlroom_domain::incident::Rejected {
+                code: "approval_not_needed",
+                reason: format!(
+                    "incident {} needs no approval to close: its grade does not promise a unit",
+                    incident.reference
+                ),
+            }
+            .into());
+        }
+        Ok(command)
+    })
     .await
 }
 
@@ -251,14 +259,18 @@ pub async fn complete_dash(
     let actor = &actor.require(Permission::GradeIncident, "record DASH assessments")?;
     let questions = app.settings.reference.dash_questions.len();
     run_with(app, actor, id, idempotency, |incident| {
-        // Children present on the call (a fact or a qualifier) refer to children's social care.
+        // Children present on the call (a fact or a qualifier the force's
+        // dash_children_qualifiers names) refer to children's social care.
         let facts = GradingFacts::of(incident, &app.settings.reference);
+        let dash = &app.settings.reference.policy.dash;
         let mut answers = answers;
         answers.children_present |= facts
             .qualifiers
             .iter()
-            .any(|q| matches!(*q, "CHILDREN_PRESENT" | "CHILD_AT_RISK"));
-        Ok(IncidentCommand::CompleteDash(answers.assess(questions)?))
+            .any(|q| dash.children_qualifiers.iter().any(|c| c == q));
+        Ok(IncidentCommand::CompleteDash(
+            answers.assess(questions, dash)?,
+        ))
     })
     .await
 }

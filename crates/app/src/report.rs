@@ -5,7 +5,7 @@
 use crate::App;
 use controlroom_domain::clocks::ServiceClocks;
 use controlroom_domain::grading::Recommendation;
-use controlroom_domain::incident::{Incident, Status};
+use controlroom_domain::incident::{Grade, Incident, Status};
 use controlroom_domain::ncrs::RecordingClock;
 use jiff::Timestamp;
 
@@ -35,7 +35,8 @@ pub struct Actions {
 }
 
 /// The actions `actor` may take on `incident`.
-pub fn actions(actor: &crate::Actor, incident: &Incident) -> Actions {
+/// `attend` is the force's grades that promise a unit (`attend_before_closing`).
+pub fn actions(actor: &crate::Actor, incident: &Incident, attend: &[Grade]) -> Actions {
     use controlroom_domain::roles::Permission as P;
     let may = |p| actor.roles.may(p);
     let status = incident.status;
@@ -50,11 +51,9 @@ pub fn actions(actor: &crate::Actor, incident: &Incident) -> Actions {
             ),
         reopen: may(P::ReopenIncident) && matches!(status, Status::Resolved | Status::Closed),
         contact: may(P::TakeContact) && open,
-        appointment: may(P::GradeIncident)
-            && open
-            && incident.grade() == Some(controlroom_domain::incident::Grade::Scheduled),
+        appointment: may(P::GradeIncident) && open && incident.grade() == Some(Grade::Scheduled),
         approve_unattended_closure: may(P::ApproveUnattendedClosure)
-            && incident.needs_attendance_before_closing()
+            && incident.needs_attendance_before_closing(attend)
             && incident.unattended_closure.is_none()
             && open,
         record_crime: may(P::RecordCrime),
@@ -107,7 +106,8 @@ pub fn report(app: &App, actor: &crate::Actor, incident: Incident) -> IncidentRe
         assessment_before_grading: reference.policy.assessment_before_grading,
         clocks: controlroom_domain::clocks::clocks(&incident),
         questions,
-        needs_unattended_approval: incident.needs_attendance_before_closing()
+        needs_unattended_approval: incident
+            .needs_attendance_before_closing(&reference.policy.attend_before_closing)
             && incident.unattended_closure.is_none()
             && incident.status != Status::Closed,
         recording_clock: controlroom_domain::ncrs::recording_clock(&incident),
@@ -121,7 +121,7 @@ pub fn report(app: &App, actor: &crate::Actor, incident: Incident) -> IncidentRe
             })
             .collect(),
         crime_indicators: controlroom_domain::ncrs::crime_indicators(&incident, reference),
-        actions: actions(actor, &incident),
+        actions: actions(actor, &incident, &reference.policy.attend_before_closing),
         incident,
     }
 }
@@ -210,6 +210,9 @@ mod tests {
             Username::parse("auditor").unwrap(),
             controlroom_domain::roles::Role::Auditor,
         );
-        assert_eq!(actions(&auditor, &incident), Actions::default());
+        assert_eq!(
+            actions(&auditor, &incident, &[Grade::Emergency, Grade::Priority]),
+            Actions::default()
+        );
     }
 }

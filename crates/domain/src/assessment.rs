@@ -239,14 +239,16 @@ pub struct VulnerabilityFacts {
     pub previous_incidents_12_months: u32,
 }
 
-/// Repeat victim threshold: three or more incidents in twelve months (the usual force
-/// definition, and the DASH "potential escalation" criterion for MARAC referral).
-pub const REPEAT_VICTIM_INCIDENTS: u32 = 3;
 /// Age at which a person counts as older (the age band used in adult safeguarding guidance).
 pub const OLDER_PERSON_AGE: u8 = 65;
 
 /// Flags suggested by the facts and the incident's qualifiers, sorted and without duplicates.
-pub fn suggest_flags(facts: &VulnerabilityFacts, qualifiers: &[&str]) -> Vec<VulnerabilityFlag> {
+/// `repeat_victim_incidents` is the force's repeat-victim threshold (`force-settings.psv`).
+pub fn suggest_flags(
+    facts: &VulnerabilityFacts,
+    qualifiers: &[&str],
+    repeat_victim_incidents: u32,
+) -> Vec<VulnerabilityFlag> {
     let mut flags = Vec::new();
     if let Some(age) = facts.age {
         if age < 18 {
@@ -265,7 +267,7 @@ pub fn suggest_flags(facts: &VulnerabilityFacts, qualifiers: &[&str]) -> Vec<Vul
     if facts.mental_health {
         flags.push(VulnerabilityFlag::MentalHealth);
     }
-    if facts.previous_incidents_12_months >= REPEAT_VICTIM_INCIDENTS {
+    if facts.previous_incidents_12_months >= repeat_victim_incidents {
         flags.push(VulnerabilityFlag::RepeatVictim);
     }
     for q in qualifiers {
@@ -388,11 +390,27 @@ impl Area {
     }
 }
 
-/// "Yes" answers that make the DASH risk high on their own (SafeLives: 14 or more ticks).
-pub const DASH_HIGH_YES: usize = 14;
-/// "Yes" answers at which this force treats the risk as medium (force policy; SafeLives leaves
-/// medium to professional judgement on "identifiable indicators of risk of serious harm").
-pub const DASH_MEDIUM_YES: usize = 10;
+/// How a DASH checklist is scored and which referrals it makes: force data, read from
+/// `reference/force-settings.psv` (the `dash_*` settings), never fixed in code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DashPolicy {
+    /// "Yes" answers that make the risk high on their own (SafeLives: 14 or more ticks).
+    pub high_yes: usize,
+    /// "Yes" answers at which the force treats the risk as medium.
+    pub medium_yes: usize,
+    /// Domestic incidents in 12 months that make the risk high (potential escalation).
+    pub escalation_incidents: u32,
+    /// The questions (numbered from 1) about children: a "yes" to any is a child referral.
+    pub children_questions: Vec<usize>,
+    /// Qualifiers recorded on the call that mean children are present (so any DASH refers).
+    pub children_qualifiers: Vec<String>,
+    /// The agency a DASH with children present or a "yes" to a children question refers to.
+    pub children_referral: String,
+    /// The agencies a high-risk DASH refers to.
+    pub high_referrals: Vec<String>,
+    /// The agencies a standard- or medium-risk DASH refers to.
+    pub other_referrals: Vec<String>,
+}
 
 /// The answers to the DASH questions, in question order, and the officer's judgement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -420,8 +438,9 @@ pub struct DashAssessment {
 }
 
 impl DashAnswers {
-    /// Score the checklist. `questions` is how many the reference data defines.
-    pub fn assess(self, questions: usize) -> Result<DashAssessment, Invalid> {
+    /// Score the checklist. `questions` is how many the reference data defines; `policy` the
+    /// force's thresholds and referrals.
+    pub fn assess(self, questions: usize, policy: &DashPolicy) -> Result<DashAssessment, Invalid> {
         if self.answers.len() != questions {
             return Err(Invalid::new(
                 "answers",
@@ -434,19 +453,21 @@ impl DashAnswers {
         let yes_count = self.answers.iter().filter(|a| **a == Answer::Yes).count();
         let mut risk = DashRisk::Standard;
         let mut reasons = Vec::new();
-        if yes_count >= DASH_HIGH_YES {
+        let high = policy.high_yes;
+        let medium = policy.medium_yes;
+        if yes_count >= high {
             risk = DashRisk::High;
             reasons.push(format!(
-                "{yes_count} 'yes' answers ({DASH_HIGH_YES} or more is high risk)"
+                "{yes_count} 'yes' answers ({high} or more is high risk)"
             ));
-        } else if yes_count >= DASH_MEDIUM_YES {
+        } else if yes_count >= medium {
             risk = DashRisk::Medium;
             reasons.push(format!(
-                "{yes_count} 'yes' answers ({DASH_MEDIUM_YES} to {} is medium risk)",
-                DASH_HIGH_YES - 1
+                "{yes_count} 'yes' answers ({medium} to {} is medium risk)",
+                high.saturating_sub(1)
             ));
         }
-        if self.incidents_last_12_months >= REPEAT_VICTIM_INCIDENTS {
+        if self.incidents_last_12_months >= policy.escalation_incidents {
             if risk < DashRisk::High {
                 reasons.push(format!(
                     "potential escalation: {} domestic incidents in 12 months",
@@ -467,18 +488,19 @@ impl DashAnswers {
             ));
         }
         let mut referrals = match risk {
-            DashRisk::High => vec!["MARAC".to_owned(), "IDVA".to_owned()],
-            DashRisk::Medium | DashRisk::Standard => vec!["DA_SUPPORT".to_owned()],
+            DashRisk::High => policy.high_referrals.clone(),
+            DashRisk::Medium | DashRisk::Standard => policy.other_referrals.clone(),
         };
-        // Questions 10, 26 and 27 are about children: any "yes", or children present at the
+        // The questions about children (force data): any "yes", or children present at the
         // incident, means a safeguarding referral (Working Together to Safeguard Children:
         // police refer a child living with domestic abuse to children's social care).
         let children = self.children_present
-            || [9usize, 25, 26]
+            || policy
+                .children_questions
                 .iter()
-                .any(|i| self.answers.get(*i) == Some(&Answer::Yes));
-        if children {
-            referrals.push("CHILDRENS_SOCIAL_CARE".to_owned());
+                .any(|n| n.checked_sub(1).and_then(|i| self.answers.get(i)) == Some(&Answer::Yes));
+        if children && !referrals.contains(&policy.children_referral) {
+            referrals.push(policy.children_referral.clone());
         }
         Ok(DashAssessment {
             answers: self,
@@ -494,6 +516,14 @@ impl DashAnswers {
 mod tests {
     use super::*;
 
+    /// The shipped force settings' DASH policy (read from reference/force-settings.psv).
+    fn policy() -> DashPolicy {
+        crate::reference::ReferenceData::load(&crate::reference::shipped_files())
+            .unwrap()
+            .policy
+            .dash
+    }
+
     fn answers(yes: usize) -> Vec<Answer> {
         (0..27)
             .map(|i| if i < yes { Answer::Yes } else { Answer::No })
@@ -507,7 +537,7 @@ mod tests {
             incidents_last_12_months: incidents,
             children_present: false,
         }
-        .assess(27)
+        .assess(27, &policy())
         .unwrap()
     }
 
@@ -563,7 +593,7 @@ mod tests {
             incidents_last_12_months: 0,
             children_present: false,
         }
-        .assess(27)
+        .assess(27, &policy())
         .unwrap();
         assert!(
             assessed
@@ -597,7 +627,7 @@ mod tests {
             incidents_last_12_months: 0,
             children_present: true,
         }
-        .assess(27)
+        .assess(27, &policy())
         .unwrap();
         assert_eq!(assessed.referrals, ["DA_SUPPORT", "CHILDRENS_SOCIAL_CARE"]);
     }
@@ -610,7 +640,7 @@ mod tests {
             incidents_last_12_months: 0,
             children_present: false,
         }
-        .assess(27)
+        .assess(27, &policy())
         .unwrap_err();
         assert_eq!(err.field, "answers");
     }
@@ -623,7 +653,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            suggest_flags(&facts, &[]),
+            suggest_flags(&facts, &[], 3),
             [
                 VulnerabilityFlag::OlderPerson,
                 VulnerabilityFlag::AloneIsolated
@@ -635,7 +665,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            suggest_flags(&facts, &["HATE_RACE", "DOMESTIC_ABUSE"]),
+            suggest_flags(&facts, &["HATE_RACE", "DOMESTIC_ABUSE"], 3),
             [
                 VulnerabilityFlag::Child,
                 VulnerabilityFlag::DomesticAbuse,

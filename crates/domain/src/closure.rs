@@ -156,7 +156,9 @@ pub fn check(
             },
         );
     }
-    if incident.needs_attendance_before_closing() && incident.unattended_closure.is_none() {
+    if incident.needs_attendance_before_closing(&reference.policy.attend_before_closing)
+        && incident.unattended_closure.is_none()
+    {
         problem(
             "GRADED-RESPONSE-UNATTENDED",
             "unattended",
@@ -217,6 +219,7 @@ mod tests {
     use crate::assessment::{Subject, VulnerabilityFlag};
     use crate::contact::{ContactDraft, ContactId};
     use crate::incident::{IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped, decide};
+    use crate::reference::shipped_files;
     use crate::reference::tests::shipped;
     use crate::user::Username;
     use jiff::Timestamp;
@@ -351,12 +354,43 @@ mod tests {
         }
         let scheduled = incident_then("CONCERN_FOR_SAFETY", "scheduled", vec![], vec![]);
         assert!(rules(&scheduled, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+        let attended = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
         let err = decide(
-            Some(&scheduled),
+            Some(&attended),
             IncidentCommand::approve_unattended_closure("no need").unwrap(),
         )
         .unwrap_err();
         assert_eq!(err.code, "approval_not_needed");
+    }
+
+    // Which grades promise attendance is force data (attend_before_closing in
+    // force-settings.psv): a force that also promises a unit for scheduled gets the guard there.
+    #[test]
+    fn the_grades_that_need_attendance_come_from_the_force_settings() {
+        let scheduled = incident_then("CONCERN_FOR_SAFETY", "scheduled", vec![], vec![]);
+        let shipped = reference();
+        assert_eq!(
+            shipped.policy.attend_before_closing,
+            [Grade::Emergency, Grade::Priority]
+        );
+        assert!(!scheduled.needs_attendance_before_closing(&shipped.policy.attend_before_closing));
+        let mut files = shipped_files();
+        files.push(crate::reference::SourceFile {
+            name: "force/force-settings.psv",
+            text: "setting|value|meaning\nattend_before_closing|emergency,priority,scheduled|ours\n",
+        });
+        let force = ReferenceData::load(&files).unwrap();
+        assert!(scheduled.needs_attendance_before_closing(&force.policy.attend_before_closing));
+        let request = CloseRequest {
+            closing_code: &code("PSW_RESOLVED"),
+            qualifiers: &[],
+            details: &ClosureDetails::default(),
+        };
+        let broken: Vec<&str> = check(&scheduled, request, &force)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect();
+        assert_eq!(broken, ["GRADED-RESPONSE-UNATTENDED"]);
     }
 
     // NSIR 2011: closing codes come from the national list.

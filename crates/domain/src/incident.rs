@@ -396,11 +396,11 @@ impl Incident {
         }
     }
 
-    /// An emergency or priority incident no unit attended: closing it needs a supervisor's
-    /// approval with a reason (force policy on graded response: the grade promised a unit).
-    pub fn needs_attendance_before_closing(&self) -> bool {
-        matches!(self.grade(), Some(Grade::Emergency | Grade::Priority))
-            && self.arrived_at().is_none()
+    /// An incident graded one of `attend` (the force's `attend_before_closing` setting:
+    /// emergency and priority by default) that no unit attended: closing it needs a
+    /// supervisor's approval with a reason (graded response: the grade promised a unit).
+    pub fn needs_attendance_before_closing(&self, attend: &[Grade]) -> bool {
+        self.grade().is_some_and(|g| attend.contains(&g)) && self.arrived_at().is_none()
     }
 
     /// When a unit last arrived at the scene.
@@ -899,11 +899,13 @@ pub fn decide(
                     format!("incident {reference} is already closed"),
                 );
             }
-            if !incident.needs_attendance_before_closing() {
+            // Which grades promise a unit is force data: the application checks the grade
+            // against it; here, an ungraded or attended incident never needs the approval.
+            if incident.grade().is_none() || incident.arrived_at().is_some() {
                 return reject(
                     "approval_not_needed",
                     format!(
-                        "incident {reference} needs no approval to close: it is not an emergency or priority, or a unit attended"
+                        "incident {reference} needs no approval to close: it is not graded, or a unit attended"
                     ),
                 );
             }

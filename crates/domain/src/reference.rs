@@ -5,7 +5,7 @@
 //! File format: `#` starts a comment line; blank lines are ignored; the first other line is
 //! the header, which must name exactly the expected columns; fields are separated by `|`.
 
-use crate::assessment::{Area, DashRisk, VulnerabilityFlag};
+use crate::assessment::{Area, DashPolicy, DashRisk, VulnerabilityFlag};
 use crate::incident::Grade;
 use crate::text::Code;
 use std::collections::BTreeMap;
@@ -164,6 +164,12 @@ pub struct GradingPolicy {
     pub targets: BTreeMap<(u8, Area), u32>,
     /// Whether a grade below emergency needs THRIVE or the question set first.
     pub assessment_before_grading: bool,
+    /// How DASH is scored and what it refers to (`dash_*` in force-settings.psv).
+    pub dash: DashPolicy,
+    /// Incidents with this person as victim in 12 months that make a repeat victim.
+    pub repeat_victim_incidents: u32,
+    /// The grades that promise attendance: closing one no unit attended needs a supervisor.
+    pub attend_before_closing: Vec<Grade>,
 }
 
 /// A question a handler asks for an incident type; a "yes" records `fact` (a qualifier).
@@ -174,6 +180,22 @@ pub struct Question {
     pub fact: Code,
     pub question: String,
 }
+
+/// Every setting `force-settings.psv` must give (the shipped file gives them all; a force's own
+/// file replaces any of them).
+pub const REQUIRED_SETTINGS: [&str; 11] = [
+    "assessment_before_grading",
+    "repeat_victim_incidents",
+    "dash_high_yes",
+    "dash_medium_yes",
+    "dash_escalation_incidents",
+    "dash_children_questions",
+    "dash_children_qualifiers",
+    "dash_children_referral",
+    "dash_high_referrals",
+    "dash_other_referrals",
+    "attend_before_closing",
+];
 
 impl GradingPolicy {
     pub fn target_minutes(&self, grade: Grade, area: Area) -> Option<u32> {
@@ -646,12 +668,6 @@ impl ReferenceData {
         for row in of(Kind::Signposting) {
             data.load_signpost_row(row)?;
         }
-        // Settings: the national default first, a force's line for the same setting after it.
-        data.policy.assessment_before_grading = true;
-        for row in of(Kind::Settings) {
-            data.load_setting_row(row)?;
-        }
-
         for (kind, name, _) in Kind::ALL {
             if !by_kind
                 .iter()
@@ -664,6 +680,24 @@ impl ReferenceData {
                 });
             }
         }
+        // Settings: the national default first, a force's line for the same setting after it.
+        data.policy.assessment_before_grading = true;
+        let mut settings_seen: Vec<String> = Vec::new();
+        for row in of(Kind::Settings) {
+            data.load_setting_row(row)?;
+            settings_seen.push(row.text(0, "setting")?);
+        }
+        if let Some(missing) = REQUIRED_SETTINGS
+            .iter()
+            .find(|s| !settings_seen.iter().any(|seen| seen == *s))
+        {
+            return Err(ReferenceError {
+                file: "force-settings.psv".into(),
+                line: 0,
+                message: format!("the setting {missing} is not set"),
+            });
+        }
+
         Ok(data)
     }
 
@@ -851,6 +885,30 @@ impl ReferenceData {
     fn load_setting_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
         let setting = row.text(0, "setting")?;
         let value = row.text(1, "value")?;
+        let number = |what: &str| {
+            value.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                row.error(format!("{what} is a whole number above 0, not '{value}'"))
+            })
+        };
+        let list = || -> Vec<&str> {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect()
+        };
+        let agencies = |codes: Vec<&str>| -> Result<Vec<String>, ReferenceError> {
+            codes
+                .into_iter()
+                .map(|c| {
+                    if self.agency(c).is_some() {
+                        Ok(c.to_owned())
+                    } else {
+                        Err(row.error(format!("agency {c} is not defined in agencies")))
+                    }
+                })
+                .collect()
+        };
         match setting.as_str() {
             "assessment_before_grading" => {
                 self.policy.assessment_before_grading = match value.as_str() {
@@ -863,9 +921,60 @@ impl ReferenceData {
                     }
                 }
             }
+            "dash_high_yes" => self.policy.dash.high_yes = number(&setting)? as usize,
+            "dash_medium_yes" => self.policy.dash.medium_yes = number(&setting)? as usize,
+            "dash_escalation_incidents" => {
+                self.policy.dash.escalation_incidents = number(&setting)?;
+            }
+            "repeat_victim_incidents" => self.policy.repeat_victim_incidents = number(&setting)?,
+            "dash_children_questions" => {
+                let mut numbers = Vec::new();
+                for n in list() {
+                    let known = n.parse::<usize>().ok().filter(|n| {
+                        self.dash_questions
+                            .iter()
+                            .any(|q| usize::from(q.number) == *n)
+                    });
+                    numbers.push(known.ok_or_else(|| {
+                        row.error(format!(
+                            "'{n}' is not a DASH question number (dash-questions)"
+                        ))
+                    })?);
+                }
+                self.policy.dash.children_questions = numbers;
+            }
+            "dash_children_qualifiers" => {
+                let mut codes = Vec::new();
+                for c in list() {
+                    if self.qualifier(c).is_none() {
+                        return Err(
+                            row.error(format!("qualifier {c} is not defined in qualifiers"))
+                        );
+                    }
+                    codes.push(c.to_owned());
+                }
+                self.policy.dash.children_qualifiers = codes;
+            }
+            "dash_children_referral" => {
+                let mut codes = agencies(list())?;
+                if codes.len() != 1 {
+                    return Err(row.error("dash_children_referral names one agency"));
+                }
+                self.policy.dash.children_referral = codes.remove(0);
+            }
+            "dash_high_referrals" => self.policy.dash.high_referrals = agencies(list())?,
+            "dash_other_referrals" => self.policy.dash.other_referrals = agencies(list())?,
+            "attend_before_closing" => {
+                let mut grades = Vec::new();
+                for g in list() {
+                    grades.push(Grade::parse(g).map_err(|e| row.error(e.message))?);
+                }
+                self.policy.attend_before_closing = grades;
+            }
             other => {
                 return Err(row.error(format!(
-                    "'{other}' is not a setting; the settings are: assessment_before_grading"
+                    "'{other}' is not a setting; the settings are: {}",
+                    REQUIRED_SETTINGS.join(", ")
                 )));
             }
         }

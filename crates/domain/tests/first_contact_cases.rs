@@ -12,7 +12,7 @@ use controlroom_domain::assessment::{
 };
 use controlroom_domain::closure::{CloseRequest, check};
 use controlroom_domain::contact::{ContactDraft, ContactId};
-use controlroom_domain::grading::{GradingFacts, RepeatCounts, recommend};
+use controlroom_domain::grading::{GradingFacts, RepeatCounts, check_ready_to_grade, recommend};
 use controlroom_domain::incident::{
     ClosureDetails, FactAnswer, Grade, Incident, IncidentCommand, IncidentId, IncidentRef,
     RwdOutcome, Stamped, decide,
@@ -51,6 +51,9 @@ struct Case {
     #[serde(default = "yes")]
     attended: bool,
     dash_yes: Option<usize>,
+    /// Children present or in the household, as told on the call (the DASH form's box).
+    #[serde(default)]
+    children_present: bool,
     signposted_to: Option<String>,
     expect: Expect,
     close: Close,
@@ -69,6 +72,15 @@ struct Expect {
     /// The agency a signposting rule names, when signposted by policy.
     #[serde(default)]
     signpost_to: Option<String>,
+    /// Words one of the recommendation's reasons must contain (e.g. the repeat it names).
+    #[serde(default)]
+    reason_contains: Option<String>,
+    /// The referrals the DASH makes, when a DASH is completed.
+    #[serde(default)]
+    dash_referrals: Option<Vec<String>>,
+    /// The handler's grade is refused by the force's assessment-before-grading switch.
+    #[serde(default)]
+    grade_refused: bool,
 }
 
 #[derive(Deserialize)]
@@ -124,12 +136,19 @@ fn code(raw: &str) -> Code {
     Code::parse("code", raw).unwrap()
 }
 
-/// Build the incident the way the API does: open, classify, assess, flag, DASH, signpost, grade.
+/// The incident as built, and whether the handler's grade was refused (and why).
+struct Built {
+    incident: Incident,
+    grade_refused: Option<String>,
+}
+
+/// Build the incident the way the API does: open, classify, assess, flag, DASH, signpost, then
+/// grade, checked first against the force's assessment-before-grading switch as the API does.
 fn incident_for(
     case: &Case,
     reference: &ReferenceData,
     flags: &[controlroom_domain::assessment::VulnerabilityFlag],
-) -> Incident {
+) -> Built {
     let by = Username::parse("handler").unwrap();
     let at = Timestamp::from_second(1_795_400_000).unwrap();
     let contact = ContactDraft {
@@ -194,13 +213,20 @@ fn incident_for(
         let answers = (0..reference.dash_questions.len())
             .map(|i| if i < yes { Answer::Yes } else { Answer::No })
             .collect();
+        // As the API does: the case's own answer, or a qualifier or a "yes" the force's
+        // dash_children_qualifiers names.
+        let dash_policy = &reference.policy.dash;
+        let named = |q: &String| dash_policy.children_qualifiers.contains(q);
+        let children_present = case.children_present
+            || case.qualifiers.iter().any(named)
+            || case.answers.iter().any(|(f, a)| a == "yes" && named(f));
         let dash = DashAnswers {
             answers,
             professional_judgement: None,
             incidents_last_12_months: case.facts.previous_incidents_12_months,
-            children_present: false,
+            children_present,
         }
-        .assess(reference.dash_questions.len())
+        .assess(reference.dash_questions.len(), dash_policy)
         .unwrap();
         commands.push(IncidentCommand::CompleteDash(dash));
     }
@@ -223,29 +249,129 @@ fn incident_for(
             classification: code("8N"),
         });
     }
-    commands.push(IncidentCommand::grade(&case.close.grade, "as assessed").unwrap());
-    if case.attended && matches!(case.close.grade.as_str(), "emergency" | "priority") {
+    let run = |state: Option<Incident>, commands: Vec<IncidentCommand>| {
+        let mut state = state;
+        for command in commands {
+            for event in decide(state.as_ref(), command).unwrap() {
+                state = Some(
+                    Incident::apply(
+                        state,
+                        &Stamped {
+                            at,
+                            by: by.clone(),
+                            event,
+                        },
+                        0,
+                    )
+                    .unwrap(),
+                );
+            }
+        }
+        state.unwrap()
+    };
+    let before_grading = run(None, commands);
+    let chosen = Grade::parse(&case.close.grade).unwrap();
+    let recommended = recommend(
+        &GradingFacts::of(&before_grading, reference),
+        &reference.policy,
+    );
+    if let Err(refused) = check_ready_to_grade(chosen, &recommended, &reference.policy) {
+        return Built {
+            incident: before_grading,
+            grade_refused: Some(refused.message),
+        };
+    }
+    let mut commands = vec![IncidentCommand::grade(&case.close.grade, "as assessed").unwrap()];
+    if case.attended
+        && reference
+            .policy
+            .attend_before_closing
+            .iter()
+            .any(|g| g.as_str() == case.close.grade)
+    {
         commands.push(IncidentCommand::RecordDispatch { note: None });
         commands.push(IncidentCommand::RecordArrival);
     }
-    let mut state: Option<Incident> = None;
-    for command in commands {
-        for event in decide(state.as_ref(), command).unwrap() {
-            state = Some(
-                Incident::apply(
-                    state,
-                    &Stamped {
-                        at,
-                        by: by.clone(),
-                        event,
-                    },
-                    0,
-                )
-                .unwrap(),
-            );
-        }
+    Built {
+        incident: run(Some(before_grading), commands),
+        grade_refused: None,
     }
-    state.unwrap()
+}
+
+/// Publishers and published texts a case may cite: the rule each case applies must come from
+/// one of them (an internal note, an issue or "force policy" alone is not a source).
+const PUBLISHED: &[&str] = &[
+    "College of Policing",
+    "Home Office",
+    "NPCC",
+    "ACPO",
+    "SafeLives",
+    "Right Care, Right Person",
+    "Action Fraud",
+    "Ofcom",
+    "IOPC",
+    "HM Government",
+    "NHS England",
+    "NSIR",
+    "HOCR",
+    "Act 19",
+    "Act 20",
+];
+
+/// Why `source` is not a published source, if it is not.
+fn unpublished(source: &str) -> Option<String> {
+    let lower = source.to_lowercase();
+    if lower.contains("../") || lower.contains(".md") || lower.contains("shared/") {
+        return Some("cites a file in this project, not a published text".into());
+    }
+    if lower
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "issue")
+    {
+        return Some("cites an issue, not a published text".into());
+    }
+    if lower.contains("force policy") {
+        return Some("cites \"force policy\": name the published guidance it applies".into());
+    }
+    if !PUBLISHED.iter().any(|p| source.contains(p)) {
+        return Some(format!(
+            "names none of the known publishers or published texts ({})",
+            PUBLISHED.join(", ")
+        ));
+    }
+    None
+}
+
+#[test]
+fn a_case_must_cite_a_published_source_not_an_internal_one() {
+    for internal in [
+        "../shared/domain/first-contact-cases.md #1",
+        "Issue 12 item 3",
+        "Graded response (force policy)",
+        "force policy",
+        "our sample list",
+        "",
+    ] {
+        assert!(
+            unpublished(internal).is_some(),
+            "'{internal}' must be refused as a source"
+        );
+    }
+    assert_eq!(
+        unpublished("College of Policing APP, contact management (THRIVE)"),
+        None
+    );
+    let table: Table = serde_json::from_str(include_str!("data/first-contact-cases.json")).unwrap();
+    let bad: Vec<String> = table
+        .cases
+        .iter()
+        .filter_map(|c| unpublished(&c.source).map(|why| format!("{}: {why}", c.id)))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "cases without a published source:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -255,14 +381,22 @@ fn first_contacts_are_graded_flagged_and_closed_by_the_rules() {
     assert!(table.cases.len() >= 40, "at least 40 cases");
     let mut failures = Vec::new();
     for case in &table.cases {
-        assert!(!case.source.is_empty(), "{}: name the source", case.id);
+        assert!(
+            unpublished(&case.source).is_none(),
+            "{}: name the published source",
+            case.id
+        );
         assert!(
             reference.incident_type(&case.incident_type).is_some(),
             "{}: unknown type",
             case.id
         );
         let qualifiers: Vec<&str> = case.qualifiers.iter().map(String::as_str).collect();
-        let flags = suggest_flags(&case.facts, &qualifiers);
+        let flags = suggest_flags(
+            &case.facts,
+            &qualifiers,
+            reference.policy.repeat_victim_incidents,
+        );
         let flag_names: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
         if flag_names != case.expect.flags {
             failures.push(format!(
@@ -271,7 +405,25 @@ fn first_contacts_are_graded_flagged_and_closed_by_the_rules() {
             ));
         }
 
-        let incident = incident_for(case, &reference, &flags);
+        let Built {
+            incident,
+            grade_refused,
+        } = incident_for(case, &reference, &flags);
+        if grade_refused.is_some() != case.expect.grade_refused {
+            failures.push(format!(
+                "{}: grading {} refused: {grade_refused:?}, expected refused: {}",
+                case.id, case.close.grade, case.expect.grade_refused
+            ));
+        }
+        if let Some(expected) = &case.expect.dash_referrals {
+            let made = incident.current_dash().map(|d| d.referrals.clone());
+            if made.as_ref() != Some(expected) {
+                failures.push(format!(
+                    "{}: DASH referrals {made:?}, expected {expected:?}",
+                    case.id
+                ));
+            }
+        }
         let facts = GradingFacts::of(&incident, &reference);
         let recommendation = recommend(&facts, &reference.policy);
         let expected = match case.expect.minimum_grade.as_str() {
@@ -284,6 +436,17 @@ fn first_contacts_are_graded_flagged_and_closed_by_the_rules() {
                 case.id,
                 recommendation.explain(),
                 case.expect.minimum_grade
+            ));
+        }
+        if let Some(words) = &case.expect.reason_contains
+            && !recommendation
+                .reasons
+                .iter()
+                .any(|r| r.contains(words.as_str()))
+        {
+            failures.push(format!(
+                "{}: no reason names '{words}': {:?}",
+                case.id, recommendation.reasons
             ));
         }
         let signpost = recommendation.signpost_to.as_ref().map(Code::as_str);

@@ -345,3 +345,112 @@ async fn serve_demo_refuses_a_database_it_did_not_create() {
         real.drop_database().await;
     }
 }
+
+controlroom_testkit::both_backends!(the_demo_force_has_units_a_diary_and_people_with_history);
+
+/// The demo force (`serve --demo`) starts with something real on every screen: units on duty
+/// with positions and skills, a week of diary slots, and people with warning markers and
+/// history linked to the shift's incidents.
+async fn the_demo_force_has_units_a_diary_and_people_with_history(backend: Backend) {
+    use serde_json::{Value, json};
+    let app = controlroom_testkit::TestApp::spawn(backend).await.unwrap();
+    let summary = controlroom_app::demo::seed(&app.app).await.unwrap();
+    assert!(summary.incidents_created >= 10, "{summary:?}");
+    let dispatcher = app.sign_in("dispatcher", "dispatcher-demo").await;
+    let handler = app.sign_in("handler", "handler-demo").await;
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+
+    // Units on duty: each with a position and a crew; skills among them; some on jobs.
+    let (status, units) = app.get("/api/v1/units", Some(&dispatcher)).await;
+    assert!(status.is_success(), "{units}");
+    let units = list(&units);
+    assert!(units.len() >= 6, "{units:?}");
+    for unit in &units {
+        assert!(
+            unit["lat"].is_f64() && unit["lon"].is_f64() && unit["position_at"].is_string(),
+            "a position: {unit}"
+        );
+        assert!(!list(&unit["crew"]).is_empty(), "a crew: {unit}");
+        assert_ne!(unit["status"], "off_duty", "{unit}");
+    }
+    let skills: Vec<&str> = units
+        .iter()
+        .flat_map(|u| u["skills"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    for skill in ["firearms", "taser", "first_aid", "dog_handler"] {
+        assert!(skills.contains(&skill), "{skill} on duty: {skills:?}");
+    }
+    assert!(
+        units.iter().any(|u| u["status"] == "available"),
+        "some free"
+    );
+    assert!(
+        units.iter().any(|u| u["incident_reference"].is_string()),
+        "some committed to an incident"
+    );
+
+    // A week of diary slots, from today, with free places.
+    let today = app
+        .app
+        .clock
+        .now()
+        .to_zoned(app.app.settings.time_zone.clone())
+        .date();
+    for day in 0..7 {
+        let date = today.checked_add(jiff::Span::new().days(day)).unwrap();
+        let (status, slots) = app
+            .get(
+                &format!("/api/v1/diary?area=LS6&date={date}"),
+                Some(&dispatcher),
+            )
+            .await;
+        assert!(status.is_success(), "{slots}");
+        let slots = list(&slots);
+        assert!(
+            slots.len() >= 3 && slots.iter().all(|s| s["free"].as_u64() > Some(0)),
+            "{date}: {slots:?}"
+        );
+    }
+
+    // People with warning markers (reason, source, review date) and history linked to the
+    // shift's incidents.
+    for (name, role) in [("Lee Carter", "suspect"), ("Darren Webb", "suspect")] {
+        let (status, found) = app
+            .post("/api/v1/search", Some(&handler), &json!({"name": name}))
+            .await;
+        assert!(status.is_success(), "{found}");
+        assert_eq!(found["people"][0]["label"], name, "{found}");
+        let id = found["people"][0]["id"].as_str().unwrap();
+        let (status, record) = app
+            .get(&format!("/api/v1/records/person/{id}"), Some(&handler))
+            .await;
+        assert!(status.is_success(), "{record}");
+        let markers = list(&record["markers"]);
+        assert!(!markers.is_empty(), "{name}: {record}");
+        for marker in &markers {
+            for field in ["kind", "reason", "source", "review_by"] {
+                assert!(
+                    marker[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{name}: marker {field}: {marker}"
+                );
+            }
+            assert_eq!(marker["expired"], false, "{marker}");
+        }
+        let history = list(&record["history"]);
+        assert!(
+            history
+                .iter()
+                .any(|h| h["kind"] == "incident" && h["role"] == role),
+            "{name}: linked to an incident as {role}: {record}"
+        );
+        for h in &history {
+            let incident = h["id"].as_str().unwrap();
+            let (status, shown) = app
+                .get(&format!("/api/v1/incidents/{incident}"), Some(&handler))
+                .await;
+            assert!(status.is_success(), "the linked incident exists: {shown}");
+        }
+    }
+    app.finish().await;
+}

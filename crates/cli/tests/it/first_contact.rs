@@ -406,3 +406,122 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
         "{err}"
     );
 }
+
+both_backends!(repeats_found_by_the_intelligence_check_raise_the_recommendation);
+
+/// THRIVE with every factor low: on its own, resolution without deployment.
+fn thrive_low() -> Value {
+    let f = |reason: &str| json!({"level": "low", "reason": reason});
+    json!({
+        "threat": f("no threat now"),
+        "harm": f("property only"),
+        "risk": f("no risk of it happening again tonight"),
+        "investigation": f("no CCTV or witnesses"),
+        "vulnerability": f("caller not vulnerable"),
+        "engagement": f("happy to be dealt with by phone"),
+        "ndm": {
+            "information": "caller's account",
+            "assessment": "low threat, harm and risk",
+            "powers_and_policy": "graded response",
+            "options": "resolution without deployment",
+            "action": "crime recorded by phone"
+        }
+    })
+}
+
+/// The repeat counts the intelligence check finds (the same caller's phone, the same address
+/// by UPRN) are stored on the incident and raise the recommendation by the force's repeat
+/// rules, with the reason naming the repeat (College of Policing APP, contact management:
+/// repeat victimisation and repeat locations are part of THRIVE's vulnerability).
+async fn repeats_found_by_the_intelligence_check_raise_the_recommendation(backend: Backend) {
+    use controlroom_domain::reference::{RepeatKind, Trigger};
+    let app = TestApp::spawn(backend).await.unwrap();
+    app.signed_in("handler", "contact_handler").await;
+    // The threshold is the force's (grading-policy.psv), not a number fixed here.
+    let threshold = |kind: RepeatKind| {
+        app.app
+            .settings
+            .reference
+            .policy
+            .rules
+            .iter()
+            .find_map(|r| match r.when {
+                Trigger::Repeat(k, n) if k == kind => Some(n),
+                _ => None,
+            })
+            .expect("a repeat rule")
+    };
+    let earlier = threshold(RepeatKind::Caller).max(threshold(RepeatKind::Location));
+
+    let call = || {
+        let mut body = controlroom_testkit::contact_body("Shed broken into again, bikes taken");
+        body["channel"] = json!("101");
+        body["caller"]["phone"] = json!("07700 900777");
+        body["incident_type"] = json!("CRIME_THEFT");
+        body["location"] = json!({"text": "3 Roundhay Road, Leeds", "lat": 53.81, "lon": -1.53, "uprn": "72009999"});
+        body
+    };
+    for _ in 0..earlier {
+        let token = app.sign_in("handler", controlroom_testkit::PASSWORD).await;
+        let (status, taken) = app.post("/api/v1/contacts", Some(&token), &call()).await;
+        assert_eq!(status, StatusCode::CREATED, "{taken}");
+        // A day apart (a new shift, so a new sign-in): earlier incidents, not duplicates.
+        app.clock.advance(jiff::SignedDuration::from_hours(24));
+    }
+    let token = app.sign_in("handler", controlroom_testkit::PASSWORD).await;
+    let t = Some(token.as_str());
+    let (status, taken) = app.post("/api/v1/contacts", t, &call()).await;
+    assert_eq!(status, StatusCode::CREATED, "{taken}");
+    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let path = |what: &str| format!("/api/v1/incidents/{id}/{what}");
+    let (status, assessed) = app.post(&path("thrive"), t, &thrive_low()).await;
+    assert_eq!(status, StatusCode::OK, "{assessed}");
+    let (status, answered) = app
+        .post(
+            &path("answers"),
+            t,
+            &json!({"answers": {"THREAT_TO_LIFE": "no", "INJURY": "no", "WEAPON_SEEN": "no"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    let before = &answered["incident"];
+    assert_eq!(
+        before["recommendation"]["grade"], "resolution_without_deployment",
+        "{before}"
+    );
+    assert!(before["repeats"].is_null(), "no check yet: {before}");
+
+    let (status, check) = app.post(&path("intelligence"), t, &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+
+    let (status, after) = app.get(&format!("/api/v1/incidents/{id}"), t).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let repeats = &after["repeats"];
+    assert_eq!(repeats["caller"], earlier, "{after}");
+    assert_eq!(repeats["location"], earlier, "{after}");
+    assert_eq!(repeats["victim"], 0, "{after}");
+    let recommendation = &after["recommendation"];
+    assert_eq!(recommendation["grade"], "scheduled", "{recommendation}");
+    let reasons: Vec<&str> = recommendation["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("repeat caller")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("repeat location")),
+        "{reasons:?}"
+    );
+    assert!(
+        recommendation["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("repeat"),
+        "{recommendation}"
+    );
+    app.finish().await;
+}

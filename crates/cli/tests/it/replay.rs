@@ -19,6 +19,17 @@ use controlroom_domain::ncrs::NonCrimeReason;
 use controlroom_domain::pole::{Kind, RecordRef};
 use controlroom_domain::roles::Role;
 use controlroom_domain::text::Code;
+
+/// The shipped force settings' DASH scoring, loaded once.
+static DASH_POLICY: std::sync::LazyLock<controlroom_domain::assessment::DashPolicy> =
+    std::sync::LazyLock::new(|| {
+        controlroom_domain::reference::ReferenceData::load(
+            &controlroom_domain::reference::shipped_files(),
+        )
+        .expect("shipped reference data")
+        .policy
+        .dash
+    });
 use controlroom_domain::user::Username;
 use controlroom_testkit::{Backend, FreshDatabase, open_store};
 use jiff::Timestamp;
@@ -163,7 +174,7 @@ fn command(step: Step) -> Result<IncidentCommand, controlroom_domain::Invalid> {
                 incidents_last_12_months: u32::from(yes % 3),
                 children_present: yes % 2 == 0,
             }
-            .assess(27)?,
+            .assess(27, &DASH_POLICY)?,
         ),
         Step::Signpost => IncidentCommand::Signpost {
             agency: code("VICTIM_SUPPORT"),

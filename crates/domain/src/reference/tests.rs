@@ -257,3 +257,179 @@ fn question_sets_signposting_and_settings_are_checked_and_named() {
     .unwrap_err();
     assert!(err.message.contains("required or optional"), "{err}");
 }
+
+// The DASH thresholds and referrals are force data (force-settings.psv), cited there: the
+// shipped file gives the SafeLives values, and a force's own line changes the decision.
+#[test]
+fn dash_scoring_and_referrals_come_from_the_force_settings() {
+    use crate::assessment::{Answer, DashAnswers, DashRisk};
+    let national = ReferenceData::load(&shipped()).unwrap();
+    let dash = &national.policy.dash;
+    assert_eq!((dash.high_yes, dash.medium_yes), (14, 10));
+    assert_eq!(dash.escalation_incidents, 3);
+    assert_eq!(dash.children_questions, [10, 26, 27]);
+    assert_eq!(
+        dash.children_qualifiers,
+        ["CHILDREN_PRESENT", "CHILD_AT_RISK"]
+    );
+    assert_eq!(dash.children_referral, "CHILDRENS_SOCIAL_CARE");
+    assert_eq!(dash.high_referrals, ["MARAC", "IDVA"]);
+    assert_eq!(dash.other_referrals, ["DA_SUPPORT"]);
+    assert_eq!(national.policy.repeat_victim_incidents, 3);
+
+    let score = |data: &ReferenceData, yes: usize, child_question: Option<usize>| {
+        let mut answers: Vec<Answer> = (0..27)
+            .map(|i| if i < yes { Answer::Yes } else { Answer::No })
+            .collect();
+        if let Some(q) = child_question {
+            answers[q - 1] = Answer::Yes;
+        }
+        DashAnswers {
+            answers,
+            professional_judgement: None,
+            incidents_last_12_months: 0,
+            children_present: false,
+        }
+        .assess(27, &data.policy.dash)
+        .unwrap()
+    };
+    assert_eq!(score(&national, 12, None).risk, DashRisk::Medium);
+    assert!(
+        score(&national, 0, Some(26))
+            .referrals
+            .contains(&"CHILDRENS_SOCIAL_CARE".to_owned())
+    );
+    assert!(
+        !score(&national, 0, Some(25))
+            .referrals
+            .contains(&"CHILDRENS_SOCIAL_CARE".to_owned())
+    );
+
+    let force = with_extra(
+        "force/force-settings.psv",
+        "setting|value|meaning\ndash_high_yes|12|ours\ndash_children_questions|25|ours\ndash_high_referrals|MARAC|ours\n",
+    )
+    .unwrap();
+    let twelve = score(&force, 12, None);
+    assert_eq!(twelve.risk, DashRisk::High, "{:?}", twelve.reasons);
+    assert_eq!(twelve.referrals, ["MARAC"]);
+    assert!(twelve.reasons[0].contains("12 or more is high risk"));
+    assert!(
+        score(&force, 0, Some(25))
+            .referrals
+            .contains(&"CHILDRENS_SOCIAL_CARE".to_owned())
+    );
+
+    for (line, words) in [
+        ("dash_high_yes|many|x", "whole number"),
+        ("dash_children_questions|99|x", "not a DASH question"),
+        ("dash_children_referral|NOBODY|x", "agency NOBODY"),
+        ("dash_children_qualifiers|BANANA|x", "qualifier BANANA"),
+        ("attend_before_closing|soon|x", "soon"),
+    ] {
+        let text: &'static str =
+            Box::leak(format!("setting|value|meaning\n{line}\n").into_boxed_str());
+        let err = with_extra("force/force-settings.psv", text).unwrap_err();
+        assert!(err.message.contains(words), "{line}: {err}");
+    }
+    let without: Vec<_> = shipped()
+        .into_iter()
+        .map(|f| {
+            if f.name.ends_with("force-settings.psv") {
+                SourceFile {
+                    name: f.name,
+                    text: "setting|value|meaning\nassessment_before_grading|required|x\n",
+                }
+            } else {
+                f
+            }
+        })
+        .collect();
+    let err = ReferenceData::load(&without).unwrap_err();
+    assert!(
+        err.message.contains("repeat_victim_incidents is not set"),
+        "{err}"
+    );
+}
+
+/// The header comment of a shipped reference file.
+fn header(name: &str) -> String {
+    shipped()
+        .into_iter()
+        .find(|f| f.name.ends_with(name))
+        .map(|f| {
+            f.text
+                .lines()
+                .take_while(|l| l.starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+// Issue 12's vocabulary: each code a rule needs exists, under the right category, and the
+// file it is in cites the published source it comes from. Deleting a row or its citation fails.
+#[test]
+fn the_first_contact_vocabulary_exists_with_its_published_sources() {
+    let data = ReferenceData::load(&shipped()).unwrap();
+    for (code, category) in [
+        ("FIREARMS_LICENSING", "PUBLIC_SAFETY"),
+        ("FIREARMS_SURRENDER", "PUBLIC_SAFETY"),
+    ] {
+        let found = data.incident_type(code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(found.category.as_str(), category, "{code}");
+    }
+    assert!(
+        data.incident_type("FIREARMS_SURRENDER")
+            .unwrap()
+            .name
+            .contains("not an armed incident")
+    );
+    assert!(
+        !data.policy.rules.iter().any(|r| matches!(
+            &r.when,
+            Trigger::IncidentType(t) if t.as_str().starts_with("FIREARMS_L") || t.as_str() == "FIREARMS_SURRENDER"
+        )),
+        "a licensing enquiry or a surrender forces no armed response"
+    );
+    assert!(header("incident-types.psv").contains("National Standard for Incident Recording"));
+
+    for code in ["ISVA", "SARC"] {
+        assert!(data.agency(code).is_some(), "{code}");
+    }
+    let agencies = header("agencies.psv");
+    assert!(agencies.contains("ISVA and SARC"), "{agencies}");
+    assert!(agencies.contains("NHS England"), "{agencies}");
+
+    for code in [
+        "SUSPECTED_DOMESTIC",
+        "CHILDREN_PRESENT",
+        "SILENT_CALL",
+        "THREAT_TO_LIFE",
+        "IN_PROGRESS",
+        "SUSPECT_ON_SCENE",
+        "OFFENDER_DETAINED",
+    ] {
+        assert!(data.qualifier(code).is_some(), "{code}");
+    }
+    let qualifiers = header("qualifiers.psv");
+    assert!(qualifiers.contains("ACPO National Call Handling Standards"));
+    assert!(qualifiers.contains("Silent"));
+    let policy = header("grading-policy.psv");
+    assert!(policy.contains("College of Policing"));
+    for fact in ["SUSPECTED_DOMESTIC", "CHILDREN_PRESENT", "SILENT_CALL"] {
+        assert!(
+            data.policy.rules.iter().any(|r| matches!(
+                &r.when,
+                Trigger::Qualifier(q) if q.as_str() == fact
+            )),
+            "{fact} has a grading rule"
+        );
+    }
+
+    let traced = data
+        .closing_code("ADMIN_ABANDONED_TRACED_SAFE")
+        .expect("the abandoned-call-traced-safe closing code");
+    assert_eq!(traced.category.as_str(), "ADMIN");
+    assert!(header("closing-codes.psv").contains("NSIR"));
+}

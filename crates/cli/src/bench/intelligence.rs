@@ -1,14 +1,17 @@
-//! The intelligence scenario: generate a force-sized population straight into an on-disk
-//! search index, then time the check a handler runs during a call: a fuzzy person search, a
-//! phone look-up with its call history, and the history of the location (incidents within
-//! 100 m in the last year). Runs against the index directly: the database is not on this path.
+//! The intelligence scenario: write a force-sized population into a fresh database as the
+//! events the use cases record, build the search index from it with `reindex` (the path a
+//! real force's index is rebuilt by), then time the check a handler runs during a call: a
+//! fuzzy person search, a phone look-up with its call history, and the history of the
+//! location (incidents within 100 m in the last year), against that index.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use controlroom_app::generate::{Generator, synthetic_phone};
+use controlroom_app::{App, Settings, SystemClock};
 use controlroom_search::SearchIndex;
 use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn peak_memory_mib() -> Option<f64> {
@@ -41,29 +44,70 @@ fn typo(name: &str, rng: &mut StdRng) -> String {
     chars.into_iter().collect()
 }
 
-pub fn run(people: usize, vehicles: usize, incidents: usize, checks: usize) -> anyhow::Result<()> {
+pub async fn run(
+    people: usize,
+    vehicles: usize,
+    incidents: usize,
+    checks: usize,
+    database_url: Option<String>,
+) -> anyhow::Result<()> {
     if people == 0 || checks == 0 || people + vehicles + incidents > 20_000_000 {
         bail!("give at least one person and one check, and at most 20,000,000 records");
     }
     let dir = tempfile::tempdir()?;
-    let index = SearchIndex::open(Some(dir.path()))?;
+    let url = database_url
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let store = crate::open_store(&url).await?;
+    let index_dir = dir.path().join("index");
+    let index = Arc::new(SearchIndex::open(Some(&index_dir))?);
+    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default())
+        .with_search(index.clone());
     let now = jiff::Timestamp::now().as_microsecond();
     println!(
-        "bench: generating and indexing {people} people, {vehicles} vehicles, {incidents} incidents (with links)"
+        "bench: writing {people} people, {vehicles} vehicles, {incidents} incidents (a third of them links) into {}",
+        url.split('@').next_back().unwrap_or(&url)
     );
     let started = Instant::now();
-    let count = index.rebuild(
-        Generator::new(2026, now).index_docs(people, vehicles, incidents),
-        0,
-    )?;
-    let build = started.elapsed();
+    let done = controlroom_app::generate::bulk_into_store(
+        &app,
+        2026,
+        people,
+        vehicles,
+        incidents,
+        |_, n| {
+            if n % 500_000 == 0 {
+                eprintln!("  {n} records");
+            }
+        },
+    )
+    .await
+    .context("writing the population")?;
+    let written = started.elapsed();
     println!(
-        "index built: {count} documents in {:.1} s ({:.0} docs/s); {:.0} MiB on disk",
+        "written: {} people, {} vehicles, {} incidents, {} links in {:.1} s",
+        done.people,
+        done.vehicles,
+        done.incidents,
+        done.links,
+        written.as_secs_f64()
+    );
+    let started = Instant::now();
+    let count = controlroom_app::intelligence::reindex(&app)
+        .await
+        .context("reindex")?;
+    let build = started.elapsed();
+    store.close().await;
+    println!(
+        "index built by reindex: {count} records in {:.1} s ({:.0} records/s); {:.0} MiB on disk",
         build.as_secs_f64(),
         count as f64 / build.as_secs_f64(),
-        folder_size(dir.path()) as f64 / 1_048_576.0
+        folder_size(&index_dir) as f64 / 1_048_576.0
     );
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || time_checks(&index, checks, now)).await?
+}
 
+fn time_checks(index: &SearchIndex, checks: usize, now: i64) -> anyhow::Result<()> {
     let mut queries = Generator::new(99, now);
     let mut rng = StdRng::seed_from_u64(5);
     let year_ago = now - 365 * 24 * 3_600_000_000;

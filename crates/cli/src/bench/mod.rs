@@ -94,10 +94,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         return addresses::run(args.addresses, args.checks, args.database_url.clone()).await;
     }
     if args.scenario == Scenario::Intelligence {
-        return tokio::task::spawn_blocking(move || {
-            intelligence::run(args.people, args.vehicles, args.incidents, args.checks)
-        })
-        .await?;
+        return intelligence::run(
+            args.people,
+            args.vehicles,
+            args.incidents,
+            args.checks,
+            args.database_url.clone(),
+        )
+        .await;
     }
     if !(1..=300).contains(&args.seconds)
         || args.warmup_seconds > 60

@@ -503,6 +503,8 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(Box::new(SqlTx::<D> {
             tx,
             tip: ChainTip::read(seq, &hash, self.seal_key.clone())?,
+            appended: false,
+            streams: Vec::new(),
         }))
     }
 
@@ -790,10 +792,17 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 }
 
-/// A write transaction: holds the chain lock from `begin` to `commit`.
+/// A write transaction: holds the chain lock from `begin` to `commit`. The chain head row
+/// and the streams first written here are stored once, at commit, not after every record
+/// (nothing reads them inside the transaction: the tip is kept in memory).
 struct SqlTx<D: Dialect> {
     tx: Transaction<'static, D::Db>,
     tip: ChainTip,
+    /// Whether anything was appended (the head row must move).
+    appended: bool,
+    /// Streams given a change here, with the seq of their first: registered at commit (a
+    /// no-op for streams that already exist). Few per transaction, so a list.
+    streams: Vec<(String, i64)>,
 }
 
 impl<D: Dialect> SqlTx<D> {
@@ -834,16 +843,12 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .arg(record.role.as_deref())
             .arg(seal.as_deref());
         self.run(query).await?;
-        if record.category == Category::Change.as_str() {
-            let query = sqlx::query(sql::INSERT_STREAM)
-                .arg(&record.stream)
-                .arg(sql::stream_kind(&record.stream))
-                .arg(record.seq);
-            self.run(query).await?;
+        if record.category == Category::Change.as_str()
+            && !self.streams.iter().any(|(s, _)| *s == record.stream)
+        {
+            self.streams.push((record.stream.clone(), record.seq));
         }
-        let (seq, head) = link.head();
-        self.run(sqlx::query(sql::UPDATE_CHAIN_HEAD).arg(seq).arg(head))
-            .await?;
+        self.appended = true;
         Ok(self.tip.advance(link))
     }
 
@@ -1189,7 +1194,23 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             .await?)
     }
 
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        if self.appended {
+            let (seq, head) = self.tip.head();
+            self.run(
+                sqlx::query(sql::UPDATE_CHAIN_HEAD)
+                    .arg(seq)
+                    .arg(head.as_str()),
+            )
+            .await?;
+        }
+        for (stream, first_seq) in std::mem::take(&mut self.streams) {
+            let query = sqlx::query(sql::INSERT_STREAM)
+                .arg(stream.as_str())
+                .arg(sql::stream_kind(&stream))
+                .arg(first_seq);
+            self.run(query).await?;
+        }
         self.tx.commit().await.map_err(D::error)
     }
 }

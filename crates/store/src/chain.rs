@@ -15,19 +15,12 @@ pub struct ChainTip {
     seal_key: Option<Arc<SealKey>>,
 }
 
-/// A record linked to the tip: the row to store (`audit_log`, and `chain_head` from
-/// [`Link::head`]).
+/// A record linked to the tip: the row to store in `audit_log` (the `chain_head` row follows
+/// [`ChainTip::head`] at commit).
 #[derive(Debug, Clone)]
 pub struct Link {
     pub stored: StoredRecord,
     hash: ChainHash,
-}
-
-impl Link {
-    /// The chain head once this record is stored: `(seq, hash)`.
-    pub fn head(&self) -> (i64, &str) {
-        (self.stored.record.seq, &self.stored.hash)
-    }
 }
 
 impl ChainTip {
@@ -72,6 +65,11 @@ impl ChainTip {
         }
     }
 
+    /// The tip as the `chain_head` row stores it: `(seq, hash in hex)`.
+    pub fn head(&self) -> (i64, String) {
+        (self.seq, self.hash.to_hex())
+    }
+
     /// The record `link` is stored: it is the tip now. Returns its `seq`.
     pub fn advance(&mut self, link: Link) -> i64 {
         self.seq = link.stored.record.seq;
@@ -108,7 +106,8 @@ mod tests {
         verifier.check(&first.stored).unwrap();
         assert_eq!(tip.advance(first), 1);
         let second = tip.link(new());
-        assert_eq!(second.head().0, 2);
+        assert_eq!(second.stored.record.seq, 2);
+        assert_eq!(tip.head().0, 1, "the head is the last record advanced to");
         verifier.check(&second.stored).unwrap();
     }
 

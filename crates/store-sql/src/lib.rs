@@ -546,16 +546,22 @@ impl<D: Dialect> Store for SqlStore<D> {
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
         let query = sqlx::query(sql::SELECT_USER).arg(username.as_str());
-        let Some(mut user) = fetch_optional(query, self.reader(), user_row)
-            .await
-            .map_err(D::error)?
-        else {
+        let rows = fetch_all(query, self.reader(), |row| {
+            Ok((user_row(row)?, {
+                let role: Option<String> = row.col("role")?;
+                role
+            }))
+        })
+        .await
+        .map_err(D::error)?;
+        let mut rows = rows.into_iter();
+        let Some((mut user, role)) = rows.next() else {
             return Ok(None);
         };
-        let query = sqlx::query(sql::SELECT_USER_ROLES).arg(username.as_str());
-        user.roles = fetch_all(query, self.reader(), Reads::first)
-            .await
-            .map_err(D::error)?;
+        user.roles = role
+            .into_iter()
+            .chain(rows.filter_map(|(_, r)| r))
+            .collect();
         Ok(Some(user))
     }
 

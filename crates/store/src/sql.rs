@@ -64,17 +64,16 @@ pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type,
 pub const INSERT_USER: &str =
     "INSERT INTO users (username, role, password_hash, created_at_micros) VALUES ($1, $2, $3, $4)";
 
-pub const SELECT_USER: &str =
-    "SELECT username, password_hash, created_at_micros FROM users WHERE username = $1";
+/// A user with their roles, one row per role (a user with none yet: one row, role NULL), in
+/// the order they were given: one query for what every request's sign-in check needs.
+pub const SELECT_USER: &str = "SELECT u.username, u.password_hash, u.created_at_micros, r.role FROM users u \
+     LEFT JOIN user_roles r ON r.username = u.username WHERE u.username = $1 ORDER BY r.position, r.role";
 
 pub const SELECT_USERS: &str =
     "SELECT username, password_hash, created_at_micros FROM users ORDER BY username";
 
 pub const INSERT_USER_ROLE: &str =
     "INSERT INTO user_roles (username, role, position) VALUES ($1, $2, $3)";
-
-pub const SELECT_USER_ROLES: &str =
-    "SELECT role FROM user_roles WHERE username = $1 ORDER BY position, role";
 
 pub const SELECT_ALL_USER_ROLES: &str =
     "SELECT username, role FROM user_roles ORDER BY username, position, role";

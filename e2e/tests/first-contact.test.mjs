@@ -188,9 +188,9 @@ test("THRIVE levels start on Not assessed; an unanswered THRIVE is not saved and
   // The stored incident agrees: no THRIVE, no grade.
   const reference = (await page.textContent("#incident-title")).replace("Incident ", "").trim();
   const stored = await page.evaluate(async (reference) => {
-    const { incidents } = await CR.api("GET", "/api/v1/incidents?limit=50");
+    const { incidents } = await (await import("/assets/common.js")).api("GET", "/api/v1/incidents?limit=50");
     const found = incidents.find((i) => i.reference === reference);
-    return CR.api("GET", `/api/v1/incidents/${found.id}`);
+    return (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${found.id}`);
   }, reference);
   assert.deepEqual(stored.thrive, []);
   assert.equal(stored.grade, null);

@@ -72,7 +72,7 @@ test("markers are added and withdrawn on the record page, and the board shows th
   // The check's log entry carries each current marker's words (reason, source, review date),
   // not a count (both markers stand at the time of the check).
   const logged = await page.evaluate(async (id) => {
-    const shown = await CR.api("GET", `/api/v1/incidents/${id}`);
+    const shown = await (await import("/assets/common.js")).api("GET", `/api/v1/incidents/${id}`);
     return shown.log.map((entry) => entry.text).filter((text) => text.startsWith("Intelligence check"));
   }, incident.id);
   assert.equal(logged.length, 1, JSON.stringify(logged));

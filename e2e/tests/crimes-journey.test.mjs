@@ -49,7 +49,7 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   await row.getByLabel("Offence classification").fill("105A");
   await row.getByLabel("Suspect's name").fill("Unknown male in a grey hoodie");
   await page.getByLabel("Modus operandi").fill("Pushed the victim to the ground in the street and kicked her bag away");
-  await page.getByRole("button", { name: "Ask the counting rules" }).click();
+  await page.getByRole("button", { name: "Ask the counting rules" }).press("Enter");
   await page.locator("#suggestion-title", { hasText: "record 1 crime" }).waitFor();
 
   // Her record is offered, by name and date of birth; recording waits for the choice.
@@ -57,10 +57,10 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   await offer.waitFor();
   assert.match(await page.locator("#people-matches").textContent(), /same phone number/);
   assert.equal(await page.locator("#people-matches fieldset").count(), 1, "only the victim is on record");
-  await page.getByRole("button", { name: "Record these crimes" }).click();
+  await page.getByRole("button", { name: "Record these crimes" }).press("Enter");
   await page.locator("#record-error", { hasText: "Grace Holt may already be on record" }).waitFor();
   await offer.check();
-  await page.getByRole("button", { name: "Record these crimes" }).click();
+  await page.getByRole("button", { name: "Record these crimes" }).press("Enter");
   const status = page.locator("#status");
   await status.filter({ hasText: new RegExp(`Recorded CR-\\d{4}-\\d{6} from incident ${first.reference}`) }).waitFor();
   const firstCrime = (await status.textContent()).match(/CR-\d{4}-\d{6}/)[0];
@@ -88,12 +88,12 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   assert.equal(await page.locator("#non-crime-rationale").inputValue(), "");
   await next.getByLabel("Offence classification").fill("44");
   await page.getByLabel("Modus operandi").fill("Unlocked bicycle taken from the front garden overnight");
-  await page.getByRole("button", { name: "Ask the counting rules" }).click();
+  await page.getByRole("button", { name: "Ask the counting rules" }).press("Enter");
   await page.locator("#suggestion-title", { hasText: "record 1 crime" }).waitFor();
   const record = page.getByRole("button", { name: "Record these crimes" });
   assert.equal(await record.isEnabled(), true, "works for the next incident without a reload");
   assert.equal(await page.locator("#people-matches fieldset").count(), 0, "no one on record by that name");
-  await record.click();
+  await record.press("Enter");
   await status.filter({ hasText: new RegExp(`Recorded CR-\\d{4}-\\d{6} from incident ${second.reference}`) }).waitFor();
   const secondCrime = (await status.textContent()).match(/CR-\d{4}-\d{6}/)[0];
   assert.notEqual(secondCrime, firstCrime);

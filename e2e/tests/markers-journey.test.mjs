@@ -194,7 +194,7 @@ test("people and vehicles found by the check are linked to the incident with the
   // Still there when the incident is opened again.
   await page.reload();
   await page.locator("#live-state.on").waitFor();
-  await page.locator("#incident-rows button", { hasText: reference }).click();
+  await page.locator("#incident-rows button", { hasText: reference }).press("Enter");
   await page.locator("#incident-links li", { hasText: "Dana Price" }).waitFor();
   assert.match(await page.locator("#incident-links a", { hasText: "YX19ABC" }).getAttribute("href"), /^\/console\/records\/vehicle\//);
   await context.close();

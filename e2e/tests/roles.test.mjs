@@ -49,9 +49,9 @@ test("the two-role operator takes a call and records the crime", async () => {
   await row.getByLabel("Offence classification").fill("105A");
   await row.getByLabel("Suspect's name").fill("Unknown man in a black jacket");
   await page.getByLabel("Modus operandi").fill("Punched the victim in the face in the street and ran off");
-  await page.getByRole("button", { name: "Ask the counting rules" }).click();
+  await page.getByRole("button", { name: "Ask the counting rules" }).press("Enter");
   await page.locator("#suggestion-title", { hasText: "record 1 crime" }).waitFor();
-  await page.getByRole("button", { name: "Record these crimes" }).click();
+  await page.getByRole("button", { name: "Record these crimes" }).press("Enter");
   await page.locator("#status").filter({ hasText: new RegExp(`Recorded CR-\\d{4}-\\d{6} from incident ${reference}`) }).waitFor();
   await assertNoPlaceholders(page, "the crime recording page");
 

@@ -348,6 +348,72 @@ impl TestApp {
         answered["incident"].clone()
     }
 
+    /// Every audit record written so far, oldest first.
+    pub async fn audit_records(&self) -> Vec<controlroom_domain::audit::StoredRecord> {
+        self.app.store.audit_records(0, 100_000).await.unwrap()
+    }
+
+    /// The kinds of every audit record written so far, oldest first.
+    pub async fn audit_kinds(&self) -> Vec<String> {
+        self.audit_records()
+            .await
+            .into_iter()
+            .map(|r| r.record.kind)
+            .collect()
+    }
+
+    /// The payloads of the audit records of `kind`, oldest first.
+    pub async fn audited(&self, kind: &str) -> Vec<Value> {
+        self.audit_records()
+            .await
+            .into_iter()
+            .filter(|r| r.record.kind == kind)
+            .map(|r| serde_json::from_str(&r.record.payload).unwrap())
+            .collect()
+    }
+
+    /// Verify the whole audit chain; fails the test if it does not verify.
+    pub async fn verify_audit_trail(&self) -> controlroom_app::audit_trail::Verified {
+        controlroom_app::audit_trail::verify(self.app.store.as_ref())
+            .await
+            .unwrap()
+    }
+
+    /// Fails unless every one of `kinds` has been audited at least once.
+    pub async fn assert_audited(&self, kinds: &[&str]) {
+        let written = self.audit_kinds().await;
+        for kind in kinds {
+            assert!(written.iter().any(|k| k == kind), "{kind} is audited");
+        }
+    }
+
+    /// POST that must succeed (any 2xx); returns the answer.
+    pub async fn ok(&self, token: &str, path: &str, body: Value) -> Value {
+        let (status, answer) = self.post(path, Some(token), &body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    /// GET that must answer 200; returns the answer.
+    pub async fn get_ok(&self, token: &str, path: &str) -> Value {
+        let (status, answer) = self.get(path, Some(token)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        answer
+    }
+
+    /// POST that must be refused with `expected`; returns the problem body.
+    pub async fn refused(
+        &self,
+        token: &str,
+        path: &str,
+        body: Value,
+        expected: StatusCode,
+    ) -> Value {
+        let (status, problem) = self.post(path, Some(token), &body).await;
+        assert_eq!(status, expected, "{path}: {problem}");
+        problem
+    }
+
     pub async fn chain_head(&self) -> i64 {
         self.app
             .store

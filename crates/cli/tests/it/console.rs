@@ -335,16 +335,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert!(event["committed_at"].is_string());
 
     // Opening the feed is recorded as a consultation; an administrator may not open it.
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    assert!(kinds.contains(&"live_feed_opened".to_owned()));
+    app.assert_audited(&["live_feed_opened"]).await;
     let admin = app.sign_in("admin", PASSWORD).await;
     let (status, _) = app.get("/api/v1/events", Some(&admin)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

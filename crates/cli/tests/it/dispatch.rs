@@ -10,12 +10,6 @@ both_backends!(units_are_recommended_assigned_and_tracked);
 both_backends!(the_last_unit_clears_and_the_incident_is_resolved);
 both_backends!(an_incident_with_no_position_still_gets_units_and_is_dispatched);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
 async fn unit(
     app: &TestApp,
     token: &str,
@@ -24,10 +18,9 @@ async fn unit(
     skills: &[&str],
     at: (f64, f64),
 ) -> String {
-    let u = ok(app, token, "/api/v1/units", json!({"call_sign": call_sign, "unit_type": unit_type, "skills": skills, "station": "Elland Road", "crew": ["PC 101"]})).await;
+    let u = app.ok(token, "/api/v1/units", json!({"call_sign": call_sign, "unit_type": unit_type, "skills": skills, "station": "Elland Road", "crew": ["PC 101"]})).await;
     let id = u["id"].as_str().unwrap().to_owned();
-    ok(
-        app,
+    app.ok(
         token,
         &format!("/api/v1/units/{id}/position"),
         json!({"lat": at.0, "lon": at.1}),
@@ -40,11 +33,10 @@ async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &
     let mut body = controlroom_testkit::contact_body("Man waving a knife outside the shop");
     body["incident_type"] = json!(incident_type);
     body["location"] = json!({"text": "Briggate, Leeds", "lat": 53.7975, "lon": -1.5450});
-    let taken = ok(app, token, "/api/v1/contacts", body).await;
+    let taken = app.ok(token, "/api/v1/contacts", body).await;
     let id = taken["incident"]["id"].as_str().unwrap().to_owned();
     if !qualifiers.is_empty() {
-        ok(
-            app,
+        app.ok(
             token,
             &format!("/api/v1/incidents/{id}/classify"),
             json!({"qualifiers": qualifiers}),
@@ -128,13 +120,13 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert_eq!(ranked[0]["call_sign"], "TANGO1");
 
     // Early dispatch: sent before grading, because it has a place and a type.
-    let assigned = ok(
-        &app,
-        d,
-        &format!("/api/v1/incidents/{knife}/assign"),
-        json!({"unit": taser}),
-    )
-    .await;
+    let assigned = app
+        .ok(
+            d,
+            &format!("/api/v1/incidents/{knife}/assign"),
+            json!({"unit": taser}),
+        )
+        .await;
     assert_eq!(assigned["status"], "dispatched");
 
     // Two dispatchers race to send the armed unit to two incidents: exactly one wins.
@@ -186,15 +178,13 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{taser}/status"),
         json!({"status": "en_route"}),
     )
     .await;
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{taser}/status"),
         json!({"status": "at_scene"}),
@@ -204,13 +194,13 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
         .await;
     assert_eq!(now["status"], "at_scene");
-    let cleared = ok(
-        &app,
-        d,
-        &format!("/api/v1/units/{taser}/status"),
-        json!({"status": "available", "reason": "suspect detained"}),
-    )
-    .await;
+    let cleared = app
+        .ok(
+            d,
+            &format!("/api/v1/units/{taser}/status"),
+            json!({"status": "available", "reason": "suspect detained"}),
+        )
+        .await;
     assert_eq!(cleared["status"], "available");
     assert!(cleared["incident"].is_null());
     let (_, after) = app
@@ -240,8 +230,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     );
 
     // A late arrival needs the reason the target was missed, and it goes in the log.
-    ok(
-        &app,
+    app.ok(
         &handler,
         &format!("/api/v1/incidents/{gun}/grade"),
         json!({"grade": "emergency", "rationale": "armed man"}),
@@ -253,8 +242,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         other.clone()
     };
     if winner != gun {
-        ok(
-            &app,
+        app.ok(
             d,
             &format!("/api/v1/incidents/{gun}/assign"),
             json!({"unit": near}),
@@ -294,8 +282,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
             .contains("15-minute attendance target was missed"),
         "{problem}"
     );
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{on_gun}/status"),
         json!({"status": "at_scene", "reason": "held at a road closure"}),
@@ -314,20 +301,19 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 
     // Reassign: the unit on the knife call moves to a more urgent incident in one step.
     let urgent = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/incidents/{knife}/assign"),
         json!({"unit": taser}),
     )
     .await;
-    let moved = ok(
-        &app,
-        d,
-        &format!("/api/v1/units/{taser}/reassign"),
-        json!({"incident": urgent, "reason": "life at risk on the other call"}),
-    )
-    .await;
+    let moved = app
+        .ok(
+            d,
+            &format!("/api/v1/units/{taser}/reassign"),
+            json!({"incident": urgent, "reason": "life at risk on the other call"}),
+        )
+        .await;
     assert_eq!(moved["status"], "dispatched");
     let (_, old) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
@@ -353,9 +339,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let (status, units) = app.get("/api/v1/units", Some(d)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(units.as_array().unwrap().len(), 3);
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 
@@ -373,8 +357,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     let job = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     let elsewhere = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     app.assess(&handler, &job).await;
-    ok(
-        &app,
+    app.ok(
         &handler,
         &format!("/api/v1/incidents/{job}/grade"),
         json!({"grade": "priority", "rationale": "fight, no weapons"}),
@@ -383,8 +366,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     let (_, seen) = app.get(&format!("/api/v1/incidents/{job}"), Some(d)).await;
     let reference = seen["reference"].as_str().unwrap().to_owned();
     for u in [&first, &second] {
-        ok(
-            &app,
+        app.ok(
             d,
             &format!("/api/v1/incidents/{job}/assign"),
             json!({"unit": u}),
@@ -433,8 +415,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     );
     let (status, problem) = app.post(&resolve, Some(&auditor), &result).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{second}/status"),
         json!({"status": "available"}),
@@ -447,8 +428,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         "one unit is still on it: {problem}"
     );
     assert!(problem["detail"].as_str().unwrap().contains("AL31"));
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{first}/status"),
         json!({"status": "available", "reason": "Suspect arrested; no injuries"}),
@@ -466,7 +446,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     assert_eq!(problem["field"], "resolution");
 
     let head = app.chain_head().await;
-    let resolved = ok(&app, d, &resolve, result.clone()).await;
+    let resolved = app.ok(d, &resolve, result.clone()).await;
     assert_eq!(resolved["incident"]["status"], "resolved", "{resolved}");
     assert!(app.chain_head().await > head, "the resolution is recorded");
     let (_, units) = app.get("/api/v1/units", Some(d)).await;
@@ -485,9 +465,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
             .unwrap()
             .contains("already resolved")
     );
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 
@@ -502,7 +480,7 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     let far = unit(&app, d, "ZULU9", "response", &["taser"], (53.90, -1.70)).await;
     let near = unit(&app, d, "BRAVO2", "response", &[], (53.7976, -1.5451)).await;
     // A unit that has not reported a position yet can still be sent somewhere unplaced.
-    let blind = ok(&app, d, "/api/v1/units", json!({"call_sign": "ALPHA1", "unit_type": "response", "skills": ["taser"], "station": "Elland Road"})).await["id"]
+    let blind = app.ok(d, "/api/v1/units", json!({"call_sign": "ALPHA1", "unit_type": "response", "skills": ["taser"], "station": "Elland Road"})).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -510,10 +488,9 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     let mut body = controlroom_testkit::contact_body("Man with a knife, caller cannot say where");
     body["incident_type"] = json!("CRIME_VIOLENCE");
     body["location"] = json!({"text": "somewhere near a canal, caller unsure"});
-    let taken = ok(&app, &handler, "/api/v1/contacts", body).await;
+    let taken = app.ok(&handler, "/api/v1/contacts", body).await;
     let id = taken["incident"]["id"].as_str().unwrap().to_owned();
-    ok(
-        &app,
+    app.ok(
         &handler,
         &format!("/api/v1/incidents/{id}/classify"),
         json!({"qualifiers": ["KNIFE"]}),
@@ -559,13 +536,13 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     assert_eq!(payload["units"], json!([blind, far, near]));
 
     // And one is sent, with no position ever given.
-    let assigned = ok(
-        &app,
-        d,
-        &format!("/api/v1/incidents/{id}/assign"),
-        json!({"unit": blind}),
-    )
-    .await;
+    let assigned = app
+        .ok(
+            d,
+            &format!("/api/v1/incidents/{id}/assign"),
+            json!({"unit": blind}),
+        )
+        .await;
     assert_eq!(assigned["status"], "dispatched", "{assigned}");
     let (_, units) = app.get("/api/v1/units", Some(d)).await;
     let sent = units

@@ -302,27 +302,15 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(closed["incident"]["status"], "closed");
 
     // Everything is in the audit trail and replays.
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    for kind in [
+    app.assert_audited(&[
         "incident_classified",
         "thrive_assessed",
         "vulnerability_recorded",
         "dash_completed",
         "caller_signposted",
-    ] {
-        assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
-    }
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    ])
+    .await;
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 

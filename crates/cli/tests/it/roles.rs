@@ -4,15 +4,9 @@
 
 use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_backends!(an_operator_with_two_roles_takes_the_call_and_records_the_crime);
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
 
 async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
@@ -81,25 +75,21 @@ async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend
         .await;
     let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
     // As a crime recorder: records the crime from it.
-    let victim = ok(
-        &app,
-        &operator,
-        "/api/v1/people",
-        json!({"names": ["Sarah Lee"]}),
-    )
-    .await;
-    let crime = ok(
-        &app,
-        &operator,
-        &format!("/api/v1/incidents/{incident}/crimes"),
-        json!({
-            "classification": "8N",
-            "parties": [{"person": victim["id"], "role": "victim"}],
-            "offence_from": "2026-01-01T00:00:00Z",
-            "modus_operandi": "Pushed victim into a wall during an argument at home"
-        }),
-    )
-    .await;
+    let victim = app
+        .ok(&operator, "/api/v1/people", json!({"names": ["Sarah Lee"]}))
+        .await;
+    let crime = app
+        .ok(
+            &operator,
+            &format!("/api/v1/incidents/{incident}/crimes"),
+            json!({
+                "classification": "8N",
+                "parties": [{"person": victim["id"], "role": "victim"}],
+                "offence_from": "2026-01-01T00:00:00Z",
+                "modus_operandi": "Pushed victim into a wall during an argument at home"
+            }),
+        )
+        .await;
     let crime_id = crime["id"].as_str().unwrap().to_owned();
 
     // Neither role lets them manage users: the refusal names the

@@ -83,16 +83,7 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
     let (status, _) = app.get("/api/v1/session", Some(&fresh)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    assert!(kinds.contains(&"signed_in".to_owned()) && kinds.contains(&"signed_out".to_owned()));
+    app.assert_audited(&["signed_in", "signed_out"]).await;
     app.finish().await;
 }
 

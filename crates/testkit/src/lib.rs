@@ -401,6 +401,15 @@ impl TestApp {
         answer
     }
 
+    /// POST that must be refused as invalid (422) naming `field`; returns the problem body.
+    pub async fn invalid(&self, token: &str, path: &str, body: Value, field: &str) -> Value {
+        let problem = self
+            .refused(token, path, body, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+        problem
+    }
+
     /// POST that must be refused with `expected`; returns the problem body.
     pub async fn refused(
         &self,
@@ -431,6 +440,16 @@ pub fn contact_body(summary: &str) -> Value {
         "location": { "text": "12 High Street, Leeds LS1 1AA", "lat": 53.797, "lon": -1.547 },
         "summary": summary,
     })
+}
+
+/// The value of the header `name` on `response`, as text; fails when it is missing.
+pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .unwrap()
 }
 
 /// Status and JSON body (or `Value::Null` when the body is not JSON).

@@ -1,7 +1,7 @@
 //! The console's server side: pages and who gets them, CSRF on cookie sessions, and the
 //! live feed of changes.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, header, read};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -24,10 +24,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(response.headers()["location"], "/signin");
     let response = browser.get(app.url("/signin")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = header(&response, "content-security-policy").to_owned();
     assert!(
         csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
         "{csp}"
@@ -38,12 +35,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/javascript")
-    );
+    assert!(header(&response, "content-type").starts_with("text/javascript"));
     // Our own icon, at the path browsers ask for and the one the pages name.
     for path in ["/favicon.ico", "/assets/favicon.svg"] {
         let response = browser.get(app.url(path)).send().await.unwrap();
@@ -291,12 +283,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(feed.status(), StatusCode::OK);
-    assert!(
-        feed.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
+    assert!(header(&feed, "content-type").starts_with("text/event-stream"));
     let (status, taken) = read(
         browser
             .post(app.url("/api/v1/contacts"))
@@ -345,9 +332,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
 
 /// The session cookie a sign-in set, as a browser sends it back (`name=value`).
 fn session_cookie(response: &reqwest::Response) -> String {
-    response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
+    header(&response, "set-cookie")
         .split(';')
         .next()
         .unwrap()

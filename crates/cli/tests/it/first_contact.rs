@@ -324,19 +324,16 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
     .unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let reference = dir.path().display().to_string();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let serve = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db,
+        "--reference-dir",
+        &reference,
+    ];
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("incident-types.psv:3"), "{err}");
     assert!(err.contains("category SKY is not defined"), "{err}");
@@ -346,19 +343,7 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
         "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n",
     )
     .unwrap();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2);
     assert!(
         err.contains("incident-types.psv:2") && err.contains("duplicate code MISSING_PERSON"),
@@ -375,19 +360,7 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
         "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n",
     )
     .unwrap();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2);
     assert!(
         err.contains("grading-policy.psv:2") && err.contains("qualifier NUKE is not defined"),

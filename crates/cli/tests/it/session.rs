@@ -1,6 +1,6 @@
 //! Sessions: cookie and bearer token, sign-out, and the end of an idle session.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -104,11 +104,7 @@ async fn repeated_wrong_passwords_are_throttled_for_a_few_minutes(backend: Backe
     }
     // Now even the right password is refused, without being checked, with when to retry.
     let response = attempt(PASSWORD).await.unwrap();
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 = header(&response, "retry-after").parse().unwrap();
     assert!((1..=300).contains(&retry_after), "{retry_after}");
     let (status, problem) = read(response).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);

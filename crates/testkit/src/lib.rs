@@ -404,14 +404,14 @@ impl TestApp {
     /// POST that must be refused as invalid (422) naming `field`; returns the problem body.
     pub async fn invalid(&self, token: &str, path: &str, body: Value, field: &str) -> Value {
         let problem = self
-            .refused(token, path, body, StatusCode::UNPROCESSABLE_ENTITY)
+            .post_status(token, path, body, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
         assert_eq!(problem["field"], field, "{path}: {problem}");
         problem
     }
 
-    /// POST that must be refused with `expected`; returns the problem body.
-    pub async fn refused(
+    /// POST that must answer `expected`; returns the answer.
+    pub async fn post_status(
         &self,
         token: &str,
         path: &str,

@@ -97,14 +97,13 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     );
 
     // Reclassification keeps where it came from and why.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/crimes/{id}/reclassify"),
-            Some(r),
-            &json!({"classification": "5D", "reason": ""}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_status(
+        r,
+        &format!("/api/v1/crimes/{id}/reclassify"),
+        json!({"classification": "5D", "reason": ""}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     let crime = app.ok(r,
         &format!("/api/v1/crimes/{id}/reclassify"),
         json!({"classification": "5D", "reason": "She lost consciousness: intent to strangle disclosed"}),
@@ -116,14 +115,14 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["reclassifications"][0]["by"], "recorder");
 
     // Removal: asked for by the recorder, refused to anyone but the registrar.
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            r,
             &format!("/api/v1/crimes/{id}/cancellation"),
-            Some(r),
-            &json!({"reason": "C9", "rationale": "x"}),
+            json!({"reason": "C9", "rationale": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem.to_string().contains("C1, C2, C3, C4"), "{problem}");
     let crime = app
         .ok(
@@ -135,8 +134,9 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["status"], "removal_requested");
     let approve = format!("/api/v1/crimes/{id}/cancellation/approve");
     for token in [r, supervisor.as_str()] {
-        let (status, problem) = app.post(&approve, Some(token), &json!({})).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        let problem = app
+            .post_status(token, &approve, json!({}), StatusCode::FORBIDDEN)
+            .await;
         assert!(problem.to_string().contains("crime registrar"), "{problem}");
     }
     let crime = app.ok(&registrar, &approve, json!({})).await;
@@ -144,8 +144,7 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["cancellation"]["approved_by"], "registrar");
 
     // Nothing is deleted: the removed crime is still there to read, with its history.
-    let (status, kept) = app.get(&format!("/api/v1/crimes/{id}"), Some(r)).await;
-    assert_eq!(status, StatusCode::OK);
+    let kept = app.get_ok(r, &format!("/api/v1/crimes/{id}")).await;
     assert_eq!(kept["reference"], crime["reference"]);
     assert_eq!(
         kept["incident_references"],
@@ -153,14 +152,13 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     );
     assert_eq!(kept["reclassifications"].as_array().unwrap().len(), 1);
     // ...and can no longer be changed.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/crimes/{id}/reclassify"),
-            Some(r),
-            &json!({"classification": "8N", "reason": "back again"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_status(
+        r,
+        &format!("/api/v1/crimes/{id}/reclassify"),
+        json!({"classification": "8N", "reason": "back again"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
     // A crime reported online is recorded directly, with no incident; where it happened is
     // required, and the report cannot come from the future.
@@ -213,7 +211,6 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(awaiting["count"], 0, "{awaiting}");
 
     // Every change and the read are in an audit chain that still verifies.
-    let (status, verified) = app.get("/api/v1/audit/verify", Some(&supervisor)).await;
-    assert_eq!(status, StatusCode::OK, "{verified}");
+    let verified = app.get_ok(&supervisor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true, "{verified}");
 }

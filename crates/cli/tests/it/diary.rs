@@ -173,10 +173,9 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         .await;
     assert!(missed["incident"]["appointment"].is_null());
 
-    let (status, day) = app
-        .get("/api/v1/diary?area=LS8&date=2026-11-24", Some(&desk))
+    let day = app
+        .get_ok(&desk, "/api/v1/diary?area=LS8&date=2026-11-24")
         .await;
-    assert_eq!(status, StatusCode::OK, "{day}");
     assert_eq!(day[0]["time"], "10:00");
     assert_eq!(day[0]["free"], 1);
     assert_eq!(day[0]["missed"].as_array().unwrap().len(), 1);

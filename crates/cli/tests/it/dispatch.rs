@@ -94,13 +94,9 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 
     // A knife: the Taser crew first, though the nearest unit is closer.
     let knife = incident(&app, &handler, "CRIME_VIOLENCE", &["KNIFE"]).await;
-    let (status, ranked) = app
-        .get(
-            &format!("/api/v1/incidents/{knife}/recommendations"),
-            Some(d),
-        )
+    let ranked = app
+        .get_ok(d, &format!("/api/v1/incidents/{knife}/recommendations"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{ranked}");
     let order: Vec<&str> = ranked
         .as_array()
         .unwrap()
@@ -153,14 +149,14 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert!([a, b].contains(&StatusCode::CONFLICT));
 
     // The unit cannot be in two incidents at once.
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/incidents/{gun}/assign"),
-            Some(d),
-            &json!({"unit": taser}),
+            json!({"unit": taser}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert!(
         problem["detail"]
             .as_str()
@@ -170,14 +166,13 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     );
 
     // The status machine: only real moves; at scene is the incident's arrival; all in the log.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/units/{near}/status"),
-            Some(d),
-            &json!({"status": "at_scene"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    app.post_status(
+        d,
+        &format!("/api/v1/units/{near}/status"),
+        json!({"status": "at_scene"}),
+        StatusCode::CONFLICT,
+    )
+    .await;
     app.ok(
         d,
         &format!("/api/v1/units/{taser}/status"),
@@ -266,14 +261,14 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         app.get("/api/v1/session", Some(d)).await;
         app.get("/api/v1/session", Some(&handler)).await;
     }
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/units/{on_gun}/status"),
-            Some(d),
-            &json!({"status": "at_scene"}),
+            json!({"status": "at_scene"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "reason");
     assert!(
         problem["detail"]
@@ -336,8 +331,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert_eq!(al12["incident"], urgent.as_str());
     assert_eq!(al12["status"], "assigned");
 
-    let (status, units) = app.get("/api/v1/units", Some(d)).await;
-    assert_eq!(status, StatusCode::OK);
+    let units = app.get_ok(d, "/api/v1/units").await;
     assert_eq!(units.as_array().unwrap().len(), 3);
     app.verify_audit_trail().await;
     app.finish().await;
@@ -379,14 +373,14 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     for u in units.as_array().unwrap() {
         assert_eq!(u["incident_reference"], reference.as_str(), "{u}");
     }
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/incidents/{elsewhere}/assign"),
-            Some(d),
-            &json!({"unit": first}),
+            json!({"unit": first}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains(&reference), "{problem}");
     assert!(!detail.contains(&job), "no raw id: {problem}");
@@ -439,10 +433,14 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         None,
         "no unit is on it any more: the registry forgets its reference"
     );
-    let (status, problem) = app
-        .post(&resolve, Some(d), &json!({"resolution": "  "}))
+    let problem = app
+        .post_status(
+            d,
+            &resolve,
+            json!({"resolution": "  "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "resolution");
 
     let head = app.chain_head().await;
@@ -498,10 +496,9 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     .await;
 
     let head = app.chain_head().await;
-    let (status, listed) = app
-        .get(&format!("/api/v1/incidents/{id}/recommendations"), Some(d))
+    let listed = app
+        .get_ok(d, &format!("/api/v1/incidents/{id}/recommendations"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
     let listed = listed.as_array().unwrap().clone();
     let order: Vec<&str> = listed
         .iter()

@@ -224,14 +224,14 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
 
     // A unit attends (late), and the recorder records the crime the close will cite.
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
-    let (status, unit) = app
-        .post(
+    let unit = app
+        .post_status(
+            &dispatcher,
             "/api/v1/units",
-            Some(&dispatcher),
-            &json!({"call_sign": "AL21", "unit_type": "response", "station": "Chapeltown"}),
+            json!({"call_sign": "AL21", "unit_type": "response", "station": "Chapeltown"}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{unit}");
     let unit_id = unit["id"].as_str().unwrap();
     let (status, sent) = app
         .post(

@@ -42,14 +42,13 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     assert_eq!(flat["details"]["postcode"], "LS8 4HA");
 
     // Markers: a current one and history kept.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/records/person/{smith_id}/markers"),
-            Some(t),
-            &json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    app.post_status(
+        t,
+        &format!("/api/v1/records/person/{smith_id}/markers"),
+        json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     app.ok(t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
 
     // Each spelling variant finds its record.
@@ -307,10 +306,9 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         json!({"into": smith_id, "reason": "same DOB and address confirmed by PNC"}),
     )
     .await;
-    let (status, merged) = app
-        .get(&format!("/api/v1/records/person/{smith_id}"), Some(t))
+    let merged = app
+        .get_ok(t, &format!("/api/v1/records/person/{smith_id}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{merged}");
     assert_eq!(merged["merged"][0], dupe_id.as_str());
     let links = merged["links"].as_array().unwrap();
     assert!(
@@ -361,14 +359,13 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
 
     // A search never returns records to a role that may not see them.
     let admin = app.signed_in("admin", "admin").await;
-    let (status, _) = app
-        .post(
-            "/api/v1/search",
-            Some(&admin),
-            &json!({"name": "John Smith"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.post_status(
+        &admin,
+        "/api/v1/search",
+        json!({"name": "John Smith"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let (status, _) = app
         .get(&format!("/api/v1/records/person/{smith_id}"), Some(&admin))
         .await;
@@ -504,14 +501,14 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
     let token = app.signed_in("handler", "contact_handler").await;
     let t = token.as_str();
 
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            t,
             "/api/v1/locations",
-            Some(t),
-            &json!({"address": "14 Harehills Lane, Leeds", "uprn": "72-001"}),
+            json!({"address": "14 Harehills Lane, Leeds", "uprn": "72-001"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem.to_string().contains("uprn"), "{problem}");
 
     let house = app
@@ -566,13 +563,9 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
     );
     // The dispatch board sees it beside the incident too.
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
-    let (status, warnings) = app
-        .get(
-            &format!("/api/v1/warnings?incidents={call}"),
-            Some(&dispatcher),
-        )
+    let warnings = app
+        .get_ok(&dispatcher, &format!("/api/v1/warnings?incidents={call}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{warnings}");
     assert_eq!(warnings[0]["warnings"][0]["reason"], "dogs", "{warnings}");
 
     // A search by UPRN alone, outside any call.
@@ -580,10 +573,14 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
         .ok(t, "/api/v1/search", json!({"uprn": "72001234"}))
         .await;
     assert_eq!(found["markers"][0]["reason"], "dogs", "{found}");
-    let (status, problem) = app
-        .post("/api/v1/search", Some(t), &json!({"uprn": "0"}))
+    let problem = app
+        .post_status(
+            t,
+            "/api/v1/search",
+            json!({"uprn": "0"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem.to_string().contains("uprn"), "{problem}");
 
     // No UPRN on the call: the record 20 m from its position is found by distance.

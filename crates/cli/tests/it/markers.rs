@@ -28,10 +28,9 @@ async fn marked_person(app: &TestApp, t: &str, name: &str) -> String {
 }
 
 async fn log_texts(app: &TestApp, t: &str, incident: &str) -> Vec<String> {
-    let (status, body) = app
-        .get(&format!("/api/v1/incidents/{incident}"), Some(t))
+    let body = app
+        .get_ok(t, &format!("/api/v1/incidents/{incident}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     body["log"]
         .as_array()
         .unwrap()
@@ -66,15 +65,21 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
             .contains("Carl Benson has no warning marker number 3"),
         "{problem}"
     );
-    let (status, _) = app
-        .post(&withdraw("two"), Some(t), &json!({"reason": "wrong man"}))
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.post_status(
+        t,
+        &withdraw("two"),
+        json!({"reason": "wrong man"}),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let auditor = app.signed_in("auditor", "auditor").await;
-    let (status, problem) = app
-        .post(&withdraw("2"), Some(&auditor), &json!({"reason": "x"}))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    app.post_status(
+        &auditor,
+        &withdraw("2"),
+        json!({"reason": "x"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let (status, _) = app
         .post(
             &format!("{record}/markers"),
@@ -348,17 +353,15 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
     let (path, body) = link("person", &victim, "caller");
     app.ok(t, &path, body).await;
     // Links are kept on the record's stream: never written from the incident's side.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/records/incident/{incident}/links"),
-            Some(t),
-            &json!({"to_kind": "person", "to_id": victim, "role": "victim"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    app.post_status(
+        t,
+        &format!("/api/v1/records/incident/{incident}/links"),
+        json!({"to_kind": "person", "to_id": victim, "role": "victim"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
-    let (status, listed) = app.get(&links, Some(t)).await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = app.get_ok(t, &links).await;
     let rows: Vec<(&str, &str, &str)> = listed
         .as_array()
         .unwrap()

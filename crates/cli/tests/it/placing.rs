@@ -197,13 +197,12 @@ async fn a_handset_location_places_a_call_and_offers_the_addresses_inside_it(bac
     assert_eq!(location["handset"]["radius_metres"], 200);
 
     // The addresses inside the circle, nearest first, the door among them.
-    let (status, body) = app
-        .get(
+    let body = app
+        .get_ok(
+            h,
             &format!("/api/v1/addresses/near?lat={lat}&lon={lon}&radius_metres=60"),
-            Some(h),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let inside = body["addresses"].as_array().unwrap();
     assert!(!inside.is_empty());
     assert_eq!(inside[0]["key"], door["key"], "the door is nearest: {body}");

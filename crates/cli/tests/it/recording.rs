@@ -159,14 +159,13 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
         "rationale",
     )
     .await;
-    let (status, _) = app
-        .post(
-            &path,
-            Some(h),
-            &json!({"reason": "credible_evidence_to_the_contrary", "rationale": "x"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.post_status(
+        h,
+        &path,
+        json!({"reason": "credible_evidence_to_the_contrary", "rationale": "x"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let decided = app
         .ok(
             r,
@@ -184,22 +183,21 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     );
     assert_eq!(recording["clock"]["state"], "decided_late");
     // A second decision is refused, and a recorded crime is not undone by one.
-    let (status, _) = app
-        .post(
-            &path,
-            Some(r),
-            &json!({"reason": "no_notifiable_offence", "rationale": "again"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let (status, problem) = app
-        .post(
+    app.post_status(
+        r,
+        &path,
+        json!({"reason": "no_notifiable_offence", "rationale": "again"}),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let problem = app
+        .post_status(
+            r,
             &format!("/api/v1/incidents/{assault}/non-crime"),
-            Some(r),
-            &json!({"reason": "no_notifiable_offence", "rationale": "changed mind"}),
+            json!({"reason": "no_notifiable_offence", "rationale": "changed mind"}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT);
     assert!(problem.to_string().contains("Section C"), "{problem}");
 
     let queue = app.get_ok(r, "/api/v1/crime-recording/queue").await;

@@ -1043,40 +1043,46 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             counts_for_name,
         };
     let mut tx = store.begin().await.unwrap();
-    let a = tx
-        .record_sign_in_attempt("handler", "192.0.2.1", 100, 0)
-        .await
-        .unwrap();
-    let b = tx
-        .record_sign_in_attempt("handler", "192.0.2.2", 200, 0)
-        .await
-        .unwrap();
-    let c = tx
-        .record_sign_in_attempt("dispatcher", "192.0.2.1", 300, 0)
-        .await
-        .unwrap();
-    assert!(a != b && b != c && a != c, "each attempt has its own id");
+    let mut ids = Vec::new();
+    for (username, address, at) in [
+        ("handler", "192.0.2.1", 100),
+        ("handler", "192.0.2.2", 200),
+        ("dispatcher", "192.0.2.1", 300),
+    ] {
+        let id = tx
+            .record_sign_in_attempt(username, address, at, 0)
+            .await
+            .unwrap();
+        assert!(!ids.contains(&id), "each attempt has its own id");
+        ids.push(id);
+    }
+    let b = ids[1];
     tx.commit().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0)
-            .await
-            .unwrap(),
-        vec![
-            attempt("handler", "192.0.2.1", 100, true),
-            attempt("handler", "192.0.2.2", 200, true),
-            attempt("dispatcher", "192.0.2.1", 300, true),
-        ],
-        "by name or by address, oldest first"
-    );
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.9", 150)
-            .await
-            .unwrap(),
-        vec![attempt("handler", "192.0.2.2", 200, true)],
-        "only since the time asked"
-    );
+    for (username, address, since, expected, what) in [
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            vec![
+                attempt("handler", "192.0.2.1", 100, true),
+                attempt("handler", "192.0.2.2", 200, true),
+                attempt("dispatcher", "192.0.2.1", 300, true),
+            ],
+            "by name or by address, oldest first",
+        ),
+        (
+            "handler",
+            "192.0.2.9",
+            150,
+            vec![attempt("handler", "192.0.2.2", 200, true)],
+            "only since the time asked",
+        ),
+    ] {
+        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        assert_eq!(found, expected, "{what}");
+    }
     assert!(
         !tx.known_sign_in_address("handler", "192.0.2.2", 0)
             .await
@@ -1090,44 +1096,55 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
     tx.commit().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.9", 0)
+    for (username, address, since, expected, what) in [
+        ("handler", "192.0.2.9", 0, vec![], "the name is cleared"),
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            vec![
+                attempt("handler", "192.0.2.1", 100, false),
+                attempt("dispatcher", "192.0.2.1", 300, true),
+            ],
+            "the address still counts them",
+        ),
+    ] {
+        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        assert_eq!(found, expected, "{what}");
+    }
+    for (username, address, since, known, what) in [
+        ("handler", "192.0.2.2", 250, true, "proven by the success"),
+        (
+            "handler",
+            "192.0.2.2",
+            251,
+            false,
+            "proven only since the success",
+        ),
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            false,
+            "a failed address is not proven",
+        ),
+        (
+            "dispatcher",
+            "192.0.2.2",
+            0,
+            false,
+            "proven for that name only",
+        ),
+    ] {
+        let found = tx
+            .known_sign_in_address(username, address, since)
             .await
-            .unwrap(),
-        vec![],
-        "the name is cleared"
-    );
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0)
-            .await
-            .unwrap(),
-        vec![
-            attempt("handler", "192.0.2.1", 100, false),
-            attempt("dispatcher", "192.0.2.1", 300, true),
-        ],
-        "the address still counts them"
-    );
-    assert!(
-        tx.known_sign_in_address("handler", "192.0.2.2", 250)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.2", 251)
-            .await
-            .unwrap(),
-        "proven only since the success"
-    );
-    assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.1", 0)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !tx.known_sign_in_address("dispatcher", "192.0.2.2", 0)
-            .await
-            .unwrap()
-    );
+            .unwrap();
+        assert_eq!(
+            found, known,
+            "{username} at {address} since {since}: {what}"
+        );
+    }
     // Signing in again moves the proof on; old attempts and proofs are forgotten.
     let d = tx
         .record_sign_in_attempt("handler", "192.0.2.2", 400, 150)

@@ -250,10 +250,16 @@ impl TestApp {
     /// Create a user with `role` (through the use case, as an administrator would) and sign
     /// in as them; returns their bearer token.
     pub async fn signed_in(&self, username: &str, role: &str) -> String {
+        self.add_user(username, role).await;
+        self.sign_in(username, PASSWORD).await
+    }
+
+    /// Create a user with `role` and the test [`PASSWORD`] (through the use case, as an
+    /// administrator would), without signing in.
+    pub async fn add_user(&self, username: &str, role: &str) {
         users::add_user(&self.app, &Actor::system(), username, &[role], PASSWORD)
             .await
             .unwrap();
-        self.sign_in(username, PASSWORD).await
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
@@ -294,6 +300,26 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         read(request.send().await.unwrap()).await
+    }
+
+    /// GET with a bearer token, for a test that looks at more than the JSON body.
+    pub async fn get_response(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with a bearer token; the response as it came.
+    pub async fn delete_response(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Take a 999 contact; returns the answer body (with `incident.id` and `incident.reference`).

@@ -64,32 +64,26 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
             .json(&json!({"username": username, "password": PASSWORD}))
             .send()
     };
+    // A GET as the browser makes it, with a session cookie.
+    let page = |path: &str, cookie: &str| {
+        browser
+            .get(app.url(path))
+            .header("cookie", cookie.to_owned())
+            .send()
+    };
     let response = sign_in("handler").await.unwrap();
     let cookie = session_cookie(&response);
     let (_, session) = read(response).await;
     let csrf = session["csrf_token"].as_str().unwrap().to_owned();
-    let response = browser
-        .get(app.url("/console"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = page("/console", &cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
     // The supervisor page is refused to a contact handler, on the server.
-    let response = browser
-        .get(app.url("/console/supervisor"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = page("/console/supervisor", &cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let supervisor = sign_in("supervisor").await.unwrap();
     let supervisor_cookie = session_cookie(&supervisor);
-    let response = browser
-        .get(app.url("/console/supervisor"))
-        .header("cookie", &supervisor_cookie)
-        .send()
+    let response = page("/console/supervisor", &supervisor_cookie)
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -98,23 +92,12 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         (&cookie, StatusCode::FORBIDDEN),
         (&supervisor_cookie, StatusCode::OK),
     ] {
-        let response = browser
-            .get(app.url("/console/crimes"))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
+        let response = page("/console/crimes", cookie).await.unwrap();
         assert_eq!(response.status(), expected);
     }
 
     // Every page is its own body inside the one layout, loading its own ES module; the
     // header links only to the pages the user may open.
-    let page = |path: &'static str, cookie: &str| {
-        browser
-            .get(app.url(path))
-            .header("cookie", cookie.to_owned())
-            .send()
-    };
     for (path, module, cookie) in [
         ("/signin", "signin", ""),
         ("/console", "console", cookie.as_str()),
@@ -255,33 +238,17 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     };
     let refused = sign_out(None).await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let still = browser
-        .get(app.url("/api/v1/session"))
-        .header("cookie", &second_cookie)
-        .send()
-        .await
-        .unwrap();
+    let still = page("/api/v1/session", &second_cookie).await.unwrap();
     assert_eq!(still.status(), StatusCode::OK, "the session was not ended");
     assert_eq!(
         sign_out(Some(&second_csrf)).await.unwrap().status(),
         StatusCode::NO_CONTENT
     );
-    let ended = browser
-        .get(app.url("/api/v1/session"))
-        .header("cookie", &second_cookie)
-        .send()
-        .await
-        .unwrap();
+    let ended = page("/api/v1/session", &second_cookie).await.unwrap();
     assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
 
     // The live feed: open it, make a change, and see it arrive.
-    let mut feed = app
-        .client
-        .get(app.url("/api/v1/events"))
-        .bearer_auth(&handler_token)
-        .send()
-        .await
-        .unwrap();
+    let mut feed = app.get_response("/api/v1/events", &handler_token).await;
     assert_eq!(feed.status(), StatusCode::OK);
     assert!(header(&feed, "content-type").starts_with("text/event-stream"));
     let (status, taken) = read(

@@ -154,13 +154,7 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     );
     assert!(csp.contains("script-src 'self';"), "{csp}");
     // No tile file: nothing at /tiles.
-    let answer = t
-        .client
-        .get(t.url("/tiles/2/1/0"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let answer = t.get_response("/tiles/2/1/0", &token).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     t.finish().await;
 }

@@ -72,13 +72,7 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
 
     // Signing out ends a session at once.
     let fresh = app.sign_in("handler", PASSWORD).await;
-    let response = app
-        .client
-        .delete(app.url("/api/v1/session"))
-        .bearer_auth(&fresh)
-        .send()
-        .await
-        .unwrap();
+    let response = app.delete_response("/api/v1/session", &fresh).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (status, _) = app.get("/api/v1/session", Some(&fresh)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -164,21 +158,9 @@ both_backends!(signing_out_closes_the_live_feed_at_once);
 async fn signing_out_closes_the_live_feed_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
-    let mut feed = app
-        .client
-        .get(app.url("/api/v1/events"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let mut feed = app.get_response("/api/v1/events", &token).await;
     assert_eq!(feed.status(), StatusCode::OK);
-    let signed_out = app
-        .client
-        .delete(app.url("/api/v1/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let signed_out = app.delete_response("/api/v1/session", &token).await;
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
     let mut seen = String::new();
     let ended = tokio::time::timeout(std::time::Duration::from_secs(3), async {

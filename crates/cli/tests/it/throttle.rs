@@ -28,15 +28,7 @@ async fn spawn(backend: Backend) -> TestApp {
     let app = TestApp::spawn_with(backend, behind_a_proxy())
         .await
         .unwrap();
-    users::add_user(
-        &app.app,
-        &Actor::system(),
-        "handler",
-        &["contact_handler"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("handler", "contact_handler").await;
     app
 }
 
@@ -215,15 +207,7 @@ async fn the_throttle_holds_across_servers_sharing_a_database(backend: Backend) 
 
     // Twenty guesses at once, half on each server: each is counted before its password is
     // checked, so exactly five are tried.
-    users::add_user(
-        &app.app,
-        &Actor::system(),
-        "dispatcher",
-        &["dispatcher"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("dispatcher", "dispatcher").await;
     let mut guesses = tokio::task::JoinSet::new();
     for n in 0..20 {
         let server = if n % 2 == 0 { &app } else { &second };
@@ -288,15 +272,7 @@ both_backends!(the_session_cookie_is_secure_over_https);
 /// Item 9: the cookie lacked `Secure` when served over HTTPS.
 async fn the_session_cookie_is_secure_over_https(backend: Backend) {
     let plain = TestApp::spawn(backend).await.unwrap();
-    users::add_user(
-        &plain.app,
-        &Actor::system(),
-        "handler",
-        &["contact_handler"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    plain.add_user("handler", "contact_handler").await;
     let mut public_https = plain
         .spawn_beside(Settings {
             public_url: Some("https://controlroom.example.police.uk".into()),

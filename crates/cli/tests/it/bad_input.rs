@@ -28,18 +28,23 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         StatusCode::OK,
     )
     .await;
-    app.post_status(&token, &format!("/api/v1/incidents/{closed_id}/close"), json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"}), StatusCode::OK).await;
+    let close = json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"});
+    let close_path = format!("/api/v1/incidents/{closed_id}/close");
+    app.post_status(&token, &close_path, close, StatusCode::OK)
+        .await;
 
     let head_before = app.chain_head().await;
-    let listed_before = app
-        .app
-        .store
-        .list_incidents(&controlroom_store::IncidentFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed = || async {
+        app.app
+            .store
+            .list_incidents(&controlroom_store::IncidentFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    };
+    let listed_before = listed().await;
 
     let raw = |path: &str, body: Vec<u8>, content_type: &str| {
         app.client
@@ -403,15 +408,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         head_before,
         "no event or audit record was written"
     );
-    let listed_after = app
-        .app
-        .store
-        .list_incidents(&controlroom_store::IncidentFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed_after = listed().await;
     assert_eq!(listed_after, listed_before);
     app.finish().await;
 }

@@ -322,6 +322,23 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Take the contact `body`; returns the id of the incident it opened (or joined).
+    pub async fn open_incident(&self, token: &str, body: Value) -> String {
+        let taken = self.ok(token, "/api/v1/contacts", body).await;
+        taken["incident"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Grade incident `id`, which must be accepted; returns the answer.
+    pub async fn grade(&self, token: &str, id: &str, grade: &str, rationale: &str) -> Value {
+        self.post_status(
+            token,
+            &format!("/api/v1/incidents/{id}/grade"),
+            json!({ "grade": grade, "rationale": rationale }),
+            StatusCode::OK,
+        )
+        .await
+    }
+
     /// Take a 999 contact; returns the answer body (with `incident.id` and `incident.reference`).
     pub async fn take_999(&self, token: &str, summary: &str) -> Value {
         let (status, body) = self

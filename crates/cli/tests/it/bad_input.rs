@@ -21,13 +21,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
     assert_eq!(status, StatusCode::CREATED);
     let closed_id = closed_one["incident"]["id"].as_str().unwrap().to_owned();
     app.assess(&token, &closed_id).await;
-    app.post_status(
-        &token,
-        &format!("/api/v1/incidents/{closed_id}/grade"),
-        json!({"grade": "scheduled", "rationale": "r"}),
-        StatusCode::OK,
-    )
-    .await;
+    app.grade(&token, &closed_id, "scheduled", "r").await;
     let close = json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"});
     let close_path = format!("/api/v1/incidents/{closed_id}/close");
     app.post_status(&token, &close_path, close, StatusCode::OK)

@@ -86,12 +86,8 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
 
     // The diary names the incidents booked in it, and so the callers waiting.
     app.assess(h, &incident).await;
-    app.ok(
-        h,
-        &format!("/api/v1/incidents/{incident}/grade"),
-        json!({"grade": "scheduled", "rationale": "no risk; caller free tomorrow"}),
-    )
-    .await;
+    app.grade(h, &incident, "scheduled", "no risk; caller free tomorrow")
+        .await;
     app.ok(
         d,
         "/api/v1/diary/slots",

@@ -8,21 +8,12 @@ use serde_json::json;
 both_backends!(appointments_fill_slots_without_double_booking);
 
 async fn scheduled(app: &TestApp, token: &str, summary: &str) -> String {
-    let taken = app
-        .ok(
-            token,
-            "/api/v1/contacts",
-            controlroom_testkit::contact_body(summary),
-        )
+    let id = app
+        .open_incident(token, controlroom_testkit::contact_body(summary))
         .await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
     app.assess(token, &id).await;
-    app.ok(
-        token,
-        &format!("/api/v1/incidents/{id}/grade"),
-        json!({"grade": "scheduled", "rationale": "no risk; caller free tomorrow"}),
-    )
-    .await;
+    app.grade(token, &id, "scheduled", "no risk; caller free tomorrow")
+        .await;
     id
 }
 
@@ -60,14 +51,9 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "a slot is opened once");
 
     // Only a scheduled response goes in the diary.
-    let taken = app
-        .ok(
-            h,
-            "/api/v1/contacts",
-            controlroom_testkit::contact_body("Shed broken into"),
-        )
+    let ungraded = app
+        .open_incident(h, controlroom_testkit::contact_body("Shed broken into"))
         .await;
-    let ungraded = taken["incident"]["id"].as_str().unwrap().to_owned();
     let (status, problem) = app
         .post(
             &format!("/api/v1/incidents/{ungraded}/appointment"),

@@ -33,8 +33,7 @@ async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &
     let mut body = controlroom_testkit::contact_body("Man waving a knife outside the shop");
     body["incident_type"] = json!(incident_type);
     body["location"] = json!({"text": "Briggate, Leeds", "lat": 53.7975, "lon": -1.5450});
-    let taken = app.ok(token, "/api/v1/contacts", body).await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let id = app.open_incident(token, body).await;
     if !qualifiers.is_empty() {
         app.ok(
             token,
@@ -225,12 +224,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     );
 
     // A late arrival needs the reason the target was missed, and it goes in the log.
-    app.ok(
-        &handler,
-        &format!("/api/v1/incidents/{gun}/grade"),
-        json!({"grade": "emergency", "rationale": "armed man"}),
-    )
-    .await;
+    app.grade(&handler, &gun, "emergency", "armed man").await;
     let winner = if a.is_success() {
         gun.clone()
     } else {
@@ -351,12 +345,8 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     let job = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     let elsewhere = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     app.assess(&handler, &job).await;
-    app.ok(
-        &handler,
-        &format!("/api/v1/incidents/{job}/grade"),
-        json!({"grade": "priority", "rationale": "fight, no weapons"}),
-    )
-    .await;
+    app.grade(&handler, &job, "priority", "fight, no weapons")
+        .await;
     let (_, seen) = app.get(&format!("/api/v1/incidents/{job}"), Some(d)).await;
     let reference = seen["reference"].as_str().unwrap().to_owned();
     for u in [&first, &second] {
@@ -486,8 +476,7 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     let mut body = controlroom_testkit::contact_body("Man with a knife, caller cannot say where");
     body["incident_type"] = json!("CRIME_VIOLENCE");
     body["location"] = json!({"text": "somewhere near a canal, caller unsure"});
-    let taken = app.ok(&handler, "/api/v1/contacts", body).await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let id = app.open_incident(&handler, body).await;
     app.ok(
         &handler,
         &format!("/api/v1/incidents/{id}/classify"),

@@ -47,11 +47,17 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
+/// A fresh database with the contact handler `durable`, added by `controlroom user add`.
+async fn with_a_handler(backend: Backend) -> FreshDatabase {
     let db = FreshDatabase::create(backend).await.unwrap();
     let (code, _, err) =
         user_add(&db.url, "durable", &["--role", "contact_handler"], PASSWORD).await;
     assert_eq!(code, 0, "{err}");
+    db
+}
+
+async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
+    let db = with_a_handler(backend).await;
 
     let search = tempfile::tempdir().unwrap();
     let search_dir = search.path().display().to_string();
@@ -144,10 +150,7 @@ async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
 /// search index, no shutdown); after a restart the search finds both, every time: the index
 /// catches up with the audit log from the last sequence it holds before taking calls.
 async fn a_marker_written_just_before_sigkill_is_found_after_restart(backend: Backend) {
-    let db = FreshDatabase::create(backend).await.unwrap();
-    let (code, _, err) =
-        user_add(&db.url, "durable", &["--role", "contact_handler"], PASSWORD).await;
-    assert_eq!(code, 0, "{err}");
+    let db = with_a_handler(backend).await;
     let search = tempfile::tempdir().unwrap();
     let search_dir = search.path().display().to_string();
     let client = reqwest::Client::new();

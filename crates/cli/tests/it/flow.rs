@@ -57,12 +57,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
 
     // Grade, close, reopen, grade again, close again.
     let graded = app
-        .post_status(
-            &handler,
-            &format!("/api/v1/incidents/{id}/grade"),
-            json!({"grade": "emergency", "rationale": "Weapon seen; risk to life"}),
-            StatusCode::OK,
-        )
+        .grade(&handler, &id, "emergency", "Weapon seen; risk to life")
         .await;
     assert_eq!(graded["incident"]["status"], "graded");
     assert_eq!(graded["incident"]["grade"], "emergency");

@@ -186,8 +186,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         json!({"to_kind": "incident", "to_id": earlier_id, "role": "suspect"}),
     )
     .await;
-    let now = app.ok(t, "/api/v1/contacts", first).await;
-    let now_id = now["incident"]["id"].as_str().unwrap().to_owned();
+    let now_id = app.open_incident(t, first).await;
     let check = app
         .ok(
             t,

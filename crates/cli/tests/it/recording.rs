@@ -41,14 +41,9 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
         ("Bike taken from the front garden", Some("CRIME_THEFT")),
         ("Loud party next door, someone smashed a window", None),
     ] {
-        let taken = app
-            .ok(
-                h,
-                "/api/v1/contacts",
-                controlroom_testkit::contact_body(summary),
-            )
+        let id = app
+            .open_incident(h, controlroom_testkit::contact_body(summary))
             .await;
-        let id = taken["incident"]["id"].as_str().unwrap().to_owned();
         if let Some(t) = incident_type {
             app.ok(
                 h,

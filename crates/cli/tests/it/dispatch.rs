@@ -45,6 +45,12 @@ async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &
     id
 }
 
+/// The dispatcher moves unit `unit` on, which must be accepted; returns the unit.
+async fn set_status(app: &TestApp, dispatcher: &str, unit: &str, body: Value) -> Value {
+    app.ok(dispatcher, &format!("/api/v1/units/{unit}/status"), body)
+        .await
+}
+
 async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let handler = app.signed_in("handler", "contact_handler").await;
@@ -172,29 +178,19 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         StatusCode::CONFLICT,
     )
     .await;
-    app.ok(
-        d,
-        &format!("/api/v1/units/{taser}/status"),
-        json!({"status": "en_route"}),
-    )
-    .await;
-    app.ok(
-        d,
-        &format!("/api/v1/units/{taser}/status"),
-        json!({"status": "at_scene"}),
-    )
-    .await;
+    set_status(&app, d, &taser, json!({"status": "en_route"})).await;
+    set_status(&app, d, &taser, json!({"status": "at_scene"})).await;
     let (_, now) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
         .await;
     assert_eq!(now["status"], "at_scene");
-    let cleared = app
-        .ok(
-            d,
-            &format!("/api/v1/units/{taser}/status"),
-            json!({"status": "available", "reason": "suspect detained"}),
-        )
-        .await;
+    let cleared = set_status(
+        &app,
+        d,
+        &taser,
+        json!({"status": "available", "reason": "suspect detained"}),
+    )
+    .await;
     assert_eq!(cleared["status"], "available");
     assert!(cleared["incident"].is_null());
     let (_, after) = app
@@ -271,9 +267,10 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
             .contains("15-minute attendance target was missed"),
         "{problem}"
     );
-    app.ok(
+    set_status(
+        &app,
         d,
-        &format!("/api/v1/units/{on_gun}/status"),
+        &on_gun,
         json!({"status": "at_scene", "reason": "held at a road closure"}),
     )
     .await;
@@ -399,12 +396,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     );
     let (status, problem) = app.post(&resolve, Some(&auditor), &result).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
-    app.ok(
-        d,
-        &format!("/api/v1/units/{second}/status"),
-        json!({"status": "available"}),
-    )
-    .await;
+    set_status(&app, d, &second, json!({"status": "available"})).await;
     let (status, problem) = app.post(&resolve, Some(d), &result).await;
     assert_eq!(
         status,
@@ -412,9 +404,10 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         "one unit is still on it: {problem}"
     );
     assert!(problem["detail"].as_str().unwrap().contains("AL31"));
-    app.ok(
+    set_status(
+        &app,
         d,
-        &format!("/api/v1/units/{first}/status"),
+        &first,
         json!({"status": "available", "reason": "Suspect arrested; no injuries"}),
     )
     .await;

@@ -52,26 +52,17 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     app.ok(t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
 
     // Each spelling variant finds its record.
-    for name in [
-        "John Smith",
-        "Jon Smyth",
-        "Jhon Smith",
-        "JOHN SMITHE",
-        "johnny smith",
+    for (name, id) in [
+        ("John Smith", &smith_id),
+        ("Jon Smyth", &smith_id),
+        ("Jhon Smith", &smith_id),
+        ("JOHN SMITHE", &smith_id),
+        ("johnny smith", &smith_id),
+        ("Muhammad Khan", &khan_id),
+        ("Mohamed Khan", &khan_id),
     ] {
         let found = app.ok(t, "/api/v1/search", json!({"name": name})).await;
-        assert_eq!(
-            found["people"][0]["id"],
-            smith_id.as_str(),
-            "{name}: {found}"
-        );
-    }
-    for name in ["Muhammad Khan", "Mohamed Khan"] {
-        assert_eq!(
-            app.ok(t, "/api/v1/search", json!({"name": name})).await["people"][0]["id"],
-            khan_id.as_str(),
-            "{name}"
-        );
+        assert_eq!(found["people"][0]["id"], id.as_str(), "{name}: {found}");
     }
     // What tells two people of one name apart comes with each: a date of birth, or an age.
     let found = app

@@ -32,30 +32,47 @@ fn index() -> SearchIndex {
                 vrm: "AB12CDE".into(),
                 description: "silver Ford Focus".into(),
             },
-            IndexDoc::Location {
-                id: "l1".into(),
-                address: "12 Briggate, Leeds".into(),
-                postcode: Some("LS1 6HD".into()),
-                uprn: Some("72001234".into()),
-                point: Some((53.7977, -1.5422)),
-            },
-            IndexDoc::Location {
-                id: "l2".into(),
-                address: "3 Albion Street, Leeds".into(),
-                postcode: Some("LS1 5AA".into()),
-                uprn: None,
-                point: Some((53.7990, -1.5440)),
-            },
-            IndexDoc::Location {
-                id: "l3".into(),
-                address: "Otley Road, Adel".into(),
-                postcode: Some("LS16 8AA".into()),
-                uprn: None,
-                point: Some((53.8530, -1.5840)),
-            },
+            location(
+                "l1",
+                "12 Briggate, Leeds",
+                "LS1 6HD",
+                Some("72001234"),
+                (53.7977, -1.5422),
+            ),
+            location(
+                "l2",
+                "3 Albion Street, Leeds",
+                "LS1 5AA",
+                None,
+                (53.7990, -1.5440),
+            ),
+            location(
+                "l3",
+                "Otley Road, Adel",
+                "LS16 8AA",
+                None,
+                (53.8530, -1.5840),
+            ),
         ])
         .unwrap();
     index
+}
+
+/// A location record in the index, with a postcode and a position.
+fn location(
+    id: &str,
+    address: &str,
+    postcode: &str,
+    uprn: Option<&str>,
+    point: (f64, f64),
+) -> IndexDoc {
+    IndexDoc::Location {
+        id: id.into(),
+        address: address.into(),
+        postcode: Some(postcode.into()),
+        uprn: uprn.map(Into::into),
+        point: Some(point),
+    }
 }
 
 fn ids(hits: &[Hit]) -> Vec<&str> {

@@ -12,15 +12,7 @@ both_backends!(a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standa
 /// investigation, vulnerability, engagement) and the National Decision Model's five answers
 /// (information, assessment, powers and policy, options, action).
 fn thrive_body(factors: [(&str, &str); 6], ndm: [&str; 5]) -> Value {
-    let names = [
-        "threat",
-        "harm",
-        "risk",
-        "investigation",
-        "vulnerability",
-        "engagement",
-    ];
-    let mut body: serde_json::Map<String, Value> = names
+    let mut body: serde_json::Map<String, Value> = controlroom_domain::assessment::THRIVE_FACTORS
         .iter()
         .zip(factors)
         .map(|(name, (level, reason))| {

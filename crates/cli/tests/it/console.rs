@@ -299,7 +299,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
 
 /// The session cookie a sign-in set, as a browser sends it back (`name=value`).
 fn session_cookie(response: &reqwest::Response) -> String {
-    header(&response, "set-cookie")
+    header(response, "set-cookie")
         .split(';')
         .next()
         .unwrap()

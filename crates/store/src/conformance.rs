@@ -6,7 +6,7 @@
 use crate::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
     IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow,
-    Store, StreetRow, UserRow,
+    Store, StreetRow, UserRow, WriteTx,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -1032,6 +1032,25 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
     );
 }
 
+/// A right sign-in by `username` from `address` at `at`: the attempt is counted, then taken
+/// back as a success. Attempts before `attempts_from` and addresses proven before
+/// `proofs_from` are forgotten.
+async fn sign_in(
+    tx: &mut dyn WriteTx,
+    username: &str,
+    address: &str,
+    at: i64,
+    (attempts_from, proofs_from): (i64, i64),
+) {
+    let id = tx
+        .record_sign_in_attempt(username, address, at, attempts_from)
+        .await
+        .unwrap();
+    tx.sign_in_succeeded(id, username, address, at, proofs_from)
+        .await
+        .unwrap();
+}
+
 /// Sign-in throttling's state: attempts counted in the write transaction, a success taking its
 /// own back and clearing the name (not the address), proven addresses, and forgetting.
 pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Store) {
@@ -1146,13 +1165,7 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
         );
     }
     // Signing in again moves the proof on; old attempts and proofs are forgotten.
-    let d = tx
-        .record_sign_in_attempt("handler", "192.0.2.2", 400, 150)
-        .await
-        .unwrap();
-    tx.sign_in_succeeded(d, "handler", "192.0.2.2", 400, 0)
-        .await
-        .unwrap();
+    sign_in(tx.as_mut(), "handler", "192.0.2.2", 400, (150, 0)).await;
     assert!(
         tx.known_sign_in_address("handler", "192.0.2.2", 400)
             .await
@@ -1165,13 +1178,7 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
         vec![attempt("dispatcher", "192.0.2.1", 300, true)],
         "the attempt at 100 was forgotten"
     );
-    let e = tx
-        .record_sign_in_attempt("dispatcher", "192.0.2.3", 500, 0)
-        .await
-        .unwrap();
-    tx.sign_in_succeeded(e, "dispatcher", "192.0.2.3", 500, 450)
-        .await
-        .unwrap();
+    sign_in(tx.as_mut(), "dispatcher", "192.0.2.3", 500, (0, 450)).await;
     assert!(
         !tx.known_sign_in_address("handler", "192.0.2.2", 0)
             .await

@@ -187,31 +187,23 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(reference["grades"][0]["code"], "emergency");
     assert_eq!(reference["grades"][0]["deploys"], true);
 
+    // A contact `summary` sent as the console sends it: the cookie, and a CSRF token if any.
+    let report = |summary: &str, csrf: Option<&str>| {
+        let mut request = browser
+            .post(app.url("/api/v1/contacts"))
+            .header("cookie", &cookie)
+            .json(&contact_body(summary));
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token.to_owned());
+        }
+        async move { read(request.send().await.unwrap()).await }
+    };
     // A change made with the cookie but without the CSRF token is refused, and records nothing.
     let head = app.chain_head().await;
-    let (status, problem) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .json(&contact_body("Forged"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, problem) = report("Forged", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(problem["code"], "csrf_token_missing");
-    let (status, _) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", "0".repeat(64))
-            .json(&contact_body("Forged"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = report("Forged", Some(&"0".repeat(64))).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -251,17 +243,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     let mut feed = app.get_response("/api/v1/events", &handler_token).await;
     assert_eq!(feed.status(), StatusCode::OK);
     assert!(header(&feed, "content-type").starts_with("text/event-stream"));
-    let (status, taken) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&contact_body("Window smashed at the chip shop"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, taken) = report("Window smashed at the chip shop", Some(csrf.as_str())).await;
     assert_eq!(
         status,
         StatusCode::CREATED,

@@ -123,58 +123,58 @@ async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
         "only a hash is stored"
     );
 
-    let (code, _, err) = user_add(
-        url,
-        "pc.jones",
-        &["--role", "dispatcher"],
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 2, "the same user twice: {err}");
-    assert!(err.contains("already exists"), "{err}");
-    let (code, _, err) = user_add(
-        url,
-        "pc.smith",
-        &["--role", "chief_constable"],
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 2);
-    assert!(err.contains("not a role"), "{err}");
-    let (code, _, err) = user_add(url, "pc.smith", &["--role", "dispatcher"], "short\n").await;
-    assert_eq!(code, 2);
-    assert!(err.contains("at least 10 characters"), "{err}");
+    // Refused with exit code 2, saying why: the same user twice, an unknown role, a short
+    // password.
+    for (username, role, password, why) in [
+        (
+            "pc.jones",
+            "dispatcher",
+            "a long enough password\n",
+            "already exists",
+        ),
+        (
+            "pc.smith",
+            "chief_constable",
+            "a long enough password\n",
+            "not a role",
+        ),
+        (
+            "pc.smith",
+            "dispatcher",
+            "short\n",
+            "at least 10 characters",
+        ),
+    ] {
+        let (code, _, err) = user_add(url, username, &["--role", role], password).await;
+        assert_eq!(code, 2, "{username} as {role}: {err}");
+        assert!(err.contains(why), "{err}");
+    }
 
     // Several roles: `--role` more than once, or `--roles a,b`; the user holds each once.
-    let (code, out, err) = user_add(
-        url,
-        "operator1",
-        &["--role", "contact_handler", "--role", "crime_recorder"],
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("added user operator1 with roles contact_handler, crime_recorder"),
-        "{out}"
-    );
-    let (code, out, err) = user_add(
-        url,
-        "operator2",
-        &[
-            "--roles",
-            "crime_recorder,contact_handler",
-            "--role",
-            "crime_recorder",
-        ],
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("added user operator2 with roles contact_handler, crime_recorder"),
-        "{out}"
-    );
+    for (username, roles) in [
+        (
+            "operator1",
+            ["--role", "contact_handler", "--role", "crime_recorder"],
+        ),
+        (
+            "operator2",
+            [
+                "--roles",
+                "crime_recorder,contact_handler",
+                "--role",
+                "crime_recorder",
+            ],
+        ),
+    ] {
+        let (code, out, err) = user_add(url, username, &roles, "a long enough password\n").await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(&format!(
+                "added user {username} with roles contact_handler, crime_recorder"
+            )),
+            "{out}"
+        );
+    }
     let user = stored_user(url, "operator2").await;
     assert_eq!(user.roles, ["contact_handler", "crime_recorder"]);
     let (code, _, err) = user_add(url, "nobody", &[], "a long enough password\n").await;

@@ -6,7 +6,7 @@
 use crate::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
     IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow,
-    Store, StreetRow, UserRow,
+    Store, StreetRow, UserRow, WriteTx,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -1032,6 +1032,25 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
     );
 }
 
+/// A right sign-in by `username` from `address` at `at`: the attempt is counted, then taken
+/// back as a success. Attempts before `attempts_from` and addresses proven before
+/// `proofs_from` are forgotten.
+async fn sign_in(
+    tx: &mut dyn WriteTx,
+    username: &str,
+    address: &str,
+    at: i64,
+    (attempts_from, proofs_from): (i64, i64),
+) {
+    let id = tx
+        .record_sign_in_attempt(username, address, at, attempts_from)
+        .await
+        .unwrap();
+    tx.sign_in_succeeded(id, username, address, at, proofs_from)
+        .await
+        .unwrap();
+}
+
 /// Sign-in throttling's state: attempts counted in the write transaction, a success taking its
 /// own back and clearing the name (not the address), proven addresses, and forgetting.
 pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Store) {
@@ -1043,40 +1062,46 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             counts_for_name,
         };
     let mut tx = store.begin().await.unwrap();
-    let a = tx
-        .record_sign_in_attempt("handler", "192.0.2.1", 100, 0)
-        .await
-        .unwrap();
-    let b = tx
-        .record_sign_in_attempt("handler", "192.0.2.2", 200, 0)
-        .await
-        .unwrap();
-    let c = tx
-        .record_sign_in_attempt("dispatcher", "192.0.2.1", 300, 0)
-        .await
-        .unwrap();
-    assert!(a != b && b != c && a != c, "each attempt has its own id");
+    let mut ids = Vec::new();
+    for (username, address, at) in [
+        ("handler", "192.0.2.1", 100),
+        ("handler", "192.0.2.2", 200),
+        ("dispatcher", "192.0.2.1", 300),
+    ] {
+        let id = tx
+            .record_sign_in_attempt(username, address, at, 0)
+            .await
+            .unwrap();
+        assert!(!ids.contains(&id), "each attempt has its own id");
+        ids.push(id);
+    }
+    let b = ids[1];
     tx.commit().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0)
-            .await
-            .unwrap(),
-        vec![
-            attempt("handler", "192.0.2.1", 100, true),
-            attempt("handler", "192.0.2.2", 200, true),
-            attempt("dispatcher", "192.0.2.1", 300, true),
-        ],
-        "by name or by address, oldest first"
-    );
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.9", 150)
-            .await
-            .unwrap(),
-        vec![attempt("handler", "192.0.2.2", 200, true)],
-        "only since the time asked"
-    );
+    for (username, address, since, expected, what) in [
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            vec![
+                attempt("handler", "192.0.2.1", 100, true),
+                attempt("handler", "192.0.2.2", 200, true),
+                attempt("dispatcher", "192.0.2.1", 300, true),
+            ],
+            "by name or by address, oldest first",
+        ),
+        (
+            "handler",
+            "192.0.2.9",
+            150,
+            vec![attempt("handler", "192.0.2.2", 200, true)],
+            "only since the time asked",
+        ),
+    ] {
+        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        assert_eq!(found, expected, "{what}");
+    }
     assert!(
         !tx.known_sign_in_address("handler", "192.0.2.2", 0)
             .await
@@ -1090,52 +1115,57 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
     tx.commit().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.9", 0)
+    for (username, address, since, expected, what) in [
+        ("handler", "192.0.2.9", 0, vec![], "the name is cleared"),
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            vec![
+                attempt("handler", "192.0.2.1", 100, false),
+                attempt("dispatcher", "192.0.2.1", 300, true),
+            ],
+            "the address still counts them",
+        ),
+    ] {
+        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        assert_eq!(found, expected, "{what}");
+    }
+    for (username, address, since, known, what) in [
+        ("handler", "192.0.2.2", 250, true, "proven by the success"),
+        (
+            "handler",
+            "192.0.2.2",
+            251,
+            false,
+            "proven only since the success",
+        ),
+        (
+            "handler",
+            "192.0.2.1",
+            0,
+            false,
+            "a failed address is not proven",
+        ),
+        (
+            "dispatcher",
+            "192.0.2.2",
+            0,
+            false,
+            "proven for that name only",
+        ),
+    ] {
+        let found = tx
+            .known_sign_in_address(username, address, since)
             .await
-            .unwrap(),
-        vec![],
-        "the name is cleared"
-    );
-    assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0)
-            .await
-            .unwrap(),
-        vec![
-            attempt("handler", "192.0.2.1", 100, false),
-            attempt("dispatcher", "192.0.2.1", 300, true),
-        ],
-        "the address still counts them"
-    );
-    assert!(
-        tx.known_sign_in_address("handler", "192.0.2.2", 250)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.2", 251)
-            .await
-            .unwrap(),
-        "proven only since the success"
-    );
-    assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.1", 0)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !tx.known_sign_in_address("dispatcher", "192.0.2.2", 0)
-            .await
-            .unwrap()
-    );
+            .unwrap();
+        assert_eq!(
+            found, known,
+            "{username} at {address} since {since}: {what}"
+        );
+    }
     // Signing in again moves the proof on; old attempts and proofs are forgotten.
-    let d = tx
-        .record_sign_in_attempt("handler", "192.0.2.2", 400, 150)
-        .await
-        .unwrap();
-    tx.sign_in_succeeded(d, "handler", "192.0.2.2", 400, 0)
-        .await
-        .unwrap();
+    sign_in(tx.as_mut(), "handler", "192.0.2.2", 400, (150, 0)).await;
     assert!(
         tx.known_sign_in_address("handler", "192.0.2.2", 400)
             .await
@@ -1148,13 +1178,7 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
         vec![attempt("dispatcher", "192.0.2.1", 300, true)],
         "the attempt at 100 was forgotten"
     );
-    let e = tx
-        .record_sign_in_attempt("dispatcher", "192.0.2.3", 500, 0)
-        .await
-        .unwrap();
-    tx.sign_in_succeeded(e, "dispatcher", "192.0.2.3", 500, 450)
-        .await
-        .unwrap();
+    sign_in(tx.as_mut(), "dispatcher", "192.0.2.3", 500, (0, 450)).await;
     assert!(
         !tx.known_sign_in_address("handler", "192.0.2.2", 0)
             .await

@@ -250,10 +250,16 @@ impl TestApp {
     /// Create a user with `role` (through the use case, as an administrator would) and sign
     /// in as them; returns their bearer token.
     pub async fn signed_in(&self, username: &str, role: &str) -> String {
+        self.add_user(username, role).await;
+        self.sign_in(username, PASSWORD).await
+    }
+
+    /// Create a user with `role` and the test [`PASSWORD`] (through the use case, as an
+    /// administrator would), without signing in.
+    pub async fn add_user(&self, username: &str, role: &str) {
         users::add_user(&self.app, &Actor::system(), username, &[role], PASSWORD)
             .await
             .unwrap();
-        self.sign_in(username, PASSWORD).await
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
@@ -294,6 +300,43 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         read(request.send().await.unwrap()).await
+    }
+
+    /// GET with a bearer token, for a test that looks at more than the JSON body.
+    pub async fn get_response(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with a bearer token; the response as it came.
+    pub async fn delete_response(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Take the contact `body`; returns the id of the incident it opened (or joined).
+    pub async fn open_incident(&self, token: &str, body: Value) -> String {
+        let taken = self.ok(token, "/api/v1/contacts", body).await;
+        taken["incident"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Grade incident `id`, which must be accepted; returns the answer.
+    pub async fn grade(&self, token: &str, id: &str, grade: &str, rationale: &str) -> Value {
+        self.post_status(
+            token,
+            &format!("/api/v1/incidents/{id}/grade"),
+            json!({ "grade": grade, "rationale": rationale }),
+            StatusCode::OK,
+        )
+        .await
     }
 
     /// Take a 999 contact; returns the answer body (with `incident.id` and `incident.reference`).
@@ -348,6 +391,81 @@ impl TestApp {
         answered["incident"].clone()
     }
 
+    /// Every audit record written so far, oldest first.
+    pub async fn audit_records(&self) -> Vec<controlroom_domain::audit::StoredRecord> {
+        self.app.store.audit_records(0, 100_000).await.unwrap()
+    }
+
+    /// The kinds of every audit record written so far, oldest first.
+    pub async fn audit_kinds(&self) -> Vec<String> {
+        self.audit_records()
+            .await
+            .into_iter()
+            .map(|r| r.record.kind)
+            .collect()
+    }
+
+    /// The payloads of the audit records of `kind`, oldest first.
+    pub async fn audited(&self, kind: &str) -> Vec<Value> {
+        self.audit_records()
+            .await
+            .into_iter()
+            .filter(|r| r.record.kind == kind)
+            .map(|r| serde_json::from_str(&r.record.payload).unwrap())
+            .collect()
+    }
+
+    /// Verify the whole audit chain; fails the test if it does not verify.
+    pub async fn verify_audit_trail(&self) -> controlroom_app::audit_trail::Verified {
+        controlroom_app::audit_trail::verify(self.app.store.as_ref())
+            .await
+            .unwrap()
+    }
+
+    /// Fails unless every one of `kinds` has been audited at least once.
+    pub async fn assert_audited(&self, kinds: &[&str]) {
+        let written = self.audit_kinds().await;
+        for kind in kinds {
+            assert!(written.iter().any(|k| k == kind), "{kind} is audited");
+        }
+    }
+
+    /// POST that must succeed (any 2xx); returns the answer.
+    pub async fn ok(&self, token: &str, path: &str, body: Value) -> Value {
+        let (status, answer) = self.post(path, Some(token), &body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    /// GET that must answer 200; returns the answer.
+    pub async fn get_ok(&self, token: &str, path: &str) -> Value {
+        let (status, answer) = self.get(path, Some(token)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        answer
+    }
+
+    /// POST that must be refused as invalid (422) naming `field`; returns the problem body.
+    pub async fn invalid(&self, token: &str, path: &str, body: Value, field: &str) -> Value {
+        let problem = self
+            .post_status(token, path, body, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+        problem
+    }
+
+    /// POST that must answer `expected`; returns the answer.
+    pub async fn post_status(
+        &self,
+        token: &str,
+        path: &str,
+        body: Value,
+        expected: StatusCode,
+    ) -> Value {
+        let (status, problem) = self.post(path, Some(token), &body).await;
+        assert_eq!(status, expected, "{path}: {problem}");
+        problem
+    }
+
     pub async fn chain_head(&self) -> i64 {
         self.app
             .store
@@ -365,6 +483,16 @@ pub fn contact_body(summary: &str) -> Value {
         "location": { "text": "12 High Street, Leeds LS1 1AA", "lat": 53.797, "lon": -1.547 },
         "summary": summary,
     })
+}
+
+/// The value of the header `name` on `response`, as text; fails when it is missing.
+pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .unwrap()
 }
 
 /// Status and JSON body (or `Value::Null` when the body is not JSON).

@@ -21,33 +21,24 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
     assert_eq!(status, StatusCode::CREATED);
     let closed_id = closed_one["incident"]["id"].as_str().unwrap().to_owned();
     app.assess(&token, &closed_id).await;
-    let (status, graded) = app
-        .post(
-            &format!("/api/v1/incidents/{closed_id}/grade"),
-            Some(&token),
-            &json!({"grade": "scheduled", "rationale": "r"}),
-        )
+    app.grade(&token, &closed_id, "scheduled", "r").await;
+    let close = json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"});
+    let close_path = format!("/api/v1/incidents/{closed_id}/close");
+    app.post_status(&token, &close_path, close, StatusCode::OK)
         .await;
-    assert_eq!(status, StatusCode::OK, "{graded}");
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/incidents/{closed_id}/close"),
-            Some(&token),
-            &json!({"closing_code": "ADMIN_NO_TRACE", "final_incident_type": "ADMIN_ABANDONED_CALL", "resolution": "done"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
 
     let head_before = app.chain_head().await;
-    let listed_before = app
-        .app
-        .store
-        .list_incidents(&controlroom_store::IncidentFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed = || async {
+        app.app
+            .store
+            .list_incidents(&controlroom_store::IncidentFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    };
+    let listed_before = listed().await;
 
     let raw = |path: &str, body: Vec<u8>, content_type: &str| {
         app.client
@@ -56,6 +47,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
             .header("content-type", content_type.to_owned())
             .body(body)
     };
+    let json_to = |path: &str, body: Vec<u8>| raw(path, body, "application/json");
     let with = |edit: &dyn Fn(&mut Value)| {
         let mut body = contact_body("Something happened");
         edit(&mut body);
@@ -65,11 +57,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
     let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode, Option<&str>)> = vec![
         (
             "malformed JSON",
-            raw(
-                "/api/v1/contacts",
-                b"{\"channel\": \"999\",".to_vec(),
-                "application/json",
-            ),
+            json_to("/api/v1/contacts", b"{\"channel\": \"999\",".to_vec()),
             StatusCode::BAD_REQUEST,
             None,
         ),
@@ -97,292 +85,257 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         ),
         (
             "missing caller",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| {
                     b.as_object_mut().unwrap().remove("caller");
                 }),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
         (
             "wrong type",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["caller"]["is_victim"] = json!("yes")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
         (
             "number for text",
-            raw(
-                "/api/v1/contacts",
-                with(&|b| b["summary"] = json!(42)),
-                "application/json",
-            ),
+            json_to("/api/v1/contacts", with(&|b| b["summary"] = json!(42))),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
         (
             "unknown channel",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["channel"] = json!("carrier_pigeon")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("channel"),
         ),
         (
             "unknown field",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["callback_number"] = json!("1")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
         (
             "blank caller name",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["caller"]["name"] = json!("   ")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("caller.name"),
         ),
         (
             "bad phone",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["caller"]["phone"] = json!("ring me")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("caller.phone"),
         ),
         (
             "latitude out of range",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["location"]["lat"] = json!(123.0)),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("location.lat"),
         ),
         (
             "bad time",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["received_at"] = json!("last Tuesday")),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("received_at"),
         ),
         (
             "join unknown incident",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["incident_id"] = json!(unknown)),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("incident_id"),
         ),
         (
             "join a closed incident",
-            raw(
+            json_to(
                 "/api/v1/contacts",
                 with(&|b| b["incident_id"] = json!(closed_id)),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "10 MB body",
-            raw(
-                "/api/v1/contacts",
-                vec![b' '; 10 * 1024 * 1024],
-                "application/json",
-            ),
+            json_to("/api/v1/contacts", vec![b' '; 10 * 1024 * 1024]),
             StatusCode::PAYLOAD_TOO_LARGE,
             None,
         ),
         (
             "unknown grade",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/grade"),
                 br#"{"grade":"urgent","rationale":"r"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("grade"),
         ),
         (
             "a 60,000-character name in a search",
-            raw(
+            json_to(
                 "/api/v1/search",
                 format!(r#"{{"name":"{}"}}"#, "a".repeat(60_000)).into_bytes(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("name"),
         ),
         (
             "grade below emergency before any assessment",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/grade"),
                 br#"{"grade":"scheduled","rationale":"sounds minor"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("grade"),
         ),
         (
             "an answer to a question that is not a fact",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/answers"),
                 br#"{"answers":{"BANANA":"yes"}}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("answers[0]"),
         ),
         (
             "an answer guessed from a letter",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/answers"),
                 br#"{"answers":{"INJURY":"n"}}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("answers[0]"),
         ),
         (
             "a DASH checklist with questions not asked",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/dash"),
                 format!(r#"{{"answers":[{}"not_asked"]}}"#, r#""no","#.repeat(26)).into_bytes(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("answers"),
         ),
         (
             "a supervisor's approval asked of a handler",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/unattended-closure-approval"),
                 br#"{"reason":"all safe"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::FORBIDDEN,
             None,
         ),
         (
             "grade without rationale",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/grade"),
                 br#"{"grade":"priority","rationale":""}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("rationale"),
         ),
         (
             "close without a closing code",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/close"),
                 br#"{"resolution":"done"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("closing_code"),
         ),
         (
             "close before grading",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/close"),
                 br#"{"closing_code":"NFA","resolution":"done"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "reopen an open incident",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/reopen"),
                 br#"{"reason":"why not"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "grade a closed incident",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{closed_id}/grade"),
                 br#"{"grade":"emergency","rationale":"r"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "write to a closed log",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{closed_id}/log"),
                 br#"{"text":"more"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "correct a missing entry",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/log"),
                 br#"{"text":"fix","corrects":9}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::CONFLICT,
             None,
         ),
         (
             "negative correction",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{id}/log"),
                 br#"{"text":"fix","corrects":-1}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
         ),
         (
             "unknown incident",
-            raw(
+            json_to(
                 &format!("/api/v1/incidents/{unknown}/log"),
                 br#"{"text":"hello"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::NOT_FOUND,
             None,
         ),
         (
             "not an incident id",
-            raw(
+            json_to(
                 "/api/v1/incidents/42/grade",
                 br#"{"grade":"priority","rationale":"r"}"#.to_vec(),
-                "application/json",
             ),
             StatusCode::BAD_REQUEST,
             None,
@@ -449,15 +402,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing(backend: Backen
         head_before,
         "no event or audit record was written"
     );
-    let listed_after = app
-        .app
-        .store
-        .list_incidents(&controlroom_store::IncidentFilter {
-            limit: 100,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed_after = listed().await;
     assert_eq!(listed_after, listed_before);
     app.finish().await;
 }

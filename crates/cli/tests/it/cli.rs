@@ -34,6 +34,70 @@ pub async fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// A `controlroom serve` a test started, listening.
+pub struct Served {
+    pub child: tokio::process::Child,
+    /// Where it listens, `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// What it printed before it listened.
+    pub printed: String,
+}
+
+/// Start `controlroom ARGS` (a `serve`) with `env` added, and wait for its "listening" line.
+/// Its later output is drained so that it never blocks on a full pipe.
+pub async fn serve(args: &[&str], env: &[(&str, &str)]) -> Served {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = controlroom()
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.strip_prefix("Control Room listening on ") {
+            let base = rest.split_whitespace().next().unwrap().to_owned();
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return Served {
+                child,
+                base,
+                printed,
+            };
+        }
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    panic!("the server exited before listening: {printed}");
+}
+
+/// `controlroom user add` on the database at `url`, with `options` (roles, a key file) and
+/// `password` on standard input; exit code, stdout, stderr.
+pub async fn user_add(
+    url: &str,
+    username: &str,
+    options: &[&str],
+    password: &str,
+) -> (i32, String, String) {
+    let mut args = vec!["user", "add", "--database-url", url, "--username", username];
+    args.extend_from_slice(options);
+    args.push("--password-stdin");
+    run(&args, password).await
+}
+
+/// The user `username` as the store at `url` holds it.
+async fn stored_user(url: &str, username: &str) -> controlroom_store::UserRow {
+    let store = open_store(url).await;
+    let user = store
+        .user(&Username::parse(username).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store.close().await;
+    user
+}
+
 #[tokio::test]
 async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
     let db = FreshDatabase::create(Backend::Sqlite).await.unwrap();
@@ -41,105 +105,79 @@ async fn user_add_reads_the_password_from_stdin_and_refuses_bad_input() {
     let (code, out, err) = run(&["migrate", "--database-url", url], "").await;
     assert_eq!(code, 0, "{out}{err}");
 
-    let add = |user: &'static str, role: &'static str| {
-        [
-            "user",
-            "add",
-            "--database-url",
-            url,
-            "--username",
-            user,
-            "--role",
-            role,
-            "--password-stdin",
-        ]
-    };
-    let (code, out, err) = run(&add("pc.jones", "dispatcher"), "a long enough password\n").await;
+    let (code, out, err) = user_add(
+        url,
+        "pc.jones",
+        &["--role", "dispatcher"],
+        "a long enough password\n",
+    )
+    .await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("added user pc.jones with role dispatcher"),
         "{out}"
     );
-    let store = open_store(url).await;
-    let user = store
-        .user(&Username::parse("pc.jones").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let user = stored_user(url, "pc.jones").await;
     assert!(
         user.password_hash.starts_with("$argon2id$"),
         "only a hash is stored"
     );
-    store.close().await;
 
-    let (code, _, err) = run(&add("pc.jones", "dispatcher"), "a long enough password\n").await;
-    assert_eq!(code, 2, "the same user twice: {err}");
-    assert!(err.contains("already exists"), "{err}");
-    let (code, _, err) = run(
-        &add("pc.smith", "chief_constable"),
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 2);
-    assert!(err.contains("not a role"), "{err}");
-    let (code, _, err) = run(&add("pc.smith", "dispatcher"), "short\n").await;
-    assert_eq!(code, 2);
-    assert!(err.contains("at least 10 characters"), "{err}");
+    // Refused with exit code 2, saying why: the same user twice, an unknown role, a short
+    // password.
+    for (username, role, password, why) in [
+        (
+            "pc.jones",
+            "dispatcher",
+            "a long enough password\n",
+            "already exists",
+        ),
+        (
+            "pc.smith",
+            "chief_constable",
+            "a long enough password\n",
+            "not a role",
+        ),
+        (
+            "pc.smith",
+            "dispatcher",
+            "short\n",
+            "at least 10 characters",
+        ),
+    ] {
+        let (code, _, err) = user_add(url, username, &["--role", role], password).await;
+        assert_eq!(code, 2, "{username} as {role}: {err}");
+        assert!(err.contains(why), "{err}");
+    }
 
     // Several roles: `--role` more than once, or `--roles a,b`; the user holds each once.
-    let several = |user: &'static str, roles: &'static [&'static str]| {
-        let mut args = vec![
-            "user",
-            "add",
-            "--database-url",
-            url,
-            "--username",
-            user,
-            "--password-stdin",
-        ];
-        args.extend_from_slice(roles);
-        args
-    };
-    let (code, out, err) = run(
-        &several(
+    for (username, roles) in [
+        (
             "operator1",
-            &["--role", "contact_handler", "--role", "crime_recorder"],
+            ["--role", "contact_handler", "--role", "crime_recorder"],
         ),
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("added user operator1 with roles contact_handler, crime_recorder"),
-        "{out}"
-    );
-    let (code, out, err) = run(
-        &several(
+        (
             "operator2",
-            &[
+            [
                 "--roles",
                 "crime_recorder,contact_handler",
                 "--role",
                 "crime_recorder",
             ],
         ),
-        "a long enough password\n",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("added user operator2 with roles contact_handler, crime_recorder"),
-        "{out}"
-    );
-    let store = open_store(url).await;
-    let user = store
-        .user(&Username::parse("operator2").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    ] {
+        let (code, out, err) = user_add(url, username, &roles, "a long enough password\n").await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(&format!(
+                "added user {username} with roles contact_handler, crime_recorder"
+            )),
+            "{out}"
+        );
+    }
+    let user = stored_user(url, "operator2").await;
     assert_eq!(user.roles, ["contact_handler", "crime_recorder"]);
-    store.close().await;
-    let (code, _, err) = run(&several("nobody", &[]), "a long enough password\n").await;
+    let (code, _, err) = user_add(url, "nobody", &[], "a long enough password\n").await;
     assert_eq!(code, 2, "no role at all: {err}");
     assert!(err.contains("at least one role"), "{err}");
     let (code, _, err) = run(&["migrate", "--database-url", "mysql://somewhere"], "").await;
@@ -235,9 +273,8 @@ async fn hocr_count_prints_the_crimes_with_their_rules_and_refuses_bad_cases() {
 
 /// Run `serve --demo` until it listens; returns what it printed before listening. Stops it.
 async fn serve_demo_once(url: &str, search_dir: &str) -> String {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = controlroom()
-        .args([
+    let mut served = serve(
+        &[
             "serve",
             "--demo",
             "--listen",
@@ -246,23 +283,13 @@ async fn serve_demo_once(url: &str, search_dir: &str) -> String {
             url,
             "--search-dir",
             search_dir,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = String::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if line.starts_with("Control Room listening on ") {
-            child.start_kill().unwrap();
-            child.wait().await.unwrap();
-            return printed;
-        }
-        printed.push_str(&line);
-        printed.push('\n');
-    }
-    panic!("the server exited before listening: {printed}");
+        ],
+        &[],
+    )
+    .await;
+    served.child.start_kill().unwrap();
+    served.child.wait().await.unwrap();
+    served.printed
 }
 
 // No published passwords on a real system: `serve --demo` runs only on a database the demo
@@ -301,18 +328,10 @@ async fn serve_demo_refuses_a_database_it_did_not_create() {
 
         // A real database, with a user of its own: refused, and nothing added to it.
         let real = FreshDatabase::create(backend).await.unwrap();
-        let (code, _, err) = run(
-            &[
-                "user",
-                "add",
-                "--database-url",
-                &real.url,
-                "--username",
-                "pc.jones",
-                "--role",
-                "dispatcher",
-                "--password-stdin",
-            ],
+        let (code, _, err) = user_add(
+            &real.url,
+            "pc.jones",
+            &["--role", "dispatcher"],
             "a long enough password\n",
         )
         .await;

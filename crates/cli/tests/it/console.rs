@@ -1,7 +1,7 @@
 //! The console's server side: pages and who gets them, CSRF on cookie sessions, and the
 //! live feed of changes.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, header, read};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -24,10 +24,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(response.headers()["location"], "/signin");
     let response = browser.get(app.url("/signin")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = header(&response, "content-security-policy").to_owned();
     assert!(
         csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
         "{csp}"
@@ -38,12 +35,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/javascript")
-    );
+    assert!(header(&response, "content-type").starts_with("text/javascript"));
     // Our own icon, at the path browsers ask for and the one the pages name.
     for path in ["/favicon.ico", "/assets/favicon.svg"] {
         let response = browser.get(app.url(path)).send().await.unwrap();
@@ -72,32 +64,26 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
             .json(&json!({"username": username, "password": PASSWORD}))
             .send()
     };
+    // A GET as the browser makes it, with a session cookie.
+    let page = |path: &str, cookie: &str| {
+        browser
+            .get(app.url(path))
+            .header("cookie", cookie.to_owned())
+            .send()
+    };
     let response = sign_in("handler").await.unwrap();
     let cookie = session_cookie(&response);
     let (_, session) = read(response).await;
     let csrf = session["csrf_token"].as_str().unwrap().to_owned();
-    let response = browser
-        .get(app.url("/console"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = page("/console", &cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
     // The supervisor page is refused to a contact handler, on the server.
-    let response = browser
-        .get(app.url("/console/supervisor"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = page("/console/supervisor", &cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let supervisor = sign_in("supervisor").await.unwrap();
     let supervisor_cookie = session_cookie(&supervisor);
-    let response = browser
-        .get(app.url("/console/supervisor"))
-        .header("cookie", &supervisor_cookie)
-        .send()
+    let response = page("/console/supervisor", &supervisor_cookie)
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -106,23 +92,12 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
         (&cookie, StatusCode::FORBIDDEN),
         (&supervisor_cookie, StatusCode::OK),
     ] {
-        let response = browser
-            .get(app.url("/console/crimes"))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
+        let response = page("/console/crimes", cookie).await.unwrap();
         assert_eq!(response.status(), expected);
     }
 
     // Every page is its own body inside the one layout, loading its own ES module; the
     // header links only to the pages the user may open.
-    let page = |path: &'static str, cookie: &str| {
-        browser
-            .get(app.url(path))
-            .header("cookie", cookie.to_owned())
-            .send()
-    };
     for (path, module, cookie) in [
         ("/signin", "signin", ""),
         ("/console", "console", cookie.as_str()),
@@ -212,31 +187,23 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(reference["grades"][0]["code"], "emergency");
     assert_eq!(reference["grades"][0]["deploys"], true);
 
+    // A contact `summary` sent as the console sends it: the cookie, and a CSRF token if any.
+    let report = |summary: &str, csrf: Option<&str>| {
+        let mut request = browser
+            .post(app.url("/api/v1/contacts"))
+            .header("cookie", &cookie)
+            .json(&contact_body(summary));
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token.to_owned());
+        }
+        async move { read(request.send().await.unwrap()).await }
+    };
     // A change made with the cookie but without the CSRF token is refused, and records nothing.
     let head = app.chain_head().await;
-    let (status, problem) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .json(&contact_body("Forged"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, problem) = report("Forged", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(problem["code"], "csrf_token_missing");
-    let (status, _) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", "0".repeat(64))
-            .json(&contact_body("Forged"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = report("Forged", Some(&"0".repeat(64))).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -263,51 +230,20 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     };
     let refused = sign_out(None).await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let still = browser
-        .get(app.url("/api/v1/session"))
-        .header("cookie", &second_cookie)
-        .send()
-        .await
-        .unwrap();
+    let still = page("/api/v1/session", &second_cookie).await.unwrap();
     assert_eq!(still.status(), StatusCode::OK, "the session was not ended");
     assert_eq!(
         sign_out(Some(&second_csrf)).await.unwrap().status(),
         StatusCode::NO_CONTENT
     );
-    let ended = browser
-        .get(app.url("/api/v1/session"))
-        .header("cookie", &second_cookie)
-        .send()
-        .await
-        .unwrap();
+    let ended = page("/api/v1/session", &second_cookie).await.unwrap();
     assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
 
     // The live feed: open it, make a change, and see it arrive.
-    let mut feed = app
-        .client
-        .get(app.url("/api/v1/events"))
-        .bearer_auth(&handler_token)
-        .send()
-        .await
-        .unwrap();
+    let mut feed = app.get_response("/api/v1/events", &handler_token).await;
     assert_eq!(feed.status(), StatusCode::OK);
-    assert!(
-        feed.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
-    let (status, taken) = read(
-        browser
-            .post(app.url("/api/v1/contacts"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&contact_body("Window smashed at the chip shop"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    assert!(header(&feed, "content-type").starts_with("text/event-stream"));
+    let (status, taken) = report("Window smashed at the chip shop", Some(csrf.as_str())).await;
     assert_eq!(
         status,
         StatusCode::CREATED,
@@ -335,16 +271,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert!(event["committed_at"].is_string());
 
     // Opening the feed is recorded as a consultation; an administrator may not open it.
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    assert!(kinds.contains(&"live_feed_opened".to_owned()));
+    app.assert_audited(&["live_feed_opened"]).await;
     let admin = app.sign_in("admin", PASSWORD).await;
     let (status, _) = app.get("/api/v1/events", Some(&admin)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -354,9 +281,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
 
 /// The session cookie a sign-in set, as a browser sends it back (`name=value`).
 fn session_cookie(response: &reqwest::Response) -> String {
-    response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
+    header(response, "set-cookie")
         .split(';')
         .next()
         .unwrap()

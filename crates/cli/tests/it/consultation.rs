@@ -10,18 +10,6 @@ use serde_json::{Value, json};
 
 both_backends!(every_read_of_personal_data_is_recorded_naming_what_was_shown);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let (status, answer) = app.get(path, Some(token)).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {answer}");
-    answer
-}
-
 /// The records appended since `after` (a sequence number).
 async fn since(app: &TestApp, after: i64) -> Vec<StoredRecord> {
     app.app.store.audit_records(after, 10_000).await.unwrap()
@@ -64,10 +52,9 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
     let d = desk.as_str();
 
     // A unit with a crew near an incident with a place.
-    let unit = ok(&app, d, "/api/v1/units", json!({"call_sign": "AL11", "unit_type": "response", "station": "Elland Road", "crew": ["PC 101 Jones"]})).await;
+    let unit = app.ok(d, "/api/v1/units", json!({"call_sign": "AL11", "unit_type": "response", "station": "Elland Road", "crew": ["PC 101 Jones"]})).await;
     let unit_id = unit["id"].as_str().unwrap().to_owned();
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/units/{unit_id}/position"),
         json!({"lat": 53.7980, "lon": -1.5455}),
@@ -75,12 +62,12 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
     .await;
     let mut body = controlroom_testkit::contact_body("Man shouting at passers-by");
     body["location"] = json!({"text": "Briggate, Leeds", "lat": 53.7975, "lon": -1.5450});
-    let taken = ok(&app, h, "/api/v1/contacts", body).await;
+    let taken = app.ok(h, "/api/v1/contacts", body).await;
     let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
 
     // The unit board: its crews are people.
     let head = app.chain_head().await;
-    let board = get(&app, d, "/api/v1/units").await;
+    let board = app.get_ok(d, "/api/v1/units").await;
     assert_eq!(board[0]["id"], unit_id.as_str());
     let (stream, payload) = the_record(&app, head, "units_listed", "desk").await;
     assert_eq!(stream, "units");
@@ -88,12 +75,9 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
 
     // A recommendation: where the incident is and who could go.
     let head = app.chain_head().await;
-    let ranked = get(
-        &app,
-        d,
-        &format!("/api/v1/incidents/{incident}/recommendations"),
-    )
-    .await;
+    let ranked = app
+        .get_ok(d, &format!("/api/v1/incidents/{incident}/recommendations"))
+        .await;
     assert_eq!(ranked[0]["unit"], unit_id.as_str());
     let (stream, payload) = the_record(&app, head, "recommendation_viewed", "desk").await;
     assert_eq!(stream, format!("incident/{incident}"));
@@ -102,29 +86,24 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
 
     // The diary names the incidents booked in it, and so the callers waiting.
     app.assess(h, &incident).await;
-    ok(
-        &app,
-        h,
-        &format!("/api/v1/incidents/{incident}/grade"),
-        json!({"grade": "scheduled", "rationale": "no risk; caller free tomorrow"}),
-    )
-    .await;
-    ok(
-        &app,
+    app.grade(h, &incident, "scheduled", "no risk; caller free tomorrow")
+        .await;
+    app.ok(
         d,
         "/api/v1/diary/slots",
         json!({"area": "LS8", "date": "2026-11-24", "times": ["10:00", "14:00"], "capacity": 1}),
     )
     .await;
-    ok(
-        &app,
+    app.ok(
         h,
         &format!("/api/v1/incidents/{incident}/appointment"),
         json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
     )
     .await;
     let head = app.chain_head().await;
-    let day = get(&app, h, "/api/v1/diary?area=LS8&date=2026-11-24").await;
+    let day = app
+        .get_ok(h, "/api/v1/diary?area=LS8&date=2026-11-24")
+        .await;
     assert_eq!(day[0]["bookings"][0]["incident"], incident.as_str());
     let (stream, payload) = the_record(&app, head, "diary_viewed", "handler").await;
     assert_eq!(stream, "diary/LS8/2026-11-24");
@@ -133,34 +112,38 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
 
     // The next free slot looks at up to a week of days, but is one consultation.
     let head = app.chain_head().await;
-    let next = get(&app, h, "/api/v1/diary/next?area=LS8&date=2026-11-24").await;
+    let next = app
+        .get_ok(h, "/api/v1/diary/next?area=LS8&date=2026-11-24")
+        .await;
     assert_eq!(next["time"], "14:00");
     let (_, payload) = the_record(&app, head, "diary_next_viewed", "handler").await;
     assert_eq!(names(&payload, "slots"), vec!["diary/LS8/2026-11-24/14:00"]);
     let head = app.chain_head().await;
-    let none = get(&app, h, "/api/v1/diary/next?area=LS9&date=2026-11-24").await;
+    let none = app
+        .get_ok(h, "/api/v1/diary/next?area=LS9&date=2026-11-24")
+        .await;
     assert!(none.is_null(), "{none}");
     let (_, payload) = the_record(&app, head, "diary_next_viewed", "handler").await;
     assert!(names(&payload, "slots").is_empty());
 
     // A POLE record: what the answer showed besides the record, by id.
-    let person = ok(
-        &app,
-        h,
-        "/api/v1/people",
-        json!({"names": ["Jane Doe"], "date_of_birth": "1990-01-01"}),
-    )
-    .await;
+    let person = app
+        .ok(
+            h,
+            "/api/v1/people",
+            json!({"names": ["Jane Doe"], "date_of_birth": "1990-01-01"}),
+        )
+        .await;
     let person_id = person["id"].as_str().unwrap().to_owned();
-    ok(
-        &app,
+    app.ok(
         h,
         &format!("/api/v1/records/person/{person_id}/links"),
         json!({"to_kind": "incident", "to_id": incident, "role": "victim"}),
     )
     .await;
     let head = app.chain_head().await;
-    get(&app, h, &format!("/api/v1/records/person/{person_id}")).await;
+    app.get_ok(h, &format!("/api/v1/records/person/{person_id}"))
+        .await;
     let (stream, payload) = the_record(&app, head, "record_viewed", "handler").await;
     assert_eq!(stream, format!("person/{person_id}"));
     assert!(
@@ -174,7 +157,7 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
     // The staff list: who holds which account and roles.
     let admin = app.signed_in("chief", "admin").await;
     let head = app.chain_head().await;
-    let staff = get(&app, admin.as_str(), "/api/v1/users").await;
+    let staff = app.get_ok(admin.as_str(), "/api/v1/users").await;
     assert!(staff.as_array().unwrap().len() >= 3, "{staff}");
     let (stream, payload) = the_record(&app, head, "users_listed", "chief").await;
     assert_eq!(stream, "users");

@@ -4,15 +4,9 @@
 
 use controlroom_testkit::{Backend, TestApp, both_backends};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_backends!(crimes_are_recorded_reclassified_and_removed_only_by_the_registrar);
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
 
 async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
@@ -22,16 +16,20 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     let supervisor = app.signed_in("sergeant", "supervisor").await;
     let (h, r) = (handler.as_str(), recorder.as_str());
 
-    let taken = ok(
-        &app,
-        h,
-        "/api/v1/contacts",
-        controlroom_testkit::contact_body("Partner pushed her into a wall, she has a cut lip"),
-    )
-    .await;
+    let taken = app
+        .ok(
+            h,
+            "/api/v1/contacts",
+            controlroom_testkit::contact_body("Partner pushed her into a wall, she has a cut lip"),
+        )
+        .await;
     let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
-    let victim = ok(&app, h, "/api/v1/people", json!({"names": ["Sarah Lee"]})).await;
-    let suspect = ok(&app, h, "/api/v1/people", json!({"names": ["Mark Lee"]})).await;
+    let victim = app
+        .ok(h, "/api/v1/people", json!({"names": ["Sarah Lee"]}))
+        .await;
+    let suspect = app
+        .ok(h, "/api/v1/people", json!({"names": ["Mark Lee"]}))
+        .await;
     let body = json!({
         "classification": "8N",
         "parties": [
@@ -58,7 +56,7 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     let (status, _) = app.post(&path, Some(r), &ghost).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let crime = ok(&app, r, &path, body.clone()).await;
+    let crime = app.ok(r, &path, body.clone()).await;
     let id = crime["id"].as_str().unwrap().to_owned();
     assert!(
         crime["reference"].as_str().unwrap().ends_with("-000001"),
@@ -74,7 +72,9 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["parties"][1]["role"], "suspect");
     assert_eq!(crime["status"], "recorded");
     // An intelligence check on the victim shows the crime in her history, as victim.
-    let found = ok(&app, h, "/api/v1/search", json!({"name": "Sarah Lee"})).await;
+    let found = app
+        .ok(h, "/api/v1/search", json!({"name": "Sarah Lee"}))
+        .await;
     let history = found["history"].as_array().unwrap();
     let listed = history
         .iter()
@@ -90,24 +90,21 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
         "{listed}"
     );
 
-    let second = ok(&app, r, &path, body).await;
+    let second = app.ok(r, &path, body).await;
     assert!(
         second["reference"].as_str().unwrap().ends_with("-000002"),
         "crime numbers run on: {second}"
     );
 
     // Reclassification keeps where it came from and why.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/crimes/{id}/reclassify"),
-            Some(r),
-            &json!({"classification": "5D", "reason": ""}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let crime = ok(
-        &app,
+    app.post_status(
         r,
+        &format!("/api/v1/crimes/{id}/reclassify"),
+        json!({"classification": "5D", "reason": ""}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let crime = app.ok(r,
         &format!("/api/v1/crimes/{id}/reclassify"),
         json!({"classification": "5D", "reason": "She lost consciousness: intent to strangle disclosed"}),
     )
@@ -118,36 +115,36 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["reclassifications"][0]["by"], "recorder");
 
     // Removal: asked for by the recorder, refused to anyone but the registrar.
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            r,
             &format!("/api/v1/crimes/{id}/cancellation"),
-            Some(r),
-            &json!({"reason": "C9", "rationale": "x"}),
+            json!({"reason": "C9", "rationale": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem.to_string().contains("C1, C2, C3, C4"), "{problem}");
-    let crime = ok(
-        &app,
-        r,
-        &format!("/api/v1/crimes/{id}/cancellation"),
-        json!({"reason": "C3", "rationale": "Same assault recorded twice"}),
-    )
-    .await;
+    let crime = app
+        .ok(
+            r,
+            &format!("/api/v1/crimes/{id}/cancellation"),
+            json!({"reason": "C3", "rationale": "Same assault recorded twice"}),
+        )
+        .await;
     assert_eq!(crime["status"], "removal_requested");
     let approve = format!("/api/v1/crimes/{id}/cancellation/approve");
     for token in [r, supervisor.as_str()] {
-        let (status, problem) = app.post(&approve, Some(token), &json!({})).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        let problem = app
+            .post_status(token, &approve, json!({}), StatusCode::FORBIDDEN)
+            .await;
         assert!(problem.to_string().contains("crime registrar"), "{problem}");
     }
-    let crime = ok(&app, &registrar, &approve, json!({})).await;
+    let crime = app.ok(&registrar, &approve, json!({})).await;
     assert_eq!(crime["status"], "removed");
     assert_eq!(crime["cancellation"]["approved_by"], "registrar");
 
     // Nothing is deleted: the removed crime is still there to read, with its history.
-    let (status, kept) = app.get(&format!("/api/v1/crimes/{id}"), Some(r)).await;
-    assert_eq!(status, StatusCode::OK);
+    let kept = app.get_ok(r, &format!("/api/v1/crimes/{id}")).await;
     assert_eq!(kept["reference"], crime["reference"]);
     assert_eq!(
         kept["incident_references"],
@@ -155,14 +152,13 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     );
     assert_eq!(kept["reclassifications"].as_array().unwrap().len(), 1);
     // ...and can no longer be changed.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/crimes/{id}/reclassify"),
-            Some(r),
-            &json!({"classification": "8N", "reason": "back again"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.post_status(
+        r,
+        &format!("/api/v1/crimes/{id}/reclassify"),
+        json!({"classification": "8N", "reason": "back again"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
     // A crime reported online is recorded directly, with no incident; where it happened is
     // required, and the report cannot come from the future.
@@ -187,7 +183,7 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app.post("/api/v1/crimes", Some(h), &online).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let direct = ok(&app, r, "/api/v1/crimes", online).await;
+    let direct = app.ok(r, "/api/v1/crimes", online).await;
     assert_eq!(direct["incidents"], json!([]));
     assert_eq!(direct["incident_references"], json!([]));
     assert_eq!(direct["reported_at"], "2026-01-02T09:00:00Z");
@@ -215,7 +211,6 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(awaiting["count"], 0, "{awaiting}");
 
     // Every change and the read are in an audit chain that still verifies.
-    let (status, verified) = app.get("/api/v1/audit/verify", Some(&supervisor)).await;
-    assert_eq!(status, StatusCode::OK, "{verified}");
+    let verified = app.get_ok(&supervisor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true, "{verified}");
 }

@@ -3,33 +3,17 @@
 
 use controlroom_testkit::{Backend, TestApp, both_backends};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_backends!(appointments_fill_slots_without_double_booking);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
 async fn scheduled(app: &TestApp, token: &str, summary: &str) -> String {
-    let taken = ok(
-        app,
-        token,
-        "/api/v1/contacts",
-        controlroom_testkit::contact_body(summary),
-    )
-    .await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let id = app
+        .open_incident(token, controlroom_testkit::contact_body(summary))
+        .await;
     app.assess(token, &id).await;
-    ok(
-        app,
-        token,
-        &format!("/api/v1/incidents/{id}/grade"),
-        json!({"grade": "scheduled", "rationale": "no risk; caller free tomorrow"}),
-    )
-    .await;
+    app.grade(token, &id, "scheduled", "no risk; caller free tomorrow")
+        .await;
     id
 }
 
@@ -51,8 +35,7 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         StatusCode::FORBIDDEN,
         "the resource desk opens slots"
     );
-    ok(
-        &app,
+    app.ok(
         &desk,
         "/api/v1/diary/slots",
         json!({"area": "LS8", "date": "2026-11-24", "times": ["10:00", "14:00"], "capacity": 1}),
@@ -68,14 +51,9 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
     assert_eq!(status, StatusCode::CONFLICT, "a slot is opened once");
 
     // Only a scheduled response goes in the diary.
-    let taken = ok(
-        &app,
-        h,
-        "/api/v1/contacts",
-        controlroom_testkit::contact_body("Shed broken into"),
-    )
-    .await;
-    let ungraded = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let ungraded = app
+        .open_incident(h, controlroom_testkit::contact_body("Shed broken into"))
+        .await;
     let (status, problem) = app
         .post(
             &format!("/api/v1/incidents/{ungraded}/appointment"),
@@ -127,13 +105,13 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
         .await;
     assert_eq!(next["time"], "14:00");
-    let booked = ok(
-        &app,
-        h,
-        &format!("/api/v1/incidents/{loser}/appointment"),
-        json!({"area": "LS8", "date": "2026-11-24", "time": "14:00"}),
-    )
-    .await;
+    let booked = app
+        .ok(
+            h,
+            &format!("/api/v1/incidents/{loser}/appointment"),
+            json!({"area": "LS8", "date": "2026-11-24", "time": "14:00"}),
+        )
+        .await;
     assert_eq!(booked["incident"]["appointment"], "LS8 2026-11-24 14:00");
     let (_, full) = app
         .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
@@ -144,21 +122,21 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
     );
 
     // Cancelling frees the place; moving frees the old one; a missed appointment is recorded.
-    let cancelled = ok(
-        &app,
-        h,
-        &format!("/api/v1/incidents/{winner}/appointment/cancel"),
-        json!({"reason": "caller has to work"}),
-    )
-    .await;
+    let cancelled = app
+        .ok(
+            h,
+            &format!("/api/v1/incidents/{winner}/appointment/cancel"),
+            json!({"reason": "caller has to work"}),
+        )
+        .await;
     assert!(cancelled["incident"]["appointment"].is_null());
-    let moved = ok(
-        &app,
-        h,
-        &format!("/api/v1/incidents/{loser}/appointment"),
-        json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
-    )
-    .await;
+    let moved = app
+        .ok(
+            h,
+            &format!("/api/v1/incidents/{loser}/appointment"),
+            json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
+        )
+        .await;
     assert_eq!(moved["incident"]["appointment"], "LS8 2026-11-24 10:00");
     let log: Vec<String> = moved["incident"]["log"]
         .as_array()
@@ -172,25 +150,22 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         ),
         "{log:?}"
     );
-    let missed = ok(
-        &app,
-        h,
-        &format!("/api/v1/incidents/{loser}/appointment/missed"),
-        json!({"reason": "nobody home at 10:00"}),
-    )
-    .await;
+    let missed = app
+        .ok(
+            h,
+            &format!("/api/v1/incidents/{loser}/appointment/missed"),
+            json!({"reason": "nobody home at 10:00"}),
+        )
+        .await;
     assert!(missed["incident"]["appointment"].is_null());
 
-    let (status, day) = app
-        .get("/api/v1/diary?area=LS8&date=2026-11-24", Some(&desk))
+    let day = app
+        .get_ok(&desk, "/api/v1/diary?area=LS8&date=2026-11-24")
         .await;
-    assert_eq!(status, StatusCode::OK, "{day}");
     assert_eq!(day[0]["time"], "10:00");
     assert_eq!(day[0]["free"], 1);
     assert_eq!(day[0]["missed"].as_array().unwrap().len(), 1);
     assert_eq!(day[1]["free"], 1, "the 14:00 place was freed by the move");
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }

@@ -10,12 +10,6 @@ both_backends!(units_are_recommended_assigned_and_tracked);
 both_backends!(the_last_unit_clears_and_the_incident_is_resolved);
 both_backends!(an_incident_with_no_position_still_gets_units_and_is_dispatched);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
 async fn unit(
     app: &TestApp,
     token: &str,
@@ -24,10 +18,9 @@ async fn unit(
     skills: &[&str],
     at: (f64, f64),
 ) -> String {
-    let u = ok(app, token, "/api/v1/units", json!({"call_sign": call_sign, "unit_type": unit_type, "skills": skills, "station": "Elland Road", "crew": ["PC 101"]})).await;
+    let u = app.ok(token, "/api/v1/units", json!({"call_sign": call_sign, "unit_type": unit_type, "skills": skills, "station": "Elland Road", "crew": ["PC 101"]})).await;
     let id = u["id"].as_str().unwrap().to_owned();
-    ok(
-        app,
+    app.ok(
         token,
         &format!("/api/v1/units/{id}/position"),
         json!({"lat": at.0, "lon": at.1}),
@@ -40,11 +33,9 @@ async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &
     let mut body = controlroom_testkit::contact_body("Man waving a knife outside the shop");
     body["incident_type"] = json!(incident_type);
     body["location"] = json!({"text": "Briggate, Leeds", "lat": 53.7975, "lon": -1.5450});
-    let taken = ok(app, token, "/api/v1/contacts", body).await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let id = app.open_incident(token, body).await;
     if !qualifiers.is_empty() {
-        ok(
-            app,
+        app.ok(
             token,
             &format!("/api/v1/incidents/{id}/classify"),
             json!({"qualifiers": qualifiers}),
@@ -52,6 +43,12 @@ async fn incident(app: &TestApp, token: &str, incident_type: &str, qualifiers: &
         .await;
     }
     id
+}
+
+/// The dispatcher moves unit `unit` on, which must be accepted; returns the unit.
+async fn set_status(app: &TestApp, dispatcher: &str, unit: &str, body: Value) -> Value {
+    app.ok(dispatcher, &format!("/api/v1/units/{unit}/status"), body)
+        .await
 }
 
 async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
@@ -102,13 +99,9 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 
     // A knife: the Taser crew first, though the nearest unit is closer.
     let knife = incident(&app, &handler, "CRIME_VIOLENCE", &["KNIFE"]).await;
-    let (status, ranked) = app
-        .get(
-            &format!("/api/v1/incidents/{knife}/recommendations"),
-            Some(d),
-        )
+    let ranked = app
+        .get_ok(d, &format!("/api/v1/incidents/{knife}/recommendations"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{ranked}");
     let order: Vec<&str> = ranked
         .as_array()
         .unwrap()
@@ -128,13 +121,13 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert_eq!(ranked[0]["call_sign"], "TANGO1");
 
     // Early dispatch: sent before grading, because it has a place and a type.
-    let assigned = ok(
-        &app,
-        d,
-        &format!("/api/v1/incidents/{knife}/assign"),
-        json!({"unit": taser}),
-    )
-    .await;
+    let assigned = app
+        .ok(
+            d,
+            &format!("/api/v1/incidents/{knife}/assign"),
+            json!({"unit": taser}),
+        )
+        .await;
     assert_eq!(assigned["status"], "dispatched");
 
     // Two dispatchers race to send the armed unit to two incidents: exactly one wins.
@@ -161,14 +154,14 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert!([a, b].contains(&StatusCode::CONFLICT));
 
     // The unit cannot be in two incidents at once.
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/incidents/{gun}/assign"),
-            Some(d),
-            &json!({"unit": taser}),
+            json!({"unit": taser}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert!(
         problem["detail"]
             .as_str()
@@ -178,36 +171,23 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     );
 
     // The status machine: only real moves; at scene is the incident's arrival; all in the log.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/units/{near}/status"),
-            Some(d),
-            &json!({"status": "at_scene"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    ok(
-        &app,
+    app.post_status(
         d,
-        &format!("/api/v1/units/{taser}/status"),
-        json!({"status": "en_route"}),
-    )
-    .await;
-    ok(
-        &app,
-        d,
-        &format!("/api/v1/units/{taser}/status"),
+        &format!("/api/v1/units/{near}/status"),
         json!({"status": "at_scene"}),
+        StatusCode::CONFLICT,
     )
     .await;
+    set_status(&app, d, &taser, json!({"status": "en_route"})).await;
+    set_status(&app, d, &taser, json!({"status": "at_scene"})).await;
     let (_, now) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
         .await;
     assert_eq!(now["status"], "at_scene");
-    let cleared = ok(
+    let cleared = set_status(
         &app,
         d,
-        &format!("/api/v1/units/{taser}/status"),
+        &taser,
         json!({"status": "available", "reason": "suspect detained"}),
     )
     .await;
@@ -240,21 +220,14 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     );
 
     // A late arrival needs the reason the target was missed, and it goes in the log.
-    ok(
-        &app,
-        &handler,
-        &format!("/api/v1/incidents/{gun}/grade"),
-        json!({"grade": "emergency", "rationale": "armed man"}),
-    )
-    .await;
+    app.grade(&handler, &gun, "emergency", "armed man").await;
     let winner = if a.is_success() {
         gun.clone()
     } else {
         other.clone()
     };
     if winner != gun {
-        ok(
-            &app,
+        app.ok(
             d,
             &format!("/api/v1/incidents/{gun}/assign"),
             json!({"unit": near}),
@@ -278,14 +251,14 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         app.get("/api/v1/session", Some(d)).await;
         app.get("/api/v1/session", Some(&handler)).await;
     }
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/units/{on_gun}/status"),
-            Some(d),
-            &json!({"status": "at_scene"}),
+            json!({"status": "at_scene"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "reason");
     assert!(
         problem["detail"]
@@ -294,10 +267,10 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
             .contains("15-minute attendance target was missed"),
         "{problem}"
     );
-    ok(
+    set_status(
         &app,
         d,
-        &format!("/api/v1/units/{on_gun}/status"),
+        &on_gun,
         json!({"status": "at_scene", "reason": "held at a road closure"}),
     )
     .await;
@@ -314,20 +287,19 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 
     // Reassign: the unit on the knife call moves to a more urgent incident in one step.
     let urgent = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
-    ok(
-        &app,
+    app.ok(
         d,
         &format!("/api/v1/incidents/{knife}/assign"),
         json!({"unit": taser}),
     )
     .await;
-    let moved = ok(
-        &app,
-        d,
-        &format!("/api/v1/units/{taser}/reassign"),
-        json!({"incident": urgent, "reason": "life at risk on the other call"}),
-    )
-    .await;
+    let moved = app
+        .ok(
+            d,
+            &format!("/api/v1/units/{taser}/reassign"),
+            json!({"incident": urgent, "reason": "life at risk on the other call"}),
+        )
+        .await;
     assert_eq!(moved["status"], "dispatched");
     let (_, old) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
@@ -350,12 +322,9 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert_eq!(al12["incident"], urgent.as_str());
     assert_eq!(al12["status"], "assigned");
 
-    let (status, units) = app.get("/api/v1/units", Some(d)).await;
-    assert_eq!(status, StatusCode::OK);
+    let units = app.get_ok(d, "/api/v1/units").await;
     assert_eq!(units.as_array().unwrap().len(), 3);
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 
@@ -373,18 +342,12 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     let job = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     let elsewhere = incident(&app, &handler, "CRIME_VIOLENCE", &[]).await;
     app.assess(&handler, &job).await;
-    ok(
-        &app,
-        &handler,
-        &format!("/api/v1/incidents/{job}/grade"),
-        json!({"grade": "priority", "rationale": "fight, no weapons"}),
-    )
-    .await;
+    app.grade(&handler, &job, "priority", "fight, no weapons")
+        .await;
     let (_, seen) = app.get(&format!("/api/v1/incidents/{job}"), Some(d)).await;
     let reference = seen["reference"].as_str().unwrap().to_owned();
     for u in [&first, &second] {
-        ok(
-            &app,
+        app.ok(
             d,
             &format!("/api/v1/incidents/{job}/assign"),
             json!({"unit": u}),
@@ -397,14 +360,14 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     for u in units.as_array().unwrap() {
         assert_eq!(u["incident_reference"], reference.as_str(), "{u}");
     }
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            d,
             &format!("/api/v1/incidents/{elsewhere}/assign"),
-            Some(d),
-            &json!({"unit": first}),
+            json!({"unit": first}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains(&reference), "{problem}");
     assert!(!detail.contains(&job), "no raw id: {problem}");
@@ -433,13 +396,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     );
     let (status, problem) = app.post(&resolve, Some(&auditor), &result).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
-    ok(
-        &app,
-        d,
-        &format!("/api/v1/units/{second}/status"),
-        json!({"status": "available"}),
-    )
-    .await;
+    set_status(&app, d, &second, json!({"status": "available"})).await;
     let (status, problem) = app.post(&resolve, Some(d), &result).await;
     assert_eq!(
         status,
@@ -447,10 +404,10 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         "one unit is still on it: {problem}"
     );
     assert!(problem["detail"].as_str().unwrap().contains("AL31"));
-    ok(
+    set_status(
         &app,
         d,
-        &format!("/api/v1/units/{first}/status"),
+        &first,
         json!({"status": "available", "reason": "Suspect arrested; no injuries"}),
     )
     .await;
@@ -459,14 +416,18 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
         None,
         "no unit is on it any more: the registry forgets its reference"
     );
-    let (status, problem) = app
-        .post(&resolve, Some(d), &json!({"resolution": "  "}))
+    let problem = app
+        .post_status(
+            d,
+            &resolve,
+            json!({"resolution": "  "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "resolution");
 
     let head = app.chain_head().await;
-    let resolved = ok(&app, d, &resolve, result.clone()).await;
+    let resolved = app.ok(d, &resolve, result.clone()).await;
     assert_eq!(resolved["incident"]["status"], "resolved", "{resolved}");
     assert!(app.chain_head().await > head, "the resolution is recorded");
     let (_, units) = app.get("/api/v1/units", Some(d)).await;
@@ -485,9 +446,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
             .unwrap()
             .contains("already resolved")
     );
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 
@@ -502,7 +461,7 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     let far = unit(&app, d, "ZULU9", "response", &["taser"], (53.90, -1.70)).await;
     let near = unit(&app, d, "BRAVO2", "response", &[], (53.7976, -1.5451)).await;
     // A unit that has not reported a position yet can still be sent somewhere unplaced.
-    let blind = ok(&app, d, "/api/v1/units", json!({"call_sign": "ALPHA1", "unit_type": "response", "skills": ["taser"], "station": "Elland Road"})).await["id"]
+    let blind = app.ok(d, "/api/v1/units", json!({"call_sign": "ALPHA1", "unit_type": "response", "skills": ["taser"], "station": "Elland Road"})).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -510,10 +469,8 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     let mut body = controlroom_testkit::contact_body("Man with a knife, caller cannot say where");
     body["incident_type"] = json!("CRIME_VIOLENCE");
     body["location"] = json!({"text": "somewhere near a canal, caller unsure"});
-    let taken = ok(&app, &handler, "/api/v1/contacts", body).await;
-    let id = taken["incident"]["id"].as_str().unwrap().to_owned();
-    ok(
-        &app,
+    let id = app.open_incident(&handler, body).await;
+    app.ok(
         &handler,
         &format!("/api/v1/incidents/{id}/classify"),
         json!({"qualifiers": ["KNIFE"]}),
@@ -521,10 +478,9 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     .await;
 
     let head = app.chain_head().await;
-    let (status, listed) = app
-        .get(&format!("/api/v1/incidents/{id}/recommendations"), Some(d))
+    let listed = app
+        .get_ok(d, &format!("/api/v1/incidents/{id}/recommendations"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
     let listed = listed.as_array().unwrap().clone();
     let order: Vec<&str> = listed
         .iter()
@@ -559,13 +515,13 @@ async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend
     assert_eq!(payload["units"], json!([blind, far, near]));
 
     // And one is sent, with no position ever given.
-    let assigned = ok(
-        &app,
-        d,
-        &format!("/api/v1/incidents/{id}/assign"),
-        json!({"unit": blind}),
-    )
-    .await;
+    let assigned = app
+        .ok(
+            d,
+            &format!("/api/v1/incidents/{id}/assign"),
+            json!({"unit": blind}),
+        )
+        .await;
     assert_eq!(assigned["status"], "dispatched", "{assigned}");
     let (_, units) = app.get("/api/v1/units", Some(d)).await;
     let sent = units

@@ -1,12 +1,10 @@
 //! An acknowledged contact survives the server being killed (SIGKILL) at a random moment,
 //! nothing is half-written, and the audit trail still verifies.
 
-use super::cli::{controlroom, run};
+use super::cli::{run, serve, user_add};
 use controlroom_testkit::{Backend, FreshDatabase, both_backends, contact_body, read};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 use tokio::sync::mpsc;
 
@@ -19,8 +17,8 @@ const PASSWORD: &str = "durable-password-1";
 
 /// Start `controlroom serve` on a free port and wait for its "listening" line.
 async fn start(url: &str, search_dir: &str) -> (Child, String) {
-    let mut child = controlroom()
-        .args([
+    let served = serve(
+        &[
             "serve",
             "--listen",
             "127.0.0.1:0",
@@ -28,21 +26,11 @@ async fn start(url: &str, search_dir: &str) -> (Child, String) {
             url,
             "--search-dir",
             search_dir,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(rest) = line.strip_prefix("Control Room listening on ") {
-            let base = rest.split_whitespace().next().unwrap().to_owned();
-            // Keep draining stdout so the server never blocks on a full pipe.
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (child, base);
-        }
-    }
-    panic!("the server exited before listening");
+        ],
+        &[],
+    )
+    .await;
+    (served.child, served.base)
 }
 
 async fn sign_in(client: &reqwest::Client, base: &str) -> String {
@@ -59,24 +47,17 @@ async fn sign_in(client: &reqwest::Client, base: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
+/// A fresh database with the contact handler `durable`, added by `controlroom user add`.
+async fn with_a_handler(backend: Backend) -> FreshDatabase {
     let db = FreshDatabase::create(backend).await.unwrap();
-    let (code, _, err) = run(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db.url,
-            "--username",
-            "durable",
-            "--role",
-            "contact_handler",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    )
-    .await;
+    let (code, _, err) =
+        user_add(&db.url, "durable", &["--role", "contact_handler"], PASSWORD).await;
     assert_eq!(code, 0, "{err}");
+    db
+}
+
+async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
+    let db = with_a_handler(backend).await;
 
     let search = tempfile::tempdir().unwrap();
     let search_dir = search.path().display().to_string();
@@ -169,23 +150,7 @@ async fn acknowledged_contacts_survive_sigkill(backend: Backend) {
 /// search index, no shutdown); after a restart the search finds both, every time: the index
 /// catches up with the audit log from the last sequence it holds before taking calls.
 async fn a_marker_written_just_before_sigkill_is_found_after_restart(backend: Backend) {
-    let db = FreshDatabase::create(backend).await.unwrap();
-    let (code, _, err) = run(
-        &[
-            "user",
-            "add",
-            "--database-url",
-            &db.url,
-            "--username",
-            "durable",
-            "--role",
-            "contact_handler",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
+    let db = with_a_handler(backend).await;
     let search = tempfile::tempdir().unwrap();
     let search_dir = search.path().display().to_string();
     let client = reqwest::Client::new();

@@ -8,23 +8,53 @@ use serde_json::{Value, json};
 
 both_backends!(a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards);
 
+/// A THRIVE assessment: the level and reason of each factor (threat, harm, risk,
+/// investigation, vulnerability, engagement) and the National Decision Model's five answers
+/// (information, assessment, powers and policy, options, action).
+fn thrive_body(factors: [(&str, &str); 6], ndm: [&str; 5]) -> Value {
+    let mut body: serde_json::Map<String, Value> = controlroom_domain::assessment::THRIVE_FACTORS
+        .iter()
+        .zip(factors)
+        .map(|(name, (level, reason))| {
+            (
+                (*name).to_owned(),
+                json!({"level": level, "reason": reason}),
+            )
+        })
+        .collect();
+    let [information, assessment, powers_and_policy, options, action] = ndm;
+    body.insert(
+        "ndm".to_owned(),
+        json!({
+            "information": information,
+            "assessment": assessment,
+            "powers_and_policy": powers_and_policy,
+            "options": options,
+            "action": action,
+        }),
+    );
+    Value::Object(body)
+}
+
+/// The domestic abuse call's THRIVE, with threat, harm, risk and vulnerability at `level`.
 fn thrive(level: &str) -> Value {
-    let f = |reason: &str| json!({"level": level, "reason": reason});
-    json!({
-        "threat": f("ex-partner at the door threatening to kill her"),
-        "harm": f("previous injuries; serious harm likely"),
-        "risk": f("risk is immediate while he is there"),
-        "investigation": {"level": "medium", "reason": "offences disclosed, body-worn video needed"},
-        "vulnerability": f("two children in the house"),
-        "engagement": {"level": "medium", "reason": "victim wants police to attend"},
-        "ndm": {
-            "information": "caller's account, two previous DA incidents",
-            "assessment": "immediate threat to life",
-            "powers_and_policy": "DA policy, s.17 PACE entry to save life",
-            "options": "emergency attendance; advise caller to stay locked in",
-            "action": "emergency grade, DASH on scene"
-        }
-    })
+    thrive_body(
+        [
+            (level, "ex-partner at the door threatening to kill her"),
+            (level, "previous injuries; serious harm likely"),
+            (level, "risk is immediate while he is there"),
+            ("medium", "offences disclosed, body-worn video needed"),
+            (level, "two children in the house"),
+            ("medium", "victim wants police to attend"),
+        ],
+        [
+            "caller's account, two previous DA incidents",
+            "immediate threat to life",
+            "DA policy, s.17 PACE entry to save life",
+            "emergency attendance; advise caller to stay locked in",
+            "emergency grade, DASH on scene",
+        ],
+    )
 }
 
 async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(backend: Backend) {
@@ -224,14 +254,14 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
 
     // A unit attends (late), and the recorder records the crime the close will cite.
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
-    let (status, unit) = app
-        .post(
+    let unit = app
+        .post_status(
+            &dispatcher,
             "/api/v1/units",
-            Some(&dispatcher),
-            &json!({"call_sign": "AL21", "unit_type": "response", "station": "Chapeltown"}),
+            json!({"call_sign": "AL21", "unit_type": "response", "station": "Chapeltown"}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{unit}");
     let unit_id = unit["id"].as_str().unwrap();
     let (status, sent) = app
         .post(
@@ -302,27 +332,15 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(closed["incident"]["status"], "closed");
 
     // Everything is in the audit trail and replays.
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    for kind in [
+    app.assert_audited(&[
         "incident_classified",
         "thrive_assessed",
         "vulnerability_recorded",
         "dash_completed",
         "caller_signposted",
-    ] {
-        assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
-    }
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    ])
+    .await;
+    app.verify_audit_trail().await;
     app.finish().await;
 }
 
@@ -336,19 +354,16 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
     .unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let reference = dir.path().display().to_string();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let serve = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db,
+        "--reference-dir",
+        &reference,
+    ];
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("incident-types.psv:3"), "{err}");
     assert!(err.contains("category SKY is not defined"), "{err}");
@@ -358,19 +373,7 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
         "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n",
     )
     .unwrap();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2);
     assert!(
         err.contains("incident-types.psv:2") && err.contains("duplicate code MISSING_PERSON"),
@@ -387,19 +390,7 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
         "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n",
     )
     .unwrap();
-    let (code, _, err) = run(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &db,
-            "--reference-dir",
-            &reference,
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2);
     assert!(
         err.contains("grading-policy.psv:2") && err.contains("qualifier NUKE is not defined"),
@@ -411,22 +402,23 @@ both_backends!(repeats_found_by_the_intelligence_check_raise_the_recommendation)
 
 /// THRIVE with every factor low: on its own, resolution without deployment.
 fn thrive_low() -> Value {
-    let f = |reason: &str| json!({"level": "low", "reason": reason});
-    json!({
-        "threat": f("no threat now"),
-        "harm": f("property only"),
-        "risk": f("no risk of it happening again tonight"),
-        "investigation": f("no CCTV or witnesses"),
-        "vulnerability": f("caller not vulnerable"),
-        "engagement": f("happy to be dealt with by phone"),
-        "ndm": {
-            "information": "caller's account",
-            "assessment": "low threat, harm and risk",
-            "powers_and_policy": "graded response",
-            "options": "resolution without deployment",
-            "action": "crime recorded by phone"
-        }
-    })
+    thrive_body(
+        [
+            ("low", "no threat now"),
+            ("low", "property only"),
+            ("low", "no risk of it happening again tonight"),
+            ("low", "no CCTV or witnesses"),
+            ("low", "caller not vulnerable"),
+            ("low", "happy to be dealt with by phone"),
+        ],
+        [
+            "caller's account",
+            "low threat, harm and risk",
+            "graded response",
+            "resolution without deployment",
+            "crime recorded by phone",
+        ],
+    )
 }
 
 /// The repeat counts the intelligence check finds (the same caller's phone, the same address

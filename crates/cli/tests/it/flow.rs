@@ -35,35 +35,30 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     assert_eq!(joined["incident"]["contacts"].as_array().unwrap().len(), 2);
 
     // Log entries, including a correction that leaves the original as written.
-    let (status, log) = app
-        .post(
+    let log = app
+        .post_status(
+            &handler,
             &format!("/api/v1/incidents/{id}/log"),
-            Some(&handler),
-            &json!({"text": "Suspect in red jacket"}),
+            json!({"text": "Suspect in red jacket"}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{log}");
     assert_eq!(log["log_entry"], 1);
-    let (status, log) = app
-        .post(
+    let log = app
+        .post_status(
+            &handler,
             &format!("/api/v1/incidents/{id}/log"),
-            Some(&handler),
-            &json!({"text": "Correction: blue jacket", "corrects": 1}),
+            json!({"text": "Correction: blue jacket", "corrects": 1}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{log}");
     assert_eq!(log["incident"]["log"][0]["text"], "Suspect in red jacket");
     assert_eq!(log["incident"]["log"][1]["corrects"], 1);
 
     // Grade, close, reopen, grade again, close again.
-    let (status, graded) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/grade"),
-            Some(&handler),
-            &json!({"grade": "emergency", "rationale": "Weapon seen; risk to life"}),
-        )
+    let graded = app
+        .grade(&handler, &id, "emergency", "Weapon seen; risk to life")
         .await;
-    assert_eq!(status, StatusCode::OK, "{graded}");
     assert_eq!(graded["incident"]["status"], "graded");
     assert_eq!(graded["incident"]["grade"], "emergency");
     let close = json!({
@@ -140,22 +135,21 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
         closed["incident"]["closure"]["qualifiers"],
         json!(["KNIFE"])
     );
-    let (status, reopened) = app
-        .post(
+    let reopened = app
+        .post_status(
+            &handler,
             &format!("/api/v1/incidents/{id}/reopen"),
-            Some(&handler),
-            &json!({"reason": "Victim rang back: second suspect"}),
+            json!({"reason": "Victim rang back: second suspect"}),
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{reopened}");
     assert_eq!(reopened["incident"]["status"], "open");
     assert!(reopened["incident"]["closure"].is_null());
 
     // Read it back: everything is there, with who and when.
-    let (status, incident) = app
-        .get(&format!("/api/v1/incidents/{id}"), Some(&handler))
+    let incident = app
+        .get_ok(&handler, &format!("/api/v1/incidents/{id}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{incident}");
     let history: Vec<_> = incident["history"]
         .as_array()
         .unwrap()
@@ -175,10 +169,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     let other = app.take_999(&handler, "Noise complaint").await;
     let other_ref = other["incident"]["reference"].as_str().unwrap();
     assert!(other_ref.ends_with("-0002"), "{other_ref}");
-    let (status, list) = app
-        .get("/api/v1/incidents?status=open", Some(&handler))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = app.get_ok(&handler, "/api/v1/incidents?status=open").await;
     assert_eq!(list["count"], 2);
     assert_eq!(list["incidents"][0]["reference"], other_ref, "newest first");
     let (_, graded_list) = app
@@ -202,7 +193,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     assert_eq!(one["count"], 1);
 
     // Every read of personal data is in the audit trail, after the chain still verifies.
-    let consulted = app.app.store.audit_records(0, 10_000).await.unwrap();
+    let consulted = app.audit_records().await;
     assert!(consulted.iter().any(|r| r.record.kind == "incident_viewed"
         && r.record.stream == format!("incident/{id}")
         && r.record.actor == "handler"));
@@ -211,9 +202,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
             .iter()
             .any(|r| r.record.kind == "incidents_listed")
     );
-    let verified = controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    let verified = app.verify_audit_trail().await;
     assert_eq!(verified.incidents, 2);
     app.finish().await;
 }
@@ -247,8 +236,7 @@ async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let (status, _) = app.post("/api/v1/users", Some(&admin), &new_user).await;
     assert_eq!(status, StatusCode::CONFLICT, "the same username twice");
-    let (status, users) = app.get("/api/v1/users", Some(&admin)).await;
-    assert_eq!(status, StatusCode::OK);
+    let users = app.get_ok(&admin, "/api/v1/users").await;
     assert!(
         users
             .as_array()
@@ -274,35 +262,31 @@ async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
         .get(&format!("/api/v1/incidents/{id}"), Some(&auditor))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/grade"),
-            Some(&auditor),
-            &json!({"grade": "priority", "rationale": "x"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, verified) = app.get("/api/v1/audit/verify", Some(&auditor)).await;
-    assert_eq!(status, StatusCode::OK, "{verified}");
+    app.post_status(
+        &auditor,
+        &format!("/api/v1/incidents/{id}/grade"),
+        json!({"grade": "priority", "rationale": "x"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let verified = app.get_ok(&auditor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true);
 
     // A crime recorder writes to the log but does not grade or close.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/log"),
-            Some(&recorder),
-            &json!({"text": "Crime number to follow"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/close"),
-            Some(&recorder),
-            &json!({"closing_code": "x", "resolution": "y"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.post_status(
+        &recorder,
+        &format!("/api/v1/incidents/{id}/log"),
+        json!({"text": "Crime number to follow"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    app.post_status(
+        &recorder,
+        &format!("/api/v1/incidents/{id}/close"),
+        json!({"closing_code": "x", "resolution": "y"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
 
     // No token, or a made-up one: 401 with a way forward.
     let (status, problem) = app.get("/api/v1/incidents", None).await;

@@ -10,86 +10,69 @@ both_backends!(intelligence_checks_find_what_the_force_knows);
 both_backends!(intelligence_duplicates_and_history_match_by_uprn_first);
 both_backends!(intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there);
 
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
 async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
     let t = token.as_str();
 
-    let smith = post(&app, t, "/api/v1/people", json!({"names": ["John Smith", "Johnny Smith"], "date_of_birth": "1980-04-02", "phones": ["07700 900123"], "addresses": ["12 Briggate, Leeds"]})).await;
+    let smith = app.ok(t, "/api/v1/people", json!({"names": ["John Smith", "Johnny Smith"], "date_of_birth": "1980-04-02", "phones": ["07700 900123"], "addresses": ["12 Briggate, Leeds"]})).await;
     let smith_id = smith["id"].as_str().unwrap().to_owned();
     assert_eq!(
         smith["details"]["phones"][0], "+447700900123",
         "stored in E.164"
     );
-    let khan = post(
-        &app,
-        t,
-        "/api/v1/people",
-        json!({"names": ["Mohammed Khan"], "age_from": 30, "age_to": 40}),
-    )
-    .await;
+    let khan = app
+        .ok(
+            t,
+            "/api/v1/people",
+            json!({"names": ["Mohammed Khan"], "age_from": 30, "age_to": 40}),
+        )
+        .await;
     let khan_id = khan["id"].as_str().unwrap().to_owned();
-    let car = post(
-        &app,
-        t,
-        "/api/v1/vehicles",
-        json!({"vrm": "ab12 cde", "make": "Ford", "model": "Focus", "colour": "silver"}),
-    )
-    .await;
+    let car = app
+        .ok(
+            t,
+            "/api/v1/vehicles",
+            json!({"vrm": "ab12 cde", "make": "Ford", "model": "Focus", "colour": "silver"}),
+        )
+        .await;
     assert_eq!(car["details"]["vrm"], "AB12CDE");
-    let flat = post(&app, t, "/api/v1/locations", json!({"address": "Flat 2, 19 Harehills Lane, Leeds", "postcode": "ls8 4ha", "lat": 53.8121, "lon": -1.5178})).await;
+    let flat = app.ok(t, "/api/v1/locations", json!({"address": "Flat 2, 19 Harehills Lane, Leeds", "postcode": "ls8 4ha", "lat": 53.8121, "lon": -1.5178})).await;
     let flat_id = flat["id"].as_str().unwrap().to_owned();
     assert_eq!(flat["details"]["postcode"], "LS8 4HA");
 
     // Markers: a current one and history kept.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/records/person/{smith_id}/markers"),
-            Some(t),
-            &json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    post(&app, t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
+    app.post_status(
+        t,
+        &format!("/api/v1/records/person/{smith_id}/markers"),
+        json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    app.ok(t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
 
     // Each spelling variant finds its record.
-    for name in [
-        "John Smith",
-        "Jon Smyth",
-        "Jhon Smith",
-        "JOHN SMITHE",
-        "johnny smith",
+    for (name, id) in [
+        ("John Smith", &smith_id),
+        ("Jon Smyth", &smith_id),
+        ("Jhon Smith", &smith_id),
+        ("JOHN SMITHE", &smith_id),
+        ("johnny smith", &smith_id),
+        ("Muhammad Khan", &khan_id),
+        ("Mohamed Khan", &khan_id),
     ] {
-        let found = post(&app, t, "/api/v1/search", json!({"name": name})).await;
-        assert_eq!(
-            found["people"][0]["id"],
-            smith_id.as_str(),
-            "{name}: {found}"
-        );
-    }
-    for name in ["Muhammad Khan", "Mohamed Khan"] {
-        assert_eq!(
-            post(&app, t, "/api/v1/search", json!({"name": name})).await["people"][0]["id"],
-            khan_id.as_str(),
-            "{name}"
-        );
+        let found = app.ok(t, "/api/v1/search", json!({"name": name})).await;
+        assert_eq!(found["people"][0]["id"], id.as_str(), "{name}: {found}");
     }
     // What tells two people of one name apart comes with each: a date of birth, or an age.
-    let found = post(&app, t, "/api/v1/search", json!({"name": "John Smith"})).await;
+    let found = app
+        .ok(t, "/api/v1/search", json!({"name": "John Smith"}))
+        .await;
     assert_eq!(found["people"][0]["born"], "1980-04-02", "{found}");
     // The consultation record names what the answer showed (DPA 2018 s.62), not only a count.
     let consulted = app
-        .app
-        .store
-        .audit_records(0, 100_000)
+        .audit_records()
         .await
-        .unwrap()
         .into_iter()
         .rev()
         .find(|r| r.record.kind == "intelligence_check")
@@ -106,15 +89,17 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         consulted.record.payload.contains("John Smith"),
         "markers shown are named"
     );
-    let found = post(&app, t, "/api/v1/search", json!({"name": "Mohammed Khan"})).await;
+    let found = app
+        .ok(t, "/api/v1/search", json!({"name": "Mohammed Khan"}))
+        .await;
     assert_eq!(found["people"][0]["born"], "age 30-40", "{found}");
-    let by_age = post(
-        &app,
-        t,
-        "/api/v1/search",
-        json!({"name": "Muhammad Khan", "age_from": 30, "age_to": 40}),
-    )
-    .await;
+    let by_age = app
+        .ok(
+            t,
+            "/api/v1/search",
+            json!({"name": "Muhammad Khan", "age_from": 30, "age_to": 40}),
+        )
+        .await;
     assert_eq!(by_age["people"][0]["id"], khan_id.as_str());
     // Each phone format finds its record.
     for phone in [
@@ -124,32 +109,32 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         "+44 (0)7700 900123",
         "0044 7700 900123",
     ] {
-        let found = post(&app, t, "/api/v1/search", json!({"phone": phone})).await;
+        let found = app.ok(t, "/api/v1/search", json!({"phone": phone})).await;
         assert_eq!(found["phone"][0]["id"], smith_id.as_str(), "{phone}");
     }
     // Each registration format finds its vehicle.
     for vrm in ["AB12CDE", "ab12 cde", "AB12 CDE", " ab12cde "] {
         assert_eq!(
-            post(&app, t, "/api/v1/search", json!({"vrm": vrm})).await["vehicles"][0]["id"],
+            app.ok(t, "/api/v1/search", json!({"vrm": vrm})).await["vehicles"][0]["id"],
             car["id"],
             "{vrm}"
         );
     }
     // Property by serial number, however it is written.
-    let phone = post(
-        &app,
-        t,
-        "/api/v1/property",
-        json!({"description": "Black iPhone 13", "serial": "35-209900-176148-1"}),
-    )
-    .await;
+    let phone = app
+        .ok(
+            t,
+            "/api/v1/property",
+            json!({"description": "Black iPhone 13", "serial": "35-209900-176148-1"}),
+        )
+        .await;
     for serial in [
         "352099001761481",
         "35 209900 176148 1",
         "35-209900-176148-1",
     ] {
         assert_eq!(
-            post(&app, t, "/api/v1/search", json!({"serial": serial})).await["property"][0]["id"],
+            app.ok(t, "/api/v1/search", json!({"serial": serial})).await["property"][0]["id"],
             phone["id"],
             "{serial}"
         );
@@ -158,21 +143,24 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     // Locations by postcode, partial postcode, words and distance.
     for location in ["LS8 4HA", "ls84ha", "LS8", "Harehills Lane"] {
         assert_eq!(
-            post(&app, t, "/api/v1/search", json!({"location": location})).await["locations"][0]["id"],
+            app.ok(t, "/api/v1/search", json!({"location": location}))
+                .await["locations"][0]["id"],
             flat_id.as_str(),
             "{location}"
         );
     }
-    let near = post(
-        &app,
-        t,
-        "/api/v1/search",
-        json!({"near_lat": 53.8125, "near_lon": -1.5180, "near_metres": 100}),
-    )
-    .await;
+    let near = app
+        .ok(
+            t,
+            "/api/v1/search",
+            json!({"near_lat": 53.8125, "near_lon": -1.5180, "near_metres": 100}),
+        )
+        .await;
     assert_eq!(near["locations"][0]["id"], flat_id.as_str());
     // Markers come with what was found.
-    let found = post(&app, t, "/api/v1/search", json!({"name": "John Smith"})).await;
+    let found = app
+        .ok(t, "/api/v1/search", json!({"name": "John Smith"}))
+        .await;
     assert_eq!(found["markers"][0]["kind"], "weapons");
     assert_eq!(found["markers"][0]["expired"], false);
 
@@ -181,24 +169,22 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     first["caller"]["phone"] = json!("07700 900123");
     first["location"] =
         json!({"text": "Flat 2, 19 Harehills Lane, Leeds", "lat": 53.8121, "lon": -1.5178});
-    let earlier = post(&app, t, "/api/v1/contacts", first.clone()).await;
+    let earlier = app.ok(t, "/api/v1/contacts", first.clone()).await;
     let earlier_id = earlier["incident"]["id"].as_str().unwrap().to_owned();
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/records/person/{smith_id}/links"),
         json!({"to_kind": "incident", "to_id": earlier_id, "role": "suspect"}),
     )
     .await;
-    let now = post(&app, t, "/api/v1/contacts", first).await;
-    let now_id = now["incident"]["id"].as_str().unwrap().to_owned();
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{now_id}/intelligence"),
-        json!({"name": "Jon Smyth", "phone": "+44 7700 900123", "location": "LS8 4HA"}),
-    )
-    .await;
+    let now_id = app.open_incident(t, first).await;
+    let check = app
+        .ok(
+            t,
+            &format!("/api/v1/incidents/{now_id}/intelligence"),
+            json!({"name": "Jon Smyth", "phone": "+44 7700 900123", "location": "LS8 4HA"}),
+        )
+        .await;
     assert_eq!(check["people"][0]["id"], smith_id.as_str());
     assert!(
         check["history"]
@@ -233,13 +219,13 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     );
 
     // Same event: this call joins the earlier incident and closes as a duplicate.
-    let joined = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{now_id}/duplicate"),
-        json!({"of": earlier_id}),
-    )
-    .await;
+    let joined = app
+        .ok(
+            t,
+            &format!("/api/v1/incidents/{now_id}/duplicate"),
+            json!({"of": earlier_id}),
+        )
+        .await;
     assert_eq!(joined["incident"]["status"], "closed");
     assert_eq!(
         joined["incident"]["closure"]["closing_code"],
@@ -261,9 +247,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "already closed");
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
 
     // A change through the API is findable by its new values at once.
     let response = app
@@ -276,21 +260,21 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(
-        post(&app, t, "/api/v1/search", json!({"phone": "0113 4960000"})).await["phone"][0]["id"],
+        app.ok(t, "/api/v1/search", json!({"phone": "0113 4960000"}))
+            .await["phone"][0]["id"],
         khan_id.as_str()
     );
 
     // Merge and unmerge: links stay, every step is audited.
-    let dupe = post(
-        &app,
-        t,
-        "/api/v1/people",
-        json!({"names": ["J Smith"], "phones": ["07700 900555"]}),
-    )
-    .await;
+    let dupe = app
+        .ok(
+            t,
+            "/api/v1/people",
+            json!({"names": ["J Smith"], "phones": ["07700 900555"]}),
+        )
+        .await;
     let dupe_id = dupe["id"].as_str().unwrap().to_owned();
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/records/person/{dupe_id}/links"),
         json!({"to_kind": "incident", "to_id": now_id, "role": "caller"}),
@@ -306,17 +290,15 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let sergeant = app.signed_in("sergeant", "supervisor").await;
-    post(
-        &app,
+    app.ok(
         &sergeant,
         &format!("/api/v1/people/{dupe_id}/merge"),
         json!({"into": smith_id, "reason": "same DOB and address confirmed by PNC"}),
     )
     .await;
-    let (status, merged) = app
-        .get(&format!("/api/v1/records/person/{smith_id}"), Some(t))
+    let merged = app
+        .get_ok(t, &format!("/api/v1/records/person/{smith_id}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{merged}");
     assert_eq!(merged["merged"][0], dupe_id.as_str());
     let links = merged["links"].as_array().unwrap();
     assert!(
@@ -326,8 +308,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         "the merged record's links are read through: {merged}"
     );
     assert!(links.iter().any(|l| l["role"] == "suspect"));
-    post(
-        &app,
+    app.ok(
         &sergeant,
         &format!("/api/v1/people/{dupe_id}/unmerge"),
         json!({"reason": "PNC check was wrong: different people"}),
@@ -355,16 +336,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
             .any(|l| l["role"] == "caller"),
         "its own link is still there"
     );
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 100_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    for kind in [
+    app.assert_audited(&[
         "person_recorded",
         "marker_added",
         "record_linked",
@@ -372,20 +344,18 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         "person_unmerged",
         "record_viewed",
         "intelligence_check",
-    ] {
-        assert!(kinds.contains(&kind.to_owned()), "{kind} is audited");
-    }
+    ])
+    .await;
 
     // A search never returns records to a role that may not see them.
     let admin = app.signed_in("admin", "admin").await;
-    let (status, _) = app
-        .post(
-            "/api/v1/search",
-            Some(&admin),
-            &json!({"name": "John Smith"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.post_status(
+        &admin,
+        "/api/v1/search",
+        json!({"name": "John Smith"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let (status, _) = app
         .get(&format!("/api/v1/records/person/{smith_id}"), Some(&admin))
         .await;
@@ -397,7 +367,8 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .unwrap();
     assert!(rebuilt >= 8, "{rebuilt}");
     assert_eq!(
-        post(&app, t, "/api/v1/search", json!({"name": "Jon Smyth"})).await["people"][0]["id"],
+        app.ok(t, "/api/v1/search", json!({"name": "Jon Smyth"}))
+            .await["people"][0]["id"],
         smith_id.as_str()
     );
     app.finish().await;
@@ -406,8 +377,18 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
 async fn call_at(app: &TestApp, t: &str, location: Value) -> String {
     let mut body = controlroom_testkit::contact_body("Shouting and banging next door");
     body["location"] = location;
-    let taken = post(app, t, "/api/v1/contacts", body).await;
+    let taken = app.ok(t, "/api/v1/contacts", body).await;
     taken["incident"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The intelligence check on an incident, with nothing but what the incident holds.
+async fn check_at(app: &TestApp, t: &str, incident: &str) -> Value {
+    app.ok(
+        t,
+        &format!("/api/v1/incidents/{incident}/intelligence"),
+        json!({}),
+    )
+    .await
 }
 
 fn ids_of(list: &Value) -> Vec<String> {
@@ -437,13 +418,7 @@ async fn intelligence_duplicates_and_history_match_by_uprn_first(backend: Backen
         json!({"text": "14 Harehils Ln", "lat": 53.8125, "lon": -1.5178, "uprn": "72001234"}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{again}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &again).await;
     let duplicates = &check["possible_duplicates"];
     assert_eq!(
         ids_of(duplicates),
@@ -468,13 +443,7 @@ async fn intelligence_duplicates_and_history_match_by_uprn_first(backend: Backen
         json!({"text": "14 Harehils Ln", "uprn": "0072001234"}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{typed}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &typed).await;
     assert_eq!(
         ids_of(&check["possible_duplicates"]),
         [again.clone(), first.clone()],
@@ -495,32 +464,19 @@ async fn intelligence_duplicates_and_history_match_by_uprn_first(backend: Backen
         json!({"text": "14 Harehils Ln", "lat": 53.8300, "lon": -1.5000, "uprn": "72001234"}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{far}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &far).await;
     assert!(
         ids_of(&check["possible_duplicates"]).contains(&first),
         "a wrong position does not hide the same address: {check}"
     );
     // Once the first is closed as a duplicate, it is no longer offered.
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/incidents/{again}/duplicate"),
         json!({"of": first}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{typed}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &typed).await;
     assert!(
         !ids_of(&check["possible_duplicates"]).contains(&again),
         "closed: {check}"
@@ -535,44 +491,40 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
     let token = app.signed_in("handler", "contact_handler").await;
     let t = token.as_str();
 
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            t,
             "/api/v1/locations",
-            Some(t),
-            &json!({"address": "14 Harehills Lane, Leeds", "uprn": "72-001"}),
+            json!({"address": "14 Harehills Lane, Leeds", "uprn": "72-001"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem.to_string().contains("uprn"), "{problem}");
 
-    let house = post(
-        &app,
-        t,
-        "/api/v1/locations",
-        json!({"address": "14 Harehills Lane, Leeds", "uprn": "0072001234"}),
-    )
-    .await;
+    let house = app
+        .ok(
+            t,
+            "/api/v1/locations",
+            json!({"address": "14 Harehills Lane, Leeds", "uprn": "0072001234"}),
+        )
+        .await;
     assert_eq!(house["details"]["uprn"], "72001234", "{house}");
     let house_id = house["id"].as_str().unwrap().to_owned();
-    post(
-        &app,
-        t,
+    app.ok(t,
         &format!("/api/v1/records/location/{house_id}/markers"),
         json!({"kind": "officer_safety", "reason": "dogs", "source": "INT-2026-0099", "review_by": "2030-01-01"}),
     )
     .await;
     // A record with no UPRN, found by its position.
-    let yard = post(
-        &app,
-        t,
-        "/api/v1/locations",
-        json!({"address": "Yard behind Roundhay Road", "lat": 53.8000, "lon": -1.5300}),
-    )
-    .await;
+    let yard = app
+        .ok(
+            t,
+            "/api/v1/locations",
+            json!({"address": "Yard behind Roundhay Road", "lat": 53.8000, "lon": -1.5300}),
+        )
+        .await;
     let yard_id = yard["id"].as_str().unwrap().to_owned();
-    post(
-        &app,
-        t,
+    app.ok(t,
         &format!("/api/v1/records/location/{yard_id}/markers"),
         json!({"kind": "weapons", "reason": "machete kept in the shed", "source": "INT-2026-0100", "review_by": "2030-01-01"}),
     )
@@ -585,13 +537,7 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
         json!({"text": "14 Harehils Ln", "lat": 53.8400, "lon": -1.4800, "uprn": "72001234"}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{call}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &call).await;
     assert_eq!(check["locations"][0]["id"], house_id.as_str(), "{check}");
     let markers = check["markers"].as_array().unwrap();
     assert_eq!(markers.len(), 1, "{check}");
@@ -607,22 +553,24 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
     );
     // The dispatch board sees it beside the incident too.
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
-    let (status, warnings) = app
-        .get(
-            &format!("/api/v1/warnings?incidents={call}"),
-            Some(&dispatcher),
-        )
+    let warnings = app
+        .get_ok(&dispatcher, &format!("/api/v1/warnings?incidents={call}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{warnings}");
     assert_eq!(warnings[0]["warnings"][0]["reason"], "dogs", "{warnings}");
 
     // A search by UPRN alone, outside any call.
-    let found = post(&app, t, "/api/v1/search", json!({"uprn": "72001234"})).await;
-    assert_eq!(found["markers"][0]["reason"], "dogs", "{found}");
-    let (status, problem) = app
-        .post("/api/v1/search", Some(t), &json!({"uprn": "0"}))
+    let found = app
+        .ok(t, "/api/v1/search", json!({"uprn": "72001234"}))
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(found["markers"][0]["reason"], "dogs", "{found}");
+    let problem = app
+        .post_status(
+            t,
+            "/api/v1/search",
+            json!({"uprn": "0"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     assert!(problem.to_string().contains("uprn"), "{problem}");
 
     // No UPRN on the call: the record 20 m from its position is found by distance.
@@ -632,13 +580,7 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
         json!({"text": "Roundhay Road, by the yard", "lat": 53.80018, "lon": -1.5300}),
     )
     .await;
-    let check = post(
-        &app,
-        t,
-        &format!("/api/v1/incidents/{near}/intelligence"),
-        json!({}),
-    )
-    .await;
+    let check = check_at(&app, t, &near).await;
     let markers = check["markers"].as_array().unwrap();
     assert_eq!(markers.len(), 1, "{check}");
     assert_eq!(markers[0]["reason"], "machete kept in the shed");

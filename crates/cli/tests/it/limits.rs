@@ -9,12 +9,6 @@ use serde_json::{Value, json};
 
 both_backends!(over_long_input_is_refused_naming_the_limit_and_nothing_is_saved);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
 fn long(n: usize) -> String {
     "x".repeat(n)
 }
@@ -26,7 +20,9 @@ async fn over_long_input_is_refused_naming_the_limit_and_nothing_is_saved(backen
     let h = handler.as_str();
     let taken = app.take_999(h, "Fight in the street").await;
     let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
-    let person = ok(&app, h, "/api/v1/people", json!({"names": ["Jane Doe"]})).await;
+    let person = app
+        .ok(h, "/api/v1/people", json!({"names": ["Jane Doe"]}))
+        .await;
     let person_id = person["id"].as_str().unwrap().to_owned();
 
     let contact = |edit: &dyn Fn(&mut Value)| {
@@ -189,19 +185,9 @@ async fn over_long_input_is_refused_naming_the_limit_and_nothing_is_saved(backen
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
-    ok(
-        &app,
-        h,
-        "/api/v1/people",
-        json!({"names": [long(limits::NAME)]}),
-    )
-    .await;
-    ok(
-        &app,
-        &recorder,
-        "/api/v1/crimes",
-        crime(long(limits::NARRATIVE)),
-    )
-    .await;
+    app.ok(h, "/api/v1/people", json!({"names": [long(limits::NAME)]}))
+        .await;
+    app.ok(&recorder, "/api/v1/crimes", crime(long(limits::NARRATIVE)))
+        .await;
     app.finish().await;
 }

@@ -6,7 +6,7 @@
 use controlroom_app::Settings;
 use controlroom_app::map::MapSettings;
 use controlroom_store::TileSource;
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, header};
 use reqwest::StatusCode;
 use std::sync::Arc;
 
@@ -147,22 +147,14 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     let (status, _) = t.get("/api/v1/map", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let answer = t.client.get(t.url("/signin")).send().await.unwrap();
-    let csp = answer.headers()["content-security-policy"]
-        .to_str()
-        .unwrap();
+    let csp = header(&answer, "content-security-policy");
     assert!(
         csp.contains("img-src 'self' data: https://tiles.force.example;"),
         "{csp}"
     );
     assert!(csp.contains("script-src 'self';"), "{csp}");
     // No tile file: nothing at /tiles.
-    let answer = t
-        .client
-        .get(t.url("/tiles/2/1/0"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let answer = t.get_response("/tiles/2/1/0", &token).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     t.finish().await;
 }

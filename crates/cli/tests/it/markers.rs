@@ -10,35 +10,15 @@ both_backends!(markers_are_withdrawn_with_a_reason_and_kept_on_the_record);
 both_backends!(the_board_shows_the_markers_that_concern_each_incident);
 both_backends!(people_and_vehicles_linked_to_an_incident_are_listed_with_their_role);
 
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
-async fn audited(app: &TestApp, kind: &str) -> Vec<Value> {
-    app.app
-        .store
-        .audit_records(0, 100_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.record.kind == kind)
-        .map(|r| serde_json::from_str(&r.record.payload).unwrap())
-        .collect()
-}
-
 /// A person with two markers (weapons, then drugs); returns the person's id.
 async fn marked_person(app: &TestApp, t: &str, name: &str) -> String {
-    let person = post(app, t, "/api/v1/people", json!({"names": [name]})).await;
+    let person = app.ok(t, "/api/v1/people", json!({"names": [name]})).await;
     let id = person["id"].as_str().unwrap().to_owned();
     for (kind, reason) in [
         ("weapons", "carried a knife at last arrest"),
         ("drugs", "supplies from the address"),
     ] {
-        post(
-            app,
-            t,
+        app.ok(t,
             &format!("/api/v1/records/person/{id}/markers"),
             json!({"kind": kind, "reason": reason, "source": "INT-2026-0042", "review_by": "2030-01-01"}),
         )
@@ -48,10 +28,9 @@ async fn marked_person(app: &TestApp, t: &str, name: &str) -> String {
 }
 
 async fn log_texts(app: &TestApp, t: &str, incident: &str) -> Vec<String> {
-    let (status, body) = app
-        .get(&format!("/api/v1/incidents/{incident}"), Some(t))
+    let body = app
+        .get_ok(t, &format!("/api/v1/incidents/{incident}"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     body["log"]
         .as_array()
         .unwrap()
@@ -74,16 +53,11 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
     assert!(shown["markers"][1].get("withdrawn").is_none(), "{shown}");
 
     // A withdrawal needs its reason and a marker that exists, from a role that may write.
-    let (status, problem) = app
-        .post(&withdraw("2"), Some(t), &json!({"reason": "  "}))
+    app.invalid(t, &withdraw("2"), json!({"reason": "  "}), "reason")
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(problem["field"], "reason");
-    let (status, problem) = app
-        .post(&withdraw("3"), Some(t), &json!({"reason": "wrong man"}))
+    let problem = app
+        .invalid(t, &withdraw("3"), json!({"reason": "wrong man"}), "number")
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(problem["field"], "number");
     assert!(
         problem["detail"]
             .as_str()
@@ -91,15 +65,21 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
             .contains("Carl Benson has no warning marker number 3"),
         "{problem}"
     );
-    let (status, _) = app
-        .post(&withdraw("two"), Some(t), &json!({"reason": "wrong man"}))
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.post_status(
+        t,
+        &withdraw("two"),
+        json!({"reason": "wrong man"}),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     let auditor = app.signed_in("auditor", "auditor").await;
-    let (status, problem) = app
-        .post(&withdraw("2"), Some(&auditor), &json!({"reason": "x"}))
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    app.post_status(
+        &auditor,
+        &withdraw("2"),
+        json!({"reason": "x"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let (status, _) = app
         .post(
             &format!("{record}/markers"),
@@ -119,18 +99,18 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
         .await;
     let incident = call["incident"]["id"].as_str().unwrap().to_owned();
     let check = format!("/api/v1/incidents/{incident}/intelligence");
-    let found = post(&app, t, &check, json!({"name": "Carl Benson"})).await;
+    let found = app.ok(t, &check, json!({"name": "Carl Benson"})).await;
     assert_eq!(found["markers"].as_array().unwrap().len(), 2, "{found}");
     let log = log_texts(&app, t, &incident).await.join("\n");
     assert!(log.contains("WARNING DRUGS on Carl Benson"), "{log}");
 
-    let withdrawn = post(
-        &app,
-        t,
-        &withdraw("2"),
-        json!({"reason": "Intelligence report INT-2026-0042 was about his brother"}),
-    )
-    .await;
+    let withdrawn = app
+        .ok(
+            t,
+            &withdraw("2"),
+            json!({"reason": "Intelligence report INT-2026-0042 was about his brother"}),
+        )
+        .await;
     assert_eq!(
         withdrawn["markers"].as_array().unwrap().len(),
         2,
@@ -157,7 +137,7 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
     let (_, shown) = app.get(&record, Some(t)).await;
     assert_eq!(shown["markers"][1]["kind"], "drugs");
     assert_eq!(shown["markers"][1]["withdrawn"]["by"], "handler", "{shown}");
-    let found = post(&app, t, &check, json!({"name": "Carl Benson"})).await;
+    let found = app.ok(t, &check, json!({"name": "Carl Benson"})).await;
     let kinds: Vec<&str> = found["markers"]
         .as_array()
         .unwrap()
@@ -170,18 +150,18 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
     assert!(!last.contains("DRUGS"), "{last}");
 
     // The withdrawal is an event on the person's stream, in the audit trail.
-    let events = audited(&app, "marker_withdrawn").await;
+    let events = app.audited("marker_withdrawn").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["number"], 2);
     assert_eq!(events[0]["kind"], "drugs");
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     // The index is rebuilt from the store: the withdrawal replays.
     controlroom_app::intelligence::reindex(&app.app)
         .await
         .unwrap();
-    let found = post(&app, t, "/api/v1/search", json!({"name": "Carl Benson"})).await;
+    let found = app
+        .ok(t, "/api/v1/search", json!({"name": "Carl Benson"}))
+        .await;
     assert_eq!(found["markers"].as_array().unwrap().len(), 1, "{found}");
     app.finish().await;
 }
@@ -193,11 +173,11 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
     let d = dispatcher.as_str();
     let person = marked_person(&app, t, "Carl Benson").await;
-    let car = post(&app, t, "/api/v1/vehicles", json!({"vrm": "YX19 ABC"})).await;
+    let car = app
+        .ok(t, "/api/v1/vehicles", json!({"vrm": "YX19 ABC"}))
+        .await;
     let car = car["id"].as_str().unwrap().to_owned();
-    post(
-        &app,
-        t,
+    app.ok(t,
         &format!("/api/v1/records/vehicle/{car}/markers"),
         json!({"kind": "firearms_access", "reason": "shotgun seen in the boot", "source": "ANPR-77", "review_by": "2030-01-01"}),
     )
@@ -215,15 +195,13 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
         .as_str()
         .unwrap()
         .to_owned();
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/incidents/{checked}/intelligence"),
         json!({"name": "Carl Benson"}),
     )
     .await;
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/records/vehicle/{car}/links"),
         json!({"to_kind": "incident", "to_id": linked, "role": "suspect"}),
@@ -274,15 +252,13 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
     );
 
     // A marker withdrawn after the check no longer shows; the record linked later does too.
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/records/person/{person}/markers/1/withdraw"),
         json!({"reason": "knife was a toy, confirmed by the officer in the case"}),
     )
     .await;
-    post(
-        &app,
+    app.ok(
         t,
         &format!("/api/v1/records/person/{person}/links"),
         json!({"to_kind": "incident", "to_id": checked, "role": "suspect"}),
@@ -300,7 +276,7 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
     );
 
     // The look is audited, naming the incidents and the records shown.
-    let looks = audited(&app, "warnings_viewed").await;
+    let looks = app.audited("warnings_viewed").await;
     let last = looks.last().unwrap();
     assert_eq!(last["references"].as_array().unwrap().len(), 1, "{last}");
     assert_eq!(last["records"][0], format!("person/{person}"));
@@ -337,17 +313,19 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
     let (status, none) = app.get(&links, Some(t)).await;
     assert_eq!((status, none), (StatusCode::OK, json!([])));
 
-    let victim = post(
-        &app,
-        t,
-        "/api/v1/people",
-        json!({"names": ["Dana Price"], "date_of_birth": "1990-02-03"}),
-    )
-    .await["id"]
+    let victim = app
+        .ok(
+            t,
+            "/api/v1/people",
+            json!({"names": ["Dana Price"], "date_of_birth": "1990-02-03"}),
+        )
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let car = post(&app, t, "/api/v1/vehicles", json!({"vrm": "ab12cde"})).await["id"]
+    let car = app
+        .ok(t, "/api/v1/vehicles", json!({"vrm": "ab12cde"}))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -362,7 +340,7 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
         ("vehicle", car.as_str(), "suspect"),
     ] {
         let (path, body) = link(kind, id, role);
-        post(&app, t, &path, body).await;
+        app.ok(t, &path, body).await;
     }
     // The same link twice is refused, saying so; another role is another link.
     let (path, body) = link("person", &victim, "victim");
@@ -373,19 +351,17 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
         "Dana Price is already linked to this incident as victim"
     );
     let (path, body) = link("person", &victim, "caller");
-    post(&app, t, &path, body).await;
+    app.ok(t, &path, body).await;
     // Links are kept on the record's stream: never written from the incident's side.
-    let (status, problem) = app
-        .post(
-            &format!("/api/v1/records/incident/{incident}/links"),
-            Some(t),
-            &json!({"to_kind": "person", "to_id": victim, "role": "victim"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    app.post_status(
+        t,
+        &format!("/api/v1/records/incident/{incident}/links"),
+        json!({"to_kind": "person", "to_id": victim, "role": "victim"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
 
-    let (status, listed) = app.get(&links, Some(t)).await;
-    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = app.get_ok(t, &links).await;
     let rows: Vec<(&str, &str, &str)> = listed
         .as_array()
         .unwrap()
@@ -411,7 +387,7 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
     assert_eq!(listed[0]["id"], victim.as_str());
 
     // Audited, naming what was shown; refused to the administrator; 404 for no incident.
-    let looks = audited(&app, "incident_links_viewed").await;
+    let looks = app.audited("incident_links_viewed").await;
     assert_eq!(
         looks.last().unwrap()["records"][2],
         format!("vehicle/{car}")
@@ -426,8 +402,6 @@ async fn people_and_vehicles_linked_to_an_incident_are_listed_with_their_role(ba
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
-    controlroom_app::audit_trail::verify(app.app.store.as_ref())
-        .await
-        .unwrap();
+    app.verify_audit_trail().await;
     app.finish().await;
 }

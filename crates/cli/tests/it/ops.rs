@@ -67,13 +67,7 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         format!("/api/v1/incidents/{id}"),
         "/api/v1/incidents".to_owned(),
     ] {
-        let answer = app
-            .client
-            .get(app.url(&path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let answer = app.get_response(&path, &token).await;
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
     }
@@ -177,12 +171,8 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     }
     // A query string that does not fit answers problem+json naming the parameter.
     let answer = app
-        .client
-        .get(app.url("/api/v1/diary?date=2026-01-01"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .get_response("/api/v1/diary?date=2026-01-01", &token)
+        .await;
     assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.headers()["content-type"], "application/problem+json");
     let problem: serde_json::Value = answer.json().await.unwrap();

@@ -39,14 +39,20 @@ async fn take(app: &TestApp, token: &str, location: Value) -> (StatusCode, Value
     )
 }
 
-async fn a_chosen_suggestion_places_the_call_with_its_precision(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
+/// A server with the demo gazetteer loaded, and a contact handler's token.
+async fn with_the_demo_gazetteer(backend: Backend) -> Option<(TestApp, String)> {
+    let app = TestApp::spawn(backend).await?;
     controlroom_app::demo_gazetteer::seed(&app.app)
         .await
         .unwrap();
     let handler = app.signed_in("handler", "contact_handler").await;
+    Some((app, handler))
+}
+
+async fn a_chosen_suggestion_places_the_call_with_its_precision(backend: Backend) {
+    let Some((app, handler)) = with_the_demo_gazetteer(backend).await else {
+        return;
+    };
     let h = handler.as_str();
 
     // A partial address, as typed: the best suggestion is an address with a UPRN.
@@ -156,13 +162,9 @@ async fn a_chosen_suggestion_places_the_call_with_its_precision(backend: Backend
 }
 
 async fn a_handset_location_places_a_call_and_offers_the_addresses_inside_it(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some((app, handler)) = with_the_demo_gazetteer(backend).await else {
         return;
     };
-    controlroom_app::demo_gazetteer::seed(&app.app)
-        .await
-        .unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
     let h = handler.as_str();
 
     // Centre the handset on a known address, 60 m radius.
@@ -197,13 +199,12 @@ async fn a_handset_location_places_a_call_and_offers_the_addresses_inside_it(bac
     assert_eq!(location["handset"]["radius_metres"], 200);
 
     // The addresses inside the circle, nearest first, the door among them.
-    let (status, body) = app
-        .get(
+    let body = app
+        .get_ok(
+            h,
             &format!("/api/v1/addresses/near?lat={lat}&lon={lon}&radius_metres=60"),
-            Some(h),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let inside = body["addresses"].as_array().unwrap();
     assert!(!inside.is_empty());
     assert_eq!(inside[0]["key"], door["key"], "the door is nearest: {body}");

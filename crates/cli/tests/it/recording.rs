@@ -11,18 +11,6 @@ use serde_json::{Value, json};
 
 both_backends!(reports_of_crime_are_decided_within_24_hours_or_show_as_overdue);
 
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
-    let (status, answer) = app.get(path, Some(token)).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {answer}");
-    answer
-}
-
 fn queued(queue: &Value) -> Vec<(String, String)> {
     queue["reports"]
         .as_array()
@@ -53,17 +41,11 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
         ("Bike taken from the front garden", Some("CRIME_THEFT")),
         ("Loud party next door, someone smashed a window", None),
     ] {
-        let taken = ok(
-            &app,
-            h,
-            "/api/v1/contacts",
-            controlroom_testkit::contact_body(summary),
-        )
-        .await;
-        let id = taken["incident"]["id"].as_str().unwrap().to_owned();
+        let id = app
+            .open_incident(h, controlroom_testkit::contact_body(summary))
+            .await;
         if let Some(t) = incident_type {
-            ok(
-                &app,
+            app.ok(
                 h,
                 &format!("/api/v1/incidents/{id}/classify"),
                 json!({"incident_type": t, "qualifiers": ["DOMESTIC_ABUSE"]}),
@@ -79,7 +61,7 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     let (status, _) = app.get("/api/v1/crime-recording/queue", Some(h)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let queue = get(&app, r, "/api/v1/crime-recording/queue").await;
+    let queue = app.get_ok(r, "/api/v1/crime-recording/queue").await;
     assert_eq!(
         queued(&queue),
         [
@@ -99,9 +81,10 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     let handler = app.sign_in("handler", PASSWORD).await;
     let recorder = app.sign_in("recorder", PASSWORD).await;
     let (h, r) = (handler.as_str(), recorder.as_str());
-    let victim = ok(&app, h, "/api/v1/people", json!({"names": ["Amy Shaw"]})).await;
-    ok(
-        &app,
+    let victim = app
+        .ok(h, "/api/v1/people", json!({"names": ["Amy Shaw"]}))
+        .await;
+    app.ok(
         r,
         &format!("/api/v1/incidents/{assault}/crimes"),
         json!({
@@ -111,7 +94,7 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
         }),
     )
     .await;
-    let incident = get(&app, r, &format!("/api/v1/incidents/{assault}")).await;
+    let incident = app.get_ok(r, &format!("/api/v1/incidents/{assault}")).await;
     let recording = &incident["crime_recording"];
     assert_eq!(recording["crimes"][0]["classification"], "8N");
     assert!(
@@ -128,10 +111,10 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     let handler = app.sign_in("handler", PASSWORD).await;
     let supervisor = app.sign_in("sergeant", PASSWORD).await;
     let (h, r, s) = (handler.as_str(), recorder.as_str(), supervisor.as_str());
-    let queue = get(&app, r, "/api/v1/crime-recording/queue").await;
+    let queue = app.get_ok(r, "/api/v1/crime-recording/queue").await;
     assert_eq!(queued(&queue), [(theft.clone(), "overdue".to_owned())]);
     assert_eq!(queue["overdue"], 1);
-    let compliance = get(&app, s, "/api/v1/crime-recording/compliance").await;
+    let compliance = app.get_ok(s, "/api/v1/crime-recording/compliance").await;
     assert_eq!(compliance["reports"], 2, "{compliance}");
     assert_eq!(compliance["decided_on_time"], 1);
     assert_eq!(compliance["overdue"], 1);
@@ -143,12 +126,12 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     // A period that leaves the report out still lists it as overdue: the longest overdue
     // are the ones a period would otherwise hide.
     let last_hour = (app.clock.now() - SignedDuration::from_hours(1)).to_string();
-    let recent = get(
-        &app,
-        s,
-        &format!("/api/v1/crime-recording/compliance?from={last_hour}"),
-    )
-    .await;
+    let recent = app
+        .get_ok(
+            s,
+            &format!("/api/v1/crime-recording/compliance?from={last_hour}"),
+        )
+        .await;
     assert_eq!(recent["reports"], 0, "{recent}");
     assert_eq!(
         recent["overdue_reports"][0]["incident"]["id"],
@@ -157,42 +140,37 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
 
     // A non-crime decision needs a known reason and a rationale; nothing is written otherwise.
     let path = format!("/api/v1/incidents/{theft}/non-crime");
-    let (status, problem) = app
-        .post(
-            &path,
-            Some(r),
-            &json!({"reason": "not_a_crime", "rationale": "x"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem["field"], "reason", "{problem}");
-    let (status, problem) = app
-        .post(
-            &path,
-            Some(r),
-            &json!({"reason": "credible_evidence_to_the_contrary", "rationale": " "}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem["field"], "rationale", "{problem}");
-    let (status, _) = app
-        .post(
-            &path,
-            Some(h),
-            &json!({"reason": "credible_evidence_to_the_contrary", "rationale": "x"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let decided = ok(
-        &app,
+    app.invalid(
         r,
         &path,
-        json!({
-            "reason": "credible_evidence_to_the_contrary",
-            "rationale": "The caller's son took the bike with permission; he returned it",
-        }),
+        json!({"reason": "not_a_crime", "rationale": "x"}),
+        "reason",
     )
     .await;
+    app.invalid(
+        r,
+        &path,
+        json!({"reason": "credible_evidence_to_the_contrary", "rationale": " "}),
+        "rationale",
+    )
+    .await;
+    app.post_status(
+        h,
+        &path,
+        json!({"reason": "credible_evidence_to_the_contrary", "rationale": "x"}),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let decided = app
+        .ok(
+            r,
+            &path,
+            json!({
+                "reason": "credible_evidence_to_the_contrary",
+                "rationale": "The caller's son took the bike with permission; he returned it",
+            }),
+        )
+        .await;
     let recording = &decided["incident"]["crime_recording"];
     assert_eq!(
         recording["non_crime"]["reason"],
@@ -200,33 +178,34 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     );
     assert_eq!(recording["clock"]["state"], "decided_late");
     // A second decision is refused, and a recorded crime is not undone by one.
-    let (status, _) = app
-        .post(
-            &path,
-            Some(r),
-            &json!({"reason": "no_notifiable_offence", "rationale": "again"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let (status, problem) = app
-        .post(
+    app.post_status(
+        r,
+        &path,
+        json!({"reason": "no_notifiable_offence", "rationale": "again"}),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let problem = app
+        .post_status(
+            r,
             &format!("/api/v1/incidents/{assault}/non-crime"),
-            Some(r),
-            &json!({"reason": "no_notifiable_offence", "rationale": "changed mind"}),
+            json!({"reason": "no_notifiable_offence", "rationale": "changed mind"}),
+            StatusCode::CONFLICT,
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT);
     assert!(problem.to_string().contains("Section C"), "{problem}");
 
-    let queue = get(&app, r, "/api/v1/crime-recording/queue").await;
+    let queue = app.get_ok(r, "/api/v1/crime-recording/queue").await;
     assert!(queued(&queue).is_empty(), "{queue}");
-    let compliance = get(&app, s, "/api/v1/crime-recording/compliance").await;
+    let compliance = app.get_ok(s, "/api/v1/crime-recording/compliance").await;
     assert_eq!(compliance["decided_on_time"], 1);
     assert_eq!(compliance["decided_late"], 1);
     assert_eq!(compliance["on_time_percent"], 50.0);
 
     // The integrity check finds the party: no crime code, but a smashed window and no decision.
-    let check = get(&app, r, "/api/v1/crime-recording/integrity-check").await;
+    let check = app
+        .get_ok(r, "/api/v1/crime-recording/integrity-check")
+        .await;
     let findings = check["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{check}");
     assert_eq!(findings[0]["incident"]["id"], party.as_str());
@@ -242,7 +221,7 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
 
     // The list still agrees with the events it was built from.
     let auditor = app.signed_in("auditor", "auditor").await;
-    let verified = get(&app, &auditor, "/api/v1/audit/verify").await;
+    let verified = app.get_ok(&auditor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true, "{verified}");
     app.finish().await;
 }

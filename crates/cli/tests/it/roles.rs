@@ -4,52 +4,45 @@
 
 use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_backends!(an_operator_with_two_roles_takes_the_call_and_records_the_crime);
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let (status, answer) = app.post(path, Some(token), &body).await;
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
 
 async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let admin = app.signed_in("sysadmin", "admin").await;
 
     // Roles given as `role`, `roles` or both: the user holds every one named, once.
-    let (status, added) = app
-        .post(
+    let added = app
+        .post_status(
+            &admin,
             "/api/v1/users",
-            Some(&admin),
-            &json!({
+            json!({
                 "username": "operator",
                 "role": "crime_recorder",
                 "roles": ["contact_handler", "crime_recorder"],
                 "password": PASSWORD,
             }),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["roles"], json!(["contact_handler", "crime_recorder"]));
     // No role at all, or one that does not exist, is refused with the field to fix.
     for roles in [json!([]), json!(["contact_handler", "chief_constable"])] {
-        let (status, problem) = app
-            .post(
+        let problem = app
+            .post_status(
+                &admin,
                 "/api/v1/users",
-                Some(&admin),
-                &json!({"username": "nobody", "roles": roles, "password": PASSWORD}),
+                json!({"username": "nobody", "roles": roles, "password": PASSWORD}),
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert!(
             problem["field"] == "roles" || problem["field"] == "role",
             "{problem}"
         );
     }
-    let (status, users) = app.get("/api/v1/users", Some(&admin)).await;
-    assert_eq!(status, StatusCode::OK);
+    let users = app.get_ok(&admin, "/api/v1/users").await;
     let listed = users
         .as_array()
         .unwrap()
@@ -67,8 +60,7 @@ async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend
     );
 
     let operator = app.sign_in("operator", PASSWORD).await;
-    let (status, me) = app.get("/api/v1/session", Some(&operator)).await;
-    assert_eq!(status, StatusCode::OK);
+    let me = app.get_ok(&operator, "/api/v1/session").await;
     assert_eq!(me["roles"], json!(["contact_handler", "crime_recorder"]));
     assert_eq!(me["role"], "contact_handler");
 
@@ -81,37 +73,33 @@ async fn an_operator_with_two_roles_takes_the_call_and_records_the_crime(backend
         .await;
     let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
     // As a crime recorder: records the crime from it.
-    let victim = ok(
-        &app,
-        &operator,
-        "/api/v1/people",
-        json!({"names": ["Sarah Lee"]}),
-    )
-    .await;
-    let crime = ok(
-        &app,
-        &operator,
-        &format!("/api/v1/incidents/{incident}/crimes"),
-        json!({
-            "classification": "8N",
-            "parties": [{"person": victim["id"], "role": "victim"}],
-            "offence_from": "2026-01-01T00:00:00Z",
-            "modus_operandi": "Pushed victim into a wall during an argument at home"
-        }),
-    )
-    .await;
+    let victim = app
+        .ok(&operator, "/api/v1/people", json!({"names": ["Sarah Lee"]}))
+        .await;
+    let crime = app
+        .ok(
+            &operator,
+            &format!("/api/v1/incidents/{incident}/crimes"),
+            json!({
+                "classification": "8N",
+                "parties": [{"person": victim["id"], "role": "victim"}],
+                "offence_from": "2026-01-01T00:00:00Z",
+                "modus_operandi": "Pushed victim into a wall during an argument at home"
+            }),
+        )
+        .await;
     let crime_id = crime["id"].as_str().unwrap().to_owned();
 
     // Neither role lets them manage users: the refusal names the
     // roles they hold and who may.
-    let (status, problem) = app
-        .post(
+    let problem = app
+        .post_status(
+            &operator,
             "/api/v1/users",
-            Some(&operator),
-            &json!({"username": "other", "role": "dispatcher", "password": PASSWORD}),
+            json!({"username": "other", "role": "dispatcher", "password": PASSWORD}),
+            StatusCode::FORBIDDEN,
         )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     let detail = problem["detail"].as_str().unwrap();
     assert!(
         detail.contains("your roles (contact handler and crime recorder) do not allow you to manage user accounts; administrator may"),

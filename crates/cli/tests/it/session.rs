@@ -1,6 +1,6 @@
 //! Sessions: cookie and bearer token, sign-out, and the end of an idle session.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -45,20 +45,14 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
     assert_eq!(me["role"], "contact_handler");
 
     // Activity keeps a session alive; 15 idle minutes end it.
-    app.clock.advance(SignedDuration::from_mins(14));
-    let (status, _) = app.get("/api/v1/session", Some(&token)).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "14 minutes idle is still within the limit"
-    );
-    app.clock.advance(SignedDuration::from_mins(14));
-    let (status, _) = app.get("/api/v1/session", Some(&token)).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "the previous request counted as activity"
-    );
+    for why in [
+        "14 minutes idle is still within the limit",
+        "the previous request counted as activity",
+    ] {
+        app.clock.advance(SignedDuration::from_mins(14));
+        let (status, _) = app.get("/api/v1/session", Some(&token)).await;
+        assert_eq!(status, StatusCode::OK, "{why}");
+    }
     app.clock.advance(SignedDuration::from_mins(16));
     let (status, problem) = app.get("/api/v1/session", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -72,27 +66,12 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
 
     // Signing out ends a session at once.
     let fresh = app.sign_in("handler", PASSWORD).await;
-    let response = app
-        .client
-        .delete(app.url("/api/v1/session"))
-        .bearer_auth(&fresh)
-        .send()
-        .await
-        .unwrap();
+    let response = app.delete_response("/api/v1/session", &fresh).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (status, _) = app.get("/api/v1/session", Some(&fresh)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .audit_records(0, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.record.kind)
-        .collect();
-    assert!(kinds.contains(&"signed_in".to_owned()) && kinds.contains(&"signed_out".to_owned()));
+    app.assert_audited(&["signed_in", "signed_out"]).await;
     app.finish().await;
 }
 
@@ -113,11 +92,7 @@ async fn repeated_wrong_passwords_are_throttled_for_a_few_minutes(backend: Backe
     }
     // Now even the right password is refused, without being checked, with when to retry.
     let response = attempt(PASSWORD).await.unwrap();
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 = header(&response, "retry-after").parse().unwrap();
     assert!((1..=300).contains(&retry_after), "{retry_after}");
     let (status, problem) = read(response).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -177,21 +152,9 @@ both_backends!(signing_out_closes_the_live_feed_at_once);
 async fn signing_out_closes_the_live_feed_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
-    let mut feed = app
-        .client
-        .get(app.url("/api/v1/events"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let mut feed = app.get_response("/api/v1/events", &token).await;
     assert_eq!(feed.status(), StatusCode::OK);
-    let signed_out = app
-        .client
-        .delete(app.url("/api/v1/session"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let signed_out = app.delete_response("/api/v1/session", &token).await;
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
     let mut seen = String::new();
     let ended = tokio::time::timeout(std::time::Duration::from_secs(3), async {

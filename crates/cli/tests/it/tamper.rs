@@ -1,7 +1,7 @@
 //! Changes made directly in the database, behind the system's back, are found by
 //! `controlroom audit verify`, which names the first bad event.
 
-use super::cli::run;
+use super::cli::{run, user_add};
 use controlroom_domain::audit::{AuditRecord, ChainHash};
 use controlroom_testkit::{Backend, TestApp, both_backends};
 use serde_json::json;
@@ -117,8 +117,16 @@ async fn history(backend: Backend) -> (TestApp, i64) {
     (app, head)
 }
 
+/// `controlroom audit verify` on the database at `url`, with `options`: exit code, stdout,
+/// stderr.
+async fn audit_verify(url: &str, options: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["audit", "verify", "--database-url", url];
+    args.extend_from_slice(options);
+    run(&args, "").await
+}
+
 async fn verify(url: &str) -> (i32, String) {
-    let (code, out, err) = run(&["audit", "verify", "--database-url", url], "").await;
+    let (code, out, err) = audit_verify(url, &[]).await;
     (code, format!("{out}{err}"))
 }
 
@@ -322,18 +330,7 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
     let (code, said) = verify(&url).await;
     assert_eq!(code, 0, "{said}");
     // ...the checkpoint kept elsewhere can.
-    let (code, out, err) = run(
-        &[
-            "audit",
-            "verify",
-            "--database-url",
-            &url,
-            "--checkpoints",
-            &kept,
-        ],
-        "",
-    )
-    .await;
+    let (code, out, err) = audit_verify(&url, &["--checkpoints", &kept]).await;
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains(&format!("broken at event {head}")) && err.contains("checkpoint"),
@@ -343,18 +340,7 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
     // A file that is not a checkpoint is the user's mistake, named by line.
     std::fs::write(dir.path().join("bad.jsonl"), "\nnot json\n").unwrap();
     let bad = dir.path().join("bad.jsonl");
-    let (code, _, err) = run(
-        &[
-            "audit",
-            "verify",
-            "--database-url",
-            &url,
-            "--checkpoints",
-            bad.to_str().unwrap(),
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = audit_verify(&url, &["--checkpoints", bad.to_str().unwrap()]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("line 2"), "{err}");
     // Two lines that disagree about one event: the file itself was altered.
@@ -362,18 +348,7 @@ async fn a_chain_rewritten_hashes_and_head_included_is_caught_by_a_checkpoint(ba
     other["hash"] = json!("0".repeat(64));
     std::fs::write(dir.path().join("two.jsonl"), format!("{line}{other}\n")).unwrap();
     let two = dir.path().join("two.jsonl");
-    let (code, _, err) = run(
-        &[
-            "audit",
-            "verify",
-            "--database-url",
-            &url,
-            "--checkpoints",
-            two.to_str().unwrap(),
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = audit_verify(&url, &["--checkpoints", two.to_str().unwrap()]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("two different hashes"), "{err}");
     // And no checkpoint vouches for a chain that is already broken.
@@ -431,7 +406,6 @@ async fn a_crime_list_changed_behind_the_system_is_found(backend: Backend) {
 /// one, it verifies what came since and pins it at start-up, and only new ones after. `audit verify --checkpoints` then holds the database to them.
 #[tokio::test]
 async fn the_server_writes_checkpoints_outside_the_database() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cp.db").display());
     let kept = dir.path().join("elsewhere").join("checkpoints.jsonl");
@@ -442,9 +416,10 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     let key_arg = key.to_str().unwrap();
     let (code, _, err) = run(&["audit", "new-key", key_arg], "").await;
     assert_eq!(code, 0, "{err}");
+    let search = dir.path().join("search");
     let start = || async {
-        let mut child = super::cli::controlroom()
-            .args([
+        super::cli::serve(
+            &[
                 "serve",
                 "--demo",
                 "--listen",
@@ -452,23 +427,16 @@ async fn the_server_writes_checkpoints_outside_the_database() {
                 "--database-url",
                 &db,
                 "--search-dir",
-                dir.path().join("search").to_str().unwrap(),
+                search.to_str().unwrap(),
                 "--checkpoint-file",
                 kept.to_str().unwrap(),
                 "--audit-key-file",
                 key_arg,
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if line.starts_with("Control Room listening on ") {
-                break;
-            }
-        }
-        child
+            ],
+            &[],
+        )
+        .await
+        .child
     };
     // The first checkpoint, of the new empty database, written on demand.
     let (code, _, err) = run(&["migrate", "--database-url", &db], "").await;
@@ -504,18 +472,14 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     server.kill().await.unwrap();
     let written = std::fs::read_to_string(&kept).unwrap();
     assert_eq!(written.lines().count(), 2, "{written}");
-    let (code, out, err) = run(
+    let (code, out, err) = audit_verify(
+        &db,
         &[
-            "audit",
-            "verify",
-            "--database-url",
-            &db,
             "--checkpoints",
             kept.to_str().unwrap(),
             "--audit-key-file",
             key_arg,
         ],
-        "",
     )
     .await;
     assert_eq!(code, 0, "{out}{err}");
@@ -657,20 +621,10 @@ async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backen
     let (code, _, err) = run(&["audit", "new-key", key_arg], "").await;
     assert_eq!(code, 2, "an existing key is never overwritten: {err}");
     for (name, role) in [("handler", "contact_handler"), ("admin", "admin")] {
-        let (code, out, err) = run(
-            &[
-                "user",
-                "add",
-                "--database-url",
-                &url,
-                "--audit-key-file",
-                key_arg,
-                "--username",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
+        let (code, out, err) = user_add(
+            &url,
+            name,
+            &["--audit-key-file", key_arg, "--role", role],
             "correct horse battery\n",
         )
         .await;
@@ -694,22 +648,13 @@ async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backen
     .await;
     assert_eq!(code, 0, "{out}{err}");
     let verify_with_key = |checkpoints: Option<String>| {
-        let url = url.clone();
-        let key_arg = key_arg.to_owned();
+        let (url, key_arg) = (url.clone(), key_arg.to_owned());
         async move {
-            let mut args = vec![
-                "audit".to_owned(),
-                "verify".into(),
-                "--database-url".into(),
-                url,
-                "--audit-key-file".into(),
-                key_arg,
-            ];
-            if let Some(file) = checkpoints {
-                args.extend(["--checkpoints".into(), file]);
+            let mut options = vec!["--audit-key-file", key_arg.as_str()];
+            if let Some(file) = &checkpoints {
+                options.extend(["--checkpoints", file.as_str()]);
             }
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let (code, out, err) = run(&args, "").await;
+            let (code, out, err) = audit_verify(&url, &options).await;
             (code, format!("{out}{err}"))
         }
     };
@@ -785,18 +730,7 @@ async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backen
     raw.close().await;
 
     // Without the key (as before) the forgery passes, checkpoints and all...
-    let (code, out, err) = run(
-        &[
-            "audit",
-            "verify",
-            "--database-url",
-            &url,
-            "--checkpoints",
-            kept.to_str().unwrap(),
-        ],
-        "",
-    )
-    .await;
+    let (code, out, err) = audit_verify(&url, &["--checkpoints", kept.to_str().unwrap()]).await;
     assert_eq!(code, 0, "{out}{err}");
     // ...with it, the record is named.
     let (code, said) = verify_with_key(Some(kept.to_str().unwrap().to_owned())).await;

@@ -8,7 +8,7 @@
 
 use controlroom_app::{Actor, Settings, users};
 use controlroom_domain::sign_in::ADDRESS_MAX_FAILURES;
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -28,15 +28,7 @@ async fn spawn(backend: Backend) -> TestApp {
     let app = TestApp::spawn_with(backend, behind_a_proxy())
         .await
         .unwrap();
-    users::add_user(
-        &app.app,
-        &Actor::system(),
-        "handler",
-        &["contact_handler"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("handler", "contact_handler").await;
     app
 }
 
@@ -65,12 +57,15 @@ async fn attempt(
     (status, body, retry_after)
 }
 
+/// A sign-in attempt that must answer `expected`.
+async fn answers(app: &TestApp, from: &str, username: &str, password: &str, expected: StatusCode) {
+    let (status, problem, _) = attempt(app, from, username, password).await;
+    assert_eq!(status, expected, "{username} from {from}: {problem}");
+}
+
 async fn throttle_records(app: &TestApp) -> Vec<(String, Value)> {
-    app.app
-        .store
-        .audit_records(0, 10_000)
+    app.audit_records()
         .await
-        .unwrap()
         .into_iter()
         .filter(|r| r.record.kind.starts_with("sign_in_"))
         .map(|r| {
@@ -109,17 +104,27 @@ async fn many_wrong_passwords_from_one_address_are_refused_for_that_address(back
     assert_eq!(refused, 100 - ADDRESS_MAX_FAILURES);
     // The handler's right password from that address is refused too (it has never signed in
     // there), but from anywhere else it works; other addresses are not held.
-    let (status, _, _) = attempt(&app, ATTACKER, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    let (status, _, _) = attempt(&app, ELSEWHERE, "guess1", "password1").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _, _) = attempt(&app, ELSEWHERE, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    answers(
+        &app,
+        ATTACKER,
+        "handler",
+        PASSWORD,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    answers(
+        &app,
+        ELSEWHERE,
+        "guess1",
+        "password1",
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    answers(&app, ELSEWHERE, "handler", PASSWORD, StatusCode::OK).await;
 
     // A quarter of an hour later the address may try again.
     app.clock.advance(SignedDuration::from_mins(15));
-    let (status, _, _) = attempt(&app, ATTACKER, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    answers(&app, ATTACKER, "handler", PASSWORD, StatusCode::OK).await;
     app.finish().await;
 }
 
@@ -129,13 +134,11 @@ both_backends!(a_locked_name_still_signs_in_from_an_address_that_proved_it);
 async fn a_locked_name_still_signs_in_from_an_address_that_proved_it(backend: Backend) {
     let app = spawn(backend).await;
     // The handler's console has signed in before (a shift ago).
-    let (status, _, _) = attempt(&app, CONSOLE, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    answers(&app, CONSOLE, "handler", PASSWORD, StatusCode::OK).await;
     app.clock.advance(SignedDuration::from_hours(10));
 
     for _ in 0..5 {
-        let (status, _, _) = attempt(&app, ATTACKER, "handler", "guess").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        answers(&app, ATTACKER, "handler", "guess", StatusCode::UNAUTHORIZED).await;
     }
     // The name is locked: the attacker cannot go on guessing, even with the right password,
     // and nor can an address that has never signed in as the handler.
@@ -143,8 +146,14 @@ async fn a_locked_name_still_signs_in_from_an_address_that_proved_it(backend: Ba
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("username"));
     assert!((1..=300).contains(&retry_after.unwrap()));
-    let (status, _, _) = attempt(&app, ELSEWHERE, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    answers(
+        &app,
+        ELSEWHERE,
+        "handler",
+        PASSWORD,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
 
     // The handler at their console signs in.
     let (status, session, _) = attempt(&app, CONSOLE, "handler", PASSWORD).await;
@@ -153,20 +162,23 @@ async fn a_locked_name_still_signs_in_from_an_address_that_proved_it(backend: Ba
 
     // At the console itself guessing is still limited: five wrong passwords lock it there.
     for _ in 0..5 {
-        let (status, _, _) = attempt(&app, CONSOLE, "handler", "guess").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        answers(&app, CONSOLE, "handler", "guess", StatusCode::UNAUTHORIZED).await;
     }
-    let (status, _, _) = attempt(&app, CONSOLE, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    answers(
+        &app,
+        CONSOLE,
+        "handler",
+        PASSWORD,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
 
     // The proof lasts 14 days from the last sign-in.
     app.clock.advance(SignedDuration::from_mins(5));
-    let (status, _, _) = attempt(&app, CONSOLE, "handler", PASSWORD).await;
-    assert_eq!(status, StatusCode::OK);
+    answers(&app, CONSOLE, "handler", PASSWORD, StatusCode::OK).await;
     app.clock.advance(SignedDuration::from_hours(15 * 24));
     for _ in 0..5 {
-        let (status, _, _) = attempt(&app, ATTACKER, "handler", "guess").await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        answers(&app, ATTACKER, "handler", "guess", StatusCode::UNAUTHORIZED).await;
     }
     let (status, _, _) = attempt(&app, CONSOLE, "handler", PASSWORD).await;
     assert_eq!(
@@ -195,15 +207,7 @@ async fn the_throttle_holds_across_servers_sharing_a_database(backend: Backend) 
 
     // Twenty guesses at once, half on each server: each is counted before its password is
     // checked, so exactly five are tried.
-    users::add_user(
-        &app.app,
-        &Actor::system(),
-        "dispatcher",
-        &["dispatcher"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    app.add_user("dispatcher", "dispatcher").await;
     let mut guesses = tokio::task::JoinSet::new();
     for n in 0..20 {
         let server = if n % 2 == 0 { &app } else { &second };
@@ -268,15 +272,7 @@ both_backends!(the_session_cookie_is_secure_over_https);
 /// Item 9: the cookie lacked `Secure` when served over HTTPS.
 async fn the_session_cookie_is_secure_over_https(backend: Backend) {
     let plain = TestApp::spawn(backend).await.unwrap();
-    users::add_user(
-        &plain.app,
-        &Actor::system(),
-        "handler",
-        &["contact_handler"],
-        PASSWORD,
-    )
-    .await
-    .unwrap();
+    plain.add_user("handler", "contact_handler").await;
     let mut public_https = plain
         .spawn_beside(Settings {
             public_url: Some("https://controlroom.example.police.uk".into()),
@@ -305,10 +301,7 @@ async fn the_session_cookie_is_secure_over_https(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "case {n}");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let cookie = header(&response, "set-cookie").to_owned();
         assert_eq!(cookie.contains("; Secure"), secure, "case {n}: {cookie}");
         assert!(cookie.contains("HttpOnly; SameSite=Strict"), "{cookie}");
         let (_, session) = read(response).await;
@@ -320,7 +313,7 @@ async fn the_session_cookie_is_secure_over_https(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        let cleared = response.headers()["set-cookie"].to_str().unwrap();
+        let cleared = header(&response, "set-cookie");
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
         assert_eq!(cleared.contains("; Secure"), secure, "case {n}: {cleared}");
     }
@@ -334,7 +327,6 @@ async fn the_session_cookie_is_secure_over_https(backend: Backend) {
 /// so the handler's console still signs in after guesses from another address lock the name.
 #[tokio::test]
 async fn serve_takes_the_trusted_proxy_and_the_public_url() {
-    use tokio::io::AsyncBufReadExt;
     let database = controlroom_testkit::FreshDatabase::create(Backend::Sqlite)
         .await
         .unwrap();
@@ -356,8 +348,10 @@ async fn serve_takes_the_trusted_proxy_and_the_public_url() {
     .unwrap();
     store.close().await;
     let search = tempfile::tempdir().unwrap();
-    let mut child = super::cli::controlroom()
-        .args([
+    let super::cli::Served {
+        mut child, base, ..
+    } = super::cli::serve(
+        &[
             "serve",
             "--listen",
             "127.0.0.1:0",
@@ -367,22 +361,10 @@ async fn serve_takes_the_trusted_proxy_and_the_public_url() {
             search.path().to_str().unwrap(),
             "--public-url",
             "https://controlroom.example.police.uk",
-        ])
-        .env("CONTROLROOM_TRUSTED_PROXY", "10.9.9.9,127.0.0.1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base = None;
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(rest) = line.strip_prefix("Control Room listening on ") {
-            base = Some(rest.split_whitespace().next().unwrap().to_owned());
-            break;
-        }
-    }
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let base = base.expect("the server exited before listening");
+        ],
+        &[("CONTROLROOM_TRUSTED_PROXY", "10.9.9.9,127.0.0.1")],
+    )
+    .await;
     let client = reqwest::Client::new();
     let sign_in = |from: &str, password: &str| {
         client
@@ -393,7 +375,7 @@ async fn serve_takes_the_trusted_proxy_and_the_public_url() {
     };
     let response = sign_in(CONSOLE, PASSWORD).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let cookie = header(&response, "set-cookie");
     assert!(cookie.contains("; Secure"), "{cookie}");
     for _ in 0..5 {
         let response = sign_in(ATTACKER, "guess").await.unwrap();

@@ -39,12 +39,22 @@ fn run(commands: Vec<IncidentCommand>) -> Result<Incident, Rejected> {
 }
 
 fn open() -> IncidentCommand {
+    open_as(None)
+}
+
+/// Open incident 1 with this type already given (`None`: untyped, as [`open`]).
+fn open_as(incident_type: Option<&str>) -> IncidentCommand {
     IncidentCommand::Open {
         id: IncidentId(Uuid::from_u128(1)),
         reference: IncidentRef::parse("20261123-0001").unwrap(),
-        incident_type: None,
+        incident_type: incident_type.map(|t| Code::parse("type", t).unwrap()),
         contact: contact(1),
     }
+}
+
+/// The national reference data, as shipped.
+fn shipped_reference() -> crate::reference::ReferenceData {
+    crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap()
 }
 
 fn grade(g: &str) -> IncidentCommand {
@@ -286,12 +296,7 @@ fn events_round_trip_through_json() {
 
 #[test]
 fn early_dispatch_needs_a_type_and_never_overrides_a_non_deploying_grade() {
-    let typed = || IncidentCommand::Open {
-        id: IncidentId(Uuid::from_u128(1)),
-        reference: IncidentRef::parse("20261123-0001").unwrap(),
-        incident_type: Some(Code::parse("t", "CRIME_VIOLENCE").unwrap()),
-        contact: contact(1),
-    };
+    let typed = || open_as(Some("CRIME_VIOLENCE"));
     let sent = run(vec![
         typed(),
         IncidentCommand::RecordDispatch { note: None },
@@ -417,14 +422,8 @@ fn run_with_ncrs(
 #[test]
 fn the_recording_clock_of_a_crime_incident_stops_at_the_decision() {
     use crate::ncrs::{ClockState, recording_clock};
-    let reference =
-        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
-    let crime_open = IncidentCommand::Open {
-        id: IncidentId(Uuid::from_u128(1)),
-        reference: IncidentRef::parse("20261123-0001").unwrap(),
-        incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
-        contact: contact(1),
-    };
+    let reference = shipped_reference();
+    let crime_open = open_as(Some("CRIME_VIOLENCE"));
     let undecided = run_with_ncrs(vec![crime_open.clone()], &reference);
     let clock = recording_clock(&undecided).unwrap();
     assert_eq!(clock.started_at, at(0), "from the contact's arrival");
@@ -443,8 +442,7 @@ fn the_recording_clock_of_a_crime_incident_stops_at_the_decision() {
 #[test]
 fn reopening_or_retyping_does_not_stop_the_recording_clock() {
     use crate::ncrs::recording_clock;
-    let reference =
-        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let reference = shipped_reference();
     let closed_as_crime = IncidentCommand::close(
         Some("CRIME_NOT_RECORDED"),
         &[],
@@ -477,14 +475,8 @@ fn reopening_or_retyping_does_not_stop_the_recording_clock() {
 #[test]
 fn a_duplicate_has_no_recording_clock_of_its_own() {
     use crate::ncrs::recording_clock;
-    let reference =
-        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
-    let typed = IncidentCommand::Open {
-        id: IncidentId(Uuid::from_u128(1)),
-        reference: IncidentRef::parse("20261123-0001").unwrap(),
-        incident_type: Some(Code::parse("type", "CRIME_VIOLENCE").unwrap()),
-        contact: contact(1),
-    };
+    let reference = shipped_reference();
+    let typed = open_as(Some("CRIME_VIOLENCE"));
     let duplicate = run_with_ncrs(
         vec![
             typed,
@@ -501,8 +493,7 @@ fn a_duplicate_has_no_recording_clock_of_its_own() {
 #[test]
 fn integrity_check_sees_crime_codes_domestic_violence_and_offence_words() {
     use crate::ncrs::crime_indicators;
-    let reference =
-        crate::reference::ReferenceData::load(&crate::reference::tests::shipped()).unwrap();
+    let reference = shipped_reference();
     let quiet = run(vec![open()]).unwrap();
     assert!(crime_indicators(&quiet, &reference).is_empty());
 

@@ -11,6 +11,13 @@ fn with_extra(name: &'static str, text: &'static str) -> Result<ReferenceData, R
     ReferenceData::load(&files)
 }
 
+/// `text` added as `name` is refused, with a message that says `what`.
+fn refused(name: &'static str, text: &'static str, what: &str) -> ReferenceError {
+    let err = with_extra(name, text).unwrap_err();
+    assert!(err.message.contains(what), "{err}");
+    err
+}
+
 #[test]
 fn the_shipped_reference_data_loads() {
     let data = ReferenceData::load(&shipped()).unwrap();
@@ -95,12 +102,11 @@ fn a_missing_category_is_named() {
             .contains("category NOT_A_CATEGORY is not defined"),
         "{err}"
     );
-    let err = with_extra(
+    refused(
         "force/closing-codes.psv",
         "code|name|category|needs\nZZ|Z|NOWHERE|\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("category NOWHERE"), "{err}");
+        "category NOWHERE",
+    );
 }
 
 #[test]
@@ -115,18 +121,16 @@ fn an_unknown_code_in_the_policy_is_named() {
         err.message.contains("qualifier BAZOOKA is not defined"),
         "{err}"
     );
-    let err = with_extra(
+    refused(
         "force/grading-policy.psv",
         "rule|value|grade|reason\nqualifier|KNIFE|urgent|x\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("'urgent' is not a grade"), "{err}");
-    let err = with_extra(
+        "'urgent' is not a grade",
+    );
+    refused(
         "force/grading-policy.psv",
         "rule|value|grade|reason\ntarget|urban|emergency|fifteen\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("positive whole number"), "{err}");
+        "positive whole number",
+    );
 }
 
 /// Comment lines count in line numbers, and quotes in prose are kept as typed (they are not
@@ -164,20 +168,17 @@ fn malformed_files_are_named_with_the_line() {
     .unwrap_err();
     assert_eq!(err.line, 4);
     assert!(err.message.contains("expected 3 fields"), "{err}");
-    let err = with_extra(
+    refused(
         "force/qualifiers.psv",
         "code|name|description\nbad code!|x|y\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("not a valid code"), "{err}");
-    let err = with_extra(
+        "not a valid code",
+    );
+    refused(
         "force/agencies.psv",
         "code|name|when_to_use|contact\nX||when|c\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("the name is empty"), "{err}");
-    let err = with_extra("force/odd.psv", "a|b\n").unwrap_err();
-    assert!(err.message.contains("unknown reference file"), "{err}");
+        "the name is empty",
+    );
+    refused("force/odd.psv", "a|b\n", "unknown reference file");
 }
 
 #[test]
@@ -218,30 +219,26 @@ fn question_sets_signposting_and_settings_are_checked_and_named() {
         ("force/question-sets.psv", 2)
     );
     assert!(err.message.contains("fact BANANA is not defined"), "{err}");
-    let err = with_extra(
+    refused(
         "force/signposting.psv",
         "incident_type|agency|unless|reason\nALARM|DOG_WARDEN|THREAT_TO_LIFE,sometimes|r\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("'sometimes' in unless"), "{err}");
-    let err = with_extra(
+        "'sometimes' in unless",
+    );
+    refused(
         "force/signposting.psv",
         "incident_type|agency|unless|reason\nLOST_FOUND_PROPERTY|HIGHWAYS||again\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("a second signposting rule"), "{err}");
-    let err = with_extra(
+        "a second signposting rule",
+    );
+    refused(
         "force/grading-policy.psv",
         "rule|value|grade|reason\nsignpost|ANIMALS|signposted|old style\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("signposting.psv"), "{err}");
-    let err = with_extra(
+        "signposting.psv",
+    );
+    refused(
         "force/grading-policy.psv",
         "rule|value|grade|reason\nrepeat_caller|lots|raise|r\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("not 'lots'"), "{err}");
+        "not 'lots'",
+    );
 
     // A force's own line for a setting replaces the national default.
     let relaxed = with_extra(
@@ -250,12 +247,11 @@ fn question_sets_signposting_and_settings_are_checked_and_named() {
     )
     .unwrap();
     assert!(!relaxed.policy.assessment_before_grading);
-    let err = with_extra(
+    refused(
         "force/force-settings.psv",
         "setting|value|meaning\nassessment_before_grading|maybe|x\n",
-    )
-    .unwrap_err();
-    assert!(err.message.contains("required or optional"), "{err}");
+        "required or optional",
+    );
 }
 
 // The DASH thresholds and referrals are force data (force-settings.psv), cited there: the

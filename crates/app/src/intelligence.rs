@@ -1583,15 +1583,18 @@ pub async fn check(
 /// Rebuild the whole index from the store (every person, vehicle, location and incident) and
 /// rewrite the incident and crime lists from their events.
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
+    use controlroom_domain::stream::{StreamId, StreamKind};
+    /// Streams read per query: each page is one query and, for incidents and crimes, one
+    /// transaction rewriting their rows, so the write lock is never held for the whole log.
+    const PAGE: i64 = 2_000;
     let index = app.search()?;
     let _no_catch_up_meanwhile = app.search_feed.lock().await;
-    use controlroom_domain::stream::{StreamId, StreamKind};
     // The mark first: whatever is written while the streams are folded comes after it, and
     // the index's catch-up takes it in from there.
     let after = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
-    // Only the kinds the index and the lists hold, each listed by name: nothing else in the
-    // log is read.
-    let mut streams: Vec<String> = Vec::new();
+    let mut docs = Vec::new();
+    // Only the kinds the index and the lists hold, each read a page of streams at a time in
+    // one pass (time linear in what they hold): nothing else in the log is read.
     for kind in [
         StreamKind::Incident,
         StreamKind::Crime,
@@ -1600,45 +1603,52 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         StreamKind::Location,
         StreamKind::Property,
     ] {
-        streams.extend(app.store.streams(kind, &StreamId::prefix(kind, "")).await?);
-    }
-    let mut docs = Vec::new();
-    let mut rows = Vec::new();
-    let mut crime_rows = Vec::new();
-    for stream in streams {
-        docs.extend(crate::search_feed::documents(app, &stream).await?);
-        let Ok(id) = controlroom_domain::stream::StreamId::parse(&stream) else {
-            continue;
-        };
-        let Some(uuid) = id.uuid() else {
-            continue;
-        };
-        match id.kind() {
-            controlroom_domain::stream::StreamKind::Crime => {
-                let records = app.store.stream(&stream).await?;
-                if let Some(crime) = crate::crimes::rebuild(uuid, &records)? {
-                    crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+        let mut last = String::new();
+        loop {
+            let page = app.store.streams_page(kind, &last, PAGE).await?;
+            let Some(end) = page.last() else { break };
+            last = end.stream.clone();
+            let mut rows = Vec::new();
+            let mut crime_rows = Vec::new();
+            for records in page.chunk_by(|a, b| a.stream == b.stream) {
+                let Ok(id) = StreamId::parse(&records[0].stream) else {
+                    continue;
+                };
+                let Some(uuid) = id.uuid() else { continue };
+                match kind {
+                    // The lists are projections too: rewritten, so columns added by a migration
+                    // (e.g. the NCRS clock) are filled for records made before it.
+                    StreamKind::Incident => {
+                        if let Some(incident) = rebuild(records, None)? {
+                            docs.push(incident_document(&incident));
+                            rows.push(crate::records::incident_row(&incident));
+                        }
+                    }
+                    StreamKind::Crime => {
+                        if let Some(crime) = crate::crimes::rebuild(uuid, records)? {
+                            docs.extend(crate::crimes::crime_documents(
+                                uuid,
+                                &crime,
+                                &app.settings.reference,
+                            ));
+                            crime_rows.push(crate::crimes::crime_row(uuid, &crime));
+                        }
+                    }
+                    _ => docs.extend(crate::search_feed::documents_of(app, &id, records)?),
                 }
             }
-            controlroom_domain::stream::StreamKind::Incident => {
-                let records = app.store.stream(&stream).await?;
-                if let Some(incident) = rebuild(&records, None)? {
-                    rows.push(crate::records::incident_row(&incident));
+            if !rows.is_empty() || !crime_rows.is_empty() {
+                let mut tx = app.store.begin().await?;
+                for row in &rows {
+                    tx.save_incident_row(row).await?;
                 }
+                for row in &crime_rows {
+                    tx.save_crime_row(row).await?;
+                }
+                tx.commit().await?;
             }
-            _ => {}
         }
     }
-    // The incident list is a projection too: rewrite it, so columns added by a migration
-    // (e.g. the NCRS clock) are filled for incidents recorded before it.
-    let mut tx = app.store.begin().await?;
-    for row in &rows {
-        tx.save_incident_row(row).await?;
-    }
-    for row in &crime_rows {
-        tx.save_crime_row(row).await?;
-    }
-    tx.commit().await?;
     // Everything up to `after` is in: a catch-up carries on from there.
     index.rebuild(docs, after).map_err(search_error)
 }

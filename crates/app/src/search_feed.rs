@@ -24,15 +24,24 @@ pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, 
     let Ok(id) = StreamId::parse(stream) else {
         return Ok(Vec::new());
     };
+    let records = app.store.stream(stream).await?;
+    documents_of(app, &id, &records)
+}
+
+/// The index documents of stream `id`, folded from its change `records`.
+pub(crate) fn documents_of(
+    app: &App,
+    id: &StreamId,
+    records: &[controlroom_domain::audit::AuditRecord],
+) -> Result<Vec<IndexDoc>, AppError> {
     let Some(uuid) = id.uuid() else {
         return Ok(Vec::new());
     };
-    let records = app.store.stream(stream).await?;
     let mut docs = Vec::new();
     let pole = |kind| RecordRef { kind, id: uuid };
     match id.kind() {
         StreamKind::Crime => {
-            if let Some(crime) = event_store::fold::<CrimeRecord>(&uuid, &records)? {
+            if let Some(crime) = event_store::fold::<CrimeRecord>(&uuid, records)? {
                 docs.extend(crate::crimes::crime_documents(
                     uuid,
                     &crime,
@@ -41,7 +50,7 @@ pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, 
             }
         }
         StreamKind::Incident => {
-            if let Some(incident) = event_store::fold::<Incident>(&IncidentId(uuid), &records)? {
+            if let Some(incident) = event_store::fold::<Incident>(&IncidentId(uuid), records)? {
                 docs.push(incident_document(&incident));
             }
         }
@@ -52,7 +61,7 @@ pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, 
                 StreamKind::Location => Kind::Location,
                 _ => Kind::Property,
             };
-            if let Some(record) = event_store::fold::<PoleRecord>(&pole(kind), &records)? {
+            if let Some(record) = event_store::fold::<PoleRecord>(&pole(kind), records)? {
                 docs.extend(document(&record, crate::intelligence::today(app).year()));
                 docs.extend(link_documents(&record));
             }

@@ -521,6 +521,21 @@ impl<D: Dialect> Store for SqlStore<D> {
             .map_err(D::error)
     }
 
+    async fn streams_page(
+        &self,
+        kind: StreamKind,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let query = sqlx::query(sql::SELECT_STREAMS_PAGE)
+            .arg(kind.as_str())
+            .arg(after)
+            .arg(limit);
+        fetch_all(query, self.reader(), audit_record)
+            .await
+            .map_err(D::error)
+    }
+
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
             .arg(filter.status.as_deref())

@@ -234,6 +234,30 @@ pub async fn streams_hold_only_their_changes_in_order(store: &dyn Store) {
         ["incident/a", "incident/b"],
         "the kind decides, not the name's prefix"
     );
+    // A kind read a page of streams at a time: each stream's changes together and in order,
+    // consultations left out, and the next page starting after the last stream seen.
+    let page = store.streams_page(Incident, "", 1).await.unwrap();
+    let names: Vec<_> = page
+        .iter()
+        .map(|r| (r.stream.as_str(), r.payload.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [("incident/a", "{\"n\":1}"), ("incident/a", "{\"n\":4}")]
+    );
+    let page = store
+        .streams_page(Incident, "incident/a", 10)
+        .await
+        .unwrap();
+    let names: Vec<_> = page.iter().map(|r| r.stream.as_str()).collect();
+    assert_eq!(names, ["incident/b"]);
+    assert!(
+        store
+            .streams_page(Incident, "incident/b", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A rolled-back first change leaves no stream behind.
     let mut tx = store.begin().await.unwrap();
     tx.append(record("unit/u3", "unit_registered", Category::Change, "{}"))

@@ -54,6 +54,16 @@ pub trait Store: Send + Sync + 'static {
     /// of a day; `StreamId::prefix(kind, "")` for all of the kind). Reads only that kind.
     async fn streams(&self, kind: StreamKind, prefix: &str) -> StoreResult<Vec<String>>;
 
+    /// The change records of up to `limit` streams of `kind` whose names sort after `after`
+    /// (`""` for the first page), ordered by stream and then seq, so each stream's records are
+    /// together. Reading a whole kind this way takes one query per page, not one per stream.
+    async fn streams_page(
+        &self,
+        kind: StreamKind,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>>;
+
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
 
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>>;

@@ -12,6 +12,12 @@ pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_m
 pub const SELECT_STREAMS: &str =
     "SELECT stream FROM streams WHERE kind = $1 AND stream LIKE $2 ESCAPE '\\' ORDER BY stream";
 
+/// The change records of the next `$3` streams of kind `$1` whose names sort after `$2`,
+/// ordered by stream then seq: a whole kind read a page at a time, one query per page.
+pub const SELECT_STREAMS_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
+     WHERE stream IN (SELECT stream FROM streams WHERE kind = $1 AND stream > $2 ORDER BY stream LIMIT $3) \
+     AND category = 'change' ORDER BY stream, seq";
+
 /// Register a stream at its first change (a no-op for later changes).
 pub const INSERT_STREAM: &str = "INSERT INTO streams (stream, kind, first_seq) VALUES ($1, $2, $3) ON CONFLICT (stream) DO NOTHING";
 

@@ -183,15 +183,11 @@ pub enum RwdOutcome {
 
 impl RwdOutcome {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        raw.trim().parse().map_err(|_| {
-            let other = raw.trim();
-            Invalid::new(
-                "outcome",
-                format!(
-                    "'{other}' is not an outcome; use advice_given, online_report or desk_investigation"
-                ),
-            )
-        })
+        crate::text::parse_word(
+            "outcome",
+            raw,
+            "an outcome; use advice_given, online_report or desk_investigation",
+        )
     }
 
     pub fn as_str(self) -> &'static str {

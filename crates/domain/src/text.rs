@@ -93,6 +93,13 @@ pub fn parse_time(field: &str, raw: &str) -> Result<jiff::Timestamp, Invalid> {
     })
 }
 
+/// One of a fixed list of words (a type's `FromStr`), or why not: "'`raw`' is not `what`".
+pub fn parse_word<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, Invalid> {
+    let word = raw.trim();
+    word.parse()
+        .map_err(|_| Invalid::new(field, format!("'{word}' is not {what}")))
+}
+
 /// A calendar date as typed (`2026-11-23`).
 pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, Invalid> {
     raw.trim()

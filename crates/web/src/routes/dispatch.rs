@@ -271,20 +271,10 @@ pub struct ResolveInput {
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn resolve(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ResolveInput>,
+    c: crate::extract::IncidentChange<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {
-    let outcome = dispatch::resolve(
-        &state.app,
-        &actor,
-        id,
-        &command.body.resolution,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    let outcome = dispatch::resolve(c.app(), &c.actor, c.id, &c.body.resolution, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -450,6 +450,18 @@ async fn map_settings(
 }
 
 /// A failure with its exit code: 2 for the user's input, 1 for everything else.
+/// A verification that failed: the database's error like any other; a broken chain, exit code
+/// 1 with `context` before it.
+fn unverified(error: audit_trail::VerifyError, context: &str) -> Failure {
+    match error {
+        audit_trail::VerifyError::App(e) => e.into(),
+        broken => Failure {
+            code: 1,
+            error: anyhow::anyhow!("{context}{broken}"),
+        },
+    }
+}
+
 struct Failure {
     code: u8,
     error: anyhow::Error,
@@ -661,37 +673,29 @@ async fn run(command: Command) -> Result<(), Failure> {
             let result =
                 audit_trail::verify_against(store.as_ref(), &checkpoints, key.as_ref()).await;
             store.close().await;
-            match result {
-                Ok(verified) => {
-                    println!(
-                        "audit trail intact: {} events, head {} ({}); {} incidents agree with their events; {} accounts and {} open sessions agree with the trail",
-                        verified.chain.records,
-                        verified.chain.head_seq,
-                        verified.chain.head_hash,
-                        verified.incidents,
-                        verified.accounts,
-                        verified.sessions,
-                    );
-                    match &key {
-                        Some(key) => println!("every seal checked with audit key {}", key.id()),
-                        None => println!(
-                            "seals not checked: give --audit-key-file to catch records written after the last checkpoint"
-                        ),
-                    }
-                    if !verified.passwords_unchecked.is_empty() {
-                        println!(
-                            "passwords not yet covered (added before fingerprints were kept; covered once next set): {}",
-                            verified.passwords_unchecked.join(", ")
-                        );
-                    }
-                    Ok(())
-                }
-                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
-                Err(broken) => Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("{broken}"),
-                }),
+            let verified = result.map_err(|e| unverified(e, ""))?;
+            println!(
+                "audit trail intact: {} events, head {} ({}); {} incidents agree with their events; {} accounts and {} open sessions agree with the trail",
+                verified.chain.records,
+                verified.chain.head_seq,
+                verified.chain.head_hash,
+                verified.incidents,
+                verified.accounts,
+                verified.sessions,
+            );
+            match &key {
+                Some(key) => println!("every seal checked with audit key {}", key.id()),
+                None => println!(
+                    "seals not checked: give --audit-key-file to catch records written after the last checkpoint"
+                ),
             }
+            if !verified.passwords_unchecked.is_empty() {
+                println!(
+                    "passwords not yet covered (added before fingerprints were kept; covered once next set): {}",
+                    verified.passwords_unchecked.join(", ")
+                );
+            }
+            Ok(())
         }
         Command::Audit {
             command: AuditCommand::Checkpoint { db },
@@ -701,17 +705,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             let result =
                 audit_trail::checkpoint(store.as_ref(), jiff::Timestamp::now(), key.as_ref()).await;
             store.close().await;
-            match result {
-                Ok(checkpoint) => {
-                    println!("{}", serde_json::to_string(&checkpoint)?);
-                    Ok(())
-                }
-                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
-                Err(broken) => Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("no checkpoint written: {broken}"),
-                }),
-            }
+            let checkpoint = result.map_err(|e| unverified(e, "no checkpoint written: "))?;
+            println!("{}", serde_json::to_string(&checkpoint)?);
+            Ok(())
         }
         Command::Crime {
             command:

@@ -2,7 +2,7 @@
 //! responses into them with the caller, reschedule, cancel, and record missed appointments.
 //! A booking and the incident's record of it are written in one transaction.
 
-use crate::records::{access_record, load_incident};
+use crate::records::{load_incident, record_access};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
@@ -125,12 +125,11 @@ async fn consulted(
     kind: &str,
     slots: &[Slot],
 ) -> Result<(), AppError> {
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         stream,
         kind,
-        actor,
-        app.now(),
         json!({
             "slots": slots.iter().map(|s| s.key.stream()).collect::<Vec<_>>(),
             "incidents": slots
@@ -139,9 +138,8 @@ async fn consulted(
                 .map(|b| b.incident.to_string())
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 //! as a whole is one audit record (who, which files, how many rows read, imported, left alone
 //! and refused). Each search is an access record, as every other read is.
 
-use crate::records::{access_record, micros};
+use crate::records::{micros, record_access};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
@@ -694,16 +694,14 @@ pub async fn search(
     let hits = index
         .search(text, limit.clamp(1, 50))
         .map_err(index_error)?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "gazetteer".into(),
         "address_search",
-        actor,
-        app.now(),
         json!({ "searched": text, "found": hits.len() }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(hits.into_iter().map(Suggestion::from).collect())
 }
 
@@ -883,18 +881,16 @@ pub async fn near(
         .collect();
     inside.sort_by(|a, b| a.metres.total_cmp(&b.metres));
     inside.truncate(limit.clamp(1, NEARBY_MAX));
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "gazetteer".into(),
         "address_near",
-        actor,
-        app.now(),
         json!({
             "lat": centre.lat, "lon": centre.lon, "radius_metres": radius_metres,
             "found": inside.len(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(inside)
 }

@@ -4,7 +4,7 @@
 
 use crate::idempotency::{earlier, remember};
 use crate::records::{
-    access_record, incident_row, incident_stream, load_incident, micros, rebuild,
+    access_record, incident_row, incident_stream, load_incident, micros, rebuild, record_access,
 };
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
@@ -566,16 +566,14 @@ pub async fn watch(
 ) -> Result<tokio::sync::broadcast::Receiver<crate::live::LiveChange>, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let receiver = app.live.subscribe();
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "live_feed_opened",
-        actor,
-        app.now(),
         json!({}),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(receiver)
 }
 
@@ -600,20 +598,18 @@ pub async fn list(
         limit: i64::from(query.limit),
     };
     let rows = app.store.list_incidents(&filter).await?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "incidents_listed",
-        actor,
-        app.now(),
         json!({
             "statuses": filter.statuses,
             "grades": filter.grades,
             "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(rows)
 }
 

@@ -3,7 +3,9 @@
 //! each check in the incident log. Searching for a person is consulting personal data: every
 //! search and every record viewed is in the audit trail.
 
-use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
+use crate::records::{
+    access_record, incident_stream, load_incident, micros, rebuild, record_access,
+};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::contact::PhoneNumber;
@@ -677,12 +679,11 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
             .as_deref(),
         None,
     )?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         reference.stream(),
         "record_viewed",
-        actor,
-        app.now(),
         // What the answer showed besides the record itself (DPA 2018 s.62): the records
         // merged into it, the records linked to it and the incidents in its history, by id.
         json!({
@@ -698,9 +699,8 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
                 .map(|h| format!("{}/{}", h.kind, h.id))
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(RecordView {
         record,
         merged,
@@ -785,16 +785,14 @@ pub async fn incident_links(
     // By role (caller, victim, suspect, witness…), then name: how a handler reads them out.
     let rank = |role: &str| LinkRole::ALL.iter().position(|r| r.as_str() == role);
     linked.sort_by(|a, b| (rank(&a.role), &a.label, a.at).cmp(&(rank(&b.role), &b.label, b.at)));
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         incident_stream(id),
         "incident_links_viewed",
-        actor,
-        app.now(),
         json!({ "records": linked.iter().map(|l| l.record.stream()).collect::<Vec<_>>() }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(linked)
 }
 
@@ -922,12 +920,11 @@ pub async fn incident_warnings(
             warnings,
         });
     }
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "warnings_viewed",
-        actor,
-        app.now(),
         json!({
             "references": answer.iter().map(|a| a.reference.as_str()).collect::<Vec<_>>(),
             "records": answer
@@ -935,9 +932,8 @@ pub async fn incident_warnings(
                 .flat_map(|a| a.warnings.iter().map(|w| w.record.stream()))
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(answer)
 }
 

@@ -449,7 +449,11 @@ async fn map_settings(
     })
 }
 
-/// A failure with its exit code: 2 for the user's input, 1 for everything else.
+/// The application on `store`, with the system clock and the default settings.
+fn app_on(store: &Arc<dyn Store>) -> App {
+    App::new(store.clone(), Arc::new(SystemClock), Settings::default())
+}
+
 /// A verification that failed: the database's error like any other; a broken chain, exit code
 /// 1 with `context` before it.
 fn unverified(error: audit_trail::VerifyError, context: &str) -> Failure {
@@ -462,6 +466,7 @@ fn unverified(error: audit_trail::VerifyError, context: &str) -> Failure {
     }
 }
 
+/// A failure with its exit code: 2 for the user's input, 1 for everything else.
 struct Failure {
     code: u8,
     error: anyhow::Error,
@@ -609,7 +614,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let password = password_from_stdin()?;
             let password = password.as_str();
             let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let app = app_on(&store);
             let roles: Vec<String> = role.into_iter().chain(roles).collect();
             let user = users::add_user(&app, &Actor::system(), &username, &roles, password).await;
             store.close().await;
@@ -635,7 +640,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let app = app_on(&store);
             let user = users::set_roles(&app, &Actor::system(), &username, &roles).await;
             store.close().await;
             let user = user?;
@@ -654,7 +659,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let password = password_from_stdin()?;
             let password = password.as_str();
             let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let app = app_on(&store);
             let done = users::set_password(&app, &Actor::system(), &username, password, None).await;
             store.close().await;
             done?;
@@ -784,11 +789,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let store = db.open().await?;
-            let app = open_search(
-                App::new(store.clone(), Arc::new(SystemClock), Settings::default()),
-                &search.search_dir,
-            )
-            .await?;
+            let app = open_search(app_on(&store), &search.search_dir).await?;
             let started = std::time::Instant::now();
             let done = controlroom_app::generate::into_store(
                 &app,
@@ -845,8 +846,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                         search.search_dir.display()
                     )
                 })?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default())
-                .with_search(Arc::new(index));
+            let app = app_on(&store).with_search(Arc::new(index));
             let started = std::time::Instant::now();
             let count = controlroom_app::intelligence::reindex(&app).await;
             store.close().await;
@@ -906,7 +906,7 @@ async fn gazetteer_import(
 ) -> Result<(), Failure> {
     use std::io::Write;
     let store = db.open().await?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let app = app_on(&store);
     let started = std::time::Instant::now();
     let mut last_shown = std::time::Instant::now();
     let mut progress = |p: &controlroom_app::gazetteer::Progress<'_>| {

@@ -180,16 +180,7 @@ async fn set_on_incident(
     )?;
     let mut probe = incident.clone();
     for e in &events {
-        probe = Incident::apply(
-            Some(probe),
-            &controlroom_domain::incident::Stamped {
-                at: app.now(),
-                by: actor.username.clone(),
-                event: e.clone(),
-            },
-            0,
-        )
-        .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        probe = crate::incidents::probe(app, actor, probe, e)?;
     }
     events.extend(decide(
         Some(&probe),

@@ -220,16 +220,7 @@ async fn log_and_commit(
     let mut probe = state.clone();
     for command in commands {
         for event in decide(Some(&probe), command)? {
-            probe = Incident::apply(
-                Some(probe),
-                &controlroom_domain::incident::Stamped {
-                    at: app.now(),
-                    by: actor.username.clone(),
-                    event: event.clone(),
-                },
-                0,
-            )
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+            probe = crate::incidents::probe(app, actor, probe, &event)?;
             events.push(event);
         }
     }

@@ -216,16 +216,7 @@ pub async fn mark_duplicate(
             },
         )?;
         for event in &events {
-            probe = Incident::apply(
-                Some(probe),
-                &Stamped {
-                    at: app.now(),
-                    by: actor.username.clone(),
-                    event: event.clone(),
-                },
-                0,
-            )
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+            probe = self::probe(app, actor, probe, event)?;
         }
         joins.extend(events);
     }
@@ -575,6 +566,22 @@ pub async fn watch(
     )
     .await?;
     Ok(receiver)
+}
+
+/// `state` with `event` applied as though it happened now: what a decision that follows
+/// another in the same change is made against.
+pub(crate) fn probe(
+    app: &App,
+    actor: &Actor,
+    state: Incident,
+    event: &IncidentEvent,
+) -> Result<Incident, AppError> {
+    let stamped = Stamped {
+        at: app.now(),
+        by: actor.username.clone(),
+        event: event.clone(),
+    };
+    Incident::apply(Some(state), &stamped, 0).map_err(|e| AppError::Corrupt(e.to_string()))
 }
 
 /// List incidents, newest first. Recorded as a consultation: the list shows places and what

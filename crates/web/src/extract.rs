@@ -197,18 +197,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
     }
 }
 
-/// A change to one incident as its handler receives it: who asks (signed in, allowed), which
-/// incident (`{id}` in the path) and the command, read in that order as separate extractors
-/// would be. [`IncidentChange::answer`] gives the change's answer.
-pub struct IncidentChange<T> {
+/// A change to one record as its handler receives it: who asks (signed in, allowed), which
+/// record (`{id}` in the path) and the command, read in that order as separate extractors
+/// would be.
+pub struct Change<I, T> {
     pub state: AppState,
     pub actor: Actor,
-    pub id: controlroom_domain::incident::IncidentId,
+    pub id: I,
     pub body: T,
     pub idempotency: Option<Idempotency>,
 }
 
-impl<T: DeserializeOwned> FromRequest<AppState> for IncidentChange<T> {
+/// A change to an incident; [`IncidentChange::answer`] gives its answer.
+pub type IncidentChange<T> = Change<controlroom_domain::incident::IncidentId, T>;
+
+impl<I: FromPathId + Send, T: DeserializeOwned> FromRequest<AppState> for Change<I, T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -226,9 +229,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for IncidentChange<T> {
     }
 }
 
-impl<T> IncidentChange<T> {
+impl<I, T> Change<I, T> {
     /// The command's body apart, for a handler that takes it to pieces.
-    pub fn split(self) -> (IncidentChange<()>, T) {
+    pub fn split(self) -> (Change<I, ()>, T) {
         let Self {
             state,
             actor,
@@ -236,7 +239,7 @@ impl<T> IncidentChange<T> {
             body,
             idempotency,
         } = self;
-        let rest = IncidentChange {
+        let rest = Change {
             state,
             actor,
             id,
@@ -253,7 +256,9 @@ impl<T> IncidentChange<T> {
     pub fn key(&self) -> Option<&Idempotency> {
         self.idempotency.as_ref()
     }
+}
 
+impl<T> IncidentChange<T> {
     /// The incident as changed, with `status`.
     pub fn answer(
         &self,

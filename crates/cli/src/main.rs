@@ -69,6 +69,13 @@ impl Database {
     async fn open(&self) -> Result<Arc<dyn Store>, Failure> {
         Ok(open_store_sealed(&self.database_url, self.seal_key()?).await?)
     }
+
+    /// The database opened, and the application on it ([`app_on`]).
+    async fn app(&self) -> Result<(Arc<dyn Store>, App), Failure> {
+        let store = self.open().await?;
+        let app = app_on(&store);
+        Ok((store, app))
+    }
 }
 
 #[derive(Args, Clone)]
@@ -612,11 +619,9 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let password = password_from_stdin()?;
-            let password = password.as_str();
-            let store = db.open().await?;
-            let app = app_on(&store);
+            let (store, app) = db.app().await?;
             let roles: Vec<String> = role.into_iter().chain(roles).collect();
-            let user = users::add_user(&app, &Actor::system(), &username, &roles, password).await;
+            let user = users::add_user(&app, &Actor::system(), &username, &roles, &password).await;
             store.close().await;
             let user = user?;
             let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
@@ -639,8 +644,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                     roles,
                 },
         } => {
-            let store = db.open().await?;
-            let app = app_on(&store);
+            let (store, app) = db.app().await?;
             let user = users::set_roles(&app, &Actor::system(), &username, &roles).await;
             store.close().await;
             let user = user?;
@@ -657,10 +661,9 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let password = password_from_stdin()?;
-            let password = password.as_str();
-            let store = db.open().await?;
-            let app = app_on(&store);
-            let done = users::set_password(&app, &Actor::system(), &username, password, None).await;
+            let (store, app) = db.app().await?;
+            let done =
+                users::set_password(&app, &Actor::system(), &username, &password, None).await;
             store.close().await;
             done?;
             println!("password of {username} reset; their open sessions have ended");
@@ -905,8 +908,7 @@ async fn gazetteer_import(
     files: &[std::path::PathBuf],
 ) -> Result<(), Failure> {
     use std::io::Write;
-    let store = db.open().await?;
-    let app = app_on(&store);
+    let (store, app) = db.app().await?;
     let started = std::time::Instant::now();
     let mut last_shown = std::time::Instant::now();
     let mut progress = |p: &controlroom_app::gazetteer::Progress<'_>| {

@@ -47,6 +47,19 @@ pub struct Verified {
 
 const PAGE: i64 = 2_000;
 
+/// The next page of audit records after `after` (moved on to its last), or `None` at the end.
+async fn next_page(
+    store: &dyn Store,
+    after: &mut i64,
+) -> Result<Option<Vec<controlroom_domain::audit::StoredRecord>>, AppError> {
+    let page = store.audit_records(*after, PAGE).await?;
+    let Some(last) = page.last() else {
+        return Ok(None);
+    };
+    *after = last.record.seq;
+    Ok(Some(page))
+}
+
 /// Read-only: verifying changes nothing, so it can run against a copy taken for an inquiry.
 pub async fn verify(store: &dyn Store) -> Result<Verified, VerifyError> {
     verify_against(store, &[], None).await
@@ -69,13 +82,7 @@ pub async fn verify_against(
     let mut crime_streams = BTreeSet::new();
     let mut accounts = AccountsOnRecord::default();
     let mut after = 0;
-    loop {
-        let page = store
-            .audit_records(after, PAGE)
-            .await
-            .map_err(AppError::from)?;
-        let Some(last) = page.last() else { break };
-        after = last.record.seq;
+    while let Some(page) = next_page(store, &mut after).await? {
         for stored in &page {
             verifier.check(stored)?;
             accounts.apply(&stored.record)?;
@@ -365,13 +372,7 @@ pub async fn extend_checkpoint(
     }
     let start = from.map_or(0, |c| c.seq);
     let mut after = start;
-    loop {
-        let page = store
-            .audit_records(after, PAGE)
-            .await
-            .map_err(AppError::from)?;
-        let Some(last) = page.last() else { break };
-        after = last.record.seq;
+    while let Some(page) = next_page(store, &mut after).await? {
         for stored in &page {
             verifier.check(stored)?;
         }

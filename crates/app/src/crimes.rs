@@ -6,7 +6,7 @@
 use crate::event_store;
 use crate::idempotency::{earlier, remember};
 use crate::incidents::{after_commit, append_events};
-use crate::records::{access_record, load_incident, micros};
+use crate::records::{load_incident, micros, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::aggregate::{Aggregate, Decide};
@@ -487,16 +487,14 @@ async fn load(app: &App, id: Uuid) -> Result<Crime, AppError> {
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Crime, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "read crime records")?;
     let crime = load(app, id).await?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         crime_stream(id),
         "crime.viewed",
-        actor,
-        app.now(),
         json!({ "reference": crime.record.recording.reference }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(crime)
 }
 
@@ -576,19 +574,17 @@ pub async fn list(
             limit: 500,
         })
         .await?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "crimes".to_owned(),
         "crimes_listed",
-        actor,
-        app.now(),
         json!({
             "status": status,
             "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(rows)
 }
 

@@ -2,7 +2,7 @@
 //! responses into them with the caller, reschedule, cancel, and record missed appointments.
 //! A booking and the incident's record of it are written in one transaction.
 
-use crate::records::{access_record, load_incident};
+use crate::records::{load_incident, record_access};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
@@ -125,12 +125,11 @@ async fn consulted(
     kind: &str,
     slots: &[Slot],
 ) -> Result<(), AppError> {
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         stream,
         kind,
-        actor,
-        app.now(),
         json!({
             "slots": slots.iter().map(|s| s.key.stream()).collect::<Vec<_>>(),
             "incidents": slots
@@ -139,9 +138,8 @@ async fn consulted(
                 .map(|b| b.incident.to_string())
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -182,16 +180,7 @@ async fn set_on_incident(
     )?;
     let mut probe = incident.clone();
     for e in &events {
-        probe = Incident::apply(
-            Some(probe),
-            &controlroom_domain::incident::Stamped {
-                at: app.now(),
-                by: actor.username.clone(),
-                event: e.clone(),
-            },
-            0,
-        )
-        .map_err(|e| AppError::Corrupt(e.to_string()))?;
+        probe = crate::incidents::probe(app, actor, probe, e)?;
     }
     events.extend(decide(
         Some(&probe),

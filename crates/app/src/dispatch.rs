@@ -7,7 +7,7 @@
 
 use crate::event_store;
 use crate::incidents::IncidentOutcome;
-use crate::records::{access_record, incident_stream, load_incident};
+use crate::records::{incident_stream, load_incident, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::aggregate::Aggregate;
@@ -220,16 +220,7 @@ async fn log_and_commit(
     let mut probe = state.clone();
     for command in commands {
         for event in decide(Some(&probe), command)? {
-            probe = Incident::apply(
-                Some(probe),
-                &controlroom_domain::incident::Stamped {
-                    at: app.now(),
-                    by: actor.username.clone(),
-                    event: event.clone(),
-                },
-                0,
-            )
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+            probe = crate::incidents::probe(app, actor, probe, &event)?;
             events.push(event);
         }
     }
@@ -355,19 +346,17 @@ pub async fn recommend(
     };
     // A consultation (DPA 2018 s.62): the answer shows where the incident is and which units,
     // with their crews, could go. Recorded on the incident's stream, naming the units shown.
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         incident_stream(incident.id),
         "recommendation_viewed",
-        actor,
-        app.now(),
         json!({
             "reference": incident.reference.as_str(),
             "units": ranked.iter().map(|c| c.unit.to_string()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(ranked)
 }
 
@@ -377,12 +366,11 @@ pub async fn recommend(
 pub async fn list_units(app: &App, actor: &Actor) -> Result<Vec<Unit>, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "see units")?;
     let units = app.units.all();
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "units".to_owned(),
         "units_listed",
-        actor,
-        app.now(),
         json!({
             "units": units.iter().map(|u| u.id.to_string()).collect::<Vec<_>>(),
             "incidents": units
@@ -391,9 +379,8 @@ pub async fn list_units(app: &App, actor: &Actor) -> Result<Vec<Unit>, AppError>
                 .map(|i| i.to_string())
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(units)
 }
 

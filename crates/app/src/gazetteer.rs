@@ -6,7 +6,7 @@
 //! as a whole is one audit record (who, which files, how many rows read, imported, left alone
 //! and refused). Each search is an access record, as every other read is.
 
-use crate::records::{access_record, micros};
+use crate::records::{micros, record_access};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::audit::Category;
@@ -247,6 +247,24 @@ fn note_moves(report: &mut ImportReport, moves: Vec<Moved>) {
     report.moves.extend(moves.into_iter().take(room));
 }
 
+/// Write a batch read from `lines` of `file`, noting the addresses it moves and counting what
+/// it changed in the file's report; how many rows it changed.
+async fn flush(
+    app: &App,
+    batch: &GazetteerBatch,
+    lines: &std::collections::HashMap<i64, u64>,
+    file: &str,
+    report: &mut ImportReport,
+    file_report: &mut FileReport,
+) -> Result<u64, AppError> {
+    let rows = batch.len() as u64;
+    note_moves(report, moves_in(app, batch, lines, file).await?);
+    let changed = write_batch(app, batch).await?;
+    file_report.imported += changed;
+    file_report.unchanged += rows - changed.min(rows);
+    Ok(changed)
+}
+
 /// The longest line read whole. The longest published row (AddressBase Plus, 77 columns) is
 /// well under 2 KB; a file with no line breaks (a 2 GB binary file given by mistake) must not
 /// be read into memory as one line.
@@ -400,18 +418,17 @@ pub async fn import(
                 }
             }
             if batch.len() >= BATCH {
-                let rows = batch.len() as u64;
-                let moves = moves_in(app, &batch, &batch_lines, &name)
-                    .await
-                    .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-                note_moves(&mut report, moves);
+                imported_total += flush(
+                    app,
+                    &batch,
+                    &batch_lines,
+                    &name,
+                    &mut report,
+                    &mut file_report,
+                )
+                .await
+                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
                 batch_lines.clear();
-                let changed = write_batch(app, &batch)
-                    .await
-                    .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-                file_report.imported += changed;
-                file_report.unchanged += rows - changed.min(rows);
-                imported_total += changed;
                 batch = GazetteerBatch::default();
                 batch_first_line = number + 1;
                 progress(&Progress {
@@ -423,17 +440,16 @@ pub async fn import(
             }
         }
         if !batch.is_empty() {
-            let rows = batch.len() as u64;
-            let moves = moves_in(app, &batch, &batch_lines, &name)
-                .await
-                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-            note_moves(&mut report, moves);
-            let changed = write_batch(app, &batch)
-                .await
-                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-            file_report.imported += changed;
-            file_report.unchanged += rows - changed.min(rows);
-            imported_total += changed;
+            imported_total += flush(
+                app,
+                &batch,
+                &batch_lines,
+                &name,
+                &mut report,
+                &mut file_report,
+            )
+            .await
+            .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
         }
         progress(&Progress {
             file: &name,
@@ -678,16 +694,14 @@ pub async fn search(
     let hits = index
         .search(text, limit.clamp(1, 50))
         .map_err(index_error)?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "gazetteer".into(),
         "address_search",
-        actor,
-        app.now(),
         json!({ "searched": text, "found": hits.len() }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(hits.into_iter().map(Suggestion::from).collect())
 }
 
@@ -867,18 +881,16 @@ pub async fn near(
         .collect();
     inside.sort_by(|a, b| a.metres.total_cmp(&b.metres));
     inside.truncate(limit.clamp(1, NEARBY_MAX));
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "gazetteer".into(),
         "address_near",
-        actor,
-        app.now(),
         json!({
             "lat": centre.lat, "lon": centre.lon, "radius_metres": radius_metres,
             "found": inside.len(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(inside)
 }

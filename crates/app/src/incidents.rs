@@ -4,7 +4,7 @@
 
 use crate::idempotency::{earlier, remember};
 use crate::records::{
-    access_record, incident_row, incident_stream, load_incident, micros, rebuild,
+    access_record, incident_row, incident_stream, load_incident, micros, rebuild, record_access,
 };
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
@@ -216,16 +216,7 @@ pub async fn mark_duplicate(
             },
         )?;
         for event in &events {
-            probe = Incident::apply(
-                Some(probe),
-                &Stamped {
-                    at: app.now(),
-                    by: actor.username.clone(),
-                    event: event.clone(),
-                },
-                0,
-            )
-            .map_err(|e| AppError::Corrupt(e.to_string()))?;
+            probe = self::probe(app, actor, probe, event)?;
         }
         joins.extend(events);
     }
@@ -566,17 +557,31 @@ pub async fn watch(
 ) -> Result<tokio::sync::broadcast::Receiver<crate::live::LiveChange>, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let receiver = app.live.subscribe();
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "live_feed_opened",
-        actor,
-        app.now(),
         json!({}),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(receiver)
+}
+
+/// `state` with `event` applied as though it happened now: what a decision that follows
+/// another in the same change is made against.
+pub(crate) fn probe(
+    app: &App,
+    actor: &Actor,
+    state: Incident,
+    event: &IncidentEvent,
+) -> Result<Incident, AppError> {
+    let stamped = Stamped {
+        at: app.now(),
+        by: actor.username.clone(),
+        event: event.clone(),
+    };
+    Incident::apply(Some(state), &stamped, 0).map_err(|e| AppError::Corrupt(e.to_string()))
 }
 
 /// List incidents, newest first. Recorded as a consultation: the list shows places and what
@@ -600,20 +605,18 @@ pub async fn list(
         limit: i64::from(query.limit),
     };
     let rows = app.store.list_incidents(&filter).await?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "incidents_listed",
-        actor,
-        app.now(),
         json!({
             "statuses": filter.statuses,
             "grades": filter.grades,
             "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(rows)
 }
 

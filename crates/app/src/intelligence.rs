@@ -3,7 +3,9 @@
 //! each check in the incident log. Searching for a person is consulting personal data: every
 //! search and every record viewed is in the audit trail.
 
-use crate::records::{access_record, incident_stream, load_incident, micros, rebuild};
+use crate::records::{
+    access_record, incident_stream, load_incident, micros, rebuild, record_access,
+};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::contact::PhoneNumber;
@@ -249,6 +251,48 @@ async fn decide_change(
     Ok(record)
 }
 
+/// Write a new record of `kind`, `event` its first.
+async fn create(
+    app: &App,
+    actor: &Actor,
+    kind: Kind,
+    event: PoleEvent,
+    idempotency: Option<&Idempotency>,
+) -> Result<PoleRecord, AppError> {
+    let reference = RecordRef {
+        kind,
+        id: Uuid::now_v7(),
+    };
+    change(app, actor, reference, true, vec![event], idempotency).await
+}
+
+fn person_ref(id: Uuid) -> RecordRef {
+    RecordRef {
+        kind: Kind::Person,
+        id,
+    }
+}
+
+/// The actor, if they may record intelligence.
+fn recorder(actor: &Actor) -> Result<Actor, AppError> {
+    actor.require(
+        Permission::RecordIntelligence,
+        "record people, vehicles, locations and property, or link them",
+    )
+}
+
+/// The actor, if they may add or withdraw markers and `record` can hold them (`refusal`
+/// begins the words that say it cannot).
+fn marker_keeper(actor: &Actor, record: RecordRef, refusal: &str) -> Result<Actor, AppError> {
+    let actor = actor.require(Permission::ManageMarkers, "add or withdraw warning markers")?;
+    if record.kind == Kind::Incident {
+        return Err(
+            Invalid::new("kind", format!("{refusal} people, vehicles and locations")).into(),
+        );
+    }
+    Ok(actor)
+}
+
 fn require(actor: &Actor) -> Result<Actor, AppError> {
     actor.require(Permission::ViewIncidents, "search or record intelligence")
 }
@@ -266,20 +310,13 @@ pub async fn record_person(
     draft: PersonDraft,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let details = draft.parse(today(app))?;
-    change(
+    create(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Person,
-            id: Uuid::now_v7(),
-        },
-        true,
-        vec![PoleEvent::PersonRecorded { details }],
+        Kind::Person,
+        PoleEvent::PersonRecorded { details },
         idempotency,
     )
     .await
@@ -291,18 +328,12 @@ pub async fn update_person(
     id: Uuid,
     draft: PersonDraft,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let details = draft.parse(today(app))?;
     change(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Person,
-            id,
-        },
+        person_ref(id),
         false,
         vec![PoleEvent::PersonUpdated { details }],
         None,
@@ -319,25 +350,18 @@ pub async fn record_vehicle(
     colour: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let details = VehicleDetails {
         vrm: normalise_vrm("vrm", vrm)?,
         make: optional_text("make", make, limits::DETAIL)?,
         model: optional_text("model", model, limits::DETAIL)?,
         colour: optional_text("colour", colour, limits::SHORT_DETAIL)?,
     };
-    change(
+    create(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Vehicle,
-            id: Uuid::now_v7(),
-        },
-        true,
-        vec![PoleEvent::VehicleRecorded { details }],
+        Kind::Vehicle,
+        PoleEvent::VehicleRecorded { details },
         idempotency,
     )
     .await
@@ -351,25 +375,18 @@ pub async fn record_property(
     serial: Option<&str>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let details = controlroom_domain::pole::PropertyDetails {
         description: required_text("description", description, limits::SHORT_REASON)?,
         serial: optional_text("serial", serial, limits::DETAIL)?
             .map(|s| controlroom_domain::pole::normalise_serial("serial", &s))
             .transpose()?,
     };
-    change(
+    create(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Property,
-            id: Uuid::now_v7(),
-        },
-        true,
-        vec![PoleEvent::PropertyRecorded { details }],
+        Kind::Property,
+        PoleEvent::PropertyRecorded { details },
         idempotency,
     )
     .await
@@ -390,10 +407,7 @@ pub async fn record_location(
     input: LocationInput<'_>,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let coordinates = match (input.lat, input.lon) {
         (Some(lat), Some(lon)) => Some(controlroom_domain::contact::Coordinates::parse(lat, lon)?),
         (None, None) => None,
@@ -424,15 +438,11 @@ pub async fn record_location(
         lon: coordinates.map(|c| c.lon),
         beat: optional_text("beat", input.beat, limits::SHORT_DETAIL)?,
     };
-    change(
+    create(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Location,
-            id: Uuid::now_v7(),
-        },
-        true,
-        vec![PoleEvent::LocationRecorded { details }],
+        Kind::Location,
+        PoleEvent::LocationRecorded { details },
         idempotency,
     )
     .await
@@ -461,14 +471,7 @@ pub async fn add_marker(
         source,
         review_by,
     } = draft;
-    let actor = &actor.require(Permission::ManageMarkers, "add or withdraw warning markers")?;
-    if record.kind == Kind::Incident {
-        return Err(Invalid::new(
-            "kind",
-            "warning markers go on people, vehicles and locations",
-        )
-        .into());
-    }
+    let actor = &marker_keeper(actor, record, "warning markers go on")?;
     let marker = Marker::parse(
         kind,
         reason,
@@ -498,14 +501,7 @@ pub async fn withdraw_marker(
     number: u32,
     reason: &str,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(Permission::ManageMarkers, "add or withdraw warning markers")?;
-    if record.kind == Kind::Incident {
-        return Err(Invalid::new(
-            "kind",
-            "warning markers are on people, vehicles and locations",
-        )
-        .into());
-    }
+    let actor = &marker_keeper(actor, record, "warning markers are on")?;
     decide_change(app, actor, record, |current| {
         current
             .withdraw_marker(number, reason)
@@ -524,10 +520,7 @@ pub async fn link(
     role: &str,
     note: Option<&str>,
 ) -> Result<PoleRecord, AppError> {
-    let actor = &actor.require(
-        Permission::RecordIntelligence,
-        "record people, vehicles, locations and property, or link them",
-    )?;
+    let actor = &recorder(actor)?;
     let role = LinkRole::parse(role)?;
     let note = optional_text("note", note, limits::SHORT_REASON)?;
     if from == to {
@@ -586,15 +579,9 @@ pub async fn merge(
     if person == into {
         return Err(Invalid::new("into", "a person cannot be merged into themselves").into());
     }
-    let target = load(
-        app,
-        RecordRef {
-            kind: Kind::Person,
-            id: into,
-        },
-    )
-    .await?
-    .ok_or_else(|| Invalid::new("into", "there is no such person to merge into"))?;
+    let target = load(app, person_ref(into))
+        .await?
+        .ok_or_else(|| Invalid::new("into", "there is no such person to merge into"))?;
     if target.merged_into.is_some() {
         return Err(Invalid::new(
             "into",
@@ -605,10 +592,7 @@ pub async fn merge(
     change(
         app,
         actor,
-        RecordRef {
-            kind: Kind::Person,
-            id: person,
-        },
+        person_ref(person),
         false,
         vec![PoleEvent::MergedInto { into, reason }],
         None,
@@ -624,15 +608,9 @@ pub async fn unmerge(
 ) -> Result<PoleRecord, AppError> {
     let actor = &actor.require(Permission::MergeRecords, "merge or unmerge person records")?;
     let reason = required_text("reason", reason, limits::REASON)?;
-    let current = load(
-        app,
-        RecordRef {
-            kind: Kind::Person,
-            id: person,
-        },
-    )
-    .await?
-    .ok_or_else(|| AppError::NotFound("there is no such person".into()))?;
+    let current = load(app, person_ref(person))
+        .await?
+        .ok_or_else(|| AppError::NotFound("there is no such person".into()))?;
     if current.merged_into.is_none() {
         return Err(Invalid::new("person", "this person is not merged").into());
     }
@@ -701,12 +679,11 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
             .as_deref(),
         None,
     )?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         reference.stream(),
         "record_viewed",
-        actor,
-        app.now(),
         // What the answer showed besides the record itself (DPA 2018 s.62): the records
         // merged into it, the records linked to it and the incidents in its history, by id.
         json!({
@@ -722,9 +699,8 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
                 .map(|h| format!("{}/{}", h.kind, h.id))
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(RecordView {
         record,
         merged,
@@ -809,16 +785,14 @@ pub async fn incident_links(
     // By role (caller, victim, suspect, witness…), then name: how a handler reads them out.
     let rank = |role: &str| LinkRole::ALL.iter().position(|r| r.as_str() == role);
     linked.sort_by(|a, b| (rank(&a.role), &a.label, a.at).cmp(&(rank(&b.role), &b.label, b.at)));
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         incident_stream(id),
         "incident_links_viewed",
-        actor,
-        app.now(),
         json!({ "records": linked.iter().map(|l| l.record.stream()).collect::<Vec<_>>() }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(linked)
 }
 
@@ -946,12 +920,11 @@ pub async fn incident_warnings(
             warnings,
         });
     }
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "incidents".to_owned(),
         "warnings_viewed",
-        actor,
-        app.now(),
         json!({
             "references": answer.iter().map(|a| a.reference.as_str()).collect::<Vec<_>>(),
             "records": answer
@@ -959,9 +932,8 @@ pub async fn incident_warnings(
                 .flat_map(|a| a.warnings.iter().map(|w| w.record.stream()))
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(answer)
 }
 

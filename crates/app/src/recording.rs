@@ -7,7 +7,7 @@
 //! the narrative, so its period and size are bounded.
 
 use crate::incidents::{IncidentOutcome, run};
-use crate::records::{access_record, micros, rebuild};
+use crate::records::{micros, rebuild, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::incident::{IncidentCommand, IncidentId};
@@ -75,19 +75,17 @@ async fn listed(
     rows: &[IncidentRow],
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "crime-recording".to_owned(),
         kind,
-        actor,
-        app.now(),
         json!({
             "detail": detail,
             "references": rows.iter().map(|r| r.reference.as_str()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

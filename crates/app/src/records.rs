@@ -37,6 +37,22 @@ pub(crate) fn access_record(
     }
 }
 
+/// Record, in a transaction of its own, that `actor` looked at personal data: an
+/// [`access_record`] on `stream`, stamped now.
+pub(crate) async fn record_access(
+    app: &crate::App,
+    actor: &Actor,
+    stream: String,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    tx.append(access_record(stream, kind, actor, app.now(), payload))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A record about signing in and out: made before any role is in use, so it has none.
 pub(crate) fn signed_in_record(
     stream: String,

@@ -5,7 +5,7 @@
 //! verify` can hold the users table to it.
 
 use crate::auth::hash_password;
-use crate::records::{access_record, micros, user_stream};
+use crate::records::{micros, record_access, user_stream};
 use crate::{Actor, App, AppError};
 use controlroom_domain::audit::Category;
 use controlroom_domain::roles::{Permission, Role, Roles};
@@ -204,18 +204,16 @@ pub async fn list_users(app: &App, actor: &Actor) -> Result<Vec<User>, AppError>
             Ok(User { username, roles })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let mut tx = app.store.begin().await?;
-    tx.append(access_record(
+    record_access(
+        app,
+        actor,
         "users".to_owned(),
         "users_listed",
-        actor,
-        app.now(),
         json!({
             "users": users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
         }),
-    ))
+    )
     .await?;
-    tx.commit().await?;
     Ok(users)
 }
 

@@ -69,6 +69,13 @@ impl Database {
     async fn open(&self) -> Result<Arc<dyn Store>, Failure> {
         Ok(open_store_sealed(&self.database_url, self.seal_key()?).await?)
     }
+
+    /// The database opened, and the application on it ([`app_on`]).
+    async fn app(&self) -> Result<(Arc<dyn Store>, App), Failure> {
+        let store = self.open().await?;
+        let app = app_on(&store);
+        Ok((store, app))
+    }
 }
 
 #[derive(Args, Clone)]
@@ -449,6 +456,23 @@ async fn map_settings(
     })
 }
 
+/// The application on `store`, with the system clock and the default settings.
+fn app_on(store: &Arc<dyn Store>) -> App {
+    App::new(store.clone(), Arc::new(SystemClock), Settings::default())
+}
+
+/// A verification that failed: the database's error like any other; a broken chain, exit code
+/// 1 with `context` before it.
+fn unverified(error: audit_trail::VerifyError, context: &str) -> Failure {
+    match error {
+        audit_trail::VerifyError::App(e) => e.into(),
+        broken => Failure {
+            code: 1,
+            error: anyhow::anyhow!("{context}{broken}"),
+        },
+    }
+}
+
 /// A failure with its exit code: 2 for the user's input, 1 for everything else.
 struct Failure {
     code: u8,
@@ -595,11 +619,9 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let password = password_from_stdin()?;
-            let password = password.as_str();
-            let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let (store, app) = db.app().await?;
             let roles: Vec<String> = role.into_iter().chain(roles).collect();
-            let user = users::add_user(&app, &Actor::system(), &username, &roles, password).await;
+            let user = users::add_user(&app, &Actor::system(), &username, &roles, &password).await;
             store.close().await;
             let user = user?;
             let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
@@ -622,8 +644,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                     roles,
                 },
         } => {
-            let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+            let (store, app) = db.app().await?;
             let user = users::set_roles(&app, &Actor::system(), &username, &roles).await;
             store.close().await;
             let user = user?;
@@ -640,10 +661,9 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let password = password_from_stdin()?;
-            let password = password.as_str();
-            let store = db.open().await?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
-            let done = users::set_password(&app, &Actor::system(), &username, password, None).await;
+            let (store, app) = db.app().await?;
+            let done =
+                users::set_password(&app, &Actor::system(), &username, &password, None).await;
             store.close().await;
             done?;
             println!("password of {username} reset; their open sessions have ended");
@@ -661,37 +681,29 @@ async fn run(command: Command) -> Result<(), Failure> {
             let result =
                 audit_trail::verify_against(store.as_ref(), &checkpoints, key.as_ref()).await;
             store.close().await;
-            match result {
-                Ok(verified) => {
-                    println!(
-                        "audit trail intact: {} events, head {} ({}); {} incidents agree with their events; {} accounts and {} open sessions agree with the trail",
-                        verified.chain.records,
-                        verified.chain.head_seq,
-                        verified.chain.head_hash,
-                        verified.incidents,
-                        verified.accounts,
-                        verified.sessions,
-                    );
-                    match &key {
-                        Some(key) => println!("every seal checked with audit key {}", key.id()),
-                        None => println!(
-                            "seals not checked: give --audit-key-file to catch records written after the last checkpoint"
-                        ),
-                    }
-                    if !verified.passwords_unchecked.is_empty() {
-                        println!(
-                            "passwords not yet covered (added before fingerprints were kept; covered once next set): {}",
-                            verified.passwords_unchecked.join(", ")
-                        );
-                    }
-                    Ok(())
-                }
-                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
-                Err(broken) => Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("{broken}"),
-                }),
+            let verified = result.map_err(|e| unverified(e, ""))?;
+            println!(
+                "audit trail intact: {} events, head {} ({}); {} incidents agree with their events; {} accounts and {} open sessions agree with the trail",
+                verified.chain.records,
+                verified.chain.head_seq,
+                verified.chain.head_hash,
+                verified.incidents,
+                verified.accounts,
+                verified.sessions,
+            );
+            match &key {
+                Some(key) => println!("every seal checked with audit key {}", key.id()),
+                None => println!(
+                    "seals not checked: give --audit-key-file to catch records written after the last checkpoint"
+                ),
             }
+            if !verified.passwords_unchecked.is_empty() {
+                println!(
+                    "passwords not yet covered (added before fingerprints were kept; covered once next set): {}",
+                    verified.passwords_unchecked.join(", ")
+                );
+            }
+            Ok(())
         }
         Command::Audit {
             command: AuditCommand::Checkpoint { db },
@@ -701,17 +713,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             let result =
                 audit_trail::checkpoint(store.as_ref(), jiff::Timestamp::now(), key.as_ref()).await;
             store.close().await;
-            match result {
-                Ok(checkpoint) => {
-                    println!("{}", serde_json::to_string(&checkpoint)?);
-                    Ok(())
-                }
-                Err(audit_trail::VerifyError::App(e)) => Err(e.into()),
-                Err(broken) => Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("no checkpoint written: {broken}"),
-                }),
-            }
+            let checkpoint = result.map_err(|e| unverified(e, "no checkpoint written: "))?;
+            println!("{}", serde_json::to_string(&checkpoint)?);
+            Ok(())
         }
         Command::Crime {
             command:
@@ -788,11 +792,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 },
         } => {
             let store = db.open().await?;
-            let app = open_search(
-                App::new(store.clone(), Arc::new(SystemClock), Settings::default()),
-                &search.search_dir,
-            )
-            .await?;
+            let app = open_search(app_on(&store), &search.search_dir).await?;
             let started = std::time::Instant::now();
             let done = controlroom_app::generate::into_store(
                 &app,
@@ -849,8 +849,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                         search.search_dir.display()
                     )
                 })?;
-            let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default())
-                .with_search(Arc::new(index));
+            let app = app_on(&store).with_search(Arc::new(index));
             let started = std::time::Instant::now();
             let count = controlroom_app::intelligence::reindex(&app).await;
             store.close().await;
@@ -909,8 +908,7 @@ async fn gazetteer_import(
     files: &[std::path::PathBuf],
 ) -> Result<(), Failure> {
     use std::io::Write;
-    let store = db.open().await?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let (store, app) = db.app().await?;
     let started = std::time::Instant::now();
     let mut last_shown = std::time::Instant::now();
     let mut progress = |p: &controlroom_app::gazetteer::Progress<'_>| {

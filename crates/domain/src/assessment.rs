@@ -22,13 +22,7 @@ pub enum Level {
 
 impl Level {
     pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
-        raw.trim().parse().map_err(|_| {
-            let other = raw.trim();
-            Invalid::new(
-                field,
-                format!("'{other}' is not a level; use low, medium or high"),
-            )
-        })
+        crate::text::parse_word(field, raw, "a level; use low, medium or high")
     }
 
     pub fn as_str(self) -> &'static str {
@@ -214,13 +208,7 @@ impl Subject {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        raw.trim().parse().map_err(|_| {
-            let other = raw.trim();
-            Invalid::new(
-                "subject",
-                format!("'{other}' is not a subject; use caller, victim or other"),
-            )
-        })
+        crate::text::parse_word("subject", raw, "a subject; use caller, victim or other")
     }
 }
 

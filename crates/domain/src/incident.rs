@@ -18,18 +18,9 @@ use crate::user::Username;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct IncidentId(pub Uuid);
-
-impl fmt::Display for IncidentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+id_type!(IncidentId(Uuid));
 
 /// The force-unique reference a handler reads out over the radio: the local (Europe/London)
 /// date the incident was opened and its number that day, e.g. `20261122-0042`.
@@ -61,30 +52,9 @@ impl IncidentRef {
         }
         Ok(Self(format!("{date}-{number:04}")))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for IncidentRef {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<IncidentRef> for String {
-    fn from(r: IncidentRef) -> Self {
-        r.0
-    }
-}
-
-impl fmt::Display for IncidentRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(IncidentRef, IncidentRef::parse);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -213,15 +183,11 @@ pub enum RwdOutcome {
 
 impl RwdOutcome {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        raw.trim().parse().map_err(|_| {
-            let other = raw.trim();
-            Invalid::new(
-                "outcome",
-                format!(
-                    "'{other}' is not an outcome; use advice_given, online_report or desk_investigation"
-                ),
-            )
-        })
+        crate::text::parse_word(
+            "outcome",
+            raw,
+            "an outcome; use advice_given, online_report or desk_investigation",
+        )
     }
 
     pub fn as_str(self) -> &'static str {

@@ -145,15 +145,11 @@ impl Kind {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        raw.trim().parse().map_err(|_| {
-            let other = raw.trim();
-            Invalid::new(
-                "kind",
-                format!(
-                    "'{other}' is not a record kind; use person, vehicle, location, property or incident"
-                ),
-            )
-        })
+        crate::text::parse_word(
+            "kind",
+            raw,
+            "a record kind; use person, vehicle, location, property or incident",
+        )
     }
 }
 

@@ -11,18 +11,9 @@ use crate::incident::IncidentId;
 use crate::text::{Invalid, required_text};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UnitId(pub Uuid);
-
-impl fmt::Display for UnitId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+id_type!(UnitId(Uuid));
 
 /// Call sign as said on the radio, e.g. `AL11` or `TANGO 2`; stored upper-case.
 pub fn call_sign(raw: &str) -> Result<String, Invalid> {

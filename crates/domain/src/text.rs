@@ -1,8 +1,6 @@
 //! Validated text: every free-text value that enters the system is parsed here once, so the
 //! rest of the code can trust it (trimmed, non-empty, bounded, no control characters).
 
-use std::fmt;
-
 /// Why a value was refused, in words a contact handler can act on. `field` names the input
 /// (as the API and the console call it) so the message can be shown next to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,30 +78,9 @@ impl Code {
         }
         Ok(Self(text.to_ascii_uppercase()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Code {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse("code", &value)
-    }
-}
-
-impl From<Code> for String {
-    fn from(code: Code) -> Self {
-        code.0
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(Code, |raw| Code::parse("code", raw));
 
 /// A moment as typed (RFC 3339 with an offset, `2026-11-23T03:00:00Z`): the one reading of
 /// times given at every edge (API bodies and queries, the command line).
@@ -114,6 +91,13 @@ pub fn parse_time(field: &str, raw: &str) -> Result<jiff::Timestamp, Invalid> {
             format!("'{raw}' is not a time; use RFC 3339, e.g. 2026-11-23T03:00:00Z"),
         )
     })
+}
+
+/// One of a fixed list of words (a type's `FromStr`), or why not: "'`raw`' is not `what`".
+pub fn parse_word<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, Invalid> {
+    let word = raw.trim();
+    word.parse()
+        .map_err(|_| Invalid::new(field, format!("'{word}' is not {what}")))
 }
 
 /// A calendar date as typed (`2026-11-23`).

@@ -5,7 +5,6 @@ use crate::limits;
 use crate::roles::{Role, Roles};
 use crate::text::Invalid;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -37,30 +36,9 @@ impl Username {
     pub fn system() -> Self {
         Self(Self::SYSTEM.to_owned())
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Username {
-    type Error = Invalid;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Username> for String {
-    fn from(name: Username) -> Self {
-        name.0
-    }
-}
-
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(Username, Username::parse);
 
 /// The minimum password length, following NCSC guidance to favour length over complexity.
 pub const MIN_PASSWORD_LEN: usize = 10;

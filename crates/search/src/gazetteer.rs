@@ -18,7 +18,7 @@ use tantivy::schema::{
     Value,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 use crate::{SearchError, SearchResult};
 
@@ -214,24 +214,14 @@ impl GazetteerIndex {
         let (schema, f) = schema();
         let (index, budget) = match folder {
             None => (Index::create_in_ram(schema), 30_000_000),
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| SearchError::Poisoned(format!("{}: {e}", dir.display())))?;
-                let directory = tantivy::directory::MmapDirectory::open(dir)?;
-                (Index::open_or_create(directory, schema)?, WRITER_BUDGET)
-            }
+            Some(dir) => (
+                Index::open_or_create(crate::folder_directory(dir)?, schema)?,
+                WRITER_BUDGET,
+            ),
         };
         index.tokenizers().register(WORDS, analyzer());
-        let applied = index
-            .load_metas()?
-            .payload
-            .and_then(|p| serde_json::from_str::<CommitPayload>(&p).ok())
-            .map_or(0, |p| p.applied_revision);
-        let writer = index.writer_with_num_threads(1, budget)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let (payload, writer, reader) = crate::open_parts::<CommitPayload>(&index, budget)?;
+        let applied = payload.map_or(0, |p| p.applied_revision);
         Ok(Self {
             index,
             reader,

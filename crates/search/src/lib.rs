@@ -259,6 +259,32 @@ impl Drop for SearchIndex {
 /// Writer memory: enough for bulk indexing on a small machine.
 const WRITER_BUDGET: usize = 100_000_000;
 
+/// The folder `dir`, made if missing, as a tantivy directory.
+fn folder_directory(dir: &Path) -> SearchResult<tantivy::directory::MmapDirectory> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| SearchError::Poisoned(format!("{}: {e}", dir.display())))?;
+    Ok(tantivy::directory::MmapDirectory::open(dir)?)
+}
+
+/// What an opened index needs: the payload its last commit wrote (`None` for an index from
+/// before payloads were written, or one never committed), a one-thread writer with `budget`
+/// bytes and a reader reloaded by hand.
+fn open_parts<P: serde::de::DeserializeOwned>(
+    index: &Index,
+    budget: usize,
+) -> SearchResult<(Option<P>, IndexWriter, IndexReader)> {
+    let payload = index
+        .load_metas()?
+        .payload
+        .and_then(|p| serde_json::from_str::<P>(&p).ok());
+    let writer = index.writer_with_num_threads(1, budget)?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok((payload, writer, reader))
+}
+
 impl SearchIndex {
     /// Open (or create) the index in `folder`, or in memory when `None`.
     pub fn open(folder: Option<&Path>) -> SearchResult<Self> {
@@ -266,23 +292,15 @@ impl SearchIndex {
         let index = match folder {
             None => Index::create_in_ram(schema),
             Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| SearchError::Poisoned(format!("{}: {e}", dir.display())))?;
-                let directory = tantivy::directory::MmapDirectory::open(dir)?;
-                match Index::open_or_create(directory, schema.clone()) {
+                match Index::open_or_create(folder_directory(dir)?, schema.clone()) {
                     // An index written by an older binary, with fewer fields: the index is
                     // derived, never the truth, so it is emptied and rebuilt from the store
                     // (an empty index reads the audit log from the start).
                     Err(tantivy::TantivyError::SchemaError(_)) => {
-                        std::fs::remove_dir_all(dir)
-                            .and_then(|()| std::fs::create_dir_all(dir))
-                            .map_err(|e| {
-                                SearchError::Poisoned(format!("{}: {e}", dir.display()))
-                            })?;
-                        Index::open_or_create(
-                            tantivy::directory::MmapDirectory::open(dir)?,
-                            schema,
-                        )?
+                        std::fs::remove_dir_all(dir).map_err(|e| {
+                            SearchError::Poisoned(format!("{}: {e}", dir.display()))
+                        })?;
+                        Index::open_or_create(folder_directory(dir)?, schema)?
                     }
                     other => other?,
                 }
@@ -297,16 +315,8 @@ impl SearchIndex {
         );
         // An index from before payloads were written says nothing: it is caught up from the
         // start of the audit log, which rewrites every document it holds.
-        let applied = index
-            .load_metas()?
-            .payload
-            .and_then(|p| serde_json::from_str::<CommitPayload>(&p).ok())
-            .map_or(0, |p| p.applied_seq);
-        let writer = index.writer_with_num_threads(1, WRITER_BUDGET)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let (payload, writer, reader) = open_parts::<CommitPayload>(&index, WRITER_BUDGET)?;
+        let applied = payload.map_or(0, |p| p.applied_seq);
         Ok(Self {
             index,
             reader,
@@ -721,38 +731,17 @@ impl SearchIndex {
 
     /// People and incidents with this (E.164) phone number.
     pub fn phone(&self, e164: &str, limit: usize) -> SearchResult<Vec<Hit>> {
-        let docs = self.run(self.term(self.f.phone, e164).as_ref(), limit)?;
-        Ok(docs
-            .iter()
-            .map(|d| Hit {
-                reasons: vec!["same phone number".into()],
-                ..self.hit(d)
-            })
-            .collect())
+        self.same(self.f.phone, e164, "same phone number", limit)
     }
 
     /// Property with this (compact, upper-case) serial number or IMEI.
     pub fn serial(&self, serial: &str, limit: usize) -> SearchResult<Vec<Hit>> {
-        let docs = self.run(self.term(self.f.serial, serial).as_ref(), limit)?;
-        Ok(docs
-            .iter()
-            .map(|d| Hit {
-                reasons: vec!["same serial number".into()],
-                ..self.hit(d)
-            })
-            .collect())
+        self.same(self.f.serial, serial, "same serial number", limit)
     }
 
     /// Vehicles with this (compact, upper-case) registration.
     pub fn vrm(&self, vrm: &str, limit: usize) -> SearchResult<Vec<Hit>> {
-        let docs = self.run(self.term(self.f.vrm, vrm).as_ref(), limit)?;
-        Ok(docs
-            .iter()
-            .map(|d| Hit {
-                reasons: vec!["same registration".into()],
-                ..self.hit(d)
-            })
-            .collect())
+        self.same(self.f.vrm, vrm, "same registration", limit)
     }
 
     /// Locations by full postcode, by postcode district (`LS1`), or by words of the address
@@ -799,15 +788,7 @@ impl SearchIndex {
         limit: usize,
     ) -> SearchResult<Vec<Hit>> {
         let mut clauses = vec![self.kind(kind), (Occur::Must, self.term(self.f.uprn, uprn))];
-        if let Some(since) = since_micros {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(self.f.at, since)),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
+        clauses.extend(self.since(since_micros));
         self.newest(
             &BooleanQuery::new(clauses),
             limit,
@@ -855,15 +836,7 @@ impl SearchIndex {
             ]))
         };
         let mut clauses = vec![self.kind(kind), (Occur::Must, area)];
-        if let Some(since) = since_micros {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(self.f.at, since)),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
+        clauses.extend(self.since(since_micros));
         let searcher = self.searcher()?;
         let mut found: Vec<(tantivy::DocAddress, f64)> = self
             .matching(&searcher, &BooleanQuery::new(clauses))?
@@ -884,6 +857,45 @@ impl SearchIndex {
             });
         }
         Ok(hits)
+    }
+
+    /// Documents whose `field` holds exactly `value`, each with the one `reason`.
+    fn same(
+        &self,
+        field: Field,
+        value: &str,
+        reason: &str,
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
+        let docs = self.run(self.term(field, value).as_ref(), limit)?;
+        Ok(docs
+            .iter()
+            .map(|d| Hit {
+                reasons: vec![reason.to_owned()],
+                ..self.hit(d)
+            })
+            .collect())
+    }
+
+    /// Documents with any of these field values.
+    fn any<'a>(&self, terms: impl IntoIterator<Item = (Field, &'a String)>) -> Box<dyn Query> {
+        let clauses = terms
+            .into_iter()
+            .map(|(field, value)| (Occur::Should, self.term(field, value)))
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The clause that keeps documents at or after `since_micros`, when given.
+    fn since(&self, since_micros: Option<i64>) -> Option<(Occur, Box<dyn Query>)> {
+        let since = since_micros?;
+        Some((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_i64(self.f.at, since)),
+                Bound::Unbounded,
+            )),
+        ))
     }
 
     /// The newest `limit` documents matching `query`, loaded.
@@ -922,31 +934,12 @@ impl SearchIndex {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let either: Vec<(Occur, Box<dyn Query>)> = ids
-            .iter()
-            .flat_map(|id| {
-                [
-                    (Occur::Should, self.term(self.f.from, id)),
-                    (Occur::Should, self.term(self.f.to, id)),
-                ]
-            })
-            .collect();
-        let mut clauses = vec![
-            self.kind("link"),
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
-            ),
-        ];
-        if let Some(since) = since_micros {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(self.f.at, since)),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
+        let either = self.any(
+            ids.iter()
+                .flat_map(|id| [(self.f.from, id), (self.f.to, id)]),
+        );
+        let mut clauses = vec![self.kind("link"), (Occur::Must, either)];
+        clauses.extend(self.since(since_micros));
         self.newest(&BooleanQuery::new(clauses), limit, None)
     }
 
@@ -964,11 +957,8 @@ impl SearchIndex {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let any: Vec<(Occur, Box<dyn Query>)> = ids
-            .iter()
-            .map(|id| (Occur::Should, self.term(self.f.id, id)))
-            .collect();
-        let docs = self.run(&BooleanQuery::new(any), ids.len())?;
+        let any = self.any(ids.iter().map(|id| (self.f.id, id)));
+        let docs = self.run(any.as_ref(), ids.len())?;
         Ok(docs.iter().map(|d| self.hit(d)).collect())
     }
 
@@ -982,26 +972,9 @@ impl SearchIndex {
         if phones.is_empty() {
             return Ok(Vec::new());
         }
-        let any: Vec<(Occur, Box<dyn Query>)> = phones
-            .iter()
-            .map(|p| (Occur::Should, self.term(self.f.phone, p)))
-            .collect();
-        let mut clauses = vec![
-            self.kind("incident"),
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
-            ),
-        ];
-        if let Some(since) = since_micros {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(self.f.at, since)),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
+        let any = self.any(phones.iter().map(|p| (self.f.phone, p)));
+        let mut clauses = vec![self.kind("incident"), (Occur::Must, any)];
+        clauses.extend(self.since(since_micros));
         self.newest(
             &BooleanQuery::new(clauses),
             limit,

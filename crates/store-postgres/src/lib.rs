@@ -4,7 +4,8 @@
 //! PostgreSQL does differently.
 
 use controlroom_store::{StoreError, StoreResult};
-use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrated, open_pool};
+use controlroom_store_sql::migrations::Schema;
+use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrate, open_pool};
 use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgQueryResult};
 use std::str::FromStr;
@@ -33,14 +34,7 @@ impl Dialect for PostgresDialect {
         // Migrations may take as long as they need (an index on a large table), on a
         // connection of their own without the requests' statement timeout.
         let migrator = open_pool::<Self>(1, None, base.clone()).await?;
-        migrated(
-            "PostgreSQL",
-            controlroom_store_sql::migrations::migrator(
-                controlroom_store_sql::migrations::Schema::Postgres,
-            )
-            .run(&migrator)
-            .await,
-        )?;
+        migrate(Schema::Postgres, &migrator).await?;
         migrator.close().await;
         // A statement that has not finished in 5 s is cancelled: a request fails fast (503)
         // instead of holding the chain lock and every writer behind it.

@@ -21,7 +21,6 @@ use controlroom_store::{
     IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
     SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
 };
-use sqlx::migrate::MigrateError;
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
 use sqlx::{
@@ -104,9 +103,19 @@ pub async fn open_pool<D: Dialect>(
     pool.connect_with(options).await.map_err(D::error)
 }
 
-/// The outcome of bringing the `database` schema up to date (`sqlx::migrate!(…).run(…)`).
-pub fn migrated(database: &str, done: Result<(), MigrateError>) -> StoreResult<()> {
-    done.map_err(|e| StoreError::Database(format!("migrating the {database} database: {e}")))
+/// Bring the database `pool` opens up to date: every migration, rendered for `schema`.
+pub async fn migrate<DB: Database>(schema: migrations::Schema, pool: &Pool<DB>) -> StoreResult<()>
+where
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    let database = match schema {
+        migrations::Schema::Sqlite => "SQLite",
+        migrations::Schema::Postgres => "PostgreSQL",
+    };
+    migrations::migrator(schema)
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Database(format!("migrating the {database} database: {e}")))
 }
 
 /// What [`SqlStore`] needs of a sqlx database, stated once. sqlx says what a backend can do as

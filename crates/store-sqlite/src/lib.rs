@@ -7,7 +7,7 @@ pub mod mbtiles;
 
 use controlroom_store::StoreError;
 use controlroom_store::StoreResult;
-use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrated, open_pool};
+use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrate, open_pool};
 use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult, SqliteSynchronous};
 use std::str::FromStr;
@@ -47,14 +47,7 @@ impl Dialect for SqliteDialect {
             })?;
         }
         let writer = open_pool::<Self>(1, Some(STORE_TIMEOUT), options.clone()).await?;
-        migrated(
-            "SQLite",
-            controlroom_store_sql::migrations::migrator(
-                controlroom_store_sql::migrations::Schema::Sqlite,
-            )
-            .run(&writer)
-            .await,
-        )?;
+        migrate(controlroom_store_sql::migrations::Schema::Sqlite, &writer).await?;
         let reader = open_pool::<Self>(4, Some(STORE_TIMEOUT), options.read_only(true)).await?;
         Ok(Pools {
             writer,

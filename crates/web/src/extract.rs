@@ -197,6 +197,83 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
     }
 }
 
+/// A change to one record as its handler receives it: who asks (signed in, allowed), which
+/// record (`{id}` in the path) and the command, read in that order as separate extractors
+/// would be.
+pub struct Change<I, T> {
+    pub state: AppState,
+    pub actor: Actor,
+    pub id: I,
+    pub body: T,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// A change to an incident; [`IncidentChange::answer`] gives its answer.
+pub type IncidentChange<T> = Change<controlroom_domain::incident::IncidentId, T>;
+
+impl<I: FromPathId + Send, T: DeserializeOwned> FromRequest<AppState> for Change<I, T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Authenticated(actor) = Authenticated::from_request_parts(&mut parts, state).await?;
+        let PathId(id) = PathId::from_request_parts(&mut parts, state).await?;
+        let command = Command::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Self {
+            state: state.clone(),
+            actor,
+            id,
+            body: command.body,
+            idempotency: command.idempotency,
+        })
+    }
+}
+
+impl<I, T> Change<I, T> {
+    /// The command's body apart, for a handler that takes it to pieces.
+    pub fn split(self) -> (Change<I, ()>, T) {
+        let Self {
+            state,
+            actor,
+            id,
+            body,
+            idempotency,
+        } = self;
+        let rest = Change {
+            state,
+            actor,
+            id,
+            body: (),
+            idempotency,
+        };
+        (rest, body)
+    }
+
+    pub fn app(&self) -> &controlroom_app::App {
+        &self.state.app
+    }
+
+    pub fn key(&self) -> Option<&Idempotency> {
+        self.idempotency.as_ref()
+    }
+}
+
+impl<T> IncidentChange<T> {
+    /// The incident as changed, with `status`.
+    pub fn answer(
+        &self,
+        status: StatusCode,
+        outcome: controlroom_app::incidents::IncidentOutcome,
+    ) -> Result<axum::response::Response, ApiError> {
+        Ok(crate::routes::change(
+            &self.state,
+            &self.actor,
+            status,
+            outcome,
+        ))
+    }
+}
+
 /// The backstop under every field's own limit ([`controlroom_domain::limits`]): no string
 /// longer than `ANY_TEXT` characters and no list longer than `ANY_LIST` items, anywhere in a
 /// request body. The refusal names the field by its path (`caller.name`, `names[2]`).

@@ -90,6 +90,28 @@ pub fn router(app: App) -> Router {
     security_headers::apply(router, tile_origin.as_deref()).with_state(state)
 }
 
+/// Run `step` every second until aborted, warning `failed` (with the error) when it fails.
+fn every_second<F, T, E>(
+    app: &App,
+    failed: &'static str,
+    step: impl Fn(App) -> F + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Future<Output = Result<T, E>> + Send,
+    E: std::fmt::Display,
+{
+    let app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = step(app.clone()).await {
+                tracing::warn!(error = %e, "{failed}");
+            }
+        }
+    })
+}
+
 /// Serve until `shutdown` completes, then finish the requests in flight.
 pub async fn serve(
     listener: TcpListener,
@@ -99,28 +121,18 @@ pub async fn serve(
     metrics::install();
     // The search index follows the audit log: every second it takes in what any server has
     // recorded since its mark, and commits (searches catch up first as well).
-    let follower = app.clone();
-    let flushing = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if let Err(e) = controlroom_app::search_feed::catch_up(&follower).await {
-                tracing::warn!(error = %e, "search index could not catch up; retrying in a second");
-            }
-        }
-    });
+    let flushing = every_second(
+        &app,
+        "search index could not catch up; retrying in a second",
+        |app| async move { controlroom_app::search_feed::catch_up(&app).await },
+    );
     // The address index follows the gazetteer's revisions the same way: an import run beside
     // the server is searchable within a second of each batch.
-    let addresses = app.clone();
-    let gazetteer = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if let Err(e) = controlroom_app::gazetteer::catch_up(&addresses).await {
-                tracing::warn!(error = %e, "address index not caught up; will try again");
-            }
-        }
-    });
+    let gazetteer = every_second(
+        &app,
+        "address index not caught up; will try again",
+        |app| async move { controlroom_app::gazetteer::catch_up(&app).await },
+    );
     // With each connection's peer address: sign-in throttling counts by client address.
     let served = axum::serve(
         listener,

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Authenticated, Command};
-use crate::extract::{CrimeId, PathId};
+use crate::extract::{Change, CrimeId, PathId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -352,32 +352,24 @@ pub async fn get(
     Ok(Json(view(&state, &crime)))
 }
 
-async fn change(
-    state: &AppState,
-    actor: &controlroom_app::Actor,
-    id: Uuid,
+/// A change to a crime record, answered with the record as it now stands.
+async fn change<T>(
+    c: Change<CrimeId, T>,
     command: CrimeCommand,
 ) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::change(&state.app, actor, id, command).await?;
-    Ok(Json(view(state, &crime)))
+    let crime = crimes::change(c.app(), &c.actor, c.id.0, command).await?;
+    Ok(Json(view(&c.state, &crime)))
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn reclassify(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-    command: Command<ReclassifyInput>,
-) -> Result<Json<CrimeView>, ApiError> {
-    let b = command.body;
+pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Result<Json<CrimeView>, ApiError> {
+    let (c, b) = c.split();
     let classification = Code::parse("classification", &b.classification)
         .map_err(controlroom_app::AppError::from)?;
     change(
-        &state,
-        &actor,
-        id,
+        c,
         CrimeCommand::Reclassify {
             classification,
             reason: b.reason,
@@ -390,17 +382,12 @@ pub async fn reclassify(
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn request_cancellation(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-    command: Command<CancellationInput>,
+    c: Change<CrimeId, CancellationInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
-    let b = command.body;
+    let (c, b) = c.split();
     let reason = CancellationReason::parse(&b.reason).map_err(controlroom_app::AppError::from)?;
     change(
-        &state,
-        &actor,
-        id,
+        c,
         CrimeCommand::RequestCancellation {
             reason,
             rationale: b.rationale,
@@ -412,31 +399,16 @@ pub async fn request_cancellation(
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn approve_cancellation(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-    _command: Command<Empty>,
-) -> Result<Json<CrimeView>, ApiError> {
-    change(&state, &actor, id, CrimeCommand::ApproveCancellation).await
+pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Result<Json<CrimeView>, ApiError> {
+    change(c, CrimeCommand::ApproveCancellation).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn decline_cancellation(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-    command: Command<DeclineInput>,
+    c: Change<CrimeId, DeclineInput>,
 ) -> Result<Json<CrimeView>, ApiError> {
-    change(
-        &state,
-        &actor,
-        id,
-        CrimeCommand::DeclineCancellation {
-            note: command.body.note,
-        },
-    )
-    .await
+    let (c, b) = c.split();
+    change(c, CrimeCommand::DeclineCancellation { note: b.note }).await
 }

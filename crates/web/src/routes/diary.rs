@@ -2,8 +2,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, Command};
+use crate::extract::{ApiQuery, Authenticated, Command, IncidentChange};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +10,6 @@ use axum::response::Response;
 use controlroom_app::diary;
 use controlroom_app::incidents::IncidentOutcome;
 use controlroom_domain::diary::Slot;
-use controlroom_domain::incident::IncidentId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -138,41 +136,26 @@ pub async fn next(
 /// Book (or move) the incident's appointment. A full slot is refused.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn book(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<BookInput>,
-) -> Result<Response, ApiError> {
-    let b = command.body;
-    let incident = diary::book(&state.app, &actor, id, &b.area, &b.date, &b.time).await?;
-    Ok(changed(&state, &actor, incident))
+pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
+    let b = &c.body;
+    let incident = diary::book(c.app(), &c.actor, c.id, &b.area, &b.date, &b.time).await?;
+    Ok(changed(&c.state, &c.actor, incident))
 }
 
 /// Cancel the incident's appointment.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<EndInput>,
-) -> Result<Response, ApiError> {
-    let incident = diary::end(&state.app, &actor, id, false, &command.body.reason).await?;
-    Ok(changed(&state, &actor, incident))
+pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
+    let incident = diary::end(c.app(), &c.actor, c.id, false, &c.body.reason).await?;
+    Ok(changed(&c.state, &c.actor, incident))
 }
 
 /// Record that the appointment was missed.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn missed(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<EndInput>,
-) -> Result<Response, ApiError> {
-    let incident = diary::end(&state.app, &actor, id, true, &command.body.reason).await?;
-    Ok(changed(&state, &actor, incident))
+pub async fn missed(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
+    let incident = diary::end(c.app(), &c.actor, c.id, true, &c.body.reason).await?;
+    Ok(changed(&c.state, &c.actor, incident))
 }
 
 fn changed(

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::dto::IncidentView;
 use crate::error::ApiError;
 use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, Command};
+use crate::extract::{ApiQuery, Authenticated, Change, Command};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -162,36 +162,20 @@ pub async fn list(
 /// A position report, as an automatic vehicle location feed sends.
 #[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn position(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<UnitId>,
-    command: Command<PositionInput>,
-) -> Result<Json<UnitView>, ApiError> {
-    let unit =
-        dispatch::report_position(&state.app, &actor, id, command.body.lat, command.body.lon)
-            .await?;
-    Ok(Json(UnitView::build(&unit, &state.app)))
+pub async fn position(c: Change<UnitId, PositionInput>) -> Result<Json<UnitView>, ApiError> {
+    let (lat, lon) = (c.body.lat, c.body.lon);
+    let unit = dispatch::report_position(c.app(), &c.actor, c.id, lat, lon).await?;
+    Ok(Json(UnitView::build(&unit, c.app())))
 }
 
 /// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
 #[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn status(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<UnitId>,
-    command: Command<StatusInput>,
-) -> Result<Json<UnitView>, ApiError> {
-    let unit = dispatch::set_status(
-        &state.app,
-        &actor,
-        id,
-        &command.body.status,
-        command.body.reason.as_deref(),
-    )
-    .await?;
-    Ok(Json(UnitView::build(&unit, &state.app)))
+pub async fn status(c: Change<UnitId, StatusInput>) -> Result<Json<UnitView>, ApiError> {
+    let b = &c.body;
+    let unit =
+        dispatch::set_status(c.app(), &c.actor, c.id, &b.status, b.reason.as_deref()).await?;
+    Ok(Json(UnitView::build(&unit, c.app())))
 }
 
 /// The units to send, best first: suitable ones, then by estimated time to attend. With no
@@ -239,21 +223,12 @@ pub struct ReassignInput {
 #[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn reassign(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<UnitId>,
-    command: Command<ReassignInput>,
+    c: Change<UnitId, ReassignInput>,
 ) -> Result<Json<Option<IncidentView>>, ApiError> {
-    let incident = dispatch::reassign(
-        &state.app,
-        &actor,
-        id,
-        IncidentId(command.body.incident),
-        &command.body.reason,
-    )
-    .await?;
+    let to = IncidentId(c.body.incident);
+    let incident = dispatch::reassign(c.app(), &c.actor, c.id, to, &c.body.reason).await?;
     Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(&state.app, &actor, i))
+        IncidentView::build(&controlroom_app::report::report(c.app(), &c.actor, i))
     })))
 }
 
@@ -271,20 +246,10 @@ pub struct ResolveInput {
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn resolve(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ResolveInput>,
+    c: crate::extract::IncidentChange<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {
-    let outcome = dispatch::resolve(
-        &state.app,
-        &actor,
-        id,
-        &command.body.resolution,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    let outcome = dispatch::resolve(c.app(), &c.actor, c.id, &c.body.resolution, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

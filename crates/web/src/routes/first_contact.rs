@@ -7,37 +7,30 @@ use crate::dto::{
     ThriveInput, VulnerabilityInput,
 };
 use crate::error::ApiError;
-use crate::extract::PathId;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{Authenticated, IncidentChange};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::first_contact;
-use controlroom_domain::incident::IncidentId;
 use serde_json::{Value, json};
 
 /// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn classify(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ClassifyInput>,
-) -> Result<Response, ApiError> {
-    let b = command.body;
+pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiError> {
+    let b = &c.body;
     let outcome = first_contact::classify(
-        &state.app,
-        &actor,
-        id,
+        c.app(),
+        &c.actor,
+        c.id,
         b.incident_type.as_deref(),
         &b.qualifiers,
-        command.idempotency.as_ref(),
+        c.key(),
     )
     .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Record a THRIVE assessment with its National Decision Model rationale. Earlier
@@ -45,45 +38,30 @@ pub async fn classify(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn thrive(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ThriveInput>,
-) -> Result<Response, ApiError> {
-    let outcome = first_contact::assess_thrive(
-        &state.app,
-        &actor,
-        id,
-        command.body.into_draft(),
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError> {
+    let (c, body) = c.split();
+    let outcome =
+        first_contact::assess_thrive(c.app(), &c.actor, c.id, body.into_draft(), c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Record vulnerability flags for the caller, the victim or someone else.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn vulnerability(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<VulnerabilityInput>,
-) -> Result<Response, ApiError> {
-    let b = command.body;
+pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Response, ApiError> {
+    let b = &c.body;
     let outcome = first_contact::record_vulnerability(
-        &state.app,
-        &actor,
-        id,
+        c.app(),
+        &c.actor,
+        c.id,
         &b.subject,
         &b.flags,
         b.note.as_deref(),
-        command.idempotency.as_ref(),
+        c.key(),
     )
     .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
@@ -91,22 +69,11 @@ pub async fn vulnerability(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn dash(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<DashInput>,
-) -> Result<Response, ApiError> {
-    let answers = command.body.into_answers()?;
-    let outcome = first_contact::complete_dash(
-        &state.app,
-        &actor,
-        id,
-        answers,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
+    let (c, body) = c.split();
+    let answers = body.into_answers()?;
+    let outcome = first_contact::complete_dash(c.app(), &c.actor, c.id, answers, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Answer the questions for the incident type (see the incident's `questions`). A "yes"
@@ -114,22 +81,12 @@ pub async fn dash(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn answers(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<AnswersInput>,
-) -> Result<Response, ApiError> {
-    let answers: Vec<(String, String)> = command.body.answers.into_iter().collect();
-    let outcome = first_contact::answer_questions(
-        &state.app,
-        &actor,
-        id,
-        &answers,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiError> {
+    let (c, body) = c.split();
+    let answers: Vec<(String, String)> = body.answers.into_iter().collect();
+    let outcome =
+        first_contact::answer_questions(c.app(), &c.actor, c.id, &answers, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
@@ -137,43 +94,23 @@ pub async fn answers(
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn approve_unattended(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ApproveUnattendedInput>,
+    c: IncidentChange<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
-    let outcome = first_contact::approve_unattended_closure(
-        &state.app,
-        &actor,
-        id,
-        &command.body.reason,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    let outcome =
+        first_contact::approve_unattended_closure(c.app(), &c.actor, c.id, &c.body.reason, c.key())
+            .await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Record that the caller was signposted or referred to an agency.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput,
     params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn signpost(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<SignpostInput>,
-) -> Result<Response, ApiError> {
-    let b = command.body;
-    let outcome = first_contact::signpost(
-        &state.app,
-        &actor,
-        id,
-        &b.agency,
-        &b.advice,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiError> {
+    let b = &c.body;
+    let outcome =
+        first_contact::signpost(c.app(), &c.actor, c.id, &b.agency, &b.advice, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,

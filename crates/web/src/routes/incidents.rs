@@ -5,7 +5,7 @@ use crate::dto::{
 };
 use crate::error::ApiError;
 use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, Command};
+use crate::extract::{ApiQuery, Authenticated, IncidentChange};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -87,22 +87,17 @@ pub async fn get(
     params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn add_log_entry(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<AddLogEntry>,
-) -> Result<Response, ApiError> {
+pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, ApiError> {
     let outcome = incidents::add_log_entry(
-        &state.app,
-        &actor,
-        id,
-        &command.body.text,
-        command.body.corrects,
-        command.idempotency.as_ref(),
+        c.app(),
+        &c.actor,
+        c.id,
+        &c.body.text,
+        c.body.corrects,
+        c.key(),
     )
     .await?;
-    Ok(super::change(&state, &actor, StatusCode::CREATED, outcome))
+    c.answer(StatusCode::CREATED, outcome)
 }
 
 /// Grade the incident, with the rationale for the grade.
@@ -110,23 +105,18 @@ pub async fn add_log_entry(
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn grade(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<GradeIncident>,
-) -> Result<Response, ApiError> {
+pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::grade(
-        &state.app,
-        &actor,
-        id,
-        &command.body.grade,
-        &command.body.rationale,
-        command.body.override_reason.as_deref(),
-        command.idempotency.as_ref(),
+        c.app(),
+        &c.actor,
+        c.id,
+        &c.body.grade,
+        &c.body.rationale,
+        c.body.override_reason.as_deref(),
+        c.key(),
     )
     .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
@@ -135,13 +125,8 @@ pub async fn grade(
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem),
               (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn close(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<CloseIncident>,
-) -> Result<Response, ApiError> {
-    let body = command.body;
+pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiError> {
+    let (c, body) = c.split();
     let input = incidents::CloseInput {
         closing_code: body.closing_code,
         qualifiers: body.qualifiers,
@@ -151,9 +136,8 @@ pub async fn close(
         non_crime_rationale: body.non_crime_rationale,
         outcome: body.outcome,
     };
-    let outcome =
-        incidents::close(&state.app, &actor, id, input, command.idempotency.as_ref()).await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+    let outcome = incidents::close(c.app(), &c.actor, c.id, input, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
@@ -161,21 +145,9 @@ pub async fn close(
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn reopen(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<ReopenIncident>,
-) -> Result<Response, ApiError> {
-    let outcome = incidents::reopen(
-        &state.app,
-        &actor,
-        id,
-        &command.body.reason,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn reopen(c: IncidentChange<ReopenIncident>) -> Result<Response, ApiError> {
+    let outcome = incidents::reopen(c.app(), &c.actor, c.id, &c.body.reason, c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -191,19 +163,8 @@ pub struct DuplicateInput {
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn duplicate(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<DuplicateInput>,
-) -> Result<Response, ApiError> {
-    let outcome = incidents::mark_duplicate(
-        &state.app,
-        &actor,
-        id,
-        IncidentId(command.body.of),
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn duplicate(c: IncidentChange<DuplicateInput>) -> Result<Response, ApiError> {
+    let outcome =
+        incidents::mark_duplicate(c.app(), &c.actor, c.id, IncidentId(c.body.of), c.key()).await?;
+    c.answer(StatusCode::OK, outcome)
 }

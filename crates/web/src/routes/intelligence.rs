@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command};
+use crate::extract::{Authenticated, Change, Command};
 use crate::extract::{MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
 use axum::extract::State;
@@ -388,13 +388,11 @@ pub async fn add_person(
 #[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn update_person(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(PersonId(id)): PathId<PersonId>,
-    command: Command<PersonInput>,
+    c: Change<PersonId, PersonInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let record = intelligence::update_person(&state.app, &actor, id, command.body.draft()).await?;
-    Ok(written(&state, record))
+    let (c, body) = c.split();
+    let record = intelligence::update_person(c.app(), &c.actor, c.id.0, body.draft()).await?;
+    Ok(written(&c.state, record))
 }
 
 /// Record a vehicle.
@@ -567,33 +565,21 @@ pub async fn add_link(
 #[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn merge(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(PersonId(id)): PathId<PersonId>,
-    command: Command<MergeInput>,
+    c: Change<PersonId, MergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let record = intelligence::merge(
-        &state.app,
-        &actor,
-        id,
-        command.body.into,
-        &command.body.reason,
-    )
-    .await?;
-    Ok(written(&state, record))
+    let b = &c.body;
+    let record = intelligence::merge(c.app(), &c.actor, c.id.0, b.into, &b.reason).await?;
+    Ok(written(&c.state, record))
 }
 
 /// Undo a merge.
 #[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn unmerge(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(PersonId(id)): PathId<PersonId>,
-    command: Command<UnmergeInput>,
+    c: Change<PersonId, UnmergeInput>,
 ) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let record = intelligence::unmerge(&state.app, &actor, id, &command.body.reason).await?;
-    Ok(written(&state, record))
+    let record = intelligence::unmerge(c.app(), &c.actor, c.id.0, &c.body.reason).await?;
+    Ok(written(&c.state, record))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

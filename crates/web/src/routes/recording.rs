@@ -4,14 +4,12 @@
 use crate::AppState;
 use crate::dto::{IncidentSummary, RecordingClockView};
 use crate::error::ApiError;
-use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, Command};
+use crate::extract::{ApiQuery, Authenticated, IncidentChange};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::recording::{self, ClockedReport};
-use controlroom_domain::incident::IncidentId;
 use controlroom_domain::ncrs::NonCrimeReason;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -34,22 +32,12 @@ pub struct NonCrimeInput {
     responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn non_crime(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<NonCrimeInput>,
-) -> Result<Response, ApiError> {
-    let outcome = recording::decide_non_crime(
-        &state.app,
-        &actor,
-        id,
-        &command.body.reason,
-        &command.body.rationale,
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(super::change(&state, &actor, StatusCode::OK, outcome))
+pub async fn non_crime(c: IncidentChange<NonCrimeInput>) -> Result<Response, ApiError> {
+    let b = &c.body;
+    let outcome =
+        recording::decide_non_crime(c.app(), &c.actor, c.id, &b.reason, &b.rationale, c.key())
+            .await?;
+    c.answer(StatusCode::OK, outcome)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

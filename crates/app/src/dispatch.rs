@@ -14,7 +14,7 @@ use controlroom_domain::aggregate::Aggregate;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::resources::{
-    Candidate, Skill, StraightLine, Unit, UnitEvent, UnitId, UnitStatus, UnitType, call_sign,
+    CallSign, Candidate, Skill, StraightLine, Unit, UnitEvent, UnitId, UnitStatus, UnitType,
     may_move, rank, requirement, unranked,
 };
 use controlroom_domain::roles::Permission;
@@ -242,7 +242,7 @@ pub async fn register(
     let actor = &actor.require(Permission::ManageResources, "manage units")?;
     limits::check_items("skills", skills.len(), limits::PER_UNIT)?;
     limits::check_items("crew", crew.len(), limits::PER_UNIT)?;
-    let call_sign = call_sign(sign)?;
+    let call_sign = CallSign::parse(sign)?;
     if app.units.all().iter().any(|u| u.call_sign == call_sign) {
         return Err(AppError::Conflict(format!(
             "a unit with call sign {call_sign} already exists"

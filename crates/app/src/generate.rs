@@ -577,7 +577,7 @@ pub async fn bulk_into_store(
             };
             let event = PoleEvent::VehicleRecorded {
                 details: VehicleDetails {
-                    vrm: controlroom_domain::pole::normalise_vrm("vrm", &g.vrm())?,
+                    vrm: controlroom_domain::pole::Vrm::parse("vrm", &g.vrm())?,
                     make: Some("Ford".into()),
                     model: None,
                     colour: None,

@@ -13,7 +13,7 @@ use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status
 use controlroom_domain::limits;
 use controlroom_domain::pole::{
     E164, Kind, LinkRole, LocationDetails, Marker, PersonDraft, PoleEvent, PoleRecord, RecordRef,
-    VehicleDetails, normalise_postcode, normalise_vrm, postcode_district,
+    VehicleDetails, Vrm, normalise_postcode, postcode_district,
 };
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{optional_text, required_text};
@@ -81,7 +81,7 @@ pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
             .join(" ");
         return Some(IndexDoc::Vehicle {
             id,
-            vrm: v.vrm.clone(),
+            vrm: v.vrm.to_string(),
             description,
         });
     }
@@ -352,7 +352,7 @@ pub async fn record_vehicle(
 ) -> Result<PoleRecord, AppError> {
     let actor = &recorder(actor)?;
     let details = VehicleDetails {
-        vrm: normalise_vrm("vrm", vrm)?,
+        vrm: Vrm::parse("vrm", vrm)?,
         make: optional_text("make", make, limits::DETAIL)?,
         model: optional_text("model", model, limits::DETAIL)?,
         colour: optional_text("colour", colour, limits::SHORT_DETAIL)?,
@@ -1220,8 +1220,8 @@ pub async fn check(
         phones.push(e164.to_string());
     }
     if let Some(vrm) = request.vrm.as_deref().filter(|v| !v.trim().is_empty()) {
-        let vrm = normalise_vrm("vrm", vrm)?;
-        result.vehicles = index.vrm(&vrm, 10).map_err(search_error)?;
+        let vrm = Vrm::parse("vrm", vrm)?;
+        result.vehicles = index.vrm(vrm.as_str(), 10).map_err(search_error)?;
         result.searched.push(format!("registration {vrm}"));
     }
     if let Some(serial) = request.serial.as_deref().filter(|v| !v.trim().is_empty()) {

@@ -68,21 +68,30 @@ impl fmt::Display for E164 {
     }
 }
 
-/// A vehicle registration mark, compared without spaces or case (`AB12 CDE` = `ab12cde`).
-pub fn normalise_vrm(field: &str, raw: &str) -> Result<String, Invalid> {
-    let vrm: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if vrm.is_empty() || vrm.len() > 10 || !vrm.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(Invalid::new(
-            field,
-            format!("'{}' is not a registration mark", raw.trim()),
-        ));
+/// A vehicle registration mark, kept without spaces or case (`AB12 CDE` = `ab12cde` =
+/// `AB12CDE`), so two ways of writing one plate are one value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Vrm(String);
+
+impl Vrm {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let vrm: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if vrm.is_empty() || vrm.len() > 10 || !vrm.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Invalid::new(
+                field,
+                format!("'{}' is not a registration mark", raw.trim()),
+            ));
+        }
+        Ok(Self(vrm))
     }
-    Ok(vrm)
 }
+
+text_value!(Vrm, |raw| Vrm::parse("vrm", raw));
 
 /// A UK postcode in its standard written form (`LS1 5AA`): outward code, space, inward code.
 pub fn normalise_postcode(field: &str, raw: &str) -> Result<String, Invalid> {
@@ -334,7 +343,7 @@ pub struct PersonDetails {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VehicleDetails {
-    pub vrm: String,
+    pub vrm: Vrm,
     pub make: Option<String>,
     pub model: Option<String>,
     pub colour: Option<String>,
@@ -641,7 +650,7 @@ impl PoleRecord {
             return p.names.first().cloned().unwrap_or_default();
         }
         if let Some(v) = &self.vehicle {
-            return v.vrm.clone();
+            return v.vrm.to_string();
         }
         if let Some(l) = &self.location {
             return l.address.clone();
@@ -728,9 +737,13 @@ mod tests {
 
     #[test]
     fn registrations_ignore_spaces_and_case() {
-        assert_eq!(normalise_vrm("vrm", "ab12 cde").unwrap(), "AB12CDE");
-        assert_eq!(normalise_vrm("vrm", " AB12CDE ").unwrap(), "AB12CDE");
-        assert!(normalise_vrm("vrm", "AB12 CDÉ").is_err());
+        assert_eq!(Vrm::parse("vrm", "ab12 cde").unwrap(), "AB12CDE");
+        assert_eq!(Vrm::parse("vrm", " AB12CDE ").unwrap(), "AB12CDE");
+        assert!(Vrm::parse("vrm", "AB12 CDÉ").is_err());
+        assert!(
+            serde_json::from_str::<Vrm>("\"AB/12\"").is_err(),
+            "a stored registration is read through the same check"
+        );
     }
 
     #[test]

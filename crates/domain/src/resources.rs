@@ -15,20 +15,29 @@ use uuid::Uuid;
 
 id_type!(UnitId(Uuid));
 
-/// Call sign as said on the radio, e.g. `AL11` or `TANGO 2`; stored upper-case.
-pub fn call_sign(raw: &str) -> Result<String, Invalid> {
-    let text = required_text("call_sign", raw, crate::limits::CALL_SIGN)?.to_ascii_uppercase();
-    if !text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
-    {
-        return Err(Invalid::new(
-            "call_sign",
-            "use letters, digits, spaces and '-' only (e.g. AL11)",
-        ));
+/// A call sign as said on the radio, e.g. `AL11` or `TANGO 2`: letters, digits, spaces and
+/// `-`, kept upper-case. Read once, at the edge; a `CallSign` is always a valid one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CallSign(String);
+
+impl CallSign {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let text = required_text("call_sign", raw, crate::limits::CALL_SIGN)?.to_ascii_uppercase();
+        if !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
+            return Err(Invalid::new(
+                "call_sign",
+                "use letters, digits, spaces and '-' only (e.g. AL11)",
+            ));
+        }
+        Ok(Self(text))
     }
-    Ok(text)
 }
+
+text_value!(CallSign, CallSign::parse);
 
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -139,7 +148,7 @@ pub struct StatusChange {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UnitEvent {
     Registered {
-        call_sign: String,
+        call_sign: CallSign,
         unit_type: UnitType,
         skills: Vec<Skill>,
         station: String,
@@ -169,7 +178,7 @@ impl UnitEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     pub id: UnitId,
-    pub call_sign: String,
+    pub call_sign: CallSign,
     pub unit_type: UnitType,
     pub skills: Vec<Skill>,
     pub station: String,
@@ -335,7 +344,7 @@ impl TravelEstimator for StraightLine {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub unit: UnitId,
-    pub call_sign: String,
+    pub call_sign: CallSign,
     pub suitable: bool,
     /// None when the incident has no position yet: nothing to measure from.
     pub distance_metres: Option<f64>,
@@ -452,7 +461,7 @@ mod tests {
             None,
             id,
             &UnitEvent::Registered {
-                call_sign: format!("U{n}"),
+                call_sign: CallSign::parse(&format!("U{n}")).unwrap(),
                 unit_type,
                 skills: skills.to_vec(),
                 station: "Elland Road".into(),
@@ -603,8 +612,12 @@ mod tests {
 
     #[test]
     fn call_signs_are_checked() {
-        assert_eq!(call_sign("al11").unwrap(), "AL11");
-        assert!(call_sign("").is_err());
-        assert!(call_sign("A/B").is_err());
+        assert_eq!(CallSign::parse("al11").unwrap().as_str(), "AL11");
+        assert!(CallSign::parse("").is_err());
+        assert!(CallSign::parse("A/B").is_err());
+        assert!(
+            serde_json::from_str::<CallSign>("\"A/B\"").is_err(),
+            "a stored call sign is read through the same check"
+        );
     }
 }

@@ -8,7 +8,7 @@
 use controlroom_domain::contact::PhoneNumber;
 use controlroom_domain::hocr::{Case, count};
 use controlroom_domain::incident::IncidentRef;
-use controlroom_domain::pole::{E164, normalise_postcode, normalise_vrm};
+use controlroom_domain::pole::{E164, Vrm, normalise_postcode};
 use controlroom_domain::reference::{ReferenceData, SourceFile};
 use controlroom_domain::text::Code;
 use controlroom_domain::user::Username;
@@ -50,8 +50,8 @@ proptest! {
         if let Ok(postcode) = normalise_postcode("postcode", &raw) {
             prop_assert_eq!(normalise_postcode("postcode", &postcode).unwrap(), postcode);
         }
-        if let Ok(vrm) = normalise_vrm("vrm", &raw) {
-            prop_assert_eq!(normalise_vrm("vrm", &vrm).unwrap(), vrm);
+        if let Ok(vrm) = Vrm::parse("vrm", &raw) {
+            prop_assert_eq!(Vrm::parse("vrm", vrm.as_str()).unwrap(), vrm);
         }
     }
 
@@ -169,6 +169,6 @@ proptest! {
         let standard = format!("{area}{age}{letters}");
         let mut typed = if spaced { format!("{area}{age} {letters}") } else { standard.clone() };
         if lower { typed = typed.to_lowercase(); }
-        prop_assert_eq!(normalise_vrm("vrm", &typed).unwrap(), standard);
+        prop_assert_eq!(Vrm::parse("vrm", &typed).unwrap().to_string(), standard);
     }
 }

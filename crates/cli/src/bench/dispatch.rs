@@ -43,7 +43,7 @@ pub fn recommendation(units: usize, checks: usize) -> anyhow::Result<()> {
         }
         let id = UnitId(uuid::Uuid::from_u128(n as u128 + 1));
         let registered = UnitEvent::Registered {
-            call_sign: format!("U{n}"),
+            call_sign: controlroom_domain::resources::CallSign::parse(&format!("U{n}"))?,
             unit_type,
             skills,
             station: "HQ".into(),

@@ -76,7 +76,7 @@ impl UnitView {
     pub fn build(u: &Unit, app: &controlroom_app::App) -> Self {
         Self {
             id: u.id.to_string(),
-            call_sign: u.call_sign.clone(),
+            call_sign: u.call_sign.to_string(),
             unit_type: u.unit_type.as_str().to_owned(),
             skills: u.skills.iter().map(|s| s.as_str().to_owned()).collect(),
             station: u.station.clone(),
@@ -110,7 +110,7 @@ impl From<Candidate> for CandidateView {
     fn from(c: Candidate) -> Self {
         Self {
             unit: c.unit.to_string(),
-            call_sign: c.call_sign,
+            call_sign: c.call_sign.into(),
             suitable: c.suitable,
             distance_metres: c.distance_metres.map(f64::round),
             eta_seconds: c.eta.map(|e| e.as_secs()),

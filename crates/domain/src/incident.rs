@@ -83,6 +83,12 @@ impl Status {
         self.into()
     }
 
+    /// Whether the incident is waiting for a unit: taken or graded, nobody sent yet. (Whether
+    /// its grade sends a unit at all is the grade's to say.)
+    pub fn awaits_unit(self) -> bool {
+        matches!(self, Status::Open | Status::Graded)
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Self::ALL.into_iter().find(|s| s.as_str() == raw.trim()).ok_or_else(|| {
             Invalid::new(

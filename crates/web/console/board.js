@@ -30,7 +30,7 @@ function announce(message) {
 
 const awaiting = () =>
   [...state.incidents.values()]
-    .filter((i) => ["open", "graded"].includes(i.status) && (!i.grade || rank[i.grade] !== undefined))
+    .filter((i) => i.awaiting_unit && (!i.grade || rank[i.grade] !== undefined))
     .sort((a, b) => (rank[a.grade] ?? Infinity) - (rank[b.grade] ?? Infinity) || a.opened_at.localeCompare(b.opened_at));
 
 // Replace `container`'s rows, keeping the keyboard where it was: on the same row (its
@@ -104,7 +104,7 @@ async function send(incident, candidate) {
     const changed = await api("POST", `/api/v1/incidents/${incident.id}/assign`, { unit: candidate.unit });
     state.recs.delete(incident.id);
     // The incident leaves the list now, not when the live feed says so.
-    if (changed) state.incidents.set(incident.id, { ...incident, status: changed.status });
+    if (changed) state.incidents.set(incident.id, { ...incident, status: changed.status, awaiting_unit: false });
     announce(`${candidate.call_sign} sent to ${incident.reference}.`);
     renderAwaiting();
     await loadUnits();

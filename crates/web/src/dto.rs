@@ -828,6 +828,8 @@ pub struct IncidentSummary {
     pub id: String,
     pub reference: String,
     pub status: String,
+    /// Taken or graded and no unit sent yet (the dispatch board's "awaiting a unit").
+    pub awaiting_unit: bool,
     pub grade: Option<String>,
     pub incident_type: Option<String>,
     /// The channel of the first contact.
@@ -858,6 +860,8 @@ impl From<IncidentRow> for IncidentSummary {
             last_changed_at: micros_text(r.last_changed_at_micros),
             id: r.id,
             reference: r.reference,
+            awaiting_unit: controlroom_domain::incident::Status::parse(&r.status)
+                .is_ok_and(controlroom_domain::incident::Status::awaits_unit),
             status: r.status,
             grade: r.grade,
             incident_type: r.incident_type,

@@ -510,8 +510,8 @@ pub async fn into_store(
 /// contact by the incident's own `decide`, a person linked to an incident as victim or
 /// suspect), with incidents spread over three years, but without a transaction, a read-back
 /// and an index update per record. Nothing is indexed: the benchmark then builds the index
-/// with `intelligence::reindex`, the path a real force's index is rebuilt by. As in
-/// `Generator::index_docs`, every third of `incidents` is a link to the incident before it.
+/// with `intelligence::reindex`, the path a real force's index is rebuilt by. Every third of
+/// `incidents` is a link from a random person to the incident before it.
 pub async fn bulk_into_store(
     app: &crate::App,
     seed: u64,
@@ -532,6 +532,12 @@ pub async fn bulk_into_store(
     /// Records per transaction: large enough that commits do not dominate, small enough
     /// that a transaction's memory stays modest.
     const BATCH: usize = 5_000;
+    const CHANNELS: [&str; 3] = ["999", "101", "online"];
+    // A moment in the last three years, for an incident or a link.
+    let when = |g: &mut Generator| {
+        jiff::Timestamp::from_microsecond(g.when())
+            .map_err(|e| crate::AppError::Corrupt(e.to_string()))
+    };
     let actor = crate::Actor::with_role(Username::parse("generator")?, Role::Supervisor);
     let now = app.clock.now();
     let today = now.to_zoned(app.settings.time_zone.clone()).date();
@@ -610,8 +616,7 @@ pub async fn bulk_into_store(
                 role: LinkRole::parse(role)?,
                 note: None,
             };
-            let at = jiff::Timestamp::from_microsecond(g.when())
-                .map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
+            let at = when(&mut g)?;
             tx.append(crate::event_store::change_record::<PoleRecord>(
                 &person, &event, &actor, at,
             )?)
@@ -619,12 +624,10 @@ pub async fn bulk_into_store(
             done.links += 1;
             continue;
         }
-        let at = jiff::Timestamp::from_microsecond(g.when())
-            .map_err(|e| crate::AppError::Corrupt(e.to_string()))?;
+        let at = when(&mut g)?;
         let (place, _, (lat, lon)) = g.place();
-        let channels = ["999", "101", "online"];
         let contact = ContactDraft {
-            channel: channels[k % channels.len()].into(),
+            channel: CHANNELS[k % CHANNELS.len()].into(),
             received_at: Some(at),
             caller_name: g.name(),
             caller_phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),

@@ -5,7 +5,7 @@
 
 use crate::records::micros;
 use crate::{Actor, AppError};
-use controlroom_domain::aggregate::{Aggregate, FoldError, Stamped};
+use controlroom_domain::aggregate::{Aggregate, Event, FoldError, Folding, Stamped};
 use controlroom_domain::audit::{AuditRecord, Category};
 use controlroom_domain::user::Username;
 use controlroom_store::{NewRecord, Store, WriteTx};
@@ -66,7 +66,7 @@ pub fn change_record<A: Aggregate>(
     Ok(NewRecord {
         category: Category::Change,
         stream: A::stream(id).to_string(),
-        kind: A::event_kind(event).to_owned(),
+        kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
         role: actor.role_to_record(),
         at_micros: micros(at),
@@ -111,7 +111,15 @@ pub fn after<A: Aggregate>(
             by: by.clone(),
             event: event.clone(),
         };
-        state = Some(A::apply(state, id, &stamped, version + i)?);
+        let index = version + i;
+        state = Some(A::apply(
+            state,
+            Folding {
+                id,
+                stamped: &stamped,
+                index,
+            },
+        )?);
     }
     state.ok_or_else(|| AppError::Corrupt("a change with no events".into()))
 }

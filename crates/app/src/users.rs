@@ -7,6 +7,7 @@
 use crate::auth::hash_password;
 use crate::records::{micros, record_access, user_stream};
 use crate::{Actor, App, AppError};
+use controlroom_domain::aggregate::Event;
 use controlroom_domain::audit::Category;
 use controlroom_domain::roles::{Permission, Role, Roles};
 use controlroom_domain::user::{

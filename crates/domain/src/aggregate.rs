@@ -25,27 +25,56 @@ pub struct FoldError {
     pub problem: String,
 }
 
+/// An event as stored: serialisable, and named by its audit record's `kind`
+/// (`incident_opened`). Each event enum derives `strum::IntoStaticStr` with the kind of every
+/// variant written on the variant, so the name and the event cannot drift apart; stored names
+/// are never changed.
+pub trait Event: Serialize + DeserializeOwned + Clone + fmt::Debug {
+    fn kind(&self) -> &'static str;
+}
+
+impl<T> Event for T
+where
+    T: Serialize + DeserializeOwned + Clone + fmt::Debug,
+    for<'a> &'a T: Into<&'static str>,
+{
+    fn kind(&self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One event being folded into a record: which record, the event with who made it and when,
+/// and its place in the stream (from 0), for the error if it does not fit.
+pub struct Folding<'a, A: Aggregate> {
+    pub id: &'a A::Id,
+    pub stamped: &'a Stamped<A::Event>,
+    pub index: usize,
+}
+
+impl<A: Aggregate> Folding<'_, A> {
+    pub fn event(&self) -> &A::Event {
+        &self.stamped.event
+    }
+
+    /// The error for this event not fitting the state, with why.
+    pub fn misfit(&self, problem: impl Into<String>) -> FoldError {
+        misfit(self.index, self.event().kind(), problem)
+    }
+}
+
 /// An event-sourced record.
 pub trait Aggregate: Sized + Clone {
     /// What identifies one record of this kind (and names its stream).
     type Id: Clone + fmt::Display;
     /// Its events, as stored (JSON) in the audit log.
-    type Event: Serialize + DeserializeOwned + Clone + fmt::Debug;
+    type Event: Event;
 
     /// The stream the record's events are kept in.
     fn stream(id: &Self::Id) -> StreamId;
 
-    /// The event's name, the audit record's `kind` (`incident_opened`).
-    fn event_kind(event: &Self::Event) -> &'static str;
-
-    /// Fold one event into the state (`None` before the first). `index` is the event's place
-    /// in the stream. Live changes and replay use this same function.
-    fn apply(
-        state: Option<Self>,
-        id: &Self::Id,
-        event: &Stamped<Self::Event>,
-        index: usize,
-    ) -> Result<Self, FoldError>;
+    /// Fold one event into the state (`None` before the first). Live changes and replay use
+    /// this same function.
+    fn apply(state: Option<Self>, folding: Folding<'_, Self>) -> Result<Self, FoldError>;
 
     /// The record after `events`, oldest first (`None` for no events).
     fn replay<'a>(
@@ -56,8 +85,9 @@ pub trait Aggregate: Sized + Clone {
         Self::Event: 'a,
     {
         let mut state = None;
-        for (index, event) in events.into_iter().enumerate() {
-            state = Some(Self::apply(state, id, event, index)?);
+        for (index, stamped) in events.into_iter().enumerate() {
+            let folding = Folding { id, stamped, index };
+            state = Some(Self::apply(state, folding)?);
         }
         Ok(state)
     }
@@ -84,5 +114,106 @@ pub fn misfit(index: usize, kind: &'static str, problem: impl Into<String>) -> F
         index,
         kind,
         problem: problem.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantNames;
+
+    /// Stored audit records carry these names: renaming one would orphan every record already
+    /// written under it, so the full list of each event type is pinned here.
+    #[test]
+    fn stored_event_kinds_never_change() {
+        use crate::{crime, diary, incident, pole, resources, user};
+        let pinned: [(&[&str], &[&str]); 6] = [
+            (
+                incident::IncidentEvent::VARIANTS,
+                &[
+                    "incident_opened",
+                    "contact_joined",
+                    "log_entry_added",
+                    "incident_graded",
+                    "incident_classified",
+                    "thrive_assessed",
+                    "vulnerability_recorded",
+                    "dash_completed",
+                    "caller_signposted",
+                    "incident_dispatched",
+                    "arrived_at_scene",
+                    "incident_resolved",
+                    "incident_closed",
+                    "incident_reopened",
+                    "incident_closed_as_duplicate",
+                    "appointment_set",
+                    "crime_reported",
+                    "incident_crime_recorded",
+                    "non_crime_decided",
+                    "questions_answered",
+                    "intelligence_checked",
+                    "unattended_closure_approved",
+                ],
+            ),
+            (
+                diary::DiaryEvent::VARIANTS,
+                &[
+                    "diary_slot_opened",
+                    "appointment_booked",
+                    "appointment_cancelled",
+                    "appointment_missed",
+                ],
+            ),
+            (
+                pole::PoleEvent::VARIANTS,
+                &[
+                    "person_recorded",
+                    "person_updated",
+                    "vehicle_recorded",
+                    "location_recorded",
+                    "property_recorded",
+                    "marker_added",
+                    "marker_withdrawn",
+                    "person_merged",
+                    "person_unmerged",
+                    "record_linked",
+                ],
+            ),
+            (
+                resources::UnitEvent::VARIANTS,
+                &[
+                    "unit_registered",
+                    "unit_status_changed",
+                    "unit_position_reported",
+                ],
+            ),
+            (
+                user::UserEvent::VARIANTS,
+                &["user_added", "user_roles_changed", "user_password_changed"],
+            ),
+            (
+                crime::CrimeEvent::VARIANTS,
+                &[
+                    "crime.recorded",
+                    "crime.reclassified",
+                    "crime.cancellation_requested",
+                    "crime.cancelled",
+                    "crime.cancellation_declined",
+                ],
+            ),
+        ];
+        for (derived, stored) in pinned {
+            assert_eq!(derived, stored);
+        }
+        // The kind written at run time comes from the same attributes, prefix included.
+        use super::Event;
+        let moved = resources::UnitEvent::PositionReported {
+            lat: 53.8,
+            lon: -1.5,
+        };
+        assert_eq!(moved.kind(), "unit_position_reported");
+        assert_eq!(
+            crime::CrimeEvent::CancellationApproved.kind(),
+            "crime.cancelled"
+        );
     }
 }

@@ -3,11 +3,13 @@
 //! overwrites what went before (HOCR Section B: reclassification keeps the audit trail;
 //! Section C: nothing is deleted, a removed crime stays on file, marked).
 
+use crate::aggregate::{Aggregate, Decide, FoldError, Folding};
 use crate::incident::Stamped;
 use crate::ncrs::{CancellationReason, CancellationRefused, CancellationRequest};
 use crate::pole::{Kind, LinkRole, RecordRef};
 use crate::reference::ReferenceData;
 use crate::roles::{Permission, Role};
+use crate::stream::{StreamId, StreamKind};
 use crate::text::Code;
 use crate::user::Username;
 use jiff::Timestamp;
@@ -37,8 +39,10 @@ pub struct Recording {
     pub modus_operandi: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", prefix = "crime.")]
 pub enum CrimeEvent {
     Recorded(Recording),
     Reclassified {
@@ -49,23 +53,11 @@ pub enum CrimeEvent {
         reason: CancellationReason,
         rationale: String,
     },
+    #[strum(serialize = "cancelled")]
     CancellationApproved,
     CancellationDeclined {
         note: String,
     },
-}
-
-impl CrimeEvent {
-    /// The audit record's kind for this event.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Recorded(_) => "crime.recorded",
-            Self::Reclassified { .. } => "crime.reclassified",
-            Self::CancellationRequested { .. } => "crime.cancellation_requested",
-            Self::CancellationApproved => "crime.cancelled",
-            Self::CancellationDeclined { .. } => "crime.cancellation_declined",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,30 +357,20 @@ pub struct CrimeContext<'a> {
     pub reference: &'a ReferenceData,
 }
 
-impl crate::aggregate::Aggregate for CrimeRecord {
+impl Aggregate for CrimeRecord {
     type Id = Uuid;
     type Event = CrimeEvent;
 
-    fn stream(id: &Uuid) -> crate::stream::StreamId {
-        crate::stream::StreamId::new(crate::stream::StreamKind::Crime, id)
+    fn stream(id: &Uuid) -> StreamId {
+        StreamId::new(StreamKind::Crime, id)
     }
 
-    fn event_kind(event: &CrimeEvent) -> &'static str {
-        event.kind()
-    }
-
-    fn apply(
-        state: Option<Self>,
-        _id: &Uuid,
-        event: &Stamped<CrimeEvent>,
-        index: usize,
-    ) -> Result<Self, crate::aggregate::FoldError> {
-        CrimeRecord::apply(state, event)
-            .map_err(|e| crate::aggregate::misfit(index, event.event.kind(), e.to_string()))
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        CrimeRecord::apply(state, e.stamped).map_err(|problem| e.misfit(problem.to_string()))
     }
 }
 
-impl crate::aggregate::Decide for CrimeRecord {
+impl Decide for CrimeRecord {
     type Command = CrimeCommand;
     type Context<'a> = CrimeContext<'a>;
     type Rejection = CrimeError;

@@ -2,7 +2,9 @@
 //! capacity. A slot is a stream of its own, so bookings against it are decided under the
 //! write lock: two handlers racing for the last place cannot both have it.
 
+use crate::aggregate::{Aggregate, FoldError, Folding};
 use crate::incident::{IncidentId, IncidentRef};
+use crate::stream::{StreamId, StreamKind};
 use crate::text::{Code, Invalid};
 use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
@@ -60,36 +62,28 @@ impl SlotKey {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DiaryEvent {
-    SlotOpened {
-        key: SlotKey,
-        capacity: u32,
-    },
+    #[strum(serialize = "diary_slot_opened")]
+    SlotOpened { key: SlotKey, capacity: u32 },
+    #[strum(serialize = "appointment_booked")]
     Booked {
         incident: IncidentId,
         reference: IncidentRef,
     },
+    #[strum(serialize = "appointment_cancelled")]
     Cancelled {
         incident: IncidentId,
         reason: String,
     },
+    #[strum(serialize = "appointment_missed")]
     Missed {
         incident: IncidentId,
         reason: String,
     },
-}
-
-impl DiaryEvent {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::SlotOpened { .. } => "diary_slot_opened",
-            Self::Booked { .. } => "appointment_booked",
-            Self::Cancelled { .. } => "appointment_cancelled",
-            Self::Missed { .. } => "appointment_missed",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,27 +191,16 @@ impl std::fmt::Display for SlotKey {
     }
 }
 
-impl crate::aggregate::Aggregate for Slot {
+impl Aggregate for Slot {
     type Id = SlotKey;
     type Event = DiaryEvent;
 
-    fn stream(key: &SlotKey) -> crate::stream::StreamId {
-        crate::stream::StreamId::new(crate::stream::StreamKind::Diary, key)
+    fn stream(key: &SlotKey) -> StreamId {
+        StreamId::new(StreamKind::Diary, key)
     }
 
-    fn event_kind(event: &DiaryEvent) -> &'static str {
-        event.kind()
-    }
-
-    fn apply(
-        state: Option<Self>,
-        _key: &SlotKey,
-        event: &crate::incident::Stamped<DiaryEvent>,
-        index: usize,
-    ) -> Result<Self, crate::aggregate::FoldError> {
-        Slot::step(state, &event.event).ok_or_else(|| {
-            crate::aggregate::misfit(index, event.event.kind(), "the slot was never opened")
-        })
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        Slot::step(state, e.event()).ok_or_else(|| e.misfit("the slot was never opened"))
     }
 }
 

@@ -9,10 +9,12 @@
 //! (from resolved or closed, with a reason) back to `open`, after which the incident must be
 //! graded again: a reopened incident is a fresh assessment of risk.
 
+use crate::aggregate::{Aggregate, Decide, Event, FoldError, Folding, misfit};
 use crate::assessment::{Answer, DashAssessment, Subject, ThriveAssessment, VulnerabilityFlag};
 use crate::contact::{Contact, ContactId};
 use crate::grading::RepeatCounts;
 use crate::ncrs::NonCrimeReason;
+use crate::stream::{StreamId, StreamKind};
 use crate::text::{Code, Invalid, required_text};
 use crate::user::Username;
 use jiff::Timestamp;
@@ -387,9 +389,12 @@ impl Incident {
 
 /// What happened to an incident. Stored as JSON in the audit log; the names are part of the
 /// stored format, so they are never renamed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IncidentEvent {
+    #[strum(serialize = "incident_opened")]
     Opened {
         id: IncidentId,
         reference: IncidentRef,
@@ -403,6 +408,7 @@ pub enum IncidentEvent {
         text: String,
         corrects: Option<u32>,
     },
+    #[strum(serialize = "incident_graded")]
     Graded {
         grade: Grade,
         rationale: String,
@@ -413,6 +419,7 @@ pub enum IncidentEvent {
         #[serde(default)]
         attendance_target_minutes: Option<u32>,
     },
+    #[strum(serialize = "incident_classified")]
     Classified {
         incident_type: Option<Code>,
         qualifiers: Vec<Code>,
@@ -428,17 +435,21 @@ pub enum IncidentEvent {
     DashCompleted {
         assessment: DashAssessment,
     },
+    #[strum(serialize = "caller_signposted")]
     Signposted {
         agency: Code,
         advice: String,
     },
+    #[strum(serialize = "incident_dispatched")]
     Dispatched {
         note: Option<String>,
     },
     ArrivedAtScene,
+    #[strum(serialize = "incident_resolved")]
     Resolved {
         resolution: String,
     },
+    #[strum(serialize = "incident_closed")]
     Closed {
         closing_code: Code,
         qualifiers: Vec<Code>,
@@ -446,11 +457,13 @@ pub enum IncidentEvent {
         #[serde(default, flatten)]
         details: ClosureDetails,
     },
+    #[strum(serialize = "incident_reopened")]
     Reopened {
         reason: String,
     },
     /// The same event as another incident, whose reference it names; its callers joined that
     /// incident in the same transaction (NSIR: one event, one incident).
+    #[strum(serialize = "incident_closed_as_duplicate")]
     ClosedAsDuplicate {
         of: IncidentRef,
     },
@@ -464,6 +477,7 @@ pub enum IncidentEvent {
     /// decides which codes are crimes), so the fact stays whatever is changed later.
     CrimeReported,
     /// A crime record was made from this incident (written with the crime's own events).
+    #[strum(serialize = "incident_crime_recorded")]
     CrimeRecorded {
         crime_id: Uuid,
         reference: String,
@@ -489,36 +503,6 @@ pub enum IncidentEvent {
     UnattendedClosureApproved {
         reason: String,
     },
-}
-
-impl IncidentEvent {
-    /// The event's kind as stored in the audit log's `kind` column.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            IncidentEvent::Opened { .. } => "incident_opened",
-            IncidentEvent::ContactJoined { .. } => "contact_joined",
-            IncidentEvent::LogEntryAdded { .. } => "log_entry_added",
-            IncidentEvent::Graded { .. } => "incident_graded",
-            IncidentEvent::Classified { .. } => "incident_classified",
-            IncidentEvent::ThriveAssessed { .. } => "thrive_assessed",
-            IncidentEvent::VulnerabilityRecorded { .. } => "vulnerability_recorded",
-            IncidentEvent::DashCompleted { .. } => "dash_completed",
-            IncidentEvent::Signposted { .. } => "caller_signposted",
-            IncidentEvent::Dispatched { .. } => "incident_dispatched",
-            IncidentEvent::ArrivedAtScene => "arrived_at_scene",
-            IncidentEvent::Resolved { .. } => "incident_resolved",
-            IncidentEvent::Closed { .. } => "incident_closed",
-            IncidentEvent::Reopened { .. } => "incident_reopened",
-            IncidentEvent::ClosedAsDuplicate { .. } => "incident_closed_as_duplicate",
-            IncidentEvent::AppointmentSet { .. } => "appointment_set",
-            IncidentEvent::CrimeReported => "crime_reported",
-            IncidentEvent::CrimeRecorded { .. } => "incident_crime_recorded",
-            IncidentEvent::NonCrimeDecided { .. } => "non_crime_decided",
-            IncidentEvent::QuestionsAnswered { .. } => "questions_answered",
-            IncidentEvent::IntelligenceChecked { .. } => "intelligence_checked",
-            IncidentEvent::UnattendedClosureApproved { .. } => "unattended_closure_approved",
-        }
-    }
 }
 
 /// An event with who did it and when: what the store records and what replay folds.
@@ -1080,15 +1064,6 @@ fn next_log_number(incident: &Incident) -> u32 {
     incident.log.last().map_or(1, |e| e.number + 1)
 }
 
-/// A recorded event that does not fit the state it is applied to: the stream is corrupt.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot replay event {index} ({kind}): {problem}")]
-pub struct ReplayError {
-    pub index: usize,
-    pub kind: &'static str,
-    pub problem: &'static str,
-}
-
 impl Incident {
     /// Fold one event into the state. Trusts that `decide` produced it; only the shape of the
     /// stream (an `Opened` first, nothing before it) is checked, for replay of stored streams.
@@ -1096,14 +1071,10 @@ impl Incident {
         state: Option<Incident>,
         stamped: &Stamped<IncidentEvent>,
         index: usize,
-    ) -> Result<Incident, ReplayError> {
+    ) -> Result<Incident, FoldError> {
         use IncidentEvent as E;
         let Stamped { at, by, event } = stamped;
-        let fail = |problem| ReplayError {
-            index,
-            kind: event.kind(),
-            problem,
-        };
+        let fail = |problem: &str| misfit(index, event.kind(), problem);
         let mut incident = match (state, event) {
             (
                 None,
@@ -1343,7 +1314,7 @@ impl Incident {
     }
 
     /// Rebuild an incident from its recorded events, oldest first.
-    pub fn replay<'a, I>(events: I) -> Result<Option<Incident>, ReplayError>
+    pub fn replay<'a, I>(events: I) -> Result<Option<Incident>, FoldError>
     where
         I: IntoIterator<Item = &'a Stamped<IncidentEvent>>,
     {
@@ -1359,30 +1330,20 @@ impl Incident {
     }
 }
 
-impl crate::aggregate::Aggregate for Incident {
+impl Aggregate for Incident {
     type Id = IncidentId;
     type Event = IncidentEvent;
 
-    fn stream(id: &IncidentId) -> crate::stream::StreamId {
-        crate::stream::StreamId::new(crate::stream::StreamKind::Incident, id)
+    fn stream(id: &IncidentId) -> StreamId {
+        StreamId::new(StreamKind::Incident, id)
     }
 
-    fn event_kind(event: &IncidentEvent) -> &'static str {
-        event.kind()
-    }
-
-    fn apply(
-        state: Option<Self>,
-        _id: &IncidentId,
-        event: &Stamped<IncidentEvent>,
-        index: usize,
-    ) -> Result<Self, crate::aggregate::FoldError> {
-        Incident::apply(state, event, index)
-            .map_err(|e| crate::aggregate::misfit(e.index, e.kind, e.problem))
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        Incident::apply(state, e.stamped, e.index)
     }
 }
 
-impl crate::aggregate::Decide for Incident {
+impl Decide for Incident {
     type Command = IncidentCommand;
     type Context<'a> = ();
     type Rejection = Rejected;

@@ -6,7 +6,9 @@
 //! never moves links: it records that one person is the same as another, and queries follow
 //! it; an unmerge removes that, and every link is where it always was.
 
+use crate::aggregate::{Aggregate, FoldError, Folding};
 use crate::limits;
+use crate::stream::{StreamId, StreamKind};
 use crate::text::{Invalid, optional_text, required_text};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -469,8 +471,10 @@ impl PersonDraft {
 }
 
 /// What happened to a POLE record. Stored as JSON in the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PoleEvent {
     PersonRecorded {
         details: PersonDetails,
@@ -499,36 +503,22 @@ pub enum PoleEvent {
         reason: String,
     },
     /// This person is the same as `into`; their links are read as `into`'s.
+    #[strum(serialize = "person_merged")]
     MergedInto {
         into: Uuid,
         reason: String,
     },
+    #[strum(serialize = "person_unmerged")]
     Unmerged {
         reason: String,
     },
     /// A link from this record to another (recorded on the `from` record's stream).
+    #[strum(serialize = "record_linked")]
     Linked {
         to: RecordRef,
         role: LinkRole,
         note: Option<String>,
     },
-}
-
-impl PoleEvent {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::PersonRecorded { .. } => "person_recorded",
-            Self::PersonUpdated { .. } => "person_updated",
-            Self::VehicleRecorded { .. } => "vehicle_recorded",
-            Self::LocationRecorded { .. } => "location_recorded",
-            Self::PropertyRecorded { .. } => "property_recorded",
-            Self::MarkerAdded { .. } => "marker_added",
-            Self::MarkerWithdrawn { .. } => "marker_withdrawn",
-            Self::MergedInto { .. } => "person_merged",
-            Self::Unmerged { .. } => "person_unmerged",
-            Self::Linked { .. } => "record_linked",
-        }
-    }
 }
 
 /// A link as held on a record: where it points, in what role, and when.
@@ -668,12 +658,11 @@ impl fmt::Display for RecordRef {
     }
 }
 
-impl crate::aggregate::Aggregate for PoleRecord {
+impl Aggregate for PoleRecord {
     type Id = RecordRef;
     type Event = PoleEvent;
 
-    fn stream(id: &RecordRef) -> crate::stream::StreamId {
-        use crate::stream::{StreamId, StreamKind};
+    fn stream(id: &RecordRef) -> StreamId {
         let kind = match id.kind {
             Kind::Person => StreamKind::Person,
             Kind::Vehicle => StreamKind::Vehicle,
@@ -684,19 +673,10 @@ impl crate::aggregate::Aggregate for PoleRecord {
         StreamId::new(kind, id.id)
     }
 
-    fn event_kind(event: &PoleEvent) -> &'static str {
-        event.kind()
-    }
-
     /// Every event of a POLE record's stream fits: the first creates it.
-    fn apply(
-        state: Option<Self>,
-        id: &RecordRef,
-        event: &crate::incident::Stamped<PoleEvent>,
-        _index: usize,
-    ) -> Result<Self, crate::aggregate::FoldError> {
-        let mut record = state.unwrap_or_else(|| PoleRecord::new(*id));
-        record.apply(&event.event, event.at, event.by.as_str());
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        let mut record = state.unwrap_or_else(|| PoleRecord::new(*e.id));
+        record.apply(e.event(), e.stamped.at, e.stamped.by.as_str());
         Ok(record)
     }
 }

@@ -7,7 +7,10 @@
 //! incident needs) and then by estimated time to attend; the estimator is a trait so road
 //! travel times can replace the straight-line first cut.
 
+use crate::aggregate::{Aggregate, FoldError, Folding};
 use crate::incident::IncidentId;
+use crate::incident::Stamped;
+use crate::stream::{StreamId, StreamKind};
 use crate::text::{Invalid, required_text};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -144,8 +147,10 @@ pub struct StatusChange {
 }
 
 /// What happened to a unit. Stored as JSON in the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", prefix = "unit_")]
 pub enum UnitEvent {
     Registered {
         call_sign: CallSign,
@@ -163,16 +168,6 @@ pub enum UnitEvent {
         lat: f64,
         lon: f64,
     },
-}
-
-impl UnitEvent {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Registered { .. } => "unit_registered",
-            Self::StatusChanged { .. } => "unit_status_changed",
-            Self::PositionReported { .. } => "unit_position_reported",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -426,27 +421,18 @@ pub fn rank(
     ranked
 }
 
-impl crate::aggregate::Aggregate for Unit {
+impl Aggregate for Unit {
     type Id = UnitId;
     type Event = UnitEvent;
 
-    fn stream(id: &UnitId) -> crate::stream::StreamId {
-        crate::stream::StreamId::new(crate::stream::StreamKind::Unit, id)
+    fn stream(id: &UnitId) -> StreamId {
+        StreamId::new(StreamKind::Unit, id)
     }
 
-    fn event_kind(event: &UnitEvent) -> &'static str {
-        event.kind()
-    }
-
-    fn apply(
-        state: Option<Self>,
-        id: &UnitId,
-        event: &crate::incident::Stamped<UnitEvent>,
-        index: usize,
-    ) -> Result<Self, crate::aggregate::FoldError> {
-        Unit::apply(state, *id, &event.event, event.at, event.by.as_str()).ok_or_else(|| {
-            crate::aggregate::misfit(index, event.event.kind(), "the unit is not registered")
-        })
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        let Stamped { at, by, event } = e.stamped;
+        Unit::apply(state, *e.id, event, *at, by.as_str())
+            .ok_or_else(|| e.misfit("the unit is not registered"))
     }
 }
 

@@ -60,8 +60,10 @@ pub fn check_password_strength(password: &str) -> Result<(), Invalid> {
 }
 
 /// Events on a user's own stream in the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", prefix = "user_")]
 pub enum UserEvent {
     /// The password hash is deliberately not part of the event: the audit log is read by
     /// auditors, and a hash is still a secret. Its [`password_fingerprint`] is, so that
@@ -85,16 +87,6 @@ pub enum UserEvent {
         username: Username,
         password_fingerprint: String,
     },
-}
-
-impl UserEvent {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            UserEvent::Added { .. } => "user_added",
-            UserEvent::RolesChanged { .. } => "user_roles_changed",
-            UserEvent::PasswordChanged { .. } => "user_password_changed",
-        }
-    }
 }
 
 /// Names a stored password hash without revealing it: SHA-256 of the hash text, which hides

@@ -10,6 +10,7 @@ use controlroom_domain::gazetteer::{
     Address, AddressParts, Classification, NamedPlace, Position, PostcodeCentroid, Uprn, Usrn,
     single_line,
 };
+use controlroom_domain::pole::Postcode;
 use controlroom_store::GazetteerBatch;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -411,7 +412,7 @@ pub fn addresses(seed: u64, count: usize) -> impl Iterator<Item = Address> {
             street: Some(name),
             locality: Some(locality.to_owned()),
             town: Some("Leeds".to_owned()),
-            postcode: Some(postcode),
+            postcode: Postcode::parse("postcode", &postcode).ok(),
             classification: Classification::Residential,
             usrn: Usrn::parse(&usrn.to_string()).ok(),
             position: Position::wgs84(lat, lon).ok()?,
@@ -455,7 +456,7 @@ fn named_addresses() -> Vec<Address> {
                     street: Some(street.to_owned()),
                     locality: locality.map(str::to_owned),
                     town: Some("Leeds".to_owned()),
-                    postcode: Some(postcode.to_owned()),
+                    postcode: Postcode::parse("postcode", postcode).ok(),
                     classification: if organisation.is_some() {
                         Classification::Commercial
                     } else {
@@ -494,7 +495,7 @@ pub async fn seed(app: &App) -> Result<u64, AppError> {
     let all = addresses(2026, DEMO_ADDRESSES).chain(named_addresses());
     for address in all {
         if let Some(pc) = &address.postcode {
-            let c = centroids.entry(pc.clone()).or_default();
+            let c = centroids.entry(pc.to_string()).or_default();
             *c = (
                 c.0 + address.position.lat,
                 c.1 + address.position.lon,
@@ -542,10 +543,11 @@ mod tests {
             all.iter().map(|a| a.single_line.as_str()).collect();
         assert_eq!(lines.len(), 2_000, "no two addresses read the same");
         assert!(all.iter().any(|a| a.single_line.starts_with("Flat 2, 7 ")));
-        assert!(
-            all.iter()
-                .all(|a| a.postcode.as_deref().is_some_and(|p| p.starts_with("LS")))
-        );
+        assert!(all.iter().all(|a| {
+            a.postcode
+                .as_ref()
+                .is_some_and(|p| p.as_str().starts_with("LS"))
+        }));
         assert_eq!(
             all[0].single_line,
             addresses(1, 1).next().unwrap().single_line

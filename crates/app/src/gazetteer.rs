@@ -141,7 +141,7 @@ fn address_row(a: &Address) -> AddressRow {
         street: a.street.clone(),
         locality: a.locality.clone(),
         town: a.town.clone(),
-        postcode: a.postcode.clone(),
+        postcode: a.postcode.clone().map(String::from),
         classification: a.classification.as_str().to_owned(),
         usrn: a.usrn.map(|u| u.get()),
         lat: a.position.lat,
@@ -179,7 +179,7 @@ fn place_row(p: &NamedPlace) -> PlaceRow {
 
 fn postcode_row(p: &PostcodeCentroid) -> PostcodeRow {
     PostcodeRow {
-        postcode: p.postcode.clone(),
+        postcode: p.postcode.to_string(),
         lat: p.position.lat,
         lon: p.position.lon,
     }
@@ -797,9 +797,9 @@ pub async fn locate(
             .await?
             .map(|p| fix(p.lat, p.lon, Precision::NamedPlace)),
         "postcode" => {
-            let postcode = controlroom_domain::pole::normalise_postcode(field, key)?;
+            let postcode = controlroom_domain::pole::Postcode::parse(field, key)?;
             app.store
-                .gazetteer_postcode(&postcode)
+                .gazetteer_postcode(postcode.as_str())
                 .await?
                 .map(|p| fix(p.lat, p.lon, Precision::Postcode))
         }

@@ -12,8 +12,8 @@ use controlroom_domain::contact::PhoneNumber;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::pole::{
-    E164, Kind, LinkRole, LocationDetails, Marker, PersonDraft, PoleEvent, PoleRecord, RecordRef,
-    VehicleDetails, Vrm, normalise_postcode, postcode_district,
+    E164, Kind, LinkRole, LocationDetails, Marker, PersonDraft, PoleEvent, PoleRecord, Postcode,
+    RecordRef, VehicleDetails, Vrm, postcode_district,
 };
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{optional_text, required_text};
@@ -58,7 +58,7 @@ pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
     if let Some(p) = &record.person {
         return Some(IndexDoc::Person {
             id,
-            names: p.names.clone(),
+            names: p.names.iter().map(ToString::to_string).collect(),
             date_of_birth: p.date_of_birth.map(|d| d.to_string()),
             birth_years: match (p.date_of_birth, p.age_range) {
                 (Some(d), _) => vec![i64::from(d.year())],
@@ -95,7 +95,7 @@ pub fn document(record: &PoleRecord, year: i16) -> Option<IndexDoc> {
     record.location.as_ref().map(|l| IndexDoc::Location {
         id,
         address: l.address.clone(),
-        postcode: l.postcode.clone(),
+        postcode: l.postcode.clone().map(String::from),
         uprn: l.uprn.as_deref().and_then(uprn_key),
         point: l.lat.zip(l.lon),
     })
@@ -134,7 +134,7 @@ pub fn incident_document(incident: &Incident) -> IndexDoc {
         opened_at_micros: micros(incident.opened_at),
         status: incident.status.as_str().to_owned(),
         incident_type: incident.incident_type.as_ref().map(ToString::to_string),
-        caller_name: first.map(|c| c.caller.name.clone()).unwrap_or_default(),
+        caller_name: first.map(|c| c.caller.name.to_string()).unwrap_or_default(),
         caller_phone: first
             .and_then(|c| c.caller.phone.as_ref())
             .and_then(PhoneNumber::e164)
@@ -418,7 +418,7 @@ pub async fn record_location(
     let details = LocationDetails {
         address: required_text("address", input.address, limits::ADDRESS)?,
         postcode: optional_text("postcode", input.postcode, limits::POSTCODE)?
-            .map(|p| normalise_postcode("postcode", &p))
+            .map(|p| Postcode::parse("postcode", &p))
             .transpose()?,
         // The gazetteer's number (GeoPlace: 1 to 12 digits, never 0), kept as the gazetteer
         // writes it, so a call placed at the address finds the record and its markers.
@@ -1230,7 +1230,7 @@ pub async fn check(
         result.searched.push(format!("serial {serial}"));
     }
     if let Some(text) = request.location.as_deref().filter(|l| !l.trim().is_empty()) {
-        let postcode = normalise_postcode("location", text).ok();
+        let postcode = Postcode::parse("location", text).ok();
         let district = postcode
             .is_none()
             .then(|| postcode_district(text))
@@ -1238,7 +1238,12 @@ pub async fn check(
                 d.len() <= 4 && d.chars().any(|c| c.is_ascii_digit()) && !text.trim().contains(' ')
             });
         result.locations = index
-            .locations(postcode.as_deref(), district.as_deref(), text, 10)
+            .locations(
+                postcode.as_ref().map(Postcode::as_str),
+                district.as_deref(),
+                text,
+                10,
+            )
             .map_err(search_error)?;
         result.searched.push(format!("location '{}'", text.trim()));
     }

@@ -3,7 +3,7 @@
 
 use crate::gazetteer::Precision;
 use crate::limits;
-use crate::text::{Invalid, optional_text, required_text};
+use crate::text::{Invalid, PersonName, optional_text, required_text};
 use crate::user::Username;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ impl PhoneNumber {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
-    pub name: String,
+    pub name: PersonName,
     pub phone: Option<PhoneNumber>,
     pub callback: Option<PhoneNumber>,
     pub is_victim: bool,
@@ -343,7 +343,7 @@ impl ContactDraft {
         now: Timestamp,
     ) -> Result<Contact, Invalid> {
         let channel = Channel::parse(&self.channel)?;
-        let name = required_text("caller.name", &self.caller_name, limits::NAME)?;
+        let name = PersonName::parse("caller.name", &self.caller_name)?;
         let phone = optional_text("caller.phone", self.caller_phone.as_deref(), limits::PHONE)?
             .map(|p| PhoneNumber::parse("caller.phone", &p))
             .transpose()?;

@@ -9,7 +9,7 @@
 pub mod grid;
 pub mod import;
 
-use crate::pole::normalise_postcode;
+use crate::pole::Postcode;
 use crate::text::Invalid;
 use serde::{Deserialize, Serialize};
 
@@ -221,8 +221,7 @@ pub struct Address {
     pub street: Option<String>,
     pub locality: Option<String>,
     pub town: Option<String>,
-    /// Standard form, `LS8 3AA`.
-    pub postcode: Option<String>,
+    pub postcode: Option<Postcode>,
     pub classification: Classification,
     pub usrn: Option<Usrn>,
     pub position: Position,
@@ -259,14 +258,14 @@ pub struct NamedPlace {
 /// A postcode and its centroid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostcodeCentroid {
-    pub postcode: String,
+    pub postcode: Postcode,
     pub position: Position,
 }
 
 impl PostcodeCentroid {
     pub fn new(raw: &str, position: Position) -> Result<Self, Invalid> {
         Ok(Self {
-            postcode: normalise_postcode("postcode", raw)?,
+            postcode: Postcode::parse("postcode", raw)?,
             position,
         })
     }

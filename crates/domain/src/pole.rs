@@ -9,7 +9,7 @@
 use crate::aggregate::{Aggregate, FoldError, Folding};
 use crate::limits;
 use crate::stream::{StreamId, StreamKind};
-use crate::text::{Invalid, optional_text, required_text};
+use crate::text::{Invalid, PersonName, optional_text, required_text};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -96,40 +96,56 @@ impl Vrm {
 text_value!(Vrm, |raw| Vrm::parse("vrm", raw));
 
 /// A UK postcode in its standard written form (`LS1 5AA`): outward code, space, inward code.
-pub fn normalise_postcode(field: &str, raw: &str) -> Result<String, Invalid> {
-    let compact: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let bad = || {
-        Invalid::new(
-            field,
-            format!("'{}' is not a UK postcode (e.g. LS1 5AA)", raw.trim()),
-        )
-    };
-    if !(5..=7).contains(&compact.len()) || !compact.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(bad());
+/// Typed any way (`ls15aa`, ` LS1  5AA`) it parses to the one form, so equal postcodes are
+/// equal values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Postcode(String);
+
+impl Postcode {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let bad = || {
+            Invalid::new(
+                field,
+                format!("'{}' is not a UK postcode (e.g. LS1 5AA)", raw.trim()),
+            )
+        };
+        if !(5..=7).contains(&compact.len()) || !compact.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(bad());
+        }
+        let (outward, inward) = compact.split_at(compact.len() - 3);
+        let inward_ok = inward.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && inward.chars().skip(1).all(|c| c.is_ascii_alphabetic());
+        let outward_ok = outward
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && outward.chars().any(|c| c.is_ascii_digit());
+        if !inward_ok || !outward_ok {
+            return Err(bad());
+        }
+        Ok(Self(format!("{outward} {inward}")))
     }
-    let (outward, inward) = compact.split_at(compact.len() - 3);
-    let inward_ok = inward.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && inward.chars().skip(1).all(|c| c.is_ascii_alphabetic());
-    let outward_ok = outward
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && outward.chars().any(|c| c.is_ascii_digit());
-    if !inward_ok || !outward_ok {
-        return Err(bad());
+
+    /// The outward code, the postcode district (`LS1 5AA` → `LS1`).
+    pub fn district(&self) -> &str {
+        self.0.split(' ').next().unwrap_or_default()
     }
-    Ok(format!("{outward} {inward}"))
 }
+
+text_value!(Postcode, |raw| Postcode::parse("postcode", raw));
 
 /// The outward part of a postcode or partial postcode (`LS1 5AA` → `LS1`, `ls1` → `LS1`).
 pub fn postcode_district(raw: &str) -> String {
     let upper = raw.trim().to_ascii_uppercase();
-    match normalise_postcode("postcode", &upper) {
-        Ok(full) => full.split(' ').next().unwrap_or_default().to_owned(),
+    match Postcode::parse("postcode", &upper) {
+        Ok(full) => full.district().to_owned(),
         Err(_) => upper
             .split_whitespace()
             .next()
@@ -333,7 +349,7 @@ impl Marker {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonDetails {
     /// Names as given; the first is the main name, the rest aliases.
-    pub names: Vec<String>,
+    pub names: Vec<PersonName>,
     pub date_of_birth: Option<Date>,
     /// When only an age range is known (e.g. "30 to 40").
     pub age_range: Option<(u8, u8)>,
@@ -382,7 +398,7 @@ pub fn normalise_serial(field: &str, raw: &str) -> Result<String, Invalid> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationDetails {
     pub address: String,
-    pub postcode: Option<String>,
+    pub postcode: Option<Postcode>,
     pub uprn: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -407,12 +423,12 @@ impl PersonDraft {
         limits::check_items("names", self.names.len(), limits::PER_PERSON)?;
         limits::check_items("phones", self.phones.len(), limits::PER_PERSON)?;
         limits::check_items("addresses", self.addresses.len(), limits::PER_PERSON)?;
-        let names: Vec<String> = self
+        let names: Vec<PersonName> = self
             .names
             .iter()
             .enumerate()
             .filter(|(_, n)| !n.trim().is_empty())
-            .map(|(i, n)| required_text(&format!("names[{i}]"), n, limits::NAME))
+            .map(|(i, n)| PersonName::parse(&format!("names[{i}]"), n))
             .collect::<Result<_, _>>()?;
         if names.is_empty() {
             return Err(Invalid::new("names", "give at least one name"));
@@ -637,7 +653,7 @@ impl PoleRecord {
     /// One line a handler reads: the main name, the registration, or the address.
     pub fn label(&self) -> String {
         if let Some(p) = &self.person {
-            return p.names.first().cloned().unwrap_or_default();
+            return p.names.first().map(ToString::to_string).unwrap_or_default();
         }
         if let Some(v) = &self.vehicle {
             return v.vrm.to_string();
@@ -728,12 +744,9 @@ mod tests {
 
     #[test]
     fn postcodes_take_their_standard_form() {
-        assert_eq!(normalise_postcode("postcode", "ls15aa").unwrap(), "LS1 5AA");
-        assert_eq!(
-            normalise_postcode("postcode", "SW1A 1AA").unwrap(),
-            "SW1A 1AA"
-        );
-        assert!(normalise_postcode("postcode", "12345").is_err());
+        assert_eq!(Postcode::parse("postcode", "ls15aa").unwrap(), "LS1 5AA");
+        assert_eq!(Postcode::parse("postcode", "SW1A 1AA").unwrap(), "SW1A 1AA");
+        assert!(Postcode::parse("postcode", "12345").is_err());
         assert_eq!(postcode_district("ls1 5aa"), "LS1");
         assert_eq!(postcode_district("ls6"), "LS6");
     }

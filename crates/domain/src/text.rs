@@ -82,6 +82,25 @@ impl Code {
 
 text_value!(Code, |raw| Code::parse("code", raw));
 
+/// A person's name as given (a caller's, or one of a person record's names and aliases):
+/// on one line, with runs of spaces, tabs or line breaks written as one space, never blank,
+/// at most [`crate::limits::NAME`] characters. Names are otherwise kept exactly as given:
+/// spelling, case and accents are the caller's, and search folds them, not this type.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, Invalid> {
+        let text = required_text(field, raw, crate::limits::NAME)?;
+        Ok(Self(text.split_whitespace().collect::<Vec<_>>().join(" ")))
+    }
+}
+
+text_value!(PersonName, |raw| PersonName::parse("name", raw));
+
 /// A moment as typed (RFC 3339 with an offset, `2026-11-23T03:00:00Z`): the one reading of
 /// times given at every edge (API bodies and queries, the command line).
 pub fn parse_time(field: &str, raw: &str) -> Result<jiff::Timestamp, Invalid> {
@@ -141,5 +160,22 @@ mod tests {
         );
         assert!(Code::parse("closing_code", "drop table;").is_err());
         assert!(Code::parse("closing_code", "").is_err());
+    }
+
+    #[test]
+    fn a_name_is_one_line_as_given() {
+        let name = PersonName::parse("caller.name", "  Zoë   O'Brien-Łukasz\n ").unwrap();
+        assert_eq!(name.as_str(), "Zoë O'Brien-Łukasz");
+        // What was stored before names were a type (tabs and line breaks were allowed) still
+        // reads back, so no stored stream stops folding.
+        let stored: PersonName = serde_json::from_str("\"Jane\\tDoe\"").unwrap();
+        assert_eq!(stored, "Jane Doe");
+        assert_eq!(serde_json::to_string(&stored).unwrap(), "\"Jane Doe\"");
+        assert_eq!(
+            PersonName::parse("names[0]", " ").unwrap_err().field,
+            "names[0]"
+        );
+        let long = "x".repeat(crate::limits::NAME + 1);
+        assert!(PersonName::parse("caller.name", &long).is_err());
     }
 }

@@ -8,7 +8,7 @@
 use controlroom_domain::contact::PhoneNumber;
 use controlroom_domain::hocr::{Case, count};
 use controlroom_domain::incident::IncidentRef;
-use controlroom_domain::pole::{E164, Vrm, normalise_postcode};
+use controlroom_domain::pole::{E164, Postcode, Vrm};
 use controlroom_domain::reference::{ReferenceData, SourceFile};
 use controlroom_domain::text::Code;
 use controlroom_domain::user::Username;
@@ -47,8 +47,8 @@ proptest! {
         if let Err(e) = PhoneNumber::parse("caller.phone", &raw) {
             prop_assert_eq!(e.field, "caller.phone");
         }
-        if let Ok(postcode) = normalise_postcode("postcode", &raw) {
-            prop_assert_eq!(normalise_postcode("postcode", &postcode).unwrap(), postcode);
+        if let Ok(postcode) = Postcode::parse("postcode", &raw) {
+            prop_assert_eq!(Postcode::parse("postcode", postcode.as_str()).unwrap(), postcode);
         }
         if let Ok(vrm) = Vrm::parse("vrm", &raw) {
             prop_assert_eq!(Vrm::parse("vrm", vrm.as_str()).unwrap(), vrm);
@@ -156,9 +156,9 @@ proptest! {
     /// A postcode typed in any case or spacing is stored in its standard form.
     #[test]
     fn a_postcode_typed_any_usual_way_is_one_postcode((typed, standard) in typed_postcode()) {
-        let parsed = normalise_postcode("postcode", &typed).unwrap();
-        prop_assert_eq!(&parsed, &standard, "{}", typed);
-        prop_assert_eq!(normalise_postcode("postcode", &parsed).unwrap(), parsed);
+        let parsed = Postcode::parse("postcode", &typed).unwrap();
+        prop_assert_eq!(parsed.as_str(), standard.as_str(), "{}", typed);
+        prop_assert_eq!(Postcode::parse("postcode", parsed.as_str()).unwrap(), parsed);
     }
 
     /// A registration typed with spaces or in lower case is one registration.

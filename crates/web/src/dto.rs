@@ -363,7 +363,7 @@ impl From<&Contact> for ContactView {
             received_at: c.received_at.to_string(),
             answered_at: c.answered_at.to_string(),
             caller: CallerView {
-                name: c.caller.name.clone(),
+                name: c.caller.name.to_string(),
                 phone: c.caller.phone.as_ref().map(|p| p.as_str().to_owned()),
                 callback: c.caller.callback.as_ref().map(|p| p.as_str().to_owned()),
                 is_victim: c.caller.is_victim,

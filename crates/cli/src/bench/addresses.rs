@@ -42,7 +42,10 @@ fn abp_line(a: &controlroom_domain::gazetteer::Address) -> String {
     set("THOROUGHFARE", quoted(&a.street));
     set("DEPENDENT_LOCALITY", quoted(&a.locality));
     set("POST_TOWN", quoted(&a.town));
-    set("POSTCODE", quoted(&a.postcode));
+    set(
+        "POSTCODE",
+        quoted(&a.postcode.as_ref().map(ToString::to_string)),
+    );
     fields.join(",")
 }
 
@@ -116,7 +119,11 @@ pub async fn run(
         let a = &sample[rng.random_range(0..sample.len())];
         let street = a.street.clone().unwrap_or_default();
         let number = a.number.clone().unwrap_or_default();
-        let postcode = a.postcode.clone().unwrap_or_default();
+        let postcode = a
+            .postcode
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         let locality = a.locality.clone().unwrap_or_default();
         let (query, expect_first) = match n % 6 {
             // The whole first line, as a handler confirms it.

@@ -27,7 +27,7 @@ use super::{
     Address, AddressParts, Classification, Extent, NamedPlace, Position, PostcodeCentroid, Street,
     Uprn, Usrn, single_line, title_case,
 };
-use crate::pole::normalise_postcode;
+use crate::pole::Postcode;
 use crate::text::Invalid;
 use std::collections::HashMap;
 
@@ -514,7 +514,7 @@ fn address_base_plus(row: &Row<'_>) -> Result<Line, String> {
     let locality = row.text("DEPENDENT_LOCALITY")?.or(row.text("LOCALITY")?);
     let town = row.text("POST_TOWN")?.or(row.text("TOWN_NAME")?);
     let postcode = match row.get("POSTCODE").or(row.get("POSTCODE_LOCATOR")) {
-        Some(pc) => Some(normalise_postcode("POSTCODE", pc).map_err(|e| e.message)?),
+        Some(pc) => Some(Postcode::parse("POSTCODE", pc).map_err(|e| e.message)?),
         None => None,
     };
     let usrn = row
@@ -535,7 +535,7 @@ fn address_base_plus(row: &Row<'_>) -> Result<Line, String> {
         street: street.as_deref(),
         locality: locality.as_deref(),
         town: town.as_deref(),
-        postcode: postcode.as_deref(),
+        postcode: postcode.as_ref().map(Postcode::as_str),
     });
     if street.is_none() && building.is_none() && organisation.is_none() {
         return Err("no street, building or organisation: nothing to call the address by".into());

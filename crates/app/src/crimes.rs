@@ -174,14 +174,7 @@ async fn remember_crime(
     crime_id: Uuid,
     at: Timestamp,
 ) -> Result<(), AppError> {
-    remember(
-        tx,
-        actor.username.as_str(),
-        idempotency,
-        &RememberedCrime { crime_id },
-        micros(at),
-    )
-    .await
+    remember(tx, actor, idempotency, &RememberedCrime { crime_id }, at).await
 }
 
 /// The crime a retried request recorded the first time, if this is a retry.
@@ -190,8 +183,7 @@ async fn earlier_crime(
     actor: &Actor,
     idempotency: Option<&Idempotency>,
 ) -> Result<Option<Crime>, AppError> {
-    let Some(first) = earlier::<RememberedCrime>(tx, actor.username.as_str(), idempotency).await?
-    else {
+    let Some(first) = earlier::<RememberedCrime>(tx, actor, idempotency).await? else {
         return Ok(None);
     };
     // The first answer: the crime as it was recorded, before any later change.
@@ -385,15 +377,8 @@ pub async fn record_from_incident(
             classification: record.recording.classification.clone(),
         },
     )?;
-    let (incident, _, _, seq) = append_events(
-        tx.as_mut(),
-        &app.settings.reference,
-        actor,
-        now,
-        Some(incident),
-        link,
-    )
-    .await?;
+    let (incident, _, _, seq) =
+        append_events(tx.as_mut(), app, actor, now, Some(incident), link).await?;
     remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
     tx.commit().await?;
     after_commit(app, &incident, seq);

@@ -597,15 +597,9 @@ pub async fn reassign(
             current.call_sign, target.reference
         );
         let events = decide(Some(&source), IncidentCommand::add_log_entry(&line, None)?)?;
-        let (state, _, _, seq) = crate::incidents::append_events(
-            tx.as_mut(),
-            &app.settings.reference,
-            actor,
-            at,
-            Some(source),
-            events,
-        )
-        .await?;
+        let (state, _, _, seq) =
+            crate::incidents::append_events(tx.as_mut(), app, actor, at, Some(source), events)
+                .await?;
         touched.push((state, seq));
     }
     let note = format!(
@@ -628,15 +622,8 @@ pub async fn reassign(
         }
     };
     let events = decide(Some(&target), command)?;
-    let (target, _, _, target_seq) = crate::incidents::append_events(
-        tx.as_mut(),
-        &app.settings.reference,
-        actor,
-        at,
-        Some(target),
-        events,
-    )
-    .await?;
+    let (target, _, _, target_seq) =
+        crate::incidents::append_events(tx.as_mut(), app, actor, at, Some(target), events).await?;
     tx.commit().await?;
     app.units.note_reference(to, target.reference.to_string());
     for (state, seq) in touched

@@ -657,15 +657,7 @@ pub async fn bulk_into_store(
                 contact,
             },
         )?;
-        crate::incidents::append_events(
-            tx.as_mut(),
-            &app.settings.reference,
-            &actor,
-            at,
-            None,
-            events,
-        )
-        .await?;
+        crate::incidents::append_events(tx.as_mut(), app, &actor, at, None, events).await?;
         last_incident = Some(id.0);
         done.incidents += 1;
     }

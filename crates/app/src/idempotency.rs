@@ -2,9 +2,11 @@
 //! sends the same request again with the same key, and gets the first answer back with
 //! nothing recorded twice.
 
-use crate::AppError;
+use crate::records::micros;
+use crate::{Actor, AppError};
 use controlroom_domain::Invalid;
 use controlroom_store::{IdempotentResponse, WriteTx};
+use jiff::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,13 +37,14 @@ impl Idempotency {
 /// The stored first answer for this key, if any. Refuses a key reused for another request.
 pub(crate) async fn earlier<T: DeserializeOwned>(
     tx: &mut dyn WriteTx,
-    actor: &str,
+    actor: &Actor,
     idempotency: Option<&Idempotency>,
 ) -> Result<Option<T>, AppError> {
     let Some(idem) = idempotency else {
         return Ok(None);
     };
-    let Some(found) = tx.idempotent_response(actor, &idem.key).await? else {
+    let asked_by = actor.username.as_str();
+    let Some(found) = tx.idempotent_response(asked_by, &idem.key).await? else {
         return Ok(None);
     };
     if found.fingerprint != idem.fingerprint {
@@ -57,10 +60,10 @@ pub(crate) async fn earlier<T: DeserializeOwned>(
 
 pub(crate) async fn remember<T: Serialize>(
     tx: &mut dyn WriteTx,
-    actor: &str,
+    actor: &Actor,
     idempotency: Option<&Idempotency>,
     outcome: &T,
-    at_micros: i64,
+    at: Timestamp,
 ) -> Result<(), AppError> {
     let Some(idem) = idempotency else {
         return Ok(());
@@ -70,7 +73,8 @@ pub(crate) async fn remember<T: Serialize>(
         fingerprint: idem.fingerprint.clone(),
         body,
     };
-    tx.save_idempotent_response(actor, &idem.key, &response, at_micros)
+    let asked_by = actor.username.as_str();
+    tx.save_idempotent_response(asked_by, &idem.key, &response, micros(at))
         .await?;
     Ok(())
 }

@@ -12,7 +12,6 @@ use controlroom_domain::contact::ContactId;
 use controlroom_domain::incident::{
     Grade, Incident, IncidentCommand, IncidentEvent, IncidentId, Stamped, Status, decide,
 };
-use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::roles::Permission;
 /// A row of the incident list, as the list reads it (the read model of `GET /incidents`).
 pub use controlroom_store::IncidentRow;
@@ -31,6 +30,26 @@ pub struct IncidentOutcome {
     pub replayed: bool,
 }
 
+impl IncidentOutcome {
+    fn new(incident: Incident, contact_id: Option<ContactId>, log_entry: Option<u32>) -> Self {
+        Self {
+            incident,
+            contact_id,
+            log_entry,
+            replayed: false,
+        }
+    }
+
+    fn remembered(&self) -> Remembered {
+        Remembered {
+            incident_id: self.incident.id,
+            version: self.incident.version,
+            contact_id: self.contact_id,
+            log_entry: self.log_entry,
+        }
+    }
+}
+
 /// What is kept for an idempotent retry: enough to rebuild the first answer exactly, since
 /// events never change.
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,7 +66,7 @@ pub(crate) async fn earlier_outcome(
     actor: &Actor,
     idempotency: Option<&Idempotency>,
 ) -> Result<Option<IncidentOutcome>, AppError> {
-    let Some(first) = earlier::<Remembered>(tx, actor.username.as_str(), idempotency).await? else {
+    let Some(first) = earlier::<Remembered>(tx, actor, idempotency).await? else {
         return Ok(None);
     };
     let records = tx.stream(&incident_stream(first.incident_id)).await?;
@@ -61,14 +80,12 @@ pub(crate) async fn earlier_outcome(
     }))
 }
 
-/// Append `events` (already decided) to the incident's stream, fold them into `state`, update
-/// the listing projection and remember the answer for the idempotency key. Commits.
 /// Append decided events to an incident's stream inside `tx`, fold them into `state` and
 /// update the listing projection. Returns the new state, the contact joined and the log entry
 /// written, if any. Does not commit.
 pub(crate) async fn append_events(
     tx: &mut dyn WriteTx,
-    reference: &ReferenceData,
+    app: &App,
     actor: &Actor,
     at: jiff::Timestamp,
     mut state: Option<Incident>,
@@ -105,7 +122,8 @@ pub(crate) async fn append_events(
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.
         if events.is_empty()
-            && let Some(started) = controlroom_domain::ncrs::crime_report_started(&next, reference)
+            && let Some(started) =
+                controlroom_domain::ncrs::crime_report_started(&next, &app.settings.reference)
         {
             events.push_back(started);
         }
@@ -136,37 +154,13 @@ pub(crate) async fn record(
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     let at = app.now();
-    let (incident, contact_id, log_entry, seq) = append_events(
-        tx.as_mut(),
-        &app.settings.reference,
-        actor,
-        at,
-        state,
-        events,
-    )
-    .await?;
-    let first = Remembered {
-        incident_id: incident.id,
-        version: incident.version,
-        contact_id,
-        log_entry,
-    };
-    remember(
-        tx.as_mut(),
-        actor.username.as_str(),
-        idempotency,
-        &first,
-        micros(at),
-    )
-    .await?;
+    let (incident, contact_id, log_entry, seq) =
+        append_events(tx.as_mut(), app, actor, at, state, events).await?;
+    let outcome = IncidentOutcome::new(incident, contact_id, log_entry);
+    remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
-    after_commit(app, &incident, seq);
-    Ok(IncidentOutcome {
-        incident,
-        contact_id,
-        log_entry,
-        replayed: false,
-    })
+    after_commit(app, &outcome.incident, seq);
+    Ok(outcome)
 }
 
 /// This incident is the same event as `master`: its callers join the master incident and it is
@@ -221,47 +215,16 @@ pub async fn mark_duplicate(
         joins.extend(events);
     }
     let at = app.now();
-    let (main, _, _, main_seq) = append_events(
-        tx.as_mut(),
-        &app.settings.reference,
-        actor,
-        at,
-        Some(main),
-        joins,
-    )
-    .await?;
-    let (duplicate, _, _, duplicate_seq) = append_events(
-        tx.as_mut(),
-        &app.settings.reference,
-        actor,
-        at,
-        Some(current),
-        close,
-    )
-    .await?;
-    let first = Remembered {
-        incident_id: duplicate.id,
-        version: duplicate.version,
-        contact_id: None,
-        log_entry: None,
-    };
-    remember(
-        tx.as_mut(),
-        actor.username.as_str(),
-        idempotency,
-        &first,
-        micros(at),
-    )
-    .await?;
+    let (main, _, _, main_seq) =
+        append_events(tx.as_mut(), app, actor, at, Some(main), joins).await?;
+    let (duplicate, _, _, duplicate_seq) =
+        append_events(tx.as_mut(), app, actor, at, Some(current), close).await?;
+    let outcome = IncidentOutcome::new(duplicate, None, None);
+    remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
     after_commit(app, &main, main_seq);
-    after_commit(app, &duplicate, duplicate_seq);
-    Ok(IncidentOutcome {
-        incident: duplicate,
-        contact_id: None,
-        log_entry: None,
-        replayed: false,
-    })
+    after_commit(app, &outcome.incident, duplicate_seq);
+    Ok(outcome)
 }
 
 fn not_found(id: IncidentId) -> AppError {

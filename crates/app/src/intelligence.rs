@@ -182,8 +182,7 @@ async fn change(
     // A retry with the same Idempotency-Key gets the record the first request made or
     // changed, and nothing is recorded twice (a second person, a second marker).
     if let Some(first) =
-        crate::idempotency::earlier::<RecordRef>(tx.as_mut(), actor.username.as_str(), idempotency)
-            .await?
+        crate::idempotency::earlier::<RecordRef>(tx.as_mut(), actor, idempotency).await?
     {
         drop(tx);
         let records = app.store.stream(&first.stream()).await?;
@@ -205,14 +204,7 @@ async fn change(
     for event in &events {
         append(tx.as_mut(), reference, event, actor, now).await?;
     }
-    crate::idempotency::remember(
-        tx.as_mut(),
-        actor.username.as_str(),
-        idempotency,
-        &reference,
-        micros(now),
-    )
-    .await?;
+    crate::idempotency::remember(tx.as_mut(), actor, idempotency, &reference, now).await?;
     tx.commit().await?;
     let records = app.store.stream(&reference.stream()).await?;
     let record = fold(reference, &records)?

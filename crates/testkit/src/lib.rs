@@ -262,6 +262,15 @@ impl TestApp {
             .unwrap();
     }
 
+    /// [`TestApp::signed_in`] for each `(username, role)`; their tokens, in the same order.
+    pub async fn signed_in_as<const N: usize>(&self, users: [(&str, &str); N]) -> [String; N] {
+        let mut tokens = Vec::with_capacity(N);
+        for (username, role) in users {
+            tokens.push(self.signed_in(username, role).await);
+        }
+        tokens.try_into().unwrap()
+    }
+
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
         let (status, body) = self
             .post(
@@ -278,48 +287,42 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Send `request` as the holder of `token` (if any); the response as it came.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut request = self.client.post(self.url(path)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        let request = self.client.post(self.url(path)).json(body);
+        read(self.send(request, token).await).await
     }
 
     pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut request = self.client.put(self.url(path)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        let request = self.client.put(self.url(path)).json(body);
+        read(self.send(request, token).await).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut request = self.client.get(self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        read(self.get_response(path, token).await).await
     }
 
-    /// GET with a bearer token, for a test that looks at more than the JSON body.
-    pub async fn get_response(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+    /// GET, for a test that looks at more than the JSON body.
+    pub async fn get_response(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.send(self.client.get(self.url(path)), token).await
     }
 
     /// DELETE with a bearer token; the response as it came.
     pub async fn delete_response(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.send(self.client.delete(self.url(path)), Some(token))
             .await
-            .unwrap()
     }
 
     /// Take the contact `body`; returns the id of the incident it opened (or joined).
@@ -487,12 +490,36 @@ pub fn contact_body(summary: &str) -> Value {
 
 /// The value of the header `name` on `response`, as text; fails when it is missing.
 pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .unwrap()
+    optional_header(response, name).unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// The value of the header `name` on `response`, as text, if it has one.
+pub fn optional_header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+/// `value` as text; fails the test when it is not a string.
+pub fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+/// The elements of the array `list`; fails the test when it is not an array.
+pub fn items(list: &Value) -> &[Value] {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The strings in the array `list`.
+pub fn texts(list: &Value) -> Vec<&str> {
+    items(list).iter().map(text).collect()
+}
+
+/// The string `key` of every element of the array `list` (the rule of every problem, the
+/// text of every log entry).
+pub fn texts_at<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    items(list).iter().map(|item| text(&item[key])).collect()
 }
 
 /// Status and JSON body (or `Value::Null` when the body is not JSON).

@@ -1,7 +1,9 @@
 //! The console's server side: pages and who gets them, CSRF on cookie sessions, and the
 //! live feed of changes.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, contact_body, header, read};
+use controlroom_testkit::{
+    Backend, PASSWORD, TestApp, both_backends, contact_body, header, read, texts,
+};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::json;
@@ -170,12 +172,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     // The session lists what the user may do, by permission, for the console to offer only
     // those tools; the reference lists the roles and the grades in order of urgency.
     let (_, me) = read(page("/api/v1/session", &cookie).await.unwrap()).await;
-    let permissions: Vec<&str> = me["permissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap())
-        .collect();
+    let permissions = texts(&me["permissions"]);
     assert!(permissions.contains(&"take_contact"), "{me}");
     assert!(!permissions.contains(&"manage_users"), "{me}");
     let (_, reference) = read(page("/api/v1/reference", &admin_cookie).await.unwrap()).await;
@@ -240,7 +237,9 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
 
     // The live feed: open it, make a change, and see it arrive.
-    let mut feed = app.get_response("/api/v1/events", &handler_token).await;
+    let mut feed = app
+        .get_response("/api/v1/events", Some(&handler_token))
+        .await;
     assert_eq!(feed.status(), StatusCode::OK);
     assert!(header(&feed, "content-type").starts_with("text/event-stream"));
     let (status, taken) = report("Window smashed at the chip shop", Some(csrf.as_str())).await;

@@ -2,7 +2,7 @@
 //! incident per unit (even when two dispatchers race), the unit status machine, and every
 //! unit change in the incident log.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -102,12 +102,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let ranked = app
         .get_ok(d, &format!("/api/v1/incidents/{knife}/recommendations"))
         .await;
-    let order: Vec<&str> = ranked
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["call_sign"].as_str().unwrap())
-        .collect();
+    let order = texts_at(&ranked, "call_sign");
     assert_eq!(order[0], "AL12", "{ranked}");
     assert_eq!(ranked[0]["suitable"], true);
     assert!(ranked[0]["eta_seconds"].as_i64().unwrap() > 0);
@@ -163,10 +158,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         )
         .await;
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("AL12 is assigned"),
+        text(&problem["detail"]).contains("AL12 is assigned"),
         "{problem}"
     );
 
@@ -196,12 +188,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let (_, after) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
         .await;
-    let log: Vec<&str> = after["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let log = texts_at(&after["log"], "text");
     assert_eq!(
         log,
         [
@@ -261,10 +248,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         .await;
     assert_eq!(problem["field"], "reason");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("15-minute attendance target was missed"),
+        text(&problem["detail"]).contains("15-minute attendance target was missed"),
         "{problem}"
     );
     set_status(
@@ -276,11 +260,8 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     .await;
     let (_, late) = app.get(&format!("/api/v1/incidents/{gun}"), Some(d)).await;
     assert!(
-        late["log"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["text"] == "Attendance target of 15 minutes missed: held at a road closure"),
+        texts_at(&late["log"], "text")
+            .contains(&"Attendance target of 15 minutes missed: held at a road closure"),
         "{late}"
     );
     assert_eq!(late["clocks"]["attendance"]["met"], false);
@@ -440,12 +421,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     );
     let (status, problem) = app.post(&resolve, Some(d), &result).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already resolved")
-    );
+    assert!(text(&problem["detail"]).contains("already resolved"));
     app.verify_audit_trail().await;
     app.finish().await;
 }

@@ -2,7 +2,7 @@
 //! recommendation, signposted and closed to the standards; and bad reference data refused.
 
 use super::cli::run;
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text, texts, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -65,13 +65,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     let (status, reference) = app.get("/api/v1/reference", t).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reference["dash_questions"].as_array().unwrap().len(), 27);
-    assert!(
-        reference["agencies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["code"] == "MARAC")
-    );
+    assert!(texts_at(&reference["agencies"], "code").contains(&"MARAC"));
 
     let mut body = controlroom_testkit::contact_body(
         "Ex-partner kicking the door, says he will kill me; my two children are here",
@@ -86,18 +80,10 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert!(first["grade"].is_null(), "{first}");
     assert_eq!(first["assessed"], false);
     assert!(
-        first["explanation"]
-            .as_str()
-            .unwrap()
-            .starts_with("not yet assessed"),
+        text(&first["explanation"]).starts_with("not yet assessed"),
         "{first}"
     );
-    let asked: Vec<&str> = taken["incident"]["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["fact"].as_str().unwrap())
-        .collect();
+    let asked = texts_at(&taken["incident"]["questions"], "fact");
     assert!(asked.contains(&"CHILDREN_PRESENT"), "{asked:?}");
 
     // Unknown codes are refused with the field named.
@@ -130,10 +116,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     let recommendation = &assessed["incident"]["recommendation"];
     assert_eq!(recommendation["grade"], "emergency");
     assert!(
-        recommendation["explanation"]
-            .as_str()
-            .unwrap()
-            .starts_with("emergency because: immediate threat"),
+        text(&recommendation["explanation"]).starts_with("emergency because: immediate threat"),
         "{recommendation}"
     );
     let (_, reassessed) = app.post(&path("thrive"), t, &thrive("high")).await;
@@ -166,20 +149,8 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::OK, "{dash}");
     let last = &dash["incident"]["dash"][0];
     assert_eq!(last["risk"], "high");
-    assert!(
-        last["referrals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "MARAC")
-    );
-    assert!(
-        last["referrals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "CHILDRENS_SOCIAL_CARE")
-    );
+    assert!(texts(&last["referrals"]).contains(&"MARAC"));
+    assert!(texts(&last["referrals"]).contains(&"CHILDRENS_SOCIAL_CARE"));
     let (status, _) = app
         .post(&path("dash"), t, &json!({"answers": ["yes"]}))
         .await;
@@ -200,10 +171,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "override_reason");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("recommended emergency because"),
+        text(&problem["detail"]).contains("recommended emergency because"),
         "{problem}"
     );
     let (status, graded) = app
@@ -238,12 +206,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["code"], "closure_inconsistent");
-    let rules: Vec<&str> = problem["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["rule"].as_str().unwrap())
-        .collect();
+    let rules = texts_at(&problem["problems"], "rule");
     assert!(rules.contains(&"NSIR-CATEGORY"), "{rules:?}");
     assert!(rules.contains(&"NSIR-DOMESTIC-ABUSE"), "{rules:?}");
     assert!(
@@ -354,15 +317,7 @@ async fn bad_reference_data_stops_start_up_naming_file_and_line() {
     .unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let reference = dir.path().display().to_string();
-    let serve = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &db,
-        "--reference-dir",
-        &reference,
-    ];
+    let serve = super::cli::serve_args(&db, &["--reference-dir", &reference]);
     let (code, _, err) = run(&serve, "").await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("incident-types.psv:3"), "{err}");
@@ -494,12 +449,7 @@ async fn repeats_found_by_the_intelligence_check_raise_the_recommendation(backen
     assert_eq!(repeats["victim"], 0, "{after}");
     let recommendation = &after["recommendation"];
     assert_eq!(recommendation["grade"], "scheduled", "{recommendation}");
-    let reasons: Vec<&str> = recommendation["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let reasons = texts(&recommendation["reasons"]);
     assert!(
         reasons.iter().any(|r| r.contains("repeat caller")),
         "{reasons:?}"
@@ -509,10 +459,7 @@ async fn repeats_found_by_the_intelligence_check_raise_the_recommendation(backen
         "{reasons:?}"
     );
     assert!(
-        recommendation["explanation"]
-            .as_str()
-            .unwrap()
-            .contains("repeat"),
+        text(&recommendation["explanation"]).contains("repeat"),
         "{recommendation}"
     );
     app.finish().await;

@@ -1,6 +1,6 @@
 //! The whole life of an incident over HTTP, and who may do what.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -209,10 +209,14 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
 
 async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let admin = app.signed_in("admin", "admin").await;
-    let auditor = app.signed_in("auditor", "auditor").await;
-    let recorder = app.signed_in("recorder", "crime_recorder").await;
+    let [handler, admin, auditor, recorder] = app
+        .signed_in_as([
+            ("handler", "contact_handler"),
+            ("admin", "admin"),
+            ("auditor", "auditor"),
+            ("recorder", "crime_recorder"),
+        ])
+        .await;
 
     // A contact handler cannot use an administrator's endpoint.
     let new_user =
@@ -220,12 +224,7 @@ async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
     let (status, problem) = app.post("/api/v1/users", Some(&handler), &new_user).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(problem["code"], "forbidden");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("contact handler")
-    );
+    assert!(text(&problem["detail"]).contains("contact handler"));
     let (status, _) = app.get("/api/v1/users", Some(&handler)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = app.get("/api/v1/audit/verify", Some(&handler)).await;

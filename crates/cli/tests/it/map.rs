@@ -110,16 +110,8 @@ async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
     let answer = tile("/tiles/2/1/0", None).await.unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     // Images from this server only: no tile server was named.
-    let csp = t
-        .client
-        .get(t.url("/signin"))
-        .send()
-        .await
-        .unwrap()
-        .headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let signin = t.get_response("/signin", None).await;
+    let csp = header(&signin, "content-security-policy");
     assert!(csp.contains("img-src 'self' data:;"), "{csp}");
     t.finish().await;
 }
@@ -154,7 +146,7 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     );
     assert!(csp.contains("script-src 'self';"), "{csp}");
     // No tile file: nothing at /tiles.
-    let answer = t.get_response("/tiles/2/1/0", &token).await;
+    let answer = t.get_response("/tiles/2/1/0", Some(&token)).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     t.finish().await;
 }
@@ -287,14 +279,7 @@ async fn serve_refuses_bad_map_tiles_settings() {
             "cannot be used with",
         ),
     ] {
-        let mut all = vec![
-            "serve",
-            "--database-url",
-            url.as_str(),
-            "--listen",
-            "127.0.0.1:0",
-        ];
-        all.extend(args.iter().copied());
+        let all = crate::cli::serve_args(&url, &args);
         let (code, _, stderr) = crate::cli::run(&all, "").await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");

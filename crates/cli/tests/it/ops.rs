@@ -67,16 +67,13 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         format!("/api/v1/incidents/{id}"),
         "/api/v1/incidents".to_owned(),
     ] {
-        let answer = app.get_response(&path, &token).await;
+        let answer = app.get_response(&path, Some(&token)).await;
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
     }
     let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
+        .get_response("/metrics", None)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -171,7 +168,7 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     }
     // A query string that does not fit answers problem+json naming the parameter.
     let answer = app
-        .get_response("/api/v1/diary?date=2026-01-01", &token)
+        .get_response("/api/v1/diary?date=2026-01-01", Some(&token))
         .await;
     assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.headers()["content-type"], "application/problem+json");

@@ -342,6 +342,31 @@ impl TestApp {
         .await
     }
 
+    /// Link the record `kind`/`id` (a person, vehicle or location) to the incident `incident`
+    /// as `role`; returns the answer.
+    pub async fn link(
+        &self,
+        token: &str,
+        kind: &str,
+        id: &str,
+        incident: &str,
+        role: &str,
+    ) -> Value {
+        let link = json!({"to_kind": "incident", "to_id": incident, "role": role});
+        self.ok(token, &format!("/api/v1/records/{kind}/{id}/links"), link)
+            .await
+    }
+
+    /// Put the warning `marker` (see [`marker`]) on the record `kind`/`id`; returns the answer.
+    pub async fn mark(&self, token: &str, kind: &str, id: &str, marker: Value) -> Value {
+        self.ok(
+            token,
+            &format!("/api/v1/records/{kind}/{id}/markers"),
+            marker,
+        )
+        .await
+    }
+
     /// Take a 999 contact; returns the answer body (with `incident.id` and `incident.reference`).
     pub async fn take_999(&self, token: &str, summary: &str) -> Value {
         let (status, body) = self
@@ -486,6 +511,11 @@ pub fn contact_body(summary: &str) -> Value {
         "location": { "text": "12 High Street, Leeds LS1 1AA", "lat": 53.797, "lon": -1.547 },
         "summary": summary,
     })
+}
+
+/// A warning marker of `kind` for `reason`, from `source`, to be reviewed in 2030.
+pub fn marker(kind: &str, reason: &str, source: &str) -> Value {
+    json!({"kind": kind, "reason": reason, "source": source, "review_by": "2030-01-01"})
 }
 
 /// The value of the header `name` on `response`, as text; fails when it is missing.

@@ -51,10 +51,16 @@ async fn set_status(app: &TestApp, dispatcher: &str, unit: &str, body: Value) ->
         .await
 }
 
-async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
+/// A server with a contact handler and a dispatcher signed in, and their tokens.
+async fn control_room(backend: Backend) -> (TestApp, String, String) {
     let app = TestApp::spawn(backend).await.unwrap();
     let handler = app.signed_in("handler", "contact_handler").await;
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    (app, handler, dispatcher)
+}
+
+async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
+    let (app, handler, dispatcher) = control_room(backend).await;
     let d = dispatcher.as_str();
 
     let (status, _) = app
@@ -149,13 +155,9 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert!([a, b].contains(&StatusCode::CONFLICT));
 
     // The unit cannot be in two incidents at once.
+    let assign = format!("/api/v1/incidents/{gun}/assign");
     let problem = app
-        .post_status(
-            d,
-            &format!("/api/v1/incidents/{gun}/assign"),
-            json!({"unit": taser}),
-            StatusCode::CONFLICT,
-        )
+        .post_status(d, &assign, json!({"unit": taser}), StatusCode::CONFLICT)
         .await;
     assert!(
         text(&problem["detail"]).contains("AL12 is assigned"),
@@ -313,9 +315,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 /// restart), the incident cannot be resolved while a unit is still on it, and once the last
 /// unit clears it is resolved with the result, by a role that may, once.
 async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
-    let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (app, handler, dispatcher) = control_room(backend).await;
     let auditor = app.signed_in("auditor", "auditor").await;
     let d = dispatcher.as_str();
     let first = unit(&app, d, "AL31", "response", &[], (53.7980, -1.5455)).await;
@@ -341,13 +341,9 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     for u in units.as_array().unwrap() {
         assert_eq!(u["incident_reference"], reference.as_str(), "{u}");
     }
+    let assign = format!("/api/v1/incidents/{elsewhere}/assign");
     let problem = app
-        .post_status(
-            d,
-            &format!("/api/v1/incidents/{elsewhere}/assign"),
-            json!({"unit": first}),
-            StatusCode::CONFLICT,
-        )
+        .post_status(d, &assign, json!({"unit": first}), StatusCode::CONFLICT)
         .await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains(&reference), "{problem}");
@@ -430,9 +426,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
 /// hold up a dispatch: the units still come, unranked, with the time to attend unknown, the
 /// answer saying why, and one can be sent.
 async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend: Backend) {
-    let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (app, handler, dispatcher) = control_room(backend).await;
     let d = dispatcher.as_str();
     let far = unit(&app, d, "ZULU9", "response", &["taser"], (53.90, -1.70)).await;
     let near = unit(&app, d, "BRAVO2", "response", &[], (53.7976, -1.5451)).await;

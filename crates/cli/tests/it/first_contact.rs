@@ -57,6 +57,27 @@ fn thrive(level: &str) -> Value {
     )
 }
 
+/// THRIVE with every factor low: on its own, resolution without deployment.
+fn thrive_low() -> Value {
+    thrive_body(
+        [
+            ("low", "no threat now"),
+            ("low", "property only"),
+            ("low", "no risk of it happening again tonight"),
+            ("low", "no CCTV or witnesses"),
+            ("low", "caller not vulnerable"),
+            ("low", "happy to be dealt with by phone"),
+        ],
+        [
+            "caller's account",
+            "low threat, harm and risk",
+            "graded response",
+            "resolution without deployment",
+            "crime recorded by phone",
+        ],
+    )
+}
+
 async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
@@ -310,71 +331,42 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
 #[tokio::test]
 async fn bad_reference_data_stops_start_up_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "# ours\ncode|name|category\nDRONE|Drone sighting|SKY\n",
-    )
-    .unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let reference = dir.path().display().to_string();
     let serve = super::cli::serve_args(&db, &["--reference-dir", &reference]);
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("incident-types.psv:3"), "{err}");
-    assert!(err.contains("category SKY is not defined"), "{err}");
-
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("incident-types.psv:2") && err.contains("duplicate code MISSING_PERSON"),
-        "{err}"
-    );
-
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "code|name|category\nX|x|PUBLIC_SAFETY\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("grading-policy.psv"),
-        "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("grading-policy.psv:2") && err.contains("qualifier NUKE is not defined"),
-        "{err}"
-    );
+    let types = "incident-types.psv";
+    let sky = "# ours\ncode|name|category\nDRONE|Drone sighting|SKY\n";
+    let again = "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n";
+    let valid_types = "code|name|category\nX|x|PUBLIC_SAFETY\n";
+    let nuke = "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n";
+    // The force's files as they are written, one change after another, and what each refusal
+    // names.
+    for (files, said) in [
+        (
+            vec![(types, sky)],
+            ["incident-types.psv:3", "category SKY is not defined"],
+        ),
+        (
+            vec![(types, again)],
+            ["incident-types.psv:2", "duplicate code MISSING_PERSON"],
+        ),
+        (
+            vec![(types, valid_types), ("grading-policy.psv", nuke)],
+            ["grading-policy.psv:2", "qualifier NUKE is not defined"],
+        ),
+    ] {
+        for (file, content) in files {
+            std::fs::write(dir.path().join(file), content).unwrap();
+        }
+        let (code, _, err) = run(&serve, "").await;
+        assert_eq!(code, 2, "{err}");
+        for words in said {
+            assert!(err.contains(words), "{err}");
+        }
+    }
 }
 
 both_backends!(repeats_found_by_the_intelligence_check_raise_the_recommendation);
-
-/// THRIVE with every factor low: on its own, resolution without deployment.
-fn thrive_low() -> Value {
-    thrive_body(
-        [
-            ("low", "no threat now"),
-            ("low", "property only"),
-            ("low", "no risk of it happening again tonight"),
-            ("low", "no CCTV or witnesses"),
-            ("low", "caller not vulnerable"),
-            ("low", "happy to be dealt with by phone"),
-        ],
-        [
-            "caller's account",
-            "low threat, harm and risk",
-            "graded response",
-            "resolution without deployment",
-            "crime recorded by phone",
-        ],
-    )
-}
 
 /// The repeat counts the intelligence check finds (the same caller's phone, the same address
 /// by UPRN) are stored on the incident and raise the recommendation by the force's repeat

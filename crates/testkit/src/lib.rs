@@ -68,15 +68,10 @@ impl FreshDatabase {
                     Timestamp::now().as_second(),
                     uuid::Uuid::new_v4().simple()
                 );
-                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(base, _)| base);
+                execute(&admin, format!("CREATE DATABASE {name}")).await;
+                let server = admin_url.rsplit_once('/').map_or(&*admin_url, |(s, _)| s);
                 Some(Self {
-                    url: format!("{base}/{name}"),
+                    url: format!("{server}/{name}"),
                     _dir: None,
                     postgres: Some((admin, name)),
                 })
@@ -90,13 +85,11 @@ impl FreshDatabase {
         let Some((admin, name)) = &self.postgres else {
             return false;
         };
-        sqlx::query(AssertSqlSafe(format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}",
-            !down
-        )))
-        .execute(admin)
-        .await
-        .unwrap();
+        execute(
+            admin,
+            format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}", !down),
+        )
+        .await;
         if down {
             sqlx::query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -111,14 +104,21 @@ impl FreshDatabase {
 
     pub async fn drop_database(self) {
         if let Some((admin, name)) = &self.postgres {
-            sqlx::query(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(admin)
-            .await
-            .unwrap();
+            execute(
+                admin,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
         }
     }
+}
+
+/// Run the administrative statement `sql` (one the test kit wrote) on the server.
+async fn execute(admin: &PgPool, sql: String) {
+    sqlx::query(AssertSqlSafe(sql))
+        .execute(admin)
+        .await
+        .unwrap();
 }
 
 /// Test databases left behind by a run that panicked, older than an hour.

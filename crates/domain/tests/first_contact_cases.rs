@@ -253,18 +253,9 @@ fn incident_for(
         let mut state = state;
         for command in commands {
             for event in decide(state.as_ref(), command).unwrap() {
-                state = Some(
-                    Incident::apply(
-                        state,
-                        &Stamped {
-                            at,
-                            by: by.clone(),
-                            event,
-                        },
-                        0,
-                    )
-                    .unwrap(),
-                );
+                let by = by.clone();
+                let stamped = Stamped { at, by, event };
+                state = Some(Incident::apply(state, &stamped, 0).unwrap());
             }
         }
         state.unwrap()

@@ -12,6 +12,24 @@ struct Read {
     refused: Vec<(u64, String)>,
 }
 
+impl Read {
+    /// Every record with its line, as `pick` takes it; fails on a record `pick` does not take.
+    fn every<T>(&self, pick: impl Fn(&Record) -> Option<T>) -> Vec<(u64, T)> {
+        let picked = self.records.iter().map(|(n, r)| {
+            let taken = pick(r).unwrap_or_else(|| panic!("line {n}: {r:?}"));
+            (*n, taken)
+        });
+        picked.collect()
+    }
+}
+
+/// The sample files, one a format.
+const ADDRESSBASE_PLUS: &str = include_str!("data/gazetteer/addressbase-plus.csv");
+const FORCE_PLACES: &str = include_str!("data/gazetteer/force-places.csv");
+const ONSPD: &str = include_str!("data/gazetteer/onspd.csv");
+const OPEN_NAMES: &str = include_str!("data/gazetteer/open-names.csv");
+const OPEN_UPRN: &str = include_str!("data/gazetteer/open-uprn.csv");
+
 fn read(format: Format, text: &str) -> Read {
     let mut parser = FileParser::new(format);
     let mut read = Read {
@@ -39,18 +57,11 @@ fn near(p: Position, lat: f64, lon: f64, metres: f64) -> bool {
 
 #[test]
 fn addressbase_plus_rows_become_addresses_and_bad_rows_are_refused() {
-    let read = read(
-        Format::AddressBasePlus,
-        include_str!("data/gazetteer/addressbase-plus.csv"),
-    );
-    let addresses: Vec<_> = read
-        .records
-        .iter()
-        .map(|(n, r)| match r {
-            Record::Address(a) => (*n, a.clone()),
-            other => panic!("line {n}: {other:?}"),
-        })
-        .collect();
+    let read = read(Format::AddressBasePlus, ADDRESSBASE_PLUS);
+    let addresses = read.every(|r| match r {
+        Record::Address(a) => Some(a.clone()),
+        _ => None,
+    });
     assert_eq!(
         addresses.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
         vec![1, 2, 3]
@@ -108,7 +119,7 @@ fn addressbase_plus_rows_become_addresses_and_bad_rows_are_refused() {
 #[test]
 fn addressbase_plus_with_its_header_row_is_read_by_name() {
     let header = controlroom_domain::gazetteer::import::ADDRESSBASE_PLUS_COLUMNS.join(",");
-    let body = include_str!("data/gazetteer/addressbase-plus.csv");
+    let body = ADDRESSBASE_PLUS;
     let read = read(Format::AddressBasePlus, &format!("{header}\r\n{body}"));
     assert_eq!(read.records.len(), 3);
     assert_eq!(read.records[0].0, 2, "line numbers count the header");
@@ -116,10 +127,7 @@ fn addressbase_plus_with_its_header_row_is_read_by_name() {
 
 #[test]
 fn open_uprn_rows_are_positions_by_uprn() {
-    let read = read(
-        Format::OpenUprn,
-        include_str!("data/gazetteer/open-uprn.csv"),
-    );
+    let read = read(Format::OpenUprn, OPEN_UPRN);
     let uprns: Vec<(u64, i64)> = read
         .records
         .iter()
@@ -143,14 +151,14 @@ fn open_uprn_rows_are_positions_by_uprn() {
 
 #[test]
 fn onspd_rows_are_postcode_centroids_and_terminated_postcodes_are_left_out() {
-    let read = read(Format::Onspd, include_str!("data/gazetteer/onspd.csv"));
+    let read = read(Format::Onspd, ONSPD);
     let postcodes: Vec<String> = read
-        .records
-        .iter()
-        .map(|(_, r)| match r {
-            Record::Postcode(p) => p.postcode.to_string(),
-            other => panic!("{other:?}"),
+        .every(|r| match r {
+            Record::Postcode(p) => Some(p.postcode.to_string()),
+            _ => None,
         })
+        .into_iter()
+        .map(|(_, postcode)| postcode)
         .collect();
     assert_eq!(postcodes, vec!["LS8 3AA", "LS1 1UR"]);
     assert_eq!(
@@ -167,10 +175,7 @@ fn onspd_rows_are_postcode_centroids_and_terminated_postcodes_are_left_out() {
 
 #[test]
 fn open_names_rows_are_places_streets_and_postcodes() {
-    let read = read(
-        Format::OpenNames,
-        include_str!("data/gazetteer/open-names.csv"),
-    );
+    let read = read(Format::OpenNames, OPEN_NAMES);
     assert_eq!(read.records.len(), 4);
     match &read.records[0].1 {
         Record::Place(p) => {
@@ -211,10 +216,7 @@ fn open_names_rows_are_places_streets_and_postcodes() {
 
 #[test]
 fn a_force_adds_its_own_places_and_the_names_callers_use() {
-    let read = read(
-        Format::ForcePlaces,
-        include_str!("data/gazetteer/force-places.csv"),
-    );
+    let read = read(Format::ForcePlaces, FORCE_PLACES);
     assert_eq!(read.records.len(), 2, "{:?}", read.refused);
     match &read.records[0].1 {
         Record::Place(p) => {

@@ -364,35 +364,24 @@ fn the_applied_sequence_is_kept_in_the_commit_and_survives_a_reopen() {
 
 #[test]
 fn the_same_uprn_finds_an_address_however_it_was_typed() {
+    // Two callers about the same text, at two addresses told apart only by their UPRN.
+    let at_harehills_lane =
+        |n: u8, opened_at_micros: i64, caller: &str, uprn: &str| IndexDoc::Incident {
+            id: format!("i{n}"),
+            reference: format!("20261101-000{n}"),
+            opened_at_micros,
+            status: "open".into(),
+            incident_type: None,
+            caller_name: caller.into(),
+            caller_phone: None,
+            location: "14 Harehills Lane".into(),
+            uprn: Some(uprn.into()),
+            point: None,
+        };
     let index = index();
-    index
-        .upsert(&[
-            IndexDoc::Incident {
-                id: "i1".into(),
-                reference: "20261101-0001".into(),
-                opened_at_micros: 5_000,
-                status: "open".into(),
-                incident_type: None,
-                caller_name: "Ann".into(),
-                caller_phone: None,
-                location: "14 Harehills Lane".into(),
-                uprn: Some("72001234".into()),
-                point: None,
-            },
-            IndexDoc::Incident {
-                id: "i2".into(),
-                reference: "20261101-0002".into(),
-                opened_at_micros: 1_000,
-                status: "open".into(),
-                incident_type: None,
-                caller_name: "Bob".into(),
-                caller_phone: None,
-                location: "14 Harehills Lane".into(),
-                uprn: Some("72001235".into()),
-                point: None,
-            },
-        ])
-        .unwrap();
+    let ann = at_harehills_lane(1, 5_000, "Ann", "72001234");
+    let bob = at_harehills_lane(2, 1_000, "Bob", "72001235");
+    index.upsert(&[ann, bob]).unwrap();
     let found = index
         .same_uprn("incident", "72001234", Some(2_000), 10)
         .unwrap();

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::{
-    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, IdempotentResponse, IncidentFilter,
-    IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow, SignInAttemptRow,
-    Store, StreetRow, UserRow, WriteTx,
+    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerCounts, IdempotentResponse,
+    IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow,
+    SignInAttemptRow, Store, StreetRow, UserRow, WriteTx,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -55,6 +55,16 @@ macro_rules! conformance_tests {
     };
 }
 
+/// The user `name` as stored, if any.
+async fn stored_user(store: &dyn Store, name: &str) -> Option<UserRow> {
+    store.user(&Username::parse(name).unwrap()).await.unwrap()
+}
+
+/// A change to `stream` with nothing in its payload.
+fn change(stream: &str, kind: &str) -> NewRecord {
+    record(stream, kind, Category::Change, "{}")
+}
+
 fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRecord {
     NewRecord {
         category,
@@ -94,25 +104,15 @@ pub async fn appended_records_form_a_verifiable_chain(store: &dyn Store) {
     );
     let mut tx = store.begin().await.unwrap();
     assert_eq!(
-        tx.append(record(
-            "incident/a",
-            "incident_opened",
-            Category::Change,
-            "{}"
-        ))
-        .await
-        .unwrap(),
+        tx.append(change("incident/a", "incident_opened"))
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
-        tx.append(record(
-            "incident/a",
-            "contact_joined",
-            Category::Change,
-            "{}"
-        ))
-        .await
-        .unwrap(),
+        tx.append(change("incident/a", "contact_joined"))
+            .await
+            .unwrap(),
         2
     );
     tx.commit().await.unwrap();
@@ -130,24 +130,14 @@ pub async fn appended_records_form_a_verifiable_chain(store: &dyn Store) {
 
 pub async fn an_uncommitted_transaction_leaves_nothing(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
-    tx.append(record(
-        "incident/a",
-        "incident_opened",
-        Category::Change,
-        "{}",
-    ))
-    .await
-    .unwrap();
+    tx.append(change("incident/a", "incident_opened"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
-    tx.append(record(
-        "incident/a",
-        "log_entry_added",
-        Category::Change,
-        "{}",
-    ))
-    .await
-    .unwrap();
+    tx.append(change("incident/a", "log_entry_added"))
+        .await
+        .unwrap();
     tx.next_incident_number("20261123").await.unwrap();
     drop(tx);
     assert_eq!(verify(store).await, 1);
@@ -311,6 +301,15 @@ fn row(n: i64, status: &str, grade: Option<&str>) -> IncidentRow {
     }
 }
 
+/// The newest `limit` incident rows, unfiltered.
+async fn newest(store: &dyn Store, limit: i64) -> Vec<IncidentRow> {
+    let filter = IncidentFilter {
+        limit,
+        ..IncidentFilter::default()
+    };
+    store.list_incidents(&filter).await.unwrap()
+}
+
 async fn listed(store: &dyn Store, recording: RecordingFilter) -> Vec<IncidentRow> {
     store
         .list_incidents(&IncidentFilter {
@@ -360,13 +359,7 @@ pub async fn incident_rows_by_recording_decision(store: &dyn Store) {
         refs(listed(store, RecordingFilter::Undecided).await),
         ["20261123-0004", "20261123-0003", "20261123-0002"]
     );
-    let all = store
-        .list_incidents(&IncidentFilter {
-            limit: 10,
-            ..IncidentFilter::default()
-        })
-        .await
-        .unwrap();
+    let all = newest(store, 10).await;
     assert!(all.contains(&decided), "the NCRS columns round-trip");
 }
 
@@ -391,13 +384,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
     tx.save_incident_row(&updated).await.unwrap();
     tx.commit().await.unwrap();
 
-    let all = store
-        .list_incidents(&IncidentFilter {
-            limit: 10,
-            ..IncidentFilter::default()
-        })
-        .await
-        .unwrap();
+    let all = newest(store, 10).await;
     let refs: Vec<_> = all.iter().map(|r| r.reference.as_str()).collect();
     assert_eq!(
         refs,
@@ -409,13 +396,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     tx.save_incident_row(&row(1, "open", None)).await.unwrap();
     tx.commit().await.unwrap();
-    let again = store
-        .list_incidents(&IncidentFilter {
-            limit: 10,
-            ..IncidentFilter::default()
-        })
-        .await
-        .unwrap();
+    let again = newest(store, 10).await;
     assert_eq!(
         again[2], updated,
         "a stale row was written over a newer one"
@@ -441,13 +422,7 @@ pub async fn incident_rows_upsert_and_filter(store: &dyn Store) {
     let found = store.list_incidents(&filter).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].reference, "20261123-0001");
-    let limited = store
-        .list_incidents(&IncidentFilter {
-            limit: 1,
-            ..IncidentFilter::default()
-        })
-        .await
-        .unwrap();
+    let limited = newest(store, 1).await;
     assert_eq!(limited.len(), 1);
 }
 
@@ -470,13 +445,7 @@ pub async fn users_and_sessions_round_trip(store: &dyn Store) {
     drop(tx);
     let name = Username::parse("handler").unwrap();
     assert_eq!(store.user(&name).await.unwrap(), Some(user.clone()));
-    assert_eq!(
-        store
-            .user(&Username::parse("nobody").unwrap())
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(stored_user(store, "nobody").await, None);
     assert_eq!(store.list_users().await.unwrap(), vec![user]);
 
     let session = SessionRow {
@@ -512,13 +481,7 @@ pub async fn a_user_holds_several_roles(store: &dyn Store) {
     tx.insert_user(&operator).await.unwrap();
     tx.insert_user(&handler).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(
-        store
-            .user(&Username::parse("operator").unwrap())
-            .await
-            .unwrap(),
-        Some(operator.clone())
-    );
+    assert_eq!(stored_user(store, "operator").await, Some(operator.clone()));
     assert_eq!(
         store.list_users().await.unwrap(),
         vec![handler, operator.clone()]
@@ -527,13 +490,7 @@ pub async fn a_user_holds_several_roles(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     assert!(tx.insert_user(&user("nobody", &[])).await.is_err());
     drop(tx);
-    assert_eq!(
-        store
-            .user(&Username::parse("nobody").unwrap())
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(stored_user(store, "nobody").await, None);
     // A role named twice is refused as a whole: no half-added user.
     let mut tx = store.begin().await.unwrap();
     let twice = tx
@@ -585,11 +542,7 @@ pub async fn roles_passwords_and_sessions_change_in_a_transaction(store: &dyn St
             .is_err()
     );
     tx.commit().await.unwrap();
-    let handler = store
-        .user(&Username::parse("handler").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let handler = stored_user(store, "handler").await.unwrap();
     assert_eq!(handler.roles, vec!["dispatcher", "contact_handler"]);
     assert_eq!(handler.password_hash, "$argon2id$new");
     assert_eq!(
@@ -606,11 +559,7 @@ pub async fn roles_passwords_and_sessions_change_in_a_transaction(store: &dyn St
         .await
         .unwrap();
     drop(tx);
-    let other = store
-        .user(&Username::parse("other").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let other = stored_user(store, "other").await.unwrap();
     assert_eq!(other, user("other"));
     let mut tx = store.begin().await.unwrap();
     assert!(
@@ -622,14 +571,9 @@ pub async fn roles_passwords_and_sessions_change_in_a_transaction(store: &dyn St
 
 pub async fn records_keep_the_role_they_were_made_under(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
-    tx.append(record(
-        "incident/a",
-        "incident_opened",
-        Category::Change,
-        "{}",
-    ))
-    .await
-    .unwrap();
+    tx.append(change("incident/a", "incident_opened"))
+        .await
+        .unwrap();
     tx.append(NewRecord {
         role: Some("crime_recorder".into()),
         ..record("incident/a", "crime_recorded", Category::Change, "{}")
@@ -852,16 +796,13 @@ pub async fn gazetteer_rows_upsert_by_key_and_carry_their_revision(store: &dyn S
     assert_eq!(tx.derive_streets(first).await.unwrap(), 1, "one USRN");
     tx.commit().await.unwrap();
     assert_eq!(store.gazetteer_revision().await.unwrap(), first);
-    let counts = store.gazetteer_counts().await.unwrap();
-    assert_eq!(
-        (
-            counts.addresses,
-            counts.streets,
-            counts.places,
-            counts.postcodes
-        ),
-        (3, 2, 1, 1)
-    );
+    let counts = GazetteerCounts {
+        addresses: 3,
+        streets: 2,
+        places: 1,
+        postcodes: 1,
+    };
+    assert_eq!(store.gazetteer_counts().await.unwrap(), counts);
     let changes = store.gazetteer_changes(0, first).await.unwrap();
     assert_eq!(changes.addresses.len(), 3);
     assert_eq!(

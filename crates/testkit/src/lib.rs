@@ -68,15 +68,10 @@ impl FreshDatabase {
                     Timestamp::now().as_second(),
                     uuid::Uuid::new_v4().simple()
                 );
-                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(base, _)| base);
+                execute(&admin, format!("CREATE DATABASE {name}")).await;
+                let server = admin_url.rsplit_once('/').map_or(&*admin_url, |(s, _)| s);
                 Some(Self {
-                    url: format!("{base}/{name}"),
+                    url: format!("{server}/{name}"),
                     _dir: None,
                     postgres: Some((admin, name)),
                 })
@@ -90,13 +85,11 @@ impl FreshDatabase {
         let Some((admin, name)) = &self.postgres else {
             return false;
         };
-        sqlx::query(AssertSqlSafe(format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}",
-            !down
-        )))
-        .execute(admin)
-        .await
-        .unwrap();
+        execute(
+            admin,
+            format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}", !down),
+        )
+        .await;
         if down {
             sqlx::query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -111,14 +104,21 @@ impl FreshDatabase {
 
     pub async fn drop_database(self) {
         if let Some((admin, name)) = &self.postgres {
-            sqlx::query(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(admin)
-            .await
-            .unwrap();
+            execute(
+                admin,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
         }
     }
+}
+
+/// Run the administrative statement `sql` (one the test kit wrote) on the server.
+async fn execute(admin: &PgPool, sql: String) {
+    sqlx::query(AssertSqlSafe(sql))
+        .execute(admin)
+        .await
+        .unwrap();
 }
 
 /// Test databases left behind by a run that panicked, older than an hour.
@@ -262,6 +262,15 @@ impl TestApp {
             .unwrap();
     }
 
+    /// [`TestApp::signed_in`] for each `(username, role)`; their tokens, in the same order.
+    pub async fn signed_in_as<const N: usize>(&self, users: [(&str, &str); N]) -> [String; N] {
+        let mut tokens = Vec::with_capacity(N);
+        for (username, role) in users {
+            tokens.push(self.signed_in(username, role).await);
+        }
+        tokens.try_into().unwrap()
+    }
+
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
         let (status, body) = self
             .post(
@@ -278,48 +287,42 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Send `request` as the holder of `token` (if any); the response as it came.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut request = self.client.post(self.url(path)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        let request = self.client.post(self.url(path)).json(body);
+        read(self.send(request, token).await).await
     }
 
     pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
-        let mut request = self.client.put(self.url(path)).json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        let request = self.client.put(self.url(path)).json(body);
+        read(self.send(request, token).await).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut request = self.client.get(self.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        read(request.send().await.unwrap()).await
+        read(self.get_response(path, token).await).await
     }
 
-    /// GET with a bearer token, for a test that looks at more than the JSON body.
-    pub async fn get_response(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+    /// GET, for a test that looks at more than the JSON body.
+    pub async fn get_response(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.send(self.client.get(self.url(path)), token).await
     }
 
     /// DELETE with a bearer token; the response as it came.
     pub async fn delete_response(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.send(self.client.delete(self.url(path)), Some(token))
             .await
-            .unwrap()
     }
 
     /// Take the contact `body`; returns the id of the incident it opened (or joined).
@@ -335,6 +338,31 @@ impl TestApp {
             &format!("/api/v1/incidents/{id}/grade"),
             json!({ "grade": grade, "rationale": rationale }),
             StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Link the record `kind`/`id` (a person, vehicle or location) to the incident `incident`
+    /// as `role`; returns the answer.
+    pub async fn link(
+        &self,
+        token: &str,
+        kind: &str,
+        id: &str,
+        incident: &str,
+        role: &str,
+    ) -> Value {
+        let link = json!({"to_kind": "incident", "to_id": incident, "role": role});
+        self.ok(token, &format!("/api/v1/records/{kind}/{id}/links"), link)
+            .await
+    }
+
+    /// Put the warning `marker` (see [`marker`]) on the record `kind`/`id`; returns the answer.
+    pub async fn mark(&self, token: &str, kind: &str, id: &str, marker: Value) -> Value {
+        self.ok(
+            token,
+            &format!("/api/v1/records/{kind}/{id}/markers"),
+            marker,
         )
         .await
     }
@@ -485,14 +513,43 @@ pub fn contact_body(summary: &str) -> Value {
     })
 }
 
+/// A warning marker of `kind` for `reason`, from `source`, to be reviewed in 2030.
+pub fn marker(kind: &str, reason: &str, source: &str) -> Value {
+    json!({"kind": kind, "reason": reason, "source": source, "review_by": "2030-01-01"})
+}
+
 /// The value of the header `name` on `response`, as text; fails when it is missing.
 pub fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .unwrap()
+    optional_header(response, name).unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// The value of the header `name` on `response`, as text, if it has one.
+pub fn optional_header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+/// `value` as text; fails the test when it is not a string.
+pub fn text(value: &Value) -> &str {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+/// The elements of the array `list`; fails the test when it is not an array.
+pub fn items(list: &Value) -> &[Value] {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The strings in the array `list`.
+pub fn texts(list: &Value) -> Vec<&str> {
+    items(list).iter().map(text).collect()
+}
+
+/// The string `key` of every element of the array `list` (the rule of every problem, the
+/// text of every log entry).
+pub fn texts_at<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    items(list).iter().map(|item| text(&item[key])).collect()
 }
 
 /// Status and JSON body (or `Value::Null` when the body is not JSON).

@@ -34,6 +34,28 @@ pub async fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// Run `controlroom COMMAND --database-url URL OPTIONS` with `stdin` as standard input: every
+/// command but `hocr` works on a database. Exit code, stdout, stderr.
+pub async fn run_on(
+    command: &[&str],
+    url: &str,
+    options: &[&str],
+    stdin: &str,
+) -> (i32, String, String) {
+    let mut args = command.to_vec();
+    args.extend(["--database-url", url]);
+    args.extend_from_slice(options);
+    run(&args, stdin).await
+}
+
+/// The arguments of a `controlroom serve` of the database at `url` on a free loopback port,
+/// with `options` after.
+pub fn serve_args<'a>(url: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database-url", url];
+    args.extend_from_slice(options);
+    args
+}
+
 /// A `controlroom serve` a test started, listening.
 pub struct Served {
     pub child: tokio::process::Child,
@@ -80,10 +102,10 @@ pub async fn user_add(
     options: &[&str],
     password: &str,
 ) -> (i32, String, String) {
-    let mut args = vec!["user", "add", "--database-url", url, "--username", username];
+    let mut args = vec!["--username", username];
     args.extend_from_slice(options);
     args.push("--password-stdin");
-    run(&args, password).await
+    run_on(&["user", "add"], url, &args, password).await
 }
 
 /// The user `username` as the store at `url` holds it.
@@ -190,42 +212,24 @@ async fn demo_generate_fills_the_store_and_the_index_and_reindex_rebuilds_it() {
     let db = FreshDatabase::create(Backend::Sqlite).await.unwrap();
     let search = tempfile::tempdir().unwrap();
     let search_dir = search.path().display().to_string();
-    let (code, out, err) = run(
-        &[
-            "demo",
-            "generate",
-            "--database-url",
-            &db.url,
-            "--search-dir",
-            &search_dir,
-            "--people",
-            "30",
-            "--vehicles",
-            "5",
-            "--incidents",
-            "12",
-            "--seed",
-            "7",
-        ],
-        "",
-    )
-    .await;
+    let sizes = [
+        "--people",
+        "30",
+        "--vehicles",
+        "5",
+        "--incidents",
+        "12",
+        "--seed",
+        "7",
+    ];
+    let options = [&["--search-dir", search_dir.as_str()][..], &sizes].concat();
+    let (code, out, err) = run_on(&["demo", "generate"], &db.url, &options, "").await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("generated 30 people, 5 vehicles, 12 incidents and 4 links"),
         "{out}"
     );
-    let (code, out, err) = run(
-        &[
-            "reindex",
-            "--database-url",
-            &db.url,
-            "--search-dir",
-            &search_dir,
-        ],
-        "",
-    )
-    .await;
+    let (code, out, err) = run_on(&["reindex"], &db.url, &["--search-dir", &search_dir], "").await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("search index rebuilt: 51 records"), "{out}");
     let (code, out, err) = run(&["audit", "verify", "--database-url", &db.url], "").await;
@@ -274,16 +278,7 @@ async fn hocr_count_prints_the_crimes_with_their_rules_and_refuses_bad_cases() {
 /// Run `serve --demo` until it listens; returns what it printed before listening. Stops it.
 async fn serve_demo_once(url: &str, search_dir: &str) -> String {
     let mut served = serve(
-        &[
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            url,
-            "--search-dir",
-            search_dir,
-        ],
+        &serve_args(url, &["--demo", "--search-dir", search_dir]),
         &[],
     )
     .await;
@@ -336,20 +331,8 @@ async fn serve_demo_refuses_a_database_it_did_not_create() {
         )
         .await;
         assert_eq!(code, 0, "{err}");
-        let (code, out, err) = run(
-            &[
-                "serve",
-                "--demo",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &real.url,
-                "--search-dir",
-                &search_dir,
-            ],
-            "",
-        )
-        .await;
+        let demo = serve_args(&real.url, &["--demo", "--search-dir", &search_dir]);
+        let (code, out, err) = run(&demo, "").await;
         assert_eq!(code, 2, "{backend:?}: {out}{err}");
         assert!(
             err.contains("this database was not created as a demo: it already has users")

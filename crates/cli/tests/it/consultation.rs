@@ -135,12 +135,7 @@ async fn every_read_of_personal_data_is_recorded_naming_what_was_shown(backend: 
         )
         .await;
     let person_id = person["id"].as_str().unwrap().to_owned();
-    app.ok(
-        h,
-        &format!("/api/v1/records/person/{person_id}/links"),
-        json!({"to_kind": "incident", "to_id": incident, "role": "victim"}),
-    )
-    .await;
+    app.link(h, "person", &person_id, &incident, "victim").await;
     let head = app.chain_head().await;
     app.get_ok(h, &format!("/api/v1/records/person/{person_id}"))
         .await;

@@ -2,18 +2,24 @@
 //! suspect linked, reclassified with the history kept, and removed only when the force crime
 //! registrar approves (HOCR Sections B and C).
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text};
 use reqwest::StatusCode;
 use serde_json::json;
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 both_backends!(crimes_are_recorded_reclassified_and_removed_only_by_the_registrar);
 
 async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let recorder = app.signed_in("recorder", "crime_recorder").await;
-    let registrar = app.signed_in("registrar", "crime_registrar").await;
-    let supervisor = app.signed_in("sergeant", "supervisor").await;
+    let [handler, recorder, registrar, supervisor] = app
+        .signed_in_as([
+            ("handler", "contact_handler"),
+            ("recorder", "crime_recorder"),
+            ("registrar", "crime_registrar"),
+            ("sergeant", "supervisor"),
+        ])
+        .await;
     let (h, r) = (handler.as_str(), recorder.as_str());
 
     let taken = app
@@ -83,10 +89,7 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(listed["id"], id.as_str());
     assert_eq!(listed["role"], "victim");
     assert!(
-        listed["label"]
-            .as_str()
-            .unwrap()
-            .contains("8N Assault with injury"),
+        text(&listed["label"]).contains("8N Assault with injury"),
         "{listed}"
     );
 
@@ -115,22 +118,14 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     assert_eq!(crime["reclassifications"][0]["by"], "recorder");
 
     // Removal: asked for by the recorder, refused to anyone but the registrar.
+    let cancellation = format!("/api/v1/crimes/{id}/cancellation");
+    let unknown = json!({"reason": "C9", "rationale": "x"});
     let problem = app
-        .post_status(
-            r,
-            &format!("/api/v1/crimes/{id}/cancellation"),
-            json!({"reason": "C9", "rationale": "x"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+        .post_status(r, &cancellation, unknown, UNPROCESSABLE)
         .await;
     assert!(problem.to_string().contains("C1, C2, C3, C4"), "{problem}");
-    let crime = app
-        .ok(
-            r,
-            &format!("/api/v1/crimes/{id}/cancellation"),
-            json!({"reason": "C3", "rationale": "Same assault recorded twice"}),
-        )
-        .await;
+    let twice = json!({"reason": "C3", "rationale": "Same assault recorded twice"});
+    let crime = app.ok(r, &cancellation, twice).await;
     assert_eq!(crime["status"], "removal_requested");
     let approve = format!("/api/v1/crimes/{id}/cancellation/approve");
     for token in [r, supervisor.as_str()] {

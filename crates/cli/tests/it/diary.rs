@@ -1,7 +1,7 @@
 //! The diary: slots with a capacity, booking a scheduled call, moving, cancelling, missing;
 //! and two handlers racing for the last place: exactly one has it.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, texts_at};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -105,13 +105,9 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
         .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
         .await;
     assert_eq!(next["time"], "14:00");
-    let booked = app
-        .ok(
-            h,
-            &format!("/api/v1/incidents/{loser}/appointment"),
-            json!({"area": "LS8", "date": "2026-11-24", "time": "14:00"}),
-        )
-        .await;
+    let appointment = |id: &str| format!("/api/v1/incidents/{id}/appointment");
+    let slot = |time: &str| json!({"area": "LS8", "date": "2026-11-24", "time": time});
+    let booked = app.ok(h, &appointment(&loser), slot("14:00")).await;
     assert_eq!(booked["incident"]["appointment"], "LS8 2026-11-24 14:00");
     let (_, full) = app
         .get("/api/v1/diary/next?area=LS8&date=2026-11-24", Some(h))
@@ -122,40 +118,18 @@ async fn appointments_fill_slots_without_double_booking(backend: Backend) {
     );
 
     // Cancelling frees the place; moving frees the old one; a missed appointment is recorded.
-    let cancelled = app
-        .ok(
-            h,
-            &format!("/api/v1/incidents/{winner}/appointment/cancel"),
-            json!({"reason": "caller has to work"}),
-        )
-        .await;
+    let to_work = json!({"reason": "caller has to work"});
+    let cancel = format!("{}/cancel", appointment(&winner));
+    let cancelled = app.ok(h, &cancel, to_work).await;
     assert!(cancelled["incident"]["appointment"].is_null());
-    let moved = app
-        .ok(
-            h,
-            &format!("/api/v1/incidents/{loser}/appointment"),
-            json!({"area": "LS8", "date": "2026-11-24", "time": "10:00"}),
-        )
-        .await;
+    let moved = app.ok(h, &appointment(&loser), slot("10:00")).await;
     assert_eq!(moved["incident"]["appointment"], "LS8 2026-11-24 10:00");
-    let log: Vec<String> = moved["incident"]["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(
-        log.contains(
-            &"Appointment moved from LS8 2026-11-24 14:00 to LS8 2026-11-24 10:00".to_owned()
-        ),
-        "{log:?}"
-    );
+    let log = texts_at(&moved["incident"]["log"], "text");
+    let move_entry = "Appointment moved from LS8 2026-11-24 14:00 to LS8 2026-11-24 10:00";
+    assert!(log.contains(&move_entry), "{log:?}");
+    let nobody_home = json!({"reason": "nobody home at 10:00"});
     let missed = app
-        .ok(
-            h,
-            &format!("/api/v1/incidents/{loser}/appointment/missed"),
-            json!({"reason": "nobody home at 10:00"}),
-        )
+        .ok(h, &format!("{}/missed", appointment(&loser)), nobody_home)
         .await;
     assert!(missed["incident"]["appointment"].is_null());
 

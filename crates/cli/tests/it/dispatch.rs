@@ -2,7 +2,7 @@
 //! incident per unit (even when two dispatchers race), the unit status machine, and every
 //! unit change in the incident log.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,10 +51,16 @@ async fn set_status(app: &TestApp, dispatcher: &str, unit: &str, body: Value) ->
         .await
 }
 
-async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
+/// A server with a contact handler and a dispatcher signed in, and their tokens.
+async fn control_room(backend: Backend) -> (TestApp, String, String) {
     let app = TestApp::spawn(backend).await.unwrap();
     let handler = app.signed_in("handler", "contact_handler").await;
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    (app, handler, dispatcher)
+}
+
+async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
+    let (app, handler, dispatcher) = control_room(backend).await;
     let d = dispatcher.as_str();
 
     let (status, _) = app
@@ -102,12 +108,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let ranked = app
         .get_ok(d, &format!("/api/v1/incidents/{knife}/recommendations"))
         .await;
-    let order: Vec<&str> = ranked
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["call_sign"].as_str().unwrap())
-        .collect();
+    let order = texts_at(&ranked, "call_sign");
     assert_eq!(order[0], "AL12", "{ranked}");
     assert_eq!(ranked[0]["suitable"], true);
     assert!(ranked[0]["eta_seconds"].as_i64().unwrap() > 0);
@@ -154,19 +155,12 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     assert!([a, b].contains(&StatusCode::CONFLICT));
 
     // The unit cannot be in two incidents at once.
+    let assign = format!("/api/v1/incidents/{gun}/assign");
     let problem = app
-        .post_status(
-            d,
-            &format!("/api/v1/incidents/{gun}/assign"),
-            json!({"unit": taser}),
-            StatusCode::CONFLICT,
-        )
+        .post_status(d, &assign, json!({"unit": taser}), StatusCode::CONFLICT)
         .await;
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("AL12 is assigned"),
+        text(&problem["detail"]).contains("AL12 is assigned"),
         "{problem}"
     );
 
@@ -196,12 +190,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     let (_, after) = app
         .get(&format!("/api/v1/incidents/{knife}"), Some(d))
         .await;
-    let log: Vec<&str> = after["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
+    let log = texts_at(&after["log"], "text");
     assert_eq!(
         log,
         [
@@ -261,10 +250,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
         .await;
     assert_eq!(problem["field"], "reason");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("15-minute attendance target was missed"),
+        text(&problem["detail"]).contains("15-minute attendance target was missed"),
         "{problem}"
     );
     set_status(
@@ -276,11 +262,8 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
     .await;
     let (_, late) = app.get(&format!("/api/v1/incidents/{gun}"), Some(d)).await;
     assert!(
-        late["log"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["text"] == "Attendance target of 15 minutes missed: held at a road closure"),
+        texts_at(&late["log"], "text")
+            .contains(&"Attendance target of 15 minutes missed: held at a road closure"),
         "{late}"
     );
     assert_eq!(late["clocks"]["attendance"]["met"], false);
@@ -332,9 +315,7 @@ async fn units_are_recommended_assigned_and_tracked(backend: Backend) {
 /// restart), the incident cannot be resolved while a unit is still on it, and once the last
 /// unit clears it is resolved with the result, by a role that may, once.
 async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
-    let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (app, handler, dispatcher) = control_room(backend).await;
     let auditor = app.signed_in("auditor", "auditor").await;
     let d = dispatcher.as_str();
     let first = unit(&app, d, "AL31", "response", &[], (53.7980, -1.5455)).await;
@@ -360,13 +341,9 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     for u in units.as_array().unwrap() {
         assert_eq!(u["incident_reference"], reference.as_str(), "{u}");
     }
+    let assign = format!("/api/v1/incidents/{elsewhere}/assign");
     let problem = app
-        .post_status(
-            d,
-            &format!("/api/v1/incidents/{elsewhere}/assign"),
-            json!({"unit": first}),
-            StatusCode::CONFLICT,
-        )
+        .post_status(d, &assign, json!({"unit": first}), StatusCode::CONFLICT)
         .await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains(&reference), "{problem}");
@@ -440,12 +417,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
     );
     let (status, problem) = app.post(&resolve, Some(d), &result).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already resolved")
-    );
+    assert!(text(&problem["detail"]).contains("already resolved"));
     app.verify_audit_trail().await;
     app.finish().await;
 }
@@ -454,9 +426,7 @@ async fn the_last_unit_clears_and_the_incident_is_resolved(backend: Backend) {
 /// hold up a dispatch: the units still come, unranked, with the time to attend unknown, the
 /// answer saying why, and one can be sent.
 async fn an_incident_with_no_position_still_gets_units_and_is_dispatched(backend: Backend) {
-    let app = TestApp::spawn(backend).await.unwrap();
-    let handler = app.signed_in("handler", "contact_handler").await;
-    let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
+    let (app, handler, dispatcher) = control_room(backend).await;
     let d = dispatcher.as_str();
     let far = unit(&app, d, "ZULU9", "response", &["taser"], (53.90, -1.70)).await;
     let near = unit(&app, d, "BRAVO2", "response", &[], (53.7976, -1.5451)).await;

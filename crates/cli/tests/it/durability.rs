@@ -1,7 +1,7 @@
 //! An acknowledged contact survives the server being killed (SIGKILL) at a random moment,
 //! nothing is half-written, and the audit trail still verifies.
 
-use super::cli::{run, serve, user_add};
+use super::cli::{run, serve, serve_args, user_add};
 use controlroom_testkit::{Backend, FreshDatabase, both_backends, contact_body, read};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -17,19 +17,7 @@ const PASSWORD: &str = "durable-password-1";
 
 /// Start `controlroom serve` on a free port and wait for its "listening" line.
 async fn start(url: &str, search_dir: &str) -> (Child, String) {
-    let served = serve(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            url,
-            "--search-dir",
-            search_dir,
-        ],
-        &[],
-    )
-    .await;
+    let served = serve(&serve_args(url, &["--search-dir", search_dir]), &[]).await;
     (served.child, served.base)
 }
 

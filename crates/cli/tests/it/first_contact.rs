@@ -2,7 +2,7 @@
 //! recommendation, signposted and closed to the standards; and bad reference data refused.
 
 use super::cli::run;
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text, texts, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -57,6 +57,27 @@ fn thrive(level: &str) -> Value {
     )
 }
 
+/// THRIVE with every factor low: on its own, resolution without deployment.
+fn thrive_low() -> Value {
+    thrive_body(
+        [
+            ("low", "no threat now"),
+            ("low", "property only"),
+            ("low", "no risk of it happening again tonight"),
+            ("low", "no CCTV or witnesses"),
+            ("low", "caller not vulnerable"),
+            ("low", "happy to be dealt with by phone"),
+        ],
+        [
+            "caller's account",
+            "low threat, harm and risk",
+            "graded response",
+            "resolution without deployment",
+            "crime recorded by phone",
+        ],
+    )
+}
+
 async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
@@ -65,13 +86,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     let (status, reference) = app.get("/api/v1/reference", t).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reference["dash_questions"].as_array().unwrap().len(), 27);
-    assert!(
-        reference["agencies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["code"] == "MARAC")
-    );
+    assert!(texts_at(&reference["agencies"], "code").contains(&"MARAC"));
 
     let mut body = controlroom_testkit::contact_body(
         "Ex-partner kicking the door, says he will kill me; my two children are here",
@@ -86,18 +101,10 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert!(first["grade"].is_null(), "{first}");
     assert_eq!(first["assessed"], false);
     assert!(
-        first["explanation"]
-            .as_str()
-            .unwrap()
-            .starts_with("not yet assessed"),
+        text(&first["explanation"]).starts_with("not yet assessed"),
         "{first}"
     );
-    let asked: Vec<&str> = taken["incident"]["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["fact"].as_str().unwrap())
-        .collect();
+    let asked = texts_at(&taken["incident"]["questions"], "fact");
     assert!(asked.contains(&"CHILDREN_PRESENT"), "{asked:?}");
 
     // Unknown codes are refused with the field named.
@@ -130,10 +137,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     let recommendation = &assessed["incident"]["recommendation"];
     assert_eq!(recommendation["grade"], "emergency");
     assert!(
-        recommendation["explanation"]
-            .as_str()
-            .unwrap()
-            .starts_with("emergency because: immediate threat"),
+        text(&recommendation["explanation"]).starts_with("emergency because: immediate threat"),
         "{recommendation}"
     );
     let (_, reassessed) = app.post(&path("thrive"), t, &thrive("high")).await;
@@ -166,20 +170,8 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::OK, "{dash}");
     let last = &dash["incident"]["dash"][0];
     assert_eq!(last["risk"], "high");
-    assert!(
-        last["referrals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "MARAC")
-    );
-    assert!(
-        last["referrals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "CHILDRENS_SOCIAL_CARE")
-    );
+    assert!(texts(&last["referrals"]).contains(&"MARAC"));
+    assert!(texts(&last["referrals"]).contains(&"CHILDRENS_SOCIAL_CARE"));
     let (status, _) = app
         .post(&path("dash"), t, &json!({"answers": ["yes"]}))
         .await;
@@ -200,10 +192,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["field"], "override_reason");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("recommended emergency because"),
+        text(&problem["detail"]).contains("recommended emergency because"),
         "{problem}"
     );
     let (status, graded) = app
@@ -238,12 +227,7 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["code"], "closure_inconsistent");
-    let rules: Vec<&str> = problem["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["rule"].as_str().unwrap())
-        .collect();
+    let rules = texts_at(&problem["problems"], "rule");
     assert!(rules.contains(&"NSIR-CATEGORY"), "{rules:?}");
     assert!(rules.contains(&"NSIR-DOMESTIC-ABUSE"), "{rules:?}");
     assert!(
@@ -347,79 +331,42 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
 #[tokio::test]
 async fn bad_reference_data_stops_start_up_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "# ours\ncode|name|category\nDRONE|Drone sighting|SKY\n",
-    )
-    .unwrap();
     let db = format!("sqlite://{}", dir.path().join("x.db").display());
     let reference = dir.path().display().to_string();
-    let serve = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &db,
-        "--reference-dir",
-        &reference,
-    ];
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("incident-types.psv:3"), "{err}");
-    assert!(err.contains("category SKY is not defined"), "{err}");
-
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("incident-types.psv:2") && err.contains("duplicate code MISSING_PERSON"),
-        "{err}"
-    );
-
-    std::fs::write(
-        dir.path().join("incident-types.psv"),
-        "code|name|category\nX|x|PUBLIC_SAFETY\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("grading-policy.psv"),
-        "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&serve, "").await;
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("grading-policy.psv:2") && err.contains("qualifier NUKE is not defined"),
-        "{err}"
-    );
+    let serve = super::cli::serve_args(&db, &["--reference-dir", &reference]);
+    let types = "incident-types.psv";
+    let sky = "# ours\ncode|name|category\nDRONE|Drone sighting|SKY\n";
+    let again = "code|name|category\nMISSING_PERSON|Again|PUBLIC_SAFETY\n";
+    let valid_types = "code|name|category\nX|x|PUBLIC_SAFETY\n";
+    let nuke = "rule|value|grade|reason\nqualifier|NUKE|emergency|x\n";
+    // The force's files as they are written, one change after another, and what each refusal
+    // names.
+    for (files, said) in [
+        (
+            vec![(types, sky)],
+            ["incident-types.psv:3", "category SKY is not defined"],
+        ),
+        (
+            vec![(types, again)],
+            ["incident-types.psv:2", "duplicate code MISSING_PERSON"],
+        ),
+        (
+            vec![(types, valid_types), ("grading-policy.psv", nuke)],
+            ["grading-policy.psv:2", "qualifier NUKE is not defined"],
+        ),
+    ] {
+        for (file, content) in files {
+            std::fs::write(dir.path().join(file), content).unwrap();
+        }
+        let (code, _, err) = run(&serve, "").await;
+        assert_eq!(code, 2, "{err}");
+        for words in said {
+            assert!(err.contains(words), "{err}");
+        }
+    }
 }
 
 both_backends!(repeats_found_by_the_intelligence_check_raise_the_recommendation);
-
-/// THRIVE with every factor low: on its own, resolution without deployment.
-fn thrive_low() -> Value {
-    thrive_body(
-        [
-            ("low", "no threat now"),
-            ("low", "property only"),
-            ("low", "no risk of it happening again tonight"),
-            ("low", "no CCTV or witnesses"),
-            ("low", "caller not vulnerable"),
-            ("low", "happy to be dealt with by phone"),
-        ],
-        [
-            "caller's account",
-            "low threat, harm and risk",
-            "graded response",
-            "resolution without deployment",
-            "crime recorded by phone",
-        ],
-    )
-}
 
 /// The repeat counts the intelligence check finds (the same caller's phone, the same address
 /// by UPRN) are stored on the incident and raise the recommendation by the force's repeat
@@ -494,12 +441,7 @@ async fn repeats_found_by_the_intelligence_check_raise_the_recommendation(backen
     assert_eq!(repeats["victim"], 0, "{after}");
     let recommendation = &after["recommendation"];
     assert_eq!(recommendation["grade"], "scheduled", "{recommendation}");
-    let reasons: Vec<&str> = recommendation["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
+    let reasons = texts(&recommendation["reasons"]);
     assert!(
         reasons.iter().any(|r| r.contains("repeat caller")),
         "{reasons:?}"
@@ -509,10 +451,7 @@ async fn repeats_found_by_the_intelligence_check_raise_the_recommendation(backen
         "{reasons:?}"
     );
     assert!(
-        recommendation["explanation"]
-            .as_str()
-            .unwrap()
-            .contains("repeat"),
+        text(&recommendation["explanation"]).contains("repeat"),
         "{recommendation}"
     );
     app.finish().await;

@@ -1,13 +1,11 @@
 //! The whole life of an incident over HTTP, and who may do what.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, text};
 use reqwest::StatusCode;
 use serde_json::json;
 
-both_backends!(
-    a_contact_handler_takes_an_incident_from_first_call_to_close,
-    roles_are_enforced_on_every_endpoint
-);
+both_backends!(a_contact_handler_takes_an_incident_from_first_call_to_close);
+both_backends!(roles_are_enforced_on_every_endpoint);
 
 async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
@@ -18,6 +16,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
         .take_999(&handler, "Man with a knife outside the shop")
         .await;
     let id = first["incident"]["id"].as_str().unwrap().to_owned();
+    let at = |what: &str| format!("/api/v1/incidents/{id}/{what}");
     let reference = first["incident"]["reference"].as_str().unwrap().to_owned();
     assert!(first["contact"]["id"].is_string());
     assert_eq!(reference.len(), "20261122-0001".len());
@@ -35,22 +34,14 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     assert_eq!(joined["incident"]["contacts"].as_array().unwrap().len(), 2);
 
     // Log entries, including a correction that leaves the original as written.
+    let red = json!({"text": "Suspect in red jacket"});
     let log = app
-        .post_status(
-            &handler,
-            &format!("/api/v1/incidents/{id}/log"),
-            json!({"text": "Suspect in red jacket"}),
-            StatusCode::CREATED,
-        )
+        .post_status(&handler, &at("log"), red, StatusCode::CREATED)
         .await;
     assert_eq!(log["log_entry"], 1);
+    let blue = json!({"text": "Correction: blue jacket", "corrects": 1});
     let log = app
-        .post_status(
-            &handler,
-            &format!("/api/v1/incidents/{id}/log"),
-            json!({"text": "Correction: blue jacket", "corrects": 1}),
-            StatusCode::CREATED,
-        )
+        .post_status(&handler, &at("log"), blue, StatusCode::CREATED)
         .await;
     assert_eq!(log["incident"]["log"][0]["text"], "Suspect in red jacket");
     assert_eq!(log["incident"]["log"][1]["corrects"], 1);
@@ -71,13 +62,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     // An emergency no unit attended, citing a crime number this incident never recorded: both
     // rules are named and nothing is recorded.
     let head = app.chain_head().await;
-    let (status, refused) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/close"),
-            Some(&handler),
-            &close,
-        )
-        .await;
+    let (status, refused) = app.post(&at("close"), Some(&handler), &close).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let rules: Vec<&str> = refused["problems"]
         .as_array()
@@ -110,13 +95,7 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
     // Another force's crime number is its own: closed as transferred.
     let mut close = close;
     close["closing_code"] = json!("crime_transferred");
-    let (status, closed) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/close"),
-            Some(&handler),
-            &close,
-        )
-        .await;
+    let (status, closed) = app.post(&at("close"), Some(&handler), &close).await;
     assert_eq!(status, StatusCode::OK, "{closed}");
     assert_eq!(closed["incident"]["status"], "closed");
     assert_eq!(
@@ -135,13 +114,9 @@ async fn a_contact_handler_takes_an_incident_from_first_call_to_close(backend: B
         closed["incident"]["closure"]["qualifiers"],
         json!(["KNIFE"])
     );
+    let rang_back = json!({"reason": "Victim rang back: second suspect"});
     let reopened = app
-        .post_status(
-            &handler,
-            &format!("/api/v1/incidents/{id}/reopen"),
-            json!({"reason": "Victim rang back: second suspect"}),
-            StatusCode::OK,
-        )
+        .post_status(&handler, &at("reopen"), rang_back, StatusCode::OK)
         .await;
     assert_eq!(reopened["incident"]["status"], "open");
     assert!(reopened["incident"]["closure"].is_null());
@@ -220,12 +195,7 @@ async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
     let (status, problem) = app.post("/api/v1/users", Some(&handler), &new_user).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
     assert_eq!(problem["code"], "forbidden");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("contact handler")
-    );
+    assert!(text(&problem["detail"]).contains("contact handler"));
     let (status, _) = app.get("/api/v1/users", Some(&handler)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = app.get("/api/v1/audit/verify", Some(&handler)).await;
@@ -246,47 +216,31 @@ async fn roles_are_enforced_on_every_endpoint(backend: Backend) {
     );
     let (status, _) = app.get("/api/v1/incidents", Some(&admin)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app
-        .post(
-            "/api/v1/contacts",
-            Some(&admin),
-            &controlroom_testkit::contact_body("x"),
-        )
-        .await;
+    let contact = controlroom_testkit::contact_body("x");
+    let (status, _) = app.post("/api/v1/contacts", Some(&admin), &contact).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The auditor reads and verifies, but changes nothing.
     let taken = app.take_999(&handler, "Shed broken into").await;
     let id = taken["incident"]["id"].as_str().unwrap();
+    let at = |what: &str| format!("/api/v1/incidents/{id}/{what}");
     let (status, _) = app
         .get(&format!("/api/v1/incidents/{id}"), Some(&auditor))
         .await;
     assert_eq!(status, StatusCode::OK);
-    app.post_status(
-        &auditor,
-        &format!("/api/v1/incidents/{id}/grade"),
-        json!({"grade": "priority", "rationale": "x"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    let grade = json!({"grade": "priority", "rationale": "x"});
+    app.post_status(&auditor, &at("grade"), grade, StatusCode::FORBIDDEN)
+        .await;
     let verified = app.get_ok(&auditor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true);
 
     // A crime recorder writes to the log but does not grade or close.
-    app.post_status(
-        &recorder,
-        &format!("/api/v1/incidents/{id}/log"),
-        json!({"text": "Crime number to follow"}),
-        StatusCode::CREATED,
-    )
-    .await;
-    app.post_status(
-        &recorder,
-        &format!("/api/v1/incidents/{id}/close"),
-        json!({"closing_code": "x", "resolution": "y"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
+    let entry = json!({"text": "Crime number to follow"});
+    app.post_status(&recorder, &at("log"), entry, StatusCode::CREATED)
+        .await;
+    let close = json!({"closing_code": "x", "resolution": "y"});
+    app.post_status(&recorder, &at("close"), close, StatusCode::FORBIDDEN)
+        .await;
 
     // No token, or a made-up one: 401 with a way forward.
     let (status, problem) = app.get("/api/v1/incidents", None).await;

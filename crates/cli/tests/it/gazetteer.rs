@@ -1,8 +1,10 @@
 //! The gazetteer: `controlroom gazetteer import` as an operator runs it, on each backend, and
 //! address search over HTTP after an import.
 
-use crate::cli::run;
-use controlroom_testkit::{Backend, FreshDatabase, TestApp, both_backends, open_store};
+use crate::cli::{run, run_on};
+use controlroom_testkit::{
+    Backend, FreshDatabase, TestApp, both_backends, open_store, text, texts,
+};
 use reqwest::StatusCode;
 
 fn fixture(name: &str) -> String {
@@ -13,16 +15,8 @@ fn fixture(name: &str) -> String {
 }
 
 async fn import(url: &str, format: &str, files: &[&str]) -> (i32, String, String) {
-    let mut args = vec![
-        "gazetteer",
-        "import",
-        "--database-url",
-        url,
-        "--format",
-        format,
-    ];
-    args.extend_from_slice(files);
-    run(&args, "").await
+    let options = [&["--format", format][..], files].concat();
+    run_on(&["gazetteer", "import"], url, &options, "").await
 }
 
 async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
@@ -107,16 +101,13 @@ async fn import_reports_refusals_and_reimports_idempotently(backend: Backend) {
     let (code, out, _) = import(url, "open-names", &[&fixture("open-names.csv")]).await;
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("4 imported"), "{out}");
-    let counts = store.gazetteer_counts().await.unwrap();
-    assert_eq!(
-        (
-            counts.addresses,
-            counts.streets,
-            counts.places,
-            counts.postcodes
-        ),
-        (5, 3, 2, 2)
-    );
+    let counts = controlroom_store::GazetteerCounts {
+        addresses: 5,
+        streets: 3,
+        places: 2,
+        postcodes: 2,
+    };
+    assert_eq!(store.gazetteer_counts().await.unwrap(), counts);
 
     // An empty file, a missing one, an unknown format.
     let dir = tempfile::tempdir().unwrap();
@@ -231,11 +222,7 @@ async fn addresses_are_searched_as_you_type_and_each_search_is_audited(backend: 
     assert_eq!(first["precision"]["label"], "exact address");
     assert!(first["lat"].as_f64().unwrap() > 53.8);
     assert!(
-        first["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "flat or unit Flat 2"),
+        texts(&first["reasons"]).contains(&"flat or unit Flat 2"),
         "{first}"
     );
     assert_eq!(
@@ -253,10 +240,7 @@ async fn addresses_are_searched_as_you_type_and_each_search_is_audited(backend: 
     );
     let (_, body) = search("leeds city station").await;
     assert!(
-        body["suggestions"][0]["reasons"][0]
-            .as_str()
-            .unwrap()
-            .contains("also called 'Leeds City Station'"),
+        text(&body["suggestions"][0]["reasons"][0]).contains("also called 'Leeds City Station'"),
         "{body}"
     );
     let (_, body) = search("99 harehills lane").await;
@@ -282,10 +266,7 @@ async fn addresses_are_searched_as_you_type_and_each_search_is_audited(backend: 
     let first = &body["suggestions"][0];
     assert_eq!(first["key"], "wyp-coop-roundhay-rd", "{body}");
     assert!(
-        first["reasons"][0]
-            .as_str()
-            .unwrap()
-            .contains("also called 'the Co-op on Roundhay Road'"),
+        text(&first["reasons"][0]).contains("also called 'the Co-op on Roundhay Road'"),
         "{body}"
     );
     let (_, body) = search("waterloo lake").await;

@@ -2,13 +2,18 @@
 //! registration form; role limits; merge and unmerge keeping every link and audit event;
 //! changes findable at once; and the check written to the incident log.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, items, marker, text, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 both_backends!(intelligence_checks_find_what_the_force_knows);
 both_backends!(intelligence_duplicates_and_history_match_by_uprn_first);
 both_backends!(intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there);
+
+/// A search that must succeed; returns what it found.
+async fn search(app: &TestApp, token: &str, query: Value) -> Value {
+    app.ok(token, "/api/v1/search", query).await
+}
 
 async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
@@ -42,14 +47,12 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     assert_eq!(flat["details"]["postcode"], "LS8 4HA");
 
     // Markers: a current one and history kept.
-    app.post_status(
-        t,
-        &format!("/api/v1/records/person/{smith_id}/markers"),
-        json!({"kind": "weapons", "reason": "", "source": "INT-1", "review_by": "2030-01-01"}),
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await;
-    app.ok(t, &format!("/api/v1/records/person/{smith_id}/markers"), json!({"kind": "weapons", "reason": "carried a knife at last arrest", "source": "INT-2026-0042", "review_by": "2030-01-01"})).await;
+    let markers = format!("/api/v1/records/person/{smith_id}/markers");
+    let unexplained = marker("weapons", "", "INT-1");
+    app.post_status(t, &markers, unexplained, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    let knife = marker("weapons", "carried a knife at last arrest", "INT-2026-0042");
+    app.mark(t, "person", &smith_id, knife).await;
 
     // Each spelling variant finds its record.
     for (name, id) in [
@@ -61,13 +64,11 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         ("Muhammad Khan", &khan_id),
         ("Mohamed Khan", &khan_id),
     ] {
-        let found = app.ok(t, "/api/v1/search", json!({"name": name})).await;
+        let found = search(&app, t, json!({"name": name})).await;
         assert_eq!(found["people"][0]["id"], id.as_str(), "{name}: {found}");
     }
     // What tells two people of one name apart comes with each: a date of birth, or an age.
-    let found = app
-        .ok(t, "/api/v1/search", json!({"name": "John Smith"}))
-        .await;
+    let found = search(&app, t, json!({"name": "John Smith"})).await;
     assert_eq!(found["people"][0]["born"], "1980-04-02", "{found}");
     // The consultation record names what the answer showed (DPA 2018 s.62), not only a count.
     let consulted = app
@@ -89,17 +90,14 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         consulted.record.payload.contains("John Smith"),
         "markers shown are named"
     );
-    let found = app
-        .ok(t, "/api/v1/search", json!({"name": "Mohammed Khan"}))
-        .await;
+    let found = search(&app, t, json!({"name": "Mohammed Khan"})).await;
     assert_eq!(found["people"][0]["born"], "age 30-40", "{found}");
-    let by_age = app
-        .ok(
-            t,
-            "/api/v1/search",
-            json!({"name": "Muhammad Khan", "age_from": 30, "age_to": 40}),
-        )
-        .await;
+    let by_age = search(
+        &app,
+        t,
+        json!({"name": "Muhammad Khan", "age_from": 30, "age_to": 40}),
+    )
+    .await;
     assert_eq!(by_age["people"][0]["id"], khan_id.as_str());
     // Each phone format finds its record.
     for phone in [
@@ -109,13 +107,13 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         "+44 (0)7700 900123",
         "0044 7700 900123",
     ] {
-        let found = app.ok(t, "/api/v1/search", json!({"phone": phone})).await;
+        let found = search(&app, t, json!({"phone": phone})).await;
         assert_eq!(found["phone"][0]["id"], smith_id.as_str(), "{phone}");
     }
     // Each registration format finds its vehicle.
     for vrm in ["AB12CDE", "ab12 cde", "AB12 CDE", " ab12cde "] {
         assert_eq!(
-            app.ok(t, "/api/v1/search", json!({"vrm": vrm})).await["vehicles"][0]["id"],
+            search(&app, t, json!({"vrm": vrm})).await["vehicles"][0]["id"],
             car["id"],
             "{vrm}"
         );
@@ -134,7 +132,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         "35-209900-176148-1",
     ] {
         assert_eq!(
-            app.ok(t, "/api/v1/search", json!({"serial": serial})).await["property"][0]["id"],
+            search(&app, t, json!({"serial": serial})).await["property"][0]["id"],
             phone["id"],
             "{serial}"
         );
@@ -143,24 +141,20 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     // Locations by postcode, partial postcode, words and distance.
     for location in ["LS8 4HA", "ls84ha", "LS8", "Harehills Lane"] {
         assert_eq!(
-            app.ok(t, "/api/v1/search", json!({"location": location}))
-                .await["locations"][0]["id"],
+            search(&app, t, json!({"location": location})).await["locations"][0]["id"],
             flat_id.as_str(),
             "{location}"
         );
     }
-    let near = app
-        .ok(
-            t,
-            "/api/v1/search",
-            json!({"near_lat": 53.8125, "near_lon": -1.5180, "near_metres": 100}),
-        )
-        .await;
+    let near = search(
+        &app,
+        t,
+        json!({"near_lat": 53.8125, "near_lon": -1.5180, "near_metres": 100}),
+    )
+    .await;
     assert_eq!(near["locations"][0]["id"], flat_id.as_str());
     // Markers come with what was found.
-    let found = app
-        .ok(t, "/api/v1/search", json!({"name": "John Smith"}))
-        .await;
+    let found = search(&app, t, json!({"name": "John Smith"})).await;
     assert_eq!(found["markers"][0]["kind"], "weapons");
     assert_eq!(found["markers"][0]["expired"], false);
 
@@ -171,12 +165,8 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         json!({"text": "Flat 2, 19 Harehills Lane, Leeds", "lat": 53.8121, "lon": -1.5178});
     let earlier = app.ok(t, "/api/v1/contacts", first.clone()).await;
     let earlier_id = earlier["incident"]["id"].as_str().unwrap().to_owned();
-    app.ok(
-        t,
-        &format!("/api/v1/records/person/{smith_id}/links"),
-        json!({"to_kind": "incident", "to_id": earlier_id, "role": "suspect"}),
-    )
-    .await;
+    app.link(t, "person", &smith_id, &earlier_id, "suspect")
+        .await;
     let now_id = app.open_incident(t, first).await;
     let check = app
         .ok(
@@ -234,11 +224,8 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     let (_, master) = app
         .get(&format!("/api/v1/incidents/{earlier_id}"), Some(t))
         .await;
-    assert_eq!(
-        master["contacts"].as_array().unwrap().len(),
-        2,
-        "the caller joined the first incident"
-    );
+    let joined_contacts = items(&master["contacts"]).len();
+    assert_eq!(joined_contacts, 2, "the caller joined the first incident");
     let (status, _) = app
         .post(
             &format!("/api/v1/incidents/{now_id}/duplicate"),
@@ -260,8 +247,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(
-        app.ok(t, "/api/v1/search", json!({"phone": "0113 4960000"}))
-            .await["phone"][0]["id"],
+        search(&app, t, json!({"phone": "0113 4960000"})).await["phone"][0]["id"],
         khan_id.as_str()
     );
 
@@ -274,12 +260,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         )
         .await;
     let dupe_id = dupe["id"].as_str().unwrap().to_owned();
-    app.ok(
-        t,
-        &format!("/api/v1/records/person/{dupe_id}/links"),
-        json!({"to_kind": "incident", "to_id": now_id, "role": "caller"}),
-    )
-    .await;
+    app.link(t, "person", &dupe_id, &now_id, "caller").await;
     // Merging two people joins their histories: a supervisor's decision, refused to a handler.
     let (status, _) = app
         .post(
@@ -329,11 +310,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .get(&format!("/api/v1/records/person/{dupe_id}"), Some(t))
         .await;
     assert!(
-        dupe_after["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["role"] == "caller"),
+        texts_at(&dupe_after["links"], "role").contains(&"caller"),
         "its own link is still there"
     );
     app.assert_audited(&[
@@ -367,8 +344,7 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
         .unwrap();
     assert!(rebuilt >= 8, "{rebuilt}");
     assert_eq!(
-        app.ok(t, "/api/v1/search", json!({"name": "Jon Smyth"}))
-            .await["people"][0]["id"],
+        search(&app, t, json!({"name": "Jon Smyth"})).await["people"][0]["id"],
         smith_id.as_str()
     );
     app.finish().await;
@@ -427,10 +403,7 @@ async fn intelligence_duplicates_and_history_match_by_uprn_first(backend: Backen
     );
     assert_eq!(duplicates[0]["reasons"][0], "same address (UPRN 72001234)");
     assert!(
-        duplicates[1]["reasons"][0]
-            .as_str()
-            .unwrap()
-            .ends_with("m away"),
+        text(&duplicates[1]["reasons"][0]).ends_with("m away"),
         "{duplicates}"
     );
     assert_eq!(check["repeat_location"], 2, "{check}");
@@ -510,11 +483,8 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
         .await;
     assert_eq!(house["details"]["uprn"], "72001234", "{house}");
     let house_id = house["id"].as_str().unwrap().to_owned();
-    app.ok(t,
-        &format!("/api/v1/records/location/{house_id}/markers"),
-        json!({"kind": "officer_safety", "reason": "dogs", "source": "INT-2026-0099", "review_by": "2030-01-01"}),
-    )
-    .await;
+    let dogs = marker("officer_safety", "dogs", "INT-2026-0099");
+    app.mark(t, "location", &house_id, dogs).await;
     // A record with no UPRN, found by its position.
     let yard = app
         .ok(
@@ -524,11 +494,8 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
         )
         .await;
     let yard_id = yard["id"].as_str().unwrap().to_owned();
-    app.ok(t,
-        &format!("/api/v1/records/location/{yard_id}/markers"),
-        json!({"kind": "weapons", "reason": "machete kept in the shed", "source": "INT-2026-0100", "review_by": "2030-01-01"}),
-    )
-    .await;
+    let machete = marker("weapons", "machete kept in the shed", "INT-2026-0100");
+    app.mark(t, "location", &yard_id, machete).await;
 
     // The call is typed differently and placed well away from anything: the UPRN decides.
     let call = call_at(
@@ -559,9 +526,7 @@ async fn intelligence_markers_on_an_address_show_whenever_a_call_is_placed_there
     assert_eq!(warnings[0]["warnings"][0]["reason"], "dogs", "{warnings}");
 
     // A search by UPRN alone, outside any call.
-    let found = app
-        .ok(t, "/api/v1/search", json!({"uprn": "72001234"}))
-        .await;
+    let found = search(&app, t, json!({"uprn": "72001234"})).await;
     assert_eq!(found["markers"][0]["reason"], "dogs", "{found}");
     let problem = app
         .post_status(

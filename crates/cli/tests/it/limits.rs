@@ -3,7 +3,7 @@
 //! limit, and nothing is saved; a value at its limit is accepted.
 
 use controlroom_domain::limits;
-use controlroom_testkit::{Backend, TestApp, both_backends, contact_body};
+use controlroom_testkit::{Backend, TestApp, both_backends, contact_body, optional_header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -132,18 +132,9 @@ async fn over_long_input_is_refused_naming_the_limit_and_nothing_is_saved(backen
     ];
     let head = app.chain_head().await;
     for (what, token, path, body, field, words) in &cases {
-        let response = app
-            .client
-            .post(app.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let request = app.client.post(app.url(path)).json(body);
+        let response = app.send(request, Some(token)).await;
+        let content_type = optional_header(&response, "content-type").map(str::to_owned);
         let (status, problem) = controlroom_testkit::read(response).await;
         assert_eq!(
             status,

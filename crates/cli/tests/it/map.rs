@@ -50,41 +50,46 @@ async fn mbtiles(dir: &std::path::Path) -> std::path::PathBuf {
     file
 }
 
+/// A server with these map settings and `user` (name and role) signed in: the app, their token
+/// and the map settings the console is given. `None` when the backend is not configured here.
+async fn serving_map(
+    backend: Backend,
+    map: MapSettings,
+    (username, role): (&str, &str),
+) -> Option<(TestApp, String, serde_json::Value)> {
+    let settings = Settings {
+        map,
+        ..Settings::default()
+    };
+    let t = TestApp::spawn_with(backend, settings).await?;
+    let token = t.signed_in(username, role).await;
+    let (status, config) = t.get("/api/v1/map", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    Some((t, token, config))
+}
+
 async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let source = controlroom_store_sqlite::mbtiles::MbTiles::open(&mbtiles(dir.path()).await)
         .await
         .unwrap();
     assert_eq!(source.content_type(), "image/png");
-    let settings = Settings {
-        map: MapSettings {
-            tiles_file: Some(Arc::new(source)),
-            ..MapSettings::default()
-        },
-        ..Settings::default()
+    let map = MapSettings {
+        tiles_file: Some(Arc::new(source)),
+        ..MapSettings::default()
     };
-    let Some(t) = TestApp::spawn_with(backend, settings).await else {
+    let Some((t, token, config)) = serving_map(backend, map, ("dispatcher", "dispatcher")).await
+    else {
         return;
     };
-    let token = t.signed_in("dispatcher", "dispatcher").await;
-
-    let (status, config) = t.get("/api/v1/map", Some(&token)).await;
-    assert_eq!(status, StatusCode::OK, "{config}");
     assert_eq!(config["tiles"], "/tiles/{z}/{x}/{y}");
     assert_eq!(
         config["attribution"], "© Test Force mapping",
         "the file's own"
     );
 
-    let tile = |path: &str, token: Option<&str>| {
-        let mut request = t.client.get(t.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send()
-    };
     for path in ["/tiles/2/1/0", "/tiles/2/1/0.png"] {
-        let answer = tile(path, Some(&token)).await.unwrap();
+        let answer = t.get_response(path, Some(&token)).await;
         assert_eq!(answer.status(), StatusCode::OK, "{path}");
         let headers = answer.headers().clone();
         assert_eq!(headers["content-type"], "image/png");
@@ -103,42 +108,29 @@ async fn tiles_come_from_an_mbtiles_file_in_xyz_order(backend: Backend) {
         "/tiles/x/1/0",
         "/tiles/40/0/0",
     ] {
-        let answer = tile(missing, Some(&token)).await.unwrap();
+        let answer = t.get_response(missing, Some(&token)).await;
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{missing}");
     }
     // Tiles are for signed-in users.
-    let answer = tile("/tiles/2/1/0", None).await.unwrap();
+    let answer = t.get_response("/tiles/2/1/0", None).await;
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     // Images from this server only: no tile server was named.
-    let csp = t
-        .client
-        .get(t.url("/signin"))
-        .send()
-        .await
-        .unwrap()
-        .headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let signin = t.get_response("/signin", None).await;
+    let csp = header(&signin, "content-security-policy");
     assert!(csp.contains("img-src 'self' data:;"), "{csp}");
     t.finish().await;
 }
 
 async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backend) {
-    let settings = Settings {
-        map: MapSettings {
-            tiles_url: Some("https://tiles.force.example/{z}/{x}/{y}.png".into()),
-            attribution: Some("© Force mapping".into()),
-            ..MapSettings::default()
-        },
-        ..Settings::default()
+    let map = MapSettings {
+        tiles_url: Some("https://tiles.force.example/{z}/{x}/{y}.png".into()),
+        attribution: Some("© Force mapping".into()),
+        ..MapSettings::default()
     };
-    let Some(t) = TestApp::spawn_with(backend, settings).await else {
+    let handler = ("handler", "contact_handler");
+    let Some((t, token, config)) = serving_map(backend, map, handler).await else {
         return;
     };
-    let token = t.signed_in("handler", "contact_handler").await;
-    let (status, config) = t.get("/api/v1/map", Some(&token)).await;
-    assert_eq!(status, StatusCode::OK, "{config}");
     assert_eq!(
         config["tiles"],
         "https://tiles.force.example/{z}/{x}/{y}.png"
@@ -146,7 +138,7 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     assert_eq!(config["attribution"], "© Force mapping");
     let (status, _) = t.get("/api/v1/map", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let answer = t.client.get(t.url("/signin")).send().await.unwrap();
+    let answer = t.get_response("/signin", None).await;
     let csp = header(&answer, "content-security-policy");
     assert!(
         csp.contains("img-src 'self' data: https://tiles.force.example;"),
@@ -154,7 +146,7 @@ async fn a_tile_server_is_named_to_the_console_and_allowed_images(backend: Backe
     );
     assert!(csp.contains("script-src 'self';"), "{csp}");
     // No tile file: nothing at /tiles.
-    let answer = t.get_response("/tiles/2/1/0", &token).await;
+    let answer = t.get_response("/tiles/2/1/0", Some(&token)).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     t.finish().await;
 }
@@ -287,14 +279,7 @@ async fn serve_refuses_bad_map_tiles_settings() {
             "cannot be used with",
         ),
     ] {
-        let mut all = vec![
-            "serve",
-            "--database-url",
-            url.as_str(),
-            "--listen",
-            "127.0.0.1:0",
-        ];
-        all.extend(args.iter().copied());
+        let all = crate::cli::serve_args(&url, &args);
         let (code, _, stderr) = crate::cli::run(&all, "").await;
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");

@@ -2,7 +2,7 @@
 //! checks found, what is linked to it) as the dispatch board reads them, and the people and
 //! vehicles linked to an incident with their role.
 
-use controlroom_testkit::{Backend, TestApp, both_backends};
+use controlroom_testkit::{Backend, TestApp, both_backends, marker, text, texts_at};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,11 +18,8 @@ async fn marked_person(app: &TestApp, t: &str, name: &str) -> String {
         ("weapons", "carried a knife at last arrest"),
         ("drugs", "supplies from the address"),
     ] {
-        app.ok(t,
-            &format!("/api/v1/records/person/{id}/markers"),
-            json!({"kind": kind, "reason": reason, "source": "INT-2026-0042", "review_by": "2030-01-01"}),
-        )
-        .await;
+        app.mark(t, "person", &id, marker(kind, reason, "INT-2026-0042"))
+            .await;
     }
     id
 }
@@ -31,11 +28,9 @@ async fn log_texts(app: &TestApp, t: &str, incident: &str) -> Vec<String> {
     let body = app
         .get_ok(t, &format!("/api/v1/incidents/{incident}"))
         .await;
-    body["log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap().to_owned())
+    texts_at(&body["log"], "text")
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 
@@ -59,10 +54,7 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
         .invalid(t, &withdraw("3"), json!({"reason": "wrong man"}), "number")
         .await;
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("Carl Benson has no warning marker number 3"),
+        text(&problem["detail"]).contains("Carl Benson has no warning marker number 3"),
         "{problem}"
     );
     app.post_status(
@@ -126,10 +118,7 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already withdrawn by handler"),
+        text(&problem["detail"]).contains("already withdrawn by handler"),
         "{problem}"
     );
 
@@ -138,12 +127,7 @@ async fn markers_are_withdrawn_with_a_reason_and_kept_on_the_record(backend: Bac
     assert_eq!(shown["markers"][1]["kind"], "drugs");
     assert_eq!(shown["markers"][1]["withdrawn"]["by"], "handler", "{shown}");
     let found = app.ok(t, &check, json!({"name": "Carl Benson"})).await;
-    let kinds: Vec<&str> = found["markers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["kind"].as_str().unwrap())
-        .collect();
+    let kinds = texts_at(&found["markers"], "kind");
     assert_eq!(kinds, ["weapons"], "{found}");
     let last = log_texts(&app, t, &incident).await.pop().unwrap();
     assert!(last.contains("WARNING WEAPONS on Carl Benson"), "{last}");
@@ -177,11 +161,8 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
         .ok(t, "/api/v1/vehicles", json!({"vrm": "YX19 ABC"}))
         .await;
     let car = car["id"].as_str().unwrap().to_owned();
-    app.ok(t,
-        &format!("/api/v1/records/vehicle/{car}/markers"),
-        json!({"kind": "firearms_access", "reason": "shotgun seen in the boot", "source": "ANPR-77", "review_by": "2030-01-01"}),
-    )
-    .await;
+    let shotgun = marker("firearms_access", "shotgun seen in the boot", "ANPR-77");
+    app.mark(t, "vehicle", &car, shotgun).await;
 
     let checked = app.take_999(t, "Man with a knife").await["incident"]["id"]
         .as_str()
@@ -195,18 +176,9 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
         .as_str()
         .unwrap()
         .to_owned();
-    app.ok(
-        t,
-        &format!("/api/v1/incidents/{checked}/intelligence"),
-        json!({"name": "Carl Benson"}),
-    )
-    .await;
-    app.ok(
-        t,
-        &format!("/api/v1/records/vehicle/{car}/links"),
-        json!({"to_kind": "incident", "to_id": linked, "role": "suspect"}),
-    )
-    .await;
+    let check = format!("/api/v1/incidents/{checked}/intelligence");
+    app.ok(t, &check, json!({"name": "Carl Benson"})).await;
+    app.link(t, "vehicle", &car, &linked, "suspect").await;
 
     let board = |ids: &[&str]| format!("/api/v1/warnings?incidents={}", ids.join(","));
     let (status, answer) = app.get(&board(&[&checked, &linked, &quiet]), Some(d)).await;
@@ -252,18 +224,10 @@ async fn the_board_shows_the_markers_that_concern_each_incident(backend: Backend
     );
 
     // A marker withdrawn after the check no longer shows; the record linked later does too.
-    app.ok(
-        t,
-        &format!("/api/v1/records/person/{person}/markers/1/withdraw"),
-        json!({"reason": "knife was a toy, confirmed by the officer in the case"}),
-    )
-    .await;
-    app.ok(
-        t,
-        &format!("/api/v1/records/person/{person}/links"),
-        json!({"to_kind": "incident", "to_id": checked, "role": "suspect"}),
-    )
-    .await;
+    let withdraw = format!("/api/v1/records/person/{person}/markers/1/withdraw");
+    let toy = json!({"reason": "knife was a toy, confirmed by the officer in the case"});
+    app.ok(t, &withdraw, toy).await;
+    app.link(t, "person", &person, &checked, "suspect").await;
     let (_, answer) = app.get(&board(&[&checked]), Some(d)).await;
     assert_eq!(
         of(&answer, 0),

@@ -3,10 +3,7 @@
 use controlroom_testkit::{Backend, TestApp, both_backends};
 use reqwest::StatusCode;
 
-both_backends!(
-    health_readiness_metrics_and_openapi_are_served,
-    an_outage_is_said_at_once_with_503_and_retry_after
-);
+both_backends!(an_outage_is_said_at_once_with_503_and_retry_after);
 
 /// A database outage answers 503 with Retry-After, quickly enough for a balancer's probe (the
 /// client here gives up after 2 s; the server used to wait 30 s), never a 500; and the server
@@ -27,19 +24,16 @@ async fn an_outage_is_said_at_once_with_503_and_retry_after(backend: Backend) {
         assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(ready.headers().contains_key("retry-after"));
     }
-    let (status, problem) = app
-        .post(
-            "/api/v1/contacts",
-            Some(&token),
-            &controlroom_testkit::contact_body("During the outage"),
-        )
-        .await;
+    let contact = controlroom_testkit::contact_body("During the outage");
+    let (status, problem) = app.post("/api/v1/contacts", Some(&token), &contact).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
     assert_eq!(problem["code"], "database_unavailable");
     app.database.set_outage(false).await;
     let (status, _) = app.get("/readyz", None).await;
     assert_eq!(status, StatusCode::OK, "back by itself");
 }
+
+both_backends!(health_readiness_metrics_and_openapi_are_served);
 
 async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
@@ -67,16 +61,13 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         format!("/api/v1/incidents/{id}"),
         "/api/v1/incidents".to_owned(),
     ] {
-        let answer = app.get_response(&path, &token).await;
+        let answer = app.get_response(&path, Some(&token)).await;
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
     }
     let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
+        .get_response("/metrics", None)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -171,7 +162,7 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
     }
     // A query string that does not fit answers problem+json naming the parameter.
     let answer = app
-        .get_response("/api/v1/diary?date=2026-01-01", &token)
+        .get_response("/api/v1/diary?date=2026-01-01", Some(&token))
         .await;
     assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.headers()["content-type"], "application/problem+json");

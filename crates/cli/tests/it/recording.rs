@@ -4,7 +4,7 @@
 //! data integrity check lists incidents that suggest a crime but have no decision.
 
 use controlroom_domain::Clock;
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, text};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -97,12 +97,7 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
     let incident = app.get_ok(r, &format!("/api/v1/incidents/{assault}")).await;
     let recording = &incident["crime_recording"];
     assert_eq!(recording["crimes"][0]["classification"], "8N");
-    assert!(
-        recording["crimes"][0]["reference"]
-            .as_str()
-            .unwrap()
-            .starts_with("CR-")
-    );
+    assert!(text(&recording["crimes"][0]["reference"]).starts_with("CR-"));
     assert_eq!(recording["clock"]["state"], "decided_on_time");
 
     // A day later the theft is overdue. (Sessions ended meanwhile: sign in again.)
@@ -140,58 +135,28 @@ async fn reports_of_crime_are_decided_within_24_hours_or_show_as_overdue(backend
 
     // A non-crime decision needs a known reason and a rationale; nothing is written otherwise.
     let path = format!("/api/v1/incidents/{theft}/non-crime");
-    app.invalid(
-        r,
-        &path,
-        json!({"reason": "not_a_crime", "rationale": "x"}),
-        "reason",
-    )
-    .await;
-    app.invalid(
-        r,
-        &path,
-        json!({"reason": "credible_evidence_to_the_contrary", "rationale": " "}),
-        "rationale",
-    )
-    .await;
-    app.post_status(
-        h,
-        &path,
-        json!({"reason": "credible_evidence_to_the_contrary", "rationale": "x"}),
-        StatusCode::FORBIDDEN,
-    )
-    .await;
-    let decided = app
-        .ok(
-            r,
-            &path,
-            json!({
-                "reason": "credible_evidence_to_the_contrary",
-                "rationale": "The caller's son took the bike with permission; he returned it",
-            }),
-        )
+    let decision =
+        |reason: &str, rationale: &str| json!({"reason": reason, "rationale": rationale});
+    let contrary = "credible_evidence_to_the_contrary";
+    app.invalid(r, &path, decision("not_a_crime", "x"), "reason")
         .await;
+    app.invalid(r, &path, decision(contrary, " "), "rationale")
+        .await;
+    let forbidden = StatusCode::FORBIDDEN;
+    app.post_status(h, &path, decision(contrary, "x"), forbidden)
+        .await;
+    let why = "The caller's son took the bike with permission; he returned it";
+    let decided = app.ok(r, &path, decision(contrary, why)).await;
     let recording = &decided["incident"]["crime_recording"];
-    assert_eq!(
-        recording["non_crime"]["reason"],
-        "credible_evidence_to_the_contrary"
-    );
+    assert_eq!(recording["non_crime"]["reason"], contrary);
     assert_eq!(recording["clock"]["state"], "decided_late");
     // A second decision is refused, and a recorded crime is not undone by one.
-    app.post_status(
-        r,
-        &path,
-        json!({"reason": "no_notifiable_offence", "rationale": "again"}),
-        StatusCode::CONFLICT,
-    )
-    .await;
+    let again = decision("no_notifiable_offence", "again");
+    app.post_status(r, &path, again, StatusCode::CONFLICT).await;
+    let undo = format!("/api/v1/incidents/{assault}/non-crime");
+    let changed_mind = decision("no_notifiable_offence", "changed mind");
     let problem = app
-        .post_status(
-            r,
-            &format!("/api/v1/incidents/{assault}/non-crime"),
-            json!({"reason": "no_notifiable_offence", "rationale": "changed mind"}),
-            StatusCode::CONFLICT,
-        )
+        .post_status(r, &undo, changed_mind, StatusCode::CONFLICT)
         .await;
     assert!(problem.to_string().contains("Section C"), "{problem}");
 
@@ -241,20 +206,7 @@ async fn the_integrity_check_runs_from_the_command_line(backend: Backend) {
     let now = app.clock.now();
     let from = (now - SignedDuration::from_hours(1)).to_string();
     let to = (now + SignedDuration::from_hours(1)).to_string();
-    let (code, out, err) = super::cli::run(
-        &[
-            "crime",
-            "integrity-check",
-            "--database-url",
-            &url,
-            "--from",
-            &from,
-            "--to",
-            &to,
-        ],
-        "",
-    )
-    .await;
+    let (code, out, err) = integrity_check(&url, &["--from", &from, "--to", &to]).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1 of 2 without a recording decision"), "{out}");
     assert!(
@@ -262,35 +214,25 @@ async fn the_integrity_check_runs_from_the_command_line(backend: Backend) {
         "{out}"
     );
     // A period too long, or not a time, is the operator's mistake (exit 2).
-    let (code, _, err) = super::cli::run(
+    let (code, _, err) = integrity_check(
+        &url,
         &[
-            "crime",
-            "integrity-check",
-            "--database-url",
-            &url,
             "--from",
             "2026-01-01T00:00:00Z",
             "--to",
             "2026-06-01T00:00:00Z",
         ],
-        "",
     )
     .await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("31 days"), "{err}");
-    let (code, _, err) = super::cli::run(
-        &[
-            "crime",
-            "integrity-check",
-            "--database-url",
-            &url,
-            "--from",
-            "yesterday",
-        ],
-        "",
-    )
-    .await;
+    let (code, _, err) = integrity_check(&url, &["--from", "yesterday"]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--from"), "{err}");
     app.database.drop_database().await;
+}
+
+/// `controlroom crime integrity-check` of the database at `url` over `period`.
+async fn integrity_check(url: &str, period: &[&str]) -> (i32, String, String) {
+    super::cli::run_on(&["crime", "integrity-check"], url, period, "").await
 }

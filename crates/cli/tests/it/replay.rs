@@ -96,7 +96,7 @@ fn code(raw: &str) -> Code {
 }
 
 fn contact(n: u8) -> controlroom_domain::contact::Contact {
-    ContactDraft {
+    let draft = ContactDraft {
         channel: "999".into(),
         caller_name: format!("Caller {n}"),
         location_text: "14 Harehills Lane, Leeds LS8 3AA".into(),
@@ -105,13 +105,12 @@ fn contact(n: u8) -> controlroom_domain::contact::Contact {
         uprn: Some("72700000001".into()),
         summary: "Shouting next door".into(),
         ..ContactDraft::default()
-    }
-    .into_contact(
-        ContactId(Uuid::from_u128(u128::from(n) + 10)),
-        Username::parse("handler").unwrap(),
-        Timestamp::UNIX_EPOCH,
-    )
-    .unwrap()
+    };
+    let id = ContactId(Uuid::from_u128(u128::from(n) + 10));
+    let handler = Username::parse("handler").unwrap();
+    draft
+        .into_contact(id, handler, Timestamp::UNIX_EPOCH)
+        .unwrap()
 }
 
 fn factor(level: Level) -> Factor {
@@ -275,6 +274,14 @@ async fn run(
     (state, read, written)
 }
 
+/// The audit records of the one incident [`run`] decides for.
+async fn the_incidents_records(
+    store: &dyn controlroom_store::Store,
+) -> Vec<controlroom_domain::audit::AuditRecord> {
+    let stream = Incident::stream(&IncidentId(Uuid::from_u128(1)));
+    store.stream(&stream.to_string()).await.unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -286,7 +293,7 @@ proptest! {
             let store = open_store(&db.url).await;
             let (decided, replayed, written) = run(store.as_ref(), steps).await;
             assert_eq!(replayed, decided, "the log replays to the state decided");
-            let stream = store.stream(&Incident::stream(&IncidentId(Uuid::from_u128(1))).to_string()).await.unwrap();
+            let stream = the_incidents_records(store.as_ref()).await;
             assert_eq!(stream.len(), written, "one audit record per event, no more");
             store.close().await;
             db.drop_database().await;
@@ -337,10 +344,7 @@ async fn an_ordinary_run_is_accepted_and_replays() {
     ];
     let (decided, replayed, written) = run(store.as_ref(), steps).await;
     assert_eq!(replayed, decided);
-    let records = store
-        .stream(&Incident::stream(&IncidentId(Uuid::from_u128(1))).to_string())
-        .await
-        .unwrap();
+    let records = the_incidents_records(store.as_ref()).await;
     let kinds: std::collections::BTreeSet<&str> = records.iter().map(|r| r.kind.as_str()).collect();
     assert!(
         kinds.len() >= 14,
@@ -360,10 +364,7 @@ async fn a_lost_event_is_caught_by_the_comparison() {
     let steps = vec![Step::Open, Step::Log(1, None), Step::Grade(0)];
     let (decided, replayed, _) = run(store.as_ref(), steps).await;
     assert_eq!(replayed, decided);
-    let records = store
-        .stream(&Incident::stream(&IncidentId(Uuid::from_u128(1))).to_string())
-        .await
-        .unwrap();
+    let records = the_incidents_records(store.as_ref()).await;
     let without_log = [records[0].clone(), records[2].clone()];
     let broken =
         event_store::fold::<Incident>(&IncidentId(Uuid::from_u128(1)), &without_log).unwrap();

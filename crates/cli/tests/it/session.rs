@@ -1,6 +1,6 @@
 //! Sessions: cookie and bearer token, sign-out, and the end of an idle session.
 
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read};
+use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read, text};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -12,20 +12,13 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
     let token = app.signed_in("handler", "contact_handler").await;
 
     // The browser gets an HttpOnly, SameSite=Strict cookie that works like the token.
-    let response = app
+    let credentials = json!({"username": "handler", "password": PASSWORD});
+    let request = app
         .client
         .post(app.url("/api/v1/session"))
-        .json(&json!({"username": "handler", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+        .json(&credentials);
+    let response = app.send(request, None).await;
+    let cookie = header(&response, "set-cookie").to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -57,10 +50,7 @@ async fn sessions_end_on_sign_out_and_after_idle_time(backend: Backend) {
     let (status, problem) = app.get("/api/v1/session", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("without activity"),
+        text(&problem["detail"]).contains("without activity"),
         "{problem}"
     );
 
@@ -136,10 +126,7 @@ async fn a_session_ends_after_its_absolute_lifetime_however_active(backend: Back
     let (status, problem) = app.get("/api/v1/session", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("14-hour limit"),
+        text(&problem["detail"]).contains("14-hour limit"),
         "{problem}"
     );
 }
@@ -152,7 +139,7 @@ both_backends!(signing_out_closes_the_live_feed_at_once);
 async fn signing_out_closes_the_live_feed_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
-    let mut feed = app.get_response("/api/v1/events", &token).await;
+    let mut feed = app.get_response("/api/v1/events", Some(&token)).await;
     assert_eq!(feed.status(), StatusCode::OK);
     let signed_out = app.delete_response("/api/v1/session", &token).await;
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);

@@ -1,10 +1,10 @@
 //! Changes made directly in the database, behind the system's back, are found by
 //! `controlroom audit verify`, which names the first bad event.
 
-use super::cli::{run, user_add};
+use super::cli::{run, run_on, user_add};
 use controlroom_domain::audit::{AuditRecord, ChainHash};
 use controlroom_testkit::{Backend, TestApp, both_backends};
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
 
 both_backends!(altering_deleting_inserting_or_swapping_an_event_is_detected);
@@ -120,9 +120,7 @@ async fn history(backend: Backend) -> (TestApp, i64) {
 /// `controlroom audit verify` on the database at `url`, with `options`: exit code, stdout,
 /// stderr.
 async fn audit_verify(url: &str, options: &[&str]) -> (i32, String, String) {
-    let mut args = vec!["audit", "verify", "--database-url", url];
-    args.extend_from_slice(options);
-    run(&args, "").await
+    run_on(&["audit", "verify"], url, options, "").await
 }
 
 async fn verify(url: &str) -> (i32, String) {
@@ -418,42 +416,23 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     assert_eq!(code, 0, "{err}");
     let search = dir.path().join("search");
     let start = || async {
-        super::cli::serve(
-            &[
-                "serve",
-                "--demo",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &db,
-                "--search-dir",
-                search.to_str().unwrap(),
-                "--checkpoint-file",
-                kept.to_str().unwrap(),
-                "--audit-key-file",
-                key_arg,
-            ],
-            &[],
-        )
-        .await
-        .child
+        let files = [
+            "--search-dir",
+            search.to_str().unwrap(),
+            "--checkpoint-file",
+            kept.to_str().unwrap(),
+            "--audit-key-file",
+            key_arg,
+        ];
+        let options = [&["--demo"][..], &files].concat();
+        super::cli::serve(&super::cli::serve_args(&db, &options), &[])
+            .await
+            .child
     };
     // The first checkpoint, of the new empty database, written on demand.
     let (code, _, err) = run(&["migrate", "--database-url", &db], "").await;
     assert_eq!(code, 0, "{err}");
-    let (code, line, err) = run(
-        &[
-            "audit",
-            "checkpoint",
-            "--database-url",
-            &db,
-            "--audit-key-file",
-            key_arg,
-        ],
-        "",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
+    let line = signed_checkpoint(&db, key_arg).await;
     std::fs::write(&kept, &line).unwrap();
 
     // Carrying on from it, the server verifies and pins the demo shift before taking calls.
@@ -491,50 +470,56 @@ async fn the_server_writes_checkpoints_outside_the_database() {
     );
 }
 
+/// `controlroom audit checkpoint` of the database at `url`, signed with the key in the file
+/// `key`: the checkpoint's line.
+async fn signed_checkpoint(url: &str, key: &str) -> String {
+    let (code, line, err) = run_on(
+        &["audit", "checkpoint"],
+        url,
+        &["--audit-key-file", key],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    line
+}
+
+/// PUT `body` to `path` as the holder of `token`; fails unless it answers `expected`.
+async fn put_answers(app: &TestApp, token: &str, path: &str, body: Value, expected: u16) -> Value {
+    let (status, answer) = app.put(path, Some(token), &body).await;
+    assert_eq!(status, expected, "{path}: {answer}");
+    answer
+}
+
 /// Who may do what lives in the users, user_roles and sessions tables; the chain records
 /// every change to them, and `audit verify` holds the tables to it.
 async fn accounts_history(backend: Backend) -> (TestApp, String) {
     let mut app = TestApp::spawn(backend).await.unwrap();
     let admin = app.signed_in("admin", "admin").await;
     let handler = app.signed_in("handler", "contact_handler").await;
-    let (status, body) = app
-        .put(
-            "/api/v1/users/handler/roles",
-            Some(&admin),
-            &json!({"roles": ["contact_handler", "dispatcher"]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let roles = json!({"roles": ["contact_handler", "dispatcher"]});
+    let body = put_answers(&app, &admin, "/api/v1/users/handler/roles", roles, 200).await;
     assert_eq!(body["roles"], json!(["contact_handler", "dispatcher"]));
     // Your own password needs the current one; then every session of yours ends.
-    let (status, body) = app
-        .put(
-            "/api/v1/users/handler/password",
-            Some(&handler),
-            &json!({"password": "a brand new passphrase"}),
-        )
-        .await;
-    assert_eq!(status, 422, "{body}");
-    let (status, body) = app
-        .put(
-            "/api/v1/users/handler/password",
-            Some(&handler),
-            &json!({"password": "a brand new passphrase", "current_password": controlroom_testkit::PASSWORD}),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+    let own = "/api/v1/users/handler/password";
+    let new_password = json!({"password": "a brand new passphrase"});
+    put_answers(&app, &handler, own, new_password.clone(), 422).await;
+    let mut with_current = new_password;
+    with_current["current_password"] = json!(controlroom_testkit::PASSWORD);
+    put_answers(&app, &handler, own, with_current, 204).await;
     let (status, _) = app.get("/api/v1/session", Some(&handler)).await;
     assert_eq!(status, 401, "the old session ended with the old password");
     // Nobody else's password, unless an administrator.
     let dispatcher = app.signed_in("dispatcher", "dispatcher").await;
-    let (status, body) = app
-        .put(
-            "/api/v1/users/admin/password",
-            Some(&dispatcher),
-            &json!({"password": "i am the admin now"}),
-        )
-        .await;
-    assert_eq!(status, 403, "{body}");
+    let theirs = json!({"password": "i am the admin now"});
+    put_answers(
+        &app,
+        &dispatcher,
+        "/api/v1/users/admin/password",
+        theirs,
+        403,
+    )
+    .await;
     let handler = app.sign_in("handler", "a brand new passphrase").await;
     app.stop().await;
     (app, handler)
@@ -630,22 +615,14 @@ async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backen
         .await;
         assert_eq!(code, 0, "{out}{err}");
     }
-    let (code, out, err) = run(
-        &[
-            "user",
-            "set-roles",
-            "--database-url",
-            &url,
-            "--audit-key-file",
-            key_arg,
-            "--username",
-            "handler",
-            "--roles",
-            "contact_handler,dispatcher",
-        ],
-        "",
-    )
-    .await;
+    let roles = [
+        "--username",
+        "handler",
+        "--roles",
+        "contact_handler,dispatcher",
+    ];
+    let options = [&["--audit-key-file", key_arg][..], &roles].concat();
+    let (code, out, err) = run_on(&["user", "set-roles"], &url, &options, "").await;
     assert_eq!(code, 0, "{out}{err}");
     let verify_with_key = |checkpoints: Option<String>| {
         let (url, key_arg) = (url.clone(), key_arg.to_owned());
@@ -663,19 +640,7 @@ async fn a_record_written_outside_the_server_is_caught_with_the_audit_key(backen
     assert!(said.contains("every seal checked"), "{said}");
 
     // A signed checkpoint, kept outside the database.
-    let (code, line, err) = run(
-        &[
-            "audit",
-            "checkpoint",
-            "--database-url",
-            &url,
-            "--audit-key-file",
-            key_arg,
-        ],
-        "",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
+    let line = signed_checkpoint(&url, key_arg).await;
     let checkpoint: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert!(checkpoint["signature"].is_string(), "{line}");
     let kept = dir.path().join("checkpoints.jsonl");

@@ -8,7 +8,9 @@
 
 use controlroom_app::{Actor, Settings, users};
 use controlroom_domain::sign_in::ADDRESS_MAX_FAILURES;
-use controlroom_testkit::{Backend, PASSWORD, TestApp, both_backends, header, read};
+use controlroom_testkit::{
+    Backend, PASSWORD, TestApp, both_backends, header, optional_header, read,
+};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,19 +42,13 @@ async fn attempt(
     username: &str,
     password: &str,
 ) -> (StatusCode, Value, Option<u64>) {
-    let response = app
+    let request = app
         .client
         .post(app.url("/api/v1/session"))
         .header("x-forwarded-for", from)
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+        .json(&json!({ "username": username, "password": password }));
+    let response = app.send(request, None).await;
+    let retry_after = optional_header(&response, "retry-after").and_then(|v| v.parse().ok());
     let (status, body) = read(response).await;
     (status, body, retry_after)
 }
@@ -348,23 +344,16 @@ async fn serve_takes_the_trusted_proxy_and_the_public_url() {
     .unwrap();
     store.close().await;
     let search = tempfile::tempdir().unwrap();
+    let options = [
+        "--search-dir",
+        search.path().to_str().unwrap(),
+        "--public-url",
+        "https://controlroom.example.police.uk",
+    ];
+    let proxies = [("CONTROLROOM_TRUSTED_PROXY", "10.9.9.9,127.0.0.1")];
     let super::cli::Served {
         mut child, base, ..
-    } = super::cli::serve(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &database.url,
-            "--search-dir",
-            search.path().to_str().unwrap(),
-            "--public-url",
-            "https://controlroom.example.police.uk",
-        ],
-        &[("CONTROLROOM_TRUSTED_PROXY", "10.9.9.9,127.0.0.1")],
-    )
-    .await;
+    } = super::cli::serve(&super::cli::serve_args(&database.url, &options), &proxies).await;
     let client = reqwest::Client::new();
     let sign_in = |from: &str, password: &str| {
         client

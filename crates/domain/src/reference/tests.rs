@@ -18,6 +18,13 @@ fn refused(name: &'static str, text: &'static str, what: &str) -> ReferenceError
     err
 }
 
+/// [`refused`], naming line `line` of `name`.
+fn refused_at(name: &'static str, text: &'static str, line: usize, what: &str) -> ReferenceError {
+    let err = refused(name, text, what);
+    assert_eq!((err.file.as_str(), err.line), (name, line), "{err}");
+    err
+}
+
 #[test]
 fn the_shipped_reference_data_loads() {
     let data = ReferenceData::load(&shipped()).unwrap();
@@ -67,18 +74,12 @@ fn a_force_extends_the_lists_without_a_code_change() {
 
 #[test]
 fn a_duplicate_code_names_both_places() {
-    let err = with_extra(
+    let again = "# ours\ncode|name|category\nMISSING_PERSON|Missing|PUBLIC_SAFETY\n";
+    let err = refused_at(
         "force/incident-types.psv",
-        "# ours\ncode|name|category\nMISSING_PERSON|Missing|PUBLIC_SAFETY\n",
-    )
-    .unwrap_err();
-    assert_eq!(
-        (err.file.as_str(), err.line),
-        ("force/incident-types.psv", 3)
-    );
-    assert!(
-        err.message.contains("duplicate code MISSING_PERSON"),
-        "{err}"
+        again,
+        3,
+        "duplicate code MISSING_PERSON",
     );
     assert!(
         err.message.contains("reference/incident-types.psv:"),
@@ -88,20 +89,9 @@ fn a_duplicate_code_names_both_places() {
 
 #[test]
 fn a_missing_category_is_named() {
-    let err = with_extra(
-        "force/incident-types.psv",
-        "code|name|category\nX_TYPE|Something|NOT_A_CATEGORY\n",
-    )
-    .unwrap_err();
-    assert_eq!(
-        (err.file.as_str(), err.line),
-        ("force/incident-types.psv", 2)
-    );
-    assert!(
-        err.message
-            .contains("category NOT_A_CATEGORY is not defined"),
-        "{err}"
-    );
+    let nowhere = "code|name|category\nX_TYPE|Something|NOT_A_CATEGORY\n";
+    let undefined = "category NOT_A_CATEGORY is not defined";
+    refused_at("force/incident-types.psv", nowhere, 2, undefined);
     refused(
         "force/closing-codes.psv",
         "code|name|category|needs\nZZ|Z|NOWHERE|\n",
@@ -209,16 +199,13 @@ fn question_sets_signposting_and_settings_are_checked_and_named() {
             .any(|r| r.incident_type.as_str() == "LOST_FOUND_PROPERTY")
     );
 
-    let err = with_extra(
+    let banana = "incident_type|fact|question\nCRIME_THEFT|BANANA|Is it a banana?\n";
+    refused_at(
         "force/question-sets.psv",
-        "incident_type|fact|question\nCRIME_THEFT|BANANA|Is it a banana?\n",
-    )
-    .unwrap_err();
-    assert_eq!(
-        (err.file.as_str(), err.line),
-        ("force/question-sets.psv", 2)
+        banana,
+        2,
+        "fact BANANA is not defined",
     );
-    assert!(err.message.contains("fact BANANA is not defined"), "{err}");
     refused(
         "force/signposting.psv",
         "incident_type|agency|unless|reason\nALARM|DOG_WARDEN|THREAT_TO_LIFE,sometimes|r\n",

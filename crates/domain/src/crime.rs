@@ -361,12 +361,12 @@ impl Aggregate for CrimeRecord {
     type Id = Uuid;
     type Event = CrimeEvent;
 
-    fn stream(id: &Uuid) -> StreamId {
-        StreamId::new(StreamKind::Crime, id)
-    }
-
     fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
         CrimeRecord::apply(state, e.stamped).map_err(|problem| e.misfit(problem.to_string()))
+    }
+
+    fn stream(id: &Uuid) -> StreamId {
+        StreamId::new(StreamKind::Crime, id)
     }
 }
 

@@ -195,12 +195,12 @@ impl Aggregate for Slot {
     type Id = SlotKey;
     type Event = DiaryEvent;
 
-    fn stream(key: &SlotKey) -> StreamId {
-        StreamId::new(StreamKind::Diary, key)
-    }
-
     fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
         Slot::step(state, e.event()).ok_or_else(|| e.misfit("the slot was never opened"))
+    }
+
+    fn stream(key: &SlotKey) -> StreamId {
+        StreamId::new(StreamKind::Diary, key)
     }
 }
 

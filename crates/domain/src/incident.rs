@@ -1334,12 +1334,12 @@ impl Aggregate for Incident {
     type Id = IncidentId;
     type Event = IncidentEvent;
 
-    fn stream(id: &IncidentId) -> StreamId {
-        StreamId::new(StreamKind::Incident, id)
-    }
-
     fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
         Incident::apply(state, e.stamped, e.index)
+    }
+
+    fn stream(id: &IncidentId) -> StreamId {
+        StreamId::new(StreamKind::Incident, id)
     }
 }
 

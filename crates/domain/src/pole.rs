@@ -678,6 +678,13 @@ impl Aggregate for PoleRecord {
     type Id = RecordRef;
     type Event = PoleEvent;
 
+    /// Every event of a POLE record's stream fits: the first creates it.
+    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
+        let mut record = state.unwrap_or_else(|| PoleRecord::new(*e.id));
+        record.apply(e.event(), e.stamped.at, e.stamped.by.as_str());
+        Ok(record)
+    }
+
     fn stream(id: &RecordRef) -> StreamId {
         let kind = match id.kind {
             Kind::Person => StreamKind::Person,
@@ -687,13 +694,6 @@ impl Aggregate for PoleRecord {
             Kind::Incident => StreamKind::Incident,
         };
         StreamId::new(kind, id.id)
-    }
-
-    /// Every event of a POLE record's stream fits: the first creates it.
-    fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
-        let mut record = state.unwrap_or_else(|| PoleRecord::new(*e.id));
-        record.apply(e.event(), e.stamped.at, e.stamped.by.as_str());
-        Ok(record)
     }
 }
 

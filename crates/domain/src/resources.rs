@@ -425,14 +425,14 @@ impl Aggregate for Unit {
     type Id = UnitId;
     type Event = UnitEvent;
 
-    fn stream(id: &UnitId) -> StreamId {
-        StreamId::new(StreamKind::Unit, id)
-    }
-
     fn apply(state: Option<Self>, e: Folding<'_, Self>) -> Result<Self, FoldError> {
         let Stamped { at, by, event } = e.stamped;
         Unit::apply(state, *e.id, event, *at, by.as_str())
             .ok_or_else(|| e.misfit("the unit is not registered"))
+    }
+
+    fn stream(id: &UnitId) -> StreamId {
+        StreamId::new(StreamKind::Unit, id)
     }
 }
 

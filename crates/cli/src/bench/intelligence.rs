@@ -21,18 +21,6 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn folder_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
 /// Swap two neighbouring letters of the surname, as a hurried handler types.
 fn typo(name: &str, rng: &mut StdRng) -> String {
     let mut chars: Vec<char> = name.chars().collect();
@@ -101,7 +89,7 @@ pub async fn run(
         "index built by reindex: {count} records in {:.1} s ({:.0} records/s); {:.0} MiB on disk",
         build.as_secs_f64(),
         count as f64 / build.as_secs_f64(),
-        folder_size(&index_dir) as f64 / 1_048_576.0
+        controlroom_app::gazetteer::folder_bytes(&index_dir) as f64 / 1_048_576.0
     );
     let index = index.clone();
     tokio::task::spawn_blocking(move || time_checks(&index, checks, now)).await?

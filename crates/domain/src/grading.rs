@@ -396,6 +396,17 @@ mod tests {
         }
     }
 
+    /// The recommendation from a THRIVE assessment alone, under the test policy.
+    fn on_thrive(t: &ThriveAssessment) -> Recommendation {
+        recommend(
+            &GradingFacts {
+                thrive: Some(t),
+                ..Default::default()
+            },
+            &policy(),
+        )
+    }
+
     fn policy() -> GradingPolicy {
         GradingPolicy {
             rules: vec![
@@ -426,13 +437,7 @@ mod tests {
     #[test]
     fn high_threat_with_high_harm_is_an_emergency() {
         let t = thrive(High, High, Low, Low, Low);
-        let r = recommend(
-            &GradingFacts {
-                thrive: Some(&t),
-                ..Default::default()
-            },
-            &policy(),
-        );
+        let r = on_thrive(&t);
         assert_eq!(r.grade, Some(Grade::Emergency));
         assert!(
             r.explain()
@@ -448,30 +453,14 @@ mod tests {
             thrive(Low, Low, High, Low, Low),
             thrive(Low, Low, Low, Low, High),
         ] {
-            assert_eq!(
-                recommend(
-                    &GradingFacts {
-                        thrive: Some(&t),
-                        ..Default::default()
-                    },
-                    &policy()
-                )
-                .grade,
-                Some(Grade::Priority)
-            );
+            assert_eq!(on_thrive(&t).grade, Some(Grade::Priority));
         }
     }
 
     #[test]
     fn medium_risk_to_a_vulnerable_person_is_priority() {
         let t = thrive(Medium, Low, Low, Low, Medium);
-        let r = recommend(
-            &GradingFacts {
-                thrive: Some(&t),
-                ..Default::default()
-            },
-            &policy(),
-        );
+        let r = on_thrive(&t);
         assert_eq!(r.grade, Some(Grade::Priority));
         assert!(r.reasons[0].contains("vulnerable"));
     }
@@ -479,27 +468,10 @@ mod tests {
     #[test]
     fn investigation_without_urgency_is_scheduled_and_all_low_needs_no_deployment() {
         let t = thrive(Low, Low, Low, Medium, Low);
-        assert_eq!(
-            recommend(
-                &GradingFacts {
-                    thrive: Some(&t),
-                    ..Default::default()
-                },
-                &policy()
-            )
-            .grade,
-            Some(Grade::Scheduled)
-        );
+        assert_eq!(on_thrive(&t).grade, Some(Grade::Scheduled));
         let t = thrive(Low, Low, Low, Low, Low);
         assert_eq!(
-            recommend(
-                &GradingFacts {
-                    thrive: Some(&t),
-                    ..Default::default()
-                },
-                &policy()
-            )
-            .grade,
+            on_thrive(&t).grade,
             Some(Grade::ResolutionWithoutDeployment)
         );
     }

@@ -162,6 +162,27 @@ async fn append(
     Ok(())
 }
 
+/// The unit after `events`, written by a change that has just committed: put in this
+/// server's registry and sent to the live consoles.
+fn publish(
+    app: &App,
+    state: Option<Unit>,
+    id: UnitId,
+    events: &[&UnitEvent],
+    actor: &Actor,
+    at: Timestamp,
+) -> Result<Unit, AppError> {
+    let mut state = state;
+    for event in events {
+        state = Unit::apply(state, id, event, at, actor.username.as_str());
+    }
+    let unit =
+        state.ok_or_else(|| AppError::Corrupt(format!("unit {id} cannot take the change")))?;
+    app.units.put(unit.clone());
+    app.live.publish_unit(unit.clone());
+    Ok(unit)
+}
+
 fn fold(
     id: UnitId,
     records: &[controlroom_domain::audit::AuditRecord],
@@ -267,11 +288,7 @@ pub async fn register(
     let mut tx = app.store.begin().await?;
     append(tx.as_mut(), id, &event, actor, at).await?;
     tx.commit().await?;
-    let unit = Unit::apply(None, id, &event, at, actor.username.as_str())
-        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
-    app.units.put(unit.clone());
-    app.live.publish_unit(unit.clone());
-    Ok(unit)
+    publish(app, None, id, &[&event], actor, at)
 }
 
 /// A position from the automatic vehicle location feed.
@@ -293,11 +310,7 @@ pub async fn report_position(
     let unit = load_unit(tx.as_mut(), id).await?;
     append(tx.as_mut(), id, &event, actor, at).await?;
     tx.commit().await?;
-    let unit = Unit::apply(Some(unit), id, &event, at, actor.username.as_str())
-        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
-    app.units.put(unit.clone());
-    app.live.publish_unit(unit.clone());
-    Ok(unit)
+    publish(app, Some(unit), id, &[&event], actor, at)
 }
 
 fn incident_point(incident: &Incident) -> Option<(f64, f64)> {
@@ -448,10 +461,8 @@ pub async fn assign(
     let reference = state.reference.to_string();
     let updated = log_and_commit(app, tx, actor, Some(state), commands).await?;
     app.units.note_reference(incident, reference);
-    if let Some(u) = Unit::apply(Some(current), unit, &event, at, actor.username.as_str()) {
-        app.units.put(u.clone());
-        app.live.publish_unit(u);
-    }
+    // Committed already: the answer is the incident; the registry and the board follow.
+    publish(app, Some(current), unit, &[&event], actor, at)?;
     Ok(updated)
 }
 
@@ -540,11 +551,7 @@ pub async fn set_status(
     }
     let incident = incident.filter(|s| s.status != Status::Closed);
     log_and_commit(app, tx, actor, incident, commands).await?;
-    let unit = Unit::apply(Some(current), unit, &event, at, actor.username.as_str())
-        .ok_or_else(|| AppError::Corrupt("unit".into()))?;
-    app.units.put(unit.clone());
-    app.live.publish_unit(unit.clone());
-    Ok(unit)
+    publish(app, Some(current), unit, &[&event], actor, at)
 }
 
 /// Move a unit from the incident it is committed to onto another, more urgent one: released
@@ -632,16 +639,7 @@ pub async fn reassign(
     {
         crate::incidents::after_commit(app, state, *seq);
     }
-    let unit = Unit::apply(
-        Unit::apply(Some(current), unit, &released, at, actor.username.as_str()),
-        unit,
-        &assigned,
-        at,
-        actor.username.as_str(),
-    )
-    .ok_or_else(|| AppError::Corrupt("unit".into()))?;
-    app.units.put(unit.clone());
-    app.live.publish_unit(unit);
+    publish(app, Some(current), unit, &[&released, &assigned], actor, at)?;
     Ok(Some(target))
 }
 

@@ -243,14 +243,25 @@ async fn decide_change(
     Ok(record)
 }
 
-/// Write a new record of `kind`, `event` its first.
+/// Write a new record, `event` its first; the event says which kind of record it is.
 async fn create(
     app: &App,
     actor: &Actor,
-    kind: Kind,
     event: PoleEvent,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
+    let kind = match &event {
+        PoleEvent::PersonRecorded { .. } => Kind::Person,
+        PoleEvent::VehicleRecorded { .. } => Kind::Vehicle,
+        PoleEvent::LocationRecorded { .. } => Kind::Location,
+        PoleEvent::PropertyRecorded { .. } => Kind::Property,
+        other => {
+            let kind = controlroom_domain::aggregate::Event::kind(other);
+            return Err(AppError::Corrupt(format!(
+                "a record cannot begin with {kind}"
+            )));
+        }
+    };
     let reference = RecordRef {
         kind,
         id: Uuid::now_v7(),
@@ -304,14 +315,8 @@ pub async fn record_person(
 ) -> Result<PoleRecord, AppError> {
     let actor = &recorder(actor)?;
     let details = draft.parse(today(app))?;
-    create(
-        app,
-        actor,
-        Kind::Person,
-        PoleEvent::PersonRecorded { details },
-        idempotency,
-    )
-    .await
+    let first = PoleEvent::PersonRecorded { details };
+    create(app, actor, first, idempotency).await
 }
 
 pub async fn update_person(
@@ -349,14 +354,8 @@ pub async fn record_vehicle(
         model: optional_text("model", model, limits::DETAIL)?,
         colour: optional_text("colour", colour, limits::SHORT_DETAIL)?,
     };
-    create(
-        app,
-        actor,
-        Kind::Vehicle,
-        PoleEvent::VehicleRecorded { details },
-        idempotency,
-    )
-    .await
+    let first = PoleEvent::VehicleRecorded { details };
+    create(app, actor, first, idempotency).await
 }
 
 /// Record property: a description, and a serial number or IMEI if it has one.
@@ -374,14 +373,8 @@ pub async fn record_property(
             .map(|s| controlroom_domain::pole::normalise_serial("serial", &s))
             .transpose()?,
     };
-    create(
-        app,
-        actor,
-        Kind::Property,
-        PoleEvent::PropertyRecorded { details },
-        idempotency,
-    )
-    .await
+    let first = PoleEvent::PropertyRecorded { details };
+    create(app, actor, first, idempotency).await
 }
 
 pub struct LocationInput<'a> {
@@ -430,14 +423,8 @@ pub async fn record_location(
         lon: coordinates.map(|c| c.lon),
         beat: optional_text("beat", input.beat, limits::SHORT_DETAIL)?,
     };
-    create(
-        app,
-        actor,
-        Kind::Location,
-        PoleEvent::LocationRecorded { details },
-        idempotency,
-    )
-    .await
+    let first = PoleEvent::LocationRecorded { details };
+    create(app, actor, first, idempotency).await
 }
 
 /// A warning marker as typed: its kind, why, where the information came from, and when it

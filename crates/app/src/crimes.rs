@@ -166,17 +166,6 @@ struct RememberedCrime {
     crime_id: Uuid,
 }
 
-/// Keep the answer for a retry of this request (when it has an `Idempotency-Key`).
-async fn remember_crime(
-    tx: &mut dyn WriteTx,
-    actor: &Actor,
-    idempotency: Option<&Idempotency>,
-    crime_id: Uuid,
-    at: Timestamp,
-) -> Result<(), AppError> {
-    remember(tx, actor, idempotency, &RememberedCrime { crime_id }, at).await
-}
-
 /// The crime a retried request recorded the first time, if this is a retry.
 async fn earlier_crime(
     tx: &mut dyn WriteTx,
@@ -379,7 +368,8 @@ pub async fn record_from_incident(
     )?;
     let (incident, _, _, seq) =
         append_events(tx.as_mut(), app, actor, now, Some(incident), link).await?;
-    remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
+    let first = RememberedCrime { crime_id: id };
+    remember(tx.as_mut(), actor, idempotency, &first, now).await?;
     tx.commit().await?;
     after_commit(app, &incident, seq);
     index_crime(app, id, &record);
@@ -435,7 +425,8 @@ pub async fn record_direct(
         },
     )
     .await?;
-    remember_crime(tx.as_mut(), actor, idempotency, id, now).await?;
+    let first = RememberedCrime { crime_id: id };
+    remember(tx.as_mut(), actor, idempotency, &first, now).await?;
     tx.commit().await?;
     index_crime(app, id, &record);
     Ok(Crime {

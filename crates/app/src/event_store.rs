@@ -125,8 +125,18 @@ pub fn after<A: Aggregate>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A new SQLite store in a file of `dir`, for a test that runs the use cases on a real store.
+    pub(crate) async fn sqlite_store(dir: &tempfile::TempDir) -> std::sync::Arc<dyn Store> {
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        std::sync::Arc::new(
+            controlroom_store_sqlite::SqliteStore::connect(&url)
+                .await
+                .unwrap(),
+        )
+    }
     use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
     use controlroom_domain::roles::Role;
 

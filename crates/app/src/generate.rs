@@ -324,12 +324,7 @@ mod tests {
     async fn a_bulk_population_is_reindexed_like_real_work() {
         use std::sync::Arc;
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
-        let store: Arc<dyn controlroom_store::Store> = Arc::new(
-            controlroom_store_sqlite::SqliteStore::connect(&url)
-                .await
-                .unwrap(),
-        );
+        let store = crate::event_store::tests::sqlite_store(&dir).await;
         let index = Arc::new(controlroom_search::SearchIndex::open(None).unwrap());
         let app = crate::App::new(
             store.clone(),

@@ -129,6 +129,7 @@ pub fn report(app: &App, actor: &crate::Actor, incident: Incident) -> IncidentRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event_store::tests::sqlite_store;
     use controlroom_domain::clock::ManualClock;
     use controlroom_domain::contact::{ContactDraft, ContactId};
     use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
@@ -142,14 +143,8 @@ mod tests {
     async fn a_report_is_read_at_one_instant_with_every_question_listed() {
         let now: Timestamp = "2026-11-23T03:00:00Z".parse().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("report.db").display());
-        let store: Arc<dyn controlroom_store::Store> = Arc::new(
-            controlroom_store_sqlite::SqliteStore::connect(&url)
-                .await
-                .unwrap(),
-        );
         let app = App::new(
-            store,
+            sqlite_store(&dir).await,
             Arc::new(ManualClock::new(now)),
             crate::Settings::default(),
         );

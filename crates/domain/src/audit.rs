@@ -537,7 +537,15 @@ mod tests {
         records: &[StoredRecord],
         head: Option<(i64, String)>,
     ) -> Result<VerifiedChain, ChainBreak> {
-        let mut verifier = ChainVerifier::default();
+        verify_with(ChainVerifier::default(), records, head)
+    }
+
+    /// `verifier` checks every record, then the head: what it verified, or the first break.
+    fn verify_with(
+        mut verifier: ChainVerifier,
+        records: &[StoredRecord],
+        head: Option<(i64, String)>,
+    ) -> Result<VerifiedChain, ChainBreak> {
         for record in records {
             verifier.check(record)?;
         }
@@ -730,12 +738,8 @@ mod tests {
         }
 
         fn verify(records: &[StoredRecord], checkpoints: &[Checkpoint]) -> Result<u64, ChainBreak> {
-            let mut v = ChainVerifier::with_checkpoints(checkpoints);
-            for r in records {
-                v.check(r)?;
-            }
-            let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
-            v.finish(head).map(|c| c.records)
+            let v = ChainVerifier::with_checkpoints(checkpoints);
+            verify_with(v, records, head(records)).map(|c| c.records)
         }
 
         #[test]
@@ -796,12 +800,8 @@ mod tests {
         }
 
         fn verify(records: &[StoredRecord], key: &SealKey) -> Result<u64, ChainBreak> {
-            let mut v = ChainVerifier::with_key(&[], key.clone())?;
-            for r in records {
-                v.check(r)?;
-            }
-            let head = records.last().map(|r| (r.record.seq, r.hash.clone()));
-            v.finish(head).map(|c| c.records)
+            let v = ChainVerifier::with_key(&[], key.clone())?;
+            verify_with(v, records, head(records)).map(|c| c.records)
         }
 
         #[test]

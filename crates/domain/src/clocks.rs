@@ -82,58 +82,18 @@ pub fn clocks(incident: &Incident) -> ServiceClocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contact::{ContactDraft, ContactId};
-    use crate::incident::{IncidentCommand, IncidentId, IncidentRef, Stamped, decide};
-    use crate::user::Username;
-    use uuid::Uuid;
-
-    fn at(minute: i64) -> Timestamp {
-        Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
-    }
+    use crate::incident::IncidentCommand;
+    use crate::incident::tests::{at, contact, open_with, run_at};
 
     fn run(steps: Vec<(i64, IncidentCommand)>) -> Incident {
-        let by = Username::parse("handler").unwrap();
-        let mut state = None;
-        for (minute, command) in steps {
-            for event in decide(state.as_ref(), command).unwrap() {
-                state = Some(
-                    Incident::apply(
-                        state,
-                        &Stamped {
-                            at: at(minute),
-                            by: by.clone(),
-                            event,
-                        },
-                        0,
-                    )
-                    .unwrap(),
-                );
-            }
-        }
-        state.unwrap()
+        run_at(steps).unwrap()
     }
 
+    /// Open incident 1 from a 999 call that rang 12 seconds before it was answered at minute 0.
     fn open() -> IncidentCommand {
-        let contact = ContactDraft {
-            channel: "999".into(),
-            received_at: Some(at(0) - SignedDuration::from_secs(12)),
-            caller_name: "A".into(),
-            location_text: "B".into(),
-            summary: "C".into(),
-            ..ContactDraft::default()
-        }
-        .into_contact(
-            ContactId(Uuid::nil()),
-            Username::parse("handler").unwrap(),
-            at(0),
-        )
-        .unwrap();
-        IncidentCommand::Open {
-            id: IncidentId(Uuid::nil()),
-            reference: IncidentRef::parse("20261123-0001").unwrap(),
-            incident_type: None,
-            contact,
-        }
+        let mut contact = contact(1);
+        contact.received_at = at(0) - SignedDuration::from_secs(12);
+        open_with(contact, None)
     }
 
     fn grade(target: Option<u32>) -> IncidentCommand {

@@ -217,12 +217,10 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::assessment::{Subject, VulnerabilityFlag};
-    use crate::contact::{ContactDraft, ContactId};
-    use crate::incident::{IncidentCommand, IncidentId, IncidentRef, RwdOutcome, Stamped, decide};
+    use crate::incident::tests::{open_as, run};
+    use crate::incident::{IncidentCommand, RwdOutcome, decide};
     use crate::reference::shipped_files;
     use crate::reference::tests::shipped;
-    use crate::user::Username;
-    use jiff::Timestamp;
     use uuid::Uuid;
 
     fn reference() -> ReferenceData {
@@ -252,44 +250,11 @@ mod tests {
         extra: Vec<IncidentCommand>,
         after: Vec<IncidentCommand>,
     ) -> Incident {
-        let by = Username::parse("handler").unwrap();
-        let at = Timestamp::from_second(1_795_400_000).unwrap();
-        let contact = ContactDraft {
-            channel: "101".into(),
-            caller_name: "A".into(),
-            location_text: "B".into(),
-            summary: "C".into(),
-            ..Default::default()
-        }
-        .into_contact(ContactId(Uuid::nil()), by.clone(), at)
-        .unwrap();
-        let mut commands = vec![IncidentCommand::Open {
-            id: IncidentId(Uuid::nil()),
-            reference: IncidentRef::parse("20261123-0001").unwrap(),
-            incident_type: Some(code(incident_type)),
-            contact,
-        }];
+        let mut commands = vec![open_as(Some(incident_type))];
         commands.extend(extra);
         commands.push(IncidentCommand::grade(grade, "r").unwrap());
         commands.extend(after);
-        let mut state = None;
-        for command in commands {
-            for event in decide(state.as_ref(), command).unwrap() {
-                state = Some(
-                    Incident::apply(
-                        state,
-                        &Stamped {
-                            at,
-                            by: by.clone(),
-                            event,
-                        },
-                        0,
-                    )
-                    .unwrap(),
-                );
-            }
-        }
-        state.unwrap()
+        run(commands).unwrap()
     }
 
     fn rules(
@@ -313,6 +278,11 @@ mod tests {
         .collect()
     }
 
+    /// The rules broken by closing `incident` under `closing_code`, no qualifiers, no details.
+    fn broken(incident: &Incident, closing_code: &str) -> Vec<&'static str> {
+        rules(incident, closing_code, &[], ClosureDetails::default())
+    }
+
     // Graded response: an emergency or priority grade promised a unit. Closing one no unit
     // attended needs a supervisor's approval with the reason (force policy).
     #[test]
@@ -320,7 +290,7 @@ mod tests {
         for grade in ["emergency", "priority"] {
             let unattended = incident_then("CONCERN_FOR_SAFETY", grade, vec![], vec![]);
             assert_eq!(
-                rules(&unattended, "PSW_RESOLVED", &[], ClosureDetails::default()),
+                broken(&unattended, "PSW_RESOLVED"),
                 ["GRADED-RESPONSE-UNATTENDED"]
             );
             let dispatched_only = incident_then(
@@ -330,12 +300,7 @@ mod tests {
                 vec![IncidentCommand::RecordDispatch { note: None }],
             );
             assert_eq!(
-                rules(
-                    &dispatched_only,
-                    "PSW_RESOLVED",
-                    &[],
-                    ClosureDetails::default()
-                ),
+                broken(&dispatched_only, "PSW_RESOLVED"),
                 ["GRADED-RESPONSE-UNATTENDED"],
                 "sent but never arrived is not attended"
             );
@@ -350,10 +315,10 @@ mod tests {
                     .unwrap(),
                 ],
             );
-            assert!(rules(&approved, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+            assert!(broken(&approved, "PSW_RESOLVED").is_empty());
         }
         let scheduled = incident_then("CONCERN_FOR_SAFETY", "scheduled", vec![], vec![]);
-        assert!(rules(&scheduled, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+        assert!(broken(&scheduled, "PSW_RESOLVED").is_empty());
         let attended = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
         let err = decide(
             Some(&attended),
@@ -397,25 +362,19 @@ mod tests {
     #[test]
     fn unknown_closing_codes_and_qualifiers_are_refused() {
         let i = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
-        assert_eq!(
-            rules(&i, "ALL_GOOD", &[], ClosureDetails::default()),
-            ["NSIR-CODE"]
-        );
+        assert_eq!(broken(&i, "ALL_GOOD"), ["NSIR-CODE"]);
         assert_eq!(
             rules(&i, "PSW_RESOLVED", &["BANANA"], ClosureDetails::default()),
             ["NSIR-QUALIFIER"]
         );
-        assert!(rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()).is_empty());
+        assert!(broken(&i, "PSW_RESOLVED").is_empty());
     }
 
     // NSIR 2011: an incident closes under the category of its final incident type.
     #[test]
     fn the_closing_code_must_match_the_final_category() {
         let i = incident("CONCERN_FOR_SAFETY", "priority", vec![]);
-        assert_eq!(
-            rules(&i, "TRANSPORT_RESOLVED", &[], ClosureDetails::default()),
-            ["NSIR-CATEGORY"]
-        );
+        assert_eq!(broken(&i, "TRANSPORT_RESOLVED"), ["NSIR-CATEGORY"]);
         let changed = ClosureDetails {
             final_incident_type: Some(code("RTC_DAMAGE_ONLY")),
             ..Default::default()
@@ -435,10 +394,7 @@ mod tests {
     #[test]
     fn a_crime_closing_code_needs_a_crime_record_or_a_rationale() {
         let i = incident("CRIME_THEFT", "scheduled", vec![]);
-        assert_eq!(
-            rules(&i, "CRIME_RECORDED", &[], ClosureDetails::default()),
-            ["NCRS-DECISION"]
-        );
+        assert_eq!(broken(&i, "CRIME_RECORDED"), ["NCRS-DECISION"]);
         let recorded = ClosureDetails {
             crime_reference: Some("CR-2026-000001".into()),
             ..Default::default()
@@ -473,54 +429,40 @@ mod tests {
     // NSIR 2011: the domestic abuse and hate qualifiers apply wherever those were identified.
     #[test]
     fn domestic_abuse_and_hate_must_be_qualified() {
-        let flagged = |flag| IncidentCommand::RecordVulnerability {
-            subject: Subject::Victim,
-            flags: vec![flag],
-            note: None,
-        };
-        let i = incident(
-            "DOMESTIC_INCIDENT",
-            "priority",
-            vec![flagged(VulnerabilityFlag::DomesticAbuse)],
-        );
-        assert_eq!(
-            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
-            ["NSIR-DOMESTIC-ABUSE"]
-        );
-        assert!(
-            rules(
-                &i,
+        let cases = [
+            (
+                "DOMESTIC_INCIDENT",
+                VulnerabilityFlag::DomesticAbuse,
                 "PSW_RESOLVED",
-                &["DOMESTIC_ABUSE"],
-                ClosureDetails::default()
-            )
-            .is_empty()
-        );
-        let i = incident(
-            "ASB_PERSONAL",
-            "priority",
-            vec![flagged(VulnerabilityFlag::HateCrime)],
-        );
-        assert_eq!(
-            rules(&i, "ASB_PERSONAL_RESOLVED", &[], ClosureDetails::default()),
-            ["NSIR-HATE"]
-        );
-        assert!(
-            rules(
-                &i,
+                "NSIR-DOMESTIC-ABUSE",
+                "DOMESTIC_ABUSE",
+            ),
+            (
+                "ASB_PERSONAL",
+                VulnerabilityFlag::HateCrime,
                 "ASB_PERSONAL_RESOLVED",
-                &["HATE_RACE"],
-                ClosureDetails::default()
-            )
-            .is_empty()
-        );
+                "NSIR-HATE",
+                "HATE_RACE",
+            ),
+        ];
+        for (incident_type, flag, closing_code, rule, qualifier) in cases {
+            let flagged = IncidentCommand::RecordVulnerability {
+                subject: Subject::Victim,
+                flags: vec![flag],
+                note: None,
+            };
+            let i = incident(incident_type, "priority", vec![flagged]);
+            assert_eq!(broken(&i, closing_code), [rule]);
+            let qualified = rules(&i, closing_code, &[qualifier], ClosureDetails::default());
+            assert!(qualified.is_empty(), "{incident_type} with {qualifier}");
+        }
     }
 
     #[test]
     fn a_code_that_needs_a_qualifier_gets_one() {
         let i = incident("DOMESTIC_INCIDENT", "scheduled", vec![]);
         assert_eq!(
-            rules(&i, "PSW_DOMESTIC_NO_CRIME", &[], ClosureDetails::default()),
+            broken(&i, "PSW_DOMESTIC_NO_CRIME"),
             ["NSIR-QUALIFIER-NEEDED"]
         );
     }
@@ -529,10 +471,7 @@ mod tests {
     #[test]
     fn signposting_and_resolution_without_deployment_are_recorded() {
         let i = incident("ANIMALS", "signposted", vec![]);
-        assert_eq!(
-            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
-            ["SIGNPOST-RECORDED"]
-        );
+        assert_eq!(broken(&i, "PSW_RESOLVED"), ["SIGNPOST-RECORDED"]);
         let signposted = incident(
             "ANIMALS",
             "signposted",
@@ -541,16 +480,13 @@ mod tests {
                 advice: "council dog warden number".into(),
             }],
         );
-        assert!(rules(&signposted, "PSW_REFERRED", &[], ClosureDetails::default()).is_empty());
+        assert!(broken(&signposted, "PSW_REFERRED").is_empty());
         let i = incident(
             "LOST_FOUND_PROPERTY",
             "resolution_without_deployment",
             vec![],
         );
-        assert_eq!(
-            rules(&i, "PSW_RESOLVED", &[], ClosureDetails::default()),
-            ["RWD-OUTCOME"]
-        );
+        assert_eq!(broken(&i, "PSW_RESOLVED"), ["RWD-OUTCOME"]);
         let resolved = ClosureDetails {
             outcome: Some(RwdOutcome::OnlineReport),
             ..Default::default()

@@ -511,36 +511,25 @@ mod tests {
     fn recording_is_checked_before_anything_is_kept() {
         let reference = ReferenceData::load(&shipped()).unwrap();
         let by = user("recorder1");
+        let refused = |recording, role| {
+            decide(
+                None,
+                CrimeCommand::Record(recording),
+                (&by, role),
+                at(4),
+                &reference,
+            )
+            .unwrap_err()
+        };
         let mut late_offence = recording();
         late_offence.offence_from = at(3);
-        let err = decide(
-            None,
-            CrimeCommand::Record(late_offence),
-            (&by, Role::CrimeRecorder),
-            at(4),
-            &reference,
-        )
-        .unwrap_err();
+        let err = refused(late_offence, Role::CrimeRecorder);
         assert!(err.to_string().contains("after it was reported"), "{err}");
         let mut vehicle_victim = recording();
         vehicle_victim.parties[0].record.kind = Kind::Vehicle;
-        let err = decide(
-            None,
-            CrimeCommand::Record(vehicle_victim),
-            (&by, Role::CrimeRecorder),
-            at(4),
-            &reference,
-        )
-        .unwrap_err();
+        let err = refused(vehicle_victim, Role::CrimeRecorder);
         assert!(err.to_string().contains("must be a person"), "{err}");
-        let err = decide(
-            None,
-            CrimeCommand::Record(recording()),
-            (&by, Role::ContactHandler),
-            at(4),
-            &reference,
-        )
-        .unwrap_err();
+        let err = refused(recording(), Role::ContactHandler);
         assert_eq!(err, CrimeError::NotPermitted);
     }
 

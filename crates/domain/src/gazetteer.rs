@@ -377,15 +377,18 @@ mod tests {
 
     #[test]
     fn single_lines_read_as_a_person_writes_them() {
-        let line = single_line(&AddressParts {
+        let flat = AddressParts {
             sub_building: Some("FLAT 2"),
             number: Some("10"),
             street: Some("HAREHILLS LANE"),
             town: Some("LEEDS"),
             postcode: Some("LS8 3AA"),
             ..AddressParts::default()
-        });
-        assert_eq!(line, "Flat 2, 10 Harehills Lane, Leeds LS8 3AA");
+        };
+        assert_eq!(
+            single_line(&flat),
+            "Flat 2, 10 Harehills Lane, Leeds LS8 3AA"
+        );
         let line = single_line(&AddressParts {
             organisation: Some("The Fforde Grene"),
             building: Some("THE FFORDE GRENE"),

@@ -398,13 +398,16 @@ mod tests {
 
     /// The recommendation from a THRIVE assessment alone, under the test policy.
     fn on_thrive(t: &ThriveAssessment) -> Recommendation {
-        recommend(
-            &GradingFacts {
-                thrive: Some(t),
-                ..Default::default()
-            },
-            &policy(),
-        )
+        on_thrive_and(t, GradingFacts::default())
+    }
+
+    /// The recommendation from a THRIVE assessment and the other `facts`, under the test policy.
+    fn on_thrive_and<'a>(t: &'a ThriveAssessment, facts: GradingFacts<'a>) -> Recommendation {
+        let facts = GradingFacts {
+            thrive: Some(t),
+            ..facts
+        };
+        recommend(&facts, &policy())
     }
 
     fn policy() -> GradingPolicy {
@@ -479,22 +482,20 @@ mod tests {
     #[test]
     fn policy_rules_force_a_minimum_and_are_explained() {
         let t = thrive(Low, Low, Low, Low, Low);
-        let facts = GradingFacts {
-            thrive: Some(&t),
+        let armed_child = GradingFacts {
             qualifiers: vec!["FIREARMS"],
             flags: vec![VulnerabilityFlag::Child],
             ..Default::default()
         };
-        let r = recommend(&facts, &policy());
+        let r = on_thrive_and(&t, armed_child);
         assert_eq!(r.grade, Some(Grade::Emergency));
         assert_eq!(r.reasons, ["a firearm is involved"]);
-        let facts = GradingFacts {
-            thrive: Some(&t),
+        let high_dash = GradingFacts {
             dash_risk: Some(DashRisk::High),
             ..Default::default()
         };
         assert_eq!(
-            recommend(&facts, &policy()).explain(),
+            on_thrive_and(&t, high_dash).explain(),
             "emergency because: the DASH risk is high"
         );
     }
@@ -502,12 +503,11 @@ mod tests {
     #[test]
     fn reasons_that_agree_are_all_given() {
         let t = thrive(High, High, High, Low, Low);
-        let facts = GradingFacts {
-            thrive: Some(&t),
+        let armed = GradingFacts {
             qualifiers: vec!["FIREARMS"],
             ..Default::default()
         };
-        let r = recommend(&facts, &policy());
+        let r = on_thrive_and(&t, armed);
         assert_eq!(r.reasons.len(), 2, "{:?}", r.reasons);
     }
 
@@ -621,20 +621,32 @@ mod tests {
             RuleEffect::AtLeast(Grade::Emergency),
             "there is a threat to life",
         ));
-        p.signposting.push(SignpostRule {
-            incident_type: code("MENTAL_HEALTH_CONCERN"),
-            agency: code("MH_CRISIS"),
-            unless: vec![code("THREAT_TO_LIFE")],
-            unless_vulnerable: false,
-            reason: "Right Care, Right Person".into(),
-        });
-        p.signposting.push(SignpostRule {
-            incident_type: code("CRIME_FRAUD"),
-            agency: code("ACTION_FRAUD"),
-            unless: vec![code("IN_PROGRESS")],
-            unless_vulnerable: true,
-            reason: "Action Fraud".into(),
-        });
+        let signposts = [
+            // (incident type, agency, unless, unless vulnerable, reason)
+            (
+                "MENTAL_HEALTH_CONCERN",
+                "MH_CRISIS",
+                "THREAT_TO_LIFE",
+                false,
+                "Right Care, Right Person",
+            ),
+            (
+                "CRIME_FRAUD",
+                "ACTION_FRAUD",
+                "IN_PROGRESS",
+                true,
+                "Action Fraud",
+            ),
+        ];
+        for (incident_type, agency, unless, unless_vulnerable, reason) in signposts {
+            p.signposting.push(SignpostRule {
+                incident_type: code(incident_type),
+                agency: code(agency),
+                unless: vec![code(unless)],
+                unless_vulnerable,
+                reason: reason.into(),
+            });
+        }
         p
     }
 

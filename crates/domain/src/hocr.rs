@@ -435,14 +435,29 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    fn classes(c: &Counted) -> Vec<(String, Vec<String>)> {
-        let mut v: Vec<_> = c
+    /// The case in `json`, counted against the shipped reference data.
+    fn counted(json: &str) -> Counted {
+        count(&case(json), &reference()).unwrap()
+    }
+
+    /// The crimes counted, as (classification, offences) in order, are `expected`.
+    fn assert_classes(c: &Counted, expected: &[(&str, &[&str])]) {
+        let mut got: Vec<_> = c
             .crimes
             .iter()
-            .map(|c| (c.class.clone(), c.offences.clone()))
+            .map(|c| (c.class.as_str(), c.offences.clone()))
             .collect();
-        v.sort();
-        v
+        got.sort();
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(class, offences)| (*class, offences.iter().map(|o| o.to_string()).collect()))
+            .collect();
+        assert_eq!(got, expected, "{c:?}");
+    }
+
+    /// Whether one of the rules the crime was counted under passes `test`.
+    fn any_rule(crime: &Crime, test: impl Fn(&str) -> bool) -> bool {
+        crime.rules.iter().any(|r| test(r))
     }
 
     const TWO_VICTIMS: &str = r#"{"id":"d","reports":[{"id":"R1","at":"2026-03-01T23:20:00Z"}],
@@ -453,14 +468,8 @@ mod tests {
     // HOCR General Rules, Section D: one crime for each victim.
     #[test]
     fn section_d_one_crime_per_victim() {
-        let c = count(&case(TWO_VICTIMS), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [
-                ("8N".into(), vec!["F1".into()]),
-                ("8N".into(), vec!["F2".into()])
-            ]
-        );
+        let c = counted(TWO_VICTIMS);
+        assert_classes(&c, &[("8N", &["F1"]), ("8N", &["F2"])]);
         assert!(c.crimes[0].rules[0].starts_with("Section D"));
     }
 
@@ -473,21 +482,10 @@ mod tests {
             "offences":[{"id":"F1","class":"8Q","victim":"V1","offenders":["S1"],"from":"2026-03-01T00:00:00Z","to":"2026-05-09T22:00:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"105A","victim":"V1","offenders":["S1"],"at":"2026-05-09T21:00:00Z","place":"P1","report":"R1"},
                         {"id":"F3","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-05-09T22:00:00Z","place":"P1","report":"R1"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [
-                ("8N".into(), vec!["F2".into(), "F3".into()]),
-                ("8Q".into(), vec!["F1".into()])
-            ]
-        );
+        let c = counted(json);
+        assert_classes(&c, &[("8N", &["F2", "F3"]), ("8Q", &["F1"])]);
         let stalking = c.crimes.iter().find(|c| c.class == "8Q").unwrap();
-        assert!(
-            stalking
-                .rules
-                .iter()
-                .any(|r| r.contains("course of conduct"))
-        );
+        assert!(any_rule(stalking, |r| r.contains("course of conduct")));
     }
 
     // Harassment alone, or two course-of-conduct classes together: still one crime (the more
@@ -498,15 +496,10 @@ mod tests {
             "victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
             "offences":[{"id":"F1","class":"8L","victim":"V1","offenders":["S1"],"from":"2026-04-01T00:00:00Z","to":"2026-05-01T00:00:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"8U","victim":"V1","offenders":["S1"],"from":"2026-01-01T00:00:00Z","to":"2026-05-09T00:00:00Z","place":"P1","report":"R1"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
+        let c = counted(json);
         assert_eq!(c.crimes.len(), 1, "{c:?}");
         assert_eq!(c.crimes[0].offences, ["F1", "F2"]);
-        assert!(
-            !c.crimes[0]
-                .rules
-                .iter()
-                .any(|r| r.contains("course of conduct"))
-        );
+        assert!(!any_rule(&c.crimes[0], |r| r.contains("course of conduct")));
     }
 
     // Brothel keeping (24/19): one crime for each offender or group of offenders, so two
@@ -518,14 +511,8 @@ mod tests {
             "offences":[{"id":"F1","class":"24/19","victim":null,"offenders":["S1","S2"],"from":"2026-05-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"24/19","victim":null,"offenders":["S2","S1"],"from":"2026-05-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P1","report":"R1"},
                         {"id":"F3","class":"24/19","victim":null,"offenders":["S3"],"from":"2026-06-01T00:00:00Z","to":"2026-06-30T00:00:00Z","place":"P2","report":"R1"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [
-                ("24/19".into(), vec!["F1".into(), "F2".into()]),
-                ("24/19".into(), vec!["F3".into()])
-            ]
-        );
+        let c = counted(json);
+        assert_classes(&c, &[("24/19", &["F1", "F2"]), ("24/19", &["F3"])]);
         assert!(
             c.crimes
                 .iter()
@@ -540,20 +527,14 @@ mod tests {
             "victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
             "offences":[{"id":"F1","class":"105A","victim":"V1","offenders":["S1"],"at":"2026-04-02T10:00:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-04-03T17:50:00Z","place":"P1","report":"R2"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [
-                ("105A".into(), vec!["F1".into()]),
-                ("8N".into(), vec!["F2".into()])
-            ]
-        );
+        let c = counted(json);
+        assert_classes(&c, &[("105A", &["F1"]), ("8N", &["F2"])]);
         // The same two offences reported together are one finished incident: one crime, 8N.
         let together = json
             .replace(r#""report":"R2""#, r#""report":"R1""#)
             .replace("2026-04-03T17:50:00Z", "2026-04-02T10:05:00Z");
-        let c = count(&case(&together), &reference()).unwrap();
-        assert_eq!(classes(&c), [("8N".into(), vec!["F1".into(), "F2".into()])]);
+        let c = counted(&together);
+        assert_classes(&c, &[("8N", &["F1", "F2"])]);
     }
 
     // HOCR General Rules, Section F: the most serious offence in the incident is recorded.
@@ -562,17 +543,10 @@ mod tests {
         let json = r#"{"id":"f","reports":[{"id":"R1","at":"2026-05-10T22:40:00Z"}],"victims":[{"id":"V1","kind":"person"}],"offenders":[{"id":"S1"}],
             "offences":[{"id":"F1","class":"34B","victim":"V1","offenders":["S1"],"at":"2026-05-10T22:30:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"8N","victim":"V1","offenders":["S1"],"at":"2026-05-10T22:30:00Z","place":"P1","report":"R1"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [("34B".into(), vec!["F1".into(), "F2".into()])]
-        );
-        assert!(
-            c.crimes[0]
-                .rules
-                .iter()
-                .any(|r| r.starts_with("Section F: principal crime 34B"))
-        );
+        let c = counted(json);
+        assert_classes(&c, &[("34B", &["F1", "F2"])]);
+        assert!(any_rule(&c.crimes[0], |r| r
+            .starts_with("Section F: principal crime 34B")));
     }
 
     // HOCR Robbery, 34A: "If people are injured immediately before or at the time of the
@@ -584,31 +558,17 @@ mod tests {
             "offences":[{"id":"F1","class":"34A","victim":"V1","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"},
                         {"id":"F2","class":"8N","victim":"V2","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"},
                         {"id":"F3","class":"8N","victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1","report":"R1"}]}"#;
-        let c = count(&case(json), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [("34A".into(), vec!["F1".into(), "F2".into(), "F3".into()])]
-        );
-        assert!(
-            c.crimes[0]
-                .rules
-                .iter()
-                .any(|r| r.starts_with("Robbery (34A): injuries"))
-        );
+        let c = counted(json);
+        assert_classes(&c, &[("34A", &["F1", "F2", "F3"])]);
+        assert!(any_rule(&c.crimes[0], |r| r.starts_with("Robbery (34A): injuries")));
         // An injury somewhere else is not part of the robbery: it is counted on its own.
         let elsewhere = json.replacen(
             r#""victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P1""#,
             r#""victim":"V3","offenders":["S1"],"at":"2026-06-01T12:00:00Z","place":"P2""#,
             1,
         );
-        let c = count(&case(&elsewhere), &reference()).unwrap();
-        assert_eq!(
-            classes(&c),
-            [
-                ("34A".into(), vec!["F1".into(), "F2".into()]),
-                ("8N".into(), vec!["F3".into()])
-            ]
-        );
+        let c = counted(&elsewhere);
+        assert_classes(&c, &[("34A", &["F1", "F2"]), ("8N", &["F3"])]);
     }
 
     #[test]
@@ -627,43 +587,27 @@ mod tests {
     #[test]
     fn inconsistent_cases_name_the_problem() {
         let r = reference();
-        let err = count(
-            &case(&TWO_VICTIMS.replace(
+        let cases = [
+            (
                 r#""class":"8N","victim":"V2""#,
                 r#""class":"ZZ9","victim":"V2""#,
-            )),
-            &r,
-        )
-        .unwrap_err();
-        assert!(
-            err.problem
-                .contains("'ZZ9', which is not a notifiable offence code"),
-            "{err}"
-        );
-        let err = count(
-            &case(&TWO_VICTIMS.replace(r#""victim":"V2""#, r#""victim":"V9""#)),
-            &r,
-        )
-        .unwrap_err();
-        assert!(
-            err.problem
-                .contains("names victim V9, who is not in the case"),
-            "{err}"
-        );
-        let err = count(
-            &case(&TWO_VICTIMS.replace(r#""report":"R1"}]}"#, r#""report":"R7"}]}"#)),
-            &r,
-        )
-        .unwrap_err();
-        assert!(err.problem.contains("report R7"), "{err}");
-        let err = count(
-            &case(&TWO_VICTIMS.replace(
+                "'ZZ9', which is not a notifiable offence code",
+            ),
+            (
+                r#""victim":"V2""#,
+                r#""victim":"V9""#,
+                "names victim V9, who is not in the case",
+            ),
+            (r#""report":"R1"}]}"#, r#""report":"R7"}]}"#, "report R7"),
+            (
                 r#""offenders":["S1"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"}]}"#,
                 r#""offenders":["S2"],"at":"2026-03-01T23:10:00Z","place":"P1","report":"R1"}]}"#,
-            )),
-            &r,
-        )
-        .unwrap_err();
-        assert!(err.problem.contains("offender S2"), "{err}");
+                "offender S2",
+            ),
+        ];
+        for (from, to, problem) in cases {
+            let err = count(&case(&TWO_VICTIMS.replace(from, to)), &r).unwrap_err();
+            assert!(err.problem.contains(problem), "{err}");
+        }
     }
 }

@@ -1358,4 +1358,4 @@ impl Decide for Incident {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -471,6 +471,16 @@ mod tests {
 
     const SCENE: (f64, f64) = (53.7975, -1.5450);
 
+    /// The candidates ranked by straight-line distance from the scene for `need`.
+    fn near_scene(units: &[&Unit], need: &Requirement) -> Vec<Candidate> {
+        rank(units, SCENE, need, &StraightLine::default())
+    }
+
+    /// The call signs of the candidates, in their order.
+    fn call_signs(candidates: &[Candidate]) -> Vec<&str> {
+        candidates.iter().map(|c| c.call_sign.as_str()).collect()
+    }
+
     #[test]
     fn the_nearest_suitable_unit_comes_first() {
         let near = unit(1, UnitType::Response, &[], (53.7980, -1.5455));
@@ -482,28 +492,16 @@ mod tests {
             (53.8500, -1.6000),
         );
         let units = [&near, &far, &armed_far];
-        let ranked = rank(
-            &units,
-            SCENE,
-            &Requirement::default(),
-            &StraightLine::default(),
-        );
-        assert_eq!(
-            ranked
-                .iter()
-                .map(|c| c.call_sign.as_str())
-                .collect::<Vec<_>>(),
-            ["U1", "U2", "U3"],
-            "nearest first"
-        );
+        let ranked = near_scene(&units, &Requirement::default());
+        assert_eq!(call_signs(&ranked), ["U1", "U2", "U3"], "nearest first");
 
         let knife = requirement(Some("CRIME_VIOLENCE"), &["KNIFE"]);
-        let ranked = rank(&units, SCENE, &knife, &StraightLine::default());
+        let ranked = near_scene(&units, &knife);
         assert_eq!(ranked[0].call_sign, "U2", "the Taser crew, though further");
         assert!(!ranked[2].suitable || ranked[2].call_sign != "U1");
 
         let firearm = requirement(Some("FIREARMS_INCIDENT"), &[]);
-        let ranked = rank(&units, SCENE, &firearm, &StraightLine::default());
+        let ranked = near_scene(&units, &firearm);
         assert_eq!(ranked[0].call_sign, "U3", "armed response for a firearm");
         assert!(
             ranked[0]
@@ -529,12 +527,7 @@ mod tests {
         )
         .unwrap();
         let free = unit(2, UnitType::Response, &[], (53.8300, -1.5000));
-        let ranked = rank(
-            &[&busy, &free],
-            SCENE,
-            &Requirement::default(),
-            &StraightLine::default(),
-        );
+        let ranked = near_scene(&[&busy, &free], &Requirement::default());
         assert_eq!(ranked.len(), 1);
         assert_eq!(ranked[0].call_sign, "U2");
     }
@@ -547,10 +540,7 @@ mod tests {
         let knife = requirement(Some("CRIME_VIOLENCE"), &["KNIFE"]);
         let listed = unranked(&[&u3, &u1, &u2], &knife);
         assert_eq!(
-            listed
-                .iter()
-                .map(|c| c.call_sign.as_str())
-                .collect::<Vec<_>>(),
+            call_signs(&listed),
             ["U2", "U3", "U1"],
             "suitable first, then by call sign, whatever the distance"
         );

@@ -219,36 +219,33 @@ mod tests {
         Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
     }
 
-    /// Failures for this name from this address.
-    fn mine(minutes: impl IntoIterator<Item = i64>) -> Vec<RecentFailure> {
+    /// Failures at these minutes, for this name or another, from this address or another.
+    fn failures(
+        minutes: impl IntoIterator<Item = i64>,
+        same_name: bool,
+        same_address: bool,
+    ) -> Vec<RecentFailure> {
         minutes
             .into_iter()
             .map(|m| RecentFailure {
                 at: at(m),
-                same_name: true,
-                same_address: true,
+                same_name,
+                same_address,
             })
             .collect()
+    }
+
+    /// Failures for this name from this address.
+    fn mine(minutes: impl IntoIterator<Item = i64>) -> Vec<RecentFailure> {
+        failures(minutes, true, true)
     }
 
     fn from_elsewhere(minutes: impl IntoIterator<Item = i64>) -> Vec<RecentFailure> {
-        mine(minutes)
-            .into_iter()
-            .map(|f| RecentFailure {
-                same_address: false,
-                ..f
-            })
-            .collect()
+        failures(minutes, true, false)
     }
 
     fn other_names_here(minutes: impl IntoIterator<Item = i64>) -> Vec<RecentFailure> {
-        mine(minutes)
-            .into_iter()
-            .map(|f| RecentFailure {
-                same_name: false,
-                ..f
-            })
-            .collect()
+        failures(minutes, false, true)
     }
 
     fn name_lock(until: i64) -> Option<Refusal> {

@@ -1,15 +1,15 @@
 use super::*;
 use crate::contact::{ContactDraft, ContactId};
 
-fn at(minute: i64) -> Timestamp {
+pub(crate) fn at(minute: i64) -> Timestamp {
     Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
 }
 
-fn handler() -> Username {
+pub(crate) fn handler() -> Username {
     Username::parse("handler").unwrap()
 }
 
-fn contact(n: u128) -> Contact {
+pub(crate) fn contact(n: u128) -> Contact {
     ContactDraft {
         channel: "999".into(),
         caller_name: "Jane Doe".into(),
@@ -21,14 +21,22 @@ fn contact(n: u128) -> Contact {
     .unwrap()
 }
 
-/// Run commands in order, applying the events of each, and return the final state.
-fn run(commands: Vec<IncidentCommand>) -> Result<Incident, Rejected> {
+/// Run commands in order, the i-th at minute i, applying the events of each, and return the
+/// final state.
+pub(crate) fn run(commands: Vec<IncidentCommand>) -> Result<Incident, Rejected> {
+    run_at(commands.into_iter().enumerate().map(|(i, c)| (i as i64, c)))
+}
+
+/// Run each command at its minute, applying the events of each, and return the final state.
+pub(crate) fn run_at(
+    steps: impl IntoIterator<Item = (i64, IncidentCommand)>,
+) -> Result<Incident, Rejected> {
     let mut state: Option<Incident> = None;
-    for (i, command) in commands.into_iter().enumerate() {
+    for (minute, command) in steps {
         let events = decide(state.as_ref(), command)?;
         for event in events {
             let stamped = Stamped {
-                at: at(i as i64),
+                at: at(minute),
                 by: handler(),
                 event,
             };
@@ -43,12 +51,17 @@ fn open() -> IncidentCommand {
 }
 
 /// Open incident 1 with this type already given (`None`: untyped, as [`open`]).
-fn open_as(incident_type: Option<&str>) -> IncidentCommand {
+pub(crate) fn open_as(incident_type: Option<&str>) -> IncidentCommand {
+    open_with(contact(1), incident_type)
+}
+
+/// Open incident 1 from `contact`, with this type already given (`None`: untyped).
+pub(crate) fn open_with(contact: Contact, incident_type: Option<&str>) -> IncidentCommand {
     IncidentCommand::Open {
         id: IncidentId(Uuid::from_u128(1)),
         reference: IncidentRef::parse("20261123-0001").unwrap(),
         incident_type: incident_type.map(|t| Code::parse("type", t).unwrap()),
-        contact: contact(1),
+        contact,
     }
 }
 

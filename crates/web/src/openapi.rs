@@ -6,7 +6,7 @@ use crate::error::Problem;
 use crate::routes;
 use axum::Json;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -26,6 +26,7 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
             let (_, operations) = routes::api().split_for_parts();
             let mut document = ApiDoc::openapi().merge_from(operations);
             ProblemResponses.modify(&mut document);
+            SignedInOnly.modify(&mut document);
             document
         });
     &DOCUMENT
@@ -40,6 +41,35 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Every operation the access table does not make public takes the bearer token, unless its
+/// annotation says otherwise (signing out works without a session too).
+struct SignedInOnly;
+
+impl Modify for SignedInOnly {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("GET", &mut item.get),
+                ("PUT", &mut item.put),
+                ("POST", &mut item.post),
+                ("DELETE", &mut item.delete),
+                ("PATCH", &mut item.patch),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op.as_mut() else { continue };
+                if op.security.is_none()
+                    && crate::access::of(method, path) != Some(crate::access::Access::Public)
+                {
+                    op.security = Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
+                }
+            }
+        }
     }
 }
 

@@ -1,11 +1,10 @@
 //! Crime records: record from an incident, read, reclassify, and removal (HOCR Section C).
 
+use super::Answer;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated, Command};
-use crate::extract::{Change, CrimeId, PathId};
+use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
@@ -220,15 +219,9 @@ fn created(state: &AppState, crime: &Crime) -> Response {
 
 /// Record a crime from an incident (NCRS recording decision: crime recorded).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn record(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(incident): PathId<IncidentId>,
-    command: Command<RecordInput>,
-) -> Result<Response, ApiError> {
-    let idempotency = command.idempotency;
-    let b = command.body;
+    responses((status = 201, body = CrimeView)))]
+pub async fn record(c: Change<IncidentId, RecordInput>) -> Result<Response, ApiError> {
+    let (c, b) = c.split();
     let draft = CrimeDraft {
         classification: b.classification,
         parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
@@ -237,10 +230,8 @@ pub async fn record(
         location: b.location,
         modus_operandi: b.modus_operandi,
     };
-    let crime =
-        crimes::record_from_incident(&state.app, &actor, incident, draft, idempotency.as_ref())
-            .await?;
-    Ok(created(&state, &crime))
+    let crime = crimes::record_from_incident(c.app(), &c.actor, c.id, draft, c.key()).await?;
+    Ok(created(&c.state, &crime))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -281,15 +272,11 @@ fn micros_text(micros: i64) -> String {
 
 /// The crime list, newest first (at most 500); the listing is audited.
 #[utoipa::path(get, path = "/api/v1/crimes", tag = "crime", params(ListParams),
-    responses((status = 200, body = CrimeList), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    params: ApiQuery<ListParams>,
-) -> Result<Json<CrimeList>, ApiError> {
+    responses((status = 200, body = CrimeList)))]
+pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<CrimeList> {
     let ApiQuery(p) = params;
-    let rows = crimes::list(&state.app, &actor, p.status.as_deref()).await?;
-    let reference = &state.app.settings.reference;
+    let rows = crimes::list(c.app(), &c.actor, p.status.as_deref()).await?;
+    let reference = &c.app().settings.reference;
     let crimes: Vec<CrimeSummary> = rows
         .into_iter()
         .map(|r| CrimeSummary {
@@ -313,14 +300,9 @@ pub async fn list(
 
 /// Record a crime reported directly, not through an incident (e.g. an online report).
 #[utoipa::path(post, path = "/api/v1/crimes", tag = "crime", request_body = DirectRecordInput,
-    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn record_direct(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<DirectRecordInput>,
-) -> Result<Response, ApiError> {
-    let idempotency = command.idempotency;
-    let b = command.body;
+    responses((status = 201, body = CrimeView)))]
+pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiError> {
+    let (c, b) = c.split();
     let draft = CrimeDraft {
         classification: b.classification,
         parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
@@ -329,42 +311,28 @@ pub async fn record_direct(
         location: Some(b.location),
         modus_operandi: b.modus_operandi,
     };
-    let crime = crimes::record_direct(
-        &state.app,
-        &actor,
-        draft,
-        &b.reported_at,
-        idempotency.as_ref(),
-    )
-    .await?;
-    Ok(created(&state, &crime))
+    let crime = crimes::record_direct(c.app(), &c.actor, draft, &b.reported_at, c.key()).await?;
+    Ok(created(&c.state, &crime))
 }
 
 /// Read a crime record (the read is audited).
 #[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::get(&state.app, &actor, id).await?;
-    Ok(Json(view(&state, &crime)))
+    responses((status = 200, body = CrimeView)))]
+pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<CrimeView> {
+    let crime = crimes::get(c.app(), &c.actor, id).await?;
+    Ok(Json(view(&c.state, &crime)))
 }
 
 /// A change to a crime record, answered with the record as it now stands.
-async fn change<T>(
-    c: Change<CrimeId, T>,
-    command: CrimeCommand,
-) -> Result<Json<CrimeView>, ApiError> {
+async fn change<T>(c: Change<CrimeId, T>, command: CrimeCommand) -> Answer<CrimeView> {
     let crime = crimes::change(c.app(), &c.actor, c.id.0, command).await?;
     Ok(Json(view(&c.state, &crime)))
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Result<Json<CrimeView>, ApiError> {
+    responses((status = 200, body = CrimeView)))]
+pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();
     let classification = Code::parse("classification", &b.classification)
         .map_err(controlroom_app::AppError::from)?;
@@ -380,10 +348,8 @@ pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Result<Json<Crim
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn request_cancellation(
-    c: Change<CrimeId, CancellationInput>,
-) -> Result<Json<CrimeView>, ApiError> {
+    responses((status = 200, body = CrimeView)))]
+pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();
     let reason = CancellationReason::parse(&b.reason).map_err(controlroom_app::AppError::from)?;
     change(
@@ -398,17 +364,15 @@ pub async fn request_cancellation(
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Result<Json<CrimeView>, ApiError> {
+    responses((status = 200, body = CrimeView)))]
+pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
     change(c, CrimeCommand::ApproveCancellation).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn decline_cancellation(
-    c: Change<CrimeId, DeclineInput>,
-) -> Result<Json<CrimeView>, ApiError> {
+    responses((status = 200, body = CrimeView)))]
+pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();
     change(c, CrimeCommand::DeclineCancellation { note: b.note }).await
 }

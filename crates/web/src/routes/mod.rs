@@ -25,6 +25,12 @@ use controlroom_app::incidents::IncidentOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// A read's answer.
+pub type Answer<T> = Result<axum::Json<T>, ApiError>;
+
+/// A new record's answer: `201 Created` with it.
+pub type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
+
 /// Every operation of the API, each listed once: `routes!` takes the path and method from
 /// the handler's `#[utoipa::path]`, so the router and the OpenAPI document are the same list
 /// and cannot drift. Handlers sharing a path are listed together.
@@ -147,16 +153,10 @@ pub async fn method_not_allowed() -> ApiError {
 /// Count the crimes in a case under the Home Office Counting Rules (the same engine as
 /// `controlroom hocr count`): the crimes to record, each with the rules applied.
 #[utoipa::path(post, path = "/api/v1/hocr/count", tag = "crime", request_body = crate::dto::HocrCase,
-    responses((status = 200, description = "The crimes to record, each with the rules applied", body = crate::dto::HocrCounted), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The crimes to record, each with the rules applied", body = crate::dto::HocrCounted)))]
 pub async fn hocr_count(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    crate::extract::Authenticated(actor): crate::extract::Authenticated,
-    command: crate::extract::Command<controlroom_domain::hocr::Case>,
-) -> Result<axum::Json<controlroom_domain::hocr::Counted>, ApiError> {
-    Ok(axum::Json(controlroom_app::crimes::count_crimes(
-        &state.app,
-        &actor,
-        &command.body,
-    )?))
+    c: crate::extract::Call<controlroom_domain::hocr::Case>,
+) -> Answer<controlroom_domain::hocr::Counted> {
+    let counted = controlroom_app::crimes::count_crimes(c.app(), &c.actor, &c.body)?;
+    Ok(axum::Json(counted))
 }

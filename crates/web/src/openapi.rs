@@ -5,10 +5,13 @@ use crate::dto;
 use crate::error::Problem;
 use crate::routes;
 use axum::Json;
+use utoipa::openapi::Required;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, PartialSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +30,7 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
             let mut document = ApiDoc::openapi().merge_from(operations);
             ProblemResponses.modify(&mut document);
             SignedInOnly.modify(&mut document);
+            PathParameters.modify(&mut document);
             document
         });
     &DOCUMENT
@@ -41,6 +45,72 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Every `{…}` segment of a path is one of a few kinds, each read by one extractor
+/// (`extract.rs`) wherever it appears: documented here once rather than on each handler.
+struct PathParameters;
+
+fn path_parameter(name: &str) -> Option<Parameter> {
+    let (schema, description) = match name {
+        "id" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .into(),
+            None,
+        ),
+        "kind" => (routes::intelligence::RecordKind::schema(), None),
+        "number" => (
+            u32::schema(),
+            Some("The marker's number on the record (1, 2, 3…)"),
+        ),
+        "username" => (String::schema(), None),
+        _ => return None,
+    };
+    Some(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(description)
+            .schema(Some(schema))
+            .build(),
+    )
+}
+
+impl Modify for PathParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let parameters = op.parameters.get_or_insert_with(Vec::new);
+                let missing: Vec<RefOr<Parameter>> = names
+                    .iter()
+                    .filter(|name| {
+                        !parameters
+                            .iter()
+                            .any(|p| matches!(p, RefOr::T(p) if p.name == **name))
+                    })
+                    .filter_map(|name| path_parameter(name).map(RefOr::T))
+                    .collect();
+                parameters.splice(0..0, missing);
+            }
+        }
     }
 }
 
@@ -167,6 +237,29 @@ pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `{…}` in every path is documented as a parameter of each of its operations.
+    #[test]
+    fn every_path_segment_is_a_parameter() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let documented: Vec<&str> = op["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                    .unwrap_or_default();
+                for name in path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                {
+                    assert!(
+                        documented.contains(&name),
+                        "{method} {path}: {{{name}}} is not documented (see path_parameter)"
+                    );
+                }
+            }
+        }
+    }
 
     /// Every `maxLength` the document advertises is one of the limits declared in the domain
     /// (`controlroom_domain::limits`): a length typed here that the server does not enforce, or

@@ -218,7 +218,7 @@ fn created(state: &AppState, crime: &Crime) -> Response {
 }
 
 /// Record a crime from an incident (NCRS recording decision: crime recorded).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput,
     responses((status = 201, body = CrimeView)))]
 pub async fn record(c: Change<IncidentId, RecordInput>) -> Result<Response, ApiError> {
     let (c, b) = c.split();
@@ -316,7 +316,7 @@ pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiEr
 }
 
 /// Read a crime record (the read is audited).
-#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime",
     responses((status = 200, body = CrimeView)))]
 pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<CrimeView> {
     let crime = crimes::get(c.app(), &c.actor, id).await?;
@@ -330,7 +330,7 @@ async fn change<T>(c: Change<CrimeId, T>, command: CrimeCommand) -> Answer<Crime
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();
@@ -347,7 +347,7 @@ pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();
@@ -363,14 +363,14 @@ pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answ
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty,
     responses((status = 200, body = CrimeView)))]
 pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
     change(c, CrimeCommand::ApproveCancellation).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
     let (c, b) = c.split();

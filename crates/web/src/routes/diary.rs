@@ -122,7 +122,7 @@ pub async fn next(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Option<
 }
 
 /// Book (or move) the incident's appointment. A full slot is refused.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput,
     responses((status = 200, body = crate::dto::ChangeResponse)))]
 pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
     let b = &c.body;
@@ -131,7 +131,7 @@ pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
 }
 
 /// Cancel the incident's appointment.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput,
     responses((status = 200, body = crate::dto::ChangeResponse)))]
 pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, false, &c.body.reason).await?;
@@ -139,7 +139,7 @@ pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
 }
 
 /// Record that the appointment was missed.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput,
     responses((status = 200, body = crate::dto::ChangeResponse)))]
 pub async fn missed(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, true, &c.body.reason).await?;

@@ -145,7 +145,7 @@ pub async fn list(c: Caller) -> Answer<Vec<UnitView>> {
 }
 
 /// A position report, as an automatic vehicle location feed sends.
-#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput,
     responses((status = 200, body = UnitView)))]
 pub async fn position(c: Change<UnitId, PositionInput>) -> Answer<UnitView> {
     let (lat, lon) = (c.body.lat, c.body.lon);
@@ -154,7 +154,7 @@ pub async fn position(c: Change<UnitId, PositionInput>) -> Answer<UnitView> {
 }
 
 /// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
-#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput,
     responses((status = 200, body = UnitView)))]
 pub async fn status(c: Change<UnitId, StatusInput>) -> Answer<UnitView> {
     let b = &c.body;
@@ -167,7 +167,7 @@ pub async fn status(c: Change<UnitId, StatusInput>) -> Answer<UnitView> {
 /// position for the incident yet, the available units still come, suitable first then by
 /// call sign, with `eta_seconds` and `distance_metres` null and the first reason saying why.
 /// The look is recorded in the audit trail, naming the units shown.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch",
     responses((status = 200, body = Vec<CandidateView>)))]
 pub async fn recommendations(
     c: Caller,
@@ -178,7 +178,7 @@ pub async fn recommendations(
 }
 
 /// Send a unit to the incident.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput,
     responses((status = 200, body = IncidentView)))]
 pub async fn assign(c: Change<IncidentId, AssignInput>) -> Answer<Option<IncidentView>> {
     let incident = dispatch::assign(c.app(), &c.actor, c.id, UnitId(c.body.unit)).await?;
@@ -199,7 +199,7 @@ pub struct ReassignInput {
 
 /// Move a committed unit to another incident: released from the first and assigned to the
 /// second in one step, both logs saying why.
-#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput,
     responses((status = 200, body = IncidentView)))]
 pub async fn reassign(c: Change<UnitId, ReassignInput>) -> Answer<Option<IncidentView>> {
     let to = IncidentId(c.body.incident);
@@ -219,7 +219,7 @@ pub struct ResolveInput {
 
 /// Resolve the incident once its last unit has cleared, with the result. Refused, naming
 /// them, while units are still committed to it.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput,
     responses((status = 200, body = crate::dto::ChangeResponse)))]
 pub async fn resolve(
     c: crate::extract::IncidentChange<ResolveInput>,

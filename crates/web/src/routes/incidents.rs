@@ -60,7 +60,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
 
 /// One incident with its contacts, log, grades and history. The read is recorded in the
 /// audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
     responses((status = 200, body = IncidentView)))]
 pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentView> {
     let incident = incidents::view(c.app(), &c.actor, id).await?;
@@ -74,7 +74,6 @@ pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentVi
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry
 /// with `corrects` set to its number.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/log", tag = "incidents", request_body = AddLogEntry,
-    params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = ChangeResponse)))]
 pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, ApiError> {
     let outcome = incidents::add_log_entry(
@@ -91,7 +90,6 @@ pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, A
 
 /// Grade the incident, with the rationale for the grade.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
-    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse)))]
 pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::grade(
@@ -109,7 +107,6 @@ pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiErro
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = CloseIncident,
-    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse),
               (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)))]
 pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiError> {
@@ -129,7 +126,6 @@ pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiErro
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
-    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse)))]
 pub async fn reopen(c: IncidentChange<ReopenIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::reopen(c.app(), &c.actor, c.id, &c.body.reason, c.key()).await?;
@@ -146,7 +142,6 @@ pub struct DuplicateInput {
 /// This incident is the same event as another: its callers join that incident and it closes
 /// as a duplicate, in one transaction.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
-    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ChangeResponse)))]
 pub async fn duplicate(c: IncidentChange<DuplicateInput>) -> Result<Response, ApiError> {
     let outcome =

@@ -375,7 +375,7 @@ pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
 }
 
 /// Change a person's details (names, date of birth, phones, addresses).
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput,
     responses((status = 201, body = RecordDto)))]
 pub async fn update_person(c: Change<PersonId, PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
@@ -443,7 +443,7 @@ pub async fn add_location(c: Call<LocationRecordInput>) -> Created<RecordDto> {
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence",
     responses((status = 200, body = RecordDto)))]
 pub async fn get_record(c: Caller, RecordPath(r): RecordPath) -> Answer<RecordDto> {
     let RecordView {
@@ -463,7 +463,6 @@ pub async fn get_record(c: Caller, RecordPath(r): RecordPath) -> Answer<RecordDt
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto)))]
 pub async fn add_marker(c: Change<RecordPath, MarkerInput>) -> Created<RecordDto> {
     let (c, b) = c.split();
@@ -493,7 +492,6 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
     responses((status = 201, body = RecordDto)))]
 pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Created<RecordDto> {
     let MarkerPath(r, number) = c.id;
@@ -504,7 +502,6 @@ pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Crea
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
     responses((status = 201, body = RecordDto)))]
 pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
     let b = &c.body;
@@ -519,7 +516,7 @@ pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
 }
 
 /// Record that this person is the same as another. Links stay where they are.
-#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput,
     responses((status = 201, body = RecordDto)))]
 pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
     let b = &c.body;
@@ -528,7 +525,7 @@ pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
 }
 
 /// Undo a merge.
-#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput,
     responses((status = 201, body = RecordDto)))]
 pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
     let record = intelligence::unmerge(c.app(), &c.actor, c.id.0, &c.body.reason).await?;
@@ -592,7 +589,7 @@ pub async fn search(c: Call<CheckInput>) -> Answer<CheckView> {
 
 /// An intelligence check during a call: as search, plus repeat and duplicate detection for
 /// this incident, written to its log.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput,
     responses((status = 200, body = CheckView)))]
 pub async fn incident_check(c: Change<IncidentId, CheckInput>) -> Answer<CheckView> {
     let (c, body) = c.split();
@@ -619,7 +616,7 @@ pub struct LinkedRecordView {
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
 /// recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence",
     responses((status = 200, body = Vec<LinkedRecordView>)))]
 pub async fn incident_links(
     c: Caller,

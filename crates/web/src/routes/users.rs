@@ -35,7 +35,6 @@ pub async fn list(c: Caller) -> Answer<Vec<UserView>> {
 /// Replace a user's roles (administrators only; audited, and `audit verify` holds the users
 /// table to the audit trail).
 #[utoipa::path(put, path = "/api/v1/users/{username}/roles", tag = "users", request_body = SetRoles,
-    params(("username" = String, Path)),
     responses((status = 200, body = UserView)))]
 pub async fn set_roles(c: Change<ApiPath<String>, SetRoles>) -> Answer<UserView> {
     let user = users::set_roles(c.app(), &c.actor, &c.id.0, &c.body.roles).await?;
@@ -45,7 +44,6 @@ pub async fn set_roles(c: Change<ApiPath<String>, SetRoles>) -> Answer<UserView>
 /// Set a password: your own (give `current_password`), or anyone's as an administrator. Every
 /// session of that user ends.
 #[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", request_body = SetPassword,
-    params(("username" = String, Path)),
     responses((status = 204, description = "Password set; the user's sessions have ended")))]
 pub async fn set_password(c: Change<ApiPath<String>, SetPassword>) -> Result<StatusCode, ApiError> {
     let b = &c.body;

@@ -847,7 +847,8 @@ pub struct IncidentSummary {
     pub lon: Option<f64>,
 }
 
-fn micros_text(micros: i64) -> String {
+/// A stored time (microseconds since the epoch) as RFC 3339; empty if out of range.
+pub fn micros_text(micros: i64) -> String {
     Timestamp::from_microsecond(micros)
         .map(|t| t.to_string())
         .unwrap_or_default()

@@ -79,11 +79,21 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     credential(parts).map(|c| c.token().to_owned())
 }
 
-/// The signed-in user making the request. A change sent with the session cookie must carry
-/// the session's CSRF token in `X-CSRF-Token`.
-pub struct Authenticated(pub Actor);
+/// Who asks, signed in and allowed, with the application: what every handler needs first. A
+/// change sent with the session cookie must carry the session's CSRF token in
+/// `X-CSRF-Token`.
+pub struct Caller {
+    pub state: AppState,
+    pub actor: Actor,
+}
 
-impl FromRequestParts<AppState> for Authenticated {
+impl Caller {
+    pub fn app(&self) -> &controlroom_app::App {
+        &self.state.app
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -101,25 +111,27 @@ impl FromRequestParts<AppState> for Authenticated {
         let actor = auth::authenticate(&state.app, credential.token()).await?;
         // The edge holds every operation to the access table before reading its path or
         // body, so a role without the permission is refused the same way everywhere.
-        let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
-            return Ok(Self(actor));
-        };
-        match crate::access::of(parts.method.as_str(), route.as_str()) {
-            Some(crate::access::Access::Needs(permission, what)) => {
-                actor.require(permission, what)?;
-            }
-            Some(_) => {}
-            None => {
-                // An operation nobody decided on is refused, and the access test fails.
-                tracing::error!(route = route.as_str(), method = %parts.method, "operation missing from the access table");
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "this operation has no access decision yet; nobody may use it",
-                ));
+        if let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() {
+            match crate::access::of(parts.method.as_str(), route.as_str()) {
+                Some(crate::access::Access::Needs(permission, what)) => {
+                    actor.require(permission, what)?;
+                }
+                Some(_) => {}
+                None => {
+                    // An operation nobody decided on is refused, and the access test fails.
+                    tracing::error!(route = route.as_str(), method = %parts.method, "operation missing from the access table");
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "this operation has no access decision yet; nobody may use it",
+                    ));
+                }
             }
         }
-        Ok(Self(actor))
+        Ok(Self {
+            state: state.clone(),
+            actor,
+        })
     }
 }
 
@@ -198,33 +210,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
     }
 }
 
-/// Who asks, signed in and allowed, with the application: what every handler needs first.
-pub struct Caller {
-    pub state: AppState,
-    pub actor: Actor,
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Authenticated(actor) = Authenticated::from_request_parts(parts, state).await?;
-        Ok(Self {
-            state: state.clone(),
-            actor,
-        })
-    }
-}
-
-impl Caller {
-    pub fn app(&self) -> &controlroom_app::App {
-        &self.state.app
-    }
-}
-
 /// A change as its handler receives it: who asks (signed in, allowed), which record (read
 /// from the path; `()` for a change addressed to a collection) and the command, read in that
 /// order as separate extractors would be.
@@ -269,11 +254,11 @@ impl<I: Target, T: DeserializeOwned> FromRequest<AppState> for Change<I, T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let Authenticated(actor) = Authenticated::from_request_parts(&mut parts, state).await?;
-        let id = I::read(&mut parts, state).await?;
-        let command = Command::from_request(Request::from_parts(parts, body), state).await?;
+        let Caller { state, actor } = Caller::from_request_parts(&mut parts, state).await?;
+        let id = I::read(&mut parts, &state).await?;
+        let command = Command::from_request(Request::from_parts(parts, body), &state).await?;
         Ok(Self {
-            state: state.clone(),
+            state,
             actor,
             id,
             body: command.body,

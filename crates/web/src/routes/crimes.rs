@@ -2,6 +2,7 @@
 
 use super::Answer;
 use crate::AppState;
+use crate::dto::micros_text;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
@@ -60,6 +61,38 @@ pub struct DirectRecordInput {
     #[serde(default)]
     #[schema(max_length = 4000)]
     pub modus_operandi: String,
+}
+
+impl RecordInput {
+    fn draft(self) -> CrimeDraft {
+        CrimeDraft {
+            classification: self.classification,
+            parties: self
+                .parties
+                .into_iter()
+                .map(|p| (p.person, p.role))
+                .collect(),
+            offence_from: self.offence_from,
+            offence_to: self.offence_to,
+            location: self.location,
+            modus_operandi: self.modus_operandi,
+        }
+    }
+}
+
+impl DirectRecordInput {
+    /// When it was reported, and the record as from an incident but with its place given.
+    fn split(self) -> (String, RecordInput) {
+        let record = RecordInput {
+            classification: self.classification,
+            parties: self.parties,
+            offence_from: self.offence_from,
+            offence_to: self.offence_to,
+            location: Some(self.location),
+            modus_operandi: self.modus_operandi,
+        };
+        (self.reported_at, record)
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -222,15 +255,7 @@ fn created(state: &AppState, crime: &Crime) -> Response {
     responses((status = 201, body = CrimeView)))]
 pub async fn record(c: Change<IncidentId, RecordInput>) -> Result<Response, ApiError> {
     let (c, b) = c.split();
-    let draft = CrimeDraft {
-        classification: b.classification,
-        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
-        offence_from: b.offence_from,
-        offence_to: b.offence_to,
-        location: b.location,
-        modus_operandi: b.modus_operandi,
-    };
-    let crime = crimes::record_from_incident(c.app(), &c.actor, c.id, draft, c.key()).await?;
+    let crime = crimes::record_from_incident(c.app(), &c.actor, c.id, b.draft(), c.key()).await?;
     Ok(created(&c.state, &crime))
 }
 
@@ -262,12 +287,6 @@ pub struct ListParams {
     /// `recorded`, `removal_requested` (the registrar's removals awaiting approval) or
     /// `removed`; all when absent.
     status: Option<String>,
-}
-
-fn micros_text(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 /// The crime list, newest first (at most 500); the listing is audited.
@@ -303,15 +322,9 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<CrimeList> 
     responses((status = 201, body = CrimeView)))]
 pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiError> {
     let (c, b) = c.split();
-    let draft = CrimeDraft {
-        classification: b.classification,
-        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
-        offence_from: b.offence_from,
-        offence_to: b.offence_to,
-        location: Some(b.location),
-        modus_operandi: b.modus_operandi,
-    };
-    let crime = crimes::record_direct(c.app(), &c.actor, draft, &b.reported_at, c.key()).await?;
+    let (reported_at, record) = b.split();
+    let crime =
+        crimes::record_direct(c.app(), &c.actor, record.draft(), &reported_at, c.key()).await?;
     Ok(created(&c.state, &crime))
 }
 
@@ -323,9 +336,46 @@ pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<Crim
     Ok(Json(view(&c.state, &crime)))
 }
 
+/// A crime change's body, read as the command it asks for.
+trait CrimeChange {
+    fn command(self) -> Result<CrimeCommand, ApiError>;
+}
+
+impl CrimeChange for ReclassifyInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        let classification = Code::parse("classification", &self.classification)?;
+        let reason = self.reason;
+        Ok(CrimeCommand::Reclassify {
+            classification,
+            reason,
+        })
+    }
+}
+
+impl CrimeChange for CancellationInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        let reason = CancellationReason::parse(&self.reason)?;
+        let rationale = self.rationale;
+        Ok(CrimeCommand::RequestCancellation { reason, rationale })
+    }
+}
+
+impl CrimeChange for Empty {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        Ok(CrimeCommand::ApproveCancellation)
+    }
+}
+
+impl CrimeChange for DeclineInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        Ok(CrimeCommand::DeclineCancellation { note: self.note })
+    }
+}
+
 /// A change to a crime record, answered with the record as it now stands.
-async fn change<T>(c: Change<CrimeId, T>, command: CrimeCommand) -> Answer<CrimeView> {
-    let crime = crimes::change(c.app(), &c.actor, c.id.0, command).await?;
+async fn change<T: CrimeChange>(c: Change<CrimeId, T>) -> Answer<CrimeView> {
+    let (c, body) = c.split();
+    let crime = crimes::change(c.app(), &c.actor, c.id.0, body.command()?).await?;
     Ok(Json(view(&c.state, &crime)))
 }
 
@@ -333,46 +383,26 @@ async fn change<T>(c: Change<CrimeId, T>, command: CrimeCommand) -> Answer<Crime
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
-    let (c, b) = c.split();
-    let classification = Code::parse("classification", &b.classification)
-        .map_err(controlroom_app::AppError::from)?;
-    change(
-        c,
-        CrimeCommand::Reclassify {
-            classification,
-            reason: b.reason,
-        },
-    )
-    .await
+    change(c).await
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
-    let (c, b) = c.split();
-    let reason = CancellationReason::parse(&b.reason).map_err(controlroom_app::AppError::from)?;
-    change(
-        c,
-        CrimeCommand::RequestCancellation {
-            reason,
-            rationale: b.rationale,
-        },
-    )
-    .await
+    change(c).await
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty,
     responses((status = 200, body = CrimeView)))]
 pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
-    change(c, CrimeCommand::ApproveCancellation).await
+    change(c).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput,
     responses((status = 200, body = CrimeView)))]
 pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
-    let (c, b) = c.split();
-    change(c, CrimeCommand::DeclineCancellation { note: b.note }).await
+    change(c).await
 }

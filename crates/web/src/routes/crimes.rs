@@ -329,12 +329,17 @@ pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiEr
 }
 
 /// Read a crime record (the read is audited).
-#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime",
-    responses((status = 200, body = CrimeView)))]
+#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", responses(CrimeNow))]
 pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<CrimeView> {
     let crime = crimes::get(c.app(), &c.actor, id).await?;
     Ok(Json(view(&c.state, &crime)))
 }
+
+/// The crime record as it now stands.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 200)]
+#[allow(dead_code)]
+pub struct CrimeNow(CrimeView);
 
 /// A crime change's body, read as the command it asks for.
 trait CrimeChange {
@@ -381,28 +386,28 @@ async fn change<T: CrimeChange>(c: Change<CrimeId, T>) -> Answer<CrimeView> {
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput,
-    responses((status = 200, body = CrimeView)))]
+    responses(CrimeNow))]
 pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
     change(c).await
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput,
-    responses((status = 200, body = CrimeView)))]
+    responses(CrimeNow))]
 pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
     change(c).await
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty,
-    responses((status = 200, body = CrimeView)))]
+    responses(CrimeNow))]
 pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
     change(c).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput,
-    responses((status = 200, body = CrimeView)))]
+    responses(CrimeNow))]
 pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
     change(c).await
 }

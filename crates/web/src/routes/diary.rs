@@ -123,7 +123,7 @@ pub async fn next(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Option<
 
 /// Book (or move) the incident's appointment. A full slot is refused.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput,
-    responses((status = 200, body = crate::dto::ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let incident = diary::book(c.app(), &c.actor, c.id, &b.area, &b.date, &b.time).await?;
@@ -132,7 +132,7 @@ pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
 
 /// Cancel the incident's appointment.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput,
-    responses((status = 200, body = crate::dto::ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, false, &c.body.reason).await?;
     Ok(changed(&c.state, &c.actor, incident))
@@ -140,7 +140,7 @@ pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
 
 /// Record that the appointment was missed.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput,
-    responses((status = 200, body = crate::dto::ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn missed(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, true, &c.body.reason).await?;
     Ok(changed(&c.state, &c.actor, incident))

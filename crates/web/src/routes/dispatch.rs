@@ -220,7 +220,7 @@ pub struct ResolveInput {
 /// Resolve the incident once its last unit has cleared, with the result. Refused, naming
 /// them, while units are still committed to it.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput,
-    responses((status = 200, body = crate::dto::ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn resolve(
     c: crate::extract::IncidentChange<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {

@@ -2,8 +2,8 @@
 //! reference lists the console offers.
 
 use crate::dto::{
-    AnswersInput, ApproveUnattendedInput, ChangeResponse, ClassifyInput, DashInput, SignpostInput,
-    ThriveInput, VulnerabilityInput,
+    AnswersInput, ApproveUnattendedInput, ClassifyInput, DashInput, SignpostInput, ThriveInput,
+    VulnerabilityInput,
 };
 use crate::error::ApiError;
 use crate::extract::{Caller, IncidentChange};
@@ -14,7 +14,7 @@ use controlroom_app::first_contact;
 use serde_json::{Value, json};
 
 /// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput, responses(super::Changed))]
 pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome = first_contact::classify(
@@ -31,7 +31,7 @@ pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiE
 
 /// Record a THRIVE assessment with its National Decision Model rationale. Earlier
 /// assessments are kept.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput, responses(super::Changed))]
 pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let outcome =
@@ -40,7 +40,7 @@ pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError
 }
 
 /// Record vulnerability flags for the caller, the victim or someone else.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput, responses(super::Changed))]
 pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome = first_contact::record_vulnerability(
@@ -58,7 +58,7 @@ pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Resp
 
 /// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
 /// triggers.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput, responses(super::Changed))]
 pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers = body.into_answers()?;
@@ -68,7 +68,7 @@ pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
 
 /// Answer the questions for the incident type (see the incident's `questions`). A "yes"
 /// records the fact, which the force's grading policy turns into the recommendation.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput, responses(super::Changed))]
 pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers: Vec<(String, String)> = body.answers.into_iter().collect();
@@ -78,7 +78,7 @@ pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiErr
 }
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput, responses(super::Changed))]
 pub async fn approve_unattended(
     c: IncidentChange<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
@@ -89,7 +89,7 @@ pub async fn approve_unattended(
 }
 
 /// Record that the caller was signposted or referred to an agency.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput, responses((status = 200, body = ChangeResponse)))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput, responses(super::Changed))]
 pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome =

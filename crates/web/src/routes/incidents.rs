@@ -90,7 +90,7 @@ pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, A
 
 /// Grade the incident, with the rationale for the grade.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
-    responses((status = 200, body = ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::grade(
         c.app(),
@@ -126,7 +126,7 @@ pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiErro
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
-    responses((status = 200, body = ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn reopen(c: IncidentChange<ReopenIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::reopen(c.app(), &c.actor, c.id, &c.body.reason, c.key()).await?;
     c.answer(StatusCode::OK, outcome)
@@ -142,7 +142,7 @@ pub struct DuplicateInput {
 /// This incident is the same event as another: its callers join that incident and it closes
 /// as a duplicate, in one transaction.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
-    responses((status = 200, body = ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn duplicate(c: IncidentChange<DuplicateInput>) -> Result<Response, ApiError> {
     let outcome =
         incidents::mark_duplicate(c.app(), &c.actor, c.id, IncidentId(c.body.of), c.key()).await?;

@@ -353,6 +353,12 @@ fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>
     )
 }
 
+/// The record as written.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 201)]
+#[allow(dead_code)]
+pub struct Written(RecordDto);
+
 /// The kinds of record in the `{kind}` part of a record's address.
 #[derive(Debug, Clone, Copy, ToSchema)]
 #[schema(rename_all = "lowercase")]
@@ -367,7 +373,7 @@ pub enum RecordKind {
 
 /// Record a person.
 #[utoipa::path(post, path = "/api/v1/people", tag = "intelligence", request_body = PersonInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
     let record = intelligence::record_person(c.app(), &c.actor, body.draft(), c.key()).await?;
@@ -376,7 +382,7 @@ pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
 
 /// Change a person's details (names, date of birth, phones, addresses).
 #[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn update_person(c: Change<PersonId, PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
     let record = intelligence::update_person(c.app(), &c.actor, c.id.0, body.draft()).await?;
@@ -385,7 +391,7 @@ pub async fn update_person(c: Change<PersonId, PersonInput>) -> Created<RecordDt
 
 /// Record a vehicle.
 #[utoipa::path(post, path = "/api/v1/vehicles", tag = "intelligence", request_body = VehicleInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_vehicle(c: Call<VehicleInput>) -> Created<RecordDto> {
     let (c, b) = c.split();
     let record = intelligence::record_vehicle(
@@ -411,7 +417,7 @@ pub struct PropertyInput {
 
 /// Record property (a phone handset, a bicycle…), searchable by serial number.
 #[utoipa::path(post, path = "/api/v1/property", tag = "intelligence", request_body = PropertyInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_property(c: Call<PropertyInput>) -> Created<RecordDto> {
     let (c, b) = c.split();
     let record = intelligence::record_property(
@@ -427,7 +433,7 @@ pub async fn add_property(c: Call<PropertyInput>) -> Created<RecordDto> {
 
 /// Record a location.
 #[utoipa::path(post, path = "/api/v1/locations", tag = "intelligence", request_body = LocationRecordInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_location(c: Call<LocationRecordInput>) -> Created<RecordDto> {
     let (c, b) = c.split();
     let input = LocationInput {
@@ -463,7 +469,7 @@ pub async fn get_record(c: Caller, RecordPath(r): RecordPath) -> Answer<RecordDt
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_marker(c: Change<RecordPath, MarkerInput>) -> Created<RecordDto> {
     let (c, b) = c.split();
     let record = intelligence::add_marker(
@@ -492,7 +498,7 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Created<RecordDto> {
     let MarkerPath(r, number) = c.id;
     let record =
@@ -502,7 +508,7 @@ pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Crea
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
     let b = &c.body;
     let to = RecordRef {
@@ -517,7 +523,7 @@ pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
 
 /// Record that this person is the same as another. Links stay where they are.
 #[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
     let b = &c.body;
     let record = intelligence::merge(c.app(), &c.actor, c.id.0, b.into, &b.reason).await?;
@@ -526,7 +532,7 @@ pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
 
 /// Undo a merge.
 #[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput,
-    responses((status = 201, body = RecordDto)))]
+    responses(Written))]
 pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
     let record = intelligence::unmerge(c.app(), &c.actor, c.id.0, &c.body.reason).await?;
     Ok(written(&c.state, record))

@@ -31,6 +31,13 @@ pub type Answer<T> = Result<axum::Json<T>, ApiError>;
 /// A new record's answer: `201 Created` with it.
 pub type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
 
+/// The incident as the change left it. (Documentation only: handlers answer through
+/// [`change`], which marks a replayed answer.)
+#[derive(utoipa::IntoResponses)]
+#[response(status = 200)]
+#[allow(dead_code)]
+pub struct Changed(ChangeResponse);
+
 /// `router.routes(routes!(…))` for each `;`-separated group of handlers sharing a path.
 macro_rules! operations {
     ($router:expr; $( $( $($segment:ident)::+ ),+ );+ $(;)?) => {

@@ -28,7 +28,7 @@ pub struct NonCrimeInput {
 
 /// Record that no crime is to be recorded for an incident, with the reason (NCRS).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/non-crime", tag = "crime", request_body = NonCrimeInput,
-    responses((status = 200, body = crate::dto::ChangeResponse)))]
+    responses(super::Changed))]
 pub async fn non_crime(c: IncidentChange<NonCrimeInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome =

@@ -847,11 +847,16 @@ pub struct IncidentSummary {
     pub lon: Option<f64>,
 }
 
-/// A stored time (microseconds since the epoch) as RFC 3339; empty if out of range.
-pub fn micros_text(micros: i64) -> String {
+/// A stored time (microseconds since the epoch) as RFC 3339; `None` if out of range.
+pub fn micros_time(micros: i64) -> Option<String> {
     Timestamp::from_microsecond(micros)
+        .ok()
         .map(|t| t.to_string())
-        .unwrap_or_default()
+}
+
+/// [`micros_time`], empty if out of range.
+pub fn micros_text(micros: i64) -> String {
+    micros_time(micros).unwrap_or_default()
 }
 
 impl From<IncidentRow> for IncidentSummary {

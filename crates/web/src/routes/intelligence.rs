@@ -10,7 +10,6 @@ use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInp
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
 use controlroom_search::Hit;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -203,10 +202,7 @@ pub struct HitView {
 impl From<Hit> for HitView {
     fn from(h: Hit) -> Self {
         Self {
-            at: h
-                .at_micros
-                .and_then(|m| Timestamp::from_microsecond(m).ok())
-                .map(|t| t.to_string()),
+            at: h.at_micros.and_then(crate::dto::micros_time),
             kind: h.kind,
             id: h.id,
             label: h.label,

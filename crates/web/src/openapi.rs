@@ -82,32 +82,20 @@ fn path_parameter(name: &str) -> Option<Parameter> {
 
 impl Modify for PathParameters {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let names: Vec<&str> = path
+        for (path, _, op) in operations(openapi) {
+            let documented = op.parameters.as_deref().unwrap_or_default();
+            let missing: Vec<RefOr<Parameter>> = path
                 .split('/')
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .filter(|name| {
+                    !documented
+                        .iter()
+                        .any(|p| matches!(p, RefOr::T(p) if p.name == *name))
+                })
+                .filter_map(|name| path_parameter(name).map(RefOr::T))
                 .collect();
-            if names.is_empty() {
-                continue;
-            }
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            if !missing.is_empty() {
                 let parameters = op.parameters.get_or_insert_with(Vec::new);
-                let missing: Vec<RefOr<Parameter>> = names
-                    .iter()
-                    .filter(|name| {
-                        !parameters
-                            .iter()
-                            .any(|p| matches!(p, RefOr::T(p) if p.name == **name))
-                    })
-                    .filter_map(|name| path_parameter(name).map(RefOr::T))
-                    .collect();
                 parameters.splice(0..0, missing);
             }
         }
@@ -120,27 +108,34 @@ struct SignedInOnly;
 
 impl Modify for SignedInOnly {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [
-                ("GET", &mut item.get),
-                ("PUT", &mut item.put),
-                ("POST", &mut item.post),
-                ("DELETE", &mut item.delete),
-                ("PATCH", &mut item.patch),
-            ];
-            for (method, op) in operations {
-                let Some(op) = op.as_mut() else { continue };
-                if op.security.is_none()
-                    && crate::access::of(method, path) != Some(crate::access::Access::Public)
-                {
-                    op.security = Some(vec![SecurityRequirement::new(
-                        "bearer",
-                        Vec::<String>::new(),
-                    )]);
-                }
+        for (path, method, op) in operations(openapi) {
+            if op.security.is_none()
+                && crate::access::of(method, path) != Some(crate::access::Access::Public)
+            {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
             }
         }
     }
+}
+
+/// Every operation of the document, with its path and method.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&str, &'static str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
+        ]
+        .into_iter()
+        .filter_map(move |(method, op)| Some((path.as_str(), method, op.as_mut()?)))
+    })
 }
 
 /// Every error leaves as `application/problem+json` (see `error.rs`): say so on every
@@ -196,35 +191,24 @@ fn common_problems(
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let has_path_params = path.contains('{');
-            let operations = [
-                (&mut item.get, false),
-                (&mut item.put, true),
-                (&mut item.post, true),
-                (&mut item.delete, true),
-                (&mut item.patch, true),
-            ];
-            for (op, writes) in operations {
-                let Some(op) = op.as_mut() else { continue };
-                // Errors already documented with the Problem body: the media type is
-                // problem+json, not the application/json utoipa writes by default.
-                for (status, response) in op.responses.responses.iter_mut() {
-                    if !status.starts_with('4') && !status.starts_with('5') {
-                        continue;
-                    }
-                    if let RefOr::T(response) = response
-                        && let Some(content) = response.content.shift_remove("application/json")
-                    {
-                        response.content.insert(PROBLEM_JSON.to_owned(), content);
-                    }
+        for (path, method, op) in operations(openapi) {
+            // Errors already documented with the Problem body: the media type is
+            // problem+json, not the application/json utoipa writes by default.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
                 }
-                for (status, description) in common_problems(op, writes, has_path_params) {
-                    op.responses
-                        .responses
-                        .entry(status.to_string())
-                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                if let RefOr::T(response) = response
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
                 }
+            }
+            for (status, description) in common_problems(op, method != "GET", path.contains('{')) {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::T(problem_response(description)));
             }
         }
     }

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
 use controlroom_domain::crime::CrimeCommand;
 use controlroom_domain::incident::IncidentId;
@@ -240,14 +240,10 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
 
 /// `201` with the crime; a retry with the same `Idempotency-Key` gets the first answer, marked.
 fn created(state: &AppState, crime: &Crime) -> Response {
-    let mut response = (StatusCode::CREATED, Json(view(state, crime))).into_response();
-    if crime.replayed {
-        response.headers_mut().insert(
-            "idempotent-replayed",
-            axum::http::HeaderValue::from_static("true"),
-        );
-    }
-    response
+    super::replayed(
+        (StatusCode::CREATED, Json(view(state, crime))),
+        crime.replayed,
+    )
 }
 
 /// Record a crime from an incident (NCRS recording decision: crime recorded).

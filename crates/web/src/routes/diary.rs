@@ -92,10 +92,7 @@ pub async fn open(c: Call<SlotsInput>) -> Created<Vec<SlotView>> {
     let (c, b) = c.split();
     let slots =
         diary::open_slots(c.app(), &c.actor, &b.area, &b.date, &b.times, b.capacity).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(slots.iter().map(SlotView::from).collect()),
-    ))
+    super::created(slots.iter().map(SlotView::from).collect())
 }
 
 /// The day's diary for an area: slots, bookings and free places.

@@ -132,7 +132,7 @@ pub async fn register(c: Call<UnitInput>) -> Created<UnitView> {
         &b.crew,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(UnitView::build(&unit, c.app()))))
+    super::created(UnitView::build(&unit, c.app()))
 }
 
 /// Every unit with its status and last position. The look is recorded in the audit trail.

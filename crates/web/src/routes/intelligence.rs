@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Call, Caller, Change, MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
-use axum::http::StatusCode;
 use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
@@ -336,17 +335,15 @@ fn today(state: &AppState) -> jiff::civil::Date {
         .date()
 }
 
-fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>) {
-    (
-        StatusCode::CREATED,
-        Json(record_dto(
-            &record,
-            today(state),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        )),
-    )
+fn written(state: &AppState, record: PoleRecord) -> Created<RecordDto> {
+    let today = today(state);
+    super::created(record_dto(
+        &record,
+        today,
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    ))
 }
 
 /// The record as written.
@@ -373,7 +370,7 @@ pub enum RecordKind {
 pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
     let record = intelligence::record_person(c.app(), &c.actor, body.draft(), c.key()).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Change a person's details (names, date of birth, phones, addresses).
@@ -382,7 +379,7 @@ pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
 pub async fn update_person(c: Change<PersonId, PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
     let record = intelligence::update_person(c.app(), &c.actor, c.id.0, body.draft()).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Record a vehicle.
@@ -400,7 +397,7 @@ pub async fn add_vehicle(c: Call<VehicleInput>) -> Created<RecordDto> {
         c.key(),
     )
     .await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -424,7 +421,7 @@ pub async fn add_property(c: Call<PropertyInput>) -> Created<RecordDto> {
         c.key(),
     )
     .await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Record a location.
@@ -441,7 +438,7 @@ pub async fn add_location(c: Call<LocationRecordInput>) -> Created<RecordDto> {
         beat: b.beat.as_deref(),
     };
     let record = intelligence::record_location(c.app(), &c.actor, input, c.key()).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
@@ -481,7 +478,7 @@ pub async fn add_marker(c: Change<RecordPath, MarkerInput>) -> Created<RecordDto
         c.key(),
     )
     .await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -499,7 +496,7 @@ pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Crea
     let MarkerPath(r, number) = c.id;
     let record =
         intelligence::withdraw_marker(c.app(), &c.actor, r, number, &c.body.reason).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
@@ -514,7 +511,7 @@ pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
     let from = c.id.0;
     let record =
         intelligence::link(c.app(), &c.actor, from, to, &b.role, b.note.as_deref()).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Record that this person is the same as another. Links stay where they are.
@@ -523,7 +520,7 @@ pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
 pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
     let b = &c.body;
     let record = intelligence::merge(c.app(), &c.actor, c.id.0, b.into, &b.reason).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Undo a merge.
@@ -531,7 +528,7 @@ pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
     responses(Written))]
 pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
     let record = intelligence::unmerge(c.app(), &c.actor, c.id.0, &c.body.reason).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -137,13 +137,23 @@ pub fn change(
             outcome.incident,
         )),
     };
-    let mut response = (status, axum::Json(body)).into_response();
-    if outcome.replayed {
+    replayed((status, axum::Json(body)), outcome.replayed)
+}
+
+/// `answer`, marked `Idempotent-Replayed: true` when it repeats the first answer to a retry.
+pub fn replayed(answer: impl IntoResponse, replayed: bool) -> Response {
+    let mut response = answer.into_response();
+    if replayed {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
+}
+
+/// `201 Created` with `body`.
+pub fn created<T>(body: T) -> Created<T> {
+    Ok((StatusCode::CREATED, axum::Json(body)))
 }
 
 pub async fn not_found() -> ApiError {

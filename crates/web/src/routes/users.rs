@@ -13,10 +13,7 @@ pub async fn add(c: Call<AddUser>) -> Created<UserView> {
     let (c, b) = c.split();
     let roles: Vec<String> = b.role.into_iter().chain(b.roles).collect();
     let user = users::add_user(c.app(), &c.actor, &b.username, &roles, &b.password).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UserView::of(user.username.as_str(), &user.roles)),
-    ))
+    super::created(UserView::of(user.username.as_str(), &user.roles))
 }
 
 /// List users and their roles (administrators only).

@@ -606,7 +606,16 @@ impl From<controlroom_app::report::Actions> for ActionsView {
 }
 
 impl IncidentView {
-    /// The incident with what the rules make of it now (recommendation, clocks).
+    /// The incident as `actor` sees it now, with what the rules make of it (recommendation,
+    /// clocks, the actions open to them).
+    pub fn seen_by(
+        app: &controlroom_app::App,
+        actor: &controlroom_app::Actor,
+        incident: Incident,
+    ) -> Self {
+        Self::build(&controlroom_app::report::report(app, actor, incident))
+    }
+
     /// The incident as the application reports it, formatted: nothing is computed here.
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;

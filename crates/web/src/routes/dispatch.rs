@@ -182,9 +182,9 @@ pub async fn recommendations(
     responses((status = 200, body = IncidentView)))]
 pub async fn assign(c: Change<IncidentId, AssignInput>) -> Answer<Option<IncidentView>> {
     let incident = dispatch::assign(c.app(), &c.actor, c.id, UnitId(c.body.unit)).await?;
-    Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(c.app(), &c.actor, i))
-    })))
+    Ok(Json(
+        incident.map(|i| IncidentView::seen_by(c.app(), &c.actor, i)),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -204,9 +204,9 @@ pub struct ReassignInput {
 pub async fn reassign(c: Change<UnitId, ReassignInput>) -> Answer<Option<IncidentView>> {
     let to = IncidentId(c.body.incident);
     let incident = dispatch::reassign(c.app(), &c.actor, c.id, to, &c.body.reason).await?;
-    Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(c.app(), &c.actor, i))
-    })))
+    Ok(Json(
+        incident.map(|i| IncidentView::seen_by(c.app(), &c.actor, i)),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -64,11 +64,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
     responses((status = 200, body = IncidentView)))]
 pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentView> {
     let incident = incidents::view(c.app(), &c.actor, id).await?;
-    Ok(Json(IncidentView::build(&controlroom_app::report::report(
-        c.app(),
-        &c.actor,
-        incident,
-    ))))
+    Ok(Json(IncidentView::seen_by(c.app(), &c.actor, incident)))
 }
 
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry

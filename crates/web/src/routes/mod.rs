@@ -131,11 +131,7 @@ pub fn change(
     let body = ChangeResponse {
         contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
         log_entry: outcome.log_entry,
-        incident: IncidentView::build(&controlroom_app::report::report(
-            &state.app,
-            actor,
-            outcome.incident,
-        )),
+        incident: IncidentView::seen_by(&state.app, actor, outcome.incident),
     };
     replayed((status, axum::Json(body)), outcome.replayed)
 }

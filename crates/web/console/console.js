@@ -701,7 +701,8 @@ async function openIncident(id) {
 }
 
 // Each action form posts its fields and keeps the cursor where the handler is working.
-function actionForm(id, path, toBody, done) {
+// The form `<path>-form` unless named: it posts to the incident's `<path>`.
+function actionForm(path, toBody, done, id = `${path}-form`) {
   const form = $(id);
   newIdempotencyKey(form);
   form.addEventListener("submit", async (event) => {
@@ -728,15 +729,13 @@ function actionForm(id, path, toBody, done) {
   });
 }
 
-actionForm("log-form", "log", (f) => ({ text: f.text.value }), (i) => `Log entry added to ${i.reference}.`);
+actionForm("log", (f) => ({ text: f.text.value }), (i) => `Log entry added to ${i.reference}.`);
 actionForm(
-  "grade-form",
   "grade",
   (f) => ({ grade: f.grade.value, rationale: f.rationale.value, override_reason: f.override_reason.value.trim() || null }),
   (i) => `${i.reference} graded ${say(i.grade).toLowerCase()}.`,
 );
 actionForm(
-  "close-form",
   "close",
   (f) => ({
     closing_code: f.closing_code.value.trim() || null,
@@ -750,7 +749,6 @@ actionForm(
   (i) => `${i.reference} closed.`,
 );
 actionForm(
-  "appointment-form",
   "appointment",
   (f) => ({ area: f.area.value, date: f.date.value, time: f.time.value }),
   (i) => `Appointment booked for ${i.reference}: ${i.appointment}.`,
@@ -775,7 +773,6 @@ $("appointment-next").addEventListener("click", async () => {
   }
 });
 actionForm(
-  "classify-form",
   "classify",
   (f) => ({
     incident_type: f.incident_type.value.trim() || null,
@@ -785,7 +782,6 @@ actionForm(
 );
 const FACTORS = ["threat", "harm", "risk", "investigation", "vulnerability", "engagement"];
 actionForm(
-  "thrive-form",
   "thrive",
   (f) => {
     const body = { ndm: {} };
@@ -796,7 +792,6 @@ actionForm(
   (i) => `THRIVE recorded for ${i.reference}. Recommended grade: ${say(i.recommendation.grade)}.`,
 );
 actionForm(
-  "vulnerability-form",
   "vulnerability",
   (f) => ({
     subject: f.subject.value,
@@ -806,7 +801,6 @@ actionForm(
   (i) => `Vulnerability recorded for ${i.reference}.`,
 );
 actionForm(
-  "dash-form",
   "dash",
   (f) => ({
     answers: [...document.querySelectorAll("#dash-questions .answer-group")].map(chosen),
@@ -819,7 +813,6 @@ actionForm(
   },
 );
 actionForm(
-  "questions-form",
   "answers",
   () => ({
     answers: Object.fromEntries(
@@ -827,15 +820,15 @@ actionForm(
     ),
   }),
   (i) => (i.recommendation.grade ? `Answers saved. ${i.recommendation.explanation}.` : `Answers saved. ${i.reference} is not yet assessed.`),
+  "questions-form",
 );
 actionForm(
-  "approve-unattended-form",
   "unattended-closure-approval",
   (f) => ({ reason: f.reason.value }),
   (i) => `Closing ${i.reference} without attendance approved.`,
+  "approve-unattended-form",
 );
 actionForm(
-  "signpost-form",
   "signpost",
   (f) => ({ agency: f.agency.value, advice: f.advice.value }),
   (i) => `Signposting recorded for ${i.reference}.`,
@@ -1031,7 +1024,7 @@ function fillReference(reference) {
     ...reference.dash_questions.map((q) => answerGroup(`dash-q${q.number}`, q.question, `dash-label-${q.number}`, "not_asked")),
   );
 }
-actionForm("reopen-form", "reopen", (f) => ({ reason: f.reason.value }), (i) => `${i.reference} reopened: grade it again.`);
+actionForm("reopen", (f) => ({ reason: f.reason.value }), (i) => `${i.reference} reopened: grade it again.`);
 
 $("join-caller").addEventListener("click", () => {
   if (state.current) newCall(state.current);

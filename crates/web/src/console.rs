@@ -6,6 +6,10 @@
 
 use crate::AppState;
 use crate::extract::session_token;
+use Access::{Needs, Public, SignedIn};
+use Permission::{
+    DispatchUnits, ManageUsers, ReviewCrimeRecording, VerifyAuditTrail, ViewIncidents,
+};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
@@ -41,8 +45,9 @@ struct Page {
     body: &'static str,
     /// Its ES module, `/assets/<module>.js`.
     module: &'static str,
-    /// The link to it in the other pages' navigation: (element id, text). `None`: not linked.
-    link: Option<(&'static str, &'static str)>,
+    /// The text of the link to it in the other pages' navigation (its id `<module>-link`).
+    /// `None`: not linked.
+    link: Option<&'static str>,
     /// Buttons of its own at the start of the navigation (raw HTML).
     tools: &'static str,
 }
@@ -51,89 +56,79 @@ const SIGN_IN_PATH: &str = "/signin";
 const CONSOLE_PATH: &str = "/console";
 const ADMIN_PATH: &str = "/console/admin";
 
+/// A page at `/console/<module>` whose body is `console/<module>.html` and module
+/// `<module>.js`, with the layout's heading and no tools of its own.
+macro_rules! page {
+    ($module:literal, $title:literal, $called:literal, $access:expr, $link:expr) => {
+        Page {
+            path: concat!("/console/", $module),
+            title: $title,
+            heading: None,
+            called: $called,
+            access: $access,
+            body: include_str!(concat!("../console/", $module, ".html")),
+            module: $module,
+            link: $link,
+            tools: "",
+        }
+    };
+}
+
 /// Every console page. The navigation lists the linked ones in this order.
 const PAGES: &[Page] = &[
     Page {
         path: SIGN_IN_PATH,
-        title: "Sign in",
-        heading: None,
-        called: "The sign-in page",
-        access: Access::Public,
-        body: include_str!("../console/signin.html"),
-        module: "signin",
-        link: None,
-        tools: "",
+        ..page!("signin", "Sign in", "The sign-in page", Public, None)
     },
     Page {
         path: CONSOLE_PATH,
-        title: "Console",
         heading: Some("Control Room"),
-        called: "The console",
-        access: Access::Needs(Permission::ViewIncidents),
-        body: include_str!("../console/console.html"),
-        module: "console",
-        link: Some(("console-link", "Console")),
         tools: concat!(
             r#"<button id="new-call" type="button" aria-keyshortcuts="Alt+N" hidden>New call <kbd>Alt+N</kbd></button>"#,
             "\n    ",
             r#"<button id="shortcuts-button" type="button" aria-haspopup="dialog" aria-keyshortcuts="Shift+?">Shortcuts</button>"#,
         ),
+        ..page!(
+            "console",
+            "Console",
+            "The console",
+            Needs(ViewIncidents),
+            Some("Console")
+        )
     },
-    Page {
-        path: "/console/board",
-        title: "Dispatch board",
-        heading: None,
-        called: "The dispatch board",
-        access: Access::Needs(Permission::DispatchUnits),
-        body: include_str!("../console/board.html"),
-        module: "board",
-        link: Some(("board-link", "Dispatch board")),
-        tools: "",
-    },
-    Page {
-        path: "/console/crimes",
-        title: "Crime recording",
-        heading: None,
-        called: "Crime recording",
-        access: Access::Needs(Permission::ReviewCrimeRecording),
-        body: include_str!("../console/crimes.html"),
-        module: "crimes",
-        link: Some(("crimes-link", "Crime recording")),
-        tools: "",
-    },
-    Page {
-        path: "/console/supervisor",
-        title: "Supervisor",
-        heading: None,
-        called: "The supervisor's page",
-        access: Access::Needs(Permission::VerifyAuditTrail),
-        body: include_str!("../console/supervisor.html"),
-        module: "supervisor",
-        link: Some(("supervisor-link", "Supervisor view")),
-        tools: "",
-    },
-    Page {
-        path: ADMIN_PATH,
-        title: "Accounts",
-        heading: None,
-        called: "The accounts page",
-        access: Access::Needs(Permission::ManageUsers),
-        body: include_str!("../console/admin.html"),
-        module: "admin",
-        link: Some(("admin-link", "Accounts")),
-        tools: "",
-    },
+    page!(
+        "board",
+        "Dispatch board",
+        "The dispatch board",
+        Needs(DispatchUnits),
+        Some("Dispatch board")
+    ),
+    page!(
+        "crimes",
+        "Crime recording",
+        "Crime recording",
+        Needs(ReviewCrimeRecording),
+        Some("Crime recording")
+    ),
+    page!(
+        "supervisor",
+        "Supervisor",
+        "The supervisor's page",
+        Needs(VerifyAuditTrail),
+        Some("Supervisor view")
+    ),
+    page!(
+        "admin",
+        "Accounts",
+        "The accounts page",
+        Needs(ManageUsers),
+        Some("Accounts")
+    ),
     Page {
         path: "/console/records/{kind}/{id}",
-        title: "Record",
         // The record page names the record once it has read it.
         heading: Some(r#"Control Room · <span id="record-title">Record</span>"#),
-        called: "A record's page",
-        access: Access::SignedIn,
-        body: include_str!("../console/record.html"),
-        module: "record",
-        link: None,
-        tools: "",
+        ..page!("record", "Record", "A record's page", SignedIn, None)
     },
 ];
 
@@ -281,8 +276,11 @@ fn render(page: &Page, actor: Option<&Actor>) -> String {
                 .iter()
                 .filter(|other| other.path != page.path && may_open(actor, other))
                 .filter_map(|other| {
-                    other.link.map(|(id, text)| {
-                        format!("\n    <a id=\"{id}\" href=\"{}\">{text}</a>", other.path)
+                    other.link.map(|text| {
+                        format!(
+                            "\n    <a id=\"{}-link\" href=\"{}\">{text}</a>",
+                            other.module, other.path
+                        )
                     })
                 })
                 .collect();
@@ -471,8 +469,9 @@ mod tests {
                 }
                 assert!(html.contains(r#"<header class="topbar">"#), "{}", page.path);
                 // No page links to itself.
-                if let Some((id, _)) = page.link {
-                    assert!(!html.contains(&format!(r#"id="{id}""#)), "{}", page.path);
+                if page.link.is_some() {
+                    let id = format!(r#"id="{}-link""#, page.module);
+                    assert!(!html.contains(&id), "{}", page.path);
                 }
             } else {
                 assert!(html.contains(r#"<body class="signin-page">"#));
@@ -518,18 +517,16 @@ mod tests {
             &Role::allowed(Permission::DispatchUnits),
             "The dispatch board",
         );
-        assert!(
-            page.contains(
-                "The dispatch board is for contact handlers, dispatchers and supervisors."
-            ),
-            "{page}"
-        );
-        assert!(
-            page.contains("signed in as recorder (crime recorder)"),
-            "{page}"
-        );
-        assert!(!page.contains("{{"), "{page}");
         assert!(page.starts_with("<!doctype html>"), "{page}");
-        assert!(!page.contains("<script"), "{page}");
+        for said in [
+            "The dispatch board is for contact handlers, dispatchers and supervisors.",
+            "signed in as recorder (crime recorder)",
+        ] {
+            assert!(page.contains(said), "{said:?} in {page}");
+        }
+        // No placeholder left unfilled, and nothing runs on a refusal.
+        for absent in ["{{", "<script"] {
+            assert!(!page.contains(absent), "{absent:?} in {page}");
+        }
     }
 }

@@ -606,7 +606,16 @@ impl From<controlroom_app::report::Actions> for ActionsView {
 }
 
 impl IncidentView {
-    /// The incident with what the rules make of it now (recommendation, clocks).
+    /// The incident as `actor` sees it now, with what the rules make of it (recommendation,
+    /// clocks, the actions open to them).
+    pub fn seen_by(
+        app: &controlroom_app::App,
+        actor: &controlroom_app::Actor,
+        incident: Incident,
+    ) -> Self {
+        Self::build(&controlroom_app::report::report(app, actor, incident))
+    }
+
     /// The incident as the application reports it, formatted: nothing is computed here.
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;
@@ -847,10 +856,16 @@ pub struct IncidentSummary {
     pub lon: Option<f64>,
 }
 
-fn micros_text(micros: i64) -> String {
+/// A stored time (microseconds since the epoch) as RFC 3339; `None` if out of range.
+pub fn micros_time(micros: i64) -> Option<String> {
     Timestamp::from_microsecond(micros)
+        .ok()
         .map(|t| t.to_string())
-        .unwrap_or_default()
+}
+
+/// [`micros_time`], empty if out of range.
+pub fn micros_text(micros: i64) -> String {
+    micros_time(micros).unwrap_or_default()
 }
 
 impl From<IncidentRow> for IncidentSummary {

@@ -11,6 +11,7 @@ use controlroom_app::{Actor, Idempotency, auth};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::future::Future;
 use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "controlroom_session";
@@ -78,11 +79,21 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     credential(parts).map(|c| c.token().to_owned())
 }
 
-/// The signed-in user making the request. A change sent with the session cookie must carry
-/// the session's CSRF token in `X-CSRF-Token`.
-pub struct Authenticated(pub Actor);
+/// Who asks, signed in and allowed, with the application: what every handler needs first. A
+/// change sent with the session cookie must carry the session's CSRF token in
+/// `X-CSRF-Token`.
+pub struct Caller {
+    pub state: AppState,
+    pub actor: Actor,
+}
 
-impl FromRequestParts<AppState> for Authenticated {
+impl Caller {
+    pub fn app(&self) -> &controlroom_app::App {
+        &self.state.app
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -100,25 +111,27 @@ impl FromRequestParts<AppState> for Authenticated {
         let actor = auth::authenticate(&state.app, credential.token()).await?;
         // The edge holds every operation to the access table before reading its path or
         // body, so a role without the permission is refused the same way everywhere.
-        let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
-            return Ok(Self(actor));
-        };
-        match crate::access::of(parts.method.as_str(), route.as_str()) {
-            Some(crate::access::Access::Needs(permission, what)) => {
-                actor.require(permission, what)?;
-            }
-            Some(_) => {}
-            None => {
-                // An operation nobody decided on is refused, and the access test fails.
-                tracing::error!(route = route.as_str(), method = %parts.method, "operation missing from the access table");
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "this operation has no access decision yet; nobody may use it",
-                ));
+        if let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() {
+            match crate::access::of(parts.method.as_str(), route.as_str()) {
+                Some(crate::access::Access::Needs(permission, what)) => {
+                    actor.require(permission, what)?;
+                }
+                Some(_) => {}
+                None => {
+                    // An operation nobody decided on is refused, and the access test fails.
+                    tracing::error!(route = route.as_str(), method = %parts.method, "operation missing from the access table");
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "this operation has no access decision yet; nobody may use it",
+                    ));
+                }
             }
         }
-        Ok(Self(actor))
+        Ok(Self {
+            state: state.clone(),
+            actor,
+        })
     }
 }
 
@@ -197,9 +210,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
     }
 }
 
-/// A change to one record as its handler receives it: who asks (signed in, allowed), which
-/// record (`{id}` in the path) and the command, read in that order as separate extractors
-/// would be.
+/// A change as its handler receives it: who asks (signed in, allowed), which record (read
+/// from the path; `()` for a change addressed to a collection) and the command, read in that
+/// order as separate extractors would be.
 pub struct Change<I, T> {
     pub state: AppState,
     pub actor: Actor,
@@ -211,16 +224,41 @@ pub struct Change<I, T> {
 /// A change to an incident; [`IncidentChange::answer`] gives its answer.
 pub type IncidentChange<T> = Change<controlroom_domain::incident::IncidentId, T>;
 
-impl<I: FromPathId + Send, T: DeserializeOwned> FromRequest<AppState> for Change<I, T> {
+/// A command addressed to no one record (`POST /api/v1/units`).
+pub type Call<T> = Change<(), T>;
+
+/// What a change is addressed to, read from the request's path.
+pub trait Target: Sized + Send {
+    fn read(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> impl Future<Output = Result<Self, ApiError>> + Send;
+}
+
+impl Target for () {
+    async fn read(_: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        Ok(())
+    }
+}
+
+impl<T: FromPathId + Send> Target for T {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        PathId::from_request_parts(parts, state)
+            .await
+            .map(|PathId(id)| id)
+    }
+}
+
+impl<I: Target, T: DeserializeOwned> FromRequest<AppState> for Change<I, T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let Authenticated(actor) = Authenticated::from_request_parts(&mut parts, state).await?;
-        let PathId(id) = PathId::from_request_parts(&mut parts, state).await?;
-        let command = Command::from_request(Request::from_parts(parts, body), state).await?;
+        let Caller { state, actor } = Caller::from_request_parts(&mut parts, state).await?;
+        let id = I::read(&mut parts, &state).await?;
+        let command = Command::from_request(Request::from_parts(parts, body), &state).await?;
         Ok(Self {
-            state: state.clone(),
+            state,
             actor,
             id,
             body: command.body,
@@ -524,6 +562,24 @@ fn record_ref(kind: &str, id: &str) -> Result<controlroom_domain::pole::RecordRe
         .parse()
         .map_err(|_| not_a_uuid("bad_id", "a record id", id))?;
     Ok(controlroom_domain::pole::RecordRef { kind, id })
+}
+
+impl<T: DeserializeOwned + Send> Target for ApiPath<T> {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_request_parts(parts, state).await
+    }
+}
+
+impl Target for RecordPath {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_request_parts(parts, state).await
+    }
+}
+
+impl Target for MarkerPath {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_request_parts(parts, state).await
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RecordPath {

@@ -5,10 +5,13 @@ use crate::dto;
 use crate::error::Problem;
 use crate::routes;
 use axum::Json;
+use utoipa::openapi::Required;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, PartialSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +29,8 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
             let (_, operations) = routes::api().split_for_parts();
             let mut document = ApiDoc::openapi().merge_from(operations);
             ProblemResponses.modify(&mut document);
+            SignedInOnly.modify(&mut document);
+            PathParameters.modify(&mut document);
             document
         });
     &DOCUMENT
@@ -41,6 +46,96 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
+}
+
+/// Every `{…}` segment of a path is one of a few kinds, each read by one extractor
+/// (`extract.rs`) wherever it appears: documented here once rather than on each handler.
+struct PathParameters;
+
+fn path_parameter(name: &str) -> Option<Parameter> {
+    let (schema, description) = match name {
+        "id" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .into(),
+            None,
+        ),
+        "kind" => (routes::intelligence::RecordKind::schema(), None),
+        "number" => (
+            u32::schema(),
+            Some("The marker's number on the record (1, 2, 3…)"),
+        ),
+        "username" => (String::schema(), None),
+        _ => return None,
+    };
+    Some(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .description(description)
+            .schema(Some(schema))
+            .build(),
+    )
+}
+
+impl Modify for PathParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, _, op) in operations(openapi) {
+            let documented = op.parameters.as_deref().unwrap_or_default();
+            let missing: Vec<RefOr<Parameter>> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .filter(|name| {
+                    !documented
+                        .iter()
+                        .any(|p| matches!(p, RefOr::T(p) if p.name == *name))
+                })
+                .filter_map(|name| path_parameter(name).map(RefOr::T))
+                .collect();
+            if !missing.is_empty() {
+                let parameters = op.parameters.get_or_insert_with(Vec::new);
+                parameters.splice(0..0, missing);
+            }
+        }
+    }
+}
+
+/// Every operation the access table does not make public takes the bearer token, unless its
+/// annotation says otherwise (signing out works without a session too).
+struct SignedInOnly;
+
+impl Modify for SignedInOnly {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, method, op) in operations(openapi) {
+            if op.security.is_none()
+                && crate::access::of(method, path) != Some(crate::access::Access::Public)
+            {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+            }
+        }
+    }
+}
+
+/// Every operation of the document, with its path and method.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&str, &'static str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("PATCH", &mut item.patch),
+        ]
+        .into_iter()
+        .filter_map(move |(method, op)| Some((path.as_str(), method, op.as_mut()?)))
+    })
 }
 
 /// Every error leaves as `application/problem+json` (see `error.rs`): say so on every
@@ -96,35 +191,24 @@ fn common_problems(
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let has_path_params = path.contains('{');
-            let operations = [
-                (&mut item.get, false),
-                (&mut item.put, true),
-                (&mut item.post, true),
-                (&mut item.delete, true),
-                (&mut item.patch, true),
-            ];
-            for (op, writes) in operations {
-                let Some(op) = op.as_mut() else { continue };
-                // Errors already documented with the Problem body: the media type is
-                // problem+json, not the application/json utoipa writes by default.
-                for (status, response) in op.responses.responses.iter_mut() {
-                    if !status.starts_with('4') && !status.starts_with('5') {
-                        continue;
-                    }
-                    if let RefOr::T(response) = response
-                        && let Some(content) = response.content.shift_remove("application/json")
-                    {
-                        response.content.insert(PROBLEM_JSON.to_owned(), content);
-                    }
+        for (path, method, op) in operations(openapi) {
+            // Errors already documented with the Problem body: the media type is
+            // problem+json, not the application/json utoipa writes by default.
+            for (status, response) in op.responses.responses.iter_mut() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
                 }
-                for (status, description) in common_problems(op, writes, has_path_params) {
-                    op.responses
-                        .responses
-                        .entry(status.to_string())
-                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                if let RefOr::T(response) = response
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
                 }
+            }
+            for (status, description) in common_problems(op, method != "GET", path.contains('{')) {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::T(problem_response(description)));
             }
         }
     }
@@ -137,6 +221,29 @@ pub async fn document() -> Json<&'static utoipa::openapi::OpenApi> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `{…}` in every path is documented as a parameter of each of its operations.
+    #[test]
+    fn every_path_segment_is_a_parameter() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let documented: Vec<&str> = op["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                    .unwrap_or_default();
+                for name in path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                {
+                    assert!(
+                        documented.contains(&name),
+                        "{method} {path}: {{{name}}} is not documented (see path_parameter)"
+                    );
+                }
+            }
+        }
+    }
 
     /// Every `maxLength` the document advertises is one of the limits declared in the domain
     /// (`controlroom_domain::limits`): a length typed here that the server does not enforce, or

@@ -1,12 +1,11 @@
 //! Address search as the handler types: gazetteer addresses, streets, named places and
 //! postcodes, best first, each with its position, precision and why it matched.
 
-use crate::AppState;
+use super::Answer;
 use crate::dto::PrecisionView;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated};
+use crate::extract::{ApiQuery, Caller};
 use axum::Json;
-use axum::extract::State;
 use controlroom_app::gazetteer;
 use controlroom_domain::contact::Coordinates;
 use serde::{Deserialize, Serialize};
@@ -49,16 +48,13 @@ pub struct AddressSuggestions {
 
 /// Search the gazetteer as you type. Every search is recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/addresses", tag = "gazetteer", params(AddressParams),
-    responses((status = 200, body = AddressSuggestions), (status = 422, body = crate::error::Problem),
-        (status = 403, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = AddressSuggestions)))]
 pub async fn search(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    c: Caller,
     ApiQuery(params): ApiQuery<AddressParams>,
-) -> Result<Json<AddressSuggestions>, ApiError> {
+) -> Answer<AddressSuggestions> {
     let limit = usize::from(params.limit.unwrap_or(10));
-    let found = gazetteer::search(&state.app, &actor, &params.q, limit).await?;
+    let found = gazetteer::search(c.app(), &c.actor, &params.q, limit).await?;
     Ok(Json(AddressSuggestions {
         suggestions: found.into_iter().map(suggestion).collect(),
     }))
@@ -109,18 +105,12 @@ pub struct NearbyAddresses {
 /// The addresses inside a circle, nearest first: what a caller's handset location could be.
 /// Recorded in the audit trail as a search is.
 #[utoipa::path(get, path = "/api/v1/addresses/near", tag = "gazetteer", params(NearParams),
-    responses((status = 200, body = NearbyAddresses), (status = 422, body = crate::error::Problem),
-        (status = 403, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn near(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(params): ApiQuery<NearParams>,
-) -> Result<Json<NearbyAddresses>, ApiError> {
+    responses((status = 200, body = NearbyAddresses)))]
+pub async fn near(c: Caller, ApiQuery(params): ApiQuery<NearParams>) -> Answer<NearbyAddresses> {
     let centre = Coordinates::parse(params.lat, params.lon)
         .map_err(|e| ApiError::invalid(&e.field.replace("location.", ""), e.message))?;
     let limit = usize::from(params.limit.unwrap_or(20));
-    let found = gazetteer::near(&state.app, &actor, centre, params.radius_metres, limit).await?;
+    let found = gazetteer::near(c.app(), &c.actor, centre, params.radius_metres, limit).await?;
     Ok(Json(NearbyAddresses {
         addresses: found
             .into_iter()

@@ -1,13 +1,13 @@
 //! Crime records: record from an incident, read, reclassify, and removal (HOCR Section C).
 
+use super::Answer;
 use crate::AppState;
+use crate::dto::micros_text;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated, Command};
-use crate::extract::{Change, CrimeId, PathId};
+use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use controlroom_app::crimes::{self, Crime, CrimeDraft};
 use controlroom_domain::crime::CrimeCommand;
 use controlroom_domain::incident::IncidentId;
@@ -61,6 +61,38 @@ pub struct DirectRecordInput {
     #[serde(default)]
     #[schema(max_length = 4000)]
     pub modus_operandi: String,
+}
+
+impl RecordInput {
+    fn draft(self) -> CrimeDraft {
+        CrimeDraft {
+            classification: self.classification,
+            parties: self
+                .parties
+                .into_iter()
+                .map(|p| (p.person, p.role))
+                .collect(),
+            offence_from: self.offence_from,
+            offence_to: self.offence_to,
+            location: self.location,
+            modus_operandi: self.modus_operandi,
+        }
+    }
+}
+
+impl DirectRecordInput {
+    /// When it was reported, and the record as from an incident but with its place given.
+    fn split(self) -> (String, RecordInput) {
+        let record = RecordInput {
+            classification: self.classification,
+            parties: self.parties,
+            offence_from: self.offence_from,
+            offence_to: self.offence_to,
+            location: Some(self.location),
+            modus_operandi: self.modus_operandi,
+        };
+        (self.reported_at, record)
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -208,39 +240,19 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
 
 /// `201` with the crime; a retry with the same `Idempotency-Key` gets the first answer, marked.
 fn created(state: &AppState, crime: &Crime) -> Response {
-    let mut response = (StatusCode::CREATED, Json(view(state, crime))).into_response();
-    if crime.replayed {
-        response.headers_mut().insert(
-            "idempotent-replayed",
-            axum::http::HeaderValue::from_static("true"),
-        );
-    }
-    response
+    super::replayed(
+        (StatusCode::CREATED, Json(view(state, crime))),
+        crime.replayed,
+    )
 }
 
 /// Record a crime from an incident (NCRS recording decision: crime recorded).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn record(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(incident): PathId<IncidentId>,
-    command: Command<RecordInput>,
-) -> Result<Response, ApiError> {
-    let idempotency = command.idempotency;
-    let b = command.body;
-    let draft = CrimeDraft {
-        classification: b.classification,
-        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
-        offence_from: b.offence_from,
-        offence_to: b.offence_to,
-        location: b.location,
-        modus_operandi: b.modus_operandi,
-    };
-    let crime =
-        crimes::record_from_incident(&state.app, &actor, incident, draft, idempotency.as_ref())
-            .await?;
-    Ok(created(&state, &crime))
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/crimes", tag = "crime", request_body = RecordInput,
+    responses((status = 201, body = CrimeView)))]
+pub async fn record(c: Change<IncidentId, RecordInput>) -> Result<Response, ApiError> {
+    let (c, b) = c.split();
+    let crime = crimes::record_from_incident(c.app(), &c.actor, c.id, b.draft(), c.key()).await?;
+    Ok(created(&c.state, &crime))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -273,23 +285,13 @@ pub struct ListParams {
     status: Option<String>,
 }
 
-fn micros_text(micros: i64) -> String {
-    jiff::Timestamp::from_microsecond(micros)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 /// The crime list, newest first (at most 500); the listing is audited.
 #[utoipa::path(get, path = "/api/v1/crimes", tag = "crime", params(ListParams),
-    responses((status = 200, body = CrimeList), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    params: ApiQuery<ListParams>,
-) -> Result<Json<CrimeList>, ApiError> {
+    responses((status = 200, body = CrimeList)))]
+pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<CrimeList> {
     let ApiQuery(p) = params;
-    let rows = crimes::list(&state.app, &actor, p.status.as_deref()).await?;
-    let reference = &state.app.settings.reference;
+    let rows = crimes::list(c.app(), &c.actor, p.status.as_deref()).await?;
+    let reference = &c.app().settings.reference;
     let crimes: Vec<CrimeSummary> = rows
         .into_iter()
         .map(|r| CrimeSummary {
@@ -313,102 +315,95 @@ pub async fn list(
 
 /// Record a crime reported directly, not through an incident (e.g. an online report).
 #[utoipa::path(post, path = "/api/v1/crimes", tag = "crime", request_body = DirectRecordInput,
-    responses((status = 201, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn record_direct(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<DirectRecordInput>,
-) -> Result<Response, ApiError> {
-    let idempotency = command.idempotency;
-    let b = command.body;
-    let draft = CrimeDraft {
-        classification: b.classification,
-        parties: b.parties.into_iter().map(|p| (p.person, p.role)).collect(),
-        offence_from: b.offence_from,
-        offence_to: b.offence_to,
-        location: Some(b.location),
-        modus_operandi: b.modus_operandi,
-    };
-    let crime = crimes::record_direct(
-        &state.app,
-        &actor,
-        draft,
-        &b.reported_at,
-        idempotency.as_ref(),
-    )
-    .await?;
-    Ok(created(&state, &crime))
+    responses((status = 201, body = CrimeView)))]
+pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiError> {
+    let (c, b) = c.split();
+    let (reported_at, record) = b.split();
+    let crime =
+        crimes::record_direct(c.app(), &c.actor, record.draft(), &reported_at, c.key()).await?;
+    Ok(created(&c.state, &crime))
 }
 
 /// Read a crime record (the read is audited).
-#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(CrimeId(id)): PathId<CrimeId>,
-) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::get(&state.app, &actor, id).await?;
-    Ok(Json(view(&state, &crime)))
+#[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", responses(CrimeNow))]
+pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<CrimeView> {
+    let crime = crimes::get(c.app(), &c.actor, id).await?;
+    Ok(Json(view(&c.state, &crime)))
+}
+
+/// The crime record as it now stands.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 200)]
+#[allow(dead_code)]
+pub struct CrimeNow(CrimeView);
+
+/// A crime change's body, read as the command it asks for.
+trait CrimeChange {
+    fn command(self) -> Result<CrimeCommand, ApiError>;
+}
+
+impl CrimeChange for ReclassifyInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        let classification = Code::parse("classification", &self.classification)?;
+        let reason = self.reason;
+        Ok(CrimeCommand::Reclassify {
+            classification,
+            reason,
+        })
+    }
+}
+
+impl CrimeChange for CancellationInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        let reason = CancellationReason::parse(&self.reason)?;
+        let rationale = self.rationale;
+        Ok(CrimeCommand::RequestCancellation { reason, rationale })
+    }
+}
+
+impl CrimeChange for Empty {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        Ok(CrimeCommand::ApproveCancellation)
+    }
+}
+
+impl CrimeChange for DeclineInput {
+    fn command(self) -> Result<CrimeCommand, ApiError> {
+        Ok(CrimeCommand::DeclineCancellation { note: self.note })
+    }
 }
 
 /// A change to a crime record, answered with the record as it now stands.
-async fn change<T>(
-    c: Change<CrimeId, T>,
-    command: CrimeCommand,
-) -> Result<Json<CrimeView>, ApiError> {
-    let crime = crimes::change(c.app(), &c.actor, c.id.0, command).await?;
+async fn change<T: CrimeChange>(c: Change<CrimeId, T>) -> Answer<CrimeView> {
+    let (c, body) = c.split();
+    let crime = crimes::change(c.app(), &c.actor, c.id.0, body.command()?).await?;
     Ok(Json(view(&c.state, &crime)))
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Result<Json<CrimeView>, ApiError> {
-    let (c, b) = c.split();
-    let classification = Code::parse("classification", &b.classification)
-        .map_err(controlroom_app::AppError::from)?;
-    change(
-        c,
-        CrimeCommand::Reclassify {
-            classification,
-            reason: b.reason,
-        },
-    )
-    .await
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput,
+    responses(CrimeNow))]
+pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
+    change(c).await
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn request_cancellation(
-    c: Change<CrimeId, CancellationInput>,
-) -> Result<Json<CrimeView>, ApiError> {
-    let (c, b) = c.split();
-    let reason = CancellationReason::parse(&b.reason).map_err(controlroom_app::AppError::from)?;
-    change(
-        c,
-        CrimeCommand::RequestCancellation {
-            reason,
-            rationale: b.rationale,
-        },
-    )
-    .await
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput,
+    responses(CrimeNow))]
+pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
+    change(c).await
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Result<Json<CrimeView>, ApiError> {
-    change(c, CrimeCommand::ApproveCancellation).await
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty,
+    responses(CrimeNow))]
+pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
+    change(c).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
-#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CrimeView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn decline_cancellation(
-    c: Change<CrimeId, DeclineInput>,
-) -> Result<Json<CrimeView>, ApiError> {
-    let (c, b) = c.split();
-    change(c, CrimeCommand::DeclineCancellation { note: b.note }).await
+#[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput,
+    responses(CrimeNow))]
+pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
+    change(c).await
 }

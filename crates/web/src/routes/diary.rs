@@ -1,10 +1,10 @@
 //! The diary of appointments for scheduled responses.
 
+use super::{Answer, Created};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated, Command, IncidentChange};
+use crate::extract::{ApiQuery, Call, Caller, IncidentChange};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::diary;
@@ -87,39 +87,24 @@ impl From<&Slot> for SlotView {
 
 /// Open appointment slots (resource allocation desk).
 #[utoipa::path(post, path = "/api/v1/diary/slots", tag = "diary", request_body = SlotsInput,
-    responses((status = 201, body = Vec<SlotView>), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn open(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<SlotsInput>,
-) -> Result<(StatusCode, Json<Vec<SlotView>>), ApiError> {
-    let b = command.body;
+    responses((status = 201, body = Vec<SlotView>)))]
+pub async fn open(c: Call<SlotsInput>) -> Created<Vec<SlotView>> {
+    let (c, b) = c.split();
     let slots =
-        diary::open_slots(&state.app, &actor, &b.area, &b.date, &b.times, b.capacity).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(slots.iter().map(SlotView::from).collect()),
-    ))
+        diary::open_slots(c.app(), &c.actor, &b.area, &b.date, &b.times, b.capacity).await?;
+    super::created(slots.iter().map(SlotView::from).collect())
 }
 
 /// The day's diary for an area: slots, bookings and free places.
-#[utoipa::path(get, path = "/api/v1/diary", tag = "diary", params(DayParams), responses((status = 200, body = Vec<SlotView>)), security(("bearer" = [])))]
-pub async fn day(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(p): ApiQuery<DayParams>,
-) -> Result<Json<Vec<SlotView>>, ApiError> {
-    let slots = diary::day(&state.app, &actor, &p.area, &p.date).await?;
+#[utoipa::path(get, path = "/api/v1/diary", tag = "diary", params(DayParams), responses((status = 200, body = Vec<SlotView>)))]
+pub async fn day(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Vec<SlotView>> {
+    let slots = diary::day(c.app(), &c.actor, &p.area, &p.date).await?;
     Ok(Json(slots.iter().map(SlotView::from).collect()))
 }
 
 /// The first slot with a free place from a day on (the same day first).
-#[utoipa::path(get, path = "/api/v1/diary/next", tag = "diary", params(DayParams), responses((status = 200, body = Option<SlotView>)), security(("bearer" = [])))]
-pub async fn next(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(p): ApiQuery<DayParams>,
-) -> Result<Json<Option<SlotView>>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/diary/next", tag = "diary", params(DayParams), responses((status = 200, body = Option<SlotView>)))]
+pub async fn next(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Option<SlotView>> {
     let after = p
         .after
         .as_deref()
@@ -129,13 +114,13 @@ pub async fn next(
             })
         })
         .transpose()?;
-    let slot = diary::next_free(&state.app, &actor, &p.area, &p.date, after).await?;
+    let slot = diary::next_free(c.app(), &c.actor, &p.area, &p.date, after).await?;
     Ok(Json(slot.as_ref().map(SlotView::from)))
 }
 
 /// Book (or move) the incident's appointment. A full slot is refused.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment", tag = "diary", request_body = BookInput,
+    responses(super::Changed))]
 pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let incident = diary::book(c.app(), &c.actor, c.id, &b.area, &b.date, &b.time).await?;
@@ -143,16 +128,16 @@ pub async fn book(c: IncidentChange<BookInput>) -> Result<Response, ApiError> {
 }
 
 /// Cancel the incident's appointment.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/cancel", tag = "diary", request_body = EndInput,
+    responses(super::Changed))]
 pub async fn cancel(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, false, &c.body.reason).await?;
     Ok(changed(&c.state, &c.actor, incident))
 }
 
 /// Record that the appointment was missed.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/appointment/missed", tag = "diary", request_body = EndInput,
+    responses(super::Changed))]
 pub async fn missed(c: IncidentChange<EndInput>) -> Result<Response, ApiError> {
     let incident = diary::end(c.app(), &c.actor, c.id, true, &c.body.reason).await?;
     Ok(changed(&c.state, &c.actor, incident))

@@ -1,12 +1,10 @@
 //! Dispatch: units, their status and positions, recommendations and assignment.
 
-use crate::AppState;
+use super::{Answer, Created};
 use crate::dto::IncidentView;
 use crate::error::ApiError;
-use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, Change, Command};
+use crate::extract::{ApiQuery, Call, Caller, Change, PathId};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use controlroom_app::dispatch;
 use controlroom_domain::incident::IncidentId;
@@ -121,16 +119,12 @@ impl From<Candidate> for CandidateView {
 
 /// Register a unit.
 #[utoipa::path(post, path = "/api/v1/units", tag = "dispatch", request_body = UnitInput,
-    responses((status = 201, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn register(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<UnitInput>,
-) -> Result<(StatusCode, Json<UnitView>), ApiError> {
-    let b = command.body;
+    responses((status = 201, body = UnitView)))]
+pub async fn register(c: Call<UnitInput>) -> Created<UnitView> {
+    let (c, b) = c.split();
     let unit = dispatch::register(
-        &state.app,
-        &actor,
+        c.app(),
+        &c.actor,
         &b.call_sign,
         &b.unit_type,
         &b.skills,
@@ -138,40 +132,31 @@ pub async fn register(
         &b.crew,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UnitView::build(&unit, &state.app)),
-    ))
+    super::created(UnitView::build(&unit, c.app()))
 }
 
 /// Every unit with its status and last position. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/units", tag = "dispatch", responses((status = 200, body = Vec<UnitView>)), security(("bearer" = [])))]
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-) -> Result<Json<Vec<UnitView>>, ApiError> {
-    let units = dispatch::list_units(&state.app, &actor).await?;
+#[utoipa::path(get, path = "/api/v1/units", tag = "dispatch", responses((status = 200, body = Vec<UnitView>)))]
+pub async fn list(c: Caller) -> Answer<Vec<UnitView>> {
+    let units = dispatch::list_units(c.app(), &c.actor).await?;
     Ok(Json(
-        units
-            .iter()
-            .map(|u| UnitView::build(u, &state.app))
-            .collect(),
+        units.iter().map(|u| UnitView::build(u, c.app())).collect(),
     ))
 }
 
 /// A position report, as an automatic vehicle location feed sends.
-#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = UnitView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn position(c: Change<UnitId, PositionInput>) -> Result<Json<UnitView>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/units/{id}/position", tag = "dispatch", request_body = PositionInput,
+    responses((status = 200, body = UnitView)))]
+pub async fn position(c: Change<UnitId, PositionInput>) -> Answer<UnitView> {
     let (lat, lon) = (c.body.lat, c.body.lon);
     let unit = dispatch::report_position(c.app(), &c.actor, c.id, lat, lon).await?;
     Ok(Json(UnitView::build(&unit, c.app())))
 }
 
 /// A unit's status: en route, at scene, available (clear), refreshment, unavailable, off duty.
-#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = UnitView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn status(c: Change<UnitId, StatusInput>) -> Result<Json<UnitView>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/units/{id}/status", tag = "dispatch", request_body = StatusInput,
+    responses((status = 200, body = UnitView)))]
+pub async fn status(c: Change<UnitId, StatusInput>) -> Answer<UnitView> {
     let b = &c.body;
     let unit =
         dispatch::set_status(c.app(), &c.actor, c.id, &b.status, b.reason.as_deref()).await?;
@@ -182,30 +167,24 @@ pub async fn status(c: Change<UnitId, StatusInput>) -> Result<Json<UnitView>, Ap
 /// position for the incident yet, the available units still come, suitable first then by
 /// call sign, with `eta_seconds` and `distance_metres` null and the first reason saying why.
 /// The look is recorded in the audit trail, naming the units shown.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = Vec<CandidateView>), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recommendations", tag = "dispatch",
+    responses((status = 200, body = Vec<CandidateView>)))]
 pub async fn recommendations(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    c: Caller,
     PathId(id): PathId<IncidentId>,
-) -> Result<Json<Vec<CandidateView>>, ApiError> {
-    let ranked = dispatch::recommend(&state.app, &actor, id).await?;
+) -> Answer<Vec<CandidateView>> {
+    let ranked = dispatch::recommend(c.app(), &c.actor, id).await?;
     Ok(Json(ranked.into_iter().map(CandidateView::from).collect()))
 }
 
 /// Send a unit to the incident.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn assign(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<AssignInput>,
-) -> Result<Json<Option<IncidentView>>, ApiError> {
-    let incident = dispatch::assign(&state.app, &actor, id, UnitId(command.body.unit)).await?;
-    Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(&state.app, &actor, i))
-    })))
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "dispatch", request_body = AssignInput,
+    responses((status = 200, body = IncidentView)))]
+pub async fn assign(c: Change<IncidentId, AssignInput>) -> Answer<Option<IncidentView>> {
+    let incident = dispatch::assign(c.app(), &c.actor, c.id, UnitId(c.body.unit)).await?;
+    Ok(Json(
+        incident.map(|i| IncidentView::seen_by(c.app(), &c.actor, i)),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -220,16 +199,14 @@ pub struct ReassignInput {
 
 /// Move a committed unit to another incident: released from the first and assigned to the
 /// second in one step, both logs saying why.
-#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = IncidentView), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn reassign(
-    c: Change<UnitId, ReassignInput>,
-) -> Result<Json<Option<IncidentView>>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/units/{id}/reassign", tag = "dispatch", request_body = ReassignInput,
+    responses((status = 200, body = IncidentView)))]
+pub async fn reassign(c: Change<UnitId, ReassignInput>) -> Answer<Option<IncidentView>> {
     let to = IncidentId(c.body.incident);
     let incident = dispatch::reassign(c.app(), &c.actor, c.id, to, &c.body.reason).await?;
-    Ok(Json(incident.map(|i| {
-        IncidentView::build(&controlroom_app::report::report(c.app(), &c.actor, i))
-    })))
+    Ok(Json(
+        incident.map(|i| IncidentView::seen_by(c.app(), &c.actor, i)),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -242,9 +219,8 @@ pub struct ResolveInput {
 
 /// Resolve the incident once its last unit has cleared, with the result. Refused, naming
 /// them, while units are still committed to it.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/resolve", tag = "dispatch", request_body = ResolveInput,
+    responses(super::Changed))]
 pub async fn resolve(
     c: crate::extract::IncidentChange<ResolveInput>,
 ) -> Result<axum::response::Response, ApiError> {
@@ -286,13 +262,11 @@ pub struct IncidentWarningsView {
 /// what the incident's intelligence checks found, and on the people, vehicles and locations
 /// linked to it. The look is recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/warnings", tag = "dispatch", params(WarningsParams),
-    responses((status = 200, body = Vec<IncidentWarningsView>), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = Vec<IncidentWarningsView>), (status = 404, body = crate::error::Problem)))]
 pub async fn warnings(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    c: Caller,
     params: ApiQuery<WarningsParams>,
-) -> Result<Json<Vec<IncidentWarningsView>>, ApiError> {
+) -> Answer<Vec<IncidentWarningsView>> {
     let ApiQuery(p) = params;
     let ids = p
         .incidents
@@ -310,7 +284,7 @@ pub async fn warnings(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let found = controlroom_app::intelligence::incident_warnings(&state.app, &actor, &ids).await?;
+    let found = controlroom_app::intelligence::incident_warnings(c.app(), &c.actor, &ids).await?;
     Ok(Json(
         found
             .into_iter()

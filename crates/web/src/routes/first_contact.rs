@@ -1,24 +1,20 @@
 //! First point of contact: classification, THRIVE, vulnerability, DASH, signposting, and the
 //! reference lists the console offers.
 
-use crate::AppState;
 use crate::dto::{
-    AnswersInput, ApproveUnattendedInput, ChangeResponse, ClassifyInput, DashInput, SignpostInput,
-    ThriveInput, VulnerabilityInput,
+    AnswersInput, ApproveUnattendedInput, ClassifyInput, DashInput, SignpostInput, ThriveInput,
+    VulnerabilityInput,
 };
 use crate::error::ApiError;
-use crate::extract::{Authenticated, IncidentChange};
+use crate::extract::{Caller, IncidentChange};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::first_contact;
 use serde_json::{Value, json};
 
 /// Set or change the incident type and qualifiers (codes from `GET /api/v1/reference`).
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput, responses(super::Changed))]
 pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome = first_contact::classify(
@@ -35,9 +31,7 @@ pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiE
 
 /// Record a THRIVE assessment with its National Decision Model rationale. Earlier
 /// assessments are kept.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput, responses(super::Changed))]
 pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let outcome =
@@ -46,9 +40,7 @@ pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError
 }
 
 /// Record vulnerability flags for the caller, the victim or someone else.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput, responses(super::Changed))]
 pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome = first_contact::record_vulnerability(
@@ -66,9 +58,7 @@ pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Resp
 
 /// Record the DASH risk checklist: the answers, the resulting risk and the referrals it
 /// triggers.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/dash", tag = "first contact", request_body = DashInput, responses(super::Changed))]
 pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers = body.into_answers()?;
@@ -78,9 +68,7 @@ pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
 
 /// Answer the questions for the incident type (see the incident's `questions`). A "yes"
 /// records the fact, which the force's grading policy turns into the recommendation.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/answers", tag = "first contact", request_body = AnswersInput, responses(super::Changed))]
 pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers: Vec<(String, String)> = body.answers.into_iter().collect();
@@ -90,9 +78,7 @@ pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiErr
 }
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/unattended-closure-approval", tag = "first contact", request_body = ApproveUnattendedInput, responses(super::Changed))]
 pub async fn approve_unattended(
     c: IncidentChange<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
@@ -103,9 +89,7 @@ pub async fn approve_unattended(
 }
 
 /// Record that the caller was signposted or referred to an agency.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput,
-    params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ChangeResponse), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput, responses(super::Changed))]
 pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome =
@@ -116,13 +100,9 @@ pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiE
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,
 /// the DASH questions, the attendance targets, the Home Office offence classifications, the
 /// grades in order of urgency and the roles an account may hold.
-#[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")),
-    security(("bearer" = [])))]
-pub async fn reference(
-    State(state): State<AppState>,
-    Authenticated(_actor): Authenticated,
-) -> Json<Value> {
-    let r = &state.app.settings.reference;
+#[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")))]
+pub async fn reference(c: Caller) -> Json<Value> {
+    let r = &c.app().settings.reference;
     let needs = |n: &controlroom_domain::reference::ClosureNeed| format!("{n:?}");
     Json(json!({
         "categories": r.categories.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "group": c.group.to_string()})).collect::<Vec<_>>(),

@@ -1,13 +1,11 @@
-use crate::AppState;
+use super::Answer;
 use crate::dto::{
     AddLogEntry, ChangeResponse, CloseIncident, GradeIncident, IncidentList, IncidentSummary,
     IncidentView, ReopenIncident,
 };
 use crate::error::ApiError;
-use crate::extract::PathId;
-use crate::extract::{ApiQuery, Authenticated, IncidentChange};
+use crate::extract::{ApiQuery, Caller, IncidentChange, PathId};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::incidents::{self, IncidentQuery};
@@ -32,13 +30,8 @@ pub struct ListParams {
 
 /// List incidents, newest first. The listing is recorded in the audit trail.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
-    responses((status = 200, body = IncidentList), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    params: ApiQuery<ListParams>,
-) -> Result<Json<IncidentList>, ApiError> {
+    responses((status = 200, body = IncidentList)))]
+pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentList> {
     let ApiQuery(p) = params;
     let limit = p
         .limit
@@ -57,7 +50,7 @@ pub async fn list(
         limit,
     )
     .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
-    let rows = incidents::list(&state.app, &actor, &query).await?;
+    let rows = incidents::list(c.app(), &c.actor, &query).await?;
     let incidents: Vec<IncidentSummary> = rows.into_iter().map(IncidentSummary::from).collect();
     Ok(Json(IncidentList {
         count: incidents.len(),
@@ -67,26 +60,17 @@ pub async fn list(
 
 /// One incident with its contacts, log, grades and history. The read is recorded in the
 /// audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = IncidentView), (status = 404, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn get(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-) -> Result<Json<IncidentView>, ApiError> {
-    let incident = incidents::view(&state.app, &actor, id).await?;
-    Ok(Json(IncidentView::build(&controlroom_app::report::report(
-        &state.app, &actor, incident,
-    ))))
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    responses((status = 200, body = IncidentView)))]
+pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentView> {
+    let incident = incidents::view(c.app(), &c.actor, id).await?;
+    Ok(Json(IncidentView::seen_by(c.app(), &c.actor, incident)))
 }
 
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry
 /// with `corrects` set to its number.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/log", tag = "incidents", request_body = AddLogEntry,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 201, body = ChangeResponse)))]
 pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, ApiError> {
     let outcome = incidents::add_log_entry(
         c.app(),
@@ -102,9 +86,7 @@ pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, A
 
 /// Grade the incident, with the rationale for the grade.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses(super::Changed))]
 pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::grade(
         c.app(),
@@ -121,10 +103,8 @@ pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiErro
 
 /// Close the incident with a closing code, qualifiers and how it was resolved.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/close", tag = "incidents", request_body = CloseIncident,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem),
-              (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = ChangeResponse),
+              (status = 422, description = "Closure breaks the standards: `problems` lists each rule", body = crate::error::Problem)))]
 pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let input = incidents::CloseInput {
@@ -142,9 +122,7 @@ pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiErro
 
 /// Reopen a resolved or closed incident, giving the reason. It must then be graded again.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses(super::Changed))]
 pub async fn reopen(c: IncidentChange<ReopenIncident>) -> Result<Response, ApiError> {
     let outcome = incidents::reopen(c.app(), &c.actor, c.id, &c.body.reason, c.key()).await?;
     c.answer(StatusCode::OK, outcome)
@@ -160,9 +138,7 @@ pub struct DuplicateInput {
 /// This incident is the same event as another: its callers join that incident and it closes
 /// as a duplicate, in one transaction.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ChangeResponse), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses(super::Changed))]
 pub async fn duplicate(c: IncidentChange<DuplicateInput>) -> Result<Response, ApiError> {
     let outcome =
         incidents::mark_duplicate(c.app(), &c.actor, c.id, IncidentId(c.body.of), c.key()).await?;

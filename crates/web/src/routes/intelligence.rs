@@ -1,17 +1,14 @@
 //! Intelligence: POLE records, markers, links, merges, and the checks handlers run.
 
+use super::{Answer, Created};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Change, Command};
-use crate::extract::{MarkerPath, PathId, PersonId, RecordPath};
+use crate::extract::{Call, Caller, Change, MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
 use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
 use controlroom_search::Hit;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -204,10 +201,7 @@ pub struct HitView {
 impl From<Hit> for HitView {
     fn from(h: Hit) -> Self {
         Self {
-            at: h
-                .at_micros
-                .and_then(|m| Timestamp::from_microsecond(m).ok())
-                .map(|t| t.to_string()),
+            at: h.at_micros.and_then(crate::dto::micros_time),
             kind: h.kind,
             id: h.id,
             label: h.label,
@@ -341,18 +335,22 @@ fn today(state: &AppState) -> jiff::civil::Date {
         .date()
 }
 
-fn written(state: &AppState, record: PoleRecord) -> (StatusCode, Json<RecordDto>) {
-    (
-        StatusCode::CREATED,
-        Json(record_dto(
-            &record,
-            today(state),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        )),
-    )
+fn written(state: &AppState, record: PoleRecord) -> Created<RecordDto> {
+    let today = today(state);
+    super::created(record_dto(
+        &record,
+        today,
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    ))
 }
+
+/// The record as written.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 201)]
+#[allow(dead_code)]
+pub struct Written(RecordDto);
 
 /// The kinds of record in the `{kind}` part of a record's address.
 #[derive(Debug, Clone, Copy, ToSchema)]
@@ -368,53 +366,38 @@ pub enum RecordKind {
 
 /// Record a person.
 #[utoipa::path(post, path = "/api/v1/people", tag = "intelligence", request_body = PersonInput,
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_person(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<PersonInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let record = intelligence::record_person(
-        &state.app,
-        &actor,
-        command.body.draft(),
-        command.idempotency.as_ref(),
-    )
-    .await?;
-    Ok(written(&state, record))
+    responses(Written))]
+pub async fn add_person(c: Call<PersonInput>) -> Created<RecordDto> {
+    let (c, body) = c.split();
+    let record = intelligence::record_person(c.app(), &c.actor, body.draft(), c.key()).await?;
+    written(&c.state, record)
 }
 
 /// Change a person's details (names, date of birth, phones, addresses).
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn update_person(
-    c: Change<PersonId, PersonInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "intelligence", request_body = PersonInput,
+    responses(Written))]
+pub async fn update_person(c: Change<PersonId, PersonInput>) -> Created<RecordDto> {
     let (c, body) = c.split();
     let record = intelligence::update_person(c.app(), &c.actor, c.id.0, body.draft()).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Record a vehicle.
 #[utoipa::path(post, path = "/api/v1/vehicles", tag = "intelligence", request_body = VehicleInput,
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_vehicle(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<VehicleInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let b = command.body;
+    responses(Written))]
+pub async fn add_vehicle(c: Call<VehicleInput>) -> Created<RecordDto> {
+    let (c, b) = c.split();
     let record = intelligence::record_vehicle(
-        &state.app,
-        &actor,
+        c.app(),
+        &c.actor,
         &b.vrm,
         b.make.as_deref(),
         b.model.as_deref(),
         b.colour.as_deref(),
-        command.idempotency.as_ref(),
+        c.key(),
     )
     .await?;
-    Ok(written(&state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -427,33 +410,25 @@ pub struct PropertyInput {
 
 /// Record property (a phone handset, a bicycle…), searchable by serial number.
 #[utoipa::path(post, path = "/api/v1/property", tag = "intelligence", request_body = PropertyInput,
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_property(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<PropertyInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let b = command.body;
+    responses(Written))]
+pub async fn add_property(c: Call<PropertyInput>) -> Created<RecordDto> {
+    let (c, b) = c.split();
     let record = intelligence::record_property(
-        &state.app,
-        &actor,
+        c.app(),
+        &c.actor,
         &b.description,
         b.serial.as_deref(),
-        command.idempotency.as_ref(),
+        c.key(),
     )
     .await?;
-    Ok(written(&state, record))
+    written(&c.state, record)
 }
 
 /// Record a location.
 #[utoipa::path(post, path = "/api/v1/locations", tag = "intelligence", request_body = LocationRecordInput,
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_location(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<LocationRecordInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let b = command.body;
+    responses(Written))]
+pub async fn add_location(c: Call<LocationRecordInput>) -> Created<RecordDto> {
+    let (c, b) = c.split();
     let input = LocationInput {
         address: &b.address,
         postcode: b.postcode.as_deref(),
@@ -462,29 +437,23 @@ pub async fn add_location(
         lon: b.lon,
         beat: b.beat.as_deref(),
     };
-    let record =
-        intelligence::record_location(&state.app, &actor, input, command.idempotency.as_ref())
-            .await?;
-    Ok(written(&state, record))
+    let record = intelligence::record_location(c.app(), &c.actor, input, c.key()).await?;
+    written(&c.state, record)
 }
 
 /// A record with its markers, links and history. The look is recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence", params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = RecordDto), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn get_record(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    RecordPath(r): RecordPath,
-) -> Result<Json<RecordDto>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence",
+    responses((status = 200, body = RecordDto)))]
+pub async fn get_record(c: Caller, RecordPath(r): RecordPath) -> Answer<RecordDto> {
     let RecordView {
         record,
         merged,
         links,
         history,
-    } = intelligence::view(&state.app, &actor, r).await?;
+    } = intelligence::view(c.app(), &c.actor, r).await?;
     Ok(Json(record_dto(
         &record,
-        today(&state),
+        today(&c.state),
         merged.iter().map(ToString::to_string).collect(),
         links,
         history,
@@ -493,29 +462,23 @@ pub async fn get_record(
 
 /// Add a warning marker to a person, vehicle or location.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers", tag = "intelligence", request_body = MarkerInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_marker(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    RecordPath(r): RecordPath,
-    command: Command<MarkerInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let b = command.body;
+    responses(Written))]
+pub async fn add_marker(c: Change<RecordPath, MarkerInput>) -> Created<RecordDto> {
+    let (c, b) = c.split();
     let record = intelligence::add_marker(
-        &state.app,
-        &actor,
-        r,
+        c.app(),
+        &c.actor,
+        c.id.0,
         intelligence::MarkerDraft {
             kind: &b.kind,
             reason: &b.reason,
             source: &b.source,
             review_by: &b.review_by,
         },
-        command.idempotency.as_ref(),
+        c.key(),
     )
     .await?;
-    Ok(written(&state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -528,58 +491,44 @@ pub struct WithdrawMarkerInput {
 /// Withdraw a warning marker, with the reason. It stays on the record, shown as withdrawn,
 /// and intelligence checks and the dispatch board no longer warn of it.
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/markers/{number}/withdraw", tag = "intelligence", request_body = WithdrawMarkerInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path), ("number" = u32, Path, description = "The marker's number on the record (1, 2, 3…)")),
-    responses((status = 201, body = RecordDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn withdraw_marker(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    MarkerPath(r, number): MarkerPath,
-    command: Command<WithdrawMarkerInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+    responses(Written))]
+pub async fn withdraw_marker(c: Change<MarkerPath, WithdrawMarkerInput>) -> Created<RecordDto> {
+    let MarkerPath(r, number) = c.id;
     let record =
-        intelligence::withdraw_marker(&state.app, &actor, r, number, &command.body.reason).await?;
-    Ok(written(&state, record))
+        intelligence::withdraw_marker(c.app(), &c.actor, r, number, &c.body.reason).await?;
+    written(&c.state, record)
 }
 
 /// Link a record to another, with a role (e.g. a person to an incident as victim).
 #[utoipa::path(post, path = "/api/v1/records/{kind}/{id}/links", tag = "intelligence", request_body = LinkInput,
-    params(("kind" = inline(RecordKind), Path), ("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn add_link(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    RecordPath(from): RecordPath,
-    command: Command<LinkInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
-    let b = command.body;
+    responses(Written))]
+pub async fn add_link(c: Change<RecordPath, LinkInput>) -> Created<RecordDto> {
+    let b = &c.body;
     let to = RecordRef {
         kind: Kind::parse(&b.to_kind).map_err(|e| ApiError::invalid("to_kind", e.to_string()))?,
         id: b.to_id,
     };
+    let from = c.id.0;
     let record =
-        intelligence::link(&state.app, &actor, from, to, &b.role, b.note.as_deref()).await?;
-    Ok(written(&state, record))
+        intelligence::link(c.app(), &c.actor, from, to, &b.role, b.note.as_deref()).await?;
+    written(&c.state, record)
 }
 
 /// Record that this person is the same as another. Links stay where they are.
-#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn merge(
-    c: Change<PersonId, MergeInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "intelligence", request_body = MergeInput,
+    responses(Written))]
+pub async fn merge(c: Change<PersonId, MergeInput>) -> Created<RecordDto> {
     let b = &c.body;
     let record = intelligence::merge(c.app(), &c.actor, c.id.0, b.into, &b.reason).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 /// Undo a merge.
-#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 201, body = RecordDto), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn unmerge(
-    c: Change<PersonId, UnmergeInput>,
-) -> Result<(StatusCode, Json<RecordDto>), ApiError> {
+#[utoipa::path(post, path = "/api/v1/people/{id}/unmerge", tag = "intelligence", request_body = UnmergeInput,
+    responses(Written))]
+pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
     let record = intelligence::unmerge(c.app(), &c.actor, c.id.0, &c.body.reason).await?;
-    Ok(written(&c.state, record))
+    written(&c.state, record)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -630,28 +579,21 @@ fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
 /// Search people, phones, vehicles and locations, with their history and markers. Recorded in
 /// the audit trail.
 #[utoipa::path(post, path = "/api/v1/search", tag = "intelligence", request_body = CheckInput,
-    responses((status = 200, body = CheckView), (status = 403, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn search(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    command: Command<CheckInput>,
-) -> Result<Json<CheckView>, ApiError> {
-    let result = intelligence::check(&state.app, &actor, None, command.body.request()?).await?;
-    Ok(Json(check_view(result, today(&state))))
+    responses((status = 200, body = CheckView)))]
+pub async fn search(c: Call<CheckInput>) -> Answer<CheckView> {
+    let (c, body) = c.split();
+    let result = intelligence::check(c.app(), &c.actor, None, body.request()?).await?;
+    Ok(Json(check_view(result, today(&c.state))))
 }
 
 /// An intelligence check during a call: as search, plus repeat and duplicate detection for
 /// this incident, written to its log.
-#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput, params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = CheckView), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn incident_check(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<IncidentId>,
-    command: Command<CheckInput>,
-) -> Result<Json<CheckView>, ApiError> {
-    let result = intelligence::check(&state.app, &actor, Some(id), command.body.request()?).await?;
-    Ok(Json(check_view(result, today(&state))))
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/intelligence", tag = "intelligence", request_body = CheckInput,
+    responses((status = 200, body = CheckView)))]
+pub async fn incident_check(c: Change<IncidentId, CheckInput>) -> Answer<CheckView> {
+    let (c, body) = c.split();
+    let result = intelligence::check(c.app(), &c.actor, Some(c.id), body.request()?).await?;
+    Ok(Json(check_view(result, today(&c.state))))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -673,14 +615,13 @@ pub struct LinkedRecordView {
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
 /// recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = Vec<LinkedRecordView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/links", tag = "intelligence",
+    responses((status = 200, body = Vec<LinkedRecordView>)))]
 pub async fn incident_links(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    c: Caller,
     PathId(id): PathId<IncidentId>,
-) -> Result<Json<Vec<LinkedRecordView>>, ApiError> {
-    let linked = intelligence::incident_links(&state.app, &actor, id).await?;
+) -> Answer<Vec<LinkedRecordView>> {
+    let linked = intelligence::incident_links(c.app(), &c.actor, id).await?;
     Ok(Json(
         linked
             .into_iter()

@@ -1,11 +1,9 @@
 //! `GET /api/v1/events`: Server-Sent Events carrying every committed incident change, for
 //! the consoles' live lists. The stream ends when the session does.
 
-use crate::AppState;
 use crate::dto::IncidentSummary;
 use crate::error::ApiError;
-use crate::extract::{Authenticated, session_token};
-use axum::extract::State;
+use crate::extract::{Caller, session_token};
 use axum::http::request::Parts;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use controlroom_app::incidents;
@@ -33,11 +31,9 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// status or position), `resync`
 /// (this console fell behind: reload the list), `signed_out` (the session ended).
 #[utoipa::path(get, path = "/api/v1/events", tag = "incidents",
-    responses((status = 200, description = "A stream of Server-Sent Events; each `incident` event's data is a LiveIncident", content_type = "text/event-stream", body = String)),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A stream of Server-Sent Events; each `incident` event's data is a LiveIncident", content_type = "text/event-stream", body = String)))]
 pub async fn events(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    Caller { state, actor }: Caller,
     parts: Parts,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let receiver = incidents::watch(&state.app, &actor).await?;

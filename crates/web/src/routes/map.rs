@@ -2,11 +2,9 @@
 //! none. Tiles from a file this server reads are served at `/tiles/{z}/{x}/{y}` (see
 //! `console.rs`), beside the console's own files.
 
-use crate::AppState;
-use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated};
+use super::Answer;
+use crate::extract::{ApiQuery, Caller};
 use axum::Json;
-use axum::extract::State;
 use controlroom_app::map;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -25,13 +23,9 @@ pub struct MapConfig {
 
 /// Where the map's tiles come from.
 #[utoipa::path(get, path = "/api/v1/map", tag = "map",
-    responses((status = 200, body = MapConfig)),
-    security(("bearer" = [])))]
-pub async fn config(
-    State(state): State<AppState>,
-    Authenticated(_actor): Authenticated,
-) -> Json<MapConfig> {
-    let settings = &state.app.settings.map;
+    responses((status = 200, body = MapConfig)))]
+pub async fn config(c: Caller) -> Json<MapConfig> {
+    let settings = &c.app().settings.map;
     Json(MapConfig {
         tiles: settings.template(),
         attribution: settings.attribution(),
@@ -72,17 +66,11 @@ pub struct StreetMapView {
 /// The gazetteer's streets in a box, each a line through its addresses: the map with no
 /// tiles configured.
 #[utoipa::path(get, path = "/api/v1/map/streets", tag = "map", params(StreetParams),
-    responses((status = 200, body = StreetMapView), (status = 422, body = crate::error::Problem),
-        (status = 403, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn streets(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(params): ApiQuery<StreetParams>,
-) -> Result<Json<StreetMapView>, ApiError> {
+    responses((status = 200, body = StreetMapView)))]
+pub async fn streets(c: Caller, ApiQuery(params): ApiQuery<StreetParams>) -> Answer<StreetMapView> {
     let found = map::streets(
-        &state.app,
-        &actor,
+        c.app(),
+        &c.actor,
         (
             params.min_lat,
             params.min_lon,

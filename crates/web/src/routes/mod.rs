@@ -25,81 +25,99 @@ use controlroom_app::incidents::IncidentOutcome;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// A read's answer.
+pub type Answer<T> = Result<axum::Json<T>, ApiError>;
+
+/// A new record's answer: `201 Created` with it.
+pub type Created<T> = Result<(StatusCode, axum::Json<T>), ApiError>;
+
+/// The incident as the change left it. (Documentation only: handlers answer through
+/// [`change`], which marks a replayed answer.)
+#[derive(utoipa::IntoResponses)]
+#[response(status = 200)]
+#[allow(dead_code)]
+pub struct Changed(ChangeResponse);
+
+/// `router.routes(routes!(…))` for each `;`-separated group of handlers sharing a path.
+macro_rules! operations {
+    ($router:expr; $( $( $($segment:ident)::+ ),+ );+ $(;)?) => {
+        $router $( .routes(routes!( $( $($segment)::+ ),+ )) )+
+    };
+}
+
 /// Every operation of the API, each listed once: `routes!` takes the path and method from
 /// the handler's `#[utoipa::path]`, so the router and the OpenAPI document are the same list
 /// and cannot drift. Handlers sharing a path are listed together.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(
-            session::sign_in,
-            session::current,
-            session::sign_out
-        ))
-        .routes(routes!(contacts::create))
-        .routes(routes!(addresses::search))
-        .routes(routes!(addresses::near))
-        .routes(routes!(map::config))
-        .routes(routes!(map::streets))
-        .routes(routes!(incidents::list))
-        .routes(routes!(live::events))
-        .routes(routes!(incidents::get))
-        .routes(routes!(incidents::add_log_entry))
-        .routes(routes!(incidents::grade))
-        .routes(routes!(incidents::close))
-        .routes(routes!(incidents::reopen))
-        .routes(routes!(incidents::duplicate))
-        .routes(routes!(first_contact::classify))
-        .routes(routes!(first_contact::thrive))
-        .routes(routes!(first_contact::vulnerability))
-        .routes(routes!(first_contact::dash))
-        .routes(routes!(first_contact::signpost))
-        .routes(routes!(first_contact::answers))
-        .routes(routes!(first_contact::approve_unattended))
-        .routes(routes!(first_contact::reference))
-        .routes(routes!(hocr_count))
-        .routes(routes!(crimes::record))
-        .routes(routes!(crimes::list, crimes::record_direct))
-        .routes(routes!(crimes::get))
-        .routes(routes!(crimes::reclassify))
-        .routes(routes!(crimes::request_cancellation))
-        .routes(routes!(crimes::approve_cancellation))
-        .routes(routes!(crimes::decline_cancellation))
-        .routes(routes!(recording::non_crime))
-        .routes(routes!(recording::queue))
-        .routes(routes!(recording::compliance))
-        .routes(routes!(recording::integrity_check))
-        .routes(routes!(intelligence::add_person))
-        .routes(routes!(intelligence::update_person))
-        .routes(routes!(intelligence::merge))
-        .routes(routes!(intelligence::unmerge))
-        .routes(routes!(intelligence::add_vehicle))
-        .routes(routes!(intelligence::add_location))
-        .routes(routes!(intelligence::add_property))
-        .routes(routes!(intelligence::get_record))
-        .routes(routes!(intelligence::add_marker))
-        .routes(routes!(intelligence::withdraw_marker))
-        .routes(routes!(intelligence::add_link))
-        .routes(routes!(intelligence::incident_links))
-        .routes(routes!(dispatch::warnings))
-        .routes(routes!(intelligence::search))
-        .routes(routes!(dispatch::list, dispatch::register))
-        .routes(routes!(diary::day))
-        .routes(routes!(diary::next))
-        .routes(routes!(diary::open))
-        .routes(routes!(diary::book))
-        .routes(routes!(diary::cancel))
-        .routes(routes!(diary::missed))
-        .routes(routes!(dispatch::position))
-        .routes(routes!(dispatch::status))
-        .routes(routes!(dispatch::reassign))
-        .routes(routes!(dispatch::recommendations))
-        .routes(routes!(dispatch::assign))
-        .routes(routes!(dispatch::resolve))
-        .routes(routes!(intelligence::incident_check))
-        .routes(routes!(users::list, users::add))
-        .routes(routes!(users::set_roles))
-        .routes(routes!(users::set_password))
-        .routes(routes!(audit::verify))
+    operations!(
+        OpenApiRouter::new();
+        session::sign_in, session::current, session::sign_out;
+        contacts::create;
+        addresses::search;
+        addresses::near;
+        map::config;
+        map::streets;
+        incidents::list;
+        live::events;
+        incidents::get;
+        incidents::add_log_entry;
+        incidents::grade;
+        incidents::close;
+        incidents::reopen;
+        incidents::duplicate;
+        first_contact::classify;
+        first_contact::thrive;
+        first_contact::vulnerability;
+        first_contact::dash;
+        first_contact::signpost;
+        first_contact::answers;
+        first_contact::approve_unattended;
+        first_contact::reference;
+        hocr_count;
+        crimes::record;
+        crimes::list, crimes::record_direct;
+        crimes::get;
+        crimes::reclassify;
+        crimes::request_cancellation;
+        crimes::approve_cancellation;
+        crimes::decline_cancellation;
+        recording::non_crime;
+        recording::queue;
+        recording::compliance;
+        recording::integrity_check;
+        intelligence::add_person;
+        intelligence::update_person;
+        intelligence::merge;
+        intelligence::unmerge;
+        intelligence::add_vehicle;
+        intelligence::add_location;
+        intelligence::add_property;
+        intelligence::get_record;
+        intelligence::add_marker;
+        intelligence::withdraw_marker;
+        intelligence::add_link;
+        intelligence::incident_links;
+        dispatch::warnings;
+        intelligence::search;
+        dispatch::list, dispatch::register;
+        diary::day;
+        diary::next;
+        diary::open;
+        diary::book;
+        diary::cancel;
+        diary::missed;
+        dispatch::position;
+        dispatch::status;
+        dispatch::reassign;
+        dispatch::recommendations;
+        dispatch::assign;
+        dispatch::resolve;
+        intelligence::incident_check;
+        users::list, users::add;
+        users::set_roles;
+        users::set_password;
+        audit::verify;
+    )
 }
 
 /// The answer to any change: the incident as it now stands. A retry with the same
@@ -113,19 +131,25 @@ pub fn change(
     let body = ChangeResponse {
         contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
         log_entry: outcome.log_entry,
-        incident: IncidentView::build(&controlroom_app::report::report(
-            &state.app,
-            actor,
-            outcome.incident,
-        )),
+        incident: IncidentView::seen_by(&state.app, actor, outcome.incident),
     };
-    let mut response = (status, axum::Json(body)).into_response();
-    if outcome.replayed {
+    replayed((status, axum::Json(body)), outcome.replayed)
+}
+
+/// `answer`, marked `Idempotent-Replayed: true` when it repeats the first answer to a retry.
+pub fn replayed(answer: impl IntoResponse, replayed: bool) -> Response {
+    let mut response = answer.into_response();
+    if replayed {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
+}
+
+/// `201 Created` with `body`.
+pub fn created<T>(body: T) -> Created<T> {
+    Ok((StatusCode::CREATED, axum::Json(body)))
 }
 
 pub async fn not_found() -> ApiError {
@@ -147,16 +171,10 @@ pub async fn method_not_allowed() -> ApiError {
 /// Count the crimes in a case under the Home Office Counting Rules (the same engine as
 /// `controlroom hocr count`): the crimes to record, each with the rules applied.
 #[utoipa::path(post, path = "/api/v1/hocr/count", tag = "crime", request_body = crate::dto::HocrCase,
-    responses((status = 200, description = "The crimes to record, each with the rules applied", body = crate::dto::HocrCounted), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The crimes to record, each with the rules applied", body = crate::dto::HocrCounted)))]
 pub async fn hocr_count(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    crate::extract::Authenticated(actor): crate::extract::Authenticated,
-    command: crate::extract::Command<controlroom_domain::hocr::Case>,
-) -> Result<axum::Json<controlroom_domain::hocr::Counted>, ApiError> {
-    Ok(axum::Json(controlroom_app::crimes::count_crimes(
-        &state.app,
-        &actor,
-        &command.body,
-    )?))
+    c: crate::extract::Call<controlroom_domain::hocr::Case>,
+) -> Answer<controlroom_domain::hocr::Counted> {
+    let counted = controlroom_app::crimes::count_crimes(c.app(), &c.actor, &c.body)?;
+    Ok(axum::Json(counted))
 }

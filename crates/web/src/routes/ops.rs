@@ -1,5 +1,6 @@
 //! For the people and machines that run the service: liveness, readiness, metrics.
 
+use super::Answer;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::State;
@@ -23,7 +24,7 @@ async fn healthz() -> Json<Value> {
 
 /// The process can serve: its database answers, within 800 ms (a balancer's probe gives up
 /// after about a second, so a slow "no" must still come before that).
-async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn readyz(State(state): State<AppState>) -> Answer<Value> {
     let backend = state.app.store.backend();
     let answered = tokio::time::timeout(
         std::time::Duration::from_millis(800),

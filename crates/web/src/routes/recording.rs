@@ -1,12 +1,12 @@
 //! The NCRS recording decision: the non-crime decision on an incident, the recorder's queue,
 //! the supervisor's compliance view and the registrar's crime data integrity check.
 
+use super::Answer;
 use crate::AppState;
 use crate::dto::{IncidentSummary, RecordingClockView};
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Authenticated, IncidentChange};
+use crate::extract::{ApiQuery, Caller, IncidentChange};
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::recording::{self, ClockedReport};
@@ -28,10 +28,7 @@ pub struct NonCrimeInput {
 
 /// Record that no crime is to be recorded for an incident, with the reason (NCRS).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/non-crime", tag = "crime", request_body = NonCrimeInput,
-    params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = crate::dto::ChangeResponse), (status = 409, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses(super::Changed))]
 pub async fn non_crime(c: IncidentChange<NonCrimeInput>) -> Result<Response, ApiError> {
     let b = &c.body;
     let outcome =
@@ -70,14 +67,10 @@ pub struct QueueView {
 
 /// The crime recorder's queue: reports of crime awaiting the 24-hour recording decision.
 #[utoipa::path(get, path = "/api/v1/crime-recording/queue", tag = "crime",
-    responses((status = 200, body = QueueView), (status = 403, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn queue(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-) -> Result<Json<QueueView>, ApiError> {
-    let reports = recording::queue(&state.app, &actor).await?;
-    let now = state.app.clock.now();
+    responses((status = 200, body = QueueView)))]
+pub async fn queue(c: Caller) -> Answer<QueueView> {
+    let reports = recording::queue(c.app(), &c.actor).await?;
+    let now = c.state.app.clock.now();
     let reports: Vec<ClockedReportView> = reports.into_iter().map(|r| clocked(r, now)).collect();
     Ok(Json(QueueView {
         overdue: reports
@@ -140,16 +133,11 @@ pub struct ComplianceView {
 
 /// The supervisor's view: how a period's reports of crime stand against the 24-hour standard.
 #[utoipa::path(get, path = "/api/v1/crime-recording/compliance", tag = "crime", params(PeriodParams),
-    responses((status = 200, body = ComplianceView), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn compliance(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    params: ApiQuery<PeriodParams>,
-) -> Result<Json<ComplianceView>, ApiError> {
-    let (from, to) = period(&state, params)?;
-    let c = recording::compliance(&state.app, &actor, from, to).await?;
-    let now = state.app.clock.now();
+    responses((status = 200, body = ComplianceView)))]
+pub async fn compliance(caller: Caller, params: ApiQuery<PeriodParams>) -> Answer<ComplianceView> {
+    let (from, to) = period(&caller.state, params)?;
+    let c = recording::compliance(caller.app(), &caller.actor, from, to).await?;
+    let now = caller.app().clock.now();
     Ok(Json(ComplianceView {
         from: c.from.to_string(),
         to: c.to.to_string(),
@@ -188,15 +176,13 @@ pub struct IntegrityCheckView {
 /// Crime data integrity check: incidents that suggest a crime but have neither a crime record
 /// nor a non-crime decision (at most 31 days at a time).
 #[utoipa::path(get, path = "/api/v1/crime-recording/integrity-check", tag = "crime", params(PeriodParams),
-    responses((status = 200, body = IntegrityCheckView), (status = 422, body = crate::error::Problem)),
-    security(("bearer" = [])))]
+    responses((status = 200, body = IntegrityCheckView)))]
 pub async fn integrity_check(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    c: Caller,
     params: ApiQuery<PeriodParams>,
-) -> Result<Json<IntegrityCheckView>, ApiError> {
-    let (from, to) = period(&state, params)?;
-    let check = recording::integrity_check(&state.app, &actor, from, to).await?;
+) -> Answer<IntegrityCheckView> {
+    let (from, to) = period(&c.state, params)?;
+    let check = recording::integrity_check(c.app(), &c.actor, from, to).await?;
     Ok(Json(IntegrityCheckView {
         from: check.from.to_string(),
         to: check.to.to_string(),

@@ -1,7 +1,7 @@
 use crate::AppState;
 use crate::dto::{SessionView, SignInRequest, permission_names, role_names};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, Command, SESSION_COOKIE, session_token};
+use crate::extract::{Caller, Command, SESSION_COOKIE, session_token};
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
@@ -13,8 +13,7 @@ use controlroom_app::auth;
 /// session cookie (HttpOnly, SameSite=Strict, and Secure when served over HTTPS). Wrong
 /// passwords are throttled by username and by client address (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem),
-        (status = 429, body = crate::error::Problem)))]
+    responses((status = 200, body = SessionView)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     parts: Parts,
@@ -52,23 +51,18 @@ pub async fn sign_in(
 
 /// Who am I signed in as?
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
-    responses((status = 200, body = SessionView), (status = 401, body = crate::error::Problem)),
-    security(("bearer" = [])))]
-pub async fn current(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    parts: Parts,
-) -> Json<SessionView> {
+    responses((status = 200, body = SessionView)))]
+pub async fn current(c: Caller, parts: Parts) -> Json<SessionView> {
     Json(SessionView {
         token: None,
         csrf_token: session_token(&parts)
             .map(|t| auth::csrf_token(&t))
             .unwrap_or_default(),
-        username: actor.username.to_string(),
-        role: actor.roles.first().as_str().to_owned(),
-        roles: role_names(&actor.roles),
-        permissions: permission_names(&actor.roles),
-        idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
+        username: c.actor.username.to_string(),
+        role: c.actor.roles.first().as_str().to_owned(),
+        roles: role_names(&c.actor.roles),
+        permissions: permission_names(&c.actor.roles),
+        idle_timeout_seconds: c.state.app.settings.session_idle_timeout.as_secs(),
     })
 }
 

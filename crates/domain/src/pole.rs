@@ -262,6 +262,11 @@ impl MarkerKind {
         self.into()
     }
 
+    /// As a handler reads it in a sentence: `firearms_access` is "firearms access".
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or_else(|| {
             Invalid::new(

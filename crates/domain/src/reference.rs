@@ -64,7 +64,9 @@ pub struct Qualifier {
 }
 
 /// What closing with a code needs besides the code itself (NSIR, NCRS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Written in `closing-codes.psv` and on the wire by its snake_case name (`crime_link`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum ClosureNeed {
     /// A crime reference or a recorded non-crime rationale.
     CrimeLink,
@@ -75,13 +77,11 @@ pub enum ClosureNeed {
 
 impl ClosureNeed {
     fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "crime_link" => Self::CrimeLink,
-            "qualifier" => Self::Qualifier,
-            "agency" => Self::Agency,
-            "outcome" => Self::Outcome,
-            _ => return None,
-        })
+        raw.parse().ok()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 

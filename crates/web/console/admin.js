@@ -1,6 +1,6 @@
 // The administrator's console: the accounts that may sign in, and a form to add one. The
 // roles offered are the server's list (GET /api/v1/reference).
-import { api, el, rolesOf, say, start } from "./common.js";
+import { api, el, rolesOf, start } from "./common.js";
 
 const status = document.getElementById("status");
 const announce = (text) => {
@@ -11,15 +11,18 @@ const announce = (text) => {
 try {
   await start();
   const reference = await api("GET", "/api/v1/reference");
+  // Roles as the server names them ("Contact handler"), by code.
+  const names = Object.fromEntries(reference.roles.map((role) => [role.code, role.name]));
+  const named = (user) => rolesOf(user).map((code) => names[code] || code).join(", ");
   document.getElementById("role-boxes").replaceChildren(
     ...reference.roles.map((role) =>
-      el("label", { class: "box" }, el("input", { type: "checkbox", name: "role", value: role.code }), ` ${say(role.code)}`),
+      el("label", { class: "box" }, el("input", { type: "checkbox", name: "role", value: role.code }), ` ${role.name}`),
     ),
   );
   const load = async () => {
     const users = await api("GET", "/api/v1/users");
     document.getElementById("users").replaceChildren(
-      ...users.map((u) => el("tr", {}, el("td", {}, u.username), el("td", {}, rolesOf(u).map(say).join(", ")))),
+      ...users.map((u) => el("tr", {}, el("td", {}, u.username), el("td", {}, named(u)))),
     );
   };
   await load();
@@ -36,7 +39,7 @@ try {
         password: form.elements.password.value,
       });
       form.reset();
-      announce(`Account ${added.username} added (${rolesOf(added).map(say).join(", ")}).`);
+      announce(`Account ${added.username} added (${named(added)}).`);
       await load();
     } catch (e) {
       error.textContent = e.message;

@@ -114,13 +114,6 @@ const words = {
   at_scene: "At scene",
   resolved: "Resolved",
   closed: "Closed",
-  contact_handler: "Contact handler",
-  dispatcher: "Dispatcher",
-  crime_recorder: "Crime recorder",
-  crime_registrar: "Crime registrar",
-  supervisor: "Supervisor",
-  auditor: "Auditor",
-  admin: "Administrator",
   threat: "Threat",
   harm: "Harm",
   risk: "Risk",
@@ -157,9 +150,9 @@ export function may(me, permission) {
 export function rolesOf(me) {
   return me ? (Array.isArray(me.roles) && me.roles.length ? me.roles : [me.role]) : [];
 }
-// "operator · contact handler, crime recorder" for the page header.
+// "operator · Contact handler, Crime recorder" for the page header, in the server's words.
 export function whoami(me) {
-  return `${me.username} · ${rolesOf(me).map(say).join(", ")}`;
+  return `${me.username} · ${(me.role_names || rolesOf(me)).join(", ")}`;
 }
 
 // Dark by default (control rooms work at night); the choice is remembered.

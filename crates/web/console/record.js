@@ -155,7 +155,9 @@ $("marker-form").addEventListener("keydown", (event) => {
 
 try {
   const me = await start();
-  const record = await api("GET", `/api/v1/records/${kind}/${id}`);
+  const [record, reference] = await Promise.all([api("GET", `/api/v1/records/${kind}/${id}`), api("GET", "/api/v1/reference")]);
+  // The kinds of marker are the server's list, in its order.
+  $("marker-kind").append(...reference.marker_kinds.map((m) => el("option", { value: m.code }, m.name)));
   $("record-title").textContent = `${say(record.kind)}: ${record.label}`;
   document.title = `${record.label} · Control Room`;
   const details = $("details");

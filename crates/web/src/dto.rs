@@ -32,6 +32,8 @@ pub struct SessionView {
     pub role: String,
     /// Every role the user holds: they may do what any of them may.
     pub roles: Vec<String>,
+    /// The same roles as the console says them (`Contact handler`), in the same order.
+    pub role_names: Vec<String>,
     /// What those roles allow, by permission name (`take_contact`, `dispatch_units`, …): the
     /// console offers only these tools. The server checks every action again.
     pub permissions: Vec<String>,
@@ -278,6 +280,21 @@ impl UserView {
 
 pub fn role_names(roles: &controlroom_domain::roles::Roles) -> Vec<String> {
     roles.iter().map(|r| r.as_str().to_owned()).collect()
+}
+
+/// The same roles as a person reads them in a list (`Contact handler`).
+pub fn role_labels(roles: &controlroom_domain::roles::Roles) -> Vec<String> {
+    roles.iter().map(|r| capitalised(r.label())).collect()
+}
+
+/// A label from the domain (written for the middle of a sentence) as the first word of a list
+/// item or a heading: "contact handler" becomes "Contact handler".
+pub fn capitalised(label: &str) -> String {
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The names of every permission `roles` grant.

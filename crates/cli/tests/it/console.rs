@@ -179,6 +179,35 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     );
     assert_eq!(reference["grades"][0]["code"], "emergency");
     assert_eq!(reference["grades"][0]["deploys"], true);
+    // Names the console shows are the server's: roles, the session's own roles, the kinds of
+    // warning marker, and what a closing code needs (by name, never a debug print).
+    assert_eq!(reference["roles"][0]["name"], "Contact handler");
+    assert_eq!(
+        texts(&me["role_names"]),
+        texts(&me["roles"])
+            .iter()
+            .map(|_| "Contact handler")
+            .collect::<Vec<_>>()
+    );
+    let firearms = reference["marker_kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == "firearms_access");
+    assert_eq!(firearms.unwrap()["name"], "Firearms access", "{reference}");
+    let needs: Vec<&str> = reference["closing_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| texts(&c["needs"]))
+        .collect();
+    assert!(
+        needs.contains(&"crime_link")
+            && needs
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+        "{needs:?}"
+    );
 
     // A contact `summary` sent as the console sends it: the cookie, and a CSRF token if any.
     let report = |summary: &str, csrf: Option<&str>| {

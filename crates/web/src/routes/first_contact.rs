@@ -103,7 +103,7 @@ pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiE
 #[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")))]
 pub async fn reference(c: Caller) -> Json<Value> {
     let r = &c.app().settings.reference;
-    let needs = |n: &controlroom_domain::reference::ClosureNeed| format!("{n:?}");
+    let needs = |n: &controlroom_domain::reference::ClosureNeed| n.as_str();
     Json(json!({
         "categories": r.categories.iter().map(|c| json!({"code": c.code.as_str(), "name": c.name, "group": c.group.to_string()})).collect::<Vec<_>>(),
         "incident_types": r.incident_types.iter().map(|t| json!({"code": t.code.as_str(), "name": t.name, "category": t.category.as_str()})).collect::<Vec<_>>(),
@@ -117,7 +117,9 @@ pub async fn reference(c: Caller) -> Json<Value> {
         "vulnerability_flags": controlroom_domain::assessment::VulnerabilityFlag::ALL.iter().map(|f| json!({"code": f.as_str(), "name": f.describe()})).collect::<Vec<_>>(),
         // Most urgent first: the order a dispatcher works in. `deploys`: the grade sends a unit.
         "grades": controlroom_domain::incident::Grade::ALL.iter().map(|g| json!({"code": g.as_str(), "deploys": g.deploys()})).collect::<Vec<_>>(),
+        // The warning markers a person, vehicle or location record can carry.
+        "marker_kinds": controlroom_domain::pole::MarkerKind::ALL.iter().map(|m| json!({"code": m.as_str(), "name": crate::dto::capitalised(&m.label())})).collect::<Vec<_>>(),
         // The roles an administrator may give an account.
-        "roles": controlroom_domain::roles::Role::ALL.iter().map(|r| json!({"code": r.as_str(), "name": r.label()})).collect::<Vec<_>>(),
+        "roles": controlroom_domain::roles::Role::ALL.iter().map(|r| json!({"code": r.as_str(), "name": crate::dto::capitalised(r.label())})).collect::<Vec<_>>(),
     }))
 }

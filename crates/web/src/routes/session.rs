@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::dto::{SessionView, SignInRequest, permission_names, role_names};
+use crate::dto::{SessionView, SignInRequest, permission_names, role_labels, role_names};
 use crate::error::ApiError;
 use crate::extract::{Caller, Command, SESSION_COOKIE, session_token};
 use axum::Json;
@@ -37,6 +37,7 @@ pub async fn sign_in(
         username: signed_in.actor.username.to_string(),
         role: signed_in.actor.roles.first().as_str().to_owned(),
         roles: role_names(&signed_in.actor.roles),
+        role_names: role_labels(&signed_in.actor.roles),
         permissions: permission_names(&signed_in.actor.roles),
         idle_timeout_seconds: state.app.settings.session_idle_timeout.as_secs(),
         csrf_token: auth::csrf_token(&signed_in.token),
@@ -61,6 +62,7 @@ pub async fn current(c: Caller, parts: Parts) -> Json<SessionView> {
         username: c.actor.username.to_string(),
         role: c.actor.roles.first().as_str().to_owned(),
         roles: role_names(&c.actor.roles),
+        role_names: role_labels(&c.actor.roles),
         permissions: permission_names(&c.actor.roles),
         idle_timeout_seconds: c.state.app.settings.session_idle_timeout.as_secs(),
     })

@@ -600,7 +600,7 @@ impl<D: Dialect> Store for SqlStore<D> {
                 .await?,
             postcodes: self
                 .all(
-                    changed("gazetteer_postcodes", "postcode, lat, lon"),
+                    changed("gazetteer_postcodes", sql::POSTCODE_COLUMNS),
                     postcode_row,
                 )
                 .await?,
@@ -967,7 +967,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     ) -> StoreResult<u64> {
         let mut changed = 0;
         for a in &batch.addresses {
-            let query = bind!(sql::UPSERT_ADDRESS;
+            let query = bind!(sql::UPSERT_ADDRESS.as_str();
                 a.uprn, &a.single_line, a.organisation.as_deref(), a.building.as_deref(),
                 a.number.as_deref(), a.street.as_deref(), a.locality.as_deref(),
                 a.town.as_deref(), a.postcode.as_deref(), &a.classification, a.usrn, a.lat,
@@ -981,7 +981,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         }
         for s in &batch.streets {
             let extent = s.extent;
-            let query = bind!(sql::UPSERT_STREET;
+            let query = bind!(sql::UPSERT_STREET.as_str();
                 &s.id, s.usrn, &s.name, s.locality.as_deref(), s.town.as_deref(), s.lat, s.lon,
                 extent.map(|e| e.0), extent.map(|e| e.1), extent.map(|e| e.2),
                 extent.map(|e| e.3), revision
@@ -989,14 +989,14 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             changed += self.run(query).await?;
         }
         for p in &batch.places {
-            let query = bind!(sql::UPSERT_PLACE;
+            let query = bind!(sql::UPSERT_PLACE.as_str();
                 &p.id, &p.name, sql::join_aliases(&p.aliases).as_str(), &p.kind,
                 p.locality.as_deref(), p.postcode_district.as_deref(), p.lat, p.lon, revision
             );
             changed += self.run(query).await?;
         }
         for p in &batch.postcodes {
-            let query = bind!(sql::UPSERT_POSTCODE; &p.postcode, p.lat, p.lon, revision);
+            let query = bind!(sql::UPSERT_POSTCODE.as_str(); &p.postcode, p.lat, p.lon, revision);
             changed += self.run(query).await?;
         }
         Ok(changed)

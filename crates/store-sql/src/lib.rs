@@ -604,6 +604,7 @@ impl<D: Dialect> Store for SqlStore<D> {
                     postcode_row,
                 )
                 .await?,
+            positions: Vec::new(),
         })
     }
 

@@ -13,10 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
-};
+use tantivy::schema::{Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, Value};
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
@@ -57,14 +54,55 @@ pub enum PlaceDoc {
     },
 }
 
+/// What every entry has: its kind, key (UPRN, street or place id, postcode), label and
+/// position.
+struct Common<'a> {
+    kind: &'static str,
+    key: String,
+    label: &'a str,
+    lat: f64,
+    lon: f64,
+}
+
 impl PlaceDoc {
-    fn id(&self) -> String {
-        match self {
-            Self::Address { uprn, .. } => format!("address:{uprn}"),
-            Self::Street { id, .. } => format!("street:{id}"),
-            Self::Place { id, .. } => format!("place:{id}"),
-            Self::Postcode { postcode, .. } => format!("postcode:{postcode}"),
+    fn common(&self) -> Common<'_> {
+        let (kind, key, label, lat, lon) = match self {
+            Self::Address {
+                uprn,
+                label,
+                lat,
+                lon,
+                ..
+            } => ("address", uprn.to_string(), label, lat, lon),
+            Self::Street {
+                id,
+                label,
+                lat,
+                lon,
+            } => ("street", id.clone(), label, lat, lon),
+            Self::Place {
+                id,
+                label,
+                lat,
+                lon,
+                ..
+            } => ("place", id.clone(), label, lat, lon),
+            Self::Postcode { postcode, lat, lon } => {
+                ("postcode", postcode.clone(), postcode, lat, lon)
+            }
+        };
+        Common {
+            kind,
+            key,
+            label,
+            lat: *lat,
+            lon: *lon,
         }
+    }
+
+    fn id(&self) -> String {
+        let Common { kind, key, .. } = self.common();
+        format!("{kind}:{key}")
     }
 }
 
@@ -146,13 +184,7 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let words = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(WORDS)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        )
-        .set_stored();
+    let words = crate::words_field(WORDS);
     let f = Fields {
         id: b.add_text_field("id", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
@@ -286,21 +318,28 @@ impl GazetteerIndex {
                 d.add_text(f.words, &compact[..compact.len() - 2]);
             }
         };
+        let Common {
+            kind,
+            key,
+            label,
+            lat,
+            lon,
+        } = doc.common();
+        d.add_text(f.kind, kind);
+        d.add_text(f.label, label);
+        d.add_text(f.words, label);
+        d.add_text(f.key, key);
+        d.add_f64(f.lat, lat);
+        d.add_f64(f.lon, lon);
         match doc {
             PlaceDoc::Address {
                 uprn,
-                label,
                 building,
                 number,
                 postcode,
-                lat,
-                lon,
+                ..
             } => {
-                d.add_text(f.kind, "address");
-                d.add_text(f.label, label);
-                d.add_text(f.words, label);
                 d.add_i64(f.uprn, *uprn);
-                d.add_text(f.key, uprn.to_string());
                 if let Some(n) = number {
                     d.add_text(f.number, n);
                 }
@@ -310,51 +349,16 @@ impl GazetteerIndex {
                 if let Some(pc) = postcode {
                     postcode_words(&mut d, pc);
                 }
-                d.add_f64(f.lat, *lat);
-                d.add_f64(f.lon, *lon);
             }
-            PlaceDoc::Street {
-                id,
-                label,
-                lat,
-                lon,
-            } => {
-                d.add_text(f.kind, "street");
-                d.add_text(f.label, label);
-                d.add_text(f.words, label);
-                d.add_text(f.key, id);
-                d.add_f64(f.lat, *lat);
-                d.add_f64(f.lon, *lon);
-            }
-            PlaceDoc::Place {
-                id,
-                label,
-                aliases,
-                kind,
-                lat,
-                lon,
-            } => {
-                d.add_text(f.kind, "place");
-                d.add_text(f.label, label);
-                d.add_text(f.words, label);
+            PlaceDoc::Street { .. } => {}
+            PlaceDoc::Place { aliases, kind, .. } => {
                 for alias in aliases {
                     d.add_text(f.alias, alias);
                     d.add_text(f.words, alias);
                 }
                 d.add_text(f.place_kind, kind);
-                d.add_text(f.key, id);
-                d.add_f64(f.lat, *lat);
-                d.add_f64(f.lon, *lon);
             }
-            PlaceDoc::Postcode { postcode, lat, lon } => {
-                d.add_text(f.kind, "postcode");
-                d.add_text(f.label, postcode);
-                d.add_text(f.words, postcode);
-                postcode_words(&mut d, postcode);
-                d.add_text(f.key, postcode);
-                d.add_f64(f.lat, *lat);
-                d.add_f64(f.lon, *lon);
-            }
+            PlaceDoc::Postcode { postcode, .. } => postcode_words(&mut d, postcode),
         }
         d
     }

@@ -161,15 +161,21 @@ fn cell(lat: f64, lon: f64) -> String {
 
 const NAMES: &str = "names";
 
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let text = TextOptions::default()
+/// A stored text field split into words by the tokenizer registered as `tokenizer`, counting
+/// each word's occurrences (ranking weighs them).
+fn words_field(tokenizer: &str) -> TextOptions {
+    TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(NAMES)
+                .set_tokenizer(tokenizer)
                 .set_index_option(IndexRecordOption::WithFreqs),
         )
-        .set_stored();
+        .set_stored()
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = words_field(NAMES);
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),

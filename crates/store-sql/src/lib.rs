@@ -195,6 +195,14 @@ param_from! {
     &'a Option<String> => |v| Param::Text(v.as_deref()),
 }
 
+/// `bind!(statement; a, b, c)`: `sqlx::query(statement)` with `a`, `b` and `c` bound in
+/// order, one placeholder each.
+macro_rules! bind {
+    ($statement:expr; $($value:expr),* $(,)?) => {
+        sqlx::query($statement)$(.arg($value))*
+    };
+}
+
 /// `.arg(value)`: bind a parameter through [`SqlDb::bind`].
 trait Args<'a>: Sized {
     fn arg(self, value: impl Into<Param<'a>>) -> Self;
@@ -216,28 +224,25 @@ impl<'q, 'a, DB: SqlDb> Args<'a> for Query<'q, DB, DB::Arguments> {
     }
 }
 
-/// A row of a backend the store runs on: it reads every type the store keeps.
-pub trait SqlRow:
-    Reads<String>
-    + Reads<Option<String>>
-    + Reads<i64>
-    + Reads<Option<i64>>
-    + Reads<f64>
-    + Reads<Option<f64>>
-    + Reads<i32>
-{
+/// `SqlRow` and its blanket impl from one list of the types the store keeps.
+macro_rules! sql_row {
+    ($($kept:ty),*) => {
+        /// A row of a backend the store runs on: it reads every type the store keeps.
+        pub trait SqlRow: Row $(+ Reads<$kept>)* {}
+
+        impl<R: Row $(+ Reads<$kept>)*> SqlRow for R {}
+    };
 }
 
-impl<R> SqlRow for R where
-    R: Reads<String>
-        + Reads<Option<String>>
-        + Reads<i64>
-        + Reads<Option<i64>>
-        + Reads<f64>
-        + Reads<Option<f64>>
-        + Reads<i32>
-{
-}
+sql_row!(
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    f64,
+    Option<f64>,
+    i32
+);
 
 /// Reading a column of type `T` from a row, by name or (`first`) the first column.
 pub trait Reads<T>: Row {
@@ -295,192 +300,124 @@ impl<D: Dialect> SqlStore<D> {
 
 // The row mappers: the columns are the same on every backend.
 
+/// `read!(row => Type { a, b; c: expr })`: a `Type` whose fields `a`, `b` are read from the
+/// columns of the same names, and whose fields after `;` are given. Column names are the
+/// field names, so each is written once.
+macro_rules! read {
+    ($row:expr => $ty:ident { $($field:ident),* $(; $($other:ident: $value:expr),*)? }) => {
+        $ty { $($field: $row.col(stringify!($field))?,)* $($($other: $value,)*)? }
+    };
+}
+
 fn audit_record<R: SqlRow>(row: &R) -> Result<AuditRecord, sqlx::Error> {
-    Ok(AuditRecord {
-        seq: row.col("seq")?,
-        category: row.col("category")?,
-        stream: row.col("stream")?,
-        kind: row.col("kind")?,
-        actor: row.col("actor")?,
-        at_micros: row.col("at_micros")?,
-        payload: row.col("payload")?,
-        role: row.col("role")?,
-    })
+    Ok(read!(row => AuditRecord { seq, category, stream, kind, actor, at_micros, payload, role }))
 }
 
 fn incident_row<R: SqlRow>(row: &R) -> Result<IncidentRow, sqlx::Error> {
-    Ok(IncidentRow {
-        id: row.col("id")?,
-        reference: row.col("reference")?,
-        status: row.col("status")?,
-        grade: row.col("grade")?,
-        incident_type: row.col("incident_type")?,
-        channel: row.col("channel")?,
-        location_text: row.col("location_text")?,
-        summary: row.col("summary")?,
-        contact_count: row.col("contact_count")?,
-        opened_at_micros: row.col("opened_at_micros")?,
-        last_changed_at_micros: row.col("last_changed_at_micros")?,
-        version: row.col("version")?,
-        attend_by_micros: row.col("attend_by_micros")?,
-        crime_report_at_micros: row.col("crime_report_at_micros")?,
-        recording_decided_at_micros: row.col("recording_decided_at_micros")?,
-        recording_decision: row.col("recording_decision")?,
-        lat: row.col("lat")?,
-        lon: row.col("lon")?,
-    })
+    Ok(read!(row => IncidentRow {
+        id, reference, status, grade, incident_type, channel, location_text, summary,
+        contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros,
+        crime_report_at_micros, recording_decided_at_micros, recording_decision, lat, lon
+    }))
 }
 
 fn crime_row<R: SqlRow>(row: &R) -> Result<CrimeRow, sqlx::Error> {
-    Ok(CrimeRow {
-        id: row.col("id")?,
-        reference: row.col("reference")?,
-        classification: row.col("classification")?,
-        status: row.col("status")?,
-        reported_at_micros: row.col("reported_at_micros")?,
-        recorded_at_micros: row.col("recorded_at_micros")?,
-        recorded_by: row.col("recorded_by")?,
-        incident_id: row.col("incident_id")?,
-        location_text: row.col("location_text")?,
-        last_changed_at_micros: row.col("last_changed_at_micros")?,
-        version: row.col("version")?,
-    })
+    Ok(read!(row => CrimeRow {
+        id, reference, classification, status, reported_at_micros, recorded_at_micros,
+        recorded_by, incident_id, location_text, last_changed_at_micros, version
+    }))
 }
 
 /// The user's row; its roles are read from `user_roles` afterwards.
 fn user_row<R: SqlRow>(row: &R) -> Result<UserRow, sqlx::Error> {
-    Ok(UserRow {
-        username: row.col("username")?,
-        roles: Vec::new(),
-        password_hash: row.col("password_hash")?,
-        created_at_micros: row.col("created_at_micros")?,
-    })
+    Ok(read!(row => UserRow { username, password_hash, created_at_micros; roles: Vec::new() }))
 }
 
-fn sign_in_attempt_row<R: SqlRow>(
-    row: &R,
-) -> Result<controlroom_store::SignInAttemptRow, sqlx::Error> {
+fn sign_in_attempt_row<R: SqlRow>(row: &R) -> Result<SignInAttemptRow, sqlx::Error> {
     let counts: i32 = row.col("counts_for_name")?;
-    Ok(controlroom_store::SignInAttemptRow {
-        username: row.col("username")?,
-        address: row.col("address")?,
-        at_micros: row.col("at_micros")?,
-        counts_for_name: counts != 0,
-    })
+    let counted = counts != 0;
+    Ok(read!(row => SignInAttemptRow { username, address, at_micros; counts_for_name: counted }))
 }
 
 fn session_row<R: SqlRow>(row: &R) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        token_hash: row.col("token_hash")?,
-        username: row.col("username")?,
-        created_at_micros: row.col("created_at_micros")?,
-        last_seen_at_micros: row.col("last_seen_at_micros")?,
-    })
+    Ok(read!(row => SessionRow { token_hash, username, created_at_micros, last_seen_at_micros }))
 }
 
 fn address_row<R: SqlRow>(row: &R) -> Result<AddressRow, sqlx::Error> {
-    Ok(AddressRow {
-        uprn: row.col("uprn")?,
-        single_line: row.col("single_line")?,
-        organisation: row.col("organisation")?,
-        building: row.col("building")?,
-        number: row.col("number")?,
-        street: row.col("street")?,
-        locality: row.col("locality")?,
-        town: row.col("town")?,
-        postcode: row.col("postcode")?,
-        classification: row.col("classification")?,
-        usrn: row.col("usrn")?,
-        lat: row.col("lat")?,
-        lon: row.col("lon")?,
-    })
+    Ok(read!(row => AddressRow {
+        uprn, single_line, organisation, building, number, street, locality, town, postcode,
+        classification, usrn, lat, lon
+    }))
 }
 
 fn street_row<R: SqlRow>(row: &R) -> Result<StreetRow, sqlx::Error> {
-    let min_lat: Option<f64> = row.col("min_lat")?;
-    let min_lon: Option<f64> = row.col("min_lon")?;
-    let max_lat: Option<f64> = row.col("max_lat")?;
-    let max_lon: Option<f64> = row.col("max_lon")?;
-    Ok(StreetRow {
-        id: row.col("id")?,
-        usrn: row.col("usrn")?,
-        name: row.col("name")?,
-        locality: row.col("locality")?,
-        town: row.col("town")?,
-        lat: row.col("lat")?,
-        lon: row.col("lon")?,
-        extent: match (min_lat, min_lon, max_lat, max_lon) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some((a, b, c, d)),
-            _ => None,
-        },
-    })
+    let corner = |lat: &str, lon: &str| -> Result<Option<(f64, f64)>, sqlx::Error> {
+        Ok(Option::zip(row.col(lat)?, row.col(lon)?))
+    };
+    let extent = corner("min_lat", "min_lon")?
+        .zip(corner("max_lat", "max_lon")?)
+        .map(|(min, max)| (min.0, min.1, max.0, max.1));
+    Ok(read!(row => StreetRow { id, usrn, name, locality, town, lat, lon; extent: extent }))
 }
 
 fn place_row<R: SqlRow>(row: &R) -> Result<PlaceRow, sqlx::Error> {
     let aliases: String = row.col("aliases")?;
-    Ok(PlaceRow {
-        id: row.col("id")?,
-        name: row.col("name")?,
-        aliases: controlroom_store::sql::split_aliases(&aliases),
-        kind: row.col("kind")?,
-        locality: row.col("locality")?,
-        postcode_district: row.col("postcode_district")?,
-        lat: row.col("lat")?,
-        lon: row.col("lon")?,
-    })
+    Ok(read!(row => PlaceRow {
+        id, name, kind, locality, postcode_district, lat, lon;
+        aliases: sql::split_aliases(&aliases)
+    }))
 }
 
 fn postcode_row<R: SqlRow>(row: &R) -> Result<PostcodeRow, sqlx::Error> {
-    Ok(PostcodeRow {
-        postcode: row.col("postcode")?,
-        lat: row.col("lat")?,
-        lon: row.col("lon")?,
-    })
+    Ok(read!(row => PostcodeRow { postcode, lat, lon }))
 }
+
+/// A statement on backend `D`, with its parameters bound.
+type Statement<'q, D> = Query<'q, <D as Dialect>::Db, <<D as Dialect>::Db as Database>::Arguments>;
+
+/// A row `map` reads from `D`'s results.
+type RowOf<D> = <<D as Dialect>::Db as Database>::Row;
 
 /// Every row `query` returns, read by `map`.
-async fn fetch_all<'e, DB: SqlDb, T>(
-    query: Query<'e, DB, DB::Arguments>,
-    on: impl Executor<'e, Database = DB>,
-    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, sqlx::Error> {
-    query.fetch_all(on).await?.iter().map(map).collect()
-}
-
-/// The one row `query` returns, read by `map`.
-async fn fetch_one<'e, DB: SqlDb, T>(
-    query: Query<'e, DB, DB::Arguments>,
-    on: impl Executor<'e, Database = DB>,
-    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
-) -> Result<T, sqlx::Error> {
-    map(&query.fetch_one(on).await?)
-}
-
-/// The row `query` returns, if any, read by `map`.
-async fn fetch_optional<'e, DB: SqlDb, T>(
-    query: Query<'e, DB, DB::Arguments>,
-    on: impl Executor<'e, Database = DB>,
-    map: impl Fn(&DB::Row) -> Result<T, sqlx::Error>,
-) -> Result<Option<T>, sqlx::Error> {
-    query
-        .fetch_optional(on)
-        .await?
-        .as_ref()
+async fn fetch<'e, D: Dialect, T>(
+    query: Statement<'e, D>,
+    on: impl Executor<'e, Database = D::Db>,
+    map: impl Fn(&RowOf<D>) -> Result<T, sqlx::Error>,
+) -> StoreResult<Vec<T>> {
+    let rows = query.fetch_all(on).await.map_err(D::error)?;
+    rows.iter()
         .map(map)
-        .transpose()
+        .collect::<Result<_, _>>()
+        .map_err(D::error)
+}
+
+/// The first row read, if any: what a lookup by key finds.
+fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
+/// The row read by a statement that always returns one (a count, a `RETURNING`).
+fn only<D: Dialect, T>(rows: Vec<T>) -> StoreResult<T> {
+    first(rows).ok_or_else(|| D::error(sqlx::Error::RowNotFound))
 }
 
 /// A stream's change records, oldest first, read on the pool or in a write transaction.
-async fn stream_on<'e, DB: SqlDb>(
-    on: impl Executor<'e, Database = DB>,
+async fn stream_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
     stream: &str,
-) -> Result<Vec<AuditRecord>, sqlx::Error> {
-    fetch_all(
-        sqlx::query(sql::SELECT_STREAM).arg(stream),
-        on,
-        audit_record,
-    )
-    .await
+) -> StoreResult<Vec<AuditRecord>> {
+    fetch::<D, _>(bind!(sql::SELECT_STREAM; stream), on, audit_record).await
+}
+
+impl<D: Dialect> SqlStore<D> {
+    /// Every row `query` returns on the reading pool, read by `map`.
+    async fn all<T>(
+        &self,
+        query: Statement<'_, D>,
+        map: impl Fn(&RowOf<D>) -> Result<T, sqlx::Error> + Send,
+    ) -> StoreResult<Vec<T>> {
+        fetch::<D, _>(query, self.reader(), map).await
+    }
 }
 
 #[async_trait]
@@ -518,16 +455,12 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        stream_on(self.reader(), stream).await.map_err(D::error)
+        stream_on::<D>(self.reader(), stream).await
     }
 
     async fn streams(&self, kind: StreamKind, prefix: &str) -> StoreResult<Vec<String>> {
-        let query = sqlx::query(sql::SELECT_STREAMS)
-            .arg(kind.as_str())
-            .arg(sql::prefix_pattern(prefix).as_str());
-        fetch_all(query, self.reader(), Reads::first)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_STREAMS; kind.as_str(), sql::prefix_pattern(prefix).as_str());
+        self.all(query, Reads::first).await
     }
 
     async fn streams_page(
@@ -536,22 +469,15 @@ impl<D: Dialect> Store for SqlStore<D> {
         after: &str,
         limit: i64,
     ) -> StoreResult<Vec<AuditRecord>> {
-        let query = sqlx::query(sql::SELECT_STREAMS_PAGE)
-            .arg(kind.as_str())
-            .arg(after)
-            .arg(limit);
-        fetch_all(query, self.reader(), audit_record)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_STREAMS_PAGE; kind.as_str(), after, limit);
+        self.all(query, audit_record).await
     }
 
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
             .arg(filter.status.as_deref())
             .arg(filter.limit);
-        fetch_all(query, self.reader(), crime_row)
-            .await
-            .map_err(D::error)
+        self.all(query, crime_row).await
     }
 
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
@@ -563,21 +489,19 @@ impl<D: Dialect> Store for SqlStore<D> {
                 sql::FilterArg::Int(i) => query.arg(i),
             };
         }
-        fetch_all(query, self.reader(), incident_row)
-            .await
-            .map_err(D::error)
+        self.all(query, incident_row).await
     }
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
-        let query = sqlx::query(sql::SELECT_USER).arg(username.as_str());
-        let rows = fetch_all(query, self.reader(), |row| {
-            Ok((user_row(row)?, {
-                let role: Option<String> = row.col("role")?;
-                role
-            }))
-        })
-        .await
-        .map_err(D::error)?;
+        let query = bind!(sql::SELECT_USER; username.as_str());
+        let rows = self
+            .all(query, |row| {
+                Ok((user_row(row)?, {
+                    let role: Option<String> = row.col("role")?;
+                    role
+                }))
+            })
+            .await?;
         let mut rows = rows.into_iter();
         let Some((mut user, role)) = rows.next() else {
             return Ok(None);
@@ -590,16 +514,12 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
-        let mut users = fetch_all(sqlx::query(sql::SELECT_USERS), self.reader(), user_row)
-            .await
-            .map_err(D::error)?;
-        let roles: Vec<(String, String)> = fetch_all(
-            sqlx::query(sql::SELECT_ALL_USER_ROLES),
-            self.reader(),
-            |row| Ok((row.col("username")?, row.col("role")?)),
-        )
-        .await
-        .map_err(D::error)?;
+        let mut users = self.all(sqlx::query(sql::SELECT_USERS), user_row).await?;
+        let roles: Vec<(String, String)> = self
+            .all(sqlx::query(sql::SELECT_ALL_USER_ROLES), |row| {
+                Ok((row.col("username")?, row.col("role")?))
+            })
+            .await?;
         for (username, role) in roles {
             if let Some(user) = users.iter_mut().find(|u| u.username == username) {
                 user.roles.push(role);
@@ -609,30 +529,22 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
-        let query = sqlx::query(sql::SELECT_SETTING).arg(name);
-        fetch_optional(query, self.reader(), Reads::first)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_SETTING; name);
+        self.all(query, Reads::first).await.map(first)
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
-        let query = sqlx::query(sql::SELECT_SESSION).arg(token_hash);
-        fetch_optional(query, self.reader(), session_row)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_SESSION; token_hash);
+        self.all(query, session_row).await.map(first)
     }
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
         let query = sqlx::query(sql::SELECT_SESSIONS);
-        fetch_all(query, self.reader(), session_row)
-            .await
-            .map_err(D::error)
+        self.all(query, session_row).await
     }
 
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
-        sqlx::query(sql::TOUCH_SESSION)
-            .arg(token_hash)
-            .arg(at_micros)
+        bind!(sql::TOUCH_SESSION; token_hash, at_micros)
             .execute(self.writer())
             .await
             .map_err(D::error)?;
@@ -640,8 +552,8 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
-        let query = sqlx::query(sql::SELECT_AUDIT_PAGE).arg(after).arg(limit);
-        fetch_all(query, self.reader(), |row| {
+        let query = bind!(sql::SELECT_AUDIT_PAGE; after, limit);
+        self.all(query, |row| {
             Ok(StoredRecord {
                 record: audit_record(row)?,
                 prev_hash: row.col("prev_hash")?,
@@ -650,23 +562,18 @@ impl<D: Dialect> Store for SqlStore<D> {
             })
         })
         .await
-        .map_err(D::error)
     }
 
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>> {
         let query = sqlx::query(sql::SELECT_CHAIN_HEAD);
-        fetch_optional(query, self.reader(), |r| {
-            Ok((r.col("seq")?, r.col("hash")?))
-        })
-        .await
-        .map_err(D::error)
+        self.all(query, |r| Ok((r.col("seq")?, r.col("hash")?)))
+            .await
+            .map(first)
     }
 
     async fn gazetteer_revision(&self) -> StoreResult<i64> {
         let query = sqlx::query(sql::GAZETTEER_REVISION);
-        fetch_one(query, self.reader(), Reads::first)
-            .await
-            .map_err(D::error)
+        self.all(query, Reads::first).await.and_then(only::<D, _>)
     }
 
     async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges> {
@@ -675,44 +582,35 @@ impl<D: Dialect> Store for SqlStore<D> {
                 .arg(after)
                 .arg(upto)
         };
-        let on = || self.reader();
         Ok(GazetteerChanges {
-            addresses: fetch_all(
-                changed("gazetteer_addresses", sql::ADDRESS_COLUMNS),
-                on(),
-                address_row,
-            )
-            .await
-            .map_err(D::error)?,
-            streets: fetch_all(
-                changed("gazetteer_streets", sql::STREET_COLUMNS),
-                on(),
-                street_row,
-            )
-            .await
-            .map_err(D::error)?,
-            places: fetch_all(
-                changed("gazetteer_places", sql::PLACE_COLUMNS),
-                on(),
-                place_row,
-            )
-            .await
-            .map_err(D::error)?,
-            postcodes: fetch_all(
-                changed("gazetteer_postcodes", "postcode, lat, lon"),
-                on(),
-                postcode_row,
-            )
-            .await
-            .map_err(D::error)?,
+            addresses: self
+                .all(
+                    changed("gazetteer_addresses", sql::ADDRESS_COLUMNS),
+                    address_row,
+                )
+                .await?,
+            streets: self
+                .all(
+                    changed("gazetteer_streets", sql::STREET_COLUMNS),
+                    street_row,
+                )
+                .await?,
+            places: self
+                .all(changed("gazetteer_places", sql::PLACE_COLUMNS), place_row)
+                .await?,
+            postcodes: self
+                .all(
+                    changed("gazetteer_postcodes", sql::POSTCODE_COLUMNS),
+                    postcode_row,
+                )
+                .await?,
+            positions: Vec::new(),
         })
     }
 
     async fn gazetteer_address(&self, uprn: i64) -> StoreResult<Option<AddressRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::select_address())).arg(uprn);
-        fetch_optional(query, self.reader(), address_row)
-            .await
-            .map_err(D::error)
+        self.all(query, address_row).await.map(first)
     }
 
     async fn gazetteer_positions(&self, uprns: &[i64]) -> StoreResult<Vec<(i64, f64, f64)>> {
@@ -724,33 +622,27 @@ impl<D: Dialect> Store for SqlStore<D> {
             for uprn in chunk {
                 query = query.arg(*uprn);
             }
-            let positions = fetch_all(query, self.reader(), |r| {
+            let positions = self.all(query, |r| {
                 Ok((r.col("uprn")?, r.col("lat")?, r.col("lon")?))
             });
-            found.extend(positions.await.map_err(D::error)?);
+            found.extend(positions.await?);
         }
         Ok(found)
     }
 
     async fn gazetteer_street(&self, id: &str) -> StoreResult<Option<StreetRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::select_street())).arg(id);
-        fetch_optional(query, self.reader(), street_row)
-            .await
-            .map_err(D::error)
+        self.all(query, street_row).await.map(first)
     }
 
     async fn gazetteer_place(&self, id: &str) -> StoreResult<Option<PlaceRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::select_place())).arg(id);
-        fetch_optional(query, self.reader(), place_row)
-            .await
-            .map_err(D::error)
+        self.all(query, place_row).await.map(first)
     }
 
     async fn gazetteer_postcode(&self, postcode: &str) -> StoreResult<Option<PostcodeRow>> {
-        let query = sqlx::query(sql::SELECT_POSTCODE).arg(postcode);
-        fetch_optional(query, self.reader(), postcode_row)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_POSTCODE; postcode);
+        self.all(query, postcode_row).await.map(first)
     }
 
     async fn gazetteer_addresses_within(
@@ -759,9 +651,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         limit: i64,
     ) -> StoreResult<Vec<AddressRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::addresses_within())).within(bbox, limit);
-        fetch_all(query, self.reader(), address_row)
-            .await
-            .map_err(D::error)
+        self.all(query, address_row).await
     }
 
     async fn gazetteer_streets_within(
@@ -770,9 +660,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         limit: i64,
     ) -> StoreResult<Vec<StreetRow>> {
         let query = sqlx::query(AssertSqlSafe(sql::streets_within())).within(bbox, limit);
-        fetch_all(query, self.reader(), street_row)
-            .await
-            .map_err(D::error)
+        self.all(query, street_row).await
     }
 
     async fn gazetteer_street_points(
@@ -788,7 +676,7 @@ impl<D: Dialect> Store for SqlStore<D> {
         for usrn in usrns {
             query = query.arg(*usrn);
         }
-        fetch_all(query.arg(limit), self.reader(), |r| {
+        self.all(query.arg(limit), |r| {
             Ok(StreetPoint {
                 usrn: r.col("usrn")?,
                 number: r.col("number")?,
@@ -797,21 +685,19 @@ impl<D: Dialect> Store for SqlStore<D> {
             })
         })
         .await
-        .map_err(D::error)
     }
 
     async fn gazetteer_counts(&self) -> StoreResult<GazetteerCounts> {
         let query = sqlx::query(sql::GAZETTEER_COUNTS);
-        fetch_one(query, self.reader(), |row| {
+        let counts = self.all(query, |row| {
             Ok(GazetteerCounts {
                 addresses: row.col("addresses")?,
                 streets: row.col("streets")?,
                 places: row.col("places")?,
                 postcodes: row.col("postcodes")?,
             })
-        })
-        .await
-        .map_err(D::error)
+        });
+        counts.await.and_then(only::<D, _>)
     }
 
     async fn close(&self) {
@@ -848,6 +734,25 @@ impl<D: Dialect> SqlTx<D> {
         let done = query.execute(self.conn()).await.map_err(D::error)?;
         Ok(D::rows_affected(&done))
     }
+
+    /// Run an update of `username`'s row: a user not on file is an error, not a no-op.
+    async fn update_user(&mut self, username: &str, query: Statement<'_, D>) -> StoreResult<()> {
+        if self.run(query).await? == 0 {
+            return Err(StoreError::Corrupt(format!(
+                "user {username} is not on file"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Give `username` these roles, in order (`user_roles` keeps the position).
+    async fn insert_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()> {
+        for (position, role) in (0_i64..).zip(roles) {
+            self.run(bind!(sql::INSERT_USER_ROLE; username, role, position))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -860,18 +765,11 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             hash,
             seal,
         } = &link.stored;
-        let query = sqlx::query(sql::INSERT_AUDIT)
-            .arg(record.seq)
-            .arg(&record.category)
-            .arg(&record.stream)
-            .arg(&record.kind)
-            .arg(&record.actor)
-            .arg(record.at_micros)
-            .arg(&record.payload)
-            .arg(prev_hash)
-            .arg(hash)
-            .arg(record.role.as_deref())
-            .arg(seal.as_deref());
+        let query = bind!(sql::INSERT_AUDIT;
+            record.seq, &record.category, &record.stream, &record.kind, &record.actor,
+            record.at_micros, &record.payload, prev_hash, hash, record.role.as_deref(),
+            seal.as_deref()
+        );
         self.run(query).await?;
         if record.category == Category::Change.as_str()
             && !self.streams.iter().any(|(s, _)| *s == record.stream)
@@ -883,55 +781,36 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        stream_on(self.conn(), stream).await.map_err(D::error)
+        stream_on::<D>(self.conn(), stream).await
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
-        let query = sqlx::query(sql::NEXT_INCIDENT_NUMBER).arg(day);
-        let last: i64 = fetch_one(query, self.conn(), Reads::first)
+        let query = bind!(sql::NEXT_INCIDENT_NUMBER; day);
+        let last: i64 = fetch::<D, _>(query, self.conn(), Reads::first)
             .await
-            .map_err(D::error)?;
+            .and_then(only::<D, _>)?;
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
     }
 
     async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
-        let query = sqlx::query(sql::UPSERT_CRIME)
-            .arg(&row.id)
-            .arg(&row.reference)
-            .arg(&row.classification)
-            .arg(&row.status)
-            .arg(row.reported_at_micros)
-            .arg(row.recorded_at_micros)
-            .arg(&row.recorded_by)
-            .arg(row.incident_id.as_deref())
-            .arg(&row.location_text)
-            .arg(row.last_changed_at_micros)
-            .arg(row.version);
+        let query = bind!(sql::UPSERT_CRIME;
+            &row.id, &row.reference, &row.classification, &row.status, row.reported_at_micros,
+            row.recorded_at_micros, &row.recorded_by, row.incident_id.as_deref(),
+            &row.location_text, row.last_changed_at_micros, row.version
+        );
         self.run(query).await?;
         Ok(())
     }
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {
-        let query = sqlx::query(sql::UPSERT_INCIDENT)
-            .arg(&row.id)
-            .arg(&row.reference)
-            .arg(&row.status)
-            .arg(&row.grade)
-            .arg(&row.incident_type)
-            .arg(&row.channel)
-            .arg(&row.location_text)
-            .arg(&row.summary)
-            .arg(row.contact_count)
-            .arg(row.opened_at_micros)
-            .arg(row.last_changed_at_micros)
-            .arg(row.version)
-            .arg(row.attend_by_micros)
-            .arg(row.crime_report_at_micros)
-            .arg(row.recording_decided_at_micros)
-            .arg(row.recording_decision.as_deref())
-            .arg(row.lat)
-            .arg(row.lon);
+        let query = bind!(sql::UPSERT_INCIDENT;
+            &row.id, &row.reference, &row.status, &row.grade, &row.incident_type, &row.channel,
+            &row.location_text, &row.summary, row.contact_count, row.opened_at_micros,
+            row.last_changed_at_micros, row.version, row.attend_by_micros,
+            row.crime_report_at_micros, row.recording_decided_at_micros,
+            row.recording_decision.as_deref(), row.lat, row.lon
+        );
         self.run(query).await?;
         Ok(())
     }
@@ -943,30 +822,18 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 user.username
             )));
         };
-        let query = sqlx::query(sql::INSERT_USER)
-            .arg(&user.username)
-            .arg(first)
-            .arg(&user.password_hash)
-            .arg(user.created_at_micros);
+        let query = bind!(sql::INSERT_USER;
+            &user.username, first, &user.password_hash, user.created_at_micros
+        );
         self.run(query).await.map_err(|e| match e {
             StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.username)),
             other => other,
         })?;
-        for (position, role) in (0_i64..).zip(&user.roles) {
-            let query = sqlx::query(sql::INSERT_USER_ROLE)
-                .arg(&user.username)
-                .arg(role)
-                .arg(position);
-            self.run(query).await?;
-        }
-        Ok(())
+        self.insert_roles(&user.username, &user.roles).await
     }
 
     async fn insert_setting(&mut self, name: &str, value: &str, at_micros: i64) -> StoreResult<()> {
-        let query = sqlx::query(sql::INSERT_SETTING)
-            .arg(name)
-            .arg(value)
-            .arg(at_micros);
+        let query = bind!(sql::INSERT_SETTING; name, value, at_micros);
         self.run(query).await.map_err(|e| match e {
             StoreError::Conflict(_) => StoreError::Conflict(format!("the setting {name}")),
             other => other,
@@ -975,18 +842,16 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn insert_session(&mut self, session: &SessionRow) -> StoreResult<()> {
-        let query = sqlx::query(sql::INSERT_SESSION)
-            .arg(&session.token_hash)
-            .arg(&session.username)
-            .arg(session.created_at_micros)
-            .arg(session.last_seen_at_micros);
+        let query = bind!(sql::INSERT_SESSION;
+            &session.token_hash, &session.username, session.created_at_micros,
+            session.last_seen_at_micros
+        );
         self.run(query).await?;
         Ok(())
     }
 
     async fn delete_user_sessions(&mut self, username: &str) -> StoreResult<u64> {
-        self.run(sqlx::query(sql::DELETE_USER_SESSIONS).arg(username))
-            .await
+        self.run(bind!(sql::DELETE_USER_SESSIONS; username)).await
     }
 
     async fn replace_user_roles(&mut self, username: &str, roles: &[String]) -> StoreResult<()> {
@@ -995,49 +860,19 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
                 "user {username} would have no role"
             )));
         };
-        let updated = self
-            .run(
-                sqlx::query(sql::UPDATE_USER_FIRST_ROLE)
-                    .arg(username)
-                    .arg(first),
-            )
-            .await?;
-        if updated == 0 {
-            return Err(StoreError::Corrupt(format!(
-                "user {username} is not on file"
-            )));
-        }
-        self.run(sqlx::query(sql::DELETE_USER_ROLES).arg(username))
-            .await?;
-        for (position, role) in (0_i64..).zip(roles) {
-            let query = sqlx::query(sql::INSERT_USER_ROLE)
-                .arg(username)
-                .arg(role)
-                .arg(position);
-            self.run(query).await?;
-        }
-        Ok(())
+        let query = bind!(sql::UPDATE_USER_FIRST_ROLE; username, first);
+        self.update_user(username, query).await?;
+        self.run(bind!(sql::DELETE_USER_ROLES; username)).await?;
+        self.insert_roles(username, roles).await
     }
 
     async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()> {
-        let updated = self
-            .run(
-                sqlx::query(sql::UPDATE_PASSWORD_HASH)
-                    .arg(username)
-                    .arg(password_hash),
-            )
-            .await?;
-        if updated == 0 {
-            return Err(StoreError::Corrupt(format!(
-                "user {username} is not on file"
-            )));
-        }
-        Ok(())
+        let query = bind!(sql::UPDATE_PASSWORD_HASH; username, password_hash);
+        self.update_user(username, query).await
     }
 
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
-        self.run(sqlx::query(sql::DELETE_SESSION).arg(token_hash))
-            .await?;
+        self.run(bind!(sql::DELETE_SESSION; token_hash)).await?;
         Ok(())
     }
 
@@ -1047,13 +882,8 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         address: &str,
         since_micros: i64,
     ) -> StoreResult<Vec<SignInAttemptRow>> {
-        let query = sqlx::query(sql::SELECT_SIGN_IN_ATTEMPTS)
-            .arg(username)
-            .arg(address)
-            .arg(since_micros);
-        fetch_all(query, self.conn(), sign_in_attempt_row)
-            .await
-            .map_err(D::error)
+        let query = bind!(sql::SELECT_SIGN_IN_ATTEMPTS; username, address, since_micros);
+        fetch::<D, _>(query, self.conn(), sign_in_attempt_row).await
     }
 
     async fn known_sign_in_address(
@@ -1062,13 +892,10 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         address: &str,
         since_micros: i64,
     ) -> StoreResult<bool> {
-        let query = sqlx::query(sql::SELECT_KNOWN_SIGN_IN_ADDRESS)
-            .arg(username)
-            .arg(address)
-            .arg(since_micros);
-        let count: i64 = fetch_one(query, self.conn(), Reads::first)
+        let query = bind!(sql::SELECT_KNOWN_SIGN_IN_ADDRESS; username, address, since_micros);
+        let count: i64 = fetch::<D, _>(query, self.conn(), Reads::first)
             .await
-            .map_err(D::error)?;
+            .and_then(only::<D, _>)?;
         Ok(count > 0)
     }
 
@@ -1079,15 +906,12 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         at_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<i64> {
-        self.run(sqlx::query(sql::FORGET_SIGN_IN_ATTEMPTS).arg(forget_before_micros))
+        self.run(bind!(sql::FORGET_SIGN_IN_ATTEMPTS; forget_before_micros))
             .await?;
-        let query = sqlx::query(sql::INSERT_SIGN_IN_ATTEMPT)
-            .arg(username)
-            .arg(address)
-            .arg(at_micros);
-        fetch_one(query, self.conn(), Reads::first)
+        let query = bind!(sql::INSERT_SIGN_IN_ATTEMPT; username, address, at_micros);
+        fetch::<D, _>(query, self.conn(), Reads::first)
             .await
-            .map_err(D::error)
+            .and_then(only::<D, _>)
     }
 
     async fn sign_in_succeeded(
@@ -1098,16 +922,12 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         at_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<()> {
-        self.run(sqlx::query(sql::DELETE_SIGN_IN_ATTEMPT).arg(attempt_id))
+        self.run(bind!(sql::DELETE_SIGN_IN_ATTEMPT; attempt_id))
             .await?;
-        self.run(sqlx::query(sql::CLEAR_SIGN_IN_NAME).arg(username))
+        self.run(bind!(sql::CLEAR_SIGN_IN_NAME; username)).await?;
+        self.run(bind!(sql::FORGET_SIGN_IN_ADDRESSES; forget_before_micros))
             .await?;
-        self.run(sqlx::query(sql::FORGET_SIGN_IN_ADDRESSES).arg(forget_before_micros))
-            .await?;
-        let query = sqlx::query(sql::UPSERT_SIGN_IN_ADDRESS)
-            .arg(username)
-            .arg(address)
-            .arg(at_micros);
+        let query = bind!(sql::UPSERT_SIGN_IN_ADDRESS; username, address, at_micros);
         self.run(query).await?;
         Ok(())
     }
@@ -1117,15 +937,14 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         actor: &str,
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
-        let query = sqlx::query(sql::SELECT_IDEMPOTENT).arg(actor).arg(key);
-        fetch_optional(query, self.conn(), |r| {
+        let query = bind!(sql::SELECT_IDEMPOTENT; actor, key);
+        let found = fetch::<D, _>(query, self.conn(), |r| {
             Ok(IdempotentResponse {
                 fingerprint: r.col("fingerprint")?,
                 body: r.col("body")?,
             })
-        })
-        .await
-        .map_err(D::error)
+        });
+        found.await.map(first)
     }
 
     async fn save_idempotent_response(
@@ -1135,12 +954,9 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         response: &IdempotentResponse,
         at_micros: i64,
     ) -> StoreResult<()> {
-        let query = sqlx::query(sql::INSERT_IDEMPOTENT)
-            .arg(actor)
-            .arg(key)
-            .arg(&response.fingerprint)
-            .arg(&response.body)
-            .arg(at_micros);
+        let query = bind!(sql::INSERT_IDEMPOTENT;
+            actor, key, &response.fingerprint, &response.body, at_micros
+        );
         self.run(query).await?;
         Ok(())
     }
@@ -1152,93 +968,55 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     ) -> StoreResult<u64> {
         let mut changed = 0;
         for a in &batch.addresses {
-            let query = sqlx::query(sql::UPSERT_ADDRESS)
-                .arg(a.uprn)
-                .arg(&a.single_line)
-                .arg(a.organisation.as_deref())
-                .arg(a.building.as_deref())
-                .arg(a.number.as_deref())
-                .arg(a.street.as_deref())
-                .arg(a.locality.as_deref())
-                .arg(a.town.as_deref())
-                .arg(a.postcode.as_deref())
-                .arg(&a.classification)
-                .arg(a.usrn)
-                .arg(a.lat)
-                .arg(a.lon)
-                .arg(revision);
+            let query = bind!(sql::UPSERT_ADDRESS.as_str();
+                a.uprn, &a.single_line, a.organisation.as_deref(), a.building.as_deref(),
+                a.number.as_deref(), a.street.as_deref(), a.locality.as_deref(),
+                a.town.as_deref(), a.postcode.as_deref(), &a.classification, a.usrn, a.lat,
+                a.lon, revision
+            );
             changed += self.run(query).await?;
         }
         for (uprn, lat, lon) in &batch.positions {
-            let query = sqlx::query(sql::UPSERT_UPRN_POSITION)
-                .arg(uprn)
-                .arg(lat)
-                .arg(lon)
-                .arg(revision);
+            let query = bind!(sql::UPSERT_UPRN_POSITION; uprn, lat, lon, revision);
             changed += self.run(query).await?;
         }
         for s in &batch.streets {
             let extent = s.extent;
-            let query = sqlx::query(sql::UPSERT_STREET)
-                .arg(&s.id)
-                .arg(s.usrn)
-                .arg(&s.name)
-                .arg(s.locality.as_deref())
-                .arg(s.town.as_deref())
-                .arg(s.lat)
-                .arg(s.lon)
-                .arg(extent.map(|e| e.0))
-                .arg(extent.map(|e| e.1))
-                .arg(extent.map(|e| e.2))
-                .arg(extent.map(|e| e.3))
-                .arg(revision);
+            let query = bind!(sql::UPSERT_STREET.as_str();
+                &s.id, s.usrn, &s.name, s.locality.as_deref(), s.town.as_deref(), s.lat, s.lon,
+                extent.map(|e| e.0), extent.map(|e| e.1), extent.map(|e| e.2),
+                extent.map(|e| e.3), revision
+            );
             changed += self.run(query).await?;
         }
         for p in &batch.places {
-            let query = sqlx::query(sql::UPSERT_PLACE)
-                .arg(&p.id)
-                .arg(&p.name)
-                .arg(sql::join_aliases(&p.aliases).as_str())
-                .arg(&p.kind)
-                .arg(p.locality.as_deref())
-                .arg(p.postcode_district.as_deref())
-                .arg(p.lat)
-                .arg(p.lon)
-                .arg(revision);
+            let query = bind!(sql::UPSERT_PLACE.as_str();
+                &p.id, &p.name, sql::join_aliases(&p.aliases).as_str(), &p.kind,
+                p.locality.as_deref(), p.postcode_district.as_deref(), p.lat, p.lon, revision
+            );
             changed += self.run(query).await?;
         }
         for p in &batch.postcodes {
-            let query = sqlx::query(sql::UPSERT_POSTCODE)
-                .arg(&p.postcode)
-                .arg(p.lat)
-                .arg(p.lon)
-                .arg(revision);
+            let query = bind!(sql::UPSERT_POSTCODE.as_str(); &p.postcode, p.lat, p.lon, revision);
             changed += self.run(query).await?;
         }
         Ok(changed)
     }
 
     async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64> {
-        Ok(self
-            .run(sqlx::query(sql::DERIVE_STREETS).arg(revision))
-            .await?)
+        Ok(self.run(bind!(sql::DERIVE_STREETS; revision)).await?)
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
         if self.appended {
             let (seq, head) = self.tip.head();
-            self.run(
-                sqlx::query(sql::UPDATE_CHAIN_HEAD)
-                    .arg(seq)
-                    .arg(head.as_str()),
-            )
-            .await?;
+            self.run(bind!(sql::UPDATE_CHAIN_HEAD; seq, head.as_str()))
+                .await?;
         }
         for (stream, first_seq) in std::mem::take(&mut self.streams) {
-            let query = sqlx::query(sql::INSERT_STREAM)
-                .arg(stream.as_str())
-                .arg(sql::stream_kind(&stream))
-                .arg(first_seq);
+            let query = bind!(sql::INSERT_STREAM;
+                stream.as_str(), sql::stream_kind(&stream), first_seq
+            );
             self.run(query).await?;
         }
         self.tx.commit().await.map_err(D::error)

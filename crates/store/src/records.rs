@@ -214,14 +214,10 @@ impl GazetteerBatch {
     }
 }
 
-/// Gazetteer rows changed within a range of revisions, for the search index to catch up.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GazetteerChanges {
-    pub addresses: Vec<AddressRow>,
-    pub streets: Vec<StreetRow>,
-    pub places: Vec<PlaceRow>,
-    pub postcodes: Vec<PostcodeRow>,
-}
+/// Gazetteer rows changed within a range of revisions, for the search index to catch up: the
+/// same rows a batch writes. `positions` is always empty: a UPRN known only by its position
+/// is read back as an address with no words.
+pub type GazetteerChanges = GazetteerBatch;
 
 /// How many of each the gazetteer holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

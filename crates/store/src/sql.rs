@@ -1,6 +1,8 @@
 //! SQL both backends run word for word (sqlx accepts `$1` placeholders on both). What differs
 //! (taking the chain lock) is in each adapter's `Dialect`.
 
+use std::sync::LazyLock;
+
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role, seal) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
@@ -165,33 +167,24 @@ pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>
         args.push(arg);
         format!("${}", args.len())
     };
-    if !filter.statuses.is_empty() {
-        let marks: Vec<String> = filter
-            .statuses
-            .iter()
-            .map(|s| placeholder(FilterArg::Text(s.clone()), &mut args))
-            .collect();
-        clauses.push(format!("status IN ({})", marks.join(", ")));
+    for (column, values) in [("status", &filter.statuses), ("grade", &filter.grades)] {
+        if !values.is_empty() {
+            let marks: Vec<String> = values
+                .iter()
+                .map(|v| placeholder(FilterArg::Text(v.clone()), &mut args))
+                .collect();
+            clauses.push(format!("{column} IN ({})", marks.join(", ")));
+        }
     }
-    if !filter.grades.is_empty() {
-        let marks: Vec<String> = filter
-            .grades
-            .iter()
-            .map(|g| placeholder(FilterArg::Text(g.clone()), &mut args))
-            .collect();
-        clauses.push(format!("grade IN ({})", marks.join(", ")));
-    }
-    if let Some(from) = filter.opened_from_micros {
-        clauses.push(format!(
-            "opened_at_micros >= {}",
-            placeholder(FilterArg::Int(from), &mut args)
-        ));
-    }
-    if let Some(before) = filter.opened_before_micros {
-        clauses.push(format!(
-            "opened_at_micros < {}",
-            placeholder(FilterArg::Int(before), &mut args)
-        ));
+    let opened = [
+        (">=", filter.opened_from_micros),
+        ("<", filter.opened_before_micros),
+    ];
+    for (test, bound) in opened {
+        if let Some(bound) = bound {
+            let mark = placeholder(FilterArg::Int(bound), &mut args);
+            clauses.push(format!("opened_at_micros {test} {mark}"));
+        }
     }
     let mut order = "opened_at_micros DESC, reference DESC";
     match filter.recording {
@@ -236,26 +229,32 @@ pub enum FilterArg {
 pub const ADDRESS_COLUMNS: &str = "uprn, single_line, organisation, building, number, street, locality, town, \
      postcode, classification, usrn, lat, lon";
 
-pub const UPSERT_ADDRESS: &str = "INSERT INTO gazetteer_addresses (uprn, single_line, organisation, building, number, \
-     street, locality, town, postcode, classification, usrn, lat, lon, revision) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-     ON CONFLICT (uprn) DO UPDATE SET single_line = excluded.single_line, organisation = excluded.organisation, \
-     building = excluded.building, number = excluded.number, street = excluded.street, \
-     locality = excluded.locality, town = excluded.town, postcode = excluded.postcode, \
-     classification = excluded.classification, usrn = excluded.usrn, lat = excluded.lat, lon = excluded.lon, \
-     revision = excluded.revision \
-     WHERE gazetteer_addresses.single_line IS DISTINCT FROM excluded.single_line \
-     OR gazetteer_addresses.organisation IS DISTINCT FROM excluded.organisation \
-     OR gazetteer_addresses.building IS DISTINCT FROM excluded.building \
-     OR gazetteer_addresses.number IS DISTINCT FROM excluded.number \
-     OR gazetteer_addresses.street IS DISTINCT FROM excluded.street \
-     OR gazetteer_addresses.locality IS DISTINCT FROM excluded.locality \
-     OR gazetteer_addresses.town IS DISTINCT FROM excluded.town \
-     OR gazetteer_addresses.postcode IS DISTINCT FROM excluded.postcode \
-     OR gazetteer_addresses.classification IS DISTINCT FROM excluded.classification \
-     OR gazetteer_addresses.usrn IS DISTINCT FROM excluded.usrn \
-     OR gazetteer_addresses.lat IS DISTINCT FROM excluded.lat \
-     OR gazetteer_addresses.lon IS DISTINCT FROM excluded.lon";
+/// An upsert into the gazetteer table `table` of `columns` (its key first) and the revision
+/// (the last placeholder). A row that would not change is left alone, keeping its revision.
+fn upsert_gazetteer(table: &str, columns: &str) -> String {
+    let (key, rest) = columns.split_once(',').unwrap_or((columns, ""));
+    let rest: Vec<&str> = rest.split(',').map(str::trim).collect();
+    let marks: Vec<String> = (1..=rest.len() + 2).map(|n| format!("${n}")).collect();
+    let set: Vec<String> = rest
+        .iter()
+        .chain(&["revision"])
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let changed: Vec<String> = rest
+        .iter()
+        .map(|c| format!("{table}.{c} IS DISTINCT FROM excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({columns}, revision) VALUES ({}) ON CONFLICT ({key}) \
+         DO UPDATE SET {} WHERE {}",
+        marks.join(", "),
+        set.join(", "),
+        changed.join(" OR ")
+    )
+}
+
+pub static UPSERT_ADDRESS: LazyLock<String> =
+    LazyLock::new(|| upsert_gazetteer("gazetteer_addresses", ADDRESS_COLUMNS));
 
 /// OS Open UPRN: a position by UPRN. A known address keeps its words.
 pub const UPSERT_UPRN_POSITION: &str = "INSERT INTO gazetteer_addresses (uprn, single_line, classification, lat, lon, revision) \
@@ -267,22 +266,8 @@ pub const UPSERT_UPRN_POSITION: &str = "INSERT INTO gazetteer_addresses (uprn, s
 pub const STREET_COLUMNS: &str =
     "id, usrn, name, locality, town, lat, lon, min_lat, min_lon, max_lat, max_lon";
 
-pub const UPSERT_STREET: &str = "INSERT INTO gazetteer_streets (id, usrn, name, locality, town, lat, lon, \
-     min_lat, min_lon, max_lat, max_lon, revision) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-     ON CONFLICT (id) DO UPDATE SET usrn = excluded.usrn, name = excluded.name, locality = excluded.locality, \
-     town = excluded.town, lat = excluded.lat, lon = excluded.lon, min_lat = excluded.min_lat, \
-     min_lon = excluded.min_lon, max_lat = excluded.max_lat, max_lon = excluded.max_lon, revision = excluded.revision \
-     WHERE gazetteer_streets.name IS DISTINCT FROM excluded.name \
-     OR gazetteer_streets.usrn IS DISTINCT FROM excluded.usrn \
-     OR gazetteer_streets.locality IS DISTINCT FROM excluded.locality \
-     OR gazetteer_streets.town IS DISTINCT FROM excluded.town \
-     OR gazetteer_streets.lat IS DISTINCT FROM excluded.lat \
-     OR gazetteer_streets.lon IS DISTINCT FROM excluded.lon \
-     OR gazetteer_streets.min_lat IS DISTINCT FROM excluded.min_lat \
-     OR gazetteer_streets.max_lat IS DISTINCT FROM excluded.max_lat \
-     OR gazetteer_streets.min_lon IS DISTINCT FROM excluded.min_lon \
-     OR gazetteer_streets.max_lon IS DISTINCT FROM excluded.max_lon";
+pub static UPSERT_STREET: LazyLock<String> =
+    LazyLock::new(|| upsert_gazetteer("gazetteer_streets", STREET_COLUMNS));
 
 /// Streets by USRN from their addresses; `$1` the revision.
 pub const DERIVE_STREETS: &str = "INSERT INTO gazetteer_streets (id, usrn, name, locality, town, lat, lon, \
@@ -303,23 +288,13 @@ pub const DERIVE_STREETS: &str = "INSERT INTO gazetteer_streets (id, usrn, name,
 
 pub const PLACE_COLUMNS: &str = "id, name, aliases, kind, locality, postcode_district, lat, lon";
 
-pub const UPSERT_PLACE: &str = "INSERT INTO gazetteer_places (id, name, aliases, kind, locality, postcode_district, lat, lon, revision) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, aliases = excluded.aliases, kind = excluded.kind, \
-     locality = excluded.locality, postcode_district = excluded.postcode_district, lat = excluded.lat, \
-     lon = excluded.lon, revision = excluded.revision \
-     WHERE gazetteer_places.name IS DISTINCT FROM excluded.name \
-     OR gazetteer_places.aliases IS DISTINCT FROM excluded.aliases \
-     OR gazetteer_places.kind IS DISTINCT FROM excluded.kind \
-     OR gazetteer_places.locality IS DISTINCT FROM excluded.locality \
-     OR gazetteer_places.postcode_district IS DISTINCT FROM excluded.postcode_district \
-     OR gazetteer_places.lat IS DISTINCT FROM excluded.lat \
-     OR gazetteer_places.lon IS DISTINCT FROM excluded.lon";
+pub static UPSERT_PLACE: LazyLock<String> =
+    LazyLock::new(|| upsert_gazetteer("gazetteer_places", PLACE_COLUMNS));
 
-pub const UPSERT_POSTCODE: &str = "INSERT INTO gazetteer_postcodes (postcode, lat, lon, revision) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT (postcode) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, revision = excluded.revision \
-     WHERE gazetteer_postcodes.lat IS DISTINCT FROM excluded.lat \
-     OR gazetteer_postcodes.lon IS DISTINCT FROM excluded.lon";
+pub const POSTCODE_COLUMNS: &str = "postcode, lat, lon";
+
+pub static UPSERT_POSTCODE: LazyLock<String> =
+    LazyLock::new(|| upsert_gazetteer("gazetteer_postcodes", POSTCODE_COLUMNS));
 
 pub const GAZETTEER_REVISION: &str = "SELECT COALESCE(MAX(r), 0) AS revision FROM ( \
      SELECT MAX(revision) AS r FROM gazetteer_addresses UNION ALL \
@@ -411,4 +386,18 @@ pub fn split_aliases(column: &str) -> Vec<String> {
         .filter(|a| !a.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_gazetteer_upsert_sets_every_column_and_skips_an_unchanged_row() {
+        assert_eq!(
+            super::UPSERT_POSTCODE.as_str(),
+            "INSERT INTO gazetteer_postcodes (postcode, lat, lon, revision) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (postcode) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, \
+             revision = excluded.revision WHERE gazetteer_postcodes.lat IS DISTINCT FROM excluded.lat \
+             OR gazetteer_postcodes.lon IS DISTINCT FROM excluded.lon"
+        );
+    }
 }

@@ -418,6 +418,19 @@ impl<D: Dialect> SqlStore<D> {
     ) -> StoreResult<Vec<T>> {
         fetch::<D, _>(query, self.reader(), map).await
     }
+
+    /// The rows of one gazetteer table (`(table, columns)`) changed in the revision window
+    /// `(after, upto]`.
+    async fn changes<T>(
+        &self,
+        (table, columns): (&str, &str),
+        (after, upto): (i64, i64),
+        map: impl Fn(&RowOf<D>) -> Result<T, sqlx::Error> + Send,
+    ) -> StoreResult<Vec<T>> {
+        let sql = sql::gazetteer_changes(table, columns);
+        let query = sqlx::query(AssertSqlSafe(sql)).arg(after).arg(upto);
+        self.all(query, map).await
+    }
 }
 
 #[async_trait]
@@ -577,33 +590,16 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn gazetteer_changes(&self, after: i64, upto: i64) -> StoreResult<GazetteerChanges> {
-        let changed = |table: &str, columns: &str| {
-            sqlx::query(AssertSqlSafe(sql::gazetteer_changes(table, columns)))
-                .arg(after)
-                .arg(upto)
-        };
+        let window = (after, upto);
+        let addresses = ("gazetteer_addresses", sql::ADDRESS_COLUMNS);
+        let streets = ("gazetteer_streets", sql::STREET_COLUMNS);
+        let places = ("gazetteer_places", sql::PLACE_COLUMNS);
+        let postcodes = ("gazetteer_postcodes", sql::POSTCODE_COLUMNS);
         Ok(GazetteerChanges {
-            addresses: self
-                .all(
-                    changed("gazetteer_addresses", sql::ADDRESS_COLUMNS),
-                    address_row,
-                )
-                .await?,
-            streets: self
-                .all(
-                    changed("gazetteer_streets", sql::STREET_COLUMNS),
-                    street_row,
-                )
-                .await?,
-            places: self
-                .all(changed("gazetteer_places", sql::PLACE_COLUMNS), place_row)
-                .await?,
-            postcodes: self
-                .all(
-                    changed("gazetteer_postcodes", sql::POSTCODE_COLUMNS),
-                    postcode_row,
-                )
-                .await?,
+            addresses: self.changes(addresses, window, address_row).await?,
+            streets: self.changes(streets, window, street_row).await?,
+            places: self.changes(places, window, place_row).await?,
+            postcodes: self.changes(postcodes, window, postcode_row).await?,
             positions: Vec::new(),
         })
     }

@@ -213,13 +213,16 @@ type FastColumns = (
     tantivy::columnar::Column<f64>,
 );
 
-/// One record found, with what made it match.
-#[derive(Debug, Clone, PartialEq)]
+/// One record found, with what made it match. The API answers with it as it is (`HitView` in
+/// the OpenAPI document): a web view copying it field by field had to be kept in step by hand.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HitView)]
 pub struct Hit {
     pub kind: String,
     pub id: String,
     pub label: String,
-    /// 0 to 1: how close the match is (1 is exact).
+    /// 0 to 1: how close the match is (1 is exact), sent to three decimal places.
+    #[serde(serialize_with = "wire::thousandths")]
     pub score: f64,
     /// Why it matched, in words: "exact name", "sounds like Smith", "1 typo".
     pub reasons: Vec<String>,
@@ -227,12 +230,36 @@ pub struct Hit {
     /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded:
     /// what tells two people of the same name apart.
     pub born: Option<String>,
+    /// Sent to the whole metre.
+    #[serde(serialize_with = "wire::whole")]
     pub distance_metres: Option<f64>,
+    /// Sent as `at`, RFC 3339.
+    #[serde(rename = "at", serialize_with = "wire::micros_time")]
+    #[schema(value_type = Option<String>)]
     pub at_micros: Option<i64>,
     pub role: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub status: Option<String>,
+}
+
+/// How a [`Hit`]'s numbers are written in an answer.
+mod wire {
+    use serde::{Serialize, Serializer};
+
+    pub fn thousandths<S: Serializer>(score: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((score * 1000.0).round() / 1000.0)
+    }
+
+    pub fn whole<S: Serializer>(metres: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        metres.map(f64::round).serialize(s)
+    }
+
+    /// RFC 3339; null when absent or out of range.
+    pub fn micros_time<S: Serializer>(micros: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        let at = micros.and_then(|m| jiff::Timestamp::from_microsecond(m).ok());
+        at.serialize(s)
+    }
 }
 
 pub struct SearchIndex {

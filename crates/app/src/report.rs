@@ -19,8 +19,10 @@ pub struct QuestionState {
 }
 
 /// What the user asking may do to this incident now: their roles (the permission table) and
-/// the incident's state, decided here so the console never re-encodes either.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// the incident's state, decided here so the console never re-encodes either. The API sends it
+/// as it is (`ActionsView` in the OpenAPI document).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ActionsView)]
 pub struct Actions {
     pub log: bool,
     pub grade: bool,

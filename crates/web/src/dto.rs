@@ -457,7 +457,7 @@ pub struct IncidentView {
     /// What the signed-in user may do to it now (their roles and its state, decided by the
     /// server): the console shows these actions and no others.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<ActionsView>,
+    pub actions: Option<controlroom_app::report::Actions>,
     pub id: String,
     /// Force-unique reference, e.g. `20261122-0042`.
     pub reference: String,
@@ -595,33 +595,6 @@ impl CrimeRecordingView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActionsView {
-    pub log: bool,
-    pub grade: bool,
-    pub close: bool,
-    pub reopen: bool,
-    pub contact: bool,
-    pub appointment: bool,
-    pub approve_unattended_closure: bool,
-    pub record_crime: bool,
-}
-
-impl From<controlroom_app::report::Actions> for ActionsView {
-    fn from(a: controlroom_app::report::Actions) -> Self {
-        Self {
-            log: a.log,
-            grade: a.grade,
-            close: a.close,
-            reopen: a.reopen,
-            contact: a.contact,
-            appointment: a.appointment,
-            approve_unattended_closure: a.approve_unattended_closure,
-            record_crime: a.record_crime,
-        }
-    }
-}
-
 impl IncidentView {
     /// The incident as `actor` sees it now, with what the rules make of it (recommendation,
     /// clocks, the actions open to them).
@@ -747,7 +720,7 @@ impl IncidentView {
                 }),
             },
             crime_recording: CrimeRecordingView::build(report),
-            actions: Some(report.actions.into()),
+            actions: Some(report.actions),
             ..Self::from(i)
         }
     }

@@ -405,6 +405,23 @@ impl From<&Contact> for ContactView {
     }
 }
 
+/// Who did something and when: every recorded step of an incident or a crime carries it
+/// (the domain's `at` and `by`), flattened into the step's view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stamp {
+    pub at: String,
+    pub by: String,
+}
+
+impl Stamp {
+    pub fn of(at: Timestamp, by: &impl std::fmt::Display) -> Self {
+        Self {
+            at: at.to_string(),
+            by: by.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LogEntryView {
     #[schema(format = Int64, maximum = 4294967295_u64)]
@@ -426,8 +443,8 @@ pub struct GradeView {
     pub override_reason: Option<String>,
     #[schema(format = Int64, maximum = 4294967295_u64)]
     pub attendance_target_minutes: Option<u32>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -439,14 +456,14 @@ pub struct ClosureView {
     pub closing_code: String,
     pub qualifiers: Vec<String>,
     pub resolution: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusChangeView {
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
     pub from: Option<String>,
     pub to: String,
     pub reason: Option<String>,
@@ -537,8 +554,8 @@ pub struct CrimeLinkView {
     pub reference: String,
     pub classification: String,
     pub classification_name: Option<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -546,8 +563,8 @@ pub struct NonCrimeView {
     pub reason: String,
     pub reason_label: String,
     pub rationale: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -579,16 +596,14 @@ impl CrimeRecordingView {
                     reference: c.reference.clone(),
                     classification: c.classification.to_string(),
                     classification_name: name.clone(),
-                    at: c.at.to_string(),
-                    by: c.by.to_string(),
+                    stamp: Stamp::of(c.at, &c.by),
                 })
                 .collect(),
             non_crime: i.non_crime.as_ref().map(|n| NonCrimeView {
                 reason: n.reason.as_str().to_owned(),
                 reason_label: n.reason.label().to_owned(),
                 rationale: n.rationale.clone(),
-                at: n.at.to_string(),
-                by: n.by.to_string(),
+                stamp: Stamp::of(n.at, &n.by),
             }),
             indicators: report.crime_indicators.clone(),
         }
@@ -637,8 +652,7 @@ impl IncidentView {
                             options: t.ndm.options.clone(),
                             action: t.ndm.action.clone(),
                         },
-                        at: v.at.to_string(),
-                        by: v.by.to_string(),
+                        stamp: Stamp::of(v.at, &v.by),
                     }
                 })
                 .collect(),
@@ -649,8 +663,7 @@ impl IncidentView {
                     subject: v.subject.as_str().to_owned(),
                     flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
                     note: v.note.clone(),
-                    at: v.at.to_string(),
-                    by: v.by.to_string(),
+                    stamp: Stamp::of(v.at, &v.by),
                 })
                 .collect(),
             dash: i
@@ -661,8 +674,7 @@ impl IncidentView {
                     yes_count: v.value.yes_count,
                     reasons: v.value.reasons.clone(),
                     referrals: v.value.referrals.clone(),
-                    at: v.at.to_string(),
-                    by: v.by.to_string(),
+                    stamp: Stamp::of(v.at, &v.by),
                 })
                 .collect(),
             signposts: i
@@ -671,8 +683,7 @@ impl IncidentView {
                 .map(|s| SignpostView {
                     agency: s.agency.to_string(),
                     advice: s.advice.clone(),
-                    at: s.at.to_string(),
-                    by: s.by.to_string(),
+                    stamp: Stamp::of(s.at, &s.by),
                 })
                 .collect(),
             recommendation: RecommendationView {
@@ -701,8 +712,7 @@ impl IncidentView {
             needs_unattended_approval: report.needs_unattended_approval,
             unattended_closure: i.unattended_closure.as_ref().map(|a| ApprovalView {
                 reason: a.reason.clone(),
-                at: a.at.to_string(),
-                by: a.by.to_string(),
+                stamp: Stamp::of(a.at, &a.by),
             }),
             clocks: ClocksView {
                 answer_seconds: clocks.answer.map(|d| d.as_secs()),
@@ -764,8 +774,7 @@ impl From<&Incident> for IncidentView {
                     recommended: g.recommended.map(|r| r.as_str().to_owned()),
                     override_reason: g.override_reason.clone(),
                     attendance_target_minutes: g.attendance_target_minutes,
-                    at: g.at.to_string(),
-                    by: g.by.to_string(),
+                    stamp: Stamp::of(g.at, &g.by),
                 })
                 .collect(),
             closure: i.closure.as_ref().map(|c| ClosureView {
@@ -780,8 +789,7 @@ impl From<&Incident> for IncidentView {
                 closing_code: c.closing_code.to_string(),
                 qualifiers: c.qualifiers.iter().map(ToString::to_string).collect(),
                 resolution: c.resolution.clone(),
-                at: c.at.to_string(),
-                by: c.by.to_string(),
+                stamp: Stamp::of(c.at, &c.by),
             }),
             contacts: i.contacts.iter().map(ContactView::from).collect(),
             log: i
@@ -799,8 +807,7 @@ impl From<&Incident> for IncidentView {
                 .history
                 .iter()
                 .map(|h| StatusChangeView {
-                    at: h.at.to_string(),
-                    by: h.by.to_string(),
+                    stamp: Stamp::of(h.at, &h.by),
                     from: h.from.map(|s| s.as_str().to_owned()),
                     to: h.to.as_str().to_owned(),
                     reason: h.reason.clone(),
@@ -924,8 +931,8 @@ pub struct ThriveView {
     pub vulnerability: FactorView,
     pub engagement: FactorView,
     pub ndm: NdmView,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 /// A THRIVE assessment: a level and reason for each factor, and the NDM rationale.
@@ -967,8 +974,8 @@ pub struct VulnerabilityView {
     pub subject: String,
     pub flags: Vec<String>,
     pub note: Option<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -990,8 +997,8 @@ pub struct DashView {
     pub reasons: Vec<String>,
     /// Agency codes the risk triggers, e.g. `MARAC`.
     pub referrals: Vec<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1055,8 +1062,8 @@ impl DashInput {
 pub struct SignpostView {
     pub agency: String,
     pub advice: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1117,8 +1124,8 @@ pub struct RepeatsView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovalView {
     pub reason: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

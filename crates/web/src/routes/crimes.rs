@@ -2,7 +2,7 @@
 
 use super::Answer;
 use crate::AppState;
-use crate::dto::micros_text;
+use crate::dto::{Stamp, micros_text};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
@@ -126,8 +126,8 @@ pub struct ReclassificationView {
     pub from: String,
     pub to: String,
     pub reason: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,8 +199,7 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
                 from: c.from.to_string(),
                 to: c.to.to_string(),
                 reason: c.reason.clone(),
-                at: c.at.to_string(),
-                by: c.by.to_string(),
+                stamp: Stamp::of(c.at, &c.by),
             })
             .collect(),
         incidents: r.recording.incidents.iter().map(Uuid::to_string).collect(),

@@ -567,7 +567,7 @@ pub struct NonCrimeView {
     pub stamp: Stamp,
 }
 
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CrimeRecordingView {
     /// The incident's codes make it a report of crime: the 24-hour clock runs.
     pub crime_report: bool,
@@ -731,27 +731,6 @@ impl IncidentView {
             },
             crime_recording: CrimeRecordingView::build(report),
             actions: Some(report.actions),
-            ..Self::from(i)
-        }
-    }
-}
-
-impl From<&Incident> for IncidentView {
-    fn from(i: &Incident) -> Self {
-        Self {
-            actions: None,
-            qualifiers: Vec::new(),
-            thrive: Vec::new(),
-            vulnerabilities: Vec::new(),
-            dash: Vec::new(),
-            signposts: Vec::new(),
-            recommendation: RecommendationView::default(),
-            questions: Vec::new(),
-            repeats: None,
-            needs_unattended_approval: false,
-            unattended_closure: None,
-            clocks: ClocksView::default(),
-            crime_recording: CrimeRecordingView::default(),
             appointment: i
                 .appointment
                 .as_ref()
@@ -1084,7 +1063,7 @@ pub struct ClassifyInput {
     pub qualifiers: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Default, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationView {
     /// The recommended grade; absent until the incident is assessed and while no fact asks
     /// for a response ("not yet assessed").
@@ -1143,7 +1122,7 @@ pub struct ApproveUnattendedInput {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, Default, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClocksView {
     pub answer_seconds: Option<i64>,
     pub to_grade_seconds: Option<i64>,

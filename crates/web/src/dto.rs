@@ -581,16 +581,17 @@ pub struct CrimeRecordingView {
 impl CrimeRecordingView {
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;
+        let recording = &report.crime_recording;
         Self {
-            crime_report: report.recording_clock.is_some(),
-            clock: report
-                .recording_clock
+            crime_report: recording.clock.is_some(),
+            clock: recording
+                .clock
                 .as_ref()
                 .map(|c| RecordingClockView::new(c, report.at)),
             crimes: i
                 .crimes
                 .iter()
-                .zip(&report.crime_classification_names)
+                .zip(&recording.classification_names)
                 .map(|(c, name)| CrimeLinkView {
                     id: c.crime_id.to_string(),
                     reference: c.reference.clone(),
@@ -605,7 +606,7 @@ impl CrimeRecordingView {
                 rationale: n.rationale.clone(),
                 stamp: Stamp::of(n.at, &n.by),
             }),
-            indicators: report.crime_indicators.clone(),
+            indicators: recording.indicators.clone(),
         }
     }
 }

@@ -11,13 +11,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A refusal: the status and headers it goes with, and the problem body it sends, written
-/// once when the error is made.
+/// once when the error is made (boxed: every `Result` in the edge carries this error).
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Seconds for a `Retry-After` header (429 answers).
     pub retry_after: Option<u64>,
-    pub problem: Problem,
+    pub problem: Box<Problem>,
 }
 
 /// RFC 9457 problem details.
@@ -53,7 +53,7 @@ impl ApiError {
         Self {
             status,
             retry_after: None,
-            problem: Problem {
+            problem: Box::new(Problem {
                 kind: format!("urn:controlroom:problem:{code}"),
                 title: status.canonical_reason().unwrap_or("Error").to_owned(),
                 status: status.as_u16(),
@@ -61,7 +61,7 @@ impl ApiError {
                 code: code.to_owned(),
                 field: None,
                 problems: Vec::new(),
-            },
+            }),
         }
     }
 
@@ -169,7 +169,7 @@ fn internal(cause: &dyn std::fmt::Display) -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.problem)).into_response();
+        let mut response = (self.status, axum::Json(*self.problem)).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

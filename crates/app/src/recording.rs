@@ -133,8 +133,8 @@ pub struct Compliance {
     pub truncated: bool,
 }
 
-/// The period's reports counted by where their decision stands. The API sends it as it is,
-/// beside the period and the overdue reports.
+/// The period's reports counted by where their decision stands.
+// The compliance answer flattens it as it is beside the period and the overdue reports.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Tally {
     pub reports: usize,

@@ -19,8 +19,8 @@ pub struct QuestionState {
 }
 
 /// What the user asking may do to this incident now: their roles (the permission table) and
-/// the incident's state, decided here so the console never re-encodes either. The API sends it
-/// as it is (`ActionsView` in the OpenAPI document).
+/// the incident's state, decided here so the console never re-encodes either.
+// The API sends it as it is (schema `ActionsView`) rather than through a copy in `web`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = ActionsView)]
 pub struct Actions {

@@ -213,15 +213,16 @@ type FastColumns = (
     tantivy::columnar::Column<f64>,
 );
 
-/// One record found, with what made it match. The API answers with it as it is (`HitView` in
-/// the OpenAPI document): a web view copying it field by field had to be kept in step by hand.
+/// One record found, with what made it match.
+// The API answers with it as it is (schema `HitView`): a web view copying it field by field
+// had to be kept in step by hand, so its wire names and rounding are declared here.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = HitView)]
 pub struct Hit {
     pub kind: String,
     pub id: String,
     pub label: String,
-    /// 0 to 1: how close the match is (1 is exact), sent to three decimal places.
+    /// 0 to 1: how close the match is (1 is exact); to three decimal places in an answer.
     #[serde(serialize_with = "wire::thousandths")]
     pub score: f64,
     /// Why it matched, in words: "exact name", "sounds like Smith", "1 typo".
@@ -230,10 +231,10 @@ pub struct Hit {
     /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded:
     /// what tells two people of the same name apart.
     pub born: Option<String>,
-    /// Sent to the whole metre.
+    /// To the whole metre in an answer.
     #[serde(serialize_with = "wire::whole")]
     pub distance_metres: Option<f64>,
-    /// Sent as `at`, RFC 3339.
+    /// When it happened: microseconds since the epoch, `at` in RFC 3339 in an answer.
     #[serde(rename = "at", serialize_with = "wire::micros_time")]
     #[schema(value_type = Option<String>)]
     pub at_micros: Option<i64>,

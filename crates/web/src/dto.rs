@@ -493,6 +493,23 @@ pub struct IncidentView {
     pub contacts: Vec<ContactView>,
     pub log: Vec<LogEntryView>,
     pub history: Vec<StatusChangeView>,
+    /// What first contact recorded (classification, assessments, answers, signposting) and the
+    /// grade policy recommends from it.
+    #[serde(flatten)]
+    pub assessment: AssessmentView,
+    /// Whether closing needs a supervisor's approval (emergency or priority, no unit attended).
+    pub needs_unattended_approval: bool,
+    pub unattended_closure: Option<ApprovalView>,
+    pub clocks: ClocksView,
+    /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
+    pub appointment: Option<String>,
+    /// NCRS: the crime-recording decision, its clock, and the crimes recorded from it.
+    pub crime_recording: CrimeRecordingView,
+}
+
+/// What first contact recorded about an incident, and what the force's policy makes of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentView {
     /// Qualifiers recorded so far (classification).
     pub qualifiers: Vec<String>,
     /// Every THRIVE assessment, oldest first; the last is current.
@@ -507,14 +524,96 @@ pub struct IncidentView {
     pub questions: Vec<QuestionView>,
     /// Repeat counts from the last intelligence check on this incident.
     pub repeats: Option<RepeatsView>,
-    /// Whether closing needs a supervisor's approval (emergency or priority, no unit attended).
-    pub needs_unattended_approval: bool,
-    pub unattended_closure: Option<ApprovalView>,
-    pub clocks: ClocksView,
-    /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
-    pub appointment: Option<String>,
-    /// NCRS: the crime-recording decision, its clock, and the crimes recorded from it.
-    pub crime_recording: CrimeRecordingView,
+}
+
+impl AssessmentView {
+    pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
+        let i = &report.incident;
+        let recommendation = report.recommendation.clone();
+        Self {
+            qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
+            thrive: i
+                .thrive
+                .iter()
+                .map(|v| {
+                    let t = &v.value;
+                    let factor = |f: &controlroom_domain::assessment::Factor| FactorView {
+                        level: f.level.as_str().to_owned(),
+                        reason: f.reason.clone(),
+                    };
+                    ThriveView {
+                        threat: factor(&t.threat),
+                        harm: factor(&t.harm),
+                        risk: factor(&t.risk),
+                        investigation: factor(&t.investigation),
+                        vulnerability: factor(&t.vulnerability),
+                        engagement: factor(&t.engagement),
+                        ndm: NdmView {
+                            information: t.ndm.information.clone(),
+                            assessment: t.ndm.assessment.clone(),
+                            powers_and_policy: t.ndm.powers_and_policy.clone(),
+                            options: t.ndm.options.clone(),
+                            action: t.ndm.action.clone(),
+                        },
+                        stamp: Stamp::of(v.at, &v.by),
+                    }
+                })
+                .collect(),
+            vulnerabilities: i
+                .vulnerabilities
+                .iter()
+                .map(|v| VulnerabilityView {
+                    subject: v.subject.as_str().to_owned(),
+                    flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+                    note: v.note.clone(),
+                    stamp: Stamp::of(v.at, &v.by),
+                })
+                .collect(),
+            dash: i
+                .dash
+                .iter()
+                .map(|v| DashView {
+                    risk: v.value.risk.as_str().to_owned(),
+                    yes_count: v.value.yes_count,
+                    reasons: v.value.reasons.clone(),
+                    referrals: v.value.referrals.clone(),
+                    stamp: Stamp::of(v.at, &v.by),
+                })
+                .collect(),
+            signposts: i
+                .signposts
+                .iter()
+                .map(|s| SignpostView {
+                    agency: s.agency.to_string(),
+                    advice: s.advice.clone(),
+                    stamp: Stamp::of(s.at, &s.by),
+                })
+                .collect(),
+            recommendation: RecommendationView {
+                grade: recommendation.grade.map(|g| g.as_str().to_owned()),
+                explanation: recommendation.explain(),
+                assessed: recommendation.missing.is_empty(),
+                missing: recommendation.missing,
+                reasons: recommendation.reasons,
+                signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
+                assessment_required_before_grading: report.assessment_before_grading,
+            },
+            questions: report
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    fact: q.fact.clone(),
+                    question: q.question.clone(),
+                    answer: q.answer.to_owned(),
+                })
+                .collect(),
+            repeats: i.repeats.map(|r| RepeatsView {
+                victim: r.victim,
+                caller: r.caller,
+                location: r.location,
+            }),
+        }
+    }
 }
 
 /// Where an NCRS 24-hour recording clock stands.
@@ -626,90 +725,9 @@ impl IncidentView {
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;
         let now = report.at;
-        let recommendation = report.recommendation.clone();
         let clocks = &report.clocks;
         Self {
-            qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
-            thrive: i
-                .thrive
-                .iter()
-                .map(|v| {
-                    let t = &v.value;
-                    let factor = |f: &controlroom_domain::assessment::Factor| FactorView {
-                        level: f.level.as_str().to_owned(),
-                        reason: f.reason.clone(),
-                    };
-                    ThriveView {
-                        threat: factor(&t.threat),
-                        harm: factor(&t.harm),
-                        risk: factor(&t.risk),
-                        investigation: factor(&t.investigation),
-                        vulnerability: factor(&t.vulnerability),
-                        engagement: factor(&t.engagement),
-                        ndm: NdmView {
-                            information: t.ndm.information.clone(),
-                            assessment: t.ndm.assessment.clone(),
-                            powers_and_policy: t.ndm.powers_and_policy.clone(),
-                            options: t.ndm.options.clone(),
-                            action: t.ndm.action.clone(),
-                        },
-                        stamp: Stamp::of(v.at, &v.by),
-                    }
-                })
-                .collect(),
-            vulnerabilities: i
-                .vulnerabilities
-                .iter()
-                .map(|v| VulnerabilityView {
-                    subject: v.subject.as_str().to_owned(),
-                    flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-                    note: v.note.clone(),
-                    stamp: Stamp::of(v.at, &v.by),
-                })
-                .collect(),
-            dash: i
-                .dash
-                .iter()
-                .map(|v| DashView {
-                    risk: v.value.risk.as_str().to_owned(),
-                    yes_count: v.value.yes_count,
-                    reasons: v.value.reasons.clone(),
-                    referrals: v.value.referrals.clone(),
-                    stamp: Stamp::of(v.at, &v.by),
-                })
-                .collect(),
-            signposts: i
-                .signposts
-                .iter()
-                .map(|s| SignpostView {
-                    agency: s.agency.to_string(),
-                    advice: s.advice.clone(),
-                    stamp: Stamp::of(s.at, &s.by),
-                })
-                .collect(),
-            recommendation: RecommendationView {
-                grade: recommendation.grade.map(|g| g.as_str().to_owned()),
-                explanation: recommendation.explain(),
-                assessed: recommendation.missing.is_empty(),
-                missing: recommendation.missing,
-                reasons: recommendation.reasons,
-                signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
-                assessment_required_before_grading: report.assessment_before_grading,
-            },
-            questions: report
-                .questions
-                .iter()
-                .map(|q| QuestionView {
-                    fact: q.fact.clone(),
-                    question: q.question.clone(),
-                    answer: q.answer.to_owned(),
-                })
-                .collect(),
-            repeats: i.repeats.map(|r| RepeatsView {
-                victim: r.victim,
-                caller: r.caller,
-                location: r.location,
-            }),
+            assessment: AssessmentView::build(report),
             needs_unattended_approval: report.needs_unattended_approval,
             unattended_closure: i.unattended_closure.as_ref().map(|a| ApprovalView {
                 reason: a.reason.clone(),

@@ -33,6 +33,10 @@ impl Dialect for PostgresDialect {
     const LOCK_CHAIN_HEAD: &'static str =
         "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
 
+    // READ COMMITTED (the default) would let each statement see later commits.
+    const SNAPSHOT: Option<&'static str> =
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+
     // pg_notify rather than NOTIFY: the payload is a parameter. PostgreSQL delivers it when
     // the transaction commits, and never if it rolls back.
     const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('controlroom_log', $1)");

@@ -17,10 +17,10 @@ use controlroom_domain::user::Username;
 use controlroom_store::chain::ChainTip;
 use controlroom_store::sql;
 use controlroom_store::{
-    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
-    IdempotentResponse, IncidentFilter, IncidentRow, LogWatch, NewRecord, PlaceRow, PostcodeRow,
-    SessionRow, SignInAttemptRow, Snapshot, Store, StoreError, StoreResult, StreetPoint, StreetRow,
-    UserRow, WriteTx,
+    AddressRow, CrimeFilter, CrimeRow, Exclusive, GazetteerBatch, GazetteerChanges,
+    GazetteerCounts, IdempotentResponse, IncidentFilter, IncidentRow, LogWatch, NewRecord,
+    PlaceRow, PostcodeRow, SessionRow, SignInAttemptRow, Snapshot, Store, StoreError, StoreResult,
+    StreetPoint, StreetRow, UserRow, WriteTx,
 };
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
@@ -51,6 +51,11 @@ pub trait Dialect: Send + Sync + 'static {
     /// Reads `seq, hash` of the chain head as a write transaction's first statement; on a
     /// backend whose `BEGIN` does not lock, it takes the chain lock (`FOR UPDATE`).
     const LOCK_CHAIN_HEAD: &'static str;
+
+    /// Takes the database-wide lock named `$1` for as long as the transaction it runs in, if
+    /// it is free, answering one integer column `taken` (1 if taken, 0 if not). `None`: the database has no such
+    /// locks (SQLite), and the lock is this process's only.
+    const TRY_LOCK: Option<&'static str> = None;
 
     /// Run first in a read transaction that must see one moment throughout (`None`: the
     /// transaction does so already, as SQLite's do).
@@ -296,6 +301,29 @@ pub struct SqlStore<D: Dialect> {
     committed: Arc<watch::Sender<i64>>,
     /// The task hearing other servers' announcements, started by the first `watch_log`.
     listening: OnceLock<tokio::task::AbortHandle>,
+    /// The locks [`Store::exclusive`] has handed out in this process, by name.
+    held: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// A lock from [`Store::exclusive`]: its name in this process, and on a database with its
+/// own locks, the transaction that holds it there.
+struct Held<D: Dialect> {
+    name: String,
+    held: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    _tx: Option<Transaction<'static, D::Db>>,
+}
+
+impl<D: Dialect> Exclusive for Held<D> {}
+
+impl<D: Dialect> Drop for Held<D> {
+    fn drop(&mut self) {
+        // A poisoned set is still the set: the name must go, or the lock is never free again.
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.remove(&self.name);
+    }
 }
 
 /// Move `committed` on to `seq` if that is newer, waking its watchers.
@@ -330,6 +358,7 @@ impl<D: Dialect> SqlStore<D> {
             seal_key: None,
             committed: Arc::new(watch::channel(0).0),
             listening: OnceLock::new(),
+            held: Arc::default(),
         })
     }
 
@@ -856,6 +885,38 @@ impl<D: Dialect> Store for SqlStore<D> {
             query = query.arg(id.as_str());
         }
         self.all(query, incident_row).await
+    }
+
+    async fn exclusive(&self, name: &str) -> StoreResult<Option<Box<dyn Exclusive>>> {
+        {
+            let mut held = self
+                .held
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !held.insert(name.to_owned()) {
+                return Ok(None);
+            }
+        }
+        // From here the name is ours in this process: the guard gives it back when dropped,
+        // including when the database says someone else has it.
+        let mut guard = Held::<D> {
+            name: name.to_owned(),
+            held: self.held.clone(),
+            _tx: None,
+        };
+        if let Some(statement) = D::TRY_LOCK {
+            let mut tx = self.writer.begin().await.map_err(D::error)?;
+            let row = bind!(statement; name)
+                .fetch_one(D::Db::on(&mut tx))
+                .await
+                .map_err(D::error)?;
+            let taken: i64 = row.col("taken").map_err(D::error)?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            guard._tx = Some(tx);
+        }
+        Ok(Some(Box::new(guard)))
     }
 
     fn watch_log(&self) -> Box<dyn LogWatch> {

@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -1275,5 +1275,23 @@ pub async fn a_snapshot_sees_one_moment(store: &dyn Store) {
         store.chain_head().await.unwrap().map(|h| h.0),
         Some(2),
         "outside it, now"
+    );
+}
+
+/// Issue 13: work one server should do at a time (an audit checkpoint) takes a lock that a
+/// second taker is refused until the first lets go.
+pub async fn a_lock_is_held_by_one_at_a_time(store: &dyn Store) {
+    let first = store.exclusive("audit_checkpoint").await.unwrap();
+    assert!(first.is_some());
+    assert!(
+        store.exclusive("audit_checkpoint").await.unwrap().is_none(),
+        "held already"
+    );
+    let other = store.exclusive("another_job").await.unwrap();
+    assert!(other.is_some(), "a lock of another name is free");
+    drop(first);
+    assert!(
+        store.exclusive("audit_checkpoint").await.unwrap().is_some(),
+        "free again"
     );
 }

@@ -99,6 +99,12 @@ pub trait Store: Send + Sync + 'static {
     /// head and the lists are seen at one moment however busy the servers are.
     async fn snapshot(&self) -> StoreResult<Box<dyn Snapshot>>;
 
+    /// Take the lock named `name` if nobody holds it: on PostgreSQL among every server on the
+    /// database (an advisory lock), on SQLite within this process (the one server a SQLite
+    /// file has). `None`: someone else holds it now. Dropping the guard releases it. For work
+    /// one server should do at a time, such as writing an audit checkpoint.
+    async fn exclusive(&self, name: &str) -> StoreResult<Option<Box<dyn Exclusive>>>;
+
     /// Wakes whoever follows the audit log when records commit: at once for this process's
     /// own commits, and through the database's notifications for other servers' (PostgreSQL
     /// `LISTEN/NOTIFY`). A follower still polls as well: a notification is lost with the
@@ -162,6 +168,9 @@ pub trait Snapshot: Send {
     async fn list_users(&mut self) -> StoreResult<Vec<UserRow>>;
     async fn list_sessions(&mut self) -> StoreResult<Vec<SessionRow>>;
 }
+
+/// A lock taken by [`Store::exclusive`]; released when dropped.
+pub trait Exclusive: Send {}
 
 /// See [`Store::watch_log`].
 #[async_trait]

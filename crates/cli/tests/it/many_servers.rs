@@ -219,3 +219,64 @@ async fn the_audit_trail_verifies_while_two_servers_write(backend: Backend) {
     b.stop().await;
     a.finish().await;
 }
+
+/// Two servers on one PostgreSQL database sharing one checkpoint file: at start-up each
+/// carries on from the file's last checkpoint, but only one writes the next (a database
+/// lock, and the file read afresh), so the stretch is pinned once, on a whole line.
+#[tokio::test]
+async fn two_servers_write_each_audit_checkpoint_once() {
+    use super::cli::{run_on, serve, serve_args, user_add};
+    let Some(db) = controlroom_testkit::FreshDatabase::create(Backend::Postgres).await else {
+        eprintln!("skipped: set CONTROLROOM_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("checkpoints.jsonl");
+    let (code, line, err) = run_on(&["audit", "checkpoint"], &db.url, &[], "").await;
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&kept, &line).unwrap();
+    // Something written since that checkpoint, for the next one to pin.
+    let (code, _, err) = user_add(
+        &db.url,
+        "handler",
+        &["--role", "contact_handler"],
+        "a long passphrase",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+
+    let start = |n: usize| {
+        let search = dir.path().join(format!("search-{n}"));
+        let (db, kept) = (db.url.clone(), kept.clone());
+        async move {
+            let options = [
+                "--search-dir",
+                search.to_str().unwrap(),
+                "--checkpoint-file",
+                kept.to_str().unwrap(),
+            ];
+            serve(&serve_args(&db, &options), &[]).await.child
+        }
+    };
+    let (mut one, mut two) = tokio::join!(start(1), start(2));
+    one.kill().await.unwrap();
+    two.kill().await.unwrap();
+    let written = std::fs::read_to_string(&kept).unwrap();
+    assert_eq!(
+        written.lines().count(),
+        2,
+        "one new checkpoint, not one per server: {written}"
+    );
+    for line in written.lines() {
+        let _: controlroom_domain::audit::Checkpoint = serde_json::from_str(line).unwrap();
+    }
+    let (code, out, err) = run_on(
+        &["audit", "verify"],
+        &db.url,
+        &["--checkpoints", kept.to_str().unwrap()],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    db.drop_database().await;
+}

@@ -322,16 +322,7 @@ impl TestApp {
     /// Open a console's live feed as the holder of `token`, saying (as a browser does when
     /// it reconnects) the id of the last event it received.
     pub async fn live_feed(&self, token: &str, last_event_id: Option<i64>) -> LiveFeed {
-        let mut request = self.client.get(self.url("/api/v1/events"));
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id.to_string());
-        }
-        let response = self.send(request, Some(token)).await;
-        assert_eq!(response.status(), StatusCode::OK, "the live feed opens");
-        LiveFeed {
-            response,
-            buffer: String::new(),
-        }
+        LiveFeed::open(&self.client, &self.base, token, last_event_id).await
     }
 
     /// DELETE with a bearer token; the response as it came.
@@ -615,26 +606,57 @@ pub struct LiveEvent {
 }
 
 impl LiveFeed {
+    /// Open the live feed of the server at `base` (`http://127.0.0.1:PORT`) as the holder
+    /// of `token`, saying (as a browser does when it reconnects) the last event it received.
+    pub async fn open(
+        client: &reqwest::Client,
+        base: &str,
+        token: &str,
+        last_event_id: Option<i64>,
+    ) -> Self {
+        let mut request = client
+            .get(format!("{base}/api/v1/events"))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "the live feed opens");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event, or `None` if none comes within `patience` or the feed ends.
+    pub async fn next_within(&mut self, patience: std::time::Duration) -> Option<LiveEvent> {
+        tokio::time::timeout(patience, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    if let Some(event) = parse_event(&block) {
+                        return Some(event);
+                    }
+                    continue;
+                }
+                // An error here is the connection cut (its server went away): the feed ended.
+                let chunk = self.response.chunk().await.ok()??;
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     /// How long a test waits for the event it expects before failing.
     pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
     /// The next event (keep-alive comments are passed over); fails after [`Self::PATIENCE`].
     pub async fn next(&mut self) -> LiveEvent {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                if let Some(event) = parse_event(&block) {
-                    return event;
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Self::PATIENCE, self.response.chunk())
-                .await
-                .expect("an event arrives on the live feed")
-                .expect("the live feed stays readable")
-                .expect("the live feed stays open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
+        self.next_within(Self::PATIENCE)
+            .await
+            .expect("an event arrives on the open live feed")
     }
 
     /// Read on until an event that `wanted` accepts; returns it.

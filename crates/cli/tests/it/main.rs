@@ -5,6 +5,7 @@
 mod access;
 mod bad_input;
 mod cli;
+mod cluster;
 mod console;
 mod consultation;
 mod crimes;

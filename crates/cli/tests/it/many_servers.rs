@@ -68,6 +68,7 @@ async fn a_change_on_one_server_reaches_consoles_boards_and_searches_on_another(
     );
 
     // B's dispatch of A's unit is seen by A: the unit is no longer offered as available.
+    let mut on_a = a.live_feed(&dispatcher, None).await;
     b.grade(
         &handler,
         &incident,
@@ -81,7 +82,7 @@ async fn a_change_on_one_server_reaches_consoles_boards_and_searches_on_another(
         json!({"unit": unit_id}),
     )
     .await;
-    let mut on_a = a.live_feed(&dispatcher, Some(id)).await;
+    // Seen on A's feed through A's follower, which has put it in A's registry first.
     let assigned = on_a
         .until(|e| e.name == "unit" && e.data["id"] == unit_id && e.data["status"] == "assigned")
         .await;

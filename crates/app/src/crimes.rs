@@ -5,7 +5,7 @@
 
 use crate::event_store;
 use crate::idempotency::{earlier, remember};
-use crate::incidents::{after_commit, append_events};
+use crate::incidents::{IncidentRequest, after_commit, append_events};
 use crate::records::{load_incident, micros, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
@@ -319,13 +319,11 @@ async fn record_new(
 /// Record a crime from an incident. The NCRS clock runs from when the incident's first
 /// contact reached the police, so that is the crime's report time.
 pub async fn record_from_incident(
-    app: &App,
-    actor: &Actor,
-    incident_id: IncidentId,
+    request: IncidentRequest<'_>,
     draft: CrimeDraft,
-    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
-    let actor = &actor.require(Permission::RecordCrime, "record crimes")?;
+    let allowed = request.require(Permission::RecordCrime, "record crimes")?;
+    let (app, actor, incident_id, idempotency) = allowed.parts();
     let parsed = parse_draft(&draft)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;

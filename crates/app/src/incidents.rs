@@ -166,13 +166,11 @@ pub(crate) async fn record(
 /// This incident is the same event as `master`: its callers join the master incident and it is
 /// closed as a duplicate, both in one transaction, so the event is counted once (NSIR).
 pub async fn mark_duplicate(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     master: IncidentId,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    let allowed = request.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    let (app, actor, id, idempotency) = allowed.parts();
     if id == master {
         return Err(controlroom_domain::Invalid::new(
             "of",
@@ -262,66 +260,115 @@ pub(crate) async fn run_with(
     record(app, tx, actor, Some(current), events, idempotency).await
 }
 
+/// A change asked of one incident: by whom, to which, and under which idempotency key. Every
+/// command on an existing incident starts from one, so the use cases take it whole rather
+/// than each taking and passing on the same four things.
+#[derive(Clone, Copy)]
+pub struct IncidentRequest<'a> {
+    pub app: &'a App,
+    pub actor: &'a Actor,
+    pub id: IncidentId,
+    pub idempotency: Option<&'a Idempotency>,
+}
+
+/// An [`IncidentRequest`] a role allows, acting under that role (see [`Actor::require`]).
+pub(crate) struct Allowed<'a> {
+    pub request: IncidentRequest<'a>,
+    pub actor: Actor,
+}
+
+impl<'a> IncidentRequest<'a> {
+    /// Checked first, before the input is parsed: a user who may not do this learns that, not
+    /// what was wrong with what they sent.
+    pub(crate) fn require(
+        self,
+        permission: Permission,
+        doing: &str,
+    ) -> Result<Allowed<'a>, AppError> {
+        let actor = self.actor.require(permission, doing)?;
+        Ok(Allowed {
+            request: self,
+            actor,
+        })
+    }
+}
+
+impl Allowed<'_> {
+    /// For a use case that writes more than one command on the one incident: the app, the
+    /// actor acting under the allowing role, the incident and the key.
+    pub(crate) fn parts(&self) -> (&App, &Actor, IncidentId, Option<&Idempotency>) {
+        let r = &self.request;
+        (r.app, &self.actor, r.id, r.idempotency)
+    }
+
+    pub(crate) async fn run(&self, command: IncidentCommand) -> Result<IncidentOutcome, AppError> {
+        self.run_with(|_| Ok(command)).await
+    }
+
+    pub(crate) async fn run_with(
+        &self,
+        command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
+    ) -> Result<IncidentOutcome, AppError> {
+        let (app, actor, id, idempotency) = self.parts();
+        run_with(app, actor, id, idempotency, command).await
+    }
+}
+
 pub async fn add_log_entry(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     text: &str,
     corrects: Option<u32>,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::add_log_entry(text, corrects)?,
-        idempotency,
-    )
-    .await
+    let allowed = request.require(Permission::WriteIncidentLog, "write to incident logs")?;
+    allowed
+        .run(IncidentCommand::add_log_entry(text, corrects)?)
+        .await
 }
 
 /// Grade the incident. The grade is checked against the recommendation worked out from what
 /// is recorded; choosing a lower grade needs `override_reason`, and is recorded as an override.
 pub async fn grade(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     grade: &str,
     rationale: &str,
     override_reason: Option<&str>,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "grade incidents")?;
+    let allowed = request.require(Permission::GradeIncident, "grade incidents")?;
+    let app = request.app;
     let IncidentCommand::Grade {
         grade, rationale, ..
     } = IncidentCommand::grade(grade, rationale)?
     else {
         return Err(AppError::Corrupt("grade command".into()));
     };
-    run_with(app, actor, id, idempotency, |incident| {
-        let recommended = crate::first_contact::recommendation(app, incident);
-        controlroom_domain::grading::check_ready_to_grade(
-            grade,
-            &recommended,
-            &app.settings.reference.policy,
-        )?;
-        let override_reason =
-            controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
-        let area = incident
-            .contacts
-            .first()
-            .map(|c| c.location.area)
-            .unwrap_or_default();
-        Ok(IncidentCommand::Grade {
-            grade,
-            rationale,
-            recommended: recommended.grade,
-            override_reason,
-            attendance_target_minutes: app.settings.reference.policy.target_minutes(grade, area),
+    allowed
+        .run_with(|incident| {
+            let recommended = crate::first_contact::recommendation(app, incident);
+            controlroom_domain::grading::check_ready_to_grade(
+                grade,
+                &recommended,
+                &app.settings.reference.policy,
+            )?;
+            let override_reason =
+                controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
+            let area = incident
+                .contacts
+                .first()
+                .map(|c| c.location.area)
+                .unwrap_or_default();
+            Ok(IncidentCommand::Grade {
+                grade,
+                rationale,
+                recommended: recommended.grade,
+                override_reason,
+                attendance_target_minutes: app
+                    .settings
+                    .reference
+                    .policy
+                    .target_minutes(grade, area),
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// What a handler closes with.
@@ -339,14 +386,11 @@ pub struct CloseInput {
 /// Close the incident. Every inconsistency with the national standards is reported at once,
 /// each with the rule it breaks, and nothing is recorded until they are all put right.
 pub async fn close(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     input: CloseInput,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     use controlroom_domain::text::{Code, optional_text};
-    let actor = &actor.require(Permission::CloseIncident, "close incidents")?;
+    let allowed = request.require(Permission::CloseIncident, "close incidents")?;
     let IncidentCommand::Close {
         closing_code,
         qualifiers,
@@ -385,52 +429,46 @@ pub async fn close(
             .map(controlroom_domain::incident::RwdOutcome::parse)
             .transpose()?,
     };
-    run_with(app, actor, id, idempotency, |incident| {
-        let request = controlroom_domain::closure::CloseRequest {
-            closing_code: &closing_code,
-            qualifiers: &qualifiers,
-            details: &details,
-        };
-        // An incident that cannot be closed at all is refused for that reason first.
-        if matches!(incident.status, Status::Open | Status::Closed) {
-            return Ok(IncidentCommand::Close {
+    allowed
+        .run_with(|incident| {
+            let close = controlroom_domain::closure::CloseRequest {
+                closing_code: &closing_code,
+                qualifiers: &qualifiers,
+                details: &details,
+            };
+            // An incident that cannot be closed at all is refused for that reason first.
+            if matches!(incident.status, Status::Open | Status::Closed) {
+                return Ok(IncidentCommand::Close {
+                    closing_code,
+                    qualifiers,
+                    resolution,
+                    details,
+                });
+            }
+            let problems = controlroom_domain::closure::check(
+                incident,
+                close,
+                &request.app.settings.reference,
+            );
+            if !problems.is_empty() {
+                return Err(AppError::Inconsistent(problems));
+            }
+            Ok(IncidentCommand::Close {
                 closing_code,
                 qualifiers,
                 resolution,
                 details,
-            });
-        }
-        let problems =
-            controlroom_domain::closure::check(incident, request, &app.settings.reference);
-        if !problems.is_empty() {
-            return Err(AppError::Inconsistent(problems));
-        }
-        Ok(IncidentCommand::Close {
-            closing_code,
-            qualifiers,
-            resolution,
-            details,
+            })
         })
-    })
-    .await
+        .await
 }
 
 pub async fn reopen(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     reason: &str,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::ReopenIncident, "reopen incidents")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::reopen(reason)?,
-        idempotency,
-    )
-    .await
+    let allowed = request.require(Permission::ReopenIncident, "reopen incidents")?;
+    allowed.run(IncidentCommand::reopen(reason)?).await
 }
 
 /// Read one incident with its contacts, log and history. The read itself is recorded.

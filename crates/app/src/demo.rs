@@ -9,7 +9,7 @@ use crate::recording::decide_non_crime;
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};
-use controlroom_domain::contact::ContactDraft;
+use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
 use controlroom_domain::pole::PersonDraft;
 use controlroom_domain::roles::{Role, Roles};
 use controlroom_domain::user::Username;
@@ -601,12 +601,16 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         let draft = ContactDraft {
             channel: call.channel.into(),
             received_at: Some(clock.now() - SignedDuration::from_secs(9)),
-            caller_name: call.caller.into(),
-            caller_phone: Some(call.phone.into()),
-            caller_is_victim: call.victim,
-            location_text: call.place.into(),
-            lat: Some(call.at.0),
-            lon: Some(call.at.1),
+            caller: CallerDraft {
+                phone: Some(call.phone.into()),
+                is_victim: call.victim,
+                ..CallerDraft::named(call.caller)
+            },
+            location: LocationDraft {
+                lat: Some(call.at.0),
+                lon: Some(call.at.1),
+                ..LocationDraft::described(call.place)
+            },
             summary: call.summary.into(),
             ..ContactDraft::default()
         };

@@ -404,7 +404,7 @@ pub async fn into_store(
 ) -> Result<Generated, crate::AppError> {
     use crate::intelligence::{link, record_person, record_vehicle};
     use crate::take_contact::{NewContact, take_contact};
-    use controlroom_domain::contact::ContactDraft;
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
     use controlroom_domain::pole::{Kind, PersonDraft, RecordRef};
     use controlroom_domain::roles::Role;
     use controlroom_domain::user::Username;
@@ -448,11 +448,15 @@ pub async fn into_store(
         let (place, _, (lat, lon)) = g.place();
         let draft = ContactDraft {
             channel: channels[i % channels.len()].into(),
-            caller_name: caller.names[0].clone(),
-            caller_phone: Some(caller.phone.clone()),
-            location_text: place,
-            lat: Some(lat),
-            lon: Some(lon),
+            caller: CallerDraft {
+                phone: Some(caller.phone.clone()),
+                ..CallerDraft::named(caller.names[0].clone())
+            },
+            location: LocationDraft {
+                lat: Some(lat),
+                lon: Some(lon),
+                ..LocationDraft::described(place)
+            },
             summary: "Synthetic incident for testing".into(),
             ..ContactDraft::default()
         };
@@ -515,7 +519,7 @@ pub async fn bulk_into_store(
     incidents: usize,
     mut progress: impl FnMut(&str, usize),
 ) -> Result<Generated, crate::AppError> {
-    use controlroom_domain::contact::{ContactDraft, ContactId};
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
     use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
     use controlroom_domain::pole::{
         Kind, LinkRole, PersonDraft, PoleEvent, PoleRecord, RecordRef, VehicleDetails,
@@ -624,12 +628,16 @@ pub async fn bulk_into_store(
         let contact = ContactDraft {
             channel: CHANNELS[k % CHANNELS.len()].into(),
             received_at: Some(at),
-            caller_name: g.name(),
-            caller_phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),
-            location_text: place,
-            lat: Some(lat),
-            lon: Some(lon),
-            fix: crate::gazetteer::locate(app, None, None, Some((lat, lon))).await?,
+            caller: CallerDraft {
+                phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),
+                ..CallerDraft::named(g.name())
+            },
+            location: LocationDraft {
+                lat: Some(lat),
+                lon: Some(lon),
+                fix: crate::gazetteer::locate(app, None, None, Some((lat, lon))).await?,
+                ..LocationDraft::described(place)
+            },
             summary: "Synthetic incident for testing".into(),
             ..ContactDraft::default()
         }

@@ -178,13 +178,10 @@ pub async fn mark_duplicate(
         )
         .into());
     }
-    let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
-        return Ok(first);
-    }
-    let current = load_incident(tx.as_mut(), id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let (mut tx, current) = match allowed.begin().await? {
+        Begun::Retried(first) => return Ok(first),
+        Begun::Current(tx, current) => (tx, current),
+    };
     let main = load_incident(tx.as_mut(), master).await?.ok_or_else(|| {
         controlroom_domain::Invalid::new("of", format!("there is no incident with id {master}"))
     })?;
@@ -229,7 +226,8 @@ fn not_found(id: IncidentId) -> AppError {
     AppError::NotFound(format!("there is no incident with id {id}"))
 }
 
-/// Run a command against an existing incident.
+/// Run a command against an existing incident, for a use case that checked the actor's role
+/// itself.
 pub(crate) async fn run(
     app: &App,
     actor: &Actor,
@@ -237,27 +235,17 @@ pub(crate) async fn run(
     command: IncidentCommand,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    run_with(app, actor, id, idempotency, |_| Ok(command)).await
-}
-
-/// Run a command that depends on the incident's current state (a grade checked against the
-/// recommendation, a close checked against the standards), built under the write lock.
-pub(crate) async fn run_with(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
-    idempotency: Option<&Idempotency>,
-    command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
-) -> Result<IncidentOutcome, AppError> {
-    let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
-        return Ok(first);
-    }
-    let current = load_incident(tx.as_mut(), id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let events = decide(Some(&current), command(&current)?)?;
-    record(app, tx, actor, Some(current), events, idempotency).await
+    let request = IncidentRequest {
+        app,
+        actor,
+        id,
+        idempotency,
+    };
+    let allowed = Allowed {
+        request,
+        actor: actor.clone(),
+    };
+    allowed.run(command).await
 }
 
 /// A change asked of one incident: by whom, to which, and under which idempotency key. Every
@@ -293,6 +281,14 @@ impl<'a> IncidentRequest<'a> {
     }
 }
 
+/// How a change to an incident starts, under the write lock.
+enum Begun {
+    /// A retry: the answer the first request got.
+    Retried(IncidentOutcome),
+    /// The transaction, and the incident as it stands in it.
+    Current(Box<dyn WriteTx>, Incident),
+}
+
 impl Allowed<'_> {
     /// For a use case that writes more than one command on the one incident: the app, the
     /// actor acting under the allowing role, the incident and the key.
@@ -301,16 +297,36 @@ impl Allowed<'_> {
         (r.app, &self.actor, r.id, r.idempotency)
     }
 
+    /// Take the write lock, then answer a retry as the first time, or load the incident.
+    async fn begin(&self) -> Result<Begun, AppError> {
+        let (app, actor, id, idempotency) = self.parts();
+        let mut tx = app.store.begin().await?;
+        if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
+            return Ok(Begun::Retried(first));
+        }
+        let current = load_incident(tx.as_mut(), id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        Ok(Begun::Current(tx, current))
+    }
+
     pub(crate) async fn run(&self, command: IncidentCommand) -> Result<IncidentOutcome, AppError> {
         self.run_with(|_| Ok(command)).await
     }
 
+    /// Run a command that depends on the incident's current state (a grade checked against
+    /// the recommendation, a close checked against the standards), built under the write lock.
     pub(crate) async fn run_with(
         &self,
         command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
     ) -> Result<IncidentOutcome, AppError> {
-        let (app, actor, id, idempotency) = self.parts();
-        run_with(app, actor, id, idempotency, command).await
+        let (tx, current) = match self.begin().await? {
+            Begun::Retried(first) => return Ok(first),
+            Begun::Current(tx, current) => (tx, current),
+        };
+        let (app, actor, _, idempotency) = self.parts();
+        let events = decide(Some(&current), command(&current)?)?;
+        record(app, tx, actor, Some(current), events, idempotency).await
     }
 }
 

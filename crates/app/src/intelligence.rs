@@ -168,13 +168,13 @@ fn index_record(app: &App, record: &PoleRecord) {
     }
 }
 
-/// Write events to a record's stream (creating it if `new`), index it, and return it.
+/// Write an event to a record's stream (creating it if `new`), index it, and return it.
 async fn change(
     app: &App,
     actor: &Actor,
     reference: RecordRef,
     new: bool,
-    events: Vec<PoleEvent>,
+    event: PoleEvent,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let now = app.now();
@@ -201,9 +201,7 @@ async fn change(
             ))
         });
     }
-    for event in &events {
-        append(tx.as_mut(), reference, event, actor, now).await?;
-    }
+    append(tx.as_mut(), reference, &event, actor, now).await?;
     crate::idempotency::remember(tx.as_mut(), actor, idempotency, &reference, now).await?;
     tx.commit().await?;
     let records = app.store.stream(&reference.stream()).await?;
@@ -266,7 +264,7 @@ async fn create(
         kind,
         id: Uuid::now_v7(),
     };
-    change(app, actor, reference, true, vec![event], idempotency).await
+    change(app, actor, reference, true, event, idempotency).await
 }
 
 fn person_ref(id: Uuid) -> RecordRef {
@@ -327,15 +325,8 @@ pub async fn update_person(
 ) -> Result<PoleRecord, AppError> {
     let actor = &recorder(actor)?;
     let details = draft.parse(today(app))?;
-    change(
-        app,
-        actor,
-        person_ref(id),
-        false,
-        vec![PoleEvent::PersonUpdated { details }],
-        None,
-    )
-    .await
+    let event = PoleEvent::PersonUpdated { details };
+    change(app, actor, person_ref(id), false, event, None).await
 }
 
 pub async fn record_vehicle(
@@ -459,15 +450,8 @@ pub async fn add_marker(
         actor.username.as_str(),
         today(app),
     )?;
-    change(
-        app,
-        actor,
-        record,
-        false,
-        vec![PoleEvent::MarkerAdded { marker }],
-        idempotency,
-    )
-    .await
+    let event = PoleEvent::MarkerAdded { marker };
+    change(app, actor, record, false, event, idempotency).await
 }
 
 /// Withdraw a warning marker (numbered from 1 in the order added, as the record lists them),
@@ -568,15 +552,8 @@ pub async fn merge(
         )
         .into());
     }
-    change(
-        app,
-        actor,
-        person_ref(person),
-        false,
-        vec![PoleEvent::MergedInto { into, reason }],
-        None,
-    )
-    .await
+    let event = PoleEvent::MergedInto { into, reason };
+    change(app, actor, person_ref(person), false, event, None).await
 }
 
 pub async fn unmerge(
@@ -593,15 +570,8 @@ pub async fn unmerge(
     if current.merged_into.is_none() {
         return Err(Invalid::new("person", "this person is not merged").into());
     }
-    change(
-        app,
-        actor,
-        current.reference,
-        false,
-        vec![PoleEvent::Unmerged { reason }],
-        None,
-    )
-    .await
+    let event = PoleEvent::Unmerged { reason };
+    change(app, actor, current.reference, false, event, None).await
 }
 
 async fn load(app: &App, reference: RecordRef) -> Result<Option<PoleRecord>, AppError> {

@@ -794,14 +794,15 @@ async fn run(command: Command) -> Result<(), Failure> {
             let store = db.open().await?;
             let app = open_search(app_on(&store), &search.search_dir).await?;
             let started = std::time::Instant::now();
-            let done = controlroom_app::generate::into_store(
-                &app,
+            let size = controlroom_app::generate::Population {
                 seed,
                 people,
                 vehicles,
                 incidents,
-                |what, n| eprintln!("  {n} {what}"),
-            )
+            };
+            let done = controlroom_app::generate::into_store(&app, size, |what, n| {
+                eprintln!("  {n} {what}")
+            })
             .await;
             store.close().await;
             let done = done?;

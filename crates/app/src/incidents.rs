@@ -24,18 +24,28 @@ use serde_json::json;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentOutcome {
     pub incident: Incident,
-    pub contact_id: Option<ContactId>,
-    pub log_entry: Option<u32>,
+    pub created: Created,
     /// True when this is the stored answer to an earlier request with the same key.
     pub replayed: bool,
 }
 
+/// What a change created on the incident: the contact it joined, the log entry it wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub contact_id: Option<ContactId>,
+    pub log_entry: Option<u32>,
+}
+
 impl IncidentOutcome {
-    fn new(incident: Incident, contact_id: Option<ContactId>, log_entry: Option<u32>) -> Self {
+    /// The incident as a change left it, with nothing created (a grade, a close).
+    pub fn of(incident: Incident) -> Self {
+        Self::new(incident, Created::default())
+    }
+
+    fn new(incident: Incident, created: Created) -> Self {
         Self {
             incident,
-            contact_id,
-            log_entry,
+            created,
             replayed: false,
         }
     }
@@ -44,20 +54,19 @@ impl IncidentOutcome {
         Remembered {
             incident_id: self.incident.id,
             version: self.incident.version,
-            contact_id: self.contact_id,
-            log_entry: self.log_entry,
+            created: self.created,
         }
     }
 }
 
 /// What is kept for an idempotent retry: enough to rebuild the first answer exactly, since
-/// events never change.
+/// events never change. Stored as it always was, the created ids beside the incident's.
 #[derive(Debug, Serialize, Deserialize)]
 struct Remembered {
     incident_id: IncidentId,
     version: u64,
-    contact_id: Option<ContactId>,
-    log_entry: Option<u32>,
+    #[serde(flatten)]
+    created: Created,
 }
 
 /// The first answer to a retried request, rebuilt from the events as they stood then.
@@ -74,8 +83,7 @@ pub(crate) async fn earlier_outcome(
         .ok_or_else(|| AppError::Corrupt("a remembered incident has no events".into()))?;
     Ok(Some(IncidentOutcome {
         incident,
-        contact_id: first.contact_id,
-        log_entry: first.log_entry,
+        created: first.created,
         replayed: true,
     }))
 }
@@ -156,7 +164,11 @@ pub(crate) async fn record(
     let at = app.now();
     let (incident, contact_id, log_entry, seq) =
         append_events(tx.as_mut(), app, actor, at, state, events).await?;
-    let outcome = IncidentOutcome::new(incident, contact_id, log_entry);
+    let created = Created {
+        contact_id,
+        log_entry,
+    };
+    let outcome = IncidentOutcome::new(incident, created);
     remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
     after_commit(app, &outcome.incident, seq);
@@ -214,7 +226,7 @@ pub async fn mark_duplicate(
         append_events(tx.as_mut(), app, actor, at, Some(main), joins).await?;
     let (duplicate, _, _, duplicate_seq) =
         append_events(tx.as_mut(), app, actor, at, Some(current), close).await?;
-    let outcome = IncidentOutcome::new(duplicate, None, None);
+    let outcome = IncidentOutcome::of(duplicate);
     remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
     after_commit(app, &main, main_seq);

@@ -19,7 +19,8 @@ use controlroom_domain::ncrs::CancellationRefused;
 use controlroom_domain::pole::{Kind, LinkRole, RecordRef};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::Code;
-use controlroom_store::{CrimeFilter, CrimeRow, WriteTx};
+pub use controlroom_store::CrimeRow;
+use controlroom_store::{CrimeFilter, WriteTx};
 use jiff::Timestamp;
 use serde_json::json;
 use uuid::Uuid;
@@ -65,7 +66,7 @@ fn time(field: &str, raw: &str) -> Result<Timestamp, AppError> {
 }
 
 /// The crime's row in the crime list, from its state.
-pub(crate) fn crime_row(id: Uuid, record: &CrimeRecord) -> CrimeRow {
+pub fn crime_row(id: Uuid, record: &CrimeRecord) -> CrimeRow {
     let r = &record.recording;
     CrimeRow {
         id: id.to_string(),

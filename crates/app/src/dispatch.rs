@@ -20,7 +20,7 @@ use controlroom_domain::resources::{
 use controlroom_domain::roles::Permission;
 use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::text::{Code, optional_text, required_text};
-use controlroom_store::WriteTx;
+use controlroom_store::{StoreError, WriteTx};
 use jiff::Timestamp;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -36,6 +36,9 @@ type Point = GeomWithData<[f64; 2], UnitId>;
 #[derive(Default)]
 pub struct Units {
     inner: RwLock<(HashMap<UnitId, Unit>, RTree<Point>)>,
+    /// The audit seq each unit's state is as of: a state older than the one held is never put
+    /// back (the follower may read a unit just before this process's own change commits).
+    as_of: RwLock<HashMap<UnitId, i64>>,
     /// The reference of each incident a unit has been sent to (`20261130-0012`), so the board
     /// names the incident a unit is on without reading its events again.
     references: RwLock<HashMap<IncidentId, String>>,
@@ -48,7 +51,20 @@ fn plane(lat: f64, lon: f64) -> [f64; 2] {
 }
 
 impl Units {
-    /// Add or replace a unit (after a committed change, or for a benchmark).
+    /// Add or replace a unit as of audit record `seq`, unless the registry already holds a
+    /// later state of it.
+    pub fn put_at(&self, unit: Unit, seq: i64) {
+        if let Ok(mut as_of) = self.as_of.write() {
+            let held = as_of.entry(unit.id).or_insert(seq);
+            if *held > seq {
+                return;
+            }
+            *held = seq;
+        }
+        self.put(unit);
+    }
+
+    /// Add or replace a unit (at start-up, or for a benchmark).
     pub fn put(&self, unit: Unit) {
         let Ok(mut guard) = self.inner.write() else {
             return;
@@ -146,31 +162,33 @@ impl Units {
     }
 }
 
-fn unit_stream(id: UnitId) -> String {
+pub(crate) fn unit_stream(id: UnitId) -> String {
     <Unit as Aggregate>::stream(&id).to_string()
 }
 
+/// Append `event` to the unit's stream; returns its audit seq.
 async fn append(
     tx: &mut dyn WriteTx,
     id: UnitId,
     event: &UnitEvent,
     actor: &Actor,
     at: Timestamp,
-) -> Result<(), AppError> {
-    tx.append(event_store::change_record::<Unit>(&id, event, actor, at)?)
-        .await?;
-    Ok(())
+) -> Result<i64, AppError> {
+    Ok(tx
+        .append(event_store::change_record::<Unit>(&id, event, actor, at)?)
+        .await?)
 }
 
-/// The unit after `events`, written by a change that has just committed: put in this
-/// server's registry and sent to the live consoles.
+/// The unit after `events`, written by a change that has just committed (the last at audit
+/// `seq`): put in this server's registry at once, so the next dispatch here sees it. The
+/// consoles hear of it from the log (`follow`), like those of every other server.
 fn publish(
     app: &App,
     state: Option<Unit>,
     id: UnitId,
     events: &[&UnitEvent],
-    actor: &Actor,
-    at: Timestamp,
+    (actor, at): (&Actor, Timestamp),
+    seq: i64,
 ) -> Result<Unit, AppError> {
     let mut state = state;
     for event in events {
@@ -178,12 +196,11 @@ fn publish(
     }
     let unit =
         state.ok_or_else(|| AppError::Corrupt(format!("unit {id} cannot take the change")))?;
-    app.units.put(unit.clone());
-    app.live.publish_unit(unit.clone());
+    app.units.put_at(unit.clone(), seq);
     Ok(unit)
 }
 
-fn fold(
+pub(crate) fn fold(
     id: UnitId,
     records: &[controlroom_domain::audit::AuditRecord],
 ) -> Result<Option<Unit>, AppError> {
@@ -195,7 +212,8 @@ async fn load_unit(tx: &mut dyn WriteTx, id: UnitId) -> Result<Unit, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("there is no unit with id {id}")))
 }
 
-/// Read every unit from the store into the registry (at start-up).
+/// Read every unit from the store into the registry (at start-up; the log follower then
+/// keeps it in step, starting from the head as it was before this read).
 pub async fn load(app: &App) -> Result<usize, AppError> {
     // The unit streams only, by name: loading units never reads the rest of the log.
     let ids: Vec<UnitId> = app
@@ -210,19 +228,27 @@ pub async fn load(app: &App) -> Result<usize, AppError> {
         .collect();
     for id in &ids {
         if let Some(unit) = fold(*id, &app.store.stream(&unit_stream(*id)).await?)? {
-            if let Some(incident) = unit.incident.filter(|_| unit.status.committed())
-                && app.units.incident_reference(incident).is_none()
-            {
-                let records = app.store.stream(&incident_stream(incident)).await?;
-                if let Some(state) = crate::records::rebuild(&records, None)? {
-                    app.units
-                        .note_reference(incident, state.reference.to_string());
-                }
-            }
+            know_reference(app, &unit).await?;
             app.units.put(unit);
         }
     }
     Ok(ids.len())
+}
+
+/// Make sure the registry knows the reference of the incident `unit` is committed to, for
+/// the board.
+pub(crate) async fn know_reference(app: &App, unit: &Unit) -> Result<(), AppError> {
+    if let Some(incident) = unit.incident.filter(|_| unit.status.committed())
+        && app.units.incident_reference(incident).is_none()
+        && let Some(row) = app
+            .store
+            .incident_rows(&[incident.to_string()])
+            .await?
+            .pop()
+    {
+        app.units.note_reference(incident, row.reference);
+    }
+    Ok(())
 }
 
 /// Write `note` to the incident's log in `tx` (if the incident is not closed), then commit.
@@ -265,12 +291,10 @@ pub async fn register(
     limits::check_items("crew", crew.len(), limits::PER_UNIT)?;
     let call_sign = CallSign::parse(sign)?;
     if app.units.all().iter().any(|u| u.call_sign == call_sign) {
-        return Err(AppError::Conflict(format!(
-            "a unit with call sign {call_sign} already exists"
-        )));
+        return Err(taken(&call_sign));
     }
     let event = UnitEvent::Registered {
-        call_sign,
+        call_sign: call_sign.clone(),
         unit_type: UnitType::parse(unit_type)?,
         skills: skills
             .iter()
@@ -286,9 +310,21 @@ pub async fn register(
     let id = UnitId(Uuid::now_v7());
     let at = app.now();
     let mut tx = app.store.begin().await?;
-    append(tx.as_mut(), id, &event, actor, at).await?;
+    // The registry above answers at once on this server; the database's claim decides
+    // between servers registering the same call sign at the same moment.
+    tx.claim_call_sign(call_sign.as_str(), &unit_stream(id))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => taken(&call_sign),
+            other => other.into(),
+        })?;
+    let seq = append(tx.as_mut(), id, &event, actor, at).await?;
     tx.commit().await?;
-    publish(app, None, id, &[&event], actor, at)
+    publish(app, None, id, &[&event], (actor, at), seq)
+}
+
+fn taken(call_sign: &CallSign) -> AppError {
+    AppError::Conflict(format!("a unit with call sign {call_sign} already exists"))
 }
 
 /// A position from the automatic vehicle location feed.
@@ -308,9 +344,9 @@ pub async fn report_position(
     let at = app.now();
     let mut tx = app.store.begin().await?;
     let unit = load_unit(tx.as_mut(), id).await?;
-    append(tx.as_mut(), id, &event, actor, at).await?;
+    let seq = append(tx.as_mut(), id, &event, actor, at).await?;
     tx.commit().await?;
-    publish(app, Some(unit), id, &[&event], actor, at)
+    publish(app, Some(unit), id, &[&event], (actor, at), seq)
 }
 
 fn incident_point(incident: &Incident) -> Option<(f64, f64)> {
@@ -457,12 +493,12 @@ pub async fn assign(
         incident: Some(incident),
         reason: None,
     };
-    append(tx.as_mut(), unit, &event, actor, at).await?;
+    let seq = append(tx.as_mut(), unit, &event, actor, at).await?;
     let reference = state.reference.to_string();
     let updated = log_and_commit(app, tx, actor, Some(state), commands).await?;
     app.units.note_reference(incident, reference);
     // Committed already: the answer is the incident; the registry and the board follow.
-    publish(app, Some(current), unit, &[&event], actor, at)?;
+    publish(app, Some(current), unit, &[&event], (actor, at), seq)?;
     Ok(updated)
 }
 
@@ -504,7 +540,7 @@ pub async fn set_status(
         incident: current.incident,
         reason: reason.clone(),
     };
-    append(tx.as_mut(), unit, &event, actor, at).await?;
+    let seq = append(tx.as_mut(), unit, &event, actor, at).await?;
     let incident = match current.incident {
         Some(id) => load_incident(tx.as_mut(), id).await?,
         None => None,
@@ -551,7 +587,7 @@ pub async fn set_status(
     }
     let incident = incident.filter(|s| s.status != Status::Closed);
     log_and_commit(app, tx, actor, incident, commands).await?;
-    publish(app, Some(current), unit, &[&event], actor, at)
+    publish(app, Some(current), unit, &[&event], (actor, at), seq)
 }
 
 /// Move a unit from the incident it is committed to onto another, more urgent one: released
@@ -596,7 +632,7 @@ pub async fn reassign(
         reason: Some(reason.clone()),
     };
     append(tx.as_mut(), unit, &released, actor, at).await?;
-    append(tx.as_mut(), unit, &assigned, actor, at).await?;
+    let seq = append(tx.as_mut(), unit, &assigned, actor, at).await?;
     let mut touched = Vec::new();
     if let Some(source) = source.filter(|s| s.status != Status::Closed) {
         let line = format!(
@@ -639,7 +675,14 @@ pub async fn reassign(
     {
         crate::incidents::after_commit(app, state, *seq);
     }
-    publish(app, Some(current), unit, &[&released, &assigned], actor, at)?;
+    publish(
+        app,
+        Some(current),
+        unit,
+        &[&released, &assigned],
+        (actor, at),
+        seq,
+    )?;
     Ok(Some(target))
 }
 

@@ -143,10 +143,10 @@ pub(crate) async fn append_events(
     Ok((incident, contact_id, log_entry, last_seq))
 }
 
-/// After commit: tell the live consoles and the search index (`seq`: the last audit record
-/// the change wrote, so the index's catch-up need not fold this stream again).
+/// After commit: index the incident at once (`seq`: the last audit record the change wrote,
+/// so the index's catch-up need not fold this stream again). The live consoles hear of it
+/// from the log (`follow`), like those of every other server.
 pub(crate) fn after_commit(app: &App, incident: &Incident, seq: i64) {
-    app.live.publish(incident_row(incident));
     crate::intelligence::index_incident(app, incident);
     app.note_indexed_here(&incident_stream(incident.id), seq);
 }

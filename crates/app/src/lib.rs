@@ -15,6 +15,7 @@ pub mod dispatch;
 mod error;
 pub mod event_store;
 pub mod first_contact;
+pub mod follow;
 pub mod gazetteer;
 pub mod generate;
 mod idempotency;
@@ -73,6 +74,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where the map's tiles come from (none: the gazetteer's streets are drawn).
     pub map: map::MapSettings,
+    /// `/readyz` says "not ready" while the live feed or the search index is more than this
+    /// many audit records behind the log (`follow::lag`), so a balancer sends no one to a
+    /// server that would show them a stale picture. Default 10,000: about ten seconds of the
+    /// busiest intake measured, so a burst does not take every server out at once.
+    pub ready_max_lag: i64,
 }
 
 impl Default for Settings {
@@ -96,6 +102,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             public_url: None,
             map: map::MapSettings::default(),
+            ready_max_lag: 10_000,
         }
     }
 }
@@ -110,6 +117,10 @@ pub struct App {
     pub live: live::Live,
     /// Units and where they are, for dispatch.
     pub units: Arc<dispatch::Units>,
+    /// The last audit seq the live feed and the unit registry have applied (`follow`).
+    pub(crate) followed: Arc<std::sync::atomic::AtomicI64>,
+    /// Serialises reading the log on for them.
+    pub(crate) follow_lock: Arc<tokio::sync::Mutex<()>>,
     /// The intelligence search index (in memory unless `with_search` gives a folder's).
     search: Option<Arc<controlroom_search::SearchIndex>>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
@@ -131,6 +142,8 @@ impl App {
             settings,
             live: live::Live::default(),
             units: Arc::new(dispatch::Units::default()),
+            followed: Arc::default(),
+            follow_lock: Arc::default(),
             search_feed: Arc::default(),
             indexed_here: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)

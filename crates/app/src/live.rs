@@ -1,22 +1,33 @@
-//! The live feed: every committed change to an incident, pushed to the consoles watching
-//! (Server-Sent Events in `web`). In-process for now; a change is published only after its
-//! transaction commits, so a console never shows what the store does not hold.
+//! The live feed: every committed change to an incident or a unit, pushed to the consoles
+//! watching (Server-Sent Events in `web`). Fed only by [`crate::follow`], which reads the
+//! audit log: a change made on another server reaches this server's consoles the same way as
+//! one made here, and each change carries its audit `seq`, so a console that reconnects says
+//! where it was and is sent what it missed.
 
+use controlroom_domain::resources::Unit;
 use controlroom_store::IncidentRow;
 use jiff::Timestamp;
 use tokio::sync::broadcast;
 
-/// One incident's new state, as listed, and when it was committed.
+/// What changed: an incident's row as listed, or a unit's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Changed {
+    Incident(IncidentRow),
+    Unit(Unit),
+}
+
+/// One change as the log has it: the `seq` of the last audit record that made it (the live
+/// feed's event id) and when that record was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveChange {
-    pub row: IncidentRow,
+    pub seq: i64,
     pub committed_at: Timestamp,
+    pub changed: Changed,
 }
 
 #[derive(Debug, Clone)]
 pub struct Live {
-    sender: broadcast::Sender<LiveChange>,
-    units: broadcast::Sender<controlroom_domain::resources::Unit>,
+    changes: broadcast::Sender<LiveChange>,
     /// Sessions signed out (their token hashes): their live feeds close at once.
     ended: broadcast::Sender<String>,
 }
@@ -27,8 +38,7 @@ const BACKLOG: usize = 1024;
 impl Default for Live {
     fn default() -> Self {
         Self {
-            sender: broadcast::channel(BACKLOG).0,
-            units: broadcast::channel(BACKLOG).0,
+            changes: broadcast::channel(BACKLOG).0,
             ended: broadcast::channel(BACKLOG).0,
         }
     }
@@ -36,12 +46,7 @@ impl Default for Live {
 
 impl Live {
     pub fn subscribe(&self) -> broadcast::Receiver<LiveChange> {
-        self.sender.subscribe()
-    }
-
-    /// Unit changes (status, position), for the dispatch board.
-    pub fn subscribe_units(&self) -> broadcast::Receiver<controlroom_domain::resources::Unit> {
-        self.units.subscribe()
+        self.changes.subscribe()
     }
 
     /// Sessions that have just signed out, by token hash.
@@ -53,15 +58,8 @@ impl Live {
         let _ = self.ended.send(token_hash);
     }
 
-    pub(crate) fn publish_unit(&self, unit: controlroom_domain::resources::Unit) {
-        let _ = self.units.send(unit);
-    }
-
-    pub(crate) fn publish(&self, row: IncidentRow) {
+    pub(crate) fn publish(&self, change: LiveChange) {
         // No subscribers is normal (no console open): nothing to do.
-        let _ = self.sender.send(LiveChange {
-            row,
-            committed_at: Timestamp::now(),
-        });
+        let _ = self.changes.send(change);
     }
 }

@@ -89,6 +89,12 @@ async fn listed(
     Ok(())
 }
 
+/// `actor` acting as a reviewer of crime recording (the queue, compliance, the integrity
+/// check), for `doing`.
+fn reviewer(actor: &Actor, doing: &str) -> Result<Actor, AppError> {
+    actor.require(Permission::ReviewCrimeRecording, doing)
+}
+
 fn limit() -> i64 {
     i64::try_from(MAX_ROWS).unwrap_or(i64::MAX)
 }
@@ -96,10 +102,7 @@ fn limit() -> i64 {
 /// The recorder's queue: reports of crime still awaiting a decision, the oldest report (the
 /// most overdue) first. The read lists incidents, so it is audited.
 pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<ClockedReport>, AppError> {
-    let actor = &actor.require(
-        Permission::ReviewCrimeRecording,
-        "see the crime-recording queue",
-    )?;
+    let actor = &reviewer(actor, "see the crime-recording queue")?;
     let rows = app
         .store
         .list_incidents(&IncidentFilter {
@@ -122,6 +125,18 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<ClockedReport>, AppEr
 pub struct Compliance {
     pub from: Timestamp,
     pub to: Timestamp,
+    pub tally: Tally,
+    /// Undecided reports past their 24 hours, whenever reported, most overdue first: the
+    /// supervisor's list.
+    pub overdue_reports: Vec<ClockedReport>,
+    /// True when the period held more than [`MAX_ROWS`] reports and only the newest are here.
+    pub truncated: bool,
+}
+
+/// The period's reports counted by where their decision stands.
+// The compliance answer flattens it as it is beside the period and the overdue reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Tally {
     pub reports: usize,
     pub decided_on_time: usize,
     pub decided_late: usize,
@@ -129,13 +144,8 @@ pub struct Compliance {
     pub awaiting: usize,
     /// Reports overdue now, whenever reported.
     pub overdue: usize,
-    /// Decisions made within 24 hours out of decisions made, to one decimal place.
+    /// Decisions made within 24 hours out of decisions made (percent, one decimal place).
     pub on_time_percent: Option<f64>,
-    /// Undecided reports past their 24 hours, whenever reported, most overdue first: the
-    /// supervisor's list.
-    pub overdue_reports: Vec<ClockedReport>,
-    /// True when the period held more than [`MAX_ROWS`] reports and only the newest are here.
-    pub truncated: bool,
 }
 
 fn period(from: Timestamp, to: Timestamp, max: Option<i64>) -> Result<(), AppError> {
@@ -184,10 +194,7 @@ pub async fn compliance(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Compliance, AppError> {
-    let actor = &actor.require(
-        Permission::ReviewCrimeRecording,
-        "see crime-recording compliance",
-    )?;
+    let actor = &reviewer(actor, "see crime-recording compliance")?;
     period(from, to, None)?;
     let (rows, truncated) = opened_in(app, RecordingFilter::CrimeReports, from, to).await?;
     let now = app.now();
@@ -227,12 +234,14 @@ pub async fn compliance(
     Ok(Compliance {
         from,
         to,
-        reports: reports.len(),
-        decided_on_time,
-        decided_late,
-        awaiting,
-        overdue: overdue_reports.len(),
-        on_time_percent: share.percent(),
+        tally: Tally {
+            reports: reports.len(),
+            decided_on_time,
+            decided_late,
+            awaiting,
+            overdue: overdue_reports.len(),
+            on_time_percent: share.percent(),
+        },
         overdue_reports,
         truncated,
     })
@@ -264,10 +273,7 @@ pub async fn integrity_check(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<IntegrityCheck, AppError> {
-    let actor = &actor.require(
-        Permission::ReviewCrimeRecording,
-        "run the crime data integrity check",
-    )?;
+    let actor = &reviewer(actor, "run the crime data integrity check")?;
     period(from, to, Some(MAX_CHECK_DAYS))?;
     let (rows, truncated) = opened_in(app, RecordingFilter::Undecided, from, to).await?;
     let mut findings = Vec::new();

@@ -20,7 +20,9 @@ pub struct QuestionState {
 
 /// What the user asking may do to this incident now: their roles (the permission table) and
 /// the incident's state, decided here so the console never re-encodes either.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+// The API sends it as it is (schema `ActionsView`) rather than through a copy in `web`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ActionsView)]
 pub struct Actions {
     pub log: bool,
     pub grade: bool,
@@ -74,14 +76,21 @@ pub struct IncidentReport {
     pub questions: Vec<QuestionState>,
     /// A deployed grade closed without attendance needs a supervisor's approval first.
     pub needs_unattended_approval: bool,
-    /// NCRS: the 24-hour recording-decision clock, when the incident is a report of crime.
-    pub recording_clock: Option<RecordingClock>,
-    /// The names of the linked crimes' classifications, in the order of `incident.crimes`.
-    pub crime_classification_names: Vec<Option<String>>,
-    /// What in the incident suggests a crime (for the recorder and the integrity check).
-    pub crime_indicators: Vec<String>,
+    pub crime_recording: CrimeRecording,
     /// What the user asking may do to it now.
     pub actions: Actions,
+}
+
+/// Where the incident stands in crime recording (NCRS), beside what the incident records of
+/// it (`crimes`, `non_crime`).
+#[derive(Debug, Clone)]
+pub struct CrimeRecording {
+    /// The 24-hour recording-decision clock, when the incident is a report of crime.
+    pub clock: Option<RecordingClock>,
+    /// The names of the linked crimes' classifications, in the order of `incident.crimes`.
+    pub classification_names: Vec<Option<String>>,
+    /// What in the incident suggests a crime (for the recorder and the integrity check).
+    pub indicators: Vec<String>,
 }
 
 /// The report for `incident` now, for `actor`.
@@ -110,17 +119,19 @@ pub fn report(app: &App, actor: &crate::Actor, incident: Incident) -> IncidentRe
             .needs_attendance_before_closing(&reference.policy.attend_before_closing)
             && incident.unattended_closure.is_none()
             && incident.status != Status::Closed,
-        recording_clock: controlroom_domain::ncrs::recording_clock(&incident),
-        crime_classification_names: incident
-            .crimes
-            .iter()
-            .map(|c| {
-                reference
-                    .offence(c.classification.as_str())
-                    .map(|o| o.name.clone())
-            })
-            .collect(),
-        crime_indicators: controlroom_domain::ncrs::crime_indicators(&incident, reference),
+        crime_recording: CrimeRecording {
+            clock: controlroom_domain::ncrs::recording_clock(&incident),
+            classification_names: incident
+                .crimes
+                .iter()
+                .map(|c| {
+                    reference
+                        .offence(c.classification.as_str())
+                        .map(|o| o.name.clone())
+                })
+                .collect(),
+            indicators: controlroom_domain::ncrs::crime_indicators(&incident, reference),
+        },
         actions: actions(actor, &incident, &reference.policy.attend_before_closing),
         incident,
     }
@@ -196,7 +207,7 @@ mod tests {
             r.recommendation
         );
         assert!(!r.needs_unattended_approval);
-        assert!(r.crime_classification_names.is_empty());
+        assert!(r.crime_recording.classification_names.is_empty());
         // A handler may log, grade and take another caller on an open incident; not close it
         // before it is graded, nor record a crime. An auditor may do nothing to it.
         assert!(r.actions.log && r.actions.grade && r.actions.contact);

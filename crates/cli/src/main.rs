@@ -212,6 +212,10 @@ enum Command {
         /// rights 2026 OS AC0000000000").
         #[arg(long, env = "CONTROLROOM_MAP_ATTRIBUTION")]
         map_attribution: Option<String>,
+        /// `/readyz` fails while this server's live feed or search index is more than this
+        /// many audit records behind the log, so the load balancer sends consoles elsewhere.
+        #[arg(long, env = "CONTROLROOM_READY_MAX_LAG", default_value_t = 10_000)]
+        ready_max_lag: u32,
     },
     /// Home Office Counting Rules.
     Hocr {
@@ -584,6 +588,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             map_tiles,
             map_tiles_file,
             map_attribution,
+            ready_max_lag,
         } => {
             init_logging();
             let map = map_settings(map_tiles, map_tiles_file, map_attribution).await?;
@@ -601,6 +606,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 trusted_proxies,
                 public_url,
                 map,
+                ready_max_lag: i64::from(ready_max_lag),
                 ..Settings::default()
             };
             let checkpoints = checkpoint_file.map(|file| Checkpointing {

@@ -214,12 +214,16 @@ type FastColumns = (
 );
 
 /// One record found, with what made it match.
-#[derive(Debug, Clone, PartialEq)]
+// The API answers with it as it is (schema `HitView`): a web view copying it field by field
+// had to be kept in step by hand, so its wire names and rounding are declared here.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HitView)]
 pub struct Hit {
     pub kind: String,
     pub id: String,
     pub label: String,
-    /// 0 to 1: how close the match is (1 is exact).
+    /// 0 to 1: how close the match is (1 is exact); to three decimal places in an answer.
+    #[serde(serialize_with = "wire::thousandths")]
     pub score: f64,
     /// Why it matched, in words: "exact name", "sounds like Smith", "1 typo".
     pub reasons: Vec<String>,
@@ -227,12 +231,36 @@ pub struct Hit {
     /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded:
     /// what tells two people of the same name apart.
     pub born: Option<String>,
+    /// To the whole metre in an answer.
+    #[serde(serialize_with = "wire::whole")]
     pub distance_metres: Option<f64>,
+    /// When it happened: microseconds since the epoch, `at` in RFC 3339 in an answer.
+    #[serde(rename = "at", serialize_with = "wire::micros_time")]
+    #[schema(value_type = Option<String>)]
     pub at_micros: Option<i64>,
     pub role: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub status: Option<String>,
+}
+
+/// How a [`Hit`]'s numbers are written in an answer.
+mod wire {
+    use serde::{Serialize, Serializer};
+
+    pub fn thousandths<S: Serializer>(score: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((score * 1000.0).round() / 1000.0)
+    }
+
+    pub fn whole<S: Serializer>(metres: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        metres.map(f64::round).serialize(s)
+    }
+
+    /// RFC 3339; null when absent or out of range.
+    pub fn micros_time<S: Serializer>(micros: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        let at = micros.and_then(|m| jiff::Timestamp::from_microsecond(m).ok());
+        at.serialize(s)
+    }
 }
 
 pub struct SearchIndex {

@@ -5,10 +5,16 @@
 
 use controlroom_store::{StoreError, StoreResult};
 use controlroom_store_sql::migrations::Schema;
-use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, migrate, open_pool};
-use sqlx::Postgres;
-use sqlx::postgres::{PgConnectOptions, PgQueryResult};
+use controlroom_store_sql::{Dialect, Pools, STORE_TIMEOUT, SqlStore, advance, migrate, open_pool};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgQueryResult};
+use sqlx::{Pool, Postgres};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The channel on which each server announces the log's new head (`NOTIFY`).
+const CHANNEL: &str = "controlroom_log";
 
 /// The store on PostgreSQL: `PostgresStore::connect("postgres://user@host:5432/db")`.
 pub type PostgresStore = SqlStore<PostgresDialect>;
@@ -26,6 +32,27 @@ impl Dialect for PostgresDialect {
     // appending now, so the chain has one order and decisions see the latest state.
     const LOCK_CHAIN_HEAD: &'static str =
         "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
+
+    // pg_notify rather than NOTIFY: the payload is a parameter. PostgreSQL delivers it when
+    // the transaction commits, and never if it rolls back.
+    const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('controlroom_log', $1)");
+
+    /// One connection of its own, listening; after a lost connection, listen again a second
+    /// later (the followers' poll covers what was missed meanwhile).
+    async fn listen(pool: Pool<Postgres>, heard: Arc<watch::Sender<i64>>) {
+        loop {
+            if let Ok(mut listener) = PgListener::connect_with(&pool).await
+                && listener.listen(CHANNEL).await.is_ok()
+            {
+                while let Ok(notification) = listener.recv().await {
+                    if let Ok(seq) = notification.payload().parse::<i64>() {
+                        advance(&heard, seq);
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
 
     /// Connect to `url` and bring the schema up to date; reads and writes share one pool.
     async fn connect(url: &str) -> StoreResult<Pools<Postgres>> {

@@ -18,8 +18,9 @@ use controlroom_store::chain::ChainTip;
 use controlroom_store::sql;
 use controlroom_store::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
-    IdempotentResponse, IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, SessionRow,
-    SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
+    IdempotentResponse, IncidentFilter, IncidentRow, LogWatch, NewRecord, PlaceRow, PostcodeRow,
+    SessionRow, SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow,
+    WriteTx,
 };
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
@@ -28,8 +29,9 @@ use sqlx::{
     Pool, Row, Transaction, Type,
 };
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How long a request waits for the database before it is told to try again.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -49,6 +51,21 @@ pub trait Dialect: Send + Sync + 'static {
     /// Reads `seq, hash` of the chain head as a write transaction's first statement; on a
     /// backend whose `BEGIN` does not lock, it takes the chain lock (`FOR UPDATE`).
     const LOCK_CHAIN_HEAD: &'static str;
+
+    /// Run in a write transaction that appended, with the new head's seq (as text) for `$1`:
+    /// tells the other servers on this database, when the transaction commits, that the log
+    /// has grown. `None` where one process owns the database (SQLite).
+    const ANNOUNCE: Option<&'static str> = None;
+
+    /// Hear the other servers' announcements until aborted, moving `heard` on to each seq
+    /// announced. Where there is nobody else to hear (SQLite), nothing to do.
+    fn listen(
+        pool: Pool<Self::Db>,
+        heard: Arc<watch::Sender<i64>>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        drop((pool, heard));
+        std::future::ready(())
+    }
 
     /// Open (creating or migrating as needed) the database at `url`.
     fn connect(url: &str) -> impl Future<Output = StoreResult<Pools<Self::Db>>> + Send;
@@ -270,6 +287,33 @@ pub struct SqlStore<D: Dialect> {
     writer: Pool<D::Db>,
     reader: Option<Pool<D::Db>>,
     seal_key: Option<Arc<SealKey>>,
+    /// The newest seq known committed: by this process's own writes, or announced by another
+    /// server. What [`Store::watch_log`] hands out receivers of.
+    committed: Arc<watch::Sender<i64>>,
+    /// The task hearing other servers' announcements, started by the first `watch_log`.
+    listening: OnceLock<tokio::task::AbortHandle>,
+}
+
+/// Move `committed` on to `seq` if that is newer, waking its watchers.
+pub fn advance(committed: &watch::Sender<i64>, seq: i64) {
+    committed.send_if_modified(|newest| {
+        let newer = seq > *newest;
+        if newer {
+            *newest = seq;
+        }
+        newer
+    });
+}
+
+/// A receiver of [`SqlStore`]'s committed seq.
+struct Watch(watch::Receiver<i64>);
+
+#[async_trait]
+impl LogWatch for Watch {
+    async fn changed(&mut self) -> Option<i64> {
+        self.0.changed().await.ok()?;
+        Some(*self.0.borrow_and_update())
+    }
 }
 
 impl<D: Dialect> SqlStore<D> {
@@ -280,6 +324,8 @@ impl<D: Dialect> SqlStore<D> {
             writer,
             reader,
             seal_key: None,
+            committed: Arc::new(watch::channel(0).0),
+            listening: OnceLock::new(),
         })
     }
 
@@ -464,6 +510,7 @@ impl<D: Dialect> Store for SqlStore<D> {
             tip: ChainTip::read(seq, &hash, self.seal_key.clone())?,
             appended: false,
             streams: Vec::new(),
+            committed: self.committed.clone(),
         }))
     }
 
@@ -696,7 +743,29 @@ impl<D: Dialect> Store for SqlStore<D> {
         counts.await.and_then(only::<D, _>)
     }
 
+    async fn incident_rows(&self, ids: &[String]) -> StoreResult<Vec<IncidentRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = sql::incident_rows(ids.len());
+        let mut query = sqlx::query(AssertSqlSafe(text));
+        for id in ids {
+            query = query.arg(id.as_str());
+        }
+        self.all(query, incident_row).await
+    }
+
+    fn watch_log(&self) -> Box<dyn LogWatch> {
+        self.listening.get_or_init(|| {
+            tokio::spawn(D::listen(self.writer.clone(), self.committed.clone())).abort_handle()
+        });
+        Box::new(Watch(self.committed.subscribe()))
+    }
+
     async fn close(&self) {
+        if let Some(listening) = self.listening.get() {
+            listening.abort();
+        }
         self.writer.close().await;
         if let Some(reader) = &self.reader {
             reader.close().await;
@@ -715,6 +784,8 @@ struct SqlTx<D: Dialect> {
     /// Streams given a change here, with the seq of their first: registered at commit (a
     /// no-op for streams that already exist). Few per transaction, so a list.
     streams: Vec<(String, i64)>,
+    /// The store's committed seq, moved on once this transaction's records are committed.
+    committed: Arc<watch::Sender<i64>>,
 }
 
 impl<D: Dialect> SqlTx<D> {
@@ -1003,11 +1074,23 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         Ok(self.run(bind!(sql::DERIVE_STREETS; revision)).await?)
     }
 
+    async fn claim_call_sign(&mut self, call_sign: &str, stream: &str) -> StoreResult<()> {
+        self.run(bind!(sql::CLAIM_CALL_SIGN; call_sign, stream))
+            .await
+            .map(drop)
+    }
+
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        let mut appended = None;
         if self.appended {
             let (seq, head) = self.tip.head();
             self.run(bind!(sql::UPDATE_CHAIN_HEAD; seq, head.as_str()))
                 .await?;
+            if let Some(announce) = D::ANNOUNCE {
+                let seq = seq.to_string();
+                self.run(bind!(announce; seq.as_str())).await?;
+            }
+            appended = Some(seq);
         }
         for (stream, first_seq) in std::mem::take(&mut self.streams) {
             let query = bind!(sql::INSERT_STREAM;
@@ -1015,6 +1098,11 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             );
             self.run(query).await?;
         }
-        self.tx.commit().await.map_err(D::error)
+        let committed = self.committed.clone();
+        self.tx.commit().await.map_err(D::error)?;
+        if let Some(seq) = appended {
+            advance(&committed, seq);
+        }
+        Ok(())
     }
 }

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     migration!(23, "0023_street_extent_index.sql"),
     migration!(24, "0024_address_position_index.sql"),
     migration!(25, "0025_streams_by_kind.sql"),
+    migration!(26, "0026_call_signs.sql"),
 ];
 
 /// The SQL `schema` runs for one migration template.

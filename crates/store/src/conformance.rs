@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -1180,4 +1180,64 @@ pub fn postgres_url() -> Option<String> {
             None
         }
     }
+}
+
+/// Issue 13: the live feed reads the rows of the incidents a stretch of the log changed.
+pub async fn incident_rows_are_read_by_id(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    for n in 1..=3 {
+        tx.save_incident_row(&row(n, "open", None)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let ids = [
+        row(1, "open", None).id,
+        row(3, "open", None).id,
+        row(9, "open", None).id,
+    ];
+    let mut found = store.incident_rows(&ids).await.unwrap();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        found,
+        [row(1, "open", None), row(3, "open", None)],
+        "an unknown id is left out"
+    );
+    assert!(store.incident_rows(&[]).await.unwrap().is_empty());
+}
+
+/// Issue 13: two servers registering one call sign at once cannot both succeed.
+pub async fn a_call_sign_is_claimed_once(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.claim_call_sign("AL11", "unit/a").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let again = tx.claim_call_sign("AL11", "unit/b").await;
+    assert!(
+        matches!(again, Err(crate::StoreError::Conflict(_))),
+        "{again:?}"
+    );
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    tx.claim_call_sign("AL12", "unit/b").await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Issue 13: a follower of the log is woken by a commit that appended, with its seq; one that
+/// appended nothing, or rolled back, wakes nobody.
+pub async fn a_commit_wakes_the_log_watch(store: &dyn Store) {
+    let mut watch = store.watch_log();
+    let mut tx = store.begin().await.unwrap();
+    tx.append(change("incident/1", "opened")).await.unwrap();
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    tx.save_incident_row(&row(1, "open", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    // Polled once: a watch that was woken is ready at once.
+    let early = tokio::time::timeout(std::time::Duration::ZERO, watch.changed()).await;
+    assert!(early.is_err(), "nothing was appended yet: {early:?}");
+    let mut tx = store.begin().await.unwrap();
+    tx.append(change("incident/1", "opened")).await.unwrap();
+    let seq = tx.append(change("incident/1", "graded")).await.unwrap();
+    tx.commit().await.unwrap();
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(5), watch.changed()).await;
+    assert_eq!(woken.ok(), Some(Some(seq)), "woken with the new head");
 }

@@ -90,6 +90,16 @@ pub trait Store: Send + Sync + 'static {
     /// The chain head written with the last append: `(seq, hash)`.
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>>;
 
+    /// The list rows of the incidents with these ids (those that exist, in no set order):
+    /// what the live feed sends for the incidents a stretch of the log changed.
+    async fn incident_rows(&self, ids: &[String]) -> StoreResult<Vec<IncidentRow>>;
+
+    /// Wakes whoever follows the audit log when records commit: at once for this process's
+    /// own commits, and through the database's notifications for other servers' (PostgreSQL
+    /// `LISTEN/NOTIFY`). A follower still polls as well: a notification is lost with the
+    /// connection that was to carry it.
+    fn watch_log(&self) -> Box<dyn LogWatch>;
+
     /// The gazetteer's latest revision: every gazetteer write takes the next one (under the
     /// write lock, so revisions commit in order), and each row keeps the revision that last
     /// changed it. 0 for an empty gazetteer.
@@ -134,6 +144,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Close the pool, waiting for connections to finish.
     async fn close(&self);
+}
+
+/// See [`Store::watch_log`].
+#[async_trait]
+pub trait LogWatch: Send {
+    /// Waits until a commit newer than the last one reported is announced, and returns the
+    /// newest sequence announced; `None` once the store is closed.
+    async fn changed(&mut self) -> Option<i64>;
 }
 
 #[async_trait]
@@ -245,6 +263,10 @@ pub trait WriteTx: Send {
     /// Rebuild the streets known by USRN from their addresses (name, locality, town, a
     /// representative point and extent), at `revision`. Returns the streets changed.
     async fn derive_streets(&mut self, revision: i64) -> StoreResult<u64>;
+
+    /// Take `call_sign` for the unit whose stream is `stream`: [`StoreError::Conflict`] if
+    /// any unit has it already, on any server.
+    async fn claim_call_sign(&mut self, call_sign: &str, stream: &str) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

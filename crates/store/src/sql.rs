@@ -158,6 +158,18 @@ pub fn list_crimes() -> String {
     )
 }
 
+/// A unit's call sign (`$1`) taken by its stream (`$2`); a second claim is a conflict.
+pub const CLAIM_CALL_SIGN: &str = "INSERT INTO call_signs (call_sign, stream) VALUES ($1, $2)";
+
+/// The list rows of `count` incidents named by id (`$1`…`$count`).
+pub fn incident_rows(count: usize) -> String {
+    let marks: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id IN ({})",
+        marks.join(", ")
+    )
+}
+
 /// The incident list query with its filters as `$n` placeholders. Built from a fixed set of
 /// fragments only: no caller text ever enters the SQL.
 pub fn list_incidents(filter: &crate::IncidentFilter) -> (String, Vec<FilterArg>) {

@@ -319,6 +319,21 @@ impl TestApp {
         self.send(self.client.get(self.url(path)), token).await
     }
 
+    /// Open a console's live feed as the holder of `token`, saying (as a browser does when
+    /// it reconnects) the id of the last event it received.
+    pub async fn live_feed(&self, token: &str, last_event_id: Option<i64>) -> LiveFeed {
+        let mut request = self.client.get(self.url("/api/v1/events"));
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = self.send(request, Some(token)).await;
+        assert_eq!(response.status(), StatusCode::OK, "the live feed opens");
+        LiveFeed {
+            response,
+            buffer: String::new(),
+        }
+    }
+
     /// DELETE with a bearer token; the response as it came.
     pub async fn delete_response(&self, path: &str, token: &str) -> reqwest::Response {
         self.send(self.client.delete(self.url(path)), Some(token))
@@ -582,4 +597,73 @@ macro_rules! both_backends {
             }
         )*
     };
+}
+
+/// A console's live feed (Server-Sent Events), read one event at a time.
+pub struct LiveFeed {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One event of a live feed.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub name: String,
+    /// The event id: the audit seq of the change.
+    pub id: Option<i64>,
+    pub data: Value,
+}
+
+impl LiveFeed {
+    /// How long a test waits for the event it expects before failing.
+    pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// The next event (keep-alive comments are passed over); fails after [`Self::PATIENCE`].
+    pub async fn next(&mut self) -> LiveEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if let Some(event) = parse_event(&block) {
+                    return event;
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Self::PATIENCE, self.response.chunk())
+                .await
+                .expect("an event arrives on the live feed")
+                .expect("the live feed stays readable")
+                .expect("the live feed stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Read on until an event that `wanted` accepts; returns it.
+    pub async fn until(&mut self, wanted: impl Fn(&LiveEvent) -> bool) -> LiveEvent {
+        loop {
+            let event = self.next().await;
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+}
+
+fn parse_event(block: &str) -> Option<LiveEvent> {
+    let mut name = None;
+    let mut id = None;
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            name = Some(v.trim().to_owned());
+        } else if let Some(v) = line.strip_prefix("id:") {
+            id = Some(v.trim().parse().expect("an event id is a seq"));
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push_str(v.trim());
+        }
+    }
+    Some(LiveEvent {
+        name: name?,
+        id,
+        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+    })
 }

@@ -411,6 +411,23 @@ impl From<&Contact> for ContactView {
     }
 }
 
+/// Who did something and when: every recorded step of an incident or a crime carries it
+/// (the domain's `at` and `by`), flattened into the step's view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stamp {
+    pub at: String,
+    pub by: String,
+}
+
+impl Stamp {
+    pub fn of(at: Timestamp, by: &impl std::fmt::Display) -> Self {
+        Self {
+            at: at.to_string(),
+            by: by.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LogEntryView {
     #[schema(format = Int64, maximum = 4294967295_u64)]
@@ -432,8 +449,8 @@ pub struct GradeView {
     pub override_reason: Option<String>,
     #[schema(format = Int64, maximum = 4294967295_u64)]
     pub attendance_target_minutes: Option<u32>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -445,14 +462,14 @@ pub struct ClosureView {
     pub closing_code: String,
     pub qualifiers: Vec<String>,
     pub resolution: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusChangeView {
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
     pub from: Option<String>,
     pub to: String,
     pub reason: Option<String>,
@@ -463,7 +480,7 @@ pub struct IncidentView {
     /// What the signed-in user may do to it now (their roles and its state, decided by the
     /// server): the console shows these actions and no others.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<ActionsView>,
+    pub actions: Option<controlroom_app::report::Actions>,
     pub id: String,
     /// Force-unique reference, e.g. `20261122-0042`.
     pub reference: String,
@@ -482,6 +499,23 @@ pub struct IncidentView {
     pub contacts: Vec<ContactView>,
     pub log: Vec<LogEntryView>,
     pub history: Vec<StatusChangeView>,
+    /// What first contact recorded (classification, assessments, answers, signposting) and the
+    /// grade policy recommends from it.
+    #[serde(flatten)]
+    pub assessment: AssessmentView,
+    /// Whether closing needs a supervisor's approval (emergency or priority, no unit attended).
+    pub needs_unattended_approval: bool,
+    pub unattended_closure: Option<ApprovalView>,
+    pub clocks: ClocksView,
+    /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
+    pub appointment: Option<String>,
+    /// NCRS: the crime-recording decision, its clock, and the crimes recorded from it.
+    pub crime_recording: CrimeRecordingView,
+}
+
+/// What first contact recorded about an incident, and what the force's policy makes of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentView {
     /// Qualifiers recorded so far (classification).
     pub qualifiers: Vec<String>,
     /// Every THRIVE assessment, oldest first; the last is current.
@@ -496,14 +530,96 @@ pub struct IncidentView {
     pub questions: Vec<QuestionView>,
     /// Repeat counts from the last intelligence check on this incident.
     pub repeats: Option<RepeatsView>,
-    /// Whether closing needs a supervisor's approval (emergency or priority, no unit attended).
-    pub needs_unattended_approval: bool,
-    pub unattended_closure: Option<ApprovalView>,
-    pub clocks: ClocksView,
-    /// The diary appointment, e.g. "LS8 2026-11-24 10:00", while one stands.
-    pub appointment: Option<String>,
-    /// NCRS: the crime-recording decision, its clock, and the crimes recorded from it.
-    pub crime_recording: CrimeRecordingView,
+}
+
+impl AssessmentView {
+    pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
+        let i = &report.incident;
+        let recommendation = report.recommendation.clone();
+        Self {
+            qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
+            thrive: i
+                .thrive
+                .iter()
+                .map(|v| {
+                    let t = &v.value;
+                    let factor = |f: &controlroom_domain::assessment::Factor| FactorView {
+                        level: f.level.as_str().to_owned(),
+                        reason: f.reason.clone(),
+                    };
+                    ThriveView {
+                        threat: factor(&t.threat),
+                        harm: factor(&t.harm),
+                        risk: factor(&t.risk),
+                        investigation: factor(&t.investigation),
+                        vulnerability: factor(&t.vulnerability),
+                        engagement: factor(&t.engagement),
+                        ndm: NdmView {
+                            information: t.ndm.information.clone(),
+                            assessment: t.ndm.assessment.clone(),
+                            powers_and_policy: t.ndm.powers_and_policy.clone(),
+                            options: t.ndm.options.clone(),
+                            action: t.ndm.action.clone(),
+                        },
+                        stamp: Stamp::of(v.at, &v.by),
+                    }
+                })
+                .collect(),
+            vulnerabilities: i
+                .vulnerabilities
+                .iter()
+                .map(|v| VulnerabilityView {
+                    subject: v.subject.as_str().to_owned(),
+                    flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+                    note: v.note.clone(),
+                    stamp: Stamp::of(v.at, &v.by),
+                })
+                .collect(),
+            dash: i
+                .dash
+                .iter()
+                .map(|v| DashView {
+                    risk: v.value.risk.as_str().to_owned(),
+                    yes_count: v.value.yes_count,
+                    reasons: v.value.reasons.clone(),
+                    referrals: v.value.referrals.clone(),
+                    stamp: Stamp::of(v.at, &v.by),
+                })
+                .collect(),
+            signposts: i
+                .signposts
+                .iter()
+                .map(|s| SignpostView {
+                    agency: s.agency.to_string(),
+                    advice: s.advice.clone(),
+                    stamp: Stamp::of(s.at, &s.by),
+                })
+                .collect(),
+            recommendation: RecommendationView {
+                grade: recommendation.grade.map(|g| g.as_str().to_owned()),
+                explanation: recommendation.explain(),
+                assessed: recommendation.missing.is_empty(),
+                missing: recommendation.missing,
+                reasons: recommendation.reasons,
+                signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
+                assessment_required_before_grading: report.assessment_before_grading,
+            },
+            questions: report
+                .questions
+                .iter()
+                .map(|q| QuestionView {
+                    fact: q.fact.clone(),
+                    question: q.question.clone(),
+                    answer: q.answer.to_owned(),
+                })
+                .collect(),
+            repeats: i.repeats.map(|r| RepeatsView {
+                victim: r.victim,
+                caller: r.caller,
+                location: r.location,
+            }),
+        }
+    }
 }
 
 /// Where an NCRS 24-hour recording clock stands.
@@ -543,8 +659,8 @@ pub struct CrimeLinkView {
     pub reference: String,
     pub classification: String,
     pub classification_name: Option<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -552,11 +668,11 @@ pub struct NonCrimeView {
     pub reason: String,
     pub reason_label: String,
     pub rationale: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
-#[derive(Debug, Default, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CrimeRecordingView {
     /// The incident's codes make it a report of crime: the 24-hour clock runs.
     pub crime_report: bool,
@@ -570,60 +686,32 @@ pub struct CrimeRecordingView {
 impl CrimeRecordingView {
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;
+        let recording = &report.crime_recording;
         Self {
-            crime_report: report.recording_clock.is_some(),
-            clock: report
-                .recording_clock
+            crime_report: recording.clock.is_some(),
+            clock: recording
+                .clock
                 .as_ref()
                 .map(|c| RecordingClockView::new(c, report.at)),
             crimes: i
                 .crimes
                 .iter()
-                .zip(&report.crime_classification_names)
+                .zip(&recording.classification_names)
                 .map(|(c, name)| CrimeLinkView {
                     id: c.crime_id.to_string(),
                     reference: c.reference.clone(),
                     classification: c.classification.to_string(),
                     classification_name: name.clone(),
-                    at: c.at.to_string(),
-                    by: c.by.to_string(),
+                    stamp: Stamp::of(c.at, &c.by),
                 })
                 .collect(),
             non_crime: i.non_crime.as_ref().map(|n| NonCrimeView {
                 reason: n.reason.as_str().to_owned(),
                 reason_label: n.reason.label().to_owned(),
                 rationale: n.rationale.clone(),
-                at: n.at.to_string(),
-                by: n.by.to_string(),
+                stamp: Stamp::of(n.at, &n.by),
             }),
-            indicators: report.crime_indicators.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ActionsView {
-    pub log: bool,
-    pub grade: bool,
-    pub close: bool,
-    pub reopen: bool,
-    pub contact: bool,
-    pub appointment: bool,
-    pub approve_unattended_closure: bool,
-    pub record_crime: bool,
-}
-
-impl From<controlroom_app::report::Actions> for ActionsView {
-    fn from(a: controlroom_app::report::Actions) -> Self {
-        Self {
-            log: a.log,
-            grade: a.grade,
-            close: a.close,
-            reopen: a.reopen,
-            contact: a.contact,
-            appointment: a.appointment,
-            approve_unattended_closure: a.approve_unattended_closure,
-            record_crime: a.record_crime,
+            indicators: recording.indicators.clone(),
         }
     }
 }
@@ -643,99 +731,13 @@ impl IncidentView {
     pub fn build(report: &controlroom_app::report::IncidentReport) -> Self {
         let i = &report.incident;
         let now = report.at;
-        let recommendation = report.recommendation.clone();
         let clocks = &report.clocks;
         Self {
-            qualifiers: i.qualifiers.iter().map(ToString::to_string).collect(),
-            thrive: i
-                .thrive
-                .iter()
-                .map(|v| {
-                    let t = &v.value;
-                    let factor = |f: &controlroom_domain::assessment::Factor| FactorView {
-                        level: f.level.as_str().to_owned(),
-                        reason: f.reason.clone(),
-                    };
-                    ThriveView {
-                        threat: factor(&t.threat),
-                        harm: factor(&t.harm),
-                        risk: factor(&t.risk),
-                        investigation: factor(&t.investigation),
-                        vulnerability: factor(&t.vulnerability),
-                        engagement: factor(&t.engagement),
-                        ndm: NdmView {
-                            information: t.ndm.information.clone(),
-                            assessment: t.ndm.assessment.clone(),
-                            powers_and_policy: t.ndm.powers_and_policy.clone(),
-                            options: t.ndm.options.clone(),
-                            action: t.ndm.action.clone(),
-                        },
-                        at: v.at.to_string(),
-                        by: v.by.to_string(),
-                    }
-                })
-                .collect(),
-            vulnerabilities: i
-                .vulnerabilities
-                .iter()
-                .map(|v| VulnerabilityView {
-                    subject: v.subject.as_str().to_owned(),
-                    flags: v.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-                    note: v.note.clone(),
-                    at: v.at.to_string(),
-                    by: v.by.to_string(),
-                })
-                .collect(),
-            dash: i
-                .dash
-                .iter()
-                .map(|v| DashView {
-                    risk: v.value.risk.as_str().to_owned(),
-                    yes_count: v.value.yes_count,
-                    reasons: v.value.reasons.clone(),
-                    referrals: v.value.referrals.clone(),
-                    at: v.at.to_string(),
-                    by: v.by.to_string(),
-                })
-                .collect(),
-            signposts: i
-                .signposts
-                .iter()
-                .map(|s| SignpostView {
-                    agency: s.agency.to_string(),
-                    advice: s.advice.clone(),
-                    at: s.at.to_string(),
-                    by: s.by.to_string(),
-                })
-                .collect(),
-            recommendation: RecommendationView {
-                grade: recommendation.grade.map(|g| g.as_str().to_owned()),
-                explanation: recommendation.explain(),
-                assessed: recommendation.missing.is_empty(),
-                missing: recommendation.missing,
-                reasons: recommendation.reasons,
-                signpost_to: recommendation.signpost_to.map(|c| c.to_string()),
-                assessment_required_before_grading: report.assessment_before_grading,
-            },
-            questions: report
-                .questions
-                .iter()
-                .map(|q| QuestionView {
-                    fact: q.fact.clone(),
-                    question: q.question.clone(),
-                    answer: q.answer.to_owned(),
-                })
-                .collect(),
-            repeats: i.repeats.map(|r| RepeatsView {
-                victim: r.victim,
-                caller: r.caller,
-                location: r.location,
-            }),
+            assessment: AssessmentView::build(report),
             needs_unattended_approval: report.needs_unattended_approval,
             unattended_closure: i.unattended_closure.as_ref().map(|a| ApprovalView {
                 reason: a.reason.clone(),
-                at: a.at.to_string(),
-                by: a.by.to_string(),
+                stamp: Stamp::of(a.at, &a.by),
             }),
             clocks: ClocksView {
                 answer_seconds: clocks.answer.map(|d| d.as_secs()),
@@ -753,28 +755,7 @@ impl IncidentView {
                 }),
             },
             crime_recording: CrimeRecordingView::build(report),
-            actions: Some(report.actions.into()),
-            ..Self::from(i)
-        }
-    }
-}
-
-impl From<&Incident> for IncidentView {
-    fn from(i: &Incident) -> Self {
-        Self {
-            actions: None,
-            qualifiers: Vec::new(),
-            thrive: Vec::new(),
-            vulnerabilities: Vec::new(),
-            dash: Vec::new(),
-            signposts: Vec::new(),
-            recommendation: RecommendationView::default(),
-            questions: Vec::new(),
-            repeats: None,
-            needs_unattended_approval: false,
-            unattended_closure: None,
-            clocks: ClocksView::default(),
-            crime_recording: CrimeRecordingView::default(),
+            actions: Some(report.actions),
             appointment: i
                 .appointment
                 .as_ref()
@@ -797,8 +778,7 @@ impl From<&Incident> for IncidentView {
                     recommended: g.recommended.map(|r| r.as_str().to_owned()),
                     override_reason: g.override_reason.clone(),
                     attendance_target_minutes: g.attendance_target_minutes,
-                    at: g.at.to_string(),
-                    by: g.by.to_string(),
+                    stamp: Stamp::of(g.at, &g.by),
                 })
                 .collect(),
             closure: i.closure.as_ref().map(|c| ClosureView {
@@ -813,8 +793,7 @@ impl From<&Incident> for IncidentView {
                 closing_code: c.closing_code.to_string(),
                 qualifiers: c.qualifiers.iter().map(ToString::to_string).collect(),
                 resolution: c.resolution.clone(),
-                at: c.at.to_string(),
-                by: c.by.to_string(),
+                stamp: Stamp::of(c.at, &c.by),
             }),
             contacts: i.contacts.iter().map(ContactView::from).collect(),
             log: i
@@ -832,8 +811,7 @@ impl From<&Incident> for IncidentView {
                 .history
                 .iter()
                 .map(|h| StatusChangeView {
-                    at: h.at.to_string(),
-                    by: h.by.to_string(),
+                    stamp: Stamp::of(h.at, &h.by),
                     from: h.from.map(|s| s.as_str().to_owned()),
                     to: h.to.as_str().to_owned(),
                     reason: h.reason.clone(),
@@ -957,8 +935,8 @@ pub struct ThriveView {
     pub vulnerability: FactorView,
     pub engagement: FactorView,
     pub ndm: NdmView,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 /// A THRIVE assessment: a level and reason for each factor, and the NDM rationale.
@@ -1000,8 +978,8 @@ pub struct VulnerabilityView {
     pub subject: String,
     pub flags: Vec<String>,
     pub note: Option<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1023,8 +1001,8 @@ pub struct DashView {
     pub reasons: Vec<String>,
     /// Agency codes the risk triggers, e.g. `MARAC`.
     pub referrals: Vec<String>,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1088,8 +1066,8 @@ impl DashInput {
 pub struct SignpostView {
     pub agency: String,
     pub advice: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1110,7 +1088,7 @@ pub struct ClassifyInput {
     pub qualifiers: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Default, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationView {
     /// The recommended grade; absent until the incident is assessed and while no fact asks
     /// for a response ("not yet assessed").
@@ -1150,8 +1128,8 @@ pub struct RepeatsView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApprovalView {
     pub reason: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1169,7 +1147,7 @@ pub struct ApproveUnattendedInput {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, Default, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClocksView {
     pub answer_seconds: Option<i64>,
     pub to_grade_seconds: Option<i64>,

@@ -10,15 +10,14 @@ use controlroom_app::audit_trail::VerifyError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// A refusal: the status and headers it goes with, and the problem body it sends, written
+/// once when the error is made (boxed: every `Result` in the edge carries this error).
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Seconds for a `Retry-After` header (429 answers).
     pub retry_after: Option<u64>,
-    pub code: String,
-    pub detail: String,
-    pub field: Option<String>,
-    pub problems: Vec<RuleProblem>,
+    pub problem: Box<Problem>,
 }
 
 /// RFC 9457 problem details.
@@ -54,18 +53,26 @@ impl ApiError {
         Self {
             status,
             retry_after: None,
-            code: code.to_owned(),
-            detail: detail.into(),
-            field: None,
-            problems: Vec::new(),
+            problem: Box::new(Problem {
+                kind: format!("urn:controlroom:problem:{code}"),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: detail.into(),
+                code: code.to_owned(),
+                field: None,
+                problems: Vec::new(),
+            }),
         }
     }
 
     pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.to_owned()),
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
-        }
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail).at_field(field)
+    }
+
+    /// The same refusal, naming the input field at fault.
+    pub fn at_field(mut self, field: &str) -> Self {
+        self.problem.field = Some(field.to_owned());
+        self
     }
 }
 
@@ -85,22 +92,21 @@ impl From<AppError> for ApiError {
                         .collect::<Vec<_>>()
                         .join("; ")
                 );
-                Self {
-                    field: problems.first().map(|p| p.field.to_owned()),
-                    problems: problems
-                        .into_iter()
-                        .map(|p| RuleProblem {
-                            rule: p.rule.to_owned(),
-                            field: p.field.to_owned(),
-                            message: p.message,
-                        })
-                        .collect(),
-                    ..Self::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "closure_inconsistent",
-                        detail,
-                    )
-                }
+                let mut error = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "closure_inconsistent",
+                    detail,
+                );
+                error.problem.field = problems.first().map(|p| p.field.to_owned());
+                error.problem.problems = problems
+                    .into_iter()
+                    .map(|p| RuleProblem {
+                        rule: p.rule.to_owned(),
+                        field: p.field.to_owned(),
+                        message: p.message,
+                    })
+                    .collect();
+                error
             }
             AppError::Rejected(rejected) => {
                 Self::new(StatusCode::CONFLICT, rejected.code, rejected.reason)
@@ -163,16 +169,7 @@ fn internal(cause: &dyn std::fmt::Display) -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = Problem {
-            kind: format!("urn:controlroom:problem:{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            code: self.code,
-            field: self.field,
-            problems: self.problems,
-        };
-        let mut response = (self.status, axum::Json(problem)).into_response();
+        let mut response = (self.status, axum::Json(*self.problem)).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -648,14 +648,14 @@ mod tests {
     fn a_missing_query_parameter_is_named() {
         let e = query_problem("Failed to deserialize query string: missing field `area`");
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(e.field.as_deref(), Some("area"));
-        assert_eq!(e.detail, "the query parameter 'area' is required");
+        assert_eq!(e.problem.field.as_deref(), Some("area"));
+        assert_eq!(e.problem.detail, "the query parameter 'area' is required");
     }
 
     #[test]
     fn an_unreadable_query_still_answers_422() {
         let e = query_problem("Failed to deserialize query string: invalid utf-8");
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(e.field, None);
+        assert_eq!(e.problem.field, None);
     }
 }

@@ -119,6 +119,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
+    // The live feed and the unit registry follow the audit log: every server's changes reach
+    // this server's consoles, this server's own by the same path.
+    let following = tokio::spawn(controlroom_app::follow::run(app.clone()));
     // The search index follows the audit log: every second it takes in what any server has
     // recorded since its mark, and commits (searches catch up first as well).
     let flushing = every_second(
@@ -140,6 +143,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    following.abort();
     flushing.abort();
     gazetteer.abort();
     app.flush_search();

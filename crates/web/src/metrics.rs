@@ -33,6 +33,16 @@ pub fn render() -> String {
         .unwrap_or_default()
 }
 
+/// The log's head and how many records behind it each follower is.
+pub fn log_lag(lag: &controlroom_app::follow::Lag) {
+    #[allow(clippy::cast_precision_loss)] // seqs stay far below 2^53
+    let gauge = |n: i64| n as f64;
+    metrics::gauge!("controlroom_log_head_seq").set(gauge(lag.head));
+    metrics::gauge!("controlroom_log_lag_records", "follower" => "live_feed")
+        .set(gauge(lag.live_feed));
+    metrics::gauge!("controlroom_log_lag_records", "follower" => "search").set(gauge(lag.search));
+}
+
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();

@@ -93,6 +93,10 @@ impl Server {
             started.search_caught_up = controlroom_app::search_feed::catch_up(&app).await?;
         }
         started.addresses_indexed = controlroom_app::gazetteer::catch_up(&app).await?;
+        // Where the log stood before the units were read: the follower starts there, so a
+        // change made meanwhile (by another server) is applied, never skipped.
+        let head = app.store.chain_head().await.map_err(AppError::from)?;
+        controlroom_app::follow::start_at(&app, head.map_or(0, |(seq, _)| seq));
         started.units = controlroom_app::dispatch::load(&app).await?;
         if config.demo {
             started.demo = Some(controlroom_app::demo::seed(&app).await?);

@@ -17,6 +17,7 @@ mod gazetteer;
 mod idempotency;
 mod intelligence;
 mod limits;
+mod many_servers;
 mod map;
 mod markers;
 mod ops;

@@ -73,6 +73,22 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/contacts\""), "{metrics}");
+    // How far behind the log each follower is, for a dashboard and an alert (issue 13).
+    for line in [
+        "controlroom_log_head_seq ",
+        "controlroom_log_lag_records{follower=\"live_feed\"}",
+        "controlroom_log_lag_records{follower=\"search\"}",
+    ] {
+        assert!(metrics.contains(line), "{line}: {metrics}");
+    }
+    // Readiness names the log's head and how far behind it this server is.
+    let (status, ready) = app.get("/readyz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ready["behind"]["head"], app.chain_head().await, "{ready}");
+    assert!(
+        ready["behind"]["live_feed"].as_i64().unwrap() >= 0,
+        "{ready}"
+    );
 
     let (status, doc) = app.get("/api/v1/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);

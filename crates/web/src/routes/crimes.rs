@@ -2,16 +2,17 @@
 
 use super::Answer;
 use crate::AppState;
-use crate::dto::micros_text;
+use crate::dto::{Stamp, micros_text};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::Response;
-use controlroom_app::crimes::{self, Crime, CrimeDraft};
+use controlroom_app::crimes::{self, Crime, CrimeDraft, CrimeRow};
 use controlroom_domain::crime::CrimeCommand;
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::ncrs::CancellationReason;
+use controlroom_domain::reference::ReferenceData;
 use controlroom_domain::text::Code;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -125,8 +126,8 @@ pub struct ReclassificationView {
     pub from: String,
     pub to: String,
     pub reason: String,
-    pub at: String,
-    pub by: String,
+    #[serde(flatten)]
+    pub stamp: Stamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,12 +147,11 @@ pub struct CancellationView {
     pub approved_at: Option<String>,
 }
 
+/// A crime record: the row the crime list shows, and the rest of the record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CrimeView {
-    pub id: String,
-    pub reference: String,
-    pub classification: String,
-    pub classification_name: Option<String>,
+    #[serde(flatten)]
+    pub summary: CrimeSummary,
     pub first_classification: String,
     pub reclassifications: Vec<ReclassificationView>,
     /// The ids of the incidents it was recorded from.
@@ -161,13 +161,7 @@ pub struct CrimeView {
     pub parties: Vec<PartyView>,
     pub offence_from: String,
     pub offence_to: Option<String>,
-    pub reported_at: String,
-    pub recorded_at: String,
-    pub recorded_by: String,
-    pub location: String,
     pub modus_operandi: String,
-    /// `recorded`, `removal_requested` or `removed` (a removed crime stays on file).
-    pub status: String,
     pub cancellation: Option<CancellationView>,
 }
 
@@ -192,17 +186,11 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
         (None, Some(req)) => Some(cancellation_view(req, None)),
         (None, None) => None,
     };
-    let status = r.status();
     CrimeView {
-        id: crime.id.to_string(),
-        reference: r.recording.reference.clone(),
-        classification: r.classification.to_string(),
-        classification_name: state
-            .app
-            .settings
-            .reference
-            .offence(r.classification.as_str())
-            .map(|o| o.name.clone()),
+        summary: CrimeSummary::of(
+            crimes::crime_row(crime.id, r),
+            &state.app.settings.reference,
+        ),
         first_classification: r.recording.classification.to_string(),
         reclassifications: r
             .reclassifications
@@ -211,8 +199,7 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
                 from: c.from.to_string(),
                 to: c.to.to_string(),
                 reason: c.reason.clone(),
-                at: c.at.to_string(),
-                by: c.by.to_string(),
+                stamp: Stamp::of(c.at, &c.by),
             })
             .collect(),
         incidents: r.recording.incidents.iter().map(Uuid::to_string).collect(),
@@ -228,12 +215,7 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
             .collect(),
         offence_from: r.recording.offence_from.to_string(),
         offence_to: r.recording.offence_to.map(|t| t.to_string()),
-        reported_at: r.recording.reported_at.to_string(),
-        recorded_at: r.recorded_at.to_string(),
-        recorded_by: r.recorded_by.to_string(),
-        location: r.recording.location.clone(),
         modus_operandi: r.recording.modus_operandi.clone(),
-        status: status.to_owned(),
         cancellation,
     }
 }
@@ -271,6 +253,24 @@ pub struct CrimeSummary {
     pub location: String,
 }
 
+impl CrimeSummary {
+    /// The crime's listed row, with its classification's name.
+    fn of(r: CrimeRow, reference: &ReferenceData) -> Self {
+        Self {
+            classification_name: reference.offence(&r.classification).map(|o| o.name.clone()),
+            reported_at: micros_text(r.reported_at_micros),
+            recorded_at: micros_text(r.recorded_at_micros),
+            id: r.id,
+            reference: r.reference,
+            classification: r.classification,
+            status: r.status,
+            recorded_by: r.recorded_by,
+            incident_id: r.incident_id,
+            location: r.location_text,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CrimeList {
     pub crimes: Vec<CrimeSummary>,
@@ -294,18 +294,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<CrimeList> 
     let reference = &c.app().settings.reference;
     let crimes: Vec<CrimeSummary> = rows
         .into_iter()
-        .map(|r| CrimeSummary {
-            classification_name: reference.offence(&r.classification).map(|o| o.name.clone()),
-            reported_at: micros_text(r.reported_at_micros),
-            recorded_at: micros_text(r.recorded_at_micros),
-            id: r.id,
-            reference: r.reference,
-            classification: r.classification,
-            status: r.status,
-            recorded_by: r.recorded_by,
-            incident_id: r.incident_id,
-            location: r.location_text,
-        })
+        .map(|r| CrimeSummary::of(r, reference))
         .collect();
     Ok(Json(CrimeList {
         count: crimes.len(),

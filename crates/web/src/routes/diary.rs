@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use controlroom_app::diary;
 use controlroom_app::incidents::IncidentOutcome;
-use controlroom_domain::diary::Slot;
+use controlroom_domain::diary::{Slot, SlotKey};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -56,11 +56,30 @@ pub struct BookingView {
     pub reference: String,
 }
 
+/// Which slot: the area, the day and the start time (the domain's `SlotKey`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotKeyView {
+    pub area: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// HH:MM.
+    pub time: String,
+}
+
+impl From<&SlotKey> for SlotKeyView {
+    fn from(k: &SlotKey) -> Self {
+        Self {
+            area: k.area.to_string(),
+            date: k.date.to_string(),
+            time: k.time.strftime("%H:%M").to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlotView {
-    pub area: String,
-    pub date: String,
-    pub time: String,
+    #[serde(flatten)]
+    pub key: SlotKeyView,
     pub capacity: u32,
     pub free: u32,
     pub bookings: Vec<BookingView>,
@@ -74,9 +93,7 @@ impl From<&Slot> for SlotView {
             reference: b.reference.to_string(),
         };
         Self {
-            area: s.key.area.to_string(),
-            date: s.key.date.to_string(),
-            time: s.key.time.strftime("%H:%M").to_string(),
+            key: SlotKeyView::from(&s.key),
             capacity: s.capacity,
             free: s.free(),
             bookings: s.bookings.iter().map(view).collect(),

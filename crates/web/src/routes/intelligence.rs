@@ -181,44 +181,6 @@ impl CheckInput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HitView {
-    pub kind: String,
-    pub id: String,
-    pub label: String,
-    pub score: f64,
-    pub reasons: Vec<String>,
-    pub merged_into: Option<String>,
-    /// A person's date of birth (YYYY-MM-DD) or estimated age ("age 30-35"), as recorded.
-    pub born: Option<String>,
-    pub distance_metres: Option<f64>,
-    pub at: Option<String>,
-    pub role: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub status: Option<String>,
-}
-
-impl From<Hit> for HitView {
-    fn from(h: Hit) -> Self {
-        Self {
-            at: h.at_micros.and_then(crate::dto::micros_time),
-            kind: h.kind,
-            id: h.id,
-            label: h.label,
-            score: (h.score * 1000.0).round() / 1000.0,
-            reasons: h.reasons,
-            merged_into: h.merged_into,
-            born: h.born,
-            distance_metres: h.distance_metres.map(f64::round),
-            role: h.role,
-            from: h.from,
-            to: h.to,
-            status: h.status,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct MarkerView {
     /// On a record: its number there (1, 2, 3… in the order added), to withdraw it by.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -287,8 +249,8 @@ pub struct RecordDto {
     pub merged_into: Option<String>,
     /// Records merged into this one.
     pub merged: Vec<String>,
-    pub links: Vec<HitView>,
-    pub history: Vec<HitView>,
+    pub links: Vec<Hit>,
+    pub history: Vec<Hit>,
     pub version: u64,
 }
 
@@ -320,8 +282,8 @@ fn record_dto(
             .collect(),
         merged_into: record.merged_into.map(|m| m.to_string()),
         merged,
-        links: links.into_iter().map(HitView::from).collect(),
-        history: history.into_iter().map(HitView::from).collect(),
+        links,
+        history,
         version: record.version,
     }
 }
@@ -534,31 +496,30 @@ pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckView {
     pub searched: Vec<String>,
-    pub people: Vec<HitView>,
-    pub phone: Vec<HitView>,
-    pub vehicles: Vec<HitView>,
-    pub property: Vec<HitView>,
-    pub locations: Vec<HitView>,
-    pub history: Vec<HitView>,
+    pub people: Vec<Hit>,
+    pub phone: Vec<Hit>,
+    pub vehicles: Vec<Hit>,
+    pub property: Vec<Hit>,
+    pub locations: Vec<Hit>,
+    pub history: Vec<Hit>,
     pub markers: Vec<MarkerView>,
     pub repeat_caller: usize,
     pub repeat_location: usize,
     pub repeat_victim: usize,
     /// A count reached the force's repeat threshold (`--repeat-threshold`).
     pub repeat: bool,
-    pub possible_duplicates: Vec<HitView>,
+    pub possible_duplicates: Vec<Hit>,
 }
 
 fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
-    let hits = |v: Vec<Hit>| v.into_iter().map(HitView::from).collect();
     CheckView {
         searched: r.searched,
-        people: hits(r.people),
-        phone: hits(r.phone),
-        vehicles: hits(r.vehicles),
-        property: hits(r.property),
-        locations: hits(r.locations),
-        history: hits(r.history),
+        people: r.people,
+        phone: r.phone,
+        vehicles: r.vehicles,
+        property: r.property,
+        locations: r.locations,
+        history: r.history,
         markers: r
             .markers
             .into_iter()
@@ -572,7 +533,7 @@ fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
         repeat_location: r.repeat_location,
         repeat_victim: r.repeat_victim,
         repeat: r.repeat,
-        possible_duplicates: hits(r.possible_duplicates),
+        possible_duplicates: r.possible_duplicates,
     }
 }
 

@@ -46,11 +46,34 @@ async fn readyz(State(state): State<AppState>) -> Answer<Value> {
         error.retry_after = Some(crate::error::RETRY_UNAVAILABLE_SECS);
         return Err(error);
     }
-    Ok(Json(json!({ "status": "ready", "database": backend })))
+    // Behind the log: the consoles and searches this server answers would be out of date.
+    let lag = controlroom_app::follow::lag(&state.app).await?;
+    let allowed = state.app.settings.ready_max_lag;
+    let behind = json!({ "head": lag.head, "live_feed": lag.live_feed, "search": lag.search });
+    if lag.most() > allowed {
+        tracing::warn!(?lag, allowed, "not ready: behind the audit log");
+        let mut error = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "behind_the_log",
+            format!(
+                "this server is {} records behind the audit log (at most {allowed} allowed) and is catching up",
+                lag.most()
+            ),
+        );
+        error.retry_after = Some(crate::error::RETRY_UNAVAILABLE_SECS);
+        return Err(error);
+    }
+    Ok(Json(
+        json!({ "status": "ready", "database": backend, "behind": behind }),
+    ))
 }
 
-/// Prometheus text exposition.
-async fn metrics() -> impl IntoResponse {
+/// Prometheus text exposition, with how far this server is behind the audit log (read now;
+/// left out if the database cannot say).
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Ok(lag) = controlroom_app::follow::lag(&state.app).await {
+        crate::metrics::log_lag(&lag);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

@@ -9,7 +9,7 @@ use crate::extract::{ApiQuery, Caller, IncidentChange};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::Response;
-use controlroom_app::recording::{self, ClockedReport};
+use controlroom_app::recording::{self, ClockedReport, Tally};
 use controlroom_domain::ncrs::NonCrimeReason;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -120,13 +120,8 @@ fn period(
 pub struct ComplianceView {
     pub from: String,
     pub to: String,
-    pub reports: usize,
-    pub decided_on_time: usize,
-    pub decided_late: usize,
-    pub awaiting: usize,
-    pub overdue: usize,
-    /// Decisions within 24 hours out of decisions made (percent, one decimal place).
-    pub on_time_percent: Option<f64>,
+    #[serde(flatten)]
+    pub tally: Tally,
     pub overdue_reports: Vec<ClockedReportView>,
     pub truncated: bool,
 }
@@ -141,12 +136,7 @@ pub async fn compliance(caller: Caller, params: ApiQuery<PeriodParams>) -> Answe
     Ok(Json(ComplianceView {
         from: c.from.to_string(),
         to: c.to.to_string(),
-        reports: c.reports,
-        decided_on_time: c.decided_on_time,
-        decided_late: c.decided_late,
-        awaiting: c.awaiting,
-        overdue: c.overdue,
-        on_time_percent: c.on_time_percent,
+        tally: c.tally,
         overdue_reports: c
             .overdue_reports
             .into_iter()

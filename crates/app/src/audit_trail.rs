@@ -12,7 +12,7 @@ use controlroom_domain::audit::{
 use controlroom_domain::roles::Permission;
 use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::user::{AccountOnRecord, UserEvent, password_fingerprint};
-use controlroom_store::{CrimeFilter, IncidentFilter, Store};
+use controlroom_store::{CrimeFilter, IncidentFilter, Snapshot, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ const PAGE: i64 = 2_000;
 
 /// The next page of audit records after `after` (moved on to its last), or `None` at the end.
 async fn next_page(
-    store: &dyn Store,
+    store: &mut dyn Snapshot,
     after: &mut i64,
 ) -> Result<Option<Vec<controlroom_domain::audit::StoredRecord>>, AppError> {
     let page = store.audit_records(*after, PAGE).await?;
@@ -78,6 +78,10 @@ pub async fn verify_against(
         Some(key) => ChainVerifier::with_key(checkpoints, key.clone())?,
         None => ChainVerifier::with_checkpoints(checkpoints),
     };
+    // Everything is read at one moment: servers writing meanwhile cannot make the log, its
+    // head and the lists disagree (which would be reported as tampering).
+    let mut snapshot = store.snapshot().await.map_err(AppError::from)?;
+    let store = snapshot.as_mut();
     let mut incident_streams = BTreeSet::new();
     let mut crime_streams = BTreeSet::new();
     let mut accounts = AccountsOnRecord::default();
@@ -195,7 +199,7 @@ impl AccountsOnRecord {
 /// the chain last gave it and the password last set through it; every account the chain
 /// added is still there.
 async fn verify_accounts(
-    store: &dyn Store,
+    store: &mut dyn Snapshot,
     on_record: &AccountsOnRecord,
 ) -> Result<(usize, Vec<String>), VerifyError> {
     let mismatch = |username: &str, problem: String| VerifyError::Accounts {
@@ -253,7 +257,7 @@ async fn verify_accounts(
 /// record; a missing row only signs someone out, so rows are held to the chain, not the
 /// reverse.)
 async fn verify_sessions(
-    store: &dyn Store,
+    store: &mut dyn Snapshot,
     on_record: &AccountsOnRecord,
 ) -> Result<usize, VerifyError> {
     let rows = store.list_sessions().await.map_err(AppError::from)?;
@@ -282,7 +286,7 @@ async fn verify_sessions(
 /// The crime list agrees with the crimes' events: every row rebuilds from its stream, and
 /// every crime stream is listed.
 async fn verify_crime_list(
-    store: &dyn Store,
+    store: &mut dyn Snapshot,
     mut streams: BTreeSet<String>,
 ) -> Result<(), VerifyError> {
     let mismatch = |crime: &str, problem: &str| VerifyError::CrimeList {
@@ -372,6 +376,8 @@ pub async fn extend_checkpoint(
     }
     let start = from.map_or(0, |c| c.seq);
     let mut after = start;
+    let mut snapshot = store.snapshot().await.map_err(AppError::from)?;
+    let store = snapshot.as_mut();
     while let Some(page) = next_page(store, &mut after).await? {
         for stored in &page {
             verifier.check(stored)?;

@@ -1089,24 +1089,46 @@ fn append_checkpoint(
         .append(true)
         .open(path)
         .with_context(|| format!("opening {}", path.display()))?;
-    writeln!(file, "{}", serde_json::to_string(checkpoint)?)?;
+    // The whole line in one write: a line made of two writes can be split by another
+    // writer's (`writeln!` may write in pieces).
+    let line = format!("{}\n", serde_json::to_string(checkpoint)?);
+    file.write_all(line.as_bytes())?;
     file.sync_all()?;
     Ok(())
 }
 
-/// Verify what was written since `last` and write a checkpoint where it ends. A broken chain
-/// is reported loudly and nothing is written, but the control room keeps taking calls.
+/// Verify what was written since the file's last checkpoint and write one where it ends. One
+/// server at a time does this (a database lock), reading the file afresh each time, so
+/// several servers sharing one checkpoint file never write over each other or twice for one
+/// stretch. A broken chain is reported loudly and nothing is written, but the control room
+/// keeps taking calls.
 async fn take_checkpoint(
     store: &dyn controlroom_store::Store,
     file: &std::path::Path,
-    last: &mut Option<controlroom_domain::audit::Checkpoint>,
     key: Option<&SealKey>,
 ) {
+    let _one_server_at_a_time = match store.exclusive("audit_checkpoint").await {
+        Ok(Some(held)) => held,
+        Ok(None) => {
+            tracing::info!("another server is writing the audit checkpoint");
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "audit checkpoint not written: the database lock could not be taken");
+            return;
+        }
+    };
+    let last = match last_checkpoint(file) {
+        Ok(last) => last,
+        Err(e) => {
+            tracing::error!(error = %e.error, "audit checkpoint not written: the checkpoint file cannot be read");
+            return;
+        }
+    };
     match audit_trail::extend_checkpoint(store, last.as_ref(), jiff::Timestamp::now(), key).await {
         Ok(Some(next)) => match append_checkpoint(file, &next) {
             Ok(()) => {
                 tracing::info!(seq = next.seq, file = %file.display(), "audit checkpoint written");
-                *last = Some(next);
             }
             Err(e) => tracing::error!(error = %e, "audit checkpoint not written"),
         },
@@ -1178,13 +1200,13 @@ async fn serve(
         }
     }
     if let Some(Checkpointing { file, every }) = checkpoints {
-        let mut last = last_checkpoint(&file)?;
+        // A file that is not a checkpoint file stops start-up: the operator's to fix.
+        let resumed = last_checkpoint(&file)?.is_some();
         // With a checkpoint to carry on from, verifying what came since is quick: do it before
         // the first call is taken. Without one the whole chain is read, which on a large
         // database takes a while, so the room starts at once and that runs alongside.
-        let resumed = last.is_some();
         if resumed {
-            take_checkpoint(store.as_ref(), &file, &mut last, key.as_ref()).await;
+            take_checkpoint(store.as_ref(), &file, key.as_ref()).await;
         }
         let store = store.clone();
         tokio::spawn(async move {
@@ -1194,7 +1216,7 @@ async fn serve(
             }
             loop {
                 tick.tick().await;
-                take_checkpoint(store.as_ref(), &file, &mut last, key.as_ref()).await;
+                take_checkpoint(store.as_ref(), &file, key.as_ref()).await;
             }
         });
     }

@@ -33,6 +33,13 @@ impl Dialect for PostgresDialect {
     const LOCK_CHAIN_HEAD: &'static str =
         "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
 
+    const TRY_LOCK: Option<&'static str> =
+        Some("SELECT pg_try_advisory_xact_lock(hashtext($1))::int::int8 AS taken");
+
+    // READ COMMITTED (the default) would let each statement see later commits.
+    const SNAPSHOT: Option<&'static str> =
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+
     // pg_notify rather than NOTIFY: the payload is a parameter. PostgreSQL delivers it when
     // the transaction commits, and never if it rolls back.
     const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('controlroom_log', $1)");
@@ -136,4 +143,26 @@ mod tests {
     }
 
     controlroom_store::conformance_tests!(fresh);
+
+    /// Two servers on one database: the lock one holds, the other is refused, until it is
+    /// let go (the conformance check sees only one store, where the process's own set of
+    /// held names would answer first).
+    #[tokio::test]
+    async fn a_lock_held_by_one_server_is_refused_to_another() {
+        let Some(own) = fresh().await else {
+            return;
+        };
+        let base = postgres_url().unwrap();
+        let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
+        let other = PostgresStore::connect(&format!("{base}/{}", own.name))
+            .await
+            .unwrap();
+        let held = own.store.exclusive("audit_checkpoint").await.unwrap();
+        assert!(held.is_some());
+        assert!(other.exclusive("audit_checkpoint").await.unwrap().is_none());
+        drop(held);
+        assert!(other.exclusive("audit_checkpoint").await.unwrap().is_some());
+        other.close().await;
+        own.finish().await;
+    }
 }

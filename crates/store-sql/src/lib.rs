@@ -17,10 +17,10 @@ use controlroom_domain::user::Username;
 use controlroom_store::chain::ChainTip;
 use controlroom_store::sql;
 use controlroom_store::{
-    AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerChanges, GazetteerCounts,
-    IdempotentResponse, IncidentFilter, IncidentRow, LogWatch, NewRecord, PlaceRow, PostcodeRow,
-    SessionRow, SignInAttemptRow, Store, StoreError, StoreResult, StreetPoint, StreetRow, UserRow,
-    WriteTx,
+    AddressRow, CrimeFilter, CrimeRow, Exclusive, GazetteerBatch, GazetteerChanges,
+    GazetteerCounts, IdempotentResponse, IncidentFilter, IncidentRow, LogWatch, NewRecord,
+    PlaceRow, PostcodeRow, SessionRow, SignInAttemptRow, Snapshot, Store, StoreError, StoreResult,
+    StreetPoint, StreetRow, UserRow, WriteTx,
 };
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
@@ -51,6 +51,15 @@ pub trait Dialect: Send + Sync + 'static {
     /// Reads `seq, hash` of the chain head as a write transaction's first statement; on a
     /// backend whose `BEGIN` does not lock, it takes the chain lock (`FOR UPDATE`).
     const LOCK_CHAIN_HEAD: &'static str;
+
+    /// Takes the database-wide lock named `$1` for as long as the transaction it runs in, if
+    /// it is free, answering one integer column `taken` (1 if taken, 0 if not). `None`: the database has no such
+    /// locks (SQLite), and the lock is this process's only.
+    const TRY_LOCK: Option<&'static str> = None;
+
+    /// Run first in a read transaction that must see one moment throughout (`None`: the
+    /// transaction does so already, as SQLite's do).
+    const SNAPSHOT: Option<&'static str> = None;
 
     /// Run in a write transaction that appended, with the new head's seq (as text) for `$1`:
     /// tells the other servers on this database, when the transaction commits, that the log
@@ -292,6 +301,29 @@ pub struct SqlStore<D: Dialect> {
     committed: Arc<watch::Sender<i64>>,
     /// The task hearing other servers' announcements, started by the first `watch_log`.
     listening: OnceLock<tokio::task::AbortHandle>,
+    /// The locks [`Store::exclusive`] has handed out in this process, by name.
+    held: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// A lock from [`Store::exclusive`]: its name in this process, and on a database with its
+/// own locks, the transaction that holds it there.
+struct Held<D: Dialect> {
+    name: String,
+    held: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    _tx: Option<Transaction<'static, D::Db>>,
+}
+
+impl<D: Dialect> Exclusive for Held<D> {}
+
+impl<D: Dialect> Drop for Held<D> {
+    fn drop(&mut self) {
+        // A poisoned set is still the set: the name must go, or the lock is never free again.
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.remove(&self.name);
+    }
 }
 
 /// Move `committed` on to `seq` if that is newer, waking its watchers.
@@ -326,6 +358,7 @@ impl<D: Dialect> SqlStore<D> {
             seal_key: None,
             committed: Arc::new(watch::channel(0).0),
             listening: OnceLock::new(),
+            held: Arc::default(),
         })
     }
 
@@ -455,6 +488,127 @@ async fn stream_on<'e, D: Dialect>(
     fetch::<D, _>(bind!(sql::SELECT_STREAM; stream), on, audit_record).await
 }
 
+// The reads an audit makes, on any executor: the reading pool, or a snapshot's transaction.
+
+async fn audit_page_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<StoredRecord>> {
+    fetch::<D, _>(bind!(sql::SELECT_AUDIT_PAGE; after, limit), on, |row| {
+        Ok(StoredRecord {
+            record: audit_record(row)?,
+            prev_hash: row.col("prev_hash")?,
+            hash: row.col("hash")?,
+            seal: row.col("seal")?,
+        })
+    })
+    .await
+}
+
+async fn chain_head_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+) -> StoreResult<Option<(i64, String)>> {
+    let query = sqlx::query(sql::SELECT_CHAIN_HEAD);
+    fetch::<D, _>(query, on, |r| Ok((r.col("seq")?, r.col("hash")?)))
+        .await
+        .map(first)
+}
+
+async fn incidents_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+    filter: &IncidentFilter,
+) -> StoreResult<Vec<IncidentRow>> {
+    let (text, args) = sql::list_incidents(filter);
+    let mut query = sqlx::query(AssertSqlSafe(text));
+    for arg in args {
+        query = match arg {
+            sql::FilterArg::Text(t) => query.arg(t.as_str()),
+            sql::FilterArg::Int(i) => query.arg(i),
+        };
+    }
+    fetch::<D, _>(query, on, incident_row).await
+}
+
+async fn crimes_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+    filter: &CrimeFilter,
+) -> StoreResult<Vec<CrimeRow>> {
+    let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
+        .arg(filter.status.as_deref())
+        .arg(filter.limit);
+    fetch::<D, _>(query, on, crime_row).await
+}
+
+async fn users_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+) -> StoreResult<Vec<UserRow>> {
+    fetch::<D, _>(sqlx::query(sql::SELECT_USERS), on, user_row).await
+}
+
+/// Every (username, role) beyond each user's first.
+async fn user_roles_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+) -> StoreResult<Vec<(String, String)>> {
+    fetch::<D, _>(sqlx::query(sql::SELECT_ALL_USER_ROLES), on, |row| {
+        Ok((row.col("username")?, row.col("role")?))
+    })
+    .await
+}
+
+fn with_roles(mut users: Vec<UserRow>, roles: Vec<(String, String)>) -> Vec<UserRow> {
+    for (username, role) in roles {
+        if let Some(user) = users.iter_mut().find(|u| u.username == username) {
+            user.roles.push(role);
+        }
+    }
+    users
+}
+
+async fn sessions_on<'e, D: Dialect>(
+    on: impl Executor<'e, Database = D::Db>,
+) -> StoreResult<Vec<SessionRow>> {
+    fetch::<D, _>(sqlx::query(sql::SELECT_SESSIONS), on, session_row).await
+}
+
+/// A read transaction: see [`Store::snapshot`].
+struct SqlSnapshot<D: Dialect> {
+    tx: Transaction<'static, D::Db>,
+}
+
+#[async_trait]
+impl<D: Dialect> Snapshot for SqlSnapshot<D> {
+    async fn audit_records(&mut self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
+        audit_page_on::<D>(D::Db::on(&mut self.tx), after, limit).await
+    }
+
+    async fn chain_head(&mut self) -> StoreResult<Option<(i64, String)>> {
+        chain_head_on::<D>(D::Db::on(&mut self.tx)).await
+    }
+
+    async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
+        stream_on::<D>(D::Db::on(&mut self.tx), stream).await
+    }
+
+    async fn list_incidents(&mut self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
+        incidents_on::<D>(D::Db::on(&mut self.tx), filter).await
+    }
+
+    async fn list_crimes(&mut self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
+        crimes_on::<D>(D::Db::on(&mut self.tx), filter).await
+    }
+
+    async fn list_users(&mut self) -> StoreResult<Vec<UserRow>> {
+        let users = users_on::<D>(D::Db::on(&mut self.tx)).await?;
+        let roles = user_roles_on::<D>(D::Db::on(&mut self.tx)).await?;
+        Ok(with_roles(users, roles))
+    }
+
+    async fn list_sessions(&mut self) -> StoreResult<Vec<SessionRow>> {
+        sessions_on::<D>(D::Db::on(&mut self.tx)).await
+    }
+}
+
 impl<D: Dialect> SqlStore<D> {
     /// Every row `query` returns on the reading pool, read by `map`.
     async fn all<T>(
@@ -534,22 +688,11 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn list_crimes(&self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>> {
-        let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
-            .arg(filter.status.as_deref())
-            .arg(filter.limit);
-        self.all(query, crime_row).await
+        crimes_on::<D>(self.reader(), filter).await
     }
 
     async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>> {
-        let (text, args) = sql::list_incidents(filter);
-        let mut query = sqlx::query(AssertSqlSafe(text));
-        for arg in args {
-            query = match arg {
-                sql::FilterArg::Text(t) => query.arg(t.as_str()),
-                sql::FilterArg::Int(i) => query.arg(i),
-            };
-        }
-        self.all(query, incident_row).await
+        incidents_on::<D>(self.reader(), filter).await
     }
 
     async fn user(&self, username: &Username) -> StoreResult<Option<UserRow>> {
@@ -574,18 +717,8 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRow>> {
-        let mut users = self.all(sqlx::query(sql::SELECT_USERS), user_row).await?;
-        let roles: Vec<(String, String)> = self
-            .all(sqlx::query(sql::SELECT_ALL_USER_ROLES), |row| {
-                Ok((row.col("username")?, row.col("role")?))
-            })
-            .await?;
-        for (username, role) in roles {
-            if let Some(user) = users.iter_mut().find(|u| u.username == username) {
-                user.roles.push(role);
-            }
-        }
-        Ok(users)
+        let users = users_on::<D>(self.reader()).await?;
+        Ok(with_roles(users, user_roles_on::<D>(self.reader()).await?))
     }
 
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
@@ -599,8 +732,7 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {
-        let query = sqlx::query(sql::SELECT_SESSIONS);
-        self.all(query, session_row).await
+        sessions_on::<D>(self.reader()).await
     }
 
     async fn touch_session(&self, token_hash: &str, at_micros: i64) -> StoreResult<()> {
@@ -612,23 +744,23 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>> {
-        let query = bind!(sql::SELECT_AUDIT_PAGE; after, limit);
-        self.all(query, |row| {
-            Ok(StoredRecord {
-                record: audit_record(row)?,
-                prev_hash: row.col("prev_hash")?,
-                hash: row.col("hash")?,
-                seal: row.col("seal")?,
-            })
-        })
-        .await
+        audit_page_on::<D>(self.reader(), after, limit).await
     }
 
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>> {
-        let query = sqlx::query(sql::SELECT_CHAIN_HEAD);
-        self.all(query, |r| Ok((r.col("seq")?, r.col("hash")?)))
-            .await
-            .map(first)
+        chain_head_on::<D>(self.reader()).await
+    }
+
+    async fn snapshot(&self) -> StoreResult<Box<dyn Snapshot>> {
+        let pool = self.reader.as_ref().unwrap_or(&self.writer);
+        let mut tx = pool.begin().await.map_err(D::error)?;
+        if let Some(statement) = D::SNAPSHOT {
+            sqlx::query(statement)
+                .execute(D::Db::on(&mut tx))
+                .await
+                .map_err(D::error)?;
+        }
+        Ok(Box::new(SqlSnapshot::<D> { tx }))
     }
 
     async fn gazetteer_revision(&self) -> StoreResult<i64> {
@@ -753,6 +885,38 @@ impl<D: Dialect> Store for SqlStore<D> {
             query = query.arg(id.as_str());
         }
         self.all(query, incident_row).await
+    }
+
+    async fn exclusive(&self, name: &str) -> StoreResult<Option<Box<dyn Exclusive>>> {
+        {
+            let mut held = self
+                .held
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !held.insert(name.to_owned()) {
+                return Ok(None);
+            }
+        }
+        // From here the name is ours in this process: the guard gives it back when dropped,
+        // including when the database says someone else has it.
+        let mut guard = Held::<D> {
+            name: name.to_owned(),
+            held: self.held.clone(),
+            _tx: None,
+        };
+        if let Some(statement) = D::TRY_LOCK {
+            let mut tx = self.writer.begin().await.map_err(D::error)?;
+            let row = bind!(statement; name)
+                .fetch_one(D::Db::on(&mut tx))
+                .await
+                .map_err(D::error)?;
+            let taken: i64 = row.col("taken").map_err(D::error)?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            guard._tx = Some(tx);
+        }
+        Ok(Some(Box::new(guard)))
     }
 
     fn watch_log(&self) -> Box<dyn LogWatch> {

@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -1240,4 +1240,58 @@ pub async fn a_commit_wakes_the_log_watch(store: &dyn Store) {
     tx.commit().await.unwrap();
     let woken = tokio::time::timeout(std::time::Duration::from_secs(5), watch.changed()).await;
     assert_eq!(woken.ok(), Some(Some(seq)), "woken with the new head");
+}
+
+/// Issue 13: what an audit reads in a snapshot stays as it was at its first read, whatever
+/// is committed meanwhile.
+pub async fn a_snapshot_sees_one_moment(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.append(change("incident/1", "opened")).await.unwrap();
+    tx.save_incident_row(&row(1, "open", None)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut snapshot = store.snapshot().await.unwrap();
+    let head = snapshot.chain_head().await.unwrap();
+    assert_eq!(head.as_ref().map(|h| h.0), Some(1));
+
+    let mut tx = store.begin().await.unwrap();
+    tx.append(change("incident/1", "graded")).await.unwrap();
+    tx.save_incident_row(&row(2, "open", None)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(
+        snapshot.chain_head().await.unwrap(),
+        head,
+        "the head as it was"
+    );
+    assert_eq!(snapshot.audit_records(0, 10).await.unwrap().len(), 1);
+    assert_eq!(snapshot.stream("incident/1").await.unwrap().len(), 1);
+    let filter = IncidentFilter {
+        limit: 10,
+        ..IncidentFilter::default()
+    };
+    assert_eq!(snapshot.list_incidents(&filter).await.unwrap().len(), 1);
+    drop(snapshot);
+    assert_eq!(
+        store.chain_head().await.unwrap().map(|h| h.0),
+        Some(2),
+        "outside it, now"
+    );
+}
+
+/// Issue 13: work one server should do at a time (an audit checkpoint) takes a lock that a
+/// second taker is refused until the first lets go.
+pub async fn a_lock_is_held_by_one_at_a_time(store: &dyn Store) {
+    let first = store.exclusive("audit_checkpoint").await.unwrap();
+    assert!(first.is_some());
+    assert!(
+        store.exclusive("audit_checkpoint").await.unwrap().is_none(),
+        "held already"
+    );
+    let other = store.exclusive("another_job").await.unwrap();
+    assert!(other.is_some(), "a lock of another name is free");
+    drop(first);
+    assert!(
+        store.exclusive("audit_checkpoint").await.unwrap().is_some(),
+        "free again"
+    );
 }

@@ -94,6 +94,17 @@ pub trait Store: Send + Sync + 'static {
     /// what the live feed sends for the incidents a stretch of the log changed.
     async fn incident_rows(&self, ids: &[String]) -> StoreResult<Vec<IncidentRow>>;
 
+    /// A consistent view of the database as it is now (PostgreSQL: a `REPEATABLE READ`
+    /// transaction; SQLite: one read transaction): what `audit verify` reads, so the log, its
+    /// head and the lists are seen at one moment however busy the servers are.
+    async fn snapshot(&self) -> StoreResult<Box<dyn Snapshot>>;
+
+    /// Take the lock named `name` if nobody holds it: on PostgreSQL among every server on the
+    /// database (an advisory lock), on SQLite within this process (the one server a SQLite
+    /// file has). `None`: someone else holds it now. Dropping the guard releases it. For work
+    /// one server should do at a time, such as writing an audit checkpoint.
+    async fn exclusive(&self, name: &str) -> StoreResult<Option<Box<dyn Exclusive>>>;
+
     /// Wakes whoever follows the audit log when records commit: at once for this process's
     /// own commits, and through the database's notifications for other servers' (PostgreSQL
     /// `LISTEN/NOTIFY`). A follower still polls as well: a notification is lost with the
@@ -145,6 +156,21 @@ pub trait Store: Send + Sync + 'static {
     /// Close the pool, waiting for connections to finish.
     async fn close(&self);
 }
+
+/// See [`Store::snapshot`]: the reads an audit needs, all at one moment. Dropping it ends it.
+#[async_trait]
+pub trait Snapshot: Send {
+    async fn audit_records(&mut self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>>;
+    async fn chain_head(&mut self) -> StoreResult<Option<(i64, String)>>;
+    async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
+    async fn list_incidents(&mut self, filter: &IncidentFilter) -> StoreResult<Vec<IncidentRow>>;
+    async fn list_crimes(&mut self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>>;
+    async fn list_users(&mut self) -> StoreResult<Vec<UserRow>>;
+    async fn list_sessions(&mut self) -> StoreResult<Vec<SessionRow>>;
+}
+
+/// A lock taken by [`Store::exclusive`]; released when dropped.
+pub trait Exclusive: Send {}
 
 /// See [`Store::watch_log`].
 #[async_trait]

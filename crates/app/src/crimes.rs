@@ -5,7 +5,7 @@
 
 use crate::event_store;
 use crate::idempotency::{earlier, remember};
-use crate::incidents::{after_commit, append_events};
+use crate::incidents::{IncidentRequest, after_commit, append_events};
 use crate::records::{load_incident, micros, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
@@ -190,12 +190,13 @@ async fn earlier_crime(
     }))
 }
 
-/// The recorder's entry parsed once: classification, people, offence period.
+/// The recorder's entry parsed once: classification, people, offence period, how it was done.
 struct Parsed {
     classification: Code,
     parties: Vec<Party>,
     offence_from: Timestamp,
     offence_to: Option<Timestamp>,
+    modus_operandi: String,
 }
 
 fn parse_draft(draft: &CrimeDraft) -> Result<Parsed, AppError> {
@@ -246,6 +247,7 @@ fn parse_draft(draft: &CrimeDraft) -> Result<Parsed, AppError> {
         parties,
         offence_from,
         offence_to,
+        modus_operandi: draft.modus_operandi.trim().to_owned(),
     })
 }
 
@@ -262,11 +264,10 @@ async fn check_people(tx: &mut dyn WriteTx, parties: &[Party]) -> Result<(), App
 }
 
 /// Where a new crime comes from: its incidents (none for a direct report), when and where.
-struct Origin<'a> {
+struct Origin {
     incidents: Vec<Uuid>,
     reported_at: Timestamp,
     location: String,
-    modus_operandi: &'a str,
 }
 
 /// Number the crime, decide it and append its events; returns its id and state. Does not
@@ -277,13 +278,12 @@ async fn record_new(
     actor: &Actor,
     now: Timestamp,
     parsed: Parsed,
-    origin: Origin<'_>,
+    origin: Origin,
 ) -> Result<(Uuid, CrimeRecord), AppError> {
     let Origin {
         incidents,
         reported_at,
         location,
-        modus_operandi,
     } = origin;
     check_people(tx, &parsed.parties).await?;
     let year = now.to_zoned(app.settings.time_zone.clone()).year();
@@ -297,7 +297,7 @@ async fn record_new(
         offence_to: parsed.offence_to,
         reported_at,
         location,
-        modus_operandi: modus_operandi.trim().to_owned(),
+        modus_operandi: parsed.modus_operandi,
     };
     let command = CrimeCommand::Record(recording);
     command.check_lengths()?;
@@ -320,13 +320,11 @@ async fn record_new(
 /// Record a crime from an incident. The NCRS clock runs from when the incident's first
 /// contact reached the police, so that is the crime's report time.
 pub async fn record_from_incident(
-    app: &App,
-    actor: &Actor,
-    incident_id: IncidentId,
+    request: IncidentRequest<'_>,
     draft: CrimeDraft,
-    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
-    let actor = &actor.require(Permission::RecordCrime, "record crimes")?;
+    let allowed = request.require(Permission::RecordCrime, "record crimes")?;
+    let (app, actor, incident_id, idempotency) = allowed.parts();
     let parsed = parse_draft(&draft)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
@@ -343,20 +341,12 @@ pub async fn record_from_incident(
         .filter(|l| !l.trim().is_empty())
         .or_else(|| first.map(|c| c.location.text.clone()))
         .unwrap_or_default();
-    let (id, record) = record_new(
-        app,
-        tx.as_mut(),
-        actor,
-        now,
-        parsed,
-        Origin {
-            incidents: vec![incident_id.0],
-            reported_at,
-            location,
-            modus_operandi: &draft.modus_operandi,
-        },
-    )
-    .await?;
+    let origin = Origin {
+        incidents: vec![incident_id.0],
+        reported_at,
+        location,
+    };
+    let (id, record) = record_new(app, tx.as_mut(), actor, now, parsed, origin).await?;
     // The incident's side of the link, in the same transaction: it stops the NCRS clock and
     // lets the incident list its crimes.
     let link = incident::decide(
@@ -412,20 +402,12 @@ pub async fn record_direct(
     if let Some(first) = earlier_crime(tx.as_mut(), actor, idempotency).await? {
         return Ok(first);
     }
-    let (id, record) = record_new(
-        app,
-        tx.as_mut(),
-        actor,
-        now,
-        parsed,
-        Origin {
-            incidents: Vec::new(),
-            reported_at,
-            location,
-            modus_operandi: &draft.modus_operandi,
-        },
-    )
-    .await?;
+    let origin = Origin {
+        incidents: Vec::new(),
+        reported_at,
+        location,
+    };
+    let (id, record) = record_new(app, tx.as_mut(), actor, now, parsed, origin).await?;
     let first = RememberedCrime { crime_id: id };
     remember(tx.as_mut(), actor, idempotency, &first, now).await?;
     tx.commit().await?;

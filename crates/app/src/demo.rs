@@ -3,13 +3,13 @@
 
 use crate::crimes::{CrimeDraft, record_from_incident};
 use crate::first_contact::{classify, signpost};
-use crate::incidents::{CloseInput, add_log_entry, close, grade};
+use crate::incidents::{CloseInput, IncidentRequest, add_log_entry, close, grade};
 use crate::intelligence::record_person;
 use crate::recording::decide_non_crime;
 use crate::take_contact::{NewContact, take_contact};
 use crate::users::add_user;
 use crate::{Actor, App, AppError};
-use controlroom_domain::contact::ContactDraft;
+use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
 use controlroom_domain::pole::PersonDraft;
 use controlroom_domain::roles::{Role, Roles};
 use controlroom_domain::user::Username;
@@ -601,12 +601,16 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         let draft = ContactDraft {
             channel: call.channel.into(),
             received_at: Some(clock.now() - SignedDuration::from_secs(9)),
-            caller_name: call.caller.into(),
-            caller_phone: Some(call.phone.into()),
-            caller_is_victim: call.victim,
-            location_text: call.place.into(),
-            lat: Some(call.at.0),
-            lon: Some(call.at.1),
+            caller: CallerDraft {
+                phone: Some(call.phone.into()),
+                is_victim: call.victim,
+                ..CallerDraft::named(call.caller)
+            },
+            location: LocationDraft {
+                lat: Some(call.at.0),
+                lon: Some(call.at.1),
+                ..LocationDraft::described(call.place)
+            },
             summary: call.summary.into(),
             ..ContactDraft::default()
         };
@@ -623,23 +627,29 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
         )
         .await?;
         let id = opened.incident.id;
+        let handled = IncidentRequest {
+            app: &shift,
+            actor: &handler,
+            id,
+            idempotency: None,
+        };
         let reference = opened.incident.reference.to_string();
         if !call.qualifiers.is_empty() {
             let qualifiers: Vec<String> = call.qualifiers.iter().map(|q| (*q).to_owned()).collect();
-            classify(&shift, &handler, id, None, &qualifiers, None).await?;
+            classify(handled, None, &qualifiers).await?;
         }
         for line in call.log {
             clock.advance(SignedDuration::from_secs(40));
-            add_log_entry(&shift, &handler, id, line, None, None).await?;
+            add_log_entry(handled, line, None).await?;
         }
         clock.advance(SignedDuration::from_secs(50));
         if !matches!(call.outcome, Outcome::Open) {
-            assess_like_a_handler(&shift, &handler, id, call).await?;
+            assess_like_a_handler(handled, call).await?;
         }
         match call.outcome {
             Outcome::Open => {}
             Outcome::Graded(g, why) => {
-                grade(&shift, &handler, id, g, why, None, None).await?;
+                grade(handled, g, why, None).await?;
                 // Units sent to it, as the dispatcher did, and how far they got.
                 for sent in SENT.iter().filter(|s| s.caller == call.caller) {
                     let Some(&unit) = units.get(sent.call_sign) else {
@@ -655,7 +665,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                 }
             }
             Outcome::Closed(g, why, code, qualifiers, resolution) => {
-                grade(&shift, &handler, id, g, why, None, None).await?;
+                grade(handled, g, why, None).await?;
                 clock.advance(SignedDuration::from_mins(4));
                 // What NSIR and NCRS ask for at closure, as a handler would have recorded it.
                 let agency = match code {
@@ -670,7 +680,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                     _ => None,
                 };
                 if let Some((agency, advice)) = agency {
-                    signpost(&shift, &handler, id, agency, advice, None).await?;
+                    signpost(handled, agency, advice).await?;
                 }
                 let crime = code.starts_with("CRIME_");
                 // The recorder's NCRS decision, made before the close that cites it: the crime
@@ -690,9 +700,10 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                         )
                         .await?;
                         let recorded = record_from_incident(
-                            &shift,
-                            &recorder,
-                            id,
+                            IncidentRequest {
+                                actor: &recorder,
+                                ..handled
+                            },
                             CrimeDraft {
                                 classification: classification.to_owned(),
                                 parties: vec![(victim.reference.id.to_string(), "victim".into())],
@@ -701,7 +712,6 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                                 modus_operandi: call.summary.to_owned(),
                                 ..CrimeDraft::default()
                             },
-                            None,
                         )
                         .await?;
                         Some(recorded.record.recording.reference)
@@ -735,7 +745,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
                     }),
                     ..CloseInput::default()
                 };
-                close(&shift, &handler, id, input, None).await?;
+                close(handled, input).await?;
             }
         }
         opened_ids.insert(call.caller, id);
@@ -1033,13 +1043,9 @@ async fn diary_week(shift: &App, dispatcher: &Actor) -> Result<(), AppError> {
 /// What a handler establishes before grading: every question for the type answered (yes for
 /// the facts the call's qualifiers record), and THRIVE where the call is resolved without
 /// an officer, as force policy asks before a low grade.
-async fn assess_like_a_handler(
-    shift: &App,
-    handler: &Actor,
-    id: controlroom_domain::incident::IncidentId,
-    call: &Call,
-) -> Result<(), AppError> {
-    let answers: Vec<(String, String)> = shift
+async fn assess_like_a_handler(handled: IncidentRequest<'_>, call: &Call) -> Result<(), AppError> {
+    let answers: Vec<(String, String)> = handled
+        .app
         .settings
         .reference
         .questions_for(Some(call.kind))
@@ -1057,7 +1063,7 @@ async fn assess_like_a_handler(
             )
         })
         .collect();
-    crate::first_contact::answer_questions(shift, handler, id, &answers, None).await?;
+    crate::first_contact::answer_questions(handled, &answers).await?;
     let low = matches!(
         call.outcome,
         Outcome::Graded("resolution_without_deployment", _)
@@ -1071,9 +1077,7 @@ async fn assess_like_a_handler(
             )
         };
         crate::first_contact::assess_thrive(
-            shift,
-            handler,
-            id,
+            handled,
             controlroom_domain::assessment::ThriveDraft {
                 factors: [
                     reason("threat"),
@@ -1095,7 +1099,6 @@ async fn assess_like_a_handler(
                 options: "attendance, appointment, resolution by phone".to_owned(),
                 action: "resolved without deployment".to_owned(),
             },
-            None,
         )
         .await?;
     }

@@ -2,14 +2,14 @@
 //! vulnerability, complete DASH, signpost, and see the grade the policy recommends. Each
 //! assessment is an event on the incident, so every version is kept and audited.
 
-use crate::incidents::{IncidentOutcome, run, run_with};
-use crate::{Actor, App, AppError, Idempotency};
+use crate::incidents::{IncidentOutcome, IncidentRequest};
+use crate::{App, AppError};
 use controlroom_domain::Invalid;
 use controlroom_domain::assessment::{
     Answer, DashAnswers, Subject, ThriveDraft, VulnerabilityFlag,
 };
 use controlroom_domain::grading::{GradingFacts, Recommendation, recommend};
-use controlroom_domain::incident::{FactAnswer, Incident, IncidentCommand, IncidentId};
+use controlroom_domain::incident::{FactAnswer, Incident, IncidentCommand};
 use controlroom_domain::roles::Permission;
 use controlroom_domain::text::{Code, optional_text, required_text};
 
@@ -22,13 +22,11 @@ pub fn recommendation(app: &App, incident: &Incident) -> Recommendation {
 /// Record answers to the incident type's questions: `(fact, answer)` with answer `yes`, `no`,
 /// `not_known` or `not_asked` (skipped). Each answer is an event, written to the log too.
 pub async fn answer_questions(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     answers: &[(String, String)],
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "answer the questions on a call")?;
+    let allowed = request.require(Permission::GradeIncident, "answer the questions on a call")?;
+    let app = request.app;
     controlroom_domain::limits::check_items(
         "answers",
         answers.len(),
@@ -55,74 +53,73 @@ pub async fn answer_questions(
         )
         .into());
     }
-    run_with(app, actor, id, idempotency, |incident| {
-        let asked = app
-            .settings
-            .reference
-            .questions_for(incident.incident_type.as_ref().map(Code::as_str));
-        if let Some(a) = parsed
-            .iter()
-            .find(|a| !asked.iter().any(|q| q.fact == a.fact))
-        {
-            return Err(Invalid::new(
-                "answers",
-                format!(
-                    "{} is not one of the questions for this incident type",
-                    a.fact
-                ),
-            )
-            .into());
-        }
-        // The log reads in the order the questions are asked.
-        let said: Vec<String> = asked
-            .iter()
-            .filter_map(|q| {
-                let a = parsed.iter().find(|a| a.fact == q.fact)?;
-                (incident.answers.get(&a.fact) != Some(&a.answer)).then(|| {
+    allowed
+        .run_with(|incident| {
+            let asked = app
+                .settings
+                .reference
+                .questions_for(incident.incident_type.as_ref().map(Code::as_str));
+            if let Some(a) = parsed
+                .iter()
+                .find(|a| !asked.iter().any(|q| q.fact == a.fact))
+            {
+                return Err(Invalid::new(
+                    "answers",
                     format!(
-                        "{} {}",
-                        q.question,
-                        a.answer.as_str().replace('_', " ").to_uppercase()
-                    )
+                        "{} is not one of the questions for this incident type",
+                        a.fact
+                    ),
+                )
+                .into());
+            }
+            // The log reads in the order the questions are asked.
+            let said: Vec<String> = asked
+                .iter()
+                .filter_map(|q| {
+                    let a = parsed.iter().find(|a| a.fact == q.fact)?;
+                    (incident.answers.get(&a.fact) != Some(&a.answer)).then(|| {
+                        format!(
+                            "{} {}",
+                            q.question,
+                            a.answer.as_str().replace('_', " ").to_uppercase()
+                        )
+                    })
                 })
+                .collect();
+            Ok(IncidentCommand::AnswerQuestions {
+                answers: parsed.clone(),
+                log: format!("Questions asked: {}", said.join("; ")),
             })
-            .collect();
-        Ok(IncidentCommand::AnswerQuestions {
-            answers: parsed.clone(),
-            log: format!("Questions asked: {}", said.join("; ")),
         })
-    })
-    .await
+        .await
 }
 
 /// A supervisor approves closing an emergency or priority incident that no unit attended.
 pub async fn approve_unattended_closure(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     reason: &str,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(
+    let allowed = request.require(
         Permission::ApproveUnattendedClosure,
         "approve closing an incident no unit attended (supervisors)",
     )?;
     let command = IncidentCommand::approve_unattended_closure(reason)?;
-    let attend = &app.settings.reference.policy.attend_before_closing;
-    run_with(app, actor, id, idempotency, |incident| {
-        if incident.grade().is_some_and(|g| !attend.contains(&g)) {
-            return Err(controlroom_domain::incident::Rejected {
-                code: "approval_not_needed",
-                reason: format!(
-                    "incident {} needs no approval to close: its grade does not promise a unit",
-                    incident.reference
-                ),
+    let attend = &request.app.settings.reference.policy.attend_before_closing;
+    allowed
+        .run_with(|incident| {
+            if incident.grade().is_some_and(|g| !attend.contains(&g)) {
+                return Err(controlroom_domain::incident::Rejected {
+                    code: "approval_not_needed",
+                    reason: format!(
+                        "incident {} needs no approval to close: its grade does not promise a unit",
+                        incident.reference
+                    ),
+                }
+                .into());
             }
-            .into());
-        }
-        Ok(command)
-    })
-    .await
+            Ok(command)
+        })
+        .await
 }
 
 /// A code from the reference lists, or an error that says where to look.
@@ -170,60 +167,41 @@ fn qualifier_codes(app: &App, raw: &[String]) -> Result<Vec<Code>, Invalid> {
 
 /// Set (or change) what the incident is: its type and qualifiers.
 pub async fn classify(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     incident_type: Option<&str>,
     qualifiers: &[String],
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "classify incidents")?;
+    let allowed = request.require(Permission::GradeIncident, "classify incidents")?;
     let incident_type = incident_type
         .filter(|t| !t.trim().is_empty())
-        .map(|t| incident_type_code(app, "incident_type", t))
+        .map(|t| incident_type_code(request.app, "incident_type", t))
         .transpose()?;
-    let qualifiers = qualifier_codes(app, qualifiers)?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::Classify {
+    let qualifiers = qualifier_codes(request.app, qualifiers)?;
+    allowed
+        .run(IncidentCommand::Classify {
             incident_type,
             qualifiers,
-        },
-        idempotency,
-    )
-    .await
+        })
+        .await
 }
 
 pub async fn assess_thrive(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     draft: ThriveDraft,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "record THRIVE assessments")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::AssessThrive(draft.parse()?),
-        idempotency,
-    )
-    .await
+    let allowed = request.require(Permission::GradeIncident, "record THRIVE assessments")?;
+    allowed
+        .run(IncidentCommand::AssessThrive(draft.parse()?))
+        .await
 }
 
 pub async fn record_vulnerability(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     subject: &str,
     flags: &[String],
     note: Option<&str>,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "record vulnerability")?;
+    let allowed = request.require(Permission::GradeIncident, "record vulnerability")?;
     let subject = Subject::parse(subject)?;
     let mut parsed: Vec<VulnerabilityFlag> = flags
         .iter()
@@ -235,69 +213,55 @@ pub async fn record_vulnerability(
         return Err(Invalid::new("flags", "choose at least one vulnerability flag").into());
     }
     let note = optional_text("note", note, controlroom_domain::limits::RATIONALE)?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::RecordVulnerability {
+    allowed
+        .run(IncidentCommand::RecordVulnerability {
             subject,
             flags: parsed,
             note,
-        },
-        idempotency,
-    )
-    .await
+        })
+        .await
 }
 
 pub async fn complete_dash(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     answers: DashAnswers,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "record DASH assessments")?;
+    let allowed = request.require(Permission::GradeIncident, "record DASH assessments")?;
+    let app = request.app;
     let questions = app.settings.reference.dash_questions.len();
-    run_with(app, actor, id, idempotency, |incident| {
-        // Children present on the call (a fact or a qualifier the force's
-        // dash_children_qualifiers names) refer to children's social care.
-        let facts = GradingFacts::of(incident, &app.settings.reference);
-        let dash = &app.settings.reference.policy.dash;
-        let mut answers = answers;
-        answers.children_present |= facts
-            .qualifiers
-            .iter()
-            .any(|q| dash.children_qualifiers.iter().any(|c| c == q));
-        Ok(IncidentCommand::CompleteDash(
-            answers.assess(questions, dash)?,
-        ))
-    })
-    .await
+    allowed
+        .run_with(|incident| {
+            // Children present on the call (a fact or a qualifier the force's
+            // dash_children_qualifiers names) refer to children's social care.
+            let facts = GradingFacts::of(incident, &app.settings.reference);
+            let dash = &app.settings.reference.policy.dash;
+            let mut answers = answers;
+            answers.children_present |= facts
+                .qualifiers
+                .iter()
+                .any(|q| dash.children_qualifiers.iter().any(|c| c == q));
+            Ok(IncidentCommand::CompleteDash(
+                answers.assess(questions, dash)?,
+            ))
+        })
+        .await
 }
 
 /// Record that the caller was signposted or referred to an agency, and what they were told.
 pub async fn signpost(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     agency: &str,
     advice: &str,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "record signposting")?;
+    let allowed = request.require(Permission::GradeIncident, "record signposting")?;
     let agency = known(
         "agency",
         agency,
-        |c| app.settings.reference.agency(c).is_some(),
+        |c| request.app.settings.reference.agency(c).is_some(),
         "agency",
     )?;
     let advice = required_text("advice", advice, controlroom_domain::limits::RATIONALE)?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::Signpost { agency, advice },
-        idempotency,
-    )
-    .await
+    allowed
+        .run(IncidentCommand::Signpost { agency, advice })
+        .await
 }

@@ -365,8 +365,13 @@ pub async fn import(
         let mut number = 0u64;
         loop {
             buffer.clear();
-            let n = match read_line(&mut reader, &mut buffer) {
-                Ok(n) => n,
+            let at_end = match read_line(&mut reader, &mut buffer) {
+                Ok(0) => true,
+                Ok(n) => {
+                    number += 1;
+                    bytes += n as u64;
+                    false
+                }
                 Err(e) => {
                     refuse(
                         &mut report,
@@ -374,63 +379,63 @@ pub async fn import(
                         format!("reading stopped here: {e}"),
                     );
                     file_report.refused += 1;
-                    break;
+                    true
                 }
             };
-            if n == 0 {
-                break;
-            }
-            number += 1;
-            bytes += n as u64;
-            let parsed = if buffer.len() > LONGEST_LINE {
-                Err(format!(
-                    "is longer than {LONGEST_LINE} bytes (no gazetteer row is): not a CSV file of this layout?"
-                ))
-            } else {
-                match std::str::from_utf8(&buffer) {
-                    Ok(text) => parser.line(number, text),
-                    Err(_) => Err("is not UTF-8 text".to_owned()),
-                }
-            };
-            match parsed {
-                Ok(Line::Record(record)) => {
-                    file_report.read += 1;
-                    match &record {
-                        Record::Address(a) => {
-                            batch_lines.insert(a.uprn.get(), number);
-                        }
-                        Record::UprnPosition { uprn, .. } => {
-                            batch_lines.insert(uprn.get(), number);
-                        }
-                        _ => {}
+            if !at_end {
+                let parsed = if buffer.len() > LONGEST_LINE {
+                    Err(format!(
+                        "is longer than {LONGEST_LINE} bytes (no gazetteer row is): not a CSV file of this layout?"
+                    ))
+                } else {
+                    match std::str::from_utf8(&buffer) {
+                        Ok(text) => parser.line(number, text),
+                        Err(_) => Err("is not UTF-8 text".to_owned()),
                     }
-                    add(&mut batch, &record);
-                }
-                Ok(Line::Skipped(_)) => {
-                    file_report.read += 1;
-                    file_report.skipped += 1;
-                }
-                Ok(Line::Nothing) => {}
-                Err(reason) => {
-                    file_report.read += 1;
-                    file_report.refused += 1;
-                    refuse(&mut report, number, reason);
+                };
+                match parsed {
+                    Ok(Line::Record(record)) => {
+                        file_report.read += 1;
+                        match &record {
+                            Record::Address(a) => {
+                                batch_lines.insert(a.uprn.get(), number);
+                            }
+                            Record::UprnPosition { uprn, .. } => {
+                                batch_lines.insert(uprn.get(), number);
+                            }
+                            _ => {}
+                        }
+                        add(&mut batch, &record);
+                    }
+                    Ok(Line::Skipped(_)) => {
+                        file_report.read += 1;
+                        file_report.skipped += 1;
+                    }
+                    Ok(Line::Nothing) => {}
+                    Err(reason) => {
+                        file_report.read += 1;
+                        file_report.refused += 1;
+                        refuse(&mut report, number, reason);
+                    }
                 }
             }
-            if batch.len() >= BATCH {
-                imported_total += flush(
-                    app,
-                    &batch,
-                    &batch_lines,
-                    &name,
-                    &mut report,
-                    &mut file_report,
-                )
-                .await
-                .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-                batch_lines.clear();
-                batch = GazetteerBatch::default();
-                batch_first_line = number + 1;
+            // A full batch is written as soon as it fills; the last, part-full one at the end.
+            if at_end || batch.len() >= BATCH {
+                if !batch.is_empty() {
+                    imported_total += flush(
+                        app,
+                        &batch,
+                        &batch_lines,
+                        &name,
+                        &mut report,
+                        &mut file_report,
+                    )
+                    .await
+                    .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
+                    batch_lines.clear();
+                    batch = GazetteerBatch::default();
+                    batch_first_line = number + 1;
+                }
                 progress(&Progress {
                     file: &name,
                     bytes_read: bytes,
@@ -438,25 +443,10 @@ pub async fn import(
                     rows: file_report.read,
                 });
             }
+            if at_end {
+                break;
+            }
         }
-        if !batch.is_empty() {
-            imported_total += flush(
-                app,
-                &batch,
-                &batch_lines,
-                &name,
-                &mut report,
-                &mut file_report,
-            )
-            .await
-            .map_err(|e| interrupted(&name, batch_first_line, imported_total, e))?;
-        }
-        progress(&Progress {
-            file: &name,
-            bytes_read: bytes,
-            bytes_total: size,
-            rows: file_report.read,
-        });
         if file_report.read == 0 {
             refuse(
                 &mut report,

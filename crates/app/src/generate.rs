@@ -332,9 +332,18 @@ mod tests {
             crate::Settings::default(),
         )
         .with_search(index.clone());
-        let done = bulk_into_store(&app, 3, 40, 10, 30, |_, _| {})
-            .await
-            .unwrap();
+        let done = bulk_into_store(
+            &app,
+            Population {
+                seed: 3,
+                people: 40,
+                vehicles: 10,
+                incidents: 30,
+            },
+            |_, _| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(
             done,
             Generated {
@@ -381,6 +390,15 @@ mod tests {
     }
 }
 
+/// How many of each to write, and the seed that makes the population the same every time.
+#[derive(Debug, Clone, Copy)]
+pub struct Population {
+    pub seed: u64,
+    pub people: usize,
+    pub vehicles: usize,
+    pub incidents: usize,
+}
+
 /// How much `into_store` created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Generated {
@@ -396,24 +414,21 @@ pub struct Generated {
 /// sets; the force-scale benchmark uses [`bulk_into_store`].
 pub async fn into_store(
     app: &crate::App,
-    seed: u64,
-    people: usize,
-    vehicles: usize,
-    incidents: usize,
+    size: Population,
     mut progress: impl FnMut(&str, usize),
 ) -> Result<Generated, crate::AppError> {
     use crate::intelligence::{link, record_person, record_vehicle};
     use crate::take_contact::{NewContact, take_contact};
-    use controlroom_domain::contact::ContactDraft;
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
     use controlroom_domain::pole::{Kind, PersonDraft, RecordRef};
     use controlroom_domain::roles::Role;
     use controlroom_domain::user::Username;
 
     let actor = crate::Actor::with_role(Username::parse("generator")?, Role::Supervisor);
-    let mut g = Generator::new(seed, app.clock.now().as_microsecond());
+    let mut g = Generator::new(size.seed, app.clock.now().as_microsecond());
     let mut done = Generated::default();
-    let mut person_ids = Vec::with_capacity(people);
-    for i in 0..people {
+    let mut person_ids = Vec::with_capacity(size.people);
+    for i in 0..size.people {
         let p = g.person();
         let record = record_person(
             app,
@@ -434,7 +449,7 @@ pub async fn into_store(
             progress("people", i + 1);
         }
     }
-    for i in 0..vehicles {
+    for i in 0..size.vehicles {
         let vrm = g.vrm();
         record_vehicle(app, &actor, &vrm, Some("Ford"), None, None, None).await?;
         done.vehicles += 1;
@@ -443,16 +458,20 @@ pub async fn into_store(
         }
     }
     let channels = ["999", "101", "online"];
-    for i in 0..incidents {
+    for i in 0..size.incidents {
         let caller = g.person();
         let (place, _, (lat, lon)) = g.place();
         let draft = ContactDraft {
             channel: channels[i % channels.len()].into(),
-            caller_name: caller.names[0].clone(),
-            caller_phone: Some(caller.phone.clone()),
-            location_text: place,
-            lat: Some(lat),
-            lon: Some(lon),
+            caller: CallerDraft {
+                phone: Some(caller.phone.clone()),
+                ..CallerDraft::named(caller.names[0].clone())
+            },
+            location: LocationDraft {
+                lat: Some(lat),
+                lon: Some(lon),
+                ..LocationDraft::described(place)
+            },
             summary: "Synthetic incident for testing".into(),
             ..ContactDraft::default()
         };
@@ -509,13 +528,10 @@ pub async fn into_store(
 /// `incidents` is a link from a random person to the incident before it.
 pub async fn bulk_into_store(
     app: &crate::App,
-    seed: u64,
-    people: usize,
-    vehicles: usize,
-    incidents: usize,
+    size: Population,
     mut progress: impl FnMut(&str, usize),
 ) -> Result<Generated, crate::AppError> {
-    use controlroom_domain::contact::{ContactDraft, ContactId};
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
     use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
     use controlroom_domain::pole::{
         Kind, LinkRole, PersonDraft, PoleEvent, PoleRecord, RecordRef, VehicleDetails,
@@ -534,13 +550,21 @@ pub async fn bulk_into_store(
             .map_err(|e| crate::AppError::Corrupt(e.to_string()))
     };
     let actor = crate::Actor::with_role(Username::parse("generator")?, Role::Supervisor);
+    // A person's, vehicle's or link's event, as the intelligence use cases would append it.
+    let append = async |tx: &mut dyn controlroom_store::WriteTx,
+                        record: RecordRef,
+                        event: &PoleEvent,
+                        at: jiff::Timestamp| {
+        let change = crate::event_store::change_record::<PoleRecord>(&record, event, &actor, at)?;
+        tx.append(change).await.map_err(crate::AppError::from)
+    };
     let now = app.clock.now();
     let today = now.to_zoned(app.settings.time_zone.clone()).date();
-    let mut g = Generator::new(seed, now.as_microsecond());
+    let mut g = Generator::new(size.seed, now.as_microsecond());
     let mut done = Generated::default();
-    let mut person_ids = Vec::with_capacity(people);
+    let mut person_ids = Vec::with_capacity(size.people);
     let mut last_incident = None;
-    let total = people + vehicles + incidents;
+    let total = size.people + size.vehicles + size.incidents;
     let mut tx = app.store.begin().await?;
     for i in 0..total {
         if i > 0 && i % BATCH == 0 {
@@ -548,7 +572,7 @@ pub async fn bulk_into_store(
             progress("records", i);
             tx = app.store.begin().await?;
         }
-        if i < people {
+        if i < size.people {
             let p = g.person();
             let details = PersonDraft {
                 names: p.names,
@@ -563,15 +587,12 @@ pub async fn bulk_into_store(
                 id: Uuid::now_v7(),
             };
             let event = PoleEvent::PersonRecorded { details };
-            tx.append(crate::event_store::change_record::<PoleRecord>(
-                &id, &event, &actor, now,
-            )?)
-            .await?;
+            append(tx.as_mut(), id, &event, now).await?;
             person_ids.push(id);
             done.people += 1;
             continue;
         }
-        if i < people + vehicles {
+        if i < size.people + size.vehicles {
             let id = RecordRef {
                 kind: Kind::Vehicle,
                 id: Uuid::now_v7(),
@@ -584,14 +605,11 @@ pub async fn bulk_into_store(
                     colour: None,
                 },
             };
-            tx.append(crate::event_store::change_record::<PoleRecord>(
-                &id, &event, &actor, now,
-            )?)
-            .await?;
+            append(tx.as_mut(), id, &event, now).await?;
             done.vehicles += 1;
             continue;
         }
-        let k = i - people - vehicles;
+        let k = i - size.people - size.vehicles;
         if k % 3 == 2
             && let (Some(&person), Some(incident)) = (
                 person_ids.get(g.rng.random_range(0..person_ids.len().max(1))),
@@ -612,10 +630,7 @@ pub async fn bulk_into_store(
                 note: None,
             };
             let at = when(&mut g)?;
-            tx.append(crate::event_store::change_record::<PoleRecord>(
-                &person, &event, &actor, at,
-            )?)
-            .await?;
+            append(tx.as_mut(), person, &event, at).await?;
             done.links += 1;
             continue;
         }
@@ -624,12 +639,16 @@ pub async fn bulk_into_store(
         let contact = ContactDraft {
             channel: CHANNELS[k % CHANNELS.len()].into(),
             received_at: Some(at),
-            caller_name: g.name(),
-            caller_phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),
-            location_text: place,
-            lat: Some(lat),
-            lon: Some(lon),
-            fix: crate::gazetteer::locate(app, None, None, Some((lat, lon))).await?,
+            caller: CallerDraft {
+                phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),
+                ..CallerDraft::named(g.name())
+            },
+            location: LocationDraft {
+                lat: Some(lat),
+                lon: Some(lon),
+                fix: crate::gazetteer::locate(app, None, None, Some((lat, lon))).await?,
+                ..LocationDraft::described(place)
+            },
             summary: "Synthetic incident for testing".into(),
             ..ContactDraft::default()
         }

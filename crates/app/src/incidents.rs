@@ -24,18 +24,28 @@ use serde_json::json;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentOutcome {
     pub incident: Incident,
-    pub contact_id: Option<ContactId>,
-    pub log_entry: Option<u32>,
+    pub created: Created,
     /// True when this is the stored answer to an earlier request with the same key.
     pub replayed: bool,
 }
 
+/// What a change created on the incident: the contact it joined, the log entry it wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub contact_id: Option<ContactId>,
+    pub log_entry: Option<u32>,
+}
+
 impl IncidentOutcome {
-    fn new(incident: Incident, contact_id: Option<ContactId>, log_entry: Option<u32>) -> Self {
+    /// The incident as a change left it, with nothing created (a grade, a close).
+    pub fn of(incident: Incident) -> Self {
+        Self::new(incident, Created::default())
+    }
+
+    fn new(incident: Incident, created: Created) -> Self {
         Self {
             incident,
-            contact_id,
-            log_entry,
+            created,
             replayed: false,
         }
     }
@@ -44,20 +54,19 @@ impl IncidentOutcome {
         Remembered {
             incident_id: self.incident.id,
             version: self.incident.version,
-            contact_id: self.contact_id,
-            log_entry: self.log_entry,
+            created: self.created,
         }
     }
 }
 
 /// What is kept for an idempotent retry: enough to rebuild the first answer exactly, since
-/// events never change.
+/// events never change. Stored as it always was, the created ids beside the incident's.
 #[derive(Debug, Serialize, Deserialize)]
 struct Remembered {
     incident_id: IncidentId,
     version: u64,
-    contact_id: Option<ContactId>,
-    log_entry: Option<u32>,
+    #[serde(flatten)]
+    created: Created,
 }
 
 /// The first answer to a retried request, rebuilt from the events as they stood then.
@@ -74,8 +83,7 @@ pub(crate) async fn earlier_outcome(
         .ok_or_else(|| AppError::Corrupt("a remembered incident has no events".into()))?;
     Ok(Some(IncidentOutcome {
         incident,
-        contact_id: first.contact_id,
-        log_entry: first.log_entry,
+        created: first.created,
         replayed: true,
     }))
 }
@@ -156,7 +164,11 @@ pub(crate) async fn record(
     let at = app.now();
     let (incident, contact_id, log_entry, seq) =
         append_events(tx.as_mut(), app, actor, at, state, events).await?;
-    let outcome = IncidentOutcome::new(incident, contact_id, log_entry);
+    let created = Created {
+        contact_id,
+        log_entry,
+    };
+    let outcome = IncidentOutcome::new(incident, created);
     remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
     after_commit(app, &outcome.incident, seq);
@@ -166,13 +178,11 @@ pub(crate) async fn record(
 /// This incident is the same event as `master`: its callers join the master incident and it is
 /// closed as a duplicate, both in one transaction, so the event is counted once (NSIR).
 pub async fn mark_duplicate(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     master: IncidentId,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    let allowed = request.require(Permission::CloseIncident, "close incidents as duplicates")?;
+    let (app, actor, id, idempotency) = allowed.parts();
     if id == master {
         return Err(controlroom_domain::Invalid::new(
             "of",
@@ -180,13 +190,10 @@ pub async fn mark_duplicate(
         )
         .into());
     }
-    let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
-        return Ok(first);
-    }
-    let current = load_incident(tx.as_mut(), id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let (mut tx, current) = match allowed.begin().await? {
+        Begun::Retried(first) => return Ok(first),
+        Begun::Current(tx, current) => (tx, current),
+    };
     let main = load_incident(tx.as_mut(), master).await?.ok_or_else(|| {
         controlroom_domain::Invalid::new("of", format!("there is no incident with id {master}"))
     })?;
@@ -219,7 +226,7 @@ pub async fn mark_duplicate(
         append_events(tx.as_mut(), app, actor, at, Some(main), joins).await?;
     let (duplicate, _, _, duplicate_seq) =
         append_events(tx.as_mut(), app, actor, at, Some(current), close).await?;
-    let outcome = IncidentOutcome::new(duplicate, None, None);
+    let outcome = IncidentOutcome::of(duplicate);
     remember(tx.as_mut(), actor, idempotency, &outcome.remembered(), at).await?;
     tx.commit().await?;
     after_commit(app, &main, main_seq);
@@ -231,7 +238,8 @@ fn not_found(id: IncidentId) -> AppError {
     AppError::NotFound(format!("there is no incident with id {id}"))
 }
 
-/// Run a command against an existing incident.
+/// Run a command against an existing incident, for a use case that checked the actor's role
+/// itself.
 pub(crate) async fn run(
     app: &App,
     actor: &Actor,
@@ -239,89 +247,156 @@ pub(crate) async fn run(
     command: IncidentCommand,
     idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    run_with(app, actor, id, idempotency, |_| Ok(command)).await
-}
-
-/// Run a command that depends on the incident's current state (a grade checked against the
-/// recommendation, a close checked against the standards), built under the write lock.
-pub(crate) async fn run_with(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
-    idempotency: Option<&Idempotency>,
-    command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
-) -> Result<IncidentOutcome, AppError> {
-    let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
-        return Ok(first);
-    }
-    let current = load_incident(tx.as_mut(), id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let events = decide(Some(&current), command(&current)?)?;
-    record(app, tx, actor, Some(current), events, idempotency).await
-}
-
-pub async fn add_log_entry(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
-    text: &str,
-    corrects: Option<u32>,
-    idempotency: Option<&Idempotency>,
-) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::WriteIncidentLog, "write to incident logs")?;
-    run(
+    let request = IncidentRequest {
         app,
         actor,
         id,
-        IncidentCommand::add_log_entry(text, corrects)?,
         idempotency,
-    )
-    .await
+    };
+    let allowed = Allowed {
+        request,
+        actor: actor.clone(),
+    };
+    allowed.run(command).await
+}
+
+/// A change asked of one incident: by whom, to which, and under which idempotency key. Every
+/// command on an existing incident starts from one, so the use cases take it whole rather
+/// than each taking and passing on the same four things.
+#[derive(Clone, Copy)]
+pub struct IncidentRequest<'a> {
+    pub app: &'a App,
+    pub actor: &'a Actor,
+    pub id: IncidentId,
+    pub idempotency: Option<&'a Idempotency>,
+}
+
+/// An [`IncidentRequest`] a role allows, acting under that role (see [`Actor::require`]).
+pub(crate) struct Allowed<'a> {
+    pub request: IncidentRequest<'a>,
+    pub actor: Actor,
+}
+
+impl<'a> IncidentRequest<'a> {
+    /// Checked first, before the input is parsed: a user who may not do this learns that, not
+    /// what was wrong with what they sent.
+    pub(crate) fn require(
+        self,
+        permission: Permission,
+        doing: &str,
+    ) -> Result<Allowed<'a>, AppError> {
+        let actor = self.actor.require(permission, doing)?;
+        Ok(Allowed {
+            request: self,
+            actor,
+        })
+    }
+}
+
+/// How a change to an incident starts, under the write lock.
+enum Begun {
+    /// A retry: the answer the first request got.
+    Retried(IncidentOutcome),
+    /// The transaction, and the incident as it stands in it.
+    Current(Box<dyn WriteTx>, Incident),
+}
+
+impl Allowed<'_> {
+    /// For a use case that writes more than one command on the one incident: the app, the
+    /// actor acting under the allowing role, the incident and the key.
+    pub(crate) fn parts(&self) -> (&App, &Actor, IncidentId, Option<&Idempotency>) {
+        let r = &self.request;
+        (r.app, &self.actor, r.id, r.idempotency)
+    }
+
+    /// Take the write lock, then answer a retry as the first time, or load the incident.
+    async fn begin(&self) -> Result<Begun, AppError> {
+        let (app, actor, id, idempotency) = self.parts();
+        let mut tx = app.store.begin().await?;
+        if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
+            return Ok(Begun::Retried(first));
+        }
+        let current = load_incident(tx.as_mut(), id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        Ok(Begun::Current(tx, current))
+    }
+
+    pub(crate) async fn run(&self, command: IncidentCommand) -> Result<IncidentOutcome, AppError> {
+        self.run_with(|_| Ok(command)).await
+    }
+
+    /// Run a command that depends on the incident's current state (a grade checked against
+    /// the recommendation, a close checked against the standards), built under the write lock.
+    pub(crate) async fn run_with(
+        &self,
+        command: impl FnOnce(&Incident) -> Result<IncidentCommand, AppError>,
+    ) -> Result<IncidentOutcome, AppError> {
+        let (tx, current) = match self.begin().await? {
+            Begun::Retried(first) => return Ok(first),
+            Begun::Current(tx, current) => (tx, current),
+        };
+        let (app, actor, _, idempotency) = self.parts();
+        let events = decide(Some(&current), command(&current)?)?;
+        record(app, tx, actor, Some(current), events, idempotency).await
+    }
+}
+
+pub async fn add_log_entry(
+    request: IncidentRequest<'_>,
+    text: &str,
+    corrects: Option<u32>,
+) -> Result<IncidentOutcome, AppError> {
+    let allowed = request.require(Permission::WriteIncidentLog, "write to incident logs")?;
+    allowed
+        .run(IncidentCommand::add_log_entry(text, corrects)?)
+        .await
 }
 
 /// Grade the incident. The grade is checked against the recommendation worked out from what
 /// is recorded; choosing a lower grade needs `override_reason`, and is recorded as an override.
 pub async fn grade(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     grade: &str,
     rationale: &str,
     override_reason: Option<&str>,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::GradeIncident, "grade incidents")?;
+    let allowed = request.require(Permission::GradeIncident, "grade incidents")?;
+    let app = request.app;
     let IncidentCommand::Grade {
         grade, rationale, ..
     } = IncidentCommand::grade(grade, rationale)?
     else {
         return Err(AppError::Corrupt("grade command".into()));
     };
-    run_with(app, actor, id, idempotency, |incident| {
-        let recommended = crate::first_contact::recommendation(app, incident);
-        controlroom_domain::grading::check_ready_to_grade(
-            grade,
-            &recommended,
-            &app.settings.reference.policy,
-        )?;
-        let override_reason =
-            controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
-        let area = incident
-            .contacts
-            .first()
-            .map(|c| c.location.area)
-            .unwrap_or_default();
-        Ok(IncidentCommand::Grade {
-            grade,
-            rationale,
-            recommended: recommended.grade,
-            override_reason,
-            attendance_target_minutes: app.settings.reference.policy.target_minutes(grade, area),
+    allowed
+        .run_with(|incident| {
+            let recommended = crate::first_contact::recommendation(app, incident);
+            controlroom_domain::grading::check_ready_to_grade(
+                grade,
+                &recommended,
+                &app.settings.reference.policy,
+            )?;
+            let override_reason =
+                controlroom_domain::grading::check_override(grade, &recommended, override_reason)?;
+            let area = incident
+                .contacts
+                .first()
+                .map(|c| c.location.area)
+                .unwrap_or_default();
+            Ok(IncidentCommand::Grade {
+                grade,
+                rationale,
+                recommended: recommended.grade,
+                override_reason,
+                attendance_target_minutes: app
+                    .settings
+                    .reference
+                    .policy
+                    .target_minutes(grade, area),
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// What a handler closes with.
@@ -339,14 +414,11 @@ pub struct CloseInput {
 /// Close the incident. Every inconsistency with the national standards is reported at once,
 /// each with the rule it breaks, and nothing is recorded until they are all put right.
 pub async fn close(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     input: CloseInput,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
     use controlroom_domain::text::{Code, optional_text};
-    let actor = &actor.require(Permission::CloseIncident, "close incidents")?;
+    let allowed = request.require(Permission::CloseIncident, "close incidents")?;
     let IncidentCommand::Close {
         closing_code,
         qualifiers,
@@ -385,52 +457,46 @@ pub async fn close(
             .map(controlroom_domain::incident::RwdOutcome::parse)
             .transpose()?,
     };
-    run_with(app, actor, id, idempotency, |incident| {
-        let request = controlroom_domain::closure::CloseRequest {
-            closing_code: &closing_code,
-            qualifiers: &qualifiers,
-            details: &details,
-        };
-        // An incident that cannot be closed at all is refused for that reason first.
-        if matches!(incident.status, Status::Open | Status::Closed) {
-            return Ok(IncidentCommand::Close {
+    allowed
+        .run_with(|incident| {
+            let close = controlroom_domain::closure::CloseRequest {
+                closing_code: &closing_code,
+                qualifiers: &qualifiers,
+                details: &details,
+            };
+            // An incident that cannot be closed at all is refused for that reason first.
+            if matches!(incident.status, Status::Open | Status::Closed) {
+                return Ok(IncidentCommand::Close {
+                    closing_code,
+                    qualifiers,
+                    resolution,
+                    details,
+                });
+            }
+            let problems = controlroom_domain::closure::check(
+                incident,
+                close,
+                &request.app.settings.reference,
+            );
+            if !problems.is_empty() {
+                return Err(AppError::Inconsistent(problems));
+            }
+            Ok(IncidentCommand::Close {
                 closing_code,
                 qualifiers,
                 resolution,
                 details,
-            });
-        }
-        let problems =
-            controlroom_domain::closure::check(incident, request, &app.settings.reference);
-        if !problems.is_empty() {
-            return Err(AppError::Inconsistent(problems));
-        }
-        Ok(IncidentCommand::Close {
-            closing_code,
-            qualifiers,
-            resolution,
-            details,
+            })
         })
-    })
-    .await
+        .await
 }
 
 pub async fn reopen(
-    app: &App,
-    actor: &Actor,
-    id: IncidentId,
+    request: IncidentRequest<'_>,
     reason: &str,
-    idempotency: Option<&Idempotency>,
 ) -> Result<IncidentOutcome, AppError> {
-    let actor = &actor.require(Permission::ReopenIncident, "reopen incidents")?;
-    run(
-        app,
-        actor,
-        id,
-        IncidentCommand::reopen(reason)?,
-        idempotency,
-    )
-    .await
+    let allowed = request.require(Permission::ReopenIncident, "reopen incidents")?;
+    allowed.run(IncidentCommand::reopen(reason)?).await
 }
 
 /// Read one incident with its contacts, log and history. The read itself is recorded.

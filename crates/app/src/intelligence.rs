@@ -9,6 +9,7 @@ use crate::records::{
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::contact::PhoneNumber;
+use controlroom_domain::grading::RepeatCounts;
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Status, decide};
 use controlroom_domain::limits;
 use controlroom_domain::pole::{
@@ -168,13 +169,13 @@ fn index_record(app: &App, record: &PoleRecord) {
     }
 }
 
-/// Write events to a record's stream (creating it if `new`), index it, and return it.
+/// Write an event to a record's stream (creating it if `new`), index it, and return it.
 async fn change(
     app: &App,
     actor: &Actor,
     reference: RecordRef,
     new: bool,
-    events: Vec<PoleEvent>,
+    event: PoleEvent,
     idempotency: Option<&Idempotency>,
 ) -> Result<PoleRecord, AppError> {
     let now = app.now();
@@ -201,9 +202,7 @@ async fn change(
             ))
         });
     }
-    for event in &events {
-        append(tx.as_mut(), reference, event, actor, now).await?;
-    }
+    append(tx.as_mut(), reference, &event, actor, now).await?;
     crate::idempotency::remember(tx.as_mut(), actor, idempotency, &reference, now).await?;
     tx.commit().await?;
     let records = app.store.stream(&reference.stream()).await?;
@@ -266,7 +265,7 @@ async fn create(
         kind,
         id: Uuid::now_v7(),
     };
-    change(app, actor, reference, true, vec![event], idempotency).await
+    change(app, actor, reference, true, event, idempotency).await
 }
 
 fn person_ref(id: Uuid) -> RecordRef {
@@ -327,15 +326,8 @@ pub async fn update_person(
 ) -> Result<PoleRecord, AppError> {
     let actor = &recorder(actor)?;
     let details = draft.parse(today(app))?;
-    change(
-        app,
-        actor,
-        person_ref(id),
-        false,
-        vec![PoleEvent::PersonUpdated { details }],
-        None,
-    )
-    .await
+    let event = PoleEvent::PersonUpdated { details };
+    change(app, actor, person_ref(id), false, event, None).await
 }
 
 pub async fn record_vehicle(
@@ -459,15 +451,8 @@ pub async fn add_marker(
         actor.username.as_str(),
         today(app),
     )?;
-    change(
-        app,
-        actor,
-        record,
-        false,
-        vec![PoleEvent::MarkerAdded { marker }],
-        idempotency,
-    )
-    .await
+    let event = PoleEvent::MarkerAdded { marker };
+    change(app, actor, record, false, event, idempotency).await
 }
 
 /// Withdraw a warning marker (numbered from 1 in the order added, as the record lists them),
@@ -568,15 +553,8 @@ pub async fn merge(
         )
         .into());
     }
-    change(
-        app,
-        actor,
-        person_ref(person),
-        false,
-        vec![PoleEvent::MergedInto { into, reason }],
-        None,
-    )
-    .await
+    let event = PoleEvent::MergedInto { into, reason };
+    change(app, actor, person_ref(person), false, event, None).await
 }
 
 pub async fn unmerge(
@@ -593,15 +571,8 @@ pub async fn unmerge(
     if current.merged_into.is_none() {
         return Err(Invalid::new("person", "this person is not merged").into());
     }
-    change(
-        app,
-        actor,
-        current.reference,
-        false,
-        vec![PoleEvent::Unmerged { reason }],
-        None,
-    )
-    .await
+    let event = PoleEvent::Unmerged { reason };
+    change(app, actor, current.reference, false, event, None).await
 }
 
 async fn load(app: &App, reference: RecordRef) -> Result<Option<PoleRecord>, AppError> {
@@ -1101,9 +1072,9 @@ pub struct CheckResult {
     pub history: Vec<Hit>,
     /// Warning markers on what was found.
     pub markers: Vec<FoundMarker>,
-    pub repeat_caller: usize,
-    pub repeat_location: usize,
-    pub repeat_victim: usize,
+    /// Incidents in the last 12 months with the same caller, place or victim (as the
+    /// incident's intelligence check records them).
+    pub repeats: RepeatCounts,
     /// Whether any count reaches the force's repeat threshold (`Settings::repeat_threshold`).
     pub repeat: bool,
     /// Open incidents of the same kind near the same place in the last hour.
@@ -1356,6 +1327,7 @@ pub async fn check(
     )?;
 
     // Repeat and duplicate detection for the call being taken.
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     if let Some(incident) = &current {
         let first = incident.contacts.first();
         let year_ago = micros(now - SignedDuration::from_hours(24 * 365));
@@ -1363,12 +1335,14 @@ pub async fn check(
             .and_then(|c| c.caller.phone.as_ref())
             .and_then(PhoneNumber::e164)
         {
-            result.repeat_caller = index
-                .incidents_by_phone(&[phone.to_string()], Some(year_ago), 1000)
-                .map_err(search_error)?
-                .iter()
-                .filter(|h| Some(&h.id) != own.as_ref())
-                .count();
+            result.repeats.caller = count(
+                index
+                    .incidents_by_phone(&[phone.to_string()], Some(year_ago), 1000)
+                    .map_err(search_error)?
+                    .iter()
+                    .filter(|h| Some(&h.id) != own.as_ref())
+                    .count(),
+            );
         }
         // The same address (by UPRN) is a match whatever the spelling; then the same place by
         // distance. Each incident counted once.
@@ -1405,10 +1379,12 @@ pub async fn check(
             }
             all
         };
-        result.repeat_location = merged(in_year)
-            .iter()
-            .filter(|h| Some(&h.id) != own.as_ref())
-            .count();
+        result.repeats.location = count(
+            merged(in_year)
+                .iter()
+                .filter(|h| Some(&h.id) != own.as_ref())
+                .count(),
+        );
         result.possible_duplicates = merged(in_hour)
             .into_iter()
             .filter(|h| {
@@ -1416,21 +1392,24 @@ pub async fn check(
             })
             .collect();
         let victims: Vec<String> = result.people.iter().take(1).map(|h| h.id.clone()).collect();
-        result.repeat_victim = index
-            .links(&victims, Some(year_ago), 1000)
-            .map_err(search_error)?
-            .iter()
-            .filter(|l| l.role.as_deref() == Some(LinkRole::Victim.as_str()))
-            .count();
+        result.repeats.victim = count(
+            index
+                .links(&victims, Some(year_ago), 1000)
+                .map_err(search_error)?
+                .iter()
+                .filter(|l| l.role.as_deref() == Some(LinkRole::Victim.as_str()))
+                .count(),
+        );
     }
 
-    result.repeat = [
-        result.repeat_caller,
-        result.repeat_location,
-        result.repeat_victim,
-    ]
-    .iter()
-    .any(|n| *n >= app.settings.repeat_threshold);
+    let RepeatCounts {
+        victim,
+        caller,
+        location,
+    } = result.repeats;
+    result.repeat = [caller, location, victim]
+        .iter()
+        .any(|n| usize::try_from(*n).map_or(true, |n| n >= app.settings.repeat_threshold));
 
     // The check goes into the incident log; the search itself into the audit trail.
     let summary = format!(
@@ -1451,7 +1430,7 @@ pub async fn check(
         if result.repeat {
             format!(
                 " Repeat: caller {}, location {}, victim {}.",
-                result.repeat_caller, result.repeat_location, result.repeat_victim
+                caller, location, victim
             )
         } else {
             String::new()
@@ -1515,15 +1494,10 @@ pub async fn check(
                 IncidentCommand::add_log_entry(&summary, None)?,
             )?;
             // The repeat counts feed the recommendation (grading policy's repeat rules).
-            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             events.extend(decide(
                 Some(&state),
                 IncidentCommand::RecordIntelligenceCheck {
-                    repeats: controlroom_domain::grading::RepeatCounts {
-                        victim: count(result.repeat_victim),
-                        caller: count(result.repeat_caller),
-                        location: count(result.repeat_location),
-                    },
+                    repeats: result.repeats,
                     warnings_on,
                 },
             )?);

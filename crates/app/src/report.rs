@@ -142,7 +142,7 @@ mod tests {
     use super::*;
     use crate::event_store::tests::sqlite_store;
     use controlroom_domain::clock::ManualClock;
-    use controlroom_domain::contact::{ContactDraft, ContactId};
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
     use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
     use controlroom_domain::user::Username;
     use std::sync::Arc;
@@ -161,8 +161,8 @@ mod tests {
         );
         let contact = ContactDraft {
             channel: "999".into(),
-            caller_name: "Jane".into(),
-            location_text: "14 Harehills Lane".into(),
+            caller: CallerDraft::named("Jane"),
+            location: LocationDraft::described("14 Harehills Lane"),
             summary: "He has a knife".into(),
             ..ContactDraft::default()
         }

@@ -31,18 +31,15 @@ pub async fn take_contact(
     let actor = &actor.require(Permission::TakeContact, "take contacts")?;
     let now = app.now();
     let mut request = request;
-    let pin = request.draft.lat.zip(request.draft.lon);
-    request.draft.fix = crate::gazetteer::locate(
-        app,
-        request.chosen.as_ref(),
-        request.draft.uprn.as_deref(),
-        pin,
-    )
-    .await?;
+    let location = &mut request.draft.location;
+    let pin = location.lat.zip(location.lon);
+    location.fix =
+        crate::gazetteer::locate(app, request.chosen.as_ref(), location.uprn.as_deref(), pin)
+            .await?;
     if let Some(chosen) = request.chosen.as_ref().filter(|c| c.kind == "address")
-        && request.draft.uprn.is_none()
+        && location.uprn.is_none()
     {
-        request.draft.uprn = Some(chosen.key.trim().to_owned());
+        location.uprn = Some(chosen.key.trim().to_owned());
     }
     // Check the input before queueing for the write lock.
     let contact =

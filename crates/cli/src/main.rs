@@ -76,6 +76,18 @@ impl Database {
         let app = app_on(&store);
         Ok((store, app))
     }
+
+    /// Run `work` on the application over the database, and close the database after it,
+    /// whatever the outcome.
+    async fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(&App) -> Result<T, controlroom_app::AppError>,
+    ) -> Result<T, Failure> {
+        let (store, app) = self.app().await?;
+        let result = work(&app).await;
+        store.close().await;
+        Ok(result?)
+    }
 }
 
 #[derive(Args, Clone)]
@@ -526,23 +538,29 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     open_store_sealed(url, None).await
 }
 
+/// Either backend, sealing what it appends when there is a key.
+fn sealed<S: Store + 'static>(
+    store: S,
+    key: Option<SealKey>,
+    seal: fn(S, SealKey) -> S,
+) -> Arc<dyn Store> {
+    Arc::new(match key {
+        Some(key) => seal(store, key),
+        None => store,
+    })
+}
+
 pub async fn open_store_sealed(url: &str, key: Option<SealKey>) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = PostgresStore::connect(url)
             .await
             .with_context(|| "opening the PostgreSQL database")?;
-        Ok(Arc::new(match key {
-            Some(key) => store.sealed_with(key),
-            None => store,
-        }))
+        Ok(sealed(store, key, PostgresStore::sealed_with))
     } else if url.starts_with("sqlite:") {
         let store = SqliteStore::connect(url)
             .await
             .with_context(|| "opening the SQLite database")?;
-        Ok(Arc::new(match key {
-            Some(key) => store.sealed_with(key),
-            None => store,
-        }))
+        Ok(sealed(store, key, SqliteStore::sealed_with))
     } else {
         Err(AppError::from(controlroom_domain::Invalid::new(
             "--database-url",
@@ -614,67 +632,10 @@ async fn run(command: Command) -> Result<(), Failure> {
             println!("database is up to date ({})", store.backend());
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    db,
-                    username,
-                    role,
-                    roles,
-                    password_stdin: _,
-                },
-        } => {
-            let password = password_from_stdin()?;
-            let (store, app) = db.app().await?;
-            let roles: Vec<String> = role.into_iter().chain(roles).collect();
-            let user = users::add_user(&app, &Actor::system(), &username, &roles, &password).await;
-            store.close().await;
-            let user = user?;
-            let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-            println!(
-                "added user {} with role{} {}",
-                user.username,
-                if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
-            );
-            Ok(())
-        }
+        Command::User { command } => user(command).await,
         Command::Audit {
             command: AuditCommand::NewKey { file },
         } => new_key(&file),
-        Command::User {
-            command:
-                UserCommand::SetRoles {
-                    db,
-                    username,
-                    roles,
-                },
-        } => {
-            let (store, app) = db.app().await?;
-            let user = users::set_roles(&app, &Actor::system(), &username, &roles).await;
-            store.close().await;
-            let user = user?;
-            let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-            println!("{} now holds {}", user.username, names.join(", "));
-            Ok(())
-        }
-        Command::User {
-            command:
-                UserCommand::SetPassword {
-                    db,
-                    username,
-                    password_stdin: _,
-                },
-        } => {
-            let password = password_from_stdin()?;
-            let (store, app) = db.app().await?;
-            let done =
-                users::set_password(&app, &Actor::system(), &username, &password, None).await;
-            store.close().await;
-            done?;
-            println!("password of {username} reset; their open sessions have ended");
-            Ok(())
-        }
         Command::Audit {
             command: AuditCommand::Verify { db, checkpoints },
         } => {
@@ -800,14 +761,15 @@ async fn run(command: Command) -> Result<(), Failure> {
             let store = db.open().await?;
             let app = open_search(app_on(&store), &search.search_dir).await?;
             let started = std::time::Instant::now();
-            let done = controlroom_app::generate::into_store(
-                &app,
+            let size = controlroom_app::generate::Population {
                 seed,
                 people,
                 vehicles,
                 incidents,
-                |what, n| eprintln!("  {n} {what}"),
-            )
+            };
+            let done = controlroom_app::generate::into_store(&app, size, |what, n| {
+                eprintln!("  {n} {what}")
+            })
             .await;
             store.close().await;
             let done = done?;
@@ -867,6 +829,58 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `controlroom user …`: accounts managed by whoever operates the server, as the system.
+async fn user(command: UserCommand) -> Result<(), Failure> {
+    match command {
+        UserCommand::Add {
+            db,
+            username,
+            role,
+            roles,
+            password_stdin: _,
+        } => {
+            let password = password_from_stdin()?;
+            let roles: Vec<String> = role.into_iter().chain(roles).collect();
+            let user = db
+                .run(async |app| {
+                    users::add_user(app, &Actor::system(), &username, &roles, &password).await
+                })
+                .await?;
+            let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "added user {} with role{} {}",
+                user.username,
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            );
+        }
+        UserCommand::SetRoles {
+            db,
+            username,
+            roles,
+        } => {
+            let user = db
+                .run(async |app| users::set_roles(app, &Actor::system(), &username, &roles).await)
+                .await?;
+            let names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+            println!("{} now holds {}", user.username, names.join(", "));
+        }
+        UserCommand::SetPassword {
+            db,
+            username,
+            password_stdin: _,
+        } => {
+            let password = password_from_stdin()?;
+            db.run(async |app| {
+                users::set_password(app, &Actor::system(), &username, &password, None).await
+            })
+            .await?;
+            println!("password of {username} reset; their open sessions have ended");
+        }
+    }
+    Ok(())
 }
 
 fn init_logging() {

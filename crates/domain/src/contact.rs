@@ -307,17 +307,31 @@ pub struct Contact {
 }
 
 /// What a handler types, before it is checked. Plain strings and numbers, so the edge (HTTP,
-/// CLI, demo data) can hand input over without knowing the rules.
+/// CLI, demo data) can hand input over without knowing the rules. Laid out as the call card
+/// is: who rang, where it is, what is happening.
 #[derive(Debug, Clone, Default)]
 pub struct ContactDraft {
     pub channel: String,
     pub received_at: Option<Timestamp>,
     pub answered_at: Option<Timestamp>,
-    pub caller_name: String,
-    pub caller_phone: Option<String>,
-    pub caller_callback: Option<String>,
-    pub caller_is_victim: bool,
-    pub location_text: String,
+    pub caller: CallerDraft,
+    pub location: LocationDraft,
+    pub summary: String,
+}
+
+/// The caller's details as typed: becomes a [`Caller`].
+#[derive(Debug, Clone, Default)]
+pub struct CallerDraft {
+    pub name: String,
+    pub phone: Option<String>,
+    pub callback: Option<String>,
+    pub is_victim: bool,
+}
+
+/// Where it is, as typed, pinned or chosen: becomes a [`Location`].
+#[derive(Debug, Clone, Default)]
+pub struct LocationDraft {
+    pub text: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub uprn: Option<String>,
@@ -327,34 +341,45 @@ pub struct ContactDraft {
     /// can read the gazetteer; the domain cannot).
     pub fix: Option<GazetteerFix>,
     pub handset: Option<HandsetDraft>,
-    pub summary: String,
 }
 
-/// How far ahead of our clock a client's timestamp may be before we call it a mistake.
-const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(2);
+impl CallerDraft {
+    /// A caller known only by name, the least a call card takes.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
 
-impl ContactDraft {
-    /// Check every field and build the contact. Reports the first problem found, naming the
-    /// field.
-    pub fn into_contact(
-        self,
-        id: ContactId,
-        handler: Username,
-        now: Timestamp,
-    ) -> Result<Contact, Invalid> {
-        let channel = Channel::parse(&self.channel)?;
-        let name = PersonName::parse("caller.name", &self.caller_name)?;
-        let phone = optional_text("caller.phone", self.caller_phone.as_deref(), limits::PHONE)?
-            .map(|p| PhoneNumber::parse("caller.phone", &p))
-            .transpose()?;
-        let callback = optional_text(
-            "caller.callback",
-            self.caller_callback.as_deref(),
-            limits::PHONE,
-        )?
-        .map(|p| PhoneNumber::parse("caller.callback", &p))
-        .transpose()?;
-        let text = required_text("location.text", &self.location_text, limits::ADDRESS)?;
+    pub fn parse(self) -> Result<Caller, Invalid> {
+        let phone = |field: &str, raw: Option<String>| {
+            optional_text(field, raw.as_deref(), limits::PHONE)?
+                .map(|p| PhoneNumber::parse(field, &p))
+                .transpose()
+        };
+        Ok(Caller {
+            name: PersonName::parse("caller.name", &self.name)?,
+            phone: phone("caller.phone", self.phone)?,
+            callback: phone("caller.callback", self.callback)?,
+            is_victim: self.is_victim,
+        })
+    }
+}
+
+impl LocationDraft {
+    /// A place known only by what the caller said.
+    pub fn described(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Check the location of a contact received at `received_at` (a handset fix may not be
+    /// later than the call) and place it (see [`place`]).
+    pub fn parse(self, received_at: Timestamp, now: Timestamp) -> Result<Location, Invalid> {
+        let text = required_text("location.text", &self.text, limits::ADDRESS)?;
         let coordinates = match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => Some(Coordinates::parse(lat, lon)?),
             (None, None) => None,
@@ -382,14 +407,39 @@ impl ContactDraft {
                 )
             })?,
         };
-        let summary = required_text("summary", &self.summary, limits::NARRATIVE)?;
-
-        let received_at = self.received_at.unwrap_or(now);
         let handset = self
             .handset
             .map(|h| h.check(received_at, now))
             .transpose()?;
         let (coordinates, precision) = place(self.fix, coordinates, handset.as_ref());
+        Ok(Location {
+            text,
+            coordinates,
+            uprn,
+            area,
+            precision: Some(precision),
+            handset,
+        })
+    }
+}
+
+/// How far ahead of our clock a client's timestamp may be before we call it a mistake.
+const CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(2);
+
+impl ContactDraft {
+    /// Check every field and build the contact. Reports the first problem found, naming the
+    /// field.
+    pub fn into_contact(
+        self,
+        id: ContactId,
+        handler: Username,
+        now: Timestamp,
+    ) -> Result<Contact, Invalid> {
+        let channel = Channel::parse(&self.channel)?;
+        let caller = self.caller.parse()?;
+        let received_at = self.received_at.unwrap_or(now);
+        let location = self.location.parse(received_at, now)?;
+        let summary = required_text("summary", &self.summary, limits::NARRATIVE)?;
         let answered_at = self.answered_at.unwrap_or(now.max(received_at));
         if received_at > now + CLOCK_SKEW {
             return Err(Invalid::new("received_at", "is in the future"));
@@ -409,20 +459,8 @@ impl ContactDraft {
             channel,
             received_at,
             answered_at,
-            caller: Caller {
-                name,
-                phone,
-                callback,
-                is_victim: self.caller_is_victim,
-            },
-            location: Location {
-                text,
-                coordinates,
-                uprn,
-                area,
-                precision: Some(precision),
-                handset,
-            },
+            caller,
+            location,
             summary,
             handler,
         })
@@ -446,9 +484,11 @@ mod tests {
     fn draft() -> ContactDraft {
         ContactDraft {
             channel: "999".into(),
-            caller_name: "Jane Doe".into(),
-            caller_phone: Some("07700 900123".into()),
-            location_text: "12 High Street, Anytown".into(),
+            caller: CallerDraft {
+                phone: Some("07700 900123".into()),
+                ..CallerDraft::named("Jane Doe")
+            },
+            location: LocationDraft::described("12 High Street, Anytown"),
             summary: "Man shouting in the street".into(),
             ..ContactDraft::default()
         }
@@ -487,16 +527,19 @@ mod tests {
     fn bad_fields_are_named() {
         type Spoil = fn(&mut ContactDraft);
         let cases: Vec<(Spoil, &str)> = vec![
-            (|d| d.caller_name = " ".into(), "caller.name"),
-            (|d| d.caller_phone = Some("call me".into()), "caller.phone"),
+            (|d| d.caller.name = " ".into(), "caller.name"),
+            (|d| d.caller.phone = Some("call me".into()), "caller.phone"),
             (
-                |d| d.caller_callback = Some("+44 12".into()),
+                |d| d.caller.callback = Some("+44 12".into()),
                 "caller.callback",
             ),
-            (|d| d.location_text = String::new(), "location.text"),
-            (|d| d.lat = Some(51.5), "location"),
-            (|d| (d.lat, d.lon) = (Some(95.0), Some(0.0)), "location.lat"),
-            (|d| d.uprn = Some("12ab".into()), "location.uprn"),
+            (|d| d.location.text = String::new(), "location.text"),
+            (|d| d.location.lat = Some(51.5), "location"),
+            (
+                |d| (d.location.lat, d.location.lon) = (Some(95.0), Some(0.0)),
+                "location.lat",
+            ),
+            (|d| d.location.uprn = Some("12ab".into()), "location.uprn"),
             (|d| d.summary = String::new(), "summary"),
         ];
         for (spoil, field) in cases {
@@ -562,12 +605,12 @@ mod tests {
     #[test]
     fn a_handset_location_is_checked_and_kept_beside_the_address() {
         let mut d = draft();
-        d.uprn = Some("72001240".into());
-        d.fix = Some(GazetteerFix {
+        d.location.uprn = Some("72001240".into());
+        d.location.fix = Some(GazetteerFix {
             position: at(53.82, -1.5),
             precision: Precision::ExactAddress,
         });
-        d.handset = Some(HandsetDraft {
+        d.location.handset = Some(HandsetDraft {
             lat: 53.8201,
             lon: -1.5002,
             radius_metres: 24.2,
@@ -613,7 +656,7 @@ mod tests {
             };
             spoil(&mut h);
             let mut d = draft();
-            d.handset = Some(h);
+            d.location.handset = Some(h);
             let err = d
                 .into_contact(ContactId(Uuid::nil()), handler(), now())
                 .unwrap_err();

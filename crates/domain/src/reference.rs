@@ -316,80 +316,37 @@ pub struct SourceFile<'a> {
     pub text: &'a str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Categories,
-    IncidentTypes,
-    Qualifiers,
-    ClosingCodes,
-    Agencies,
-    DashQuestions,
-    Policy,
-    Offences,
-    Questions,
-    Signposting,
-    Settings,
+/// The kinds of reference file, each with its file stem and its columns in order: one list,
+/// so a kind cannot be added without saying where it is read from.
+macro_rules! kinds {
+    ($($kind:ident: $stem:literal [$($column:literal),+],)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Kind {
+            $($kind,)+
+        }
+
+        impl Kind {
+            const ALL: [(Kind, &'static str, &'static [&'static str]); [$($stem),+].len()] =
+                [$((Kind::$kind, $stem, &[$($column),+])),+];
+        }
+    };
+}
+
+kinds! {
+    Categories: "nsir-categories" ["code", "name", "group"],
+    IncidentTypes: "incident-types" ["code", "name", "category"],
+    Qualifiers: "qualifiers" ["code", "name", "description"],
+    ClosingCodes: "closing-codes" ["code", "name", "category", "needs"],
+    Agencies: "agencies" ["code", "name", "when_to_use", "contact"],
+    DashQuestions: "dash-questions" ["number", "question"],
+    Policy: "grading-policy" ["rule", "value", "grade", "reason"],
+    Offences: "offence-classifications" ["code", "name", "group", "victim", "seriousness"],
+    Questions: "question-sets" ["incident_type", "fact", "question"],
+    Signposting: "signposting" ["incident_type", "agency", "unless", "reason"],
+    Settings: "force-settings" ["setting", "value", "meaning"],
 }
 
 impl Kind {
-    const ALL: [(Kind, &'static str, &'static [&'static str]); 11] = [
-        (
-            Kind::Categories,
-            "nsir-categories",
-            &["code", "name", "group"],
-        ),
-        (
-            Kind::IncidentTypes,
-            "incident-types",
-            &["code", "name", "category"],
-        ),
-        (
-            Kind::Qualifiers,
-            "qualifiers",
-            &["code", "name", "description"],
-        ),
-        (
-            Kind::ClosingCodes,
-            "closing-codes",
-            &["code", "name", "category", "needs"],
-        ),
-        (
-            Kind::Agencies,
-            "agencies",
-            &["code", "name", "when_to_use", "contact"],
-        ),
-        (
-            Kind::DashQuestions,
-            "dash-questions",
-            &["number", "question"],
-        ),
-        (
-            Kind::Policy,
-            "grading-policy",
-            &["rule", "value", "grade", "reason"],
-        ),
-        (
-            Kind::Offences,
-            "offence-classifications",
-            &["code", "name", "group", "victim", "seriousness"],
-        ),
-        (
-            Kind::Questions,
-            "question-sets",
-            &["incident_type", "fact", "question"],
-        ),
-        (
-            Kind::Signposting,
-            "signposting",
-            &["incident_type", "agency", "unless", "reason"],
-        ),
-        (
-            Kind::Settings,
-            "force-settings",
-            &["setting", "value", "meaning"],
-        ),
-    ];
-
     fn of(file: &str) -> Option<(Kind, &'static [&'static str])> {
         let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
         let stem = base.strip_suffix(".psv")?;
@@ -509,6 +466,21 @@ impl Seen {
     }
 }
 
+/// A code list's entries, one a row: each row's code (column 0) checked to be new to the list
+/// before `entry` reads the rest of it.
+fn code_list<'r, 'f: 'r, T>(
+    rows: impl Iterator<Item = &'r Row<'f>>,
+    mut entry: impl FnMut(&Row<'f>, Code) -> Result<T, ReferenceError>,
+) -> Result<Vec<T>, ReferenceError> {
+    let mut seen = Seen::default();
+    rows.map(|row| {
+        let code = row.code(0, "code")?;
+        seen.add(&code, row)?;
+        entry(row, code)
+    })
+    .collect()
+}
+
 impl ReferenceData {
     /// Read and check every file. Files of the same kind add to each other (a force's own
     /// files extend the national ones); a code defined twice is an error.
@@ -532,19 +504,16 @@ impl ReferenceData {
                 .flat_map(|(_, rows)| rows.iter())
         };
 
-        let mut seen = Seen::default();
-        for row in of(Kind::Categories) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
+        data.categories = code_list(of(Kind::Categories), |row, code| {
             let group = CategoryGroup::parse(row.fields[2].trim()).ok_or_else(|| {
                 row.error("the group must be crime, asb, public_safety, transport or admin")
             })?;
-            data.categories.push(Category {
+            Ok(Category {
                 code,
                 name: row.text(1, "name")?,
                 group,
-            });
-        }
+            })
+        })?;
         let category_known = |row: &Row<'_>, code: &Code, categories: &[Category]| {
             if categories.iter().any(|c| &c.code == code) {
                 Ok(())
@@ -553,34 +522,25 @@ impl ReferenceData {
             }
         };
 
-        let mut seen = Seen::default();
-        for row in of(Kind::IncidentTypes) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
+        data.incident_types = code_list(of(Kind::IncidentTypes), |row, code| {
             let category = row.code(2, "category")?;
             category_known(row, &category, &data.categories)?;
-            data.incident_types.push(IncidentType {
+            Ok(IncidentType {
                 code,
                 name: row.text(1, "name")?,
                 category,
-            });
-        }
+            })
+        })?;
 
-        let mut seen = Seen::default();
-        for row in of(Kind::Qualifiers) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
-            data.qualifiers.push(Qualifier {
+        data.qualifiers = code_list(of(Kind::Qualifiers), |row, code| {
+            Ok(Qualifier {
                 code,
                 name: row.text(1, "name")?,
                 description: row.text(2, "description")?,
-            });
-        }
+            })
+        })?;
 
-        let mut seen = Seen::default();
-        for row in of(Kind::ClosingCodes) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
+        data.closing_codes = code_list(of(Kind::ClosingCodes), |row, code| {
             let category = row.code(2, "category")?;
             category_known(row, &category, &data.categories)?;
             let needs = row.fields[3]
@@ -595,25 +555,22 @@ impl ReferenceData {
                     })
                 })
                 .collect::<Result<_, _>>()?;
-            data.closing_codes.push(ClosingCode {
+            Ok(ClosingCode {
                 code,
                 name: row.text(1, "name")?,
                 category,
                 needs,
-            });
-        }
+            })
+        })?;
 
-        let mut seen = Seen::default();
-        for row in of(Kind::Agencies) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
-            data.agencies.push(Agency {
+        data.agencies = code_list(of(Kind::Agencies), |row, code| {
+            Ok(Agency {
                 code,
                 name: row.text(1, "name")?,
                 when_to_use: row.text(2, "when_to_use")?,
                 contact: row.text(3, "contact")?,
-            });
-        }
+            })
+        })?;
 
         for row in of(Kind::DashQuestions) {
             let raw = row.text(0, "number")?;
@@ -632,10 +589,7 @@ impl ReferenceData {
             });
         }
 
-        let mut seen = Seen::default();
-        for row in of(Kind::Offences) {
-            let code = row.code(0, "code")?;
-            seen.add(&code, row)?;
+        data.offences = code_list(of(Kind::Offences), |row, code| {
             let victim = match row.fields[3].trim() {
                 "person" => VictimKind::Person,
                 "organisation" => VictimKind::Organisation,
@@ -650,14 +604,14 @@ impl ReferenceData {
             let seriousness = raw
                 .parse()
                 .map_err(|_| row.error(format!("'{raw}' is not a seriousness number")))?;
-            data.offences.push(OffenceClass {
+            Ok(OffenceClass {
                 code,
                 name: row.text(1, "name")?,
                 group: row.text(2, "group")?,
                 victim,
                 seriousness,
-            });
-        }
+            })
+        })?;
 
         for row in of(Kind::Policy) {
             data.load_policy_row(row)?;

@@ -11,7 +11,7 @@ use controlroom_domain::assessment::{
     VulnerabilityFacts, suggest_flags,
 };
 use controlroom_domain::closure::{CloseRequest, check};
-use controlroom_domain::contact::{ContactDraft, ContactId};
+use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
 use controlroom_domain::grading::{GradingFacts, RepeatCounts, check_ready_to_grade, recommend};
 use controlroom_domain::incident::{
     ClosureDetails, FactAnswer, Grade, Incident, IncidentCommand, IncidentId, IncidentRef,
@@ -153,8 +153,8 @@ fn incident_for(
     let at = Timestamp::from_second(1_795_400_000).unwrap();
     let contact = ContactDraft {
         channel: case.channel.clone(),
-        caller_name: "Caller".into(),
-        location_text: "Somewhere in Leeds".into(),
+        caller: CallerDraft::named("Caller"),
+        location: LocationDraft::described("Somewhere in Leeds"),
         summary: case.reported.clone(),
         ..ContactDraft::default()
     }

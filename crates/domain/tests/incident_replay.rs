@@ -2,7 +2,7 @@
 //! replaying the recorded events rebuilds exactly the state the commands produced.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use controlroom_domain::contact::{ContactDraft, ContactId};
+use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
 use controlroom_domain::incident::{
     Grade, Incident, IncidentCommand, IncidentId, IncidentRef, Stamped, Status, decide,
 };
@@ -43,8 +43,8 @@ fn step() -> impl Strategy<Value = Step> {
 fn contact(n: u8) -> controlroom_domain::contact::Contact {
     ContactDraft {
         channel: "101".into(),
-        caller_name: format!("Caller {n}"),
-        location_text: "Market Square".into(),
+        caller: CallerDraft::named(format!("Caller {n}")),
+        location: LocationDraft::described("Market Square"),
         summary: "Noise".into(),
         ..ContactDraft::default()
     }

@@ -4,7 +4,9 @@
 use controlroom_app::gazetteer::Chosen;
 use controlroom_app::incidents::IncidentRow;
 use controlroom_app::take_contact::NewContact;
-use controlroom_domain::contact::{Contact, ContactDraft, HandsetDraft};
+use controlroom_domain::contact::{
+    CallerDraft, Contact, ContactDraft, HandsetDraft, LocationDraft,
+};
 use controlroom_domain::gazetteer::Precision;
 use controlroom_domain::incident::{Incident, IncidentId};
 use jiff::Timestamp;
@@ -138,32 +140,36 @@ impl CreateContact {
                 channel: self.channel,
                 received_at: timestamp("received_at", self.received_at.as_deref())?,
                 answered_at: timestamp("answered_at", self.answered_at.as_deref())?,
-                caller_name: self.caller.name,
-                caller_phone: self.caller.phone,
-                caller_callback: self.caller.callback,
-                caller_is_victim: self.caller.is_victim,
-                location_text: self.location.text,
-                lat: self.location.lat,
-                lon: self.location.lon,
-                uprn: self.location.uprn,
-                area: self.location.area,
-                fix: None,
-                handset: self
-                    .location
-                    .handset
-                    .map(|h| -> Result<HandsetDraft, ApiError> {
-                        Ok(HandsetDraft {
-                            lat: h.lat,
-                            lon: h.lon,
-                            radius_metres: h.radius_metres,
-                            source: h.source,
-                            located_at: timestamp(
-                                "location.handset.located_at",
-                                h.located_at.as_deref(),
-                            )?,
+                caller: CallerDraft {
+                    name: self.caller.name,
+                    phone: self.caller.phone,
+                    callback: self.caller.callback,
+                    is_victim: self.caller.is_victim,
+                },
+                location: LocationDraft {
+                    text: self.location.text,
+                    lat: self.location.lat,
+                    lon: self.location.lon,
+                    uprn: self.location.uprn,
+                    area: self.location.area,
+                    fix: None,
+                    handset: self
+                        .location
+                        .handset
+                        .map(|h| -> Result<HandsetDraft, ApiError> {
+                            Ok(HandsetDraft {
+                                lat: h.lat,
+                                lon: h.lon,
+                                radius_metres: h.radius_metres,
+                                source: h.source,
+                                located_at: timestamp(
+                                    "location.handset.located_at",
+                                    h.located_at.as_deref(),
+                                )?,
+                            })
                         })
-                    })
-                    .transpose()?,
+                        .transpose()?,
+                },
                 summary: self.summary,
             },
             incident_type: self.incident_type,

@@ -297,6 +297,16 @@ impl<I, T> Change<I, T> {
 }
 
 impl<T> IncidentChange<T> {
+    /// What the incident use cases take: who asks, which incident, and the retry key.
+    pub fn request(&self) -> controlroom_app::incidents::IncidentRequest<'_> {
+        controlroom_app::incidents::IncidentRequest {
+            app: self.app(),
+            actor: &self.actor,
+            id: self.id,
+            idempotency: self.key(),
+        }
+    }
+
     /// The incident as changed, with `status`.
     pub fn answer(
         &self,

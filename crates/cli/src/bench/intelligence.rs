@@ -56,18 +56,17 @@ pub async fn run(
         url.split('@').next_back().unwrap_or(&url)
     );
     let started = Instant::now();
-    let done = controlroom_app::generate::bulk_into_store(
-        &app,
-        2026,
+    let size = controlroom_app::generate::Population {
+        seed: 2026,
         people,
         vehicles,
         incidents,
-        |_, n| {
-            if n % 500_000 == 0 {
-                eprintln!("  {n} records");
-            }
-        },
-    )
+    };
+    let done = controlroom_app::generate::bulk_into_store(&app, size, |_, n| {
+        if n % 500_000 == 0 {
+            eprintln!("  {n} records");
+        }
+    })
     .await
     .context("writing the population")?;
     let written = started.elapsed();

@@ -10,7 +10,7 @@ use controlroom_domain::assessment::{
     Answer, DashAnswers, DashRisk, Factor, Level, NdmRationale, Subject, ThriveAssessment,
     VulnerabilityFlag,
 };
-use controlroom_domain::contact::{ContactDraft, ContactId};
+use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
 use controlroom_domain::grading::RepeatCounts;
 use controlroom_domain::incident::{
     ClosureDetails, FactAnswer, Grade, Incident, IncidentCommand, IncidentId, IncidentRef,
@@ -98,11 +98,13 @@ fn code(raw: &str) -> Code {
 fn contact(n: u8) -> controlroom_domain::contact::Contact {
     let draft = ContactDraft {
         channel: "999".into(),
-        caller_name: format!("Caller {n}"),
-        location_text: "14 Harehills Lane, Leeds LS8 3AA".into(),
-        lat: Some(53.8182),
-        lon: Some(-1.5010),
-        uprn: Some("72700000001".into()),
+        caller: CallerDraft::named(format!("Caller {n}")),
+        location: LocationDraft {
+            lat: Some(53.8182),
+            lon: Some(-1.5010),
+            uprn: Some("72700000001".into()),
+            ..LocationDraft::described("14 Harehills Lane, Leeds LS8 3AA")
+        },
         summary: "Shouting next door".into(),
         ..ContactDraft::default()
     };

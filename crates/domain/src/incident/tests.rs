@@ -1,5 +1,5 @@
 use super::*;
-use crate::contact::{ContactDraft, ContactId};
+use crate::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
 
 pub(crate) fn at(minute: i64) -> Timestamp {
     Timestamp::from_second(1_795_400_000 + minute * 60).unwrap()
@@ -12,8 +12,8 @@ pub(crate) fn handler() -> Username {
 pub(crate) fn contact(n: u128) -> Contact {
     ContactDraft {
         channel: "999".into(),
-        caller_name: "Jane Doe".into(),
-        location_text: "12 High Street".into(),
+        caller: CallerDraft::named("Jane Doe"),
+        location: LocationDraft::described("12 High Street"),
         summary: "Shouting next door".into(),
         ..ContactDraft::default()
     }

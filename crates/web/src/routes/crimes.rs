@@ -233,7 +233,7 @@ fn created(state: &AppState, crime: &Crime) -> Response {
     responses((status = 201, body = CrimeView)))]
 pub async fn record(c: Change<IncidentId, RecordInput>) -> Result<Response, ApiError> {
     let (c, b) = c.split();
-    let crime = crimes::record_from_incident(c.app(), &c.actor, c.id, b.draft(), c.key()).await?;
+    let crime = crimes::record_from_incident(c.request(), b.draft()).await?;
     Ok(created(&c.state, &crime))
 }
 

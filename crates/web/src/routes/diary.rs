@@ -165,15 +165,5 @@ fn changed(
     actor: &controlroom_app::Actor,
     incident: controlroom_domain::incident::Incident,
 ) -> Response {
-    super::change(
-        state,
-        actor,
-        StatusCode::OK,
-        IncidentOutcome {
-            incident,
-            contact_id: None,
-            log_entry: None,
-            replayed: false,
-        },
-    )
+    super::change(state, actor, StatusCode::OK, IncidentOutcome::of(incident))
 }

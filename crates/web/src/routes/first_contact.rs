@@ -17,15 +17,8 @@ use serde_json::{Value, json};
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/classify", tag = "first contact", request_body = ClassifyInput, responses(super::Changed))]
 pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiError> {
     let b = &c.body;
-    let outcome = first_contact::classify(
-        c.app(),
-        &c.actor,
-        c.id,
-        b.incident_type.as_deref(),
-        &b.qualifiers,
-        c.key(),
-    )
-    .await?;
+    let outcome =
+        first_contact::classify(c.request(), b.incident_type.as_deref(), &b.qualifiers).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -34,8 +27,7 @@ pub async fn classify(c: IncidentChange<ClassifyInput>) -> Result<Response, ApiE
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/thrive", tag = "first contact", request_body = ThriveInput, responses(super::Changed))]
 pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
-    let outcome =
-        first_contact::assess_thrive(c.app(), &c.actor, c.id, body.into_draft(), c.key()).await?;
+    let outcome = first_contact::assess_thrive(c.request(), body.into_draft()).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -43,16 +35,9 @@ pub async fn thrive(c: IncidentChange<ThriveInput>) -> Result<Response, ApiError
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/vulnerability", tag = "first contact", request_body = VulnerabilityInput, responses(super::Changed))]
 pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Response, ApiError> {
     let b = &c.body;
-    let outcome = first_contact::record_vulnerability(
-        c.app(),
-        &c.actor,
-        c.id,
-        &b.subject,
-        &b.flags,
-        b.note.as_deref(),
-        c.key(),
-    )
-    .await?;
+    let outcome =
+        first_contact::record_vulnerability(c.request(), &b.subject, &b.flags, b.note.as_deref())
+            .await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -62,7 +47,7 @@ pub async fn vulnerability(c: IncidentChange<VulnerabilityInput>) -> Result<Resp
 pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers = body.into_answers()?;
-    let outcome = first_contact::complete_dash(c.app(), &c.actor, c.id, answers, c.key()).await?;
+    let outcome = first_contact::complete_dash(c.request(), answers).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -72,8 +57,7 @@ pub async fn dash(c: IncidentChange<DashInput>) -> Result<Response, ApiError> {
 pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
     let answers: Vec<(String, String)> = body.answers.into_iter().collect();
-    let outcome =
-        first_contact::answer_questions(c.app(), &c.actor, c.id, &answers, c.key()).await?;
+    let outcome = first_contact::answer_questions(c.request(), &answers).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -82,9 +66,7 @@ pub async fn answers(c: IncidentChange<AnswersInput>) -> Result<Response, ApiErr
 pub async fn approve_unattended(
     c: IncidentChange<ApproveUnattendedInput>,
 ) -> Result<Response, ApiError> {
-    let outcome =
-        first_contact::approve_unattended_closure(c.app(), &c.actor, c.id, &c.body.reason, c.key())
-            .await?;
+    let outcome = first_contact::approve_unattended_closure(c.request(), &c.body.reason).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -92,8 +74,7 @@ pub async fn approve_unattended(
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/signpost", tag = "first contact", request_body = SignpostInput, responses(super::Changed))]
 pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiError> {
     let b = &c.body;
-    let outcome =
-        first_contact::signpost(c.app(), &c.actor, c.id, &b.agency, &b.advice, c.key()).await?;
+    let outcome = first_contact::signpost(c.request(), &b.agency, &b.advice).await?;
     c.answer(StatusCode::OK, outcome)
 }
 

@@ -72,15 +72,7 @@ pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentVi
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/log", tag = "incidents", request_body = AddLogEntry,
     responses((status = 201, body = ChangeResponse)))]
 pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, ApiError> {
-    let outcome = incidents::add_log_entry(
-        c.app(),
-        &c.actor,
-        c.id,
-        &c.body.text,
-        c.body.corrects,
-        c.key(),
-    )
-    .await?;
+    let outcome = incidents::add_log_entry(c.request(), &c.body.text, c.body.corrects).await?;
     c.answer(StatusCode::CREATED, outcome)
 }
 
@@ -88,14 +80,12 @@ pub async fn add_log_entry(c: IncidentChange<AddLogEntry>) -> Result<Response, A
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/grade", tag = "incidents", request_body = GradeIncident,
     responses(super::Changed))]
 pub async fn grade(c: IncidentChange<GradeIncident>) -> Result<Response, ApiError> {
+    let b = &c.body;
     let outcome = incidents::grade(
-        c.app(),
-        &c.actor,
-        c.id,
-        &c.body.grade,
-        &c.body.rationale,
-        c.body.override_reason.as_deref(),
-        c.key(),
+        c.request(),
+        &b.grade,
+        &b.rationale,
+        b.override_reason.as_deref(),
     )
     .await?;
     c.answer(StatusCode::OK, outcome)
@@ -116,7 +106,7 @@ pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiErro
         non_crime_rationale: body.non_crime_rationale,
         outcome: body.outcome,
     };
-    let outcome = incidents::close(c.app(), &c.actor, c.id, input, c.key()).await?;
+    let outcome = incidents::close(c.request(), input).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -124,7 +114,7 @@ pub async fn close(c: IncidentChange<CloseIncident>) -> Result<Response, ApiErro
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/reopen", tag = "incidents", request_body = ReopenIncident,
     responses(super::Changed))]
 pub async fn reopen(c: IncidentChange<ReopenIncident>) -> Result<Response, ApiError> {
-    let outcome = incidents::reopen(c.app(), &c.actor, c.id, &c.body.reason, c.key()).await?;
+    let outcome = incidents::reopen(c.request(), &c.body.reason).await?;
     c.answer(StatusCode::OK, outcome)
 }
 
@@ -140,7 +130,6 @@ pub struct DuplicateInput {
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/duplicate", tag = "incidents", request_body = DuplicateInput,
     responses(super::Changed))]
 pub async fn duplicate(c: IncidentChange<DuplicateInput>) -> Result<Response, ApiError> {
-    let outcome =
-        incidents::mark_duplicate(c.app(), &c.actor, c.id, IncidentId(c.body.of), c.key()).await?;
+    let outcome = incidents::mark_duplicate(c.request(), IncidentId(c.body.of)).await?;
     c.answer(StatusCode::OK, outcome)
 }

@@ -503,9 +503,9 @@ pub struct CheckView {
     pub locations: Vec<Hit>,
     pub history: Vec<Hit>,
     pub markers: Vec<MarkerView>,
-    pub repeat_caller: usize,
-    pub repeat_location: usize,
-    pub repeat_victim: usize,
+    pub repeat_caller: u32,
+    pub repeat_location: u32,
+    pub repeat_victim: u32,
     /// A count reached the force's repeat threshold (`--repeat-threshold`).
     pub repeat: bool,
     pub possible_duplicates: Vec<Hit>,
@@ -529,9 +529,9 @@ fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
                 ..MarkerView::build(&found.marker, today, None, Some(found.on))
             })
             .collect(),
-        repeat_caller: r.repeat_caller,
-        repeat_location: r.repeat_location,
-        repeat_victim: r.repeat_victim,
+        repeat_caller: r.repeats.caller,
+        repeat_location: r.repeats.location,
+        repeat_victim: r.repeats.victim,
         repeat: r.repeat,
         possible_duplicates: r.possible_duplicates,
     }

@@ -129,8 +129,11 @@ pub fn change(
     outcome: IncidentOutcome,
 ) -> Response {
     let body = ChangeResponse {
-        contact: outcome.contact_id.map(|id| IdView { id: id.to_string() }),
-        log_entry: outcome.log_entry,
+        contact: outcome
+            .created
+            .contact_id
+            .map(|id| IdView { id: id.to_string() }),
+        log_entry: outcome.created.log_entry,
         incident: IncidentView::seen_by(&state.app, actor, outcome.incident),
     };
     replayed((status, axum::Json(body)), outcome.replayed)

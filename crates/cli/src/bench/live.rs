@@ -1,5 +1,7 @@
 //! The live scenario: N consoles hold the live feed open while contacts are taken at a
-//! steady 20 a second; each console notes how long after the commit each change reached it.
+//! steady 20 a second; each console notes how long after the change was stamped (just before
+//! its commit) it reached it. With `--servers 2` or more the contacts are taken on the first
+//! server and the consoles watch the last: the change crosses servers through the log.
 
 use anyhow::{Context, bail};
 use hdrhistogram::Histogram;
@@ -9,7 +11,7 @@ use tokio::sync::mpsc;
 
 pub async fn run(
     client: &reqwest::Client,
-    base: &str,
+    (base, watch): (&str, &str),
     token: &str,
     consoles: usize,
     changes: usize,
@@ -22,7 +24,7 @@ pub async fn run(
     for _ in 0..consoles {
         // The server subscribes before it answers, so once connected no change is missed.
         let response = client
-            .get(format!("{base}/api/v1/events"))
+            .get(format!("{watch}/api/v1/events"))
             .bearer_auth(token)
             .send()
             .await?
@@ -32,7 +34,7 @@ pub async fn run(
     }
     drop(latencies);
     println!(
-        "bench: {consoles} consoles on the live feed; taking {changes} contacts at 20 a second"
+        "bench: {consoles} consoles on the live feed of {watch}; taking {changes} contacts at 20 a second on {base}"
     );
 
     let mut pace = tokio::time::interval(Duration::from_millis(50));
@@ -132,5 +134,70 @@ async fn read_feed(
             seen += 1;
         }
     }
+    Ok(())
+}
+
+/// Search freshness across servers: `checks` times, record a person on `base` and search for
+/// them on `watch` until they are found; how long after the write's answer that took.
+pub async fn freshness(
+    client: &reqwest::Client,
+    (base, watch): (&str, &str),
+    token: &str,
+    checks: usize,
+) -> anyhow::Result<()> {
+    if !(1..=5000).contains(&checks) {
+        bail!("--checks must be 1-5000 for the freshness scenario");
+    }
+    println!("bench: {checks} people recorded on {base}, each searched for on {watch} until found");
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for n in 0..checks {
+        // A name made of letters only, different for every check.
+        let tag: String = format!("{n:05}")
+            .chars()
+            .map(|d| char::from(b'a' + d.to_digit(10).unwrap_or(0) as u8))
+            .collect();
+        let name = format!("Fresh Bench{tag}");
+        let person: serde_json::Value = client
+            .post(format!("{base}/api/v1/people"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "names": [name] }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let id = person["id"].as_str().context("no person id")?.to_owned();
+        let written = std::time::Instant::now();
+        loop {
+            let found: serde_json::Value = client
+                .post(format!("{watch}/api/v1/search"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "name": name }))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            if found["people"]
+                .as_array()
+                .is_some_and(|people| people.iter().any(|p| p["id"] == id.as_str()))
+            {
+                break;
+            }
+            if written.elapsed() > Duration::from_secs(30) {
+                bail!("{name} was not found on {watch} within 30 s");
+            }
+        }
+        let micros = u64::try_from(written.elapsed().as_micros()).unwrap_or(u64::MAX);
+        histogram.record(micros.max(1))?;
+    }
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "written on one server to found on another, ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        histogram.max() as f64 / 1000.0
+    );
     Ok(())
 }

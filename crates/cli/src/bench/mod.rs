@@ -27,6 +27,9 @@ pub enum Scenario {
     /// The gazetteer: import rate, address index size, and address search latency on a
     /// synthetic force of `--addresses`.
     Addresses,
+    /// Search freshness across servers: a person recorded on the first server, searched for
+    /// on the last until found (`--checks` times); how long that takes.
+    Freshness,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -74,6 +77,45 @@ pub struct BenchArgs {
     /// Clients posting contacts at once (1 to 256).
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Servers on the one database (1 to 3), each with its own pool, indexes and follower, as
+    /// separate processes behind a balancer would be: contacts go to each in turn; the live
+    /// and freshness scenarios write on the first and read on the last.
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
+}
+
+/// One benchmark server: where it listens, how to stop it, and its store.
+struct Running {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    store: Arc<dyn controlroom_store::Store>,
+}
+
+async fn start_server(url: &str) -> anyhow::Result<Running> {
+    let store = crate::open_store(url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(controlroom_web::serve(listener, app, async move {
+        let _ = stopped.await;
+    }));
+    Ok(Running {
+        base,
+        stop,
+        server,
+        store,
+    })
+}
+
+async fn stop_all(servers: Vec<Running>) -> anyhow::Result<()> {
+    for running in servers {
+        let _ = running.stop.send(());
+        running.server.await??;
+        running.store.close().await;
+    }
+    Ok(())
 }
 
 mod addresses;
@@ -114,6 +156,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    if !(1..=3).contains(&args.servers) {
+        bail!("--servers must be 1-3");
+    }
     let store = crate::open_store(&url).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
     users::add_user(
@@ -125,39 +170,41 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BENCH_PASSWORD,
     )
     .await?;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(controlroom_web::serve(listener, app, async move {
-        let _ = stopped.await;
-    }));
+    store.close().await;
+    let mut servers = Vec::new();
+    for _ in 0..args.servers {
+        servers.push(start_server(&url).await?);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let (first, last) = (bases[0].as_str(), bases[bases.len() - 1].as_str());
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let token = sign_in(&client, &base).await?;
-    if args.scenario == Scenario::Shift {
-        let result = dispatch::shift(
-            &client,
-            &base,
-            args.units,
-            args.incidents_per_hour,
-            args.seconds,
-        )
-        .await;
-        let _ = stop.send(());
-        server.await??;
-        store.close().await;
-        return result;
-    }
-    if args.scenario == Scenario::Live {
-        let result = live::run(&client, &base, &token, args.consoles, args.changes).await;
-        let _ = stop.send(());
-        server.await??;
-        store.close().await;
-        return result;
-    }
+    let token = sign_in(&client, first).await?;
+    let result = match args.scenario {
+        Scenario::Shift => {
+            dispatch::shift(&client, first, args.units, args.incidents_per_hour, args.seconds).await
+        }
+        Scenario::Live => {
+            live::run(&client, (first, last), &token, args.consoles, args.changes).await
+        }
+        Scenario::Freshness => live::freshness(&client, (first, last), &token, args.checks).await,
+        _ => contacts(&client, &bases, &token, servers[0].store.as_ref(), &args).await,
+    };
+    stop_all(servers).await?;
+    result
+}
+
+/// The contacts scenario: `--concurrency` clients posting 999 contacts, spread over the servers.
+async fn contacts(
+    client: &reqwest::Client,
+    bases: &[String],
+    token: &str,
+    store: &dyn controlroom_store::Store,
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
+    let base = bases.join(", ");
     println!(
         "bench: {} clients posting 999 contacts to {base} on {} for {} s (after {} s warm-up)",
         args.concurrency,
@@ -171,7 +218,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let deadline = measure_from + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
     for worker in 0..args.concurrency {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let base = bases[worker % bases.len()].clone();
+        let (client, token) = (client.clone(), token.to_owned());
         workers.push(tokio::spawn(async move {
             post_until(client, base, token, worker, measure_from, deadline).await
         }));
@@ -184,9 +232,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         created += result.created;
         errors += result.errors;
     }
-    let _ = stop.send(());
-    server.await??;
-
     let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
     println!(
         "contacts created: {created} in {} s = {:.0} contacts/s",
@@ -201,9 +246,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         latencies.max() as f64 / 1000.0
     );
     println!("errors: {errors}");
-    let verified = controlroom_app::audit_trail::verify(store.as_ref()).await?;
+    let verified = controlroom_app::audit_trail::verify(store).await?;
     println!("audit trail verified: {} events", verified.chain.records);
-    store.close().await;
     if errors > 0 {
         bail!("{errors} requests failed");
     }

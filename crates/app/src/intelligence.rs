@@ -1510,19 +1510,69 @@ pub async fn check(
     Ok(result)
 }
 
+/// How far a [`reindex_with`] has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReindexProgress {
+    /// The kind of record being read now.
+    pub kind: controlroom_domain::stream::StreamKind,
+    /// Streams (records) read so far, of every kind.
+    pub streams: usize,
+    /// Documents added to the new index so far.
+    pub documents: usize,
+}
+
 /// Rebuild the whole index from the store (every person, vehicle, location and incident) and
 /// rewrite the incident and crime lists from their events.
 pub async fn reindex(app: &App) -> Result<usize, AppError> {
-    use controlroom_domain::stream::{StreamId, StreamKind};
-    /// Streams read per query: each page is one query and, for incidents and crimes, one
-    /// transaction rewriting their rows, so the write lock is never held for the whole log.
-    const PAGE: i64 = 2_000;
+    reindex_with(app, |_| {}).await
+}
+
+/// [`reindex`], telling `progress` after each page of 2,000 streams. The new index is built
+/// beside the one searches use and switched to in one commit at the end (a failure keeps the
+/// old); searches meanwhile read the old one, and writes carry on (the lists are rewritten a
+/// page per transaction, never under one lock for the whole log). Memory stays that of one
+/// page: documents go to the index as each page is read.
+pub async fn reindex_with(
+    app: &App,
+    mut progress: impl FnMut(&ReindexProgress),
+) -> Result<usize, AppError> {
     let index = app.search()?;
     let _no_catch_up_meanwhile = app.search_feed.lock().await;
     // The mark first: whatever is written while the streams are folded comes after it, and
     // the index's catch-up takes it in from there.
     let after = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
-    let mut docs = Vec::new();
+    index.begin_rebuild().map_err(search_error)?;
+    match rebuild_pages(app, &mut progress).await {
+        Ok(documents) => {
+            index.finish_rebuild(after).map_err(search_error)?;
+            Ok(documents)
+        }
+        Err(e) => {
+            // What this process indexed as it wrote went with the abandoned rebuild: the
+            // catch-up must fold those streams again, not skip them.
+            app.indexed_here().clear();
+            index.abandon_rebuild().map_err(search_error)?;
+            Err(e)
+        }
+    }
+}
+
+/// Every stream the index and the lists hold, a page at a time: documents into the rebuild,
+/// list rows rewritten. Returns how many documents were added.
+async fn rebuild_pages(
+    app: &App,
+    progress: &mut impl FnMut(&ReindexProgress),
+) -> Result<usize, AppError> {
+    use controlroom_domain::stream::{StreamId, StreamKind};
+    /// Streams read per query: each page is one query and, for incidents and crimes, one
+    /// transaction rewriting their rows, so the write lock is never held for the whole log.
+    const PAGE: i64 = 2_000;
+    let index = app.search()?;
+    let mut done = ReindexProgress {
+        kind: StreamKind::Incident,
+        streams: 0,
+        documents: 0,
+    };
     // Only the kinds the index and the lists hold, each read a page of streams at a time in
     // one pass (time linear in what they hold): nothing else in the log is read.
     for kind in [
@@ -1533,14 +1583,17 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
         StreamKind::Location,
         StreamKind::Property,
     ] {
+        done.kind = kind;
         let mut last = String::new();
         loop {
             let page = app.store.streams_page(kind, &last, PAGE).await?;
             let Some(end) = page.last() else { break };
             last = end.stream.clone();
+            let mut docs = Vec::new();
             let mut rows = Vec::new();
             let mut crime_rows = Vec::new();
             for records in page.chunk_by(|a, b| a.stream == b.stream) {
+                done.streams += 1;
                 let Ok(id) = StreamId::parse(&records[0].stream) else {
                     continue;
                 };
@@ -1577,8 +1630,10 @@ pub async fn reindex(app: &App) -> Result<usize, AppError> {
                 }
                 tx.commit().await?;
             }
+            index.add_rebuilt(&docs).map_err(search_error)?;
+            done.documents += docs.len();
+            progress(&done);
         }
     }
-    // Everything up to `after` is in: a catch-up carries on from there.
-    index.rebuild(docs, after).map_err(search_error)
+    Ok(done.documents)
 }

@@ -125,6 +125,8 @@ pub struct App {
     search: Option<Arc<controlroom_search::SearchIndex>>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
     pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
+    /// This server's search index rebuild, if one was asked for (`search_feed::start_rebuild`).
+    pub(crate) rebuild: Arc<std::sync::Mutex<search_feed::RebuildStatus>>,
     /// Streams this process indexed as it changed them, with the last audit sequence each
     /// change wrote: the catch-up skips folding them again. Forgotten once caught up past.
     pub(crate) indexed_here: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
@@ -145,6 +147,7 @@ impl App {
             followed: Arc::default(),
             follow_lock: Arc::default(),
             search_feed: Arc::default(),
+            rebuild: Arc::default(),
             indexed_here: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()

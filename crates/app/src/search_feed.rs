@@ -75,7 +75,15 @@ pub(crate) fn documents_of(
 /// One catch-up at a time per process; a second caller waits and then finds little to do.
 pub async fn catch_up(app: &App) -> Result<usize, AppError> {
     let index = app.search()?;
+    // A rebuild reads the whole log itself and the catch-up after it carries on from its
+    // mark: waiting for it here would hold up every search until it is done.
+    if index.is_rebuilding() {
+        return Ok(0);
+    }
     let _one_at_a_time = app.search_feed.lock().await;
+    if index.is_rebuilding() {
+        return Ok(0);
+    }
     let mut after = index.applied_seq();
     let mut streams = 0;
     loop {
@@ -122,4 +130,81 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
 pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
     catch_up(app).await?;
     app.search()
+}
+
+/// A rebuild of this server's search index, as far as it has got. Each server has its own
+/// index, so this is the server's own (not the force's) and lives in its memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RebuildStatus {
+    pub running: bool,
+    /// The kind of record being read (`incident`, `person`…).
+    pub reading: Option<&'static str>,
+    pub records_read: usize,
+    pub documents: usize,
+    pub started_at: Option<jiff::Timestamp>,
+    pub finished_at: Option<jiff::Timestamp>,
+    /// Why the last rebuild stopped short (the old index is still the one searched).
+    pub failed: Option<String>,
+}
+
+fn status(app: &App) -> std::sync::MutexGuard<'_, RebuildStatus> {
+    // A panic while holding it left at worst a stale count: carry on with it.
+    app.rebuild
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Start rebuilding this server's search index from the database while it keeps serving:
+/// searches read the old index until the new one is switched to in one commit. Refused
+/// (409) while a rebuild is running.
+pub fn start_rebuild(app: &App, actor: &crate::Actor) -> Result<RebuildStatus, AppError> {
+    actor.require(
+        controlroom_domain::roles::Permission::RebuildSearchIndex,
+        "rebuild the search index",
+    )?;
+    let started = {
+        let mut status = status(app);
+        if status.running {
+            return Err(AppError::Conflict(
+                "the search index is being rebuilt already: see how far it has got".into(),
+            ));
+        }
+        *status = RebuildStatus {
+            running: true,
+            started_at: Some(app.now()),
+            ..RebuildStatus::default()
+        };
+        status.clone()
+    };
+    let app = app.clone();
+    tokio::spawn(async move {
+        let progress = |p: &crate::intelligence::ReindexProgress| {
+            let mut status = status(&app);
+            status.reading = Some(p.kind.as_str());
+            status.records_read = p.streams;
+            status.documents = p.documents;
+        };
+        let result = crate::intelligence::reindex_with(&app, progress).await;
+        let mut status = status(&app);
+        status.running = false;
+        status.reading = None;
+        status.finished_at = Some(app.now());
+        match result {
+            Ok(documents) => status.documents = documents,
+            Err(e) => {
+                tracing::error!(error = %e, "search index rebuild failed; the old index is kept");
+                status.failed = Some(e.to_string());
+            }
+        }
+    });
+    Ok(started)
+}
+
+/// How far this server's last (or current) rebuild has got.
+pub fn rebuild_status(app: &App, actor: &crate::Actor) -> Result<RebuildStatus, AppError> {
+    actor.require(
+        controlroom_domain::roles::Permission::RebuildSearchIndex,
+        "see the search index rebuild",
+    )?;
+    Ok(status(app).clone())
 }

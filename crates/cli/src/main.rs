@@ -819,7 +819,11 @@ async fn run(command: Command) -> Result<(), Failure> {
                 })?;
             let app = app_on(&store).with_search(Arc::new(index));
             let started = std::time::Instant::now();
-            let count = controlroom_app::intelligence::reindex(&app).await;
+            let count =
+                controlroom_app::intelligence::reindex_with(&app, reindex_progress(started)).await;
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!();
+            }
             store.close().await;
             println!(
                 "search index rebuilt: {} records in {:.1} s",
@@ -827,6 +831,34 @@ async fn run(command: Command) -> Result<(), Failure> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+    }
+}
+
+/// A progress line on standard error after each page: rewritten in place on a terminal, one
+/// line every ten pages otherwise (a log stays readable).
+fn reindex_progress(
+    started: std::time::Instant,
+) -> impl FnMut(&controlroom_app::intelligence::ReindexProgress) {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    let mut pages = 0u64;
+    move |p| {
+        pages += 1;
+        let seconds = started.elapsed().as_secs_f64().max(0.001);
+        let line = format!(
+            "reindexing {}: {} records read, {} documents, {:.0} records/s",
+            p.kind.as_str(),
+            p.streams,
+            p.documents,
+            p.streams as f64 / seconds
+        );
+        let mut err = std::io::stderr();
+        if terminal {
+            let _ = write!(err, "\r{line}   ");
+            let _ = err.flush();
+        } else if pages % 10 == 1 {
+            let _ = writeln!(err, "{line}");
         }
     }
 }

@@ -55,10 +55,12 @@ pub enum Permission {
     MergeRecords,
     /// Load the force's gazetteer (addresses, streets, named places, postcode centroids).
     ManageGazetteer,
+    /// Rebuild a server's search index while it runs (maintenance: nothing is shown).
+    RebuildSearchIndex,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::TakeContact,
         Permission::ViewIncidents,
         Permission::WriteIncidentLog,
@@ -77,6 +79,7 @@ impl Permission {
         Permission::ManageMarkers,
         Permission::MergeRecords,
         Permission::ManageGazetteer,
+        Permission::RebuildSearchIndex,
     ];
 
     /// The permission's name in snake case (`take_contact`), as the API lists it.
@@ -173,6 +176,8 @@ impl Role {
             // Reference data, not personal data: the administrator who runs the import and the
             // supervisor who answers for the room's map.
             ManageGazetteer => matches!(self, Admin | Supervisor),
+            // Running the servers is the administrator's job; a rebuild shows no one anything.
+            RebuildSearchIndex => matches!(self, Admin),
         }
     }
 }

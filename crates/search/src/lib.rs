@@ -272,6 +272,9 @@ pub struct SearchIndex {
     /// The last audit sequence whose changes the committed index holds, kept in each commit's
     /// payload: after a crash the index catches up from here (`app::search_feed`).
     applied: std::sync::atomic::AtomicI64,
+    /// A rebuild is under way ([`Self::begin_rebuild`]): nothing is committed until it
+    /// finishes, so searches meanwhile see the whole old index, never half of the new.
+    rebuilding: std::sync::atomic::AtomicBool,
     f: Fields,
 }
 
@@ -357,6 +360,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             dirty: std::sync::atomic::AtomicBool::new(false),
             applied: std::sync::atomic::AtomicI64::new(applied),
+            rebuilding: std::sync::atomic::AtomicBool::new(false),
             f,
         })
     }
@@ -391,10 +395,66 @@ impl SearchIndex {
         // outside the lock let a search run between another flush's swap and its reload, and
         // miss what had just been recorded.
         let mut writer = self.writer()?;
-        if !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        // During a rebuild the pending changes are the half-built index: they wait for
+        // `finish_rebuild`, and reads see the old index whole.
+        if self.is_rebuilding() || !self.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
         self.commit(&mut writer, self.applied_seq())
+    }
+
+    /// Whether a rebuild is under way.
+    pub fn is_rebuilding(&self) -> bool {
+        self.rebuilding.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Start rebuilding the index from scratch beside the one searches use: every document
+    /// goes, and what [`Self::add_rebuilt`] adds takes their place, all unseen until
+    /// [`Self::finish_rebuild`] commits them at once ([`Self::abandon_rebuild`] keeps the
+    /// old). Upserts meanwhile go into the new index too. The writer is taken per call, not
+    /// held for the whole rebuild, so writes carry on.
+    pub fn begin_rebuild(&self) -> SearchResult<()> {
+        let writer = self.writer()?;
+        if self
+            .rebuilding
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(SearchError::Poisoned(
+                "a rebuild is already under way".into(),
+            ));
+        }
+        writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Add documents to the rebuild (replacing any of the same id added meanwhile).
+    pub fn add_rebuilt(&self, docs: &[IndexDoc]) -> SearchResult<()> {
+        let writer = self.writer()?;
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(self.f.id, doc.id()));
+            writer.add_document(self.document(doc))?;
+        }
+        Ok(())
+    }
+
+    /// Switch to the rebuilt index in one commit, holding every change up to `seq`.
+    pub fn finish_rebuild(&self, seq: i64) -> SearchResult<()> {
+        let mut writer = self.writer()?;
+        self.rebuilding
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.commit(&mut writer, seq)
+    }
+
+    /// Drop the rebuild: the old index stays as it was (what was upserted meanwhile is
+    /// dropped with it and comes back with the next catch-up, which reads the log after the
+    /// old index's mark).
+    pub fn abandon_rebuild(&self) -> SearchResult<()> {
+        let mut writer = self.writer()?;
+        self.rebuilding
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        writer.rollback()?;
+        Ok(())
     }
 
     /// The last audit sequence the committed index is known to hold.

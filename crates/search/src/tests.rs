@@ -415,3 +415,51 @@ fn an_index_from_an_older_schema_is_emptied_to_be_rebuilt() {
         "caught up from the start of the log"
     );
 }
+
+/// Issue 13: a rebuild is built beside the index searches read, which stays whole (not
+/// emptied, not half built) until the rebuild is switched to in one commit; an abandoned
+/// rebuild leaves it as it was.
+#[test]
+fn searches_see_the_old_index_whole_until_a_rebuild_is_switched_to() {
+    let index = index();
+    let people = |index: &SearchIndex, name: &str| {
+        ids(&index.people(name, None, None, 5).unwrap())
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(people(&index, "Mohammed Khan")[0], "p2");
+
+    index.begin_rebuild().unwrap();
+    assert!(index.begin_rebuild().is_err(), "one rebuild at a time");
+    index
+        .add_rebuilt(&[person("p9", &["Ann Other"], None, &[])])
+        .unwrap();
+    // A write made meanwhile goes into the new index too.
+    index
+        .upsert(&[person("p8", &["Bea Meanwhile"], None, &[])])
+        .unwrap();
+    assert_eq!(
+        people(&index, "Mohammed Khan")[0],
+        "p2",
+        "the old index, whole"
+    );
+    assert!(
+        people(&index, "Ann Other").is_empty(),
+        "nothing of the new yet"
+    );
+    index.finish_rebuild(42).unwrap();
+    assert!(people(&index, "Mohammed Khan").is_empty(), "switched");
+    assert_eq!(people(&index, "Ann Other")[0], "p9");
+    assert_eq!(people(&index, "Bea Meanwhile")[0], "p8");
+    assert_eq!(index.applied_seq(), 42);
+
+    index.begin_rebuild().unwrap();
+    index
+        .add_rebuilt(&[person("p7", &["Cal Abandoned"], None, &[])])
+        .unwrap();
+    index.abandon_rebuild().unwrap();
+    assert_eq!(people(&index, "Ann Other")[0], "p9", "kept as it was");
+    assert!(people(&index, "Cal Abandoned").is_empty());
+    assert!(!index.is_rebuilding());
+}

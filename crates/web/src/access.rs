@@ -294,6 +294,16 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         "/api/v1/search",
         Needs(ViewIncidents, "search intelligence"),
     ),
+    (
+        "POST",
+        "/api/v1/search-index/rebuild",
+        Needs(RebuildSearchIndex, "rebuild the search index"),
+    ),
+    (
+        "GET",
+        "/api/v1/search-index/rebuild",
+        Needs(RebuildSearchIndex, "see the search index rebuild"),
+    ),
     ("GET", "/api/v1/units", Needs(ViewIncidents, "see units")),
     (
         "POST",

@@ -184,7 +184,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let token = sign_in(&client, first).await?;
     let result = match args.scenario {
         Scenario::Shift => {
-            dispatch::shift(&client, first, args.units, args.incidents_per_hour, args.seconds).await
+            dispatch::shift(
+                &client,
+                first,
+                args.units,
+                args.incidents_per_hour,
+                args.seconds,
+            )
+            .await
         }
         Scenario::Live => {
             live::run(&client, (first, last), &token, args.consoles, args.changes).await

@@ -11,6 +11,7 @@ both_backends!(
     a_change_on_one_server_reaches_consoles_boards_and_searches_on_another,
     a_console_that_reconnects_is_sent_what_it_missed,
     the_audit_trail_verifies_while_two_servers_write,
+    a_server_rebuilds_its_search_index_while_serving,
 );
 
 fn about_incident(id: &str) -> impl Fn(&LiveEvent) -> bool + '_ {
@@ -280,4 +281,56 @@ async fn two_servers_write_each_audit_checkpoint_once() {
     .await;
     assert_eq!(code, 0, "{out}{err}");
     db.drop_database().await;
+}
+
+/// Issue 13: an administrator rebuilds one server's search index while it serves; a second
+/// rebuild waits for the first; anyone else is refused; what was recorded is found after.
+async fn a_server_rebuilds_its_search_index_while_serving(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let [admin, handler] = app
+        .signed_in_as([("admin", "admin"), ("handler", "contact_handler")])
+        .await;
+    let person = app
+        .ok(
+            &handler,
+            "/api/v1/people",
+            json!({"names": ["Grace Hopper"]}),
+        )
+        .await;
+    let path = "/api/v1/search-index/rebuild";
+    app.post_status(&handler, path, json!({}), StatusCode::FORBIDDEN)
+        .await;
+    let started = app
+        .post_status(&admin, path, json!({}), StatusCode::ACCEPTED)
+        .await;
+    assert_eq!(started["running"], true, "{started}");
+    // Bounded: a rebuild of a handful of records takes milliseconds.
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            let status = app.get_ok(&admin, path).await;
+            if status["running"] == false {
+                return status;
+            }
+            // A second rebuild is refused while one runs.
+            let (code, _) = app.post(path, Some(&admin), &json!({})).await;
+            assert!(
+                code == StatusCode::CONFLICT || code == StatusCode::ACCEPTED,
+                "{code}"
+            );
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the rebuild finishes");
+    assert!(finished["failed"].is_null(), "{finished}");
+    assert!(
+        finished["records_read"].as_u64().unwrap() >= 1,
+        "{finished}"
+    );
+    assert!(finished["finished_at"].is_string(), "{finished}");
+    let found = app
+        .ok(&handler, "/api/v1/search", json!({"name": "Grace Hopper"}))
+        .await;
+    assert_eq!(found["people"][0]["id"], person["id"], "{found}");
+    app.finish().await;
 }

@@ -10,6 +10,7 @@ pub mod first_contact;
 pub mod incidents;
 pub mod intelligence;
 pub mod live;
+pub mod maintenance;
 pub mod map;
 pub mod ops;
 pub mod recording;
@@ -59,6 +60,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         map::streets;
         incidents::list;
         live::events;
+        maintenance::start, maintenance::status;
         incidents::get;
         incidents::add_log_entry;
         incidents::grade;

@@ -173,9 +173,11 @@ export function initTheme() {
   });
 }
 
-// The live feed (Server-Sent Events): shows its state in `indicator`, calls `onReconnect`
-// after a drop (changes made meanwhile were not pushed), and hands each named event's data
-// to its handler. A session that ends sends the user to sign in again.
+// The live feed (Server-Sent Events): shows its state in `indicator`, hands each named
+// event's data to its handler, and calls `onReconnect` after a drop. The browser reconnects
+// by itself with the last event's id, and the server (any of them) first sends what changed
+// meanwhile; reloading as well costs one request and covers a feed too far behind (`resync`).
+// A session that ends sends the user to sign in again.
 export function live(indicator, handlers, onReconnect) {
   const source = new EventSource("/api/v1/events");
   let connectedBefore = false;

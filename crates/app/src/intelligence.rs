@@ -675,15 +675,23 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
 }
 
 /// A person, vehicle or location linked to an incident, as the incident panel lists it.
-#[derive(Debug, Clone)]
+// The API sends it as it is beside the record's kind and id, which web writes as text.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LinkedRecord {
+    #[serde(skip)]
     pub record: RecordRef,
     pub label: String,
     /// A person's date of birth or estimated age, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub born: Option<String>,
+    /// caller, victim, suspect, witness…
     pub role: String,
+    /// When the link was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub at: Option<Timestamp>,
     /// The person this record was merged into, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
 }
 

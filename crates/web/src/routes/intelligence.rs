@@ -5,7 +5,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Call, Caller, Change, MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
-use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
+use controlroom_app::intelligence::{
+    self, CheckRequest, CheckResult, LinkedRecord, LocationInput, RecordView,
+};
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
 use serde::{Deserialize, Serialize};
@@ -520,16 +522,8 @@ pub struct LinkedRecordView {
     /// person, vehicle, location or property.
     pub kind: String,
     pub id: String,
-    pub label: String,
-    /// A person's date of birth or estimated age, as recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub born: Option<String>,
-    /// caller, victim, suspect, witness…
-    pub role: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<String>,
+    #[serde(flatten)]
+    pub linked: LinkedRecord,
 }
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
@@ -544,14 +538,10 @@ pub async fn incident_links(
     Ok(Json(
         linked
             .into_iter()
-            .map(|l| LinkedRecordView {
-                kind: l.record.kind.as_str().to_owned(),
-                id: l.record.id.to_string(),
-                label: l.label,
-                born: l.born,
-                role: l.role,
-                at: l.at.map(|t| t.to_string()),
-                merged_into: l.merged_into,
+            .map(|linked| LinkedRecordView {
+                kind: linked.record.kind.as_str().to_owned(),
+                id: linked.record.id.to_string(),
+                linked,
             })
             .collect(),
     ))

@@ -579,12 +579,14 @@ async fn load(app: &App, reference: RecordRef) -> Result<Option<PoleRecord>, App
     fold(reference, &app.store.stream(&reference.stream()).await?)
 }
 
-/// A record as a handler sees it: its details, markers, its links and the links to it (of
-/// every record merged into it too), and its history. The look is audited.
+/// What a handler sees of a record besides its own details and markers: the records merged
+/// into it, its links and the links to it (of every record merged into it too), and its
+/// history. The look is audited.
 // The API sends the lists as they are (schema `RecordView`), beside the record's own fields,
 // which web writes: a marker's view needs today's date.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RecordView {
+    /// The record itself.
     #[serde(skip)]
     pub record: PoleRecord,
     /// Records merged into this one.

@@ -16,7 +16,6 @@ use controlroom_domain::roles::Permission;
 /// A row of the incident list, as the list reads it (the read model of `GET /incidents`).
 pub use controlroom_store::IncidentRow;
 use controlroom_store::{IncidentFilter, WriteTx};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -518,64 +517,55 @@ pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, 
     Ok(incident)
 }
 
-/// Which incidents to list. Built from query text with [`IncidentQuery::parse`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IncidentQuery {
-    pub statuses: Vec<Status>,
-    pub grades: Vec<Grade>,
-    pub opened_from: Option<Timestamp>,
-    pub opened_before: Option<Timestamp>,
-    pub limit: u32,
-}
+/// How many incidents a list holds when the query names no limit, and at the most.
+pub const LIST_DEFAULT_LIMIT: u32 = 100;
+pub const LIST_MAX_LIMIT: u32 = controlroom_domain::limits::INCIDENT_LIST as u32;
 
-impl IncidentQuery {
-    pub const DEFAULT_LIMIT: u32 = 100;
-    pub const MAX_LIMIT: u32 = controlroom_domain::limits::INCIDENT_LIST as u32;
-
-    /// Parse comma-separated statuses and grades, RFC 3339 times and a limit.
-    pub fn parse(
-        status: Option<&str>,
-        grade: Option<&str>,
-        opened_from: Option<&str>,
-        opened_before: Option<&str>,
-        limit: Option<u32>,
-    ) -> Result<Self, Invalid> {
-        let list = |raw: Option<&str>| -> Vec<String> {
-            raw.map(|r| {
-                r.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-        };
-        let time = |field: &str, raw: Option<&str>| -> Result<Option<Timestamp>, Invalid> {
-            raw.filter(|r| !r.trim().is_empty())
-                .map(|r| controlroom_domain::text::parse_time(field, r))
-                .transpose()
-        };
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if limit == 0 || limit > Self::MAX_LIMIT {
-            return Err(Invalid::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_LIMIT),
-            ));
-        }
-        Ok(Self {
-            statuses: list(status)
-                .iter()
-                .map(|s| Status::parse(s))
-                .collect::<Result<_, _>>()?,
-            grades: list(grade)
-                .iter()
-                .map(|g| Grade::parse(g))
-                .collect::<Result<_, _>>()?,
-            opened_from: time("opened_from", opened_from)?,
-            opened_before: time("opened_before", opened_before)?,
-            limit,
+/// Which incidents to list, from query text: comma-separated statuses and grades (each
+/// checked, then kept as its canonical name), RFC 3339 times and a limit.
+pub fn list_filter(
+    status: Option<&str>,
+    grade: Option<&str>,
+    opened_from: Option<&str>,
+    opened_before: Option<&str>,
+    limit: Option<u32>,
+) -> Result<IncidentFilter, Invalid> {
+    let list = |raw: Option<&str>| -> Vec<String> {
+        raw.map(|r| {
+            r.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
         })
+        .unwrap_or_default()
+    };
+    let time = |field: &str, raw: Option<&str>| -> Result<Option<i64>, Invalid> {
+        raw.filter(|r| !r.trim().is_empty())
+            .map(|r| controlroom_domain::text::parse_time(field, r).map(micros))
+            .transpose()
+    };
+    let limit = limit.unwrap_or(LIST_DEFAULT_LIMIT);
+    if limit == 0 || limit > LIST_MAX_LIMIT {
+        return Err(Invalid::new(
+            "limit",
+            format!("must be between 1 and {LIST_MAX_LIMIT}"),
+        ));
     }
+    Ok(IncidentFilter {
+        statuses: list(status)
+            .iter()
+            .map(|s| Status::parse(s).map(|s| s.as_str().to_owned()))
+            .collect::<Result<_, _>>()?,
+        grades: list(grade)
+            .iter()
+            .map(|g| Grade::parse(g).map(|g| g.as_str().to_owned()))
+            .collect::<Result<_, _>>()?,
+        opened_from_micros: time("opened_from", opened_from)?,
+        opened_before_micros: time("opened_before", opened_before)?,
+        recording: None,
+        limit: i64::from(limit),
+    })
 }
 
 /// Open the live feed of incident changes. Recorded as a consultation: the feed carries
@@ -618,22 +608,10 @@ pub(crate) fn probe(
 pub async fn list(
     app: &App,
     actor: &Actor,
-    query: &IncidentQuery,
+    filter: &IncidentFilter,
 ) -> Result<Vec<IncidentRow>, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
-    let filter = IncidentFilter {
-        statuses: query
-            .statuses
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        grades: query.grades.iter().map(|g| g.as_str().to_owned()).collect(),
-        opened_from_micros: query.opened_from.map(micros),
-        opened_before_micros: query.opened_before.map(micros),
-        recording: None,
-        limit: i64::from(query.limit),
-    };
-    let rows = app.store.list_incidents(&filter).await?;
+    let rows = app.store.list_incidents(filter).await?;
     record_access(
         app,
         actor,
@@ -655,7 +633,7 @@ mod tests {
 
     #[test]
     fn queries_parse_lists_times_and_limits() {
-        let q = IncidentQuery::parse(
+        let q = list_filter(
             Some("open, graded"),
             Some("emergency"),
             Some("2026-11-23T00:00:00Z"),
@@ -663,24 +641,24 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(q.statuses, [Status::Open, Status::Graded]);
-        assert_eq!(q.grades, [Grade::Emergency]);
-        assert!(q.opened_from.is_some());
-        assert_eq!(q.limit, IncidentQuery::DEFAULT_LIMIT);
+        assert_eq!(q.statuses, ["open", "graded"]);
+        assert_eq!(q.grades, ["emergency"]);
+        assert!(q.opened_from_micros.is_some());
+        assert_eq!(q.limit, i64::from(LIST_DEFAULT_LIMIT));
         assert_eq!(
-            IncidentQuery::parse(Some("opne"), None, None, None, None)
+            list_filter(Some("opne"), None, None, None, None)
                 .unwrap_err()
                 .field,
             "status"
         );
         assert_eq!(
-            IncidentQuery::parse(None, None, Some("yesterday"), None, None)
+            list_filter(None, None, Some("yesterday"), None, None)
                 .unwrap_err()
                 .field,
             "opened_from"
         );
         assert_eq!(
-            IncidentQuery::parse(None, None, None, None, Some(0))
+            list_filter(None, None, None, None, Some(0))
                 .unwrap_err()
                 .field,
             "limit"

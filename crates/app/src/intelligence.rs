@@ -579,10 +579,15 @@ async fn load(app: &App, reference: RecordRef) -> Result<Option<PoleRecord>, App
     fold(reference, &app.store.stream(&reference.stream()).await?)
 }
 
-/// A record as a handler sees it: its details, markers, its links and the links to it (of
-/// every record merged into it too), and its history. The look is audited.
-#[derive(Debug, Clone)]
+/// What a handler sees of a record besides its own details and markers: the records merged
+/// into it, its links and the links to it (of every record merged into it too), and its
+/// history. The look is audited.
+// The API sends the lists as they are (schema `RecordView`), beside the record's own fields,
+// which web writes: a marker's view needs today's date.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RecordView {
+    /// The record itself.
+    #[serde(skip)]
     pub record: PoleRecord,
     /// Records merged into this one.
     pub merged: Vec<Uuid>,
@@ -590,6 +595,18 @@ pub struct RecordView {
     pub links: Vec<Hit>,
     /// Incidents in the history, newest first.
     pub history: Vec<Hit>,
+}
+
+impl RecordView {
+    /// A record as just written: the answer to a write looks up no merges, links or history.
+    pub fn written(record: PoleRecord) -> Self {
+        Self {
+            record,
+            merged: Vec::new(),
+            links: Vec::new(),
+            history: Vec::new(),
+        }
+    }
 }
 
 pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<RecordView, AppError> {
@@ -660,15 +677,23 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
 }
 
 /// A person, vehicle or location linked to an incident, as the incident panel lists it.
-#[derive(Debug, Clone)]
+// The API sends it as it is beside the record's kind and id, which web writes as text.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LinkedRecord {
+    #[serde(skip)]
     pub record: RecordRef,
     pub label: String,
     /// A person's date of birth or estimated age, as recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub born: Option<String>,
+    /// caller, victim, suspect, witness…
     pub role: String,
+    /// When the link was made (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub at: Option<Timestamp>,
     /// The person this record was merged into, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<String>,
 }
 
@@ -1061,7 +1086,10 @@ pub struct FoundMarker {
     pub why: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+/// What an intelligence check found.
+// The API sends it as it is (schema `CheckResult`) beside what only the web view can say: a
+// marker's view needs today's date, and the repeat counts keep their `repeat_*` wire names.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct CheckResult {
     pub people: Vec<Hit>,
     pub phone: Vec<Hit>,
@@ -1071,11 +1099,14 @@ pub struct CheckResult {
     /// Incidents in the period: linked to what was found, called from the phone, or nearby.
     pub history: Vec<Hit>,
     /// Warning markers on what was found.
+    #[serde(skip)]
     pub markers: Vec<FoundMarker>,
     /// Incidents in the last 12 months with the same caller, place or victim (as the
     /// incident's intelligence check records them).
+    #[serde(skip)]
     pub repeats: RepeatCounts,
-    /// Whether any count reaches the force's repeat threshold (`Settings::repeat_threshold`).
+    /// Whether any count reaches the force's repeat threshold (`Settings::repeat_threshold`,
+    /// `serve --repeat-threshold`).
     pub repeat: bool,
     /// Open incidents of the same kind near the same place in the last hour.
     pub possible_duplicates: Vec<Hit>,

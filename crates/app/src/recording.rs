@@ -123,8 +123,7 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Vec<ClockedReport>, AppEr
 /// How a period's reports of crime stand against the 24-hour standard.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compliance {
-    pub from: Timestamp,
-    pub to: Timestamp,
+    pub period: Period,
     pub tally: Tally,
     /// Undecided reports past their 24 hours, whenever reported, most overdue first: the
     /// supervisor's list.
@@ -148,36 +147,55 @@ pub struct Tally {
     pub on_time_percent: Option<f64>,
 }
 
-fn period(from: Timestamp, to: Timestamp, max: Option<i64>) -> Result<(), AppError> {
-    if to <= from {
-        return Err(Invalid::new("to", "the end of the period must be after its start").into());
-    }
-    if let Some(days) = max
-        && to.duration_since(from) > SignedDuration::from_hours(24 * days)
-    {
-        return Err(Invalid::new(
-            "to",
-            format!("the period can be at most {days} days; run it in parts"),
-        )
-        .into());
-    }
-    Ok(())
+/// The stretch of time `[from, to)` a compliance report or an integrity check reads: the
+/// incidents opened in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: Timestamp,
+    pub to: Timestamp,
 }
 
-/// Incidents opened in `[from, to)` that `recording` selects, at most [`MAX_ROWS`] (newest
+impl Period {
+    /// Up to `to`, from `from` or, when not given, the seven days before.
+    pub fn until(to: Timestamp, from: Option<Timestamp>) -> Self {
+        Period {
+            from: from.unwrap_or(to - SignedDuration::from_hours(24 * 7)),
+            to,
+        }
+    }
+
+    /// Refused unless it ends after it starts and, when `max_days` is given, lasts no longer.
+    fn check(self, max_days: Option<i64>) -> Result<Self, AppError> {
+        let Period { from, to } = self;
+        if to <= from {
+            return Err(Invalid::new("to", "the end of the period must be after its start").into());
+        }
+        if let Some(days) = max_days
+            && to.duration_since(from) > SignedDuration::from_hours(24 * days)
+        {
+            return Err(Invalid::new(
+                "to",
+                format!("the period can be at most {days} days; run it in parts"),
+            )
+            .into());
+        }
+        Ok(self)
+    }
+}
+
+/// Incidents opened in `period` that `recording` selects, at most [`MAX_ROWS`] (newest
 /// first), and whether there were more.
 async fn opened_in(
     app: &App,
     recording: RecordingFilter,
-    from: Timestamp,
-    to: Timestamp,
+    period: Period,
 ) -> Result<(Vec<IncidentRow>, bool), AppError> {
     let mut rows = app
         .store
         .list_incidents(&IncidentFilter {
             recording: Some(recording),
-            opened_from_micros: Some(micros(from)),
-            opened_before_micros: Some(micros(to)),
+            opened_from_micros: Some(micros(period.from)),
+            opened_before_micros: Some(micros(period.to)),
             limit: limit() + 1,
             ..IncidentFilter::default()
         })
@@ -187,16 +205,11 @@ async fn opened_in(
     Ok((rows, truncated))
 }
 
-/// The supervisor's view of recording compliance for incidents opened in `[from, to)`.
-pub async fn compliance(
-    app: &App,
-    actor: &Actor,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Compliance, AppError> {
+/// The supervisor's view of recording compliance for incidents opened in `period`.
+pub async fn compliance(app: &App, actor: &Actor, period: Period) -> Result<Compliance, AppError> {
     let actor = &reviewer(actor, "see crime-recording compliance")?;
-    period(from, to, None)?;
-    let (rows, truncated) = opened_in(app, RecordingFilter::CrimeReports, from, to).await?;
+    let period = period.check(None)?;
+    let (rows, truncated) = opened_in(app, RecordingFilter::CrimeReports, period).await?;
     let now = app.now();
     let mut reports = Vec::with_capacity(rows.len());
     for row in rows {
@@ -228,12 +241,11 @@ pub async fn compliance(
         actor,
         "recording_compliance_viewed",
         &overdue_rows,
-        json!({ "from": from.to_string(), "to": to.to_string() }),
+        json!({ "from": period.from.to_string(), "to": period.to.to_string() }),
     )
     .await?;
     Ok(Compliance {
-        from,
-        to,
+        period,
         tally: Tally {
             reports: reports.len(),
             decided_on_time,
@@ -256,26 +268,24 @@ pub struct Finding {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrityCheck {
-    pub from: Timestamp,
-    pub to: Timestamp,
+    pub period: Period,
     /// Undecided incidents read.
     pub examined: usize,
     pub findings: Vec<Finding>,
     pub truncated: bool,
 }
 
-/// The crime data integrity check for incidents opened in `[from, to)`: every incident whose
+/// The crime data integrity check for incidents opened in `period`: every incident whose
 /// codes, qualifiers or account suggest a crime, with no recording decision. It reads
 /// narratives, so it is limited to the registrar's and auditors' roles and audited.
 pub async fn integrity_check(
     app: &App,
     actor: &Actor,
-    from: Timestamp,
-    to: Timestamp,
+    period: Period,
 ) -> Result<IntegrityCheck, AppError> {
     let actor = &reviewer(actor, "run the crime data integrity check")?;
-    period(from, to, Some(MAX_CHECK_DAYS))?;
-    let (rows, truncated) = opened_in(app, RecordingFilter::Undecided, from, to).await?;
+    let period = period.check(Some(MAX_CHECK_DAYS))?;
+    let (rows, truncated) = opened_in(app, RecordingFilter::Undecided, period).await?;
     let mut findings = Vec::new();
     let mut examined = 0;
     for row in rows {
@@ -298,12 +308,15 @@ pub async fn integrity_check(
         actor,
         "integrity_check_run",
         &rows,
-        json!({ "from": from.to_string(), "to": to.to_string(), "examined": examined }),
+        json!({
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "examined": examined,
+        }),
     )
     .await?;
     Ok(IntegrityCheck {
-        from,
-        to,
+        period,
         examined,
         findings,
         truncated,

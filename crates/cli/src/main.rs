@@ -704,10 +704,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Some(raw) => time("to", raw)?,
                 None => jiff::Timestamp::now(),
             };
-            let from = match from.as_deref() {
-                Some(raw) => time("from", raw)?,
-                None => to - SignedDuration::from_hours(24 * 7),
-            };
+            let from = from.as_deref().map(|raw| time("from", raw)).transpose()?;
+            let period = controlroom_app::recording::Period::until(to, from);
             let store = db.open().await?;
             let settings = Settings {
                 reference: Arc::new(reference),
@@ -719,11 +717,13 @@ async fn run(command: Command) -> Result<(), Failure> {
                 controlroom_domain::user::Username::system(),
                 controlroom_domain::roles::Role::Auditor,
             );
-            let result = controlroom_app::recording::integrity_check(&app, &actor, from, to).await;
+            let result = controlroom_app::recording::integrity_check(&app, &actor, period).await;
             store.close().await;
             let check = result?;
             println!(
-                "Crime data integrity check, incidents opened {from} to {to}: {} of {} without a recording decision suggest a crime{}",
+                "Crime data integrity check, incidents opened {} to {}: {} of {} without a recording decision suggest a crime{}",
+                check.period.from,
+                check.period.to,
                 check.findings.len(),
                 check.examined,
                 if check.truncated {

@@ -8,7 +8,7 @@ use crate::extract::{ApiQuery, Caller, IncidentChange, PathId};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::Response;
-use controlroom_app::incidents::{self, IncidentQuery};
+use controlroom_app::incidents;
 use controlroom_domain::incident::IncidentId;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -42,7 +42,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
             })
         })
         .transpose()?;
-    let query = IncidentQuery::parse(
+    let filter = incidents::list_filter(
         p.status.as_deref(),
         p.grade.as_deref(),
         p.opened_from.as_deref(),
@@ -50,7 +50,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
         limit,
     )
     .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
-    let rows = incidents::list(c.app(), &c.actor, &query).await?;
+    let rows = incidents::list(c.app(), &c.actor, &filter).await?;
     let incidents: Vec<IncidentSummary> = rows.into_iter().map(IncidentSummary::from).collect();
     Ok(Json(IncidentList {
         count: incidents.len(),

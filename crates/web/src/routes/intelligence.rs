@@ -5,10 +5,11 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Call, Caller, Change, MarkerPath, PathId, PersonId, RecordPath};
 use axum::Json;
-use controlroom_app::intelligence::{self, CheckRequest, CheckResult, LocationInput, RecordView};
+use controlroom_app::intelligence::{
+    self, CheckRequest, CheckResult, LinkedRecord, LocationInput, RecordView,
+};
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::pole::{Kind, PersonDraft, PoleRecord, RecordRef};
-use controlroom_search::Hit;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -247,20 +248,14 @@ pub struct RecordDto {
     pub details: serde_json::Value,
     pub markers: Vec<MarkerView>,
     pub merged_into: Option<String>,
-    /// Records merged into this one.
-    pub merged: Vec<String>,
-    pub links: Vec<Hit>,
-    pub history: Vec<Hit>,
+    /// What was merged into it, its links and its history.
+    #[serde(flatten)]
+    pub seen: RecordView,
     pub version: u64,
 }
 
-fn record_dto(
-    record: &PoleRecord,
-    today: jiff::civil::Date,
-    merged: Vec<String>,
-    links: Vec<Hit>,
-    history: Vec<Hit>,
-) -> RecordDto {
+fn record_dto(seen: RecordView, today: jiff::civil::Date) -> RecordDto {
+    let record = &seen.record;
     let details = if let Some(p) = &record.person {
         serde_json::to_value(p)
     } else if let Some(v) = &record.vehicle {
@@ -281,10 +276,8 @@ fn record_dto(
             .map(|(number, m)| MarkerView::build(m, today, Some(number), None))
             .collect(),
         merged_into: record.merged_into.map(|m| m.to_string()),
-        merged,
-        links,
-        history,
         version: record.version,
+        seen,
     }
 }
 
@@ -298,14 +291,7 @@ fn today(state: &AppState) -> jiff::civil::Date {
 }
 
 fn written(state: &AppState, record: PoleRecord) -> Created<RecordDto> {
-    let today = today(state);
-    super::created(record_dto(
-        &record,
-        today,
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    ))
+    super::created(record_dto(RecordView::written(record), today(state)))
 }
 
 /// The record as written.
@@ -407,19 +393,8 @@ pub async fn add_location(c: Call<LocationRecordInput>) -> Created<RecordDto> {
 #[utoipa::path(get, path = "/api/v1/records/{kind}/{id}", tag = "intelligence",
     responses((status = 200, body = RecordDto)))]
 pub async fn get_record(c: Caller, RecordPath(r): RecordPath) -> Answer<RecordDto> {
-    let RecordView {
-        record,
-        merged,
-        links,
-        history,
-    } = intelligence::view(c.app(), &c.actor, r).await?;
-    Ok(Json(record_dto(
-        &record,
-        today(&c.state),
-        merged.iter().map(ToString::to_string).collect(),
-        links,
-        history,
-    )))
+    let seen = intelligence::view(c.app(), &c.actor, r).await?;
+    Ok(Json(record_dto(seen, today(&c.state))))
 }
 
 /// Add a warning marker to a person, vehicle or location.
@@ -495,45 +470,30 @@ pub async fn unmerge(c: Change<PersonId, UnmergeInput>) -> Created<RecordDto> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckView {
-    pub searched: Vec<String>,
-    pub people: Vec<Hit>,
-    pub phone: Vec<Hit>,
-    pub vehicles: Vec<Hit>,
-    pub property: Vec<Hit>,
-    pub locations: Vec<Hit>,
-    pub history: Vec<Hit>,
+    #[serde(flatten)]
+    pub found: CheckResult,
     pub markers: Vec<MarkerView>,
     pub repeat_caller: u32,
     pub repeat_location: u32,
     pub repeat_victim: u32,
-    /// A count reached the force's repeat threshold (`--repeat-threshold`).
-    pub repeat: bool,
-    pub possible_duplicates: Vec<Hit>,
 }
 
-fn check_view(r: CheckResult, today: jiff::civil::Date) -> CheckView {
+fn check_view(mut found: CheckResult, today: jiff::civil::Date) -> CheckView {
+    let markers = std::mem::take(&mut found.markers);
+    let repeats = found.repeats;
     CheckView {
-        searched: r.searched,
-        people: r.people,
-        phone: r.phone,
-        vehicles: r.vehicles,
-        property: r.property,
-        locations: r.locations,
-        history: r.history,
-        markers: r
-            .markers
+        markers: markers
             .into_iter()
-            .map(|found| MarkerView {
-                expired: found.expired,
-                why: found.why,
-                ..MarkerView::build(&found.marker, today, None, Some(found.on))
+            .map(|m| MarkerView {
+                expired: m.expired,
+                why: m.why,
+                ..MarkerView::build(&m.marker, today, None, Some(m.on))
             })
             .collect(),
-        repeat_caller: r.repeats.caller,
-        repeat_location: r.repeats.location,
-        repeat_victim: r.repeats.victim,
-        repeat: r.repeat,
-        possible_duplicates: r.possible_duplicates,
+        repeat_caller: repeats.caller,
+        repeat_location: repeats.location,
+        repeat_victim: repeats.victim,
+        found,
     }
 }
 
@@ -562,16 +522,8 @@ pub struct LinkedRecordView {
     /// person, vehicle, location or property.
     pub kind: String,
     pub id: String,
-    pub label: String,
-    /// A person's date of birth or estimated age, as recorded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub born: Option<String>,
-    /// caller, victim, suspect, witness…
-    pub role: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<String>,
+    #[serde(flatten)]
+    pub linked: LinkedRecord,
 }
 
 /// The people, vehicles and locations linked to an incident, with their role. The look is
@@ -586,14 +538,10 @@ pub async fn incident_links(
     Ok(Json(
         linked
             .into_iter()
-            .map(|l| LinkedRecordView {
-                kind: l.record.kind.as_str().to_owned(),
-                id: l.record.id.to_string(),
-                label: l.label,
-                born: l.born,
-                role: l.role,
-                at: l.at.map(|t| t.to_string()),
-                merged_into: l.merged_into,
+            .map(|linked| LinkedRecordView {
+                kind: linked.record.kind.as_str().to_owned(),
+                id: linked.record.id.to_string(),
+                linked,
             })
             .collect(),
     ))

@@ -9,9 +9,9 @@ use crate::extract::{ApiQuery, Caller, IncidentChange};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::Response;
-use controlroom_app::recording::{self, ClockedReport, Tally};
+use controlroom_app::recording::{self, ClockedReport, Period, Tally};
 use controlroom_domain::ncrs::NonCrimeReason;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -97,10 +97,7 @@ pub struct PeriodParams {
     to: Option<String>,
 }
 
-fn period(
-    state: &AppState,
-    params: ApiQuery<PeriodParams>,
-) -> Result<(Timestamp, Timestamp), ApiError> {
+fn period(state: &AppState, params: ApiQuery<PeriodParams>) -> Result<Period, ApiError> {
     let ApiQuery(p) = params;
     let time = |field: &str, raw: &str| -> Result<Timestamp, ApiError> {
         Ok(controlroom_domain::text::parse_time(field, raw)?)
@@ -109,11 +106,8 @@ fn period(
         Some(raw) => time("to", raw)?,
         None => state.app.clock.now(),
     };
-    let from = match p.from.as_deref() {
-        Some(raw) => time("from", raw)?,
-        None => to - SignedDuration::from_hours(24 * 7),
-    };
-    Ok((from, to))
+    let from = p.from.as_deref().map(|raw| time("from", raw)).transpose()?;
+    Ok(Period::until(to, from))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,12 +124,12 @@ pub struct ComplianceView {
 #[utoipa::path(get, path = "/api/v1/crime-recording/compliance", tag = "crime", params(PeriodParams),
     responses((status = 200, body = ComplianceView)))]
 pub async fn compliance(caller: Caller, params: ApiQuery<PeriodParams>) -> Answer<ComplianceView> {
-    let (from, to) = period(&caller.state, params)?;
-    let c = recording::compliance(caller.app(), &caller.actor, from, to).await?;
+    let period = period(&caller.state, params)?;
+    let c = recording::compliance(caller.app(), &caller.actor, period).await?;
     let now = caller.app().clock.now();
     Ok(Json(ComplianceView {
-        from: c.from.to_string(),
-        to: c.to.to_string(),
+        from: c.period.from.to_string(),
+        to: c.period.to.to_string(),
         tally: c.tally,
         overdue_reports: c
             .overdue_reports
@@ -171,11 +165,11 @@ pub async fn integrity_check(
     c: Caller,
     params: ApiQuery<PeriodParams>,
 ) -> Answer<IntegrityCheckView> {
-    let (from, to) = period(&c.state, params)?;
-    let check = recording::integrity_check(c.app(), &c.actor, from, to).await?;
+    let period = period(&c.state, params)?;
+    let check = recording::integrity_check(c.app(), &c.actor, period).await?;
     Ok(Json(IntegrityCheckView {
-        from: check.from.to_string(),
-        to: check.to.to_string(),
+        from: check.period.from.to_string(),
+        to: check.period.to.to_string(),
         examined: check.examined,
         findings: check
             .findings

@@ -133,17 +133,23 @@ pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppE
 }
 
 /// A rebuild of this server's search index, as far as it has got. Each server has its own
-/// index, so this is the server's own (not the force's) and lives in its memory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// index, so this is the server's own (not the force's) and lives in its memory. Sent as it
+/// is (`GET /api/v1/search-index/rebuild`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RebuildView)]
 pub struct RebuildStatus {
     pub running: bool,
-    /// The kind of record being read (`incident`, `person`…).
+    /// The kind of record being read now (`incident`, `crime`, `person`, `vehicle`,
+    /// `location`, `property`), while running.
     pub reading: Option<&'static str>,
     pub records_read: usize,
     pub documents: usize,
+    /// RFC 3339.
+    #[schema(value_type = Option<String>)]
     pub started_at: Option<jiff::Timestamp>,
+    #[schema(value_type = Option<String>)]
     pub finished_at: Option<jiff::Timestamp>,
-    /// Why the last rebuild stopped short (the old index is still the one searched).
+    /// Why the last rebuild stopped short; the old index is still the one searched.
     pub failed: Option<String>,
 }
 

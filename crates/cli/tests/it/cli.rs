@@ -108,6 +108,13 @@ pub async fn user_add(
     run_on(&["user", "add"], url, &args, password).await
 }
 
+/// `controlroom user add` of `username` with `role` on the database at `url`, which must
+/// succeed.
+pub async fn user_added(url: &str, username: &str, role: &str, password: &str) {
+    let (code, _, err) = user_add(url, username, &["--role", role], password).await;
+    assert_eq!(code, 0, "{err}");
+}
+
 /// The user `username` as the store at `url` holds it.
 async fn stored_user(url: &str, username: &str) -> controlroom_store::UserRow {
     let store = open_store(url).await;
@@ -323,14 +330,13 @@ async fn serve_demo_refuses_a_database_it_did_not_create() {
 
         // A real database, with a user of its own: refused, and nothing added to it.
         let real = FreshDatabase::create(backend).await.unwrap();
-        let (code, _, err) = user_add(
+        user_added(
             &real.url,
             "pc.jones",
-            &["--role", "dispatcher"],
+            "dispatcher",
             "a long enough password\n",
         )
         .await;
-        assert_eq!(code, 0, "{err}");
         let demo = serve_args(&real.url, &["--demo", "--search-dir", &search_dir]);
         let (code, out, err) = run(&demo, "").await;
         assert_eq!(code, 2, "{backend:?}: {out}{err}");

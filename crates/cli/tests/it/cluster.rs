@@ -4,7 +4,7 @@
 //! PostgreSQL, so it is ignored by `cargo test` and run by `.ci/run`
 //! (`cargo test -p controlroom-cli --test it cluster -- --ignored`).
 
-use super::cli::{run_on, serve, serve_args, user_add};
+use super::cli::{run_on, serve, serve_args, user_added};
 use controlroom_testkit::{Backend, FreshDatabase, LiveEvent, LiveFeed, contact_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -224,9 +224,7 @@ async fn three_servers_behind_haproxy_lose_nothing_when_one_dies() {
         .await
         .expect("CONTROLROOM_TEST_POSTGRES_URL names the PostgreSQL server");
     let password = "a long shift passphrase";
-    let (code, _, err) =
-        user_add(&db.url, "handler", &["--role", "contact_handler"], password).await;
-    assert_eq!(code, 0, "{err}");
+    user_added(&db.url, "handler", "contact_handler", password).await;
     let mut cluster = start(&db.url).await;
     let client = reqwest::Client::new();
     let front = cluster.front.clone();

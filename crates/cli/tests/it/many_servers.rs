@@ -14,13 +14,25 @@ both_backends!(
     a_server_rebuilds_its_search_index_while_serving,
 );
 
+/// Two servers on one fresh database, as behind a balancer.
+async fn two_servers(backend: Backend) -> (TestApp, TestApp) {
+    let a = TestApp::spawn(backend).await.unwrap();
+    let b = a.spawn_beside(Settings::default()).await;
+    (a, b)
+}
+
+/// Stop the second server, then the first with its database.
+async fn finish(a: TestApp, mut b: TestApp) {
+    b.stop().await;
+    a.finish().await;
+}
+
 fn about_incident(id: &str) -> impl Fn(&LiveEvent) -> bool + '_ {
     move |e| e.name == "incident" && e.data["id"] == id
 }
 
 async fn a_change_on_one_server_reaches_consoles_boards_and_searches_on_another(backend: Backend) {
-    let a = TestApp::spawn(backend).await.unwrap();
-    let mut b = a.spawn_beside(Settings::default()).await;
+    let (a, b) = two_servers(backend).await;
     let [handler, dispatcher] = a
         .signed_in_as([("handler", "contact_handler"), ("dispatcher", "dispatcher")])
         .await;
@@ -106,13 +118,11 @@ async fn a_change_on_one_server_reaches_consoles_boards_and_searches_on_another(
     assert_eq!(found["people"][0]["id"], person["id"], "{found}");
 
     drop((on_a, on_b));
-    b.stop().await;
-    a.finish().await;
+    finish(a, b).await;
 }
 
 async fn a_console_that_reconnects_is_sent_what_it_missed(backend: Backend) {
-    let a = TestApp::spawn(backend).await.unwrap();
-    let mut b = a.spawn_beside(Settings::default()).await;
+    let (a, b) = two_servers(backend).await;
     let [handler] = a.signed_in_as([("handler", "contact_handler")]).await;
     let mut feed = a.live_feed(&handler, None).await;
     let first = a.open_incident(&handler, contact_body("Bike stolen")).await;
@@ -169,16 +179,14 @@ async fn a_console_that_reconnects_is_sent_what_it_missed(backend: Backend) {
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "invalid_last_event_id", "{body}");
 
-    b.stop().await;
-    a.finish().await;
+    finish(a, b).await;
 }
 
 /// Verification reads the log, its head and the lists at one moment: two servers taking
 /// calls meanwhile never make it report a break (it did in 18 of 20 runs when each was read
 /// at its own moment), and each verification covers a longer chain than the last.
 async fn the_audit_trail_verifies_while_two_servers_write(backend: Backend) {
-    let a = TestApp::spawn(backend).await.unwrap();
-    let mut b = a.spawn_beside(Settings::default()).await;
+    let (a, b) = two_servers(backend).await;
     let [handler] = a.signed_in_as([("handler", "contact_handler")]).await;
     let take = |server: &TestApp, n: usize| {
         let (client, url, token) = (
@@ -218,8 +226,7 @@ async fn the_audit_trail_verifies_while_two_servers_write(backend: Backend) {
         last.incidents
     );
 
-    b.stop().await;
-    a.finish().await;
+    finish(a, b).await;
 }
 
 /// Two servers on one PostgreSQL database sharing one checkpoint file: at start-up each
@@ -227,7 +234,7 @@ async fn the_audit_trail_verifies_while_two_servers_write(backend: Backend) {
 /// lock, and the file read afresh), so the stretch is pinned once, on a whole line.
 #[tokio::test]
 async fn two_servers_write_each_audit_checkpoint_once() {
-    use super::cli::{run_on, serve, serve_args, user_add};
+    use super::cli::{run_on, serve, serve_args, user_added};
     let Some(db) = controlroom_testkit::FreshDatabase::create(Backend::Postgres).await else {
         eprintln!("skipped: set CONTROLROOM_TEST_POSTGRES_URL to run on PostgreSQL");
         return;
@@ -238,14 +245,7 @@ async fn two_servers_write_each_audit_checkpoint_once() {
     assert_eq!(code, 0, "{err}");
     std::fs::write(&kept, &line).unwrap();
     // Something written since that checkpoint, for the next one to pin.
-    let (code, _, err) = user_add(
-        &db.url,
-        "handler",
-        &["--role", "contact_handler"],
-        "a long passphrase",
-    )
-    .await;
-    assert_eq!(code, 0, "{err}");
+    user_added(&db.url, "handler", "contact_handler", "a long passphrase").await;
 
     let start = |n: usize| {
         let search = dir.path().join(format!("search-{n}"));

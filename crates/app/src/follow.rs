@@ -11,10 +11,10 @@
 
 use crate::live::{Changed, LiveChange};
 use crate::{App, AppError, dispatch};
-use controlroom_domain::audit::StoredRecord;
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::resources::UnitId;
 use controlroom_domain::stream::{StreamId, StreamKind};
+use controlroom_store::LogEntry;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -25,6 +25,11 @@ pub const POLL: Duration = Duration::from_millis(500);
 
 /// How many audit records one read of the log takes.
 const PAGE: i64 = 2_000;
+
+/// After a wake-up, how long the follower lets further commits gather before it reads: at a
+/// busy intake one read then serves many commits instead of each commit costing every server
+/// a read of its own. Small beside the live feed's aim (p99 under 250 ms).
+const GATHER: Duration = Duration::from_millis(10);
 
 /// A console that fell further behind than this many records is told to reload its lists
 /// (`resync`) instead of being sent each change it missed.
@@ -41,7 +46,7 @@ pub async fn run(app: App) {
             Err(e) => tracing::warn!(error = %e, "could not follow the audit log; trying again"),
         }
         tokio::select! {
-            _ = watch.changed() => {}
+            _ = watch.changed() => tokio::time::sleep(GATHER).await,
             () = tokio::time::sleep(POLL) => {}
         }
     }
@@ -91,8 +96,8 @@ pub async fn lag(app: &App) -> Result<Lag, AppError> {
 pub async fn catch_up(app: &App) -> Result<bool, AppError> {
     let _one_at_a_time = app.follow_lock.lock().await;
     let after = position(app);
-    let page = app.store.audit_records(after, PAGE).await?;
-    let Some(last) = page.last().map(|r| r.record.seq) else {
+    let page = app.store.log_entries(after, PAGE).await?;
+    let Some(last) = page.last().map(|r| r.seq) else {
         return Ok(false);
     };
     let changes = changes_in(app, &page).await?;
@@ -117,11 +122,8 @@ pub async fn missed(app: &App, seq: i64, upto: i64) -> Result<Option<Vec<LiveCha
     let mut after = seq;
     let mut changes = Vec::new();
     while after < upto {
-        let page = app
-            .store
-            .audit_records(after, PAGE.min(upto - after))
-            .await?;
-        let Some(last) = page.last().map(|r| r.record.seq) else {
+        let page = app.store.log_entries(after, PAGE.min(upto - after)).await?;
+        let Some(last) = page.last().map(|r| r.seq) else {
             break;
         };
         changes.extend(changes_in(app, &page).await?);
@@ -145,10 +147,10 @@ fn key(changed: &Changed) -> String {
 
 /// The incidents and units the change records of `page` touched, each as it is now, at the
 /// seq of the last record in the page that touched it, in seq order.
-async fn changes_in(app: &App, page: &[StoredRecord]) -> Result<Vec<LiveChange>, AppError> {
+async fn changes_in(app: &App, page: &[LogEntry]) -> Result<Vec<LiveChange>, AppError> {
     let mut incidents: HashMap<IncidentId, (i64, i64)> = HashMap::new();
     let mut units: HashMap<UnitId, (i64, i64)> = HashMap::new();
-    for r in page.iter().map(|r| &r.record) {
+    for r in page {
         if r.category != "change" {
             continue;
         }

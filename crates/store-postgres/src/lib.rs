@@ -40,8 +40,7 @@ impl Dialect for PostgresDialect {
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 
-    // pg_notify rather than NOTIFY: the payload is a parameter. PostgreSQL delivers it when
-    // the transaction commits, and never if it rolls back.
+    // pg_notify rather than NOTIFY: the payload is a parameter.
     const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('controlroom_log', $1)");
 
     /// One connection of its own, listening; after a lost connection, listen again a second

@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -1293,5 +1293,37 @@ pub async fn a_lock_is_held_by_one_at_a_time(store: &dyn Store) {
     assert!(
         store.exclusive("audit_checkpoint").await.unwrap().is_some(),
         "free again"
+    );
+}
+
+/// Issue 13: a follower reads where each record is and what it touched, the same as the
+/// full records say, page by page.
+pub async fn log_entries_are_the_records_without_their_payloads(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.append(change("incident/1", "opened")).await.unwrap();
+    tx.append(record("incident/1", "viewed", Category::Access, "{}"))
+        .await
+        .unwrap();
+    tx.append(change("unit/2", "registered")).await.unwrap();
+    tx.commit().await.unwrap();
+    let full = store.audit_records(1, 10).await.unwrap();
+    let entries = store.log_entries(1, 10).await.unwrap();
+    assert_eq!(entries.len(), 2, "after seq 1");
+    for (entry, full) in entries.iter().zip(&full) {
+        let r = &full.record;
+        assert_eq!(
+            (
+                entry.seq,
+                entry.category.as_str(),
+                entry.stream.as_str(),
+                entry.at_micros
+            ),
+            (r.seq, r.category.as_str(), r.stream.as_str(), r.at_micros)
+        );
+    }
+    assert_eq!(
+        store.log_entries(0, 1).await.unwrap()[0].seq,
+        1,
+        "at most the limit"
     );
 }

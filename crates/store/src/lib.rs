@@ -87,6 +87,10 @@ pub trait Store: Send + Sync + 'static {
     /// Audit records with `seq > after`, in order, at most `limit`.
     async fn audit_records(&self, after: i64, limit: i64) -> StoreResult<Vec<StoredRecord>>;
 
+    /// [`Store::audit_records`] without their payloads and hashes: what a follower of the
+    /// log needs to know which streams changed, read at a fraction of the cost.
+    async fn log_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<LogEntry>>;
+
     /// The chain head written with the last append: `(seq, hash)`.
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>>;
 

@@ -239,3 +239,13 @@ pub struct SignInAttemptRow {
     /// attempt still counts against its address).
     pub counts_for_name: bool,
 }
+
+/// One audit record as a follower of the log sees it: where it is, what it touched, when;
+/// not what it says (`Store::log_entries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub seq: i64,
+    pub category: String,
+    pub stream: String,
+    pub at_micros: i64,
+}

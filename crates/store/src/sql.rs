@@ -44,6 +44,10 @@ pub fn prefix_pattern(prefix: &str) -> String {
 pub const SELECT_AUDIT_PAGE: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role, prev_hash, hash, seal FROM audit_log \
      WHERE seq > $1 ORDER BY seq LIMIT $2";
 
+/// What a follower of the log needs of each record after `$1` (at most `$2`): no payloads.
+pub const SELECT_LOG_ENTRIES: &str = "SELECT seq, category, stream, at_micros FROM audit_log \
+     WHERE seq > $1 ORDER BY seq LIMIT $2";
+
 pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id = 1";
 
 pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1";

@@ -27,6 +27,16 @@ pub struct LiveIncident {
     pub committed_at: String,
 }
 
+/// One Server-Sent Event as it arrives: its name, its id (the audit seq of the change, for
+/// `incident` and `unit`), and its data (JSON text).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveEventFrame {
+    /// `incident`, `unit`, `resync` or `signed_out`.
+    pub event: Option<String>,
+    pub id: Option<String>,
+    pub data: String,
+}
+
 /// How often a live feed checks that its session is still live.
 const SESSION_CHECK: Duration = Duration::from_secs(5);
 
@@ -37,9 +47,9 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// are now, the incidents and units changed since, so a dropped connection or a server that
 /// went away loses it nothing.
 #[utoipa::path(get, path = "/api/v1/events", tag = "incidents",
-    params(("Last-Event-ID" = Option<i64>, Header, description = "The id of the last event this console received: the changes since are sent first")),
+    params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event this console received (a whole number): the changes since are sent first", nullable = false, pattern = "^[0-9]{1,18}$")),
     responses(
-        (status = 200, description = "A stream of Server-Sent Events; each `incident` event's data is a LiveIncident", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of Server-Sent Events; each `incident` event's data is a LiveIncident, each `unit` event's a UnitView", content_type = "text/event-stream", body = LiveEventFrame),
         (status = 400, description = "Last-Event-ID is not an event id", body = crate::error::Problem)))]
 pub async fn events(
     Caller { state, actor }: Caller,

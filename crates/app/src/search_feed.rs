@@ -163,11 +163,21 @@ fn status(app: &App) -> std::sync::MutexGuard<'_, RebuildStatus> {
 /// Start rebuilding this server's search index from the database while it keeps serving:
 /// searches read the old index until the new one is switched to in one commit. Refused
 /// (409) while a rebuild is running.
-pub fn start_rebuild(app: &App, actor: &crate::Actor) -> Result<RebuildStatus, AppError> {
-    actor.require(
+pub async fn start_rebuild(app: &App, actor: &crate::Actor) -> Result<RebuildStatus, AppError> {
+    let actor = &actor.require(
         controlroom_domain::roles::Permission::RebuildSearchIndex,
         "rebuild the search index",
     )?;
+    // A rebuild reads every record: who asked for it, and when, is in the audit trail
+    // before it starts (if that cannot be written, it does not start).
+    crate::records::record_access(
+        app,
+        actor,
+        "search-index".to_owned(),
+        "search_index_rebuild_requested",
+        serde_json::json!({}),
+    )
+    .await?;
     let started = {
         let mut status = status(app);
         if status.running {

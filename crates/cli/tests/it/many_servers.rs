@@ -332,5 +332,13 @@ async fn a_server_rebuilds_its_search_index_while_serving(backend: Backend) {
         .ok(&handler, "/api/v1/search", json!({"name": "Grace Hopper"}))
         .await;
     assert_eq!(found["people"][0]["id"], person["id"], "{found}");
+    // Who asked for it is on record; the handler's refused request wrote nothing.
+    let asked = app.audit_records().await;
+    let asked: Vec<_> = asked
+        .iter()
+        .filter(|r| r.record.kind == "search_index_rebuild_requested")
+        .collect();
+    assert!(!asked.is_empty());
+    assert!(asked.iter().all(|r| r.record.actor == "admin"), "{asked:?}");
     app.finish().await;
 }

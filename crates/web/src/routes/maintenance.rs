@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use controlroom_app::search_feed::{self, RebuildStatus};
 
 /// Rebuild this server's search index from the database while it keeps serving
-/// (administrators): searches read the old index until the new one is switched to at once.
+/// (administrators; recorded in the audit trail): searches read the old index until the new
+/// one is switched to at once.
 /// 202: started; follow it with GET. While it runs the search lag `/readyz` reports grows
 /// (past `--ready-max-lag` a balancer rests the server until it has caught up).
 #[utoipa::path(post, path = "/api/v1/search-index/rebuild", tag = "ops",
     responses((status = 202, body = RebuildStatus), (status = 409, description = "a rebuild is running already", body = crate::error::Problem)))]
 pub async fn start(c: Caller) -> Result<(StatusCode, Json<RebuildStatus>), crate::error::ApiError> {
-    let started = search_feed::start_rebuild(c.app(), &c.actor)?;
+    let started = search_feed::start_rebuild(c.app(), &c.actor).await?;
     Ok((StatusCode::ACCEPTED, Json(started)))
 }
 

@@ -86,9 +86,17 @@ const WRONG: &str = "the username or password is wrong";
 /// so made-up names are throttled like real ones and the refusal tells an attacker nothing.
 const NOT_A_USERNAME: &str = "(not a username)";
 
-/// Before a password is checked, in one write transaction (so parallel guesses on any server
-/// are decided one after another): refuse while locked (`domain::sign_in`); otherwise count
-/// the attempt as a failure now. Returns the attempt's id, to take back on success, and what
+/// Attempts are forgotten twice as long after they stop counting: a success clears only those
+/// still counting, so an attempt forgetting old rows and a success clearing recent ones never
+/// touch the same row, even with the servers' clocks a little apart.
+fn forget_attempts_before(now: Timestamp) -> i64 {
+    now.checked_sub(sign_in::LOOK_BACK * 2).map_or(0, micros)
+}
+
+/// Before a password is checked, in one sign-in transaction holding the name and the address
+/// (so parallel guesses at either, on any server, are decided one after another; the audit
+/// chain's lock is not taken, so guessing never slows the control room's writes): refuse
+/// while locked (`domain::sign_in`); otherwise count the attempt as a failure now. Returns the attempt's id, to take back on success, and what
 /// a wrong password means for the audit trail.
 async fn begin_attempt(
     app: &App,
@@ -97,7 +105,7 @@ async fn begin_attempt(
     now: Timestamp,
 ) -> Result<(i64, sign_in::IfWrong), AppError> {
     let since = |d: SignedDuration| now.checked_sub(d).map_or(0, micros);
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.begin_sign_in(key, address).await?;
     let failures: Vec<sign_in::RecentFailure> = tx
         .sign_in_attempts(key, address, since(sign_in::LOOK_BACK))
         .await?
@@ -135,7 +143,7 @@ async fn begin_attempt(
         }
         sign_in::Decision::Try(if_wrong) => {
             let id = tx
-                .record_sign_in_attempt(key, address, micros(now), since(sign_in::LOOK_BACK))
+                .record_sign_in_attempt(key, address, micros(now), forget_attempts_before(now))
                 .await?;
             tx.commit().await?;
             Ok((id, if_wrong))
@@ -235,6 +243,7 @@ pub async fn sign_in(
         &key,
         address,
         micros(now),
+        now.checked_sub(sign_in::LOOK_BACK).map_or(0, micros),
         now.checked_sub(sign_in::KNOWN_ADDRESS_FOR)
             .map_or(0, micros),
     )

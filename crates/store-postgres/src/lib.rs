@@ -36,6 +36,10 @@ impl Dialect for PostgresDialect {
     const TRY_LOCK: Option<&'static str> =
         Some("SELECT pg_try_advisory_xact_lock(hashtext($1))::int::int8 AS taken");
 
+    // The two-key form (namespace, key) keeps these apart from TRY_LOCK's one-key locks.
+    const LOCK_SIGN_IN: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock($1::int4, hashtext($2))::text AS locked");
+
     // READ COMMITTED (the default) would let each statement see later commits.
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
@@ -81,11 +85,13 @@ impl Dialect for PostgresDialect {
     }
 
     /// Class 08 (connection exception), 57 (operator intervention: shutdown, cancelled by the
-    /// statement timeout), 53 (insufficient resources) and 55000 (the database is not
-    /// accepting connections) mean "not now", not a bug: the client is told to try again
+    /// statement timeout), 53 (insufficient resources), 55000 (the database is not
+    /// accepting connections) and a transaction rolled back to break a deadlock mean "not now", not a bug: the client is told to try again
     /// (503), not shown an internal error.
     fn unavailable(code: &str) -> bool {
-        code == "55000"
+        // 40001 and 40P01 (a serialisation failure, a deadlock broken): the transaction was
+        // rolled back whole, and trying again will do.
+        matches!(code, "55000" | "40001" | "40P01")
             || ["08", "57", "53"]
                 .iter()
                 .any(|class| code.starts_with(class))
@@ -161,6 +167,99 @@ mod tests {
         assert!(other.exclusive("audit_checkpoint").await.unwrap().is_none());
         drop(held);
         assert!(other.exclusive("audit_checkpoint").await.unwrap().is_some());
+        other.close().await;
+        own.finish().await;
+    }
+
+    /// Advisory locks some transaction is waiting for, on this test's database.
+    async fn waiting_for_advisory_locks(own: &OwnDatabase) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = $1",
+        )
+        .bind(&own.name)
+        .fetch_one(&own.admin)
+        .await
+        .unwrap()
+    }
+
+    /// Issue 13: sign-in failures are counted without the audit chain's lock, so a guess is
+    /// decided while a long write holds the chain; and two guesses at one name, made on two
+    /// servers, are still decided one after the other (the second sees the first's count).
+    #[tokio::test]
+    async fn sign_in_attempts_pass_the_chain_lock_but_queue_on_their_name() {
+        let Some(own) = fresh().await else {
+            return;
+        };
+        let base = postgres_url().unwrap();
+        let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
+        let other = PostgresStore::connect(&format!("{base}/{}", own.name))
+            .await
+            .unwrap();
+
+        // A write holds the chain lock throughout.
+        let write = own.store.begin().await.unwrap();
+        // Bounds on waits that must not happen at all: a hang here is the failure.
+        let bound = Duration::from_secs(10);
+        let mut first = tokio::time::timeout(bound, other.begin_sign_in("handler", "192.0.2.1"))
+            .await
+            .expect("a sign-in does not wait for the chain lock")
+            .unwrap();
+        assert_eq!(
+            first
+                .sign_in_attempts("handler", "192.0.2.1", 0)
+                .await
+                .unwrap(),
+            vec![]
+        );
+        first
+            .record_sign_in_attempt("handler", "192.0.2.1", 100, 0)
+            .await
+            .unwrap();
+
+        // A second guess at the same name, from elsewhere, waits for the first to finish.
+        let third = std::sync::Arc::new(
+            PostgresStore::connect(&format!("{base}/{}", own.name))
+                .await
+                .unwrap(),
+        );
+        let store = third.clone();
+        let second = tokio::spawn(async move {
+            let mut tx = store.begin_sign_in("handler", "192.0.2.2").await.unwrap();
+            let seen = tx
+                .sign_in_attempts("handler", "192.0.2.2", 0)
+                .await
+                .unwrap();
+            tx.record_sign_in_attempt("handler", "192.0.2.2", 200, 0)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            seen.len()
+        });
+        tokio::time::timeout(bound, async {
+            while waiting_for_advisory_locks(&own).await == 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the second guess at the name waits for the first");
+        assert!(!second.is_finished());
+        first.commit().await.unwrap();
+        assert_eq!(second.await.unwrap(), 1, "the second guess saw the first");
+
+        // A guess at another name from another address does not wait for either.
+        let mut unrelated =
+            tokio::time::timeout(bound, own.store.begin_sign_in("dispatcher", "192.0.2.3"))
+                .await
+                .expect("another name from another address does not wait")
+                .unwrap();
+        unrelated
+            .record_sign_in_attempt("dispatcher", "192.0.2.3", 300, 0)
+            .await
+            .unwrap();
+        unrelated.commit().await.unwrap();
+        drop(write);
+        third.close().await;
         other.close().await;
         own.finish().await;
     }

@@ -19,8 +19,8 @@ use controlroom_store::sql;
 use controlroom_store::{
     AddressRow, CrimeFilter, CrimeRow, Exclusive, GazetteerBatch, GazetteerChanges,
     GazetteerCounts, IdempotentResponse, IncidentFilter, IncidentRow, LogEntry, LogWatch,
-    NewRecord, PlaceRow, PostcodeRow, SessionRow, SignInAttemptRow, Snapshot, Store, StoreError,
-    StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
+    NewRecord, PlaceRow, PostcodeRow, SessionRow, SignInAttemptRow, SignInTx, Snapshot, Store,
+    StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
 };
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
@@ -56,6 +56,12 @@ pub trait Dialect: Send + Sync + 'static {
     /// it is free, answering one integer column `taken` (1 if taken, 0 if not). `None`: the database has no such
     /// locks (SQLite), and the lock is this process's only.
     const TRY_LOCK: Option<&'static str> = None;
+
+    /// Takes, for as long as the transaction it runs in, the database-wide lock on key `$2`
+    /// (text) in namespace `$1` (an integer): what a sign-in transaction holds on its name
+    /// (namespace 1) and then its address (2). `None`: `BEGIN_WRITE` already serialises
+    /// every writer (SQLite).
+    const LOCK_SIGN_IN: Option<&'static str> = None;
 
     /// Run first in a read transaction that must see one moment throughout (`None`: the
     /// transaction does so already, as SQLite's do).
@@ -698,6 +704,24 @@ impl<D: Dialect> Store for SqlStore<D> {
         }))
     }
 
+    async fn begin_sign_in(&self, username: &str, address: &str) -> StoreResult<Box<dyn SignInTx>> {
+        let mut tx = match D::BEGIN_WRITE {
+            Some(statement) => self.writer.begin_with(statement).await,
+            None => self.writer.begin().await,
+        }
+        .map_err(D::error)?;
+        if let Some(statement) = D::LOCK_SIGN_IN {
+            // Always the name before the address, so two attempts never wait on each other.
+            for (namespace, key) in [(1_i64, username), (2, address)] {
+                bind!(statement; namespace, key)
+                    .execute(D::Db::on(&mut tx))
+                    .await
+                    .map_err(D::error)?;
+            }
+        }
+        Ok(Box::new(SqlSignIn::<D> { tx }))
+    }
+
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
         stream_on::<D>(self.reader(), stream).await
     }
@@ -1150,55 +1174,19 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         Ok(())
     }
 
-    async fn sign_in_attempts(
-        &mut self,
-        username: &str,
-        address: &str,
-        since_micros: i64,
-    ) -> StoreResult<Vec<SignInAttemptRow>> {
-        let query = bind!(sql::SELECT_SIGN_IN_ATTEMPTS; username, address, since_micros);
-        fetch::<D, _>(query, self.conn(), sign_in_attempt_row).await
-    }
-
-    async fn known_sign_in_address(
-        &mut self,
-        username: &str,
-        address: &str,
-        since_micros: i64,
-    ) -> StoreResult<bool> {
-        let query = bind!(sql::SELECT_KNOWN_SIGN_IN_ADDRESS; username, address, since_micros);
-        let count: i64 = fetch::<D, _>(query, self.conn(), Reads::first)
-            .await
-            .and_then(only::<D, _>)?;
-        Ok(count > 0)
-    }
-
-    async fn record_sign_in_attempt(
-        &mut self,
-        username: &str,
-        address: &str,
-        at_micros: i64,
-        forget_before_micros: i64,
-    ) -> StoreResult<i64> {
-        self.run(bind!(sql::FORGET_SIGN_IN_ATTEMPTS; forget_before_micros))
-            .await?;
-        let query = bind!(sql::INSERT_SIGN_IN_ATTEMPT; username, address, at_micros);
-        fetch::<D, _>(query, self.conn(), Reads::first)
-            .await
-            .and_then(only::<D, _>)
-    }
-
     async fn sign_in_succeeded(
         &mut self,
         attempt_id: i64,
         username: &str,
         address: &str,
         at_micros: i64,
+        counting_since_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<()> {
         self.run(bind!(sql::DELETE_SIGN_IN_ATTEMPT; attempt_id))
             .await?;
-        self.run(bind!(sql::CLEAR_SIGN_IN_NAME; username)).await?;
+        self.run(bind!(sql::CLEAR_SIGN_IN_NAME; username, counting_since_micros))
+            .await?;
         self.run(bind!(sql::FORGET_SIGN_IN_ADDRESSES; forget_before_micros))
             .await?;
         let query = bind!(sql::UPSERT_SIGN_IN_ADDRESS; username, address, at_micros);
@@ -1308,5 +1296,61 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             advance(&own, seq);
         }
         Ok(())
+    }
+}
+
+/// A sign-in transaction ([`Store::begin_sign_in`]): holds its name and address, not the chain.
+struct SqlSignIn<D: Dialect> {
+    tx: Transaction<'static, D::Db>,
+}
+
+impl<D: Dialect> SqlSignIn<D> {
+    fn conn(&mut self) -> impl Executor<'_, Database = D::Db> {
+        D::Db::on(&mut self.tx)
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> SignInTx for SqlSignIn<D> {
+    async fn sign_in_attempts(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<Vec<SignInAttemptRow>> {
+        let query = bind!(sql::SELECT_SIGN_IN_ATTEMPTS; username, address, since_micros);
+        fetch::<D, _>(query, self.conn(), sign_in_attempt_row).await
+    }
+
+    async fn known_sign_in_address(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<bool> {
+        let query = bind!(sql::SELECT_KNOWN_SIGN_IN_ADDRESS; username, address, since_micros);
+        let count: i64 = fetch::<D, _>(query, self.conn(), Reads::first)
+            .await
+            .and_then(only::<D, _>)?;
+        Ok(count > 0)
+    }
+
+    async fn record_sign_in_attempt(
+        &mut self,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<i64> {
+        let forget = bind!(sql::FORGET_SIGN_IN_ATTEMPTS; forget_before_micros);
+        forget.execute(self.conn()).await.map_err(D::error)?;
+        let query = bind!(sql::INSERT_SIGN_IN_ATTEMPT; username, address, at_micros);
+        fetch::<D, _>(query, self.conn(), Reads::first)
+            .await
+            .and_then(only::<D, _>)
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(D::error)
     }
 }

@@ -6,7 +6,7 @@
 use crate::{
     AddressRow, CrimeFilter, CrimeRow, GazetteerBatch, GazetteerCounts, IdempotentResponse,
     IncidentFilter, IncidentRow, NewRecord, PlaceRow, PostcodeRow, RecordingFilter, SessionRow,
-    SignInAttemptRow, Store, StreetRow, UserRow, WriteTx,
+    SignInAttemptRow, Store, StreetRow, UserRow,
 };
 use controlroom_domain::audit::{Category, ChainVerifier};
 use controlroom_domain::user::Username;
@@ -997,26 +997,65 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
     );
 }
 
-/// A right sign-in by `username` from `address` at `at`: the attempt is counted, then taken
-/// back as a success. Attempts before `attempts_from` and addresses proven before
-/// `proofs_from` are forgotten.
-async fn sign_in(
-    tx: &mut dyn WriteTx,
+/// Count an attempt by `username` from `address` at `at` in a sign-in transaction of its own,
+/// forgetting attempts before `forget_before`; returns its id.
+async fn count_attempt(
+    store: &dyn Store,
     username: &str,
     address: &str,
     at: i64,
-    (attempts_from, proofs_from): (i64, i64),
-) {
+    forget_before: i64,
+) -> i64 {
+    let mut tx = store.begin_sign_in(username, address).await.unwrap();
     let id = tx
-        .record_sign_in_attempt(username, address, at, attempts_from)
+        .record_sign_in_attempt(username, address, at, forget_before)
         .await
         .unwrap();
-    tx.sign_in_succeeded(id, username, address, at, proofs_from)
-        .await
-        .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
-/// Sign-in throttling's state: attempts counted in the write transaction, a success taking its
+/// The attempts that count against `username` or come from `address` since `since`, as a
+/// sign-in transaction reads them.
+async fn attempts(
+    store: &dyn Store,
+    username: &str,
+    address: &str,
+    since: i64,
+) -> Vec<SignInAttemptRow> {
+    let mut tx = store.begin_sign_in(username, address).await.unwrap();
+    let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+    tx.commit().await.unwrap();
+    found
+}
+
+async fn known(store: &dyn Store, username: &str, address: &str, since: i64) -> bool {
+    let mut tx = store.begin_sign_in(username, address).await.unwrap();
+    let known = tx
+        .known_sign_in_address(username, address, since)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    known
+}
+
+/// The attempt `id` was right: taken back in a write transaction (where the sign-in's audit
+/// record goes), clearing the name's failures since `counting_since` and forgetting proofs
+/// before `proofs_from`.
+async fn succeeded(
+    store: &dyn Store,
+    id: i64,
+    (username, address, at): (&str, &str, i64),
+    (counting_since, proofs_from): (i64, i64),
+) {
+    let mut tx = store.begin().await.unwrap();
+    tx.sign_in_succeeded(id, username, address, at, counting_since, proofs_from)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Sign-in throttling's state: attempts counted in sign-in transactions, a success taking its
 /// own back and clearing the name (not the address), proven addresses, and forgetting.
 pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Store) {
     let attempt =
@@ -1026,24 +1065,18 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             at_micros,
             counts_for_name,
         };
-    let mut tx = store.begin().await.unwrap();
     let mut ids = Vec::new();
     for (username, address, at) in [
         ("handler", "192.0.2.1", 100),
         ("handler", "192.0.2.2", 200),
         ("dispatcher", "192.0.2.1", 300),
     ] {
-        let id = tx
-            .record_sign_in_attempt(username, address, at, 0)
-            .await
-            .unwrap();
+        let id = count_attempt(store, username, address, at, 0).await;
         assert!(!ids.contains(&id), "each attempt has its own id");
         ids.push(id);
     }
     let b = ids[1];
-    tx.commit().await.unwrap();
 
-    let mut tx = store.begin().await.unwrap();
     for (username, address, since, expected, what) in [
         (
             "handler",
@@ -1064,22 +1097,14 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             "only since the time asked",
         ),
     ] {
-        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        let found = attempts(store, username, address, since).await;
         assert_eq!(found, expected, "{what}");
     }
-    assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.2", 0)
-            .await
-            .unwrap()
-    );
-    // The attempt from .2 was right: it is taken back, the name's other failures no longer
-    // count against the name, but still against their address.
-    tx.sign_in_succeeded(b, "handler", "192.0.2.2", 250, 0)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    assert!(!known(store, "handler", "192.0.2.2", 0).await);
+    // The attempt from .2 was right: it is taken back, the name's other failures since 50
+    // no longer count against the name, but still against their address.
+    succeeded(store, b, ("handler", "192.0.2.2", 250), (50, 0)).await;
 
-    let mut tx = store.begin().await.unwrap();
     for (username, address, since, expected, what) in [
         ("handler", "192.0.2.9", 0, vec![], "the name is cleared"),
         (
@@ -1093,10 +1118,10 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             "the address still counts them",
         ),
     ] {
-        let found = tx.sign_in_attempts(username, address, since).await.unwrap();
+        let found = attempts(store, username, address, since).await;
         assert_eq!(found, expected, "{what}");
     }
-    for (username, address, since, known, what) in [
+    for (username, address, since, is_known, what) in [
         ("handler", "192.0.2.2", 250, true, "proven by the success"),
         (
             "handler",
@@ -1120,50 +1145,48 @@ pub async fn sign_in_attempts_are_counted_cleared_and_forgotten(store: &dyn Stor
             "proven for that name only",
         ),
     ] {
-        let found = tx
-            .known_sign_in_address(username, address, since)
-            .await
-            .unwrap();
+        let found = known(store, username, address, since).await;
         assert_eq!(
-            found, known,
+            found, is_known,
             "{username} at {address} since {since}: {what}"
         );
     }
     // Signing in again moves the proof on; old attempts and proofs are forgotten.
-    sign_in(tx.as_mut(), "handler", "192.0.2.2", 400, (150, 0)).await;
-    assert!(
-        tx.known_sign_in_address("handler", "192.0.2.2", 400)
-            .await
-            .unwrap()
-    );
+    let again = count_attempt(store, "handler", "192.0.2.2", 400, 150).await;
+    succeeded(store, again, ("handler", "192.0.2.2", 400), (0, 0)).await;
+    assert!(known(store, "handler", "192.0.2.2", 400).await);
     assert_eq!(
-        tx.sign_in_attempts("handler", "192.0.2.1", 0)
-            .await
-            .unwrap(),
+        attempts(store, "handler", "192.0.2.1", 0).await,
         vec![attempt("dispatcher", "192.0.2.1", 300, true)],
         "the attempt at 100 was forgotten"
     );
-    sign_in(tx.as_mut(), "dispatcher", "192.0.2.3", 500, (0, 450)).await;
+    let other = count_attempt(store, "dispatcher", "192.0.2.3", 500, 0).await;
+    succeeded(store, other, ("dispatcher", "192.0.2.3", 500), (0, 450)).await;
     assert!(
-        !tx.known_sign_in_address("handler", "192.0.2.2", 0)
-            .await
-            .unwrap(),
+        !known(store, "handler", "192.0.2.2", 0).await,
         "a proof older than the limit is forgotten"
     );
-    tx.commit().await.unwrap();
+
+    // A success clears only the name's failures since the time it is given: older ones no
+    // longer count anyway, and are left for the next attempt to forget.
+    let old = count_attempt(store, "trainer", "192.0.2.5", 600, 0).await;
+    let recent = count_attempt(store, "trainer", "192.0.2.5", 700, 0).await;
+    assert_ne!(old, recent);
+    let right = count_attempt(store, "trainer", "192.0.2.6", 800, 0).await;
+    succeeded(store, right, ("trainer", "192.0.2.6", 800), (650, 0)).await;
+    assert_eq!(
+        attempts(store, "trainer", "192.0.2.9", 0).await,
+        vec![attempt("trainer", "192.0.2.5", 600, true)],
+        "the failure at 700 is cleared, the one at 600 left"
+    );
 
     // An attempt counted in a transaction that is not committed was never counted.
-    let mut tx = store.begin().await.unwrap();
-    tx.record_sign_in_attempt("ghost", "192.0.2.4", 600, 0)
+    let mut tx = store.begin_sign_in("ghost", "192.0.2.4").await.unwrap();
+    tx.record_sign_in_attempt("ghost", "192.0.2.4", 900, 0)
         .await
         .unwrap();
     drop(tx);
-    let mut tx = store.begin().await.unwrap();
-    assert_eq!(
-        tx.sign_in_attempts("ghost", "192.0.2.4", 0).await.unwrap(),
-        vec![]
-    );
-    tx.commit().await.unwrap();
+    assert_eq!(attempts(store, "ghost", "192.0.2.4", 0).await, vec![]);
 }
 
 /// The PostgreSQL server to run the suite against (`CONTROLROOM_TEST_POSTGRES_URL`). Without

@@ -47,6 +47,13 @@ pub trait Store: Send + Sync + 'static {
     /// Start a write transaction holding the audit-chain lock (writers queue here).
     async fn begin(&self) -> StoreResult<Box<dyn WriteTx>>;
 
+    /// Start counting a sign-in attempt by `username` from `address`: a transaction that
+    /// holds that name and that address (PostgreSQL: advisory locks, the name's first, on
+    /// every server; SQLite: the file's write lock), but not the audit-chain lock, so a flood
+    /// of guesses never queues behind, or holds up, the control room's writes. Attempts on
+    /// the same name or from the same address are decided one after another.
+    async fn begin_sign_in(&self, username: &str, address: &str) -> StoreResult<Box<dyn SignInTx>>;
+
     /// Change records of one stream, oldest first.
     async fn stream(&self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
 
@@ -184,6 +191,41 @@ pub trait LogWatch: Send {
     async fn changed(&mut self) -> Option<i64>;
 }
 
+/// See [`Store::begin_sign_in`]: counting one sign-in attempt, apart from the audit chain.
+#[async_trait]
+pub trait SignInTx: Send {
+    /// Sign-in attempts at or after `since_micros` that count against `username` or come
+    /// from `address` (see [`SignInAttemptRow`]). Read in the transaction that then
+    /// records the attempt, so parallel attempts on the same name or address, on any server,
+    /// are counted one after another.
+    async fn sign_in_attempts(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<Vec<SignInAttemptRow>>;
+
+    /// Whether `username` signed in successfully from `address` at or after `since_micros`.
+    async fn known_sign_in_address(
+        &mut self,
+        username: &str,
+        address: &str,
+        since_micros: i64,
+    ) -> StoreResult<bool>;
+
+    /// Count an attempt as failed before its password is checked; returns its id (for
+    /// [`WriteTx::sign_in_succeeded`]). Attempts before `forget_before_micros` are deleted.
+    async fn record_sign_in_attempt(
+        &mut self,
+        username: &str,
+        address: &str,
+        at_micros: i64,
+        forget_before_micros: i64,
+    ) -> StoreResult<i64>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait WriteTx: Send {
     /// Append one record to the audit chain; returns its sequence number.
@@ -225,43 +267,18 @@ pub trait WriteTx: Send {
     /// Store a new password hash. A user not on file is an error.
     async fn set_password_hash(&mut self, username: &str, password_hash: &str) -> StoreResult<()>;
 
-    /// Sign-in attempts at or after `since_micros` that count against `username` or come
-    /// from `address` (see [`SignInAttemptRow`]). Read in the write transaction that then
-    /// records the attempt, so parallel attempts on any server are counted one after another.
-    async fn sign_in_attempts(
-        &mut self,
-        username: &str,
-        address: &str,
-        since_micros: i64,
-    ) -> StoreResult<Vec<SignInAttemptRow>>;
-
-    /// Whether `username` signed in successfully from `address` at or after `since_micros`.
-    async fn known_sign_in_address(
-        &mut self,
-        username: &str,
-        address: &str,
-        since_micros: i64,
-    ) -> StoreResult<bool>;
-
-    /// Count an attempt as failed before its password is checked; returns its id (for
-    /// [`WriteTx::sign_in_succeeded`]). Attempts before `forget_before_micros` are deleted.
-    async fn record_sign_in_attempt(
-        &mut self,
-        username: &str,
-        address: &str,
-        at_micros: i64,
-        forget_before_micros: i64,
-    ) -> StoreResult<i64>;
-
-    /// The attempt `attempt_id` was right: take it back, clear the name's failures (they keep
-    /// counting against their addresses), and remember that `address` knows the name's
-    /// password. Addresses last proven before `forget_before_micros` are forgotten.
+    /// The attempt `attempt_id` was right: take it back, clear the name's failures made at
+    /// or after `counting_since_micros` (they keep counting against their addresses; older
+    /// ones count for nothing and are left for [`SignInTx::record_sign_in_attempt`] to
+    /// forget), and remember that `address` knows the name's password. Addresses last
+    /// proven before `forget_before_micros` are forgotten.
     async fn sign_in_succeeded(
         &mut self,
         attempt_id: i64,
         username: &str,
         address: &str,
         at_micros: i64,
+        counting_since_micros: i64,
         forget_before_micros: i64,
     ) -> StoreResult<()>;
 

@@ -128,8 +128,10 @@ pub const FORGET_SIGN_IN_ATTEMPTS: &str = "DELETE FROM sign_in_attempts WHERE at
 
 pub const DELETE_SIGN_IN_ATTEMPT: &str = "DELETE FROM sign_in_attempts WHERE id = $1";
 
-pub const CLEAR_SIGN_IN_NAME: &str =
-    "UPDATE sign_in_attempts SET counts_for_name = 0 WHERE username = $1 AND counts_for_name = 1";
+/// Only attempts still counted (`$2`: since when): older rows are the next attempt's to
+/// forget, and leaving them alone means the two never wait on each other's rows.
+pub const CLEAR_SIGN_IN_NAME: &str = "UPDATE sign_in_attempts SET counts_for_name = 0 \
+     WHERE username = $1 AND counts_for_name = 1 AND at_micros >= $2";
 
 pub const UPSERT_SIGN_IN_ADDRESS: &str = "INSERT INTO sign_in_addresses (username, address, last_success_micros) \
      VALUES ($1, $2, $3) ON CONFLICT (username, address) DO UPDATE SET last_success_micros = excluded.last_success_micros";

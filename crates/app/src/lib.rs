@@ -33,7 +33,7 @@ pub mod users;
 
 /// Store errors reach the edge inside [`AppError::Store`]; the edge maps them to HTTP without
 /// depending on the store itself.
-pub use controlroom_store::{Store, StoreError};
+pub use controlroom_store::{Store, StoreError, WriteStats};
 pub use error::AppError;
 pub use idempotency::Idempotency;
 

@@ -44,8 +44,12 @@ impl Dialect for PostgresDialect {
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 
-    // pg_notify rather than NOTIFY: the payload is a parameter.
-    const ANNOUNCE: Option<&'static str> = Some("SELECT pg_notify('controlroom_log', $1)");
+    // The other servers hear of the new head when, and only if, the write commits: a
+    // notification sent in a transaction is delivered at its commit. One per batch of writes
+    // (group commit), in the statement the batch runs anyway. pg_notify rather than NOTIFY:
+    // the payload is a value.
+    const UPDATE_CHAIN_HEAD: &'static str = "WITH head AS (UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1 RETURNING seq) \
+         SELECT pg_notify('controlroom_log', seq::text)::text AS notified FROM head";
 
     /// One connection of its own, listening; after a lost connection, listen again a second
     /// later (the followers' poll covers what was missed meanwhile).

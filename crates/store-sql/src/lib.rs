@@ -8,9 +8,11 @@
 //! Plain generics, not `sqlx::Any`: every statement is compiled for the backend's own types,
 //! with no per-row conversion.
 
+mod batch;
 pub mod migrations;
 
 use async_trait::async_trait;
+use batch::{Batch, Batcher, Mark, Slot};
 use controlroom_domain::audit::{AuditRecord, Category, SealKey, StoredRecord};
 use controlroom_domain::stream::StreamKind;
 use controlroom_domain::user::Username;
@@ -20,7 +22,7 @@ use controlroom_store::{
     AddressRow, CrimeFilter, CrimeRow, Exclusive, GazetteerBatch, GazetteerChanges,
     GazetteerCounts, IdempotentResponse, IncidentFilter, IncidentRow, LogEntry, LogWatch,
     NewRecord, PlaceRow, PostcodeRow, SessionRow, SignInAttemptRow, SignInTx, Snapshot, Store,
-    StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteTx,
+    StoreError, StoreResult, StreetPoint, StreetRow, UserRow, WriteStats, WriteTx,
 };
 use sqlx::pool::PoolOptions;
 use sqlx::query::Query;
@@ -67,10 +69,10 @@ pub trait Dialect: Send + Sync + 'static {
     /// transaction does so already, as SQLite's do).
     const SNAPSHOT: Option<&'static str> = None;
 
-    /// Run after a write transaction that appended has committed, with the newest seq (as
-    /// text) for `$1`: tells the other servers on this database that the log has grown.
-    /// `None` where one process owns the database (SQLite).
-    const ANNOUNCE: Option<&'static str> = None;
+    /// Moves the chain head row on at the end of a write (`$1` seq, `$2` hash). On a database
+    /// shared by several servers, the same statement tells the others the log has grown
+    /// (PostgreSQL: `pg_notify`, delivered when the transaction commits).
+    const UPDATE_CHAIN_HEAD: &'static str = sql::UPDATE_CHAIN_HEAD;
 
     /// Hear the other servers' announcements until aborted, moving `heard` on to each seq
     /// announced. Where there is nobody else to hear (SQLite), nothing to do.
@@ -234,6 +236,7 @@ macro_rules! bind {
         sqlx::query($statement)$(.arg($value))*
     };
 }
+pub(crate) use bind;
 
 /// `.arg(value)`: bind a parameter through [`SqlDb::bind`].
 trait Args<'a>: Sized {
@@ -307,11 +310,8 @@ pub struct SqlStore<D: Dialect> {
     committed: Arc<watch::Sender<i64>>,
     /// The task hearing other servers' announcements, started by the first `watch_log`.
     listening: OnceLock<tokio::task::AbortHandle>,
-    /// The seq of this process's own last commit: what the announcer tells other servers.
-    own: Arc<watch::Sender<i64>>,
-    /// The task announcing this process's commits to other servers (where the database has
-    /// a way: `Dialect::ANNOUNCE`).
-    announcing: Option<tokio::task::AbortHandle>,
+    /// The write transactions' group commit.
+    batcher: Arc<Batcher<D>>,
     /// The locks [`Store::exclusive`] has handed out in this process, by name.
     held: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
@@ -348,22 +348,6 @@ pub fn advance(committed: &watch::Sender<i64>, seq: i64) {
     });
 }
 
-/// Tell the other servers of each newest seq this process commits, for as long as the store
-/// is open. Commits that come while one announcement is being sent are covered by the next
-/// (the watch keeps only the newest). A lost announcement costs the others a poll's wait.
-async fn announce<D: Dialect>(
-    pool: Pool<D::Db>,
-    mut own: watch::Receiver<i64>,
-    statement: &'static str,
-) {
-    while own.changed().await.is_ok() {
-        let seq = own.borrow_and_update().to_string();
-        let _ = bind!(statement; seq.as_str())
-            .execute(D::Db::on_pool(&pool))
-            .await;
-    }
-}
-
 /// A receiver of [`SqlStore`]'s committed seq.
 struct Watch(watch::Receiver<i64>);
 
@@ -379,20 +363,14 @@ impl<D: Dialect> SqlStore<D> {
     /// Open the database at `url` (see the dialect's `connect`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let Pools { writer, reader } = D::connect(url).await?;
-        let own = Arc::new(watch::channel(0).0);
-        // Announced after the commit, not inside it: a NOTIFY in the transaction lengthened
-        // every commit (and so the chain lock every writer waits for) by about a tenth.
-        let announcing = D::ANNOUNCE.map(|statement| {
-            tokio::spawn(announce::<D>(writer.clone(), own.subscribe(), statement)).abort_handle()
-        });
+        let committed = Arc::new(watch::channel(0).0);
         Ok(Self {
             writer,
             reader,
             seal_key: None,
-            committed: Arc::new(watch::channel(0).0),
+            batcher: Batcher::new(committed.clone()),
+            committed,
             listening: OnceLock::new(),
-            own,
-            announcing,
             held: Arc::default(),
         })
     }
@@ -683,25 +661,33 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     async fn begin(&self) -> StoreResult<Box<dyn WriteTx>> {
-        let mut tx = match D::BEGIN_WRITE {
-            Some(statement) => self.writer.begin_with(statement).await,
-            None => self.writer.begin().await,
-        }
-        .map_err(D::error)?;
-        let head = sqlx::query(D::LOCK_CHAIN_HEAD)
-            .fetch_one(D::Db::on(&mut tx))
-            .await
-            .map_err(D::error)?;
-        let seq: i64 = head.col("seq").map_err(D::error)?;
-        let hash: String = head.col("hash").map_err(D::error)?;
+        let (writer, seal_key) = (self.writer.clone(), self.seal_key.clone());
+        let (slot, mark) = self
+            .batcher
+            .enter(|| async move {
+                let mut tx = match D::BEGIN_WRITE {
+                    Some(statement) => writer.begin_with(statement).await,
+                    None => writer.begin().await,
+                }
+                .map_err(D::error)?;
+                let head = sqlx::query(D::LOCK_CHAIN_HEAD)
+                    .fetch_one(D::Db::on(&mut tx))
+                    .await
+                    .map_err(D::error)?;
+                let seq: i64 = head.col("seq").map_err(D::error)?;
+                let hash: String = head.col("hash").map_err(D::error)?;
+                Ok(Batch::new(tx, ChainTip::read(seq, &hash, seal_key)?))
+            })
+            .await?;
         Ok(Box::new(SqlTx::<D> {
-            tx,
-            tip: ChainTip::read(seq, &hash, self.seal_key.clone())?,
-            appended: false,
-            streams: Vec::new(),
-            committed: self.committed.clone(),
-            own: self.own.clone(),
+            slot: Some(slot),
+            mark,
+            batcher: self.batcher.clone(),
         }))
+    }
+
+    fn write_stats(&self) -> WriteStats {
+        self.batcher.stats()
     }
 
     async fn begin_sign_in(&self, username: &str, address: &str) -> StoreResult<Box<dyn SignInTx>> {
@@ -992,9 +978,6 @@ impl<D: Dialect> Store for SqlStore<D> {
         if let Some(listening) = self.listening.get() {
             listening.abort();
         }
-        if let Some(announcing) = &self.announcing {
-            announcing.abort();
-        }
         self.writer.close().await;
         if let Some(reader) = &self.reader {
             reader.close().await;
@@ -1002,34 +985,48 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 }
 
-/// A write transaction: holds the chain lock from `begin` to `commit`. The chain head row
-/// and the streams first written here are stored once, at commit, not after every record
-/// (nothing reads them inside the transaction: the tip is kept in memory).
+/// A write transaction: one request's turn in a batch ([`batch`]), holding the chain lock from
+/// `begin` to `commit`. The chain head row and the streams first written are stored once,
+/// when the batch commits (nothing reads them inside it: the tip is kept in memory).
 struct SqlTx<D: Dialect> {
-    tx: Transaction<'static, D::Db>,
-    tip: ChainTip,
-    /// Whether anything was appended (the head row must move).
-    appended: bool,
-    /// Streams given a change here, with the seq of their first: registered at commit (a
-    /// no-op for streams that already exist). Few per transaction, so a list.
-    streams: Vec<(String, i64)>,
-    /// The store's committed seq, moved on once this transaction's records are committed.
-    committed: Arc<watch::Sender<i64>>,
-    /// The seq of this process's own last commit, for the announcer.
-    own: Arc<watch::Sender<i64>>,
+    /// The batch, held until this request commits or gives up.
+    slot: Option<Slot<D>>,
+    /// Where this request started, when it joined a batch holding others' work.
+    mark: Option<Mark>,
+    batcher: Arc<Batcher<D>>,
 }
 
 impl<D: Dialect> SqlTx<D> {
-    fn conn(&mut self) -> impl Executor<'_, Database = D::Db> {
-        D::Db::on(&mut self.tx)
+    fn batch(&mut self) -> StoreResult<&mut Batch<D>> {
+        self.slot
+            .as_mut()
+            .and_then(|slot| slot.as_mut())
+            .ok_or_else(batch::over)
     }
 
-    /// Run a statement in the transaction; returns how many rows it changed.
+    /// The transaction's connection, for a statement that only reads.
+    fn conn(&mut self) -> StoreResult<impl Executor<'_, Database = D::Db>> {
+        Ok(D::Db::on(&mut self.batch()?.tx))
+    }
+
+    /// The transaction's connection, for a statement that writes: in a batch joined, after
+    /// the savepoint giving up would roll back to.
+    async fn conn_to_write(&mut self) -> StoreResult<impl Executor<'_, Database = D::Db>> {
+        if let Some(slot) = self.slot.as_mut() {
+            Batcher::save(slot, &mut self.mark).await?;
+        }
+        self.conn()
+    }
+
+    /// Run a statement that writes; returns how many rows it changed.
     async fn run(
         &mut self,
         query: Query<'_, D::Db, <D::Db as Database>::Arguments>,
     ) -> StoreResult<u64> {
-        let done = query.execute(self.conn()).await.map_err(D::error)?;
+        let done = query
+            .execute(self.conn_to_write().await?)
+            .await
+            .map_err(D::error)?;
         Ok(D::rows_affected(&done))
     }
 
@@ -1056,7 +1053,7 @@ impl<D: Dialect> SqlTx<D> {
 #[async_trait]
 impl<D: Dialect> WriteTx for SqlTx<D> {
     async fn append(&mut self, new: NewRecord) -> StoreResult<i64> {
-        let link = self.tip.link(new);
+        let link = self.batch()?.tip.link(new);
         let StoredRecord {
             record,
             prev_hash,
@@ -1069,22 +1066,23 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
             seal.as_deref()
         );
         self.run(query).await?;
+        let batch = self.batch()?;
         if record.category == Category::Change.as_str()
-            && !self.streams.iter().any(|(s, _)| *s == record.stream)
+            && !batch.streams.iter().any(|(s, _)| *s == record.stream)
         {
-            self.streams.push((record.stream.clone(), record.seq));
+            batch.streams.push((record.stream.clone(), record.seq));
         }
-        self.appended = true;
-        Ok(self.tip.advance(link))
+        batch.appended = true;
+        Ok(batch.tip.advance(link))
     }
 
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        stream_on::<D>(self.conn(), stream).await
+        stream_on::<D>(self.conn()?, stream).await
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
         let query = bind!(sql::NEXT_INCIDENT_NUMBER; day);
-        let last: i64 = fetch::<D, _>(query, self.conn(), Reads::first)
+        let last: i64 = fetch::<D, _>(query, self.conn_to_write().await?, Reads::first)
             .await
             .and_then(only::<D, _>)?;
         u32::try_from(last)
@@ -1200,7 +1198,7 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         key: &str,
     ) -> StoreResult<Option<IdempotentResponse>> {
         let query = bind!(sql::SELECT_IDEMPOTENT; actor, key);
-        let found = fetch::<D, _>(query, self.conn(), |r| {
+        let found = fetch::<D, _>(query, self.conn()?, |r| {
             Ok(IdempotentResponse {
                 fingerprint: r.col("fingerprint")?,
                 body: r.col("body")?,
@@ -1276,26 +1274,17 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
     }
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        let mut appended = None;
-        if self.appended {
-            let (seq, head) = self.tip.head();
-            self.run(bind!(sql::UPDATE_CHAIN_HEAD; seq, head.as_str()))
-                .await?;
-            appended = Some(seq);
+        let slot = self.slot.take().ok_or_else(batch::over)?;
+        self.batcher.commit(slot, self.mark.take()).await
+    }
+}
+
+impl<D: Dialect> Drop for SqlTx<D> {
+    /// Not committed: the request gave up, and nothing it wrote is kept.
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.batcher.abandon(slot, self.mark.take());
         }
-        for (stream, first_seq) in std::mem::take(&mut self.streams) {
-            let query = bind!(sql::INSERT_STREAM;
-                stream.as_str(), sql::stream_kind(&stream), first_seq
-            );
-            self.run(query).await?;
-        }
-        let (committed, own) = (self.committed.clone(), self.own.clone());
-        self.tx.commit().await.map_err(D::error)?;
-        if let Some(seq) = appended {
-            advance(&committed, seq);
-            advance(&own, seq);
-        }
-        Ok(())
     }
 }
 

@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads, writes_queued_together_commit_together);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -994,6 +994,81 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// The stream's changes, as the store has them committed.
+async fn changes_in(store: &dyn Store, stream: &str) -> usize {
+    store.stream(stream).await.unwrap().len()
+}
+
+/// Issue 21, group commit: write transactions that queue while one is deciding are decided
+/// one after another, each reading what the earlier ones wrote, and committed together in
+/// one database commit. One that gives up in the middle of the batch leaves nothing and no
+/// gap in the chain; the others are all kept; nobody is told "saved" before the commit.
+pub async fn writes_queued_together_commit_together(store: &dyn Store) {
+    let before = store.write_stats();
+    let mut first = store.begin().await.unwrap();
+    first.append(change("batch/0", "first")).await.unwrap();
+    let queued = |n: usize| async move {
+        let mut tx = store.begin().await.unwrap();
+        // What the request before it in the batch wrote, not yet committed.
+        let earlier = tx.stream(&format!("batch/{}", n - 1)).await.unwrap().len();
+        tx.append(change(&format!("batch/{n}"), "queued"))
+            .await
+            .unwrap();
+        if n == 3 {
+            // Refused by its rules after writing: dropped, not committed.
+            drop(tx);
+            return (earlier, false);
+        }
+        tx.commit().await.unwrap();
+        (earlier, true)
+    };
+    let lead = async {
+        // Wait until all five are queued behind the first, then let it finish.
+        while store.write_stats().waiting < 5 {
+            tokio::task::yield_now().await;
+        }
+        first.commit().await.unwrap();
+        assert_eq!(
+            changes_in(store, "batch/5").await,
+            1,
+            "the first is told it is saved only once the whole batch is committed"
+        );
+    };
+    let ((), a, b, c, d, e) =
+        tokio::join!(lead, queued(1), queued(2), queued(3), queued(4), queued(5));
+    assert_eq!(
+        [a, b, c, d, e],
+        [(1, true), (1, true), (1, false), (0, true), (1, true)],
+        "each read what the one before it wrote (the fourth's predecessor gave up)"
+    );
+    let after = store.write_stats();
+    assert_eq!(
+        (
+            after.commits - before.commits,
+            after.requests - before.requests
+        ),
+        (1, 5),
+        "five requests, one commit"
+    );
+    for (n, kept) in [(0, 1), (1, 1), (2, 1), (3, 0), (4, 1), (5, 1)] {
+        assert_eq!(
+            changes_in(store, &format!("batch/{n}")).await,
+            kept,
+            "batch/{n}"
+        );
+    }
+    assert_eq!(
+        verify(store).await,
+        5,
+        "five records, no gap, the chain holds"
+    );
+    assert_eq!(
+        store.log_entries(0, 10).await.unwrap().len(),
+        5,
+        "the given-up record took no number"
     );
 }
 

@@ -22,7 +22,7 @@ use controlroom_domain::stream::StreamKind;
 use controlroom_domain::user::Username;
 pub use records::*;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("the database cannot be reached: {0}")]
     Unavailable(String),
@@ -46,6 +46,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Start a write transaction holding the audit-chain lock (writers queue here).
     async fn begin(&self) -> StoreResult<Box<dyn WriteTx>>;
+
+    /// How the write transactions are being committed (group commit: requests that queue
+    /// while one is deciding are committed together), for `/metrics`.
+    fn write_stats(&self) -> WriteStats {
+        WriteStats::default()
+    }
 
     /// Start counting a sign-in attempt by `username` from `address`: a transaction that
     /// holds that name and that address (PostgreSQL: advisory locks, the name's first, on
@@ -178,6 +184,17 @@ pub trait Snapshot: Send {
     async fn list_crimes(&mut self, filter: &CrimeFilter) -> StoreResult<Vec<CrimeRow>>;
     async fn list_users(&mut self) -> StoreResult<Vec<UserRow>>;
     async fn list_sessions(&mut self) -> StoreResult<Vec<SessionRow>>;
+}
+
+/// See [`Store::write_stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Write transactions waiting for their turn now.
+    pub waiting: u64,
+    /// Database commits of write transactions so far (each one flush to disk).
+    pub commits: u64,
+    /// Write transactions committed so far (several may share one commit).
+    pub requests: u64,
 }
 
 /// A lock taken by [`Store::exclusive`]; released when dropped.

@@ -43,6 +43,15 @@ pub fn log_lag(lag: &controlroom_app::follow::Lag) {
     metrics::gauge!("controlroom_log_lag_records", "follower" => "search").set(gauge(lag.search));
 }
 
+/// Group commit at work: write transactions committed, database commits they shared (the
+/// ratio is the mean batch), and how many are waiting for their turn now.
+pub fn writes(stats: controlroom_app::WriteStats) {
+    metrics::counter!("controlroom_write_requests_total").absolute(stats.requests);
+    metrics::counter!("controlroom_write_commits_total").absolute(stats.commits);
+    #[allow(clippy::cast_precision_loss)] // a queue far below 2^53
+    metrics::gauge!("controlroom_writes_waiting").set(stats.waiting as f64);
+}
+
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();

@@ -78,6 +78,10 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         "controlroom_log_head_seq ",
         "controlroom_log_lag_records{follower=\"live_feed\"}",
         "controlroom_log_lag_records{follower=\"search\"}",
+        // Group commit (issue 21): requests written and the commits they shared.
+        "controlroom_write_requests_total ",
+        "controlroom_write_commits_total ",
+        "controlroom_writes_waiting ",
     ] {
         assert!(metrics.contains(line), "{line}: {metrics}");
     }

@@ -74,6 +74,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(lag) = controlroom_app::follow::lag(&state.app).await {
         crate::metrics::log_lag(&lag);
     }
+    crate::metrics::writes(state.app.store.write_stats());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

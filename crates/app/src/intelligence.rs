@@ -3,9 +3,7 @@
 //! each check in the incident log. Searching for a person is consulting personal data: every
 //! search and every record viewed is in the audit trail.
 
-use crate::records::{
-    access_record, incident_stream, load_incident, micros, rebuild, record_access,
-};
+use crate::records::{access_record, incident_stream, micros, rebuild, record_access};
 use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::Invalid;
 use controlroom_domain::contact::PhoneNumber;
@@ -1150,9 +1148,8 @@ pub async fn check(
     let current =
         match incident {
             Some(id) => {
-                let mut tx = app.store.begin().await?;
-                let found = load_incident(tx.as_mut(), id).await?;
-                drop(tx);
+                // A read: the incident as committed, without queueing for the write lock.
+                let found = crate::event_store::read::<Incident>(app.store.as_ref(), &id).await?;
                 Some(found.ok_or_else(|| {
                     AppError::NotFound(format!("there is no incident with id {id}"))
                 })?)

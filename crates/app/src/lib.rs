@@ -125,6 +125,8 @@ pub struct App {
     search: Option<Arc<controlroom_search::SearchIndex>>,
     /// Serialises catching the search index up with the audit log (`search_feed`).
     pub(crate) search_feed: Arc<tokio::sync::Mutex<()>>,
+    /// The search index's follower, and the searches waiting for it (`search_feed::run`).
+    pub(crate) search_follower: Arc<search_feed::Follower>,
     /// This server's search index rebuild, if one was asked for (`search_feed::start_rebuild`).
     pub(crate) rebuild: Arc<std::sync::Mutex<search_feed::RebuildStatus>>,
     /// Streams this process indexed as it changed them, with the last audit sequence each
@@ -147,6 +149,7 @@ impl App {
             followed: Arc::default(),
             follow_lock: Arc::default(),
             search_feed: Arc::default(),
+            search_follower: Arc::default(),
             rebuild: Arc::default(),
             indexed_here: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)

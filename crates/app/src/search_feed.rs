@@ -1,10 +1,19 @@
 //! The search index follows the audit log. It records, in each commit, the last audit
 //! sequence it holds (`SearchIndex::applied_seq`); `catch_up` reads the change records after
 //! it, re-folds the streams they touch and commits their documents with the new mark. It runs
-//! before the server takes calls, every second, and before every search, so neither a crash
-//! (upserts not yet committed are lost with the process) nor a write made by another server
-//! leaves a search silently stale. The in-request upserts stay: they make a change searchable
-//! at once in the process that made it; catching up rewrites the same documents.
+//! before the server takes calls and then in [`run`], woken by every commit this server makes
+//! or hears of, so neither a crash (upserts not yet committed are lost with the process) nor
+//! a write made by another server leaves a search silently stale. The in-request upserts
+//! stay, uncommitted until the follower's next commit: they spare it folding again what this
+//! process has just folded.
+//!
+//! **Reads never write** (issue 21). A search commits nothing; it reads the committed index.
+//! **The freshness a search is guaranteed:** it sees every change committed, by any server,
+//! before the search began (a handler's own writes, and a colleague's on another server a
+//! moment ago): it reads the log's head (one small read), and when the index is behind it,
+//! wakes the follower and waits for its commit, which serves every search waiting then (at
+//! most [`WAIT_AT_MOST`]; after that it searches what there is, and the log says so).
+//! Consultations (access records) need no commit, so searching alone never causes one.
 
 use crate::event_store;
 use crate::intelligence::{document, incident_document, link_documents};
@@ -87,15 +96,15 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
     let mut after = index.applied_seq();
     let mut streams = 0;
     loop {
-        let page = app.store.audit_records(after, PAGE).await?;
-        let Some(last) = page.last().map(|r| r.record.seq) else {
+        let page = app.store.log_entries(after, PAGE).await?;
+        let Some(last) = page.last().map(|r| r.seq) else {
             break;
         };
         // The last change record of each stream in this page.
         let mut latest: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
         for r in &page {
-            if r.record.category == "change" {
-                latest.insert(&r.record.stream, r.record.seq);
+            if r.category == "change" {
+                latest.insert(&r.stream, r.seq);
             }
         }
         // A stream this process indexed as it changed it, up to at least that record, needs
@@ -126,10 +135,78 @@ pub async fn catch_up(app: &App) -> Result<usize, AppError> {
     Ok(streams)
 }
 
-/// The index, caught up with the audit log: what every search reads.
+/// When no search is waiting, how long the follower lets changes gather after a wake-up
+/// before committing them: a commit is about twenty flushes to disk, so at a busy intake one
+/// per change would cost more than the changes.
+pub const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The longest a search waits for the follower (see the module's freshness guarantee).
+pub const WAIT_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The search index's follower as the searches see it.
+#[derive(Default)]
+pub struct Follower {
+    /// Whether [`run`] is following in this process (a command or a test without a server
+    /// catches up in the search itself instead).
+    running: std::sync::atomic::AtomicBool,
+    /// A search is waiting: commit now, do not gather.
+    hurry: tokio::sync::Notify,
+    /// The index's applied seq after each catch-up, for waiting searches.
+    applied: tokio::sync::watch::Sender<i64>,
+}
+
+/// Follow the audit log into the search index for as long as the server runs.
+pub async fn run(app: App) {
+    let follower = app.search_follower.clone();
+    follower
+        .running
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut watch = app.store.watch_log();
+    loop {
+        if let Err(e) = catch_up(&app).await {
+            tracing::warn!(error = %e, "search index could not catch up; trying again");
+        }
+        if let Ok(index) = app.search() {
+            follower.applied.send_replace(index.applied_seq());
+        }
+        let gathered = async {
+            match watch.changed().await {
+                Some(_) => tokio::time::sleep(GATHER).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = follower.hurry.notified() => {}
+            () = gathered => {}
+            () = tokio::time::sleep(crate::follow::POLL) => {}
+        }
+    }
+}
+
+/// The index, as fresh as the module's guarantee says: what every search reads.
 pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
-    catch_up(app).await?;
-    app.search()
+    let index = app.search()?;
+    let follower = &app.search_follower;
+    if !follower.running.load(std::sync::atomic::Ordering::SeqCst) {
+        catch_up(app).await?;
+        return Ok(index);
+    }
+    // One read of the chain head: the log's end, whichever server wrote it.
+    let wanted = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
+    if index.applied_seq() >= wanted || index.is_rebuilding() {
+        return Ok(index);
+    }
+    let mut applied = follower.applied.subscribe();
+    follower.hurry.notify_one();
+    let reached = tokio::time::timeout(WAIT_AT_MOST, applied.wait_for(|seq| *seq >= wanted)).await;
+    if !matches!(reached, Ok(Ok(_))) {
+        tracing::warn!(
+            wanted,
+            applied = index.applied_seq(),
+            "the search index is behind the log; searching what it holds"
+        );
+    }
+    Ok(index)
 }
 
 /// A rebuild of this server's search index, as far as it has got. Each server has its own

@@ -267,8 +267,12 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
-    /// Documents added since the last commit: the next read commits them first.
+    /// Documents added since the last commit (committed by the log's follower, never by a
+    /// read).
     dirty: std::sync::atomic::AtomicBool,
+    /// Commits made since the index was opened (for `/metrics`, and the test that reads
+    /// never commit).
+    commits: std::sync::atomic::AtomicU64,
     /// The last audit sequence whose changes the committed index holds, kept in each commit's
     /// payload: after a crash the index catches up from here (`app::search_feed`).
     applied: std::sync::atomic::AtomicI64,
@@ -359,6 +363,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             dirty: std::sync::atomic::AtomicBool::new(false),
+            commits: std::sync::atomic::AtomicU64::new(0),
             applied: std::sync::atomic::AtomicI64::new(applied),
             rebuilding: std::sync::atomic::AtomicBool::new(false),
             f,
@@ -371,10 +376,9 @@ impl SearchIndex {
             .map_err(|e| SearchError::Poisoned(e.to_string()))
     }
 
-    /// Add or replace records. They are committed by the next read (which so always sees
-    /// every upsert made before it) or by [`Self::flush`], not here: a commit per contact
-    /// cost a tenth of the contact throughput, while a read that follows a burst of writes
-    /// pays for one commit.
+    /// Add or replace records. They are committed with the next [`Self::apply`] or
+    /// [`Self::flush`], not here (a commit per contact cost a tenth of the contact
+    /// throughput), and searchable from then on: a read never commits.
     pub fn upsert(&self, docs: &[IndexDoc]) -> SearchResult<()> {
         let writer = self.writer()?;
         for doc in docs {
@@ -463,15 +467,28 @@ impl SearchIndex {
     }
 
     /// Add or replace `docs` and commit, recording that every change up to `seq` is indexed.
-    /// Never moves the mark back.
+    /// Never moves the mark back. With nothing to add and nothing pending (a stretch of the
+    /// log that was all consultations), the mark moves on in memory only: a commit is about
+    /// twenty flushes to disk, and a restart reading those records again finds nothing
+    /// to index either.
     pub fn apply(&self, docs: &[IndexDoc], seq: i64) -> SearchResult<()> {
         let mut writer = self.writer()?;
+        let seq = seq.max(self.applied_seq());
+        if docs.is_empty() && !self.dirty.load(std::sync::atomic::Ordering::SeqCst) {
+            self.applied.store(seq, std::sync::atomic::Ordering::SeqCst);
+            return Ok(());
+        }
         for doc in docs {
             writer.delete_term(Term::from_field_text(self.f.id, doc.id()));
             writer.add_document(self.document(doc))?;
         }
         self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
-        self.commit(&mut writer, seq.max(self.applied_seq()))
+        self.commit(&mut writer, seq)
+    }
+
+    /// How many commits this index has made since it was opened.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Commit with the applied mark in the payload, then make it searchable.
@@ -481,16 +498,19 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.applied.store(seq, std::sync::atomic::Ordering::SeqCst);
         self.reader.reload()?;
         Ok(())
     }
 
-    /// A searcher that sees every upsert made so far. Use one searcher for a whole query:
-    /// document addresses belong to the searcher that found them.
-    fn searcher(&self) -> SearchResult<tantivy::Searcher> {
-        self.flush()?;
-        Ok(self.reader.searcher())
+    /// A searcher on what is committed. Reads never write (issue 21): committing is the
+    /// log follower's job (`app::search_feed`), and a search that must see the latest changes
+    /// waits for it. Use one searcher for a whole query: document addresses belong to the
+    /// searcher that found them.
+    fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
     }
 
     /// Replace the whole index (a rebuild from the store) with `docs`, which hold every change
@@ -513,7 +533,7 @@ impl SearchIndex {
     }
 
     pub fn len(&self) -> SearchResult<u64> {
-        Ok(self.searcher()?.num_docs())
+        Ok(self.searcher().num_docs())
     }
 
     pub fn is_empty(&self) -> SearchResult<bool> {
@@ -687,7 +707,7 @@ impl SearchIndex {
     }
 
     fn run(&self, query: &dyn Query, limit: usize) -> SearchResult<Vec<TantivyDocument>> {
-        let searcher = self.searcher()?;
+        let searcher = self.searcher();
         let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
         top.into_iter()
             .map(|(_, address)| searcher.doc(address).map_err(SearchError::from))
@@ -931,7 +951,7 @@ impl SearchIndex {
         };
         let mut clauses = vec![self.kind(kind), (Occur::Must, area)];
         clauses.extend(self.since(since_micros));
-        let searcher = self.searcher()?;
+        let searcher = self.searcher();
         let mut found: Vec<(tantivy::DocAddress, f64)> = self
             .matching(&searcher, &BooleanQuery::new(clauses))?
             .into_iter()
@@ -999,7 +1019,7 @@ impl SearchIndex {
         limit: usize,
         reason: Option<&str>,
     ) -> SearchResult<Vec<Hit>> {
-        let searcher = self.searcher()?;
+        let searcher = self.searcher();
         let mut found = self.matching(&searcher, query)?;
         found.sort_by_key(|(_, at, _)| std::cmp::Reverse(*at));
         found

@@ -122,13 +122,9 @@ pub async fn serve(
     // The live feed and the unit registry follow the audit log: every server's changes reach
     // this server's consoles, this server's own by the same path.
     let following = tokio::spawn(controlroom_app::follow::run(app.clone()));
-    // The search index follows the audit log: every second it takes in what any server has
-    // recorded since its mark, and commits (searches catch up first as well).
-    let flushing = every_second(
-        &app,
-        "search index could not catch up; retrying in a second",
-        |app| async move { controlroom_app::search_feed::catch_up(&app).await },
-    );
+    // The search index follows the audit log too, committing what any server has recorded
+    // since its mark; searches read what it has committed and never commit themselves.
+    let flushing = tokio::spawn(controlroom_app::search_feed::run(app.clone()));
     // The address index follows the gazetteer's revisions the same way: an import run beside
     // the server is searchable within a second of each batch.
     let gazetteer = every_second(

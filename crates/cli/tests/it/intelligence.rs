@@ -15,6 +15,21 @@ async fn search(app: &TestApp, token: &str, query: Value) -> Value {
     app.ok(token, "/api/v1/search", query).await
 }
 
+/// How many times the server's search index has committed (`/metrics`).
+async fn search_commits(app: &TestApp) -> u64 {
+    let metrics = app
+        .get_response("/metrics", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("controlroom_search_commits_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no search commits in {metrics}"))
+}
+
 async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     let app = TestApp::spawn(backend).await.unwrap();
     let token = app.signed_in("handler", "contact_handler").await;
@@ -89,6 +104,17 @@ async fn intelligence_checks_find_what_the_force_knows(backend: Backend) {
     assert!(
         consulted.record.payload.contains("John Smith"),
         "markers shown are named"
+    );
+    // Reads never write (issue 21): searching (each recorded as a consultation) commits
+    // nothing to the index; the follower commits only when there is something to index.
+    let commits = search_commits(&app).await;
+    for name in ["John Smith", "Mohammed Khan", "Nobody Known"] {
+        search(&app, t, json!({"name": name})).await;
+    }
+    assert_eq!(
+        search_commits(&app).await,
+        commits,
+        "a search committed the index"
     );
     let found = search(&app, t, json!({"name": "Mohammed Khan"})).await;
     assert_eq!(found["people"][0]["born"], "age 30-40", "{found}");

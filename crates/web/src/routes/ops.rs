@@ -75,6 +75,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         crate::metrics::log_lag(&lag);
     }
     crate::metrics::writes(state.app.store.write_stats());
+    if let Ok(index) = state.app.search() {
+        metrics::counter!("controlroom_search_commits_total").absolute(index.commits());
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

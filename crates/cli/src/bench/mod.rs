@@ -119,6 +119,7 @@ async fn stop_all(servers: Vec<Running>) -> anyhow::Result<()> {
 }
 
 mod addresses;
+mod disk;
 mod dispatch;
 mod intelligence;
 mod live;
@@ -159,6 +160,26 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if !(1..=3).contains(&args.servers) {
         bail!("--servers must be 1-3");
     }
+    // What the storage itself can make durable, measured before the servers start so the
+    // two do not compete: the intake is judged against it (issue 21).
+    let durable = if args.scenario == Scenario::Contacts {
+        Some(match &args.database_url {
+            Some(url) if url.starts_with("postgres") => DurableRate {
+                what: format!("PostgreSQL commits at {} clients", args.concurrency),
+                per_second: disk::postgres_commits(url, args.concurrency).await?,
+            },
+            _ => DurableRate {
+                what: "fsync'd appends on the database's disk".into(),
+                per_second: tokio::task::spawn_blocking({
+                    let dir = sqlite_folder(&url).unwrap_or_else(|| dir.path().to_owned());
+                    move || disk::fsync_appends(&dir)
+                })
+                .await??,
+            },
+        })
+    } else {
+        None
+    };
     let store = crate::open_store(&url).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
     users::add_user(
@@ -197,10 +218,35 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             live::run(&client, (first, last), &token, args.consoles, args.changes).await
         }
         Scenario::Freshness => live::freshness(&client, (first, last), &token, args.checks).await,
-        _ => contacts(&client, &bases, &token, servers[0].store.as_ref(), &args).await,
+        _ => {
+            contacts(
+                &client,
+                &bases,
+                &token,
+                servers[0].store.as_ref(),
+                &args,
+                durable.as_ref(),
+            )
+            .await
+        }
     };
     stop_all(servers).await?;
     result
+}
+
+/// A storage's own rate of making something durable (see `disk`).
+struct DurableRate {
+    what: String,
+    per_second: f64,
+}
+
+/// The folder of a `sqlite://` database file, where its disk is probed.
+fn sqlite_folder(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next()?;
+    std::path::Path::new(path)
+        .parent()
+        .map(std::path::Path::to_path_buf)
 }
 
 /// The contacts scenario: `--concurrency` clients posting 999 contacts, spread over the servers.
@@ -210,6 +256,7 @@ async fn contacts(
     token: &str,
     store: &dyn controlroom_store::Store,
     args: &BenchArgs,
+    durable: Option<&DurableRate>,
 ) -> anyhow::Result<()> {
     let base = bases.join(", ");
     println!(
@@ -240,11 +287,28 @@ async fn contacts(
         errors += result.errors;
     }
     let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
+    let per_second = created as f64 / args.seconds as f64;
     println!(
-        "contacts created: {created} in {} s = {:.0} contacts/s",
+        "contacts created: {created} in {} s = {per_second:.0} contacts/s",
         args.seconds,
-        created as f64 / args.seconds as f64
     );
+    if let Some(durable) = durable {
+        println!(
+            "storage: {:.0} {}/s (same run); durable intake / that = {:.2}",
+            durable.per_second,
+            durable.what,
+            per_second / durable.per_second
+        );
+    }
+    let stats = store.write_stats();
+    if stats.commits > 0 {
+        println!(
+            "group commit: {} writes in {} commits ({:.1} a commit) on the first server",
+            stats.requests,
+            stats.commits,
+            stats.requests as f64 / stats.commits as f64
+        );
+    }
     println!(
         "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
         ms(0.50),

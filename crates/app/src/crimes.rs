@@ -149,12 +149,13 @@ pub struct Crime {
 
 /// The references of the crime's incidents, read in `tx`.
 async fn incident_references(
+    app: &App,
     tx: &mut dyn WriteTx,
     record: &CrimeRecord,
 ) -> Result<Vec<String>, AppError> {
     let mut references = Vec::new();
     for id in &record.recording.incidents {
-        if let Some(incident) = load_incident(tx, IncidentId(*id)).await? {
+        if let Some(incident) = load_incident(app, tx, IncidentId(*id)).await? {
             references.push(incident.reference.to_string());
         }
     }
@@ -169,6 +170,7 @@ struct RememberedCrime {
 
 /// The crime a retried request recorded the first time, if this is a retry.
 async fn earlier_crime(
+    app: &App,
     tx: &mut dyn WriteTx,
     actor: &Actor,
     idempotency: Option<&Idempotency>,
@@ -181,7 +183,7 @@ async fn earlier_crime(
     let recorded = records.get(..1).unwrap_or_default();
     let record = event_store::fold::<CrimeRecord>(&first.crime_id, recorded)?
         .ok_or_else(|| AppError::Corrupt("a remembered crime has no events".into()))?;
-    let incident_references = incident_references(tx, &record).await?;
+    let incident_references = incident_references(app, tx, &record).await?;
     Ok(Some(Crime {
         id: first.crime_id,
         record,
@@ -328,10 +330,10 @@ pub async fn record_from_incident(
     let parsed = parse_draft(&draft)?;
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_crime(tx.as_mut(), actor, idempotency).await? {
+    if let Some(first) = earlier_crime(app, tx.as_mut(), actor, idempotency).await? {
         return Ok(first);
     }
-    let incident = load_incident(tx.as_mut(), incident_id)
+    let incident = load_incident(app, tx.as_mut(), incident_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident_id}")))?;
     let first = incident.contacts.first();
@@ -399,7 +401,7 @@ pub async fn record_direct(
         .to_owned();
     let now = app.now();
     let mut tx = app.store.begin().await?;
-    if let Some(first) = earlier_crime(tx.as_mut(), actor, idempotency).await? {
+    if let Some(first) = earlier_crime(app, tx.as_mut(), actor, idempotency).await? {
         return Ok(first);
     }
     let origin = Origin {
@@ -498,7 +500,7 @@ pub async fn change(
     )
     .await?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
-    let incident_references = incident_references(tx.as_mut(), &record).await?;
+    let incident_references = incident_references(app, tx.as_mut(), &record).await?;
     tx.commit().await?;
     index_crime(app, id, &record);
     Ok(Crime {

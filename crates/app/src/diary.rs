@@ -206,7 +206,7 @@ pub async fn book(
     let key = SlotKey::parse(area, date, time)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
-    let state = load_incident(tx.as_mut(), incident)
+    let state = load_incident(app, tx.as_mut(), incident)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
     let slot = fold(&key, &tx.stream(&key.stream()).await?)?.ok_or_else(|| {
@@ -254,7 +254,7 @@ pub async fn end(
     let reason = required_text("reason", reason, controlroom_domain::limits::SHORT_REASON)?;
     let at = app.now();
     let mut tx = app.store.begin().await?;
-    let state = load_incident(tx.as_mut(), incident)
+    let state = load_incident(app, tx.as_mut(), incident)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
     let Some(key) = state.appointment.clone() else {

@@ -463,7 +463,7 @@ pub async fn assign(
         }
         .into());
     }
-    let state = load_incident(tx.as_mut(), incident)
+    let state = load_incident(app, tx.as_mut(), incident)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
     let note = format!("{} assigned", current.call_sign);
@@ -542,7 +542,7 @@ pub async fn set_status(
     };
     let seq = append(tx.as_mut(), unit, &event, actor, at).await?;
     let incident = match current.incident {
-        Some(id) => load_incident(tx.as_mut(), id).await?,
+        Some(id) => load_incident(app, tx.as_mut(), id).await?,
         None => None,
     };
     let mut commands = Vec::new();
@@ -617,10 +617,10 @@ pub async fn reassign(
     if from == to {
         return Err(Invalid::new("incident", "the unit is already on that incident").into());
     }
-    let target = load_incident(tx.as_mut(), to)
+    let target = load_incident(app, tx.as_mut(), to)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {to}")))?;
-    let source = load_incident(tx.as_mut(), from).await?;
+    let source = load_incident(app, tx.as_mut(), from).await?;
     let released = UnitEvent::StatusChanged {
         to: UnitStatus::Available,
         incident: None,
@@ -702,7 +702,7 @@ pub async fn resolve(
     if let Some(first) = crate::incidents::earlier_outcome(tx.as_mut(), actor, idempotency).await? {
         return Ok(first);
     }
-    let state = load_incident(tx.as_mut(), incident)
+    let state = load_incident(app, tx.as_mut(), incident)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {incident}")))?;
     // The registry says which units may be on it; each is read again under the write lock.

@@ -146,6 +146,10 @@ pub(crate) async fn append_events(
 /// so the index's catch-up need not fold this stream again). The live consoles hear of it
 /// from the log (`follow`), like those of every other server.
 pub(crate) fn after_commit(app: &App, incident: &Incident, seq: i64) {
+    // Committed, so this state is the stream's up to `seq`: the next command starts here.
+    if seq > 0 {
+        app.remember_incident(incident, seq);
+    }
     crate::intelligence::index_incident(app, incident);
     app.note_indexed_here(&incident_stream(incident.id), seq);
 }
@@ -193,9 +197,11 @@ pub async fn mark_duplicate(
         Begun::Retried(first) => return Ok(first),
         Begun::Current(tx, current) => (tx, current),
     };
-    let main = load_incident(tx.as_mut(), master).await?.ok_or_else(|| {
-        controlroom_domain::Invalid::new("of", format!("there is no incident with id {master}"))
-    })?;
+    let main = load_incident(app, tx.as_mut(), master)
+        .await?
+        .ok_or_else(|| {
+            controlroom_domain::Invalid::new("of", format!("there is no incident with id {master}"))
+        })?;
     let close = decide(
         Some(&current),
         IncidentCommand::CloseAsDuplicate {
@@ -315,7 +321,7 @@ impl Allowed<'_> {
         if let Some(first) = earlier_outcome(tx.as_mut(), actor, idempotency).await? {
             return Ok(Begun::Retried(first));
         }
-        let current = load_incident(tx.as_mut(), id)
+        let current = load_incident(app, tx.as_mut(), id)
             .await?
             .ok_or_else(|| not_found(id))?;
         Ok(Begun::Current(tx, current))
@@ -502,7 +508,7 @@ pub async fn reopen(
 pub async fn view(app: &App, actor: &Actor, id: IncidentId) -> Result<Incident, AppError> {
     let actor = &actor.require(Permission::ViewIncidents, "view incidents")?;
     let mut tx = app.store.begin().await?;
-    let incident = load_incident(tx.as_mut(), id)
+    let incident = load_incident(app, tx.as_mut(), id)
         .await?
         .ok_or_else(|| not_found(id))?;
     tx.append(access_record(

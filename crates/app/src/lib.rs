@@ -38,6 +38,7 @@ pub use error::AppError;
 pub use idempotency::Idempotency;
 
 use controlroom_domain::Clock;
+use controlroom_domain::incident::{Incident, IncidentId};
 use controlroom_domain::roles::{Permission, Role, Roles, list_in_words};
 use controlroom_domain::user::Username;
 use jiff::{SignedDuration, Timestamp};
@@ -107,6 +108,10 @@ impl Default for Settings {
     }
 }
 
+/// How many incidents' committed states a process keeps to start folding from (see
+/// [`App::remember_incident`]): a busy shift's open incidents, many times over.
+pub const REMEMBER_INCIDENTS: usize = 2_000;
+
 /// Everything a use case needs: the store, the clock, the settings and the live feed.
 /// Cheap to clone.
 #[derive(Clone)]
@@ -132,6 +137,10 @@ pub struct App {
     /// Streams this process indexed as it changed them, with the last audit sequence each
     /// change wrote: the catch-up skips folding them again. Forgotten once caught up past.
     pub(crate) indexed_here: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
+    /// Incidents as this process last committed them, with the seq of their last event:
+    /// where `records::load_incident` starts folding. Only states a commit has proven are
+    /// kept (a batch can fail), and the events after are always read from the store.
+    incidents: Arc<std::sync::Mutex<std::collections::HashMap<IncidentId, (i64, Incident)>>>,
     /// The address search index (in memory unless `with_gazetteer` gives a folder's).
     gazetteer: Option<Arc<controlroom_search::GazetteerIndex>>,
     /// Serialises catching the address index up with the gazetteer tables.
@@ -152,6 +161,7 @@ impl App {
             search_follower: Arc::default(),
             rebuild: Arc::default(),
             indexed_here: Arc::default(),
+            incidents: Arc::default(),
             search: controlroom_search::SearchIndex::open(None)
                 .ok()
                 .map(Arc::new),
@@ -197,6 +207,31 @@ impl App {
     }
 
     /// Note that `stream` is indexed here up to audit sequence `seq`.
+    /// An incident as committed, up to and including audit seq `seq`, for the next command
+    /// on it to start from. Kept for the busiest [`REMEMBER_INCIDENTS`]: when full, the
+    /// oldest by seq are forgotten (they are read whole again when next needed).
+    pub(crate) fn remember_incident(&self, incident: &Incident, seq: i64) {
+        let mut known = self
+            .incidents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.len() >= REMEMBER_INCIDENTS && !known.contains_key(&incident.id) {
+            let mut seqs: Vec<i64> = known.values().map(|(s, _)| *s).collect();
+            seqs.sort_unstable();
+            let cut = seqs[seqs.len() / 2];
+            known.retain(|_, (s, _)| *s > cut);
+        }
+        known.insert(incident.id, (seq, incident.clone()));
+    }
+
+    pub(crate) fn remembered_incident(&self, id: IncidentId) -> Option<(i64, Incident)> {
+        self.incidents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
     pub(crate) fn note_indexed_here(&self, stream: &str, seq: i64) {
         let mut map = self.indexed_here();
         let at = map.entry(stream.to_owned()).or_insert(seq);

@@ -59,7 +59,7 @@ pub async fn take_contact(
     }
     match request.join {
         Some(id) => {
-            let current = load_incident(tx.as_mut(), id).await?.ok_or_else(|| {
+            let current = load_incident(app, tx.as_mut(), id).await?.ok_or_else(|| {
                 Invalid::new(
                     "incident_id",
                     format!("there is no incident with id {id} to join"),

@@ -1080,6 +1080,11 @@ impl<D: Dialect> WriteTx for SqlTx<D> {
         stream_on::<D>(self.conn()?, stream).await
     }
 
+    async fn stream_after(&mut self, stream: &str, after: i64) -> StoreResult<Vec<AuditRecord>> {
+        let query = bind!(sql::SELECT_STREAM_AFTER; stream, after);
+        fetch::<D, _>(query, self.conn()?, audit_record).await
+    }
+
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
         let query = bind!(sql::NEXT_INCIDENT_NUMBER; day);
         let last: i64 = fetch::<D, _>(query, self.conn_to_write().await?, Reads::first)

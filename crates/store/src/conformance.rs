@@ -184,6 +184,18 @@ pub async fn streams_hold_only_their_changes_in_order(store: &dyn Store) {
     .unwrap();
     let seen_inside = tx.stream("incident/a").await.unwrap();
     assert_eq!(seen_inside.len(), 2, "a transaction sees its own appends");
+    // The tail after a known point: changes only, after it only.
+    let tail = tx
+        .stream_after("incident/a", seen_inside[0].seq)
+        .await
+        .unwrap();
+    assert_eq!(tail, seen_inside[1..]);
+    assert!(
+        tx.stream_after("incident/a", seen_inside[1].seq)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tx.commit().await.unwrap();
     let a = store.stream("incident/a").await.unwrap();
     let payloads: Vec<_> = a.iter().map(|r| r.payload.as_str()).collect();

@@ -251,6 +251,10 @@ pub trait WriteTx: Send {
     /// Change records of one stream, oldest first, as this transaction sees them.
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>>;
 
+    /// [`WriteTx::stream`]'s records after seq `after` only: what a record known as of
+    /// `after` has had since, read without the history before it.
+    async fn stream_after(&mut self, stream: &str, after: i64) -> StoreResult<Vec<AuditRecord>>;
+
     /// The next number of the day for incident references (1, 2, 3… per day).
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32>;
 

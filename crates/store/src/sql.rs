@@ -9,6 +9,10 @@ pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, ki
 pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
 
+/// [`SELECT_STREAM`] after seq `$2` only (the index on `(stream, seq)` starts there).
+pub const SELECT_STREAM_AFTER: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
+     WHERE stream = $1 AND category = 'change' AND seq > $2 ORDER BY seq";
+
 /// `$1` is the stream kind, `$2` a LIKE pattern built by [`prefix_pattern`]: the index on
 /// (kind, stream) keeps other kinds out of the scan.
 pub const SELECT_STREAMS: &str =

@@ -12,6 +12,7 @@ both_backends!(
     a_console_that_reconnects_is_sent_what_it_missed,
     the_audit_trail_verifies_while_two_servers_write,
     a_server_rebuilds_its_search_index_while_serving,
+    a_command_sees_what_another_server_did_since_this_one_last_did,
 );
 
 /// Two servers on one fresh database, as behind a balancer.
@@ -341,4 +342,44 @@ async fn a_server_rebuilds_its_search_index_while_serving(backend: Backend) {
     assert!(!asked.is_empty());
     assert!(asked.iter().all(|r| r.record.actor == "admin"), "{asked:?}");
     app.finish().await;
+}
+
+/// Issue 21: a server keeps the incidents it last changed, to fold only what came after; what
+/// another server wrote in between is read under the write lock, never missed.
+async fn a_command_sees_what_another_server_did_since_this_one_last_did(backend: Backend) {
+    let (a, b) = two_servers(backend).await;
+    let [handler] = a.signed_in_as([("handler", "contact_handler")]).await;
+    let incident = a
+        .open_incident(&handler, contact_body("Car alarm, Roundhay Road"))
+        .await;
+    let log = format!("/api/v1/incidents/{incident}/log");
+    let mut expected = Vec::new();
+    for (server, text) in [
+        (&a, "First entry, on A"),
+        (&b, "Second entry, on B"),
+        (&a, "Third entry, on A after B"),
+        (&a, "Fourth entry, on A again"),
+        (&b, "Fifth entry, on B"),
+        (&a, "Sixth entry, on A"),
+    ] {
+        expected.push(text);
+        let answer = server.ok(&handler, &log, json!({"text": text})).await;
+        let texts: Vec<&str> = answer["incident"]["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, expected, "{answer}");
+    }
+    // Both servers' answers agree with the incident read whole.
+    let on_a = a
+        .get_ok(&handler, &format!("/api/v1/incidents/{incident}"))
+        .await;
+    let on_b = b
+        .get_ok(&handler, &format!("/api/v1/incidents/{incident}"))
+        .await;
+    assert_eq!(on_a["version"], on_b["version"]);
+    assert_eq!(on_a["log"], on_b["log"]);
+    finish(a, b).await;
 }

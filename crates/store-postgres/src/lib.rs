@@ -138,6 +138,17 @@ mod tests {
         name: String,
     }
 
+    impl OwnDatabase {
+        /// A second store on the same database, as another server would have.
+        async fn another_server(&self) -> PostgresStore {
+            let base = postgres_url().unwrap();
+            let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
+            PostgresStore::connect(&format!("{base}/{}", self.name))
+                .await
+                .unwrap()
+        }
+    }
+
     impl Fixture for OwnDatabase {
         fn store(&self) -> &dyn Store {
             &self.store
@@ -161,11 +172,7 @@ mod tests {
         let Some(own) = fresh().await else {
             return;
         };
-        let base = postgres_url().unwrap();
-        let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
-        let other = PostgresStore::connect(&format!("{base}/{}", own.name))
-            .await
-            .unwrap();
+        let other = own.another_server().await;
         let held = own.store.exclusive("audit_checkpoint").await.unwrap();
         assert!(held.is_some());
         assert!(other.exclusive("audit_checkpoint").await.unwrap().is_none());
@@ -195,11 +202,7 @@ mod tests {
         let Some(own) = fresh().await else {
             return;
         };
-        let base = postgres_url().unwrap();
-        let base = base.rsplit_once('/').map_or(base.as_str(), |(b, _)| b);
-        let other = PostgresStore::connect(&format!("{base}/{}", own.name))
-            .await
-            .unwrap();
+        let other = own.another_server().await;
 
         // A write holds the chain lock throughout.
         let write = own.store.begin().await.unwrap();
@@ -222,11 +225,7 @@ mod tests {
             .unwrap();
 
         // A second guess at the same name, from elsewhere, waits for the first to finish.
-        let third = std::sync::Arc::new(
-            PostgresStore::connect(&format!("{base}/{}", own.name))
-                .await
-                .unwrap(),
-        );
+        let third = std::sync::Arc::new(own.another_server().await);
         let store = third.clone();
         let second = tokio::spawn(async move {
             let mut tx = store.begin_sign_in("handler", "192.0.2.2").await.unwrap();

@@ -319,6 +319,15 @@ impl TestApp {
         self.send(self.client.get(self.url(path)), token).await
     }
 
+    /// The server's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.get_response("/metrics", None)
+            .await
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Open a console's live feed as the holder of `token`, saying (as a browser does when
     /// it reconnects) the id of the last event it received.
     pub async fn live_feed(&self, token: &str, last_event_id: Option<i64>) -> LiveFeed {

@@ -608,18 +608,9 @@ function showIncident(incident, resetForms) {
     node.hidden = !show[node.dataset.needs];
   });
 
-  $("incident-log").replaceChildren(
-    ...incident.log.map((entry) =>
-      el(
-        "li",
-        { id: `log-${entry.number}` },
-        el("span", { class: "meta" }, `#${entry.number} ${time(entry.at)} ${entry.author}`),
-        entry.corrects ? el("span", { class: "corrects", text: `corrects #${entry.corrects}` }) : null,
-        el("span", { class: "text", text: entry.text }),
-      ),
-    ),
-  );
+  $("incident-log").replaceChildren(...incident.log.map(logEntry));
   if (!incident.log.length) $("incident-log").append(el("li", { class: "empty", text: "No log entries yet." }));
+  earlierLogButton(incident.id, incident.log, incident.log_total);
 
   renderCrimeRecording(incident);
 
@@ -1322,3 +1313,37 @@ async function start() {
 }
 
 start().catch((e) => announce(`The console could not start: ${e.message}`));
+
+// One log entry as the incident page lists it.
+function logEntry(entry) {
+  return el(
+    "li",
+    { id: `log-${entry.number}` },
+    el("span", { class: "meta" }, `#${entry.number} ${time(entry.at)} ${entry.author}`),
+    entry.corrects ? el("span", { class: "corrects", text: `corrects #${entry.corrects}` }) : null,
+    el("span", { class: "text", text: entry.text }),
+  );
+}
+
+// A long log comes a page at a time (the latest 100 entries): the button above the list
+// fetches the page before the first entry shown, as often as there are earlier entries.
+function earlierLogButton(id, shown, total) {
+  const list = $("incident-log");
+  list.previousElementSibling?.classList.contains("earlier-log") && list.previousElementSibling.remove();
+  const earlier = total - shown.length;
+  if (earlier <= 0 || !shown.length) return;
+  const button = el("button", { type: "button", class: "earlier-log", id: "incident-log-earlier" },
+    `Show earlier log entries (${earlier} more)`);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const page = await api("GET", `/api/v1/incidents/${id}?log_before=${shown[0].number}&log_limit=100`);
+      list.prepend(...page.log.map(logEntry));
+      earlierLogButton(id, [...page.log, ...shown], total);
+    } catch (e) {
+      button.disabled = false;
+      button.textContent = `Could not load earlier entries (${e.message}): try again`;
+    }
+  });
+  list.before(button);
+}

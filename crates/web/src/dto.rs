@@ -497,7 +497,12 @@ pub struct IncidentView {
     pub grades: Vec<GradeView>,
     pub closure: Option<ClosureView>,
     pub contacts: Vec<ContactView>,
+    /// Log entries, oldest first: the latest 100 unless the request asked for others
+    /// (`log_before`, `log_limit` on `GET /api/v1/incidents/{id}`), so an incident with
+    /// thousands of entries still answers quickly.
     pub log: Vec<LogEntryView>,
+    /// How many log entries the incident has in all.
+    pub log_total: usize,
     pub history: Vec<StatusChangeView>,
     /// What first contact recorded (classification, assessments, answers, signposting) and the
     /// grade policy recommends from it.
@@ -716,6 +721,43 @@ impl CrimeRecordingView {
     }
 }
 
+/// How many of the latest log entries an incident's answer carries unless asked for others.
+pub const LOG_SHOWN: usize = 100;
+
+/// Which log entries an incident's answer carries: at most `limit`, the latest of those
+/// numbered before `before` (of all, when `None`), oldest first.
+#[derive(Debug, Clone, Copy)]
+pub struct LogWindow {
+    pub before: Option<u32>,
+    pub limit: usize,
+}
+
+impl Default for LogWindow {
+    fn default() -> Self {
+        Self {
+            before: None,
+            limit: LOG_SHOWN,
+        }
+    }
+}
+
+/// The log entries `window` names.
+pub fn log_window(i: &Incident, window: LogWindow) -> Vec<LogEntryView> {
+    let upto = window.before.map_or(i.log.len(), |before| {
+        i.log.partition_point(|e| e.number < before)
+    });
+    i.log[upto.saturating_sub(window.limit)..upto]
+        .iter()
+        .map(|e| LogEntryView {
+            number: e.number,
+            at: e.at.to_string(),
+            author: e.author.to_string(),
+            text: e.text.clone(),
+            corrects: e.corrects,
+        })
+        .collect()
+}
+
 impl IncidentView {
     /// The incident as `actor` sees it now, with what the rules make of it (recommendation,
     /// clocks, the actions open to them).
@@ -796,17 +838,8 @@ impl IncidentView {
                 stamp: Stamp::of(c.at, &c.by),
             }),
             contacts: i.contacts.iter().map(ContactView::from).collect(),
-            log: i
-                .log
-                .iter()
-                .map(|e| LogEntryView {
-                    number: e.number,
-                    at: e.at.to_string(),
-                    author: e.author.to_string(),
-                    text: e.text.clone(),
-                    corrects: e.corrects,
-                })
-                .collect(),
+            log: log_window(i, LogWindow::default()),
+            log_total: i.log.len(),
             history: i
                 .history
                 .iter()

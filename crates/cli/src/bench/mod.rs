@@ -30,6 +30,9 @@ pub enum Scenario {
     /// Search freshness across servers: a person recorded on the first server, searched for
     /// on the last until found (`--checks` times); how long that takes.
     Freshness,
+    /// A command on an incident with a long history (`--events` log entries) against the
+    /// same on a new incident, `--checks` times each.
+    History,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -61,6 +64,9 @@ pub struct BenchArgs {
     /// Dispatch and shift scenarios: units.
     #[arg(long, default_value_t = 5_000)]
     units: usize,
+    /// History scenario: log entries the long incident is given first.
+    #[arg(long, default_value_t = 3_000)]
+    events: usize,
     /// Shift scenario: incidents an hour.
     #[arg(long, default_value_t = 300)]
     incidents_per_hour: u32,
@@ -121,6 +127,7 @@ async fn stop_all(servers: Vec<Running>) -> anyhow::Result<()> {
 mod addresses;
 mod disk;
 mod dispatch;
+mod history;
 mod intelligence;
 mod live;
 
@@ -218,6 +225,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             live::run(&client, (first, last), &token, args.consoles, args.changes).await
         }
         Scenario::Freshness => live::freshness(&client, (first, last), &token, args.checks).await,
+        Scenario::History => {
+            history::run(&client, first, &token, args.events, args.checks.min(500)).await
+        }
         _ => {
             contacts(
                 &client,

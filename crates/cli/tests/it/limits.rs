@@ -7,7 +7,10 @@ use controlroom_testkit::{Backend, TestApp, both_backends, contact_body, optiona
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-both_backends!(over_long_input_is_refused_naming_the_limit_and_nothing_is_saved);
+both_backends!(
+    over_long_input_is_refused_naming_the_limit_and_nothing_is_saved,
+    a_long_log_comes_a_page_at_a_time,
+);
 
 fn long(n: usize) -> String {
     "x".repeat(n)
@@ -180,5 +183,64 @@ async fn over_long_input_is_refused_naming_the_limit_and_nothing_is_saved(backen
         .await;
     app.ok(&recorder, "/api/v1/crimes", crime(long(limits::NARRATIVE)))
         .await;
+    app.finish().await;
+}
+
+/// Issue 21: an incident answers with its latest 100 log entries and how many there are in
+/// all; earlier ones are asked for a page at a time. Bad page sizes are refused.
+async fn a_long_log_comes_a_page_at_a_time(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let handler = app.signed_in("handler", "contact_handler").await;
+    let h = handler.as_str();
+    let taken = app.take_999(h, "Ongoing disturbance, many updates").await;
+    let incident = taken["incident"]["id"].as_str().unwrap().to_owned();
+    let log = format!("/api/v1/incidents/{incident}/log");
+    let mut last = Value::Null;
+    for n in 1..=105 {
+        last = app
+            .ok(h, &log, json!({"text": format!("Update {n}")}))
+            .await;
+    }
+    let numbers = |view: &Value| -> Vec<u64> {
+        view["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["number"].as_u64().unwrap())
+            .collect()
+    };
+    // The command's answer and a plain read: the latest 100, oldest first, and the total.
+    for view in [
+        &last["incident"],
+        &app.get_ok(h, &format!("/api/v1/incidents/{incident}"))
+            .await,
+    ] {
+        assert_eq!(numbers(view), (6..=105).collect::<Vec<_>>(), "{view}");
+        assert_eq!(view["log_total"], 105);
+    }
+    let page = app
+        .get_ok(h, &format!("/api/v1/incidents/{incident}?log_before=6"))
+        .await;
+    assert_eq!(numbers(&page), [1, 2, 3, 4, 5]);
+    let page = app
+        .get_ok(
+            h,
+            &format!("/api/v1/incidents/{incident}?log_before=50&log_limit=3"),
+        )
+        .await;
+    assert_eq!(numbers(&page), [47, 48, 49]);
+    // Out of range or not a number: refused (422), naming the field.
+    for (query, expected) in [
+        ("log_limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("log_limit=501", StatusCode::UNPROCESSABLE_ENTITY),
+        ("log_limit=many", StatusCode::UNPROCESSABLE_ENTITY),
+        ("log_before=-1", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, problem) = app
+            .get(&format!("/api/v1/incidents/{incident}?{query}"), Some(h))
+            .await;
+        assert_eq!(status, expected, "{query}: {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("log_"), "{problem}");
+    }
     app.finish().await;
 }

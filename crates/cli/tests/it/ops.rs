@@ -65,12 +65,7 @@ async fn health_readiness_metrics_and_openapi_are_served(backend: Backend) {
         assert_eq!(answer.status(), StatusCode::OK);
         assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
     }
-    let metrics = app
-        .get_response("/metrics", None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/contacts\""), "{metrics}");
     // How far behind the log each follower is, for a dashboard and an alert (issue 13).

@@ -1,7 +1,7 @@
 use super::Answer;
 use crate::dto::{
     AddLogEntry, ChangeResponse, CloseIncident, GradeIncident, IncidentList, IncidentSummary,
-    IncidentView, ReopenIncident,
+    IncidentView, LOG_SHOWN, LogWindow, ReopenIncident, log_window,
 };
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Caller, IncidentChange, PathId};
@@ -58,13 +58,44 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
     }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ViewParams {
+    /// Log entries numbered before this one only (to page back through a long log).
+    #[param(minimum = 1)]
+    pub log_before: Option<u32>,
+    /// At most this many log entries, the latest of those asked for (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub log_limit: Option<u16>,
+}
+
 /// One incident with its contacts, log, grades and history. The read is recorded in the
-/// audit trail.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+/// audit trail. A long log comes a page at a time: the latest 100 entries, `log_total` says
+/// how many there are, and `log_before` pages back.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(ViewParams),
     responses((status = 200, body = IncidentView)))]
-pub async fn get(c: Caller, PathId(id): PathId<IncidentId>) -> Answer<IncidentView> {
+pub async fn get(
+    c: Caller,
+    PathId(id): PathId<IncidentId>,
+    ApiQuery(p): ApiQuery<ViewParams>,
+) -> Answer<IncidentView> {
+    let limit = p.log_limit.map_or(Ok(LOG_SHOWN), |l| match l {
+        1..=500 => Ok(usize::from(l)),
+        _ => Err(ApiError::invalid(
+            "log_limit",
+            "log_limit: must be a whole number from 1 to 500",
+        )),
+    })?;
+    let window = LogWindow {
+        before: p.log_before,
+        limit,
+    };
     let incident = incidents::view(c.app(), &c.actor, id).await?;
-    Ok(Json(IncidentView::seen_by(c.app(), &c.actor, incident)))
+    let log = log_window(&incident, window);
+    let mut view = IncidentView::seen_by(c.app(), &c.actor, incident);
+    view.log = log;
+    Ok(Json(view))
 }
 
 /// Write to the incident log. Entries are never edited: to correct one, write a new entry

@@ -240,7 +240,10 @@ async fn a_long_log_comes_a_page_at_a_time(backend: Backend) {
             .get(&format!("/api/v1/incidents/{incident}?{query}"), Some(h))
             .await;
         assert_eq!(status, expected, "{query}: {problem}");
-        assert!(problem["detail"].as_str().unwrap().contains("log_"), "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("log_"),
+            "{problem}"
+        );
     }
     app.finish().await;
 }

@@ -59,25 +59,51 @@ const VIOLENCE_WORDS: &[&str] = &[
 
 const DOMESTIC_ABUSE: &str = "DOMESTIC_ABUSE";
 
-/// Lower-case words separated by single spaces, padded so a phrase matches whole words only
-/// (`" hit "` does not match "white").
-fn words(text: &str) -> String {
-    let mut out = String::from(" ");
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        out.push_str(&word.to_lowercase());
-        out.push(' ');
-    }
-    out
+/// The words of a text, lower-cased, in order: what the phrase lists are matched against,
+/// whole words only (`hit` does not match "white"). Made once per incident, in one pass, so
+/// looking for every phrase costs one pass too however long the log has grown.
+struct Words {
+    lowered: String,
 }
 
-fn found<'a>(text: &str, list: &[&'a str]) -> Vec<&'a str> {
-    list.iter()
-        .copied()
-        .filter(|phrase| text.contains(&format!(" {phrase} ")))
-        .collect()
+impl Words {
+    fn of(text: &str) -> Self {
+        Self {
+            lowered: text.to_lowercase(),
+        }
+    }
+
+    fn list(&self) -> Vec<&str> {
+        self.lowered
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// The phrases of `list` that appear, as whole words in a row, in the list's order.
+    fn found<'a>(&self, list: &[&'a str]) -> Vec<&'a str> {
+        let phrases: Vec<Vec<&str>> = list.iter().map(|p| p.split(' ').collect()).collect();
+        let mut by_first: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (n, phrase) in phrases.iter().enumerate() {
+            if let Some(first) = phrase.first() {
+                by_first.entry(first).or_default().push(n);
+            }
+        }
+        let words = self.list();
+        let mut seen = vec![false; list.len()];
+        for (at, word) in words.iter().enumerate() {
+            for &n in by_first.get(word).into_iter().flatten() {
+                if words[at..].starts_with(&phrases[n]) {
+                    seen[n] = true;
+                }
+            }
+        }
+        list.iter()
+            .zip(seen)
+            .filter_map(|(phrase, seen)| seen.then_some(*phrase))
+            .collect()
+    }
 }
 
 fn quoted(words: &[&str]) -> String {
@@ -126,20 +152,20 @@ pub fn crime_indicators(incident: &Incident, reference: &ReferenceData) -> Vec<S
     if let Some(closure) = &incident.closure {
         narrative.push_str(&closure.resolution);
     }
-    let narrative = words(&narrative);
+    let narrative = Words::of(&narrative);
     let domestic = incident
         .qualifiers
         .iter()
         .chain(incident.closure.iter().flat_map(|c| c.qualifiers.iter()))
         .any(|q| q.as_str() == DOMESTIC_ABUSE);
-    let violence = found(&narrative, VIOLENCE_WORDS);
+    let violence = narrative.found(VIOLENCE_WORDS);
     if domestic && !violence.is_empty() {
         reasons.push(format!(
             "domestic abuse qualifier with violence described ({})",
             quoted(&violence)
         ));
     }
-    let offences = found(&narrative, OFFENCE_WORDS);
+    let offences = narrative.found(OFFENCE_WORDS);
     if !offences.is_empty() {
         reasons.push(format!("the account mentions {}", quoted(&offences)));
     }
@@ -152,9 +178,19 @@ mod tests {
 
     #[test]
     fn phrases_match_whole_words_only() {
-        let text = words("The WHITE van; he hit-and-ran. Broke   in via the back.");
-        assert_eq!(found(&text, VIOLENCE_WORDS), ["hit"]);
-        assert_eq!(found(&text, OFFENCE_WORDS), ["broke in"]);
-        assert!(found(&words("a whiteboard was lost"), OFFENCE_WORDS).is_empty());
+        let text = Words::of("The WHITE van; he hit-and-ran. Broke   in via the back.");
+        assert_eq!(text.found(VIOLENCE_WORDS), ["hit"]);
+        assert_eq!(text.found(OFFENCE_WORDS), ["broke in"]);
+        assert!(
+            Words::of("a whiteboard was lost")
+                .found(OFFENCE_WORDS)
+                .is_empty()
+        );
+        // A phrase at the very end, and one split across a line break, are still found.
+        assert_eq!(
+            Words::of("they broke\nin").found(OFFENCE_WORDS),
+            ["broke in"]
+        );
+        assert!(Words::of("broke").found(OFFENCE_WORDS).is_empty());
     }
 }

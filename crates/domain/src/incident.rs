@@ -302,6 +302,10 @@ pub struct Incident {
     pub closure: Option<Closure>,
     pub contacts: Vec<Contact>,
     pub log: Vec<LogEntry>,
+    /// The crime-indicator phrases the log's entries hold (`ncrs::indicators`), in the order
+    /// first written: gathered as each entry is folded, so an answer on a long log does not
+    /// read it all again.
+    pub log_phrases: Vec<&'static str>,
     pub history: Vec<StatusChange>,
     /// Qualifiers known so far (classification); the closing qualifiers are in `closure`.
     pub qualifiers: Vec<Code>,
@@ -1095,6 +1099,7 @@ impl Incident {
                     closure: None,
                     contacts: Vec::new(),
                     log: Vec::new(),
+                    log_phrases: Vec::new(),
                     qualifiers: Vec::new(),
                     thrive: Vec::new(),
                     vulnerabilities: Vec::new(),
@@ -1142,13 +1147,20 @@ impl Incident {
                 number,
                 text,
                 corrects,
-            } => incident.log.push(LogEntry {
-                number: *number,
-                at: *at,
-                author: by.clone(),
-                text: text.clone(),
-                corrects: *corrects,
-            }),
+            } => {
+                for phrase in crate::ncrs::indicators::phrases(text) {
+                    if !incident.log_phrases.contains(&phrase) {
+                        incident.log_phrases.push(phrase);
+                    }
+                }
+                incident.log.push(LogEntry {
+                    number: *number,
+                    at: *at,
+                    author: by.clone(),
+                    text: text.clone(),
+                    corrects: *corrects,
+                });
+            }
             E::Graded {
                 grade,
                 rationale,

@@ -8,7 +8,7 @@
 //! registrar). The C1–C4 codes and labels are our summary of Section C; check them against
 //! the HOCR edition in force before using the codes in Home Office returns.
 
-mod indicators;
+pub(crate) mod indicators;
 
 pub use indicators::crime_indicators;
 

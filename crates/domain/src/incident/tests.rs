@@ -537,4 +537,17 @@ fn integrity_check_sees_crime_codes_domestic_violence_and_offence_words() {
     ])
     .unwrap();
     assert!(crime_indicators(&pushed, &reference).is_empty());
+
+    // The log's phrases are gathered entry by entry as it is folded: each once.
+    let twice = run(vec![
+        open(),
+        IncidentCommand::add_log_entry("Bike stolen from the yard", None).unwrap(),
+        IncidentCommand::add_log_entry("Owner punched; bike stolen again", None).unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(twice.log_phrases, ["stolen", "punched"]);
+    assert_eq!(
+        crime_indicators(&twice, &reference),
+        ["the account mentions 'stolen'"]
+    );
 }

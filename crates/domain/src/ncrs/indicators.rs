@@ -114,6 +114,15 @@ fn quoted(words: &[&str]) -> String {
         .join(", ")
 }
 
+/// The phrases of both lists (offences, violence) that `text` holds: what a log entry adds
+/// to its incident's [`Incident::log_phrases`] as it is folded.
+pub fn phrases(text: &str) -> Vec<&'static str> {
+    let words = Words::of(text);
+    let mut found = words.found(OFFENCE_WORDS);
+    found.extend(words.found(VIOLENCE_WORDS));
+    found
+}
+
 /// Why this incident looks like a report of crime, one reason each; empty when nothing does.
 /// Says nothing about whether a decision was made: the caller checks that.
 pub fn crime_indicators(incident: &Incident, reference: &ReferenceData) -> Vec<String> {
@@ -140,32 +149,36 @@ pub fn crime_indicators(incident: &Incident, reference: &ReferenceData) -> Vec<S
             closure.closing_code
         ));
     }
+    // The log's phrases were gathered entry by entry as it was folded; the rest is short.
     let mut narrative = String::new();
     for contact in &incident.contacts {
         narrative.push_str(&contact.summary);
-        narrative.push('\n');
-    }
-    for entry in &incident.log {
-        narrative.push_str(&entry.text);
         narrative.push('\n');
     }
     if let Some(closure) = &incident.closure {
         narrative.push_str(&closure.resolution);
     }
     let narrative = Words::of(&narrative);
+    let in_all = |list: &[&'static str]| -> Vec<&'static str> {
+        let here = narrative.found(list);
+        list.iter()
+            .copied()
+            .filter(|p| here.contains(p) || incident.log_phrases.contains(p))
+            .collect()
+    };
     let domestic = incident
         .qualifiers
         .iter()
         .chain(incident.closure.iter().flat_map(|c| c.qualifiers.iter()))
         .any(|q| q.as_str() == DOMESTIC_ABUSE);
-    let violence = narrative.found(VIOLENCE_WORDS);
+    let violence = in_all(VIOLENCE_WORDS);
     if domestic && !violence.is_empty() {
         reasons.push(format!(
             "domestic abuse qualifier with violence described ({})",
             quoted(&violence)
         ));
     }
-    let offences = narrative.found(OFFENCE_WORDS);
+    let offences = in_all(OFFENCE_WORDS);
     if !offences.is_empty() {
         reasons.push(format!("the account mentions {}", quoted(&offences)));
     }

@@ -143,15 +143,8 @@ pub async fn shift(
     let mut unit_ids = Vec::new();
     for n in 0..units {
         let body = json!({"call_sign": format!("S{n}"), "unit_type": if n % 15 == 0 { "armed_response" } else { "response" }, "skills": ["first_aid", "taser"], "station": "Elland Road"});
-        let created: Value = client
-            .post(format!("{base}/api/v1/units"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let created =
+            super::post_json(client, format!("{base}/api/v1/units"), &token, &body).await?;
         let id = created["id"].as_str().unwrap_or_default().to_owned();
         let (lat, lon) = somewhere(&mut rng);
         client

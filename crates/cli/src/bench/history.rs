@@ -5,7 +5,7 @@
 
 use anyhow::{Context, bail};
 use hdrhistogram::Histogram;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Instant;
 
 pub async fn run(
@@ -60,15 +60,7 @@ async fn open(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Resu
         "location": { "text": "1 Park Row, Leeds LS1 5HN", "lat": 53.7975, "lon": -1.5470 },
         "summary": "Benchmark: a long-running incident",
     });
-    let answer: Value = client
-        .post(format!("{base}/api/v1/contacts"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let answer = super::post_json(client, format!("{base}/api/v1/contacts"), token, &body).await?;
     answer["incident"]["id"]
         .as_str()
         .map(str::to_owned)

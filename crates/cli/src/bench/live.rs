@@ -157,27 +157,23 @@ pub async fn freshness(
             .map(|d| char::from(b'a' + d.to_digit(10).unwrap_or(0) as u8))
             .collect();
         let name = format!("Fresh Bench{tag}");
-        let person: serde_json::Value = client
-            .post(format!("{base}/api/v1/people"))
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "names": [name] }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let person = super::post_json(
+            client,
+            format!("{base}/api/v1/people"),
+            token,
+            &serde_json::json!({ "names": [name] }),
+        )
+        .await?;
         let id = person["id"].as_str().context("no person id")?.to_owned();
         let written = std::time::Instant::now();
         loop {
-            let found: serde_json::Value = client
-                .post(format!("{watch}/api/v1/search"))
-                .bearer_auth(token)
-                .json(&serde_json::json!({ "name": name }))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let found = super::post_json(
+                client,
+                format!("{watch}/api/v1/search"),
+                token,
+                &serde_json::json!({ "name": name }),
+            )
+            .await?;
             if found["people"]
                 .as_array()
                 .is_some_and(|people| people.iter().any(|p| p["id"] == id.as_str()))

@@ -335,6 +335,25 @@ async fn contacts(
     Ok(())
 }
 
+/// POST `body` to `url` as the holder of `token`; the JSON answer, or an error for any
+/// status but success.
+pub(super) async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    Ok(client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
 pub(super) async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
     let response = client
         .post(format!("{base}/api/v1/session"))

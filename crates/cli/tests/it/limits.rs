@@ -235,6 +235,7 @@ async fn a_long_log_comes_a_page_at_a_time(backend: Backend) {
         ("log_limit=501", StatusCode::UNPROCESSABLE_ENTITY),
         ("log_limit=many", StatusCode::UNPROCESSABLE_ENTITY),
         ("log_before=-1", StatusCode::UNPROCESSABLE_ENTITY),
+        ("log_before=0", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let (status, problem) = app
             .get(&format!("/api/v1/incidents/{incident}?{query}"), Some(h))

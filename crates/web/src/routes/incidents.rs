@@ -63,7 +63,7 @@ pub async fn list(c: Caller, params: ApiQuery<ListParams>) -> Answer<IncidentLis
 #[into_params(parameter_in = Query)]
 pub struct ViewParams {
     /// Log entries numbered before this one only (to page back through a long log).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     pub log_before: Option<u32>,
     /// At most this many log entries, the latest of those asked for (1 to 500, default 100).
     #[param(minimum = 1, maximum = 500)]
@@ -87,6 +87,12 @@ pub async fn get(
             "log_limit: must be a whole number from 1 to 500",
         )),
     })?;
+    if p.log_before == Some(0) {
+        return Err(ApiError::invalid(
+            "log_before",
+            "log_before: log entries are numbered from 1",
+        ));
+    }
     let window = LogWindow {
         before: p.log_before,
         limit,

@@ -301,7 +301,9 @@ pub struct Incident {
     pub grades: Vec<GradeDecision>,
     pub closure: Option<Closure>,
     pub contacts: Vec<Contact>,
-    pub log: Vec<LogEntry>,
+    /// Shared entries: an incident is copied to decide on and to keep between commands, and
+    /// a long log must not make that copy cost what the log does.
+    pub log: Vec<std::sync::Arc<LogEntry>>,
     /// The crime-indicator phrases the log's entries hold (`ncrs::indicators`), in the order
     /// first written: gathered as each entry is folded, so an answer on a long log does not
     /// read it all again.
@@ -1153,13 +1155,13 @@ impl Incident {
                         incident.log_phrases.push(phrase);
                     }
                 }
-                incident.log.push(LogEntry {
+                incident.log.push(std::sync::Arc::new(LogEntry {
                     number: *number,
                     at: *at,
                     author: by.clone(),
                     text: text.clone(),
                     corrects: *corrects,
-                });
+                }));
             }
             E::Graded {
                 grade,

@@ -28,9 +28,17 @@ async function grade(h, rationale) {
   await h.locator("#incident-badges .grade-emergency").waitFor();
 }
 
-async function reference(h) {
+// The reference of the incident the handler's page shows; after a new call, pass the one
+// shown before, so the page is read only once the new incident has replaced it.
+async function reference(h, previous) {
   const title = h.locator("#incident-title", { hasText: "Incident" });
   await title.waitFor();
+  if (previous) {
+    await h.waitForFunction((before) => {
+      const text = document.querySelector("#incident-title")?.textContent ?? "";
+      return text.startsWith("Incident ") && !text.includes(before);
+    }, previous);
+  }
   return (await title.textContent()).replace("Incident ", "").trim();
 }
 
@@ -116,7 +124,7 @@ test("calls are placed from the gazetteer and a handset location, never a typed 
   assert.match(await precision.textContent(), /moved from 14 Harehills Lane/);
   await h.getByLabel("What is happening").fill("Screaming from next door");
   await h.keyboard.press("Control+Enter");
-  const second = await reference(h);
+  const second = await reference(h, first);
   assert.notEqual(second, first);
   await h.keyboard.press("Alt+KeyK");
   await h.keyboard.press("Control+Enter");
@@ -140,7 +148,7 @@ test("calls are placed from the gazetteer and a handset location, never a typed 
   await h.getByLabel("What is happening").fill("Woman screaming for help, line went dead");
   await h.screenshot({ path: `${SCREENSHOTS}call-card-handset.png` });
   await h.keyboard.press("Control+Enter");
-  const third = await reference(h);
+  const third = await reference(h, second);
   assert.match(await h.locator("#incident-summary").textContent(), /handset location within 150 m/);
   await grade(h, "Cry for help, location from the handset only");
   assert.equal(await sendRecommended(d, third), "Send AL22", "the unit beside the handset location");

@@ -250,10 +250,17 @@ impl<D: Dialect> Batcher<D> {
                 .await
                 .map_err(D::error)?;
         }
-        for (stream, first_seq) in std::mem::take(&mut batch.streams) {
-            let query = crate::bind!(controlroom_store::sql::INSERT_STREAM;
-                stream.as_str(), controlroom_store::sql::stream_kind(&stream), first_seq
-            );
+        // The streams first written in the batch, registered a few hundred to a statement.
+        let streams = std::mem::take(&mut batch.streams);
+        for chunk in streams.chunks(controlroom_store::sql::STREAMS_PER_STATEMENT) {
+            let text = controlroom_store::sql::insert_streams(chunk.len());
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+            for (stream, first_seq) in chunk {
+                query = query
+                    .arg(stream.as_str())
+                    .arg(controlroom_store::sql::stream_kind(stream))
+                    .arg(*first_seq);
+            }
             query
                 .execute(D::Db::on(&mut batch.tx))
                 .await

@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads, writes_queued_together_commit_together);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads, writes_queued_together_commit_together, many_new_streams_in_one_commit_are_each_registered);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -1007,6 +1007,27 @@ pub async fn streets_are_found_by_box_with_their_points(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A commit registers every stream first written in it, however many (they go a few hundred
+/// to a statement): a bulk load of 1,100 new records finds each by its kind.
+pub async fn many_new_streams_in_one_commit_are_each_registered(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    for n in 0..1_100 {
+        tx.append(change(&format!("incident/bulk-{n:04}"), "incident_opened"))
+            .await
+            .unwrap();
+    }
+    // A second change to one of them registers nothing new.
+    tx.append(change("incident/bulk-0007", "log_entry_added"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    use controlroom_domain::stream::StreamKind::Incident;
+    let streams = store.streams(Incident, "incident/bulk-").await.unwrap();
+    assert_eq!(streams.len(), 1_100);
+    assert_eq!(streams[1_099], "incident/bulk-1099");
+    assert_eq!(changes_in(store, "incident/bulk-0007").await, 2);
 }
 
 /// The stream's changes, as the store has them committed.

@@ -24,8 +24,22 @@ pub const SELECT_STREAMS_PAGE: &str = "SELECT seq, category, stream, kind, actor
      WHERE stream IN (SELECT stream FROM streams WHERE kind = $1 AND stream > $2 ORDER BY stream LIMIT $3) \
      AND category = 'change' ORDER BY stream, seq";
 
-/// Register a stream at its first change (a no-op for later changes).
-pub const INSERT_STREAM: &str = "INSERT INTO streams (stream, kind, first_seq) VALUES ($1, $2, $3) ON CONFLICT (stream) DO NOTHING";
+/// Register `count` streams at their first change, `(stream, kind, first_seq)` each, in one
+/// statement (a no-op for streams already registered): what a batch of writes registers at
+/// its commit.
+pub fn insert_streams(count: usize) -> String {
+    let rows: Vec<String> = (0..count)
+        .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+        .collect();
+    format!(
+        "INSERT INTO streams (stream, kind, first_seq) VALUES {} ON CONFLICT (stream) DO NOTHING",
+        rows.join(", ")
+    )
+}
+
+/// How many streams one [`insert_streams`] statement registers at most (three parameters
+/// each, well inside both databases' limits).
+pub const STREAMS_PER_STATEMENT: usize = 500;
 
 /// The kind of a stream named `kind/key` (see `controlroom_domain::stream`).
 pub fn stream_kind(stream: &str) -> &str {

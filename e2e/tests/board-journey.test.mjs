@@ -3,21 +3,10 @@
 // browser dialog), and clearing the last unit asks for the result and resolves the incident.
 // After every action the focus is still on the same row.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 // The data-key of the row holding the focus, and what is focused in it.
 const focused = (page) =>
@@ -47,7 +36,7 @@ async function expectFocus(page, expected, message) {
 }
 
 test("late arrival, the reason asked on the row, then the last unit clears with the result and resolves the incident", async () => {
-  const { context, page } = await signIn(browser, server.base, "dispatcher");
+  const { context, page } = await signIn(run.browser, run.server.base, "dispatcher");
   const dialogs = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());

@@ -1,21 +1,10 @@
 // The console end to end: a contact handler takes a 999 call from start to close using only
 // the keyboard while a dispatcher watches it appear and change live.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { describe, test } from "node:test";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 // Wait until `check` passes, polling; fails after `ms`. For asserting on live updates.
 async function eventually(check, ms, what) {
@@ -34,10 +23,10 @@ async function eventually(check, ms, what) {
 
 describe("the console", () => {
   test("a handler takes a 999 call from the keyboard; a dispatcher sees it live", async () => {
-    const dispatcher = await signIn(browser, server.base, "dispatcher");
+    const dispatcher = await signIn(run.browser, run.server.base, "dispatcher");
     const d = dispatcher.page;
     await d.getByLabel("Status").selectOption("");
-    const handler = await signIn(browser, server.base, "handler");
+    const handler = await signIn(run.browser, run.server.base, "handler");
     const h = handler.page;
 
     // New call, entirely from the keyboard.
@@ -98,7 +87,7 @@ describe("the console", () => {
 
     // British Transport Police got there first and arrested both: no unit of ours attended, so
     // the supervisor approves closing the emergency, and it closes as transferred.
-    await approveUnattended(browser, server.base, reference, "British Transport Police attended and arrested both men");
+    await approveUnattended(run.browser, run.server.base, reference, "British Transport Police attended and arrested both men");
     await h.locator("#unattended-notice", { hasText: "approved by supervisor" }).waitFor();
     await h.keyboard.press("Alt+KeyC");
     assert.equal(await h.evaluate(() => document.activeElement.id), "closing-code");
@@ -132,13 +121,13 @@ describe("the console", () => {
   });
 
   test("a contact handler is refused the supervisor page; a supervisor gets it", async () => {
-    const handler = await signIn(browser, server.base, "handler");
+    const handler = await signIn(run.browser, run.server.base, "handler");
     const refused = await handler.page.goto("/console/supervisor");
     assert.equal(refused.status(), 403);
     assert.match(await handler.page.textContent("h1"), /Not available to your role/);
     await handler.context.close();
 
-    const supervisor = await signIn(browser, server.base, "supervisor");
+    const supervisor = await signIn(run.browser, run.server.base, "supervisor");
     const allowed = await supervisor.page.goto("/console/supervisor");
     assert.equal(allowed.status(), 200);
     await supervisor.page.getByRole("button", { name: "Verify the audit trail now" }).click();
@@ -149,7 +138,7 @@ describe("the console", () => {
   });
 
   test("invalid input is shown next to the field and nothing typed is lost", async () => {
-    const { context, page } = await signIn(browser, server.base, "handler");
+    const { context, page } = await signIn(run.browser, run.server.base, "handler");
     await page.keyboard.press("Alt+KeyN");
     await page.getByLabel("Name", { exact: true }).fill("Sam Okoro");
     await page.getByLabel("Phone", { exact: true }).fill("call me maybe");
@@ -173,7 +162,7 @@ describe("the console", () => {
   });
 
   test("a second caller about the same event joins the open incident", async () => {
-    const { context, page } = await signIn(browser, server.base, "handler");
+    const { context, page } = await signIn(run.browser, run.server.base, "handler");
     const row = page.locator("#incident-rows tr", { hasText: "Woodhouse Moor park" });
     await row.getByRole("button").click();
     await page.locator("#incident-title", { hasText: "Incident" }).waitFor();
@@ -197,7 +186,7 @@ describe("the console", () => {
   });
 
   test("an idle console warns, then signs out and returns to sign-in", async () => {
-    const { context, page } = await signIn(browser, server.base, "handler", {
+    const { context, page } = await signIn(run.browser, run.server.base, "handler", {
       beforeSignIn: (p) => p.clock.install(),
     });
     await page.clock.fastForward("14:30");
@@ -219,7 +208,7 @@ describe("the console", () => {
       ["recorder", "/console/crimes"],
       ["supervisor", "/console/supervisor"],
     ]) {
-      const { context, page } = await signIn(browser, server.base, user, {
+      const { context, page } = await signIn(run.browser, run.server.base, user, {
         beforeSignIn: (p) => p.clock.install(),
       });
       await page.goto(path);
@@ -236,7 +225,7 @@ describe("the console", () => {
   });
 
   test("the administrator's console starts on the accounts page and adds an account", async () => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, baseURL: server.base });
+    const context = await run.browser.newContext({ viewport: { width: 1366, height: 768 }, baseURL: run.server.base });
     const page = await context.newPage();
     await page.goto("/signin");
     await page.getByLabel("Username").fill("admin");

@@ -3,26 +3,15 @@
 // nothing typed for the first incident is left on the second, and people see crime numbers
 // and incident references, never raw ids.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 test("a recorder records crimes for two incidents in a row, the victim prefilled and matched to their record", async () => {
-  const handler = await signIn(browser, server.base, "handler");
+  const handler = await signIn(run.browser, run.server.base, "handler");
   const [first, second] = await handler.page.evaluate(async () => {
     const take = async (caller, place, summary, incident_type) => {
       const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", { channel: "999", caller, location: { text: place }, summary, incident_type });
@@ -35,7 +24,7 @@ test("a recorder records crimes for two incidents in a row, the victim prefilled
   });
   await handler.context.close();
 
-  const { context, page } = await signIn(browser, server.base, "recorder");
+  const { context, page } = await signIn(run.browser, run.server.base, "recorder");
   // Grace Holt is already on record (an earlier report), with her phone and date of birth.
   const grace = await page.evaluate(async () => (await (await import("/assets/common.js")).api("POST", "/api/v1/people", { names: ["Grace Holt"], date_of_birth: "1985-02-03", phones: ["07700 900555"] })).id);
   await page.goto("/console/crimes");

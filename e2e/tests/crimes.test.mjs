@@ -3,24 +3,13 @@
 // offences disclosed, the counting rules answer with the crimes to record and why, the crime
 // is recorded, the queue empties and the incident lists its crime.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("a crime recorder records a crime from a domestic-abuse incident with the counting rules' explanation", async () => {
-  const handler = await signIn(browser, server.base, "handler");
+  const handler = await signIn(run.browser, run.server.base, "handler");
   const incident = await handler.page.evaluate(async () => {
     const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "999",
@@ -37,7 +26,7 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   });
   await handler.context.close();
 
-  const { context, page } = await signIn(browser, server.base, "recorder");
+  const { context, page } = await signIn(run.browser, run.server.base, "recorder");
   await page.getByRole("link", { name: "Crime recording" }).click();
   await page.waitForURL(/\/console\/crimes$/);
 
@@ -79,7 +68,7 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   await page.locator("#queue-rows tr", { hasText: incident.reference }).waitFor({ state: "detached" });
 
   // On the handler's console the incident lists its crime, and closing it carries the number.
-  const another = await signIn(browser, server.base, "handler");
+  const another = await signIn(run.browser, run.server.base, "handler");
   await another.page.locator("#incident-rows tr", { hasText: incident.reference }).getByRole("button", { name: incident.reference }).click();
   await another.page.locator("#incident-crimes li", { hasText: crimeRef }).waitFor();
   assert.equal(await another.page.locator("#crime-reference").inputValue(), crimeRef);
@@ -147,7 +136,7 @@ test("a crime recorder records a crime from a domestic-abuse incident with the c
   await context.close();
 
   // The registrar finds it among the removals awaiting approval.
-  const registrar = await signIn(browser, server.base, "registrar");
+  const registrar = await signIn(run.browser, run.server.base, "registrar");
   await registrar.page.goto("/console/crimes");
   await registrar.page.locator("#removal-rows tr", { hasText: crimeRef }).getByRole("button", { name: `Open crime ${crimeRef}` }).click();
   await registrar.page.locator("#removal-request", { hasText: "C3" }).waitFor();

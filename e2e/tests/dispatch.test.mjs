@@ -2,24 +2,13 @@
 // recommended unit, the unit goes to at scene, and the contact handler's console shows it
 // live; a scheduled call is booked into the diary from the call card.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, assertNoPlaceholders, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("a dispatcher sends the recommended unit and the handler sees it arrive", async () => {
-  const dispatcher = await signIn(browser, server.base, "dispatcher");
+  const dispatcher = await signIn(run.browser, run.server.base, "dispatcher");
   const d = dispatcher.page;
   // The shift's units, with positions from the vehicle location feed; today's diary slots.
   const today = new Date().toISOString().slice(0, 10);
@@ -40,7 +29,7 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
   await d.locator("#units tr", { hasText: "AL11" }).waitFor();
 
   // The handler takes a 999 call with a position.
-  const handler = await signIn(browser, server.base, "handler");
+  const handler = await signIn(run.browser, run.server.base, "handler");
   const h = handler.page;
   await h.keyboard.press("Alt+KeyN");
   await h.getByLabel("Incident type").first().fill("CRIME_VIOLENCE");
@@ -132,7 +121,7 @@ test("a dispatcher sends the recommended unit and the handler sees it arrive", a
 });
 
 test("an incident with no position still gets units, with the time to attend unknown, and one is sent", async () => {
-  const dispatcher = await signIn(browser, server.base, "dispatcher");
+  const dispatcher = await signIn(run.browser, run.server.base, "dispatcher");
   const d = dispatcher.page;
   await d.evaluate(async () => {
     const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign: "BX7", unit_type: "response", skills: ["taser"], station: "Elland Road" });
@@ -143,7 +132,7 @@ test("an incident with no position still gets units, with the time to attend unk
   await d.locator("#units tr", { hasText: "BX7" }).waitFor();
 
   // The caller cannot say where they are: no position on the call.
-  const handler = await signIn(browser, server.base, "handler");
+  const handler = await signIn(run.browser, run.server.base, "handler");
   const reference = await handler.page.evaluate(async () => {
     const taken = await (await import("/assets/common.js")).api("POST", "/api/v1/contacts", {
       channel: "999",

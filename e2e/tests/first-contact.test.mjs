@@ -3,24 +3,13 @@
 // an override with its reason, signposting, and a close refused until it meets NSIR and NCRS
 // and a supervisor approves closing a priority no unit attended.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("a domestic abuse call is decided from the facts, graded, signposted and closed to the standards", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
   const status = page.locator("#status");
 
   // The call card.
@@ -130,7 +119,7 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
 
   // The neighbouring force attended and arrested him: the supervisor approves closing it
   // without one of ours, and the handler closes it as transferred with their crime number.
-  await approveUnattended(browser, server.base, reference, "North Yorkshire officers attended across the border and arrested him");
+  await approveUnattended(run.browser, run.server.base, reference, "North Yorkshire officers attended across the border and arrested him");
   await page.locator("#unattended-notice", { hasText: "approved by supervisor" }).waitFor();
   await closeBoxes.getByLabel("Domestic abuse", { exact: true }).check();
   await page.getByLabel("Closing code").fill("CRIME_TRANSFERRED");
@@ -145,7 +134,7 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
 });
 
 test("THRIVE levels start on Not assessed; an unanswered THRIVE is not saved and the call cannot be graded low", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
   const status = page.locator("#status");
 
   await page.keyboard.press("Alt+KeyN");

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
@@ -33,6 +34,21 @@ export async function startServer() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// One demo server and one browser for a whole test file: started before its tests, stopped
+// after them. `run.server.base` and `run.browser` are set once the tests start.
+export function serverAndBrowser() {
+  const run = {};
+  before(async () => {
+    run.server = await startServer();
+    run.browser = await launchBrowser();
+  });
+  after(async () => {
+    await run.browser?.close();
+    await run.server?.stop();
+  });
+  return run;
 }
 
 export async function launchBrowser() {

@@ -2,24 +2,13 @@
 // phone in another format find the person on record, with the warning marker officers need;
 // the check goes into the incident log; the person's page shows the marker and history.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("an intelligence check during a call finds the person and the warning marker", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
 
   // What the force already knows (recorded through the API, as an intelligence unit would).
   const personId = await page.evaluate(async () => {

@@ -4,21 +4,10 @@
 // of the house, is offered as a possible duplicate (by UPRN); a call with only a handset location is placed, shows its circle and the
 // addresses inside it, and is dispatched.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 async function grade(h, rationale) {
   await h.keyboard.press("Alt+KeyG");
@@ -54,7 +43,7 @@ async function sendRecommended(d, ref) {
 }
 
 test("calls are placed from the gazetteer and a handset location, never a typed coordinate", async () => {
-  const dispatcher = await signIn(browser, server.base, "dispatcher");
+  const dispatcher = await signIn(run.browser, run.server.base, "dispatcher");
   const d = dispatcher.page;
   await d.evaluate(async () => {
     const units = [
@@ -72,7 +61,7 @@ test("calls are placed from the gazetteer and a handset location, never a typed 
   await d.locator("#units tr", { hasText: "AL21" }).waitFor();
 
   // 1. A partial address, typed; the suggestion picked from the keyboard.
-  const handler = await signIn(browser, server.base, "handler");
+  const handler = await signIn(run.browser, run.server.base, "handler");
   const h = handler.page;
   await h.keyboard.press("Alt+KeyN");
   await h.getByLabel("Incident type").first().fill("DOMESTIC_INCIDENT");

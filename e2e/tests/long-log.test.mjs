@@ -1,24 +1,13 @@
 // A long incident log comes a page at a time: the incident shows its latest 100 entries and
 // a button for the earlier ones, which brings them in above, oldest first, until none are left.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("an incident with a long log shows the latest entries and brings in the earlier ones on request", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
 
   // An incident with 120 log entries, written through the API as the console writes them.
   const reference = await page.evaluate(async () => {

@@ -2,24 +2,13 @@
 // streets are drawn as lines, units and incidents awaiting a unit are markers on them, the +
 // button zooms in, the keyboard pans and zooms, and a click places a pin.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { SCREENSHOTS, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { SCREENSHOTS, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("the board's map shows streets and markers, zooms, pans and takes a pin", async () => {
-  const { context, page } = await signIn(browser, server.base, "dispatcher");
+  const { context, page } = await signIn(run.browser, run.server.base, "dispatcher");
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));

@@ -5,24 +5,13 @@
 // - people and vehicles found by the intelligence check linked to the incident as victim,
 //   suspect, witness or caller, and listed on the incident panel with their role.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("markers are added and withdrawn on the record page, and the board shows those standing beside the incident and its unit", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
   const dialogs = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -107,7 +96,7 @@ test("markers are added and withdrawn on the record page, and the board shows th
   await context.close();
 
   // The dispatcher's board: the standing marker beside the incident, not the withdrawn one.
-  const board = await signIn(browser, server.base, "dispatcher");
+  const board = await signIn(run.browser, run.server.base, "dispatcher");
   const bp = board.page;
   await bp.evaluate(async () => {
     const u = await (await import("/assets/common.js")).api("POST", "/api/v1/units", { call_sign: "MK31", unit_type: "response", skills: ["first_aid", "taser"], station: "Chapeltown" });
@@ -138,7 +127,7 @@ test("markers are added and withdrawn on the record page, and the board shows th
 });
 
 test("people and vehicles found by the check are linked to the incident with their role, and listed on it", async () => {
-  const { context, page } = await signIn(browser, server.base, "handler");
+  const { context, page } = await signIn(run.browser, run.server.base, "handler");
   await page.evaluate(async () => {
     await (await import("/assets/common.js")).api("POST", "/api/v1/people", { names: ["Dana Price"], date_of_birth: "1990-02-03" });
     await (await import("/assets/common.js")).api("POST", "/api/v1/vehicles", { vrm: "YX19 ABC", make: "Ford", colour: "blue" });

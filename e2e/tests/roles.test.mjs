@@ -2,24 +2,13 @@
 // keyboard, then records the crime from it on the crime recording page, in one session.
 // The pages they may not use are refused on the server, saying which roles may.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { assertNoPlaceholders, launchBrowser, signIn, startServer } from "./helpers.mjs";
+import { test } from "node:test";
+import { assertNoPlaceholders, serverAndBrowser, signIn } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const run = serverAndBrowser();
 
 test("the two-role operator takes a call and records the crime", async () => {
-  const { context, page } = await signIn(browser, server.base, "operator");
+  const { context, page } = await signIn(run.browser, run.server.base, "operator");
   // Both roles are named, and both roles' links and tools are offered.
   await page.locator("#whoami", { hasText: "operator · contact handler, crime recorder" }).waitFor();
   assert.equal(await page.locator("#crimes-link").isHidden(), false, "a crime recorder gets the crime recording page");

@@ -7,18 +7,26 @@
 //!   before it in the batch wrote.
 //! - Nobody is told "saved" early: `commit` returns only once the whole batch is committed.
 //!   If that commit fails, every request in it is told so.
-//! - A request that fails alone: one that joins a batch already holding others' work writes
-//!   under a savepoint (made lazily, at its first write), and giving up rolls back to it; its
-//!   place in the chain (the tip) is put back too. The first request of a batch needs no
-//!   savepoint: giving up drops the whole database transaction, which holds nothing else.
+//! - Few trips to the database: the audit records, incident and crime rows, incident numbers
+//!   and new streams a request writes are held in the batch and stored at its end, a few
+//!   hundred rows to a statement. Reads inside the batch see them (`pending_stream`).
+//! - A request that fails alone: what it added to the batch's held rows is dropped, and its
+//!   place in the chain (the tip) is put back. One that joins a batch already holding
+//!   others' work and writes straight to the database (a user, a session, a call sign) does
+//!   so under a savepoint, made lazily at its first such write, and giving up rolls back to
+//!   it. The first request of a batch needs no savepoint: giving up drops the whole database
+//!   transaction, which holds nothing else.
 //! - The batch is committed by the request that leaves it when nobody is queued (or when it is
 //!   full), in a task of its own, so a request cancelled mid-commit (its client went away)
 //!   cannot leave the others' work half-done.
 
 use crate::{Args, Dialect, SqlDb, advance};
+use controlroom_domain::audit::{AuditRecord, StoredRecord};
 use controlroom_store::chain::ChainTip;
-use controlroom_store::{StoreError, StoreResult, WriteStats};
+use controlroom_store::sql::{self, RowsInsert};
+use controlroom_store::{CrimeRow, IncidentRow, StoreError, StoreResult, WriteStats};
 use sqlx::Transaction;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot, watch};
@@ -38,11 +46,88 @@ pub(crate) struct Batch<D: Dialect> {
     pub tip: ChainTip,
     /// Whether anything was appended (the head row must move).
     pub appended: bool,
-    /// Streams given a change here, with the seq of their first: registered at commit (a
-    /// no-op for streams that already exist).
-    pub streams: Vec<(String, i64)>,
+    /// What the requests decided here wrote, stored at the commit.
+    pub held: Held,
     /// The requests decided here, each waiting to be told how the commit went.
     members: Vec<oneshot::Sender<StoreResult<()>>>,
+}
+
+/// Rows a batch holds until its commit, in the order they were written.
+#[derive(Default)]
+pub(crate) struct Held {
+    /// Audit records, each linked to the one before.
+    pub records: Vec<StoredRecord>,
+    /// Streams given a change here, with the seq of their first: registered at commit (a
+    /// no-op for streams that already exist).
+    streams: Vec<(String, i64)>,
+    /// The names in `streams`, so that a long batch does not search a list per record.
+    stream_names: HashSet<String>,
+    pub incidents: Vec<IncidentRow>,
+    pub crimes: Vec<CrimeRow>,
+    /// The last incident number given each day, as far as this batch has counted.
+    counters: Vec<(String, i64)>,
+}
+
+impl Held {
+    /// Hold `record`, noting its stream when a change starts one.
+    pub fn record(&mut self, stored: StoredRecord, change: bool) {
+        if change && !self.stream_names.contains(&stored.record.stream) {
+            self.stream_names.insert(stored.record.stream.clone());
+            self.streams
+                .push((stored.record.stream.clone(), stored.record.seq));
+        }
+        self.records.push(stored);
+    }
+
+    /// The change records held for `stream` after seq `after`, oldest first.
+    pub fn stream_after(&self, stream: &str, after: i64) -> impl Iterator<Item = AuditRecord> {
+        self.records
+            .iter()
+            .map(|stored| &stored.record)
+            .filter(move |r| r.stream == stream && r.seq > after && r.category == "change")
+            .cloned()
+    }
+
+    /// The last number counted for `day` in this batch, if it has counted one.
+    pub fn counter(&mut self, day: &str) -> Option<&mut i64> {
+        self.counters
+            .iter_mut()
+            .find(|(d, _)| d == day)
+            .map(|(_, last)| last)
+    }
+
+    pub fn start_counter(&mut self, day: &str, last: i64) {
+        self.counters.push((day.to_owned(), last));
+    }
+
+    /// How far each list had got: what [`Held::truncate`] goes back to.
+    fn mark(&self) -> HeldMark {
+        HeldMark {
+            records: self.records.len(),
+            streams: self.streams.len(),
+            incidents: self.incidents.len(),
+            crimes: self.crimes.len(),
+            counters: self.counters.clone(),
+        }
+    }
+
+    fn truncate(&mut self, mark: HeldMark) {
+        self.records.truncate(mark.records);
+        for (stream, _) in self.streams.drain(mark.streams..) {
+            self.stream_names.remove(&stream);
+        }
+        self.incidents.truncate(mark.incidents);
+        self.crimes.truncate(mark.crimes);
+        self.counters = mark.counters;
+    }
+}
+
+struct HeldMark {
+    records: usize,
+    streams: usize,
+    incidents: usize,
+    crimes: usize,
+    counters: Vec<(String, i64)>,
 }
 
 impl<D: Dialect> Batch<D> {
@@ -51,7 +136,7 @@ impl<D: Dialect> Batch<D> {
             tx,
             tip,
             appended: false,
-            streams: Vec::new(),
+            held: Held::default(),
             members: Vec::new(),
         }
     }
@@ -75,9 +160,18 @@ pub(crate) struct Batcher<D: Dialect> {
 pub(crate) struct Mark {
     tip: ChainTip,
     appended: bool,
-    streams: usize,
+    held: HeldMark,
     /// Whether the savepoint has been made (at the request's first write).
     saved: bool,
+}
+
+impl Mark {
+    /// Put the batch back as it was when the request joined it.
+    fn put_back<D: Dialect>(self, batch: &mut Batch<D>) {
+        batch.tip = self.tip;
+        batch.appended = self.appended;
+        batch.held.truncate(self.held);
+    }
 }
 
 impl<D: Dialect> Batcher<D> {
@@ -115,7 +209,7 @@ impl<D: Dialect> Batcher<D> {
             Some(batch) => Some(Mark {
                 tip: batch.tip.clone(),
                 appended: batch.appended,
-                streams: batch.streams.len(),
+                held: batch.held.mark(),
                 saved: false,
             }),
             None => {
@@ -178,7 +272,12 @@ impl<D: Dialect> Batcher<D> {
             None => {
                 *slot = None;
             }
-            Some(mark) if !mark.saved => self.leave(slot),
+            Some(mark) if !mark.saved => {
+                if let Some(batch) = slot.as_mut() {
+                    mark.put_back(batch);
+                }
+                self.leave(slot);
+            }
             Some(mark) => {
                 let batcher = self.clone();
                 tokio::spawn(async move {
@@ -203,9 +302,7 @@ impl<D: Dialect> Batcher<D> {
                 return;
             }
         }
-        batch.tip = mark.tip;
-        batch.appended = mark.appended;
-        batch.streams.truncate(mark.streams);
+        mark.put_back(batch);
     }
 
     /// Hand the batch on: to the next request when one is queued, else commit it now.
@@ -240,34 +337,122 @@ impl<D: Dialect> Batcher<D> {
         drop(slot);
     }
 
-    /// What a batch stores once, at its end: the chain head (on PostgreSQL with the
-    /// notification that wakes the other servers) and the streams first written in it.
+    /// What a batch stores once, at its end: the rows its requests wrote, a few hundred to
+    /// a statement; the chain head (on PostgreSQL with the notification that wakes the other
+    /// servers); and the streams first written in it.
     async fn write_out(batch: &mut Batch<D>) -> StoreResult<()> {
+        let held = std::mem::take(&mut batch.held);
+        let tx = &mut batch.tx;
+        store_rows::<D, _>(tx, &sql::INSERT_AUDIT, &held.records, |q, stored| {
+            let r = &stored.record;
+            q.arg(r.seq)
+                .arg(r.category.as_str())
+                .arg(r.stream.as_str())
+                .arg(r.kind.as_str())
+                .arg(r.actor.as_str())
+                .arg(r.at_micros)
+                .arg(r.payload.as_str())
+                .arg(stored.prev_hash.as_str())
+                .arg(stored.hash.as_str())
+                .arg(r.role.as_deref())
+                .arg(stored.seal.as_deref())
+        })
+        .await?;
+        let incidents = latest(&held.incidents, |row| &row.id);
+        store_rows::<D, _>(tx, &sql::UPSERT_INCIDENTS, &incidents, |q, row| {
+            q.arg(row.id.as_str())
+                .arg(row.reference.as_str())
+                .arg(row.status.as_str())
+                .arg(row.grade.as_deref())
+                .arg(row.incident_type.as_deref())
+                .arg(row.channel.as_str())
+                .arg(row.location_text.as_str())
+                .arg(row.summary.as_str())
+                .arg(row.contact_count)
+                .arg(row.opened_at_micros)
+                .arg(row.last_changed_at_micros)
+                .arg(row.version)
+                .arg(row.attend_by_micros)
+                .arg(row.crime_report_at_micros)
+                .arg(row.recording_decided_at_micros)
+                .arg(row.recording_decision.as_deref())
+                .arg(row.lat)
+                .arg(row.lon)
+        })
+        .await?;
+        let crimes = latest(&held.crimes, |row| &row.id);
+        store_rows::<D, _>(tx, &sql::UPSERT_CRIMES, &crimes, |q, row| {
+            q.arg(row.id.as_str())
+                .arg(row.reference.as_str())
+                .arg(row.classification.as_str())
+                .arg(row.status.as_str())
+                .arg(row.reported_at_micros)
+                .arg(row.recorded_at_micros)
+                .arg(row.recorded_by.as_str())
+                .arg(row.incident_id.as_deref())
+                .arg(row.location_text.as_str())
+                .arg(row.last_changed_at_micros)
+                .arg(row.version)
+        })
+        .await?;
+        for (day, last) in &held.counters {
+            crate::bind!(sql::SET_INCIDENT_COUNTER; day.as_str(), *last)
+                .execute(D::Db::on(tx))
+                .await
+                .map_err(D::error)?;
+        }
         if batch.appended {
             let (seq, head) = batch.tip.head();
             crate::bind!(D::UPDATE_CHAIN_HEAD; seq, head.as_str())
-                .execute(D::Db::on(&mut batch.tx))
+                .execute(D::Db::on(tx))
                 .await
                 .map_err(D::error)?;
         }
-        // The streams first written in the batch, registered a few hundred to a statement.
-        let streams = std::mem::take(&mut batch.streams);
-        for chunk in streams.chunks(controlroom_store::sql::STREAMS_PER_STATEMENT) {
-            let text = controlroom_store::sql::insert_streams(chunk.len());
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
-            for (stream, first_seq) in chunk {
-                query = query
-                    .arg(stream.as_str())
-                    .arg(controlroom_store::sql::stream_kind(stream))
-                    .arg(*first_seq);
-            }
-            query
-                .execute(D::Db::on(&mut batch.tx))
-                .await
-                .map_err(D::error)?;
-        }
-        Ok(())
+        store_rows::<D, _>(
+            tx,
+            &sql::INSERT_STREAMS,
+            &held.streams,
+            |q, (stream, first)| {
+                q.arg(stream.as_str())
+                    .arg(sql::stream_kind(stream))
+                    .arg(*first)
+            },
+        )
+        .await
     }
+}
+
+type RowQuery<'q, D> =
+    sqlx::query::Query<'q, <D as Dialect>::Db, <<D as Dialect>::Db as sqlx::Database>::Arguments>;
+
+/// Store `rows` with `insert`, binding each row's columns with `bind`.
+async fn store_rows<'q, D: Dialect, T>(
+    tx: &mut Transaction<'static, D::Db>,
+    insert: &'q RowsInsert,
+    rows: &'q [T],
+    bind: impl Fn(RowQuery<'q, D>, &'q T) -> RowQuery<'q, D>,
+) -> StoreResult<()> {
+    for (text, run) in insert.runs(rows) {
+        let query = run
+            .iter()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(text)), &bind);
+        query.execute(D::Db::on(tx)).await.map_err(D::error)?;
+    }
+    Ok(())
+}
+
+/// The last row written for each id, in the order written: one statement may not upsert
+/// the same row twice (PostgreSQL refuses), and the last is the newest version.
+fn latest<T: Clone>(rows: &[T], id: impl Fn(&T) -> &String) -> Vec<T> {
+    let mut seen = HashSet::new();
+    let mut kept: Vec<T> = rows
+        .iter()
+        .rev()
+        .filter(|row| seen.insert(id(row).as_str()))
+        .cloned()
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// The batch cannot go on: every request in it is told `error`, and its transaction is

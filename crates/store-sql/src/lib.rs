@@ -1053,66 +1053,55 @@ impl<D: Dialect> SqlTx<D> {
 #[async_trait]
 impl<D: Dialect> WriteTx for SqlTx<D> {
     async fn append(&mut self, new: NewRecord) -> StoreResult<i64> {
-        let link = self.batch()?.tip.link(new);
-        let StoredRecord {
-            record,
-            prev_hash,
-            hash,
-            seal,
-        } = &link.stored;
-        let query = bind!(sql::INSERT_AUDIT;
-            record.seq, &record.category, &record.stream, &record.kind, &record.actor,
-            record.at_micros, &record.payload, prev_hash, hash, record.role.as_deref(),
-            seal.as_deref()
-        );
-        self.run(query).await?;
         let batch = self.batch()?;
-        if record.category == Category::Change.as_str()
-            && !batch.streams.iter().any(|(s, _)| *s == record.stream)
-        {
-            batch.streams.push((record.stream.clone(), record.seq));
-        }
+        let link = batch.tip.link(new);
+        let change = link.stored.record.category == Category::Change.as_str();
+        batch.held.record(link.stored.clone(), change);
         batch.appended = true;
         Ok(batch.tip.advance(link))
     }
 
     async fn stream(&mut self, stream: &str) -> StoreResult<Vec<AuditRecord>> {
-        stream_on::<D>(self.conn()?, stream).await
+        let mut records = stream_on::<D>(self.conn()?, stream).await?;
+        records.extend(self.batch()?.held.stream_after(stream, 0));
+        Ok(records)
     }
 
     async fn stream_after(&mut self, stream: &str, after: i64) -> StoreResult<Vec<AuditRecord>> {
         let query = bind!(sql::SELECT_STREAM_AFTER; stream, after);
-        fetch::<D, _>(query, self.conn()?, audit_record).await
+        let mut records = fetch::<D, _>(query, self.conn()?, audit_record).await?;
+        records.extend(self.batch()?.held.stream_after(stream, after));
+        Ok(records)
     }
 
     async fn next_incident_number(&mut self, day: &str) -> StoreResult<u32> {
-        let query = bind!(sql::NEXT_INCIDENT_NUMBER; day);
-        let last: i64 = fetch::<D, _>(query, self.conn_to_write().await?, Reads::first)
-            .await
-            .and_then(only::<D, _>)?;
+        // Read once per day per batch; the batch counts on in memory and stores the last.
+        let last = match self.batch()?.held.counter(day) {
+            Some(last) => {
+                *last += 1;
+                *last
+            }
+            None => {
+                let query = bind!(sql::SELECT_INCIDENT_COUNTER; day);
+                let stored: Option<i64> = fetch::<D, _>(query, self.conn()?, Reads::first)
+                    .await
+                    .map(first)?;
+                let last = stored.unwrap_or(0) + 1;
+                self.batch()?.held.start_counter(day, last);
+                last
+            }
+        };
         u32::try_from(last)
             .map_err(|_| StoreError::Corrupt(format!("incident counter for {day} is {last}")))
     }
 
     async fn save_crime_row(&mut self, row: &CrimeRow) -> StoreResult<()> {
-        let query = bind!(sql::UPSERT_CRIME;
-            &row.id, &row.reference, &row.classification, &row.status, row.reported_at_micros,
-            row.recorded_at_micros, &row.recorded_by, row.incident_id.as_deref(),
-            &row.location_text, row.last_changed_at_micros, row.version
-        );
-        self.run(query).await?;
+        self.batch()?.held.crimes.push(row.clone());
         Ok(())
     }
 
     async fn save_incident_row(&mut self, row: &IncidentRow) -> StoreResult<()> {
-        let query = bind!(sql::UPSERT_INCIDENT;
-            &row.id, &row.reference, &row.status, &row.grade, &row.incident_type, &row.channel,
-            &row.location_text, &row.summary, row.contact_count, row.opened_at_micros,
-            row.last_changed_at_micros, row.version, row.attend_by_micros,
-            row.crime_report_at_micros, row.recording_decided_at_micros,
-            row.recording_decision.as_deref(), row.lat, row.lon
-        );
-        self.run(query).await?;
+        self.batch()?.held.incidents.push(row.clone());
         Ok(())
     }
 

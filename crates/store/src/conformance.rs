@@ -1050,13 +1050,25 @@ pub async fn writes_queued_together_commit_together(store: &dyn Store) {
         tx.append(change(&format!("batch/{n}"), "queued"))
             .await
             .unwrap();
+        // Numbers and list rows are held by the batch too, and given up with the request.
+        let number = tx.next_incident_number("20261201").await.unwrap();
+        let n_row = i64::try_from(n).unwrap();
+        tx.save_incident_row(&row(n_row, "open", None))
+            .await
+            .unwrap();
+        if n == 5 {
+            // Saved twice in one batch: the later version is the one kept.
+            tx.save_incident_row(&row(n_row, "closed", None))
+                .await
+                .unwrap();
+        }
         if n == 3 {
             // Refused by its rules after writing: dropped, not committed.
             drop(tx);
-            return (earlier, false);
+            return (earlier, number, false);
         }
         tx.commit().await.unwrap();
-        (earlier, true)
+        (earlier, number, true)
     };
     let lead = async {
         // Wait until all five are queued behind the first, then let it finish.
@@ -1074,9 +1086,36 @@ pub async fn writes_queued_together_commit_together(store: &dyn Store) {
         tokio::join!(lead, queued(1), queued(2), queued(3), queued(4), queued(5));
     assert_eq!(
         [a, b, c, d, e],
-        [(1, true), (1, true), (1, false), (0, true), (1, true)],
-        "each read what the one before it wrote (the fourth's predecessor gave up)"
+        [
+            (1, 1, true),
+            (1, 2, true),
+            (1, 3, false),
+            (0, 3, true),
+            (1, 4, true)
+        ],
+        "each read what the one before it wrote, and counted on from it (the fourth's \
+         predecessor gave up, its number with it)"
     );
+    let ids: Vec<String> = (1..=5).map(|n| row(n, "open", None).id).collect();
+    let mut rows = store.incident_rows(&ids).await.unwrap();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        rows,
+        [
+            row(1, "open", None),
+            row(2, "open", None),
+            row(4, "open", None),
+            row(5, "closed", None)
+        ],
+        "the given-up request's row is not kept; a row saved twice is kept as last saved"
+    );
+    let mut next = store.begin().await.unwrap();
+    assert_eq!(
+        next.next_incident_number("20261201").await.unwrap(),
+        5,
+        "the batch stored how far it had counted"
+    );
+    drop(next);
     let after = store.write_stats();
     assert_eq!(
         (

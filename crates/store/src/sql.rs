@@ -3,8 +3,14 @@
 
 use std::sync::LazyLock;
 
-pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role, seal) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// Audit records, a batch's worth at its commit ([`RowsInsert`]).
+pub static INSERT_AUDIT: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "audit_log",
+        "seq, category, stream, kind, actor, at_micros, payload, prev_hash, hash, role, seal",
+        "",
+    )
+});
 
 pub const SELECT_STREAM: &str = "SELECT seq, category, stream, kind, actor, at_micros, payload, role FROM audit_log \
      WHERE stream = $1 AND category = 'change' ORDER BY seq";
@@ -24,22 +30,66 @@ pub const SELECT_STREAMS_PAGE: &str = "SELECT seq, category, stream, kind, actor
      WHERE stream IN (SELECT stream FROM streams WHERE kind = $1 AND stream > $2 ORDER BY stream LIMIT $3) \
      AND category = 'change' ORDER BY stream, seq";
 
-/// Register `count` streams at their first change, `(stream, kind, first_seq)` each, in one
-/// statement (a no-op for streams already registered): what a batch of writes registers at
-/// its commit.
-pub fn insert_streams(count: usize) -> String {
-    let rows: Vec<String> = (0..count)
-        .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
-        .collect();
-    format!(
-        "INSERT INTO streams (stream, kind, first_seq) VALUES {} ON CONFLICT (stream) DO NOTHING",
-        rows.join(", ")
+/// Streams at their first change, `(stream, kind, first_seq)` each (a no-op for streams
+/// already registered): what a batch of writes registers at its commit.
+pub static INSERT_STREAMS: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "streams",
+        "stream, kind, first_seq",
+        "ON CONFLICT (stream) DO NOTHING",
     )
+});
+
+/// One insert statement in a few sizes, so that a batch's rows go to the database a few
+/// hundred to a statement (one hand-off to the driver, not one each) while each connection
+/// prepares only a handful of statement texts.
+pub struct RowsInsert {
+    /// The statement for each of [`RowsInsert::SIZES`] rows, in that order.
+    texts: Vec<String>,
 }
 
-/// How many streams one [`insert_streams`] statement registers at most (three parameters
-/// each, well inside both databases' limits).
-pub const STREAMS_PER_STATEMENT: usize = 500;
+impl RowsInsert {
+    /// The row counts a statement is prepared for, largest first. At 11 parameters a row,
+    /// the largest stays well inside both databases' limits on parameters.
+    pub const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
+    /// Rows of `columns` (comma-separated) into `table`; `tail` is what follows the rows
+    /// (`ON CONFLICT ...`). Rows are bound in column order, row after row.
+    pub fn new(table: &str, columns: &str, tail: &str) -> Self {
+        let head = format!("INSERT INTO {table} ({columns})");
+        let columns = columns.split(',').count();
+        let texts = Self::SIZES
+            .iter()
+            .map(|&rows| {
+                let values: Vec<String> = (0..rows)
+                    .map(|row| {
+                        let params: Vec<String> = (1..=columns)
+                            .map(|column| format!("${}", row * columns + column))
+                            .collect();
+                        format!("({})", params.join(", "))
+                    })
+                    .collect();
+                format!("{head} VALUES {} {tail}", values.join(", "))
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect();
+        Self { texts }
+    }
+
+    /// Split `rows` into runs of the prepared sizes, each with the statement that stores it.
+    pub fn runs<'r, T>(&'r self, mut rows: &'r [T]) -> impl Iterator<Item = (&'r str, &'r [T])> {
+        std::iter::from_fn(move || {
+            let (size, text) = Self::SIZES
+                .iter()
+                .zip(&self.texts)
+                .find(|(size, _)| **size <= rows.len())?;
+            let (run, rest) = rows.split_at(*size);
+            rows = rest;
+            Some((text.as_str(), run))
+        })
+    }
+}
 
 /// The kind of a stream named `kind/key` (see `controlroom_domain::stream`).
 pub fn stream_kind(stream: &str) -> &str {
@@ -70,22 +120,28 @@ pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id =
 
 pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
-pub const NEXT_INCIDENT_NUMBER: &str = "INSERT INTO incident_counters (day, last) VALUES ($1, 1) \
-     ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last";
+/// The last incident number given on day `$1`, if any: read once by a write batch, which
+/// counts on in memory and stores where it got to with [`SET_INCIDENT_COUNTER`].
+pub const SELECT_INCIDENT_COUNTER: &str = "SELECT last FROM incident_counters WHERE day = $1";
+
+pub const SET_INCIDENT_COUNTER: &str = "INSERT INTO incident_counters (day, last) VALUES ($1, $2) \
+     ON CONFLICT (day) DO UPDATE SET last = excluded.last";
 
 /// Insert or replace; never replaces a row with an older version of itself (a rebuild that
 /// read the events before a concurrent change committed).
-pub const UPSERT_INCIDENT: &str = "INSERT INTO incidents (id, reference, status, grade, incident_type, channel, location_text, summary, \
-     contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
-     crime_report_at_micros, recording_decided_at_micros, recording_decision, lat, lon) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-     ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
-     incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
-     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
-     attend_by_micros = excluded.attend_by_micros, crime_report_at_micros = excluded.crime_report_at_micros, \
-     recording_decided_at_micros = excluded.recording_decided_at_micros, \
-     recording_decision = excluded.recording_decision, lat = excluded.lat, lon = excluded.lon \
-     WHERE incidents.version <= excluded.version";
+pub static UPSERT_INCIDENTS: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "incidents",
+        INCIDENT_COLUMNS,
+        "ON CONFLICT (id) DO UPDATE SET status = excluded.status, grade = excluded.grade, \
+         incident_type = excluded.incident_type, contact_count = excluded.contact_count, \
+         last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
+         attend_by_micros = excluded.attend_by_micros, crime_report_at_micros = excluded.crime_report_at_micros, \
+         recording_decided_at_micros = excluded.recording_decided_at_micros, \
+         recording_decision = excluded.recording_decision, lat = excluded.lat, lon = excluded.lon \
+         WHERE incidents.version <= excluded.version",
+    )
+});
 
 pub const INCIDENT_COLUMNS: &str = "id, reference, status, grade, incident_type, channel, location_text, summary, \
      contact_count, opened_at_micros, last_changed_at_micros, version, attend_by_micros, \
@@ -163,13 +219,16 @@ pub const SELECT_IDEMPOTENT: &str =
 pub const INSERT_IDEMPOTENT: &str = "INSERT INTO idempotency (actor, key, fingerprint, body, created_at_micros) \
      VALUES ($1, $2, $3, $4, $5)";
 
-/// As [`UPSERT_INCIDENT`], for the crime list.
-pub const UPSERT_CRIME: &str = "INSERT INTO crimes (id, reference, classification, status, reported_at_micros, \
-     recorded_at_micros, recorded_by, incident_id, location_text, last_changed_at_micros, version) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-     ON CONFLICT (id) DO UPDATE SET classification = excluded.classification, status = excluded.status, \
-     last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version \
-     WHERE crimes.version <= excluded.version";
+/// As [`UPSERT_INCIDENTS`], for the crime list.
+pub static UPSERT_CRIMES: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "crimes",
+        CRIME_COLUMNS,
+        "ON CONFLICT (id) DO UPDATE SET classification = excluded.classification, status = excluded.status, \
+         last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version \
+         WHERE crimes.version <= excluded.version",
+    )
+});
 
 pub const CRIME_COLUMNS: &str = "id, reference, classification, status, reported_at_micros, recorded_at_micros, \
      recorded_by, incident_id, location_text, last_changed_at_micros, version";
@@ -426,6 +485,33 @@ pub fn split_aliases(column: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::RowsInsert;
+
+    #[test]
+    fn rows_go_in_runs_of_the_prepared_sizes_each_with_its_own_placeholders() {
+        let insert = RowsInsert::new("t", "a, b", "ON CONFLICT (a) DO NOTHING");
+        let rows: Vec<usize> = (0..347).collect();
+        let runs: Vec<(&str, &[usize])> = insert.runs(&rows).collect();
+        let sizes: Vec<usize> = runs.iter().map(|(_, run)| run.len()).collect();
+        assert_eq!(sizes, [256, 64, 16, 4, 4, 1, 1, 1]);
+        let back: Vec<usize> = runs
+            .iter()
+            .flat_map(|(_, run)| run.iter().copied())
+            .collect();
+        assert_eq!(back, rows, "every row once, in order");
+        let (one, _) = runs[7];
+        assert_eq!(
+            one,
+            "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO NOTHING"
+        );
+        let (four, _) = runs[3];
+        assert_eq!(
+            four,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8) ON CONFLICT (a) DO NOTHING"
+        );
+        assert_eq!(insert.runs::<usize>(&[]).count(), 0);
+    }
+
     #[test]
     fn a_gazetteer_upsert_sets_every_column_and_skips_an_unchanged_row() {
         assert_eq!(

@@ -338,7 +338,9 @@ mod tests {
                 seed: 3,
                 people: 40,
                 vehicles: 10,
-                incidents: 30,
+                incidents: 20,
+                links: 10,
+                phones: Phones::Drama,
             },
             |_, _| {},
         )
@@ -397,9 +399,33 @@ pub struct Population {
     pub people: usize,
     pub vehicles: usize,
     pub incidents: usize,
+    /// Links from a random person to an incident (as victim or suspect), spread evenly
+    /// among the incidents.
+    pub links: usize,
+    pub phones: Phones,
 }
 
-/// How much `into_store` created.
+/// Where the generated phone numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phones {
+    /// Ofcom's 4,000 numbers reserved for drama: demonstration data that can never ring a
+    /// real subscriber.
+    Drama,
+    /// A million numbers under country code +999 (assigned to no country), so that at force
+    /// scale each has a realistic handful of calls: for benchmarks.
+    Benchmark,
+}
+
+impl Phones {
+    fn draw(self, g: &mut Generator) -> String {
+        match self {
+            Self::Drama => drama_phone(g.rng.random_range(0..4_000)),
+            Self::Benchmark => synthetic_phone(g.rng.random_range(0..1_000_000)),
+        }
+    }
+}
+
+/// How much [`bulk_into_store`] created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Generated {
     pub people: usize,
@@ -408,128 +434,55 @@ pub struct Generated {
     pub links: usize,
 }
 
-/// Write a synthetic population into the store through the ordinary use cases (so the audit
-/// trail, projections and index are exactly as real work leaves them). Events are stamped by
-/// the user `generator`. One transaction per record: meant for development and test data
-/// sets; the force-scale benchmark uses [`bulk_into_store`].
-pub async fn into_store(
-    app: &crate::App,
-    size: Population,
-    mut progress: impl FnMut(&str, usize),
-) -> Result<Generated, crate::AppError> {
-    use crate::intelligence::{link, record_person, record_vehicle};
-    use crate::take_contact::{NewContact, take_contact};
-    use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
-    use controlroom_domain::pole::{Kind, PersonDraft, RecordRef};
-    use controlroom_domain::roles::Role;
-    use controlroom_domain::user::Username;
-
-    let actor = crate::Actor::with_role(Username::parse("generator")?, Role::Supervisor);
-    let mut g = Generator::new(size.seed, app.clock.now().as_microsecond());
-    let mut done = Generated::default();
-    let mut person_ids = Vec::with_capacity(size.people);
-    for i in 0..size.people {
-        let p = g.person();
-        let record = record_person(
-            app,
-            &actor,
-            PersonDraft {
-                names: p.names,
-                date_of_birth: Some(p.date_of_birth),
-                phones: vec![p.phone],
-                addresses: vec![p.address],
-                ..PersonDraft::default()
-            },
-            None,
-        )
-        .await?;
-        person_ids.push(record.reference.id);
-        done.people += 1;
-        if (i + 1) % 1000 == 0 {
-            progress("people", i + 1);
-        }
+impl Generated {
+    pub fn records(&self) -> usize {
+        self.people + self.vehicles + self.incidents + self.links
     }
-    for i in 0..size.vehicles {
-        let vrm = g.vrm();
-        record_vehicle(app, &actor, &vrm, Some("Ford"), None, None, None).await?;
-        done.vehicles += 1;
-        if (i + 1) % 1000 == 0 {
-            progress("vehicles", i + 1);
-        }
-    }
-    let channels = ["999", "101", "online"];
-    for i in 0..size.incidents {
-        let caller = g.person();
-        let (place, _, (lat, lon)) = g.place();
-        let draft = ContactDraft {
-            channel: channels[i % channels.len()].into(),
-            caller: CallerDraft {
-                phone: Some(caller.phone.clone()),
-                ..CallerDraft::named(caller.names[0].clone())
-            },
-            location: LocationDraft {
-                lat: Some(lat),
-                lon: Some(lon),
-                ..LocationDraft::described(place)
-            },
-            summary: "Synthetic incident for testing".into(),
-            ..ContactDraft::default()
-        };
-        let taken = take_contact(
-            app,
-            &actor,
-            NewContact {
-                draft,
-                incident_type: Some("CRIME_THEFT".into()),
-                join: None,
-                chosen: None,
-            },
-            None,
-        )
-        .await?;
-        done.incidents += 1;
-        if i % 3 == 0 && !person_ids.is_empty() {
-            let person = person_ids[g.rng.random_range(0..person_ids.len())];
-            let role = if g.rng.random_bool(0.5) {
-                "victim"
-            } else {
-                "suspect"
-            };
-            link(
-                app,
-                &actor,
-                RecordRef {
-                    kind: Kind::Person,
-                    id: person,
-                },
-                RecordRef {
-                    kind: Kind::Incident,
-                    id: taken.incident.id.0,
-                },
-                role,
-                None,
-            )
-            .await?;
-            done.links += 1;
-        }
-        if (i + 1) % 1000 == 0 {
-            progress("incidents", i + 1);
-        }
-    }
-    Ok(done)
 }
 
-/// Write a force-sized synthetic population into the audit log in large transactions: the
-/// same events the use cases record (a person or vehicle recorded, an incident opened from a
-/// contact by the incident's own `decide`, a person linked to an incident as victim or
-/// suspect), with incidents spread over three years, but without a transaction, a read-back
-/// and an index update per record. Nothing is indexed: the benchmark then builds the index
-/// with `intelligence::reindex`, the path a real force's index is rebuilt by. Every third of
-/// `incidents` is a link from a random person to the incident before it.
+/// Records per transaction: large enough that commits do not dominate, small enough that a
+/// transaction's memory stays modest.
+const BATCH: usize = 5_000;
+
+/// The transaction a population is being written in, committed and begun again every
+/// [`BATCH`] records.
+struct Batches<'a, P: FnMut(&str, usize)> {
+    app: &'a crate::App,
+    tx: Box<dyn controlroom_store::WriteTx>,
+    written: usize,
+    progress: P,
+}
+
+impl<P: FnMut(&str, usize)> Batches<'_, P> {
+    /// The transaction for the next record.
+    async fn next(&mut self) -> Result<&mut dyn controlroom_store::WriteTx, crate::AppError> {
+        if self.written > 0 && self.written.is_multiple_of(BATCH) {
+            let done = std::mem::replace(&mut self.tx, self.app.store.begin().await?);
+            done.commit().await?;
+            (self.progress)("records", self.written);
+        }
+        self.written += 1;
+        Ok(self.tx.as_mut())
+    }
+
+    async fn finish(mut self) -> Result<(), crate::AppError> {
+        self.tx.commit().await?;
+        (self.progress)("records", self.written);
+        Ok(())
+    }
+}
+
+/// Write a synthetic population into the audit log in large transactions: the events the
+/// use cases record (a person or vehicle recorded through the record's own checks, an
+/// incident opened from a contact by the incident's own `decide`, a person linked to an
+/// incident as victim or suspect), with incidents and links spread over three years, but
+/// without a transaction, a read-back and an index update per record. Nothing is indexed:
+/// `intelligence::reindex` then builds the index, the path a real force's index is rebuilt
+/// by. Events are stamped by the user `generator`.
 pub async fn bulk_into_store(
     app: &crate::App,
     size: Population,
-    mut progress: impl FnMut(&str, usize),
+    progress: impl FnMut(&str, usize),
 ) -> Result<Generated, crate::AppError> {
     use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
     use controlroom_domain::incident::{IncidentCommand, IncidentId, IncidentRef, decide};
@@ -540,9 +493,6 @@ pub async fn bulk_into_store(
     use controlroom_domain::user::Username;
     use uuid::Uuid;
 
-    /// Records per transaction: large enough that commits do not dominate, small enough
-    /// that a transaction's memory stays modest.
-    const BATCH: usize = 5_000;
     const CHANNELS: [&str; 3] = ["999", "101", "online"];
     // A moment in the last three years, for an incident or a link.
     let when = |g: &mut Generator| {
@@ -560,93 +510,65 @@ pub async fn bulk_into_store(
     };
     let now = app.clock.now();
     let today = now.to_zoned(app.settings.time_zone.clone()).date();
+    let incident_type =
+        crate::first_contact::incident_type_code(app, "incident_type", "CRIME_THEFT")?;
     let mut g = Generator::new(size.seed, now.as_microsecond());
     let mut done = Generated::default();
     let mut person_ids = Vec::with_capacity(size.people);
-    let mut last_incident = None;
-    let total = size.people + size.vehicles + size.incidents;
-    let mut tx = app.store.begin().await?;
-    for i in 0..total {
-        if i > 0 && i % BATCH == 0 {
-            tx.commit().await?;
-            progress("records", i);
-            tx = app.store.begin().await?;
+    let mut batches = Batches {
+        app,
+        tx: app.store.begin().await?,
+        written: 0,
+        progress,
+    };
+    for _ in 0..size.people {
+        let p = g.person();
+        let details = PersonDraft {
+            names: p.names,
+            date_of_birth: Some(p.date_of_birth),
+            phones: vec![size.phones.draw(&mut g)],
+            addresses: vec![p.address],
+            ..PersonDraft::default()
         }
-        if i < size.people {
-            let p = g.person();
-            let details = PersonDraft {
-                names: p.names,
-                date_of_birth: Some(p.date_of_birth),
-                phones: vec![synthetic_phone(g.rng.random_range(0..1_000_000))],
-                addresses: vec![p.address],
-                ..PersonDraft::default()
-            }
-            .parse(today)?;
-            let id = RecordRef {
-                kind: Kind::Person,
-                id: Uuid::now_v7(),
-            };
-            let event = PoleEvent::PersonRecorded { details };
-            append(tx.as_mut(), id, &event, now).await?;
-            person_ids.push(id);
-            done.people += 1;
-            continue;
-        }
-        if i < size.people + size.vehicles {
-            let id = RecordRef {
-                kind: Kind::Vehicle,
-                id: Uuid::now_v7(),
-            };
-            let event = PoleEvent::VehicleRecorded {
-                details: VehicleDetails {
-                    vrm: controlroom_domain::pole::Vrm::parse("vrm", &g.vrm())?,
-                    make: Some("Ford".into()),
-                    model: None,
-                    colour: None,
-                },
-            };
-            append(tx.as_mut(), id, &event, now).await?;
-            done.vehicles += 1;
-            continue;
-        }
-        let k = i - size.people - size.vehicles;
-        if k % 3 == 2
-            && let (Some(&person), Some(incident)) = (
-                person_ids.get(g.rng.random_range(0..person_ids.len().max(1))),
-                last_incident,
-            )
-        {
-            let role = if g.rng.random_bool(0.5) {
-                "victim"
-            } else {
-                "suspect"
-            };
-            let event = PoleEvent::Linked {
-                to: RecordRef {
-                    kind: Kind::Incident,
-                    id: incident,
-                },
-                role: LinkRole::parse(role)?,
-                note: None,
-            };
-            let at = when(&mut g)?;
-            append(tx.as_mut(), person, &event, at).await?;
-            done.links += 1;
-            continue;
-        }
+        .parse(today)?;
+        let id = RecordRef {
+            kind: Kind::Person,
+            id: Uuid::now_v7(),
+        };
+        let event = PoleEvent::PersonRecorded { details };
+        append(batches.next().await?, id, &event, now).await?;
+        person_ids.push(id);
+        done.people += 1;
+    }
+    for _ in 0..size.vehicles {
+        let id = RecordRef {
+            kind: Kind::Vehicle,
+            id: Uuid::now_v7(),
+        };
+        let event = PoleEvent::VehicleRecorded {
+            details: VehicleDetails {
+                vrm: controlroom_domain::pole::Vrm::parse("vrm", &g.vrm())?,
+                make: Some("Ford".into()),
+                model: None,
+                colour: None,
+            },
+        };
+        append(batches.next().await?, id, &event, now).await?;
+        done.vehicles += 1;
+    }
+    for k in 0..size.incidents {
         let at = when(&mut g)?;
         let (place, _, (lat, lon)) = g.place();
         let contact = ContactDraft {
             channel: CHANNELS[k % CHANNELS.len()].into(),
             received_at: Some(at),
             caller: CallerDraft {
-                phone: Some(synthetic_phone(g.rng.random_range(0..1_000_000))),
+                phone: Some(size.phones.draw(&mut g)),
                 ..CallerDraft::named(g.name())
             },
             location: LocationDraft {
                 lat: Some(lat),
                 lon: Some(lon),
-                fix: crate::gazetteer::locate(app, None, None, Some((lat, lon))).await?,
                 ..LocationDraft::described(place)
             },
             summary: "Synthetic incident for testing".into(),
@@ -654,6 +576,7 @@ pub async fn bulk_into_store(
         }
         .into_contact(ContactId(Uuid::now_v7()), actor.username.clone(), at)?;
         let day = at.to_zoned(app.settings.time_zone.clone()).date();
+        let tx = batches.next().await?;
         let number = tx
             .next_incident_number(&day.strftime("%Y%m%d").to_string())
             .await?;
@@ -663,19 +586,34 @@ pub async fn bulk_into_store(
             IncidentCommand::Open {
                 id,
                 reference: IncidentRef::new(day, number),
-                incident_type: Some(crate::first_contact::incident_type_code(
-                    app,
-                    "incident_type",
-                    "CRIME_THEFT",
-                )?),
+                incident_type: Some(incident_type.clone()),
                 contact,
             },
         )?;
-        crate::incidents::append_events(tx.as_mut(), app, &actor, at, None, events).await?;
-        last_incident = Some(id.0);
+        crate::incidents::append_events(tx, app, &actor, at, None, events).await?;
         done.incidents += 1;
+        // Links follow the incidents they name, evenly: `links` of them by the last.
+        while done.links < size.links * (k + 1) / size.incidents
+            && let Some(&person) = person_ids.get(g.rng.random_range(0..person_ids.len().max(1)))
+        {
+            let role = if g.rng.random_bool(0.5) {
+                "victim"
+            } else {
+                "suspect"
+            };
+            let event = PoleEvent::Linked {
+                to: RecordRef {
+                    kind: Kind::Incident,
+                    id: id.0,
+                },
+                role: LinkRole::parse(role)?,
+                note: None,
+            };
+            let at = when(&mut g)?;
+            append(batches.next().await?, person, &event, at).await?;
+            done.links += 1;
+        }
     }
-    tx.commit().await?;
-    progress("records", total);
+    batches.finish().await?;
     Ok(done)
 }

@@ -354,10 +354,25 @@ enum DemoCommand {
         vehicles: usize,
         #[arg(long, default_value_t = 3000)]
         incidents: usize,
+        /// Links from a person to an incident as victim or suspect (default: a third of
+        /// `--incidents`).
+        #[arg(long)]
+        links: Option<usize>,
+        /// Phone numbers from Ofcom's drama ranges (4,000 numbers, for demonstrations), or a
+        /// million under +999 (for measuring at force scale, where each number should have
+        /// a realistic handful of calls).
+        #[arg(long, value_enum, default_value = "drama")]
+        phones: PhoneRange,
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PhoneRange {
+    Drama,
+    Benchmark,
 }
 
 #[derive(Subcommand)]
@@ -755,6 +770,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                     people,
                     vehicles,
                     incidents,
+                    links,
+                    phones,
                     seed,
                 },
         } => {
@@ -766,20 +783,40 @@ async fn run(command: Command) -> Result<(), Failure> {
                 people,
                 vehicles,
                 incidents,
+                links: links.unwrap_or(incidents / 3),
+                phones: match phones {
+                    PhoneRange::Drama => controlroom_app::generate::Phones::Drama,
+                    PhoneRange::Benchmark => controlroom_app::generate::Phones::Benchmark,
+                },
             };
-            let done = controlroom_app::generate::into_store(&app, size, |what, n| {
-                eprintln!("  {n} {what}")
+            let done = controlroom_app::generate::bulk_into_store(&app, size, |_, n| {
+                if n % 500_000 == 0 {
+                    eprintln!("  {n} records written");
+                }
             })
             .await;
+            let written = started.elapsed().as_secs_f64();
+            // The index is built from the log as a force's is rebuilt, so that a server
+            // started on this database finds it current and starts at once.
+            let indexed = match &done {
+                Ok(_) => {
+                    let started = std::time::Instant::now();
+                    controlroom_app::intelligence::reindex(&app)
+                        .await
+                        .map(|count| (count, started.elapsed().as_secs_f64()))
+                }
+                Err(_) => Ok((0, 0.0)),
+            };
+            app.flush_search();
             store.close().await;
-            let done = done?;
+            let (done, (indexed, took)) = (done?, indexed?);
             println!(
-                "generated {} people, {} vehicles, {} incidents and {} links in {:.1} s",
+                "generated {} people, {} vehicles, {} incidents and {} links in {written:.1} s ({:.0} records/s); search index built: {indexed} records in {took:.1} s",
                 done.people,
                 done.vehicles,
                 done.incidents,
                 done.links,
-                started.elapsed().as_secs_f64()
+                done.records() as f64 / written.max(0.001),
             );
             Ok(())
         }

@@ -22,7 +22,7 @@ fn peak_memory_mib() -> Option<f64> {
 }
 
 /// Swap two neighbouring letters of the surname, as a hurried handler types.
-fn typo(name: &str, rng: &mut StdRng) -> String {
+pub(super) fn typo(name: &str, rng: &mut StdRng) -> String {
     let mut chars: Vec<char> = name.chars().collect();
     let start = name.find(' ').map_or(1, |i| i + 2);
     if chars.len() > start + 2 {
@@ -60,7 +60,10 @@ pub async fn run(
         seed: 2026,
         people,
         vehicles,
-        incidents,
+        // As before links were counted apart: a third of `--incidents` are links.
+        incidents: incidents - incidents / 3,
+        links: incidents / 3,
+        phones: controlroom_app::generate::Phones::Benchmark,
     };
     let done = controlroom_app::generate::bulk_into_store(&app, size, |_, n| {
         if n % 500_000 == 0 {

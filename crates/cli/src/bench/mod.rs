@@ -33,6 +33,10 @@ pub enum Scenario {
     /// A command on an incident with a long history (`--events` log entries) against the
     /// same on a new incident, `--checks` times each.
     History,
+    /// A server started on a database `controlroom demo generate` wrote (`--database-url`,
+    /// `--search-dir`): start-up to ready, then `--checks` intelligence checks over HTTP
+    /// through incidents while contacts arrive at `--intake` a second.
+    Force,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -67,6 +71,12 @@ pub struct BenchArgs {
     /// History scenario: log entries the long incident is given first.
     #[arg(long, default_value_t = 3_000)]
     events: usize,
+    /// Force scenario: the search index folder `demo generate` built beside the database.
+    #[arg(long)]
+    search_dir: Option<std::path::PathBuf>,
+    /// Force scenario: contacts a second arriving while the checks are timed.
+    #[arg(long, default_value_t = 20)]
+    intake: u32,
     /// Shift scenario: incidents an hour.
     #[arg(long, default_value_t = 300)]
     incidents_per_hour: u32,
@@ -127,6 +137,7 @@ async fn stop_all(servers: Vec<Running>) -> anyhow::Result<()> {
 mod addresses;
 mod disk;
 mod dispatch;
+mod force;
 mod history;
 mod intelligence;
 mod live;
@@ -142,6 +153,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.scenario == Scenario::Addresses {
         return addresses::run(args.addresses, args.checks, args.database_url.clone()).await;
+    }
+    if args.scenario == Scenario::Force {
+        let (Some(url), Some(search_dir)) = (&args.database_url, &args.search_dir) else {
+            bail!(
+                "the force scenario runs on a database `controlroom demo generate` wrote: give its --database-url and --search-dir"
+            );
+        };
+        return force::run(url, search_dir, args.checks, args.intake).await;
     }
     if args.scenario == Scenario::Intelligence {
         return intelligence::run(

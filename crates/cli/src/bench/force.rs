@@ -1,0 +1,247 @@
+//! The force scenario (issue 21): a server started on a force-sized database that
+//! `controlroom demo generate` wrote (with its search index), measured as a control room uses
+//! it. First, start-up to ready: opening the database, the search index catching up with the
+//! log, the address index, and the unit registry, up to listening. Then the intelligence check
+//! as the console sends it (HTTP, through an incident, so the check is written to that
+//! incident's log) while contacts arrive at a steady rate on the same server.
+
+use anyhow::{Context, bail};
+use controlroom_app::generate::Generator;
+use controlroom_app::{Actor, App, AppError, Settings, SystemClock, users};
+use hdrhistogram::Histogram;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Incidents the checks are run through, in turn, as several handlers would.
+const INCIDENTS: usize = 20;
+
+pub async fn run(
+    url: &str,
+    search_dir: &Path,
+    checks: usize,
+    intake_per_second: u32,
+) -> anyhow::Result<()> {
+    if !(1..=20_000).contains(&checks) || !(1..=500).contains(&intake_per_second) {
+        bail!("--checks must be 1-20000 and --intake 1-500");
+    }
+    if !search_dir.is_dir() {
+        bail!(
+            "{} is not a folder: give the --search-dir that `controlroom demo generate` built",
+            search_dir.display()
+        );
+    }
+    add_bench_user(url).await?;
+    let gazetteer = tempfile::tempdir()?;
+    let started = Instant::now();
+    let store = crate::open_store(url).await?;
+    let server = controlroom_web::server::Server::build(controlroom_web::server::ServerConfig {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        settings: Settings::default(),
+        search_dir: Some(search_dir.to_owned()),
+        gazetteer_dir: Some(gazetteer.path().to_owned()),
+        demo: false,
+    })
+    .await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let ready = started.elapsed();
+    let base = format!("http://{}", listener.local_addr()?);
+    println!(
+        "start-up to ready: {:.3} s (search index caught up {} streams{}, {} units loaded)",
+        ready.as_secs_f64(),
+        server.started.search_caught_up,
+        if server.started.search_rebuilt {
+            ", rebuilt from the database"
+        } else {
+            ""
+        },
+        server.started.units
+    );
+    let head = store.chain_head().await?.map_or(0, |(seq, _)| seq);
+    println!("audit log: {head} records");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(listener, async move {
+        let _ = stopped.await;
+    }));
+    let result = measure(&base, checks, intake_per_second).await;
+    let _ = stop.send(());
+    serving.await??;
+    store.close().await;
+    result
+}
+
+/// The user the benchmark signs in as, added unless an earlier run on this database did.
+async fn add_bench_user(url: &str) -> anyhow::Result<()> {
+    let store = crate::open_store(url).await?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
+    let added = users::add_user(
+        &app,
+        &Actor::system(),
+        "bench",
+        &["supervisor"],
+        super::BENCH_PASSWORD,
+    )
+    .await;
+    store.close().await;
+    match added {
+        Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn measure(base: &str, checks: usize, intake_per_second: u32) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let token = super::sign_in(&client, base).await?;
+    let mut incidents = Vec::with_capacity(INCIDENTS);
+    for n in 0..INCIDENTS {
+        incidents.push(contact(&client, base, &token, n).await?);
+    }
+    let running = Arc::new(AtomicBool::new(true));
+    let taken = Arc::new(AtomicU64::new(0));
+    let intake = tokio::spawn(intake(
+        client.clone(),
+        base.to_owned(),
+        token.clone(),
+        intake_per_second,
+        running.clone(),
+        taken.clone(),
+    ));
+    println!(
+        "bench: {checks} intelligence checks through {INCIDENTS} incidents at {base}, \
+         one after another, while contacts arrive at {intake_per_second} a second"
+    );
+    let now = jiff::Timestamp::now().as_microsecond();
+    let mut queries = Generator::new(99, now);
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut people_found, mut errors) = (0usize, 0usize);
+    let measuring = Instant::now();
+    for n in 0..checks + 50 {
+        let name = if rng.random_bool(0.3) {
+            super::intelligence::typo(&queries.name(), &mut rng)
+        } else {
+            queries.name()
+        };
+        let phone = controlroom_app::generate::synthetic_phone(rng.random_range(0..1_000_000));
+        let (_, _, (lat, lon)) = queries.place();
+        let body = json!({
+            "name": name,
+            "phone": phone,
+            "near_lat": lat,
+            "near_lon": lon,
+            "near_metres": 100,
+        });
+        let incident = &incidents[n % INCIDENTS];
+        let sent = Instant::now();
+        let answer = super::post_json(
+            &client,
+            format!("{base}/api/v1/incidents/{incident}/intelligence"),
+            &token,
+            &body,
+        )
+        .await;
+        let took = sent.elapsed();
+        if n < 50 {
+            // The first 50 warm the caches, as the first calls of a shift do.
+            continue;
+        }
+        match answer {
+            Ok(answer) => {
+                latencies.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1))?;
+                people_found += usize::from(
+                    answer["people"]
+                        .as_array()
+                        .is_some_and(|people| !people.is_empty()),
+                );
+            }
+            Err(e) => {
+                errors += 1;
+                if errors == 1 {
+                    eprintln!("first failed check: {e:#}");
+                }
+            }
+        }
+    }
+    let elapsed = measuring.elapsed();
+    running.store(false, Ordering::SeqCst);
+    let intake_errors = intake.await??;
+    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
+    println!("served intelligence check (HTTP, written to the incident's log), {checks} checks:");
+    println!(
+        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(0.5),
+        ms(0.9),
+        ms(0.99),
+        latencies.max() as f64 / 1000.0
+    );
+    println!("checks finding a person: {people_found} of {checks}; failed: {errors}");
+    println!(
+        "intake meanwhile: {} contacts in {:.1} s ({:.1} a second), {intake_errors} failed",
+        taken.load(Ordering::SeqCst),
+        elapsed.as_secs_f64(),
+        taken.load(Ordering::SeqCst) as f64 / elapsed.as_secs_f64()
+    );
+    if errors > 0 || intake_errors > 0 {
+        bail!("{errors} checks and {intake_errors} contacts failed");
+    }
+    Ok(())
+}
+
+/// A 999 contact, `n` apart from the others; the incident it opened.
+async fn contact(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    n: usize,
+) -> anyhow::Result<String> {
+    let body = json!({
+        "channel": "999",
+        "caller": { "name": format!("Force Bench Caller {n}"), "phone": "07700 900997" },
+        "location": { "text": "1 Park Row, Leeds LS1 5HN", "lat": 53.7975, "lon": -1.5470 },
+        "summary": "Benchmark: a caller reporting a disturbance",
+    });
+    let answer = super::post_json(client, format!("{base}/api/v1/contacts"), token, &body).await?;
+    answer["incident"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no incident id in the answer")
+}
+
+/// Contacts at `per_second`, on a steady tick, until `running` is cleared; how many failed.
+async fn intake(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    per_second: u32,
+    running: Arc<AtomicBool>,
+    taken: Arc<AtomicU64>,
+) -> anyhow::Result<u64> {
+    let mut tick = tokio::time::interval(Duration::from_secs(1) / per_second);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sent = Vec::new();
+    let mut n = INCIDENTS;
+    while running.load(Ordering::SeqCst) {
+        tick.tick().await;
+        n += 1;
+        let (client, base, token, taken) =
+            (client.clone(), base.clone(), token.clone(), taken.clone());
+        // Each on its own task: a slow answer does not hold up the next caller.
+        sent.push(tokio::spawn(async move {
+            let done = contact(&client, &base, &token, n).await;
+            if done.is_ok() {
+                taken.fetch_add(1, Ordering::SeqCst);
+            }
+            done.is_err()
+        }));
+    }
+    let mut failed = 0;
+    for task in sent {
+        failed += u64::from(task.await?);
+    }
+    Ok(failed)
+}

@@ -332,7 +332,9 @@ mod tests {
             crate::Settings::default(),
         )
         .with_search(index.clone());
-        let done = bulk_into_store(
+        // Seven records a transaction: the population spans a dozen of them (a writer that
+        // began the next before committing the last would wait for itself: the timeout).
+        let writing = write_population(
             &app,
             Population {
                 seed: 3,
@@ -342,10 +344,13 @@ mod tests {
                 links: 10,
                 phones: Phones::Drama,
             },
+            7,
             |_, _| {},
-        )
-        .await
-        .unwrap();
+        );
+        let done = tokio::time::timeout(std::time::Duration::from_secs(60), writing)
+            .await
+            .expect("the population is written without waiting on itself")
+            .unwrap();
         assert_eq!(
             done,
             Generated {
@@ -445,10 +450,11 @@ impl Generated {
 const BATCH: usize = 5_000;
 
 /// The transaction a population is being written in, committed and begun again every
-/// [`BATCH`] records.
+/// `per_transaction` records.
 struct Batches<'a, P: FnMut(&str, usize)> {
     app: &'a crate::App,
-    tx: Box<dyn controlroom_store::WriteTx>,
+    tx: Option<Box<dyn controlroom_store::WriteTx>>,
+    per_transaction: usize,
     written: usize,
     progress: P,
 }
@@ -456,17 +462,25 @@ struct Batches<'a, P: FnMut(&str, usize)> {
 impl<P: FnMut(&str, usize)> Batches<'_, P> {
     /// The transaction for the next record.
     async fn next(&mut self) -> Result<&mut dyn controlroom_store::WriteTx, crate::AppError> {
-        if self.written > 0 && self.written.is_multiple_of(BATCH) {
-            let done = std::mem::replace(&mut self.tx, self.app.store.begin().await?);
-            done.commit().await?;
+        if self.written > 0 && self.written.is_multiple_of(self.per_transaction) {
+            // Committed before the next begins: a store has one write transaction at a time.
+            if let Some(done) = self.tx.take() {
+                done.commit().await?;
+            }
             (self.progress)("records", self.written);
         }
         self.written += 1;
-        Ok(self.tx.as_mut())
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => self.app.store.begin().await?,
+        };
+        Ok(self.tx.insert(tx).as_mut())
     }
 
     async fn finish(mut self) -> Result<(), crate::AppError> {
-        self.tx.commit().await?;
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
         (self.progress)("records", self.written);
         Ok(())
     }
@@ -482,6 +496,15 @@ impl<P: FnMut(&str, usize)> Batches<'_, P> {
 pub async fn bulk_into_store(
     app: &crate::App,
     size: Population,
+    progress: impl FnMut(&str, usize),
+) -> Result<Generated, crate::AppError> {
+    write_population(app, size, BATCH, progress).await
+}
+
+async fn write_population(
+    app: &crate::App,
+    size: Population,
+    per_transaction: usize,
     progress: impl FnMut(&str, usize),
 ) -> Result<Generated, crate::AppError> {
     use controlroom_domain::contact::{CallerDraft, ContactDraft, ContactId, LocationDraft};
@@ -517,7 +540,8 @@ pub async fn bulk_into_store(
     let mut person_ids = Vec::with_capacity(size.people);
     let mut batches = Batches {
         app,
-        tx: app.store.begin().await?,
+        tx: None,
+        per_transaction: per_transaction.max(1),
         written: 0,
         progress,
     };

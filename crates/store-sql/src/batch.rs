@@ -432,7 +432,7 @@ async fn store_rows<'q, D: Dialect, T>(
     rows: &'q [T],
     bind: impl Fn(RowQuery<'q, D>, &'q T) -> RowQuery<'q, D>,
 ) -> StoreResult<()> {
-    for (text, run) in insert.runs(rows) {
+    for (text, run) in insert.runs(D::PLACEHOLDERS, rows) {
         let query = run
             .iter()
             .fold(sqlx::query(sqlx::AssertSqlSafe(text)), &bind);

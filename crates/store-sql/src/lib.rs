@@ -50,6 +50,10 @@ pub trait Dialect: Send + Sync + 'static {
     /// take the write lock (SQLite: `BEGIN IMMEDIATE`).
     const BEGIN_WRITE: Option<&'static str>;
 
+    /// How the multi-row inserts a batch stores its rows with write their parameters.
+    const PLACEHOLDERS: controlroom_store::sql::Placeholders =
+        controlroom_store::sql::Placeholders::Numbered;
+
     /// Reads `seq, hash` of the chain head as a write transaction's first statement; on a
     /// backend whose `BEGIN` does not lock, it takes the chain lock (`FOR UPDATE`).
     const LOCK_CHAIN_HEAD: &'static str;

@@ -25,6 +25,8 @@ impl Dialect for SqliteDialect {
     // IMMEDIATE takes the write lock now, so another process (`controlroom user add` while
     // the server runs) waits on busy_timeout instead of failing mid-transaction.
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
+    const PLACEHOLDERS: controlroom_store::sql::Placeholders =
+        controlroom_store::sql::Placeholders::Bare;
 
     // The lock is held since BEGIN IMMEDIATE: reading the head is enough.
     const LOCK_CHAIN_HEAD: &'static str = controlroom_store::sql::SELECT_CHAIN_HEAD;

@@ -26,7 +26,7 @@ use controlroom_store::chain::ChainTip;
 use controlroom_store::sql::{self, RowsInsert};
 use controlroom_store::{CrimeRow, IncidentRow, StoreError, StoreResult, WriteStats};
 use sqlx::Transaction;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot, watch};
@@ -65,7 +65,7 @@ pub(crate) struct Held {
     pub incidents: Vec<IncidentRow>,
     pub crimes: Vec<CrimeRow>,
     /// The last incident number given each day, as far as this batch has counted.
-    counters: Vec<(String, i64)>,
+    counters: HashMap<String, i64>,
 }
 
 impl Held {
@@ -90,14 +90,11 @@ impl Held {
 
     /// The last number counted for `day` in this batch, if it has counted one.
     pub fn counter(&mut self, day: &str) -> Option<&mut i64> {
-        self.counters
-            .iter_mut()
-            .find(|(d, _)| d == day)
-            .map(|(_, last)| last)
+        self.counters.get_mut(day)
     }
 
     pub fn start_counter(&mut self, day: &str, last: i64) {
-        self.counters.push((day.to_owned(), last));
+        self.counters.insert(day.to_owned(), last);
     }
 
     /// How far each list had got: what [`Held::truncate`] goes back to.
@@ -127,7 +124,7 @@ struct HeldMark {
     streams: usize,
     incidents: usize,
     crimes: usize,
-    counters: Vec<(String, i64)>,
+    counters: HashMap<String, i64>,
 }
 
 impl<D: Dialect> Batch<D> {
@@ -395,12 +392,14 @@ impl<D: Dialect> Batcher<D> {
                 .arg(row.version)
         })
         .await?;
-        for (day, last) in &held.counters {
-            crate::bind!(sql::SET_INCIDENT_COUNTER; day.as_str(), *last)
-                .execute(D::Db::on(tx))
-                .await
-                .map_err(D::error)?;
-        }
+        let counters: Vec<(&String, &i64)> = held.counters.iter().collect();
+        store_rows::<D, _>(
+            tx,
+            &sql::SET_INCIDENT_COUNTERS,
+            &counters,
+            |q, (day, last)| q.arg(day.as_str()).arg(**last),
+        )
+        .await?;
         if batch.appended {
             let (seq, head) = batch.tip.head();
             crate::bind!(D::UPDATE_CHAIN_HEAD; seq, head.as_str())

@@ -148,11 +148,17 @@ pub const SELECT_CHAIN_HEAD: &str = "SELECT seq, hash FROM chain_head WHERE id =
 pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
 /// The last incident number given on day `$1`, if any: read once by a write batch, which
-/// counts on in memory and stores where it got to with [`SET_INCIDENT_COUNTER`].
+/// counts on in memory and stores where it got to with [`SET_INCIDENT_COUNTERS`].
 pub const SELECT_INCIDENT_COUNTER: &str = "SELECT last FROM incident_counters WHERE day = $1";
 
-pub const SET_INCIDENT_COUNTER: &str = "INSERT INTO incident_counters (day, last) VALUES ($1, $2) \
-     ON CONFLICT (day) DO UPDATE SET last = excluded.last";
+/// Where a batch's incident numbers got to, one row a day.
+pub static SET_INCIDENT_COUNTERS: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "incident_counters",
+        "day, last",
+        "ON CONFLICT (day) DO UPDATE SET last = excluded.last",
+    )
+});
 
 /// Insert or replace; never replaces a row with an older version of itself (a rebuild that
 /// read the events before a concurrent change committed).

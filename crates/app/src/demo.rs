@@ -524,6 +524,7 @@ async fn claim_for_the_demo(app: &App) -> Result<(), AppError> {
         })
         .to_string(),
         role: system.role_to_record(),
+        searchable: false,
     })
     .await?;
     tx.commit().await?;

@@ -71,6 +71,9 @@ pub fn change_record<A: Aggregate>(
         role: actor.role_to_record(),
         at_micros: micros(at),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
+        // Changes to what the index holds are what the actor's next search must see; an
+        // incident's own writer narrows this to changes of its document.
+        searchable: crate::search_feed::indexed(A::stream(id).kind()),
     })
 }
 

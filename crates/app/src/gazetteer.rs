@@ -482,6 +482,7 @@ pub async fn import(
             kind: "gazetteer_imported".into(),
             actor: actor.username.to_string(),
             role: actor.role_to_record(),
+            searchable: false,
             at_micros: micros(app.now()),
             payload: json!({
                 "format": format.as_str(),

@@ -116,16 +116,16 @@ pub(crate) async fn append_events(
         let index = state
             .as_ref()
             .map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
+        // What the search index holds of the incident, before: a log entry, a grade or a
+        // dispatch leaves it as it was, and the writer's next search need not wait for it.
+        let indexed_before = state.as_ref().map(crate::intelligence::incident_document);
         let next = Incident::apply(state, &stamped, index)
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
-        last_seq = tx
-            .append(crate::event_store::change_record::<Incident>(
-                &next.id,
-                &stamped.event,
-                actor,
-                at,
-            )?)
-            .await?;
+        let mut record =
+            crate::event_store::change_record::<Incident>(&next.id, &stamped.event, actor, at)?;
+        record.searchable =
+            indexed_before.as_ref() != Some(&crate::intelligence::incident_document(&next));
+        last_seq = tx.append(record).await?;
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.
         if events.is_empty()

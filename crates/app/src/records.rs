@@ -69,6 +69,7 @@ pub(crate) fn signed_in_record(
         at_micros: micros(at),
         payload: payload.to_string(),
         role: None,
+        searchable: false,
     }
 }
 

@@ -8,12 +8,20 @@
 //! process has just folded.
 //!
 //! **Reads never write** (issue 21). A search commits nothing; it reads the committed index.
-//! **The freshness a search is guaranteed:** it sees every change committed, by any server,
-//! before the search began (a handler's own writes, and a colleague's on another server a
-//! moment ago): it reads the log's head (one small read), and when the index is behind it,
-//! wakes the follower and waits for its commit, which serves every search waiting then (at
-//! most [`WAIT_AT_MOST`]; after that it searches what there is, and the log says so).
-//! Consultations (access records) need no commit, so searching alone never causes one.
+//! **The freshness a search is guaranteed:**
+//! - it sees every change the searcher made, on any server, to what the index holds (a
+//!   person recorded, an incident opened or closed): each write stores the writer's last
+//!   such seq (`Store::search_mark`, in the same commit); a search reads it (one small
+//!   read) and, when the index is behind it, wakes the follower and waits for its commit,
+//!   which serves every search waiting then (at most [`WAIT_AT_MOST`]; after that it
+//!   searches what there is, and the log says so);
+//! - everyone else's changes, by any server, are searchable within [`GATHER`] and one index
+//!   commit: the follower is woken by every commit this server makes or hears of.
+//!
+//! So a handler's search waits for an index commit only when they have just changed
+//! something searchable themselves; a log entry, a grade or a dispatch changes nothing the
+//! index holds and causes no wait. Consultations (access records) need no commit, so
+//! searching alone never causes one.
 
 use crate::event_store;
 use crate::intelligence::{document, incident_document, link_documents};
@@ -35,6 +43,19 @@ pub(crate) async fn documents(app: &App, stream: &str) -> Result<Vec<IndexDoc>, 
     };
     let records = app.store.stream(stream).await?;
     documents_of(app, &id, &records)
+}
+
+/// Whether the index holds documents of streams of `kind` (see [`documents_of`]).
+pub(crate) fn indexed(kind: StreamKind) -> bool {
+    match kind {
+        StreamKind::Crime
+        | StreamKind::Incident
+        | StreamKind::Person
+        | StreamKind::Vehicle
+        | StreamKind::Location
+        | StreamKind::Property => true,
+        StreamKind::Unit | StreamKind::Diary | StreamKind::User => false,
+    }
 }
 
 /// The index documents of stream `id`, folded from its change `records`.
@@ -185,16 +206,19 @@ pub async fn run(app: App) {
     }
 }
 
-/// The index, as fresh as the module's guarantee says: what every search reads.
-pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
+/// The index, as fresh as the module's guarantee says: what every search by `actor` reads.
+pub async fn current<'a>(
+    app: &'a App,
+    actor: &crate::Actor,
+) -> Result<&'a controlroom_search::SearchIndex, AppError> {
     let index = app.search()?;
     let follower = &app.search_follower;
     if !follower.running.load(std::sync::atomic::Ordering::SeqCst) {
         catch_up(app).await?;
         return Ok(index);
     }
-    // One read of the chain head: the log's end, whichever server wrote it.
-    let wanted = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
+    // One small read: the searcher's last change to anything searchable, on any server.
+    let wanted = app.store.search_mark(actor.username.as_str()).await?;
     if index.applied_seq() >= wanted || index.is_rebuilding() {
         return Ok(index);
     }
@@ -302,4 +326,83 @@ pub fn rebuild_status(app: &App, actor: &crate::Actor) -> Result<RebuildStatus, 
         "see the search index rebuild",
     )?;
     Ok(status(app).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::incidents::{IncidentRequest, add_log_entry, grade};
+    use crate::take_contact::{NewContact, take_contact};
+    use crate::{Actor, App};
+    use controlroom_domain::contact::{CallerDraft, ContactDraft, LocationDraft};
+    use controlroom_domain::roles::Role;
+    use controlroom_domain::user::Username;
+    use std::sync::Arc;
+
+    /// The freshness guarantee's premise: a handler's search waits only for their own
+    /// changes to what the index holds. Opening an incident is one, and so is grading it (its
+    /// status moves); a log entry changes nothing the index holds and leaves the mark.
+    #[tokio::test]
+    async fn only_changes_to_what_the_index_holds_set_the_writers_search_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::event_store::tests::sqlite_store(&dir).await;
+        let app = App::new(
+            store.clone(),
+            Arc::new(crate::SystemClock),
+            crate::Settings::default(),
+        );
+        let handler = Actor::with_role(Username::parse("handler").unwrap(), Role::ContactHandler);
+        let opened = take_contact(
+            &app,
+            &handler,
+            NewContact {
+                draft: ContactDraft {
+                    channel: "999".into(),
+                    caller: CallerDraft::named("Ada Caller"),
+                    location: LocationDraft::described("Park Row, Leeds"),
+                    summary: "Shouting in the street".into(),
+                    ..ContactDraft::default()
+                },
+                incident_type: None,
+                join: None,
+                chosen: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let mark = store.search_mark("handler").await.unwrap();
+        let head = store.chain_head().await.unwrap().unwrap().0;
+        assert!(mark > 0 && mark <= head, "opening set the mark: {mark}");
+        let request = IncidentRequest {
+            app: &app,
+            actor: &handler,
+            id: opened.incident.id,
+            idempotency: None,
+        };
+        add_log_entry(request, "Caller says two men are fighting", None)
+            .await
+            .unwrap();
+        assert!(store.chain_head().await.unwrap().unwrap().0 > head);
+        assert_eq!(
+            store.search_mark("handler").await.unwrap(),
+            mark,
+            "a log entry leaves the incident's document as it was"
+        );
+        // Graded, the incident's status (which the index holds) changes.
+        grade(
+            request,
+            "emergency",
+            "a fight in progress, one man down",
+            None,
+        )
+        .await
+        .unwrap();
+        let graded = store.chain_head().await.unwrap().unwrap().0;
+        assert_eq!(store.search_mark("handler").await.unwrap(), graded);
+        add_log_entry(request, "Ambulance requested", None)
+            .await
+            .unwrap();
+        assert_eq!(store.search_mark("handler").await.unwrap(), graded);
+        assert_eq!(store.search_mark("someone_else").await.unwrap(), 0);
+    }
 }

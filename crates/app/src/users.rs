@@ -86,6 +86,7 @@ fn user_record(
         kind: event.kind().to_owned(),
         actor: actor.username.to_string(),
         role: actor.role_to_record(),
+        searchable: false,
         at_micros: micros(now),
         payload: serde_json::to_string(event).map_err(|e| AppError::Corrupt(e.to_string()))?,
     })

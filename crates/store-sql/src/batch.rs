@@ -66,6 +66,8 @@ pub(crate) struct Held {
     pub crimes: Vec<CrimeRow>,
     /// The last incident number given each day, as far as this batch has counted.
     counters: HashMap<String, i64>,
+    /// Each actor's last change here to what the search index holds.
+    pub search_marks: HashMap<String, i64>,
 }
 
 impl Held {
@@ -105,6 +107,7 @@ impl Held {
             incidents: self.incidents.len(),
             crimes: self.crimes.len(),
             counters: self.counters.clone(),
+            search_marks: self.search_marks.clone(),
         }
     }
 
@@ -116,6 +119,7 @@ impl Held {
         self.incidents.truncate(mark.incidents);
         self.crimes.truncate(mark.crimes);
         self.counters = mark.counters;
+        self.search_marks = mark.search_marks;
     }
 }
 
@@ -125,6 +129,7 @@ struct HeldMark {
     incidents: usize,
     crimes: usize,
     counters: HashMap<String, i64>,
+    search_marks: HashMap<String, i64>,
 }
 
 impl<D: Dialect> Batch<D> {
@@ -399,6 +404,11 @@ impl<D: Dialect> Batcher<D> {
             &counters,
             |q, (day, last)| q.arg(day.as_str()).arg(**last),
         )
+        .await?;
+        let marks: Vec<(&String, &i64)> = held.search_marks.iter().collect();
+        store_rows::<D, _>(tx, &sql::SET_SEARCH_MARKS, &marks, |q, (user, seq)| {
+            q.arg(user.as_str()).arg(**seq)
+        })
         .await?;
         if batch.appended {
             let (seq, head) = batch.tip.head();

@@ -799,6 +799,14 @@ impl<D: Dialect> Store for SqlStore<D> {
         .await
     }
 
+    async fn search_mark(&self, username: &str) -> StoreResult<i64> {
+        let query = bind!(sql::SELECT_SEARCH_MARK; username);
+        let seq: Option<i64> = fetch::<D, _>(query, self.reader(), Reads::first)
+            .await
+            .map(first)?;
+        Ok(seq.unwrap_or(0))
+    }
+
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>> {
         chain_head_on::<D>(self.reader()).await
     }
@@ -1057,9 +1065,16 @@ impl<D: Dialect> SqlTx<D> {
 #[async_trait]
 impl<D: Dialect> WriteTx for SqlTx<D> {
     async fn append(&mut self, new: NewRecord) -> StoreResult<i64> {
+        let new_searchable = new.searchable;
         let batch = self.batch()?;
         let link = batch.tip.link(new);
         let change = link.stored.record.category == Category::Change.as_str();
+        if new_searchable {
+            batch
+                .held
+                .search_marks
+                .insert(link.stored.record.actor.clone(), link.stored.record.seq);
+        }
         batch.held.record(link.stored.clone(), change);
         batch.appended = true;
         Ok(batch.tip.advance(link))

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     migration!(24, "0024_address_position_index.sql"),
     migration!(25, "0025_streams_by_kind.sql"),
     migration!(26, "0026_call_signs.sql"),
+    migration!(27, "0027_search_marks.sql"),
 ];
 
 /// The SQL `schema` runs for one migration template.

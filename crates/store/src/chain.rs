@@ -95,6 +95,7 @@ mod tests {
             at_micros: 1,
             payload: "{}".into(),
             role: None,
+            searchable: false,
         };
         let first = tip.link(new());
         assert_eq!(

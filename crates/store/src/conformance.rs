@@ -38,7 +38,7 @@ impl<G: Send> Fixture for (Box<dyn Store>, G) {
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads, writes_queued_together_commit_together, many_new_streams_in_one_commit_are_each_registered);
+        $crate::conformance_tests!(@each $fresh; appended_records_form_a_verifiable_chain, an_uncommitted_transaction_leaves_nothing, streams_hold_only_their_changes_in_order, incident_numbers_restart_each_day, crime_numbers_run_by_year_apart_from_incidents, incident_rows_upsert_and_filter, incident_rows_by_recording_decision, crime_rows_upsert_and_filter_by_status, users_and_sessions_round_trip, a_user_holds_several_roles, roles_passwords_and_sessions_change_in_a_transaction, records_keep_the_role_they_were_made_under, settings_are_written_once, idempotent_responses_are_kept_per_actor, text_survives_exactly, gazetteer_rows_upsert_by_key_and_carry_their_revision, streets_are_found_by_box_with_their_points, sign_in_attempts_are_counted_cleared_and_forgotten, incident_rows_are_read_by_id, a_call_sign_is_claimed_once, a_commit_wakes_the_log_watch, a_snapshot_sees_one_moment, a_lock_is_held_by_one_at_a_time, log_entries_are_the_records_without_their_payloads, writes_queued_together_commit_together, many_new_streams_in_one_commit_are_each_registered, search_marks_follow_each_writers_searchable_changes);
     };
     (@each $fresh:path; $($check:ident),* $(,)?) => {
         $(
@@ -74,6 +74,7 @@ fn record(stream: &str, kind: &str, category: Category, payload: &str) -> NewRec
         at_micros: 1_795_400_000_000_000,
         payload: payload.into(),
         role: None,
+        searchable: false,
     }
 }
 
@@ -1496,4 +1497,50 @@ pub async fn log_entries_are_the_records_without_their_payloads(store: &dyn Stor
         1,
         "at most the limit"
     );
+}
+
+/// Issue 21: each user's last committed change to what the search index holds, so a search
+/// on any server knows how far its index must have got to show them their own changes.
+pub async fn search_marks_follow_each_writers_searchable_changes(store: &dyn Store) {
+    let searchable = |stream: &str, actor: &str| NewRecord {
+        searchable: true,
+        actor: actor.into(),
+        ..change(stream, "person_recorded")
+    };
+    assert_eq!(store.search_mark("handler").await.unwrap(), 0, "none yet");
+    let mut tx = store.begin().await.unwrap();
+    let first = tx.append(searchable("person/a", "handler")).await.unwrap();
+    let second = tx.append(searchable("person/b", "handler")).await.unwrap();
+    let other = tx.append(searchable("person/c", "recorder")).await.unwrap();
+    tx.append(change("incident/a", "log_entry_added"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.search_mark("handler").await.unwrap(),
+        0,
+        "not before the commit"
+    );
+    tx.commit().await.unwrap();
+    assert!(first < second);
+    assert_eq!(store.search_mark("handler").await.unwrap(), second);
+    assert_eq!(store.search_mark("recorder").await.unwrap(), other);
+    // A change the index does not hold leaves the mark where it was.
+    let mut tx = store.begin().await.unwrap();
+    tx.append(NewRecord {
+        actor: "handler".into(),
+        ..change("incident/a", "log_entry_added")
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.search_mark("handler").await.unwrap(), second);
+    // A searchable change given up is not a mark.
+    let mut tx = store.begin().await.unwrap();
+    tx.append(searchable("person/d", "handler")).await.unwrap();
+    drop(tx);
+    assert_eq!(store.search_mark("handler").await.unwrap(), second);
+    let mut tx = store.begin().await.unwrap();
+    let later = tx.append(searchable("person/e", "handler")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.search_mark("handler").await.unwrap(), later);
 }

@@ -107,6 +107,11 @@ pub trait Store: Send + Sync + 'static {
     /// The chain head written with the last append: `(seq, hash)`.
     async fn chain_head(&self) -> StoreResult<Option<(i64, String)>>;
 
+    /// The seq of `username`'s last committed change to what the search index holds
+    /// ([`NewRecord::searchable`]), 0 if none: how far an index must have got before that
+    /// user's search, to show them their own changes.
+    async fn search_mark(&self, username: &str) -> StoreResult<i64>;
+
     /// The list rows of the incidents with these ids (those that exist, in no set order):
     /// what the live feed sends for the incidents a stretch of the log changed.
     async fn incident_rows(&self, ids: &[String]) -> StoreResult<Vec<IncidentRow>>;

@@ -13,6 +13,9 @@ pub struct NewRecord {
     pub payload: String,
     /// The role the actor acted in, when there is one (see `AuditRecord::role`).
     pub role: Option<String>,
+    /// Whether the change alters what the search index holds: the actor's searches must
+    /// then see it ([`crate::Store::search_mark`]). Not stored in the record.
+    pub searchable: bool,
 }
 
 /// One row of the incident list: enough to list, filter and sort without replaying events.

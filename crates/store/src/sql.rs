@@ -151,6 +151,17 @@ pub const UPDATE_CHAIN_HEAD: &str = "UPDATE chain_head SET seq = $1, hash = $2 W
 /// counts on in memory and stores where it got to with [`SET_INCIDENT_COUNTERS`].
 pub const SELECT_INCIDENT_COUNTER: &str = "SELECT last FROM incident_counters WHERE day = $1";
 
+/// Each user's last change to what the search index holds, one row a user.
+pub static SET_SEARCH_MARKS: LazyLock<RowsInsert> = LazyLock::new(|| {
+    RowsInsert::new(
+        "search_marks",
+        "username, seq",
+        "ON CONFLICT (username) DO UPDATE SET seq = excluded.seq",
+    )
+});
+
+pub const SELECT_SEARCH_MARK: &str = "SELECT seq FROM search_marks WHERE username = $1";
+
 /// Where a batch's incident numbers got to, one row a day.
 pub static SET_INCIDENT_COUNTERS: LazyLock<RowsInsert> = LazyLock::new(|| {
     RowsInsert::new(

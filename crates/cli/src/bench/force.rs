@@ -20,6 +20,10 @@ use std::time::{Duration, Instant};
 /// Incidents the checks are run through, in turn, as several handlers would.
 const INCIDENTS: usize = 20;
 
+/// Who takes the calls arriving meanwhile: another handler, as in a real room (a search
+/// waits for the searcher's own changes, not for everyone's; see `search_feed`).
+const COLLEAGUE: &str = "bench-colleague";
+
 pub async fn run(
     url: &str,
     search_dir: &Path,
@@ -35,7 +39,7 @@ pub async fn run(
             search_dir.display()
         );
     }
-    add_bench_user(url).await?;
+    add_bench_users(url).await?;
     let gazetteer = tempfile::tempdir()?;
     let started = Instant::now();
     let store = crate::open_store(url).await?;
@@ -75,23 +79,29 @@ pub async fn run(
     result
 }
 
-/// The user the benchmark signs in as, added unless an earlier run on this database did.
-async fn add_bench_user(url: &str) -> anyhow::Result<()> {
+/// The users the benchmark signs in as, added unless an earlier run on this database did:
+/// the handler who runs the checks, and a colleague taking the other calls.
+async fn add_bench_users(url: &str) -> anyhow::Result<()> {
     let store = crate::open_store(url).await?;
     let app = App::new(store.clone(), Arc::new(SystemClock), Settings::default());
-    let added = users::add_user(
-        &app,
-        &Actor::system(),
-        "bench",
-        &["supervisor"],
-        super::BENCH_PASSWORD,
-    )
-    .await;
-    store.close().await;
-    match added {
-        Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e.into()),
+    for name in ["bench", COLLEAGUE] {
+        let added = users::add_user(
+            &app,
+            &Actor::system(),
+            name,
+            &["supervisor"],
+            super::BENCH_PASSWORD,
+        )
+        .await;
+        if let Err(e) = added
+            && !matches!(e, AppError::Conflict(_))
+        {
+            store.close().await;
+            return Err(e.into());
+        }
     }
+    store.close().await;
+    Ok(())
 }
 
 async fn measure(base: &str, checks: usize, intake_per_second: u32) -> anyhow::Result<()> {
@@ -101,19 +111,20 @@ async fn measure(base: &str, checks: usize, intake_per_second: u32) -> anyhow::R
     for n in 0..INCIDENTS {
         incidents.push(contact(&client, base, &token, n).await?);
     }
+    let colleague = super::sign_in_as(&client, base, COLLEAGUE).await?;
     let running = Arc::new(AtomicBool::new(true));
     let taken = Arc::new(AtomicU64::new(0));
     let intake = tokio::spawn(intake(
         client.clone(),
         base.to_owned(),
-        token.clone(),
+        colleague,
         intake_per_second,
         running.clone(),
         taken.clone(),
     ));
     println!(
         "bench: {checks} intelligence checks through {INCIDENTS} incidents at {base}, \
-         one after another, while contacts arrive at {intake_per_second} a second"
+         one after another, while a colleague takes contacts at {intake_per_second} a second"
     );
     let now = jiff::Timestamp::now().as_microsecond();
     let mut queries = Generator::new(99, now);
@@ -192,17 +203,24 @@ async fn measure(base: &str, checks: usize, intake_per_second: u32) -> anyhow::R
     Ok(())
 }
 
-/// A 999 contact, `n` apart from the others; the incident it opened.
+/// A 999 contact, the `n`th: a caller, a phone and a place drawn as the population's were
+/// (so a check's repeat-caller and same-place look-ups meet what a force's would, not
+/// thousands of bench calls from one spot); the incident it opened.
 async fn contact(
     client: &reqwest::Client,
     base: &str,
     token: &str,
     n: usize,
 ) -> anyhow::Result<String> {
+    let mut g = Generator::new(7_000 + n as u64, 0);
+    let (place, _, (lat, lon)) = g.place();
+    let phone = controlroom_app::generate::synthetic_phone(
+        StdRng::seed_from_u64(n as u64).random_range(0..1_000_000),
+    );
     let body = json!({
         "channel": "999",
-        "caller": { "name": format!("Force Bench Caller {n}"), "phone": "07700 900997" },
-        "location": { "text": "1 Park Row, Leeds LS1 5HN", "lat": 53.7975, "lon": -1.5470 },
+        "caller": { "name": g.name(), "phone": phone },
+        "location": { "text": place, "lat": lat, "lon": lon },
         "summary": "Benchmark: a caller reporting a disturbance",
     });
     let answer = super::post_json(client, format!("{base}/api/v1/contacts"), token, &body).await?;

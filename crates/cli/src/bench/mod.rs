@@ -374,9 +374,18 @@ pub(super) async fn post_json(
 }
 
 pub(super) async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    sign_in_as(client, base, "bench").await
+}
+
+/// Sign in as `username` (a bench user, with the bench password); the session token.
+pub(super) async fn sign_in_as(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+) -> anyhow::Result<String> {
     let response = client
         .post(format!("{base}/api/v1/session"))
-        .json(&json!({ "username": "bench", "password": BENCH_PASSWORD }))
+        .json(&json!({ "username": username, "password": BENCH_PASSWORD }))
         .send()
         .await?
         .error_for_status()?;

@@ -616,7 +616,7 @@ pub async fn view(app: &App, actor: &Actor, reference: RecordRef) -> Result<Reco
             reference.id
         ))
     })?;
-    let index = crate::search_feed::current(app, actor).await?;
+    let index = crate::search_feed::current(app).await?;
     let merged: Vec<Uuid> = index
         .merged_into(&reference.id.to_string())
         .map_err(search_error)?
@@ -738,7 +738,7 @@ pub async fn incident_links(
             "there is no incident with id {id}"
         )));
     }
-    crate::search_feed::current(app, actor).await?;
+    crate::search_feed::current(app).await?;
     let mut linked: Vec<LinkedRecord> = links_to_incidents(app, &[id.to_string()])?
         .into_iter()
         .filter_map(|(_, hit, role, at)| {
@@ -824,7 +824,7 @@ pub async fn incident_warnings(
         }
     }
     let today = today(app);
-    crate::search_feed::current(app, actor).await?;
+    crate::search_feed::current(app).await?;
     let found_links = links_to_incidents(
         app,
         &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -1139,7 +1139,7 @@ pub async fn check(
     ] {
         optional_text(field, value.as_deref(), max)?;
     }
-    let index = crate::search_feed::current(app, actor).await?;
+    let index = crate::search_feed::for_search(app, actor).await?;
     let now = app.now();
     let days = i64::from(request.days.unwrap_or(365).clamp(1, 3650));
     let since = micros(now - SignedDuration::from_hours(24 * days));

@@ -18,10 +18,12 @@
 //! - everyone else's changes, by any server, are searchable within [`GATHER`] and one index
 //!   commit: the follower is woken by every commit this server makes or hears of.
 //!
-//! So a handler's search waits for an index commit only when they have just changed
-//! something searchable themselves; a log entry, a grade or a dispatch changes nothing the
-//! index holds and causes no wait. Consultations (access records) need no commit, so
-//! searching alone never causes one.
+//! So a handler's search ([`for_search`]) waits for an index commit only when they have just
+//! changed something searchable themselves; a log entry or a dispatch changes nothing the
+//! index holds and causes no wait. Reading what is linked to one record (its page, an
+//! incident's links and warnings: [`current`]) waits for everything committed before it, by
+//! anyone, as a colleague's link a moment ago must show. Consultations (access records) need
+//! no commit, so searching alone never causes one.
 
 use crate::event_store;
 use crate::intelligence::{document, incident_document, link_documents};
@@ -206,22 +208,54 @@ pub async fn run(app: App) {
     }
 }
 
-/// The index, as fresh as the module's guarantee says: what every search by `actor` reads.
-pub async fn current<'a>(
+/// The index for a search by `actor`, as fresh as the module's guarantee says: with every
+/// change `actor` made to what it holds.
+pub async fn for_search<'a>(
     app: &'a App,
     actor: &crate::Actor,
 ) -> Result<&'a controlroom_search::SearchIndex, AppError> {
-    let index = app.search()?;
-    let follower = &app.search_follower;
-    if !follower.running.load(std::sync::atomic::Ordering::SeqCst) {
-        catch_up(app).await?;
-        return Ok(index);
+    if !app
+        .search_follower
+        .running
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return caught_up(app).await;
     }
     // One small read: the searcher's last change to anything searchable, on any server.
     let wanted = app.store.search_mark(actor.username.as_str()).await?;
+    reaching(app, wanted).await
+}
+
+/// The index with every change committed before now, by anyone: for reading what is linked
+/// to one record (its page, an incident's links and warnings), which must not lag a
+/// colleague's change a moment ago. Waits for an index commit more often than a search.
+pub async fn current(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
+    if !app
+        .search_follower
+        .running
+        .load(std::sync::atomic::Ordering::SeqCst)
+    {
+        return caught_up(app).await;
+    }
+    let wanted = app.store.chain_head().await?.map_or(0, |(seq, _)| seq);
+    reaching(app, wanted).await
+}
+
+/// Without a follower (a command, a test), the caller catches the index up itself.
+async fn caught_up(app: &App) -> Result<&controlroom_search::SearchIndex, AppError> {
+    catch_up(app).await?;
+    app.search()
+}
+
+/// The index once it has reached seq `wanted`: the follower is hurried, and its commit
+/// serves every search waiting then (at most [`WAIT_AT_MOST`]; after that it searches what
+/// there is, and the log says so).
+async fn reaching(app: &App, wanted: i64) -> Result<&controlroom_search::SearchIndex, AppError> {
+    let index = app.search()?;
     if index.applied_seq() >= wanted || index.is_rebuilding() {
         return Ok(index);
     }
+    let follower = &app.search_follower;
     let mut applied = follower.applied.subscribe();
     follower.hurry.notify_one();
     let reached = tokio::time::timeout(WAIT_AT_MOST, applied.wait_for(|seq| *seq >= wanted)).await;

@@ -181,15 +181,8 @@ async fn measure(base: &str, checks: usize, intake_per_second: u32) -> anyhow::R
     let elapsed = measuring.elapsed();
     running.store(false, Ordering::SeqCst);
     let intake_errors = intake.await??;
-    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
     println!("served intelligence check (HTTP, written to the incident's log), {checks} checks:");
-    println!(
-        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        ms(0.5),
-        ms(0.9),
-        ms(0.99),
-        latencies.max() as f64 / 1000.0
-    );
+    super::print_latencies(&latencies);
     println!("checks finding a person: {people_found} of {checks}; failed: {errors}");
     println!(
         "intake meanwhile: {} contacts in {:.1} s ({:.1} a second), {intake_errors} failed",

@@ -125,17 +125,10 @@ fn time_checks(index: &SearchIndex, checks: usize, now: i64) -> anyhow::Result<(
                 usize::from(!by_phone.is_empty() || !calls.is_empty() || !nearby.is_empty());
         }
     }
-    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
     println!(
         "intelligence check (person fuzzy search + phone + call history + location history within 100 m, last 12 months), {checks} checks:"
     );
-    println!(
-        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        ms(0.5),
-        ms(0.9),
-        ms(0.99),
-        latencies.max() as f64 / 1000.0
-    );
+    super::print_latencies(&latencies);
     println!(
         "checks finding a person: {people_found} of {checks}; finding history: {history_found} of {checks}"
     );

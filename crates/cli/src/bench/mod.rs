@@ -263,6 +263,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     result
 }
 
+/// The line every latency measurement ends with: p50, p90, p99 and max, in milliseconds.
+pub(super) fn print_latencies(latencies: &Histogram<u64>) {
+    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
+        ms(0.50),
+        ms(0.90),
+        ms(0.99),
+        latencies.max() as f64 / 1000.0
+    );
+}
+
 /// A storage's own rate of making something durable (see `disk`).
 struct DurableRate {
     what: String,
@@ -315,7 +327,6 @@ async fn contacts(
         created += result.created;
         errors += result.errors;
     }
-    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1000.0;
     let per_second = created as f64 / args.seconds as f64;
     println!(
         "contacts created: {created} in {} s = {per_second:.0} contacts/s",
@@ -338,13 +349,7 @@ async fn contacts(
             stats.requests as f64 / stats.commits as f64
         );
     }
-    println!(
-        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        ms(0.50),
-        ms(0.90),
-        ms(0.99),
-        latencies.max() as f64 / 1000.0
-    );
+    print_latencies(&latencies);
     println!("errors: {errors}");
     let verified = controlroom_app::audit_trail::verify(store).await?;
     println!("audit trail verified: {} events", verified.chain.records);

@@ -5,7 +5,7 @@
 //! as the console sends it (HTTP, through an incident, so the check is written to that
 //! incident's log) while contacts arrive at a steady rate on the same server.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use controlroom_app::generate::Generator;
 use controlroom_app::{Actor, App, AppError, Settings, SystemClock, users};
 use hdrhistogram::Histogram;
@@ -216,11 +216,7 @@ async fn contact(
         "location": { "text": place, "lat": lat, "lon": lon },
         "summary": "Benchmark: a caller reporting a disturbance",
     });
-    let answer = super::post_json(client, format!("{base}/api/v1/contacts"), token, &body).await?;
-    answer["incident"]["id"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no incident id in the answer")
+    super::open_incident(client, base, token, &body).await
 }
 
 /// Contacts at `per_second`, on a steady tick, until `running` is cleared; how many failed.

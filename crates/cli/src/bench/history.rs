@@ -3,7 +3,7 @@
 //! timed on it and on a newly opened incident, `--checks` times each, over HTTP as the
 //! console sends them. The aim: the long incident's p50 within 1.5 times the new one's.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use hdrhistogram::Histogram;
 use serde_json::json;
 use std::time::Instant;
@@ -60,11 +60,7 @@ async fn open(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Resu
         "location": { "text": "1 Park Row, Leeds LS1 5HN", "lat": 53.7975, "lon": -1.5470 },
         "summary": "Benchmark: a long-running incident",
     });
-    let answer = super::post_json(client, format!("{base}/api/v1/contacts"), token, &body).await?;
-    answer["incident"]["id"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no incident id in the answer")
+    super::open_incident(client, base, token, &body).await
 }
 
 /// Write log entry `n` on `incident`, reading the whole answer as a console does; how long

@@ -378,6 +378,20 @@ pub(super) async fn post_json(
         .await?)
 }
 
+/// Take the contact `body` as the holder of `token`; the id of the incident it opened.
+pub(super) async fn open_incident(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<String> {
+    let answer = post_json(client, format!("{base}/api/v1/contacts"), token, body).await?;
+    answer["incident"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no incident id in the answer")
+}
+
 pub(super) async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
     sign_in_as(client, base, "bench").await
 }

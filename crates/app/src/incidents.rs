@@ -102,6 +102,8 @@ pub(crate) async fn append_events(
     let mut last_seq = 0;
     let mut log_entry = None;
     let mut events: std::collections::VecDeque<IncidentEvent> = events.into();
+    // What the search index holds of the incident, as each event leaves it.
+    let mut indexed = state.as_ref().map(crate::intelligence::incident_document);
     while let Some(event) = events.pop_front() {
         match &event {
             IncidentEvent::ContactJoined { contact } => contact_id = Some(contact.id),
@@ -116,15 +118,15 @@ pub(crate) async fn append_events(
         let index = state
             .as_ref()
             .map_or(0, |s| usize::try_from(s.version).unwrap_or(usize::MAX));
-        // What the search index holds of the incident, before: a log entry, a grade or a
-        // dispatch leaves it as it was, and the writer's next search need not wait for it.
-        let indexed_before = state.as_ref().map(crate::intelligence::incident_document);
         let next = Incident::apply(state, &stamped, index)
             .map_err(|e| AppError::Corrupt(e.to_string()))?;
         let mut record =
             crate::event_store::change_record::<Incident>(&next.id, &stamped.event, actor, at)?;
-        record.searchable =
-            indexed_before.as_ref() != Some(&crate::intelligence::incident_document(&next));
+        // A change the search index would not see (a log entry, a dispatch) need not be
+        // waited for by the writer's next search.
+        let document = crate::intelligence::incident_document(&next);
+        record.searchable = indexed.as_ref() != Some(&document);
+        indexed = Some(document);
         last_seq = tx.append(record).await?;
         // NCRS: the change that first makes the incident a report of crime starts its
         // recording clock, recorded as an event so later changes cannot stop it.

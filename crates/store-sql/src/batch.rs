@@ -9,7 +9,7 @@
 //!   If that commit fails, every request in it is told so.
 //! - Few trips to the database: the audit records, incident and crime rows, incident numbers
 //!   and new streams a request writes are held in the batch and stored at its end, a few
-//!   hundred rows to a statement. Reads inside the batch see them (`pending_stream`).
+//!   hundred rows to a statement. Reads inside the batch see them (`Held::stream_after`).
 //! - A request that fails alone: what it added to the batch's held rows is dropped, and its
 //!   place in the chain (the tip) is put back. One that joins a batch already holding
 //!   others' work and writes straight to the database (a user, a session, a call sign) does

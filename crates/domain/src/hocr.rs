@@ -1,16 +1,19 @@
 //! The counting-rules engine: from the facts a crime recorder has, the crimes the Home Office
-//! Counting Rules require, each with the rules applied in words a recorder can check.
+//! Counting Rules require, each with the rules applied and the edition, in words a recorder
+//! can check.
 //!
-//! Implemented from the HOCR General Rules: Section D (one crime per victim), Section E (the
-//! Finished Incident Rule) and Section F (the Principal Crime Rule, with the seriousness order
-//! in `reference/offence-classifications.psv`, interim until the Annex C table is entered).
-//! Offences with no individual victim are counted once per classification per occasion.
-//! Crime-type exceptions are implemented one by one, each citing its HOCR page: robbery of
-//! business property counts the injuries done in it (`injuries_in_business_robberies`), and
-//! a course of conduct is recorded beside the most serious other offence
-//! ([`COURSE_OF_CONDUCT`]), and brothel keeping is one crime per offender or group
-//! ([`PER_OFFENDER_OR_GROUP`]). Other offences always recorded in addition are not yet
-//! implemented (see ARCHITECTURE.md).
+//! The rules are dated data (`hocr/rules.rs`: each rule's edition, effective dates and
+//! source): a count applies the rules in force on the day of the recording decision, or of
+//! the case's latest report (`count_at`). Implemented: Section D (one crime per victim;
+//! offences with no individual victim one crime per offender or group per occasion), Section
+//! E (the Finished Incident Rule, for the same offender or group), Section F (the Principal
+//! Crime Rule, also for offences with no individual victim, ranked by a force's Annex C table
+//! when loaded, else by the maximum sentence in `reference/offence-classifications.psv`), and
+//! the crime-type rules: robbery of business property absorbs assaults and threats on staff,
+//! a course of conduct recorded in addition until the April 2023 changes and under the
+//! Principal Crime Rule since, modern slavery recorded in addition, fraud referred to Action
+//! Fraud, sexual offences one crime per victim per offender, arson endangering life one crime
+//! per intended owner.
 
 mod rules;
 

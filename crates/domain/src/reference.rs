@@ -228,6 +228,54 @@ impl VictimKind {
     }
 }
 
+/// The maximum sentence of an offence classification (`offence-classifications.psv`), which
+/// the Principal Crime Rule ranks by until Annex C is loaded (HOCR General Rules, Section F).
+/// Ordered from least to most severe, so `max` finds the most serious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MaxSentence {
+    /// The class is a collection of offences with different maxima: ranks below every known
+    /// maximum, so it never displaces a crime whose maximum is known.
+    Unknown,
+    /// No imprisonment: a fine only.
+    Fine,
+    Months(u32),
+    Life,
+}
+
+impl MaxSentence {
+    /// `life`, `14y`, `6m`, `fine` or `unknown`, as the reference file writes it.
+    fn parse(raw: &str) -> Option<Self> {
+        let months = |n: &str, per: u32| n.parse::<u32>().ok().and_then(|n| n.checked_mul(per));
+        Some(match raw {
+            "life" => Self::Life,
+            "fine" => Self::Fine,
+            "unknown" => Self::Unknown,
+            _ => {
+                if let Some(years) = raw.strip_suffix('y') {
+                    Self::Months(months(years, 12)?)
+                } else {
+                    Self::Months(months(raw.strip_suffix('m')?, 1)?)
+                }
+            }
+        })
+    }
+}
+
+impl fmt::Display for MaxSentence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown => f.write_str("maximum sentence not known"),
+            Self::Fine => f.write_str("a fine only"),
+            Self::Life => f.write_str("life imprisonment"),
+            Self::Months(m) if m % 12 == 0 => {
+                let years = m / 12;
+                write!(f, "{years} year{}", if years == 1 { "" } else { "s" })
+            }
+            Self::Months(m) => write!(f, "{m} month{}", if *m == 1 { "" } else { "s" }),
+        }
+    }
+}
+
 /// A Home Office notifiable offence classification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OffenceClass {
@@ -235,8 +283,26 @@ pub struct OffenceClass {
     pub name: String,
     pub group: String,
     pub victim: VictimKind,
-    /// Higher is more serious: the Principal Crime Rule keeps the most serious.
+    /// The project's interim order, higher more serious: only breaks ties between classes of
+    /// the same maximum sentence (see `offence-classifications.psv`).
     pub seriousness: u16,
+    /// The maximum sentence of the most serious offence the class holds.
+    pub max_sentence: MaxSentence,
+    /// The statute and section the maximum comes from.
+    pub statute: String,
+    /// Whether the maximum and the statute were checked (`verified` in the file).
+    pub sentence_verified: bool,
+}
+
+/// One line of a force's HOCR Annex C Principal Crime look-up table
+/// (`principal-crime-table.psv`): where a classification stands, 1 the most serious. When
+/// loaded it overrides the maximum-sentence order of `offence-classifications.psv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalCrimeEntry {
+    pub code: Code,
+    pub position: u32,
+    /// Which Annex C (edition, line) the position comes from.
+    pub source: String,
 }
 
 /// All reference data, validated.
@@ -250,6 +316,8 @@ pub struct ReferenceData {
     pub dash_questions: Vec<DashQuestion>,
     pub policy: GradingPolicy,
     pub offences: Vec<OffenceClass>,
+    /// The Annex C Principal Crime look-up table, when a force loads one (empty otherwise).
+    pub principal_crime_table: Vec<PrincipalCrimeEntry>,
     pub questions: Vec<Question>,
 }
 
@@ -340,7 +408,8 @@ kinds! {
     Agencies: "agencies" ["code", "name", "when_to_use", "contact"],
     DashQuestions: "dash-questions" ["number", "question"],
     Policy: "grading-policy" ["rule", "value", "grade", "reason"],
-    Offences: "offence-classifications" ["code", "name", "group", "victim", "seriousness"],
+    Offences: "offence-classifications" ["code", "name", "group", "victim", "seriousness", "max_sentence", "statute", "sentence_checked"],
+    PrincipalCrimeTable: "principal-crime-table" ["code", "position", "source"],
     Questions: "question-sets" ["incident_type", "fact", "question"],
     Signposting: "signposting" ["incident_type", "agency", "unless", "reason"],
     Settings: "force-settings" ["setting", "value", "meaning"],
@@ -492,7 +561,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, question-sets, signposting or force-settings (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting or force-settings (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -604,12 +673,49 @@ impl ReferenceData {
             let seriousness = raw
                 .parse()
                 .map_err(|_| row.error(format!("'{raw}' is not a seriousness number")))?;
+            let raw = row.text(5, "max_sentence")?;
+            let max_sentence = MaxSentence::parse(&raw).ok_or_else(|| {
+                row.error(format!(
+                    "'{raw}' is not a maximum sentence; use life, a number of years (14y) or months (6m), fine or unknown"
+                ))
+            })?;
+            let sentence_verified = match row.fields[7].trim() {
+                "verified" => true,
+                "unverified" => false,
+                other => {
+                    return Err(row.error(format!(
+                        "'{other}' is not a sentence check; use verified or unverified"
+                    )));
+                }
+            };
             Ok(OffenceClass {
                 code,
                 name: row.text(1, "name")?,
                 group: row.text(2, "group")?,
                 victim,
                 seriousness,
+                max_sentence,
+                statute: row.text(6, "statute")?,
+                sentence_verified,
+            })
+        })?;
+
+        data.principal_crime_table = code_list(of(Kind::PrincipalCrimeTable), |row, code| {
+            if !data.offences.iter().any(|o| o.code == code) {
+                return Err(row.error(format!(
+                    "classification {code} is not defined in offence-classifications"
+                )));
+            }
+            let raw = row.text(1, "position")?;
+            let position = raw.parse().ok().filter(|p| *p > 0).ok_or_else(|| {
+                row.error(format!(
+                    "'{raw}' is not a position: 1 is the most serious, then 2, 3 ..."
+                ))
+            })?;
+            Ok(PrincipalCrimeEntry {
+                code,
+                position,
+                source: row.text(2, "source")?,
             })
         })?;
 
@@ -622,7 +728,12 @@ impl ReferenceData {
         for row in of(Kind::Signposting) {
             data.load_signpost_row(row)?;
         }
-        for (kind, name, _) in Kind::ALL {
+        // Annex C is a force's to load (HOCR General Rules, Annex C): its absence is the
+        // national default, not a missing file.
+        for (kind, name, _) in Kind::ALL
+            .into_iter()
+            .filter(|(kind, _, _)| *kind != Kind::PrincipalCrimeTable)
+        {
             if !by_kind
                 .iter()
                 .any(|(k, rows)| *k == kind && !rows.is_empty())
@@ -966,6 +1077,14 @@ impl ReferenceData {
 
     pub fn closing_code(&self, code: &str) -> Option<&ClosingCode> {
         self.closing_codes.iter().find(|c| c.code.as_str() == code)
+    }
+
+    /// Where a classification stands in the force's Annex C table (1 the most serious), if
+    /// the force loaded one and it lists the class.
+    pub fn principal_crime_position(&self, code: &str) -> Option<&PrincipalCrimeEntry> {
+        self.principal_crime_table
+            .iter()
+            .find(|e| e.code.as_str().eq_ignore_ascii_case(code.trim()))
     }
 
     pub fn offence(&self, code: &str) -> Option<&OffenceClass> {

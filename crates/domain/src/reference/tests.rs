@@ -416,3 +416,67 @@ fn the_first_contact_vocabulary_exists_with_its_published_sources() {
     assert_eq!(traced.category.as_str(), "ADMIN");
     assert!(header("closing-codes.psv").contains("NSIR"));
 }
+
+// offence-classifications.psv: every class has a maximum sentence the Principal Crime Rule
+// can rank by, and a bad one names the line.
+#[test]
+fn maximum_sentences_are_read_and_checked() {
+    let data = ReferenceData::load(&shipped()).unwrap();
+    let of = |code: &str| data.offence(code).unwrap().max_sentence;
+    assert_eq!(of("3B"), MaxSentence::Months(120));
+    assert_eq!(of("105A"), MaxSentence::Months(6));
+    assert_eq!(of("34A"), MaxSentence::Life);
+    assert!(of("3B") > of("105A") && of("34A") > of("3B"));
+    assert!(MaxSentence::Fine > MaxSentence::Unknown);
+    assert!(data.offences.iter().all(|o| !o.statute.is_empty()));
+    let header = "code|name|group|victim|seriousness|max_sentence|statute|sentence_checked\n";
+    for (row, problem) in [
+        (
+            "ZZ1|x|y|person|1|ten years|s.1|verified\n",
+            "not a maximum sentence",
+        ),
+        ("ZZ1|x|y|person|1|10y|s.1|checked\n", "not a sentence check"),
+    ] {
+        let text = format!("{header}{row}");
+        let mut files = shipped();
+        files.push(SourceFile {
+            name: "force/offence-classifications.psv",
+            text: &text,
+        });
+        let err = ReferenceData::load(&files).unwrap_err();
+        assert!(err.message.contains(problem), "{err}");
+    }
+}
+
+// principal-crime-table.psv (HOCR Annex C) is a force's to load: optional, and each line
+// names a known class and a position from 1.
+#[test]
+fn the_annex_c_table_is_optional_and_checked() {
+    let data = ReferenceData::load(&shipped()).unwrap();
+    assert!(data.principal_crime_table.is_empty());
+    for (text, problem) in [
+        (
+            "code|position|source\nZZ9|1|x\n",
+            "not defined in offence-classifications",
+        ),
+        ("code|position|source\n3B|0|x\n", "not a position"),
+    ] {
+        let mut files = shipped();
+        files.push(SourceFile {
+            name: "force/principal-crime-table.psv",
+            text,
+        });
+        let err = ReferenceData::load(&files).unwrap_err();
+        assert!(err.message.contains(problem), "{err}");
+    }
+    let mut files = shipped();
+    files.push(SourceFile {
+        name: "force/principal-crime-table.psv",
+        text: "code|position|source\n3B|2|Annex C line 40\n",
+    });
+    let data = ReferenceData::load(&files).unwrap();
+    assert_eq!(
+        data.principal_crime_position("3b").map(|e| e.position),
+        Some(2)
+    );
+}

@@ -336,6 +336,11 @@ enum HocrCommand {
         /// A folder of the force's own reference files (*.psv).
         #[arg(long, env = "CONTROLROOM_REFERENCE_DIR")]
         reference_dir: Option<std::path::PathBuf>,
+        /// When the recording decision is made (RFC 3339, e.g. 2022-06-01T10:00:00Z): the
+        /// counting rules in force that day are applied. Default: the case's own
+        /// `decided_at`, else the day of its latest report.
+        #[arg(long)]
+        decided_at: Option<jiff::Timestamp>,
     },
 }
 
@@ -825,6 +830,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 HocrCommand::Count {
                     case,
                     reference_dir,
+                    decided_at,
                 },
         } => {
             let input = |e: String| Failure {
@@ -837,7 +843,8 @@ async fn run(command: Command) -> Result<(), Failure> {
                 .map_err(|e| input(format!("{}: {e}", case.display())))?;
             let parsed: controlroom_domain::hocr::Case = serde_json::from_str(&text)
                 .map_err(|e| input(format!("{}: not a case file: {e}", case.display())))?;
-            let counted = controlroom_domain::hocr::count(&parsed, &reference)
+            let decided_at = decided_at.or(parsed.decided_at);
+            let counted = controlroom_domain::hocr::count_at(&parsed, &reference, decided_at)
                 .map_err(|e| input(e.to_string()))?;
             println!(
                 "{}",

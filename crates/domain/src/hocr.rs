@@ -80,6 +80,10 @@ pub struct Case {
     #[serde(default)]
     pub offenders: Vec<Offender>,
     pub offences: Vec<Offence>,
+    /// When the recording decision is made, if the case gives it: the rules in force that
+    /// day are applied (`count_at`). Not part of FORMAT.md's facts; a caller may add it.
+    #[serde(default)]
+    pub decided_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -631,10 +635,10 @@ impl<'a> Counter<'a> {
     }
 }
 
-/// Count the crimes in a case under the rules in force on the day of its latest report.
-/// Kept for callers that give no decision date; see [`count_at`].
+/// Count the crimes in a case under the rules in force on the day of its recording decision
+/// when the case gives one (`decided_at`), else of its latest report; see [`count_at`].
 pub fn count(case: &Case, reference: &ReferenceData) -> Result<Counted, CaseError> {
-    count_at(case, reference, None)
+    count_at(case, reference, case.decided_at)
 }
 
 /// Count the crimes in a case under the rules in force on the day of the recording decision

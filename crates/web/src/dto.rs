@@ -1217,6 +1217,10 @@ pub struct HocrCase {
     #[serde(default)]
     pub offenders: Vec<HocrOffender>,
     pub offences: Vec<HocrOffence>,
+    /// When the recording decision is made (RFC 3339): the counting rules in force that day
+    /// are applied. Without it, those of the day of the latest report.
+    #[schema(format = DateTime)]
+    pub decided_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1272,6 +1276,25 @@ pub struct HocrOffence {
 pub struct HocrCounted {
     pub crimes: Vec<HocrCrime>,
     pub not_recorded: Option<Vec<HocrNotRecorded>>,
+    /// The edition of the counting rules applied, and the day whose rules they are.
+    pub edition: HocrEdition,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct HocrEdition {
+    /// e.g. "HOCR April 2022".
+    pub name: String,
+    #[schema(format = Date)]
+    pub in_force_from: String,
+    /// The day the next edition carried replaced it, if one has.
+    #[schema(format = Date)]
+    pub replaced_from: Option<String>,
+    /// The day (UK time) whose rules were applied.
+    #[schema(format = Date)]
+    pub rules_of: String,
+    /// What dated it: the recording decision, or the latest report.
+    pub dated_by: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

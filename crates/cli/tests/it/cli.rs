@@ -282,6 +282,75 @@ async fn hocr_count_prints_the_crimes_with_their_rules_and_refuses_bad_cases() {
     assert!(err.contains("not a case file"), "{err}");
 }
 
+/// Issue 16: the rules applied are those in force on the day of the recording decision, and
+/// the answer names the edition. Stalking with an assault, reported in 2022: two crimes under
+/// the 2022 rules (a course of conduct in addition), one under those from April 2023 (the
+/// Principal Crime Rule reinstated for stalking).
+#[tokio::test]
+async fn hocr_count_applies_the_rules_of_the_decision_day_and_names_the_edition() {
+    let case = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../domain/tests/data/hocr/rule-dates-stalking-and-assault-2022.json"
+    );
+    let (code, out, err) = run(&["hocr", "count", case], "").await;
+    assert_eq!(code, 0, "{err}");
+    let counted: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(counted["crimes"].as_array().unwrap().len(), 2, "{out}");
+    assert_eq!(counted["edition"]["name"], "HOCR April 2022", "{out}");
+    assert_eq!(counted["edition"]["dated_by"], "the latest report", "{out}");
+
+    let (code, out, err) = run(
+        &[
+            "hocr",
+            "count",
+            case,
+            "--decided-at",
+            "2024-06-03T09:00:00Z",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let counted: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let crimes = counted["crimes"].as_array().unwrap();
+    assert_eq!(crimes.len(), 1, "{out}");
+    assert_eq!(crimes[0]["class"], "8Q", "{out}");
+    assert!(
+        counted["edition"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("HOCR April 2023"),
+        "{out}"
+    );
+    assert_eq!(counted["edition"]["rules_of"], "2024-06-03", "{out}");
+    assert!(
+        crimes[0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("HOCR April 2023")),
+        "every explanation names the edition: {out}"
+    );
+
+    // A decision before the report, or a date that is not one: exit 2 with what is wrong.
+    let (code, _, err) = run(
+        &[
+            "hocr",
+            "count",
+            case,
+            "--decided-at",
+            "2022-09-01T09:00:00Z",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(err.contains("before the latest report"), "{err}");
+    let (code, _, err) = run(&["hocr", "count", case, "--decided-at", "next week"], "").await;
+    assert_eq!(code, 2);
+    assert!(err.contains("--decided-at"), "{err}");
+}
+
 /// Run `serve --demo` until it listens; returns what it printed before listening. Stops it.
 async fn serve_demo_once(url: &str, search_dir: &str) -> String {
     let mut served = serve(

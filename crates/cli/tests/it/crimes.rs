@@ -209,3 +209,38 @@ async fn crimes_are_recorded_reclassified_and_removed_only_by_the_registrar(back
     let verified = app.get_ok(&supervisor, "/api/v1/audit/verify").await;
     assert_eq!(verified["ok"], true, "{verified}");
 }
+
+both_backends!(hocr_count_over_http_takes_the_decision_date_and_names_the_edition);
+
+/// Issue 16 over HTTP: `decided_at` in the body chooses the rules in force that day, the answer
+/// names the edition, and a decision dated before the report is refused with what is wrong.
+async fn hocr_count_over_http_takes_the_decision_date_and_names_the_edition(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let [recorder] = app.signed_in_as([("recorder", "crime_recorder")]).await;
+    let case: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../domain/tests/data/hocr/rule-dates-stalking-and-assault-2022.json"
+    ))
+    .unwrap();
+
+    let counted = app.ok(&recorder, "/api/v1/hocr/count", case.clone()).await;
+    assert_eq!(counted["crimes"].as_array().unwrap().len(), 2, "{counted}");
+    assert_eq!(counted["edition"]["name"], "HOCR April 2022", "{counted}");
+
+    let mut later = case.clone();
+    later["decided_at"] = json!("2024-06-03T09:00:00Z");
+    let counted = app.ok(&recorder, "/api/v1/hocr/count", later).await;
+    assert_eq!(counted["crimes"].as_array().unwrap().len(), 1, "{counted}");
+    assert_eq!(counted["edition"]["dated_by"], "the recording decision");
+    assert_eq!(counted["edition"]["rules_of"], "2024-06-03");
+
+    let mut early = case;
+    early["decided_at"] = json!("2022-09-01T09:00:00Z");
+    let (status, problem) = app
+        .post("/api/v1/hocr/count", Some(&recorder), &early)
+        .await;
+    assert_eq!(status, UNPROCESSABLE, "{problem}");
+    assert!(
+        problem.to_string().contains("before the latest report"),
+        "{problem}"
+    );
+}

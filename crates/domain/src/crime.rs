@@ -5,6 +5,15 @@
 
 use crate::aggregate::{Aggregate, Decide, FoldError, Folding};
 use crate::incident::Stamped;
+use crate::investigation::csi::{CsiRequest, CsiResult};
+use crate::investigation::enquiry::Enquiry;
+use crate::investigation::links::{CrimeLink, CrimeRole, PersonLink};
+use crate::investigation::outcomes::{ChecklistItem, FinalisationProposal, FlagAnswer};
+use crate::investigation::screening::Screening;
+use crate::investigation::victims::{
+    ContactMethod, KeyEventKind, NeedsAssessment, Referral, UpdateDeadline, VictimPosition,
+};
+use crate::investigation::{self, Investigation};
 use crate::ncrs::{CancellationReason, CancellationRefused, CancellationRequest};
 use crate::pole::{Kind, LinkRole, RecordRef};
 use crate::reference::ReferenceData;
@@ -58,6 +67,98 @@ pub enum CrimeEvent {
     CancellationDeclined {
         note: String,
     },
+    // ---- After recording: the investigation (crate::investigation, issue 15) ----
+    Screened(Screening),
+    ScreeningApproved {
+        note: String,
+    },
+    ScreeningReturned {
+        reason: String,
+    },
+    EnquiryAdded(Enquiry),
+    EnquiryReassigned {
+        enquiry: Uuid,
+        owner: Username,
+        due: Timestamp,
+        reason: String,
+    },
+    EnquiryCompleted {
+        enquiry: Uuid,
+        result: String,
+    },
+    CsiRequested(CsiRequest),
+    CsiBooked {
+        request: Uuid,
+        diary_time: Timestamp,
+    },
+    CsiAttended {
+        request: Uuid,
+        attended_at: Timestamp,
+        result: CsiResult,
+    },
+    CsiCancelled {
+        request: Uuid,
+        reason: String,
+    },
+    VictimAssessed(NeedsAssessment),
+    VictimReferred {
+        victim: Uuid,
+        referral: Referral,
+    },
+    VictimDetailsGiven {
+        victim: Uuid,
+        named_contact: String,
+    },
+    VpsOffered {
+        victim: Uuid,
+        accepted: bool,
+    },
+    VictimPositionRecorded {
+        victim: Uuid,
+        position: VictimPosition,
+        note: String,
+    },
+    /// A key event and the deadlines to tell each victim it opened, worked out when it was
+    /// recorded (Victims' Code 2020, Right 6).
+    KeyEventRecorded {
+        number: u32,
+        kind: KeyEventKind,
+        occurred_at: Timestamp,
+        note: String,
+        deadlines: Vec<UpdateDeadline>,
+    },
+    VictimUpdated {
+        key_event: u32,
+        victim: Uuid,
+        informed_at: Timestamp,
+        method: ContactMethod,
+        note: String,
+    },
+    FlagsAnswered {
+        answers: Vec<FlagAnswer>,
+    },
+    CrimeLinked(CrimeLink),
+    CrimeUnlinked {
+        crime: Uuid,
+        reason: String,
+    },
+    PersonLinked(PersonLink),
+    PersonUnlinked {
+        person: Uuid,
+        role: CrimeRole,
+        reason: String,
+    },
+    FinalisationProposed(FinalisationProposal),
+    #[strum(serialize = "finalised")]
+    FinalisationApproved {
+        checklist: Vec<ChecklistItem>,
+    },
+    FinalisationReturned {
+        reasons: Vec<String>,
+    },
+    Reopened {
+        new_information: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +181,9 @@ pub struct CrimeRecord {
     pub pending_cancellation: Option<CancellationRequest>,
     /// Set once the registrar approves a removal: the record stays, marked.
     pub cancelled: Option<(CancellationRequest, Username, Timestamp)>,
+    /// Screening, enquiries, CSI, the victims, flags, links and the outcome
+    /// ([`crate::investigation`]).
+    pub investigation: Investigation,
     pub version: u64,
     pub last_changed_at: Timestamp,
 }
@@ -299,6 +403,7 @@ impl CrimeRecord {
                     reclassifications: Vec::new(),
                     pending_cancellation: None,
                     cancelled: None,
+                    investigation: Investigation::from_recording(&recording.parties),
                     version: 1,
                     last_changed_at: e.at,
                 });
@@ -340,6 +445,10 @@ impl CrimeRecord {
             }
             CrimeEvent::CancellationDeclined { .. } => {
                 crime.pending_cancellation = None;
+            }
+            investigation_event => {
+                investigation::apply(&mut crime.investigation, investigation_event, e.at, &e.by)
+                    .map_err(CrimeError::Corrupt)?;
             }
         }
         crime.version += 1;

@@ -72,6 +72,7 @@ pub mod gazetteer;
 pub mod grading;
 pub mod hocr;
 pub mod incident;
+pub mod investigation;
 pub mod limits;
 pub mod ncrs;
 pub mod pole;

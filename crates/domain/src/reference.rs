@@ -183,7 +183,7 @@ pub struct Question {
 
 /// Every setting `force-settings.psv` must give (the shipped file gives them all; a force's own
 /// file replaces any of them).
-pub const REQUIRED_SETTINGS: [&str; 11] = [
+pub const REQUIRED_SETTINGS: [&str; 13] = [
     "assessment_before_grading",
     "repeat_victim_incidents",
     "dash_high_yes",
@@ -195,6 +195,8 @@ pub const REQUIRED_SETTINGS: [&str; 11] = [
     "dash_high_referrals",
     "dash_other_referrals",
     "attend_before_closing",
+    "screening_policy_version",
+    "screening_score_to_investigate",
 ];
 
 impl GradingPolicy {
@@ -319,10 +321,13 @@ pub struct ReferenceData {
     /// The Annex C Principal Crime look-up table, when a force loads one (empty otherwise).
     pub principal_crime_table: Vec<PrincipalCrimeEntry>,
     pub questions: Vec<Question>,
+    /// Screening factors, the outcomes framework, crime flags, the working-day calendar and
+    /// the Victims' Code update limits ([`crate::investigation`]).
+    pub investigation: crate::investigation::policy::InvestigationPolicy,
 }
 
 /// The national files shipped in `reference/`, built in, in load order.
-pub const SHIPPED: [(&str, &str); 11] = [
+pub const SHIPPED: [(&str, &str); 16] = [
     (
         "reference/nsir-categories.psv",
         include_str!("../../../reference/nsir-categories.psv"),
@@ -362,6 +367,26 @@ pub const SHIPPED: [(&str, &str); 11] = [
     (
         "reference/signposting.psv",
         include_str!("../../../reference/signposting.psv"),
+    ),
+    (
+        "reference/screening-factors.psv",
+        include_str!("../../../reference/screening-factors.psv"),
+    ),
+    (
+        "reference/crime-outcomes.psv",
+        include_str!("../../../reference/crime-outcomes.psv"),
+    ),
+    (
+        "reference/crime-flags.psv",
+        include_str!("../../../reference/crime-flags.psv"),
+    ),
+    (
+        "reference/bank-holidays.psv",
+        include_str!("../../../reference/bank-holidays.psv"),
+    ),
+    (
+        "reference/victim-updates.psv",
+        include_str!("../../../reference/victim-updates.psv"),
     ),
     (
         "reference/force-settings.psv",
@@ -413,6 +438,11 @@ kinds! {
     Questions: "question-sets" ["incident_type", "fact", "question"],
     Signposting: "signposting" ["incident_type", "agency", "unless", "reason"],
     Settings: "force-settings" ["setting", "value", "meaning"],
+    ScreeningFactors: "screening-factors" ["code", "kind", "weight", "supervisor_to_file", "description"],
+    Outcomes: "crime-outcomes" ["code", "name", "group", "suspect", "victim", "needs"],
+    Flags: "crime-flags" ["code", "name", "group", "required", "meaning"],
+    BankHolidays: "bank-holidays" ["date", "name"],
+    VictimUpdates: "victim-updates" ["event", "standard_working_days", "enhanced_working_days", "source"],
 }
 
 impl Kind {
@@ -426,14 +456,16 @@ impl Kind {
     }
 }
 
-struct Row<'a> {
+/// One row of a reference file, for the loaders of other modules
+/// ([`crate::investigation::policy`]).
+pub(crate) struct Row<'a> {
     file: &'a str,
     line: usize,
     fields: csv::StringRecord,
 }
 
 impl Row<'_> {
-    fn error(&self, message: impl Into<String>) -> ReferenceError {
+    pub(crate) fn error(&self, message: impl Into<String>) -> ReferenceError {
         ReferenceError {
             file: self.file.to_owned(),
             line: self.line,
@@ -441,7 +473,7 @@ impl Row<'_> {
         }
     }
 
-    fn text(&self, i: usize, column: &str) -> Result<String, ReferenceError> {
+    pub(crate) fn text(&self, i: usize, column: &str) -> Result<String, ReferenceError> {
         let value = self.fields.get(i).map(|f| f.trim()).unwrap_or("");
         if value.is_empty() {
             return Err(self.error(format!("the {column} is empty")));
@@ -449,7 +481,7 @@ impl Row<'_> {
         Ok(value.to_owned())
     }
 
-    fn code(&self, i: usize, column: &str) -> Result<Code, ReferenceError> {
+    pub(crate) fn code(&self, i: usize, column: &str) -> Result<Code, ReferenceError> {
         let raw = self.text(i, column)?;
         Code::parse(column, &raw)
             .map_err(|e| self.error(format!("'{raw}' is not a valid code: {}", e.message)))
@@ -561,7 +593,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting or force-settings (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting, force-settings, screening-factors, crime-outcomes, crime-flags, bank-holidays or victim-updates (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -728,6 +760,23 @@ impl ReferenceData {
         for row in of(Kind::Signposting) {
             data.load_signpost_row(row)?;
         }
+        let investigation = &mut data.investigation;
+        for row in of(Kind::ScreeningFactors) {
+            investigation.load_factor(row)?;
+        }
+        for row in of(Kind::Outcomes) {
+            investigation.load_outcome(row)?;
+        }
+        for row in of(Kind::Flags) {
+            investigation.load_flag(row)?;
+        }
+        for row in of(Kind::BankHolidays) {
+            investigation.load_bank_holiday(row)?;
+        }
+        for row in of(Kind::VictimUpdates) {
+            investigation.load_update_limit(row)?;
+        }
+        investigation.check()?;
         // Annex C is a force's to load (HOCR General Rules, Annex C): its absence is the
         // national default, not a missing file.
         for (kind, name, _) in Kind::ALL
@@ -950,6 +999,9 @@ impl ReferenceData {
     fn load_setting_row(&mut self, row: &Row<'_>) -> Result<(), ReferenceError> {
         let setting = row.text(0, "setting")?;
         let value = row.text(1, "value")?;
+        if self.investigation.load_setting(row, &setting, &value)? {
+            return Ok(());
+        }
         let number = |what: &str| {
             value.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
                 row.error(format!("{what} is a whole number above 0, not '{value}'"))

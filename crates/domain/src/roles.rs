@@ -18,6 +18,12 @@ pub enum Role {
     Supervisor,
     Auditor,
     Admin,
+    /// Investigates recorded crimes: screens them, plans and works the lines of enquiry, keeps
+    /// the victim informed under the Victims' Code and proposes the outcome.
+    Investigator,
+    /// A crime scene investigator (scenes of crime officer): books, attends and records the
+    /// result of forensic examinations the investigation asks for.
+    Csi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr)]
@@ -57,10 +63,22 @@ pub enum Permission {
     ManageGazetteer,
     /// Rebuild a server's search index while it runs (maintenance: nothing is shown).
     RebuildSearchIndex,
+    /// Make the screening decision on a recorded crime: screen it in (and allocate it) or file
+    /// it pending new information, with the factors and the rationale.
+    ScreenCrime,
+    /// Work a crime's investigation: lines of enquiry, CSI requests, the victim's needs
+    /// assessment and updates, links, flags, and proposing the outcome; reopen on new
+    /// information.
+    Investigate,
+    /// Book, attend and record the result of a CSI examination; cancel a request.
+    AttendScenes,
+    /// The supervisor's decisions on an investigation: approve filing a crime whose victim is
+    /// vulnerable or a repeat victim, and the quality check before a crime is finalised.
+    SuperviseInvestigation,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 23] = [
         Permission::TakeContact,
         Permission::ViewIncidents,
         Permission::WriteIncidentLog,
@@ -80,6 +98,10 @@ impl Permission {
         Permission::MergeRecords,
         Permission::ManageGazetteer,
         Permission::RebuildSearchIndex,
+        Permission::ScreenCrime,
+        Permission::Investigate,
+        Permission::AttendScenes,
+        Permission::SuperviseInvestigation,
     ];
 
     /// The permission's name in snake case (`take_contact`), as the API lists it.
@@ -89,7 +111,7 @@ impl Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::ContactHandler,
         Role::Dispatcher,
         Role::CrimeRecorder,
@@ -97,6 +119,8 @@ impl Role {
         Role::Supervisor,
         Role::Auditor,
         Role::Admin,
+        Role::Investigator,
+        Role::Csi,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +137,8 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Auditor => "auditor",
             Role::Admin => "administrator",
+            Role::Investigator => "investigator",
+            Role::Csi => "crime scene investigator",
         }
     }
 
@@ -129,7 +155,7 @@ impl Role {
             Invalid::new(
                 "role",
                 format!(
-                    "'{raw}' is not a role; use one of contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor, admin"
+                    "'{raw}' is not a role; use one of contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor, admin, investigator, csi"
                 ),
             )
         })
@@ -167,7 +193,12 @@ impl Role {
             // involved; the auditor reads but changes nothing.
             RecordIntelligence => matches!(
                 self,
-                ContactHandler | Dispatcher | CrimeRecorder | CrimeRegistrar | Supervisor
+                ContactHandler
+                    | Dispatcher
+                    | CrimeRecorder
+                    | CrimeRegistrar
+                    | Supervisor
+                    | Investigator
             ),
             // A marker puts officers on guard: the handler who hears it, or a supervisor.
             ManageMarkers => matches!(self, ContactHandler | Supervisor),
@@ -178,6 +209,15 @@ impl Role {
             ManageGazetteer => matches!(self, Admin | Supervisor),
             // Running the servers is the administrator's job; a rebuild shows no one anything.
             RebuildSearchIndex => matches!(self, Admin),
+            // The recorder acts as the initial investigating officer (issue 15): screening
+            // and the fast-track enquiries are theirs as much as the investigator's.
+            ScreenCrime | Investigate => {
+                matches!(self, CrimeRecorder | Investigator | Supervisor)
+            }
+            AttendScenes => matches!(self, Csi | Supervisor),
+            // Separation of duties: filing a vulnerable or repeat victim's crime and finalising
+            // any crime are checked by someone above the investigator.
+            SuperviseInvestigation => matches!(self, Supervisor),
         }
     }
 }
@@ -270,7 +310,7 @@ impl TryFrom<Vec<Role>> for Roles {
         if roles.is_empty() {
             return Err(Invalid::new(
                 "roles",
-                "give at least one role: contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor or admin",
+                "give at least one role: contact_handler, dispatcher, crime_recorder, crime_registrar, supervisor, auditor, admin, investigator or csi",
             ));
         }
         roles.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
@@ -365,5 +405,14 @@ mod tests {
         assert!(Role::Supervisor.may(Permission::ApproveUnattendedClosure));
         assert!(!Role::ContactHandler.may(Permission::ApproveUnattendedClosure));
         assert!(!Role::Dispatcher.may(Permission::ApproveUnattendedClosure));
+        assert!(Role::Investigator.may(Permission::Investigate));
+        assert!(Role::Investigator.may(Permission::ScreenCrime));
+        assert!(!Role::Investigator.may(Permission::SuperviseInvestigation));
+        assert!(!Role::Investigator.may(Permission::AttendScenes));
+        assert!(Role::Csi.may(Permission::AttendScenes));
+        assert!(!Role::Csi.may(Permission::Investigate));
+        assert!(Role::Supervisor.may(Permission::SuperviseInvestigation));
+        assert!(!Role::Auditor.may(Permission::Investigate));
+        assert!(!Role::Csi.may(Permission::ManageUsers));
     }
 }

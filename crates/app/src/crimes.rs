@@ -12,7 +12,7 @@ use controlroom_domain::Invalid;
 use controlroom_domain::aggregate::{Aggregate, Decide};
 use controlroom_domain::audit::AuditRecord;
 use controlroom_domain::crime::{
-    CrimeCommand, CrimeContext, CrimeError, CrimeRecord, Party, Recording,
+    CrimeCommand, CrimeContext, CrimeError, CrimeEvent, CrimeRecord, Party, Recording,
 };
 use controlroom_domain::incident::{self, IncidentCommand, IncidentId};
 use controlroom_domain::ncrs::CancellationRefused;
@@ -474,21 +474,36 @@ pub async fn change(
         .unwrap_or(actor.roles.first());
     let actor = &actor.acting_as(role);
     command.check_lengths()?;
+    decide_and_append(app, actor, id, |current, now| {
+        Ok(CrimeRecord::decide(
+            Some(current),
+            command,
+            CrimeContext {
+                who: &actor.username,
+                role,
+                now,
+                reference: &app.settings.reference,
+            },
+        )?)
+    })
+    .await
+}
+
+/// One decision on a stored crime: fold it under the write lock, let `decide` make the
+/// events, append them to the crime's stream with its list row, and commit. Nothing is
+/// stored when `decide` refuses.
+pub(crate) async fn decide_and_append(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    decide: impl FnOnce(&CrimeRecord, Timestamp) -> Result<Vec<CrimeEvent>, AppError>,
+) -> Result<Crime, AppError> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
     let stored = tx.stream(&crime_stream(id)).await?;
     let current = event_store::fold::<CrimeRecord>(&id, &stored)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
-    let events = CrimeRecord::decide(
-        Some(&current),
-        command,
-        CrimeContext {
-            who: &actor.username,
-            role,
-            now,
-            reference: &app.settings.reference,
-        },
-    )?;
+    let events = decide(&current, now)?;
     let (record, _) = event_store::append(
         tx.as_mut(),
         &id,

@@ -21,6 +21,7 @@ pub mod generate;
 mod idempotency;
 pub mod incidents;
 pub mod intelligence;
+pub mod investigation;
 pub mod live;
 pub mod map;
 pub mod recording;

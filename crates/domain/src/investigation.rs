@@ -43,6 +43,7 @@ use jiff::tz::TimeZone;
 use links::{CrimeLink, CrimeLinkState, CrimeRole, PersonLink, PersonLinkState};
 use outcomes::{FinalisationProposal, FlagAnswer, OutcomeFacts, Review};
 use screening::{Approval, FactorFinding, ScreeningDecision, ScreeningRecord};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use victims::{
@@ -133,7 +134,7 @@ impl Stage {
 }
 
 /// A key event as recorded. Numbered from 1 within the crime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyEvent {
     pub number: u32,
     pub kind: KeyEventKind,
@@ -143,7 +144,7 @@ pub struct KeyEvent {
     pub by: Username,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum FinalisationReview {
     Pending,
     Returned {
@@ -158,7 +159,7 @@ pub enum FinalisationReview {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finalisation {
     pub proposal: FinalisationProposal,
     pub proposed_at: Timestamp,
@@ -166,7 +167,7 @@ pub struct Finalisation {
     pub review: FinalisationReview,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reopening {
     pub new_information: String,
     pub at: Timestamp,
@@ -174,7 +175,8 @@ pub struct Reopening {
 }
 
 /// Everything that happened to a crime after it was recorded, folded from its events.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Serialized as the crime's investigation panel reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Investigation {
     /// Every screening decision, oldest first.
     pub screenings: Vec<ScreeningRecord>,
@@ -307,7 +309,10 @@ impl Investigation {
 
 /// Something a user asks to do to a crime's investigation. Ids of new tasks and requests are
 /// the caller's (a UUID the application makes), so a retried command cannot add a second one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Read from JSON as `{"action": "screen", ...}`: the action names the variant in snake case.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum InvestigationCommand {
     Screen {
         decision: ScreeningDecision,
@@ -377,7 +382,9 @@ pub enum InvestigationCommand {
         method: ContactMethod,
         note: String,
     },
-    AnswerFlags(Vec<FlagAnswer>),
+    AnswerFlags {
+        flags: Vec<FlagAnswer>,
+    },
     LinkCrime(CrimeLink),
     UnlinkCrime {
         crime: Uuid,
@@ -408,7 +415,7 @@ impl InvestigationCommand {
             BookCsi { .. } | RecordCsiAttendance { .. } => &[Permission::AttendScenes],
             CancelCsi { .. } => &[Permission::Investigate, Permission::AttendScenes],
             // Flags are set at recording, by the recorder, and corrected by the investigator.
-            AnswerFlags(_) => &[Permission::RecordCrime, Permission::Investigate],
+            AnswerFlags { .. } => &[Permission::RecordCrime, Permission::Investigate],
             _ => &[Permission::Investigate],
         }
     }
@@ -879,7 +886,7 @@ pub fn decide(
                 note,
             }])
         }
-        C::AnswerFlags(answers) => {
+        C::AnswerFlags { flags: answers } => {
             open("answers")?;
             outcomes::check_answers(policy, &answers)?;
             let answers = answers

@@ -215,6 +215,31 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         Needs(ApproveCrimeCancellation, "decline the removal of a crime"),
     ),
     (
+        "POST",
+        "/api/v1/crimes/{id}/investigation",
+        Needs(Investigate, "investigate crimes"),
+    ),
+    (
+        "POST",
+        "/api/v1/crimes/{id}/supervision",
+        Needs(SuperviseInvestigation, "supervise investigations"),
+    ),
+    (
+        "POST",
+        "/api/v1/crimes/{id}/scenes",
+        Needs(AttendScenes, "attend crime scenes"),
+    ),
+    (
+        "GET",
+        "/api/v1/investigation/work",
+        Needs(Investigate, "see the investigation work lists"),
+    ),
+    (
+        "GET",
+        "/api/v1/investigation/scenes",
+        Needs(AttendScenes, "see the CSI queue"),
+    ),
+    (
         "GET",
         "/api/v1/crime-recording/queue",
         Needs(ReviewCrimeRecording, "see the crime-recording queue"),

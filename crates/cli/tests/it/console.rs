@@ -174,7 +174,7 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     let (_, reference) = read(page("/api/v1/reference", &admin_cookie).await.unwrap()).await;
     assert_eq!(
         reference["roles"].as_array().unwrap().len(),
-        7,
+        9,
         "{reference}"
     );
     assert_eq!(reference["grades"][0]["code"], "emergency");

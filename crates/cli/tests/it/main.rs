@@ -17,6 +17,7 @@ mod flow;
 mod gazetteer;
 mod idempotency;
 mod intelligence;
+mod investigation;
 mod limits;
 mod many_servers;
 mod map;

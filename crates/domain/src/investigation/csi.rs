@@ -39,7 +39,8 @@ pub enum CsiResult {
     NoForensicOpportunity { note: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum CsiStatus {
     Requested,
     Booked {
@@ -73,7 +74,7 @@ impl CsiStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CsiState {
     pub request: CsiRequest,
     pub requested_at: Timestamp,

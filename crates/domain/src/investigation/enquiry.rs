@@ -57,7 +57,7 @@ pub struct Enquiry {
     pub due: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnquiryResult {
     pub text: String,
     pub at: Timestamp,
@@ -65,7 +65,7 @@ pub struct EnquiryResult {
 }
 
 /// A line of enquiry and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnquiryState {
     pub enquiry: Enquiry,
     pub added_at: Timestamp,

@@ -84,7 +84,7 @@ pub struct PersonLink {
 
 /// A person link as held: where it came from, and whether it was withdrawn (a suspect
 /// eliminated, a witness linked in error), which keeps it on file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonLinkState {
     pub link: PersonLink,
     /// Named when the crime was recorded, rather than linked later.
@@ -98,7 +98,7 @@ impl PersonLinkState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CrimeLinkState {
     pub link: CrimeLink,
     pub withdrawn: Option<String>,

@@ -351,8 +351,10 @@ impl ChecklistItem {
     }
 }
 
-/// The supervisor's decision on a proposed finalisation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The supervisor's decision on a proposed finalisation; from JSON as
+/// `{"decision": "approve", "checklist": [...]}` or `{"decision": "return", "reasons": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Review {
     /// Every item of [`ChecklistItem::ALL`] confirmed.
     Approve { checklist: Vec<ChecklistItem> },

@@ -64,7 +64,7 @@ pub struct Screening {
 }
 
 /// Where a filing that needs a supervisor stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Approval {
     NotNeeded,
     Pending,
@@ -81,7 +81,7 @@ pub enum Approval {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScreeningRecord {
     pub screening: Screening,
     pub at: Timestamp,

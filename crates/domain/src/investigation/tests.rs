@@ -178,8 +178,8 @@ fn file_pending(factors: &[&str]) -> InvestigationCommand {
 
 fn answer_all_flags_no() -> InvestigationCommand {
     let reference = reference();
-    InvestigationCommand::AnswerFlags(
-        reference
+    InvestigationCommand::AnswerFlags {
+        flags: reference
             .investigation
             .flags
             .iter()
@@ -188,7 +188,7 @@ fn answer_all_flags_no() -> InvestigationCommand {
                 yes: false,
             })
             .collect(),
-    )
+    }
 }
 
 fn propose(outcome: &str) -> FinalisationProposal {
@@ -1811,5 +1811,50 @@ proptest! {
         let open = victims::awaiting_update(crimes, Timestamp::from_second(500).unwrap());
         prop_assert_eq!(open.len(), rows.len() - closed);
         prop_assert!(open.windows(2).all(|w| w[0].deadline.due_before <= w[1].deadline.due_before));
+    }
+}
+
+/// The API reads decisions straight into [`InvestigationCommand`]: the action names the
+/// variant; an unknown action or a stray field is refused, not guessed at.
+#[test]
+fn decisions_read_from_json_by_their_action() {
+    let screen: InvestigationCommand = serde_json::from_value(serde_json::json!({
+        "action": "screen",
+        "decision": {"decision": "file_pending"},
+        "factors": [{"factor": "CCTV", "note": null}],
+        "rationale": "No lines of enquiry"
+    }))
+    .unwrap();
+    assert!(matches!(
+        screen,
+        InvestigationCommand::Screen {
+            decision: ScreeningDecision::FilePending,
+            ..
+        }
+    ));
+    let review: InvestigationCommand = serde_json::from_value(serde_json::json!({
+        "action": "review_finalisation", "decision": "return", "reasons": ["No CPS reference"]
+    }))
+    .unwrap();
+    assert_eq!(
+        review,
+        InvestigationCommand::ReviewFinalisation(outcomes::Review::Return {
+            reasons: vec!["No CPS reference".into()]
+        })
+    );
+    let flags: InvestigationCommand = serde_json::from_value(serde_json::json!({
+        "action": "answer_flags", "flags": [{"flag": "KNIFE", "yes": true}]
+    }))
+    .unwrap();
+    assert!(matches!(flags, InvestigationCommand::AnswerFlags { flags } if flags.len() == 1));
+    for bad in [
+        serde_json::json!({"action": "delete_everything"}),
+        serde_json::json!({"action": "reopen", "new_information": "CCTV found", "extra": 1}),
+        serde_json::json!({"new_information": "no action"}),
+    ] {
+        assert!(
+            serde_json::from_value::<InvestigationCommand>(bad.clone()).is_err(),
+            "{bad}"
+        );
     }
 }

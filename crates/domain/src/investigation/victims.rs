@@ -201,13 +201,13 @@ pub struct UpdateDeadline {
 }
 
 /// One deadline and whether, and when, the victim was told.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadlineState {
     pub deadline: UpdateDeadline,
     pub informed: Option<Informed>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Informed {
     pub at: Timestamp,
     pub by: Username,
@@ -234,7 +234,7 @@ impl DeadlineState {
 }
 
 /// What is held for one victim of a crime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VictimCare {
     pub victim: Uuid,
     pub assessment: Option<Assessed>,
@@ -246,7 +246,7 @@ pub struct VictimCare {
     pub position: Option<(VictimPosition, String, Timestamp)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assessed {
     pub assessment: NeedsAssessment,
     pub at: Timestamp,

@@ -163,9 +163,16 @@ pub struct CrimeView {
     pub offence_to: Option<String>,
     pub modus_operandi: String,
     pub cancellation: Option<CancellationView>,
+    /// Where the investigation stands: `unscreened`, `filing_awaiting_approval`, `filed`,
+    /// `under_investigation`, `finalisation_awaiting_review` or `finalised`.
+    pub stage: String,
+    /// Everything after recording (screenings, enquiries, CSI requests, victims' care and
+    /// update deadlines, flags, links, finalisation), as the investigation panel reads it.
+    #[schema(value_type = Object)]
+    pub investigation: serde_json::Value,
 }
 
-fn view(state: &AppState, crime: &Crime) -> CrimeView {
+pub(super) fn view(state: &AppState, crime: &Crime) -> CrimeView {
     let r = &crime.record;
     let cancellation_view = |req: &controlroom_domain::ncrs::CancellationRequest,
                              by: Option<(String, String)>| {
@@ -217,6 +224,8 @@ fn view(state: &AppState, crime: &Crime) -> CrimeView {
         offence_to: r.recording.offence_to.map(|t| t.to_string()),
         modus_operandi: r.recording.modus_operandi.clone(),
         cancellation,
+        stage: r.investigation.stage().as_str().to_owned(),
+        investigation: serde_json::to_value(&r.investigation).unwrap_or_default(),
     }
 }
 

@@ -1,0 +1,294 @@
+//! After the crime is recorded (issue 15): every investigation decision (screening,
+//! enquiries, scenes of crime, the Victims' Code, links, finalisation) goes through
+//! `controlroom_domain::investigation::decide` and is appended to the crime's own stream, in
+//! the audit chain like every other change. The work lists (the investigator's queue, the
+//! supervisor's overdue list, the CSI queue, victims awaiting an update) are worked out from
+//! the crimes themselves, and reading them is audited: they name victims' crimes.
+
+use crate::crimes::{self, Crime};
+use crate::records::record_access;
+use crate::{Actor, App, AppError};
+use controlroom_domain::crime::CrimeRecord;
+use controlroom_domain::investigation::csi::{self, CsiState};
+use controlroom_domain::investigation::enquiry::{self, EnquiryState};
+use controlroom_domain::investigation::victims::{self, DeadlineState, OnTimeShare};
+use controlroom_domain::investigation::{
+    InvestigationCommand, InvestigationContext, InvestigationError, Stage,
+};
+use controlroom_domain::roles::Permission;
+use controlroom_domain::user::Username;
+use controlroom_store::CrimeFilter;
+use jiff::Timestamp;
+use serde_json::json;
+use uuid::Uuid;
+
+impl From<InvestigationError> for AppError {
+    fn from(err: InvestigationError) -> Self {
+        match err {
+            InvestigationError::Refused(refusal) => AppError::Invalid(refusal.invalid()),
+            InvestigationError::NotPermitted(_) => AppError::Forbidden(err.to_string()),
+        }
+    }
+}
+
+/// Make one investigation decision on crime `id`. Nothing is recorded unless the domain
+/// accepts the whole decision.
+pub async fn act(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    command: InvestigationCommand,
+) -> Result<Crime, AppError> {
+    // The domain checks the permission the command needs against every role the user holds;
+    // the record says which role that was.
+    let role = command
+        .permissions()
+        .iter()
+        .find_map(|p| actor.roles.granting(*p))
+        .unwrap_or(actor.roles.first());
+    let actor = &actor.acting_as(role);
+    match &command {
+        InvestigationCommand::AddEnquiry(e) => check_owner(app, &e.owner).await?,
+        InvestigationCommand::ReassignEnquiry { owner, .. } => check_owner(app, owner).await?,
+        _ => {}
+    }
+    crimes::decide_and_append(app, actor, id, |current, now| {
+        controlroom_domain::investigation::decide(
+            current,
+            command,
+            InvestigationContext {
+                who: &actor.username,
+                roles: &actor.roles,
+                now,
+                reference: &app.settings.reference,
+                time_zone: &app.settings.time_zone,
+            },
+        )
+        .map_err(AppError::from)
+    })
+    .await
+}
+
+/// How many recent crimes the work lists look through. The lists are worked out from the
+/// crimes themselves (no projection of their own yet), so they are bounded.
+const WORK_LIST_CRIMES: i64 = 500;
+
+/// The crimes still being worked (recorded, not removed, not finalised), newest first.
+async fn open_crimes(app: &App) -> Result<Vec<(Uuid, String, CrimeRecord)>, AppError> {
+    let rows = app
+        .store
+        .list_crimes(&CrimeFilter {
+            status: Some("recorded".into()),
+            limit: WORK_LIST_CRIMES,
+        })
+        .await?;
+    let mut crimes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = Uuid::parse_str(&row.id)
+            .map_err(|e| AppError::Corrupt(format!("crime id {}: {e}", row.id)))?;
+        let records = app.store.stream(&crimes::crime_stream(id)).await?;
+        if let Some(record) = crate::event_store::fold::<CrimeRecord>(&id, &records)?
+            && record.investigation.stage() != Stage::Finalised
+        {
+            crimes.push((id, row.reference, record));
+        }
+    }
+    Ok(crimes)
+}
+
+/// One line of a work list: the crime it is on and what is waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkItem {
+    pub crime: Uuid,
+    pub reference: String,
+    pub classification: String,
+    pub stage: &'static str,
+    /// What is waiting, in words (the enquiry, the CSI request, the key event).
+    pub what: String,
+    pub owner: Option<String>,
+    /// When it is due (or booked for, on the CSI queue).
+    pub due: Option<Timestamp>,
+    pub overdue: bool,
+}
+
+/// The work lists a user may see: their own enquiries, the overdue list and the victims
+/// awaiting an update (supervisors), the CSI queue (CSI and supervisors).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WorkLists {
+    /// The user's own open enquiries, overdue first.
+    pub my_enquiries: Vec<WorkItem>,
+    /// Crimes that wait for screening or for the user's supervision.
+    pub to_screen: Vec<WorkItem>,
+    pub awaiting_review: Vec<WorkItem>,
+    /// Every overdue enquiry (supervisors).
+    pub overdue_enquiries: Vec<WorkItem>,
+    /// Victims still to be told of a key event, the soonest due first.
+    pub victims_awaiting_update: Vec<WorkItem>,
+    pub csi_queue: Vec<WorkItem>,
+    /// Of the victim updates already given, how many were within the Code's time limit.
+    pub updates_on_time: OnTimeShare,
+}
+
+/// The work lists for `actor`, at the clock's now. Reading them is audited.
+pub async fn work_lists(app: &App, actor: &Actor) -> Result<WorkLists, AppError> {
+    let may = |p: Permission| actor.roles.may(p);
+    if !(may(Permission::Investigate)
+        || may(Permission::AttendScenes)
+        || may(Permission::SuperviseInvestigation))
+    {
+        return Err(AppError::Forbidden(
+            "the investigation work lists are for investigators, CSI and supervisors".into(),
+        ));
+    }
+    let now = app.now();
+    let crimes = open_crimes(app).await?;
+    let find = |id: Uuid| crimes.iter().find(|(c, _, _)| *c == id);
+    let item = |crime: Uuid,
+                what: String,
+                owner: Option<String>,
+                due: Option<Timestamp>,
+                overdue: bool| {
+        let (reference, classification, stage) = find(crime)
+            .map(|(_, reference, r)| {
+                (
+                    reference.clone(),
+                    r.classification.to_string(),
+                    r.investigation.stage().as_str(),
+                )
+            })
+            .unwrap_or_default();
+        WorkItem {
+            crime,
+            reference,
+            classification,
+            stage,
+            what,
+            owner,
+            due,
+            overdue,
+        }
+    };
+    let enquiries = || {
+        crimes
+            .iter()
+            .map(|(id, _, r)| (*id, r.investigation.enquiries.as_slice()))
+    };
+    let enquiry_item = |q: enquiry::QueueItem<'_>| {
+        let e: &EnquiryState = q.enquiry;
+        item(
+            q.crime,
+            format!("{}: {}", e.enquiry.kind.as_str(), e.enquiry.description),
+            Some(e.enquiry.owner.to_string()),
+            Some(e.deadline()),
+            q.overdue,
+        )
+    };
+    let mut lists = WorkLists::default();
+    if may(Permission::Investigate) {
+        lists.my_enquiries = enquiry::queue(enquiries(), &actor.username, now)
+            .into_iter()
+            .map(enquiry_item)
+            .collect();
+    }
+    if may(Permission::ScreenCrime) {
+        lists.to_screen = crimes
+            .iter()
+            .filter(|(_, _, r)| r.investigation.stage() == Stage::Unscreened)
+            .map(|(id, _, _)| item(*id, "to screen".into(), None, None, false))
+            .collect();
+    }
+    if may(Permission::SuperviseInvestigation) {
+        lists.awaiting_review = crimes
+            .iter()
+            .filter(|(_, _, r)| {
+                matches!(
+                    r.investigation.stage(),
+                    Stage::FilingAwaitingApproval | Stage::FinalisationAwaitingReview
+                )
+            })
+            .map(|(id, _, r)| {
+                item(
+                    *id,
+                    r.investigation.stage().as_str().replace('_', " "),
+                    None,
+                    None,
+                    false,
+                )
+            })
+            .collect();
+        lists.overdue_enquiries = enquiry::overdue(enquiries(), now)
+            .into_iter()
+            .map(enquiry_item)
+            .collect();
+        let deadlines = || {
+            crimes
+                .iter()
+                .map(|(id, _, r)| (*id, r.investigation.deadlines.as_slice()))
+        };
+        lists.victims_awaiting_update = victims::awaiting_update(deadlines(), now)
+            .into_iter()
+            .map(|a| {
+                item(
+                    a.crime,
+                    format!(
+                        "tell the victim: {}",
+                        a.deadline.kind.as_str().replace('_', " ")
+                    ),
+                    None,
+                    Some(a.deadline.due_before),
+                    a.overdue,
+                )
+            })
+            .collect();
+        lists.updates_on_time = victims::on_time_share(
+            crimes
+                .iter()
+                .flat_map(|(_, _, r)| r.investigation.deadlines.iter())
+                .collect::<Vec<&DeadlineState>>(),
+        );
+    }
+    if may(Permission::AttendScenes) || may(Permission::SuperviseInvestigation) {
+        lists.csi_queue = csi::queue(
+            crimes
+                .iter()
+                .map(|(id, _, r)| (*id, r.investigation.csi.as_slice())),
+        )
+        .into_iter()
+        .map(|q| {
+            let r: &CsiState = q.request;
+            item(
+                q.crime,
+                format!("{} at {}", r.request.what, r.request.location),
+                None,
+                match &r.status {
+                    csi::CsiStatus::Booked { diary_time, .. } => Some(*diary_time),
+                    _ => None,
+                },
+                false,
+            )
+        })
+        .collect();
+    }
+    record_access(
+        app,
+        actor,
+        "investigation_work_lists".to_owned(),
+        "investigation_work_lists_viewed",
+        json!({
+            "crimes": crimes.iter().map(|(_, reference, _)| reference.as_str()).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    Ok(lists)
+}
+
+/// Whose name is on an enquiry must be a user of this system.
+async fn check_owner(app: &App, owner: &Username) -> Result<(), AppError> {
+    if app.store.user(owner).await?.is_none() {
+        return Err(AppError::Invalid(controlroom_domain::Invalid::new(
+            "owner",
+            format!("there is no user '{owner}' to give the enquiry to"),
+        )));
+    }
+    Ok(())
+}

@@ -27,7 +27,7 @@ pub struct DemoUser {
 
 pub fn demo_users() -> Vec<DemoUser> {
     use Role::*;
-    let users: [(&'static str, &[Role]); 8] = [
+    let users: [(&'static str, &[Role]); 10] = [
         ("handler", &[ContactHandler]),
         ("dispatcher", &[Dispatcher]),
         ("recorder", &[CrimeRecorder]),
@@ -37,6 +37,8 @@ pub fn demo_users() -> Vec<DemoUser> {
         ("admin", &[Admin]),
         // A contact-and-crime-recorder operator: takes the call and records the crime.
         ("operator", &[ContactHandler, CrimeRecorder]),
+        ("investigator", &[Investigator]),
+        ("csi", &[Csi]),
     ];
     users
         .into_iter()

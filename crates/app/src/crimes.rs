@@ -474,7 +474,7 @@ pub async fn change(
         .unwrap_or(actor.roles.first());
     let actor = &actor.acting_as(role);
     command.check_lengths()?;
-    decide_and_append(app, actor, id, |current, now| {
+    decide_and_append(app, actor, id, None, |current, now| {
         Ok(CrimeRecord::decide(
             Some(current),
             command,
@@ -490,12 +490,15 @@ pub async fn change(
 }
 
 /// One decision on a stored crime: fold it under the write lock, let `decide` make the
-/// events, append them to the crime's stream with its list row, and commit. Nothing is
-/// stored when `decide` refuses.
+/// events, append them to the crime's stream with its list row, and commit. With
+/// `incident_note`, a log entry on that incident in the same transaction (a CSI request's
+/// preservation advice belongs in the incident's log too). Nothing is stored when `decide`
+/// or the log entry is refused.
 pub(crate) async fn decide_and_append(
     app: &App,
     actor: &Actor,
     id: Uuid,
+    incident_note: Option<(IncidentId, String)>,
     decide: impl FnOnce(&CrimeRecord, Timestamp) -> Result<Vec<CrimeEvent>, AppError>,
 ) -> Result<Crime, AppError> {
     let now = app.now();
@@ -515,8 +518,27 @@ pub(crate) async fn decide_and_append(
     )
     .await?;
     tx.save_crime_row(&crime_row(id, &record)).await?;
+    let mut noted = None;
+    if let Some((incident_id, text)) = incident_note {
+        let incident = load_incident(app, tx.as_mut(), incident_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Invalid(Invalid::new(
+                    "incident",
+                    format!("there is no incident with id {incident_id}"),
+                ))
+            })?;
+        let entry = incident::decide(
+            Some(&incident),
+            IncidentCommand::add_log_entry(&text, None)?,
+        )?;
+        noted = Some(append_events(tx.as_mut(), app, actor, now, Some(incident), entry).await?);
+    }
     let incident_references = incident_references(app, tx.as_mut(), &record).await?;
     tx.commit().await?;
+    if let Some((incident, _, _, seq)) = &noted {
+        after_commit(app, incident, *seq);
+    }
     index_crime(app, id, &record);
     Ok(Crime {
         id,

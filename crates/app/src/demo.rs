@@ -38,7 +38,7 @@ pub fn demo_users() -> Vec<DemoUser> {
         // A contact-and-crime-recorder operator: takes the call and records the crime.
         ("operator", &[ContactHandler, CrimeRecorder]),
         ("investigator", &[Investigator]),
-        ("csi", &[Csi]),
+        ("csi_officer", &[Csi]),
     ];
     users
         .into_iter()

@@ -9,6 +9,7 @@ use crate::crimes::{self, Crime};
 use crate::records::record_access;
 use crate::{Actor, App, AppError};
 use controlroom_domain::crime::CrimeRecord;
+use controlroom_domain::incident::IncidentId;
 use controlroom_domain::investigation::csi::{self, CsiState};
 use controlroom_domain::investigation::enquiry::{self, EnquiryState};
 use controlroom_domain::investigation::victims::{self, DeadlineState, OnTimeShare};
@@ -52,7 +53,28 @@ pub async fn act(
         InvestigationCommand::ReassignEnquiry { owner, .. } => check_owner(app, owner).await?,
         _ => {}
     }
-    crimes::decide_and_append(app, actor, id, |current, now| {
+    // A CSI request from an incident goes in its log as well: what the caller was told to
+    // preserve is part of the incident's record (issue 15, scenes of crime).
+    let incident_note = match &command {
+        InvestigationCommand::RequestCsi(request) => request.incident.map(|incident| {
+            (
+                IncidentId(incident),
+                format!(
+                    "CSI requested for crime: {} at {}. Forensic opportunities: {}. Preservation advice given: {}",
+                    request.what,
+                    request.location,
+                    if request.forensic_opportunities.is_empty() {
+                        "none named".to_owned()
+                    } else {
+                        request.forensic_opportunities.join("; ")
+                    },
+                    request.preservation_advice
+                ),
+            )
+        }),
+        _ => None,
+    };
+    crimes::decide_and_append(app, actor, id, incident_note, |current, now| {
         controlroom_domain::investigation::decide(
             current,
             command,

@@ -622,13 +622,12 @@ impl<'a> Counter<'a> {
     }
 
     /// Offences without an individual victim, in occasions (Section D for such offences, as
-    /// issue 16 states it): the same report, the same place (or a place not given), within
-    /// `OCCASION_GAP`, by the same offender or group; offences with no offender known form
-    /// their own occasion with each other.
+    /// issue 16 states it: per occasion, not per report): the same place (or a place not
+    /// given), within `OCCASION_GAP`, by the same offender or group, however many reports
+    /// tell of it; offences with no offender known form their own occasion with each other.
     fn victimless_occasions(&self, offences: Vec<&'a Offence>) -> Vec<Vec<&'a Offence>> {
         components(offences, |a, b| {
-            a.report == b.report
-                && (a.place.is_none() || b.place.is_none() || a.place == b.place)
+            (a.place.is_none() || b.place.is_none() || a.place == b.place)
                 && within(a, b, OCCASION_GAP)
                 && (same_offenders(a, b) || (a.offenders.is_empty() && b.offenders.is_empty()))
         })

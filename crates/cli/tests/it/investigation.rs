@@ -128,9 +128,13 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
     )
     .await;
     // The advice given to the caller is in the incident's log too.
-    let log = app.get_ok(dc, &format!("/api/v1/incidents/{incident}")).await;
+    let log = app
+        .get_ok(dc, &format!("/api/v1/incidents/{incident}"))
+        .await;
     assert!(
-        log["log"].to_string().contains("Preservation advice given: Keep the door closed"),
+        log["log"]
+            .to_string()
+            .contains("Preservation advice given: Keep the door closed"),
         "{log}"
     );
     // Booking is the CSI's, on the scenes desk: sent to the wrong desk it says where to go.

@@ -75,7 +75,7 @@ pub mod incident;
 pub mod investigation;
 pub mod limits;
 pub mod ncrs;
-
+pub mod partner;
 pub mod pole;
 pub mod reference;
 pub mod resources;

@@ -125,8 +125,33 @@ mod tests {
     /// written under it, so the full list of each event type is pinned here.
     #[test]
     fn stored_event_kinds_never_change() {
-        use crate::{crime, diary, incident, pole, resources, user};
-        let pinned: [(&[&str], &[&str]); 6] = [
+        use crate::{crime, diary, incident, pole, resources, safeguarding, tasking, user};
+        let pinned: [(&[&str], &[&str]); 9] = [
+            (
+                safeguarding::ReferralEvent::VARIANTS,
+                &[
+                    "referral.drafted",
+                    "referral.sent",
+                    "referral.acknowledged",
+                    "referral.refused",
+                    "referral.outcome_recorded",
+                    "referral.not_made",
+                ],
+            ),
+            (
+                tasking::TaskEvent::VARIANTS,
+                &[
+                    "task.set",
+                    "task.acknowledged",
+                    "task.reassigned",
+                    "task.completed",
+                    "task.cancelled",
+                ],
+            ),
+            (
+                tasking::messages::MessageEvent::VARIANTS,
+                &["message.sent", "message.read"],
+            ),
             (
                 incident::IncidentEvent::VARIANTS,
                 &[

@@ -28,7 +28,31 @@ pub struct CloseRequest<'a> {
     pub details: &'a ClosureDetails,
 }
 
+/// [`check`], and the safeguarding referral rules (issue 17): every referral the incident's
+/// facts require (`referral-rules.psv`: a high-risk DASH requires MARAC, children present at
+/// domestic abuse children's social care, an adult at risk adult social care) is sent, or a
+/// supervisor recorded why not ([`crate::safeguarding::closure_problems`]). `referrals` are the
+/// incident's referrals, folded from the streams under
+/// [`crate::safeguarding::ReferralId::prefix_of`]. Empty means it may close.
+pub fn check_with_referrals(
+    incident: &Incident,
+    request: CloseRequest<'_>,
+    reference: &ReferenceData,
+    referrals: &[crate::safeguarding::ReferralState],
+) -> Vec<ClosureProblem> {
+    let mut problems = check(incident, request, reference);
+    problems.extend(crate::safeguarding::closure_problems(
+        incident,
+        request.qualifiers,
+        referrals,
+        reference,
+    ));
+    problems
+}
+
 /// Check a close against the incident and the reference data. Empty means it may close.
+/// The referral rules are not checked here: use [`check_with_referrals`] with the
+/// incident's referrals.
 pub fn check(
     incident: &Incident,
     request: CloseRequest<'_>,

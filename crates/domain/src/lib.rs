@@ -75,12 +75,15 @@ pub mod incident;
 pub mod investigation;
 pub mod limits;
 pub mod ncrs;
+pub mod partner;
 pub mod pole;
 pub mod reference;
 pub mod resources;
 pub mod roles;
+pub mod safeguarding;
 pub mod sign_in;
 pub mod stream;
+pub mod tasking;
 pub mod text;
 pub mod user;
 

@@ -324,10 +324,15 @@ pub struct ReferenceData {
     /// Screening factors, the outcomes framework, crime flags, the working-day calendar and
     /// the Victims' Code update limits ([`crate::investigation`]).
     pub investigation: crate::investigation::policy::InvestigationPolicy,
+    /// Referral types and due times, referral rules and the lawful bases for sharing without
+    /// consent ([`crate::safeguarding`]).
+    pub safeguarding: crate::safeguarding::policy::SafeguardingPolicy,
+    /// Task due times and escalation by priority ([`crate::tasking`]).
+    pub tasking: crate::tasking::policy::TaskPolicy,
 }
 
 /// The national files shipped in `reference/`, built in, in load order.
-pub const SHIPPED: [(&str, &str); 16] = [
+pub const SHIPPED: [(&str, &str); 20] = [
     (
         "reference/nsir-categories.psv",
         include_str!("../../../reference/nsir-categories.psv"),
@@ -389,6 +394,22 @@ pub const SHIPPED: [(&str, &str); 16] = [
         include_str!("../../../reference/victim-updates.psv"),
     ),
     (
+        "reference/referral-types.psv",
+        include_str!("../../../reference/referral-types.psv"),
+    ),
+    (
+        "reference/referral-rules.psv",
+        include_str!("../../../reference/referral-rules.psv"),
+    ),
+    (
+        "reference/sharing-bases.psv",
+        include_str!("../../../reference/sharing-bases.psv"),
+    ),
+    (
+        "reference/task-escalation.psv",
+        include_str!("../../../reference/task-escalation.psv"),
+    ),
+    (
         "reference/force-settings.psv",
         include_str!("../../../reference/force-settings.psv"),
     ),
@@ -443,6 +464,10 @@ kinds! {
     Flags: "crime-flags" ["code", "name", "group", "required", "meaning"],
     BankHolidays: "bank-holidays" ["date", "name"],
     VictimUpdates: "victim-updates" ["event", "standard_working_days", "enhanced_working_days", "source"],
+    ReferralTypes: "referral-types" ["code", "agency", "send_within_hours", "acknowledge_within_hours", "source"],
+    ReferralRules: "referral-rules" ["rule", "when", "referral_type", "source"],
+    SharingBases: "sharing-bases" ["code", "name", "legislation"],
+    TaskEscalation: "task-escalation" ["priority", "due_hours", "supervisor_after_minutes", "inspector_after_minutes", "source"],
 }
 
 impl Kind {
@@ -593,7 +618,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting, force-settings, screening-factors, crime-outcomes, crime-flags, bank-holidays or victim-updates (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting, force-settings, screening-factors, crime-outcomes, crime-flags, bank-holidays, victim-updates, referral-types, referral-rules, sharing-bases or task-escalation (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -777,6 +802,21 @@ impl ReferenceData {
             investigation.load_update_limit(row)?;
         }
         investigation.check()?;
+        for row in of(Kind::ReferralTypes) {
+            data.safeguarding.load_type(row, &data.agencies)?;
+        }
+        for row in of(Kind::ReferralRules) {
+            data.safeguarding
+                .load_rule(row, &data.agencies, &data.qualifiers)?;
+        }
+        for row in of(Kind::SharingBases) {
+            data.safeguarding.load_basis(row)?;
+        }
+        data.safeguarding.check()?;
+        for row in of(Kind::TaskEscalation) {
+            data.tasking.load_row(row)?;
+        }
+        data.tasking.check()?;
         // Annex C is a force's to load (HOCR General Rules, Annex C): its absence is the
         // national default, not a missing file.
         for (kind, name, _) in Kind::ALL

@@ -75,10 +75,20 @@ pub enum Permission {
     /// The supervisor's decisions on an investigation: approve filing a crime whose victim is
     /// vulnerable or a repeat victim, and the quality check before a crime is finalised.
     SuperviseInvestigation,
+    /// Draft and send safeguarding referrals to partner agencies, and record the agency's
+    /// acknowledgement, refusal and outcome (issue 17).
+    Refer,
+    /// Record that a referral the rules require is not to be made, with why: it settles the
+    /// closure rule, so it is a supervisor's decision.
+    DecideReferralNotMade,
+    /// Set tasks for a team or officer, work the tasks set to you, and send messages.
+    SetTasks,
+    /// Act on any team's tasks (acknowledge, complete, cancel) and see the escalated views.
+    SuperviseTasks,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 27] = [
         Permission::TakeContact,
         Permission::ViewIncidents,
         Permission::WriteIncidentLog,
@@ -102,6 +112,10 @@ impl Permission {
         Permission::Investigate,
         Permission::AttendScenes,
         Permission::SuperviseInvestigation,
+        Permission::Refer,
+        Permission::DecideReferralNotMade,
+        Permission::SetTasks,
+        Permission::SuperviseTasks,
     ];
 
     /// The permission's name in snake case (`take_contact`), as the API lists it.
@@ -218,6 +232,15 @@ impl Role {
             // Separation of duties: filing a vulnerable or repeat victim's crime and finalising
             // any crime are checked by someone above the investigator.
             SuperviseInvestigation => matches!(self, Supervisor),
+            // Whoever hears the risk refers it (Working Together to Safeguard Children 2023:
+            // anyone with a concern refers); not the administrator, auditor or CSI.
+            Refer => matches!(
+                self,
+                ContactHandler | Dispatcher | CrimeRecorder | Supervisor | Investigator
+            ),
+            // A required referral left unmade is a supervisor's decision, with its reason.
+            DecideReferralNotMade | SuperviseTasks => matches!(self, Supervisor),
+            SetTasks => !matches!(self, Admin | Auditor),
         }
     }
 }

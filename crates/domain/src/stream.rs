@@ -1,6 +1,7 @@
 //! Stream names in the audit log, typed. Every event-sourced record (an aggregate) lives in
 //! one stream `kind/key`: `incident/{uuid}`, `crime/{uuid}`, `person/{uuid}`,
-//! `unit/{uuid}`, `diary/{area}/{date}/{time}`, `user/{name}`. Names are built and split here
+//! `unit/{uuid}`, `diary/{area}/{date}/{time}`, `user/{name}`, `referral/incident/{uuid}/{uuid}`,
+//! `task/crime/{uuid}/{uuid}`, `message/team/{code}/{uuid}`. Names are built and split here
 //! only, so a new kind of record is one more variant, not one more `format!` and
 //! `strip_prefix` in each place that reads the log.
 
@@ -31,10 +32,16 @@ pub enum StreamKind {
     Unit,
     Diary,
     User,
+    /// A safeguarding referral (`referral/{incident|crime}/{uuid}/{uuid}`).
+    Referral,
+    /// A task (`task/{incident|crime}/{uuid}/{uuid}`).
+    Task,
+    /// A message (`message/{person|team}/{name}/{uuid}`).
+    Message,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 9] = [
+    pub const ALL: [StreamKind; 12] = [
         Self::Incident,
         Self::Crime,
         Self::Person,
@@ -44,6 +51,9 @@ impl StreamKind {
         Self::Unit,
         Self::Diary,
         Self::User,
+        Self::Referral,
+        Self::Task,
+        Self::Message,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -147,7 +157,7 @@ mod tests {
     proptest! {
         /// What is written is read back as the same stream, for every kind.
         #[test]
-        fn names_round_trip(kind in 0usize..9, key in "[A-Za-z0-9:/_.-]{1,40}") {
+        fn names_round_trip(kind in 0usize..StreamKind::ALL.len(), key in "[A-Za-z0-9:/_.-]{1,40}") {
             let id = StreamId::new(StreamKind::ALL[kind], &key);
             let read = StreamId::parse(&id.to_string()).unwrap();
             prop_assert_eq!(read.kind(), StreamKind::ALL[kind]);

@@ -56,7 +56,13 @@ pub(crate) fn indexed(kind: StreamKind) -> bool {
         | StreamKind::Vehicle
         | StreamKind::Location
         | StreamKind::Property => true,
-        StreamKind::Unit | StreamKind::Diary | StreamKind::User => false,
+        // Referrals, tasks and messages are found from their incident or crime, not searched.
+        StreamKind::Unit
+        | StreamKind::Diary
+        | StreamKind::User
+        | StreamKind::Referral
+        | StreamKind::Task
+        | StreamKind::Message => false,
     }
 }
 
@@ -98,7 +104,12 @@ pub(crate) fn documents_of(
                 docs.extend(link_documents(&record));
             }
         }
-        StreamKind::Unit | StreamKind::Diary | StreamKind::User => {}
+        StreamKind::Unit
+        | StreamKind::Diary
+        | StreamKind::User
+        | StreamKind::Referral
+        | StreamKind::Task
+        | StreamKind::Message => {}
     }
     Ok(docs)
 }

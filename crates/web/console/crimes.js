@@ -4,11 +4,13 @@
 // own page (history, reclassification, HOCR Section C removal), the registrar's removals
 // awaiting approval, and the crime data integrity check. The server checks every role again.
 import { api, dateTime, el, live, may, say, start } from "./common.js";
+import { stageText } from "./casework.js";
 
 const $ = (id) => document.getElementById(id);
 const me = await start();
 // What this user may do here is the server's list of their permissions.
 const mayRecord = may(me, "record_crime");
+const mayInvestigate = may(me, "investigate");
 
 const reference = await api("GET", "/api/v1/reference");
 const offences = new Map(reference.offences.map((o) => [o.code.toUpperCase(), o]));
@@ -486,6 +488,17 @@ function showCrime(c) {
         : ["none linked"]),
     ),
     c.modus_operandi ? el("li", {}, `Modus operandi: ${c.modus_operandi}`) : null,
+    // After recording: screening, enquiries, the victim and the outcome, on their own page.
+    c.stage
+      ? el(
+          "li",
+          { class: "investigation-stage" },
+          `Investigation: ${stageText(c.stage)}`,
+          mayInvestigate && c.status !== "removed"
+            ? el("a", { id: "open-investigation", href: `/console/investigations?crime=${encodeURIComponent(c.id)}` }, `Open the investigation of ${c.reference}`)
+            : null,
+        )
+      : null,
   );
   $("crime-history").replaceChildren(
     el("li", {}, `First recorded as ${c.first_classification}`),

@@ -8,7 +8,8 @@ use crate::AppState;
 use crate::extract::session_token;
 use Access::{Needs, Public, SignedIn};
 use Permission::{
-    DispatchUnits, ManageUsers, ReviewCrimeRecording, VerifyAuditTrail, ViewIncidents,
+    AttendScenes, DispatchUnits, Investigate, ManageUsers, ReviewCrimeRecording,
+    SuperviseInvestigation, VerifyAuditTrail, ViewIncidents,
 };
 use axum::Router;
 use axum::extract::{Path, State};
@@ -53,6 +54,8 @@ struct Page {
 }
 
 const SIGN_IN_PATH: &str = "/signin";
+/// The button that opens a page's list of keys (`?` does too).
+const SHORTCUTS: &str = r#"<button id="shortcuts-button" type="button" aria-haspopup="dialog" aria-keyshortcuts="Shift+?">Shortcuts</button>"#;
 const CONSOLE_PATH: &str = "/console";
 const ADMIN_PATH: &str = "/console/admin";
 
@@ -110,6 +113,38 @@ const PAGES: &[Page] = &[
         Needs(ReviewCrimeRecording),
         Some("Crime recording")
     ),
+    // After the crime is recorded (issue 15): the investigator's work and a crime's
+    // investigation and victim panels, the supervisor's reviews, the CSI team's queue.
+    Page {
+        tools: SHORTCUTS,
+        ..page!(
+            "investigations",
+            "Investigations",
+            "Investigations",
+            Needs(Investigate),
+            Some("Investigations")
+        )
+    },
+    Page {
+        tools: SHORTCUTS,
+        ..page!(
+            "reviews",
+            "Investigation reviews",
+            "Investigation reviews",
+            Needs(SuperviseInvestigation),
+            Some("Reviews")
+        )
+    },
+    Page {
+        tools: SHORTCUTS,
+        ..page!(
+            "scenes",
+            "Scenes of crime",
+            "The CSI queue",
+            Needs(AttendScenes),
+            Some("CSI queue")
+        )
+    },
     page!(
         "supervisor",
         "Supervisor",

@@ -111,6 +111,13 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
             supervisor_cookie.as_str(),
         ),
         ("/console/records/person/0", "record", cookie.as_str()),
+        (
+            "/console/investigations",
+            "investigations",
+            supervisor_cookie.as_str(),
+        ),
+        ("/console/reviews", "reviews", supervisor_cookie.as_str()),
+        ("/console/scenes", "scenes", supervisor_cookie.as_str()),
     ] {
         let response = page(path, cookie).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -145,6 +152,10 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     );
     assert!(!handler_console.contains(r#"id="crimes-link""#));
     assert!(!handler_console.contains(r#"id="supervisor-link""#));
+    // Nor does a contact handler investigate, review investigations or attend scenes.
+    for link in ["investigations-link", "reviews-link", "scenes-link"] {
+        assert!(!handler_console.contains(link), "{link}");
+    }
     // A role the page is not for gets the refusal, naming the roles that may use it.
     let response = page("/console/crimes", &cookie).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);

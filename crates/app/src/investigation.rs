@@ -12,6 +12,7 @@ use controlroom_domain::crime::CrimeRecord;
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::investigation::csi::{self, CsiState};
 use controlroom_domain::investigation::enquiry::{self, EnquiryState};
+use controlroom_domain::investigation::screening::{Allocation, ScreeningDecision};
 use controlroom_domain::investigation::victims::{self, DeadlineState, OnTimeShare};
 use controlroom_domain::investigation::{
     InvestigationCommand, InvestigationContext, InvestigationError, Stage,
@@ -95,7 +96,8 @@ pub async fn act(
 /// crimes themselves (no projection of their own yet), so they are bounded.
 const WORK_LIST_CRIMES: i64 = 500;
 
-/// The crimes still being worked (recorded, not removed, not finalised), newest first.
+/// The crimes still being worked (recorded, not removed, not finalised) and the finalised
+/// ones whose victim is still owed word of the outcome, newest first.
 async fn open_crimes(app: &App) -> Result<Vec<(Uuid, String, CrimeRecord)>, AppError> {
     let rows = app
         .store
@@ -110,7 +112,12 @@ async fn open_crimes(app: &App) -> Result<Vec<(Uuid, String, CrimeRecord)>, AppE
             .map_err(|e| AppError::Corrupt(format!("crime id {}: {e}", row.id)))?;
         let records = app.store.stream(&crimes::crime_stream(id)).await?;
         if let Some(record) = crate::event_store::fold::<CrimeRecord>(&id, &records)?
-            && record.investigation.stage() != Stage::Finalised
+            && (record.investigation.stage() != Stage::Finalised
+                || record
+                    .investigation
+                    .deadlines
+                    .iter()
+                    .any(DeadlineState::is_open))
         {
             crimes.push((id, row.reference, record));
         }
@@ -137,6 +144,8 @@ pub struct WorkItem {
 /// awaiting an update (supervisors), the CSI queue (CSI and supervisors).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WorkLists {
+    /// Crimes screened in and allocated to the user by name, still being investigated.
+    pub allocated_to_me: Vec<WorkItem>,
     /// The user's own open enquiries, overdue first.
     pub my_enquiries: Vec<WorkItem>,
     /// Crimes that wait for screening or for the user's supervision.
@@ -210,6 +219,23 @@ pub async fn work_lists(app: &App, actor: &Actor) -> Result<WorkLists, AppError>
         lists.my_enquiries = enquiry::queue(enquiries(), &actor.username, now)
             .into_iter()
             .map(enquiry_item)
+            .collect();
+    }
+    if may(Permission::Investigate) {
+        lists.allocated_to_me = crimes
+            .iter()
+            .filter(|(_, _, r)| {
+                r.investigation.stage() == Stage::UnderInvestigation
+                    && r.investigation.current_screening().is_some_and(|s| {
+                        matches!(
+                            &s.screening.decision,
+                            ScreeningDecision::ScreenIn {
+                                allocation: Allocation::Person { investigator },
+                            } if investigator == &actor.username
+                        )
+                    })
+            })
+            .map(|(id, _, _)| item(*id, "allocated to you".into(), None, None, false))
             .collect();
     }
     if may(Permission::ScreenCrime) {

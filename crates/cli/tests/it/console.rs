@@ -2,7 +2,7 @@
 //! live feed of changes.
 
 use controlroom_testkit::{
-    Backend, PASSWORD, TestApp, both_backends, contact_body, header, read, texts,
+    Backend, PASSWORD, TestApp, both_backends, contact_body, header, read, texts, texts_at,
 };
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -190,6 +190,24 @@ async fn pages_csrf_and_the_live_feed(backend: Backend) {
     );
     assert_eq!(reference["grades"][0]["code"], "emergency");
     assert_eq!(reference["grades"][0]["deploys"], true);
+    // The lists a crime is worked against come from the server too (issue 15).
+    let codes = |list: &str| texts_at(&reference[list], "code").join(",");
+    assert!(
+        codes("screening_factors").contains("SUSPECT_NAMED"),
+        "{reference}"
+    );
+    assert!(
+        codes("crime_flags").contains("DOMESTIC_ABUSE"),
+        "{reference}"
+    );
+    assert!(
+        codes("crime_outcomes").starts_with("1,1A,2,3"),
+        "{reference}"
+    );
+    assert_eq!(
+        reference["crime_outcomes"][0]["suspect"], "required",
+        "{reference}"
+    );
     // Names the console shows are the server's: roles, the session's own roles, the kinds of
     // warning marker, and what a closing code needs (by name, never a debug print).
     assert_eq!(reference["roles"][0]["name"], "Contact handler");

@@ -114,6 +114,14 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
         )
         .await;
     assert_eq!(crime["stage"], "under_investigation", "{crime}");
+    // It is on the investigator's list by name.
+    let work = app.get_ok(dc, "/api/v1/investigation/work").await;
+    assert!(
+        items(&work["allocated_to_me"])
+            .iter()
+            .any(|w| w["crime"] == id.as_str()),
+        "{work}"
+    );
 
     // CSI requested with the preservation advice given; the CSI books and attends.
     let request = "0193a6c0-0000-7000-8000-000000000001";
@@ -265,4 +273,12 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
     // Finalisation is itself a key event: the victim is owed word of the outcome.
     let deadlines = items(&crime["investigation"]["deadlines"]);
     assert_eq!(deadlines.len(), 2, "{crime}");
+    // ... and the supervisor sees it owed, though the crime is finalised.
+    let work = app.get_ok(sgt, "/api/v1/investigation/work").await;
+    let waiting = items(&work["victims_awaiting_update"]);
+    assert_eq!(waiting.len(), 1, "{work}");
+    assert!(
+        waiting[0]["what"].as_str().unwrap().contains("finalised"),
+        "{work}"
+    );
 }

@@ -80,7 +80,8 @@ pub async fn signpost(c: IncidentChange<SignpostInput>) -> Result<Response, ApiE
 
 /// The reference lists: NSIR categories, incident types, qualifiers, closing codes, agencies,
 /// the DASH questions, the attendance targets, the Home Office offence classifications, the
-/// grades in order of urgency and the roles an account may hold.
+/// grades in order of urgency, the roles an account may hold, and the screening factors,
+/// crime flags and Home Office outcomes a crime is worked against.
 #[utoipa::path(get, path = "/api/v1/reference", tag = "first contact", responses((status = 200, description = "Reference lists")))]
 pub async fn reference(c: Caller) -> Json<Value> {
     let r = &c.app().settings.reference;
@@ -100,6 +101,12 @@ pub async fn reference(c: Caller) -> Json<Value> {
         "grades": controlroom_domain::incident::Grade::ALL.iter().map(|g| json!({"code": g.as_str(), "deploys": g.deploys()})).collect::<Vec<_>>(),
         // The warning markers a person, vehicle or location record can carry.
         "marker_kinds": controlroom_domain::pole::MarkerKind::ALL.iter().map(|m| json!({"code": m.as_str(), "name": crate::dto::capitalised(&m.label())})).collect::<Vec<_>>(),
+        // What a crime is screened, flagged and finalised against (issue 15), the force's
+        // own codes included.
+        "screening_factors": r.investigation.factors.iter().map(|f| json!({"code": f.code.as_str(), "kind": <&str>::from(f.kind), "weight": f.weight, "supervisor_to_file": f.supervisor_to_file, "description": f.description})).collect::<Vec<_>>(),
+        "screening_policy_version": r.investigation.screening_version,
+        "crime_flags": r.investigation.flags.iter().map(|f| json!({"code": f.code.as_str(), "name": f.name, "group": <&str>::from(f.group), "required": <&str>::from(f.required), "meaning": f.meaning})).collect::<Vec<_>>(),
+        "crime_outcomes": r.investigation.outcomes.iter().map(|o| json!({"code": o.code.as_str(), "name": o.name, "group": o.group, "suspect": <&str>::from(o.suspect), "needs": o.needs.iter().map(|n| <&str>::from(*n)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         // The roles an administrator may give an account.
         "roles": controlroom_domain::roles::Role::ALL.iter().map(|r| json!({"code": r.as_str(), "name": crate::dto::capitalised(r.label())})).collect::<Vec<_>>(),
     }))

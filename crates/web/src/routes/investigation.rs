@@ -141,6 +141,8 @@ impl From<WorkItem> for WorkItemView {
 /// The lists a user works from; each is empty when the user's roles do not see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkListsView {
+    /// Crimes screened in and allocated to you by name.
+    pub allocated_to_me: Vec<WorkItemView>,
     pub my_enquiries: Vec<WorkItemView>,
     pub to_screen: Vec<WorkItemView>,
     pub awaiting_review: Vec<WorkItemView>,
@@ -161,6 +163,7 @@ fn lists_view(lists: WorkLists, seen: Stamp) -> WorkListsView {
         updates_on_time: lists.updates_on_time.on_time,
         updates_given: lists.updates_on_time.closed,
         updates_on_time_share: lists.updates_on_time.share(),
+        allocated_to_me: all(lists.allocated_to_me),
         my_enquiries: all(lists.my_enquiries),
         to_screen: all(lists.to_screen),
         awaiting_review: all(lists.awaiting_review),

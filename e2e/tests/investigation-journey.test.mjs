@@ -125,6 +125,8 @@ test("a crime is screened, investigated, the victim kept informed, and finalised
   // Both are on the investigator's own queue.
   await page.locator("#my-enquiries tr", { hasText: "House-to-house" }).waitFor();
   await page.locator("#my-enquiries tr", { hasText: "CCTV request" }).waitFor();
+  // Screened in to them by name, the crime is on their list of crimes allocated to them.
+  await page.locator("#allocated tr", { hasText: reference }).waitFor();
   await page.locator("#queue").screenshot({ path: `${SCREENSHOTS}investigation-queue.png` });
 
   // The house-to-house result.

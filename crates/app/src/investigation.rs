@@ -153,7 +153,8 @@ pub struct WorkLists {
     pub awaiting_review: Vec<WorkItem>,
     /// Every overdue enquiry (supervisors).
     pub overdue_enquiries: Vec<WorkItem>,
-    /// Victims still to be told of a key event, the soonest due first.
+    /// Victims still to be told of a key event, the soonest due first: all of them for a
+    /// supervisor, those on the crimes allocated to an investigator for them.
     pub victims_awaiting_update: Vec<WorkItem>,
     pub csi_queue: Vec<WorkItem>,
     /// Of the victim updates already given, how many were within the Code's time limit.
@@ -221,20 +222,22 @@ pub async fn work_lists(app: &App, actor: &Actor) -> Result<WorkLists, AppError>
             .map(enquiry_item)
             .collect();
     }
+    // Screened in to this user by name: theirs to investigate, and theirs to keep the
+    // victim informed on, whatever stage it has reached since.
+    let mine = |r: &CrimeRecord| {
+        r.investigation.current_screening().is_some_and(|s| {
+            matches!(
+                &s.screening.decision,
+                ScreeningDecision::ScreenIn {
+                    allocation: Allocation::Person { investigator },
+                } if investigator == &actor.username
+            )
+        })
+    };
     if may(Permission::Investigate) {
         lists.allocated_to_me = crimes
             .iter()
-            .filter(|(_, _, r)| {
-                r.investigation.stage() == Stage::UnderInvestigation
-                    && r.investigation.current_screening().is_some_and(|s| {
-                        matches!(
-                            &s.screening.decision,
-                            ScreeningDecision::ScreenIn {
-                                allocation: Allocation::Person { investigator },
-                            } if investigator == &actor.username
-                        )
-                    })
-            })
+            .filter(|(_, _, r)| r.investigation.stage() == Stage::UnderInvestigation && mine(r))
             .map(|(id, _, _)| item(*id, "allocated to you".into(), None, None, false))
             .collect();
     }
@@ -268,9 +271,15 @@ pub async fn work_lists(app: &App, actor: &Actor) -> Result<WorkLists, AppError>
             .into_iter()
             .map(enquiry_item)
             .collect();
+    }
+    // Victims owed word of a key event: every one for a supervisor, those on the crimes
+    // allocated to an investigator for them (they are the ones who make the call).
+    let supervisor = may(Permission::SuperviseInvestigation);
+    if supervisor || may(Permission::Investigate) {
         let deadlines = || {
             crimes
                 .iter()
+                .filter(|(_, _, r)| supervisor || mine(r))
                 .map(|(id, _, r)| (*id, r.investigation.deadlines.as_slice()))
         };
         lists.victims_awaiting_update = victims::awaiting_update(deadlines(), now)
@@ -291,6 +300,7 @@ pub async fn work_lists(app: &App, actor: &Actor) -> Result<WorkLists, AppError>
         lists.updates_on_time = victims::on_time_share(
             crimes
                 .iter()
+                .filter(|(_, _, r)| supervisor || mine(r))
                 .flat_map(|(_, _, r)| r.investigation.deadlines.iter())
                 .collect::<Vec<&DeadlineState>>(),
         );

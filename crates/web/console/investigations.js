@@ -49,6 +49,8 @@ let people = new Map(); // person id → name
 async function loadQueue() {
   try {
     const work = await api("GET", "/api/v1/investigation/work");
+    workRows($("allocated"), work.allocated_to_me, { open: (w) => openCrime(w.crime), empty: "No crime is allocated to you by name.", columns: [] });
+    workRows($("victims-owed"), work.victims_awaiting_update, { open: (w) => openCrime(w.crime), empty: "No victim is waiting for an update from you.", columns: ["due"] });
     workRows($("my-enquiries"), work.my_enquiries, { open: (w) => openCrime(w.crime), empty: "No lines of enquiry waiting for you.", columns: ["due"] });
     workRows($("to-screen"), work.to_screen, { open: (w) => openCrime(w.crime), empty: "No crimes waiting to be screened.", columns: [] });
     $("queue-seen").textContent = `As at ${dateTime(work.seen.at)}.`;

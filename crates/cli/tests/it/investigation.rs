@@ -201,6 +201,15 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
             .contains("suspect arrested")
     );
     assert!(!waiting[0]["due"].is_null());
+    // The investigator it is allocated to sees it too; a recorder with no crime of theirs
+    // does not.
+    let mine = app.get_ok(dc, "/api/v1/investigation/work").await;
+    assert_eq!(items(&mine["victims_awaiting_update"]).len(), 1, "{mine}");
+    let theirs = app.get_ok(r, "/api/v1/investigation/work").await;
+    assert!(
+        items(&theirs["victims_awaiting_update"]).is_empty(),
+        "{theirs}"
+    );
     app.ok(
         dc,
         &investigation,

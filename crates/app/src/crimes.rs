@@ -168,6 +168,14 @@ struct RememberedCrime {
     crime_id: Uuid,
 }
 
+/// What a change to a crime remembers for a retry: the crime, and how many of its records
+/// there were once the change was made.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct RememberedChange {
+    crime_id: Uuid,
+    records: usize,
+}
+
 /// The crime a retried request recorded the first time, if this is a retry.
 async fn earlier_crime(
     app: &App,
@@ -465,6 +473,7 @@ pub async fn change(
     actor: &Actor,
     id: Uuid,
     command: CrimeCommand,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
     // A user with several roles acts under the one the command needs; without it, the
     // domain refuses.
@@ -474,7 +483,7 @@ pub async fn change(
         .unwrap_or(actor.roles.first());
     let actor = &actor.acting_as(role);
     command.check_lengths()?;
-    decide_and_append(app, actor, id, None, |current, now| {
+    decide_and_append(app, actor, id, idempotency, None, |current, now| {
         Ok(CrimeRecord::decide(
             Some(current),
             command,
@@ -494,15 +503,32 @@ pub async fn change(
 /// `incident_note`, a log entry on that incident in the same transaction (a CSI request's
 /// preservation advice belongs in the incident's log too). Nothing is stored when `decide`
 /// or the log entry is refused.
+///
+/// A retry with the same `Idempotency-Key` records nothing and gets the first answer again:
+/// the crime as that change left it.
 pub(crate) async fn decide_and_append(
     app: &App,
     actor: &Actor,
     id: Uuid,
+    idempotency: Option<&Idempotency>,
     incident_note: Option<(IncidentId, String)>,
     decide: impl FnOnce(&CrimeRecord, Timestamp) -> Result<Vec<CrimeEvent>, AppError>,
 ) -> Result<Crime, AppError> {
     let now = app.now();
     let mut tx = app.store.begin().await?;
+    if let Some(first) = earlier::<RememberedChange>(tx.as_mut(), actor, idempotency).await? {
+        let records = tx.stream(&crime_stream(first.crime_id)).await?;
+        let then = records.get(..first.records).unwrap_or(&records);
+        let record = event_store::fold::<CrimeRecord>(&first.crime_id, then)?
+            .ok_or_else(|| AppError::Corrupt("a remembered crime has no events".into()))?;
+        let incident_references = incident_references(app, tx.as_mut(), &record).await?;
+        return Ok(Crime {
+            id: first.crime_id,
+            record,
+            incident_references,
+            replayed: true,
+        });
+    }
     let stored = tx.stream(&crime_stream(id)).await?;
     let current = event_store::fold::<CrimeRecord>(&id, &stored)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
@@ -535,6 +561,11 @@ pub(crate) async fn decide_and_append(
         noted = Some(append_events(tx.as_mut(), app, actor, now, Some(incident), entry).await?);
     }
     let incident_references = incident_references(app, tx.as_mut(), &record).await?;
+    let first = RememberedChange {
+        crime_id: id,
+        records: stored.len() + events.len(),
+    };
+    remember(tx.as_mut(), actor, idempotency, &first, now).await?;
     tx.commit().await?;
     if let Some((incident, _, _, seq)) = &noted {
         after_commit(app, incident, *seq);

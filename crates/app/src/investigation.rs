@@ -7,7 +7,7 @@
 
 use crate::crimes::{self, Crime};
 use crate::records::record_access;
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, Idempotency};
 use controlroom_domain::crime::CrimeRecord;
 use controlroom_domain::incident::IncidentId;
 use controlroom_domain::investigation::csi::{self, CsiState};
@@ -40,6 +40,7 @@ pub async fn act(
     actor: &Actor,
     id: Uuid,
     command: InvestigationCommand,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Crime, AppError> {
     // The domain checks the permission the command needs against every role the user holds;
     // the record says which role that was.
@@ -75,20 +76,27 @@ pub async fn act(
         }),
         _ => None,
     };
-    crimes::decide_and_append(app, actor, id, incident_note, |current, now| {
-        controlroom_domain::investigation::decide(
-            current,
-            command,
-            InvestigationContext {
-                who: &actor.username,
-                roles: &actor.roles,
-                now,
-                reference: &app.settings.reference,
-                time_zone: &app.settings.time_zone,
-            },
-        )
-        .map_err(AppError::from)
-    })
+    crimes::decide_and_append(
+        app,
+        actor,
+        id,
+        idempotency,
+        incident_note,
+        |current, now| {
+            controlroom_domain::investigation::decide(
+                current,
+                command,
+                InvestigationContext {
+                    who: &actor.username,
+                    roles: &actor.roles,
+                    now,
+                    reference: &app.settings.reference,
+                    time_zone: &app.settings.time_zone,
+                },
+            )
+            .map_err(AppError::from)
+        },
+    )
     .await
 }
 

@@ -185,12 +185,31 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
     .await;
 
     // The arrest opens the victim's update deadline, on the supervisor's list until she is told.
-    app.ok(
-        dc,
-        &investigation,
-        json!({"action": "record_key_event", "kind": "suspect_arrested", "occurred_at": at(-10), "note": "Arrested at home"}),
-    )
-    .await;
+    // Sent twice with one Idempotency-Key (a dropped connection), it is recorded once and the
+    // retry gets the first answer, marked.
+    let arrest = json!({"action": "record_key_event", "kind": "suspect_arrested", "occurred_at": at(-10), "note": "Arrested at home"});
+    let send = || {
+        app.client
+            .post(app.url(&investigation))
+            .bearer_auth(dc)
+            .header("Idempotency-Key", "arrest-0001")
+            .json(&arrest)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let head = app.chain_head().await;
+    let retry = send().await.unwrap();
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let (_, retried) = controlroom_testkit::read(retry).await;
+    assert_eq!(
+        items(&retried["investigation"]["key_events"]).len(),
+        1,
+        "{retried}"
+    );
+    assert_eq!(app.chain_head().await, head, "the retry recorded nothing");
     let work = app.get_ok(sgt, "/api/v1/investigation/work").await;
     let waiting = items(&work["victims_awaiting_update"]);
     assert_eq!(waiting.len(), 1, "{work}");

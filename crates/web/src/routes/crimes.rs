@@ -372,36 +372,41 @@ impl CrimeChange for DeclineInput {
 }
 
 /// A change to a crime record, answered with the record as it now stands.
-async fn change<T: CrimeChange>(c: Change<CrimeId, T>) -> Answer<CrimeView> {
+async fn change<T: CrimeChange>(c: Change<CrimeId, T>) -> Result<Response, ApiError> {
     let (c, body) = c.split();
-    let crime = crimes::change(c.app(), &c.actor, c.id.0, body.command()?).await?;
-    Ok(Json(view(&c.state, &crime)))
+    let crime = crimes::change(c.app(), &c.actor, c.id.0, body.command()?, c.key()).await?;
+    Ok(super::replayed(
+        Json(view(&c.state, &crime)),
+        crime.replayed,
+    ))
 }
 
 /// Reclassify (HOCR Section B): the earlier classification and the reason are kept.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/reclassify", tag = "crime", request_body = ReclassifyInput,
     responses(CrimeNow))]
-pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Answer<CrimeView> {
+pub async fn reclassify(c: Change<CrimeId, ReclassifyInput>) -> Result<Response, ApiError> {
     change(c).await
 }
 
 /// Ask for a crime to be removed for a HOCR Section C reason; the crime registrar decides.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation", tag = "crime", request_body = CancellationInput,
     responses(CrimeNow))]
-pub async fn request_cancellation(c: Change<CrimeId, CancellationInput>) -> Answer<CrimeView> {
+pub async fn request_cancellation(
+    c: Change<CrimeId, CancellationInput>,
+) -> Result<Response, ApiError> {
     change(c).await
 }
 
 /// The crime registrar approves the removal; the crime stays on file, marked removed.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/approve", tag = "crime", request_body = Empty,
     responses(CrimeNow))]
-pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Answer<CrimeView> {
+pub async fn approve_cancellation(c: Change<CrimeId, Empty>) -> Result<Response, ApiError> {
     change(c).await
 }
 
 /// The crime registrar declines the removal, saying why; the crime stays recorded.
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/cancellation/decline", tag = "crime", request_body = DeclineInput,
     responses(CrimeNow))]
-pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Answer<CrimeView> {
+pub async fn decline_cancellation(c: Change<CrimeId, DeclineInput>) -> Result<Response, ApiError> {
     change(c).await
 }

@@ -4,12 +4,13 @@
 //! table can hold each to one permission (the domain checks again, per action).
 
 use super::Answer;
-use super::crimes::{CrimeView, view};
+use super::crimes::view;
 use crate::dto::Stamp;
 use crate::error::ApiError;
 use crate::extract::{Caller, Change, CrimeId};
 use axum::Json;
 use axum::http::StatusCode;
+use axum::response::Response;
 use controlroom_app::investigation::{self, WorkItem, WorkLists};
 use controlroom_domain::investigation::InvestigationCommand;
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,10 @@ fn accepted_at(desk: Desk, command: &InvestigationCommand) -> bool {
         || (desk == Desk::Scenes && matches!(command, InvestigationCommand::CancelCsi { .. }))
 }
 
-async fn decide(desk: Desk, c: Change<CrimeId, InvestigationCommand>) -> Answer<CrimeView> {
+async fn decide(
+    desk: Desk,
+    c: Change<CrimeId, InvestigationCommand>,
+) -> Result<Response, ApiError> {
     if !accepted_at(desk, &c.body) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -61,8 +65,12 @@ async fn decide(desk: Desk, c: Change<CrimeId, InvestigationCommand>) -> Answer<
             ),
         ));
     }
-    let crime = investigation::act(&c.state.app, &c.actor, c.id.0, c.body).await?;
-    Ok(Json(view(&c.state, &crime)))
+    let key = c.idempotency.clone();
+    let crime = investigation::act(&c.state.app, &c.actor, c.id.0, c.body, key.as_ref()).await?;
+    Ok(super::replayed(
+        Json(view(&c.state, &crime)),
+        crime.replayed,
+    ))
 }
 
 /// One investigation decision, as JSON with an `action` (documentation of the domain's
@@ -90,7 +98,7 @@ pub struct InvestigationAction {
 /// reopen (the investigator or crime recorder).
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/investigation", tag = "investigation",
     request_body = InvestigationAction, responses(super::crimes::CrimeNow))]
-pub async fn act(c: Change<CrimeId, InvestigationCommand>) -> Answer<CrimeView> {
+pub async fn act(c: Change<CrimeId, InvestigationCommand>) -> Result<Response, ApiError> {
     decide(Desk::Investigation, c).await
 }
 
@@ -98,14 +106,14 @@ pub async fn act(c: Change<CrimeId, InvestigationCommand>) -> Answer<CrimeView> 
 /// make the decision).
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/supervision", tag = "investigation",
     request_body = InvestigationAction, responses(super::crimes::CrimeNow))]
-pub async fn supervise(c: Change<CrimeId, InvestigationCommand>) -> Answer<CrimeView> {
+pub async fn supervise(c: Change<CrimeId, InvestigationCommand>) -> Result<Response, ApiError> {
     decide(Desk::Supervision, c).await
 }
 
 /// Book, attend or cancel a scene examination (crime scene investigators).
 #[utoipa::path(post, path = "/api/v1/crimes/{id}/scenes", tag = "investigation",
     request_body = InvestigationAction, responses(super::crimes::CrimeNow))]
-pub async fn scenes(c: Change<CrimeId, InvestigationCommand>) -> Answer<CrimeView> {
+pub async fn scenes(c: Change<CrimeId, InvestigationCommand>) -> Result<Response, ApiError> {
     decide(Desk::Scenes, c).await
 }
 

@@ -146,7 +146,10 @@ test("a crime is screened, investigated, the victim kept informed, and finalised
   await scenes.locator("#request-title", { hasText: reference }).waitFor();
   assert.match(await scenes.locator("#request-facts").textContent(), /Keep the door closed and do not clean the glass/);
   await scenes.keyboard.press("Alt+B");
-  await scenes.getByLabel("Attend at").fill(localInput(Date.now() + 5 * 60e3));
+  // The demo's CSI diary has slots every two hours: the first free one is offered first.
+  const slot = scenes.getByLabel("Slot in the CSI diary");
+  await slot.locator("option[value^='20']").first().waitFor({ state: "attached" });
+  assert.match(await slot.locator("option").first().textContent(), /free/);
   await scenes.keyboard.press("Control+Enter");
   await scenes.locator("#status", { hasText: "Booked for" }).waitFor();
   await scenes.locator("#csi-queue tr", { hasText: reference }).filter({ hasNotText: "Not yet booked" }).waitFor();

@@ -295,8 +295,8 @@ async fn verify_crime_list(
     };
     let rows = store
         .list_crimes(&CrimeFilter {
-            status: None,
             limit: i64::MAX,
+            ..CrimeFilter::default()
         })
         .await
         .map_err(AppError::from)?;

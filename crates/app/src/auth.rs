@@ -291,7 +291,7 @@ pub async fn check(app: &App, token: &str) -> Result<(Actor, SignedDuration), Ap
         return Err(expired());
     }
     let hash = token_hash(token);
-    let session = app.store.session(&hash).await?.ok_or_else(expired)?;
+    let (session, user) = app.store.session_user(&hash).await?.ok_or_else(expired)?;
     let now = app.now();
     let last_seen = Timestamp::from_microsecond(session.last_seen_at_micros)
         .map_err(|e| AppError::Corrupt(format!("session time: {e}")))?;
@@ -311,7 +311,6 @@ pub async fn check(app: &App, token: &str) -> Result<(Actor, SignedDuration), Ap
         )));
     }
     let name = Username::parse(&session.username).map_err(|e| AppError::Corrupt(e.to_string()))?;
-    let user = app.store.user(&name).await?.ok_or_else(expired)?;
     let roles = crate::users::stored_roles(&name, &user.roles)?;
     Ok((Actor::new(name, roles), idle))
 }

@@ -80,6 +80,7 @@ pub fn crime_row(id: Uuid, record: &CrimeRecord) -> CrimeRow {
         location_text: r.location.clone(),
         last_changed_at_micros: micros(record.last_changed_at),
         version: i64::try_from(record.version).unwrap_or(i64::MAX),
+        in_work: record.in_work(),
     }
 }
 
@@ -467,6 +468,50 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<Crime, AppError> 
     Ok(crime)
 }
 
+/// Find a crime by its reference (`CR-2026-000123`), as an investigator linking two crimes
+/// types it; the read is audited as any other read of the crime.
+pub async fn get_by_reference(
+    app: &App,
+    actor: &Actor,
+    reference: &str,
+) -> Result<Crime, AppError> {
+    actor.require(Permission::ViewIncidents, "read crime records")?;
+    let reference = parse_reference(reference)?;
+    let row = app
+        .store
+        .list_crimes(&CrimeFilter {
+            reference: Some(reference.clone()),
+            limit: 1,
+            ..CrimeFilter::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            AppError::NotFound(format!("there is no crime with reference {reference}"))
+        })?;
+    let id = Uuid::parse_str(&row.id)
+        .map_err(|e| AppError::Corrupt(format!("crime id {}: {e}", row.id)))?;
+    get(app, actor, id).await
+}
+
+/// A crime reference as the force gives them, `CR-` year `-` six digits; typed in any case,
+/// with spaces around.
+fn parse_reference(raw: &str) -> Result<String, Invalid> {
+    let reference = raw.trim().to_ascii_uppercase();
+    let digits = |part: &str, n: usize| part.len() == n && part.bytes().all(|b| b.is_ascii_digit());
+    match reference.split('-').collect::<Vec<_>>().as_slice() {
+        ["CR", year, number] if digits(year, 4) && digits(number, 6) => Ok(reference),
+        _ => Err(Invalid::new(
+            "reference",
+            format!(
+                "'{}' is not a crime reference; they look like CR-2026-000123",
+                raw.trim()
+            ),
+        )),
+    }
+}
+
 /// Reclassify, or ask for, approve or decline a removal.
 pub async fn change(
     app: &App,
@@ -533,6 +578,7 @@ pub(crate) async fn decide_and_append(
     let current = event_store::fold::<CrimeRecord>(&id, &stored)?
         .ok_or_else(|| AppError::NotFound(format!("there is no crime record with id {id}")))?;
     let events = decide(&current, now)?;
+    crate::diary::follow_crime(app, tx.as_mut(), actor, now, id, &current, &events).await?;
     let (record, _) = event_store::append(
         tx.as_mut(),
         &id,
@@ -601,6 +647,7 @@ pub async fn list(
         .list_crimes(&CrimeFilter {
             status: status.map(str::to_owned),
             limit: 500,
+            ..CrimeFilter::default()
         })
         .await?;
     record_access(
@@ -627,4 +674,28 @@ pub fn count_crimes(
 ) -> Result<controlroom_domain::hocr::Counted, AppError> {
     controlroom_domain::hocr::count(case, &app.settings.reference)
         .map_err(|e| AppError::Invalid(Invalid::new("offences", e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_reference;
+
+    #[test]
+    fn references_are_read_as_typed_and_others_refused_on_their_field() {
+        assert_eq!(
+            parse_reference(" cr-2026-000123 ").unwrap(),
+            "CR-2026-000123"
+        );
+        for bad in [
+            "",
+            "CR-2026-123",
+            "CR-26-000123",
+            "IN-2026-000123",
+            "CR-2026-00012X",
+            "CR-2026-000123-1",
+        ] {
+            let refused = parse_reference(bad).unwrap_err();
+            assert_eq!(refused.field, "reference", "{bad}");
+        }
+    }
 }

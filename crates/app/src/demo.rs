@@ -1020,7 +1020,8 @@ async fn people_on_record(
     Ok(())
 }
 
-/// Appointment slots for the coming week in four areas (morning, afternoon, evening).
+/// Appointment slots for the coming week in four areas (morning, afternoon, evening), and the
+/// CSI team's.
 async fn diary_week(shift: &App, dispatcher: &Actor) -> Result<(), AppError> {
     let today = shift
         .clock
@@ -1039,6 +1040,13 @@ async fn diary_week(shift: &App, dispatcher: &Actor) -> Result<(), AppError> {
         for area in ["LS6", "LS7", "LS9", "LS11"] {
             crate::diary::open_slots(shift, dispatcher, area, &date, &times, 2).await?;
         }
+        // The CSI team's diary: their attendances at scenes are booked here, two hourly.
+        let csi_times: Vec<String> = (8..=20)
+            .step_by(2)
+            .map(|hour| format!("{hour:02}:00"))
+            .collect();
+        let csi = controlroom_domain::investigation::csi::DIARY_AREA;
+        crate::diary::open_slots(shift, dispatcher, csi, &date, &csi_times, 2).await?;
     }
     Ok(())
 }

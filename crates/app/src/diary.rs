@@ -5,8 +5,10 @@
 use crate::records::{load_incident, record_access};
 use crate::{Actor, App, AppError};
 use controlroom_domain::Invalid;
+use controlroom_domain::crime::{CrimeEvent, CrimeRecord};
 use controlroom_domain::diary::{DiaryEvent, Slot, SlotKey};
 use controlroom_domain::incident::{Incident, IncidentCommand, IncidentId, Rejected, decide};
+use controlroom_domain::investigation::csi::CsiStatus;
 use controlroom_domain::roles::Permission;
 use controlroom_domain::stream::{StreamId, StreamKind};
 use controlroom_domain::text::{Code, required_text};
@@ -86,6 +88,7 @@ pub async fn open_slots(
             capacity,
             bookings: Vec::new(),
             missed: Vec::new(),
+            scenes: Vec::new(),
         });
     }
     tx.commit().await?;
@@ -136,6 +139,11 @@ async fn consulted(
                 .iter()
                 .flat_map(|s| s.bookings.iter().chain(&s.missed))
                 .map(|b| b.incident.to_string())
+                .collect::<std::collections::BTreeSet<_>>(),
+            "crimes": slots
+                .iter()
+                .flat_map(|s| &s.scenes)
+                .map(|b| b.crime.to_string())
                 .collect::<std::collections::BTreeSet<_>>(),
         }),
     )
@@ -321,4 +329,91 @@ pub async fn next_free(
     )
     .await?;
     Ok(found)
+}
+
+/// The force diary's side of a crime's CSI events, in the crime's own transaction (issue 15:
+/// CSI attendance booked into the diary): a booking takes a place in the CSI team's slot (the
+/// slot must be open and have room), a re-booking gives up the old place, a cancellation
+/// gives up the booked one. Nothing else in a crime touches the diary.
+pub(crate) async fn follow_crime(
+    app: &App,
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    at: jiff::Timestamp,
+    crime: uuid::Uuid,
+    before: &CrimeRecord,
+    events: &[CrimeEvent],
+) -> Result<(), AppError> {
+    let booked_slot = |request: uuid::Uuid| -> Option<SlotKey> {
+        match &before.investigation.csi_request(request)?.status {
+            CsiStatus::Booked {
+                diary_time,
+                area: Some(area),
+                ..
+            } => Some(slot_at(app, area, *diary_time)),
+            _ => None,
+        }
+    };
+    let reference = &before.recording.reference;
+    for event in events {
+        match event {
+            CrimeEvent::CsiBooked {
+                request,
+                diary_time,
+                area: Some(area),
+            } => {
+                let key = slot_at(app, area, *diary_time);
+                let slot = fold(&key, &tx.stream(&key.stream()).await?)?.ok_or_else(|| {
+                    Invalid::new(
+                        "diary_time",
+                        format!(
+                            "the {} diary has no slot at {} on {}: open one on the diary page, \
+                             or choose a slot that is open",
+                            key.area,
+                            key.time.strftime("%H:%M"),
+                            key.date
+                        ),
+                    )
+                })?;
+                let booked = slot.book_scene(crime, *request, reference)?;
+                if let Some(old) = booked_slot(*request) {
+                    let release = DiaryEvent::SceneReleased {
+                        crime,
+                        request: *request,
+                        reason: format!("moved to {}", key.label()),
+                    };
+                    append(tx, &old, &release, actor, at).await?;
+                }
+                append(tx, &key, &booked, actor, at).await?;
+            }
+            CrimeEvent::CsiCancelled { request, reason } => {
+                if let Some(old) = booked_slot(*request) {
+                    let release = DiaryEvent::SceneReleased {
+                        crime,
+                        request: *request,
+                        reason: reason.clone(),
+                    };
+                    append(tx, &old, &release, actor, at).await?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The slot of `area`'s diary that starts at `moment`, in the force's time zone.
+fn slot_at(app: &App, area: &Code, moment: jiff::Timestamp) -> SlotKey {
+    let local = moment.to_zoned(app.settings.time_zone.clone());
+    SlotKey {
+        area: area.clone(),
+        date: local.date(),
+        time: local
+            .time()
+            .with()
+            .second(0)
+            .subsec_nanosecond(0)
+            .build()
+            .unwrap_or(local.time()),
+    }
 }

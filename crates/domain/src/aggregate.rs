@@ -186,6 +186,8 @@ mod tests {
                     "appointment_booked",
                     "appointment_cancelled",
                     "appointment_missed",
+                    "scene_attendance_booked",
+                    "scene_attendance_released",
                 ],
             ),
             (

@@ -90,6 +90,10 @@ pub enum CrimeEvent {
     CsiBooked {
         request: Uuid,
         diary_time: Timestamp,
+        /// The diary area the attendance is booked in; none on bookings made before CSI
+        /// attendance went into the force diary.
+        #[serde(default)]
+        area: Option<crate::text::Code>,
     },
     CsiAttended {
         request: Uuid,
@@ -197,6 +201,20 @@ impl CrimeRecord {
             (None, Some(_)) => "removal_requested",
             (None, None) => "recorded",
         }
+    }
+
+    /// Whether the crime belongs on the investigation work lists: recorded (not removed and
+    /// not awaiting removal), and either not yet finalised or with a victim still owed an
+    /// update (Victims' Code Right 6: the update on the outcome comes after finalisation).
+    pub fn in_work(&self) -> bool {
+        use crate::investigation::Stage;
+        self.status() == "recorded"
+            && (self.investigation.stage() != Stage::Finalised
+                || self
+                    .investigation
+                    .deadlines
+                    .iter()
+                    .any(crate::investigation::victims::DeadlineState::is_open))
     }
 }
 

@@ -52,6 +52,16 @@ impl SlotKey {
         crate::stream::StreamId::prefix(crate::stream::StreamKind::Diary, format!("{area}/{date}/"))
     }
 
+    /// The moment the slot starts in the force's time zone (none for a time a clock change
+    /// skips).
+    pub fn starts_at(&self, time_zone: &jiff::tz::TimeZone) -> Option<jiff::Timestamp> {
+        self.date
+            .to_datetime(self.time)
+            .to_zoned(time_zone.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
     pub fn label(&self) -> String {
         format!(
             "{} {} {}",
@@ -84,6 +94,30 @@ pub enum DiaryEvent {
         incident: IncidentId,
         reason: String,
     },
+    /// A crime scene investigator's attendance at a crime's scene (issue 15: CSI attendance
+    /// is booked into the force diary, so the CSI team's capacity is one diary's).
+    #[strum(serialize = "scene_attendance_booked")]
+    SceneBooked {
+        crime: uuid::Uuid,
+        request: uuid::Uuid,
+        reference: String,
+    },
+    /// The attendance moved to another slot, or the request cancelled.
+    #[strum(serialize = "scene_attendance_released")]
+    SceneReleased {
+        crime: uuid::Uuid,
+        request: uuid::Uuid,
+        reason: String,
+    },
+}
+
+/// A CSI attendance in a slot: the crime and its request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SceneBooking {
+    pub crime: uuid::Uuid,
+    pub request: uuid::Uuid,
+    /// The crime's reference, as the diary shows it.
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,12 +133,15 @@ pub struct Slot {
     /// Appointments that stand (not cancelled or missed).
     pub bookings: Vec<Booking>,
     pub missed: Vec<Booking>,
+    /// CSI attendances booked here (they take a place as an appointment does).
+    pub scenes: Vec<SceneBooking>,
 }
 
 impl Slot {
     pub fn free(&self) -> u32 {
+        let taken = self.bookings.len() + self.scenes.len();
         self.capacity
-            .saturating_sub(u32::try_from(self.bookings.len()).unwrap_or(u32::MAX))
+            .saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX))
     }
 
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a DiaryEvent>) -> Option<Slot> {
@@ -121,7 +158,23 @@ impl Slot {
                     capacity: *capacity,
                     bookings: Vec::new(),
                     missed: Vec::new(),
+                    scenes: Vec::new(),
                 });
+            }
+            (
+                Some(s),
+                DiaryEvent::SceneBooked {
+                    crime,
+                    request,
+                    reference,
+                },
+            ) => s.scenes.push(SceneBooking {
+                crime: *crime,
+                request: *request,
+                reference: reference.clone(),
+            }),
+            (Some(s), DiaryEvent::SceneReleased { request, .. }) => {
+                s.scenes.retain(|b| b.request != *request)
             }
             (
                 Some(s),
@@ -162,6 +215,17 @@ impl Slot {
                 ),
             });
         }
+        self.has_room()?;
+        Ok(DiaryEvent::Booked {
+            incident,
+            reference: reference.clone(),
+        })
+    }
+}
+
+impl Slot {
+    /// Refused when every place is taken: no double booking.
+    fn has_room(&self) -> Result<(), crate::incident::Rejected> {
         if self.free() == 0 {
             return Err(crate::incident::Rejected {
                 code: "slot_full",
@@ -172,9 +236,31 @@ impl Slot {
                 ),
             });
         }
-        Ok(DiaryEvent::Booked {
-            incident,
-            reference: reference.clone(),
+        Ok(())
+    }
+
+    /// Book a CSI attendance into the slot: refused when it is full or the request already
+    /// has this slot.
+    pub fn book_scene(
+        &self,
+        crime: uuid::Uuid,
+        request: uuid::Uuid,
+        reference: &str,
+    ) -> Result<DiaryEvent, crate::incident::Rejected> {
+        if self.scenes.iter().any(|b| b.request == request) {
+            return Err(crate::incident::Rejected {
+                code: "already_booked",
+                reason: format!(
+                    "the CSI request on {reference} already has the {} slot",
+                    self.key.label()
+                ),
+            });
+        }
+        self.has_room()?;
+        Ok(DiaryEvent::SceneBooked {
+            crime,
+            request,
+            reference: reference.to_owned(),
         })
     }
 }
@@ -220,6 +306,45 @@ mod tests {
 
     fn key() -> SlotKey {
         SlotKey::parse("ls8", "2026-11-24", "10:00").unwrap()
+    }
+
+    /// A CSI attendance takes a place as an appointment does (issue 15: attendance booked
+    /// into the diary); released, the place is free again.
+    #[test]
+    fn scene_attendances_share_the_slots_capacity_with_appointments() {
+        let r = IncidentRef::parse("20261123-0001").unwrap();
+        let (crime, request) = (Uuid::from_u128(7), Uuid::from_u128(8));
+        let mut events = vec![DiaryEvent::SlotOpened {
+            key: key(),
+            capacity: 2,
+        }];
+        let slot = Slot::replay(&events).unwrap();
+        events.push(slot.book(IncidentId(Uuid::from_u128(1)), &r).unwrap());
+        let slot = Slot::replay(&events).unwrap();
+        events.push(slot.book_scene(crime, request, "CR-2026-000001").unwrap());
+        let slot = Slot::replay(&events).unwrap();
+        assert_eq!(slot.free(), 0);
+        assert_eq!(slot.scenes.len(), 1);
+        assert_eq!(
+            slot.book_scene(crime, request, "CR-2026-000001")
+                .unwrap_err()
+                .code,
+            "already_booked"
+        );
+        assert_eq!(
+            slot.book_scene(crime, Uuid::from_u128(9), "CR-2026-000001")
+                .unwrap_err()
+                .code,
+            "slot_full"
+        );
+        events.push(DiaryEvent::SceneReleased {
+            crime,
+            request,
+            reason: "cancelled".into(),
+        });
+        let slot = Slot::replay(&events).unwrap();
+        assert_eq!(slot.free(), 1);
+        assert!(slot.scenes.is_empty());
     }
 
     #[test]

@@ -337,9 +337,13 @@ pub enum InvestigationCommand {
         result: String,
     },
     RequestCsi(CsiRequest),
+    /// Book the attendance into the force diary: the slot of the CSI team's diary `area`
+    /// ([`csi::DIARY_AREA`] when none is given) starting at `diary_time`.
     BookCsi {
         request: Uuid,
         diary_time: Timestamp,
+        #[serde(default)]
+        area: Option<Code>,
     },
     RecordCsiAttendance {
         request: Uuid,
@@ -644,6 +648,7 @@ pub fn decide(
         C::BookCsi {
             request,
             diary_time,
+            area,
         } => {
             let found = csi_request(inv, request)?;
             if !found.status.is_pending() {
@@ -666,6 +671,7 @@ pub fn decide(
             Ok(vec![CrimeEvent::CsiBooked {
                 request,
                 diary_time,
+                area: Some(area.unwrap_or_else(csi::diary_area)),
             }])
         }
         C::RecordCsiAttendance {
@@ -1358,10 +1364,12 @@ pub(crate) fn apply(
         CrimeEvent::CsiBooked {
             request,
             diary_time,
+            area,
         } => {
             csi_mut(inv, *request)?.status = CsiStatus::Booked {
                 diary_time: *diary_time,
                 by: by.clone(),
+                area: area.clone(),
             };
         }
         CrimeEvent::CsiAttended {

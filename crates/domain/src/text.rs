@@ -78,6 +78,16 @@ impl Code {
         }
         Ok(Self(text.to_ascii_uppercase()))
     }
+
+    /// A code the program itself names (a default, not input): upper-case letters, digits
+    /// and `-`/`_` only, which every such constant's test holds it to.
+    pub(crate) fn constant(code: &'static str) -> Self {
+        debug_assert!(
+            Self::parse("code", code).is_ok_and(|c| c.0 == code),
+            "{code}"
+        );
+        Self(code.to_owned())
+    }
 }
 
 text_value!(Code, |raw| Code::parse("code", raw));

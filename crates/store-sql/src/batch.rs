@@ -395,6 +395,7 @@ impl<D: Dialect> Batcher<D> {
                 .arg(row.location_text.as_str())
                 .arg(row.last_changed_at_micros)
                 .arg(row.version)
+                .arg(i64::from(row.in_work))
         })
         .await?;
         let counters: Vec<(&String, &i64)> = held.counters.iter().collect();

@@ -418,9 +418,12 @@ fn incident_row<R: SqlRow>(row: &R) -> Result<IncidentRow, sqlx::Error> {
 }
 
 fn crime_row<R: SqlRow>(row: &R) -> Result<CrimeRow, sqlx::Error> {
+    // 0 or 1 in a BIGINT on both databases.
+    let in_work: i64 = row.col("in_work")?;
     Ok(read!(row => CrimeRow {
         id, reference, classification, status, reported_at_micros, recorded_at_micros,
-        recorded_by, incident_id, location_text, last_changed_at_micros, version
+        recorded_by, incident_id, location_text, last_changed_at_micros, version;
+        in_work: in_work != 0
     }))
 }
 
@@ -553,6 +556,8 @@ async fn crimes_on<'e, D: Dialect>(
 ) -> StoreResult<Vec<CrimeRow>> {
     let query = sqlx::query(AssertSqlSafe(sql::list_crimes()))
         .arg(filter.status.as_deref())
+        .arg(filter.reference.as_deref())
+        .arg(i64::from(filter.in_work))
         .arg(filter.limit);
     fetch::<D, _>(query, on, crime_row).await
 }
@@ -773,6 +778,31 @@ impl<D: Dialect> Store for SqlStore<D> {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
         let query = bind!(sql::SELECT_SESSION; token_hash);
         self.all(query, session_row).await.map(first)
+    }
+
+    async fn session_user(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, UserRow)>> {
+        let query = bind!(sql::SELECT_SESSION_USER; token_hash);
+        let rows = self
+            .all(query, |row| {
+                let user = UserRow {
+                    username: row.col("username")?,
+                    roles: Vec::new(),
+                    password_hash: row.col("password_hash")?,
+                    created_at_micros: row.col("user_created_at_micros")?,
+                };
+                let role: Option<String> = row.col("role")?;
+                Ok((session_row(row)?, user, role))
+            })
+            .await?;
+        let mut rows = rows.into_iter();
+        let Some((session, mut user, role)) = rows.next() else {
+            return Ok(None);
+        };
+        user.roles = role
+            .into_iter()
+            .chain(rows.filter_map(|(_, _, r)| r))
+            .collect();
+        Ok(Some((session, user)))
     }
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>> {

@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     migration!(25, "0025_streams_by_kind.sql"),
     migration!(26, "0026_call_signs.sql"),
     migration!(27, "0027_search_marks.sql"),
+    migration!(28, "0028_crimes_in_work.sql"),
 ];
 
 /// The SQL `schema` runs for one migration template.

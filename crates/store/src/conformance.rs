@@ -474,10 +474,18 @@ pub async fn users_and_sessions_round_trip(store: &dyn Store) {
     store.touch_session(&session.token_hash, 15).await.unwrap();
     let seen = store.session(&session.token_hash).await.unwrap().unwrap();
     assert_eq!(seen.last_seen_at_micros, 20, "activity only moves forward");
+    let (with_user, owner) = store
+        .session_user(&session.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(with_user, seen, "the one-read check sees the same session");
+    assert_eq!(Some(owner), store.user(&name).await.unwrap());
     let mut tx = store.begin().await.unwrap();
     tx.delete_session(&session.token_hash).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(store.session(&session.token_hash).await.unwrap(), None);
+    assert_eq!(store.session_user(&session.token_hash).await.unwrap(), None);
 }
 
 pub async fn a_user_holds_several_roles(store: &dyn Store) {
@@ -499,6 +507,19 @@ pub async fn a_user_holds_several_roles(store: &dyn Store) {
         store.list_users().await.unwrap(),
         vec![handler, operator.clone()]
     );
+    // The session check's one read brings every role, in the order given.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&SessionRow {
+        token_hash: "cd".repeat(32),
+        username: "operator".into(),
+        created_at_micros: 6,
+        last_seen_at_micros: 6,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, owner) = store.session_user(&"cd".repeat(32)).await.unwrap().unwrap();
+    assert_eq!(owner, operator);
     // A user with no role is refused, and nothing of it is kept.
     let mut tx = store.begin().await.unwrap();
     assert!(tx.insert_user(&user("nobody", &[])).await.is_err());
@@ -696,6 +717,7 @@ fn crime(n: i64, status: &str, incident: Option<&str>) -> CrimeRow {
         location_text: "4 Oak Road, Leeds".into(),
         last_changed_at_micros: 2_000_000 * n,
         version: 1,
+        in_work: status == "recorded",
     }
 }
 
@@ -719,6 +741,7 @@ pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
         classification: "5D".into(),
         version: 3,
         last_changed_at_micros: 9_000_000,
+        in_work: false,
         ..crime(1, "recorded", Some("incident-1"))
     };
     tx.save_crime_row(&asked).await.unwrap();
@@ -727,6 +750,7 @@ pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
         let filter = CrimeFilter {
             status: status.map(Into::into),
             limit: 10,
+            ..CrimeFilter::default()
         };
         async move { store.list_crimes(&filter).await.unwrap() }
     };
@@ -745,6 +769,47 @@ pub async fn crime_rows_upsert_and_filter_by_status(store: &dyn Store) {
     );
     assert_eq!(list(Some("removal_requested")).await, [asked]);
     assert!(list(Some("removed")).await.is_empty());
+
+    // One crime by its reference; none for a reference nobody has.
+    let by_reference = |reference: &str| {
+        let filter = CrimeFilter {
+            reference: Some(reference.into()),
+            limit: 10,
+            ..CrimeFilter::default()
+        };
+        async move { store.list_crimes(&filter).await.unwrap() }
+    };
+    assert_eq!(
+        by_reference("CR-2026-000002").await,
+        [crime(2, "recorded", None)]
+    );
+    assert!(by_reference("CR-2026-999999").await.is_empty());
+
+    // The work lists read only the crimes still in work, and a crime leaves them when its
+    // row says it is finished.
+    let mut tx = store.begin().await.unwrap();
+    let finished = CrimeRow {
+        in_work: false,
+        version: 2,
+        ..crime(3, "recorded", None)
+    };
+    tx.save_crime_row(&finished).await.unwrap();
+    tx.commit().await.unwrap();
+    let in_work = store
+        .list_crimes(&CrimeFilter {
+            in_work: true,
+            limit: 10,
+            ..CrimeFilter::default()
+        })
+        .await
+        .unwrap();
+    let refs: Vec<_> = in_work.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(
+        refs,
+        ["CR-2026-000002"],
+        "only the crime whose row says it is in work"
+    );
+    assert_eq!(by_reference("CR-2026-000003").await, [finished]);
 }
 
 fn address(uprn: i64, line: &str, lat: f64) -> AddressRow {

@@ -91,6 +91,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
 
+    /// A session and the user it belongs to, in one read: every authenticated request asks
+    /// this, so it is one trip to the database, not two. `None` when either is gone.
+    async fn session_user(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, UserRow)>>;
+
     /// Every session row, for `audit verify` to hold against the chain.
     async fn list_sessions(&self) -> StoreResult<Vec<SessionRow>>;
 

@@ -117,12 +117,18 @@ pub struct CrimeRow {
     pub last_changed_at_micros: i64,
     /// How many events the crime's stream holds.
     pub version: i64,
+    /// Still in the investigation work lists: not finalised, or a victim's update owed.
+    pub in_work: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CrimeFilter {
     /// Only crimes in this status (e.g. `removal_requested` for the registrar).
     pub status: Option<String>,
+    /// Only the crime with this reference.
+    pub reference: Option<String>,
+    /// Only crimes still in work (`CrimeRow::in_work`).
+    pub in_work: bool,
     pub limit: i64,
 }
 

@@ -216,6 +216,12 @@ pub const INSERT_SETTING: &str =
 pub const INSERT_SESSION: &str = "INSERT INTO sessions (token_hash, username, created_at_micros, last_seen_at_micros) \
      VALUES ($1, $2, $3, $4)";
 
+/// A session with its user and each of the user's roles (one row a role, in their order).
+pub const SELECT_SESSION_USER: &str = "SELECT s.token_hash, s.username, s.created_at_micros, s.last_seen_at_micros, \
+     u.password_hash, u.created_at_micros AS user_created_at_micros, r.role FROM sessions s \
+     JOIN users u ON u.username = s.username LEFT JOIN user_roles r ON r.username = u.username \
+     WHERE s.token_hash = $1 ORDER BY r.position, r.role";
+
 pub const SELECT_SESSION: &str = "SELECT token_hash, username, created_at_micros, last_seen_at_micros FROM sessions WHERE token_hash = $1";
 
 pub const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at_micros = $2 WHERE token_hash = $1 AND last_seen_at_micros < $2";
@@ -269,19 +275,21 @@ pub static UPSERT_CRIMES: LazyLock<RowsInsert> = LazyLock::new(|| {
         "crimes",
         CRIME_COLUMNS,
         "ON CONFLICT (id) DO UPDATE SET classification = excluded.classification, status = excluded.status, \
-         last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version \
-         WHERE crimes.version <= excluded.version",
+         last_changed_at_micros = excluded.last_changed_at_micros, version = excluded.version, \
+         in_work = excluded.in_work WHERE crimes.version <= excluded.version",
     )
 });
 
 pub const CRIME_COLUMNS: &str = "id, reference, classification, status, reported_at_micros, recorded_at_micros, \
-     recorded_by, incident_id, location_text, last_changed_at_micros, version";
+     recorded_by, incident_id, location_text, last_changed_at_micros, version, in_work";
 
-/// The crime list, newest recorded first; `$1` a status or NULL for all, `$2` the limit.
+/// The crime list, newest recorded first: `$1` a status or NULL for all, `$2` a reference or
+/// NULL, `$3` 1 for only the crimes still in work (0 for all), `$4` the limit.
 pub fn list_crimes() -> String {
     format!(
         "SELECT {CRIME_COLUMNS} FROM crimes WHERE ($1 IS NULL OR status = $1) \
-         ORDER BY recorded_at_micros DESC, reference DESC LIMIT $2"
+         AND ($2 IS NULL OR reference = $2) AND ($3 = 0 OR in_work = 1) \
+         ORDER BY recorded_at_micros DESC, reference DESC LIMIT $4"
     )
 }
 

@@ -56,6 +56,31 @@ export const METHODS = [
 ];
 export const methodText = (code) => new Map(METHODS).get(code) || code;
 
+// Links: how two crimes are linked, and a person's role in a crime (the domain's
+// `CrimeLinkKind` and `CrimeRole`).
+export const LINK_KINDS = [
+  ["series", "Part of a series (same method, place or time pattern)"],
+  ["same_suspect", "Same suspect"],
+  ["same_victim", "Same victim"],
+  ["related", "Related in another way (say how in the note)"],
+];
+const LINK_WORDS = new Map([
+  ["series", "Series"],
+  ["same_suspect", "Same suspect"],
+  ["same_victim", "Same victim"],
+  ["related", "Related"],
+]);
+export const linkKindText = (code) => LINK_WORDS.get(code) || String(code || "").replace(/_/g, " ");
+export const ROLES = [
+  ["suspect", "Suspect"],
+  ["victim", "Victim"],
+  ["witness", "Witness"],
+  ["reporting_person", "Reporting person"],
+  ["bereaved_close_relative", "Bereaved close relative (a victim under the Victims' Code)"],
+];
+const ROLE_WORDS = new Map([...ROLES, ["bereaved_close_relative", "Bereaved close relative"]]);
+export const roleText = (code) => ROLE_WORDS.get(code) || String(code || "").replace(/_/g, " ");
+
 // Victims' Code: who is entitled to enhanced rights.
 export const ENHANCED = [
   ["most_serious_crime", "Victim of the most serious crime"],
@@ -178,6 +203,12 @@ export function dueText(iso, now = Date.now()) {
 export function clearProblem(form) {
   const out = form.querySelector(".form-error");
   if (out) out.textContent = "";
+  form.querySelectorAll(".field-error").forEach((n) => n.remove());
+  form.querySelectorAll("[aria-describedby]").forEach((n) => {
+    const ids = n.getAttribute("aria-describedby").split(" ").filter((id) => !id.endsWith("-problem"));
+    if (ids.length) n.setAttribute("aria-describedby", ids.join(" "));
+    else n.removeAttribute("aria-describedby");
+  });
   form.querySelectorAll('[aria-invalid="true"]').forEach((n) => n.removeAttribute("aria-invalid"));
   if (outside) outside.removeAttribute("aria-invalid");
   outside = null;
@@ -186,8 +217,10 @@ let outside = null; // a control outside the form marked by its last problem
 
 // The API's `field` ("rationale", "enquiries[<id>]", "flags.DOMESTIC_ABUSE") is matched to the
 // control whose data-field is the whole name (anywhere on the page), or else its first part in
-// the form; that control is marked and focused, and the message goes at the foot of the form.
+// the form; that control is marked and focused, and the message goes at the foot of the form,
+// or, in a form marked `beside-errors`, right under the control it names. What was typed stays.
 export function showProblem(form, error) {
+  if (form.classList.contains("beside-errors")) return showBeside(form, error);
   clearProblem(form);
   const field = (error && error.field) || "";
   const key = field.split(/[.[]/)[0];
@@ -206,20 +239,85 @@ export function showProblem(form, error) {
   if (out) out.textContent = error.message;
 }
 
+function showBeside(form, error) {
+  clearProblem(form);
+  const field = (error && error.field) || "";
+  const key = field.split(/[.[]/)[0];
+  const named = (name) => `[data-field="${CSS.escape(name)}"]`;
+  const control = field ? form.querySelector(named(field)) || form.querySelector(named(key)) : null;
+  if (!control) {
+    const out = form.querySelector(".form-error");
+    if (out) out.textContent = error.message;
+    (form.querySelector("[aria-invalid=true], input:not([type=hidden]), select, textarea") || form).focus();
+    return;
+  }
+  besideField(control, besideText(control, field, error.message));
+}
+
+// The API's message as said under its field: "owner: there is no user …" loses the field's
+// name, and "reason: is required …" reads "Why it is reassigned is required …".
+export function besideText(control, field, message) {
+  const text = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+  if (!/^(is|must|are) /.test(text)) return text;
+  const label = control.labels && control.labels[0] ? control.labels[0].textContent.trim() : "";
+  return label ? `${label} ${text}` : text;
+}
+
+// Mark `control`, say `message` right under it and put the cursor there.
+export function besideField(control, message) {
+  const form = control.closest("form");
+  const holder = control.closest(".field, fieldset") || control.parentElement;
+  const id = `${control.id || control.dataset.field || "field"}-problem`;
+  holder.querySelectorAll(`#${CSS.escape(id)}`).forEach((n) => n.remove());
+  holder.append(el("p", { class: "field-error", id, role: "alert" }, message));
+  control.setAttribute("aria-invalid", "true");
+  const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(id)) control.setAttribute("aria-describedby", [...described, id].join(" "));
+  const section = control.closest("details");
+  if (section) section.open = true;
+  // A group (the people found) takes the focus on its chosen or first choice.
+  const target = control.matches("input, select, textarea, button") ? control : control.querySelector("input:checked, input, select, textarea, button");
+  (target || control).focus();
+  if (form && !form.contains(control)) outside = control;
+}
+
+// ---- The same request twice is recorded once (Idempotency-Key) ----
+
+// The key to send with `body` from `form`: a retry of exactly the same request (after the
+// network dropped, or a double Ctrl+Enter) gets the same key, so the server answers it with
+// the first result; a changed request gets a new key. `keyUsed(form)` once it is recorded.
+export function keyFor(form, body) {
+  const text = JSON.stringify(body);
+  if (form.dataset.keyFor !== text || !form.dataset.key) {
+    form.dataset.key = crypto.randomUUID();
+    form.dataset.keyFor = text;
+  }
+  return form.dataset.key;
+}
+export function keyUsed(form) {
+  delete form.dataset.key;
+  delete form.dataset.keyFor;
+}
+
 // A problem shown in a form goes once the user changes something in that form.
 for (const type of ["input", "change"]) {
   document.addEventListener(type, (event) => {
     const form = event.target.closest && event.target.closest("form");
-    if (form && form.querySelector(".form-error")?.textContent) clearProblem(form);
+    if (form && (form.querySelector(".form-error")?.textContent || form.querySelector(".field-error"))) clearProblem(form);
   });
 }
 
 // Send a decision on a crime to its desk; the crime as it now stands, or the problem shown in
 // `form` and null.
-export async function decide(crimeId, desk, body, form) {
+// Every decision goes with an Idempotency-Key: `key` when given, else the form's own for
+// this body (`keyFor`), so a retried request is answered once whichever page sends it.
+export async function decide(crimeId, desk, body, form, key) {
   if (form) clearProblem(form);
+  const idempotency = key ?? (form ? keyFor(form, body) : crypto.randomUUID());
   try {
-    return await api("POST", `/api/v1/crimes/${crimeId}/${desk}`, body);
+    const changed = await api("POST", `/api/v1/crimes/${crimeId}/${desk}`, body, idempotency);
+    if (form) keyUsed(form);
+    return changed;
   } catch (e) {
     if (form) showProblem(form, e);
     else announce(e.message);
@@ -244,6 +342,36 @@ export async function personName(id) {
 export async function namesOf(ids) {
   const found = await Promise.all(ids.map((id) => personName(id)));
   return new Map(ids.map((id, i) => [id, found[i]]));
+}
+
+// ---- Other crimes, as a link shows them: asked for once each ----
+
+const crimes = new Map();
+// What a link needs of another crime (its reference, classification and place), or null when
+// it cannot be read.
+export function crimeSummary(id) {
+  if (!crimes.has(id)) {
+    crimes.set(
+      id,
+      api("GET", `/api/v1/crimes/${id}`)
+        .then(summaryOf)
+        .catch(() => null),
+    );
+  }
+  return crimes.get(id);
+}
+const summaryOf = (c) => ({ id: c.id, reference: c.reference, classification: c.classification, classification_name: c.classification_name, location: c.location, stage: c.stage });
+// A crime already read (found by its reference) is not asked for again.
+export function knownCrime(c) {
+  crimes.set(c.id, Promise.resolve(summaryOf(c)));
+}
+export async function crimesOf(ids) {
+  const found = await Promise.all(ids.map((id) => crimeSummary(id)));
+  return new Map(ids.map((id, i) => [id, found[i]]));
+}
+// "CR-2026-000123 · 56 Burglary – dwelling, at 4 Oak Road": the crime a reference names.
+export function crimeLine(c) {
+  return `${c.reference} · ${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""}${c.location ? `, at ${c.location}` : ""}`;
 }
 
 // ---- Work lists ----
@@ -358,15 +486,59 @@ export function csiStatusText(status) {
   }
 }
 
-export function csiItems(inv) {
+export const csiPending = (c) => ["requested", "booked"].includes(c.status.status);
+
+export function csiItems(inv, actions) {
   if (!inv.csi.length) return [el("li", { class: "muted" }, "No CSI requested.")];
   return inv.csi.map((c) =>
     el(
       "li",
-      {},
+      { "data-csi": c.request.id },
       el("strong", {}, `${c.request.what} at ${c.request.location}`),
-      el("span", { class: "badge" }, csiStatusText(c.status)),
+      el("span", { class: c.status.status === "cancelled" ? "badge cancelled" : "badge" }, csiStatusText(c.status)),
       el("span", { class: "text meta" }, `Forensic opportunities: ${c.request.forensic_opportunities.join("; ") || "none listed"} · advice given: ${c.request.preservation_advice}`),
+      actions ? actions(c) : null,
+    ),
+  );
+}
+
+// ---- Links ----
+
+// The crimes this one is linked to, each a link to its own page; `summaries` maps a crime's
+// id to what `crimeSummary` found (null when it could not be read).
+export function linkedCrimeItems(inv, summaries, href) {
+  const links = inv.crimes || [];
+  if (!links.length) return [el("li", { class: "muted" }, "Not linked to any other crime.")];
+  return links.map((l) => {
+    const c = summaries.get(l.link.crime);
+    const name = c ? c.reference : "a crime you cannot read";
+    return el(
+      "li",
+      { class: l.withdrawn ? "link withdrawn" : "link", "data-linked-crime": c ? c.reference : "" },
+      c ? el("a", { href: href(l.link.crime) }, name) : el("span", {}, name),
+      el("span", { class: "badge" }, linkKindText(l.link.kind)),
+      c ? el("span", {}, `${c.classification}${c.classification_name ? ` ${c.classification_name}` : ""}${c.location ? `, at ${c.location}` : ""}`) : null,
+      l.link.note ? el("span", { class: "text meta" }, `Note: ${l.link.note}`) : null,
+      l.withdrawn ? el("span", { class: "text meta" }, `Link withdrawn: ${l.withdrawn}`) : null,
+    );
+  });
+}
+
+// The people linked to the crime in a role, each a link to their record.
+export function linkedPeopleItems(inv, people) {
+  const links = inv.people || [];
+  if (!links.length) return [el("li", { class: "muted" }, "Nobody linked to this crime.")];
+  // Those in force first, then those withdrawn, each in the order linked.
+  const ordered = [...links.filter((l) => !l.withdrawn), ...links.filter((l) => l.withdrawn)];
+  return ordered.map((l) =>
+    el(
+      "li",
+      { class: l.withdrawn ? "link withdrawn" : "link", "data-role": l.link.role },
+      el("a", { href: `/console/records/person/${encodeURIComponent(l.link.person)}`, target: "_blank" }, people.get(l.link.person) || "a person on record"),
+      el("span", { class: l.link.role === "suspect" ? "badge role-suspect" : "badge" }, roleText(l.link.role)),
+      el("span", { class: "meta" }, l.recorded ? "named when the crime was recorded" : "linked during the investigation"),
+      l.link.note ? el("span", { class: "text meta" }, `Note: ${l.link.note}`) : null,
+      l.withdrawn ? el("span", { class: "text meta" }, `Withdrawn: ${l.withdrawn}`) : null,
     ),
   );
 }

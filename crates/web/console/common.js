@@ -90,6 +90,15 @@ export function time(iso) {
   return iso ? timeFormat.format(new Date(iso)) : "";
 }
 
+// A person's date of birth as a handler reads it ("born 3 Mar 1990"; an estimate as typed).
+const bornFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+export function bornText(born) {
+  if (!born) return "date of birth not recorded";
+  if (born.startsWith("age ")) return `${born} (estimated)`;
+  const date = new Date(`${born}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? `born ${born}` : `born ${bornFormat.format(date)}`;
+}
+
 export function dateTime(iso) {
   return iso ? dateTimeFormat.format(new Date(iso)) : "";
 }

@@ -3,7 +3,7 @@
 // recorded; or a non-crime decision with its rationale), a crime reported directly, a crime's
 // own page (history, reclassification, HOCR Section C removal), the registrar's removals
 // awaiting approval, and the crime data integrity check. The server checks every role again.
-import { api, dateTime, el, live, may, say, start } from "./common.js";
+import { api, bornText, dateTime, el, live, may, say, start } from "./common.js";
 import { stageText } from "./casework.js";
 
 const $ = (id) => document.getElementById(id);
@@ -174,13 +174,6 @@ async function openIncident(id) {
 
 // ---- People named: matched to person records already held (POLE), never duplicated silently ----
 
-const bornFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-function bornText(born) {
-  if (!born) return "date of birth not recorded";
-  if (born.startsWith("age ")) return `${born} (estimated)`;
-  const date = new Date(`${born}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) ? `born ${born}` : `born ${bornFormat.format(date)}`;
-}
 
 // Each name looked up with the intelligence search (audited, as every search is): people
 // whose name matches closely, and for a caller, people with the caller's phone number.

@@ -2,21 +2,33 @@
 // screen) and one crime's investigation and victim panels: screening with its factors and
 // rationale, lines of enquiry, CSI requests, key events with the victim's update deadlines,
 // the Victims' Code (needs, referral, named contact, personal statement, position), crime
-// flags and the proposed outcome. Every decision goes to the API, which checks the role and
-// the rules again; a refusal is shown beside the field it names.
-import { api, dateTime, el, may, start } from "./common.js";
+// flags and the proposed outcome; links to other crimes (found by their reference) and to
+// people in a role (found with the intelligence search); reassigning a line of enquiry and
+// cancelling a CSI request. Every decision goes to the API with an Idempotency-Key, and the
+// API checks the role and the rules again; a refusal is shown beside the field it names.
+import { api, bornText, dateTime, el, may, start } from "./common.js";
 import {
   $,
   announce,
   ENHANCED,
   ENQUIRY_KINDS,
   KEY_EVENTS,
+  LINK_KINDS,
   METHODS,
   POSITIONS,
+  ROLES,
+  besideField,
+  besideText,
+  clearProblem,
   crimeHeading,
+  crimeLine,
+  crimesOf,
   csiItems,
+  csiPending,
+  csiStatusText,
   decide,
   deadlineItem,
+  dueText,
   enquiryItems,
   eventText,
   factsList,
@@ -25,12 +37,18 @@ import {
   isoFrom,
   keyEventItems,
   keys,
+  kindText,
+  knownCrime,
+  linkKindText,
+  linkedCrimeItems,
+  linkedPeopleItems,
   localInput,
   methodText,
   namesOf,
   openSection,
   options,
   referenceLists,
+  roleText,
   screeningText,
   stageText,
   workRows,
@@ -43,6 +61,7 @@ const maySupervise = may(me, "supervise_investigation");
 
 let crime = null; // the crime open, as the API last gave it
 let people = new Map(); // person id → name
+let linked = new Map(); // linked crime's id → its reference, classification and place
 
 // ---- The queue ----
 
@@ -81,7 +100,8 @@ async function openCrime(id) {
 async function show(c) {
   crime = c;
   const ids = [...new Set([...c.parties.map((p) => p.person), ...(c.investigation.people || []).map((l) => l.link.person)])];
-  people = await namesOf(ids);
+  const others = [...new Set((c.investigation.crimes || []).map((l) => l.link.crime))];
+  [people, linked] = await Promise.all([namesOf(ids), crimesOf(others)]);
   render();
 }
 
@@ -98,12 +118,36 @@ function render() {
   $("screening-now").textContent = screeningText(i);
   $("screen-section").hidden = !mayScreen || c.stage !== "unscreened";
 
-  // Enquiries, each open one with its result to record.
-  $("enquiries").replaceChildren(...enquiryItems(i, (e) => (e.result ? null : completeForm(e))));
+  // Enquiries, each open one with its result to record (and, while the crime is worked,
+  // a button to give it to someone else).
   const working = !["finalised", "finalisation_awaiting_review"].includes(c.stage);
+  $("enquiries").replaceChildren(...enquiryItems(i, (e) => (e.result ? null : completeForm(e, working))));
   $("enquiry-section").hidden = !working;
-  $("csi-requests").replaceChildren(...csiItems(i));
+  const openEnquiries = i.enquiries.filter((e) => !e.result);
+  keepChoice(
+    $("reassign-enquiry"),
+    openEnquiries.map((e) => [e.enquiry.id, `${kindText(e.enquiry.kind)}: ${e.enquiry.description} (now ${e.enquiry.owner}, due ${dateTime(e.enquiry.due)})`]),
+  );
+  $("reassign-section").hidden = !working || !openEnquiries.length;
+  // CSI requests, each still pending with a button to cancel it.
+  const pendingCsi = i.csi.filter(csiPending);
+  $("csi-requests").replaceChildren(
+    ...csiItems(i, (r) =>
+      csiPending(r)
+        ? el("button", { type: "button", class: "small", "aria-label": `Cancel the CSI request: ${r.request.what} at ${r.request.location}`, onclick: () => openCancelCsi(r.request.id) }, "Cancel request…")
+        : null,
+    ),
+  );
   $("csi-section").hidden = !working;
+  keepChoice($("cancel-csi-request"), pendingCsi.map((r) => [r.request.id, `${r.request.what} at ${r.request.location} (${csiStatusText(r.status)})`]));
+  $("cancel-csi-section").hidden = !pendingCsi.length;
+
+  // Links: other crimes, each a link to its own investigation; people in their roles.
+  $("linked-crimes").replaceChildren(...linkedCrimeItems(i, linked, (id) => `/console/investigations?crime=${encodeURIComponent(id)}`));
+  $("linked-people").replaceChildren(...linkedPeopleItems(i, people));
+  const removed = c.status === "removed";
+  $("link-crime-section").hidden = removed;
+  $("link-person-section").hidden = removed;
   $("key-events").replaceChildren(...keyEventItems(i, people));
   $("event-section").hidden = !working;
 
@@ -179,8 +223,9 @@ function renderVictims() {
   );
 }
 
-// The result of an open line of enquiry, recorded on its row.
-function completeForm(e) {
+// The result of an open line of enquiry, recorded on its row; and, while the crime is worked,
+// the way to give it to someone else.
+function completeForm(e, working) {
   const id = `result-${e.enquiry.id}`;
   const form = el(
     "form",
@@ -189,6 +234,7 @@ function completeForm(e) {
     // The enquiry's own name as the API gives it when it stands in the way of finalising.
     el("input", { id, "data-field": `enquiries[${e.enquiry.id}]`, autocomplete: "off" }),
     el("button", { type: "submit" }, "Record the result"),
+    working ? el("button", { type: "button", "aria-label": `Reassign: ${e.enquiry.description}`, onclick: () => openReassign(e.enquiry.id) }, "Reassign…") : null,
     el("p", { class: "form-error", role: "alert" }),
   );
   form.addEventListener("submit", async (event) => {
@@ -198,7 +244,9 @@ function completeForm(e) {
   return form;
 }
 
-// Send a decision; on success show the crime as it now stands and reset the form.
+// Send a decision; on success show the crime as it now stands and reset the form. Each goes
+// with an Idempotency-Key: the same request sent again (the answer lost on the way back, a
+// second Ctrl+Enter) is answered with the first result and recorded once.
 async function act(form, body, done, desk = "investigation") {
   const button = form.querySelector("button[type=submit]");
   if (button) button.disabled = true;
@@ -330,6 +378,220 @@ function csiDefaults() {
     : "Reported directly: no incident log to record it in";
   if (crime && !$("csi-location").value) $("csi-location").value = crime.location || "";
 }
+
+// Options for a select, keeping the one chosen if it is still offered.
+function keepChoice(select, pairs) {
+  const was = select.value;
+  options(select, pairs);
+  if (pairs.some(([value]) => value === was)) select.value = was;
+}
+
+// ---- Reassigning a line of enquiry ----
+
+const USERNAME = /^[A-Za-z][A-Za-z0-9._-]{1,}$/;
+const chosenEnquiry = () => inv().enquiries.find((e) => e.enquiry.id === $("reassign-enquiry").value);
+// The due time the chosen enquiry has, or a day from now when that has passed.
+function reassignDue() {
+  const e = chosenEnquiry();
+  const due = e && new Date(e.enquiry.due).getTime() > Date.now() ? e.enquiry.due : new Date(Date.now() + 24 * 3600e3).toISOString();
+  $("reassign-due").value = localInput(due);
+}
+function openReassign(enquiry) {
+  if (enquiry) $("reassign-enquiry").value = enquiry;
+  if (enquiry || !$("reassign-due").value) reassignDue();
+  openSection("reassign-section", enquiry ? "reassign-owner" : "reassign-enquiry");
+}
+$("reassign-enquiry").addEventListener("change", reassignDue);
+$("reassign-section").addEventListener("toggle", () => $("reassign-section").open && !$("reassign-due").value && reassignDue());
+$("reassign-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("reassign-form");
+  clearProblem(form);
+  const e = chosenEnquiry();
+  const owner = $("reassign-owner").value.trim();
+  const due = isoFrom($("reassign-due").value);
+  if (!e) return besideField($("reassign-enquiry"), "Choose the line of enquiry to reassign.");
+  if (!owner) return besideField($("reassign-owner"), "Type the username of the officer taking it on.");
+  if (!USERNAME.test(owner)) return besideField($("reassign-owner"), "A username is letters, digits, '.', '_' or '-', starting with a letter.");
+  if (!due) return besideField($("reassign-due"), "Say when it is due.");
+  const body = { action: "reassign_enquiry", enquiry: e.enquiry.id, owner, due, reason: $("reassign-reason").value };
+  const what = `${kindText(e.enquiry.kind)}: ${e.enquiry.description}`;
+  if (await act(form, body, `${what} reassigned to ${owner.toLowerCase()}, ${dueText(due)}.`)) form.reset();
+});
+
+// ---- Cancelling a CSI request ----
+
+function openCancelCsi(request) {
+  if (request) $("cancel-csi-request").value = request;
+  openSection("cancel-csi-section", request ? "cancel-csi-reason" : "cancel-csi-request");
+}
+$("cancel-csi-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("cancel-csi-form");
+  clearProblem(form);
+  const request = inv().csi.find((r) => r.request.id === $("cancel-csi-request").value);
+  if (!request) return besideField($("cancel-csi-request"), "Choose the CSI request to cancel.");
+  const body = { action: "cancel_csi", request: request.request.id, reason: $("cancel-csi-reason").value };
+  const what = `${request.request.what} at ${request.request.location}`;
+  if (await act(form, body, `CSI request cancelled: ${what}. It has left the CSI team's queue.`)) form.reset();
+});
+
+// ---- Linking another crime, by its reference ----
+
+options($("link-kind"), LINK_KINDS);
+// The reference last looked up and its answer (a promise): { reference, crime } with crime
+// null and a problem to show when there is none.
+let lookup = null;
+const typedReference = () => $("link-reference").value.trim().toUpperCase().replace(/\s+/g, "");
+
+// Look the reference typed up, once, and say under the field which crime it names.
+function lookUpReference() {
+  const reference = typedReference();
+  if (!reference) {
+    lookup = null;
+    $("link-found").textContent = "";
+    return Promise.resolve(null);
+  }
+  if (lookup && lookup.reference === reference) return lookup.promise;
+  $("link-found").textContent = `Looking up ${reference}…`;
+  const promise = api("GET", `/api/v1/crimes/by-reference/${encodeURIComponent(reference)}`).then(
+    (other) => {
+      knownCrime(other);
+      return { reference, crime: other };
+    },
+    (e) => {
+      // Not found is an answer; anything else (the network, the server) is asked again.
+      if (e.status !== 404 && lookup && lookup.reference === reference) lookup = null;
+      const problem = e.status === 404 ? `No crime has the reference ${reference}. Check it against the crime record (like CR-2026-000123).` : besideText($("link-reference"), e.field, e.message);
+      return { reference, crime: null, problem };
+    },
+  );
+  lookup = { reference, promise };
+  return promise.then((found) => {
+    // Only the answer for what is typed now is shown (the user may have typed on).
+    if (typedReference() === reference) $("link-found").textContent = found.crime ? `Found: ${crimeLine(found.crime)}` : "";
+    return found;
+  });
+}
+$("link-reference").addEventListener("change", async () => {
+  const found = await lookUpReference();
+  if (found && !found.crime && found.reference === typedReference()) besideField($("link-reference"), found.problem);
+});
+$("link-reference").addEventListener("input", () => {
+  if (!lookup || lookup.reference !== typedReference()) $("link-found").textContent = "";
+});
+$("link-crime-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("link-crime-form");
+  clearProblem(form);
+  if (!typedReference()) return besideField($("link-reference"), "Type the other crime's reference, like CR-2026-000123.");
+  const found = await lookUpReference();
+  // Typed on while it was looked up: the new reference is looked up when sent again.
+  if (!found || found.reference !== typedReference()) return;
+  if (!found.crime) return besideField($("link-reference"), found.problem);
+  if (found.crime.id === crime.id) return besideField($("link-reference"), `${found.reference} is this crime: type the other crime's reference.`);
+  const kind = $("link-kind").value;
+  const note = $("link-crime-note").value.trim();
+  const body = { action: "link_crime", crime: found.crime.id, kind, note: note || null };
+  if (await act(form, body, `Crime ${crime.reference} linked to ${found.reference}: ${linkKindText(kind).toLowerCase()}.`)) {
+    form.reset();
+    lookup = null;
+    $("link-found").textContent = "";
+  }
+});
+
+// ---- Linking a person in a role, found with the intelligence search ----
+
+options($("person-role"), ROLES, "Choose their role");
+// The last search: what was searched for and who was found.
+let search = null;
+const searchedFor = () => ({ name: $("person-name").value.trim(), born: $("person-born").value });
+const sameSearch = (a, b) => a && b && a.name.toLowerCase() === b.name.toLowerCase() && a.born === b.born;
+
+// Search the records (audited, as every search is) and offer those found to choose from.
+async function findPerson() {
+  const form = $("link-person-form");
+  clearProblem(form);
+  const asked = searchedFor();
+  if (!asked.name) {
+    besideField($("person-name"), "Type the person's name to search for.");
+    return false;
+  }
+  const body = { name: asked.name };
+  if (asked.born) body.date_of_birth = asked.born;
+  $("person-find").disabled = true;
+  let answer;
+  try {
+    answer = await api("POST", "/api/v1/search", body);
+  } catch (e) {
+    besideField($("person-name"), e.message);
+    return false;
+  } finally {
+    $("person-find").disabled = false;
+  }
+  const hits = (answer.people || []).filter((h) => !h.merged_into).slice(0, 8);
+  search = { ...asked, hits };
+  const already = (id) =>
+    (inv().people || [])
+      .filter((l) => !l.withdrawn && l.link.person === id)
+      .map((l) => roleText(l.link.role).toLowerCase());
+  $("person-choices").replaceChildren(
+    ...hits.map((h) => {
+      const roles = already(h.id);
+      return el(
+        "label",
+        { class: "check" },
+        el("input", { type: "radio", name: "person-choice", value: h.id, "data-label": h.label }),
+        `${h.label}, ${bornText(h.born)}${h.reasons.length ? ` (${h.reasons.join("; ")})` : ""}${roles.length ? ` · already linked as ${roles.join(", ")}` : ""}`,
+      );
+    }),
+  );
+  $("person-matches").hidden = !hits.length;
+  if (!hits.length) {
+    besideField($("person-name"), `Nobody on record matches "${asked.name}"${asked.born ? ` born ${asked.born}` : ""}. Check the spelling${asked.born ? ", or search without the date of birth" : ""}.`);
+    return false;
+  }
+  $("person-choices").querySelector("input").focus();
+  return true;
+}
+$("person-find").addEventListener("click", findPerson);
+for (const id of ["person-name", "person-born"]) {
+  // Enter searches; Ctrl+Enter still links.
+  $(id).addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.ctrlKey || event.altKey || event.metaKey) return;
+    event.preventDefault();
+    findPerson();
+  });
+  // Who was found for another name is no longer offered.
+  $(id).addEventListener("input", () => {
+    if (search && !sameSearch(search, searchedFor())) {
+      search = null;
+      $("person-matches").hidden = true;
+      $("person-choices").replaceChildren();
+    }
+  });
+}
+$("link-person-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = $("link-person-form");
+  clearProblem(form);
+  if (!search || !sameSearch(search, searchedFor())) {
+    if (await findPerson()) besideField($("person-matches"), "Choose the person you mean, then link them.");
+    return;
+  }
+  const chosen = form.querySelector('input[name="person-choice"]:checked');
+  if (!chosen) return besideField($("person-matches"), "Choose which of these people you mean.");
+  const role = $("person-role").value;
+  if (!role) return besideField($("person-role"), "Choose their role in this crime.");
+  const note = $("person-note").value.trim();
+  const body = { action: "link_person", person: chosen.value, role, note: note || null };
+  if (await act(form, body, `${chosen.dataset.label} linked to ${crime.reference} as ${roleText(role).toLowerCase()}.`)) {
+    form.reset();
+    search = null;
+    $("person-matches").hidden = true;
+    $("person-choices").replaceChildren();
+  }
+});
 
 // ---- Key events ----
 
@@ -498,6 +760,10 @@ keys(
     KeyF: needCrime(() => openSection("flags-section", null)),
     KeyO: needCrime(() => openSection("outcome-section", "outcome-code")),
     KeyR: needCrime(() => openSection("reopen-section", "reopen-information")),
+    KeyA: needCrime(() => openReassign(null)),
+    KeyX: needCrime(() => openCancelCsi(null)),
+    KeyL: needCrime(() => openSection("link-crime-section", "link-reference")),
+    KeyN: needCrime(() => openSection("link-person-section", "person-name")),
   },
   $("shortcuts"),
 );

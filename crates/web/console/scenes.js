@@ -61,7 +61,7 @@ function render() {
   $("book-section").querySelector("summary").firstChild.textContent = status === "booked" ? "Move the booking " : "Book into the diary ";
   $("attend-section").hidden = status !== "booked" && status !== "requested";
   $("cancel-section").hidden = !["requested", "booked"].includes(status);
-  $("book-time").value = status === "booked" ? localInput(request.status.diary_time) : localInput(new Date(Date.now() + 3600e3).toISOString());
+  if (status === "requested" || status === "booked") loadSlots();
   $("attend-time").value = localInput(null, true);
   resetExhibits();
 }
@@ -85,10 +85,39 @@ async function scene(form, body, done) {
   loadQueue();
 }
 
+// The CSI diary's slots with a free place from now over the next seven days (the area the
+// server books CSI attendance in). A slot's value is its start as a moment, which is what a
+// booking names.
+const CSI_DIARY = "CSI";
+async function loadSlots() {
+  const select = $("book-slot");
+  const booked = request.status.status === "booked" ? request.status.diary_time : null;
+  select.replaceChildren(el("option", { value: "", disabled: true, selected: true }, "Reading the CSI diary…"));
+  const days = [...Array(7).keys()].map((n) => {
+    const d = new Date(Date.now() + n * 86400e3);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  });
+  let slots = [];
+  try {
+    for (const day of days) slots = slots.concat(await api("GET", `/api/v1/diary?area=${CSI_DIARY}&date=${day}`));
+  } catch (e) {
+    select.replaceChildren(el("option", { value: "", disabled: true, selected: true }, `The diary could not be read: ${e.message}`));
+    return;
+  }
+  const now = Date.now();
+  const free = slots.filter((s) => s.starts_at && Date.parse(s.starts_at) > now && s.free > 0 && s.starts_at !== booked);
+  const options = free.map((s) => el("option", { value: s.starts_at }, `${dateTime(s.starts_at)} · ${s.free} of ${s.capacity} free`));
+  if (!options.length) {
+    options.push(el("option", { value: "", disabled: true }, "No free CSI slot in the next seven days: ask the resource desk to open slots"));
+  }
+  select.replaceChildren(...options);
+  select.selectedIndex = 0;
+}
+
 $("book-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const diary_time = isoFrom($("book-time").value);
-  if (!diary_time) return announce("Say when the examination is booked for.");
+  const diary_time = $("book-slot").value;
+  if (!diary_time) return announce("Choose a slot in the CSI diary.");
   scene($("book-form"), { action: "book_csi", diary_time }, `Booked for ${dateTime(diary_time)}: ${request.request.what}.`);
 });
 
@@ -147,7 +176,7 @@ keys(
       (row || $("queue-title")).focus();
       $("queue").scrollIntoView();
     },
-    KeyB: needRequest(() => openSection("book-section", "book-time")),
+    KeyB: needRequest(() => openSection("book-section", "book-slot")),
     KeyA: needRequest(() => openSection("attend-section", "attend-time")),
     KeyX: needRequest(() => openSection("cancel-section", "cancel-reason")),
   },

@@ -195,6 +195,11 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         Needs(ViewIncidents, "read crime records"),
     ),
     (
+        "GET",
+        "/api/v1/crimes/by-reference/{reference}",
+        Needs(ViewIncidents, "read crime records"),
+    ),
+    (
         "POST",
         "/api/v1/crimes/{id}/reclassify",
         Needs(RecordCrime, "reclassify crimes"),

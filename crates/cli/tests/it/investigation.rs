@@ -145,14 +145,95 @@ async fn a_crime_is_screened_investigated_and_finalised_with_the_victim_kept_inf
             .contains("Preservation advice given: Keep the door closed"),
         "{log}"
     );
+    // The CSI team's diary: two slots with one place each, opened by the resource desk.
+    let local = (app.clock.now() + SignedDuration::from_hours(3))
+        .to_zoned(jiff::tz::TimeZone::get("Europe/London").unwrap());
+    let (date, hour) = (local.date().to_string(), local.hour());
+    let times = [format!("{hour:02}:00"), format!("{:02}:30", hour)];
+    let opened = app
+        .ok(
+            sgt,
+            "/api/v1/diary/slots",
+            json!({"area": "CSI", "date": date, "times": times, "capacity": 1}),
+        )
+        .await;
+    let starts: Vec<String> = items(&opened)
+        .iter()
+        .map(|s| s["starts_at"].as_str().unwrap().to_owned())
+        .collect();
     // Booking is the CSI's, on the scenes desk: sent to the wrong desk it says where to go.
-    let book = json!({"action": "book_csi", "request": request, "diary_time": at(5)});
+    let book = json!({"action": "book_csi", "request": request, "diary_time": starts[0]});
     let (status, problem) = app.post(&investigation, Some(dc), &book).await;
     assert_eq!(status, UNPROCESSABLE, "{problem}");
     assert!(problem.to_string().contains("/scenes"), "{problem}");
+    // A time the CSI diary has no slot for is refused on its field, and nothing is booked.
+    let head = app.chain_head().await;
+    let (status, problem) = app
+        .post(
+            &scenes,
+            Some(&csi),
+            &json!({"action": "book_csi", "request": request, "diary_time": at(5)}),
+        )
+        .await;
+    assert_eq!(status, UNPROCESSABLE, "{problem}");
+    assert_eq!(problem["field"], "diary_time", "{problem}");
+    assert!(problem.to_string().contains("no slot"), "{problem}");
+    assert_eq!(app.chain_head().await, head, "nothing recorded");
+    // Booked into the first slot: the diary shows the crime there, and the slot is full.
     app.ok(&csi, &scenes, book).await;
+    let diary = app
+        .get_ok(sgt, &format!("/api/v1/diary?area=CSI&date={date}"))
+        .await;
+    let first = &items(&diary)[0];
+    assert_eq!(first["free"], 0, "{diary}");
+    assert_eq!(
+        first["scenes"][0]["reference"], crime["reference"],
+        "{diary}"
+    );
     let queue = app.get_ok(&csi, "/api/v1/investigation/scenes").await;
     assert_eq!(items(&queue["csi_queue"]).len(), 1, "{queue}");
+    // A second request cannot have the full slot; booked into the other, then cancelled by
+    // the investigator, it gives its place back.
+    let second = "0193a6c0-0000-7000-8000-000000000003";
+    app.ok(
+        dc,
+        &investigation,
+        json!({
+            "action": "request_csi", "id": second, "what": "Blood on the pavement",
+            "location": "Outside 3 High Street", "forensic_opportunities": ["blood"],
+            "preservation_advice": "Cover it if it rains", "incident": null
+        }),
+    )
+    .await;
+    let (status, problem) = app
+        .post(
+            &scenes,
+            Some(&csi),
+            &json!({"action": "book_csi", "request": second, "diary_time": starts[0]}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {problem}");
+    assert!(problem.to_string().contains("full"), "{problem}");
+    app.ok(
+        &csi,
+        &scenes,
+        json!({"action": "book_csi", "request": second, "diary_time": starts[1]}),
+    )
+    .await;
+    app.ok(
+        dc,
+        &investigation,
+        json!({"action": "cancel_csi", "request": second, "reason": "Washed away by the rain"}),
+    )
+    .await;
+    let diary = app
+        .get_ok(sgt, &format!("/api/v1/diary?area=CSI&date={date}"))
+        .await;
+    assert_eq!(
+        items(&diary)[1]["free"],
+        1,
+        "the cancelled booking's place is free: {diary}"
+    );
     app.clock.advance(SignedDuration::from_mins(10));
     app.ok(
         &csi,

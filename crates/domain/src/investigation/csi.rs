@@ -6,10 +6,19 @@
 //!
 //! requested -> booked (re-booking allowed) -> attended | cancelled (from requested or booked).
 
+use crate::text::Code;
 use crate::user::Username;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// The force diary area CSI attendances are booked in when the booking names none.
+pub const DIARY_AREA: &str = "CSI";
+
+/// [`DIARY_AREA`] as a code.
+pub fn diary_area() -> Code {
+    Code::constant(DIARY_AREA)
+}
 
 /// The request (the event `crime.csi_requested`); the id is the caller's, as for enquiries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +55,8 @@ pub enum CsiStatus {
     Booked {
         diary_time: Timestamp,
         by: Username,
+        /// The force diary's area it is booked in (none before bookings went into the diary).
+        area: Option<Code>,
     },
     Attended {
         attended_at: Timestamp,
@@ -108,4 +119,13 @@ pub fn queue<'a>(
         _ => (0, i.request.requested_at, i.request.request.id),
     });
     items
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_diary_area_is_a_code() {
+        let parsed = crate::text::Code::parse("area", super::DIARY_AREA).unwrap();
+        assert_eq!(parsed, super::diary_area());
+    }
 }

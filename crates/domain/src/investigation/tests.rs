@@ -682,6 +682,7 @@ fn a_csi_request_is_booked_then_attended_and_leaves_the_queue() {
         InvestigationCommand::BookCsi {
             request: id,
             diary_time: ts("2026-03-02T14:00:00Z"),
+            area: None,
         },
     );
     let requests = [(Uuid::from_u128(9), w.inv().csi.as_slice())];
@@ -690,6 +691,11 @@ fn a_csi_request_is_booked_then_attended_and_leaves_the_queue() {
         .map(|i| i.request.request.id.as_u128() - 200)
         .collect();
     assert_eq!(queue, [2, 1], "to book first, then booked by diary time");
+    // Booked in the CSI team's diary area when the booking names none.
+    assert!(matches!(
+        &w.inv().csi_request(id).unwrap().status,
+        CsiStatus::Booked { area: Some(area), .. } if area.as_str() == csi::DIARY_AREA
+    ));
     let (rule, field) = w.refused(
         "csi1",
         "csi",
@@ -727,6 +733,7 @@ fn a_csi_request_is_booked_then_attended_and_leaves_the_queue() {
             InvestigationCommand::BookCsi {
                 request: Uuid::from_u128(202),
                 diary_time: ts("2026-03-03T10:00:00Z"),
+                area: None,
             },
         )
         .unwrap_err();

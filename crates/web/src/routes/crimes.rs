@@ -4,7 +4,7 @@ use super::Answer;
 use crate::AppState;
 use crate::dto::{Stamp, micros_text};
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Call, Caller, Change, CrimeId, PathId};
+use crate::extract::{ApiPath, ApiQuery, Call, Caller, Change, CrimeId, PathId};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -326,6 +326,16 @@ pub async fn record_direct(c: Call<DirectRecordInput>) -> Result<Response, ApiEr
 #[utoipa::path(get, path = "/api/v1/crimes/{id}", tag = "crime", responses(CrimeNow))]
 pub async fn get(c: Caller, PathId(CrimeId(id)): PathId<CrimeId>) -> Answer<CrimeView> {
     let crime = crimes::get(c.app(), &c.actor, id).await?;
+    Ok(Json(view(&c.state, &crime)))
+}
+
+/// Find a crime by its reference (e.g. `CR-2026-000123`), as typed when linking two crimes;
+/// 404 when no crime has it. The read is audited.
+#[utoipa::path(get, path = "/api/v1/crimes/by-reference/{reference}", tag = "crime",
+    params(("reference" = String, Path, description = "the crime reference, e.g. CR-2026-000123")),
+    responses(CrimeNow))]
+pub async fn by_reference(c: Caller, ApiPath(reference): ApiPath<String>) -> Answer<CrimeView> {
+    let crime = crimes::get_by_reference(c.app(), &c.actor, &reference).await?;
     Ok(Json(view(&c.state, &crime)))
 }
 

@@ -56,6 +56,16 @@ pub struct BookingView {
     pub reference: String,
 }
 
+/// A crime scene investigator's attendance booked in the slot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SceneView {
+    pub crime: String,
+    /// The CSI request on the crime.
+    pub request: String,
+    /// The crime's reference.
+    pub reference: String,
+}
+
 /// Which slot: the area, the day and the start time (the domain's `SlotKey`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlotKeyView {
@@ -80,24 +90,38 @@ impl From<&SlotKey> for SlotKeyView {
 pub struct SlotView {
     #[serde(flatten)]
     pub key: SlotKeyView,
+    /// When the slot starts, RFC 3339 (the force's local date and time as a moment).
+    pub starts_at: Option<String>,
     pub capacity: u32,
     pub free: u32,
     pub bookings: Vec<BookingView>,
     pub missed: Vec<BookingView>,
+    /// CSI attendances (they take places as appointments do).
+    pub scenes: Vec<SceneView>,
 }
 
-impl From<&Slot> for SlotView {
-    fn from(s: &Slot) -> Self {
+impl SlotView {
+    fn of(s: &Slot, time_zone: &jiff::tz::TimeZone) -> Self {
         let view = |b: &controlroom_domain::diary::Booking| BookingView {
             incident: b.incident.to_string(),
             reference: b.reference.to_string(),
         };
         Self {
             key: SlotKeyView::from(&s.key),
+            starts_at: s.key.starts_at(time_zone).map(|t| t.to_string()),
             capacity: s.capacity,
             free: s.free(),
             bookings: s.bookings.iter().map(view).collect(),
             missed: s.missed.iter().map(view).collect(),
+            scenes: s
+                .scenes
+                .iter()
+                .map(|b| SceneView {
+                    crime: b.crime.to_string(),
+                    request: b.request.to_string(),
+                    reference: b.reference.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -109,14 +133,16 @@ pub async fn open(c: Call<SlotsInput>) -> Created<Vec<SlotView>> {
     let (c, b) = c.split();
     let slots =
         diary::open_slots(c.app(), &c.actor, &b.area, &b.date, &b.times, b.capacity).await?;
-    super::created(slots.iter().map(SlotView::from).collect())
+    let tz = &c.app().settings.time_zone;
+    super::created(slots.iter().map(|s| SlotView::of(s, tz)).collect())
 }
 
 /// The day's diary for an area: slots, bookings and free places.
 #[utoipa::path(get, path = "/api/v1/diary", tag = "diary", params(DayParams), responses((status = 200, body = Vec<SlotView>)))]
 pub async fn day(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Vec<SlotView>> {
     let slots = diary::day(c.app(), &c.actor, &p.area, &p.date).await?;
-    Ok(Json(slots.iter().map(SlotView::from).collect()))
+    let tz = &c.app().settings.time_zone;
+    Ok(Json(slots.iter().map(|s| SlotView::of(s, tz)).collect()))
 }
 
 /// The first slot with a free place from a day on (the same day first).
@@ -132,7 +158,8 @@ pub async fn next(c: Caller, ApiQuery(p): ApiQuery<DayParams>) -> Answer<Option<
         })
         .transpose()?;
     let slot = diary::next_free(c.app(), &c.actor, &p.area, &p.date, after).await?;
-    Ok(Json(slot.as_ref().map(SlotView::from)))
+    let tz = &c.app().settings.time_zone;
+    Ok(Json(slot.as_ref().map(|s| SlotView::of(s, tz))))
 }
 
 /// Book (or move) the incident's appointment. A full slot is refused.

@@ -162,6 +162,8 @@ pub struct WorkListsView {
     pub updates_given: usize,
     /// `updates_on_time / updates_given`; none before any update is given.
     pub updates_on_time_share: Option<f64>,
+    /// More crimes were in investigation than the lists read at once: the oldest are missing.
+    pub truncated: bool,
     pub seen: Stamp,
 }
 
@@ -178,6 +180,7 @@ fn lists_view(lists: WorkLists, seen: Stamp) -> WorkListsView {
         overdue_enquiries: all(lists.overdue_enquiries),
         victims_awaiting_update: all(lists.victims_awaiting_update),
         csi_queue: all(lists.csi_queue),
+        truncated: lists.truncated,
         seen,
     }
 }

@@ -80,6 +80,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         crimes::record;
         crimes::list, crimes::record_direct;
         crimes::get;
+        crimes::by_reference;
         crimes::reclassify;
         crimes::request_cancellation;
         crimes::approve_cancellation;

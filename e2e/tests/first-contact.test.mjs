@@ -4,7 +4,7 @@
 // and a supervisor approves closing a priority no unit attended.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, serverAndBrowser, signIn } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, sendRequiredReferrals, serverAndBrowser, signIn } from "./helpers.mjs";
 
 const run = serverAndBrowser();
 
@@ -121,6 +121,9 @@ test("a domestic abuse call is decided from the facts, graded, signposted and cl
   // without one of ours, and the handler closes it as transferred with their crime number.
   await approveUnattended(run.browser, run.server.base, reference, "North Yorkshire officers attended across the border and arrested him");
   await page.locator("#unattended-notice", { hasText: "approved by supervisor" }).waitFor();
+  // The high-risk DASH and the children present require safeguarding referrals (issue 17).
+  assert.match(listed, /SAFEGUARDING-REFERRAL/, "a required referral not yet sent");
+  await sendRequiredReferrals(page, "Leanne Fox (the victim)");
   await closeBoxes.getByLabel("Domestic abuse", { exact: true }).check();
   await page.getByLabel("Closing code").fill("CRIME_TRANSFERRED");
   await page.getByLabel("Final incident type").fill("CRIME_VIOLENCE");

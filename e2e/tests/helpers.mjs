@@ -99,3 +99,21 @@ export async function assertNoPlaceholders(page, where) {
   const found = text.match(/.{0,40}\b(null|undefined|NaN)\b.{0,40}/);
   if (found) throw new Error(`${where}: the page says "${found[1]}": …${found[0]}…`);
 }
+
+// Every referral the incident panel lists as required (issue 17: a close is refused until each
+// is sent), drafted and sent from the referrals section with the consent of `consentBy`.
+export async function sendRequiredReferrals(page, consentBy = "The victim") {
+  await page.keyboard.press("Alt+KeyP");
+  await page.locator("#referrals-required > *").first().waitFor();
+  const outstanding = page.locator("#referrals-required li.outstanding");
+  while ((await outstanding.count()) > 0) {
+    const type = await outstanding.first().getAttribute("data-required");
+    await outstanding.first().locator("button.draft-required").press("Enter");
+    await page.locator("#referral-reason").fill(`Required by the force's referral rules: ${type}`);
+    await page.locator("#consent-given-by").fill(consentBy);
+    await page.locator("#consent-how").fill("Verbally on the call");
+    await page.locator("#referral-shared").fill("The DASH answers and risk level\nContact details agreed with the victim");
+    await page.locator("#referral-shared").press("Control+Enter");
+    await page.locator(`#referrals-required li[data-required="${type}"].settled`).waitFor();
+  }
+}

@@ -27,7 +27,7 @@ pub struct DemoUser {
 
 pub fn demo_users() -> Vec<DemoUser> {
     use Role::*;
-    let users: [(&'static str, &[Role]); 10] = [
+    let users: [(&'static str, &[Role]); 11] = [
         ("handler", &[ContactHandler]),
         ("dispatcher", &[Dispatcher]),
         ("recorder", &[CrimeRecorder]),
@@ -39,6 +39,8 @@ pub fn demo_users() -> Vec<DemoUser> {
         ("operator", &[ContactHandler, CrimeRecorder]),
         ("investigator", &[Investigator]),
         ("csi_officer", &[Csi]),
+        // A neighbourhood officer in Harehills (NPT_LS8): takes the team's tasks.
+        ("pc_ls8", &[Investigator]),
     ];
     users
         .into_iter()
@@ -759,6 +761,7 @@ pub async fn seed(app: &App) -> Result<DemoSummary, AppError> {
     }
     people_on_record(&shift, &handler, &opened_ids).await?;
     diary_week(&shift, &dispatcher).await?;
+    team_rosters(&shift).await?;
     Ok(DemoSummary {
         users_created,
         incidents_created: CALLS.len(),
@@ -1016,6 +1019,25 @@ async fn people_on_record(
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// Who is in which team: the neighbourhood officer in NPT_LS8, the supervisor on duty as
+/// the duty inspector's contact, the contact handlers in the control room's own team.
+async fn team_rosters(shift: &App) -> Result<(), AppError> {
+    use controlroom_domain::tasking::roster::RosterCommand;
+    let supervisor = Actor::with_role(Username::parse("supervisor")?, Role::Supervisor);
+    for (team, user) in [
+        ("NPT_LS8", "pc_ls8"),
+        ("DUTY_INSPECTOR", "supervisor"),
+        ("CONTROL_ROOM", "handler"),
+        ("CONTROL_ROOM", "operator"),
+    ] {
+        let command = RosterCommand::AddMember {
+            user: Username::parse(user)?,
+        };
+        crate::tasks::change_roster(shift, &supervisor, team, command, None).await?;
     }
     Ok(())
 }

@@ -127,6 +127,81 @@ pub fn after<A: Aggregate>(
     state.ok_or_else(|| AppError::Corrupt("a change with no events".into()))
 }
 
+/// What an Idempotency-Key keeps of a change to a record that is a stream of its own: how
+/// many events the stream held once the change was made, so a retry answers with the record
+/// as the first request left it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    events: usize,
+}
+
+/// A decided change, as [`execute`] made it (or, on a retry, as the first request made it).
+#[derive(Debug, Clone)]
+pub struct Executed<A> {
+    pub state: A,
+    /// The events this request recorded (none on a retry).
+    pub recorded: usize,
+    /// The answer is a retry's: nothing was recorded this time.
+    pub replayed: bool,
+}
+
+/// Decide a command on a record that is a stream of its own (a referral, a task, a team's
+/// roster) and append what it records, in one transaction under the write lock, safe to
+/// retry with an `Idempotency-Key`. `also` gives records to write in the same transaction
+/// (a disclosure's entry in the access log), from the state before and the events decided.
+pub(crate) async fn execute<A: Aggregate>(
+    app: &crate::App,
+    actor: &Actor,
+    id: &A::Id,
+    idempotency: Option<&crate::Idempotency>,
+    decide: impl FnOnce(Option<&A>, Timestamp) -> Result<Vec<A::Event>, AppError>,
+    also: impl FnOnce(&A, &[A::Event], Timestamp) -> Vec<NewRecord>,
+) -> Result<Executed<A>, AppError> {
+    let stream = A::stream(id).to_string();
+    let now = app.now();
+    let mut tx = app.store.begin().await?;
+    if let Some(first) =
+        crate::idempotency::earlier::<Remembered>(tx.as_mut(), actor, idempotency).await?
+    {
+        let records = tx.stream(&stream).await?;
+        let then = records.get(..first.events).unwrap_or(&records);
+        let state = fold::<A>(id, then)?.ok_or_else(|| {
+            AppError::Corrupt(format!("a remembered change to {stream} has no events"))
+        })?;
+        return Ok(Executed {
+            state,
+            recorded: 0,
+            replayed: true,
+        });
+    }
+    let stored = tx.stream(&stream).await?;
+    let current = fold::<A>(id, &stored)?;
+    let events = decide(current.as_ref(), now)?;
+    if events.is_empty() {
+        // Nothing to record (e.g. a message marked read twice): the record as it stands.
+        let state = current.ok_or_else(|| AppError::NotFound(format!("there is no {stream}")))?;
+        return Ok(Executed {
+            state,
+            recorded: 0,
+            replayed: false,
+        });
+    }
+    let (state, _) = append(tx.as_mut(), id, current, stored.len(), &events, actor, now).await?;
+    for record in also(&state, &events, now) {
+        tx.append(record).await?;
+    }
+    let first = Remembered {
+        events: stored.len() + events.len(),
+    };
+    crate::idempotency::remember(tx.as_mut(), actor, idempotency, &first, now).await?;
+    tx.commit().await?;
+    Ok(Executed {
+        state,
+        recorded: events.len(),
+        replayed: false,
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

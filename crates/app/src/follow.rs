@@ -137,6 +137,8 @@ fn key(changed: &Changed) -> String {
     match changed {
         Changed::Incident(row) => format!("incident/{}", row.id),
         Changed::Unit(unit) => format!("unit/{}", unit.id),
+        Changed::Task(task) => format!("task/{}", task.id),
+        Changed::Message(message) => format!("message/{}", message.id),
     }
 }
 
@@ -145,6 +147,8 @@ fn key(changed: &Changed) -> String {
 async fn changes_in(app: &App, page: &[LogEntry]) -> Result<Vec<LiveChange>, AppError> {
     let mut incidents: HashMap<IncidentId, (i64, i64)> = HashMap::new();
     let mut units: HashMap<UnitId, (i64, i64)> = HashMap::new();
+    // Tasks and messages: keyed by their whole stream name.
+    let mut tasks: HashMap<String, (i64, i64)> = HashMap::new();
     for r in page {
         if r.category != "change" {
             continue;
@@ -152,6 +156,11 @@ async fn changes_in(app: &App, page: &[LogEntry]) -> Result<Vec<LiveChange>, App
         let Ok(stream) = StreamId::parse(&r.stream) else {
             continue;
         };
+        // A task's stream key is its record and its own id, not one uuid.
+        if matches!(stream.kind(), StreamKind::Task | StreamKind::Message) {
+            tasks.insert(r.stream.clone(), (r.seq, r.at_micros));
+            continue;
+        }
         let Some(uuid) = stream.uuid() else {
             continue;
         };
@@ -185,6 +194,29 @@ async fn changes_in(app: &App, page: &[LogEntry]) -> Result<Vec<LiveChange>, App
         };
         dispatch::know_reference(app, &unit).await?;
         changes.push(change(seq, at, Changed::Unit(unit))?);
+    }
+    for (stream, (seq, at)) in tasks {
+        use controlroom_domain::tasking::{TaskId, TaskState, messages};
+        let Ok(id) = StreamId::parse(&stream) else {
+            continue;
+        };
+        let records = app.store.stream(&stream).await?;
+        let changed = if id.kind() == StreamKind::Task {
+            let Ok(task) = TaskId::from_stream_key(id.key()) else {
+                continue;
+            };
+            crate::event_store::fold::<TaskState>(&task, &records)?
+                .map(|t| Changed::Task(Box::new(t)))
+        } else {
+            let Ok(message) = messages::MessageId::from_stream_key(id.key()) else {
+                continue;
+            };
+            crate::event_store::fold::<messages::Message>(&message, &records)?
+                .map(|m| Changed::Message(Box::new(m)))
+        };
+        if let Some(changed) = changed {
+            changes.push(change(seq, at, changed)?);
+        }
     }
     changes.sort_by_key(|c| c.seq);
     Ok(changes)

@@ -464,6 +464,14 @@ pub async fn close(
             .map(controlroom_domain::incident::RwdOutcome::parse)
             .transpose()?,
     };
+    // The incident's referrals, read before its transaction: a referral only ever becomes more
+    // settled (sent, acknowledged, not made), never less, so one read before the close cannot
+    // let through a close the rules would refuse.
+    let referrals = crate::referrals::stored(
+        request.app,
+        &controlroom_domain::tasking::BelongsTo::Incident(request.id),
+    )
+    .await?;
     allowed
         .run_with(|incident| {
             let close = controlroom_domain::closure::CloseRequest {
@@ -480,10 +488,11 @@ pub async fn close(
                     details,
                 });
             }
-            let problems = controlroom_domain::closure::check(
+            let problems = controlroom_domain::closure::check_with_referrals(
                 incident,
                 close,
                 &request.app.settings.reference,
+                &referrals,
             );
             if !problems.is_empty() {
                 return Err(AppError::Inconsistent(problems));

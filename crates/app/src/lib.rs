@@ -24,12 +24,16 @@ pub mod intelligence;
 pub mod investigation;
 pub mod live;
 pub mod map;
+pub mod messages;
+pub mod partners;
 pub mod recording;
 mod records;
 pub mod reference;
+pub mod referrals;
 pub mod report;
 pub mod search_feed;
 pub mod take_contact;
+pub mod tasks;
 pub mod users;
 
 /// Store errors reach the edge inside [`AppError::Store`]; the edge maps them to HTTP without
@@ -81,6 +85,9 @@ pub struct Settings {
     /// server that would show them a stale picture. Default 10,000: about ten seconds of the
     /// busiest intake measured, so a burst does not take every server out at once.
     pub ready_max_lag: i64,
+    /// Partner incidents (issue 17): our agency id, and the directory the file adapter
+    /// writes messages for partners into.
+    pub partner: partners::PartnerSettings,
 }
 
 impl Default for Settings {
@@ -105,6 +112,7 @@ impl Default for Settings {
             public_url: None,
             map: map::MapSettings::default(),
             ready_max_lag: 10_000,
+            partner: partners::PartnerSettings::default(),
         }
     }
 }

@@ -9,11 +9,14 @@ use controlroom_store::IncidentRow;
 use jiff::Timestamp;
 use tokio::sync::broadcast;
 
-/// What changed: an incident's row as listed, or a unit's state.
+/// What changed: an incident's row as listed, a unit's state, or a task (issue 17: a task to
+/// a team appears on its members' consoles as it is set).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Changed {
     Incident(IncidentRow),
     Unit(Unit),
+    Task(Box<controlroom_domain::tasking::TaskState>),
+    Message(Box<controlroom_domain::tasking::messages::Message>),
 }
 
 /// One change as the log has it: the `seq` of the last audit record that made it (the live

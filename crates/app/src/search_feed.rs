@@ -62,7 +62,9 @@ pub(crate) fn indexed(kind: StreamKind) -> bool {
         | StreamKind::User
         | StreamKind::Referral
         | StreamKind::Task
-        | StreamKind::Message => false,
+        | StreamKind::Message
+        | StreamKind::Team
+        | StreamKind::Partner => false,
     }
 }
 
@@ -109,7 +111,9 @@ pub(crate) fn documents_of(
         | StreamKind::User
         | StreamKind::Referral
         | StreamKind::Task
-        | StreamKind::Message => {}
+        | StreamKind::Message
+        | StreamKind::Team
+        | StreamKind::Partner => {}
     }
     Ok(docs)
 }

@@ -153,6 +153,9 @@ enum GazetteerCommand {
     },
 }
 
+// Parsed once at start-up and matched at once: `serve`'s many options cost nothing to
+// carry inline, and boxing them would only obscure the argument definitions.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (creates and migrates the database if needed).
@@ -216,6 +219,17 @@ enum Command {
         /// many audit records behind the log, so the load balancer sends consoles elsewhere.
         #[arg(long, env = "CONTROLROOM_READY_MAX_LAG", default_value_t = 10_000)]
         ready_max_lag: u32,
+        /// Where incidents sent to partner agencies are written, one JSON file a message in
+        /// `<dir>/<AGENCY>/` (docs/PARTNER-INCIDENTS.md); without it, sending is refused.
+        #[arg(long, env = "CONTROLROOM_PARTNER_OUTBOX")]
+        partner_outbox: Option<std::path::PathBuf>,
+        /// Our agency id in partner messages (the force's domain, e.g. `police.example.uk`).
+        #[arg(
+            long,
+            env = "CONTROLROOM_AGENCY_ID",
+            default_value = "controlroom.police.example"
+        )]
+        agency_id: String,
     },
     /// Home Office Counting Rules.
     Hocr {
@@ -609,6 +623,8 @@ async fn run(command: Command) -> Result<(), Failure> {
             map_tiles_file,
             map_attribution,
             ready_max_lag,
+            partner_outbox,
+            agency_id,
         } => {
             init_logging();
             let map = map_settings(map_tiles, map_tiles_file, map_attribution).await?;
@@ -627,6 +643,10 @@ async fn run(command: Command) -> Result<(), Failure> {
                 public_url,
                 map,
                 ready_max_lag: i64::from(ready_max_lag),
+                partner: controlroom_app::partners::PartnerSettings {
+                    agency: agency_id,
+                    outbox: partner_outbox,
+                },
                 ..Settings::default()
             };
             let checkpoints = checkpoint_file.map(|file| Checkpointing {

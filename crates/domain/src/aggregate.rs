@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn stored_event_kinds_never_change() {
         use crate::{crime, diary, incident, pole, resources, safeguarding, tasking, user};
-        let pinned: [(&[&str], &[&str]); 9] = [
+        let pinned: [(&[&str], &[&str]); 11] = [
             (
                 safeguarding::ReferralEvent::VARIANTS,
                 &[
@@ -151,6 +151,20 @@ mod tests {
             (
                 tasking::messages::MessageEvent::VARIANTS,
                 &["message.sent", "message.read"],
+            ),
+            (
+                tasking::roster::RosterEvent::VARIANTS,
+                &["team.member_added", "team.member_removed"],
+            ),
+            (
+                crate::partner::PartnerEvent::VARIANTS,
+                &[
+                    "partner.sent",
+                    "partner.received",
+                    "partner.linked",
+                    "partner.flagged",
+                    "partner.flag_resolved",
+                ],
             ),
             (
                 incident::IncidentEvent::VARIANTS,

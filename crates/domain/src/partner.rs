@@ -230,14 +230,14 @@ fn location(l: &Location) -> LocationComponent {
 }
 
 /// One reason a received message does not fit: where (a JSON path) and what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Misfit {
     pub path: String,
     pub message: String,
 }
 
 /// A message kept exactly as received, for a person to read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flagged {
     /// The message, byte for byte as received.
     pub raw: String,
@@ -442,6 +442,103 @@ fn add(reasons: &mut Vec<Misfit>, path: &str, message: String) {
         path: path.to_owned(),
         message,
     });
+}
+
+/// What we hold of one partner incident, or of one message that could not be read: a stream
+/// of its own, `partner/{tracking id}` for an incident (ours sent out, or a partner's
+/// received), `partner/flagged/{uuid}` for a message kept as received and flagged. Stored
+/// names are never renamed (pinned in `aggregate.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(test, derive(strum::VariantNames))]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", prefix = "partner.")]
+pub enum PartnerEvent {
+    /// We sent our incident to a partner (`to`: the partner's agency code).
+    Sent {
+        to: String,
+        incident: crate::incident::IncidentId,
+        message: Box<PartnerIncident>,
+    },
+    /// A partner sent its incident (new, update or close): the whole state, kept whole.
+    Received { message: Box<PartnerIncident> },
+    /// The partner's incident is the same event as ours: one incident on both sides.
+    Linked {
+        incident: crate::incident::IncidentId,
+    },
+    /// A message that does not fit our shape, kept byte for byte with every reason.
+    Flagged { flagged: Flagged },
+    /// A person read a flagged message and said what they did about it.
+    FlagResolved { note: String },
+}
+
+/// A partner stream folded: the latest message either way, the incident it is linked to, and
+/// a flagged message with whether a person has dealt with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartnerRecord {
+    /// The stream key: a tracking id, or `flagged/<uuid>`.
+    pub key: String,
+    /// The latest message received from the partner (`None` for ours, or a flagged one).
+    pub received: Option<PartnerIncident>,
+    pub messages_received: usize,
+    /// The messages we sent: to whom, when.
+    pub sent: Vec<(String, Timestamp)>,
+    pub linked_to: Option<crate::incident::IncidentId>,
+    pub flagged: Option<Flagged>,
+    /// Who dealt with the flagged message, when, and what they said.
+    pub resolved: Option<(crate::user::Username, Timestamp, String)>,
+}
+
+impl crate::aggregate::Aggregate for PartnerRecord {
+    type Id = String;
+    type Event = PartnerEvent;
+
+    fn stream(key: &String) -> crate::stream::StreamId {
+        crate::stream::StreamId::new(crate::stream::StreamKind::Partner, key)
+    }
+
+    fn apply(
+        state: Option<Self>,
+        e: crate::aggregate::Folding<'_, Self>,
+    ) -> Result<Self, crate::aggregate::FoldError> {
+        let mut record = state.unwrap_or_else(|| PartnerRecord {
+            key: e.id.clone(),
+            received: None,
+            messages_received: 0,
+            sent: Vec::new(),
+            linked_to: None,
+            flagged: None,
+            resolved: None,
+        });
+        match e.event() {
+            PartnerEvent::Sent { to, incident, .. } => {
+                record.sent.push((to.clone(), e.stamped.at));
+                record.linked_to.get_or_insert(*incident);
+            }
+            PartnerEvent::Received { message } => {
+                record.received = Some((**message).clone());
+                record.messages_received += 1;
+            }
+            PartnerEvent::Linked { incident } => record.linked_to = Some(*incident),
+            PartnerEvent::Flagged { flagged } => record.flagged = Some(flagged.clone()),
+            PartnerEvent::FlagResolved { note } => {
+                if record.flagged.is_none() {
+                    return Err(e.misfit("only a flagged message is resolved"));
+                }
+                record.resolved = Some((e.stamped.by.clone(), e.stamped.at, note.clone()));
+            }
+        }
+        Ok(record)
+    }
+}
+
+/// Our incident's id, when `tracking_id` is one of ours (`…incidentid:<uuid>:<our agency>`).
+pub fn our_incident(tracking_id: &str, agency: &str) -> Option<crate::incident::IncidentId> {
+    let rest = tracking_id.get(TRACKING_ID_PREFIX.len()..)?;
+    let (id, at) = rest.split_once(':')?;
+    if !at.eq_ignore_ascii_case(agency) {
+        return None;
+    }
+    id.parse().ok().map(crate::incident::IncidentId)
 }
 
 #[cfg(test)]

@@ -329,10 +329,22 @@ pub struct ReferenceData {
     pub safeguarding: crate::safeguarding::policy::SafeguardingPolicy,
     /// Task due times and escalation by priority ([`crate::tasking`]).
     pub tasking: crate::tasking::policy::TaskPolicy,
+    /// The team and department directory tasks and messages go to (`teams.psv`).
+    pub teams: Vec<Team>,
+}
+
+/// A team or department of the force's directory (`teams.psv`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Team {
+    pub code: Code,
+    pub name: String,
+    /// `team` (officers and staff who take tasks) or `department` (a function).
+    pub kind: String,
+    pub description: String,
 }
 
 /// The national files shipped in `reference/`, built in, in load order.
-pub const SHIPPED: [(&str, &str); 20] = [
+pub const SHIPPED: [(&str, &str); 21] = [
     (
         "reference/nsir-categories.psv",
         include_str!("../../../reference/nsir-categories.psv"),
@@ -410,6 +422,10 @@ pub const SHIPPED: [(&str, &str); 20] = [
         include_str!("../../../reference/task-escalation.psv"),
     ),
     (
+        "reference/teams.psv",
+        include_str!("../../../reference/teams.psv"),
+    ),
+    (
         "reference/force-settings.psv",
         include_str!("../../../reference/force-settings.psv"),
     ),
@@ -468,6 +484,7 @@ kinds! {
     ReferralRules: "referral-rules" ["rule", "when", "referral_type", "source"],
     SharingBases: "sharing-bases" ["code", "name", "legislation"],
     TaskEscalation: "task-escalation" ["priority", "due_hours", "supervisor_after_minutes", "inspector_after_minutes", "source"],
+    Teams: "teams" ["code", "name", "kind", "description"],
 }
 
 impl Kind {
@@ -618,7 +635,7 @@ impl ReferenceData {
                 return Err(ReferenceError {
                     file: file.name.to_owned(),
                     line: 1,
-                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting, force-settings, screening-factors, crime-outcomes, crime-flags, bank-holidays, victim-updates, referral-types, referral-rules, sharing-bases or task-escalation (.psv)".into(),
+                    message: "unknown reference file: expected one of nsir-categories, incident-types, qualifiers, closing-codes, agencies, dash-questions, grading-policy, offence-classifications, principal-crime-table, question-sets, signposting, force-settings, screening-factors, crime-outcomes, crime-flags, bank-holidays, victim-updates, referral-types, referral-rules, sharing-bases, task-escalation or teams (.psv)".into(),
                 });
             };
             by_kind.push((kind, rows(*file, columns)?));
@@ -817,6 +834,18 @@ impl ReferenceData {
             data.tasking.load_row(row)?;
         }
         data.tasking.check()?;
+        data.teams = code_list(of(Kind::Teams), |row, code| {
+            let kind = row.text(2, "kind")?;
+            if kind != "team" && kind != "department" {
+                return Err(row.error("the kind must be team or department"));
+            }
+            Ok(Team {
+                code,
+                name: row.text(1, "name")?,
+                kind,
+                description: row.text(3, "description")?,
+            })
+        })?;
         // Annex C is a force's to load (HOCR General Rules, Annex C): its absence is the
         // national default, not a missing file.
         for (kind, name, _) in Kind::ALL
@@ -1183,6 +1212,10 @@ impl ReferenceData {
         self.offences
             .iter()
             .find(|o| o.code.as_str().eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub fn team(&self, code: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.code.as_str() == code)
     }
 
     pub fn agency(&self, code: &str) -> Option<&Agency> {

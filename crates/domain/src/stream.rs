@@ -38,10 +38,15 @@ pub enum StreamKind {
     Task,
     /// A message (`message/{person|team}/{name}/{uuid}`).
     Message,
+    /// A team's members (`team/{CODE}`).
+    Team,
+    /// A partner incident or a flagged partner message (`partner/{tracking id}`,
+    /// `partner/flagged/{uuid}`).
+    Partner,
 }
 
 impl StreamKind {
-    pub const ALL: [StreamKind; 12] = [
+    pub const ALL: [StreamKind; 14] = [
         Self::Incident,
         Self::Crime,
         Self::Person,
@@ -54,6 +59,8 @@ impl StreamKind {
         Self::Referral,
         Self::Task,
         Self::Message,
+        Self::Team,
+        Self::Partner,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -24,6 +24,7 @@
 
 pub mod messages;
 pub mod policy;
+pub mod roster;
 
 use crate::aggregate::{Aggregate, Decide, FoldError, Folding, Stamped};
 use crate::incident::IncidentId;
@@ -442,6 +443,23 @@ fn text(field: &str, raw: &str, max: usize) -> Result<String, TaskError> {
     required_text(field, raw, max).map_err(|e| refuse("text", &e.field, e.message))
 }
 
+/// A task goes to a team or department of the force's directory (`teams.psv`).
+fn known_team(to: &Assignee, reference: &ReferenceData) -> Result<(), TaskError> {
+    if reference.team(to.team.as_str()).is_some() {
+        return Ok(());
+    }
+    let teams: Vec<&str> = reference.teams.iter().map(|t| t.code.as_str()).collect();
+    Err(refuse(
+        "task.team_known",
+        "to.team",
+        format!(
+            "{} is not a team or department in the directory; use one of {}",
+            to.team,
+            teams.join(", ")
+        ),
+    ))
+}
+
 /// Check `command` against the task as it stands (`None` before it is set) and say what it
 /// records. Nothing is recorded unless every check passes.
 pub fn decide(
@@ -462,6 +480,7 @@ pub fn decide(
                 due,
                 details,
             } => {
+                known_team(&to, c.reference)?;
                 let due = match due {
                     Some(due) => due,
                     None => {
@@ -560,6 +579,7 @@ pub fn decide(
         }
         TaskCommand::Reassign { to, due, reason } => {
             open()?;
+            known_team(&to, c.reference)?;
             if due <= c.now {
                 return Err(refuse(
                     "task.due_future",

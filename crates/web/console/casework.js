@@ -2,7 +2,7 @@
 // share. The words for stages, lines of enquiry, key events and the Victims' Code; the work
 // lists; a crime's summary as investigator and supervisor both read it; and problems from the
 // API shown beside the field they name. Our own code, no libraries.
-import { api, dateTime, el } from "./common.js";
+import { api, dateTime, dueText, el } from "./common.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -183,20 +183,7 @@ export function localInput(iso, seconds = false) {
 // A datetime-local input's value as RFC 3339, or null when empty.
 export const isoFrom = (value) => (value ? new Date(value).toISOString() : null);
 
-function span(ms) {
-  const minutes = Math.max(0, Math.round(ms / 60000));
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
-}
-
-// "due 3 Dec 23:59 (in 5 h 10 min)", or "OVERDUE by 2 h 05 min (was due …)".
-export function dueText(iso, now = Date.now()) {
-  if (!iso) return "";
-  const left = new Date(iso).getTime() - now;
-  return left >= 0 ? `due by ${dateTime(iso)} (in ${span(left)})` : `OVERDUE by ${span(-left)} (was due ${dateTime(iso)})`;
-}
+export { dueText };
 
 // ---- Problems from the API, beside their field ----
 

@@ -90,6 +90,23 @@ export function time(iso) {
   return iso ? timeFormat.format(new Date(iso)) : "";
 }
 
+// A stretch of time as a handler says it: "under a minute", "25 min", "3 h 05 min", "2 days 4 h".
+function span(ms) {
+  const minutes = Math.max(0, Math.round(ms / 60000));
+  if (minutes < 1) return "under a minute";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+}
+
+// "due by 3 Dec 23:59 (in 5 h 10 min)", or "OVERDUE by 2 h 05 min (was due …)".
+export function dueText(iso, now = Date.now()) {
+  if (!iso) return "";
+  const left = new Date(iso).getTime() - now;
+  return left >= 0 ? `due by ${dateTime(iso)} (in ${span(left)})` : `OVERDUE by ${span(-left)} (was due ${dateTime(iso)})`;
+}
+
 // A person's date of birth as a handler reads it ("born 3 Mar 1990"; an estimate as typed).
 const bornFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 export function bornText(born) {

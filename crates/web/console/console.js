@@ -1,6 +1,7 @@
 // The contact handler's console: call card, incident panel and the live incident list.
 import { age, api, dateTime, el, live, may as permitted, say, start as startSession, time } from "./common.js";
 import { CRMap } from "./map.js";
+import { incidentWork } from "./referrals.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,7 +77,22 @@ function problemIn(form, error) {
     showError(form, error.field, error.message);
     return;
   }
-  list.replaceChildren(...problems.map((p) => el("li", {}, el("strong", {}, p.rule), " ", p.message)));
+  // A referral still to send (issue 17) is done in the referrals section: one key away.
+  const referrals = problems.some((p) => p.field === "referrals");
+  list.replaceChildren(
+    ...problems.map((p) =>
+      el(
+        "li",
+        { "data-rule": p.rule },
+        el("strong", {}, p.rule),
+        " ",
+        p.message,
+        p.field === "referrals"
+          ? el("span", {}, " ", el("button", { type: "button", class: "link", onclick: () => work.openReferrals() }, "Open the referrals"), " ", el("kbd", {}, "Alt+P"))
+          : null,
+      ),
+    ),
+  );
   list.hidden = false;
   let first = null;
   for (const p of problems) {
@@ -87,7 +103,20 @@ function problemIn(form, error) {
     }
   }
   (first || form.querySelector("input, select, textarea")).focus();
+  // Every rule broken stays in sight, whatever the focus scrolled to.
+  list.scrollIntoView({ block: "nearest" });
+  if (referrals) work.refreshReferrals();
 }
+
+// Safeguarding referrals and tasks on the incident panel (issue 17): referrals.js.
+const work = incidentWork({
+  me: () => state.me,
+  reference: () => state.reference,
+  current: () => state.current,
+  announce,
+  showError,
+  clearErrors,
+});
 
 // ---- The call card ------------------------------------------------------------------
 
@@ -637,6 +666,7 @@ function showIncident(incident, resetForms) {
     ),
   );
   if (changedIncident || resetForms) loadLinked(incident); // issue 12: linked people and vehicles
+  work.show(incident, changedIncident || resetForms); // issue 17: referrals and tasks
 }
 
 // NCRS: the recording clock, the crimes recorded from this incident and any non-crime
@@ -1164,6 +1194,98 @@ function isOverdue(row, now) {
   return Boolean(row.attend_by) && ["graded", "dispatched"].includes(row.status) && now > Date.parse(row.attend_by);
 }
 
+// ---- Promised call-backs that are late (issue 17) ------------------------------------
+// The task board's `overdue_call_backs` (GET /api/v1/tasks): each incident whose promised
+// call-back is past its time, with the earliest time missed. Read at the start, when the live
+// feed says a task changed, just after a call-back we know of falls due, and every minute. A
+// user the board is not for (403) sees no marker and the board is not asked for again.
+const callBacks = {
+  overdue: new Map(), // incident id -> the earliest promised time missed (ms)
+  coming: new Map(), // open task id -> its due time (ms), still to come: a read is due then
+  refused: false,
+  timer: null,
+  soon: null,
+  reading: Promise.resolve(),
+};
+const CALL_BACK_EVERY_MS = 60_000;
+
+async function readCallBacks() {
+  if (callBacks.refused) return;
+  let board;
+  try {
+    board = await api("GET", "/api/v1/tasks");
+  } catch (e) {
+    if (e.status === 403) {
+      callBacks.refused = true;
+      callBacks.overdue.clear();
+      callBacks.coming.clear();
+      clearTimeout(callBacks.timer);
+      renderList();
+    }
+    return; // anything else: what was known stays until the next minute's read
+  }
+  const now = Date.now();
+  callBacks.overdue = new Map(
+    (board.overdue_call_backs || []).filter((c) => c && c.incident && c.due).map((c) => [c.incident, Date.parse(c.due)]),
+  );
+  // The call-backs the board shows that are still to fall due (the user's teams' queue).
+  for (const line of [...(board.queue || []), ...(board.escalated || []), ...(board.duty_inspector || [])]) {
+    if (line.kind === "call_back" && line.id && line.due) callBacks.coming.set(line.id.id, Date.parse(line.due));
+  }
+  for (const [task, due] of callBacks.coming) if (!(due > now)) callBacks.coming.delete(task);
+  renderList();
+  watchCallBacksDue();
+}
+
+// One read at a time; a burst of task events is one read.
+function refreshCallBacks() {
+  if (callBacks.refused) return;
+  clearTimeout(callBacks.soon);
+  callBacks.soon = setTimeout(() => {
+    callBacks.reading = callBacks.reading.then(readCallBacks).catch(() => {});
+  }, 200);
+}
+
+// Read again just after the next call-back we know of falls due, so its marker comes on time.
+function watchCallBacksDue() {
+  clearTimeout(callBacks.timer);
+  const now = Date.now();
+  const next = Math.min(...[...callBacks.coming.values()].filter((due) => due > now));
+  if (Number.isFinite(next) && next - now < 2 ** 31 - 5000) callBacks.timer = setTimeout(refreshCallBacks, next - now + 1500);
+}
+
+// The live feed's `task` event ({task, incident, team, officer, status, priority, due}): an
+// open task's due time is remembered (the event does not say its kind; a read at a time that
+// was not a call-back's costs one read), a closed one's forgotten; the board is read again.
+function taskChanged(data) {
+  if (callBacks.refused) return;
+  if (data && data.task) {
+    const due = Date.parse(data.due);
+    if (["set", "acknowledged"].includes(data.status) && due > Date.now()) callBacks.coming.set(data.task, due);
+    else callBacks.coming.delete(data.task);
+  }
+  watchCallBacksDue();
+  refreshCallBacks();
+}
+
+// "12 min", "1 h 05 min": how long a promised call-back is late.
+function lateBy(due, now) {
+  const minutes = Math.floor((now - due) / 60000);
+  if (minutes < 1) return "under 1 min";
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+function callBackMarker(row, now) {
+  const due = callBacks.overdue.get(row.id);
+  if (due === undefined) return null;
+  return el(
+    "span",
+    { class: "badge callback-overdue", title: `The call-back promised by ${dateTime(new Date(due).toISOString())} has not been made` },
+    `CALL-BACK OVERDUE ${lateBy(due, now)}`,
+  );
+}
+
 function renderList(changedId) {
   const now = Date.now();
   const rows = visibleRows().map((row) =>
@@ -1172,7 +1294,12 @@ function renderList(changedId) {
       {
         "data-id": row.id,
         class:
-          [row.grade === "emergency" ? "emergency" : "", isOverdue(row, now) ? "overdue" : "", row.id === changedId ? "changed" : ""]
+          [
+            row.grade === "emergency" ? "emergency" : "",
+            isOverdue(row, now) ? "overdue" : "",
+            callBacks.overdue.has(row.id) ? "callback-overdue" : "",
+            row.id === changedId ? "changed" : "",
+          ]
             .join(" ")
             .trim() || null,
       },
@@ -1190,6 +1317,7 @@ function renderList(changedId) {
           : minutesLeft(row, now) !== null && minutesLeft(row, now) <= WARN_MINUTES
             ? el("span", { class: "badge due-soon" }, `Due in ${minutesLeft(row, now)} min`)
             : null,
+        callBackMarker(row, now),
       ),
     ),
   );
@@ -1224,9 +1352,21 @@ function connectLive() {
         if (upsert(row)) renderList(row.id);
         if (state.current && state.current.id === row.id && row.version > state.current.version) refreshIncident(row.id);
       },
-      resync: reload,
+      // issue 17: a task set or moved on; the open incident's list is read again if it is this one's.
+      // and the promised call-backs that are late are read again (the list's markers).
+      task: (data) => {
+        work.onTask(data);
+        taskChanged(data);
+      },
+      resync: () => {
+        reload();
+        refreshCallBacks();
+      },
     },
-    reload,
+    () => {
+      reload();
+      refreshCallBacks();
+    },
   );
 }
 
@@ -1276,6 +1416,9 @@ document.addEventListener("keydown", (event) => {
       KeyD: () => openSection("dash-section", null, "#dash-questions input:checked"),
       KeyW: () => openSection("questions-section", null, "#question-list input:checked"),
       KeyS: () => openSection("signpost-section", "signpost-agency"),
+      KeyP: () => work.openReferrals(),
+      KeyO: () => work.openTasks(),
+      KeyB: () => work.promiseCallBack(),
       KeyJ: () => state.current && !$("join-caller").hidden && newCall(state.current),
       KeyI: () => $("filter-text").focus(),
     };
@@ -1310,6 +1453,15 @@ async function start() {
   setInterval(() => renderList(), 15_000);
   await loadList();
   connectLive();
+  refreshCallBacks();
+  setInterval(refreshCallBacks, CALL_BACK_EVERY_MS);
+  // Opened from another page (the task board) on one incident: /console?incident=<id>, and
+  // #tasks for its tasks.
+  const wanted = new URLSearchParams(location.search).get("incident");
+  if (wanted) {
+    await openIncident(wanted);
+    if (location.hash === "#tasks" && state.current) work.openTasks();
+  }
 }
 
 start().catch((e) => announce(`The console could not start: ${e.message}`));

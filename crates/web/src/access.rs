@@ -220,6 +220,66 @@ pub const OPERATIONS: &[(&str, &str, Access)] = &[
         Needs(ApproveCrimeCancellation, "decline the removal of a crime"),
     ),
     (
+        "GET",
+        "/api/v1/incidents/{id}/referrals",
+        Needs(ViewIncidents, "see referrals"),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/referrals/{referral}",
+        Needs(Refer, "make safeguarding referrals"),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/{id}/tasks",
+        Needs(ViewIncidents, "see tasks"),
+    ),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/tasks/{task}",
+        Needs(SetTasks, "set and work tasks"),
+    ),
+    (
+        "GET",
+        "/api/v1/tasks",
+        Needs(SetTasks, "see the task board"),
+    ),
+    ("POST", "/api/v1/messages", Needs(SetTasks, "send messages")),
+    ("GET", "/api/v1/messages", SignedIn),
+    ("POST", "/api/v1/messages/read", SignedIn),
+    (
+        "POST",
+        "/api/v1/incidents/{id}/partners",
+        Needs(Refer, "send incidents to partner agencies"),
+    ),
+    (
+        "GET",
+        "/api/v1/incidents/{id}/partners",
+        Needs(ViewIncidents, "see partner incidents"),
+    ),
+    (
+        "POST",
+        "/api/v1/partner-messages",
+        Needs(Refer, "receive partner messages"),
+    ),
+    (
+        "GET",
+        "/api/v1/partner-messages/flagged",
+        Needs(Refer, "read flagged partner messages"),
+    ),
+    (
+        "POST",
+        "/api/v1/partner-messages/flagged/{id}/resolve",
+        Needs(Refer, "deal with flagged partner messages"),
+    ),
+    (
+        "GET",
+        "/api/v1/teams",
+        Needs(ViewIncidents, "see the team directory"),
+    ),
+    // A supervisor or an administrator (the use case decides: two permissions, either).
+    ("POST", "/api/v1/teams/{team}/members", SignedIn),
+    (
         "POST",
         "/api/v1/crimes/{id}/investigation",
         Needs(Investigate, "investigate crimes"),

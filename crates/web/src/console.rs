@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::extract::session_token;
 use Access::{Needs, Public, SignedIn};
 use Permission::{
-    AttendScenes, DispatchUnits, Investigate, ManageUsers, ReviewCrimeRecording,
+    AttendScenes, DispatchUnits, Investigate, ManageUsers, ReviewCrimeRecording, SetTasks,
     SuperviseInvestigation, VerifyAuditTrail, ViewIncidents,
 };
 use axum::Router;
@@ -144,6 +144,12 @@ const PAGES: &[Page] = &[
             Needs(AttendScenes),
             Some("CSI queue")
         )
+    },
+    // Work out of the control room (issue 17): a team's tasks, arriving live, and for
+    // supervisors what has escalated.
+    Page {
+        tools: SHORTCUTS,
+        ..page!("tasks", "Tasks", "Tasks", Needs(SetTasks), Some("Tasks"))
     },
     page!(
         "supervisor",

@@ -561,6 +561,34 @@ impl FromPathId for PersonId {
     }
 }
 
+/// Something kept under an incident, by the caller's own id: `/incidents/{id}/referrals/{item}`
+/// or `/incidents/{id}/tasks/{item}`.
+pub struct IncidentItem(pub controlroom_domain::incident::IncidentId, pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for IncidentItem {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiPath((incident, item)) =
+            ApiPath::<(String, String)>::from_request_parts(parts, state).await?;
+        let incident = controlroom_domain::incident::IncidentId::from_path(&incident)?;
+        let item = item.parse().map_err(|_| {
+            not_a_uuid(
+                "bad_id",
+                "an id (the client chooses one UUID per referral or task)",
+                &item,
+            )
+        })?;
+        Ok(Self(incident, item))
+    }
+}
+
+impl Target for IncidentItem {
+    async fn read(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::from_request_parts(parts, state).await
+    }
+}
+
 /// A POLE record's `{kind}/{id}` in a path (`/records/person/{id}`): an unknown kind is a page
 /// that does not exist (404); a malformed id is a bad address (400).
 pub struct RecordPath(pub controlroom_domain::pole::RecordRef);

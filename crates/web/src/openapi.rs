@@ -53,13 +53,21 @@ impl Modify for BearerAuth {
 struct PathParameters;
 
 fn path_parameter(name: &str) -> Option<Parameter> {
+    let uuid = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .into()
+    };
     let (schema, description) = match name {
-        "id" => (
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
-                .into(),
-            None,
+        "id" => (uuid(), None),
+        "referral" | "task" => (
+            uuid(),
+            Some("The client's own id for it (a UUID made when it is drafted or set)"),
+        ),
+        "team" => (
+            String::schema(),
+            Some("A team or department code of the directory (teams.psv), e.g. NPT_LS8"),
         ),
         "kind" => (routes::intelligence::RecordKind::schema(), None),
         "number" => (

@@ -378,7 +378,7 @@ async fn serve_demo_refuses_a_database_it_did_not_create() {
         };
         let printed = serve_demo_once(&demo.url, &search_dir).await;
         assert!(
-            printed.contains("Demo force ready (10 users and 24 incidents created)"),
+            printed.contains("Demo force ready (11 users and 24 incidents created)"),
             "{printed}"
         );
         assert!(

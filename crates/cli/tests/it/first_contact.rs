@@ -296,6 +296,54 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["problems"][0]["rule"], "NCRS-DECISION");
 
+    // The referrals the high-risk DASH and the children present require (referral-rules.psv):
+    // the close is refused, naming the rule and its source, until each is sent.
+    let (status, problem) = app
+        .post(
+            &path("close"),
+            t,
+            &json!({
+                "closing_code": "CRIME_ARREST", "final_incident_type": "CRIME_VIOLENCE",
+                "qualifiers": ["DOMESTIC_ABUSE", "CHILD_AT_RISK"], "crime_reference": crime_number,
+                "resolution": "Suspect arrested nearby"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        texts_at(&problem["problems"], "rule").contains(&"SAFEGUARDING-REFERRAL"),
+        "{problem}"
+    );
+    assert!(problem.to_string().contains("MARAC"), "{problem}");
+    let (status, referrals) = app.get(&path("referrals"), t).await;
+    assert_eq!(status, StatusCode::OK, "{referrals}");
+    let required: Vec<String> = referrals["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["referral_type"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(required.iter().any(|r| r == "MARAC"), "{referrals}");
+    for (n, kind) in required.iter().enumerate() {
+        let referral =
+            format!("/api/v1/incidents/{id}/referrals/0193a6c0-0000-7000-8000-00000000010{n}");
+        let (status, drafted) = app
+            .post(
+                &referral,
+                t,
+                &json!({
+                    "action": "draft", "referral_type": kind,
+                    "reason": "High-risk domestic abuse with children in the house",
+                    "sharing": {"kind": "without_consent", "basis": "SAFEGUARDING_CHILD", "why": "seeking consent would put the children at risk"},
+                    "shared": ["the DASH answers", "the children's names and ages"]
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{drafted}");
+        let (status, sent) = app.post(&referral, t, &json!({"action": "send"})).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        assert_eq!(sent["status"]["status"], "sent", "{sent}");
+    }
     let (status, signposted) = app.post(&path("signpost"), t, &json!({"agency": "IDVA", "advice": "referred to the IDVA service; MARAC referral made"})).await;
     assert_eq!(status, StatusCode::OK, "{signposted}");
     assert_eq!(signposted["incident"]["signposts"][0]["agency"], "IDVA");
@@ -322,6 +370,8 @@ async fn a_domestic_abuse_call_is_assessed_graded_and_closed_to_the_standards(ba
         "vulnerability_recorded",
         "dash_completed",
         "caller_signposted",
+        "referral.sent",
+        "disclosed",
     ])
     .await;
     app.verify_audit_trail().await;

@@ -126,6 +126,55 @@ fn without_a_due_time_the_policy_sets_it_by_priority() {
     assert_eq!(task.due, at(24 * 60));
 }
 
+/// A task goes to a team of the force's directory (teams.psv); any other is refused on
+/// `to.team`, naming the teams there are, and a reassignment is held to the same.
+#[test]
+fn a_task_goes_to_a_team_in_the_directory() {
+    let elsewhere = TaskCommand::Set {
+        kind: TaskKind::Visit,
+        to: to_team("NPT_MARS"),
+        priority: Priority::Normal,
+        due: None,
+        details: "visit".into(),
+    };
+    let Err(TaskError::Refused(refusal)) = drive(
+        task_id(3),
+        vec![(0, "handler", Role::ContactHandler, elsewhere)],
+    ) else {
+        panic!("an unknown team is refused");
+    };
+    assert_eq!(
+        (refusal.rule, refusal.field.as_str()),
+        ("task.team_known", "to.team")
+    );
+    assert!(refusal.message.contains("NPT_LS8"), "{}", refusal.message);
+    let reassigned = drive(
+        task_id(4),
+        vec![
+            (
+                0,
+                "handler",
+                Role::ContactHandler,
+                set(Priority::Normal, None),
+            ),
+            (
+                1,
+                "sergeant",
+                Role::Supervisor,
+                TaskCommand::Reassign {
+                    to: to_team("NOWHERE"),
+                    due: at(120),
+                    reason: "wrong team".into(),
+                },
+            ),
+        ],
+    );
+    assert!(
+        matches!(reassigned, Err(TaskError::Refused(ref r)) if r.rule == "task.team_known"),
+        "{reassigned:?}"
+    );
+}
+
 #[test]
 fn refusals_name_the_rule_and_change_nothing() {
     let refused = |steps| match drive(task_id(3), steps) {

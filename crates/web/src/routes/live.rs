@@ -153,6 +153,30 @@ fn last_event_id(parts: &Parts) -> Result<Option<i64>, ApiError> {
         })
 }
 
+/// A task set or moved on, as the live feed tells it (`event: task`).
+#[derive(Debug, serde::Serialize)]
+struct LiveTask {
+    /// `incident/<uuid>/<uuid>`.
+    task: String,
+    incident: Option<String>,
+    team: String,
+    officer: Option<String>,
+    status: &'static str,
+    priority: &'static str,
+    due: String,
+}
+
+/// A message sent or read, as the live feed tells it (`event: message`).
+#[derive(Debug, serde::Serialize)]
+struct LiveMessage {
+    message: String,
+    /// `person/<username>` or `team/<code>`.
+    to: String,
+    from: String,
+    sent_at: String,
+    read_by: Vec<String>,
+}
+
 fn change_event(change: LiveChange, state: &AppState) -> Event {
     let (name, data) = match change.changed {
         Changed::Incident(row) => {
@@ -165,6 +189,31 @@ fn change_event(change: LiveChange, state: &AppState) -> Event {
         Changed::Unit(unit) => {
             let view = super::dispatch::UnitView::build(&unit, &state.app);
             ("unit", serde_json::to_string(&view))
+        }
+        // Who and when, not what: a console reloads its task board (an audited read) for
+        // the details.
+        Changed::Task(task) => {
+            let body = LiveTask {
+                task: task.id.to_string(),
+                incident: task.id.belongs_to.incident().map(|i| i.to_string()),
+                team: task.to.team.to_string(),
+                officer: task.to.officer.as_ref().map(ToString::to_string),
+                status: task.status.as_str(),
+                priority: task.priority.as_str(),
+                due: task.due.to_string(),
+            };
+            ("task", serde_json::to_string(&body))
+        }
+        // To whom and from whom, not the text: the recipient's console reads its inbox.
+        Changed::Message(message) => {
+            let body = LiveMessage {
+                message: message.id.id.to_string(),
+                to: message.id.to.key(),
+                from: message.from.to_string(),
+                sent_at: message.sent_at.to_string(),
+                read_by: message.reads.iter().map(|r| r.by.to_string()).collect(),
+            };
+            ("message", serde_json::to_string(&body))
         }
     };
     Event::default()

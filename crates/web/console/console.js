@@ -1225,6 +1225,7 @@ async function readCallBacks() {
     return; // anything else: what was known stays until the next minute's read
   }
   const now = Date.now();
+  const shown = Boolean(state.current) && callBacks.overdue.has(state.current.id);
   callBacks.overdue = new Map(
     (board.overdue_call_backs || []).filter((c) => c && c.incident && c.due).map((c) => [c.incident, Date.parse(c.due)]),
   );
@@ -1234,6 +1235,8 @@ async function readCallBacks() {
   }
   for (const [task, due] of callBacks.coming) if (!(due > now)) callBacks.coming.delete(task);
   renderList();
+  // The open incident's own call-back fell due: its tasks say so too.
+  if (state.current && callBacks.overdue.has(state.current.id) !== shown) work.onTask({ incident: state.current.id });
   watchCallBacksDue();
 }
 

@@ -169,11 +169,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Command<T> {
         let bytes = read_body(req.into_body()).await?;
         // Every string and list in the body is bounded before it is parsed into a command,
         // whatever its field; the commands' parsers then apply each field's own limit.
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            within_limits("", &value).map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
-        }
+        let well_formed = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(value) => {
+                within_limits("", &value)
+                    .map_err(|e| ApiError::invalid(&e.field, e.to_string()))?;
+                true
+            }
+            Err(_) => false,
+        };
         let body = serde_json::from_slice(&bytes).map_err(|e| {
-            if e.is_data() {
+            // Well-formed JSON that does not fit the command is the caller's data, whatever
+            // serde calls it (an enum read from `{}` is reported as a syntax error).
+            if e.is_data() || well_formed {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid_input",

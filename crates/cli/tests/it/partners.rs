@@ -108,6 +108,15 @@ async fn an_incident_goes_to_a_partner_and_theirs_comes_back_linked(backend: Bac
         .await;
     assert!(now["log"].to_string().contains("AMB-77"), "{now}");
 
+    // An empty request carries nothing to keep: refused.
+    let empty = app
+        .client
+        .post(app.url("/api/v1/partner-messages"))
+        .bearer_auth(&handler)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
     // A message that does not fit: kept exactly as received, every reason listed.
     let bad = r#"{"$id": "AMB-78", "formatVersion": "eido/1.0", "colour": "red"}"#;
     let response = app

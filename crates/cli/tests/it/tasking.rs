@@ -142,6 +142,15 @@ async fn a_task_goes_to_a_team_and_escalates_when_late(backend: Backend) {
         "to.team",
     )
     .await;
+    // Well-formed JSON naming no recipient is the caller's to fix (422), not malformed.
+    let (status, problem) = app
+        .post(
+            "/api/v1/messages",
+            Some(&handler),
+            &json!({"id": "0193a6c0-0000-7000-8000-000000000303", "to": {}, "text": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     app.ok(&handler, "/api/v1/messages", message).await;
     let inbox = app.get_ok(&officer, "/api/v1/messages").await;
     let got = items(&inbox["messages"]);

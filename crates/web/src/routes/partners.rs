@@ -86,9 +86,17 @@ pub struct KeptView {
 /// A partner's message, exactly as sent (any body: one that does not fit is kept and
 /// flagged, never refused). Answered 202.
 #[utoipa::path(post, path = "/api/v1/partner-messages", tag = "partners",
-    request_body(content = String, description = "the partner's message, as sent", content_type = "application/json"),
-    responses((status = 202, body = KeptView)))]
+    request_body(content = serde_json::Value, description = "the partner's message, as sent: any body is kept (one that does not fit our shape is flagged)", content_type = "application/json"),
+    responses((status = 202, body = KeptView), (status = 400, description = "An empty body")))]
 pub async fn receive(c: Caller, body: Bytes) -> Result<Response, ApiError> {
+    // An empty request carries no message: nothing to keep, so it is refused.
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty_body",
+            "the request has no body: send the partner's message as it was received",
+        ));
+    }
     // Kept as text: bytes that are not UTF-8 are shown with replacement marks.
     let raw = String::from_utf8_lossy(&body);
     let kept = partners::receive(c.app(), &c.actor, &raw).await?;

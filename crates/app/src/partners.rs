@@ -102,6 +102,14 @@ pub async fn send(
     };
     tokio::fs::create_dir_all(&dir).await.map_err(io)?;
     tokio::fs::write(&part, &body).await.map_err(io)?;
+    // What goes out is a disclosure (DPA 2018 s.62): said on our incident's record as well,
+    // in the same transaction, as a referral's sending is.
+    let disclosed = json!({
+        "partner_incident": key,
+        "to": to.as_str(),
+        "via": format!("partner outbox {}", dir.display()),
+        "what": ["incident type, status and grade", "location", "the first caller's account", "the handler's name"],
+    });
     let sent = execute::<PartnerRecord>(
         app,
         actor,
@@ -114,7 +122,15 @@ pub async fn send(
                 message: Box::new(message),
             }])
         },
-        |_, _, _| Vec::new(),
+        |_, _, at| {
+            vec![crate::records::access_record(
+                incident_stream(incident),
+                "disclosed",
+                actor,
+                at,
+                disclosed,
+            )]
+        },
     )
     .await;
     match &sent {

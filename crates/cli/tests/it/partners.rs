@@ -155,6 +155,14 @@ async fn an_incident_goes_to_a_partner_and_theirs_comes_back_linked(backend: Bac
         .get_ok(&handler, "/api/v1/partner-messages/flagged")
         .await;
     assert!(items(&waiting["partners"]).is_empty(), "{waiting}");
+    // The sending is on record as a disclosure.
+    app.assert_audited(&[
+        "partner.sent",
+        "disclosed",
+        "partner.linked",
+        "partner.flagged",
+    ])
+    .await;
     app.verify_audit_trail().await;
     app.finish().await;
 }

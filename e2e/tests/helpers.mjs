@@ -117,3 +117,17 @@ export async function sendRequiredReferrals(page, consentBy = "The victim") {
     await page.locator(`#referrals-required li[data-required="${type}"].settled`).waitFor();
   }
 }
+
+// Open a page of the console as an already signed-in user, once its session has loaded.
+export async function open(page, path, ready) {
+  await page.goto(path);
+  await page.locator("#whoami").filter({ hasText: /\S/ }).waitFor();
+  if (ready) await page.locator(ready).first().waitFor();
+}
+
+// Whether an element is wholly inside the 1366×768 window as it is scrolled now.
+export async function inView(locator) {
+  const box = await locator.boundingBox();
+  const size = locator.page().viewportSize();
+  return Boolean(box) && box.y >= 0 && box.y + box.height <= size.height && box.x >= 0 && box.x + box.width <= size.width;
+}

@@ -10,23 +10,10 @@
 // Screenshots: docs/screenshots/referrals.png and tasks.png.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, sendRequiredReferrals, serverAndBrowser, signIn } from "./helpers.mjs";
+import { SCREENSHOTS, approveUnattended, assertNoPlaceholders, sendRequiredReferrals, inView, open, serverAndBrowser, signIn } from "./helpers.mjs";
 
 const run = serverAndBrowser();
 
-// Open a page of the console as an already signed-in user, once its session has loaded.
-async function open(page, path, ready) {
-  await page.goto(path);
-  await page.locator("#whoami").filter({ hasText: /\S/ }).waitFor();
-  if (ready) await page.locator(ready).first().waitFor();
-}
-
-// Whether an element is wholly inside the 1366×768 window as it is scrolled now.
-async function inView(locator) {
-  const box = await locator.boundingBox();
-  const size = locator.page().viewportSize();
-  return Boolean(box) && box.y >= 0 && box.y + box.height <= size.height && box.x >= 0 && box.x + box.width <= size.width;
-}
 
 const TASK_DETAILS = "Visit Leanne Fox at Flat 2, 19 Harehills Lane: safety planning, check the children";
 

@@ -1,6 +1,7 @@
 // The contact handler's console: call card, incident panel and the live incident list.
 import { age, api, dateTime, el, live, may as permitted, say, start as startSession, time } from "./common.js";
 import { CRMap } from "./map.js";
+import { unreadLink } from "./messages.js";
 import { incidentWork } from "./referrals.js";
 
 const $ = (id) => document.getElementById(id);
@@ -1346,6 +1347,9 @@ document.querySelectorAll("#incident-table [data-sort]").forEach((button) => {
 });
 ["filter-status", "filter-grade", "filter-text"].forEach((id) => $(id).addEventListener("input", () => renderList()));
 
+// Unread messages beside the live list (those who may open the task board, where they are read).
+let messages = null;
+
 function connectLive() {
   const reload = () => loadList().catch(() => {});
   live(
@@ -1361,14 +1365,18 @@ function connectLive() {
         work.onTask(data);
         taskChanged(data);
       },
+      // issue 17: a message to this user or their team, sent or read: the unread count.
+      message: (data) => messages && messages.onMessage(data),
       resync: () => {
         reload();
         refreshCallBacks();
+        if (messages) messages.refresh();
       },
     },
     () => {
       reload();
       refreshCallBacks();
+      if (messages) messages.refresh();
     },
   );
 }
@@ -1424,6 +1432,7 @@ document.addEventListener("keydown", (event) => {
       KeyB: () => work.promiseCallBack(),
       KeyJ: () => state.current && !$("join-caller").hidden && newCall(state.current),
       KeyI: () => $("filter-text").focus(),
+      KeyM: () => (messages ? messages.focus() : announce("Messages are read on the task board, which your role does not open.")),
     };
     if (actions[event.code]) {
       event.preventDefault();
@@ -1455,6 +1464,7 @@ async function start() {
   newIdempotencyKey(contactForm);
   setInterval(() => renderList(), 15_000);
   await loadList();
+  if (permitted(state.me, "set_tasks")) messages = unreadLink(state.me, $("messages-link"));
   connectLive();
   refreshCallBacks();
   setInterval(refreshCallBacks, CALL_BACK_EVERY_MS);

@@ -3,9 +3,11 @@
 // to a supervisor and to the duty inspector, and the incidents whose promised call-back is
 // late. Tasks are acknowledged and completed from here. The board is read again when the live
 // feed says a task changed (`task` events), when a task shown falls due, and every 30 s (a
-// task escalates by the clock, with no event). Our own code, no libraries.
+// task escalates by the clock, with no event). Above the tasks, the user's messages and
+// their teams' (messages.js), arriving live (`message` events). Our own code, no libraries.
 import { api, el, live, may, start, time } from "./common.js";
 import { $, announce, keys } from "./casework.js";
+import { messagesPanel } from "./messages.js";
 import {
   assigneeText,
   dueText,
@@ -344,8 +346,17 @@ function selected() {
   return line ? { line, where: s.where } : null;
 }
 
+// Messages: the inbox, what was sent from here, and their keys (Alt+M, Alt+R, Alt+S).
+const messages = messagesPanel({
+  me,
+  incidentInfo,
+  incidentKnown: (id) => state.incidents.get(id),
+  announce,
+});
+
 keys(
   {
+    ...messages.keys,
     KeyI: () => {
       const row = document.querySelector("#queue-rows tr[data-task]");
       (row || $("queue-title")).focus();
@@ -380,5 +391,19 @@ try {
 } catch (e) {
   $("queue-rows").replaceChildren(el("tr", {}, el("td", { colspan: "7", class: "form-error" }, `The task board could not be read: ${e.message}`)));
 }
-live($("live-state"), { task: () => reload(LIVE), resync: () => reload("") }, () => reload(""));
+live(
+  $("live-state"),
+  {
+    task: () => reload(LIVE),
+    message: (data) => messages.onMessage(data),
+    resync: () => {
+      reload("");
+      messages.refresh();
+    },
+  },
+  () => {
+    reload("");
+    messages.refresh();
+  },
+);
 setInterval(() => reload(""), 30_000);

@@ -87,7 +87,7 @@ pub struct KeptView {
 /// flagged, never refused). Answered 202.
 #[utoipa::path(post, path = "/api/v1/partner-messages", tag = "partners",
     request_body(content = serde_json::Value, description = "the partner's message, as sent: any body is kept (one that does not fit our shape is flagged)", content_type = "application/json"),
-    responses((status = 202, body = KeptView), (status = 400, description = "An empty body")))]
+    responses((status = 202, body = KeptView)))]
 pub async fn receive(c: Caller, body: Bytes) -> Result<Response, ApiError> {
     // An empty request carries no message: nothing to keep, so it is refused.
     if body.iter().all(u8::is_ascii_whitespace) {

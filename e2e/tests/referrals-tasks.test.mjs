@@ -201,6 +201,8 @@ test("a high-risk domestic call closes only once its referrals are sent; a task 
   assert.match(await escalated.textContent(), /OVERDUE by/);
   assert.match(await escalated.textContent(), /Escalated to a supervisor/);
   await officer.page.locator("#queue-rows tr.overdue", { hasText: TASK_DETAILS }).waitFor({ timeout: 15_000 });
+  // Every required referral was sent and MARAC acknowledged: none is late to chase.
+  await supervisor.page.locator("#late-referral-rows", { hasText: "No safeguarding referral is late." }).waitFor();
   await assertNoPlaceholders(supervisor.page, "the supervisor's task board");
   await supervisor.page.screenshot({ path: `${SCREENSHOTS}tasks.png` });
 

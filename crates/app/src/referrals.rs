@@ -190,3 +190,43 @@ async fn read_incident(app: &App, id: IncidentId) -> Result<Incident, AppError> 
     rebuild(&records, None)?
         .ok_or_else(|| AppError::NotFound(format!("there is no incident with id {id}")))
 }
+
+/// A referral that needs chasing: not sent by its due time, or not acknowledged by the agency
+/// in time (the type's hours, `referral-types.psv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateReferral {
+    pub referral: ReferralState,
+    pub chase: safeguarding::Chase,
+}
+
+/// Every referral late at `now`, the longest late first. Each referral stream is folded: a
+/// referral lives on after its incident closes, and there is no table of open ones yet.
+pub(crate) async fn late(app: &App, now: jiff::Timestamp) -> Result<Vec<LateReferral>, AppError> {
+    const PAGE: i64 = 500;
+    let mut late = Vec::new();
+    let mut last = String::new();
+    loop {
+        let page = app
+            .store
+            .streams_page(StreamKind::Referral, &last, PAGE)
+            .await?;
+        let Some(end) = page.last() else { break };
+        last = end.stream.clone();
+        for records in page.chunk_by(|a, b| a.stream == b.stream) {
+            let id = StreamId::parse(&records[0].stream)
+                .and_then(|s| ReferralId::from_stream_key(s.key()))
+                .map_err(|e| AppError::Corrupt(format!("referral stream: {e}")))?;
+            if let Some(referral) = crate::event_store::fold::<ReferralState>(&id, records)?
+                && let Some(chase) = referral.chase(now)
+            {
+                late.push(LateReferral { referral, chase });
+            }
+        }
+    }
+    let due = |c: &safeguarding::Chase| match c {
+        safeguarding::Chase::SendOverdue { due }
+        | safeguarding::Chase::AcknowledgementOverdue { due } => *due,
+    };
+    late.sort_by_key(|l| due(&l.chase));
+    Ok(late)
+}

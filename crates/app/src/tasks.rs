@@ -103,6 +103,8 @@ pub struct TaskBoard {
     pub duty_inspector: Vec<TaskLine>,
     /// Incidents whose promised call-back is overdue, the longest first.
     pub overdue_call_backs: Vec<(IncidentId, Timestamp)>,
+    /// Safeguarding referrals not sent, or not acknowledged, in time (supervisors only).
+    pub late_referrals: Vec<crate::referrals::LateReferral>,
 }
 
 /// The tasks on an incident, oldest set first. The look is recorded.
@@ -173,6 +175,7 @@ pub async fn board(app: &App, actor: &Actor) -> Result<TaskBoard, AppError> {
                 .into_iter()
                 .map(|e| line(e.task))
                 .collect();
+        board.late_referrals = crate::referrals::late(app, now).await?;
     }
     board.overdue_call_backs = tasking::overdue_call_backs(&open, now)
         .into_iter()
@@ -184,7 +187,10 @@ pub async fn board(app: &App, actor: &Actor) -> Result<TaskBoard, AppError> {
         actor,
         "tasks".to_owned(),
         "task_board_viewed",
-        json!({ "tasks": board.queue.iter().chain(&board.escalated).map(|l| l.task.id.to_string()).collect::<std::collections::BTreeSet<_>>() }),
+        json!({
+            "tasks": board.queue.iter().chain(&board.escalated).map(|l| l.task.id.to_string()).collect::<std::collections::BTreeSet<_>>(),
+            "referrals": board.late_referrals.iter().map(|l| l.referral.id.to_string()).collect::<Vec<_>>(),
+        }),
     )
     .await?;
     Ok(board)

@@ -192,6 +192,31 @@ function callBackRows(list) {
   );
 }
 
+// Referrals the supervisor must chase: not sent by their due time, or sent and not yet
+// acknowledged by the agency.
+function lateReferralRows(list) {
+  const tbody = $("late-referral-rows");
+  if (!list.length) {
+    tbody.replaceChildren(el("tr", {}, el("td", { colspan: "4", class: "muted" }, "No safeguarding referral is late.")));
+    return;
+  }
+  tbody.replaceChildren(
+    ...list.map((r) => {
+      const incident = incidentOf(r.id);
+      const info = state.incidents.get(incident);
+      const what = r.chase === "send_overdue" ? "Not sent" : "Not acknowledged by the agency";
+      return el(
+        "tr",
+        { class: "overdue" },
+        el("th", { scope: "row" }, info ? info.reference : "an incident", info && info.where ? el("div", { class: "meta" }, info.where) : null),
+        el("td", {}, `${r.referral_type} referral to ${r.agency}`, el("div", { class: "meta" }, `Drafted by ${r.drafted_by}`)),
+        el("td", { class: "due" }, `${what}: ${dueText(r.chase_due)}`),
+        el("td", {}, el("button", { type: "button", onclick: () => openIncident(incident) }, "Open the incident")),
+      );
+    }),
+  );
+}
+
 function render() {
   const b = state.board;
   // Where the cursor was, to put it back after the redraw.
@@ -215,6 +240,7 @@ function render() {
     rows($("escalated-rows"), b.escalated, "escalated", "Nothing has escalated to a supervisor.");
     rows($("inspector-rows"), b.duty_inspector, "inspector", "Nothing has escalated to the duty inspector.");
     callBackRows(b.overdue_call_backs);
+    lateReferralRows(b.late_referrals || []);
   }
 
   if (onRow) {
@@ -238,7 +264,9 @@ let reading = Promise.resolve();
 async function load(reason) {
   const board = await api("GET", "/api/v1/tasks");
   const lines = [...board.queue, ...board.escalated, ...board.duty_inspector];
-  const ids = new Set([...lines.map((l) => incidentOf(l.id)), ...board.overdue_call_backs.map((c) => c.incident)].filter(Boolean));
+  const ids = new Set(
+    [...lines.map((l) => incidentOf(l.id)), ...board.overdue_call_backs.map((c) => c.incident), ...(board.late_referrals || []).map((r) => incidentOf(r.id))].filter(Boolean),
+  );
   await Promise.all([...ids].map(incidentInfo));
   const before = state.board ? new Set(state.board.queue.map((l) => l.id.id)) : null;
   state.board = board;

@@ -88,6 +88,14 @@ async fn a_task_goes_to_a_team_and_escalates_when_late(backend: Backend) {
     let theirs = app.get_ok(&handler, "/api/v1/tasks").await;
     assert!(items(&theirs["queue"]).is_empty(), "{theirs}");
 
+    // A MARAC referral drafted and not sent: on the supervisor's board once its send time
+    // (24 hours, referral-types.psv) has passed.
+    app.ok(
+        &handler,
+        &format!("/api/v1/incidents/{incident}/referrals/0193a6c0-0000-7000-8000-000000000401"),
+        json!({"action": "draft", "referral_type": "MARAC", "reason": "High risk on the DASH"}),
+    )
+    .await;
     // Normal work is due in 24 hours and reaches the supervisor an hour after
     // (task-escalation.psv); the duty inspector twelve hours after that.
     let sergeant_sees = |board: &serde_json::Value, list: &str| items(&board[list]).len();
@@ -100,6 +108,10 @@ async fn a_task_goes_to_a_team_and_escalates_when_late(backend: Backend) {
     let board = app.get_ok(&sergeant, "/api/v1/tasks").await;
     assert_eq!(sergeant_sees(&board, "escalated"), 1, "{board}");
     assert_eq!(board["escalated"][0]["escalation"], "supervisor");
+    let late = items(&board["late_referrals"]);
+    assert_eq!(late.len(), 1, "{board}");
+    assert_eq!(late[0]["chase"], "send_overdue", "{board}");
+    assert_eq!(late[0]["referral_type"], "MARAC");
     assert_eq!(sergeant_sees(&board, "duty_inspector"), 0, "{board}");
     app.clock.advance(SignedDuration::from_hours(12));
     let sergeant = app.sign_in("sergeant", PASSWORD).await;

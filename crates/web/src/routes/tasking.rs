@@ -195,12 +195,32 @@ pub struct TaskBoardView {
     /// Late enough for the duty inspector (supervisors only).
     pub duty_inspector: Vec<TaskLineView>,
     pub overdue_call_backs: Vec<OverdueCallBackView>,
+    /// Referrals not sent, or not acknowledged by the agency, in time (supervisors only):
+    /// the referral as its panel shows it, with `chase` (`send_overdue` or
+    /// `acknowledgement_overdue`) and `chase_due`.
+    pub late_referrals: Vec<ReferralView>,
 }
 
 impl From<TaskBoard> for TaskBoardView {
     fn from(b: TaskBoard) -> Self {
         let lines = |ls: &[TaskLine]| ls.iter().map(TaskLineView::from).collect();
+        let late_referrals = b
+            .late_referrals
+            .iter()
+            .map(|l| {
+                let mut view = json_of(&l.referral);
+                if let (Some(object), serde_json::Value::Object(chase)) =
+                    (view.as_object_mut(), json_of(&l.chase))
+                {
+                    for (k, v) in chase {
+                        object.insert(if k == "due" { "chase_due".into() } else { k }, v);
+                    }
+                }
+                ReferralView(view)
+            })
+            .collect();
         Self {
+            late_referrals,
             teams: b.teams.iter().map(ToString::to_string).collect(),
             queue: lines(&b.queue),
             escalated: lines(&b.escalated),
